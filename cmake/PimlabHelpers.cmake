@@ -1,0 +1,22 @@
+# Helpers shared by every folder's CMakeLists.txt.
+
+# Adds every immediate subfolder of the current folder that has a CMakeLists.txt.
+function(pimlab_add_subdirectories)
+  file(GLOB children LIST_DIRECTORIES true RELATIVE ${CMAKE_CURRENT_SOURCE_DIR} ${CMAKE_CURRENT_SOURCE_DIR}/*)
+  list(SORT children)
+  foreach(child IN LISTS children)
+    if(IS_DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR}/${child} AND EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/${child}/CMakeLists.txt)
+      add_subdirectory(${child})
+    endif()
+  endforeach()
+endfunction()
+
+# pimlab_unit_test(NAME name SOURCES a.cpp ... LIBS lib ... [LABELS l ...])
+# A Catch2 test binary of pure C++ cores (no SystemC); each TEST_CASE becomes
+# one ctest test, labelled `unit` plus LABELS.
+function(pimlab_unit_test)
+  cmake_parse_arguments(T "" "NAME" "SOURCES;LIBS;LABELS" ${ARGN})
+  add_executable(${T_NAME} ${T_SOURCES})
+  target_link_libraries(${T_NAME} PRIVATE pimlab_catch_main pimlab_options ${T_LIBS})
+  catch_discover_tests(${T_NAME} TEST_PREFIX "${T_NAME}: " PROPERTIES LABELS "unit;${T_LABELS}")
+endfunction()

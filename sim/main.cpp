@@ -1,0 +1,54 @@
+// The `pimlab` executable: dispatches to the subcommands registered in
+// sim/cmd_*.cpp. Errors in the user's input exit with status 2 and one line.
+#include <exception>
+#include <iostream>
+#include <stdexcept>
+#include <string>
+
+#include "cli.h"
+
+namespace {
+void print_usage(std::ostream& os) {
+  os << "usage: pimlab <command> [options]\n\n"
+        "pimlab models LLM-serving hardware that computes in or near memory (host NPU,\n"
+        "HBM-PIM channels, CIM tiles) and verifies the RTL of its PIM processing unit.\n\n"
+        "commands:\n";
+  for (const auto& [name, cmd] : pimlab::cli::registry()) {
+    std::string left = "  " + name;
+    os << left << std::string(left.size() < 14 ? 14 - left.size() : 1, ' ') << cmd.summary << "\n";
+  }
+  os << "\n'pimlab <command> --help' describes each command.\n";
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    print_usage(std::cerr);
+    return 2;
+  }
+  std::string name = argv[1];
+  if (name == "-h" || name == "--help" || name == "help") {
+    print_usage(std::cout);
+    return 0;
+  }
+  auto& reg = pimlab::cli::registry();
+  auto it = reg.find(name);
+  if (it == reg.end()) {
+    std::cerr << "pimlab: error: unknown command '" << name << "' (see 'pimlab --help')\n";
+    return 2;
+  }
+  try {
+    return it->second.run(argc, argv);
+  } catch (const pimlab::cli::UsageError& e) {
+    std::cerr << "pimlab " << name << ": error: " << e.what() << "\n";
+    return 2;
+  } catch (const std::invalid_argument& e) {
+    // Library cores throw invalid_argument for bad input (NaN on input, a bad
+    // config value, a malformed trace line): the user's error, not pimlab's.
+    std::cerr << "pimlab " << name << ": error: " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "pimlab " << name << ": error: " << e.what() << "\n";
+    return 1;
+  }
+}
