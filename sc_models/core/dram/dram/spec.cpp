@@ -1,0 +1,350 @@
+#include "dram/spec.h"
+
+#include <algorithm>
+#include <functional>
+#include <limits>
+#include <map>
+#include <stdexcept>
+
+namespace pimlab::dram {
+
+namespace {
+
+// ceil(ns * 1000 / tCK_ps): a time given in ns becomes the smallest cycle count
+// that is at least as long.
+int ns_to_cycles(std::int64_t ns, std::int64_t tck_ps) {
+  return static_cast<int>((ns * 1000 + tck_ps - 1) / tck_ps);
+}
+
+// --- The four presets. Source: /reference hardware table, one column each.
+// Conversions and choices are commented per value and repeated in docs/dram.md.
+
+DramSpec make_hbm2_pimba() {
+  DramSpec s;
+  s.name = "hbm2-pimba";
+  // Per channel 2 pch x 4 BG x 4 banks, 32768 rows, 1 KB page, 32 B atom
+  // (pseudo-channel mode: 64 bit x BL4) -> 1024 / 32 = 32 columns.
+  // channels = 8: one HBM2 stack (8 channels); the A100 setting of the papers
+  // has 5 stacks = 40 channels. Chosen; the table gives no stack size.
+  s.org = {8, 2, 4, 4, 32768, 32, 32, 1024};
+  Timing& t = s.t;
+  t.tCK_ps = 1000;
+  t.nBL = 2;
+  t.nCL = 14;
+  t.nCWL = 4;
+  t.nRCDRD = 14;
+  t.nRCDWR = 14;
+  t.nRP = 14;
+  t.nRAS = 34;
+  t.nRC = 48;
+  t.nWR = 16;
+  t.nRTPS = 4;
+  t.nRTPL = 6;
+  t.nCCDS = 2;
+  t.nCCDL = 4;
+  t.nRRDS = 4;
+  t.nRRDL = 6;
+  t.nWTRS = 6;
+  t.nWTRL = 8;
+  t.nFAW = 30;
+  t.nRFC = ns_to_cycles(350, t.tCK_ps);  // 350 ns at 1 ns -> 350
+  // Per-bank refresh: table silent. tRFCpb: the HBM2 8 Gb single-bank refresh
+  // time, 160 ns (chosen). tREFIpb: every bank must be refreshed once per tREFI,
+  // so the per-bank commands of a pseudo-channel come every tREFI / banks:
+  // floor(3900 / 16) = 243. (Not tRFC: reading it from the refresh-cycle table
+  // is a known simulator bug.)
+  t.nRFCpb = ns_to_cycles(160, t.tCK_ps);
+  t.nREFI = 3900;
+  t.nREFIpb = 3900 / 16;
+  return s;
+}
+
+DramSpec make_hbm2_pim_samsung() {
+  DramSpec s;
+  s.name = "hbm2-pim-samsung";
+  // Per pch 4 BG x 4 banks, 16384 rows x 128 device columns of 8 B (x64 pch) =
+  // 1 KB page; one access is BL4 x 64 bit = 32 B, so 128 / 4 = 32 atom columns.
+  // channels = 8 (one stack, chosen as for hbm2-pimba).
+  s.org = {8, 2, 4, 4, 16384, 32, 32, 1024};
+  Timing& t = s.t;
+  t.tCK_ps = 1000;
+  t.nBL = 2;
+  t.nCL = 20;   // RL 20
+  t.nCWL = 8;   // WL 8
+  t.nRCDRD = 14;
+  t.nRCDWR = 10;
+  t.nRP = 14;
+  t.nRAS = 33;
+  t.nRC = 47;
+  t.nWR = 16;
+  t.nRTPS = 4;
+  t.nRTPL = 5;
+  t.nCCDS = 2;
+  t.nCCDL = 4;
+  t.nRRDS = 4;
+  t.nRRDL = 6;
+  t.nWTRS = 4;
+  t.nWTRL = 9;
+  t.nFAW = 16;
+  t.nRFC = 350;   // given as 350 (cycles of 1 ns = 350 ns)
+  t.nRFCpb = 160; // chosen as for hbm2-pimba (160 ns)
+  t.nREFI = 3900;
+  t.nREFIpb = 3900 / 16;
+  return s;
+}
+
+DramSpec make_hbm3_6400() {
+  DramSpec s;
+  s.name = "hbm3-6400";
+  // 2 pch x 4 BG x 4 banks; 1 KB page of 32 B atoms (DQ32 x BL8). Rows: an
+  // 8 Gb channel = 2 pch x 16 banks x rows x 1 KB -> rows = 2^33 / 2^18 = 32768
+  // (an "8 Gb" preset with any other row count has the wrong capacity).
+  // channels = 16: one HBM3 stack.
+  s.org = {16, 2, 4, 4, 32768, 32, 32, 1024};
+  Timing& t = s.t;
+  t.tCK_ps = 625;
+  t.nBL = 2;
+  t.nCL = 20;
+  t.nCWL = 10;
+  t.nRCDRD = 31;
+  t.nRCDWR = 15;
+  t.nRP = 26;
+  t.nRAS = 45;
+  t.nRC = 72;
+  t.nWR = 33;
+  t.nRTPS = 9;  // one value given: S = L = 9
+  t.nRTPL = 9;
+  t.nCCDS = 2;
+  t.nCCDL = 4;
+  t.nRRDS = 4;
+  t.nRRDL = 5;
+  t.nWTRS = 7;
+  t.nWTRL = 10;
+  t.nFAW = 24;
+  // All-bank tRFC: the table gives only per-bank 320 cycles (= 200 ns at
+  // 0.625 ns). All-bank chosen as 350 ns (as HBM2 8 Gb): ceil(350000/625) = 560.
+  t.nRFC = ns_to_cycles(350, t.tCK_ps);
+  t.nRFCpb = 320;
+  t.nREFI = 6240;          // = 3.9 us
+  t.nREFIpb = 6240 / 16;   // 390
+  return s;
+}
+
+DramSpec make_hbm3_5200() {
+  DramSpec s;
+  s.name = "hbm3-5200";
+  // 16 ch x 2 pch x 2 SIDs x 4 BG x 4 banks, 16384 rows x 32 columns x 32 B.
+  // The two stack IDs are folded into the bank-group level: bank_groups = 8
+  // (SID-major). Commands to the other SID therefore obey the short (_S)
+  // constraints as across bank groups, and tFAW is counted over the whole
+  // pseudo-channel (stricter than per SID). Documented simplification.
+  s.org = {16, 2, 8, 4, 16384, 32, 32, 1024};
+  Timing& t = s.t;
+  t.tCK_ps = 769;
+  t.nBL = 2;
+  t.nCL = 19;
+  t.nCWL = 6;
+  t.nRCDRD = 19;
+  t.nRCDWR = 19;
+  t.nRP = 19;
+  t.nRAS = 45;
+  t.nRC = 63;   // as given; note nRAS + nRP = 64 > nRC, both rules are enforced
+  t.nWR = 21;
+  t.nRTPS = 6;
+  t.nRTPL = 8;
+  t.nCCDS = 2;
+  t.nCCDL = 4;
+  t.nRRDS = 2;
+  t.nRRDL = 4;
+  t.nWTRS = 8;
+  t.nWTRL = 11;
+  t.nFAW = 39;
+  // Same-bank refresh 260 cycles (= 200 ns) given; all-bank chosen 350 ns:
+  // ceil(350000 / 769) = 456.
+  t.nRFC = ns_to_cycles(350, t.tCK_ps);
+  t.nRFCpb = 260;
+  t.nREFI = 5070;          // = 3.9 us
+  t.nREFIpb = 5070 / 32;   // 32 banks per pch (SIDs folded) -> 158
+  return s;
+}
+
+const std::map<std::string, DramSpec>& presets() {
+  static const std::map<std::string, DramSpec> m = [] {
+    std::map<std::string, DramSpec> r;
+    for (auto s : {make_hbm2_pimba(), make_hbm2_pim_samsung(), make_hbm3_6400(), make_hbm3_5200()}) {
+      validate(s);
+      r.emplace(s.name, s);
+    }
+    return r;
+  }();
+  return m;
+}
+
+std::string join(const std::vector<std::string>& v) {
+  std::string out;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (i) out += (i + 1 == v.size()) ? " or " : ", ";
+    out += v[i];
+  }
+  return out;
+}
+
+bool is_pow2(std::int64_t v) { return v > 0 && (v & (v - 1)) == 0; }
+
+
+template <typename F>
+void for_org_fields(F&& f) {
+  f("channels", &Organization::channels, 1, 1024);
+  f("pseudo_channels", &Organization::pseudo_channels, 1, 16);
+  f("bank_groups", &Organization::bank_groups, 1, 64);
+  f("banks_per_group", &Organization::banks_per_group, 1, 64);
+  f("rows", &Organization::rows, 1, 1 << 24);
+  f("columns", &Organization::columns, 1, 1 << 16);
+  f("atom_bytes", &Organization::atom_bytes, 1, 4096);
+  f("page_bytes", &Organization::page_bytes, 1, 1 << 20);
+}
+
+template <typename F>
+void for_timing_fields(F&& f) {
+  const int big = 1 << 24;
+  f("nBL", &Timing::nBL, 1, 64);
+  f("nCL", &Timing::nCL, 1, 1024);
+  f("nCWL", &Timing::nCWL, 0, 1024);
+  f("nRCDRD", &Timing::nRCDRD, 1, 1024);
+  f("nRCDWR", &Timing::nRCDWR, 1, 1024);
+  f("nRP", &Timing::nRP, 1, 1024);
+  f("nRAS", &Timing::nRAS, 1, 4096);
+  f("nRC", &Timing::nRC, 1, 4096);
+  f("nWR", &Timing::nWR, 1, 1024);
+  f("nRTPS", &Timing::nRTPS, 1, 1024);
+  f("nRTPL", &Timing::nRTPL, 1, 1024);
+  f("nCCDS", &Timing::nCCDS, 1, 1024);
+  f("nCCDL", &Timing::nCCDL, 1, 1024);
+  f("nRRDS", &Timing::nRRDS, 1, 1024);
+  f("nRRDL", &Timing::nRRDL, 1, 1024);
+  f("nWTRS", &Timing::nWTRS, 1, 1024);
+  f("nWTRL", &Timing::nWTRL, 1, 1024);
+  f("nFAW", &Timing::nFAW, 1, 4096);
+  f("nRFC", &Timing::nRFC, 1, big);
+  f("nRFCpb", &Timing::nRFCpb, 1, big);
+  f("nREFI", &Timing::nREFI, 1, big);
+  f("nREFIpb", &Timing::nREFIpb, 1, big);
+}
+
+std::int64_t read_int(const nlohmann::json& v, const std::string& key, std::int64_t lo,
+                      std::int64_t hi) {
+  const std::string range = "an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]";
+  if (!v.is_number_integer() && !(v.is_number_float() && v.get<double>() == static_cast<double>(static_cast<std::int64_t>(v.get<double>())))) {
+    throw std::invalid_argument("dram spec: key '" + key + "' has value " + v.dump() + "; allowed: " + range);
+  }
+  std::int64_t x = v.is_number_integer() ? v.get<std::int64_t>() : static_cast<std::int64_t>(v.get<double>());
+  if (v.is_number_unsigned() && v.get<std::uint64_t>() > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+    x = std::numeric_limits<std::int64_t>::max();
+  if (x < lo || x > hi)
+    throw std::invalid_argument("dram spec: key '" + key + "' has value " + v.dump() + "; allowed: " + range);
+  return x;
+}
+
+}  // namespace
+
+std::vector<std::string> preset_names() {
+  return {"hbm2-pimba", "hbm2-pim-samsung", "hbm3-6400", "hbm3-5200"};
+}
+
+const DramSpec& preset(const std::string& name) {
+  const auto& m = presets();
+  auto it = m.find(name);
+  if (it == m.end())
+    throw std::invalid_argument("dram preset '" + name + "' is unknown; allowed: " + join(preset_names()));
+  return it->second;
+}
+
+int banks_per_pseudo_channel(const Organization& o) { return o.bank_groups * o.banks_per_group; }
+
+double peak_bytes_per_ns_per_pch(const DramSpec& s) {
+  const int cyc = std::max(s.t.nBL, s.t.nCCDS);
+  return static_cast<double>(s.org.atom_bytes) / (static_cast<double>(cyc) * static_cast<double>(s.t.tCK_ps) / 1000.0);
+}
+
+void validate(const DramSpec& s) {
+  auto fail = [&](const std::string& key, std::int64_t v, const std::string& allowed) {
+    throw std::invalid_argument("dram spec '" + s.name + "': key '" + key + "' has value " +
+                                std::to_string(v) + "; allowed: " + allowed);
+  };
+  for_org_fields([&](const char* key, int Organization::*m, int lo, int hi) {
+    const int v = s.org.*m;
+    if (v < lo || v > hi) fail(std::string("org.") + key, v, "[" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+    if (!is_pow2(v)) fail(std::string("org.") + key, v, "a power of two (the address mapping slices bit fields)");
+  });
+  if (static_cast<std::int64_t>(s.org.columns) * s.org.atom_bytes != s.org.page_bytes)
+    fail("org.page_bytes", s.org.page_bytes,
+         "columns * atom_bytes = " + std::to_string(static_cast<std::int64_t>(s.org.columns) * s.org.atom_bytes));
+  if (s.t.tCK_ps < 1 || s.t.tCK_ps > 1000000) fail("timing.tCK_ps", s.t.tCK_ps, "[1, 1000000]");
+  for_timing_fields([&](const char* key, int Timing::*m, int lo, int hi) {
+    const int v = s.t.*m;
+    if (v < lo || v > hi) fail(std::string("timing.") + key, v, "[" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+  });
+  if (s.t.nCCDL < s.t.nCCDS) fail("timing.nCCDL", s.t.nCCDL, ">= nCCDS = " + std::to_string(s.t.nCCDS));
+  if (s.t.nRRDL < s.t.nRRDS) fail("timing.nRRDL", s.t.nRRDL, ">= nRRDS = " + std::to_string(s.t.nRRDS));
+  if (s.t.nREFI <= s.t.nRFC) fail("timing.nREFI", s.t.nREFI, "> nRFC = " + std::to_string(s.t.nRFC));
+  if (s.t.nRAS < s.t.nRCDRD) fail("timing.nRAS", s.t.nRAS, ">= nRCDRD = " + std::to_string(s.t.nRCDRD));
+}
+
+DramSpec spec_from_json(const nlohmann::json& j, const DramSpec& base) {
+  if (!j.is_object()) throw std::invalid_argument("dram spec: expected a JSON object, got " + j.dump());
+  DramSpec s = base;
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    const std::string& key = it.key();
+    if (key == "name") {
+      if (!it->is_string()) throw std::invalid_argument("dram spec: key 'name' has value " + it->dump() + "; allowed: a string");
+      s.name = it->get<std::string>();
+    } else if (key == "org") {
+      if (!it->is_object()) throw std::invalid_argument("dram spec: key 'org' has value " + it->dump() + "; allowed: an object");
+      for (auto f = it->begin(); f != it->end(); ++f) {
+        bool found = false;
+        std::vector<std::string> names;
+        for_org_fields([&](const char* k, int Organization::*m, int lo, int hi) {
+          names.push_back(k);
+          if (f.key() == k) {
+            s.org.*m = static_cast<int>(read_int(*f, "org." + f.key(), lo, hi));
+            found = true;
+          }
+        });
+        if (!found) throw std::invalid_argument("dram spec: unknown key 'org." + f.key() + "'; allowed: " + join(names));
+      }
+    } else if (key == "timing") {
+      if (!it->is_object()) throw std::invalid_argument("dram spec: key 'timing' has value " + it->dump() + "; allowed: an object");
+      for (auto f = it->begin(); f != it->end(); ++f) {
+        if (f.key() == "tCK_ps") {
+          s.t.tCK_ps = read_int(*f, "timing.tCK_ps", 1, 1000000);
+          continue;
+        }
+        bool found = false;
+        std::vector<std::string> names{"tCK_ps"};
+        for_timing_fields([&](const char* k, int Timing::*m, int lo, int hi) {
+          names.push_back(k);
+          if (f.key() == k) {
+            s.t.*m = static_cast<int>(read_int(*f, "timing." + f.key(), lo, hi));
+            found = true;
+          }
+        });
+        if (!found) throw std::invalid_argument("dram spec: unknown key 'timing." + f.key() + "'; allowed: " + join(names));
+      }
+    } else {
+      throw std::invalid_argument("dram spec: unknown key '" + key + "'; allowed: name, org or timing");
+    }
+  }
+  validate(s);
+  return s;
+}
+
+nlohmann::json to_json(const DramSpec& s) {
+  nlohmann::json org = nlohmann::json::object();
+  for_org_fields([&](const char* k, int Organization::*m, int, int) { org[k] = s.org.*m; });
+  nlohmann::json t = nlohmann::json::object();
+  t["tCK_ps"] = s.t.tCK_ps;
+  for_timing_fields([&](const char* k, int Timing::*m, int, int) { t[k] = s.t.*m; });
+  return {{"name", s.name}, {"org", org}, {"timing", t}};
+}
+
+}  // namespace pimlab::dram
