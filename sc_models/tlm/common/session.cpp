@@ -1,0 +1,117 @@
+#include "tlm_common/session.h"
+
+#include <csignal>
+#include <exception>
+#include <iostream>
+
+#include <unistd.h>
+
+namespace pimlab::tlm_common {
+
+namespace {
+
+volatile std::sig_atomic_t g_sigint_count = 0;
+
+extern "C" void on_sigint(int) {
+  g_sigint_count = g_sigint_count + 1;
+  if (g_sigint_count >= 2) {
+    static const char msg[] = "\npimlab: second SIGINT, exiting without cleanup\n";
+    (void)!::write(2, msg, sizeof msg - 1);
+    ::_exit(130);
+  }
+}
+
+}  // namespace
+
+void install_sigint_handler() {
+  struct sigaction sa {};
+  sa.sa_handler = on_sigint;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = 0;
+  sigaction(SIGINT, &sa, nullptr);
+}
+
+Session& Session::instance() {
+  static Session s;
+  return s;
+}
+
+bool Session::interrupted() const { return g_sigint_count > 0; }
+
+void Session::add_trace_file(sc_core::sc_trace_file* tf) {
+  if (tf) m_traces.push_back(tf);
+}
+
+void Session::run(const sc_core::sc_time& duration) {
+  const sc_core::sc_time end = sc_core::sc_time_stamp() + duration;
+  while (!interrupted() && sc_core::sc_get_status() != sc_core::SC_STOPPED && sc_core::sc_time_stamp() < end) {
+    const sc_core::sc_time left = end - sc_core::sc_time_stamp();
+    sc_core::sc_start(left < m_poll ? left : m_poll);
+  }
+  // sc_start(T) leaves events scheduled exactly at T unprocessed: run the
+  // current time's remaining delta cycles.
+  if (!interrupted() && sc_core::sc_get_status() != sc_core::SC_STOPPED) sc_core::sc_start(sc_core::SC_ZERO_TIME);
+}
+
+void Session::run_to_idle() {
+  if (sc_core::sc_get_status() == sc_core::SC_ELABORATION) sc_core::sc_start(sc_core::SC_ZERO_TIME);
+  while (!interrupted() && sc_core::sc_get_status() != sc_core::SC_STOPPED && sc_core::sc_pending_activity()) {
+    // SC_EXIT_ON_STARVATION: time stops at the last event, not at the end of
+    // the slice, so the reported simulated time is exact.
+    sc_core::sc_start(m_poll, sc_core::SC_EXIT_ON_STARVATION);
+  }
+}
+
+void Session::finish(const StatsMeta& meta) {
+  if (m_finished) return;
+  m_finished = true;
+  for (sc_core::sc_trace_file* tf : m_traces) {
+    sc_core::sc_close_vcd_trace_file(tf);
+  }
+  m_traces.clear();
+  if (!m_stats_path.empty()) write_stats_document(m_stats_path, meta);
+}
+
+int run_sc_main(int argc, char** argv, const std::function<int(int, char**)>& body) {
+  using namespace sc_core;
+  // Errors are displayed and counted; SC_ERROR keeps its default (throw), so a
+  // failing model stops instead of running on in an undefined state.
+  sc_report_handler::set_actions(SC_ERROR, SC_LOG | SC_DISPLAY | SC_CACHE_REPORT | SC_THROW);
+  install_sigint_handler();
+  int errors = 0;
+  int exceptions = 0;
+  std::string reason;
+  try {
+    errors += body(argc, argv);
+  } catch (const sc_report& r) {
+    ++exceptions;
+    reason = r.what();
+    std::cerr << "pimlab: error: " << r.what() << "\n";
+  } catch (const std::exception& e) {
+    ++exceptions;
+    reason = e.what();
+    std::cerr << "pimlab: error: " << e.what() << "\n";
+  } catch (...) {
+    ++exceptions;
+    reason = "unknown exception";
+    std::cerr << "pimlab: error: unknown exception\n";
+  }
+  // A thrown SC_ERROR is counted by the handler and caught above: count it once.
+  const int reported = sc_report_handler::get_count(SC_ERROR) + sc_report_handler::get_count(SC_FATAL);
+  errors += reported > exceptions ? reported : exceptions;
+  Session& s = Session::instance();
+  if (s.interrupted()) {
+    ++errors;
+    reason = "SIGINT";
+    std::cerr << "pimlab: interrupted at " << sc_time_stamp() << "; writing partial results\n";
+  }
+  try {
+    s.finish(StatsMeta{s.interrupted() || errors > 0, reason});
+  } catch (const std::exception& e) {
+    ++errors;
+    std::cerr << "pimlab: error: " << e.what() << "\n";
+  }
+  return errors;
+}
+
+}  // namespace pimlab::tlm_common

@@ -1,0 +1,94 @@
+#include "tlm_common/stats.h"
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <stdexcept>
+
+#include "tlm_common/config.h"
+
+#ifndef PIMLAB_VERSION
+#define PIMLAB_VERSION "unknown"
+#endif
+
+namespace pimlab::tlm_common {
+
+void StatsSink::put(const std::string& name, nlohmann::json value, const std::string& unit,
+                    const std::string& description) {
+  if (unit.empty() || description.empty())
+    throw std::logic_error("stat '" + name + "': every stat needs a unit and a description");
+  if (m_group.contains(name)) throw std::logic_error("stat '" + name + "' added twice");
+  m_group[name] = {{"value", std::move(value)}, {"unit", unit}, {"description", description}};
+}
+
+void StatsSink::add(const std::string& name, std::uint64_t value, const std::string& unit,
+                    const std::string& description) {
+  put(name, value, unit, description);
+}
+
+void StatsSink::add(const std::string& name, double value, const std::string& unit,
+                    const std::string& description) {
+  // JSON has no NaN/Inf: an undefined ratio (0/0) is written as null.
+  put(name, std::isfinite(value) ? nlohmann::json(value) : nlohmann::json(nullptr), unit, description);
+}
+
+namespace {
+
+template <class Fn>
+void walk(const std::vector<sc_core::sc_object*>& objects, Fn&& fn) {
+  for (sc_core::sc_object* obj : objects) {
+    fn(obj);
+    walk(obj->get_child_objects(), fn);
+  }
+}
+
+}  // namespace
+
+nlohmann::json collect_stats() {
+  nlohmann::json stats = nlohmann::json::object();
+  walk(sc_core::sc_get_top_level_objects(), [&](sc_core::sc_object* obj) {
+    if (auto* p = dynamic_cast<const stats_provider*>(obj)) {
+      nlohmann::json group = nlohmann::json::object();
+      StatsSink sink(group);
+      p->collect_stats(sink);
+      stats[obj->name()] = std::move(group);
+    }
+  });
+  return stats;
+}
+
+void reset_all_stats() {
+  walk(sc_core::sc_get_top_level_objects(), [](sc_core::sc_object* obj) {
+    if (auto* p = dynamic_cast<stats_provider*>(obj)) p->reset_stats();
+  });
+}
+
+nlohmann::json build_stats_document(const StatsMeta& meta) {
+  nlohmann::json doc;
+  doc["meta"] = {{"generator", "pimlab"},
+                 {"version", PIMLAB_VERSION},
+                 {"systemc", sc_core::sc_version()},
+                 {"sim_time_ps", static_cast<std::uint64_t>(
+                                     std::llround(sc_core::sc_time_stamp().to_seconds() * 1e12))},
+                 {"delta_cycles", static_cast<std::uint64_t>(sc_core::sc_delta_count())},
+                 {"partial", meta.partial},
+                 {"end_reason", meta.reason.empty() ? std::string("finished") : meta.reason}};
+  doc["config"] = Config::instance().effective();
+  doc["stats"] = collect_stats();
+  return doc;
+}
+
+void write_stats_document(const std::string& path, const StatsMeta& meta) {
+  const nlohmann::json doc = build_stats_document(meta);
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp);
+    if (!out) throw std::runtime_error("stats file '" + path + "': cannot be written");
+    out << doc.dump(2) << "\n";
+    if (!out) throw std::runtime_error("stats file '" + path + "': write failed");
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0)
+    throw std::runtime_error("stats file '" + path + "': cannot be renamed from " + tmp);
+}
+
+}  // namespace pimlab::tlm_common

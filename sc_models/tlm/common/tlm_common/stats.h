@@ -1,0 +1,59 @@
+// Statistics: every model that counts something implements stats_provider;
+// one walker visits the SystemC object tree once at the end of a run (or on
+// SIGINT) and builds a single JSON document
+//
+//   { "meta":   {generator, version, systemc, sim_time_ps, partial, ...},
+//     "config": the effective configuration (Config::effective()),
+//     "stats":  { "<hierarchical name>": { "<stat>": {"value", "unit", "description"} } } }
+//
+// Every stat carries a unit and a description. Derived values (bandwidth,
+// utilisation, averages) are computed by the provider when it is asked, i.e.
+// at dump time, from its raw counters.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <nlohmann/json.hpp>
+#include <systemc>
+
+namespace pimlab::tlm_common {
+
+// Collects one provider's stats.
+class StatsSink {
+ public:
+  explicit StatsSink(nlohmann::json& group) : m_group(group) {}
+  void add(const std::string& name, std::uint64_t value, const std::string& unit, const std::string& description);
+  void add(const std::string& name, double value, const std::string& unit, const std::string& description);
+  void add(const std::string& name, int value, const std::string& unit, const std::string& description) {
+    add(name, static_cast<std::uint64_t>(value < 0 ? 0 : value), unit, description);
+  }
+
+ private:
+  void put(const std::string& name, nlohmann::json value, const std::string& unit, const std::string& description);
+  nlohmann::json& m_group;
+};
+
+class stats_provider {
+ public:
+  virtual ~stats_provider() = default;
+  // Adds this object's stats (raw counters and derived values) to `sink`.
+  virtual void collect_stats(StatsSink& sink) const = 0;
+  // Resets the counters (e.g. after a warm-up phase). Optional.
+  virtual void reset_stats() {}
+};
+
+struct StatsMeta {
+  bool partial = false;   // the run was interrupted; stats cover the part that ran
+  std::string reason;     // why the run ended ("finished", "SIGINT", an error text)
+};
+
+// Walks every sc_object below the top-level objects; every object that is a
+// stats_provider contributes one group keyed by its hierarchical name.
+nlohmann::json collect_stats();
+nlohmann::json build_stats_document(const StatsMeta& meta);
+void write_stats_document(const std::string& path, const StatsMeta& meta);
+// Calls reset_stats() on every provider.
+void reset_all_stats();
+
+}  // namespace pimlab::tlm_common
