@@ -1,0 +1,42 @@
+// Configurable address mapping: a byte address is sliced into bit fields for
+// row, bank, bank group, pseudo-channel, channel and column, in a given order.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "dram/spec.h"
+#include "dram/types.h"
+
+namespace pimlab::dram {
+
+enum class Field : std::uint8_t { Row, Bank, BankGroup, PseudoChannel, Channel, Column };
+
+class AddressMap {
+ public:
+  // `order` lists the six fields from the most to the least significant, as
+  // "ro_ba_bg_pc_ch_co" (names ro, ba, bg, pc, ch, co, each exactly once) or as
+  // a JSON list of those names. The log2(atom_bytes) lowest bits address bytes
+  // within one atom. Throws std::invalid_argument naming the bad element.
+  AddressMap(const Organization& org, const std::string& order);
+  AddressMap(const Organization& org, const nlohmann::json& order);
+
+  // Throws std::invalid_argument if the address lies beyond capacity_bytes().
+  Address decode(std::uint64_t byte_address) const;
+  std::uint64_t encode(const Address& a) const;  // byte address of the atom's first byte
+  std::uint64_t capacity_bytes() const { return std::uint64_t{1} << m_total_bits; }
+  std::string order_string() const;
+
+ private:
+  void init(const Organization& org, const std::vector<std::string>& names);
+  std::vector<Field> m_msb_first;
+  int m_bits[6] = {0, 0, 0, 0, 0, 0};
+  int m_shift[6] = {0, 0, 0, 0, 0, 0};
+  int m_offset_bits = 0;
+  int m_total_bits = 0;
+};
+
+}  // namespace pimlab::dram

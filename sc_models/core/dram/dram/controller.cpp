@@ -1,0 +1,254 @@
+#include "dram/controller.h"
+
+#include <algorithm>
+#include <limits>
+#include <stdexcept>
+
+namespace pimlab::dram {
+
+namespace {
+int read_int(const nlohmann::json& v, const std::string& key, int lo, int hi) {
+  if (!v.is_number_integer() || v.get<std::int64_t>() < lo || v.get<std::int64_t>() > hi)
+    throw std::invalid_argument("controller: key '" + key + "' has value " + v.dump() + "; allowed: an integer in [" +
+                                std::to_string(lo) + ", " + std::to_string(hi) + "]");
+  return v.get<int>();
+}
+}  // namespace
+
+ControllerConfig controller_config_from_json(const nlohmann::json& j, ControllerConfig c) {
+  if (!j.is_object()) throw std::invalid_argument("controller: expected a JSON object, got " + j.dump());
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    const std::string& k = it.key();
+    if (k == "queue_size") {
+      c.queue_size = read_int(*it, k, 1, 4096);
+    } else if (k == "write_high") {
+      c.write_high = read_int(*it, k, 1, 4096);
+    } else if (k == "write_low") {
+      c.write_low = read_int(*it, k, 0, 4096);
+    } else if (k == "dual_command_bus") {
+      if (!it->is_boolean())
+        throw std::invalid_argument("controller: key 'dual_command_bus' has value " + it->dump() + "; allowed: true or false");
+      c.dual_command_bus = it->get<bool>();
+    } else if (k == "page_policy") {
+      const std::string v = it->is_string() ? it->get<std::string>() : it->dump();
+      if (v == "open") c.page_policy = PagePolicy::Open;
+      else if (v == "closed") c.page_policy = PagePolicy::Closed;
+      else throw std::invalid_argument("controller: key 'page_policy' has value " + it->dump() + "; allowed: open or closed");
+    } else if (k == "refresh") {
+      const std::string v = it->is_string() ? it->get<std::string>() : it->dump();
+      if (v == "all-bank") c.refresh = RefreshMode::AllBank;
+      else if (v == "per-bank") c.refresh = RefreshMode::PerBank;
+      else if (v == "off") c.refresh = RefreshMode::Off;
+      else throw std::invalid_argument("controller: key 'refresh' has value " + it->dump() + "; allowed: all-bank, per-bank or off");
+    } else {
+      throw std::invalid_argument("controller: unknown key '" + k +
+                                  "'; allowed: queue_size, page_policy, write_high, write_low, dual_command_bus or refresh");
+    }
+  }
+  if (c.write_high > c.queue_size)
+    throw std::invalid_argument("controller: key 'write_high' has value " + std::to_string(c.write_high) +
+                                "; allowed: at most queue_size = " + std::to_string(c.queue_size));
+  if (c.write_low >= c.write_high)
+    throw std::invalid_argument("controller: key 'write_low' has value " + std::to_string(c.write_low) +
+                                "; allowed: less than write_high = " + std::to_string(c.write_high));
+  return c;
+}
+
+nlohmann::json to_json(const ControllerConfig& c) {
+  return {{"queue_size", c.queue_size},
+          {"page_policy", c.page_policy == PagePolicy::Open ? "open" : "closed"},
+          {"write_high", c.write_high},
+          {"write_low", c.write_low},
+          {"dual_command_bus", c.dual_command_bus},
+          {"refresh", c.refresh == RefreshMode::AllBank ? "all-bank" : c.refresh == RefreshMode::PerBank ? "per-bank" : "off"}};
+}
+
+ChannelController::ChannelController(const DramSpec& spec, const ControllerConfig& cfg, ChannelId ch)
+    : m_spec(spec), m_cfg(cfg), m_ch(ch), m_engine(spec, hbm_command_set(), cfg.dual_command_bus) {
+  controller_config_from_json(nlohmann::json::object(), cfg);  // re-validates the watermarks
+  const CommandSet& s = m_engine.command_set();
+  m_ACT = s.id("ACT");
+  m_PRE = s.id("PRE");
+  m_PREA = s.id("PREA");
+  m_RD = s.id("RD");
+  m_WR = s.id("WR");
+  m_REF = s.id("REF");
+  m_REFPB = s.id("REFPB");
+  for (const auto& c : s.classes) m_kind.push_back(checked_kind(c.name));
+  const int P = spec.org.pseudo_channels;
+  const Cycle first = cfg.refresh == RefreshMode::AllBank ? spec.t.nREFI
+                      : cfg.refresh == RefreshMode::PerBank ? spec.t.nREFIpb
+                                                            : kNever;
+  m_ref_due.assign(P, first);
+  m_refpb_bank.assign(P, 0);
+  m_cmd_count.assign(s.classes.size(), 0);
+  m_q.reserve(cfg.queue_size);
+}
+
+void ChannelController::enqueue(const Request& r) {
+  if (full()) throw std::logic_error("dram controller: enqueue into a full queue");
+  if (r.addr.ch != m_ch) throw std::logic_error("dram controller: request for another channel");
+  m_q.push_back({r, false, false});
+}
+
+void ChannelController::set_time_origin(Cycle t0) {
+  const Cycle first = m_cfg.refresh == RefreshMode::AllBank ? m_spec.t.nREFI
+                      : m_cfg.refresh == RefreshMode::PerBank ? m_spec.t.nREFIpb
+                                                              : kNever;
+  for (Cycle& d : m_ref_due) d = first == kNever ? kNever : t0 + first;
+}
+
+std::uint64_t ChannelController::refreshes() const { return m_cmd_count[m_REF] + m_cmd_count[m_REFPB]; }
+
+bool ChannelController::bank_blocked_by_refresh(PchId p, BankGroupId g, BankId b, Cycle now) const {
+  if (m_cfg.refresh == RefreshMode::Off || now < m_ref_due[idx(p)]) return false;
+  if (m_cfg.refresh == RefreshMode::AllBank) return true;
+  const int bank = idx(g) * m_spec.org.banks_per_group + idx(b);
+  return bank == m_refpb_bank[idx(p)];
+}
+
+void ChannelController::build_candidates(Cycle now, std::vector<Cand>& out) {
+  out.clear();
+  const int P = m_spec.org.pseudo_channels, G = m_spec.org.bank_groups, B = m_spec.org.banks_per_group;
+  constexpr std::size_t kNone = std::numeric_limits<std::size_t>::max();
+  // Refresh first: a due refresh closes the banks it needs and then refreshes.
+  for (int p = 0; p < P && m_cfg.refresh != RefreshMode::Off; ++p) {
+    if (now < m_ref_due[p]) continue;
+    Command c;
+    c.addr.ch = m_ch;
+    c.addr.pch = PchId{p};
+    if (m_cfg.refresh == RefreshMode::AllBank) {
+      c.cls = m_engine.open_banks(PchId{p}) > 0 ? m_PREA : m_REF;
+    } else {
+      c.addr.bg = BankGroupId{m_refpb_bank[p] / B};
+      c.addr.bank = BankId{m_refpb_bank[p] % B};
+      c.cls = m_engine.is_open(c.addr.pch, c.addr.bg, c.addr.bank) ? m_PRE : m_REFPB;
+    }
+    out.push_back({c, m_engine.earliest(c), 0, kNone});
+  }
+  // Which requests are eligible: reads, unless writes are being drained.
+  int writes = 0;
+  for (const Entry& e : m_q) writes += e.req.write;
+  const int reads = static_cast<int>(m_q.size()) - writes;
+  if (!m_draining && writes >= m_cfg.write_high) m_draining = true;
+  if (m_draining && writes <= m_cfg.write_low) m_draining = false;
+  const bool serve_writes = m_draining || reads == 0;
+  // Banks with a queued row hit (eligible / any) and banks already claimed by
+  // an older request's ACT or PRE.
+  const int nb = P * G * B;
+  std::vector<char> eligible_hit(nb, 0), any_hit(nb, 0), claimed(nb, 0);
+  auto bank_of = [&](const Address& a) { return (idx(a.pch) * G + idx(a.bg)) * B + idx(a.bank); };
+  for (const Entry& e : m_q) {
+    const Address& a = e.req.addr;
+    if (m_engine.is_open(a.pch, a.bg, a.bank) && m_engine.open_row(a.pch, a.bg, a.bank) == a.row) {
+      any_hit[bank_of(a)] = 1;
+      if (e.req.write == serve_writes) eligible_hit[bank_of(a)] = 1;
+    }
+  }
+  for (std::size_t i = 0; i < m_q.size(); ++i) {
+    const Request& r = m_q[i].req;
+    if (r.write != serve_writes) continue;
+    const Address& a = r.addr;
+    if (bank_blocked_by_refresh(a.pch, a.bg, a.bank, now)) continue;
+    Command c;
+    c.addr = a;
+    int prio = 3;
+    const int bi = bank_of(a);
+    if (m_engine.is_open(a.pch, a.bg, a.bank)) {
+      if (m_engine.open_row(a.pch, a.bg, a.bank) == a.row) {
+        c.cls = r.write ? m_WR : m_RD;
+        prio = 1;
+      } else {
+        if (eligible_hit[bi] || claimed[bi]) continue;  // let the hits go first
+        c.cls = m_PRE;
+        claimed[bi] = 1;
+      }
+    } else {
+      if (claimed[bi]) continue;
+      c.cls = m_ACT;
+      claimed[bi] = 1;
+    }
+    out.push_back({c, m_engine.earliest(c), prio, i});
+  }
+  // Closed page: precharge every open bank that no queued request hits.
+  if (m_cfg.page_policy == PagePolicy::Closed) {
+    for (int p = 0; p < P; ++p)
+      for (int g = 0; g < G; ++g)
+        for (int b = 0; b < B; ++b) {
+          const int bi = (p * G + g) * B + b;
+          if (!m_engine.is_open(PchId{p}, BankGroupId{g}, BankId{b}) || any_hit[bi]) continue;
+          if (bank_blocked_by_refresh(PchId{p}, BankGroupId{g}, BankId{b}, now)) continue;
+          Command c;
+          c.cls = m_PRE;
+          c.addr.ch = m_ch;
+          c.addr.pch = PchId{p};
+          c.addr.bg = BankGroupId{g};
+          c.addr.bank = BankId{b};
+          out.push_back({c, m_engine.earliest(c), 2, kNone});
+        }
+  }
+}
+
+void ChannelController::issue(const Cand& c, Cycle now) {
+  m_engine.issue(c.cmd, now);
+  ++m_cmds;
+  ++m_cmd_count[c.cmd.cls];
+  if (m_checker) {
+    CheckedCommand cc{m_kind[c.cmd.cls], c.cmd.addr.pch, c.cmd.addr.bg, c.cmd.addr.bank, c.cmd.addr.row, now};
+    for (const Violation& v : m_checker->check(cc)) {
+      ++m_violations;
+      if (m_violation_msgs.size() < 16) m_violation_msgs.push_back(v.rule + ": " + v.message);
+    }
+  }
+  if (m_hook) m_hook(c.cmd, now);
+  const int p = idx(c.cmd.addr.pch);
+  if (c.cmd.cls == m_REF) {
+    m_ref_due[p] += m_spec.t.nREFI;
+  } else if (c.cmd.cls == m_REFPB) {
+    m_ref_due[p] += m_spec.t.nREFIpb;
+    m_refpb_bank[p] = (m_refpb_bank[p] + 1) % banks_per_pseudo_channel(m_spec.org);
+  } else if (c.q != std::numeric_limits<std::size_t>::max()) {
+    Entry& e = m_q[c.q];
+    if (c.cmd.cls == m_ACT) {
+      e.act_for_me = true;
+    } else if (c.cmd.cls == m_PRE) {
+      e.pre_for_me = true;
+    } else {  // RD / WR: the request is served
+      Completion d;
+      d.req = e.req;
+      d.column_issue = now;
+      d.done = now + (e.req.write ? m_spec.t.nCWL : m_spec.t.nCL) + m_spec.t.nBL;
+      d.outcome = e.pre_for_me ? RowOutcome::Conflict : e.act_for_me ? RowOutcome::Miss : RowOutcome::Hit;
+      m_done.push_back(d);
+      m_q.erase(m_q.begin() + static_cast<std::ptrdiff_t>(c.q));
+    }
+  }
+}
+
+Cycle ChannelController::step(Cycle now) {
+  const bool dual = m_cfg.dual_command_bus;
+  bool used[2] = {false, false};
+  for (int round = 0; round < (dual ? 2 : 1); ++round) {
+    build_candidates(now, m_cands);
+    const Cand* best = nullptr;
+    for (const Cand& c : m_cands) {
+      if (c.ready > now) continue;
+      const int bus = dual && m_engine.command_set().cls(c.cmd.cls).bus == Bus::Column ? 1 : 0;
+      if (used[bus]) continue;
+      if (!best || c.prio < best->prio || (c.prio == best->prio && c.q < best->q)) best = &c;
+    }
+    if (!best) break;
+    const int bus = dual && m_engine.command_set().cls(best->cmd.cls).bus == Bus::Column ? 1 : 0;
+    used[bus] = true;
+    const Cand chosen = *best;
+    issue(chosen, now);
+  }
+  build_candidates(now, m_cands);
+  Cycle next = kNever;
+  for (const Cand& c : m_cands) next = std::min(next, c.ready);
+  for (Cycle due : m_ref_due)
+    if (due > now) next = std::min(next, due);
+  return next == kNever ? kNever : std::max(next, now + 1);
+}
+
+}  // namespace pimlab::dram

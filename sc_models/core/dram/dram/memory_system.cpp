@@ -1,0 +1,160 @@
+#include "dram/memory_system.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace pimlab::dram {
+
+MemorySystem::MemorySystem(const DramSpec& spec, const ControllerConfig& cfg, const AddressMap& map, bool check)
+    : m_spec(spec), m_cfg(cfg), m_map(map) {
+  for (int c = 0; c < spec.org.channels; ++c) {
+    m_ctrl.push_back(std::make_unique<ChannelController>(spec, cfg, ChannelId{c}));
+    if (check) {
+      m_checkers.push_back(std::make_unique<RuleChecker>(spec, cfg.dual_command_bus));
+      m_ctrl.back()->attach_checker(m_checkers.back().get());
+    }
+  }
+}
+
+nlohmann::json MemorySystem::run(const std::function<bool(MemRequest&)>& next) {
+  const int C = m_spec.org.channels;
+  std::vector<Cycle> next_step(C, kNever);
+  std::uint64_t reads = 0, writes = 0, hits = 0, misses = 0, conflicts = 0, id = 0;
+  std::vector<Cycle> lat;
+  Cycle first_arrival = kNever, last_done = 0, last_arrival = 0;
+  bool have = false, exhausted = false;
+  MemRequest head;
+  Address head_addr;
+  std::size_t in_flight = 0;
+
+  auto pull = [&]() {
+    if (have || exhausted) return;
+    if (!next(head)) {
+      exhausted = true;
+      return;
+    }
+    if (head.arrival < last_arrival)
+      throw std::invalid_argument("request arrivals must not decrease (cycle " + std::to_string(head.arrival) +
+                                  " after " + std::to_string(last_arrival) + ")");
+    if (head.arrival < 0) throw std::invalid_argument("request arrival cycle " + std::to_string(head.arrival) + " is negative");
+    last_arrival = head.arrival;
+    head_addr = m_map.decode(head.address);
+    have = true;
+  };
+  // Admits requests in order while they have arrived and their queue has room.
+  auto admit = [&](Cycle now, Cycle step_at) {
+    for (;;) {
+      pull();
+      if (!have || head.arrival > now) return;
+      ChannelController& ctl = *m_ctrl[idx(head_addr.ch)];
+      if (ctl.full()) return;
+      ctl.enqueue({id++, head.write, head_addr, head.arrival});
+      first_arrival = std::min(first_arrival, head.arrival);
+      ++in_flight;
+      next_step[idx(head_addr.ch)] = std::min(next_step[idx(head_addr.ch)], step_at);
+      have = false;
+    }
+  };
+  auto collect = [&](ChannelController& ctl) {
+    for (const Completion& d : ctl.take_completions()) {
+      --in_flight;
+      last_done = std::max(last_done, d.done);
+      if (d.req.write) {
+        ++writes;
+      } else {
+        ++reads;
+        lat.push_back(d.done - d.req.arrival);
+      }
+      hits += d.outcome == RowOutcome::Hit;
+      misses += d.outcome == RowOutcome::Miss;
+      conflicts += d.outcome == RowOutcome::Conflict;
+    }
+  };
+
+  pull();
+  Cycle now = have ? head.arrival : 0;
+  // Channels start stepping at the first arrival (their refresh clocks run from 0).
+  for (int c = 0; c < C; ++c) {
+    m_ctrl[c]->set_time_origin(now);
+    next_step[c] = m_cfg.refresh == RefreshMode::Off ? kNever : now;
+  }
+  while (true) {
+    admit(now, now);
+    for (int c = 0; c < C; ++c) {
+      if (next_step[c] > now) continue;
+      next_step[c] = m_ctrl[c]->step(now);
+      collect(*m_ctrl[c]);
+    }
+    admit(now, now + 1);
+    pull();
+    if (exhausted && !have && in_flight == 0) break;
+    Cycle t = kNever;
+    for (int c = 0; c < C; ++c)
+      if (m_ctrl[c]->pending() > 0 || (have && c == idx(head_addr.ch))) t = std::min(t, next_step[c]);
+    if (have && head.arrival > now) t = std::min(t, head.arrival);
+    if (t == kNever) throw std::logic_error("dram memory system: no next event while requests are pending");
+    // Idle channels only need to catch up with their refreshes up to t.
+    for (int c = 0; c < C; ++c) {
+      while (m_ctrl[c]->pending() == 0 && next_step[c] < t) {
+        next_step[c] = m_ctrl[c]->step(next_step[c]);
+        collect(*m_ctrl[c]);
+      }
+    }
+    now = std::max(t, now + 1);
+  }
+
+  nlohmann::json s;
+  std::uint64_t cmds = 0, refs = 0, viol = 0;
+  nlohmann::json by_class = nlohmann::json::object();
+  std::vector<std::string> msgs;
+  for (auto& ctl : m_ctrl) {
+    cmds += ctl->commands();
+    refs += ctl->refreshes();
+    viol += ctl->checker_violations();
+    const auto& cs = ctl->engine().command_set();
+    for (std::size_t k = 0; k < cs.classes.size(); ++k) {
+      const std::string& n = cs.classes[k].name;
+      by_class[n] = (by_class.contains(n) ? by_class[n].get<std::uint64_t>() : 0) + ctl->commands_by_class()[k];
+    }
+    for (const auto& m : ctl->violation_messages())
+      if (msgs.size() < 16) msgs.push_back(m);
+  }
+  const Cycle span = first_arrival == kNever ? 0 : last_done - first_arrival;
+  const double tck_ns = static_cast<double>(m_spec.t.tCK_ps) / 1000.0;
+  const std::uint64_t bytes = (reads + writes) * static_cast<std::uint64_t>(m_spec.org.atom_bytes);
+  s["commands"] = cmds;
+  s["commands_by_class"] = by_class;
+  s["reads"] = reads;
+  s["writes"] = writes;
+  s["row_hits"] = hits;
+  s["row_misses"] = misses;
+  s["row_conflicts"] = conflicts;
+  s["bytes"] = bytes;
+  s["total_cycles"] = span;
+  s["total_ns"] = static_cast<double>(span) * tck_ns;
+  s["bandwidth_GBps"] = span > 0 ? static_cast<double>(bytes) / (static_cast<double>(span) * tck_ns) : 0.0;
+  s["refreshes"] = refs;
+  nlohmann::json lc = nlohmann::json::object(), ln = nlohmann::json::object();
+  if (!lat.empty()) {
+    double sum = 0;
+    for (Cycle l : lat) sum += static_cast<double>(l);
+    const Cycle mn = *std::min_element(lat.begin(), lat.end());
+    const Cycle mx = *std::max_element(lat.begin(), lat.end());
+    // p99: the smallest latency that at least 99 % of the reads do not exceed.
+    const std::size_t k = (lat.size() * 99 + 99) / 100 - 1;
+    std::nth_element(lat.begin(), lat.begin() + static_cast<std::ptrdiff_t>(k), lat.end());
+    const Cycle p99 = lat[k];
+    const double avg = sum / static_cast<double>(lat.size());
+    lc = {{"avg", avg}, {"min", mn}, {"max", mx}, {"p99", p99}};
+    ln = {{"avg", avg * tck_ns}, {"min", static_cast<double>(mn) * tck_ns}, {"max", static_cast<double>(mx) * tck_ns},
+          {"p99", static_cast<double>(p99) * tck_ns}};
+  }
+  s["read_latency_cycles"] = lc;
+  s["read_latency_ns"] = ln;
+  s["checker_violations"] = viol;
+  s["checker_enabled"] = !m_checkers.empty();
+  if (!msgs.empty()) s["checker_messages"] = msgs;
+  return s;
+}
+
+}  // namespace pimlab::dram

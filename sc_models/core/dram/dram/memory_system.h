@@ -1,0 +1,48 @@
+// All channels of a device behind one in-order front end: requests enter their
+// channel's queue in arrival order (a full queue holds back every later
+// request), the channels run independently, and time jumps from event to event.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "dram/address_map.h"
+#include "dram/checker.h"
+#include "dram/controller.h"
+
+namespace pimlab::dram {
+
+struct MemRequest {
+  Cycle arrival = 0;
+  bool write = false;
+  std::uint64_t address = 0;
+};
+
+class MemorySystem {
+ public:
+  // check: re-validate every command with a RuleChecker per channel.
+  MemorySystem(const DramSpec& spec, const ControllerConfig& cfg, const AddressMap& map, bool check = true);
+
+  // Pulls requests from `next` (false = no more; arrivals must not decrease)
+  // and runs until every request has completed. Returns the "stats" object of
+  // docs/dram.md: commands (total and per class), reads, writes, row_hits,
+  // row_misses, row_conflicts, bytes, bandwidth_GBps, read_latency_cycles and
+  // read_latency_ns {avg, min, max, p99}, refreshes, total_cycles,
+  // checker_violations (and the first messages).
+  nlohmann::json run(const std::function<bool(MemRequest&)>& next);
+
+  ChannelController& channel(int c) { return *m_ctrl.at(c); }
+
+ private:
+  DramSpec m_spec;
+  ControllerConfig m_cfg;
+  AddressMap m_map;
+  std::vector<std::unique_ptr<ChannelController>> m_ctrl;
+  std::vector<std::unique_ptr<RuleChecker>> m_checkers;
+};
+
+}  // namespace pimlab::dram
