@@ -18,5 +18,12 @@ function(pimlab_unit_test)
   cmake_parse_arguments(T "" "NAME" "SOURCES;LIBS;LABELS" ${ARGN})
   add_executable(${T_NAME} ${T_SOURCES})
   target_link_libraries(${T_NAME} PRIVATE pimlab_catch_main pimlab_options ${T_LIBS})
-  catch_discover_tests(${T_NAME} TEST_PREFIX "${T_NAME}: " PROPERTIES LABELS "unit;${T_LABELS}")
+  # Labels are set from a second include file: a list passed through
+  # catch_discover_tests(PROPERTIES LABELS "a;b") reaches set_tests_properties
+  # split into separate arguments, so only the first label would stick.
+  catch_discover_tests(${T_NAME} TEST_PREFIX "${T_NAME}: " TEST_LIST ${T_NAME}_TESTS)
+  set(labels unit ${T_LABELS})
+  file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/${T_NAME}_labels.cmake
+    "if(${T_NAME}_TESTS)\n  set_tests_properties(\${${T_NAME}_TESTS} PROPERTIES LABELS \"${labels}\")\nendif()\n")
+  set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES ${CMAKE_CURRENT_BINARY_DIR}/${T_NAME}_labels.cmake)
 endfunction()
