@@ -1,0 +1,106 @@
+// TLM-2.0 loosely-timed target of one HBM channel.
+//
+// b_transport validates the payload first (address range, data length,
+// streaming width, byte enables, command) and answers the matching
+// TLM_*_ERROR_RESPONSE without touching memory or time. A valid transaction
+// moves real bytes (sparse backing store) and adds to `delay` the time the
+// command-level engine needs for every 32-byte atom it touches: a long burst
+// or a strided stream (StrideExtension) is timed in this one call. The target
+// never waits: the initiator's local time (sc_time_stamp() + delay) is the
+// arrival time at the controller.
+//
+// transport_dbg moves bytes without timing or stats. DMI is refused: it would
+// bypass timing and stats.
+//
+// Config keys (under the channel's hierarchical name): see docs/tlm.md.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/simple_target_socket.h>
+
+#include "tlm_common/config.h"
+#include "tlm_common/stats.h"
+#include "tlm_hbm/backing_store.h"
+#include "tlm_hbm/timing.h"
+
+namespace pimlab::tlm_hbm {
+
+class HbmChannel : public sc_core::sc_module, public tlm_common::stats_provider {
+ public:
+  SC_HAS_PROCESS(HbmChannel);
+  tlm_utils::simple_target_socket<HbmChannel> socket;
+
+  HbmChannel(const sc_core::sc_module_name& name, std::unique_ptr<TimingSource> timing);
+  ~HbmChannel() override;
+
+  // Back door for tests and loaders (same as transport_dbg, no timing, no stats).
+  void debug_read(std::uint64_t addr, std::uint8_t* out, std::uint64_t n) const;
+  void debug_write(std::uint64_t addr, const std::uint8_t* in, std::uint64_t n);
+
+  std::uint64_t capacity_bytes() const { return m_capacity; }
+  const TimingSource& timing() const { return *m_timing; }
+  TimingSource& timing() { return *m_timing; }
+  BackingStore& store() { return m_store; }
+  sc_core::sc_time tck() const { return m_tck; }
+
+  void collect_stats(tlm_common::StatsSink& sink) const override;
+  void reset_stats() override;
+
+  // Called by the PIM path (pim_path.h) to account its commands.
+  void account_pim(const AccessTiming& t, std::uint64_t pim_ops);
+
+ private:
+  void b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
+  unsigned int transport_dbg(tlm::tlm_generic_payload& gp);
+  // Checks the payload; returns TLM_OK_RESPONSE or the error to answer.
+  tlm::tlm_response_status validate(const tlm::tlm_generic_payload& gp, std::string& why) const;
+  void move_data(tlm::tlm_generic_payload& gp);
+  void end_of_elaboration() override;
+  void trace_thread();
+
+  std::unique_ptr<TimingSource> m_timing;
+  sc_core::sc_time m_tck;
+
+ public:
+  // Configuration (docs/tlm.md lists them with defaults and units).
+  tlm_common::Param<std::uint64_t> p_capacity_bytes;
+  tlm_common::Param<std::uint64_t> p_max_transaction_bytes;
+  tlm_common::Param<bool> p_trace;
+  tlm_common::Param<std::string> p_trace_file;
+
+ private:
+  std::uint64_t m_capacity;
+  std::uint32_t m_atom;
+  BackingStore m_store;
+  std::vector<AtomAccess> m_atoms;  // scratch, reused per transaction
+
+  // Stats (raw counters; derived values at dump time).
+  std::uint64_t s_reads = 0, s_writes = 0, s_bytes_read = 0, s_bytes_written = 0;
+  std::uint64_t s_atoms_read = 0, s_atoms_written = 0, s_strided = 0;
+  std::uint64_t s_err_address = 0, s_err_burst = 0, s_err_byte_enable = 0, s_err_command = 0, s_err_generic = 0;
+  std::uint64_t s_commands = 0, s_activates = 0, s_precharges = 0, s_refreshes = 0, s_row_hits = 0;
+  std::uint64_t s_pim_transactions = 0, s_pim_ops = 0;
+  std::uint64_t s_latency_cycles = 0;  // sum over transactions of (done - arrival)
+  std::uint64_t s_max_latency_cycles = 0;
+  Cycle s_first_arrival = -1, s_last_done = 0;
+
+  // Tracing: commands replayed into traced variables at their cycle.
+  sc_core::sc_trace_file* m_tf = nullptr;
+  std::deque<IssuedCommand> m_trace_queue;
+  sc_core::sc_event m_trace_ev;
+  std::vector<int> m_trace_open_row;  // per bank (pch-major), -1 = closed
+  std::vector<int> m_trace_cmd;       // per pseudo-channel: CmdCode of the command issued this cycle
+
+ public:
+  // Used by the PIM path: times a batch and books it like b_transport does.
+  void account_access(const AccessTiming& t);
+};
+
+}  // namespace pimlab::tlm_hbm

@@ -1,0 +1,63 @@
+// The one interface between the HBM channel shell and the command-level DRAM
+// engine that times it. The shell turns a transaction into the 32-byte atoms
+// it touches and hands them over in one call; the timing source decides when
+// each atom's commands (ACT/RD/WR/PRE/REF) issue and says when the last one
+// completes. Pure C++: an adapter over sc_models/core/dram implements it.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace pimlab::tlm_hbm {
+
+using Cycle = std::int64_t;
+
+struct AtomAccess {
+  std::uint64_t addr = 0;  // byte address of the atom (atom-aligned)
+  bool write = false;
+};
+
+// One issued DRAM command, for waveforms and logs.
+enum class CmdCode : std::uint8_t { none = 0, act, pre, rd, wr, ref, pim };
+const char* cmd_name(CmdCode c);
+struct IssuedCommand {
+  Cycle cycle = 0;
+  CmdCode code = CmdCode::none;
+  int pch = 0, bank_group = 0, bank = 0;  // bank_group/bank -1 = all of the pseudo-channel
+  int row = -1;                           // ACT: the opened row
+};
+
+// Result of one batch.
+struct AccessTiming {
+  Cycle arrival = 0;      // cycle the batch entered the controller
+  Cycle first_issue = 0;  // first command of the batch
+  Cycle done = 0;         // last data beat of the batch completed
+  std::uint64_t commands = 0, activates = 0, precharges = 0, refreshes = 0, reads = 0, writes = 0;
+  std::uint64_t row_hits = 0;  // atoms served from an already open row
+};
+
+class TimingSource {
+ public:
+  virtual ~TimingSource() = default;
+  // Human-readable: engine, preset, controller policy.
+  virtual std::string describe() const = 0;
+  virtual std::int64_t tck_ps() const = 0;
+  virtual std::uint64_t capacity_bytes() const = 0;
+  virtual std::uint32_t atom_bytes() const = 0;
+  virtual std::uint32_t page_bytes() const = 0;
+  virtual int pseudo_channels() const = 0;
+  virtual int bank_groups() const = 0;     // per pseudo-channel
+  virtual int banks_per_group() const = 0;
+  // All `atoms` arrive at cycle `arrival` (in this order). The engine issues
+  // every command they need and returns when the last one is done. Engine
+  // state (open rows, refresh, bus) carries over between calls; a batch that
+  // arrives before the engine's last issue waits behind it.
+  virtual AccessTiming access(const std::vector<AtomAccess>& atoms, Cycle arrival) = 0;
+
+  // Called for each command the engine issues (tracing); may be empty.
+  std::function<void(const IssuedCommand&)> on_command;
+};
+
+}  // namespace pimlab::tlm_hbm
