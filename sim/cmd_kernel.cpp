@@ -1,0 +1,187 @@
+// `pimlab kernel`: one PIM kernel (SU, SCORE or ATTEND) of the Pimba family on
+// HBM-PIM channels: the firmware generator lowers it to per-pseudo-channel
+// command streams, the event-driven channel engine times them.
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "cli.h"
+#include "dram/spec.h"
+#include "firmware/pimba/generator.h"
+#include "pim_channel/checker.h"
+#include "pim_channel/engine.h"
+#include "pim_channel/protocol.h"
+#include "pim_channel/variant.h"
+
+namespace {
+
+using pimlab::cli::Args;
+using pimlab::cli::UsageError;
+namespace fw = pimlab::firmware::pimba;
+namespace pim = pimlab::pim;
+
+const char* kUsage =
+    "--op su|score|attend --num-op N --rows R --cols C [--variant V] [--channels K] [--dram PRESET] "
+    "[--json] [options]";
+const char* kSummary =
+    "Runs one Pimba-family PIM kernel on HBM-PIM channels at command level and reports its cycles\n"
+    "(DRAM clock), command counts, energy and time at the PIM clock. SU = state update over num_op\n"
+    "state matrices of rows x cols; SCORE / ATTEND = q*K^T / p*V over num_op matrices of\n"
+    "d_head (rows) x context length (cols). Bad input exits with status 2.";
+
+int run(int argc, char** argv) {
+  Args a("kernel",
+         {{"op", "OP", "kernel: su, score or attend", ""},
+          {"variant", "V", "design: pimba, hbm-pim, time-multiplexed or pipelined", "pimba"},
+          {"num-op", "N", "independent matrices (heads x batch)", ""},
+          {"rows", "R", "SU: state rows; SCORE/ATTEND: d_head", ""},
+          {"cols", "C", "SU: state columns; SCORE/ATTEND: context length", ""},
+          {"channels", "K", "HBM-PIM channels the kernel is spread over (1..1024)", "1"},
+          {"dram", "PRESET", "DRAM timing/organisation preset: " + pimlab::cli::one_of(pimlab::dram::preset_names()),
+           "hbm2-pimba"},
+          {"pim-clock-mhz", "F", "PIM clock for time_ns (A100 setting: 1512)", "1512"},
+          {"no-chunk-group", "", "SU: every chunk gets 3 + v_count register writes", ""},
+          {"no-cmd-sched", "", "separate ACT4 + n REG_WRITE and PRECHARGE + r RESULT commands", ""},
+          {"artifact-compatible", "", "reproduce the reference artifact, quirks included (docs/pim_protocols.md)", ""},
+          {"check", "", "re-validate every issued command with the independent rule checker", ""},
+          {"trace-out", "FILE", "write the generated command trace (text format) to FILE", ""},
+          {"json", "", "print one JSON document instead of a table", ""}});
+  a.parse(argc, argv, 2);
+  if (a.help_requested()) {
+    std::cout << a.help_text(kUsage, kSummary);
+    return 0;
+  }
+  for (const char* req : {"op", "num-op", "rows", "cols"})
+    if (!a.has(req)) throw UsageError(std::string("missing --") + req + " (see 'pimlab kernel --help')");
+
+  fw::KernelSpec k;
+  k.op = fw::parse_op(a.choice("op", "su", {"su", "score", "attend"}));
+  const std::string variant_arg = a.str("variant", "pimba");
+  const pim::Variant& variant = pim::variant(variant_arg);
+  k.variant = variant.name;
+  k.num_op = static_cast<int>(a.integer("num-op", 1, 1, 1 << 24));
+  k.rows = static_cast<int>(a.integer("rows", 1, 1, 1 << 24));
+  k.cols = static_cast<int>(a.integer("cols", 1, 1, 1 << 24));
+  k.channels = static_cast<int>(a.integer("channels", 1, 1, 1024));
+  k.chunk_group = !a.has("no-chunk-group");
+  k.cmd_sched = !a.has("no-cmd-sched");
+  k.artifact_compatible = a.has("artifact-compatible");
+  const double pim_mhz = a.real("pim-clock-mhz", 1512.0);
+  if (pim_mhz <= 0) throw UsageError("--pim-clock-mhz " + a.str("pim-clock-mhz", "") + " must be > 0");
+  const std::string dram_name = a.str("dram", "hbm2-pimba");
+  const pimlab::dram::DramSpec& spec = pimlab::dram::preset(dram_name);
+  k.pseudo_channels = spec.org.pseudo_channels;
+  k.bank_groups = spec.org.bank_groups;
+  k.banks_per_group = spec.org.banks_per_group;
+  k.page_bytes = spec.org.page_bytes;
+  k.atom_bytes = spec.org.atom_bytes;
+
+  const auto t0 = std::chrono::steady_clock::now();
+  const fw::Program prog = fw::generate(k);
+  if (auto path = a.opt("trace-out")) {
+    std::ofstream f(*path);
+    if (!f) throw UsageError("--trace-out: cannot write '" + *path + "'");
+    fw::write_trace(f, prog);
+    if (!f) throw UsageError("--trace-out: write to '" + *path + "' failed");
+  }
+  const pim::Protocol protocol = pim::pimba_protocol(k.artifact_compatible);
+  const pim::PimTiming timing = pim::timing_from_spec(spec);
+  const pim::ChannelEngine engine(protocol, timing);
+  const bool check = a.has("check");
+  std::vector<std::vector<std::uint64_t>> cycles;
+  const pim::MultiChannelRun r = pim::run_channels(engine, prog.channel_streams, k.pseudo_channels,
+                                                   check ? &cycles : nullptr);
+  std::uint64_t violations = 0;
+  std::vector<std::string> violation_text;
+  if (check) {
+    for (std::size_t ch = 0; ch < prog.channel_streams.size(); ++ch) {
+      const auto v = pim::check_channel(protocol, timing, prog.channel_streams[ch], cycles[ch], k.pseudo_channels, 0);
+      violations += v.size();
+      for (std::size_t i = 0; i < v.size() && violation_text.size() < 10; ++i)
+        violation_text.push_back("ch " + std::to_string(ch) + " command " + std::to_string(v[i].index) + ": " +
+                                 v[i].rule + ": " + v[i].what);
+    }
+  }
+  const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const pim::EnergyTable et{variant.act_pj, variant.rdwr_pj, variant.comp_pj};
+  const double energy = pim::energy_pj(r.counters, et);
+  const double time_ns = static_cast<double>(r.cycles) * 1000.0 / pim_mhz;
+
+  nlohmann::json j;
+  j["cycles"] = r.cycles;
+  j["num_act"] = r.counters.num_act;
+  j["num_comp"] = r.counters.num_comp;
+  j["num_rdwr"] = r.counters.num_rdwr;
+  j["energy_pj"] = energy;
+  j["commands"] = r.counters.commands;
+  j["time_ns"] = time_ns;
+  j["last_issue_cycle"] = r.last_issue_cycle;
+  j["refreshes"] = r.counters.refreshes;
+  j["chunks"] = prog.geo.chunks;
+  j["chunks_simulated"] = prog.chunks_issued;
+  j["chunks_dropped"] = prog.geo.chunks - prog.chunks_issued;
+  j["rounds"] = prog.rounds.size();
+  if (check) {
+    j["checker_violations"] = violations;
+    if (!violation_text.empty()) j["checker_messages"] = violation_text;
+  }
+  j["config"] = {{"op", fw::op_name(k.op)},
+                 {"variant", k.variant},
+                 {"num_op", k.num_op},
+                 {"rows", k.rows},
+                 {"cols", k.cols},
+                 {"channels", k.channels},
+                 {"dram", spec.name},
+                 {"tCK_ps", timing.tCK_ps},
+                 {"pim_clock_mhz", pim_mhz},
+                 {"chunk_group", k.chunk_group},
+                 {"cmd_sched", k.cmd_sched},
+                 {"artifact_compatible", k.artifact_compatible},
+                 {"element_bytes", prog.geo.elem_bytes},
+                 {"chunk_rows", prog.geo.chunk_rows},
+                 {"chunk_cols", prog.geo.chunk_cols},
+                 {"v_count", prog.geo.v_count},
+                 {"block_rows", prog.geo.block_rows},
+                 {"block_cols", prog.geo.block_cols},
+                 {"comps_per_round", prog.geo.comps_per_round},
+                 {"results_per_round", prog.geo.results_per_round},
+                 {"window", protocol.window},
+                 {"refresh_slots", protocol.refresh_slots},
+                 {"nREFI", timing.nREFI},
+                 {"col", timing.col()}};
+  if (a.has("json")) {
+    std::cout << j.dump(2) << "\n";
+  } else {
+    std::printf("pimlab kernel: %s on %s, num_op %d, %d x %d, %d channel(s), dram %s%s\n", fw::op_name(k.op),
+                k.variant.c_str(), k.num_op, k.rows, k.cols, k.channels, spec.name.c_str(),
+                k.artifact_compatible ? ", artifact-compatible" : "");
+    std::printf("  %-18s %14llu  DRAM clock cycles (tCK %lld ps)\n", "cycles", static_cast<unsigned long long>(r.cycles),
+                static_cast<long long>(timing.tCK_ps));
+    std::printf("  %-18s %14.1f  at the PIM clock (%.0f MHz)\n", "time_ns", time_ns, pim_mhz);
+    std::printf("  %-18s %14llu\n", "commands", static_cast<unsigned long long>(r.counters.commands));
+    std::printf("  %-18s %14llu\n", "num_act", static_cast<unsigned long long>(r.counters.num_act));
+    std::printf("  %-18s %14llu\n", "num_comp", static_cast<unsigned long long>(r.counters.num_comp));
+    std::printf("  %-18s %14llu\n", "num_rdwr", static_cast<unsigned long long>(r.counters.num_rdwr));
+    std::printf("  %-18s %14.1f\n", "energy_pj", energy);
+    std::printf("  %-18s %14llu  (%lld block-rows x %lld block-columns, %zu rounds)\n", "chunks",
+                static_cast<unsigned long long>(prog.geo.chunks), static_cast<long long>(prog.geo.block_rows),
+                static_cast<long long>(prog.geo.block_cols), prog.rounds.size());
+    if (prog.chunks_issued != prog.geo.chunks)
+      std::printf("  %-18s %14lld  dropped by the reference's stream interleave\n", "chunks_dropped",
+                  static_cast<long long>(prog.geo.chunks - prog.chunks_issued));
+    std::printf("  %-18s %14llu\n", "refreshes", static_cast<unsigned long long>(r.counters.refreshes));
+    if (check) std::printf("  %-18s %14llu\n", "checker_violations", static_cast<unsigned long long>(violations));
+    for (const auto& m : violation_text) std::printf("    %s\n", m.c_str());
+    std::printf("  (%.3f s wall)\n", wall_s);
+  }
+  return check && violations ? 1 : 0;
+}
+
+}  // namespace
+
+PIMLAB_COMMAND("kernel", "one Pimba-family PIM kernel (su/score/attend) on HBM-PIM channels", run);

@@ -1,0 +1,184 @@
+// `pimlab replay`: replays a trace. Two formats:
+//  - pimba: the PIM command trace text format (pim_commands.md; what
+//    `pimlab kernel --trace-out` writes), timed by the HBM-PIM channel engine;
+//  - mem: a plain memory trace (<cycle> <R|W> <address>), run through the
+//    command-level HBM controller of the DRAM core.
+#include <algorithm>
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "cli.h"
+#include "dram/replay.h"
+#include "dram/spec.h"
+#include "pim_channel/checker.h"
+#include "pim_channel/engine.h"
+#include "pim_channel/protocol.h"
+#include "pim_channel/trace.h"
+#include "pim_channel/variant.h"
+
+namespace {
+
+using pimlab::cli::Args;
+using pimlab::cli::UsageError;
+namespace pim = pimlab::pim;
+
+const char* kUsage = "FILE [--format pimba|mem] [--dram PRESET] [--json] [options]";
+const char* kSummary =
+    "Replays a trace file and reports cycles, command counts, energy and time.\n"
+    "  --format pimba: PIM command trace, one command per line 'name ch pch' (the barrier adds\n"
+    "                  'sched regs v_count comps'); each channel's lines are its controller order.\n"
+    "  --format mem:   plain memory trace '<cycle> <R|W> <hex address>' through the HBM controller;\n"
+    "                  adds bandwidth and read-latency statistics.\n"
+    "Malformed lines are reported with file and line number (exit status 2).";
+
+void print_row(const char* k, unsigned long long v, const char* note = "") {
+  std::printf("  %-18s %14llu  %s\n", k, v, note);
+}
+void print_row(const char* k, double v, const char* note = "") { std::printf("  %-18s %14.1f  %s\n", k, v, note); }
+
+int run_pimba(const Args& a, const std::string& path, const pimlab::dram::DramSpec& spec) {
+  const bool artifact = a.has("artifact-compatible");
+  const double pim_mhz = a.real("pim-clock-mhz", 1512.0);
+  if (pim_mhz <= 0) throw UsageError("--pim-clock-mhz must be > 0");
+  pim::TraceLimits lim;
+  lim.channels = static_cast<int>(a.integer("channels", spec.org.channels, 1, 1024));
+  lim.pseudo_channels = spec.org.pseudo_channels;
+  lim.reference_names_only = artifact;
+  const std::vector<pim::Command> all = pim::read_trace_file(path, lim);
+  int used = 0;
+  for (const auto& c : all) used = std::max(used, static_cast<int>(c.ch) + 1);
+  std::vector<std::vector<pim::Command>> streams(static_cast<std::size_t>(used));
+  for (const auto& c : all) streams[c.ch].push_back(c);
+
+  const pim::Protocol protocol = pim::pimba_protocol(artifact);
+  const pim::PimTiming timing = pim::timing_from_spec(spec);
+  const pim::ChannelEngine engine(protocol, timing);
+  const bool check = a.has("check");
+  std::vector<std::vector<std::uint64_t>> cycles;
+  const pim::MultiChannelRun r = pim::run_channels(engine, streams, spec.org.pseudo_channels, check ? &cycles : nullptr);
+  std::uint64_t violations = 0;
+  if (check)
+    for (std::size_t ch = 0; ch < streams.size(); ++ch)
+      violations += pim::check_channel(protocol, timing, streams[ch], cycles[ch], spec.org.pseudo_channels, 0).size();
+  const pim::Variant& v = pim::variant(a.str("variant", "pimba"));
+  const double energy = pim::energy_pj(r.counters, {v.act_pj, v.rdwr_pj, v.comp_pj});
+  const double time_ns = static_cast<double>(r.cycles) * 1000.0 / pim_mhz;
+
+  if (a.has("json")) {
+    nlohmann::json j;
+    j["cycles"] = r.cycles;
+    j["num_act"] = r.counters.num_act;
+    j["num_comp"] = r.counters.num_comp;
+    j["num_rdwr"] = r.counters.num_rdwr;
+    j["energy_pj"] = energy;
+    j["commands"] = r.counters.commands;
+    j["time_ns"] = time_ns;
+    j["last_issue_cycle"] = r.last_issue_cycle;
+    j["refreshes"] = r.counters.refreshes;
+    j["channels_used"] = used;
+    if (check) j["checker_violations"] = violations;
+    j["config"] = {{"format", "pimba"},  {"trace", path},
+                   {"dram", spec.name},  {"tCK_ps", timing.tCK_ps},
+                   {"pim_clock_mhz", pim_mhz}, {"artifact_compatible", artifact},
+                   {"window", protocol.window}, {"refresh_slots", protocol.refresh_slots}};
+    std::cout << j.dump(2) << "\n";
+  } else {
+    std::printf("pimlab replay: %s (pimba format), %d channel(s), dram %s%s\n", path.c_str(), used, spec.name.c_str(),
+                artifact ? ", artifact-compatible" : "");
+    print_row("cycles", static_cast<unsigned long long>(r.cycles), "DRAM clock cycles");
+    print_row("time_ns", time_ns, "at the PIM clock");
+    print_row("commands", static_cast<unsigned long long>(r.counters.commands));
+    print_row("num_act", static_cast<unsigned long long>(r.counters.num_act));
+    print_row("num_comp", static_cast<unsigned long long>(r.counters.num_comp));
+    print_row("num_rdwr", static_cast<unsigned long long>(r.counters.num_rdwr));
+    print_row("energy_pj", energy);
+    print_row("refreshes", static_cast<unsigned long long>(r.counters.refreshes));
+    if (check) print_row("checker_violations", static_cast<unsigned long long>(violations));
+  }
+  return check && violations ? 1 : 0;
+}
+
+int run_mem(const Args& a, const std::string& path, const pimlab::dram::DramSpec& spec) {
+  const nlohmann::json doc = pimlab::dram::replay_mem_trace(path, {{"preset", spec.name}});
+  const nlohmann::json& s = doc.at("stats");
+  auto get = [&](const char* k) -> std::uint64_t { return s.contains(k) ? s.at(k).get<std::uint64_t>() : 0; };
+  std::uint64_t acts = 0;
+  if (s.contains("commands_by_class") && s["commands_by_class"].contains("ACT"))
+    acts = s["commands_by_class"]["ACT"].get<std::uint64_t>();
+  const std::uint64_t rdwr = get("reads") + get("writes");
+  const pim::Variant& v = pim::variant("pimba");  // the same per-event energy table
+  pim::Counters c;
+  c.num_act = acts;
+  c.num_rdwr = rdwr;
+  const double energy = pim::energy_pj(c, {v.act_pj, v.rdwr_pj, v.comp_pj});
+  nlohmann::json j;
+  j["cycles"] = get("total_cycles");
+  j["num_act"] = acts;
+  j["num_comp"] = 0;
+  j["num_rdwr"] = rdwr;
+  j["energy_pj"] = energy;
+  j["commands"] = get("commands");
+  j["time_ns"] = s.value("total_ns", 0.0);
+  j["bandwidth_GBps"] = s.value("bandwidth_GBps", 0.0);
+  j["read_latency_cycles"] = s.value("read_latency_cycles", nlohmann::json::object());
+  j["read_latency_ns"] = s.value("read_latency_ns", nlohmann::json::object());
+  j["dram"] = doc;
+  if (a.has("json")) {
+    std::cout << j.dump(2) << "\n";
+  } else {
+    std::printf("pimlab replay: %s (memory trace), dram %s\n", path.c_str(), spec.name.c_str());
+    print_row("cycles", static_cast<unsigned long long>(get("total_cycles")), "first arrival to last completion");
+    print_row("time_ns", s.value("total_ns", 0.0));
+    print_row("commands", static_cast<unsigned long long>(get("commands")));
+    print_row("reads", static_cast<unsigned long long>(get("reads")));
+    print_row("writes", static_cast<unsigned long long>(get("writes")));
+    print_row("num_act", static_cast<unsigned long long>(acts));
+    print_row("energy_pj", energy);
+    std::printf("  %-18s %14.2f  GB/s\n", "bandwidth", s.value("bandwidth_GBps", 0.0));
+    const auto& lc = j["read_latency_cycles"];
+    if (lc.contains("avg"))
+      std::printf("  %-18s %14.1f  cycles (min %llu, p99 %llu, max %llu)\n", "read_latency_avg",
+                  lc["avg"].get<double>(), static_cast<unsigned long long>(lc["min"].get<std::uint64_t>()),
+                  static_cast<unsigned long long>(lc["p99"].get<std::uint64_t>()),
+                  static_cast<unsigned long long>(lc["max"].get<std::uint64_t>()));
+    print_row("refreshes", static_cast<unsigned long long>(get("refreshes")));
+    print_row("checker_violations", static_cast<unsigned long long>(get("checker_violations")));
+  }
+  return 0;
+}
+
+int run(int argc, char** argv) {
+  Args a("replay",
+         {{"format", "F", "trace format: pimba (PIM commands) or mem (plain memory requests)", "pimba"},
+          {"dram", "PRESET", "DRAM preset: " + pimlab::cli::one_of(pimlab::dram::preset_names()), "hbm2-pimba"},
+          {"channels", "K", "pimba: channel ids must be < K", "the preset's channels"},
+          {"variant", "V", "pimba: energy table of this design", "pimba"},
+          {"pim-clock-mhz", "F", "pimba: PIM clock for time_ns", "1512"},
+          {"artifact-compatible", "", "pimba: reference simulator behaviour (no refresh slot, its command names only)", ""},
+          {"check", "", "pimba: re-validate every issued command with the independent rule checker", ""},
+          {"json", "", "print one JSON document instead of a table", ""}},
+         1, "FILE");
+  a.parse(argc, argv, 2);
+  if (a.help_requested()) {
+    std::cout << a.help_text(kUsage, kSummary);
+    return 0;
+  }
+  if (a.positional().empty()) throw UsageError("missing trace FILE (see 'pimlab replay --help')");
+  const std::string path = a.positional()[0];
+  const std::string format = a.choice("format", "pimba", {"pimba", "mem"});
+  const pimlab::dram::DramSpec& spec = pimlab::dram::preset(a.str("dram", "hbm2-pimba"));
+  if (format == "mem") {
+    for (const char* o : {"channels", "variant", "pim-clock-mhz", "artifact-compatible", "check"})
+      if (a.has(o)) throw UsageError(std::string("--") + o + " applies to --format pimba only");
+    return run_mem(a, path, spec);
+  }
+  return run_pimba(a, path, spec);
+}
+
+}  // namespace
+
+PIMLAB_COMMAND("replay", "replay a PIM command trace or a plain memory trace", run);
