@@ -1,0 +1,183 @@
+// `pimlab quantize`: quantizes FP32 values read from stdin with one of
+// pimlab's number formats and prints what storage holds, as FP32 bit patterns.
+// The rules of every format are in docs/numerics.md; this command only parses
+// the input and calls numerics/format.h.
+#include <cctype>
+#include <cerrno>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "cli.h"
+#include "numerics/format.h"
+#include "numerics/fp.h"
+
+namespace {
+
+using pimlab::cli::UsageError;
+namespace num = pimlab::num;
+
+std::vector<std::string> format_names() {
+  std::vector<std::string> names;
+  for (const auto& f : num::all_formats()) names.emplace_back(f.name);
+  return names;
+}
+
+std::string trim(const std::string& s) {
+  std::size_t b = 0, e = s.size();
+  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
+  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
+  return s.substr(b, e - b);
+}
+
+bool is_hex_pattern(const std::string& t) {
+  if (t.size() != 10 || t[0] != '0' || (t[1] != 'x' && t[1] != 'X')) return false;
+  for (std::size_t i = 2; i < t.size(); ++i)
+    if (!std::isxdigit(static_cast<unsigned char>(t[i]))) return false;
+  return true;
+}
+
+// [+-]? (digits (. digits?)? | . digits) ([eE] [+-]? digits)?
+bool is_decimal(const std::string& t) {
+  std::size_t i = 0, n = t.size();
+  auto digits = [&] {
+    std::size_t s = i;
+    while (i < n && std::isdigit(static_cast<unsigned char>(t[i]))) ++i;
+    return i - s;
+  };
+  if (i < n && (t[i] == '+' || t[i] == '-')) ++i;
+  std::size_t mant = digits();
+  if (i < n && t[i] == '.') {
+    ++i;
+    mant += digits();
+  }
+  if (mant == 0) return false;
+  if (i < n && (t[i] == 'e' || t[i] == 'E')) {
+    ++i;
+    if (i < n && (t[i] == '+' || t[i] == '-')) ++i;
+    if (digits() == 0) return false;
+  }
+  return i == n;
+}
+
+// "nan", "inf", "infinity" in any case, with an optional sign: returns what
+// the word means ("NaN", "+Inf", "-Inf"), or "" for anything else.
+std::string special_word(std::string t) {
+  const bool neg = !t.empty() && t[0] == '-';
+  if (!t.empty() && (t[0] == '+' || t[0] == '-')) t = t.substr(1);
+  for (auto& c : t) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (t == "nan") return "NaN";
+  if (t == "inf" || t == "infinity") return neg ? "-Inf" : "+Inf";
+  return "";
+}
+
+std::string special_name(std::uint32_t u) {
+  if (u & 0x007FFFFFu) return "NaN";
+  return (u >> 31) ? "-Inf" : "+Inf";
+}
+
+// One input line (already trimmed, not empty) -> a finite FP32 value.
+float parse_value(const std::string& t, std::size_t line) {
+  const std::string where = "line " + std::to_string(line) + ": '" + t + "'";
+  if (is_hex_pattern(t)) {
+    const auto u = static_cast<std::uint32_t>(std::strtoul(t.c_str() + 2, nullptr, 16));
+    if ((u & 0x7F800000u) == 0x7F800000u)
+      throw UsageError(where + " is " + special_name(u) + "; only finite values can be quantized");
+    return num::float_of(u);
+  }
+  if (const std::string w = special_word(t); !w.empty())
+    throw UsageError(where + " is " + w + "; only finite values can be quantized");
+  if (!is_decimal(t)) {
+    std::string hint;
+    if (t.size() > 1 && (t.compare(0, 2, "0x") == 0 || t.compare(0, 2, "0X") == 0))
+      hint = " (an FP32 bit pattern is 0x followed by exactly 8 hex digits)";
+    else if (t.size() > 2 && (t[0] == '-' || t[0] == '+') && (t.compare(1, 2, "0x") == 0 || t.compare(1, 2, "0X") == 0))
+      hint = " (an FP32 bit pattern takes no sign)";
+    throw UsageError(where + " is not a number" + hint);
+  }
+  // strtof rounds the decimal to the nearest FP32 value (ties to even) in one
+  // step; an FP32 underflow gives the correctly rounded subnormal or zero.
+  errno = 0;
+  const float v = std::strtof(t.c_str(), nullptr);
+  if (std::isinf(v)) throw UsageError(where + " overflows FP32 (magnitude above 3.4028235e38)");
+  return v;
+}
+
+int run_quantize(int argc, char** argv) {
+  pimlab::cli::Args args(
+      "quantize",
+      {{"format", "NAME", "number format: " + pimlab::cli::one_of(format_names()), ""},
+       {"rounding", "MODE", "nearest or stochastic (stochastic: mx8 only)", "nearest"},
+       {"seed", "S", "seed of the stochastic-rounding generator, 0..4294967295", "1"}});
+  args.parse(argc, argv, 2);
+  if (args.help_requested()) {
+    std::cout << args.help_text(
+        "--format NAME [--rounding nearest|stochastic] [--seed S] < values.txt",
+        "Quantizes FP32 values with one of pimlab's number formats and prints, for each\n"
+        "input, the value storage holds, dequantized to FP32 (docs/numerics.md).\n"
+        "\n"
+        "input (stdin): one value per line, either a decimal number (1.5, -2e-3, .25)\n"
+        "  rounded to the nearest FP32, or 0x followed by exactly 8 hex digits: the FP32\n"
+        "  bit pattern (0x3f800000 = 1.0). Spaces and tabs around a value are ignored;\n"
+        "  blank lines are skipped (error messages count every line). NaN and Inf are\n"
+        "  rejected.\n"
+        "blocks: values are taken in input order in blocks of the format's size (mx8: 16;\n"
+        "  mxint8, mxfp8-*, mxfp6-*, mxfp4-e2m1, int8: 32; fp32/fp16/bf16: 1); a partial\n"
+        "  last block is padded with +0, which never changes the block's scale, and the\n"
+        "  padding is not printed.\n"
+        "output (stdout): one line per input value, the dequantized value as FP32 bits,\n"
+        "  0x%08x (lowercase hex). fp16 and bf16 overflow to +-Inf (0x7f800000).\n"
+        "stochastic rounding (mx8): xorshift32 seeded with --seed draws 8 bits per\n"
+        "  element, padding included; the same seed and input give the same output.\n"
+        "errors: a malformed or non-finite value, an unknown format, rounding mode or\n"
+        "  option exit with status 2 and one line naming the problem.\n"
+        "\n"
+        "example: printf '1.9921875\\n0.3\\n' | pimlab quantize --format mx8");
+    return 0;
+  }
+  const auto fmt_name = args.opt("format");
+  if (!fmt_name) throw UsageError("--format is required (one of " + pimlab::cli::one_of(format_names()) + ")");
+  const std::string fname = args.choice("format", "", format_names());
+  const num::Format fmt = num::parse_format(fname);
+  const std::string rname = args.choice("rounding", "nearest", {"nearest", "stochastic"});
+  const num::Rounding mode = rname == "stochastic" ? num::Rounding::stochastic : num::Rounding::nearest;
+  if (mode == num::Rounding::stochastic && fmt != num::Format::mx8)
+    throw UsageError("--rounding stochastic is defined for mx8 only; format '" + fname +
+                     "' rounds to nearest (ties to even)");
+  const std::uint64_t seed = args.u64("seed", 1);
+  if (seed > 0xFFFFFFFFull) throw UsageError("--seed " + std::to_string(seed) + " is out of range [0, 4294967295]");
+
+  std::ios::sync_with_stdio(false);
+  std::vector<float> in;
+  std::string line;
+  std::size_t lineno = 0;
+  while (std::getline(std::cin, line)) {
+    ++lineno;
+    const std::string t = trim(line);
+    if (t.empty()) continue;
+    in.push_back(parse_value(t, lineno));
+  }
+  if (std::cin.bad()) throw std::runtime_error("reading stdin failed");
+
+  num::SrRng rng(static_cast<std::uint32_t>(seed));
+  const std::vector<float> out =
+      num::quantize(fmt, in, mode, mode == num::Rounding::stochastic ? &rng : nullptr);
+  std::string text;
+  text.reserve(out.size() * 11);
+  char buf[16];
+  for (float v : out) {
+    std::snprintf(buf, sizeof buf, "0x%08x\n", static_cast<unsigned>(num::bits_of(v)));
+    text += buf;
+  }
+  std::fwrite(text.data(), 1, text.size(), stdout);
+  return std::fflush(stdout) == 0 ? 0 : 1;
+}
+
+}  // namespace
+
+PIMLAB_COMMAND("quantize", "quantize FP32 values (stdin) with mx8, OCP MX, int8, fp16 or bf16", run_quantize);
