@@ -112,7 +112,7 @@ TEST_CASE("su_atom: products, round-half-up write-back, micro-exponents, signed 
   for (int c = 0; c < kAtom; ++c) CHECK(same_bits(dec[c], h_new[c]));
 }
 
-TEST_CASE("su_atom: carry out of the 6-bit field saturates; gv register; in-place", "[golden][pu_ops]") {
+TEST_CASE("su_atom: carry out of the 6-bit field saturates, gv register, in place", "[golden][pu_ops]") {
   // Block 0: element 0 = 63 * 2^-5 = 1.96875, element 1 = 1.0 (m = 32), rest 0; E = 127.
   num::Mx8Fields f0;
   f0.shared_exp = 127;
