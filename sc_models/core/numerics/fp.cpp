@@ -72,12 +72,11 @@ float fp16_to_fp32(std::uint16_t h) {
   if (exp == 0x1F) return float_of(sign | kExpMask | (man << 13));  // Inf, or NaN with its payload
   if (exp != 0) return float_of(sign | ((exp + 112u) << 23) | (man << 13));
   if (man == 0) return float_of(sign);
-  // Subnormal man * 2^-24: normalise into an FP32 normal.
-  int e = -14;  // exponent of the leading bit position 10
-  while ((man & 0x400u) == 0) {
-    man <<= 1;
-    --e;
-  }
+  // Subnormal man * 2^-24: normalise into an FP32 normal (leading one moved
+  // to bit 10, the exponent of bit 10 being -14 before the shift).
+  const int shift = __builtin_clz(man) - 21;  // man < 2^10: clz >= 22
+  man <<= shift;
+  const int e = -14 - shift;
   return float_of(sign | (static_cast<std::uint32_t>(e + 127) << 23) | ((man & 0x3FFu) << 13));
 }
 

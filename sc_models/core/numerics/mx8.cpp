@@ -29,14 +29,29 @@ inline float mx8_unit(unsigned pe) {
 
 }  // namespace
 
+namespace {
+// The 7-bit field {sign, m} of element i: bits [7i+6 : 7i] of the 112-bit
+// little-endian field in bytes 0..13 (lo = bytes 0..7, hi = bytes 8..13).
+struct Mx8Fields112 {
+  std::uint64_t lo = 0, hi = 0;
+  explicit Mx8Fields112(const Mx8Block& b) {
+    for (int k = 7; k >= 0; --k) lo = (lo << 8) | b.bytes[k];
+    for (int k = 13; k >= 8; --k) hi = (hi << 8) | b.bytes[k];
+  }
+  unsigned operator[](int i) const {
+    const int bit = 7 * i;
+    if (bit + 7 <= 64) return static_cast<unsigned>(lo >> bit) & 0x7Fu;
+    if (bit >= 64) return static_cast<unsigned>(hi >> (bit - 64)) & 0x7Fu;
+    return static_cast<unsigned>((lo >> bit) | (hi << (64 - bit))) & 0x7Fu;  // element 9: bits 63..69
+  }
+};
+}  // namespace
+
 Mx8Fields mx8_unpack_fields(const Mx8Block& b) {
   Mx8Fields f;
+  const Mx8Fields112 fields(b);
   for (int i = 0; i < kMx8Block; ++i) {
-    const int bit = 7 * i;
-    const int byte = bit / 8, off = bit % 8;
-    unsigned v = static_cast<unsigned>(b.bytes[byte]) >> off;
-    if (off > 1) v |= static_cast<unsigned>(b.bytes[byte + 1]) << (8 - off);
-    v &= 0x7Fu;
+    const unsigned v = fields[i];
     f.sign[i] = (v >> 6) != 0;
     f.mag[i] = static_cast<std::uint8_t>(v & 0x3Fu);
   }
@@ -114,21 +129,27 @@ Mx8Block mx8_encode(const float* in16, Rounding mode, SrRng* rng) {
 }
 
 void mx8_decode(const Mx8Block& b, float* out16) {
-  const Mx8Fields f = mx8_unpack_fields(b);
+  const unsigned E = b.bytes[14];
+  const unsigned low = b.bytes[15];
   // Blocks the encoder never writes (finite inputs give E <= 254, and a pair
   // can use E - 1 only when E > 0) have no FP32 meaning: reject them.
-  if (f.shared_exp == 0xFF)
+  if (E == 0xFF)
     throw std::invalid_argument("mx8: shared exponent 255 is not a valid block (finite inputs give 0..254)");
-  for (int j = 0; j < kMx8Block / 2; ++j)
-    if (f.pair_low[j] && f.shared_exp == 0)
-      throw std::invalid_argument("mx8: pair " + std::to_string(j) +
-                                  " uses the micro-exponent in a block whose shared exponent is 0");
+  if (E == 0 && low != 0) {
+    int j = 0;
+    while (((low >> j) & 1u) == 0) ++j;
+    throw std::invalid_argument("mx8: pair " + std::to_string(j) +
+                                " uses the micro-exponent in a block whose shared exponent is 0");
+  }
+  // Step 7: value = m * 2^(pe - 132), exact in FP32 (m < 64: a multiple of 2^-132 below 2^128).
+  const float unit_hi = mx8_unit(E);
+  const float unit_lo = E > 0 ? mx8_unit(E - 1) : unit_hi;
+  const Mx8Fields112 fields(b);
   for (int i = 0; i < kMx8Block; ++i) {
-    const unsigned pe = f.pair_low[i / 2] ? f.shared_exp - 1u : f.shared_exp;
-    float v = 0.0f;
-    // Step 7: value = m * 2^(pe - 132), exact in FP32 (m < 64: a multiple of 2^-132 below 2^128).
-    if (f.mag[i] != 0) v = static_cast<float>(f.mag[i]) * mx8_unit(pe);
-    out16[i] = f.sign[i] ? -v : v;
+    const unsigned v = fields[i];
+    const float unit = ((low >> (i / 2)) & 1u) ? unit_lo : unit_hi;
+    const float mag = static_cast<float>(v & 0x3Fu) * unit;  // m = 0 gives +0
+    out16[i] = (v & 0x40u) ? -mag : mag;
   }
 }
 

@@ -1,6 +1,7 @@
 // OCP MX v1.0 block formats, following docs/numerics.md ("OCP MX formats").
 #include "numerics/ocp_mx.h"
 
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <stdexcept>
@@ -39,14 +40,8 @@ std::uint64_t scale_rne(std::uint32_t sig, int s) {
   return (rem > half || (rem == half && (q & 1u))) ? q + 1u : q;
 }
 
-int bit_length(std::uint32_t v) {
-  int n = 0;
-  while (v) {
-    ++n;
-    v >>= 1;
-  }
-  return n;
-}
+// Number of significant bits of v (0 for 0).
+inline int bit_length(std::uint64_t v) { return v ? 64 - __builtin_clzll(v) : 0; }
 
 // FP element type: a magnitude in units of its smallest subnormal
 // 2^(emin - M), emin = 1 - bias. N < 2^M is subnormal (field 0); otherwise the
@@ -64,8 +59,7 @@ std::uint8_t units_to_code(const MxElemInfo& in, std::uint64_t n, bool neg) {
     field = 0;
     man = static_cast<std::uint32_t>(n);
   } else {
-    int e = 0;  // n in [2^(M+e), 2^(M+e+1))
-    while ((n >> (M + e + 1)) != 0) ++e;
+    const int e = bit_length(n) - 1 - static_cast<int>(M);  // n in [2^(M+e), 2^(M+e+1))
     field = static_cast<std::uint32_t>(e + 1);
     man = static_cast<std::uint32_t>((n >> e) - (std::uint64_t{1} << M));
   }
@@ -104,7 +98,12 @@ MxBlock mx_encode(MxElem et, const float* in32) {
   b.scale = static_cast<std::uint8_t>(se + 127);
   // Step 3: each element v = |x| / 2^se (exact), rounded to the element grid.
   const int emin = 1 - in.bias;
-  const std::uint64_t nmax = et == MxElem::int8 ? 127u : max_units(in);
+  static const std::array<std::uint64_t, 6> kMaxUnits = [] {
+    std::array<std::uint64_t, 6> m{};
+    for (int e = 0; e < 6; ++e) m[e] = e == 0 ? 127u : max_units(mx_elem_info(static_cast<MxElem>(e)));
+    return m;
+  }();
+  const std::uint64_t nmax = kMaxUnits[static_cast<int>(et)];
   for (int i = 0; i < kMxBlock; ++i) {
     const std::uint32_t u = bits_of(in32[i]);
     const bool neg = (u >> 31) != 0;
@@ -153,23 +152,44 @@ double mx_elem_value(MxElem et, std::uint8_t code) {
   return neg ? -v : v;
 }
 
+namespace {
+// Every element value is (integer) * 2^unit: int8 unit 2^-6, FP unit
+// 2^(emin - M). The table holds that integer (as a float: it has at most
+// M + 1 significant bits, so it is exact) for each code; NaN/Inf codes hold NaN.
+int unit_exponent(MxElem et) {
+  const MxElemInfo& in = mx_elem_info(et);
+  return et == MxElem::int8 ? -6 : 1 - in.bias - in.mbits;
+}
+const std::array<float, 256>& units_table(MxElem et) {
+  static const auto tables = [] {
+    std::array<std::array<float, 256>, 6> t{};
+    for (int e = 0; e < 6; ++e) {
+      const auto et = static_cast<MxElem>(e);
+      for (int c = 0; c < 256; ++c) {
+        const double v = mx_elem_value(et, static_cast<std::uint8_t>(c));
+        t[e][c] = std::isfinite(v) ? static_cast<float>(std::ldexp(v, -unit_exponent(et))) : NAN;
+      }
+    }
+    return t;
+  }();
+  return tables[static_cast<int>(et)];
+}
+}  // namespace
+
 void mx_decode(MxElem et, const MxBlock& b, float* out32) {
   const MxElemInfo& in = mx_elem_info(et);
   if (b.scale == 0xFF) throw std::invalid_argument(std::string("mx ") + in.name + ": scale code 255 is NaN");
   const int se = static_cast<int>(b.scale) - 127;
-  const int emin = 1 - in.bias;
-  // Every element value is (integer) * 2^(unit): int8 unit 2^-6, FP unit 2^(emin - M).
-  const int unit = et == MxElem::int8 ? -6 : emin - in.mbits;
-  const float step = pow2f(se + unit);  // se + unit >= -127 - 16 = -143
+  const float step = pow2f(se + unit_exponent(et));  // se + unit >= -127 - 16 = -143
+  const std::array<float, 256>& table = units_table(et);
+  const std::uint8_t mask = static_cast<std::uint8_t>((1u << in.bits) - 1u);
   for (int i = 0; i < kMxBlock; ++i) {
-    const double v = mx_elem_value(et, b.codes[i]);
-    if (!std::isfinite(v))
+    const float units = table[b.codes[i] & mask];
+    if (std::isnan(units))
       throw std::invalid_argument(std::string("mx ") + in.name + ": element " + std::to_string(i) +
                                   " holds a NaN/Inf code");
-    // v / 2^unit is an integer below 2^32 with at most M + 1 significant bits:
-    // exact as a float, and so is its product with the power of two (or the
-    // result is out of range, which the encoder never produces).
-    const float units = static_cast<float>(std::ldexp(v, -unit));
+    // The integer times the power of two is exact (or out of range, which
+    // the encoder never produces).
     const float r = units * step;
     if (!std::isfinite(r))
       throw std::invalid_argument(std::string("mx ") + in.name + ": element " + std::to_string(i) +
