@@ -23,6 +23,7 @@ class AddressMap {
   // within one atom. Throws std::invalid_argument naming the bad element.
   AddressMap(const Organization& org, const std::string& order);
   AddressMap(const Organization& org, const nlohmann::json& order);
+  AddressMap(const Organization& org, const char* order) : AddressMap(org, std::string(order)) {}
 
   // Throws std::invalid_argument if the address lies beyond capacity_bytes().
   Address decode(std::uint64_t byte_address) const;

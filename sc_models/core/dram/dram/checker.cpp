@@ -59,8 +59,7 @@ RuleChecker::RuleChecker(const DramSpec& spec, bool dual_command_bus) : m_spec(s
       // Write data ends at WR+CWL+BL; then tWTR before a read.
       {"tWTR_L", K::WR, K::RD, Rel::SameBankGroup, T.nCWL + T.nBL + T.nWTRL},
       {"tWTR_S", K::WR, K::RD, Rel::DiffBankGroup, T.nCWL + T.nBL + T.nWTRS},
-      {"tRTP_L", K::RD, K::PRE, Rel::SameBankGroup, T.nRTPL},
-      {"tRTP_S", K::RD, K::PRE, Rel::DiffBankGroup, T.nRTPS},
+      {"tRTP_L", K::RD, K::PRE, Rel::SameBank, T.nRTPL},
       {"tRTP_L", K::RD, K::PREA, Rel::SameBank, T.nRTPL},
       // Write data ends at WR+CWL+BL; then tWR before the precharge.
       {"tWR", K::WR, K::PRE, Rel::SameBank, T.nCWL + T.nBL + T.nWR},

@@ -63,8 +63,9 @@ nlohmann::json to_json(const ControllerConfig& c) {
           {"refresh", c.refresh == RefreshMode::AllBank ? "all-bank" : c.refresh == RefreshMode::PerBank ? "per-bank" : "off"}};
 }
 
-ChannelController::ChannelController(const DramSpec& spec, const ControllerConfig& cfg, ChannelId ch)
-    : m_spec(spec), m_cfg(cfg), m_ch(ch), m_engine(spec, hbm_command_set(), cfg.dual_command_bus) {
+ChannelController::ChannelController(const DramSpec& spec, const ControllerConfig& cfg, ChannelId ch,
+                                     const CommandSet* set)
+    : m_spec(spec), m_cfg(cfg), m_ch(ch), m_engine(spec, set ? *set : hbm_command_set(), cfg.dual_command_bus) {
   controller_config_from_json(nlohmann::json::object(), cfg);  // re-validates the watermarks
   const CommandSet& s = m_engine.command_set();
   m_ACT = s.id("ACT");

@@ -58,7 +58,10 @@ struct Completion {
 
 class ChannelController {
  public:
-  ChannelController(const DramSpec& spec, const ControllerConfig& cfg, ChannelId ch = ChannelId{0});
+  // `set` defaults to hbm_command_set(); another set must contain the HBM
+  // classes by name (tests use this to run a deliberately broken rule table).
+  ChannelController(const DramSpec& spec, const ControllerConfig& cfg, ChannelId ch = ChannelId{0},
+                    const CommandSet* set = nullptr);
 
   bool full() const { return static_cast<int>(m_q.size()) >= m_cfg.queue_size; }
   std::size_t pending() const { return m_q.size(); }

@@ -78,7 +78,9 @@ nlohmann::json MemorySystem::run(const std::function<bool(MemRequest&)>& next) {
     m_ctrl[c]->set_time_origin(now);
     next_step[c] = m_cfg.refresh == RefreshMode::Off ? kNever : now;
   }
+  m_events = 0;
   while (true) {
+    ++m_events;
     admit(now, now);
     for (int c = 0; c < C; ++c) {
       if (next_step[c] > now) continue;
@@ -151,6 +153,7 @@ nlohmann::json MemorySystem::run(const std::function<bool(MemRequest&)>& next) {
   }
   s["read_latency_cycles"] = lc;
   s["read_latency_ns"] = ln;
+  s["events"] = m_events;
   s["checker_violations"] = viol;
   s["checker_enabled"] = !m_checkers.empty();
   if (!msgs.empty()) s["checker_messages"] = msgs;

@@ -36,6 +36,8 @@ class MemorySystem {
   nlohmann::json run(const std::function<bool(MemRequest&)>& next);
 
   ChannelController& channel(int c) { return *m_ctrl.at(c); }
+  // Event-loop iterations of the last run (time jumps; idle cycles cost nothing).
+  std::uint64_t events() const { return m_events; }
 
  private:
   DramSpec m_spec;
@@ -43,6 +45,7 @@ class MemorySystem {
   AddressMap m_map;
   std::vector<std::unique_ptr<ChannelController>> m_ctrl;
   std::vector<std::unique_ptr<RuleChecker>> m_checkers;
+  std::uint64_t m_events = 0;
 };
 
 }  // namespace pimlab::dram

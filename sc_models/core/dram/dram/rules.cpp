@@ -110,8 +110,10 @@ CommandSet hbm_command_set() {
       {"tRTW", "RD", "WR", S::PseudoChannel, "nCL+nBL+1-nCWL"},
       {"tWTR_L", "WR", "RD", S::SameBankGroup, "nCWL+nBL+nWTRL"},
       {"tWTR_S", "WR", "RD", S::OtherBankGroup, "nCWL+nBL+nWTRS"},
-      {"tRTP_L", "RD", "PRE", S::SameBankGroup, "nRTPL"},
-      {"tRTP_S", "RD", "PRE", S::OtherBankGroup, "nRTPS"},
+      // Read to precharge binds within the bank (which is in the read's bank
+      // group: the L value). A read does not delay the precharge of another
+      // bank; nRTPS is kept in the spec for command families that use it.
+      {"tRTP_L", "RD", "PRE", S::SameBank, "nRTPL"},
       {"tRTP_L", "RD", "PREA", S::SameBank, "nRTPL"},
       {"tWR", "WR", "PRE", S::SameBank, "nCWL+nBL+nWR"},
       {"tWR", "WR", "PREA", S::SameBank, "nCWL+nBL+nWR"},

@@ -1,0 +1,233 @@
+// One test per timing rule, named after it. Each builds the shortest sequence
+// in which the rule is the binding constraint, places the last command exactly
+// on the boundary (the checker must accept it and the engine must name that
+// cycle as the earliest) and one cycle before it (the checker must reject it
+// with that rule). Values are taken by hand from the timing table of
+// docs/dram.md ("HBM2 as used by Pimba" column unless said otherwise).
+#include <catch2/catch.hpp>
+
+#include "dram_test_util.h"
+
+using namespace dramtest;
+
+namespace {
+
+const DramSpec& pimba() { return preset("hbm2-pimba"); }
+
+void check_boundary(const DramSpec& spec, std::vector<Step> seq, Cycle boundary, const std::string& rule,
+                    bool dual = false) {
+  seq.back().t = boundary;
+  const auto ok = checker_on(spec, seq, dual);
+  INFO("at the boundary " << boundary << ":\n" << describe(ok));
+  CHECK(ok.empty());
+  seq.back().t = boundary - 1;
+  const auto bad = checker_on(spec, seq, dual);
+  INFO("one cycle early:\n" << describe(bad));
+  CHECK(has_rule(bad, rule));
+  CHECK(engine_earliest(spec, seq, dual) == boundary);
+}
+
+}  // namespace
+
+TEST_CASE("tRCD", "[dram][rule]") {
+  // ACT@0 -> RD same bank: tRCD_RD = 14.
+  check_boundary(pimba(), {{"ACT", 0, 0, 0, 5, 0}, {"RD", 0, 0, 0, 5, 0}}, 14, "tRCD_RD");
+  // ACT@0 -> WR same bank: tRCD_WR = 14; Samsung HBM2-PIM: tRCD_WR = 10.
+  check_boundary(pimba(), {{"ACT", 0, 0, 0, 5, 0}, {"WR", 0, 0, 0, 5, 0}}, 14, "tRCD_WR");
+  check_boundary(preset("hbm2-pim-samsung"), {{"ACT", 0, 0, 0, 5, 0}, {"WR", 0, 0, 0, 5, 0}}, 10, "tRCD_WR");
+  // HBM3 6.4: tRCD 31 / 15.
+  check_boundary(preset("hbm3-6400"), {{"ACT", 0, 0, 0, 5, 0}, {"RD", 0, 0, 0, 5, 0}}, 31, "tRCD_RD");
+}
+
+TEST_CASE("tRAS", "[dram][rule]") {
+  // ACT@0 -> PRE same bank: tRAS = 34.
+  check_boundary(pimba(), {{"ACT", 1, 2, 3, 7, 0}, {"PRE", 1, 2, 3, 7, 0}}, 34, "tRAS");
+  // PREA closes every bank, so it also waits tRAS after any ACT of its pseudo-channel.
+  check_boundary(pimba(), {{"ACT", 1, 2, 3, 7, 0}, {"PREA", 1, 0, 0, 0, 0}}, 34, "tRAS");
+}
+
+TEST_CASE("tRP", "[dram][rule]") {
+  // ACT@0, PRE@40 (> tRAS) -> ACT same bank at 40 + tRP 14 = 54 (tRC 48 already met).
+  check_boundary(pimba(), {{"ACT", 0, 1, 1, 3, 0}, {"PRE", 0, 1, 1, 3, 40}, {"ACT", 0, 1, 1, 4, 0}}, 54, "tRP");
+  // PRE -> REF: all banks closed, REF waits tRP after the PRE: 40 + 14 = 54.
+  check_boundary(pimba(), {{"ACT", 0, 1, 1, 3, 0}, {"PRE", 0, 1, 1, 3, 40}, {"REF", 0, 0, 0, 0, 0}}, 54, "tRP");
+}
+
+TEST_CASE("tRC", "[dram][rule]") {
+  // Needs tRAS + tRP < tRC: HBM3 6.4 has 45 + 26 = 71 < 72. ACT@0, PRE@45,
+  // ACT same bank: tRP allows 71, tRC only 72.
+  check_boundary(preset("hbm3-6400"), {{"ACT", 0, 0, 0, 1, 0}, {"PRE", 0, 0, 0, 1, 45}, {"ACT", 0, 0, 0, 2, 0}}, 72,
+                 "tRC");
+}
+
+TEST_CASE("tRRD_L", "[dram][rule]") {
+  // ACT bg0.bank0 @0 -> ACT bg0.bank1: tRRD_L = 6.
+  check_boundary(pimba(), {{"ACT", 0, 0, 0, 1, 0}, {"ACT", 0, 0, 1, 1, 0}}, 6, "tRRD_L");
+}
+
+TEST_CASE("tRRD_S", "[dram][rule]") {
+  // ACT bg0 @0 -> ACT bg1: tRRD_S = 4.
+  check_boundary(pimba(), {{"ACT", 0, 0, 0, 1, 0}, {"ACT", 0, 1, 0, 1, 0}}, 4, "tRRD_S");
+  // Other pseudo-channel: independent banks, only the command bus (next cycle).
+  const auto v = checker_on(pimba(), {{"ACT", 0, 0, 0, 1, 0}, {"ACT", 1, 1, 0, 1, 1}});
+  CHECK(v.empty());
+}
+
+TEST_CASE("tFAW", "[dram][rule]") {
+  // Four ACTs in bg0..bg3 at 0, 4, 8, 12 (tRRD_S = 4). A fifth ACT (bg0.bank1:
+  // tRRD_L 6 from 0, tRRD_S 4 from 12 -> 16) must wait tFAW = 30 after the first.
+  check_boundary(pimba(),
+                 {{"ACT", 0, 0, 0, 1, 0},
+                  {"ACT", 0, 1, 0, 1, 4},
+                  {"ACT", 0, 2, 0, 1, 8},
+                  {"ACT", 0, 3, 0, 1, 12},
+                  {"ACT", 0, 0, 1, 1, 0}},
+                 30, "tFAW");
+  // Samsung HBM2-PIM: tFAW 16 = exactly 4 x tRRD_S: the window binds at 16.
+  check_boundary(preset("hbm2-pim-samsung"),
+                 {{"ACT", 0, 0, 0, 1, 0},
+                  {"ACT", 0, 1, 0, 1, 4},
+                  {"ACT", 0, 2, 0, 1, 8},
+                  {"ACT", 0, 3, 0, 1, 12},
+                  {"ACT", 0, 0, 1, 1, 0}},
+                 16, "tFAW");
+}
+
+TEST_CASE("tCCD_L", "[dram][rule]") {
+  // ACT@0, RD@14 -> RD same bank group: tCCD_L = 4 -> 18.
+  check_boundary(pimba(), {{"ACT", 0, 2, 0, 9, 0}, {"RD", 0, 2, 0, 9, 14}, {"RD", 0, 2, 0, 9, 0}}, 18, "tCCD_L");
+  // Writes: ACT@0, WR@14 -> WR: 18.
+  check_boundary(pimba(), {{"ACT", 0, 2, 0, 9, 0}, {"WR", 0, 2, 0, 9, 14}, {"WR", 0, 2, 0, 9, 0}}, 18, "tCCD_L");
+}
+
+TEST_CASE("tCCD_S", "[dram][rule]") {
+  // ACT bg0@0, ACT bg1@4, RD bg1@18 (tRCD from 4) -> RD bg0 (ready since 14):
+  // tCCD_S = 2 -> 20. (nBL = 2 equals tCCD_S here; tBURST has its own test.)
+  check_boundary(pimba(),
+                 {{"ACT", 0, 0, 0, 1, 0}, {"ACT", 0, 1, 0, 1, 4}, {"RD", 0, 1, 0, 1, 18}, {"RD", 0, 0, 0, 1, 0}}, 20,
+                 "tCCD_S");
+}
+
+TEST_CASE("tBURST", "[dram][rule]") {
+  // The data bus of a pseudo-channel carries one burst of nBL cycles at a time:
+  // with nBL overridden to 3 (> tCCD_S = 2), RD bg1@18 -> RD bg0 at 21.
+  const DramSpec s = spec_from_json({{"timing", {{"nBL", 3}}}}, pimba());
+  check_boundary(s, {{"ACT", 0, 0, 0, 1, 0}, {"ACT", 0, 1, 0, 1, 4}, {"RD", 0, 1, 0, 1, 18}, {"RD", 0, 0, 0, 1, 0}}, 21,
+                 "tBURST");
+}
+
+TEST_CASE("tWTR_L", "[dram][rule]") {
+  // ACT@0, WR@14: write data ends at 14 + CWL 4 + nBL 2 = 20; RD same bank
+  // group after tWTR_L 8 -> 28.
+  check_boundary(pimba(), {{"ACT", 0, 0, 0, 1, 0}, {"WR", 0, 0, 0, 1, 14}, {"RD", 0, 0, 0, 1, 0}}, 28, "tWTR_L");
+}
+
+TEST_CASE("tWTR_S", "[dram][rule]") {
+  // ACT bg0@0, ACT bg1@4, WR bg0@14: data ends at 20; RD bg1 after tWTR_S 6 -> 26.
+  check_boundary(pimba(),
+                 {{"ACT", 0, 0, 0, 1, 0}, {"ACT", 0, 1, 0, 1, 4}, {"WR", 0, 0, 0, 1, 14}, {"RD", 0, 1, 0, 1, 0}}, 26,
+                 "tWTR_S");
+}
+
+TEST_CASE("tRTW", "[dram][rule]") {
+  // Read-to-write turnaround on the data bus: RD bg0@14 drives data in
+  // [14+14, 14+14+2) = [28, 30); a WR's data starts CWL = 4 after it and needs
+  // one idle cycle: WR >= 30 + 1 - 4 = 27 (= CL + nBL + 1 - CWL = 13 after RD).
+  check_boundary(pimba(),
+                 {{"ACT", 0, 0, 0, 1, 0}, {"ACT", 0, 1, 0, 1, 4}, {"RD", 0, 0, 0, 1, 14}, {"WR", 0, 1, 0, 1, 0}}, 27,
+                 "tRTW");
+}
+
+TEST_CASE("tRTP_L", "[dram][rule]") {
+  // ACT@0, RD@30 -> PRE same bank: max(tRAS 34, 30 + tRTP_L 6 = 36) = 36.
+  check_boundary(pimba(), {{"ACT", 0, 0, 0, 1, 0}, {"RD", 0, 0, 0, 1, 30}, {"PRE", 0, 0, 0, 1, 0}}, 36, "tRTP_L");
+  // A read does not delay the precharge of another bank (docs/dram.md): ACT
+  // bg0@0, ACT bg1@4, RD bg0@38 -> PRE bg1 at 39 is legal (tRAS from 4 met).
+  CHECK(checker_on(pimba(), {{"ACT", 0, 0, 0, 1, 0}, {"ACT", 0, 1, 0, 1, 4}, {"RD", 0, 0, 0, 1, 38},
+                             {"PRE", 0, 1, 0, 1, 39}}).empty());
+  CHECK(engine_earliest(pimba(), {{"ACT", 0, 0, 0, 1, 0}, {"ACT", 0, 1, 0, 1, 4}, {"RD", 0, 0, 0, 1, 38},
+                                  {"PRE", 0, 1, 0, 1, 0}}) == 39);
+}
+
+TEST_CASE("tWR", "[dram][rule]") {
+  // ACT@0, WR@14: data ends at 14 + 4 + 2 = 20; PRE after tWR 16 -> 36 (tRAS 34 met).
+  check_boundary(pimba(), {{"ACT", 0, 0, 0, 1, 0}, {"WR", 0, 0, 0, 1, 14}, {"PRE", 0, 0, 0, 1, 0}}, 36, "tWR");
+}
+
+TEST_CASE("tRFC", "[dram][rule]") {
+  // tRFC = 350 ns = 350 cycles at tCK 1 ns. REF@0 -> ACT, and REF -> REF.
+  check_boundary(pimba(), {{"REF", 0, 0, 0, 0, 0}, {"ACT", 0, 3, 3, 1, 0}}, 350, "tRFC");
+  check_boundary(pimba(), {{"REF", 0, 0, 0, 0, 0}, {"REF", 0, 0, 0, 0, 0}}, 350, "tRFC");
+  // HBM3 6.4: all-bank 350 ns at 0.625 ns = 560 cycles.
+  check_boundary(preset("hbm3-6400"), {{"REF", 1, 0, 0, 0, 0}, {"ACT", 1, 0, 0, 1, 0}}, 560, "tRFC");
+  // The other pseudo-channel is not refreshed by it.
+  CHECK(checker_on(pimba(), {{"REF", 0, 0, 0, 0, 0}, {"ACT", 1, 0, 0, 1, 1}}).empty());
+}
+
+TEST_CASE("tRFCpb", "[dram][rule]") {
+  // Per-bank refresh: 160 cycles (hbm2-pimba choice, docs/dram.md); only that bank waits.
+  check_boundary(pimba(), {{"REFPB", 0, 1, 2, 0, 0}, {"ACT", 0, 1, 2, 1, 0}}, 160, "tRFCpb");
+  // HBM3 5.2: same-bank refresh 260 cycles.
+  check_boundary(preset("hbm3-5200"), {{"REFPB", 0, 1, 2, 0, 0}, {"ACT", 0, 1, 2, 1, 0}}, 260, "tRFCpb");
+}
+
+TEST_CASE("tRRD_REFPB", "[dram][rule]") {
+  // A per-bank refresh activates like an ACT: another bank's ACT waits tRRD_S = 4.
+  check_boundary(pimba(), {{"REFPB", 0, 1, 2, 0, 0}, {"ACT", 0, 3, 0, 1, 0}}, 4, "tRRD_REFPB");
+}
+
+TEST_CASE("bank state: illegal commands are caught", "[dram][rule]") {
+  // RD to a closed bank; ACT to an open bank; REF with an open bank; PRE of a closed bank.
+  CHECK(has_rule(checker_on(pimba(), {{"RD", 0, 0, 0, 1, 100}}), "state"));
+  CHECK(has_rule(checker_on(pimba(), {{"ACT", 0, 0, 0, 1, 0}, {"ACT", 0, 0, 0, 2, 100}}), "state"));
+  CHECK(has_rule(checker_on(pimba(), {{"ACT", 0, 0, 0, 1, 0}, {"RD", 0, 0, 0, 2, 100}}), "state"));
+  CHECK(has_rule(checker_on(pimba(), {{"ACT", 0, 0, 0, 1, 0}, {"REF", 0, 0, 0, 0, 100}}), "state"));
+  CHECK(has_rule(checker_on(pimba(), {{"PRE", 0, 0, 0, 1, 100}}), "state"));
+  // The engine refuses the same.
+  const CommandSet set = hbm_command_set();
+  ChannelEngine e(pimba(), set);
+  CHECK_FALSE(e.state_allows(to_command(set, {"RD", 0, 0, 0, 1, 0})));
+  e.issue(to_command(set, {"ACT", 0, 0, 0, 1, 0}), 0);
+  CHECK_FALSE(e.state_allows(to_command(set, {"ACT", 0, 0, 0, 2, 0})));
+  CHECK_FALSE(e.state_allows(to_command(set, {"RD", 0, 0, 0, 2, 0})));
+  CHECK_FALSE(e.state_allows(to_command(set, {"REF", 0, 0, 0, 0, 0})));
+  CHECK_THROWS_AS(e.issue(to_command(set, {"RD", 0, 0, 0, 1, 0}), 13), std::logic_error);  // before tRCD
+}
+
+TEST_CASE("command bus: one command per cycle, or one per row and column bus", "[dram][rule]") {
+  // Two commands to different pseudo-channels in the same cycle share the bus.
+  CHECK(has_rule(checker_on(pimba(), {{"ACT", 0, 0, 0, 1, 0}, {"ACT", 1, 0, 0, 1, 0}}), "bus"));
+  // With separate buses a row and a column command may share a cycle...
+  CHECK(checker_on(pimba(), {{"ACT", 0, 0, 0, 1, 0}, {"ACT", 1, 0, 0, 1, 14}, {"RD", 0, 0, 0, 1, 14}}, true).empty());
+  // ... but not two row commands.
+  CHECK(has_rule(checker_on(pimba(), {{"ACT", 0, 0, 0, 1, 0}, {"ACT", 1, 0, 0, 1, 0}}, true), "bus"));
+  CHECK(engine_earliest(pimba(), {{"ACT", 0, 0, 0, 1, 0}, {"ACT", 1, 0, 0, 1, 0}}) == 1);
+  CHECK(engine_earliest(pimba(), {{"ACT", 0, 0, 0, 1, 0}, {"ACT", 1, 0, 0, 1, 14}, {"RD", 0, 0, 0, 1, 0}}, true) == 14);
+}
+
+TEST_CASE("rule table: expressions and shape", "[dram][rule]") {
+  const Timing& t = pimba().t;
+  CHECK(eval_distance("nCL+nBL+1-nCWL", t) == 14 + 2 + 1 - 4);
+  CHECK(eval_distance("nCWL+nBL+nWR", t) == 4 + 2 + 16);
+  CHECK_THROWS_AS(eval_distance("nCL+nXYZ", t), std::invalid_argument);
+  CHECK_THROWS_AS(eval_distance("", t), std::invalid_argument);
+  CHECK_THROWS_AS(eval_distance("nCL nBL", t), std::invalid_argument);
+  // A PIM-style class is added as data: a bank-group-wide activate (Newton
+  // G_ACT) that obeys tRRD_S to other bank groups and the tFAW window.
+  CommandSet set = hbm_command_set();
+  set.classes.push_back({"G_ACT", Target::BankGroup, BankEffect::Open, Bus::Row});
+  set.rules.push_back({"tRRD_S", "G_ACT", "ACT", Scope::OtherBankGroup, "nRRDS"});
+  set.rules.push_back({"tRCD_RD", "G_ACT", "RD", Scope::SameBank, "nRCDRD"});
+  ChannelEngine e(pimba(), set);
+  Command g;
+  g.cls = set.id("G_ACT");
+  g.addr.bg = BankGroupId{2};
+  g.addr.row = RowId{7};
+  e.issue(g, 0);
+  for (int b = 0; b < 4; ++b) CHECK(e.is_open(PchId{0}, BankGroupId{2}, BankId{b}));
+  Command rd = to_command(set, {"RD", 0, 2, 3, 7, 0});
+  CHECK(e.earliest(rd) == 14);
+  Command act = to_command(set, {"ACT", 0, 1, 0, 1, 0});
+  CHECK(e.earliest(act) == 4);
+  CHECK_THROWS_AS(set.id("NOPE"), std::invalid_argument);
+}
