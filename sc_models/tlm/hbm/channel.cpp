@@ -6,6 +6,7 @@
 
 #include "tlm_common/log.h"
 #include "tlm_common/session.h"
+#include "tlm_hbm/dram_timing.h"
 #include "tlm_hbm/extensions.h"
 
 namespace pimlab::tlm_hbm {
@@ -25,19 +26,45 @@ const char* cmd_name(CmdCode c) {
   return "?";
 }
 
-namespace {
-
-std::unique_ptr<TimingSource> require(std::unique_ptr<TimingSource> t) {
-  if (!t) throw std::invalid_argument("HbmChannel: a timing source is required");
-  return t;
+std::unique_ptr<TimingSource> HbmChannel::make_dram_timing() const {
+  dram::ControllerConfig cfg;
+  const std::string prefix = std::string(name()) + ".";
+  try {
+    cfg = dram::controller_config_from_json({{"queue_size", p_queue_size.get()},
+                                             {"page_policy", p_page_policy.get()},
+                                             {"write_high", p_write_high.get()},
+                                             {"write_low", p_write_low.get()},
+                                             {"dual_command_bus", p_dual_command_bus.get()},
+                                             {"refresh", p_refresh.get()}});
+  } catch (const std::invalid_argument& e) {
+    throw tlm_common::ConfigError("config keys under '" + prefix + "': " + e.what());
+  }
+  try {
+    return std::make_unique<DramTiming>(dram::preset(p_preset.get()), cfg, p_mapping.get(), p_check.get());
+  } catch (const std::invalid_argument& e) {
+    throw tlm_common::ConfigError("config key '" + p_mapping.key() + "' = \"" + p_mapping.get() + "\": " + e.what());
+  }
 }
 
-}  // namespace
+HbmChannel::HbmChannel(const sc_core::sc_module_name& name) : HbmChannel(name, nullptr) {}
 
 HbmChannel::HbmChannel(const sc_core::sc_module_name& name, std::unique_ptr<TimingSource> timing)
     : sc_module(name),
       socket("socket"),
-      m_timing(require(std::move(timing))),
+      p_preset(*this, "preset", "hbm2-pimba", "DRAM device preset (organisation and timing, docs/dram.md)",
+               dram::preset_names()),
+      p_mapping(*this, "mapping", "ro_ba_bg_pc_ch_co",
+                "address mapping, fields MSB first (ro, ba, bg, pc, ch, co; the channel field has 0 bits)"),
+      p_page_policy(*this, "page_policy", "open", "controller page policy", {"open", "closed"}),
+      p_queue_size(*this, "queue_size", 32, "requests", "controller request queue (both pseudo-channels)", 1, 4096),
+      p_write_high(*this, "write_high", 24, "requests", "queued writes that start a write drain", 1, 4096),
+      p_write_low(*this, "write_low", 8, "requests", "queued writes that end a write drain", 0, 4096),
+      p_refresh(*this, "refresh", "all-bank", "refresh mode", {"all-bank", "per-bank", "off"}),
+      p_dual_command_bus(*this, "dual_command_bus", false, "separate row and column command buses"),
+      p_check(*this, "check", true, "re-validate every issued DRAM command with the independent rule checker"),
+      p_pu_lanes(*this, "pu_lanes", 8, "lanes", "element lanes of each PIM unit's datapath (rtl/pim_pu Lanes)", 8, 32),
+      p_pu_reg_sets(*this, "pu_reg_sets", 1, "sets", "register sets per bank of each PIM unit (rtl/pim_pu RegSets)", 1, 4),
+      m_timing(timing ? std::move(timing) : make_dram_timing()),
       m_tck(static_cast<double>(m_timing->tck_ps()), sc_core::SC_PS),
       p_capacity_bytes(*this, "capacity_bytes", m_timing->capacity_bytes(), "bytes",
                        "addressable bytes of the channel (at most what the DRAM organisation holds)",
@@ -55,6 +82,23 @@ HbmChannel::HbmChannel(const sc_core::sc_module_name& name, std::unique_ptr<Timi
     throw tlm_common::ConfigError("config key '" + p_capacity_bytes.key() + "': value " +
                                   std::to_string(m_capacity) + " is not allowed; allowed: a multiple of the page size (" +
                                   std::to_string(m_timing->page_bytes()) + " bytes)");
+  {
+    pu::PuParams pp;
+    pp.lanes = p_pu_lanes.get();
+    pp.reg_sets = p_pu_reg_sets.get();
+    try {
+      pp.validate();
+    } catch (const std::invalid_argument& e) {
+      throw tlm_common::ConfigError("config key '" + p_pu_lanes.key() + "': value " + std::to_string(pp.lanes) +
+                                    " is not allowed; allowed: 8, 16 or 32");
+    }
+    const int pairs = m_timing->banks_per_group() / 2;
+    const int units = m_timing->pseudo_channels() * m_timing->bank_groups() * pairs;
+    for (int u = 0; u < units; ++u) m_units.push_back(std::make_unique<pu::PimUnit>(pp));
+    m_pim_rows.assign(m_timing->pseudo_channels() * m_timing->bank_groups() * m_timing->banks_per_group(), nullptr);
+    m_pim_engine = std::make_unique<pim::ChannelEngine>(pim::pimba_protocol(),
+                                                        pim::timing_from_spec(dram::preset(p_preset.get())));
+  }
   socket.register_b_transport(this, &HbmChannel::b_transport);
   socket.register_transport_dbg(this, &HbmChannel::transport_dbg);
   if (p_trace.get()) {
@@ -230,7 +274,16 @@ void HbmChannel::account_pim(const AccessTiming& t, std::uint64_t pim_ops) {
   s_pim_ops += pim_ops;
 }
 
+Cycle HbmChannel::arrival_cycle(const sc_core::sc_time& local) const {
+  const auto local_ps = static_cast<std::uint64_t>(local.value() / sc_core::sc_time(1, sc_core::SC_PS).value());
+  return static_cast<Cycle>((local_ps + m_timing->tck_ps() - 1) / m_timing->tck_ps());
+}
+
 void HbmChannel::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
+  if (auto* pim_ext = gp.get_extension<PimExtension>()) {
+    pim_transport(gp, delay, *pim_ext);
+    return;
+  }
   std::string why;
   const tlm::tlm_response_status st = validate(gp, why);
   if (st != tlm::TLM_OK_RESPONSE) {
@@ -250,8 +303,7 @@ void HbmChannel::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& del
   // Arrival = the initiator's local time, rounded up to the next DRAM cycle.
   const sc_core::sc_time local = sc_core::sc_time_stamp() + delay;
   const double tck_ps = static_cast<double>(m_timing->tck_ps());
-  const auto local_ps = static_cast<std::uint64_t>(local.value() / sc_core::sc_time(1, sc_core::SC_PS).value());
-  const Cycle arrival = static_cast<Cycle>((local_ps + m_timing->tck_ps() - 1) / m_timing->tck_ps());
+  const Cycle arrival = arrival_cycle(local);
   const AccessTiming t = m_timing->access(m_atoms, arrival);
   account_access(t);
   const sc_core::sc_time done(static_cast<double>(t.done) * tck_ps, sc_core::SC_PS);
@@ -319,8 +371,14 @@ void HbmChannel::collect_stats(tlm_common::StatsSink& s) const {
   const std::uint64_t atoms = s_atoms_read + s_atoms_written;
   s.add("row_hit_rate", atoms ? static_cast<double>(s_row_hits) / static_cast<double>(atoms) : 0.0, "ratio",
         "row_hits / (atoms_read + atoms_written)");
-  s.add("pim_transactions", s_pim_transactions, "transactions", "transactions on the PIM path");
-  s.add("pim_ops", s_pim_ops, "operations", "PIM unit operations executed");
+  s.add("pim_transactions", s_pim_transactions, "transactions", "PIM kernels run through the PIM path");
+  s.add("pim_rejected", s_pim_rejected, "transactions", "PIM kernels rejected as malformed (generic error)");
+  s.add("pim_unit_commands", s_pim_ops, "commands", "commands issued to the PIM units");
+  s.add("pim_kernel_cycles", s_pim_kernel_cycles, "cycles", "sum of the kernels' cycle counts (last stream command)");
+  s.add("pim_num_act", s_pim_act, "banks", "banks activated by PIM commands (4 per ACT4*)");
+  s.add("pim_num_comp", s_pim_comp, "commands", "COMP commands of the PIM streams");
+  s.add("pim_num_rdwr", s_pim_rdwr, "accesses", "column accesses of the PIM streams (reference convention)");
+  s.add("pim_unit_errors", s_pim_errors, "kernels", "kernels after which a unit's sticky error flag was set");
   const std::uint64_t txns = s_reads + s_writes + s_pim_transactions;
   const double tck_ns = static_cast<double>(m_timing->tck_ps()) / 1000.0;
   s.add("latency_cycles_total", s_latency_cycles, "cycles", "sum over transactions of (done - arrival) in tCK");
@@ -341,7 +399,8 @@ void HbmChannel::reset_stats() {
   s_reads = s_writes = s_bytes_read = s_bytes_written = s_atoms_read = s_atoms_written = s_strided = 0;
   s_err_address = s_err_burst = s_err_byte_enable = s_err_command = s_err_generic = 0;
   s_commands = s_activates = s_precharges = s_refreshes = s_row_hits = 0;
-  s_pim_transactions = s_pim_ops = 0;
+  s_pim_transactions = s_pim_ops = s_pim_kernel_cycles = s_pim_comp = s_pim_act = s_pim_rdwr = 0;
+  s_pim_errors = s_pim_rejected = 0;
   s_latency_cycles = s_max_latency_cycles = 0;
   s_first_arrival = -1;
   s_last_done = 0;

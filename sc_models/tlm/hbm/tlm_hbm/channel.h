@@ -27,7 +27,10 @@
 
 #include "tlm_common/config.h"
 #include "tlm_common/stats.h"
+#include "pim/unit.h"
+#include "pim_channel/engine.h"
 #include "tlm_hbm/backing_store.h"
+#include "tlm_hbm/pim_path.h"
 #include "tlm_hbm/timing.h"
 
 namespace pimlab::tlm_hbm {
@@ -37,6 +40,10 @@ class HbmChannel : public sc_core::sc_module, public tlm_common::stats_provider 
   SC_HAS_PROCESS(HbmChannel);
   tlm_utils::simple_target_socket<HbmChannel> socket;
 
+  // Builds its own timing source, a DramTiming configured by the keys below
+  // (preset, mapping, controller).
+  explicit HbmChannel(const sc_core::sc_module_name& name);
+  // Uses `timing` instead; the DRAM keys are then declared but unused.
   HbmChannel(const sc_core::sc_module_name& name, std::unique_ptr<TimingSource> timing);
   ~HbmChannel() override;
 
@@ -62,14 +69,35 @@ class HbmChannel : public sc_core::sc_module, public tlm_common::stats_provider 
   // Checks the payload; returns TLM_OK_RESPONSE or the error to answer.
   tlm::tlm_response_status validate(const tlm::tlm_generic_payload& gp, std::string& why) const;
   void move_data(tlm::tlm_generic_payload& gp);
+  void pim_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay, PimExtension& ext);
+  bool run_pim_kernel(tlm::tlm_generic_payload& gp, Cycle start, PimExtension& ext, Cycle& done);
+  Cycle arrival_cycle(const sc_core::sc_time& local) const;
   void end_of_elaboration() override;
   void trace_thread();
 
+  std::unique_ptr<TimingSource> make_dram_timing() const;
+
+ public:
+  // Configuration (docs/tlm.md lists them with defaults and units).
+  // DRAM device and controller (used by the channel's own DramTiming):
+  tlm_common::Param<std::string> p_preset;
+  tlm_common::Param<std::string> p_mapping;
+  tlm_common::Param<std::string> p_page_policy;
+  tlm_common::Param<int> p_queue_size;
+  tlm_common::Param<int> p_write_high;
+  tlm_common::Param<int> p_write_low;
+  tlm_common::Param<std::string> p_refresh;
+  tlm_common::Param<bool> p_dual_command_bus;
+  tlm_common::Param<bool> p_check;
+  // PIM units (one per bank pair) and the PIM command timing.
+  tlm_common::Param<int> p_pu_lanes;
+  tlm_common::Param<int> p_pu_reg_sets;
+
+ private:
   std::unique_ptr<TimingSource> m_timing;
   sc_core::sc_time m_tck;
 
  public:
-  // Configuration (docs/tlm.md lists them with defaults and units).
   tlm_common::Param<std::uint64_t> p_capacity_bytes;
   tlm_common::Param<std::uint64_t> p_max_transaction_bytes;
   tlm_common::Param<bool> p_trace;
@@ -90,6 +118,15 @@ class HbmChannel : public sc_core::sc_module, public tlm_common::stats_provider 
   std::uint64_t s_latency_cycles = 0;  // sum over transactions of (done - arrival)
   std::uint64_t s_max_latency_cycles = 0;
   Cycle s_first_arrival = -1, s_last_done = 0;
+
+  // PIM: units indexed (pch * bank_groups + bg) * pairs + pair; open row of
+  // each bank as the PIM path sees it (nullptr = closed).
+  std::vector<std::unique_ptr<pu::PimUnit>> m_units;
+  std::vector<std::uint8_t*> m_pim_rows;
+  std::unique_ptr<pim::ChannelEngine> m_pim_engine;
+  Cycle m_pim_free = 0;  // first cycle after the previous kernel
+  std::uint64_t s_pim_kernel_cycles = 0, s_pim_comp = 0, s_pim_act = 0, s_pim_rdwr = 0, s_pim_errors = 0;
+  std::uint64_t s_pim_rejected = 0;
 
   // Tracing: commands replayed into traced variables at their cycle.
   sc_core::sc_trace_file* m_tf = nullptr;

@@ -55,6 +55,12 @@ class TimingSource {
   // state (open rows, refresh, bus) carries over between calls; a batch that
   // arrives before the engine's last issue waits behind it.
   virtual AccessTiming access(const std::vector<AtomAccess>& atoms, Cycle arrival) = 0;
+  // Byte address of column 0 of a row (the address mapping), and whether every
+  // row is page_bytes() contiguous bytes starting there (the column field is
+  // the least significant), which the PIM path needs to compute in place.
+  virtual std::uint64_t row_address(int pch, int bank_group, int bank, int row) const = 0;
+  virtual bool rows_contiguous() const = 0;
+  virtual int rows() const = 0;  // per bank
 
   // Called for each command the engine issues (tracing); may be empty.
   std::function<void(const IssuedCommand&)> on_command;

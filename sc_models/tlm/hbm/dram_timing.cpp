@@ -1,0 +1,170 @@
+#include "tlm_hbm/dram_timing.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace pimlab::tlm_hbm {
+
+dram::DramSpec one_channel_spec(const std::string& preset, const nlohmann::json& overrides) {
+  dram::DramSpec s = dram::spec_from_json(overrides, dram::preset(preset));
+  s.org.channels = 1;
+  dram::validate(s);
+  return s;
+}
+
+namespace {
+dram::DramSpec checked(dram::DramSpec s) {
+  s.org.channels = 1;
+  dram::validate(s);
+  return s;
+}
+}  // namespace
+
+DramTiming::DramTiming(const dram::DramSpec& spec, const dram::ControllerConfig& cfg, const std::string& mapping,
+                       bool check)
+    : m_spec(checked(spec)),
+      m_cfg(cfg),
+      m_map(m_spec.org, mapping),
+      m_checker(check ? std::make_unique<dram::RuleChecker>(m_spec, cfg.dual_command_bus) : nullptr),
+      m_ctl(m_spec, m_cfg, dram::ChannelId{0}) {
+  if (m_checker) m_ctl.attach_checker(m_checker.get());
+  const dram::CommandSet& cs = m_ctl.engine().command_set();
+  m_ACT = cs.id("ACT");
+  m_PRE = cs.id("PRE");
+  m_PREA = cs.id("PREA");
+  m_RD = cs.id("RD");
+  m_WR = cs.id("WR");
+  m_REF = cs.id("REF");
+  m_REFPB = cs.id("REFPB");
+  m_ctl.set_command_hook([this](const dram::Command& c, dram::Cycle t) { on_issue(c, t); });
+}
+
+std::uint64_t DramTiming::row_address(int pch, int bank_group, int bank, int row) const {
+  dram::Address a;
+  a.pch = dram::PchId{pch};
+  a.bg = dram::BankGroupId{bank_group};
+  a.bank = dram::BankId{bank};
+  a.row = dram::RowId{row};
+  a.col = dram::ColumnId{0};
+  return m_map.encode(a);
+}
+
+bool DramTiming::rows_contiguous() const {
+  dram::Address a;
+  const std::uint64_t base = m_map.encode(a);
+  a.col = dram::ColumnId{1};
+  return m_map.encode(a) == base + static_cast<std::uint64_t>(m_spec.org.atom_bytes) &&
+         m_spec.org.columns * m_spec.org.atom_bytes == m_spec.org.page_bytes;
+}
+
+std::string DramTiming::describe() const {
+  return "dram::ChannelController (" + m_spec.name + ", mapping " + m_map.order_string() + ", " +
+         (m_cfg.page_policy == dram::PagePolicy::Open ? "open" : "closed") + " page, queue " +
+         std::to_string(m_cfg.queue_size) + (m_checker ? ", rule checker on" : "") + ")";
+}
+
+void DramTiming::on_issue(const dram::Command& c, dram::Cycle t) {
+  IssuedCommand ic;
+  ic.cycle = t;
+  ic.pch = dram::idx(c.addr.pch);
+  ic.bank_group = dram::idx(c.addr.bg);
+  ic.bank = dram::idx(c.addr.bank);
+  if (c.cls == m_ACT) {
+    ic.code = CmdCode::act;
+    ic.row = dram::idx(c.addr.row);
+  } else if (c.cls == m_PRE) {
+    ic.code = CmdCode::pre;
+  } else if (c.cls == m_PREA) {
+    ic.code = CmdCode::pre;
+    ic.bank_group = ic.bank = -1;
+  } else if (c.cls == m_RD) {
+    ic.code = CmdCode::rd;
+  } else if (c.cls == m_WR) {
+    ic.code = CmdCode::wr;
+  } else if (c.cls == m_REF) {
+    ic.code = CmdCode::ref;
+    ic.bank_group = ic.bank = -1;
+  } else if (c.cls == m_REFPB) {
+    ic.code = CmdCode::ref;
+  }
+  if (m_batch) {
+    AccessTiming& b = *m_batch;
+    if (b.commands == 0) b.first_issue = t;
+    ++b.commands;
+    b.activates += ic.code == CmdCode::act;
+    b.precharges += ic.code == CmdCode::pre;
+    b.refreshes += ic.code == CmdCode::ref;
+    b.reads += ic.code == CmdCode::rd;
+    b.writes += ic.code == CmdCode::wr;
+  }
+  if (on_command) on_command(ic);
+}
+
+AccessTiming DramTiming::access(const std::vector<AtomAccess>& atoms, Cycle arrival) {
+  if (arrival < 0) throw std::invalid_argument("DramTiming: negative arrival cycle " + std::to_string(arrival));
+  AccessTiming result;
+  result.arrival = arrival;
+  result.first_issue = arrival;
+  result.done = arrival;
+  m_batch = &result;
+  const bool refresh_off = m_cfg.refresh == dram::RefreshMode::Off;
+  Cycle now;
+  bool resume = false;
+  if (!m_started) {
+    // As MemorySystem::run: the controller's clock starts at the first arrival.
+    m_started = true;
+    m_ctl.set_time_origin(arrival);
+    m_next_step = refresh_off ? dram::kNever : arrival;
+    now = arrival;
+  } else {
+    // An idle controller catches up with its refreshes up to the arrival; a
+    // batch arriving before the controller's current cycle waits behind it.
+    while (m_ctl.pending() == 0 && m_next_step < arrival) {
+      m_next_step = m_ctl.step(m_next_step);
+      (void)m_ctl.take_completions();
+    }
+    // A batch arriving at or before the cycle the controller last ran joins
+    // it after that cycle's step, as a request admitted late in a cycle does.
+    resume = arrival <= m_now;
+    now = resume ? m_now : arrival;
+  }
+
+  std::size_t next = 0, in_flight = 0;
+  const std::uint64_t first_id = m_id;
+  auto admit = [&](Cycle step_at) {
+    while (next < atoms.size() && !m_ctl.full()) {
+      m_ctl.enqueue({m_id++, atoms[next].write, m_map.decode(atoms[next].addr), arrival});
+      ++next, ++in_flight;
+      m_next_step = std::min(m_next_step, step_at);
+    }
+  };
+  auto collect = [&]() {
+    for (const dram::Completion& d : m_ctl.take_completions()) {
+      if (d.req.id < first_id) continue;  // cannot happen: batches do not overlap
+      --in_flight;
+      result.done = std::max(result.done, d.done);
+      result.row_hits += d.outcome == dram::RowOutcome::Hit;
+    }
+  };
+  if (resume) {
+    admit(now + 1);
+    now = std::max(m_next_step, now + 1);
+  }
+  for (;;) {
+    admit(now);
+    if (m_next_step <= now) {
+      m_next_step = m_ctl.step(now);
+      collect();
+    }
+    admit(now + 1);
+    if (next == atoms.size() && in_flight == 0) break;
+    const Cycle t = m_next_step;
+    if (t == dram::kNever) throw std::logic_error("DramTiming: no next event while requests are pending");
+    now = std::max(t, now + 1);
+  }
+  m_now = now;
+  m_batch = nullptr;
+  return result;
+}
+
+}  // namespace pimlab::tlm_hbm

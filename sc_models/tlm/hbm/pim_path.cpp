@@ -1,0 +1,173 @@
+// The PIM path of HbmChannel (tlm_hbm/pim_path.h).
+#include <algorithm>
+#include <cstring>
+#include <stdexcept>
+
+#include "tlm_common/log.h"
+#include "tlm_hbm/channel.h"
+
+namespace pimlab::tlm_hbm {
+
+namespace {
+
+struct Event {
+  Cycle cycle;
+  int kind;          // 0 = row op (before unit commands of the same cycle), 1 = unit op
+  std::size_t index; // into rows / ops
+};
+
+}  // namespace
+
+void HbmChannel::pim_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay, PimExtension& ext) {
+  ext.error.clear();
+  ext.unit_errors.clear();
+  const sc_core::sc_time local = sc_core::sc_time_stamp() + delay;
+  // Kernels on one channel run one after the other.
+  const Cycle start = std::max(arrival_cycle(local), m_pim_free);
+  Cycle done = start;
+  bool ok = false;
+  try {
+    ok = run_pim_kernel(gp, start, ext, done);
+  } catch (const std::exception& e) {
+    ext.error = e.what();
+    ok = false;
+  }
+  if (!ok) {
+    ++s_pim_rejected;
+    PIMLAB_DEBUG(name()) << "PIM kernel rejected: " << ext.error;
+    gp.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
+    return;
+  }
+  m_pim_free = done;
+  const sc_core::sc_time done_t(static_cast<double>(done) * static_cast<double>(m_timing->tck_ps()), sc_core::SC_PS);
+  delay += done_t - local;
+  gp.set_response_status(tlm::TLM_OK_RESPONSE);
+}
+
+bool HbmChannel::run_pim_kernel(tlm::tlm_generic_payload& gp, Cycle start, PimExtension& ext, Cycle& done) {
+  const int pchs = m_timing->pseudo_channels(), bgs = m_timing->bank_groups(), banks = m_timing->banks_per_group();
+  const int pairs = banks / 2;
+  auto fail = [&](const std::string& why) {
+    ext.error = why;
+    return false;
+  };
+  // ---- validate the payload and the program before anything changes ----
+  std::size_t results = 0;
+  for (const PimUnitOp& op : ext.ops) results += (op.cmd.op & 7) == static_cast<std::uint8_t>(pu::Op::result);
+  if (gp.get_command() != tlm::TLM_READ_COMMAND) return fail("PIM payload command must be TLM_READ_COMMAND");
+  if (gp.get_data_length() != 32 * results)
+    return fail("PIM payload data_length " + std::to_string(gp.get_data_length()) + " != 32 x " +
+                std::to_string(results) + " RESULT commands");
+  if (results > 0 && gp.get_data_ptr() == nullptr) return fail("PIM payload without a result buffer");
+  if (gp.get_byte_enable_ptr() != nullptr) return fail("PIM payload with byte enables");
+  if (!m_timing->rows_contiguous())
+    return fail("the PIM path needs an address mapping whose column field is least significant (rows contiguous)");
+  for (const PimRowOp& r : ext.rows) {
+    if (r.step >= ext.stream.size()) return fail("row op refers to stream command " + std::to_string(r.step) +
+                                                 " of " + std::to_string(ext.stream.size()));
+    if (r.pch >= pchs || r.bank_group >= bgs || r.bank >= banks || r.row >= m_timing->rows())
+      return fail("row op pch " + std::to_string(r.pch) + " bg " + std::to_string(r.bank_group) + " bank " +
+                  std::to_string(r.bank) + " row " + std::to_string(r.row) + " outside the channel");
+  }
+  for (const PimUnitOp& op : ext.ops) {
+    if (op.step >= ext.stream.size()) return fail("unit op refers to stream command " + std::to_string(op.step) +
+                                                  " of " + std::to_string(ext.stream.size()));
+    if (op.pch >= pchs || op.bank_group >= bgs || op.pair >= pairs)
+      return fail("unit op pch " + std::to_string(op.pch) + " bg " + std::to_string(op.bank_group) + " pair " +
+                  std::to_string(op.pair) + " outside the channel");
+  }
+
+  // ---- timing: the PIM channel engine on the stream ----
+  std::vector<std::uint64_t> issue;
+  const pim::ChannelRun run = m_pim_engine->run(ext.stream, pchs, &issue);
+  // Engine cycle 1 is the kernel's first cycle: channel cycle `start`.
+  auto at = [&](std::uint32_t step) { return start - 1 + static_cast<Cycle>(issue[step]); };
+  ext.start_cycle = static_cast<std::uint64_t>(start);
+  ext.kernel_cycles = run.last_issue_cycle;
+  done = start - 1 + static_cast<Cycle>(run.last_issue_cycle) + 1;
+
+  // ---- data: row and unit commands in cycle order ----
+  std::vector<Event> ev;
+  ev.reserve(ext.rows.size() + ext.ops.size());
+  for (std::size_t i = 0; i < ext.rows.size(); ++i) ev.push_back({at(ext.rows[i].step), 0, i});
+  for (std::size_t i = 0; i < ext.ops.size(); ++i)
+    ev.push_back({at(ext.ops[i].step) + static_cast<Cycle>(ext.ops[i].offset), 1, i});
+  std::stable_sort(ev.begin(), ev.end(),
+                   [](const Event& a, const Event& b) { return a.cycle != b.cycle ? a.cycle < b.cycle : a.kind < b.kind; });
+  // Result slot of each RESULT op: its position among the RESULT ops of `ops`.
+  std::vector<std::size_t> slot(ext.ops.size(), 0);
+  for (std::size_t i = 0, k = 0; i < ext.ops.size(); ++i)
+    if ((ext.ops[i].cmd.op & 7) == static_cast<std::uint8_t>(pu::Op::result)) slot[i] = k++;
+
+  auto unit_index = [&](int pch, int bg, int pair) { return (pch * bgs + bg) * pairs + pair; };
+  for (const Event& e : ev) {
+    if (e.kind == 0) {
+      const PimRowOp& r = ext.rows[e.index];
+      const int b = (r.pch * bgs + r.bank_group) * banks + r.bank;
+      pu::PimUnit& unit = *m_units[unit_index(r.pch, r.bank_group, r.bank / 2)];
+      unit.settle(e.cycle);  // write-backs of earlier cycles land before the row closes
+      if (r.row < 0) {
+        if (unit.writeback_pending())
+          throw std::logic_error("precharge of pch " + std::to_string(r.pch) + " bg " + std::to_string(r.bank_group) +
+                                 " bank " + std::to_string(r.bank) + " in cycle " + std::to_string(e.cycle) +
+                                 " before an SU write-back landed");
+        m_pim_rows[b] = nullptr;
+      } else {
+        if (m_pim_rows[b] != nullptr)
+          throw std::logic_error("activate of pch " + std::to_string(r.pch) + " bg " + std::to_string(r.bank_group) +
+                                 " bank " + std::to_string(r.bank) + " with a row open");
+        m_pim_rows[b] = m_store.page_for_write(m_timing->row_address(r.pch, r.bank_group, r.bank, r.row));
+      }
+      if (!m_trace_cmd.empty())
+        m_trace_queue.push_back(IssuedCommand{e.cycle, r.row < 0 ? CmdCode::pre : CmdCode::act, r.pch, r.bank_group,
+                                              r.bank, r.row});
+      continue;
+    }
+    const PimUnitOp& op = ext.ops[e.index];
+    pu::PimUnit& unit = *m_units[unit_index(op.pch, op.bank_group, op.pair)];
+    const int b0 = (op.pch * bgs + op.bank_group) * banks + 2 * op.pair;
+    pu::PimUnit::Rows rows;
+    rows.row[0] = m_pim_rows[b0];
+    rows.row[1] = m_pim_rows[b0 + 1];
+    std::array<std::uint8_t, 32> res{};
+    unit.issue(op.cmd, e.cycle, rows, &res);
+    ++s_pim_ops;
+    if ((op.cmd.op & 7) == static_cast<std::uint8_t>(pu::Op::result))
+      std::memcpy(gp.get_data_ptr() + 32 * slot[e.index], res.data(), 32);
+    done = std::max(done, e.cycle + pu::latency(unit.params(), op.cmd.op));
+  }
+  for (auto& u : m_units) u->settle_all();
+  if (!m_trace_cmd.empty()) {
+    for (std::size_t i = 0; i < ext.stream.size(); ++i)
+      m_trace_queue.push_back(IssuedCommand{at(static_cast<std::uint32_t>(i)), CmdCode::pim, ext.stream[i].pch, -2, -2, -1});
+    std::stable_sort(m_trace_queue.begin(), m_trace_queue.end(),
+                     [](const IssuedCommand& a, const IssuedCommand& b) { return a.cycle < b.cycle; });
+    m_trace_ev.notify(sc_core::SC_ZERO_TIME);
+  }
+
+  // ---- errors and stats ----
+  ext.err_cause = 0;
+  for (int p = 0; p < pchs; ++p)
+    for (int g = 0; g < bgs; ++g)
+      for (int q = 0; q < pairs; ++q) {
+        const pu::PimUnit& u = *m_units[unit_index(p, g, q)];
+        if (!u.err()) continue;
+        ext.err_cause |= u.err_cause();
+        ext.unit_errors.push_back("pch" + std::to_string(p) + ".bank_group" + std::to_string(g) + ".pair" +
+                                  std::to_string(q) + ": " + pu::err_text(u.err_cause()) + " (" + u.last_error() + ")");
+      }
+  if (ext.err_cause) {
+    ++s_pim_errors;
+    PIMLAB_WARN(name()) << "PIM unit error after kernel: " << ext.unit_errors.front();
+  }
+  ++s_pim_transactions;
+  s_pim_kernel_cycles += run.last_issue_cycle;
+  s_pim_comp += run.counters.num_comp;
+  s_pim_act += run.counters.num_act;
+  s_pim_rdwr += run.counters.num_rdwr;
+  if (s_first_arrival < 0 || start < s_first_arrival) s_first_arrival = start;
+  s_last_done = std::max(s_last_done, done);
+  return true;
+}
+
+}  // namespace pimlab::tlm_hbm

@@ -1,0 +1,1 @@
+// PIM path tests: see below
