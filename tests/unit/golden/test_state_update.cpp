@@ -99,11 +99,14 @@ TEST_CASE("state update: format versions vs FP64 within the derived bound", "[go
 }
 
 TEST_CASE("state update: FP32 storage agrees with FP64 to about 1e-6", "[golden][state_update]") {
-  // FP32 storage: every step rounds each element ~4 times (u = 2^-24 = 6e-8),
-  // o sums 128 terms (gamma ~ 37 u); with unit-variance data, decays in
-  // [0.9, 1) and 16 steps the normwise error stays below ~ 60 u * (condition
-  // sum|h||q| / |o| ~ a few) ~ 1e-5 worst case; 1e-6 typical. We assert the
-  // per-element derived bound above and here only the normwise figure's order.
+  // FP32 storage: each step rounds every element at most 4 times (u = 2^-24)
+  // and earlier errors are damped by gates <= 1, so after 16 steps the state
+  // is off by <= 64 u relative to its running magnitude; o adds at most 37
+  // roundings (32 in-chunk + 4 host + 1). Componentwise |o^ - o| <= ~100 u
+  // sum_r |h||q| = 6e-6 sum_r |h||q|; with unit-variance data sum|h||q| / |o|
+  // is about 1 to 2 in the 2-norm, so the normwise error stays below 1e-5
+  // (its typical size is 1e-7). The per-element derived bound is asserted in
+  // the previous test; here the normwise figure.
   const int rows = 128, cols = 64, steps = 16;
   const auto in = make_steps(rows, cols, steps, 5, false);
   SuState st(num::Format::fp32, rows, cols);
