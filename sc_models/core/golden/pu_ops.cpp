@@ -25,8 +25,19 @@ void load_mx8_slice(const float* in32, float* out32) {
 
 void su_combine(const float* h32, float k_r, float gk_r, const float* v32, const float* gv32,
                 float* y32) {
+  if (gv32 == nullptr) {
+    // gv never written: g = pu_mul(gk_r, 1.0) is the same for every c, so it
+    // is computed once (pu_mul is a pure function: the same bits result).
+    const float g = pu_mul(gk_r, 1.0f);
+    for (int c = 0; c < kAtom; ++c) {
+      const float a = pu_mul(h32[c], g);
+      const float b = pu_mul(k_r, v32[c]);
+      y32[c] = pu_add(a, b);
+    }
+    return;
+  }
   for (int c = 0; c < kAtom; ++c) {
-    const float g = pu_mul(gk_r, gv32 ? gv32[c] : 1.0f);
+    const float g = pu_mul(gk_r, gv32[c]);
     const float a = pu_mul(h32[c], g);
     const float b = pu_mul(k_r, v32[c]);
     y32[c] = pu_add(a, b);
