@@ -74,6 +74,12 @@ RuleChecker::RuleChecker(const DramSpec& spec, bool dual_command_bus) : m_spec(s
   };
   m_window = T.nFAW;
   for (const Entry& e : m_table) m_window = std::max(m_window, e.min_distance);
+  m_pair.assign(kKinds * kKinds, {});
+  for (const Entry& e : m_table) {
+    m_pair[static_cast<int>(e.prev) * kKinds + static_cast<int>(e.next)].push_back(&e);
+    m_reach[static_cast<int>(e.next)] = std::max(m_reach[static_cast<int>(e.next)], e.min_distance);
+  }
+  m_reach[static_cast<int>(K::ACT)] = std::max(m_reach[static_cast<int>(K::ACT)], T.nFAW);
   m_hist.resize(spec.org.pseudo_channels);
   m_open.assign(static_cast<std::size_t>(spec.org.pseudo_channels) * spec.org.bank_groups * spec.org.banks_per_group, -1);
 }
@@ -111,9 +117,13 @@ std::vector<Violation> RuleChecker::check(const CheckedCommand& c) {
 
   // Pairwise timing against the recent history of the pseudo-channel.
   auto& hist = m_hist[idx(c.pch)];
-  for (const CheckedCommand& p : hist) {
-    for (const Entry& e : m_table) {
-      if (e.prev != p.kind || e.next != c.kind || !related(e.rel, p, c)) continue;
+  const int reach = m_reach[static_cast<int>(c.kind)];
+  for (auto it = hist.rbegin(); it != hist.rend(); ++it) {
+    const CheckedCommand& p = *it;
+    if (c.t - p.t >= reach) break;  // nothing older can constrain this kind
+    for (const Entry* ep : m_pair[static_cast<int>(p.kind) * kKinds + static_cast<int>(c.kind)]) {
+      const Entry& e = *ep;
+      if (!related(e.rel, p, c)) continue;
       if (c.t - p.t < e.min_distance)
         out.push_back({e.rule, here + " after " + checked_name(p.kind) + "@" + std::to_string(p.t) + " (bg" +
                                    std::to_string(idx(p.bg)) + " bank" + std::to_string(idx(p.bank)) + "): needs " +
@@ -124,10 +134,10 @@ std::vector<Violation> RuleChecker::check(const CheckedCommand& c) {
   if (c.kind == CheckedKind::ACT) {
     int acts = 0;
     Cycle oldest = c.t;
-    for (const CheckedCommand& p : hist)
-      if (p.kind == CheckedKind::ACT && c.t - p.t < m_spec.t.nFAW) {
+    for (auto it = hist.rbegin(); it != hist.rend() && c.t - it->t < m_spec.t.nFAW; ++it)
+      if (it->kind == CheckedKind::ACT) {
         ++acts;
-        oldest = std::min(oldest, p.t);
+        oldest = std::min(oldest, it->t);
       }
     if (acts >= 4)
       out.push_back({"tFAW", here + ": 5th ACT within nFAW = " + std::to_string(m_spec.t.nFAW) +

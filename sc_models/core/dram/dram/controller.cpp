@@ -137,7 +137,28 @@ void ChannelController::build_candidates(Cycle now, std::vector<Cand>& out) {
   // Banks with a queued row hit (eligible / any) and banks already claimed by
   // an older request's ACT or PRE.
   const int nb = P * G * B;
-  std::vector<char> eligible_hit(nb, 0), any_hit(nb, 0), claimed(nb, 0);
+  const int ncls = static_cast<int>(m_engine.command_set().classes.size());
+  m_eligible_hit.assign(nb, 0);
+  m_any_hit.assign(nb, 0);
+  m_claimed.assign(nb, 0);
+  if (m_earliest_cache.size() != static_cast<std::size_t>(nb * ncls)) {
+    m_earliest_cache.assign(static_cast<std::size_t>(nb) * ncls, 0);
+    m_cache_stamp.assign(static_cast<std::size_t>(nb) * ncls, 0);
+  }
+  ++m_stamp;
+  // Single-bank commands of one class to one bank share their earliest cycle
+  // (the row and column do not enter any rule).
+  auto earliest_of = [&](const Command& c, int bi) {
+    const std::size_t k = static_cast<std::size_t>(bi) * ncls + c.cls;
+    if (m_cache_stamp[k] != m_stamp) {
+      m_cache_stamp[k] = m_stamp;
+      m_earliest_cache[k] = m_engine.earliest(c);
+    }
+    return m_earliest_cache[k];
+  };
+  std::vector<char>& eligible_hit = m_eligible_hit;
+  std::vector<char>& any_hit = m_any_hit;
+  std::vector<char>& claimed = m_claimed;
   auto bank_of = [&](const Address& a) { return (idx(a.pch) * G + idx(a.bg)) * B + idx(a.bank); };
   for (const Entry& e : m_q) {
     const Address& a = e.req.addr;
@@ -169,7 +190,7 @@ void ChannelController::build_candidates(Cycle now, std::vector<Cand>& out) {
       c.cls = m_ACT;
       claimed[bi] = 1;
     }
-    out.push_back({c, m_engine.earliest(c), prio, i});
+    out.push_back({c, earliest_of(c, bi), prio, i});
   }
   // Closed page: precharge every open bank that no queued request hits.
   if (m_cfg.page_policy == PagePolicy::Closed) {
@@ -185,7 +206,7 @@ void ChannelController::build_candidates(Cycle now, std::vector<Cand>& out) {
           c.addr.pch = PchId{p};
           c.addr.bg = BankGroupId{g};
           c.addr.bank = BankId{b};
-          out.push_back({c, m_engine.earliest(c), 2, kNone});
+          out.push_back({c, earliest_of(c, bi), 2, kNone});
         }
   }
 }
@@ -229,8 +250,12 @@ void ChannelController::issue(const Cand& c, Cycle now) {
 Cycle ChannelController::step(Cycle now) {
   const bool dual = m_cfg.dual_command_bus;
   bool used[2] = {false, false};
+  bool issued = false;
+  Cycle next = kNever;
   for (int round = 0; round < (dual ? 2 : 1); ++round) {
     build_candidates(now, m_cands);
+    if (round == 0)
+      for (const Cand& c : m_cands) next = std::min(next, c.ready);
     const Cand* best = nullptr;
     for (const Cand& c : m_cands) {
       if (c.ready > now) continue;
@@ -243,10 +268,11 @@ Cycle ChannelController::step(Cycle now) {
     used[bus] = true;
     const Cand chosen = *best;
     issue(chosen, now);
+    issued = true;
   }
-  build_candidates(now, m_cands);
-  Cycle next = kNever;
-  for (const Cand& c : m_cands) next = std::min(next, c.ready);
+  // After an issue the candidates changed: look again in the next cycle.
+  // Otherwise nothing is ready before the earliest candidate.
+  if (issued) next = now + 1;
   for (Cycle due : m_ref_due)
     if (due > now) next = std::min(next, due);
   return next == kNever ? kNever : std::max(next, now + 1);

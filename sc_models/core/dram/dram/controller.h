@@ -120,6 +120,11 @@ class ChannelController {
   std::vector<int> m_refpb_bank;    // per pseudo-channel: next bank (bg-major) to refresh
   std::vector<Completion> m_done;
   std::vector<Cand> m_cands;
+  // Scratch of build_candidates (kept to avoid allocation per step).
+  std::vector<char> m_eligible_hit, m_any_hit, m_claimed;
+  std::vector<Cycle> m_earliest_cache;     // per (bank, class), valid when stamp matches
+  std::vector<std::uint64_t> m_cache_stamp;
+  std::uint64_t m_stamp = 0;
   std::vector<std::uint64_t> m_cmd_count;
   std::uint64_t m_cmds = 0;
   RuleChecker* m_checker = nullptr;
