@@ -1,1 +1,254 @@
-// PIM path tests: see below
+// The PIM path of the HBM channel: a short state-update kernel sent as one
+// transaction changes DRAM exactly as the golden per-atom SU says, returns the
+// golden partial outputs, and takes the PIM channel engine's cycles.
+#include <catch2/catch.hpp>
+
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include "dram/spec.h"
+#include "golden/pu_ops.h"
+#include "harness.h"
+#include "pim_channel/engine.h"
+#include "pim_channel/protocol.h"
+#include "tlm_common/stats.h"
+#include "tlm_hbm/channel.h"
+#include "tlm_hbm/pim_path.h"
+
+using namespace pimlab;
+using sc_core::SC_NS;
+using sc_core::sc_time;
+using test::Initiator;
+using tlm_hbm::HbmChannel;
+using tlm_hbm::PimExtension;
+
+namespace {
+
+struct Top : sc_core::sc_module {
+  Initiator cpu;
+  HbmChannel ch0;
+  explicit Top(const sc_core::sc_module_name& n) : sc_module(n), cpu("cpu"), ch0("ch0") { cpu.socket.bind(ch0.socket); }
+};
+
+using Atom = std::array<std::uint8_t, 32>;
+
+Atom encode(const float* v32) {
+  num::Mx8Block b[2];
+  golden::encode_atom(v32, num::Rounding::nearest, nullptr, b);
+  Atom a;
+  std::memcpy(a.data(), b[0].bytes.data(), 16);
+  std::memcpy(a.data() + 16, b[1].bytes.data(), 16);
+  return a;
+}
+void decode(const Atom& a, float* out32) {
+  num::Mx8Block b[2];
+  std::memcpy(b[0].bytes.data(), a.data(), 16);
+  std::memcpy(b[1].bytes.data(), a.data() + 16, 16);
+  golden::decode_atom(b, out32);
+}
+
+// One SU round on pseudo-channel 0, bank group 0: the 64x64 state h is four
+// 32x32 chunks, chunk (i, j) in bank 2i + j (row kRow); units: pair 0 = banks
+// 0, 1 (block-row 0), pair 1 = banks 2, 3 (block-row 1).
+constexpr int kRow = 5;
+constexpr int kN = 64;
+
+struct SuKernel {
+  std::vector<float> h, k, q, gk, v;  // h row-major kN x kN; vectors of kN
+  Atom reg_k[2], reg_q[2], reg_gk[2], reg_v[2];  // per block-row i (k, q, gk) / block-column j (v)
+  PimExtension ext;
+  std::size_t results = 0;
+
+  explicit SuKernel(unsigned seed) {
+    std::mt19937 rng(seed);
+    std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+    h.resize(kN * kN);
+    for (float& x : h) x = u(rng);
+    for (auto* vec : {&k, &q, &gk, &v}) {
+      vec->resize(kN);
+      for (float& x : *vec) x = u(rng);
+    }
+    for (int i = 0; i < 2; ++i) {
+      reg_k[i] = encode(&k[32 * i]);
+      reg_q[i] = encode(&q[32 * i]);
+      reg_gk[i] = encode(&gk[32 * i]);
+      reg_v[i] = encode(&v[32 * i]);
+    }
+    // Channel-level stream (pim_commands.md, "From a kernel to a command stream").
+    pim::Command barrier;
+    barrier.kind = pim::CmdKind::RefreshBarrier;
+    barrier.sched = 1;
+    barrier.v_count = 1;
+    barrier.comps = 64;
+    barrier.arg = 16;  // regs of the round: 4 banks x (3 + v_count)
+    ext.stream.push_back(barrier);
+    pim::Command act;
+    act.kind = pim::CmdKind::Act4WithReg;
+    act.bank_group = 0;
+    act.arg = 16;
+    ext.stream.push_back(act);
+    for (int c = 0; c < 64; ++c) {
+      pim::Command comp;
+      comp.kind = pim::CmdKind::Comp;
+      ext.stream.push_back(comp);
+    }
+    pim::Command pre;
+    pre.kind = pim::CmdKind::PrechargeWithResult;
+    pre.arg = 8;
+    ext.stream.push_back(pre);
+    const std::uint32_t s_act = 1, s_comp0 = 2, s_pre = 66;
+    // Rows: ACT4 opens the four banks, PRECHARGE closes them.
+    for (std::uint8_t b = 0; b < 4; ++b) {
+      ext.rows.push_back({s_act, 0, 0, b, kRow});
+      ext.rows.push_back({s_pre, 0, 0, b, -1});
+    }
+    // ACT4_WITH_REG_16: the 16 register writes follow the ACT, one column slot
+    // (max(nBL, nCCD_L) = 4 cycles) apart: K, GK, Q, V of bank 0, then 1, 2, 3.
+    std::uint32_t off = 1;
+    for (int b = 0; b < 4; ++b) {
+      const int i = b / 2, j = b % 2;
+      const std::uint8_t pair = static_cast<std::uint8_t>(b / 2);
+      for (auto [slot, data] : {std::pair{pu::Slot::k, &reg_k[i]}, std::pair{pu::Slot::gk, &reg_gk[i]},
+                                std::pair{pu::Slot::q, &reg_q[i]}, std::pair{pu::Slot::v, &reg_v[j]}}) {
+        ext.ops.push_back({s_act, off, 0, 0, pair, pu::Command::reg_wr(b % 2, 0, slot, data->data())});
+        off += 4;
+      }
+    }
+    // COMP c: every unit of the pch works on bank c % 2, atom c / 2.
+    for (std::uint32_t c = 0; c < 64; ++c)
+      for (std::uint8_t pair = 0; pair < 2; ++pair)
+        ext.ops.push_back({s_comp0 + c, 0, 0, 0, pair, pu::Command::comp(c % 2, c / 2)});
+    // PRECHARGE_WITH_RESULT_8: result read k (1 + 4k cycles after it) reads
+    // group k % 4 of bank k / 4 from every unit.
+    for (std::uint32_t r = 0; r < 8; ++r)
+      for (std::uint8_t pair = 0; pair < 2; ++pair) {
+        ext.ops.push_back({s_pre, 1 + 4 * r, 0, 0, pair, pu::Command::result(r / 4, r % 4)});
+        ++results;
+      }
+  }
+
+  // The chunk of bank b as stored: atom r = state row 32i + r, columns 32j..
+  std::vector<std::uint8_t> chunk_bytes(int b) const {
+    const int i = b / 2, j = b % 2;
+    std::vector<std::uint8_t> out(1024);
+    for (int r = 0; r < 32; ++r) {
+      const Atom a = encode(&h[(32 * i + r) * kN + 32 * j]);
+      std::memcpy(out.data() + 32 * r, a.data(), 32);
+    }
+    return out;
+  }
+
+  // Golden: the chunk after SU (rows in COMP order) and its partial output.
+  void golden_chunk(int b, std::vector<std::uint8_t>& row_out, std::array<float, 32>& o_acc) const {
+    const int i = b / 2, j = b % 2;
+    float kk[32], qq[32], gg[32], vv[32];
+    decode(reg_k[i], kk);
+    decode(reg_q[i], qq);
+    decode(reg_gk[i], gg);
+    decode(reg_v[j], vv);
+    row_out = chunk_bytes(b);
+    o_acc.fill(0.0f);
+    for (int r = 0; r < 32; ++r) {
+      num::Mx8Block in[2], out[2];
+      std::memcpy(in[0].bytes.data(), row_out.data() + 32 * r, 16);
+      std::memcpy(in[1].bytes.data(), row_out.data() + 32 * r + 16, 16);
+      golden::su_atom(in, kk[r], qq[r], gg[r], vv, nullptr, num::Rounding::nearest, nullptr, o_acc.data(), out);
+      std::memcpy(row_out.data() + 32 * r, out[0].bytes.data(), 16);
+      std::memcpy(row_out.data() + 32 * r + 16, out[1].bytes.data(), 16);
+    }
+  }
+};
+
+}  // namespace
+
+TEST_CASE("an SU kernel through the PIM path changes memory and returns partials as the golden SU says") {
+  Top top("top");
+  SuKernel kern(20260101);
+  auto& timing = top.ch0.timing();
+  for (int b = 0; b < 4; ++b) {
+    const auto bytes = kern.chunk_bytes(b);
+    top.ch0.debug_write(timing.row_address(0, 0, b, kRow), bytes.data(), bytes.size());
+  }
+  std::vector<std::uint8_t> results(32 * kern.results);
+  sc_time d;
+  tlm::tlm_response_status st{};
+  top.cpu.body = [&](Initiator& i) {
+    st = i.transport(tlm::TLM_READ_COMMAND, 0, results.data(), static_cast<unsigned>(results.size()), d, &kern.ext);
+  };
+  sc_core::sc_start();
+  REQUIRE(st == tlm::TLM_OK_RESPONSE);
+  INFO(kern.ext.error);
+  CHECK(kern.ext.err_cause == 0);
+  for (int b = 0; b < 4; ++b) {
+    INFO("bank " << b);
+    std::vector<std::uint8_t> want;
+    std::array<float, 32> o_acc;
+    kern.golden_chunk(b, want, o_acc);
+    std::vector<std::uint8_t> got(1024);
+    top.ch0.debug_read(timing.row_address(0, 0, b, kRow), got.data(), got.size());
+    CHECK(got == want);
+    CHECK(got != kern.chunk_bytes(b));  // the kernel did change the state
+    // Results: op order r (0..7) x pair; result r of pair p is slot 2r + p and
+    // holds bank r / 4, accumulators 8 (r % 4) .. +7.
+    const int pair = b / 2, bank = b % 2;
+    for (int g = 0; g < 4; ++g) {
+      const int r = 4 * bank + g;
+      float lanes[8];
+      std::memcpy(lanes, results.data() + 32 * (2 * r + pair), 32);
+      for (int l = 0; l < 8; ++l) CHECK(lanes[l] == o_acc[8 * g + l]);
+    }
+  }
+  // Timing: the PIM channel engine's count for the same stream; the last
+  // result read is 1 + 7*4 cycles after the final PRECHARGE_WITH_RESULT and
+  // its data is there one cycle later. Kernel cycle 1 = channel cycle 0.
+  const pim::ChannelEngine engine(pim::pimba_protocol(), pim::timing_from_spec(dram::preset("hbm2-pimba")));
+  const pim::ChannelRun run = engine.run(kern.ext.stream, 2);
+  CHECK(kern.ext.kernel_cycles == run.last_issue_cycle);
+  CHECK(d == sc_time(static_cast<double>(run.last_issue_cycle - 1 + 30), SC_NS));
+  const auto stats = tlm_common::collect_stats()["top.ch0"];
+  CHECK(stats["pim_transactions"]["value"] == 1);
+  CHECK(stats["pim_num_comp"]["value"] == 64);
+  CHECK(stats["pim_unit_commands"]["value"] == kern.ext.ops.size());
+}
+
+TEST_CASE("an illegal unit command in a kernel sets the unit's error flag, reported in the extension") {
+  Top top("top");
+  SuKernel kern(7);
+  // A RESULT in the busy window: right after the last COMP's stream command,
+  // 1 cycle later, to bank 1 of pair 0 (its last COMP was that command).
+  kern.ext.ops.push_back({65, 1, 0, 0, 0, pu::Command::result(1, 0)});
+  ++kern.results;
+  std::vector<std::uint8_t> results(32 * kern.results);
+  sc_time d;
+  tlm::tlm_response_status st{};
+  top.cpu.body = [&](Initiator& i) {
+    st = i.transport(tlm::TLM_READ_COMMAND, 0, results.data(), static_cast<unsigned>(results.size()), d, &kern.ext);
+  };
+  sc_core::sc_start();
+  CHECK(st == tlm::TLM_OK_RESPONSE);
+  CHECK(kern.ext.err_cause == pu::kErrBusy);
+  REQUIRE(kern.ext.unit_errors.size() == 1);
+  CHECK(kern.ext.unit_errors[0].find("pch0.bank_group0.pair0: BUSY") == 0);
+}
+
+TEST_CASE("a malformed kernel is answered with a generic error and changes nothing") {
+  Top top("top");
+  SuKernel kern(9);
+  auto& timing = top.ch0.timing();
+  const auto before = kern.chunk_bytes(0);
+  top.ch0.debug_write(timing.row_address(0, 0, 0, kRow), before.data(), before.size());
+  std::vector<std::uint8_t> results(32 * kern.results - 32);  // one result slot short
+  sc_time d(3, SC_NS);
+  tlm::tlm_response_status st{};
+  top.cpu.body = [&](Initiator& i) {
+    st = i.transport(tlm::TLM_READ_COMMAND, 0, results.data(), static_cast<unsigned>(results.size()), d, &kern.ext);
+  };
+  sc_core::sc_start();
+  CHECK(st == tlm::TLM_GENERIC_ERROR_RESPONSE);
+  CHECK(kern.ext.error.find("data_length") != std::string::npos);
+  CHECK(d == sc_time(3, SC_NS));
+  std::vector<std::uint8_t> after(1024);
+  top.ch0.debug_read(timing.row_address(0, 0, 0, kRow), after.data(), after.size());
+  CHECK(after == before);
+}
