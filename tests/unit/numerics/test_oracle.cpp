@@ -134,3 +134,35 @@ TEST_CASE("pu_mul / pu_add: agree with a double-precision oracle on random opera
         REQUIRE(hex32(B(pu_add(a, b))) == hex32(B(finish(da + db))));
       }
 }
+
+TEST_CASE("fp32_to_fp16: agrees with a nearest-value oracle on random inputs", "[fp16][oracle]") {
+  // Non-negative finite FP16 codes 0x0000..0x7BFF are increasing in value, so
+  // the nearest code is found by binary search over their values (computed from
+  // the IEEE definition); ties take the even code; from 65520 = (65504 + 2^16)/2
+  // on, IEEE rounds to Inf.
+  std::vector<double> val(0x7C00);
+  for (unsigned h = 0; h < 0x7C00; ++h) {
+    const unsigned e = h >> 10, m = h & 1023u;
+    val[h] = e ? std::ldexp(1024.0 + m, static_cast<int>(e) - 25) : std::ldexp(static_cast<double>(m), -24);
+  }
+  SrRng g(5);
+  for (int k = 0; k < 200000; ++k) {
+    const float x = random_float(g, k % 3 == 0 ? 0 : 90, k % 3 == 2 ? 160 : 145);
+    const double a = std::fabs(static_cast<double>(x));
+    unsigned expect;
+    if (a >= 65520.0) {
+      expect = 0x7C00;
+    } else {
+      const auto it = std::lower_bound(val.begin(), val.end(), a);
+      unsigned hi = static_cast<unsigned>(it - val.begin());
+      if (hi == val.size()) hi = 0x7BFF;
+      const unsigned lo = hi ? hi - 1 : 0;
+      const double dl = a - val[lo], dh = val[hi] - a;
+      expect = dl < dh ? lo : dh < dl ? hi : ((lo & 1u) ? hi : lo);
+      if (val[hi] == a) expect = hi;
+    }
+    expect |= (B(x) >> 16) & 0x8000u;
+    INFO("input " << hex32(B(x)));
+    REQUIRE(fp32_to_fp16(x) == expect);
+  }
+}
