@@ -6,6 +6,12 @@
 #include <cfloat>
 #include <cmath>
 
+// pu_mul / pu_add use the host's IEEE binary32 arithmetic; -ffast-math (which
+// may flush subnormals, reassociate or assume no NaN) would change results.
+#if defined(__FAST_MATH__)
+#error "pimlab numerics must be compiled without -ffast-math (docs/numerics.md)"
+#endif
+
 namespace pimlab::num {
 
 namespace {
