@@ -94,8 +94,12 @@ int run(int argc, char** argv) {
   const pim::ChannelEngine engine(protocol, timing);
   const bool check = a.has("check");
   std::vector<std::vector<std::uint64_t>> cycles;
-  const pim::MultiChannelRun r = pim::run_channels(engine, prog.channel_streams, k.pseudo_channels,
-                                                   check ? &cycles : nullptr);
+  // Artifact-compatible: one trace reader feeds every channel in the exchange
+  // trace order (a full channel stalls the others); default: independent channels.
+  const pim::MultiChannelRun r =
+      k.artifact_compatible
+          ? engine.run(prog.channel_streams, k.pseudo_channels, fw::feed_order(prog), check ? &cycles : nullptr)
+          : engine.run(prog.channel_streams, k.pseudo_channels, check ? &cycles : nullptr);
   std::uint64_t violations = 0;
   std::vector<std::string> violation_text;
   if (check) {

@@ -52,14 +52,23 @@ int run_pimba(const Args& a, const std::string& path, const pimlab::dram::DramSp
   int used = 0;
   for (const auto& c : all) used = std::max(used, static_cast<int>(c.ch) + 1);
   std::vector<std::vector<pim::Command>> streams(static_cast<std::size_t>(used));
-  for (const auto& c : all) streams[c.ch].push_back(c);
+  std::vector<std::uint16_t> feed;
+  feed.reserve(all.size());
+  for (const auto& c : all) {
+    streams[c.ch].push_back(c);
+    feed.push_back(c.ch);
+  }
 
   const pim::Protocol protocol = pim::pimba_protocol(artifact);
   const pim::PimTiming timing = pim::timing_from_spec(spec);
   const pim::ChannelEngine engine(protocol, timing);
   const bool check = a.has("check");
   std::vector<std::vector<std::uint64_t>> cycles;
-  const pim::MultiChannelRun r = pim::run_channels(engine, streams, spec.org.pseudo_channels, check ? &cycles : nullptr);
+  // Artifact-compatible: one reader walks the file and stalls at a full
+  // channel, as the reference does; default: every channel fed independently.
+  const pim::MultiChannelRun r =
+      artifact ? engine.run(streams, spec.org.pseudo_channels, feed, check ? &cycles : nullptr)
+               : engine.run(streams, spec.org.pseudo_channels, check ? &cycles : nullptr);
   std::uint64_t violations = 0;
   if (check)
     for (std::size_t ch = 0; ch < streams.size(); ++ch)

@@ -89,7 +89,9 @@ TEST_CASE("calibration: every reference row, counts exact, cycles exact (artifac
       const pim::Protocol proto = pim::pimba_protocol(artifact);
       const pim::ChannelEngine engine(proto, t);
       std::vector<std::vector<std::uint64_t>> cyc;
-      const pim::MultiChannelRun r = pim::run_channels(engine, p.channel_streams, k.pseudo_channels, &cyc);
+      const pim::MultiChannelRun r =
+          artifact ? engine.run(p.channel_streams, k.pseudo_channels, feed_order(p), &cyc)
+                   : engine.run(p.channel_streams, k.pseudo_channels, &cyc);
       CHECK(r.counters.num_act == row.num_act);
       CHECK(r.counters.num_comp == row.num_comp);
       CHECK(r.counters.num_rdwr == row.num_rdwr);

@@ -191,3 +191,28 @@ TEST_CASE("checker catches an illegal sequence: bus conflict, order and rule") {
   CHECK(has("command_bus", 2));
   CHECK(has("order", 3));
 }
+
+TEST_CASE("one global trace reader stalls at a full channel; independent channels do not") {
+  // Global trace: channel 0 gets ACT4 + 39 COMPs (cycles 1, 15, 19, ...),
+  // then channel 1 one barrier. The reader hands channel 0 its first 32
+  // commands and stalls on the 33rd until channel 0 frees a slot; the barrier
+  // (global entry 40) is read only after channel 0's 8th issue (cycle 39), so
+  // it issues in cycle 40. Fed independently it issues in cycle 1.
+  std::vector<std::vector<Command>> streams(2);
+  streams[0].push_back(cmd(CmdKind::Act4, 0));
+  for (int i = 0; i < 39; ++i) streams[0].push_back(cmd(CmdKind::Comp, 0));
+  Command b = barrier(0, 0, 1, 0);
+  b.ch = 1;
+  streams[1].push_back(b);
+  std::vector<std::uint16_t> feed(40, 0);
+  feed.push_back(1);
+  ChannelEngine e(pimba_protocol(true), pimba_timing());
+  std::vector<std::vector<std::uint64_t>> c;
+  e.run(streams, 2, feed, &c);
+  CHECK(c[1][0] == 40);
+  CHECK(c[0][39] == 15 + 38 * 4);
+  e.run(streams, 2, &c);
+  CHECK(c[1][0] == 1);
+  // A feed order that does not match the streams is rejected.
+  CHECK_THROWS_WITH(e.run(streams, 2, std::vector<std::uint16_t>(41, 0)), Catch::Contains("feed order gives channel 0"));
+}

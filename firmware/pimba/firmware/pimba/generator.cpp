@@ -292,4 +292,15 @@ void write_trace(std::ostream& os, const Program& p) {
       }
 }
 
+std::vector<std::uint16_t> feed_order(const Program& p) {
+  std::vector<std::uint16_t> out;
+  out.reserve(p.commands);
+  std::size_t longest = 0;
+  for (const auto& s : p.pch_streams) longest = std::max(longest, s.size());
+  for (std::size_t i = 0; i < longest; ++i)
+    for (const auto& s : p.pch_streams)
+      if (i < s.size()) out.push_back(s[i].ch);
+  return out;
+}
+
 }  // namespace pimlab::firmware::pimba

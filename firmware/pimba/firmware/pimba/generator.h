@@ -104,4 +104,8 @@ Program generate(const KernelSpec& k);
 // Writes the trace text format in exchange order (all (ch, pch) interleaved).
 void write_trace(std::ostream& os, const Program& p);
 
+// The channel of every command of the exchange trace, in its order: the feed
+// order of the reference simulator's single trace reader (engine.h).
+std::vector<std::uint16_t> feed_order(const Program& p);
+
 }  // namespace pimlab::firmware::pimba

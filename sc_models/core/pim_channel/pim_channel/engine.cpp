@@ -22,62 +22,96 @@ ChannelEngine::ChannelEngine(const Protocol& protocol, const PimTiming& timing)
         m_next_of[a].push_back(static_cast<CmdKind>(b));
 }
 
-ChannelRun ChannelEngine::run(const Command* s, std::size_t n, int num_pch,
-                              std::vector<std::uint64_t>* issue_cycles) const {
-  ChannelRun result;
-  if (issue_cycles) issue_cycles->assign(n, 0);
-  if (n == 0) return result;
-  if (num_pch < 1) throw std::invalid_argument("num_pch must be >= 1");
+namespace {
 
-  // Positions of each pseudo-channel's commands in the channel stream.
-  std::vector<std::vector<std::uint32_t>> pos(num_pch);
-  for (std::size_t i = 0; i < n; ++i) {
-    if (s[i].pch >= num_pch)
-      throw std::invalid_argument("command " + std::to_string(i) + ": pseudo-channel " +
-                                  std::to_string(s[i].pch) + " out of range [0, " +
-                                  std::to_string(num_pch - 1) + "]");
-    if (s[i].kind == CmdKind::Refresh)
-      throw std::invalid_argument("command " + std::to_string(i) + ": refresh is controller-internal");
-    pos[s[i].pch].push_back(static_cast<std::uint32_t>(i));
+using Cyc = std::int64_t;
+constexpr Cyc kNever = std::numeric_limits<Cyc>::max();
+
+// Scheduling state of one channel.
+struct Chan {
+  const std::vector<Command>* s = nullptr;
+  std::vector<std::vector<std::uint32_t>> pos;  // per pch: positions in the channel stream
+  std::vector<std::size_t> head;                // per pch: next index into pos
+  std::vector<Cyc> ready;                       // per pch x kind: earliest cycle
+  std::size_t sent = 0;                         // commands handed to the controller
+  std::size_t issued = 0;
+  Cyc last = 0;                                 // last issue cycle
+  Cyc next = kNever;                            // cached earliest issue (valid unless dirty)
+  int next_pch = -1;
+  bool dirty = true;
+  ChannelRun run;
+};
+
+}  // namespace
+
+MultiChannelRun ChannelEngine::simulate(const std::vector<std::vector<Command>>& streams, int num_pch,
+                                        const std::vector<std::uint16_t>* feed,
+                                        std::vector<std::vector<std::uint64_t>>* issue_cycles) const {
+  if (num_pch < 1) throw std::invalid_argument("num_pch must be >= 1");
+  const std::size_t nch = streams.size();
+  std::vector<Chan> ch(nch);
+  std::size_t total = 0;
+  for (std::size_t c = 0; c < nch; ++c) {
+    Chan& k = ch[c];
+    k.s = &streams[c];
+    k.pos.assign(static_cast<std::size_t>(num_pch), {});
+    k.head.assign(static_cast<std::size_t>(num_pch), 0);
+    k.ready.assign(static_cast<std::size_t>(num_pch) * kNumCmdKinds, 0);
+    for (std::size_t i = 0; i < streams[c].size(); ++i) {
+      const Command& cmd = streams[c][i];
+      if (cmd.pch >= num_pch)
+        throw std::invalid_argument("channel " + std::to_string(c) + " command " + std::to_string(i) +
+                                    ": pseudo-channel " + std::to_string(cmd.pch) + " out of range [0, " +
+                                    std::to_string(num_pch - 1) + "]");
+      if (cmd.kind == CmdKind::Refresh)
+        throw std::invalid_argument("channel " + std::to_string(c) + " command " + std::to_string(i) +
+                                    ": refresh is controller-internal");
+      k.pos[cmd.pch].push_back(static_cast<std::uint32_t>(i));
+    }
+    total += streams[c].size();
   }
-  std::vector<std::size_t> head(num_pch, 0);
-  // cursor[p*num_pch+q]: number of q's commands positioned before p's head.
-  std::vector<std::size_t> cursor(static_cast<std::size_t>(num_pch) * num_pch, 0);
-  using Cyc = std::int64_t;
-  std::vector<Cyc> ready(static_cast<std::size_t>(num_pch) * kNumCmdKinds, 0);
+  if (feed) {
+    if (feed->size() != total)
+      throw std::invalid_argument("feed order has " + std::to_string(feed->size()) + " entries for " +
+                                  std::to_string(total) + " commands");
+    std::vector<std::size_t> per(nch, 0);
+    for (std::uint16_t c : *feed) {
+      if (c >= nch) throw std::invalid_argument("feed order names channel " + std::to_string(c));
+      ++per[c];
+    }
+    for (std::size_t c = 0; c < nch; ++c)
+      if (per[c] != streams[c].size())
+        throw std::invalid_argument("feed order gives channel " + std::to_string(c) + " " +
+                                    std::to_string(per[c]) + " commands, its stream has " +
+                                    std::to_string(streams[c].size()));
+  }
+  if (issue_cycles) {
+    issue_cycles->assign(nch, {});
+    for (std::size_t c = 0; c < nch; ++c) (*issue_cycles)[c].assign(streams[c].size(), 0);
+  }
 
   const Cyc refi = m_t.nREFI;
   const int slots = m_p.refresh_slots;
   const auto window = static_cast<std::size_t>(m_p.window);
-  Cyc last = 0;
-
   auto skip_refresh = [&](Cyc c) {
     if (slots > 0 && c >= refi) {
-      Cyc m = c % refi;
+      const Cyc m = c % refi;
       if (m < slots) c += slots - m;
     }
     return c;
   };
-
-  for (std::size_t left = n; left > 0; --left) {
-    Cyc best = std::numeric_limits<Cyc>::max();
-    int best_p = -1;
+  // Earliest legal cycle (>= t) of the best head of channel k, or kNever.
+  auto earliest = [&](Chan& k, Cyc t) {
+    k.next = kNever;
+    k.next_pch = -1;
     std::uint32_t best_pos = 0;
     for (int p = 0; p < num_pch; ++p) {
-      if (head[p] >= pos[p].size()) continue;
-      const std::uint32_t P = pos[p][head[p]];
-      // Unissued commands ahead of P in the channel stream.
-      std::size_t ahead = 0;
-      for (int q = 0; q < num_pch; ++q) {
-        if (q == p) continue;
-        std::size_t& cur = cursor[static_cast<std::size_t>(p) * num_pch + q];
-        const auto& pq = pos[q];
-        while (cur < pq.size() && pq[cur] < P) ++cur;
-        if (cur > head[q]) ahead += cur - head[q];
-      }
-      if (ahead >= window) continue;
-      const Command& c = s[P];
-      Cyc cyc = std::max(last + 1, ready[static_cast<std::size_t>(p) * kNumCmdKinds + index_of(c.kind)]);
+      const auto& pp = k.pos[static_cast<std::size_t>(p)];
+      const std::size_t h = k.head[static_cast<std::size_t>(p)];
+      if (h >= pp.size() || pp[h] >= k.sent) continue;  // exhausted or not yet in the window
+      const std::uint32_t P = pp[h];
+      const Command& c = (*k.s)[P];
+      Cyc cyc = std::max({t, k.last + 1, k.ready[static_cast<std::size_t>(p) * kNumCmdKinds + index_of(c.kind)]});
       cyc = skip_refresh(cyc);
       if (c.kind == CmdKind::RefreshBarrier) {
         const Cyc est = barrier_estimate(m_t, c.barrier());
@@ -88,52 +122,109 @@ ChannelRun ChannelEngine::run(const Command* s, std::size_t n, int num_pch,
               std::to_string(refi) + "; the round can never start");
         if (cyc % refi + est >= refi) cyc = skip_refresh(cyc - cyc % refi + refi);
       }
-      if (cyc < best || (cyc == best && P < best_pos)) {
-        best = cyc;
-        best_p = p;
+      if (cyc < k.next || (cyc == k.next && P < best_pos)) {
+        k.next = cyc;
+        k.next_pch = p;
         best_pos = P;
       }
     }
-    if (best_p < 0) throw std::logic_error("channel engine: no command in the window");
-    const Command& c = s[best_pos];
-    Cyc* rp = &ready[static_cast<std::size_t>(best_p) * kNumCmdKinds];
-    for (CmdKind k : m_next_of[index_of(c.kind)]) {
-      const Cyc t = best + m_rules.distance(c.kind, c.arg, k);
-      if (t > rp[index_of(k)]) rp[index_of(k)] = t;
-    }
-    result.counters.count(c);
-    if (issue_cycles) (*issue_cycles)[best_pos] = static_cast<std::uint64_t>(best);
-    ++head[best_p];
-    last = best;
-  }
-  result.last_issue_cycle = static_cast<std::uint64_t>(last);
-  if (slots > 0) result.counters.refreshes = static_cast<std::uint64_t>(last / refi);
-  return result;
-}
+    k.dirty = false;
+  };
 
-MultiChannelRun run_channels(const ChannelEngine& engine,
-                             const std::vector<std::vector<Command>>& channel_streams, int num_pch,
-                             std::vector<std::vector<std::uint64_t>>* issue_cycles) {
+  std::size_t gptr = 0;  // global reader position (feed mode)
+  std::size_t left = total;
+  Cyc t = 1;
+  while (left > 0) {
+    // Front end at the start of cycle t.
+    if (feed) {
+      while (gptr < feed->size()) {
+        Chan& k = ch[(*feed)[gptr]];
+        if (k.sent - k.issued >= window) break;  // that channel is full: the reader stalls
+        ++k.sent;
+        k.dirty = true;
+        ++gptr;
+      }
+    } else {
+      for (Chan& k : ch) {
+        const std::size_t n = k.s->size();
+        if (k.sent < n && k.sent - k.issued < window) {
+          k.sent = std::min(n, k.issued + window);
+          k.dirty = true;
+        }
+      }
+    }
+    Cyc c = kNever;
+    for (Chan& k : ch) {
+      if (k.dirty) earliest(k, t);
+      c = std::min(c, k.next);
+    }
+    if (c == kNever) throw std::logic_error("channel engine: nothing can issue");
+    for (std::size_t ci = 0; ci < nch; ++ci) {
+      Chan& k = ch[ci];
+      if (k.next != c) continue;
+      const auto p = static_cast<std::size_t>(k.next_pch);
+      const std::uint32_t P = k.pos[p][k.head[p]];
+      const Command& cmd = (*k.s)[P];
+      Cyc* rp = &k.ready[p * kNumCmdKinds];
+      for (CmdKind nk : m_next_of[index_of(cmd.kind)]) {
+        const Cyc when = c + m_rules.distance(cmd.kind, cmd.arg, nk);
+        if (when > rp[index_of(nk)]) rp[index_of(nk)] = when;
+      }
+      k.run.counters.count(cmd);
+      if (issue_cycles) (*issue_cycles)[ci][P] = static_cast<std::uint64_t>(c);
+      ++k.head[p];
+      ++k.issued;
+      k.last = c;
+      k.dirty = true;
+      --left;
+    }
+    t = c + 1;
+  }
+
   MultiChannelRun r;
-  if (issue_cycles) issue_cycles->assign(channel_streams.size(), {});
   bool any = false;
-  for (std::size_t ch = 0; ch < channel_streams.size(); ++ch) {
-    const ChannelRun c =
-        engine.run(channel_streams[ch], num_pch, issue_cycles ? &(*issue_cycles)[ch] : nullptr);
-    r.channel_last_issue.push_back(c.last_issue_cycle);
-    r.counters.num_act += c.counters.num_act;
-    r.counters.num_comp += c.counters.num_comp;
-    r.counters.num_rdwr += c.counters.num_rdwr;
-    r.counters.commands += c.counters.commands;
-    r.counters.refreshes += c.counters.refreshes;
-    if (!channel_streams[ch].empty()) {
+  for (Chan& k : ch) {
+    k.run.last_issue_cycle = static_cast<std::uint64_t>(k.last);
+    if (slots > 0) k.run.counters.refreshes = static_cast<std::uint64_t>(k.last / refi);
+    r.channel_last_issue.push_back(k.run.last_issue_cycle);
+    r.counters.num_act += k.run.counters.num_act;
+    r.counters.num_comp += k.run.counters.num_comp;
+    r.counters.num_rdwr += k.run.counters.num_rdwr;
+    r.counters.commands += k.run.counters.commands;
+    r.counters.refreshes += k.run.counters.refreshes;
+    if (!k.s->empty()) {
       any = true;
-      r.last_issue_cycle = std::max(r.last_issue_cycle, c.last_issue_cycle);
+      r.last_issue_cycle = std::max(r.last_issue_cycle, k.run.last_issue_cycle);
     }
   }
   // The kernel completes one cycle after its last command issued (the cycle
   // in which that command's completion is observed).
   r.cycles = any ? r.last_issue_cycle + 1 : 0;
+  return r;
+}
+
+MultiChannelRun ChannelEngine::run(const std::vector<std::vector<Command>>& channel_streams, int num_pch,
+                                   std::vector<std::vector<std::uint64_t>>* issue_cycles) const {
+  return simulate(channel_streams, num_pch, nullptr, issue_cycles);
+}
+
+MultiChannelRun ChannelEngine::run(const std::vector<std::vector<Command>>& channel_streams, int num_pch,
+                                   const std::vector<std::uint16_t>& feed_order,
+                                   std::vector<std::vector<std::uint64_t>>* issue_cycles) const {
+  return simulate(channel_streams, num_pch, &feed_order, issue_cycles);
+}
+
+ChannelRun ChannelEngine::run(const std::vector<Command>& stream, int num_pch,
+                              std::vector<std::uint64_t>* issue_cycles) const {
+  // One channel: a copy-free wrapper would need a span; streams here are small
+  // or the caller uses the multi-channel form.
+  std::vector<std::vector<Command>> one{stream};
+  std::vector<std::vector<std::uint64_t>> cyc;
+  const MultiChannelRun m = simulate(one, num_pch, nullptr, issue_cycles ? &cyc : nullptr);
+  if (issue_cycles) *issue_cycles = std::move(cyc[0]);
+  ChannelRun r;
+  r.last_issue_cycle = m.last_issue_cycle;
+  r.counters = m.counters;
   return r;
 }
 

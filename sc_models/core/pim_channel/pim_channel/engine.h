@@ -1,20 +1,24 @@
-// Event-driven command-level engine of one HBM-PIM channel running a Pimba
-// family stream (docs/pim_protocols.md, "Channel engine").
+// Event-driven command-level engine of HBM-PIM channels running Pimba-family
+// streams (docs/pim_protocols.md, "Channel engine").
 //
 // Semantics (pim_commands.md, "Timing rules"):
 //  - cycles are numbered from 1 (the first cycle in which a command can issue);
 //  - one command per channel per cycle (the pseudo-channels share the bus);
 //  - a pseudo-channel's commands issue strictly in stream order;
-//  - the controller window holds the first `window` unissued commands of the
-//    channel stream (both pseudo-channels together, refilled in stream order
-//    as slots free); in each cycle the oldest window command that is ready
-//    issues;
+//  - each channel's controller holds at most `window` pending commands (both
+//    pseudo-channels together), filled in stream order as slots free: at the
+//    start of a cycle the front end hands over commands, then every channel
+//    issues the oldest of its pending commands that is ready;
 //  - every nREFI cycles (cycles k*nREFI, k >= 1) an all-bank refresh takes the
 //    command slot for `refresh_slots` cycles;
 //  - a REFRESH_BARRIER may issue at cycle c only if
 //    (c mod nREFI) + barrier_estimate < nREFI.
-// The engine never ticks: from each issue it computes, per pseudo-channel
-// head, the first cycle at which that head is legal, and jumps there.
+// Front end: by default every channel is fed from its own stream
+// (independent channels). With a feed order (one channel id per command of a
+// global trace), one reader walks that trace and stops at the first command
+// whose channel is full, as the reference simulator's trace reader does.
+// The engine never ticks: it computes, per pseudo-channel head in a window,
+// the first cycle at which that head is legal, and jumps to the earliest.
 #pragma once
 
 #include <cstdint>
@@ -30,25 +34,42 @@ struct ChannelRun {
   Counters counters;
 };
 
+// Several channels (one controller each).
+struct MultiChannelRun {
+  std::uint64_t cycles = 0;             // kernel completion: last issue + 1 (0 if nothing ran)
+  std::uint64_t last_issue_cycle = 0;   // over all channels
+  Counters counters;                    // summed over channels
+  std::vector<std::uint64_t> channel_last_issue;
+};
+
 class ChannelEngine {
  public:
   ChannelEngine(const Protocol& protocol, const PimTiming& timing);
 
-  // Runs one channel's stream (controller order). Every command's pch must be
-  // < num_pch. If issue_cycles is given it receives one cycle per command.
-  // Throws std::invalid_argument for a stream that can never issue (a round
-  // whose barrier estimate does not fit in nREFI, a pch out of range).
-  ChannelRun run(const Command* stream, std::size_t n, int num_pch,
-                 std::vector<std::uint64_t>* issue_cycles = nullptr) const;
+  // Runs channels fed from their own streams (controller order each). Every
+  // command's pch must be < num_pch. If issue_cycles is given it receives one
+  // cycle per command of every channel. Throws std::invalid_argument for a
+  // stream that can never issue (a round whose barrier estimate does not fit
+  // in nREFI, a pch out of range).
+  MultiChannelRun run(const std::vector<std::vector<Command>>& channel_streams, int num_pch,
+                      std::vector<std::vector<std::uint64_t>>* issue_cycles = nullptr) const;
+  // Same, with one global reader: feed_order[i] is the channel of the i-th
+  // command of the global trace; channel c's commands, in that order, are
+  // channel_streams[c].
+  MultiChannelRun run(const std::vector<std::vector<Command>>& channel_streams, int num_pch,
+                      const std::vector<std::uint16_t>& feed_order,
+                      std::vector<std::vector<std::uint64_t>>* issue_cycles = nullptr) const;
+  // One channel.
   ChannelRun run(const std::vector<Command>& stream, int num_pch,
-                 std::vector<std::uint64_t>* issue_cycles = nullptr) const {
-    return run(stream.data(), stream.size(), num_pch, issue_cycles);
-  }
+                 std::vector<std::uint64_t>* issue_cycles = nullptr) const;
 
   const PimTiming& timing() const { return m_t; }
   const Protocol& protocol() const { return m_p; }
 
  private:
+  MultiChannelRun simulate(const std::vector<std::vector<Command>>& streams, int num_pch,
+                           const std::vector<std::uint16_t>* feed_order,
+                           std::vector<std::vector<std::uint64_t>>* issue_cycles) const;
   Protocol m_p;
   PimTiming m_t;
   CompiledRules m_rules;
@@ -56,16 +77,12 @@ class ChannelEngine {
   std::vector<CmdKind> m_next_of[kNumCmdKinds];
 };
 
-// Several channels (each one controller, independent of the others).
-struct MultiChannelRun {
-  std::uint64_t cycles = 0;             // kernel completion: last issue + 1 (0 if nothing ran)
-  std::uint64_t last_issue_cycle = 0;   // over all channels
-  Counters counters;                    // summed over channels
-  std::vector<std::uint64_t> channel_last_issue;
-};
-MultiChannelRun run_channels(const ChannelEngine& engine,
-                             const std::vector<std::vector<Command>>& channel_streams, int num_pch,
-                             std::vector<std::vector<std::uint64_t>>* issue_cycles = nullptr);
+// Convenience: ChannelEngine::run over independent channels.
+inline MultiChannelRun run_channels(const ChannelEngine& engine,
+                                    const std::vector<std::vector<Command>>& channel_streams, int num_pch,
+                                    std::vector<std::vector<std::uint64_t>>* issue_cycles = nullptr) {
+  return engine.run(channel_streams, num_pch, issue_cycles);
+}
 
 // Energy with the reference's conventions: act*num_act + rdwr*num_rdwr + comp*num_comp.
 struct EnergyTable {
