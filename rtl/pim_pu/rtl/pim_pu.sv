@@ -1,0 +1,535 @@
+// pim_pu: the State-update Processing Unit of a DRAM bank pair (Pimba).
+// Executes SU / SCORE / ATTEND COMPs on 32-byte MX8 atoms of the open rows of
+// bank A and bank B. Interface, register map, command encoding, latencies and
+// error rules: rtl/pim_pu/doc/spec.md. Arithmetic: pim_pu_pkg.
+//
+// Pipeline of one COMP accepted in cycle 0 (Beats = 32 / Lanes):
+//   1 RD, 2 CAP, 3.. E1, E2, E3 (Beats cycles each, SU arithmetic),
+//   5+Beats Q0, 6+Beats Q1 (requantiser), 7+Beats WB + M1 (products),
+//   M2 (accumulate / lane tree), 8+2*Beats M3 (SCORE top of the tree).
+// Heavy arithmetic sits in clocked blocks enabled by the stage valid bits, so
+// an idle stage costs nothing in simulation.
+`timescale 1ns/1ps
+
+module pim_pu #(
+  parameter int unsigned Lanes   = 8,  // 8, 16 or 32 element lanes
+  parameter int unsigned RegSets = 1   // register sets per bank, 1..4
+) (
+  input  logic                      clk_i,
+  input  logic                      rst_ni,
+  // command port (from the channel's command decoder)
+  input  logic                      cmd_valid_i,
+  input  logic [2:0]                cmd_op_i,
+  input  logic                      cmd_bank_i,
+  input  logic [4:0]                cmd_idx_i,
+  input  logic [255:0]              cmd_wdata_i,
+  // bank pair: reads of the open rows (data one cycle after the request)
+  output logic [1:0]                bank_re_o,
+  output logic [4:0]                bank_rcol_o,
+  input  logic [255:0]              bank_a_rdata_i,
+  input  logic [255:0]              bank_b_rdata_i,
+  // bank pair: write-back to the open rows
+  output logic [1:0]                bank_we_o,
+  output logic [4:0]                bank_wcol_o,
+  output logic [255:0]              bank_wdata_o,
+  // result read-out
+  output logic                      res_valid_o,
+  output logic [255:0]              res_data_o,
+  // status
+  output logic [1:0]                busy_o,
+  output logic                      err_o,
+  output logic [pim_pu_pkg::NumErr-1:0] err_cause_o
+);
+
+  localparam int unsigned Beats   = 32 / Lanes;
+  localparam int unsigned BeatW   = (Beats > 1) ? $clog2(Beats) : 1;
+  localparam int unsigned AccLat  = 8 + 2 * Beats;
+  localparam int unsigned NumRegs = 2 * RegSets * pim_pu_pkg::NumSlots;
+  localparam int unsigned LastBeat = Beats - 1;
+
+  // ===========================================================================
+  // Configuration, status and the register file
+  // ===========================================================================
+  logic [1:0]  mode_q   [2];
+  logic        rnd_q    [2];
+  logic [1:0]  setsel_q [2];
+  logic [31:0] rng_q    [2];
+  logic [255:0] regs_q  [NumRegs];
+  logic [2047:0] acc_q;               // accumulator {bank, index} at bits [32*{bank,index} +: 32]
+  logic [pim_pu_pkg::NumErr-1:0] err_q, err_set;
+  logic [1:0]  cool_q;                 // cycles until the next COMP may issue
+  logic [4:0]  busy_q   [2];           // cycles of busy window left per bank
+
+  // Register-file index of slot `slot` of the selected set of bank `b`.
+  function automatic int unsigned reg_index(input logic b, input logic [1:0] set, input logic [2:0] slot);
+    reg_index = (32'(b) * RegSets + 32'(set)) * pim_pu_pkg::NumSlots + 32'(slot);
+  endfunction
+
+  // ===========================================================================
+  // Command decode (cycle 0)
+  // ===========================================================================
+  logic       cmd_bank_busy;
+  logic       do_comp, do_regwr, do_result, do_clear, do_ctrl, do_seed, do_errclr;
+  logic [1:0] regwr_set;
+  logic [2:0] regwr_slot;
+
+  assign cmd_bank_busy = busy_q[cmd_bank_i] != 5'd0;
+  assign regwr_set  = cmd_idx_i[4:3];
+  assign regwr_slot = cmd_idx_i[2:0];
+
+  always_comb begin
+    do_comp   = 1'b0;
+    do_regwr  = 1'b0;
+    do_result = 1'b0;
+    do_clear  = 1'b0;
+    do_ctrl   = 1'b0;
+    do_seed   = 1'b0;
+    do_errclr = 1'b0;
+    err_set   = '0;
+    if (cmd_valid_i) begin
+      unique case (cmd_op_i)
+        pim_pu_pkg::OpNop: ;
+        pim_pu_pkg::OpComp: begin
+          if (cool_q != 2'd0) err_set[pim_pu_pkg::ErrRate] = 1'b1;
+          else                do_comp = 1'b1;
+        end
+        pim_pu_pkg::OpRegWr: begin
+          if (32'(regwr_slot) >= pim_pu_pkg::NumSlots || 32'(regwr_set) >= RegSets) begin
+            err_set[pim_pu_pkg::ErrAddr] = 1'b1;
+          end else if (cmd_bank_busy && regwr_set == setsel_q[cmd_bank_i]) begin
+            err_set[pim_pu_pkg::ErrBusy] = 1'b1;
+          end else if (!pim_pu_pkg::mx8_block_ok(cmd_wdata_i[127:112]) ||
+                       !pim_pu_pkg::mx8_block_ok(cmd_wdata_i[255:240])) begin
+            err_set[pim_pu_pkg::ErrData] = 1'b1;
+          end else begin
+            do_regwr = 1'b1;
+          end
+        end
+        pim_pu_pkg::OpResult: begin
+          if (cmd_idx_i[4:2] != 3'd0) err_set[pim_pu_pkg::ErrAddr] = 1'b1;
+          else if (cmd_bank_busy)     err_set[pim_pu_pkg::ErrBusy] = 1'b1;
+          else                        do_result = 1'b1;
+        end
+        pim_pu_pkg::OpClear: begin
+          if (cmd_bank_busy) err_set[pim_pu_pkg::ErrBusy] = 1'b1;
+          else               do_clear = 1'b1;
+        end
+        pim_pu_pkg::OpCfgWr: begin
+          unique case (cmd_idx_i)
+            pim_pu_pkg::CfgCtrl: begin
+              if (cmd_bank_busy) begin
+                err_set[pim_pu_pkg::ErrBusy] = 1'b1;
+              end else if (cmd_wdata_i[1:0] == 2'd3 || 32'(cmd_wdata_i[4:3]) >= RegSets) begin
+                err_set[pim_pu_pkg::ErrCfg] = 1'b1;
+              end else begin
+                do_ctrl = 1'b1;
+              end
+            end
+            pim_pu_pkg::CfgSeed: begin
+              if (cmd_bank_busy) err_set[pim_pu_pkg::ErrBusy] = 1'b1;
+              else               do_seed = 1'b1;
+            end
+            pim_pu_pkg::CfgErrClr: do_errclr = 1'b1;
+            default: err_set[pim_pu_pkg::ErrAddr] = 1'b1;
+          endcase
+        end
+        default: err_set[pim_pu_pkg::ErrOpcode] = 1'b1;
+      endcase
+    end
+  end
+
+  // ===========================================================================
+  // Pipeline control: one record per stage {valid, beat, bank, atom, mode, rnd}
+  // ===========================================================================
+  // RD (cycle 1) and CAP (cycle 2)
+  logic       rd_valid_q, cp_valid_q;
+  logic       rd_bank_q, cp_bank_q;
+  logic [4:0] rd_atom_q, cp_atom_q;
+  logic [1:0] rd_mode_q, cp_mode_q;
+  logic       rd_rnd_q, cp_rnd_q;
+  // E1, E2, E3 (SU arithmetic), beats
+  logic             ex_valid_q, e2_valid_q, e3_valid_q;
+  logic [BeatW-1:0] ex_beat_q, e2_beat_q, e3_beat_q;
+  logic             ex_bank_q, e2_bank_q, e3_bank_q;
+  logic [4:0]       ex_atom_q, e2_atom_q, e3_atom_q;
+  logic [1:0]       ex_mode_q, e2_mode_q, e3_mode_q;
+  logic             ex_rnd_q, e2_rnd_q, e3_rnd_q;
+  // Q (requantiser): block 0 then block 1
+  logic       q_valid_q, q_blk_q, q_bank_q, q_rnd_q;
+  logic [4:0] q_atom_q;
+  logic [1:0] q_mode_q;
+  // M1, M2 (products, accumulate), M3 (SCORE top)
+  logic             m1_valid_q, m2_valid_q, m3_valid_q;
+  logic [BeatW-1:0] m1_beat_q, m2_beat_q;
+  logic             m1_bank_q, m2_bank_q, m3_bank_q;
+  logic [4:0]       m1_atom_q, m2_atom_q, m3_atom_q;
+  logic [1:0]       m1_mode_q, m2_mode_q;
+
+  logic ex_last, e3_last, m1_last, m2_last;
+  assign ex_last = ex_valid_q && (32'(ex_beat_q) == LastBeat);
+  assign e3_last = e3_valid_q && (32'(e3_beat_q) == LastBeat);
+  assign m1_last = m1_valid_q && (32'(m1_beat_q) == LastBeat);
+  assign m2_last = m2_valid_q && (32'(m2_beat_q) == LastBeat);
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin : p_ctrl
+    if (!rst_ni) begin
+      rd_valid_q <= 1'b0; rd_bank_q <= 1'b0; rd_atom_q <= '0; rd_mode_q <= '0; rd_rnd_q <= 1'b0;
+      cp_valid_q <= 1'b0; cp_bank_q <= 1'b0; cp_atom_q <= '0; cp_mode_q <= '0; cp_rnd_q <= 1'b0;
+      ex_valid_q <= 1'b0; ex_beat_q <= '0; ex_bank_q <= 1'b0; ex_atom_q <= '0; ex_mode_q <= '0; ex_rnd_q <= 1'b0;
+      e2_valid_q <= 1'b0; e2_beat_q <= '0; e2_bank_q <= 1'b0; e2_atom_q <= '0; e2_mode_q <= '0; e2_rnd_q <= 1'b0;
+      e3_valid_q <= 1'b0; e3_beat_q <= '0; e3_bank_q <= 1'b0; e3_atom_q <= '0; e3_mode_q <= '0; e3_rnd_q <= 1'b0;
+      q_valid_q  <= 1'b0; q_blk_q <= 1'b0; q_bank_q <= 1'b0; q_atom_q <= '0; q_mode_q <= '0; q_rnd_q <= 1'b0;
+      m1_valid_q <= 1'b0; m1_beat_q <= '0; m1_bank_q <= 1'b0; m1_atom_q <= '0; m1_mode_q <= '0;
+      m2_valid_q <= 1'b0; m2_beat_q <= '0; m2_bank_q <= 1'b0; m2_atom_q <= '0; m2_mode_q <= '0;
+      m3_valid_q <= 1'b0; m3_bank_q <= 1'b0; m3_atom_q <= '0;
+      cool_q     <= '0;
+      busy_q[0]  <= '0;
+      busy_q[1]  <= '0;
+    end else begin
+      // issue -> RD
+      rd_valid_q <= do_comp;
+      if (do_comp) begin
+        rd_bank_q <= cmd_bank_i;
+        rd_atom_q <= cmd_idx_i;
+        rd_mode_q <= mode_q[cmd_bank_i];
+        rd_rnd_q  <= rnd_q[cmd_bank_i];
+      end
+      // RD -> CAP
+      cp_valid_q <= rd_valid_q;
+      if (rd_valid_q) begin
+        cp_bank_q <= rd_bank_q; cp_atom_q <= rd_atom_q; cp_mode_q <= rd_mode_q; cp_rnd_q <= rd_rnd_q;
+      end
+      // CAP -> E1 beats
+      if (cp_valid_q) begin
+        ex_valid_q <= 1'b1;
+        ex_beat_q  <= '0;
+        ex_bank_q  <= cp_bank_q; ex_atom_q <= cp_atom_q; ex_mode_q <= cp_mode_q; ex_rnd_q <= cp_rnd_q;
+      end else if (ex_valid_q) begin
+        if (ex_last) ex_valid_q <= 1'b0;
+        ex_beat_q <= ex_beat_q + 1'b1;
+      end
+      // E1 -> E2 -> E3
+      e2_valid_q <= ex_valid_q;
+      if (ex_valid_q) begin
+        e2_beat_q <= ex_beat_q; e2_bank_q <= ex_bank_q; e2_atom_q <= ex_atom_q;
+        e2_mode_q <= ex_mode_q; e2_rnd_q <= ex_rnd_q;
+      end
+      e3_valid_q <= e2_valid_q;
+      if (e2_valid_q) begin
+        e3_beat_q <= e2_beat_q; e3_bank_q <= e2_bank_q; e3_atom_q <= e2_atom_q;
+        e3_mode_q <= e2_mode_q; e3_rnd_q <= e2_rnd_q;
+      end
+      // E3 (last beat) -> Q0 -> Q1
+      if (e3_last) begin
+        q_valid_q <= 1'b1;
+        q_blk_q   <= 1'b0;
+        q_bank_q  <= e3_bank_q; q_atom_q <= e3_atom_q; q_mode_q <= e3_mode_q; q_rnd_q <= e3_rnd_q;
+      end else if (q_valid_q) begin
+        if (q_blk_q) q_valid_q <= 1'b0;
+        q_blk_q <= 1'b1;
+      end
+      // Q1 -> M1 beats (WB in the first)
+      if (q_valid_q && q_blk_q) begin
+        m1_valid_q <= 1'b1;
+        m1_beat_q  <= '0;
+        m1_bank_q  <= q_bank_q; m1_atom_q <= q_atom_q; m1_mode_q <= q_mode_q;
+      end else if (m1_valid_q) begin
+        if (m1_last) m1_valid_q <= 1'b0;
+        m1_beat_q <= m1_beat_q + 1'b1;
+      end
+      // M1 -> M2 -> M3
+      m2_valid_q <= m1_valid_q;
+      if (m1_valid_q) begin
+        m2_beat_q <= m1_beat_q; m2_bank_q <= m1_bank_q; m2_atom_q <= m1_atom_q; m2_mode_q <= m1_mode_q;
+      end
+      m3_valid_q <= m2_last && (m2_mode_q == pim_pu_pkg::ModeScore);
+      if (m2_last) begin
+        m3_bank_q <= m2_bank_q; m3_atom_q <= m2_atom_q;
+      end
+      // COMP spacing and busy windows
+      if (do_comp)              cool_q <= 2'(pim_pu_pkg::CompGap - 1);
+      else if (cool_q != 2'd0)  cool_q <= cool_q - 2'd1;
+      for (int b = 0; b < 2; b++) begin
+        if (do_comp && cmd_bank_i == b[0]) busy_q[b] <= 5'(AccLat);
+        else if (busy_q[b] != 5'd0)       busy_q[b] <= busy_q[b] - 5'd1;
+      end
+    end
+  end
+
+  assign bank_re_o   = rd_valid_q ? (rd_bank_q ? 2'b10 : 2'b01) : 2'b00;
+  assign bank_rcol_o = rd_atom_q;
+  assign busy_o      = {busy_q[1] != 5'd0, busy_q[0] != 5'd0};
+
+  // ===========================================================================
+  // CAP: the atom read from the bank (blocks outside the format read as +0)
+  // ===========================================================================
+  logic [255:0] rdata_sel;
+  logic         rblk0_ok, rblk1_ok;
+  logic [255:0] atom_q, atom2_q;
+
+  assign rdata_sel = cp_bank_q ? bank_b_rdata_i : bank_a_rdata_i;
+  assign rblk0_ok  = pim_pu_pkg::mx8_block_ok(rdata_sel[127:112]);
+  assign rblk1_ok  = pim_pu_pkg::mx8_block_ok(rdata_sel[255:240]);
+
+  always_ff @(posedge clk_i) begin : p_atom
+    if (cp_valid_q) begin
+      atom_q <= {rblk1_ok ? rdata_sel[255:128] : 128'd0, rblk0_ok ? rdata_sel[127:0] : 128'd0};
+    end
+    if (ex_last) atom2_q <= atom_q;      // kept for the pass-through of SCORE / ATTEND
+  end
+
+  // ===========================================================================
+  // E1 / E2 / E3: SU arithmetic, Lanes elements per beat
+  //   E1: h = dec(atom[c]); g = gk[r] * gv[c]; b = k[r] * v[c]
+  //   E2: a = h * g
+  //   E3: y[c] = a + b
+  // ===========================================================================
+  logic [255:0] ex_k, ex_gk, ex_v, ex_gv;
+  assign ex_k  = regs_q[reg_index(ex_bank_q, setsel_q[ex_bank_q], pim_pu_pkg::SlotK)];
+  assign ex_gk = regs_q[reg_index(ex_bank_q, setsel_q[ex_bank_q], pim_pu_pkg::SlotGk)];
+  assign ex_v  = regs_q[reg_index(ex_bank_q, setsel_q[ex_bank_q], pim_pu_pkg::SlotV)];
+  assign ex_gv = regs_q[reg_index(ex_bank_q, setsel_q[ex_bank_q], pim_pu_pkg::SlotGv)];
+
+  // Per-lane pipeline registers, lane l at [W*l +: W].
+  logic [Lanes*15-1:0] e2_h_q;
+  logic [Lanes*32-1:0] e2_g_q, e2_b_q, e3_a_q, e3_b_q;
+  logic [1023:0]       ybuf_q;             // y[c] at [32*c +: 32]
+
+  always_ff @(posedge clk_i) begin : p_e1
+    if (ex_valid_q && ex_mode_q == pim_pu_pkg::ModeSu) begin
+      for (int l = 0; l < Lanes; l++) begin
+        e2_h_q[15*l +: 15] <= pim_pu_pkg::mx8_dec_atom(atom_q, 5'(32'(ex_beat_q) * Lanes + l));
+        e2_g_q[32*l +: 32] <= pim_pu_pkg::fp_mul_66(pim_pu_pkg::mx8_dec_atom(ex_gk, ex_atom_q),
+                                pim_pu_pkg::mx8_dec_atom(ex_gv, 5'(32'(ex_beat_q) * Lanes + l)));
+        e2_b_q[32*l +: 32] <= pim_pu_pkg::fp_mul_66(pim_pu_pkg::mx8_dec_atom(ex_k, ex_atom_q),
+                                pim_pu_pkg::mx8_dec_atom(ex_v, 5'(32'(ex_beat_q) * Lanes + l)));
+      end
+    end
+  end
+
+  always_ff @(posedge clk_i) begin : p_e2
+    if (e2_valid_q && e2_mode_q == pim_pu_pkg::ModeSu) begin
+      for (int l = 0; l < Lanes; l++) begin
+        e3_a_q[32*l +: 32] <= pim_pu_pkg::fp_mul_6f(e2_h_q[15*l +: 15], e2_g_q[32*l +: 32]);
+        e3_b_q[32*l +: 32] <= e2_b_q[32*l +: 32];
+      end
+    end
+  end
+
+  always_ff @(posedge clk_i) begin : p_e3
+    if (e3_valid_q && e3_mode_q == pim_pu_pkg::ModeSu) begin
+      for (int l = 0; l < Lanes; l++) begin
+        ybuf_q[32 * (32'(e3_beat_q) * Lanes + l) +: 32] <= pim_pu_pkg::fp_add(e3_a_q[32*l +: 32], e3_b_q[32*l +: 32]);
+      end
+    end
+  end
+
+  // ===========================================================================
+  // Q: requantise y[0..15] (Q0) and y[16..31] (Q1); SCORE/ATTEND pass the read
+  // atom through. The bank's generator advances 16 steps per stochastic block.
+  // ===========================================================================
+  logic [511:0] q_y;
+  logic [159:0] q_res;
+  logic [127:0] qblk0_q;
+  logic [255:0] wb_q;
+  logic         q_su;
+
+  assign q_su = q_valid_q && q_mode_q == pim_pu_pkg::ModeSu;
+  assign q_y = q_blk_q ? ybuf_q[1023:512] : ybuf_q[511:0];
+  // The requantiser is only evaluated when an SU block is in Q.
+  always_comb begin
+    q_res = '0;
+    if (q_su) q_res = pim_pu_pkg::mx8_quant16(q_y, q_rnd_q, rng_q[q_bank_q]);
+  end
+
+  always_ff @(posedge clk_i) begin : p_q
+    if (q_valid_q && !q_blk_q) begin
+      qblk0_q <= q_su ? q_res[127:0] : atom2_q[127:0];
+    end
+    if (q_valid_q && q_blk_q) begin
+      wb_q <= {q_su ? q_res[127:0] : atom2_q[255:128], qblk0_q};
+    end
+  end
+
+  // WB: the first M1 cycle of an SU COMP writes the requantised atom back.
+  logic wb_bank;
+`ifdef PIM_PU_BUG_BANK_SEL
+  assign wb_bank = ~m1_bank_q;                   // planted fault: wrong bank
+`else
+  assign wb_bank = m1_bank_q;
+`endif
+  assign bank_we_o    = (m1_valid_q && m1_beat_q == '0 && m1_mode_q == pim_pu_pkg::ModeSu) ?
+                        (wb_bank ? 2'b10 : 2'b01) : 2'b00;
+  assign bank_wcol_o  = m1_atom_q;
+  assign bank_wdata_o = wb_q;
+
+  // ===========================================================================
+  // M1: products (SU: h'[c] * q[r]; ATTEND: x[c] * p[r]; SCORE: x[c] * q[c])
+  // M2: SU/ATTEND acc[c] += product; SCORE: Lanes-leaf pairwise tree
+  // M3: SCORE: top of the tree over the beats, acc[r] += tree
+  // ===========================================================================
+  logic [255:0] m1_q, m1_p;
+  assign m1_q = regs_q[reg_index(m1_bank_q, setsel_q[m1_bank_q], pim_pu_pkg::SlotQ)];
+  assign m1_p = regs_q[reg_index(m1_bank_q, setsel_q[m1_bank_q], pim_pu_pkg::SlotP)];
+
+  logic [Lanes*32-1:0] m2_prod_q;
+  logic [Beats*32-1:0] part_q;
+
+  always_ff @(posedge clk_i) begin : p_m1
+    if (m1_valid_q) begin
+      for (int l = 0; l < Lanes; l++) begin
+        m2_prod_q[32*l +: 32] <= pim_pu_pkg::fp_mul_66(
+            pim_pu_pkg::mx8_dec_atom(wb_q, 5'(32'(m1_beat_q) * Lanes + l)),
+            (m1_mode_q == pim_pu_pkg::ModeScore) ? pim_pu_pkg::mx8_dec_atom(m1_q, 5'(32'(m1_beat_q) * Lanes + l)) :
+            (m1_mode_q == pim_pu_pkg::ModeAttend) ? pim_pu_pkg::mx8_dec_atom(m1_p, m1_atom_q) :
+                                                    pim_pu_pkg::mx8_dec_atom(m1_q, m1_atom_q));
+      end
+    end
+  end
+
+  // Pairwise tree over the Lanes products of one beat: level 1 adds
+  // neighbours, ..., so with aligned beats it is the golden tree's subtree.
+  function automatic logic [31:0] lane_tree(input logic [Lanes*32-1:0] v);
+    logic [Lanes*32-1:0] t;
+    t = v;
+    for (int w = Lanes / 2; w >= 1; w = w / 2) begin
+      for (int i = 0; i < w; i++) begin
+        t[32*i +: 32] = pim_pu_pkg::fp_add(t[64*i +: 32], t[64*i+32 +: 32]);
+      end
+    end
+    lane_tree = t[31:0];
+  endfunction
+
+  always_ff @(posedge clk_i) begin : p_part
+    if (m2_valid_q && m2_mode_q == pim_pu_pkg::ModeScore) begin
+      part_q[32*m2_beat_q +: 32] <= lane_tree(m2_prod_q);
+    end
+  end
+
+  logic [31:0] top_sum;
+  if (Beats == 1) begin : g_top1
+    assign top_sum = part_q[31:0];
+  end else if (Beats == 2) begin : g_top2
+    assign top_sum = pim_pu_pkg::fp_add(part_q[31:0], part_q[63:32]);
+  end else begin : g_top4
+    assign top_sum = pim_pu_pkg::fp_add(pim_pu_pkg::fp_add(part_q[31:0], part_q[63:32]),
+                                        pim_pu_pkg::fp_add(part_q[95:64], part_q[127:96]));
+  end
+
+  // ===========================================================================
+  // Accumulators: CLEAR, M2 (SU / ATTEND), M3 (SCORE). Writers never meet on
+  // one bank: CLEAR needs an idle bank, a bank's COMPs in flight share a mode.
+  // ===========================================================================
+  always_ff @(posedge clk_i or negedge rst_ni) begin : p_acc
+    if (!rst_ni) begin
+      acc_q <= '0;
+    end else begin
+      if (do_clear) begin
+        acc_q[1024*32'(cmd_bank_i) +: 1024] <= '0;
+      end
+      if (m2_valid_q && m2_mode_q != pim_pu_pkg::ModeScore) begin
+        for (int l = 0; l < Lanes; l++) begin
+          acc_q[32 * (32'(m2_bank_q) * 32 + 32'(m2_beat_q) * Lanes + l) +: 32] <=
+              pim_pu_pkg::fp_add(acc_q[32 * (32'(m2_bank_q) * 32 + 32'(m2_beat_q) * Lanes + l) +: 32],
+                                 m2_prod_q[32*l +: 32]);
+        end
+      end
+      if (m3_valid_q) begin
+        acc_q[32*32'({m3_bank_q, m3_atom_q}) +: 32] <=
+            pim_pu_pkg::fp_add(acc_q[32*32'({m3_bank_q, m3_atom_q}) +: 32], top_sum);
+      end
+    end
+  end
+
+  // ===========================================================================
+  // Register file, configuration, generator, error flags, result read-out
+  // ===========================================================================
+  always_ff @(posedge clk_i or negedge rst_ni) begin : p_regs
+    if (!rst_ni) begin
+      for (int i = 0; i < NumRegs; i++) begin
+        regs_q[i] <= (i % pim_pu_pkg::NumSlots == 32'(pim_pu_pkg::SlotGv)) ?
+                     {pim_pu_pkg::Mx8BlockOnes, pim_pu_pkg::Mx8BlockOnes} : 256'd0;
+      end
+    end else if (do_regwr) begin
+      regs_q[reg_index(cmd_bank_i, regwr_set, regwr_slot)] <= cmd_wdata_i;
+    end
+  end
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin : p_cfg
+    if (!rst_ni) begin
+      for (int b = 0; b < 2; b++) begin
+        mode_q[b]   <= pim_pu_pkg::ModeSu;
+        rnd_q[b]    <= 1'b0;
+        setsel_q[b] <= 2'd0;
+        rng_q[b]    <= pim_pu_pkg::RngSeedZero;
+      end
+    end else begin
+      if (do_ctrl) begin
+        mode_q[cmd_bank_i]   <= cmd_wdata_i[1:0];
+        rnd_q[cmd_bank_i]    <= cmd_wdata_i[2];
+        setsel_q[cmd_bank_i] <= cmd_wdata_i[4:3];
+      end
+      if (do_seed) begin
+        rng_q[cmd_bank_i] <= (cmd_wdata_i[31:0] == 32'd0) ? pim_pu_pkg::RngSeedZero : cmd_wdata_i[31:0];
+      end
+      if (q_su && q_rnd_q) rng_q[q_bank_q] <= q_res[159:128];
+    end
+  end
+
+  logic res_valid_q;
+  logic [255:0] res_data_q;
+  always_ff @(posedge clk_i or negedge rst_ni) begin : p_err_res
+    if (!rst_ni) begin
+      err_q       <= '0;
+      res_valid_q <= 1'b0;
+    end else begin
+      err_q <= (err_q & ~(do_errclr ? cmd_wdata_i[pim_pu_pkg::NumErr-1:0] : '0)) | err_set |
+               ((cp_valid_q && !(rblk0_ok && rblk1_ok)) ? 6'(1 << pim_pu_pkg::ErrData) : '0);
+      res_valid_q <= do_result;
+    end
+  end
+
+  always_ff @(posedge clk_i) begin : p_res_data
+    if (do_result) begin
+      res_data_q <= acc_q[256 * 32'({cmd_bank_i, cmd_idx_i[1:0]}) +: 256];
+    end
+  end
+
+`ifndef SYNTHESIS
+  // Per-accumulator view for waveforms (removed by Verilator when untraced).
+  logic [31:0] acc_view [64];
+  always_comb begin
+    for (int i = 0; i < 64; i++) acc_view[i] = acc_q[32*i +: 32];
+  end
+`endif
+
+  assign res_valid_o = res_valid_q;
+  assign res_data_o  = res_data_q;
+  assign err_o       = |err_q;
+  assign err_cause_o = err_q;
+
+  // ===========================================================================
+  // Assertions (simulation only)
+  // ===========================================================================
+`ifndef SYNTHESIS
+  initial begin
+    assert (Lanes == 8 || Lanes == 16 || Lanes == 32)
+      else $fatal(1, "pim_pu: Lanes = %0d, allowed 8, 16, 32", Lanes);
+    assert (RegSets >= 1 && RegSets <= 4)
+      else $fatal(1, "pim_pu: RegSets = %0d, allowed 1..4", RegSets);
+  end
+  // The banks see one-hot (or no) read and write strobes.
+  a_re_onehot: assert property (@(posedge clk_i) disable iff (!rst_ni) $onehot0(bank_re_o));
+  a_we_onehot: assert property (@(posedge clk_i) disable iff (!rst_ni) $onehot0(bank_we_o));
+  // A new atom never arrives while E1 still has beats of the previous one.
+  a_e1_free: assert property (@(posedge clk_i) disable iff (!rst_ni) cp_valid_q |-> (!ex_valid_q || ex_last));
+  // The requantiser and M1 are free when the next COMP reaches them.
+  a_q_free:  assert property (@(posedge clk_i) disable iff (!rst_ni) e3_last |-> (!q_valid_q || q_blk_q));
+  a_m1_free: assert property (@(posedge clk_i) disable iff (!rst_ni) (q_valid_q && q_blk_q) |-> (!m1_valid_q || m1_last));
+  // Every stage in flight belongs to a busy bank.
+  a_busy_e1: assert property (@(posedge clk_i) disable iff (!rst_ni) ex_valid_q |-> busy_o[ex_bank_q]);
+  a_busy_m2: assert property (@(posedge clk_i) disable iff (!rst_ni) m2_valid_q |-> busy_o[m2_bank_q]);
+  a_busy_m3: assert property (@(posedge clk_i) disable iff (!rst_ni) m3_valid_q |-> busy_o[m3_bank_q]);
+`endif
+
+endmodule

@@ -1,0 +1,290 @@
+// pim_pu_pkg: constants of the PIM processing unit and its arithmetic as
+// functions (MX8 decode, FP32 multiply and add of the PU, MX8 requantiser,
+// xorshift32). The rules are those of docs/numerics.md ("Pimba MX8", "PU
+// arithmetic"); rtl/pim_pu/doc/spec.md says how the unit uses them.
+//
+// Written for Verilator 5.006 and Yosys 0.23: functions assign their name (no
+// `return`), no enum casts, no interfaces, users call `pim_pu_pkg::name`.
+`timescale 1ns/1ps
+
+package pim_pu_pkg;
+
+  // ---- geometry ----
+  localparam int unsigned CompGap   = 4;    // nCCD_L: minimum cycles between COMPs
+
+  // ---- command opcodes (cmd_op_i) ----
+  localparam logic [2:0] OpNop    = 3'd0;
+  localparam logic [2:0] OpComp   = 3'd1;
+  localparam logic [2:0] OpRegWr  = 3'd2;
+  localparam logic [2:0] OpResult = 3'd3;
+  localparam logic [2:0] OpClear  = 3'd4;
+  localparam logic [2:0] OpCfgWr  = 3'd5;
+
+  // ---- operation modes (CTRL.mode) ----
+  localparam logic [1:0] ModeSu     = 2'd0;
+  localparam logic [1:0] ModeScore  = 2'd1;
+  localparam logic [1:0] ModeAttend = 2'd2;
+
+  // ---- register slots ----
+  localparam int unsigned NumSlots = 6;
+  localparam logic [2:0] SlotK  = 3'd0;
+  localparam logic [2:0] SlotGk = 3'd1;
+  localparam logic [2:0] SlotQ  = 3'd2;
+  localparam logic [2:0] SlotV  = 3'd3;
+  localparam logic [2:0] SlotGv = 3'd4;
+  localparam logic [2:0] SlotP  = 3'd5;
+
+  // ---- configuration registers (CFG_WR idx) ----
+  localparam logic [4:0] CfgCtrl   = 5'd0;
+  localparam logic [4:0] CfgSeed   = 5'd1;
+  localparam logic [4:0] CfgErrClr = 5'd2;
+
+  // ---- error causes (err_cause_o bits) ----
+  localparam int unsigned NumErr  = 6;
+  localparam int unsigned ErrOpcode = 0;
+  localparam int unsigned ErrRate   = 1;
+  localparam int unsigned ErrBusy   = 2;
+  localparam int unsigned ErrAddr   = 3;
+  localparam int unsigned ErrCfg    = 4;
+  localparam int unsigned ErrData   = 5;
+
+  // ---- numbers ----
+  localparam logic [31:0] RngSeedZero = 32'h9E3779B9;  // what seed 0 loads
+  localparam logic [30:0] FltMaxMag   = 31'h7F7FFFFF;  // |FLT_MAX|
+  // One MX8 block of sixteen 1.0: m = 32 (field 0x20), E = 127, no micro-exponents.
+  localparam logic [127:0] Mx8BlockOnes = {8'h00, 8'h7F, {16{7'h20}}};
+
+  // ---------------------------------------------------------------------------
+  // MX8 helpers. Short form of a decoded element: {sign, biased exponent[7:0],
+  // significand[5:0]} with the significand normalised (bit 5 set), or
+  // exponent 0 and significand 0 for a zero.
+  // ---------------------------------------------------------------------------
+
+  // A block the encoder can produce: E != 255, and no micro-exponent when
+  // E = 0. `hdr` is bytes 15..14 of the block {micro bits, E}.
+  function automatic logic mx8_block_ok(input logic [15:0] hdr);
+    mx8_block_ok = (hdr[7:0] != 8'hFF) && !((hdr[7:0] == 8'h00) && (hdr[15:8] != 8'h00));
+  endfunction
+
+  // Element i of a block: value m * 2^(pe - 132), pe = E - micro[i/2]. A value
+  // below 2^-126 (an FP32 subnormal) reads as zero of its sign (DAZ).
+  function automatic logic [14:0] mx8_dec(input logic [127:0] blk, input logic [3:0] i);
+    logic [6:0] f;
+    logic [5:0] m;
+    logic       mu;
+    logic [2:0] p;
+    logic [9:0] eb;
+    f  = blk[7*i +: 7];
+    m  = f[5:0];
+    mu = blk[120 + 32'(i[3:1])];
+    casez (m)
+      6'b1?????: p = 3'd5;
+      6'b01????: p = 3'd4;
+      6'b001???: p = 3'd3;
+      6'b0001??: p = 3'd2;
+      6'b00001?: p = 3'd1;
+      default:   p = 3'd0;
+    endcase
+    // value = (m / 2^p) * 2^(pe - 132 + p): biased exponent pe - 5 + p.
+    eb = {2'b00, blk[119:112]} - {9'b0, mu} + {7'b0, p} - 10'd5;
+    if (m == 6'd0 || eb[9] || eb == 10'd0) begin
+      mx8_dec = {f[6], 14'b0};
+    end else begin
+      mx8_dec = {f[6], eb[7:0], m << (3'd5 - p)};
+    end
+  endfunction
+
+  // Element c (0..31) of a 32-element atom or register slice.
+  function automatic logic [14:0] mx8_dec_atom(input logic [255:0] atom, input logic [4:0] c);
+    mx8_dec_atom = mx8_dec(c[4] ? atom[255:128] : atom[127:0], c[3:0]);
+  endfunction
+
+  // ---------------------------------------------------------------------------
+  // FP32 arithmetic of the PU: round to nearest even, DAZ, FTZ, saturation.
+  // ---------------------------------------------------------------------------
+
+  // Result packing: FTZ below 2^-126, saturation at FLT_MAX. `e` is the biased
+  // exponent as a 10-bit two's-complement number.
+  function automatic logic [31:0] fp_pack(input logic s, input logic [9:0] e, input logic [22:0] frac);
+    if (e[9] || e == 10'd0) begin
+      fp_pack = {s, 31'b0};
+    end else if (e >= 10'd255) begin
+      fp_pack = {s, FltMaxMag};
+    end else begin
+      fp_pack = {s, e[7:0], frac};
+    end
+  endfunction
+
+  // Product of two short-form MX8 values: 6 x 6 bits, exact (12 bits).
+  function automatic logic [31:0] fp_mul_66(input logic [14:0] x, input logic [14:0] y);
+    logic        s;
+    logic [11:0] p;
+    logic [9:0]  e;
+    logic [22:0] frac;
+    s = x[14] ^ y[14];
+    if (x[13:6] == 8'd0 || y[13:6] == 8'd0) begin
+      fp_mul_66 = {s, 31'b0};
+    end else begin
+      p = 12'(x[5:0]) * 12'(y[5:0]);
+      // (p / 1024) * 2^(ex + ey - 254), p in [1024, 4096).
+      e = {2'b00, x[13:6]} + {2'b00, y[13:6]} - 10'd127 + {9'b0, p[11]};
+      frac = p[11] ? {p[10:0], 12'b0} : {p[9:0], 13'b0};
+      fp_mul_66 = fp_pack(s, e, frac);
+    end
+  endfunction
+
+  // Product of a short-form MX8 value and an FP32 value: 6 x 24 bits, rounded
+  // to 24 bits, nearest even.
+  function automatic logic [31:0] fp_mul_6f(input logic [14:0] x, input logic [31:0] g);
+    logic        s;
+    logic [29:0] p;
+    logic [9:0]  e;
+    logic [24:0] mant;
+    logic        rup;
+    s = x[14] ^ g[31];
+    if (x[13:6] == 8'd0 || g[30:23] == 8'd0) begin
+      fp_mul_6f = {s, 31'b0};
+    end else begin
+      p = 30'(x[5:0]) * 30'({1'b1, g[22:0]});
+      // (p / 2^28) * 2^(ex + eg - 254), p in [2^28, 2^30).
+      e = {2'b00, x[13:6]} + {2'b00, g[30:23]} - 10'd127 + {9'b0, p[29]};
+      if (!p[29]) p = p << 1;
+      rup  = p[5] & ((|p[4:0]) | p[6]);
+      mant = {1'b0, p[29:6]} + {24'b0, rup};
+      if (mant[24]) begin
+        e    = e + 10'd1;
+        mant = mant >> 1;
+      end
+      fp_mul_6f = fp_pack(s, e, mant[22:0]);
+    end
+  endfunction
+
+  // Leading zeros of a non-zero 27-bit value.
+  function automatic logic [4:0] lzc27(input logic [26:0] x);
+    logic [31:0] v;
+    logic [4:0]  n;
+    v = {x, 5'b0};
+    n = 5'd0;
+    if (v[31:16] == 16'd0) begin n = n + 5'd16; v = v << 16; end
+    if (v[31:24] == 8'd0)  begin n = n + 5'd8;  v = v << 8;  end
+    if (v[31:28] == 4'd0)  begin n = n + 5'd4;  v = v << 4;  end
+    if (v[31:30] == 2'd0)  begin n = n + 5'd2;  v = v << 2;  end
+    if (!v[31])            begin n = n + 5'd1;                end
+    lzc27 = n;
+  endfunction
+
+  // IEEE binary32 addition with guard, round and sticky bits.
+  function automatic logic [31:0] fp_add(input logic [31:0] a, input logic [31:0] b);
+    logic        big_a, sh, sub;
+    logic [7:0]  eh, el, d;
+    logic [23:0] mh, ml;
+    logic [63:0] wl;
+    logic [27:0] xh, xl, sum;
+    logic [9:0]  e;
+    logic [4:0]  lz;
+    logic        rup;
+    logic [24:0] mant;
+    if (a[30:23] == 8'd0 && b[30:23] == 8'd0) begin
+      fp_add = {a[31] & b[31], 31'b0};           // zeros (and DAZ'd subnormals)
+    end else if (a[30:23] == 8'd0) begin
+      fp_add = b;
+    end else if (b[30:23] == 8'd0) begin
+      fp_add = a;
+    end else begin
+      big_a = a[30:0] >= b[30:0];
+      sh = big_a ? a[31] : b[31];
+      eh = big_a ? a[30:23] : b[30:23];
+      el = big_a ? b[30:23] : a[30:23];
+      mh = big_a ? {1'b1, a[22:0]} : {1'b1, b[22:0]};
+      ml = big_a ? {1'b1, b[22:0]} : {1'b1, a[22:0]};
+      sub = a[31] ^ b[31];
+      d  = eh - el;
+      // {carry, 24-bit significand, guard, round, sticky}
+      wl = {ml, 40'b0} >> d;
+      xh = {1'b0, mh, 3'b000};
+      xl = {1'b0, wl[63:38], (|wl[37:0]) | (d >= 8'd64)};
+      sum = sub ? (xh - xl) : (xh + xl);
+      if (sum == 28'd0) begin
+        fp_add = 32'd0;                           // x + (-x) = +0
+      end else begin
+        e = {2'b00, eh};
+        if (sum[27]) begin
+          sum = {1'b0, sum[27:1]} | {27'b0, sum[0]};
+          e   = e + 10'd1;
+        end else begin
+          lz  = lzc27(sum[26:0]);
+          sum = sum << lz;
+          e   = e - {5'b0, lz};
+        end
+        rup  = sum[2] & (sum[1] | sum[0] | sum[3]);
+        mant = {1'b0, sum[26:3]} + {24'b0, rup};
+        if (mant[24]) begin
+`ifndef PIM_PU_BUG_DROP_CARRY
+          e = e + 10'd1;
+`endif
+          mant = mant >> 1;
+        end
+        fp_add = fp_pack(sh, e, mant[22:0]);
+      end
+    end
+  endfunction
+
+  // ---------------------------------------------------------------------------
+  // Stochastic-rounding generator and the MX8 requantiser.
+  // ---------------------------------------------------------------------------
+
+  function automatic logic [31:0] xorshift32(input logic [31:0] x);
+    logic [31:0] v;
+    v = x ^ (x << 13);
+    v = v ^ (v >> 17);
+    v = v ^ (v << 5);
+    xorshift32 = v;
+  endfunction
+
+  // Quantises 16 FP32 values (FTZ'd, finite) to one packed MX8 block.
+  // Returns {generator state after the block, block[127:0]}; the generator
+  // steps once per element (element order) only when `stoch` is set.
+  function automatic logic [159:0] mx8_quant16(input logic [511:0] y, input logic stoch,
+                                               input logic [31:0] state_in);
+    logic [7:0]   emax, ei, pe, d;
+    logic [7:0]   micro;
+    logic [111:0] fields;
+    logic [31:0]  st;
+    logic [40:0]  sig, add, t;
+    logic [6:0]   m;
+    emax = 8'd0;
+    for (int i = 0; i < 16; i++) begin
+      if (y[32*i+23 +: 8] > emax) emax = y[32*i+23 +: 8];
+    end
+    for (int j = 0; j < 8; j++) begin
+      micro[j] = (emax != 8'd0) && (y[64*j+23 +: 8] < emax) && (y[64*j+55 +: 8] < emax);
+    end
+    st = state_in;
+    fields = '0;
+    for (int i = 0; i < 16; i++) begin
+      ei  = y[32*i+23 +: 8];
+      pe  = emax - {7'b0, micro[i/2]};
+      d   = pe - ei;
+      sig = (ei != 8'd0) ? {17'b0, 1'b1, y[32*i +: 23]} : 41'd0;
+      if (stoch) begin
+        st  = xorshift32(st);
+        add = {33'b0, st[31:24]} << (8'd10 + d);
+      end else begin
+        add = 41'd1 << (8'd17 + d);
+`ifdef PIM_PU_BUG_ROUNDING
+        add = add - 41'd1;                        // planted fault: round half down
+`endif
+      end
+      if (d > 8'd22) begin
+        m = 7'd0;
+      end else begin
+        t = (sig + add) >> (8'd18 + d);
+        m = t[6:0];
+      end
+      if (m == 7'd64) m = 7'd63;                  // carry out of the 6-bit field saturates
+      fields[7*i +: 7] = {y[32*i+31], m[5:0]};
+    end
+    mx8_quant16 = {st, micro, emax, fields};
+  endfunction
+
+endpackage
