@@ -53,7 +53,7 @@ Result run(const std::string& pattern, bool check, std::uint64_t n) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const std::uint64_t n = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 2000000;
+  const std::uint64_t n = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 1000000;
   std::printf("bench_dram: hbm2-pimba, 8 channels, FR-FCFS open page, dual command bus, %llu requests per run, one core\n",
               static_cast<unsigned long long>(n));
   std::printf("  %-10s %-8s %12s %12s %10s %14s %12s\n", "trace", "checker", "commands", "sim cycles", "wall s",

@@ -90,6 +90,7 @@ void ChannelController::enqueue(const Request& r) {
   if (full()) throw std::logic_error("dram controller: enqueue into a full queue");
   if (r.addr.ch != m_ch) throw std::logic_error("dram controller: request for another channel");
   m_q.push_back({r, false, false});
+  m_dirty = true;
 }
 
 void ChannelController::set_time_origin(Cycle t0) {
@@ -252,8 +253,14 @@ Cycle ChannelController::step(Cycle now) {
   bool used[2] = {false, false};
   bool issued = false;
   Cycle next = kNever;
+  for (Cycle due : m_ref_due)
+    if (due > m_built_at && due <= now) m_dirty = true;
   for (int round = 0; round < (dual ? 2 : 1); ++round) {
-    build_candidates(now, m_cands);
+    if (m_dirty) {
+      build_candidates(now, m_cands);
+      m_built_at = now;
+      m_dirty = false;
+    }
     if (round == 0)
       for (const Cand& c : m_cands) next = std::min(next, c.ready);
     const Cand* best = nullptr;
@@ -269,6 +276,7 @@ Cycle ChannelController::step(Cycle now) {
     const Cand chosen = *best;
     issue(chosen, now);
     issued = true;
+    m_dirty = true;
   }
   // After an issue the candidates changed: look again in the next cycle.
   // Otherwise nothing is ready before the earliest candidate.

@@ -125,6 +125,10 @@ class ChannelController {
   std::vector<Cycle> m_earliest_cache;     // per (bank, class), valid when stamp matches
   std::vector<std::uint64_t> m_cache_stamp;
   std::uint64_t m_stamp = 0;
+  // m_cands stays valid until a command issues, a request arrives or a refresh
+  // falls due (candidate ready cycles depend on nothing else).
+  bool m_dirty = true;
+  Cycle m_built_at = -1;
   std::vector<std::uint64_t> m_cmd_count;
   std::uint64_t m_cmds = 0;
   RuleChecker* m_checker = nullptr;
