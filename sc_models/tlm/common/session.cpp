@@ -4,6 +4,8 @@
 #include <exception>
 #include <iostream>
 
+#include "tlm_common/config.h"
+
 #include <unistd.h>
 
 namespace pimlab::tlm_common {
@@ -72,45 +74,56 @@ void Session::finish(const StatsMeta& meta) {
   if (!m_stats_path.empty()) write_stats_document(m_stats_path, meta);
 }
 
-int run_sc_main(int argc, char** argv, const std::function<int(int, char**)>& body) {
+int run_sc_main(int argc, char** argv, const Elaborate& elaborate, const std::function<int()>& simulate) {
   using namespace sc_core;
-  // Errors are displayed and counted; SC_ERROR keeps its default (throw), so a
-  // failing model stops instead of running on in an undefined state.
+  // Errors are displayed and counted; SC_ERROR keeps throwing, so a failing
+  // model stops instead of running on in an undefined state.
   sc_report_handler::set_actions(SC_ERROR, SC_LOG | SC_DISPLAY | SC_CACHE_REPORT | SC_THROW);
   install_sigint_handler();
+  const int reported_before = sc_report_handler::get_count(SC_ERROR) + sc_report_handler::get_count(SC_FATAL);
   int errors = 0;
-  int exceptions = 0;
+  int exceptions = 0;         // everything caught
+  int report_exceptions = 0;  // ... of which sc_reports the handler already counted
   std::string reason;
-  try {
-    errors += body(argc, argv);
-  } catch (const sc_report& r) {
+  std::unique_ptr<sc_module> top;
+  auto guarded = [&](const std::function<void()>& fn) {
+    try {
+      fn();
+      return true;
+    } catch (const sc_report& r) {
+      reason = r.what();
+      if (r.get_severity() == SC_ERROR || r.get_severity() == SC_FATAL) ++report_exceptions;
+    } catch (const std::exception& e) {
+      reason = e.what();
+    } catch (...) {
+      reason = "unknown exception";
+    }
     ++exceptions;
-    reason = r.what();
-    std::cerr << "pimlab: error: " << r.what() << "\n";
-  } catch (const std::exception& e) {
-    ++exceptions;
-    reason = e.what();
-    std::cerr << "pimlab: error: " << e.what() << "\n";
-  } catch (...) {
-    ++exceptions;
-    reason = "unknown exception";
-    std::cerr << "pimlab: error: unknown exception\n";
-  }
+    std::cerr << "pimlab: error: " << reason << "\n";
+    return false;
+  };
+  if (guarded([&] {
+        top = elaborate(argc, argv);
+        Config::instance().check_consumed();
+      }))
+    guarded([&] {
+      if (simulate)
+        errors += simulate();
+      else
+        Session::instance().run_to_idle();
+    });
   // A thrown SC_ERROR is counted by the handler and caught above: count it once.
-  const int reported = sc_report_handler::get_count(SC_ERROR) + sc_report_handler::get_count(SC_FATAL);
-  errors += reported > exceptions ? reported : exceptions;
+  const int reported =
+      sc_report_handler::get_count(SC_ERROR) + sc_report_handler::get_count(SC_FATAL) - reported_before;
+  errors += reported + (exceptions - report_exceptions);
   Session& s = Session::instance();
   if (s.interrupted()) {
     ++errors;
     reason = "SIGINT";
     std::cerr << "pimlab: interrupted at " << sc_time_stamp() << "; writing partial results\n";
   }
-  try {
-    s.finish(StatsMeta{s.interrupted() || errors > 0, reason});
-  } catch (const std::exception& e) {
-    ++errors;
-    std::cerr << "pimlab: error: " << e.what() << "\n";
-  }
+  if (!guarded([&] { s.finish(StatsMeta{s.interrupted() || errors > 0, reason}); })) ++errors;
+  top.reset();
   return errors;
 }
 

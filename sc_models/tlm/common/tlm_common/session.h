@@ -4,18 +4,17 @@
 // SIGINT stops it cleanly (trace files closed, partial stats written).
 //
 //   int sc_main(int argc, char** argv) {
-//     return pimlab::tlm_common::run_sc_main(argc, argv, [](int argc, char** argv) {
-//       Config::instance().load_file(...);   // before construction
-//       Top top("top");
-//       Config::instance().check_consumed();
-//       Session::instance().set_stats_path("stats.json");
-//       Session::instance().run_to_idle();
-//       return 0;                            // further errors found by the body
-//     });
+//     return pimlab::tlm_common::run_sc_main(argc, argv,
+//       [](int argc, char** argv) {                     // elaborate
+//         Config::instance().load_file(...);            // before construction
+//         Session::instance().set_stats_path("stats.json");
+//         return std::make_unique<Top>("top");
+//       });                                             // simulate: run_to_idle()
 //   }
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -62,11 +61,19 @@ class Session {
 void install_sigint_handler();
 
 // Sets up report handling (SC_ERROR and SC_FATAL are counted), installs the
-// SIGINT handler, runs `body` and catches what it throws, finishes the Session
-// (partial stats when interrupted or failed) and returns the number of errors:
-// reports of severity SC_ERROR/SC_FATAL + exceptions + the body's return value
-// + 1 for an interrupted run. Use it as the whole body of sc_main; sc_main
-// itself is never defined in a library.
-int run_sc_main(int argc, char** argv, const std::function<int(int argc, char** argv)>& body);
+// SIGINT handler, then
+//   1. `elaborate` builds the design (load the config first, inside it) and
+//      returns its top object; unknown config keys are then an error
+//      (Config::check_consumed());
+//   2. `simulate` runs it (default: Session::run_to_idle()) and returns the
+//      number of errors it found itself;
+//   3. the Session finishes while the design still exists (trace files closed,
+//      stats written; partial when interrupted or failed);
+// catching whatever is thrown on the way. Returns the number of errors:
+// reports of severity SC_ERROR/SC_FATAL, exceptions, simulate's count, and 1
+// for an interrupted run. Use it as the whole body of sc_main; sc_main itself
+// is never defined in a library.
+using Elaborate = std::function<std::unique_ptr<sc_core::sc_module>(int argc, char** argv)>;
+int run_sc_main(int argc, char** argv, const Elaborate& elaborate, const std::function<int()>& simulate = {});
 
 }  // namespace pimlab::tlm_common
