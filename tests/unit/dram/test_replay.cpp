@@ -48,16 +48,17 @@ TEST_CASE("replay: two reads of one row, by hand", "[dram][replay]") {
   CHECK(j["config"]["mapping"] == "ro_ba_bg_pc_ch_co");
 }
 
-TEST_CASE("replay: write then read of the same bank group", "[dram][replay]") {
-  // ACT@0, WR@14 (tRCD_WR), RD@14+4+2+8 = 28 (tWTR_L), read done 28+16 = 44;
-  // but reads go first (writes < high watermark): RD@14 done 30, then WR@...
-  // Arrivals differ: the write arrives at 0, the read at 100 (after the WR).
+TEST_CASE("replay: a read after a write to the same row", "[dram][replay]") {
+  // The write arrives at 0: ACT@0, WR@14 (tRCD_WR). The read of the next
+  // column arrives at 100, long after every write constraint (tWTR_L ends at
+  // 14 + 4 + 2 + 8 = 28): a row hit with latency CL + nBL = 16.
   std::istringstream in("0 W 0x0\n100 R 0x20\n");
   const auto s = replay_mem_trace(in, "t.trace")["stats"];
   CHECK(s["writes"] == 1);
   CHECK(s["reads"] == 1);
-  // The read arrives at 100, long after the write: a row hit, CL + nBL = 16.
+  CHECK(s["row_hits"] == 1);
   CHECK(s["read_latency_cycles"]["min"] == 16);
+  CHECK(s["total_cycles"] == 116);
 }
 
 TEST_CASE("replay: malformed input names file and line", "[dram][replay]") {
