@@ -48,6 +48,8 @@ int run(int argc, char** argv) {
           {"no-chunk-group", "", "SU: every chunk gets 3 + v_count register writes", ""},
           {"no-cmd-sched", "", "separate ACT4 + n REG_WRITE and PRECHARGE + r RESULT commands", ""},
           {"artifact-compatible", "", "reproduce the reference artifact, quirks included (docs/pim_protocols.md)", ""},
+          {"refresh", "MODEL", "refresh: slot (the contract: one slot every nREFI), full (REFab on precharged banks, nRFC before the next ACT4) or off",
+           "slot; off with --artifact-compatible"},
           {"check", "", "re-validate every issued command with the independent rule checker", ""},
           {"trace-out", "FILE", "write the generated command trace (text format) to FILE", ""},
           {"json", "", "print one JSON document instead of a table", ""}});
@@ -89,7 +91,8 @@ int run(int argc, char** argv) {
     fw::write_trace(f, prog);
     if (!f) throw UsageError("--trace-out: write to '" + *path + "' failed");
   }
-  const pim::Protocol protocol = pim::pimba_protocol(k.artifact_compatible);
+  pim::Protocol protocol = pim::pimba_protocol(k.artifact_compatible);
+  if (a.has("refresh")) protocol.refresh = pim::parse_refresh_model(a.choice("refresh", "slot", {"slot", "full", "off"}));
   const pim::PimTiming timing = pim::timing_from_spec(spec);
   const pim::ChannelEngine engine(protocol, timing);
   const bool check = a.has("check");
@@ -104,7 +107,8 @@ int run(int argc, char** argv) {
   std::vector<std::string> violation_text;
   if (check) {
     for (std::size_t ch = 0; ch < prog.channel_streams.size(); ++ch) {
-      const auto v = pim::check_channel(protocol, timing, prog.channel_streams[ch], cycles[ch], k.pseudo_channels, 0);
+      const auto v = pim::check_channel(protocol, timing, prog.channel_streams[ch], cycles[ch], k.pseudo_channels, 0,
+                                        &r.refresh_cycles[ch]);
       violations += v.size();
       for (std::size_t i = 0; i < v.size() && violation_text.size() < 10; ++i)
         violation_text.push_back("ch " + std::to_string(ch) + " command " + std::to_string(v[i].index) + ": " +
@@ -155,7 +159,7 @@ int run(int argc, char** argv) {
                  {"comps_per_round", prog.geo.comps_per_round},
                  {"results_per_round", prog.geo.results_per_round},
                  {"window", protocol.window},
-                 {"refresh_slots", protocol.refresh_slots},
+                 {"refresh", pim::refresh_model_name(protocol.refresh)},
                  {"nREFI", timing.nREFI},
                  {"col", timing.col()}};
   if (a.has("json")) {

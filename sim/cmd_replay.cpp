@@ -59,7 +59,8 @@ int run_pimba(const Args& a, const std::string& path, const pimlab::dram::DramSp
     feed.push_back(c.ch);
   }
 
-  const pim::Protocol protocol = pim::pimba_protocol(artifact);
+  pim::Protocol protocol = pim::pimba_protocol(artifact);
+  if (a.has("refresh")) protocol.refresh = pim::parse_refresh_model(a.choice("refresh", "slot", {"slot", "full", "off"}));
   const pim::PimTiming timing = pim::timing_from_spec(spec);
   const pim::ChannelEngine engine(protocol, timing);
   const bool check = a.has("check");
@@ -72,7 +73,8 @@ int run_pimba(const Args& a, const std::string& path, const pimlab::dram::DramSp
   std::uint64_t violations = 0;
   if (check)
     for (std::size_t ch = 0; ch < streams.size(); ++ch)
-      violations += pim::check_channel(protocol, timing, streams[ch], cycles[ch], spec.org.pseudo_channels, 0).size();
+      violations += pim::check_channel(protocol, timing, streams[ch], cycles[ch], spec.org.pseudo_channels, 0,
+                                     &r.refresh_cycles[ch]).size();
   const pim::Variant& v = pim::variant(a.str("variant", "pimba"));
   const double energy = pim::energy_pj(r.counters, {v.act_pj, v.rdwr_pj, v.comp_pj});
   const double time_ns = static_cast<double>(r.cycles) * 1000.0 / pim_mhz;
@@ -93,7 +95,7 @@ int run_pimba(const Args& a, const std::string& path, const pimlab::dram::DramSp
     j["config"] = {{"format", "pimba"},  {"trace", path},
                    {"dram", spec.name},  {"tCK_ps", timing.tCK_ps},
                    {"pim_clock_mhz", pim_mhz}, {"artifact_compatible", artifact},
-                   {"window", protocol.window}, {"refresh_slots", protocol.refresh_slots}};
+                   {"window", protocol.window}, {"refresh", pim::refresh_model_name(protocol.refresh)}};
     std::cout << j.dump(2) << "\n";
   } else {
     std::printf("pimlab replay: %s (pimba format), %d channel(s), dram %s%s\n", path.c_str(), used, spec.name.c_str(),
@@ -168,6 +170,8 @@ int run(int argc, char** argv) {
           {"variant", "V", "pimba: energy table of this design", "pimba"},
           {"pim-clock-mhz", "F", "pimba: PIM clock for time_ns", "1512"},
           {"artifact-compatible", "", "pimba: reference simulator behaviour (no refresh slot, its command names only)", ""},
+          {"refresh", "MODEL", "pimba: refresh model slot, full or off (see 'pimlab kernel --help')",
+           "slot; off with --artifact-compatible"},
           {"check", "", "pimba: re-validate every issued command with the independent rule checker", ""},
           {"json", "", "print one JSON document instead of a table", ""}},
          1, "FILE");
@@ -181,7 +185,7 @@ int run(int argc, char** argv) {
   const std::string format = a.choice("format", "pimba", {"pimba", "mem"});
   const pimlab::dram::DramSpec& spec = pimlab::dram::preset(a.str("dram", "hbm2-pimba"));
   if (format == "mem") {
-    for (const char* o : {"channels", "variant", "pim-clock-mhz", "artifact-compatible", "check"})
+    for (const char* o : {"channels", "variant", "pim-clock-mhz", "artifact-compatible", "check", "refresh"})
       if (a.has(o)) throw UsageError(std::string("--") + o + " applies to --format pimba only");
     return run_mem(a, path, spec);
   }

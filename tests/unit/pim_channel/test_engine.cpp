@@ -28,13 +28,29 @@ std::vector<std::uint64_t> issue(const std::vector<Command>& s, const Protocol& 
 // issue the oldest one whose pseudo-channel has issued everything before it,
 // that satisfies every rule against every earlier command of its
 // pseudo-channel, and (barrier) fits before the next refresh.
-std::vector<std::uint64_t> naive(const std::vector<Command>& s, const Protocol& p) {
-  const auto t = pimba_timing();
+// Full refresh model: a refresh is due every nREFI; it takes the cycle once
+// every pch is precharged (precharge + nRP); ACT4s keep nRFC from it; a
+// barrier waits for a due refresh unless another pch is still open.
+std::vector<std::uint64_t> naive(const std::vector<Command>& s, const Protocol& p,
+                                 const pimlab::pim::PimTiming& t = pimba_timing(),
+                                 std::vector<std::uint64_t>* refreshes = nullptr) {
+  const bool full = p.refresh == pimlab::pim::RefreshModel::Full;
   std::vector<std::uint64_t> cyc(s.size(), 0);
   std::vector<bool> done(s.size(), false);
   std::size_t left = s.size();
+  std::uint64_t due = static_cast<std::uint64_t>(t.nREFI), last_ref = 0;
+  bool any_ref = false;
+  bool open[2] = {false, false};
+  std::uint64_t closed_at[2] = {0, 0};
   for (std::uint64_t c = 1; left > 0; ++c) {
-    if (pimlab::pim::is_refresh_slot(c, t.nREFI, p.refresh_slots)) continue;
+    if (pimlab::pim::is_refresh_slot(c, t.nREFI, p.slot_cycles())) continue;
+    if (full && c >= due && !open[0] && !open[1] && c >= closed_at[0] && c >= closed_at[1]) {
+      last_ref = c;
+      any_ref = true;
+      due += static_cast<std::uint64_t>(t.nREFI);
+      if (refreshes) refreshes->push_back(c);
+      continue;
+    }
     std::size_t seen = 0;
     for (std::size_t i = 0; i < s.size() && seen < static_cast<std::size_t>(p.window); ++i) {
       if (done[i]) continue;
@@ -53,7 +69,16 @@ std::vector<std::uint64_t> naive(const std::vector<Command>& s, const Protocol& 
       if (ok && s[i].kind == CmdKind::RefreshBarrier)
         ok = c % t.nREFI + static_cast<std::uint64_t>(pimlab::pim::barrier_estimate(t, s[i].barrier())) <
              static_cast<std::uint64_t>(t.nREFI);
+      if (ok && full && s[i].kind == CmdKind::RefreshBarrier && c >= due && !open[1 - s[i].pch]) ok = false;
+      if (ok && full && any_ref && pimlab::pim::is_act4(s[i].kind) &&
+          c < last_ref + static_cast<std::uint64_t>(t.nRFC))
+        ok = false;
       if (ok) {
+        if (pimlab::pim::is_act4(s[i].kind)) open[s[i].pch] = true;
+        if (pimlab::pim::is_precharge(s[i].kind)) {
+          open[s[i].pch] = false;
+          closed_at[s[i].pch] = c + static_cast<std::uint64_t>(t.nRP);
+        }
         cyc[i] = c;
         done[i] = true;
         --left;
@@ -215,4 +240,57 @@ TEST_CASE("one global trace reader stalls at a full channel; independent channel
   CHECK(c[1][0] == 1);
   // A feed order that does not match the streams is rejected.
   CHECK_THROWS_WITH(e.run(streams, 2, std::vector<std::uint16_t>(41, 0)), Catch::Contains("feed order gives channel 0"));
+}
+
+TEST_CASE("full refresh model: REFab when precharged, ACT4 nRFC later, barrier waits for it") {
+  // As in the slot test, barriers 1..3747, then the next one misses the
+  // refresh window. At 3900 the refresh is due and every bank is closed (no
+  // ACT4 yet): REFab in 3900, the barrier in 3901; the ACT4 after it waits
+  // nRFC = 350: cycle 4250.
+  std::vector<Command> s(3748, barrier(0, 0, 1, 0));
+  s.push_back(cmd(CmdKind::Act4WithReg, 0, 4));
+  Protocol p = pimba_protocol();
+  p.refresh = pimlab::pim::RefreshModel::Full;
+  ChannelEngine e(p, pimba_timing());
+  std::vector<std::vector<std::uint64_t>> c;
+  const auto r = e.run({s}, 2, &c);
+  REQUIRE(r.refresh_cycles[0] == std::vector<std::uint64_t>{3900});
+  CHECK(c[0][3746] == 3747);
+  CHECK(c[0][3747] == 3901);
+  CHECK(c[0][3748] == 4250);
+  CHECK(r.counters.refreshes == 1);
+  CHECK(pimlab::pim::check_channel(p, pimba_timing(), s, c[0], 2, 100, &r.refresh_cycles[0]).empty());
+  // The checker catches an ACT4 inside nRFC and a refresh on open banks.
+  auto bad = c[0];
+  bad[3748] = 4249;
+  auto v = pimlab::pim::check_channel(p, pimba_timing(), s, bad, 2, 100, &r.refresh_cycles[0]);
+  REQUIRE(v.size() == 1);
+  CHECK(v[0].rule == "refresh_to_act4");
+  const std::vector<Command> open{cmd(CmdKind::Act4WithReg, 0, 4), cmd(CmdKind::PrechargeWithResult, 0, 8)};
+  const std::vector<std::uint64_t> oc{3000, 3950}, refs{3900};
+  v = pimlab::pim::check_channel(p, pimba_timing(), open, oc, 2, 100, &refs);
+  REQUIRE(v.size() == 1);
+  CHECK(v[0].rule == "refresh_banks_closed");
+}
+
+TEST_CASE("full refresh model equals the cycle-by-cycle model on random streams") {
+  // A short refresh interval (nREFI 800, nRFC 100) so every stream crosses
+  // several refreshes; every random round's estimate fits in 800.
+  auto t = pimba_timing();
+  t.nREFI = 800;
+  t.nRFC = 100;
+  Protocol p = pimba_protocol();
+  p.refresh = pimlab::pim::RefreshModel::Full;
+  ChannelEngine e(p, t);
+  std::mt19937 rng(42);
+  for (int trial = 0; trial < 10; ++trial) {
+    const auto s = random_stream(rng, 3 + trial % 3);
+    std::vector<std::vector<std::uint64_t>> c;
+    const auto r = e.run({s}, 2, &c);
+    std::vector<std::uint64_t> refs;
+    REQUIRE(c[0] == naive(s, p, t, &refs));
+    CHECK(r.refresh_cycles[0] == refs);
+    CHECK(!refs.empty());
+    CHECK(pimlab::pim::check_channel(p, t, s, c[0], 2, 100, &refs).empty());
+  }
 }

@@ -30,7 +30,8 @@ class Fenwick {
 std::vector<Violation> check_channel(const Protocol& protocol, const PimTiming& timing,
                                      const std::vector<Command>& stream,
                                      const std::vector<std::uint64_t>& cycles, int num_pch,
-                                     std::size_t max_report) {
+                                     std::size_t max_report,
+                                     const std::vector<std::uint64_t>* refresh_cycles) {
   if (cycles.size() != stream.size())
     throw std::invalid_argument("checker: " + std::to_string(cycles.size()) + " cycles for " +
                                 std::to_string(stream.size()) + " commands");
@@ -87,7 +88,7 @@ std::vector<Violation> check_channel(const Protocol& protocol, const PimTiming& 
       report(i, "order",
              "cycle " + std::to_string(t) + " not after the previous command of pch " +
                  std::to_string(c.pch) + " (cycle " + std::to_string(last[c.pch]) + ")");
-    if (protocol.refresh_slots > 0 && t >= refi && t % refi < static_cast<std::uint64_t>(protocol.refresh_slots))
+    if (protocol.slot_cycles() > 0 && t >= refi && t % refi < static_cast<std::uint64_t>(protocol.slot_cycles()))
       report(i, "refresh", "cycle " + std::to_string(t) + " is a refresh slot");
     if (c.kind == CmdKind::RefreshBarrier) {
       const std::uint64_t est = static_cast<std::uint64_t>(barrier_estimate(timing, c.barrier()));
@@ -113,6 +114,50 @@ std::vector<Violation> check_channel(const Protocol& protocol, const PimTiming& 
     slot = std::max(slot, t);
     last[c.pch] = std::max(last[c.pch], t);
     any[c.pch] = true;
+  }
+  // Full refresh model: every refresh against the stream.
+  if (protocol.refresh == RefreshModel::Full && refresh_cycles) {
+    std::vector<std::uint64_t> refs(refresh_cycles->begin(), refresh_cycles->end());
+    std::sort(refs.begin(), refs.end());
+    const std::size_t none = static_cast<std::size_t>(-1);
+    // Per pch, issue cycles of its ACT4s and precharges.
+    std::vector<std::vector<std::uint64_t>> acts(num_pch), pres(num_pch);
+    for (std::size_t i = 0; i < stream.size(); ++i) {
+      if (stream[i].pch >= num_pch) continue;
+      if (is_act4(stream[i].kind)) acts[stream[i].pch].push_back(cycles[i]);
+      if (is_precharge(stream[i].kind)) pres[stream[i].pch].push_back(cycles[i]);
+    }
+    for (auto& v : acts) std::sort(v.begin(), v.end());
+    for (auto& v : pres) std::sort(v.begin(), v.end());
+    auto last_before = [](const std::vector<std::uint64_t>& v, std::uint64_t t) {
+      auto it = std::lower_bound(v.begin(), v.end(), t);
+      return it == v.begin() ? static_cast<std::uint64_t>(0) : *(it - 1) + 1;  // 0 = none, else cycle + 1
+    };
+    for (std::size_t j = 0; j < refs.size(); ++j) {
+      const std::uint64_t f = refs[j];
+      if (f < (j + 1) * refi)
+        report(none, "refresh_due", "refresh " + std::to_string(j) + " at " + std::to_string(f) +
+                                        " before it is due (" + std::to_string((j + 1) * refi) + ")");
+      if (j > 0 && refs[j - 1] == f) report(none, "command_bus", "two refreshes in cycle " + std::to_string(f));
+      for (int p = 0; p < num_pch; ++p) {
+        const std::uint64_t a = last_before(acts[p], f), q = last_before(pres[p], f);
+        if (a != 0 && (q < a || (q - 1) + static_cast<std::uint64_t>(timing.nRP) > f))
+          report(none, "refresh_banks_closed",
+                 "refresh at " + std::to_string(f) + ": pch " + std::to_string(p) + " not precharged nRP before");
+      }
+    }
+    for (std::size_t i = 0; i < stream.size(); ++i) {
+      const std::uint64_t t = cycles[i];
+      if (std::binary_search(refs.begin(), refs.end(), t))
+        report(i, "command_bus", "issued in cycle " + std::to_string(t) + " together with a refresh");
+      if (is_act4(stream[i].kind)) {
+        auto it = std::lower_bound(refs.begin(), refs.end(), t);
+        if (it != refs.begin() && t < *(it - 1) + static_cast<std::uint64_t>(timing.nRFC))
+          report(i, "refresh_to_act4", trace_name(stream[i].kind, stream[i].arg) + " at " + std::to_string(t) +
+                                           " within nRFC " + std::to_string(timing.nRFC) + " of the refresh at " +
+                                           std::to_string(*(it - 1)));
+      }
+    }
   }
   return out;
 }

@@ -23,9 +23,14 @@ struct Violation {
 
 // `stream` is one channel's commands in controller order, `cycles` their issue
 // cycles. Returns at most `max_report` violations (all if 0).
+// Under the Full refresh model pass the channel's refresh cycles: each
+// refresh must be due (j-th at >= (j+1)*nREFI), find every bank precharged
+// (precharge + nRP, no ACT4 since), have the bus to itself, and keep ACT4s
+// nRFC away.
 std::vector<Violation> check_channel(const Protocol& protocol, const PimTiming& timing,
                                      const std::vector<Command>& stream,
                                      const std::vector<std::uint64_t>& cycles, int num_pch,
-                                     std::size_t max_report = 100);
+                                     std::size_t max_report = 100,
+                                     const std::vector<std::uint64_t>* refresh_cycles = nullptr);
 
 }  // namespace pimlab::pim

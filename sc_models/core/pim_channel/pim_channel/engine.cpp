@@ -35,10 +35,16 @@ struct Chan {
   std::vector<Cyc> ready;                       // per pch x kind: earliest cycle
   std::size_t sent = 0;                         // commands handed to the controller
   std::size_t issued = 0;
-  Cyc last = 0;                                 // last issue cycle
+  Cyc last = 0;                                 // last stream command issue cycle
+  Cyc last_bus = 0;                             // last cycle the command bus was used (refresh too)
   Cyc next = kNever;                            // cached earliest issue (valid unless dirty)
-  int next_pch = -1;
+  int next_pch = -1;                            // -2: the refresh
   bool dirty = true;
+  // Full refresh model.
+  Cyc ref_due = 0;                              // cycle the next refresh is due
+  std::vector<char> open;                       // per pch: banks activated, not yet precharged
+  std::vector<Cyc> closed_at;                   // per pch: precharge + nRP
+  std::vector<std::uint64_t> refreshes;         // issue cycles
   ChannelRun run;
 };
 
@@ -57,6 +63,9 @@ MultiChannelRun ChannelEngine::simulate(const std::vector<std::vector<Command>>&
     k.pos.assign(static_cast<std::size_t>(num_pch), {});
     k.head.assign(static_cast<std::size_t>(num_pch), 0);
     k.ready.assign(static_cast<std::size_t>(num_pch) * kNumCmdKinds, 0);
+    k.open.assign(static_cast<std::size_t>(num_pch), 0);
+    k.closed_at.assign(static_cast<std::size_t>(num_pch), 0);
+    k.ref_due = m_t.nREFI;
     for (std::size_t i = 0; i < streams[c].size(); ++i) {
       const Command& cmd = streams[c][i];
       if (cmd.pch >= num_pch)
@@ -91,7 +100,8 @@ MultiChannelRun ChannelEngine::simulate(const std::vector<std::vector<Command>>&
   }
 
   const Cyc refi = m_t.nREFI;
-  const int slots = m_p.refresh_slots;
+  const int slots = m_p.slot_cycles();
+  const bool full = m_p.refresh == RefreshModel::Full;
   const auto window = static_cast<std::size_t>(m_p.window);
   auto skip_refresh = [&](Cyc c) {
     if (slots > 0 && c >= refi) {
@@ -105,13 +115,22 @@ MultiChannelRun ChannelEngine::simulate(const std::vector<std::vector<Command>>&
     k.next = kNever;
     k.next_pch = -1;
     std::uint32_t best_pos = 0;
+    // Full model: the due refresh, once every bank is precharged. It wins a
+    // tie (the controller's priority queue), so it is evaluated first.
+    if (full && k.issued < k.s->size() &&
+        std::none_of(k.open.begin(), k.open.end(), [](char o) { return o != 0; })) {
+      Cyc rc = std::max({t, k.last_bus + 1, k.ref_due});
+      for (Cyc c : k.closed_at) rc = std::max(rc, c);
+      k.next = rc;
+      k.next_pch = -2;
+    }
     for (int p = 0; p < num_pch; ++p) {
       const auto& pp = k.pos[static_cast<std::size_t>(p)];
       const std::size_t h = k.head[static_cast<std::size_t>(p)];
       if (h >= pp.size() || pp[h] >= k.sent) continue;  // exhausted or not yet in the window
       const std::uint32_t P = pp[h];
       const Command& c = (*k.s)[P];
-      Cyc cyc = std::max({t, k.last + 1, k.ready[static_cast<std::size_t>(p) * kNumCmdKinds + index_of(c.kind)]});
+      Cyc cyc = std::max({t, k.last_bus + 1, k.ready[static_cast<std::size_t>(p) * kNumCmdKinds + index_of(c.kind)]});
       cyc = skip_refresh(cyc);
       if (c.kind == CmdKind::RefreshBarrier) {
         const Cyc est = barrier_estimate(m_t, c.barrier());
@@ -121,8 +140,18 @@ MultiChannelRun ChannelEngine::simulate(const std::vector<std::vector<Command>>&
               "): the round's estimate " + std::to_string(est) + " cycles does not fit in nREFI " +
               std::to_string(refi) + "; the round can never start");
         if (cyc % refi + est >= refi) cyc = skip_refresh(cyc - cyc % refi + refi);
+        // Full model: a due refresh goes before a new round once every
+        // other pseudo-channel is precharged too (this one is, it is at a
+        // barrier). While another one is still open the round may start and
+        // the refresh is postponed, so the two can never wait on each other.
+        if (full && cyc >= k.ref_due) {
+          bool others_closed = true;
+          for (int q = 0; q < num_pch; ++q)
+            if (q != p && k.open[static_cast<std::size_t>(q)]) others_closed = false;
+          if (others_closed) continue;
+        }
       }
-      if (cyc < k.next || (cyc == k.next && P < best_pos)) {
+      if (cyc < k.next || (cyc == k.next && k.next_pch != -2 && P < best_pos)) {
         k.next = cyc;
         k.next_pch = p;
         best_pos = P;
@@ -162,6 +191,19 @@ MultiChannelRun ChannelEngine::simulate(const std::vector<std::vector<Command>>&
     for (std::size_t ci = 0; ci < nch; ++ci) {
       Chan& k = ch[ci];
       if (k.next != c) continue;
+      k.dirty = true;
+      k.last_bus = c;
+      if (k.next_pch == -2) {  // Full model: REFab
+        k.refreshes.push_back(static_cast<std::uint64_t>(c));
+        ++k.run.counters.refreshes;
+        k.ref_due += refi;
+        for (std::size_t p = 0; p < static_cast<std::size_t>(num_pch); ++p)
+          for (CmdKind a : {CmdKind::Act4WithReg, CmdKind::Act4}) {
+            Cyc& r = k.ready[p * kNumCmdKinds + index_of(a)];
+            r = std::max(r, c + m_t.nRFC);
+          }
+        continue;
+      }
       const auto p = static_cast<std::size_t>(k.next_pch);
       const std::uint32_t P = k.pos[p][k.head[p]];
       const Command& cmd = (*k.s)[P];
@@ -171,11 +213,15 @@ MultiChannelRun ChannelEngine::simulate(const std::vector<std::vector<Command>>&
         if (when > rp[index_of(nk)]) rp[index_of(nk)] = when;
       }
       k.run.counters.count(cmd);
+      if (is_act4(cmd.kind)) k.open[p] = 1;
+      if (is_precharge(cmd.kind)) {
+        k.open[p] = 0;
+        k.closed_at[p] = c + m_t.nRP;
+      }
       if (issue_cycles) (*issue_cycles)[ci][P] = static_cast<std::uint64_t>(c);
       ++k.head[p];
       ++k.issued;
       k.last = c;
-      k.dirty = true;
       --left;
     }
     t = c + 1;
@@ -187,6 +233,7 @@ MultiChannelRun ChannelEngine::simulate(const std::vector<std::vector<Command>>&
     k.run.last_issue_cycle = static_cast<std::uint64_t>(k.last);
     if (slots > 0) k.run.counters.refreshes = static_cast<std::uint64_t>(k.last / refi);
     r.channel_last_issue.push_back(k.run.last_issue_cycle);
+    r.refresh_cycles.push_back(std::move(k.refreshes));
     r.counters.num_act += k.run.counters.num_act;
     r.counters.num_comp += k.run.counters.num_comp;
     r.counters.num_rdwr += k.run.counters.num_rdwr;

@@ -9,8 +9,10 @@
 //    pseudo-channels together), filled in stream order as slots free: at the
 //    start of a cycle the front end hands over commands, then every channel
 //    issues the oldest of its pending commands that is ready;
-//  - every nREFI cycles (cycles k*nREFI, k >= 1) an all-bank refresh takes the
-//    command slot for `refresh_slots` cycles;
+//  - refresh (Protocol::refresh): Slot (default, the contract) = cycles
+//    k*nREFI .. k*nREFI + refresh_slots - 1 (k >= 1) are taken; Full = a REFab
+//    due every nREFI issues once all banks are precharged (precharge + nRP),
+//    ACT4s wait nRFC after it, no round starts while it is due; Off = none;
 //  - a REFRESH_BARRIER may issue at cycle c only if
 //    (c mod nREFI) + barrier_estimate < nREFI.
 // Front end: by default every channel is fed from its own stream
@@ -40,6 +42,7 @@ struct MultiChannelRun {
   std::uint64_t last_issue_cycle = 0;   // over all channels
   Counters counters;                    // summed over channels
   std::vector<std::uint64_t> channel_last_issue;
+  std::vector<std::vector<std::uint64_t>> refresh_cycles;  // per channel, Full refresh model only
 };
 
 class ChannelEngine {

@@ -125,6 +125,22 @@ int barrier_estimate(const PimTiming& t, const BarrierArgs& b) {
   return est;
 }
 
+const char* refresh_model_name(RefreshModel m) {
+  switch (m) {
+    case RefreshModel::Off: return "off";
+    case RefreshModel::Slot: return "slot";
+    case RefreshModel::Full: return "full";
+  }
+  return "?";
+}
+
+RefreshModel parse_refresh_model(const std::string& s) {
+  if (s == "off") return RefreshModel::Off;
+  if (s == "slot") return RefreshModel::Slot;
+  if (s == "full") return RefreshModel::Full;
+  throw std::invalid_argument("unknown refresh model '" + s + "' (allowed: slot, full, off)");
+}
+
 namespace {
 Term P(Param p) { return Term{0, p, 1, false}; }
 Term ArgCol(int constant) { return Term{constant, Param::col, 1, true}; }
@@ -135,7 +151,8 @@ Protocol pimba_protocol(bool artifact_compatible) {
   Protocol p;
   p.name = "pimba-family";
   p.window = 32;
-  p.refresh_slots = artifact_compatible ? 0 : 1;
+  p.refresh = artifact_compatible ? RefreshModel::Off : RefreshModel::Slot;
+  p.refresh_slots = 1;
   p.rules = {
       {"act4_reg_to_act4_reg", {K::Act4WithReg}, {K::Act4WithReg},
        {P(Param::nRRDS), P(Param::nFAW), ArgCol(2)}},

@@ -58,11 +58,27 @@ struct TimingRule {
 // A barrier may issue at cycle c only if (c mod nREFI) + estimate < nREFI.
 int barrier_estimate(const PimTiming& t, const BarrierArgs& b);
 
+// How all-bank refresh is modelled (docs/pim_protocols.md, "Refresh").
+enum class RefreshModel : std::uint8_t {
+  Off,   // no refresh command (what the reference simulator does)
+  Slot,  // the reference contract: cycles k*nREFI .. k*nREFI + refresh_slots - 1 are taken
+  Full,  // a REFab command: due every nREFI, issues once every bank is precharged
+         // (precharge + nRP), takes its cycle, and no ACT4 may follow within nRFC;
+         // while it is due a new round (REFRESH_BARRIER) waits for it, unless
+         // another pseudo-channel is still open (the refresh is then postponed)
+};
+const char* refresh_model_name(RefreshModel m);  // "off", "slot", "full"
+// Throws std::invalid_argument naming the value and the allowed names.
+RefreshModel parse_refresh_model(const std::string& s);
+
 struct Protocol {
   std::string name;                 // "pimba-family"
   std::vector<TimingRule> rules;
   int window = 32;                  // controller window: pending commands per channel (both pch)
-  int refresh_slots = 1;            // command slots an all-bank refresh takes every nREFI
+  RefreshModel refresh = RefreshModel::Slot;
+  int refresh_slots = 1;            // Slot model: command slots a refresh takes every nREFI
+  // Command slots taken by refresh under the Slot model (0 otherwise).
+  int slot_cycles() const { return refresh == RefreshModel::Slot ? refresh_slots : 0; }
 };
 
 // The Pimba family (Pimba, HBM-PIM, time-multiplexed, pipelined share it).
