@@ -294,3 +294,13 @@ TEST_CASE("full refresh model equals the cycle-by-cycle model on random streams"
     CHECK(pimlab::pim::check_channel(p, t, s, c[0], 2, 100, &refs).empty());
   }
 }
+
+TEST_CASE("energy with the reference's per-event table") {
+  // SU Pimba 16 x 128 x 64: num_act 128, num_comp 512, num_rdwr 840:
+  // 901.12*128 + 919.04*840 + 478.72*512 = 115343.36 + 771993.6 + 245104.64.
+  pimlab::pim::Counters c;
+  c.num_act = 128;
+  c.num_comp = 512;
+  c.num_rdwr = 840;
+  CHECK(pimlab::pim::energy_pj(c, {}) == Approx(1132441.6).epsilon(1e-12));
+}
