@@ -96,6 +96,16 @@ SuState::SuState(num::Format format, int rows, int cols, const std::vector<float
   }
 }
 
+SuState SuState::from_mx8_blocks(int rows, int cols, const std::vector<num::Mx8Block>& blocks) {
+  SuState s(num::Format::mx8, rows, cols);
+  if (blocks.size() != s.m_blocks.size())
+    throw std::invalid_argument("state update: MX8 image has " + std::to_string(blocks.size()) +
+                                " blocks, expected rows x cols / 16 = " + std::to_string(s.m_blocks.size()));
+  s.m_blocks = blocks;
+  for (std::size_t b = 0; b < blocks.size(); ++b) num::mx8_decode(blocks[b], s.m_values.data() + b * num::kMx8Block);
+  return s;
+}
+
 void su_step(SuState& s, const SuInputs& in, std::vector<float>& o, num::Rounding mode, num::SrRng* rng) {
   const int rows = s.m_rows, cols = s.m_cols;
   check_su_inputs(rows, cols, in);

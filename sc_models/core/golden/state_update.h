@@ -49,6 +49,9 @@ class SuState {
   // nearest / half-up for MX8). rows >= 1; cols a positive multiple of 32
   // (one atom); throws std::invalid_argument otherwise.
   SuState(num::Format format, int rows, int cols, const std::vector<float>& h0 = {});
+  // An MX8 state from its packed image (row-major, cols/16 blocks per row),
+  // e.g. the bytes the PIM unit or the RTL left in DRAM.
+  static SuState from_mx8_blocks(int rows, int cols, const std::vector<num::Mx8Block>& blocks);
 
   num::Format format() const { return m_format; }
   int rows() const { return m_rows; }

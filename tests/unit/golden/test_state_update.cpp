@@ -213,6 +213,16 @@ TEST_CASE("state update: stochastic rounding is reproducible with its seed", "[g
   CHECK_THROWS_AS(su_step(st, in[0], o, num::Rounding::stochastic, nullptr), std::invalid_argument);
 }
 
+TEST_CASE("state update: an MX8 state from its packed image", "[golden][state_update]") {
+  SynthRng g(8);
+  const std::vector<float> h0 = normals(g, 32 * 64);
+  const SuState a(num::Format::mx8, 32, 64, h0);
+  const SuState b = SuState::from_mx8_blocks(32, 64, a.mx8_blocks());
+  CHECK(a.values() == b.values());
+  CHECK(a.mx8_blocks() == b.mx8_blocks());
+  CHECK_THROWS_AS(SuState::from_mx8_blocks(32, 64, std::vector<num::Mx8Block>(127)), std::invalid_argument);
+}
+
 TEST_CASE("state update: invalid shapes are rejected", "[golden][state_update]") {
   CHECK_THROWS_AS(SuState(num::Format::mx8, 32, 48), std::invalid_argument);   // cols not a multiple of 32
   CHECK_THROWS_AS(SuState(num::Format::fp16, 0, 32), std::invalid_argument);   // no rows
