@@ -169,7 +169,7 @@ int run(int argc, char** argv) {
           {"channels", "K", "pimba: channel ids must be < K", "the preset's channels"},
           {"variant", "V", "pimba: energy table of this design", "pimba"},
           {"pim-clock-mhz", "F", "pimba: PIM clock for time_ns", "1512"},
-          {"artifact-compatible", "", "pimba: reference simulator behaviour (no refresh slot, its command names only)", ""},
+          {"artifact-compatible", "", "pimba: reference simulator behaviour (no refresh, one reader over the file in order, its command names only)", ""},
           {"refresh", "MODEL", "pimba: refresh model slot, full or off (see 'pimlab kernel --help')",
            "slot; off with --artifact-compatible"},
           {"check", "", "pimba: re-validate every issued command with the independent rule checker", ""},

@@ -219,10 +219,12 @@ TEST_CASE("checker catches an illegal sequence: bus conflict, order and rule") {
 
 TEST_CASE("one global trace reader stalls at a full channel; independent channels do not") {
   // Global trace: channel 0 gets ACT4 + 39 COMPs (cycles 1, 15, 19, ...),
-  // then channel 1 one barrier. The reader hands channel 0 its first 32
-  // commands and stalls on the 33rd until channel 0 frees a slot; the barrier
-  // (global entry 40) is read only after channel 0's 8th issue (cycle 39), so
-  // it issues in cycle 40. Fed independently it issues in cycle 1.
+  // then channel 1 one barrier. With a 32-entry window the reader hands
+  // channel 0 its first 32 commands and stalls on the 33rd until channel 0
+  // frees a slot; the barrier (global entry 40) is read only after channel
+  // 0's 8th issue (cycle 39), so it issues in cycle 40. With the reference's
+  // 33 entries, after the 7th issue (cycle 35): cycle 36. Fed independently
+  // it issues in cycle 1.
   std::vector<std::vector<Command>> streams(2);
   streams[0].push_back(cmd(CmdKind::Act4, 0));
   for (int i = 0; i < 39; ++i) streams[0].push_back(cmd(CmdKind::Comp, 0));
@@ -231,8 +233,14 @@ TEST_CASE("one global trace reader stalls at a full channel; independent channel
   streams[1].push_back(b);
   std::vector<std::uint16_t> feed(40, 0);
   feed.push_back(1);
-  ChannelEngine e(pimba_protocol(true), pimba_timing());
+  Protocol p32 = pimba_protocol(true);
+  REQUIRE(p32.window == 33);
+  ChannelEngine e33(p32, pimba_timing());
   std::vector<std::vector<std::uint64_t>> c;
+  e33.run(streams, 2, feed, &c);
+  CHECK(c[1][0] == 36);
+  p32.window = 32;
+  ChannelEngine e(p32, pimba_timing());
   e.run(streams, 2, feed, &c);
   CHECK(c[1][0] == 40);
   CHECK(c[0][39] == 15 + 38 * 4);

@@ -86,7 +86,8 @@ struct Protocol {
 // slot every nREFI. artifact_compatible: the reference simulator issues no
 // refresh command at all (its all-bank refresh manager finds no rank level in
 // the HBM organisation), so only the barrier's window rule remains
-// (docs/pim_protocols.md, "Quirks").
+// (docs/pim_protocols.md, "Quirks"), and its controller window holds 33
+// commands instead of 32.
 Protocol pimba_protocol(bool artifact_compatible = false);
 
 // The rules evaluated for one timing set: dist[prev][next] = (base, per-arg)
