@@ -28,21 +28,6 @@ inline std::uint32_t shift_right_rne(std::uint32_t v, unsigned s) {
   return (rem > half || (rem == half && (q & 1u))) ? q + 1u : q;
 }
 
-// DAZ: an FP32 subnormal reads as zero of its sign.
-inline float daz(float x) {
-  const std::uint32_t u = bits_of(x);
-  return (u & kExpMask) == 0 ? float_of(u & kSignBit) : x;
-}
-
-// FTZ and saturation applied to an IEEE round-to-nearest-even result.
-inline float ftz_sat(float r) {
-  const std::uint32_t u = bits_of(r);
-  const std::uint32_t e = u & kExpMask;
-  if (e == 0) return float_of(u & kSignBit);  // subnormal (or zero) -> zero of the result's sign
-  if (e == kExpMask) return float_of((u & kSignBit) | 0x7F7FFFFFu);  // rounded to Inf -> FLT_MAX
-  return r;
-}
-
 }  // namespace
 
 std::uint16_t fp32_to_fp16(float x) {
@@ -98,12 +83,5 @@ std::uint16_t fp32_to_bf16(float x) {
 }
 
 float bf16_to_fp32(std::uint16_t b) { return float_of(static_cast<std::uint32_t>(b) << 16); }
-
-// The host's binary32 * and + are IEEE round-to-nearest-even with gradual
-// underflow (pimlab is compiled without -ffast-math and with
-// -ffp-contract=off); DAZ is applied to the operands and FTZ / saturation to
-// that correctly rounded result.
-float pu_mul(float a, float b) { return ftz_sat(daz(a) * daz(b)); }
-float pu_add(float a, float b) { return ftz_sat(daz(a) + daz(b)); }
 
 }  // namespace pimlab::num

@@ -6,6 +6,10 @@
 #include <cstdint>
 #include <cstring>
 
+#if defined(__FAST_MATH__)
+#error "pimlab numerics must be compiled without -ffast-math (docs/numerics.md)"
+#endif
+
 namespace pimlab::num {
 
 inline std::uint32_t bits_of(float f) {
@@ -36,7 +40,28 @@ float bf16_to_fp32(std::uint16_t b);
 //  - a subnormal result is flushed to zero of the result's sign (FTZ),
 //  - a result whose magnitude rounds above FLT_MAX saturates to +-FLT_MAX.
 // Inputs must be finite (the unit never sees Inf/NaN: the formats reject them).
-float pu_mul(float a, float b);
-float pu_add(float a, float b);
+// Inline: they sit on the hot path of every PU model and bench. The host's
+// binary32 * and + are IEEE round-to-nearest-even with gradual underflow
+// (pimlab is compiled without -ffast-math; x86-64 without -march has no FMA to
+// contract into); DAZ is applied to the operands and FTZ / saturation to that
+// correctly rounded result.
+namespace detail {
+// DAZ: an FP32 subnormal reads as zero of its sign.
+inline float daz(float x) {
+  const std::uint32_t u = bits_of(x);
+  return (u & 0x7F800000u) == 0 ? float_of(u & 0x80000000u) : x;
+}
+// FTZ and saturation applied to an IEEE round-to-nearest-even result.
+inline float ftz_sat(float r) {
+  const std::uint32_t u = bits_of(r);
+  const std::uint32_t e = u & 0x7F800000u;
+  if (e == 0) return float_of(u & 0x80000000u);  // subnormal (or zero) -> zero of the result's sign
+  if (e == 0x7F800000u) return float_of((u & 0x80000000u) | 0x7F7FFFFFu);  // rounded to Inf -> FLT_MAX
+  return r;
+}
+}  // namespace detail
+
+inline float pu_mul(float a, float b) { return detail::ftz_sat(detail::daz(a) * detail::daz(b)); }
+inline float pu_add(float a, float b) { return detail::ftz_sat(detail::daz(a) + detail::daz(b)); }
 
 }  // namespace pimlab::num
