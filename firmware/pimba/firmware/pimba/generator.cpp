@@ -222,6 +222,13 @@ Program generate(const KernelSpec& k) {
           stream_of[sp] = static_cast<int>(prog.stream_order.size());
           prog.stream_order.emplace_back(r.ch, r.pch);
           prog.pch_streams.emplace_back();
+          // Rounds this pseudo-channel will get, times the longest round.
+          const std::int64_t rounds_total = (g.chunks + banks - 1) / banks;
+          const std::int64_t per_pch = (rounds_total + static_cast<std::int64_t>(n_pch) - 1) / static_cast<std::int64_t>(n_pch);
+          const std::int64_t max_regs = static_cast<std::int64_t>(banks) * (3 + g.v_count);
+          const std::int64_t round_len = 2 + k.bank_groups + g.comps_per_round +
+                                         (k.cmd_sched ? 0 : max_regs + g.results_per_round);
+          prog.pch_streams.back().reserve(static_cast<std::size_t>(per_pch * round_len));
         }
         const auto idx = static_cast<std::uint32_t>(prog.rounds.size());
         emit_round(k, g, r, idx, prog.pch_streams[static_cast<std::size_t>(stream_of[sp])]);
