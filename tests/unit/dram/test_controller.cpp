@@ -145,6 +145,8 @@ TEST_CASE("refresh overhead equals tRFC / tREFI", "[dram][controller]") {
   // Idle channel, all-bank: pch0 refreshes at k * tREFI exactly; pch1 is due at
   // the same cycle and takes the next command slot (k * tREFI + 1).
   ChannelController idle(s, cfg_with(RefreshMode::AllBank));
+  RuleChecker idle_chk(s);
+  idle.attach_checker(&idle_chk);
   std::vector<std::pair<int, Cycle>> refs;
   idle.set_command_hook([&](const Command& c, Cycle t) {
     if (idle.engine().command_set().cls(c.cls).name == "REF") refs.push_back({idx(c.addr.pch), t});
@@ -156,10 +158,13 @@ TEST_CASE("refresh overhead equals tRFC / tREFI", "[dram][controller]") {
     CHECK(refs[i].first == static_cast<int>(i % 2));
     CHECK(refs[i].second == k * 3900 + static_cast<Cycle>(i % 2));
   }
+  CHECK(idle.checker_violations() == 0);
 
   // Per-bank: one REFPB every tREFIpb = 243 cycles per pseudo-channel, banks in
   // turn, so every bank is refreshed once per 16 x 243 = 3888 <= tREFI cycles.
   ChannelController pb(s, cfg_with(RefreshMode::PerBank));
+  RuleChecker pb_chk(s);
+  pb.attach_checker(&pb_chk);
   std::vector<std::pair<Cycle, int>> pbrefs;
   pb.set_command_hook([&](const Command& c, Cycle t) {
     if (idx(c.addr.pch) == 0) pbrefs.push_back({t, idx(c.addr.bg) * 4 + idx(c.addr.bank)});
@@ -170,6 +175,7 @@ TEST_CASE("refresh overhead equals tRFC / tREFI", "[dram][controller]") {
     CHECK(pbrefs[i].first == static_cast<Cycle>(i + 1) * 243);
     CHECK(pbrefs[i].second == static_cast<int>(i % 16));
   }
+  CHECK(pb.checker_violations() == 0);
 }
 
 TEST_CASE("random access bandwidth stays under the tRRD / tFAW bound", "[dram][controller]") {
@@ -204,6 +210,8 @@ TEST_CASE("write draining between the watermarks", "[dram][controller]") {
   std::vector<std::string> order;
   SECTION("below the high watermark, reads go first") {
     ChannelController c(s, cfg);
+    RuleChecker chk(s);
+    c.attach_checker(&chk);
     c.set_command_hook([&](const Command& k, Cycle) {
       const std::string n = c.engine().command_set().cls(k.cls).name;
       if (n == "RD" || n == "WR") order.push_back(n);
@@ -213,11 +221,14 @@ TEST_CASE("write draining between the watermarks", "[dram][controller]") {
     Cycle now = 0;
     while (c.pending()) now = c.step(now);
     CHECK(order == std::vector<std::string>{"RD", "RD", "RD", "WR", "WR", "WR"});
+    CHECK(c.checker_violations() == 0);
   }
   SECTION("at the high watermark writes drain down to the low one") {
     // 24 writes (= high) then one read: 16 writes issue until 8 remain (= low),
     // then the read, then the last 8 writes.
     ChannelController c(s, cfg);
+    RuleChecker chk(s);
+    c.attach_checker(&chk);
     c.set_command_hook([&](const Command& k, Cycle) {
       const std::string n = c.engine().command_set().cls(k.cls).name;
       if (n == "RD" || n == "WR") order.push_back(n);
@@ -230,6 +241,7 @@ TEST_CASE("write draining between the watermarks", "[dram][controller]") {
     want.push_back("RD");
     for (int i = 0; i < 8; ++i) want.push_back("WR");
     CHECK(order == want);
+    CHECK(c.checker_violations() == 0);
   }
 }
 

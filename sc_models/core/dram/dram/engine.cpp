@@ -54,7 +54,8 @@ ChannelEngine::Span ChannelEngine::span(const Command& c) const {
 Cycle ChannelEngine::earliest(const Command& c) const {
   const Span s = span(c);
   const int bus = m_dual && m_set.classes[c.cls].bus == Bus::Column ? 1 : 0;
-  Cycle t = std::max<Cycle>(0, m_bus_free[bus]);
+  // Never before the last issued command (time only moves forward).
+  Cycle t = std::max<Cycle>({0, m_bus_free[bus], m_last_issue});
   const int nbank = m_pchs * m_bgs * m_banks;
   const int nbg = m_pchs * m_bgs;
   for (const Compiled& r : m_by_next[c.cls]) {

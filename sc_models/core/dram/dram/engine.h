@@ -27,8 +27,8 @@ class ChannelEngine {
   // one column command per cycle); otherwise one command per cycle.
   ChannelEngine(const DramSpec& spec, const CommandSet& set, bool dual_command_bus = false);
 
-  // First cycle >= 0 at which `c` meets every timing rule and finds its command
-  // bus free. Does not look at the bank state.
+  // First cycle at which `c` meets every timing rule, finds its command bus
+  // free and is not before the last issued command. Ignores the bank state.
   Cycle earliest(const Command& c) const;
   // Whether the bank state admits `c` (ACT on closed banks, RD/WR on the open
   // row, ...). On false, `why` (if given) says what is wrong.
