@@ -303,7 +303,8 @@ void HbmChannel::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& del
   // Arrival = the initiator's local time, rounded up to the next DRAM cycle.
   const sc_core::sc_time local = sc_core::sc_time_stamp() + delay;
   const double tck_ps = static_cast<double>(m_timing->tck_ps());
-  const Cycle arrival = arrival_cycle(local);
+  // Blocked PIM model: a memory access waits for a running PIM kernel.
+  const Cycle arrival = std::max(arrival_cycle(local), m_pim_free);
   const AccessTiming t = m_timing->access(m_atoms, arrival);
   account_access(t);
   const sc_core::sc_time done(static_cast<double>(t.done) * tck_ps, sc_core::SC_PS);

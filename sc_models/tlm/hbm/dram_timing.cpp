@@ -64,6 +64,7 @@ std::string DramTiming::describe() const {
 }
 
 void DramTiming::on_issue(const dram::Command& c, dram::Cycle t) {
+  m_last_issue = t;
   IssuedCommand ic;
   ic.cycle = t;
   ic.pch = dram::idx(c.addr.pch);

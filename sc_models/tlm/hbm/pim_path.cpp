@@ -22,8 +22,9 @@ void HbmChannel::pim_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& d
   ext.error.clear();
   ext.unit_errors.clear();
   const sc_core::sc_time local = sc_core::sc_time_stamp() + delay;
-  // Kernels on one channel run one after the other.
-  const Cycle start = std::max(arrival_cycle(local), m_pim_free);
+  // Blocked PIM model: kernels on one channel run one after the other, and a
+  // kernel starts after the last command of the memory traffic before it.
+  const Cycle start = std::max({arrival_cycle(local), m_pim_free, m_timing->last_activity() + 1});
   Cycle done = start;
   bool ok = false;
   try {

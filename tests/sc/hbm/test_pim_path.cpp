@@ -252,3 +252,35 @@ TEST_CASE("a malformed kernel is answered with a generic error and changes nothi
   top.ch0.debug_read(timing.row_address(0, 0, 0, kRow), after.data(), after.size());
   CHECK(after == before);
 }
+
+TEST_CASE("blocked PIM: a kernel starts after the memory traffic before it, later traffic waits for the kernel") {
+  Top top("top");
+  SuKernel kern(11);
+  std::vector<std::uint8_t> results(32 * kern.results), wbuf(64, 0x5A), rbuf(64, 0);
+  sc_time d_w, d_k, d_r;
+  top.cpu.body = [&](Initiator& i) {
+    // Address 1024: pseudo-channel 1, bank group 0, bank 0, row 0 (mapping
+    // ro_ba_bg_pc_ch_co), away from the kernel's rows.
+    CHECK(i.transport(tlm::TLM_WRITE_COMMAND, 1024, wbuf.data(), 64, d_w) == tlm::TLM_OK_RESPONSE);
+    // The kernel and the read are issued at local time 0 as well (temporal
+    // decoupling): the target serialises them.
+    CHECK(i.transport(tlm::TLM_READ_COMMAND, 0, results.data(), static_cast<unsigned>(results.size()), d_k,
+                      &kern.ext) == tlm::TLM_OK_RESPONSE);
+    CHECK(i.transport(tlm::TLM_READ_COMMAND, 1024, rbuf.data(), 64, d_r) == tlm::TLM_OK_RESPONSE);
+  };
+  sc_core::sc_start();
+  // Write of 2 atoms of one row: ACT in cycle 0, WR at nRCDWR = 14, WR at
+  // 14 + nCCD_L = 18, data done 18 + nCWL + nBL = 24.
+  CHECK(d_w == sc_time(24, SC_NS));
+  // The kernel starts the cycle after the last memory command (18).
+  CHECK(kern.ext.start_cycle == 19);
+  const pim::ChannelEngine engine(pim::pimba_protocol(), pim::timing_from_spec(dram::preset("hbm2-pimba")));
+  const std::uint64_t last = engine.run(kern.ext.stream, 2).last_issue_cycle;
+  const std::uint64_t kernel_done = 19 - 1 + last + 30;  // as in the SU kernel test, shifted to start 19
+  CHECK(d_k == sc_time(static_cast<double>(kernel_done), SC_NS));
+  // The read (2 atoms) arrives when the kernel is done and hits the row the
+  // write left open: RDs at once and nCCD_L = 4 later, the second's data
+  // nCL + nBL = 16 after it.
+  CHECK(d_r == sc_time(static_cast<double>(kernel_done + 4 + 16), SC_NS));
+  CHECK(rbuf == wbuf);
+}

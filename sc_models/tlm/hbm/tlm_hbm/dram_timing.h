@@ -41,6 +41,7 @@ class DramTiming : public TimingSource {
   std::uint64_t row_address(int pch, int bank_group, int bank, int row) const override;
   bool rows_contiguous() const override;
   int rows() const override { return m_spec.org.rows; }
+  Cycle last_activity() const override { return m_last_issue; }
 
   const dram::DramSpec& spec() const { return m_spec; }
   const dram::AddressMap& map() const { return m_map; }
@@ -61,6 +62,7 @@ class DramTiming : public TimingSource {
   dram::ClassId m_ACT, m_PRE, m_PREA, m_RD, m_WR, m_REF, m_REFPB;
   bool m_started = false;
   Cycle m_now = 0;
+  Cycle m_last_issue = -1;
   Cycle m_next_step = 0;
   std::uint64_t m_id = 0;
   AccessTiming* m_batch = nullptr;  // the batch being timed (counters)

@@ -61,6 +61,8 @@ class TimingSource {
   virtual std::uint64_t row_address(int pch, int bank_group, int bank, int row) const = 0;
   virtual bool rows_contiguous() const = 0;
   virtual int rows() const = 0;  // per bank
+  // Cycle of the last command the engine issued (-1: none yet).
+  virtual Cycle last_activity() const = 0;
 
   // Called for each command the engine issues (tracing); may be empty.
   std::function<void(const IssuedCommand&)> on_command;
