@@ -103,6 +103,17 @@ TEST_CASE("block-row assignment: keep walking, else fewest columns done, lowest 
   CHECK(p.rounds[1].pch == 1);
   CHECK(p.rounds[2].pch == 0);
   CHECK(p.rounds[2].regs == 64);
+  // Commands lead back to their round: pch1's third ACT4 (bank group 2)
+  // opens banks 8-11, which work on block-rows 0-3, column 1.
+  const auto& s1 = p.pch_streams[1];
+  REQUIRE(s1[3].kind == CmdKind::Act4WithReg);
+  CHECK(s1[3].bank_group == 2);
+  const Round& r1 = round_of(p, s1[3]);
+  CHECK(r1.pch == 1);
+  CHECK(r1.banks[8].block_row == 0);
+  CHECK(r1.banks[11].block_row == 3);
+  CHECK(r1.banks[11].block_col == 1);
+  CHECK(r1.banks[11].reg_writes == 4);
   // Physically faithful: all 48 chunks reach the channel.
   CHECK(p.chunks_issued == 48);
 }

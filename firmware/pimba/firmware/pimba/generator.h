@@ -101,6 +101,11 @@ struct Program {
 
 Program generate(const KernelSpec& k);
 
+// The round a generated command belongs to: which bank gets which chunk
+// (block-row, block-column) and how many register writes, for a data-moving
+// model. An ACT4's banks are round.banks[bank_group * banks_per_group + i].
+inline const Round& round_of(const Program& p, const pimlab::pim::Command& c) { return p.rounds.at(c.round); }
+
 // Writes the trace text format in exchange order (all (ch, pch) interleaved).
 void write_trace(std::ostream& os, const Program& p);
 
