@@ -45,6 +45,10 @@ ControllerConfig controller_config_from_json(const nlohmann::json& j, Controller
                                   "'; allowed: queue_size, page_policy, write_high, write_low, dual_command_bus or refresh");
     }
   }
+  if (c.queue_size < 1)
+    throw std::invalid_argument("controller: key 'queue_size' has value " + std::to_string(c.queue_size) + "; allowed: >= 1");
+  if (c.write_low < 0)
+    throw std::invalid_argument("controller: key 'write_low' has value " + std::to_string(c.write_low) + "; allowed: >= 0");
   if (c.write_high > c.queue_size)
     throw std::invalid_argument("controller: key 'write_high' has value " + std::to_string(c.write_high) +
                                 "; allowed: at most queue_size = " + std::to_string(c.queue_size));
