@@ -1,5 +1,5 @@
 // Independent re-validation of an issued channel stream against a protocol's
-// rule table (docs/pim_protocols.md, "Checker"). It shares no code with the
+// rule table (docs/pim_protocols.md, "Channel engine"). It shares no code with the
 // engine's scheduling: it evaluates the rule rows term by term against the
 // latest issue of every (class, argument) seen so far in the pseudo-channel,
 // and checks order, the command bus, refresh slots, the barrier rule and the

@@ -151,7 +151,8 @@ Protocol pimba_protocol(bool artifact_compatible) {
   Protocol p;
   p.name = "pimba-family";
   // The reference's request buffer accepts a request while it holds <= 32,
-  // so it holds up to 33 (docs/pim_protocols.md, "Quirks").
+  // so it holds up to 33 (docs/pim_protocols.md, "Default and
+  // artifact-compatible mode").
   p.window = artifact_compatible ? 33 : 32;
   p.refresh = artifact_compatible ? RefreshModel::Off : RefreshModel::Slot;
   p.refresh_slots = 1;

@@ -58,7 +58,7 @@ struct TimingRule {
 // A barrier may issue at cycle c only if (c mod nREFI) + estimate < nREFI.
 int barrier_estimate(const PimTiming& t, const BarrierArgs& b);
 
-// How all-bank refresh is modelled (docs/pim_protocols.md, "Refresh").
+// How all-bank refresh is modelled (docs/pim_protocols.md, "Channel engine", refresh).
 enum class RefreshModel : std::uint8_t {
   Off,   // no refresh command (what the reference simulator does)
   Slot,  // the reference contract: cycles k*nREFI .. k*nREFI + refresh_slots - 1 are taken
@@ -85,9 +85,9 @@ struct Protocol {
 // Default: the reference contract, where an all-bank refresh takes one command
 // slot every nREFI. artifact_compatible: the reference simulator issues no
 // refresh command at all (its all-bank refresh manager finds no rank level in
-// the HBM organisation), so only the barrier's window rule remains
-// (docs/pim_protocols.md, "Quirks"), and its controller window holds 33
-// commands instead of 32.
+// the HBM organisation), so only the barrier's window rule remains, and its
+// controller window holds 33 commands instead of 32
+// (docs/pim_protocols.md, "Default and artifact-compatible mode").
 Protocol pimba_protocol(bool artifact_compatible = false);
 
 // The rules evaluated for one timing set: dist[prev][next] = (base, per-arg)
