@@ -73,10 +73,10 @@ void validate(const KernelSpec& k) {
   const long double cmds = static_cast<long double>(g.chunks) /
                            (k.pseudo_channels > 0 ? k.bank_groups * k.banks_per_group : 1) *
                            (g.comps_per_round + 6 + g.results_per_round);
-  if (cmds > 2.0e8L)
+  if (cmds > 4.0e7L)
     throw std::invalid_argument("kernel too large for a command-level run: about " +
                                 std::to_string(static_cast<long long>(cmds)) +
-                                " commands (limit 200000000); use fewer num_op, rows or cols");
+                                " commands (limit 40000000, about 1.6 GB of command streams); use fewer num_op, rows or cols");
 }
 
 Geometry geometry(const KernelSpec& k) {
