@@ -234,6 +234,52 @@ TEST_CASE("rule table: expressions and shape", "[dram][rule]") {
   CHECK_THROWS_AS(set.id("NOPE"), std::invalid_argument);
 }
 
+TEST_CASE("rule table: a Newton-style family as data (G_ACT, COMP, READRES)", "[dram][rule]") {
+  // G_ACT opens one row in the 4 banks of a bank group and counts as 4
+  // activates (consecutive G_ACTs of a pseudo-channel are nFAW apart); COMP
+  // reads the open row in every bank of the channel (one per tCCD_L); READRES
+  // touches no bank state and follows the last COMP by nCL + nBL.
+  CommandSet set = hbm_command_set();
+  set.classes.push_back({"G_ACT", Target::BankGroup, BankEffect::Open, Bus::Row});
+  set.classes.push_back({"COMP", Target::Channel, BankEffect::Access, Bus::Column});
+  set.classes.push_back({"READRES", Target::Channel, BankEffect::None, Bus::Column});
+  set.rules.push_back({"tFAW", "G_ACT", "G_ACT", Scope::PseudoChannel, "nFAW"});
+  set.rules.push_back({"tRRD_S", "G_ACT", "G_ACT", Scope::OtherBankGroup, "nRRDS"});
+  set.rules.push_back({"tRCD_RD", "G_ACT", "COMP", Scope::SameBank, "nRCDRD"});
+  set.rules.push_back({"tCCD_L", "COMP", "COMP", Scope::Channel, "nCCDL"});
+  set.rules.push_back({"tREADRES", "COMP", "READRES", Scope::Channel, "nCL+nBL"});
+  const DramSpec& s = preset("hbm2-pimba");
+  ChannelEngine e(s, set);
+  Command comp;
+  comp.cls = set.id("COMP");
+  comp.addr.row = RowId{3};
+  CHECK_FALSE(e.state_allows(comp));  // no bank open yet
+  // G_ACT for bg0..3 of pch0, then of pch1: within a pch nFAW = 30 apart; the
+  // two pseudo-channels interleave on the one command bus.
+  Cycle last = 0;
+  for (int g = 0; g < 4; ++g)
+    for (int p = 0; p < 2; ++p) {
+      Command ga;
+      ga.cls = set.id("G_ACT");
+      ga.addr.pch = PchId{p};
+      ga.addr.bg = BankGroupId{g};
+      ga.addr.row = RowId{3};
+      const Cycle t = e.earliest(ga);
+      CHECK(t == Cycle(g) * 30 + p);  // pch1 takes the next bus slot
+      e.issue(ga, t);
+      last = t;
+    }
+  REQUIRE(e.state_allows(comp));
+  CHECK(e.earliest(comp) == last + 14);  // tRCD after the last bank group opened
+  e.issue(comp, last + 14);
+  CHECK(e.earliest(comp) == last + 14 + 4);
+  Command rr;
+  rr.cls = set.id("READRES");
+  CHECK(e.earliest(rr) == last + 14 + 16);
+  // An ordinary ACT to an open bank is refused; a PREA closes a pseudo-channel.
+  CHECK_FALSE(e.state_allows(to_command(set, {"ACT", 0, 1, 1, 9, 0})));
+}
+
 TEST_CASE("engine and checker agree on the earliest cycle of random commands", "[dram][rule]") {
   // Differential test of the two independent implementations: random
   // state-legal commands are issued at the engine's earliest cycle, which the
