@@ -71,6 +71,13 @@ bool PimUnit::issue(const Command& cmd, Cycle t, const Rows& rows, std::array<st
     throw std::logic_error("pim unit: command in cycle " + std::to_string(t) + " after one in cycle " +
                            std::to_string(m_last_cmd) + " (one command per cycle, in order)");
   m_last_cmd = t;
+  // A COMP's DATA cause enters the flags at the edge ending its CAP cycle:
+  // before this command if that cycle is earlier; in the same edge (after an
+  // ERR_CLR of this cycle, which cannot clear it) if it is this cycle.
+  if (m_data_err_at >= 0 && m_data_err_at < t) {
+    m_err |= kErrData;
+    m_data_err_at = -1;
+  }
   const int op = cmd.op & 7;
   const int bank = cmd.bank & 1;
   const int idx = cmd.idx & 31;
@@ -125,6 +132,10 @@ bool PimUnit::issue(const Command& cmd, Cycle t, const Rows& rows, std::array<st
       if (idx >= 3) return reject(kErrAddr, where + ": configuration register " + std::to_string(idx) + " (0..2)");
       if (idx == static_cast<int>(CfgReg::err_clr)) {
         m_err = static_cast<std::uint8_t>(m_err & ~(v & 0x3Fu));
+        if (m_data_err_at == t) {  // set in the same edge: the set wins
+          m_err |= kErrData;
+          m_data_err_at = -1;
+        }
         return true;
       }
       if (busy(bank, t)) return reject(kErrBusy, where + ": configuration write to a busy bank");
@@ -156,7 +167,7 @@ void PimUnit::comp(Bank& b, int bank, int atom, Cycle t, std::uint8_t* row) {
   std::memcpy(raw, row + atom * kAtomBytes, 32);
   for (int blk = 0; blk < 2; ++blk)
     if (!block_valid(raw + 16 * blk)) {
-      m_err |= kErrData;
+      m_data_err_at = t + 2;  // the CAP stage
       m_reason = "COMP bank " + std::to_string(bank) + " atom " + std::to_string(atom) + " in cycle " +
                  std::to_string(t) + ": MX8 block " + std::to_string(blk) + " outside the format, read as +0";
       std::memset(raw + 16 * blk, 0, 16);  // an all-zero block decodes to +0 everywhere

@@ -59,9 +59,10 @@ class PimUnit {
   // Cycle after which every effect of the commands so far is visible.
   Cycle quiet_after() const { return m_quiet; }
 
-  // Error state (err_cause_o / err_o).
-  std::uint8_t err_cause() const { return m_err; }
-  bool err() const { return m_err != 0; }
+  // Error state (err_cause_o / err_o) once every command so far has passed
+  // its pipeline (a COMP's DATA cause is set in its CAP cycle, issue + 2).
+  std::uint8_t err_cause() const { return m_err | (m_data_err_at >= 0 ? kErrData : 0); }
+  bool err() const { return err_cause() != 0; }
   // The reason of the most recent illegal command, for messages.
   const std::string& last_error() const { return m_reason; }
 
@@ -102,6 +103,7 @@ class PimUnit {
   Cycle m_last_comp = INT64_MIN / 2;  // any bank (COMP rate)
   Cycle m_quiet = 0;
   std::uint8_t m_err = 0;
+  Cycle m_data_err_at = -1;  // latest CAP cycle of a COMP that read a bad block, not yet in m_err
   std::string m_reason;
   std::array<std::uint64_t, kNumOpcodes> m_count{};
   std::uint64_t m_illegal = 0;

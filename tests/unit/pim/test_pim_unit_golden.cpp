@@ -182,3 +182,19 @@ TEST_CASE("a COMP reading an MX8 block outside the format flags DATA and reads t
   CHECK(unit.err_cause() == pu::kErrData);
   for (int c = 0; c < 32; ++c) CHECK(unit.acc(0)[c] == (c < 16 ? 0.0f : 1.0f));
 }
+
+TEST_CASE("a COMP's DATA cause is set in its CAP cycle (issue + 2): an earlier or same-cycle ERR_CLR cannot clear it") {
+  PimUnit unit;
+  std::vector<std::uint8_t> row(1024, 0);
+  row[15] = 0x01;  // atom 0, block 0: micro bit with E = 0
+  PimUnit::Rows rows{{row.data(), nullptr}};
+  // RTL: err_q <= (err_q & ~clear) | set, and the COMP's DATA set happens at
+  // the edge ending cycle issue + 2 (CAP stage, spec.md "COMP pipeline").
+  REQUIRE(unit.issue(Command::comp(0, 0), 10, rows));
+  REQUIRE(unit.issue(Command::cfg_wr(0, pu::CfgReg::err_clr, pu::kErrData), 11, rows));  // before CAP
+  CHECK(unit.err_cause() == pu::kErrData);
+  REQUIRE(unit.issue(Command::cfg_wr(0, pu::CfgReg::err_clr, pu::kErrData), 12, rows));  // CAP cycle: set wins
+  CHECK(unit.err_cause() == pu::kErrData);
+  REQUIRE(unit.issue(Command::cfg_wr(0, pu::CfgReg::err_clr, pu::kErrData), 13, rows));  // after: cleared
+  CHECK(unit.err_cause() == 0);
+}
