@@ -131,8 +131,9 @@ void HbmChannel::end_of_elaboration() {
         sc_core::sc_trace(m_tf, m_trace_open_row[(p * bgs + g) * banks + b],
                           pch + ".bank_group" + std::to_string(g) + ".bank" + std::to_string(b) + ".open_row");
   }
-  PIMLAB_INFO(name()) << "tracing commands and bank state to " << p_trace_file.get()
-                      << ".vcd (command codes: 0 none, 1 ACT, 2 PRE, 3 RD, 4 WR, 5 REF, 6 PIM)";
+  PIMLAB_INFO(name()) << "tracing commands and bank state (command codes: 0 none, 1 ACT, 2 PRE, 3 RD, 4 WR, "
+                         "5 REF, 6 PIM); open with: gtkwave "
+                      << p_trace_file.get() << ".vcd";
 }
 
 void HbmChannel::trace_thread() {
