@@ -56,7 +56,7 @@ nlohmann::json read_json(const std::string& path) {
 
 }  // namespace
 
-TEST_CASE("log macros: type is the hierarchical name; a filtered message does not evaluate its operands") {
+TEST_CASE("log macros: type is the hierarchical name and a filtered message does not evaluate its operands") {
   sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_CACHE_REPORT);
   sc_core::sc_report_handler::set_verbosity_level(sc_core::SC_MEDIUM);
   int evaluated = 0;

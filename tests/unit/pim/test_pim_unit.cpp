@@ -241,7 +241,7 @@ TEST_CASE("illegal commands set their sticky cause bit and change nothing") {
   }
 }
 
-TEST_CASE("command encoding: head = {idx[4:0], bank, op[2:0]}") {
+TEST_CASE("command encoding: the head packs op in bits 2..0, bank in bit 3, idx in bits 8..4") {
   // REG_WR (op 2), bank 1, set 0 slot V (3): head = 2 | 1<<3 | 3<<4 = 0x3A.
   const Command c = Command::reg_wr(1, 0, Slot::v, std::array<std::uint8_t, 32>{}.data());
   CHECK(c.head() == 0x3A);
