@@ -11,6 +11,26 @@
 // an idle stage costs nothing in simulation.
 `timescale 1ns/1ps
 
+// Element c (5 bits) of a 256-bit atom or register slice, decoded to the short
+// form: block c[4], element c[3:0], its E byte and its pair's micro bit.
+// `c` must be a plain 5-bit signal name.
+`define PIM_PU_DEC(vec, c) \
+  pim_pu_pkg::mx8_dec(vec[128 * 32'(c[4]) + 7 * 32'(c[3:0]) +: 7], \
+                      vec[128 * 32'(c[4]) + 112 +: 8], \
+                      vec[128 * 32'(c[4]) + 120 + 32'(c[3:1])])
+
+// Element (beat * Lanes + l) of a 256-bit vector for lane `l` (a genvar):
+// one constant bit position per beat, so each lane only muxes Beats fields.
+`define PIM_PU_DEC_LANE(dst, vec, beat) \
+  dst = '0; \
+  for (int j_ = 0; j_ < Beats; j_++) begin \
+    if (32'(beat) == j_) begin \
+      dst = pim_pu_pkg::mx8_dec(vec[128 * ((j_ * Lanes + l) / 16) + 7 * ((j_ * Lanes + l) % 16) +: 7], \
+                                vec[128 * ((j_ * Lanes + l) / 16) + 112 +: 8], \
+                                vec[128 * ((j_ * Lanes + l) / 16) + 120 + ((j_ * Lanes + l) % 16) / 2]); \
+    end \
+  end
+
 module pim_pu #(
   parameter int unsigned Lanes   = 8,  // 8, 16 or 32 element lanes
   parameter int unsigned RegSets = 1   // register sets per bank, 1..4
@@ -55,7 +75,6 @@ module pim_pu #(
   logic [1:0]  setsel_q [2];
   logic [31:0] rng_q    [2];
   logic [255:0] regs_q  [NumRegs];
-  logic [2047:0] acc_q;               // accumulator {bank, index} at bits [32*{bank,index} +: 32]
   logic [pim_pu_pkg::NumErr-1:0] err_q, err_set;
   logic [1:0]  cool_q;                 // cycles until the next COMP may issue
   logic [4:0]  busy_q   [2];           // cycles of busy window left per bank
@@ -279,48 +298,114 @@ module pim_pu #(
   end
 
   // ===========================================================================
-  // E1 / E2 / E3: SU arithmetic, Lanes elements per beat
+  // Lanes. Lane l handles elements c = beat * Lanes + l of every stage:
   //   E1: h = dec(atom[c]); g = gk[r] * gv[c]; b = k[r] * v[c]
   //   E2: a = h * g
-  //   E3: y[c] = a + b
+  //   E3: y[c] = a + b                             (into ybuf)
+  //   M1: SU h'[c] * q[r]; ATTEND x[c] * p[r]; SCORE x[c] * q[c]
+  //   M2: SU/ATTEND acc[c] += product; SCORE: Lanes-leaf pairwise tree
+  // Each lane keeps its own narrow registers; the arithmetic of a stage only
+  // runs while that stage holds a COMP of a mode that uses it.
   // ===========================================================================
-  logic [255:0] ex_k, ex_gk, ex_v, ex_gv;
-  assign ex_k  = regs_q[reg_index(ex_bank_q, setsel_q[ex_bank_q], pim_pu_pkg::SlotK)];
-  assign ex_gk = regs_q[reg_index(ex_bank_q, setsel_q[ex_bank_q], pim_pu_pkg::SlotGk)];
-  assign ex_v  = regs_q[reg_index(ex_bank_q, setsel_q[ex_bank_q], pim_pu_pkg::SlotV)];
-  assign ex_gv = regs_q[reg_index(ex_bank_q, setsel_q[ex_bank_q], pim_pu_pkg::SlotGv)];
+  int unsigned ex_rb, m1_rb;                     // register-file base of the COMP's set
+  assign ex_rb = reg_index(ex_bank_q, setsel_q[ex_bank_q], 3'd0);
+  assign m1_rb = reg_index(m1_bank_q, setsel_q[m1_bank_q], 3'd0);
 
-  // Per-lane pipeline registers, lane l at [W*l +: W].
-  logic [Lanes*15-1:0] e2_h_q;
-  logic [Lanes*32-1:0] e2_g_q, e2_b_q, e3_a_q, e3_b_q;
-  logic [1023:0]       ybuf_q;             // y[c] at [32*c +: 32]
+  logic e1_su, e2_su, e3_su, m2_elem, m2_score;
+  assign e1_su    = ex_valid_q && ex_mode_q == pim_pu_pkg::ModeSu;
+  assign e2_su    = e2_valid_q && e2_mode_q == pim_pu_pkg::ModeSu;
+  assign e3_su    = e3_valid_q && e3_mode_q == pim_pu_pkg::ModeSu;
+  assign m2_elem  = m2_valid_q && m2_mode_q != pim_pu_pkg::ModeScore;
+  assign m2_score = m2_valid_q && m2_mode_q == pim_pu_pkg::ModeScore;
 
-  always_ff @(posedge clk_i) begin : p_e1
-    if (ex_valid_q && ex_mode_q == pim_pu_pkg::ModeSu) begin
-      for (int l = 0; l < Lanes; l++) begin
-        e2_h_q[15*l +: 15] <= pim_pu_pkg::mx8_dec_atom(atom_q, 5'(32'(ex_beat_q) * Lanes + l));
-        e2_g_q[32*l +: 32] <= pim_pu_pkg::fp_mul_66(pim_pu_pkg::mx8_dec_atom(ex_gk, ex_atom_q),
-                                pim_pu_pkg::mx8_dec_atom(ex_gv, 5'(32'(ex_beat_q) * Lanes + l)));
-        e2_b_q[32*l +: 32] <= pim_pu_pkg::fp_mul_66(pim_pu_pkg::mx8_dec_atom(ex_k, ex_atom_q),
-                                pim_pu_pkg::mx8_dec_atom(ex_v, 5'(32'(ex_beat_q) * Lanes + l)));
-      end
+  // Row scalars of the COMP: k[r], gk[r] in E1; q[r] (SU) or p[r] (ATTEND) in M1.
+  logic [14:0] ex_kr, ex_gkr, m1_s;
+  always_comb begin
+    ex_kr  = '0;
+    ex_gkr = '0;
+    if (e1_su) begin
+      ex_kr  = `PIM_PU_DEC(regs_q[ex_rb + 32'(pim_pu_pkg::SlotK)], ex_atom_q);
+      ex_gkr = `PIM_PU_DEC(regs_q[ex_rb + 32'(pim_pu_pkg::SlotGk)], ex_atom_q);
+    end
+  end
+  always_comb begin
+    m1_s = '0;
+    if (m1_valid_q) begin
+      m1_s = (m1_mode_q == pim_pu_pkg::ModeAttend) ?
+             `PIM_PU_DEC(regs_q[m1_rb + 32'(pim_pu_pkg::SlotP)], m1_atom_q) :
+             `PIM_PU_DEC(regs_q[m1_rb + 32'(pim_pu_pkg::SlotQ)], m1_atom_q);
     end
   end
 
-  always_ff @(posedge clk_i) begin : p_e2
-    if (e2_valid_q && e2_mode_q == pim_pu_pkg::ModeSu) begin
-      for (int l = 0; l < Lanes; l++) begin
-        e3_a_q[32*l +: 32] <= pim_pu_pkg::fp_mul_6f(e2_h_q[15*l +: 15], e2_g_q[32*l +: 32]);
-        e3_b_q[32*l +: 32] <= e2_b_q[32*l +: 32];
+  logic [Lanes*32-1:0] lane_y, lane_prod, lane_acc;
+  logic [63:0]         acc_set;                  // accumulator written since reset / CLEAR
+  logic [31:0]         acc_q [64];               // {bank, index}
+
+  for (genvar l = 0; l < Lanes; l++) begin : g_lane
+    logic [4:0]  m2_c;
+    logic [14:0] h_q, ex_h, ex_gv, ex_v, m1_x, m1_qc;
+    logic [31:0] g_q, b2_q, a_q, b3_q, prod_q, y_w, acc_w;
+    assign m2_c = 5'(32'(m2_beat_q) * Lanes + l);
+
+    always_comb begin : p_e1_dec
+      if (e1_su) begin
+        `PIM_PU_DEC_LANE(ex_h, atom_q, ex_beat_q)
+        `PIM_PU_DEC_LANE(ex_gv, regs_q[ex_rb + 32'(pim_pu_pkg::SlotGv)], ex_beat_q)
+        `PIM_PU_DEC_LANE(ex_v, regs_q[ex_rb + 32'(pim_pu_pkg::SlotV)], ex_beat_q)
+      end else begin
+        ex_h  = '0;
+        ex_gv = '0;
+        ex_v  = '0;
       end
     end
+    always_ff @(posedge clk_i) begin : p_e1
+      if (e1_su) begin
+        h_q  <= ex_h;
+        g_q  <= pim_pu_pkg::fp_mul_66(ex_gkr, ex_gv);
+        b2_q <= pim_pu_pkg::fp_mul_66(ex_kr, ex_v);
+      end
+    end
+    always_ff @(posedge clk_i) begin : p_e2
+      if (e2_su) begin
+        a_q  <= pim_pu_pkg::fp_mul_6f(h_q, g_q);
+        b3_q <= b2_q;
+      end
+    end
+    always_comb begin : p_e3
+      y_w = '0;
+      if (e3_su) y_w = pim_pu_pkg::fp_add(a_q, b3_q);
+    end
+    always_comb begin : p_m1_dec
+      if (m1_valid_q) begin
+        `PIM_PU_DEC_LANE(m1_x, wb_q, m1_beat_q)
+        if (m1_mode_q == pim_pu_pkg::ModeScore) begin
+          `PIM_PU_DEC_LANE(m1_qc, regs_q[m1_rb + 32'(pim_pu_pkg::SlotQ)], m1_beat_q)
+        end else begin
+          m1_qc = m1_s;
+        end
+      end else begin
+        m1_x  = '0;
+        m1_qc = '0;
+      end
+    end
+    always_ff @(posedge clk_i) begin : p_m1
+      if (m1_valid_q) prod_q <= pim_pu_pkg::fp_mul_66(m1_x, m1_qc);
+    end
+    always_comb begin : p_m2
+      acc_w = '0;
+      if (m2_elem) begin
+        acc_w = pim_pu_pkg::fp_add(acc_set[{m2_bank_q, m2_c}] ? acc_q[{m2_bank_q, m2_c}] : 32'd0, prod_q);
+      end
+    end
+    assign lane_y[32*l +: 32]    = y_w;
+    assign lane_prod[32*l +: 32] = prod_q;
+    assign lane_acc[32*l +: 32]  = acc_w;
   end
 
-  always_ff @(posedge clk_i) begin : p_e3
-    if (e3_valid_q && e3_mode_q == pim_pu_pkg::ModeSu) begin
-      for (int l = 0; l < Lanes; l++) begin
-        ybuf_q[32 * (32'(e3_beat_q) * Lanes + l) +: 32] <= pim_pu_pkg::fp_add(e3_a_q[32*l +: 32], e3_b_q[32*l +: 32]);
-      end
+  logic [31:0] ybuf_q [32];                      // y[c] of the COMP in E3..Q1
+  always_ff @(posedge clk_i) begin : p_ybuf
+    if (e3_su) begin
+      for (int l = 0; l < Lanes; l++) ybuf_q[32'(e3_beat_q) * Lanes + l] <= lane_y[32*l +: 32];
     end
   end
 
@@ -335,11 +420,14 @@ module pim_pu #(
   logic         q_su;
 
   assign q_su = q_valid_q && q_mode_q == pim_pu_pkg::ModeSu;
-  assign q_y = q_blk_q ? ybuf_q[1023:512] : ybuf_q[511:0];
   // The requantiser is only evaluated when an SU block is in Q.
   always_comb begin
+    q_y   = '0;
     q_res = '0;
-    if (q_su) q_res = pim_pu_pkg::mx8_quant16(q_y, q_rnd_q, rng_q[q_bank_q]);
+    if (q_su) begin
+      for (int i = 0; i < 16; i++) q_y[32*i +: 32] = ybuf_q[{q_blk_q, 4'(i)}];
+      q_res = pim_pu_pkg::mx8_quant16(q_y, q_rnd_q, rng_q[q_bank_q]);
+    end
   end
 
   always_ff @(posedge clk_i) begin : p_q
@@ -364,31 +452,10 @@ module pim_pu #(
   assign bank_wdata_o = wb_q;
 
   // ===========================================================================
-  // M1: products (SU: h'[c] * q[r]; ATTEND: x[c] * p[r]; SCORE: x[c] * q[c])
-  // M2: SU/ATTEND acc[c] += product; SCORE: Lanes-leaf pairwise tree
-  // M3: SCORE: top of the tree over the beats, acc[r] += tree
+  // SCORE: M2 reduces a beat's Lanes products with a pairwise tree (level 1
+  // adds neighbours, ...: with aligned beats this is the golden tree's
+  // subtree); M3 adds the beats' partial sums pairwise and accumulates.
   // ===========================================================================
-  logic [255:0] m1_q, m1_p;
-  assign m1_q = regs_q[reg_index(m1_bank_q, setsel_q[m1_bank_q], pim_pu_pkg::SlotQ)];
-  assign m1_p = regs_q[reg_index(m1_bank_q, setsel_q[m1_bank_q], pim_pu_pkg::SlotP)];
-
-  logic [Lanes*32-1:0] m2_prod_q;
-  logic [Beats*32-1:0] part_q;
-
-  always_ff @(posedge clk_i) begin : p_m1
-    if (m1_valid_q) begin
-      for (int l = 0; l < Lanes; l++) begin
-        m2_prod_q[32*l +: 32] <= pim_pu_pkg::fp_mul_66(
-            pim_pu_pkg::mx8_dec_atom(wb_q, 5'(32'(m1_beat_q) * Lanes + l)),
-            (m1_mode_q == pim_pu_pkg::ModeScore) ? pim_pu_pkg::mx8_dec_atom(m1_q, 5'(32'(m1_beat_q) * Lanes + l)) :
-            (m1_mode_q == pim_pu_pkg::ModeAttend) ? pim_pu_pkg::mx8_dec_atom(m1_p, m1_atom_q) :
-                                                    pim_pu_pkg::mx8_dec_atom(m1_q, m1_atom_q));
-      end
-    end
-  end
-
-  // Pairwise tree over the Lanes products of one beat: level 1 adds
-  // neighbours, ..., so with aligned beats it is the golden tree's subtree.
   function automatic logic [31:0] lane_tree(input logic [Lanes*32-1:0] v);
     logic [Lanes*32-1:0] t;
     t = v;
@@ -400,45 +467,60 @@ module pim_pu #(
     lane_tree = t[31:0];
   endfunction
 
+  logic [31:0] part_q [Beats];
   always_ff @(posedge clk_i) begin : p_part
-    if (m2_valid_q && m2_mode_q == pim_pu_pkg::ModeScore) begin
-      part_q[32*m2_beat_q +: 32] <= lane_tree(m2_prod_q);
+    if (m2_score) part_q[m2_beat_q] <= lane_tree(lane_prod);
+  end
+
+  logic [31:0] top_sum, m3_old, m3_sum;
+  assign m3_old = acc_set[{m3_bank_q, m3_atom_q}] ? acc_q[{m3_bank_q, m3_atom_q}] : 32'd0;
+  if (Beats == 1) begin : g_top1
+    assign top_sum = part_q[0];
+  end else if (Beats == 2) begin : g_top2
+    always_comb begin
+      top_sum = '0;
+      if (m3_valid_q) top_sum = pim_pu_pkg::fp_add(part_q[0], part_q[1]);
+    end
+  end else begin : g_top4
+    always_comb begin
+      top_sum = '0;
+      if (m3_valid_q) begin
+        top_sum = pim_pu_pkg::fp_add(pim_pu_pkg::fp_add(part_q[0], part_q[1]),
+                                     pim_pu_pkg::fp_add(part_q[2], part_q[3]));
+      end
     end
   end
-
-  logic [31:0] top_sum;
-  if (Beats == 1) begin : g_top1
-    assign top_sum = part_q[31:0];
-  end else if (Beats == 2) begin : g_top2
-    assign top_sum = pim_pu_pkg::fp_add(part_q[31:0], part_q[63:32]);
-  end else begin : g_top4
-    assign top_sum = pim_pu_pkg::fp_add(pim_pu_pkg::fp_add(part_q[31:0], part_q[63:32]),
-                                        pim_pu_pkg::fp_add(part_q[95:64], part_q[127:96]));
+  always_comb begin
+    m3_sum = '0;
+    if (m3_valid_q) m3_sum = pim_pu_pkg::fp_add(m3_old, top_sum);
   end
 
   // ===========================================================================
-  // Accumulators: CLEAR, M2 (SU / ATTEND), M3 (SCORE). Writers never meet on
-  // one bank: CLEAR needs an idle bank, a bank's COMPs in flight share a mode.
+  // Accumulators. acc_set marks entries written since reset / CLEAR; an
+  // unmarked entry reads as +0, so reset and CLEAR are one cycle. Writers
+  // never meet on one bank: CLEAR needs an idle bank, and a bank's COMPs in
+  // flight share a mode.
   // ===========================================================================
-  always_ff @(posedge clk_i or negedge rst_ni) begin : p_acc
+  always_ff @(posedge clk_i or negedge rst_ni) begin : p_acc_set
     if (!rst_ni) begin
-      acc_q <= '0;
+      acc_set <= '0;
     end else begin
       if (do_clear) begin
-        acc_q[1024*32'(cmd_bank_i) +: 1024] <= '0;
+        if (cmd_bank_i) acc_set[63:32] <= '0;
+        else            acc_set[31:0]  <= '0;
       end
-      if (m2_valid_q && m2_mode_q != pim_pu_pkg::ModeScore) begin
-        for (int l = 0; l < Lanes; l++) begin
-          acc_q[32 * (32'(m2_bank_q) * 32 + 32'(m2_beat_q) * Lanes + l) +: 32] <=
-              pim_pu_pkg::fp_add(acc_q[32 * (32'(m2_bank_q) * 32 + 32'(m2_beat_q) * Lanes + l) +: 32],
-                                 m2_prod_q[32*l +: 32]);
-        end
+      if (m2_elem) begin
+        for (int l = 0; l < Lanes; l++) acc_set[{m2_bank_q, 5'(32'(m2_beat_q) * Lanes + l)}] <= 1'b1;
       end
-      if (m3_valid_q) begin
-        acc_q[32*32'({m3_bank_q, m3_atom_q}) +: 32] <=
-            pim_pu_pkg::fp_add(acc_q[32*32'({m3_bank_q, m3_atom_q}) +: 32], top_sum);
-      end
+      if (m3_valid_q) acc_set[{m3_bank_q, m3_atom_q}] <= 1'b1;
     end
+  end
+
+  always_ff @(posedge clk_i) begin : p_acc
+    if (m2_elem) begin
+      for (int l = 0; l < Lanes; l++) acc_q[{m2_bank_q, 5'(32'(m2_beat_q) * Lanes + l)}] <= lane_acc[32*l +: 32];
+    end
+    if (m3_valid_q) acc_q[{m3_bank_q, m3_atom_q}] <= m3_sum;
   end
 
   // ===========================================================================
@@ -491,7 +573,10 @@ module pim_pu #(
 
   always_ff @(posedge clk_i) begin : p_res_data
     if (do_result) begin
-      res_data_q <= acc_q[256 * 32'({cmd_bank_i, cmd_idx_i[1:0]}) +: 256];
+      for (int i = 0; i < 8; i++) begin
+        res_data_q[32*i +: 32] <= acc_set[{cmd_bank_i, cmd_idx_i[1:0], 3'(i)}] ?
+                                  acc_q[{cmd_bank_i, cmd_idx_i[1:0], 3'(i)}] : 32'd0;
+      end
     end
   end
 
@@ -499,7 +584,7 @@ module pim_pu #(
   // Per-accumulator view for waveforms (removed by Verilator when untraced).
   logic [31:0] acc_view [64];
   always_comb begin
-    for (int i = 0; i < 64; i++) acc_view[i] = acc_q[32*i +: 32];
+    for (int i = 0; i < 64; i++) acc_view[i] = acc_set[i] ? acc_q[i] : 32'd0;
   end
 `endif
 
@@ -533,3 +618,6 @@ module pim_pu #(
 `endif
 
 endmodule
+
+`undef PIM_PU_DEC
+`undef PIM_PU_DEC_LANE

@@ -66,17 +66,14 @@ package pim_pu_pkg;
     mx8_block_ok = (hdr[7:0] != 8'hFF) && !((hdr[7:0] == 8'h00) && (hdr[15:8] != 8'h00));
   endfunction
 
-  // Element i of a block: value m * 2^(pe - 132), pe = E - micro[i/2]. A value
-  // below 2^-126 (an FP32 subnormal) reads as zero of its sign (DAZ).
-  function automatic logic [14:0] mx8_dec(input logic [127:0] blk, input logic [3:0] i);
-    logic [6:0] f;
+  // One element of a block from its 7-bit field {sign, m}, the block's E and
+  // the micro-exponent bit of its pair: value m * 2^(pe - 132), pe = E - mu.
+  // A value below 2^-126 (an FP32 subnormal) reads as zero of its sign (DAZ).
+  function automatic logic [14:0] mx8_dec(input logic [6:0] f, input logic [7:0] e, input logic mu);
     logic [5:0] m;
-    logic       mu;
     logic [2:0] p;
     logic [9:0] eb;
-    f  = blk[7*i +: 7];
-    m  = f[5:0];
-    mu = blk[120 + 32'(i[3:1])];
+    m = f[5:0];
     casez (m)
       6'b1?????: p = 3'd5;
       6'b01????: p = 3'd4;
@@ -86,17 +83,12 @@ package pim_pu_pkg;
       default:   p = 3'd0;
     endcase
     // value = (m / 2^p) * 2^(pe - 132 + p): biased exponent pe - 5 + p.
-    eb = {2'b00, blk[119:112]} - {9'b0, mu} + {7'b0, p} - 10'd5;
+    eb = {2'b00, e} - {9'b0, mu} + {7'b0, p} - 10'd5;
     if (m == 6'd0 || eb[9] || eb == 10'd0) begin
       mx8_dec = {f[6], 14'b0};
     end else begin
       mx8_dec = {f[6], eb[7:0], m << (3'd5 - p)};
     end
-  endfunction
-
-  // Element c (0..31) of a 32-element atom or register slice.
-  function automatic logic [14:0] mx8_dec_atom(input logic [255:0] atom, input logic [4:0] c);
-    mx8_dec_atom = mx8_dec(c[4] ? atom[255:128] : atom[127:0], c[3:0]);
   endfunction
 
   // ---------------------------------------------------------------------------
