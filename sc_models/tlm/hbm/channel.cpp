@@ -64,6 +64,8 @@ HbmChannel::HbmChannel(const sc_core::sc_module_name& name, std::unique_ptr<Timi
       p_check(*this, "check", true, "re-validate every issued DRAM command with the independent rule checker"),
       p_pu_lanes(*this, "pu_lanes", 8, "lanes", "element lanes of each PIM unit's datapath (rtl/pim_pu Lanes)", 8, 32),
       p_pu_reg_sets(*this, "pu_reg_sets", 1, "sets", "register sets per bank of each PIM unit (rtl/pim_pu RegSets)", 1, 4),
+      p_pu_model(*this, "pu_model", "behavioural", "model of every PIM unit (a unit's own .model key overrides it)",
+                 pim_unit_model_names()),
       m_timing(timing ? std::move(timing) : make_dram_timing()),
       m_tck(static_cast<double>(m_timing->tck_ps()), sc_core::SC_PS),
       p_capacity_bytes(*this, "capacity_bytes", m_timing->capacity_bytes(), "bytes",
@@ -94,7 +96,19 @@ HbmChannel::HbmChannel(const sc_core::sc_module_name& name, std::unique_ptr<Timi
     }
     const int pairs = m_timing->banks_per_group() / 2;
     const int units = m_timing->pseudo_channels() * m_timing->bank_groups() * pairs;
-    for (int u = 0; u < units; ++u) m_units.push_back(std::make_unique<pu::PimUnit>(pp));
+    for (int u = 0; u < units; ++u) {
+      PimUnitSite site;
+      site.pair = u % pairs;
+      site.bank_group = (u / pairs) % m_timing->bank_groups();
+      site.pch = u / pairs / m_timing->bank_groups();
+      site.name = std::string(this->name()) + ".pch" + std::to_string(site.pch) + ".bank_group" +
+                  std::to_string(site.bank_group) + ".pair" + std::to_string(site.pair);
+      site.params = pp;
+      site.tck_ps = m_timing->tck_ps();
+      p_unit_model.push_back(std::make_unique<Param<std::string>>(
+          site.name + ".model", p_pu_model.get(), "model of this PIM unit", pim_unit_model_names()));
+      m_units.push_back(pim_unit_models().at(p_unit_model.back()->get())(site));
+    }
     m_pim_rows.assign(m_timing->pseudo_channels() * m_timing->bank_groups() * m_timing->banks_per_group(), nullptr);
     m_pim_engine = std::make_unique<pim::ChannelEngine>(pim::pimba_protocol(),
                                                         pim::timing_from_spec(dram::preset(p_preset.get())));

@@ -105,7 +105,7 @@ bool HbmChannel::run_pim_kernel(tlm::tlm_generic_payload& gp, Cycle start, PimEx
     if (e.kind == 0) {
       const PimRowOp& r = ext.rows[e.index];
       const int b = (r.pch * bgs + r.bank_group) * banks + r.bank;
-      pu::PimUnit& unit = *m_units[unit_index(r.pch, r.bank_group, r.bank / 2)];
+      PimUnitModel& unit = *m_units[unit_index(r.pch, r.bank_group, r.bank / 2)];
       unit.settle(e.cycle);  // write-backs of earlier cycles land before the row closes
       if (r.row < 0) {
         if (unit.writeback_pending())
@@ -125,7 +125,7 @@ bool HbmChannel::run_pim_kernel(tlm::tlm_generic_payload& gp, Cycle start, PimEx
       continue;
     }
     const PimUnitOp& op = ext.ops[e.index];
-    pu::PimUnit& unit = *m_units[unit_index(op.pch, op.bank_group, op.pair)];
+    PimUnitModel& unit = *m_units[unit_index(op.pch, op.bank_group, op.pair)];
     const int b0 = (op.pch * bgs + op.bank_group) * banks + 2 * op.pair;
     pu::PimUnit::Rows rows;
     rows.row[0] = m_pim_rows[b0];
@@ -151,7 +151,7 @@ bool HbmChannel::run_pim_kernel(tlm::tlm_generic_payload& gp, Cycle start, PimEx
   for (int p = 0; p < pchs; ++p)
     for (int g = 0; g < bgs; ++g)
       for (int q = 0; q < pairs; ++q) {
-        const pu::PimUnit& u = *m_units[unit_index(p, g, q)];
+        const PimUnitModel& u = *m_units[unit_index(p, g, q)];
         if (!u.err()) continue;
         ext.err_cause |= u.err_cause();
         ext.unit_errors.push_back("pch" + std::to_string(p) + ".bank_group" + std::to_string(g) + ".pair" +

@@ -32,6 +32,7 @@
 #include "tlm_hbm/backing_store.h"
 #include "tlm_hbm/pim_path.h"
 #include "tlm_hbm/timing.h"
+#include "tlm_hbm/unit_model.h"
 
 namespace pimlab::tlm_hbm {
 
@@ -92,6 +93,10 @@ class HbmChannel : public sc_core::sc_module, public tlm_common::stats_provider 
   // PIM units (one per bank pair) and the PIM command timing.
   tlm_common::Param<int> p_pu_lanes;
   tlm_common::Param<int> p_pu_reg_sets;
+  // Unit model of every unit (tlm_hbm/unit_model.h) and the per-unit choice
+  // (pch<p>.bank_group<g>.pair<q>.model, default pu_model).
+  tlm_common::Param<std::string> p_pu_model;
+  std::vector<std::unique_ptr<tlm_common::Param<std::string>>> p_unit_model;
 
  private:
   std::unique_ptr<TimingSource> m_timing;
@@ -121,7 +126,7 @@ class HbmChannel : public sc_core::sc_module, public tlm_common::stats_provider 
 
   // PIM: units indexed (pch * bank_groups + bg) * pairs + pair; open row of
   // each bank as the PIM path sees it (nullptr = closed).
-  std::vector<std::unique_ptr<pu::PimUnit>> m_units;
+  std::vector<std::unique_ptr<PimUnitModel>> m_units;
   std::vector<std::uint8_t*> m_pim_rows;
   std::unique_ptr<pim::ChannelEngine> m_pim_engine;
   Cycle m_pim_free = 0;  // first cycle after the previous kernel
