@@ -19,12 +19,13 @@
 #include "tlm_common/stats.h"
 #include "tlm_hbm/channel.h"
 #include "tlm_hbm/extensions.h"
+#include "tlm_hbm/pim_kernel.h"
 
 using namespace pimlab;
 
 namespace {
 
-enum class Pattern { random32, burst64k, strided };
+enum class Pattern { random32, burst64k, strided, pim_su };
 
 struct Driver : sc_core::sc_module {
   SC_HAS_PROCESS(Driver);
@@ -33,6 +34,7 @@ struct Driver : sc_core::sc_module {
   std::uint64_t n;
   std::uint64_t capacity;
   std::uint64_t calls = 0, bytes = 0;
+  tlm_hbm::LoweredKernel* kernel = nullptr;  // pim_su
   Driver(const sc_core::sc_module_name& nm, Pattern p, std::uint64_t count, std::uint64_t cap)
       : sc_module(nm), socket("socket"), pattern(p), n(count), capacity(cap) {
     SC_THREAD(run);
@@ -45,6 +47,27 @@ struct Driver : sc_core::sc_module {
     std::vector<std::uint8_t> buf(64 * 1024);
     tlm_hbm::StrideExtension stride(64, 4096);
     tlm::tlm_generic_payload gp;
+    if (pattern == Pattern::pim_su) {
+      std::vector<std::uint8_t> res(kernel->result_bytes());
+      for (std::uint64_t i = 0; i < n; ++i) {
+        gp.set_command(tlm::TLM_READ_COMMAND);
+        gp.set_address(0);
+        gp.set_data_ptr(res.data());
+        gp.set_data_length(static_cast<unsigned>(res.size()));
+        gp.set_streaming_width(static_cast<unsigned>(res.size()));
+        gp.set_byte_enable_ptr(nullptr);
+        gp.set_extension(&kernel->ext);
+        sc_core::sc_time d = qk.get_local_time();
+        socket->b_transport(gp, d);
+        gp.clear_extension(&kernel->ext);
+        if (gp.get_response_status() != tlm::TLM_OK_RESPONSE) SC_REPORT_FATAL("bench", kernel->ext.error.c_str());
+        qk.set(d);
+        if (qk.need_sync()) qk.sync();
+        ++calls;
+      }
+      qk.sync();
+      return;
+    }
     for (std::uint64_t i = 0; i < n; ++i) {
       unsigned len = 32;
       std::uint64_t addr = 0;
@@ -98,7 +121,10 @@ int sc_main(int argc, char** argv) {
     return 2;
   }
   const std::string name = argv[1];
-  const Pattern p = name == "random32" ? Pattern::random32 : name == "burst64k" ? Pattern::burst64k : Pattern::strided;
+  const Pattern p = name == "random32"   ? Pattern::random32
+                    : name == "burst64k" ? Pattern::burst64k
+                    : name == "pim_su"   ? Pattern::pim_su
+                                         : Pattern::strided;
   const std::uint64_t n = std::strtoull(argv[2], nullptr, 10);
   const bool check = std::strcmp(argv[3], "1") == 0;
   sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
@@ -106,10 +132,41 @@ int sc_main(int argc, char** argv) {
   const std::string mapping = argc > 4 ? argv[4] : "ro_ba_bg_pc_ch_co";
   tlm_common::Config::instance().load({{"top.ch0.mapping", mapping}});
   Top top("top", p, n);
+  // pim_su: a generated SU kernel (2 state matrices of 128 x 256, MX8) on zero
+  // state with random operands, sent n times.
+  tlm_hbm::LoweredKernel kernel;
+  if (p == Pattern::pim_su) {
+    firmware::pimba::KernelSpec spec;
+    spec.num_op = 2;
+    spec.rows = 128;
+    spec.cols = 256;
+    const auto prog = firmware::pimba::generate(spec);
+    std::mt19937 rng(7);
+    std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+    kernel = tlm_hbm::lower_pimba_kernel(prog, 0, 0, [&](const auto&, const auto&, pu::Slot) {
+      float v[32];
+      for (float& x : v) x = u(rng);
+      num::Mx8Block b[2] = {num::mx8_encode(v, num::Rounding::nearest), num::mx8_encode(v + 16, num::Rounding::nearest)};
+      tlm_hbm::Atom32 a;
+      std::memcpy(a.data(), b[0].bytes.data(), 16);
+      std::memcpy(a.data() + 16, b[1].bytes.data(), 16);
+      return a;
+    });
+    top.drv.kernel = &kernel;
+  }
   const auto t0 = std::chrono::steady_clock::now();
   sc_core::sc_start();
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const auto s = tlm_common::collect_stats()["top.ch0"];
+  if (p == Pattern::pim_su) {
+    const double ops = static_cast<double>(s["pim_unit_commands"]["value"].get<std::uint64_t>());
+    std::printf("| %-17s | %-9s | %-7s | %9llu | %12.0f | %12.0f | cycles/kernel %llu, unit cmds/kernel %llu |\n",
+                "pim path", name.c_str(), check ? "on" : "off", static_cast<unsigned long long>(top.drv.calls),
+                static_cast<double>(top.drv.calls) / wall, ops / wall,
+                static_cast<unsigned long long>(kernel.ext.kernel_cycles),
+                static_cast<unsigned long long>(kernel.ext.ops.size()));
+    return 0;
+  }
   const double atoms = static_cast<double>(s["atoms_read"]["value"].get<std::uint64_t>() +
                                            s["atoms_written"]["value"].get<std::uint64_t>());
   std::printf("| %-17s | %-9s | %-7s | %9llu | %12.0f | %12.0f | %10.2f | %8.3f |\n", mapping.c_str(), name.c_str(), check ? "on" : "off",
