@@ -283,12 +283,6 @@ void HbmChannel::account_access(const AccessTiming& t) {
   s_last_done = std::max(s_last_done, t.done);
 }
 
-void HbmChannel::account_pim(const AccessTiming& t, std::uint64_t pim_ops) {
-  account_access(t);
-  ++s_pim_transactions;
-  s_pim_ops += pim_ops;
-}
-
 Cycle HbmChannel::arrival_cycle(const sc_core::sc_time& local) const {
   const auto local_ps = static_cast<std::uint64_t>(local.value() / sc_core::sc_time(1, sc_core::SC_PS).value());
   return static_cast<Cycle>((local_ps + m_timing->tck_ps() - 1) / m_timing->tck_ps());
@@ -395,12 +389,13 @@ void HbmChannel::collect_stats(tlm_common::StatsSink& s) const {
   s.add("pim_num_comp", s_pim_comp, "commands", "COMP commands of the PIM streams");
   s.add("pim_num_rdwr", s_pim_rdwr, "accesses", "column accesses of the PIM streams (reference convention)");
   s.add("pim_unit_errors", s_pim_errors, "kernels", "kernels after which a unit's sticky error flag was set");
-  const std::uint64_t txns = s_reads + s_writes + s_pim_transactions;
+  const std::uint64_t txns = s_reads + s_writes;
   const double tck_ns = static_cast<double>(m_timing->tck_ps()) / 1000.0;
-  s.add("latency_cycles_total", s_latency_cycles, "cycles", "sum over transactions of (done - arrival) in tCK");
-  s.add("latency_cycles_max", s_max_latency_cycles, "cycles", "largest (done - arrival) of one transaction");
+  s.add("latency_cycles_total", s_latency_cycles, "cycles",
+        "sum over memory transactions of (done - arrival at the controller) in tCK");
+  s.add("latency_cycles_max", s_max_latency_cycles, "cycles", "largest (done - arrival) of one memory transaction");
   s.add("latency_ns_avg", txns ? static_cast<double>(s_latency_cycles) * tck_ns / static_cast<double>(txns) : 0.0,
-        "ns", "mean transaction latency (arrival to last data beat)");
+        "ns", "mean memory transaction latency (arrival at the controller to last data beat)");
   const Cycle span = s_first_arrival < 0 ? 0 : s_last_done - s_first_arrival;
   s.add("active_span_cycles", static_cast<std::uint64_t>(span), "cycles",
         "from the first arrival to the last completion");

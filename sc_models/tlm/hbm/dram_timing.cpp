@@ -108,6 +108,11 @@ AccessTiming DramTiming::access(const std::vector<AtomAccess>& atoms, Cycle arri
   result.first_issue = arrival;
   result.done = arrival;
   m_batch = &result;
+  // The command hook counts into `result` only while this call runs.
+  struct Unhook {
+    AccessTiming*& p;
+    ~Unhook() { p = nullptr; }
+  } unhook{m_batch};
   const bool refresh_off = m_cfg.refresh == dram::RefreshMode::Off;
   Cycle now;
   bool resume = false;
@@ -164,7 +169,6 @@ AccessTiming DramTiming::access(const std::vector<AtomAccess>& atoms, Cycle arri
     now = std::max(t, now + 1);
   }
   m_now = now;
-  m_batch = nullptr;
   return result;
 }
 

@@ -61,6 +61,9 @@ bool HbmChannel::run_pim_kernel(tlm::tlm_generic_payload& gp, Cycle start, PimEx
                 std::to_string(results) + " RESULT commands");
   if (results > 0 && gp.get_data_ptr() == nullptr) return fail("PIM payload without a result buffer");
   if (gp.get_byte_enable_ptr() != nullptr) return fail("PIM payload with byte enables");
+  if (gp.get_streaming_width() < gp.get_data_length())
+    return fail("PIM payload streaming_width " + std::to_string(gp.get_streaming_width()) + " < data_length " +
+                std::to_string(gp.get_data_length()));
   if (!m_timing->rows_contiguous())
     return fail("the PIM path needs an address mapping whose column field is least significant (rows contiguous)");
   for (const PimRowOp& r : ext.rows) {

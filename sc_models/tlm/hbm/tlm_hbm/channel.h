@@ -61,8 +61,6 @@ class HbmChannel : public sc_core::sc_module, public tlm_common::stats_provider 
   void collect_stats(tlm_common::StatsSink& sink) const override;
   void reset_stats() override;
 
-  // Called by the PIM path (pim_path.h) to account its commands.
-  void account_pim(const AccessTiming& t, std::uint64_t pim_ops);
 
  private:
   void b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
@@ -140,8 +138,7 @@ class HbmChannel : public sc_core::sc_module, public tlm_common::stats_provider 
   std::vector<int> m_trace_open_row;  // per bank (pch-major), -1 = closed
   std::vector<int> m_trace_cmd;       // per pseudo-channel: CmdCode of the command issued this cycle
 
- public:
-  // Used by the PIM path: times a batch and books it like b_transport does.
+  // Books one memory transaction's timing in the stats.
   void account_access(const AccessTiming& t);
 };
 
