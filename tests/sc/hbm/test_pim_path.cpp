@@ -4,6 +4,8 @@
 #include <catch2/catch.hpp>
 
 #include <cstring>
+#include <fstream>
+#include <sstream>
 #include <random>
 #include <vector>
 
@@ -12,6 +14,7 @@
 #include "harness.h"
 #include "pim_channel/engine.h"
 #include "pim_channel/protocol.h"
+#include "tlm_common/session.h"
 #include "tlm_common/stats.h"
 #include "tlm_hbm/channel.h"
 #include "tlm_hbm/pim_path.h"
@@ -283,4 +286,42 @@ TEST_CASE("blocked PIM: a kernel starts after the memory traffic before it, late
   // nCL + nBL = 16 after it.
   CHECK(d_r == sc_time(static_cast<double>(kernel_done + 4 + 16), SC_NS));
   CHECK(rbuf == wbuf);
+}
+
+TEST_CASE("a traced PIM kernel shows its stream commands and the rows it opens in the VCD") {
+  tlm_common::Config::instance().load({{"top.ch0.trace", true}, {"top.ch0.trace_file", "pim_trace_test"}});
+  Top top("top");
+  SuKernel kern(3);
+  std::vector<std::uint8_t> results(32 * kern.results);
+  top.cpu.body = [&](Initiator& i) {
+    sc_time d;
+    CHECK(i.transport(tlm::TLM_READ_COMMAND, 0, results.data(), static_cast<unsigned>(results.size()), d, &kern.ext) ==
+          tlm::TLM_OK_RESPONSE);
+    wait(d);
+  };
+  tlm_common::Session::instance().run_to_idle();
+  tlm_common::Session::instance().finish({});
+  std::ifstream in("pim_trace_test.vcd");
+  REQUIRE(in.good());
+  std::string line, cmd_id, row_id;
+  bool saw_pim = false, saw_row5 = false, saw_closed_again = false;
+  // Identifiers of pch0.command and pch0.bank_group0.bank0.open_row.
+  std::string scope;
+  while (std::getline(in, line)) {
+    if (line.rfind("$scope module ", 0) == 0) scope += "." + line.substr(14, line.find(' ', 14) - 14);
+    if (line.rfind("$upscope", 0) == 0) scope = scope.substr(0, scope.rfind('.'));
+    if (line.rfind("$var", 0) == 0) {
+      std::istringstream is(line);
+      std::string var, wire, width, id, name;
+      is >> var >> wire >> width >> id >> name;
+      if (scope == ".SystemC.top.ch0.pch0" && name == "command") cmd_id = id;
+      if (scope == ".SystemC.top.ch0.pch0.bank_group0.bank0" && name == "open_row") row_id = id;
+    }
+    if (!cmd_id.empty() && line == "b110 " + cmd_id) saw_pim = true;            // code 6: PIM stream command
+    if (!row_id.empty() && line == "b101 " + row_id) saw_row5 = true;           // row 5 opened
+    if (saw_row5 && line == "b11111111111111111111111111111111 " + row_id) saw_closed_again = true;
+  }
+  CHECK(saw_pim);
+  CHECK(saw_row5);
+  CHECK(saw_closed_again);
 }
