@@ -359,3 +359,20 @@ TEST_CASE("VCD tracing records commands and bank state with dotted scopes in ps"
   CHECK(text.find("$scope module bank_group0") != std::string::npos);
   CHECK(text.find("command") != std::string::npos);
 }
+
+TEST_CASE("temporal decoupling: a transaction arriving before the controller's current cycle waits behind it") {
+  Top top("top");
+  std::uint8_t a[32], b[32];
+  sc_time d_a, d_b;  // both start from local time 0: the initiator does not add d_a before the second call
+  top.cpu.body = [&](Initiator& i) {
+    CHECK(i.transport(tlm::TLM_READ_COMMAND, 0, a, 32, d_a) == tlm::TLM_OK_RESPONSE);
+    CHECK(i.transport(tlm::TLM_READ_COMMAND, 2048, b, 32, d_b) == tlm::TLM_OK_RESPONSE);
+  };
+  sc_core::sc_start();
+  // A (pch 0, bank group 0, bank 0): ACT 0, RD 14 (nRCDRD), done 14 + nCL + nBL = 30.
+  CHECK(d_a == sc_time(30, SC_NS));
+  // B (address 2048: bank group 1) arrives in cycle 0 too, but the controller
+  // has run to cycle 14 (A's RD): B joins after that cycle's step, ACT 15
+  // (nRRD_S from A's ACT is long over), RD 29, done 45.
+  CHECK(d_b == sc_time(45, SC_NS));
+}
