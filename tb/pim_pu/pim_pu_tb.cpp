@@ -757,6 +757,30 @@ void t_illegal(Harness& h, const Options& o) {
   if (h.ref().err() == 0) h.fail("illegal: ERR_DATA of the atom read not recorded");
 }
 
+// regsets_preload: bank A computes SU with set 0 while the host writes the
+// next chunk's operands into set 1 (legal while busy, RegSets > 1), then
+// CTRL selects set 1 and the next COMPs use it. With RegSets = 1 the writes
+// to set 1 are illegal (ERR_ADDR) and change nothing.
+void t_regsets_preload(Harness& h, const Options& o) {
+  Stim s(o.seed);
+  setup_random(h, s, Mode::su, false);
+  const int next = PIM_PU_TB_REGSETS > 1 ? 1 : 0;
+  for (int i = 0; i < 16; ++i) {
+    h.tick(comp(0, i));
+    if (i < pimlab::tb::num_slots) h.tick(reg_wr(0, 1, i, s.atom(0)));
+    else h.idle(1);
+    if (i == 8) h.tick(reg_wr(0, 0, pimlab::tb::slot_k, s.atom(0)));  // selected set, busy: ERR_BUSY
+    else h.idle(1);
+    h.idle(1);
+  }
+  while (h.ref().bank_busy(0)) h.idle(1);
+  issue(h, cfg_wr(0, pimlab::tb::cfg_ctrl, ctrl(Mode::su, false, next)));
+  for (int i = 16; i < 32; ++i) issue(h, comp(0, i), 4);
+  read_all(h, 0);
+  h.drain();
+  if (h.ref().set_sel(0) != next) h.fail("regsets_preload: set not selected");
+}
+
 void t_random(Harness& h, const Options& o) {
   Stim s(o.seed);
   std::uint64_t comps = 0;
@@ -774,6 +798,7 @@ const std::map<std::string, TestFn>& tests() {
       {"spaced", t_spaced},               {"stochastic", t_stochastic},
       {"mixed_modes", t_mixed_modes},     {"reset_mid_op", t_reset_mid_op},
       {"illegal", t_illegal},             {"random", t_random},
+      {"regsets_preload", t_regsets_preload},
   };
   return t;
 }
