@@ -822,9 +822,37 @@ int run_bench(std::uint64_t cycles, const std::string& trace) {
       ++i;
     }
     const double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    std::printf("%-30s %14llu %14.2f\n", checked ? "SU stream, golden checker" : "SU stream, DUT + banks only",
+    std::printf("%-30s %14llu %14.2f\n", checked ? "SU back-to-back, + checker" : "SU back-to-back, DUT + banks",
                 static_cast<unsigned long long>(cycles), static_cast<double>(cycles) / dt / 1e6);
     if (h.failures()) return 1;
+  }
+  // One PU's view of Pimba SU rounds (pim_commands.md, HBM2 timing): the
+  // round's register writes (4 per bank, col = 4 cycles apart), the ACT4 /
+  // register phase of the pseudo-channel (W = 1 + ceil(64/4) * 4 = 65 cycles
+  // per bank group, 3 x 65 + 65 before the first COMP), 64 COMPs at nCCD_L,
+  // COMP -> PRECHARGE 16, PRECHARGE -> RESULT 14, 8 RESULTs col apart.
+  {
+    Harness h(trace, false);
+    Stim s(2);
+    setup_random(h, s, Mode::su, false);
+    const auto t0 = std::chrono::steady_clock::now();
+    const std::uint64_t start = h.cycle();
+    std::uint64_t comps = 0;
+    while (h.cycle() - start < cycles) {
+      for (int b = 0; b < 2; ++b)
+        for (int slot : {pimlab::tb::slot_k, pimlab::tb::slot_q, pimlab::tb::slot_gk, pimlab::tb::slot_v})
+          issue(h, reg_wr(b, 0, slot, s.atom(0)), 4);
+      h.idle(3 * 65 + 65 - 32);
+      for (int i = 0; i < 64; ++i) issue(h, comp(i & 1, i / 2), 4);
+      comps += 64;
+      h.idle(16 + 14);
+      for (int g = 0; g < 8; ++g) issue(h, result(g >> 2, g & 3), 4);
+    }
+    const std::uint64_t n = h.cycle() - start;
+    const double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    std::printf("%-30s %14llu %14.2f   (%.0f %% of cycles in COMP phases)\n", "Pimba SU rounds, DUT + banks",
+                static_cast<unsigned long long>(n), static_cast<double>(n) / dt / 1e6,
+                100.0 * static_cast<double>(comps * 4) / static_cast<double>(n));
   }
   {
     Harness h(trace, false);
