@@ -1,0 +1,632 @@
+// Kernels end to end through the TLM channel, with the scoreboard
+// (tlm_pim_rtl/cosim.h, docs/cosim.md).
+#include "tlm_pim_rtl/cosim.h"
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <sstream>
+#include <stdexcept>
+
+#include <nlohmann/json.hpp>
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/simple_initiator_socket.h>
+
+#include "firmware/pimba/generator.h"
+#include "golden/accuracy.h"
+#include "golden/attention.h"
+#include "golden/models.h"
+#include "golden/pu_ops.h"
+#include "golden/state_update.h"
+#include "golden/synth.h"
+#include "numerics/fp.h"
+#include "numerics/mx8.h"
+#include "tlm_common/config.h"
+#include "tlm_common/session.h"
+#include "tlm_hbm/channel.h"
+#include "tlm_hbm/pim_kernel.h"
+#include "tlm_pim_rtl/rtl_unit.h"
+
+namespace pimlab::tlm_pim_rtl {
+
+namespace {
+
+namespace fw = firmware::pimba;
+using tlm_hbm::Atom32;
+using tlm_hbm::ChunkPlace;
+using tlm_hbm::HbmChannel;
+using tlm_hbm::LoweredKernel;
+
+CosimFigures g_figures;
+
+std::string hex32(float f) {
+  std::uint32_t u;
+  std::memcpy(&u, &f, 4);
+  char b[32];
+  std::snprintf(b, sizeof b, "0x%08x", u);
+  return b;
+}
+std::string hex(const std::uint8_t* p) {
+  std::string s;
+  char b[4];
+  for (int i = 0; i < 32; ++i) {
+    std::snprintf(b, sizeof b, "%02x", p[i]);
+    s += b;
+  }
+  return s;
+}
+std::string num_text(float f) {
+  std::ostringstream os;
+  os.precision(9);
+  os << f;
+  return os.str();
+}
+
+Atom32 encode32(const float* v) {
+  num::Mx8Block b[2];
+  golden::encode_atom(v, num::Rounding::nearest, nullptr, b);
+  Atom32 a;
+  std::memcpy(a.data(), b[0].bytes.data(), 16);
+  std::memcpy(a.data() + 16, b[1].bytes.data(), 16);
+  return a;
+}
+
+// FNV-1a over everything that must not depend on the unit models.
+struct Digest {
+  std::uint64_t h = 1469598103934665603ull;
+  void add(const void* p, std::size_t n) {
+    const auto* b = static_cast<const std::uint8_t*>(p);
+    for (std::size_t i = 0; i < n; ++i) h = (h ^ b[i]) * 1099511628211ull;
+  }
+  template <class T>
+  void add(const T& v) {
+    add(&v, sizeof v);
+  }
+};
+
+struct Failure {
+  std::string text;
+};
+
+class Firmware : public sc_core::sc_module {
+ public:
+  SC_HAS_PROCESS(Firmware);
+  tlm_utils::simple_initiator_socket<Firmware> socket;
+
+  Firmware(const sc_core::sc_module_name& n, const CosimOptions& o, HbmChannel& ch)
+      : sc_module(n), socket("socket"), m_o(o), m_ch(ch) {
+    SC_THREAD(run);
+  }
+
+  int errors = 0;
+  bool done = false;
+  std::uint64_t kernels = 0, kernel_cycles = 0, compared = 0;
+  std::vector<std::string> lines;  // what was checked, for the report
+  Digest digest;
+  nlohmann::json mismatch_json;
+
+ private:
+  void run() {
+    try {
+      if (m_o.kernel == "su")
+        run_su();
+      else
+        run_attention();
+    } catch (const Failure& f) {
+      std::cout << f.text << std::flush;
+      ++errors;
+    } catch (const std::exception& e) {
+      std::cout << "pimlab cosim: error: " << e.what() << "\n" << std::flush;
+      mismatch_json = {{"error", e.what()}};
+      ++errors;
+    }
+    done = true;  // nothing else is scheduled: the simulation ends when idle
+  }
+
+  // ---- transport ----
+  void transport(tlm::tlm_command cmd, std::uint64_t addr, std::uint8_t* data, std::size_t n,
+                 tlm_hbm::PimExtension* ext = nullptr) {
+    tlm::tlm_generic_payload gp;
+    gp.set_command(cmd);
+    gp.set_address(addr);
+    gp.set_data_ptr(data);
+    gp.set_data_length(static_cast<unsigned>(n));
+    gp.set_streaming_width(static_cast<unsigned>(n));
+    gp.set_byte_enable_ptr(nullptr);
+    gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+    if (ext) gp.set_extension(ext);
+    sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
+    socket->b_transport(gp, delay);
+    if (ext) gp.clear_extension(ext);
+    if (gp.get_response_status() != tlm::TLM_OK_RESPONSE)
+      throw std::runtime_error(std::string("transaction at address ") + std::to_string(addr) + " answered " +
+                               gp.get_response_string() + (ext ? " (" + ext->error + ")" : std::string()));
+    wait(delay);  // synchronise after every transaction (no temporal decoupling)
+  }
+  void write_page(const ChunkPlace& p, const std::uint8_t* bytes) {
+    transport(tlm::TLM_WRITE_COMMAND, m_ch.timing().row_address(p.pch, p.bank_group, p.bank, p.row),
+              const_cast<std::uint8_t*>(bytes), 1024);
+  }
+  std::vector<std::uint8_t> read_page(const ChunkPlace& p) {
+    std::vector<std::uint8_t> out(1024);
+    transport(tlm::TLM_READ_COMMAND, m_ch.timing().row_address(p.pch, p.bank_group, p.bank, p.row), out.data(), 1024);
+    return out;
+  }
+
+  // Sends one lowered kernel; returns the result buffer. Checks the shadow
+  // checks and the unit error flags.
+  std::vector<std::uint8_t> run_kernel(LoweredKernel& lk, const std::string& label) {
+    std::vector<std::uint8_t> res(lk.result_bytes());
+    const sc_core::sc_time t0 = sc_core::sc_time_stamp();
+    std::map<std::string, std::uint64_t> before;  // unit commands before this kernel
+    m_kernel_label = label;
+    transport(tlm::TLM_READ_COMMAND, 0, res.data(), res.size(), &lk.ext);
+    ++kernels;
+    kernel_cycles += lk.ext.kernel_cycles;
+    digest.add(lk.ext.kernel_cycles);
+    digest.add(lk.ext.start_cycle);
+    m_last_start = lk.ext.start_cycle;
+    if (const UnitMismatch* m = first_mismatch()) {
+      std::ostringstream os;
+      os << "MISMATCH (RTL vs behavioural, cycle by cycle) in kernel " << kernels << " (" << label << ")\n"
+         << "  unit      " << m->unit << "\n"
+         << "  what      " << m->what << "\n"
+         << "  cycle     " << m->cycle << "   simulation time " << m->time_ps << " ps\n"
+         << "  command   #" << m->unit_command << " of this unit" << (m->command.empty() ? "" : ": " + m->command) << "\n"
+         << "  expected  " << m->expected << "\n"
+         << "  actual    " << m->actual << "\n";
+      mismatch_json = {{"kind", "unit"},       {"kernel", kernels},        {"label", label},
+                       {"unit", m->unit},      {"what", m->what},          {"cycle", m->cycle},
+                       {"time_ps", m->time_ps}, {"unit_command", m->unit_command}, {"command", m->command},
+                       {"expected", m->expected}, {"actual", m->actual}};
+      throw Failure{os.str()};
+    }
+    if (lk.ext.err_cause != 0) {
+      std::ostringstream os;
+      os << "MISMATCH: PIM unit error flags after kernel " << kernels << " (" << label << "), started at "
+         << t0.to_seconds() * 1e12 << " ps:\n";
+      for (const auto& e : lk.ext.unit_errors) os << "  " << e << "\n";
+      mismatch_json = {{"kind", "unit_error"}, {"kernel", kernels}, {"label", label}, {"errors", lk.ext.unit_errors}};
+      throw Failure{os.str()};
+    }
+    return res;
+  }
+
+  // Index in ext.ops of the k-th RESULT op (the op that filled result slot k).
+  static std::size_t result_op_index(const LoweredKernel& lk, std::size_t slot) {
+    for (std::size_t i = 0, k = 0; i < lk.ext.ops.size(); ++i)
+      if ((lk.ext.ops[i].cmd.op & 7) == static_cast<int>(pu::Op::result) && k++ == slot) return i;
+    return 0;
+  }
+  std::string unit_name(const ChunkPlace& p) const {
+    return std::string(m_ch.name()) + ".pch" + std::to_string(p.pch) + ".bank_group" + std::to_string(p.bank_group) +
+           ".pair" + std::to_string(p.bank / 2);
+  }
+
+  // Element-by-element comparison of one value; throws a Failure on mismatch.
+  void check(float expected, float actual, const std::string& what, const std::string& where) {
+    ++compared;
+    std::uint32_t e, a;
+    std::memcpy(&e, &expected, 4);
+    std::memcpy(&a, &actual, 4);
+    digest.add(a);
+    if (e == a) return;
+    std::ostringstream os;
+    os << "MISMATCH (golden vs channel) in kernel " << kernels << " (" << m_kernel_label << ")\n"
+       << "  value     " << what << "\n"
+       << "  source    " << where << "\n"
+       << "  time      " << sc_core::sc_time_stamp().to_seconds() * 1e12 << " ps (kernel started in cycle "
+       << m_last_start << ")\n"
+       << "  expected  " << hex32(expected) << " (" << num_text(expected) << ")\n"
+       << "  actual    " << hex32(actual) << " (" << num_text(actual) << ")\n";
+    mismatch_json = {{"kind", "golden"},       {"kernel", kernels},          {"label", m_kernel_label},
+                     {"value", what},          {"source", where},            {"expected", hex32(expected)},
+                     {"actual", hex32(actual)}, {"time_ps", sc_core::sc_time_stamp().to_seconds() * 1e12}};
+    throw Failure{os.str()};
+  }
+  std::string result_source(const LoweredKernel& lk, std::size_t slot) const {
+    const auto& r = lk.results[slot];
+    std::ostringstream os;
+    const std::size_t op = result_op_index(lk, slot);
+    os << "command " << op << " of the kernel (RESULT bank " << (r.place.bank % 2 ? "B" : "A") << " group " << r.group
+       << ") to unit " << unit_name(r.place) << ", chunk (" << r.place.block_row << ", " << r.place.block_col << ") in bank "
+       << int(r.place.bank) << " row " << r.place.row;
+    return os.str();
+  }
+
+  // ---- state update ----
+  void run_su() {
+    const golden::StudyModel& m = golden::find_study_model(m_o.model);
+    const int R = m.rows, C = m.cols;
+    fw::KernelSpec spec;
+    spec.op = fw::Op::SU;
+    spec.rows = R;
+    spec.cols = C;
+    const fw::Program prog = fw::generate(spec);
+    const std::vector<ChunkPlace> places = tlm_hbm::chunk_places(prog, 0, 0);
+    // Inputs (docs/cosim.md): h0 ~ N(0, 1/4); per step the model's synthetic
+    // inputs as `pimlab accuracy` draws them (docs/golden.md).
+    golden::SynthRng g = golden::SynthRng::stream(m_o.seed, 1);
+    std::vector<float> h0(static_cast<std::size_t>(R) * C);
+    for (float& x : h0) x = static_cast<float>(0.5 * g.normal());
+    golden::SuState state(num::Format::mx8, R, C, h0);
+    std::vector<golden::SuInputs> steps;
+    const double A = -g.uniform(1.0, 16.0), gamma = 1.0 - std::ldexp(1.0, -5);
+    for (int s = 0; s < m_o.steps; ++s) {
+      golden::SuInputs64 in;
+      if (m_o.model == "mamba2-2.7b") {
+        golden::Mamba2Step st;
+        st.dt = std::exp(g.uniform(std::log(1e-3), std::log(1e-1)));
+        for (auto* v : {&st.B, &st.C}) {
+          v->resize(R);
+          for (double& x : *v) x = g.normal();
+        }
+        st.x.resize(C);
+        for (double& x : st.x) x = g.normal();
+        in = golden::mamba2_su_inputs(A, st);
+      } else {
+        golden::RetNetStep st;
+        st.q.resize(R);
+        st.k.resize(R);
+        st.v.resize(C);
+        for (double& x : st.q) x = g.normal();
+        for (double& x : st.k) x = g.normal() / std::sqrt(static_cast<double>(R));
+        for (double& x : st.v) x = g.normal();
+        in = golden::retnet_su_inputs(gamma, st);
+      }
+      steps.push_back(golden::to_fp32(in));
+      if (!steps.back().gv.empty())
+        throw std::logic_error("the Pimba register protocol writes no GV slice; the model needs gv = 1");
+    }
+    // Load the state: chunk (i, j), atom r = state row 32i + r, columns 32j..
+    const int bpr = C / 16;  // MX8 blocks per state row
+    auto chunk_image = [&](const golden::SuState& s, const ChunkPlace& p) {
+      std::vector<std::uint8_t> page(1024);
+      for (int r = 0; r < 32; ++r)
+        for (int h = 0; h < 2; ++h)
+          std::memcpy(page.data() + 32 * r + 16 * h,
+                      s.mx8_blocks()[static_cast<std::size_t>(32 * p.block_row + r) * bpr + 2 * p.block_col + h].bytes.data(), 16);
+      return page;
+    };
+    for (const ChunkPlace& p : places) write_page(p, chunk_image(state, p).data());
+
+    for (int s = 0; s < m_o.steps; ++s) {
+      const golden::SuInputs& in = steps[s];
+      auto operands = [&](const fw::Round&, const fw::BankWork& w, pu::Slot slot) {
+        switch (slot) {
+          case pu::Slot::k: return encode32(&in.k[32 * w.block_row]);
+          case pu::Slot::gk: return encode32(&in.gk[32 * w.block_row]);
+          case pu::Slot::q: return encode32(&in.q[32 * w.block_row]);
+          case pu::Slot::v: return encode32(&in.v[32 * w.block_col]);
+          default: throw std::logic_error("SU lowering asked for slot " + std::to_string(static_cast<int>(slot)));
+        }
+      };
+      LoweredKernel lk = tlm_hbm::lower_pimba_kernel(prog, 0, 0, operands);
+      const std::string label = "su step " + std::to_string(s + 1) + " of " + std::to_string(m_o.steps);
+      const std::vector<std::uint8_t> res = run_kernel(lk, label);
+      // Golden.
+      std::vector<float> o_gold;
+      golden::su_step(state, in, o_gold);
+      // Host: o[c] = sum over block-rows i (increasing) of the partials, from +0.
+      const int I = R / 32;
+      std::vector<std::vector<float>> part(I, std::vector<float>(C, 0.0f));
+      std::vector<std::vector<std::size_t>> slot_of(I, std::vector<std::size_t>(C, 0));
+      for (std::size_t k = 0; k < lk.results.size(); ++k) {
+        const auto& r = lk.results[k];
+        for (int l = 0; l < 8; ++l) {
+          const int c = 32 * r.place.block_col + 8 * r.group + l;
+          std::memcpy(&part[r.place.block_row][c], res.data() + 32 * k + 4 * l, 4);
+          slot_of[r.place.block_row][c] = k;
+        }
+      }
+      for (int c = 0; c < C; ++c) {
+        float o = 0.0f;
+        for (int i = 0; i < I; ++i) o = num::pu_add(o, part[i][c]);
+        check(o_gold[c], o, "o[" + std::to_string(c) + "] (output of step " + std::to_string(s + 1) + ")",
+              "sum over block-rows of the RESULT partials; first: " + result_source(lk, slot_of[0][c]));
+      }
+      // State read back through the channel, element by element.
+      for (const ChunkPlace& p : places) {
+        const std::vector<std::uint8_t> got = read_page(p);
+        const std::vector<std::uint8_t> want = chunk_image(state, p);
+        if (got == want) {
+          digest.add(got.data(), got.size());
+          compared += 32 * 32;
+          continue;
+        }
+        for (int r = 0; r < 32; ++r) {
+          float wv[32], gv[32];
+          num::Mx8Block wb[2], gb[2];
+          for (int h = 0; h < 2; ++h) {
+            std::memcpy(wb[h].bytes.data(), want.data() + 32 * r + 16 * h, 16);
+            std::memcpy(gb[h].bytes.data(), got.data() + 32 * r + 16 * h, 16);
+          }
+          golden::decode_atom(wb, wv);
+          golden::decode_atom(gb, gv);
+          for (int c = 0; c < 32; ++c)
+            check(wv[c], gv[c],
+                  "h[" + std::to_string(32 * p.block_row + r) + "][" + std::to_string(32 * p.block_col + c) +
+                      "] (state after step " + std::to_string(s + 1) + ")",
+                  "SU write-back of COMP bank " + std::string(p.bank % 2 ? "B" : "A") + " atom " + std::to_string(r) +
+                      " in unit " + unit_name(p) + ", bank " + std::to_string(p.bank) + " row " + std::to_string(p.row));
+          if (std::memcmp(want.data() + 32 * r, got.data() + 32 * r, 32) != 0) {
+            std::ostringstream os;
+            os << "MISMATCH (golden vs channel) in kernel " << kernels << " (" << m_kernel_label << ")\n"
+               << "  value     MX8 image of state row " << 32 * p.block_row + r << ", columns " << 32 * p.block_col
+               << ".. (same values, other encoding)\n  source    unit " << unit_name(p) << "\n"
+               << "  expected  " << hex(want.data() + 32 * r) << "\n  actual    " << hex(got.data() + 32 * r) << "\n";
+            throw Failure{os.str()};
+          }
+        }
+      }
+    }
+    std::ostringstream os;
+    os << m_o.steps << " x " << C << " outputs o and " << m_o.steps << " x " << R * C << " state elements h";
+    lines.push_back(os.str());
+  }
+
+  // ---- decode attention ----
+  void run_attention() {
+    const int d = 128, L = m_o.len;
+    golden::SynthRng g = golden::SynthRng::stream(m_o.seed, 2);
+    golden::KvCache kv(num::Format::mx8, d);
+    std::vector<float> kt(d), vt(d), q(d);
+    for (int t = 0; t < L; ++t) {
+      for (int i = 0; i < d; ++i) kt[i] = static_cast<float>(g.normal());
+      for (int i = 0; i < d; ++i) vt[i] = static_cast<float>(g.normal());
+      kv.append(kt, vt);
+    }
+    for (float& x : q) x = static_cast<float>(2.0 * g.normal());  // scores ~ N(0, 4), as `pimlab accuracy`
+    std::vector<golden::AttentionTrace> trace;
+    const std::vector<float> o_gold = golden::attention_decode(kv, q, 1, &trace);
+
+    auto program = [&](fw::Op op) {
+      fw::KernelSpec spec;
+      spec.op = op;
+      spec.rows = d;
+      spec.cols = L;
+      return fw::generate(spec);
+    };
+    const fw::Program ps = program(fw::Op::Score), pa = program(fw::Op::Attend);
+    std::uint32_t rounds_per_pch = 0;
+    for (const auto& r : ps.rounds) rounds_per_pch = std::max(rounds_per_pch, r.index_in_pch + 1);
+    const int k_base = 0, v_base = static_cast<int>(rounds_per_pch);
+    const std::vector<ChunkPlace> kp = tlm_hbm::chunk_places(ps, 0, k_base), vp = tlm_hbm::chunk_places(pa, 0, v_base);
+    // Chunk (i, j): atom r = token 32j + r, dimensions 32i..
+    const int bpt = d / 16;
+    auto load = [&](const std::vector<ChunkPlace>& places, const std::vector<num::Mx8Block>& blocks) {
+      for (const ChunkPlace& p : places) {
+        std::vector<std::uint8_t> page(1024, 0);
+        for (int r = 0; r < 32; ++r)
+          for (int h = 0; h < 2; ++h)
+            std::memcpy(page.data() + 32 * r + 16 * h,
+                        blocks[static_cast<std::size_t>(32 * p.block_col + r) * bpt + 2 * p.block_row + h].bytes.data(), 16);
+        write_page(p, page.data());
+      }
+    };
+    load(kp, kv.k_blocks());
+    load(vp, kv.v_blocks());
+
+    // SCORE in PIM.
+    std::vector<float> qq(d);
+    num::quantize(num::Format::mx8, q.data(), qq.data(), d);
+    auto score_ops = [&](const fw::Round&, const fw::BankWork& w, pu::Slot) { return encode32(&q[32 * w.block_row]); };
+    LoweredKernel ls = tlm_hbm::lower_pimba_kernel(ps, 0, k_base, score_ops);
+    const std::vector<std::uint8_t> rs = run_kernel(ls, "attention SCORE, L = " + std::to_string(L));
+    const int I = d / 32;
+    std::vector<std::vector<float>> part(I, std::vector<float>(L, 0.0f));
+    std::vector<std::vector<std::size_t>> slot_of(I, std::vector<std::size_t>(L, 0));
+    for (std::size_t k = 0; k < ls.results.size(); ++k) {
+      const auto& r = ls.results[k];
+      for (int l = 0; l < 8; ++l) {
+        const int t = 32 * r.place.block_col + 8 * r.group + l;
+        if (t >= L) continue;
+        std::memcpy(&part[r.place.block_row][t], rs.data() + 32 * k + 4 * l, 4);
+        slot_of[r.place.block_row][t] = k;
+      }
+    }
+    const float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(d)));
+    std::vector<float> s(L);
+    for (int t = 0; t < L; ++t) {
+      float acc = 0.0f;
+      for (int i = 0; i < I; ++i) acc = num::pu_add(acc, part[i][t]);
+      s[t] = num::pu_mul(acc, scale);
+      check(trace[0].scores[t], s[t], "score s[" + std::to_string(t) + "]",
+            "sum over dimension blocks of the RESULT partials; first: " + result_source(ls, slot_of[0][t]));
+    }
+    // Softmax on the host, the golden recipe (golden/attention.h): m = max s;
+    // e = expf(s - m); Z = sum in token order from +0; p = e / Z; p quantized
+    // to MX8 in blocks along the tokens.
+    const float mx = *std::max_element(s.begin(), s.end());
+    std::vector<float> p(L), pq(L);
+    float Z = 0.0f;
+    for (int t = 0; t < L; ++t) {
+      p[t] = std::exp(s[t] - mx);
+      Z = Z + p[t];
+    }
+    for (int t = 0; t < L; ++t) p[t] = p[t] / Z;
+    num::quantize(num::Format::mx8, p.data(), pq.data(), static_cast<std::size_t>(L));
+    for (int t = 0; t < L; ++t) check(trace[0].p[t], pq[t], "p[" + std::to_string(t) + "] (host softmax)", "host");
+
+    // ATTEND in PIM.
+    auto attend_ops = [&](const fw::Round&, const fw::BankWork& w, pu::Slot) { return encode32(&p[32 * w.block_col]); };
+    LoweredKernel la = tlm_hbm::lower_pimba_kernel(pa, 0, v_base, attend_ops);
+    const std::vector<std::uint8_t> ra = run_kernel(la, "attention ATTEND, L = " + std::to_string(L));
+    const int J = L / 32;
+    std::vector<std::vector<float>> pa_part(J, std::vector<float>(d, 0.0f));
+    std::vector<std::size_t> slot_d(d, 0);
+    for (std::size_t k = 0; k < la.results.size(); ++k) {
+      const auto& r = la.results[k];
+      for (int l = 0; l < 8; ++l) {
+        const int dd = 32 * r.place.block_row + 8 * r.group + l;
+        std::memcpy(&pa_part[r.place.block_col][dd], ra.data() + 32 * k + 4 * l, 4);
+        if (r.place.block_col == 0) slot_d[dd] = k;
+      }
+    }
+    for (int dd = 0; dd < d; ++dd) {
+      float o = 0.0f;
+      for (int j = 0; j < J; ++j) o = num::pu_add(o, pa_part[j][dd]);
+      check(o_gold[dd], o, "o[" + std::to_string(dd) + "] (attention output)",
+            "sum over token chunks of the RESULT partials; first: " + result_source(la, slot_d[dd]));
+    }
+    std::ostringstream os;
+    os << L << " scores, " << L << " softmax weights, " << d << " outputs";
+    lines.push_back(os.str());
+  }
+
+  const CosimOptions& m_o;
+  HbmChannel& m_ch;
+  std::string m_kernel_label;
+  std::uint64_t m_last_start = 0;
+};
+
+struct Top : sc_core::sc_module {
+  HbmChannel hbm;
+  Firmware fw;
+  Top(const sc_core::sc_module_name& n, const CosimOptions& o) : sc_module(n), hbm("hbm"), fw("fw", o, hbm) {
+    fw.socket.bind(hbm.socket);
+  }
+};
+
+}  // namespace
+
+void validate(CosimOptions& o) {
+  auto bad = [](const std::string& what) { throw std::invalid_argument(what); };
+  if (o.kernel != "su" && o.kernel != "attention")
+    bad("--kernel: value '" + o.kernel + "' is not allowed; allowed: su, attention");
+  if (o.kernel == "su") {
+    if (o.model.empty()) o.model = "mamba2-2.7b";
+    if (o.model != "mamba2-2.7b" && o.model != "retnet-2.7b")
+      bad("--model: value '" + o.model + "' is not allowed for --kernel su; allowed: mamba2-2.7b, retnet-2.7b");
+    if (o.steps < 1 || o.steps > 100000) bad("--steps: value " + std::to_string(o.steps) + " is not allowed; allowed: 1..100000");
+  } else {
+    if (o.model.empty()) o.model = "opt-7b";
+    if (o.model != "opt-7b") bad("--model: value '" + o.model + "' is not allowed for --kernel attention; allowed: opt-7b (d_head 128)");
+    if (o.len < 32 || o.len > 65536 || o.len % 32 != 0)
+      bad("--len: value " + std::to_string(o.len) + " is not allowed; allowed: a multiple of 32 in [32, 65536]");
+  }
+  if (o.units != "rtl" && o.units != "behavioural" && o.units != "mixed")
+    bad("--units: value '" + o.units + "' is not allowed; allowed: rtl, behavioural, mixed");
+  if (o.units != "behavioural" && !rtl_available())
+    bad("--units " + o.units + ": this pimlab was built without RTL (PIMLAB_WITH_RTL=OFF); allowed: behavioural");
+  if (!o.trace_dir.empty() && !rtl_can_trace() && o.units != "behavioural")
+    bad("--trace: this program links the untraced pim_pu library (" + std::string(rtl_variant()) + ")");
+}
+
+const CosimFigures& last_figures() { return g_figures; }
+
+int run_cosim(const CosimOptions& o, int argc, char** argv) {
+  using tlm_common::Config;
+  using tlm_common::Session;
+  Top* top = nullptr;
+  std::chrono::steady_clock::time_point t0;
+  double wall = 0;
+  const int errors = tlm_common::run_sc_main(
+      argc, argv,
+      [&](int, char**) {
+        nlohmann::json cfg;
+        cfg["top.hbm.pu_model"] = o.units == "rtl" ? "rtl" : "behavioural";
+        if (o.units == "mixed") cfg["top.hbm.pch0.bank_group0.pair0.model"] = "rtl";
+        if (!o.trace_dir.empty()) {
+          cfg["top.hbm.trace"] = true;
+          cfg["top.hbm.trace_file"] = o.trace_dir + "/tlm";
+        }
+        Config::instance().load(cfg);
+        RtlOptions ro;
+        ro.trace_dir = o.units == "behavioural" ? "" : o.trace_dir;
+        ro.shadow_check = o.shadow_check;
+        ro.seed = o.seed;
+        register_unit_models(ro);
+        auto t = std::make_unique<Top>("top", o);
+        top = t.get();
+        return t;
+      },
+      [&]() {
+        t0 = std::chrono::steady_clock::now();
+        Session::instance().run_to_idle();
+        wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        // Report while the design exists.
+        Firmware& f = top->fw;
+        const bool interrupted = Session::instance().interrupted() || !f.done;
+        const bool match = f.errors == 0 && !interrupted;
+        const auto totals = model_totals();
+        std::uint64_t rtl_cycles = 0, busy = 0;
+        for (const auto& m : totals) {
+          rtl_cycles += m.cycles_clocked;
+          busy += m.busy_cycles;
+        }
+        // The digest covers what must not depend on the unit models: every
+        // value compared, the kernels' cycles, each unit's busy cycles.
+        Digest dg = f.digest;
+        for (int p = 0; p < 2; ++p)
+          for (int b = 0; b < 4; ++b)
+            for (int q = 0; q < 2; ++q)
+              dg.add(unit_busy_cycles("top.hbm.pch" + std::to_string(p) + ".bank_group" + std::to_string(b) + ".pair" +
+                                      std::to_string(q)));
+        char dig[32];
+        std::snprintf(dig, sizeof dig, "%016llx", static_cast<unsigned long long>(dg.h));
+        g_figures = {match, wall, f.kernel_cycles, rtl_cycles, busy, static_cast<int>(f.kernels)};
+        const double sim_ps = sc_core::sc_time_stamp().to_seconds() * 1e12;
+        if (o.json) {
+          nlohmann::json j;
+          j["verdict"] = match ? "match" : interrupted && f.errors == 0 ? "interrupted" : "mismatch";
+          j["kernel"] = o.kernel;
+          j["model"] = o.model;
+          if (o.kernel == "su") j["steps"] = o.steps;
+          else j["len"] = o.len;
+          j["units"] = o.units;
+          j["seed"] = o.seed;
+          j["rtl_library"] = rtl_variant();
+          j["kernels"] = f.kernels;
+          j["kernel_cycles"] = f.kernel_cycles;
+          j["values_compared"] = f.compared;
+          j["sim_time_ps"] = sim_ps;
+          j["digest"] = dig;
+          j["unit_models"] = nlohmann::json::array();
+          for (const auto& m : totals)
+            j["unit_models"].push_back({{"model", m.model}, {"units", m.units}, {"busy_cycles", m.busy_cycles},
+                                        {"last_busy_cycle", m.last_effect_cycle}, {"commands", m.commands},
+                                        {"rtl_cycles_clocked", m.cycles_clocked}});
+          j["wall_s"] = wall;
+          j["rtl_unit_cycles_per_s"] = wall > 0 ? rtl_cycles / wall : 0.0;
+          j["kernel_cycles_per_s"] = wall > 0 ? f.kernel_cycles / wall : 0.0;
+          if (!f.mismatch_json.is_null()) j["mismatch"] = f.mismatch_json;
+          j["traces"] = trace_files();
+          if (!o.trace_dir.empty()) j["traces"].push_back(o.trace_dir + "/tlm.vcd");
+          std::cout << j.dump(2) << "\n";
+        } else if (!o.quiet) {
+          std::printf("pimlab cosim: kernel %s, model %s, %s, units %s, seed %u, RTL library %s\n", o.kernel.c_str(),
+                      o.model.c_str(),
+                      (o.kernel == "su" ? std::to_string(o.steps) + " steps" : "L " + std::to_string(o.len)).c_str(),
+                      o.units.c_str(), o.seed, rtl_variant());
+          std::printf("  verdict      %s\n", match ? "MATCH (golden = channel, bit for bit)" : interrupted && f.errors == 0 ? "INTERRUPTED" : "MISMATCH");
+          for (const auto& l : f.lines) std::printf("  compared     %s (%llu values)\n", l.c_str(), static_cast<unsigned long long>(f.compared));
+          if (o.units != "behavioural")
+            std::printf("  shadow       %s\n", !o.shadow_check ? "off"
+                                                : first_mismatch() ? "RTL differs from its behavioural twin"
+                                                                   : "RTL = behavioural twin in every cycle (busy, write-backs, results, rows, flags)");
+          std::printf("  kernels      %llu PIM transactions, %llu kernel cycles (channel engine), simulated %.0f ps\n",
+                      static_cast<unsigned long long>(f.kernels), static_cast<unsigned long long>(f.kernel_cycles), sim_ps);
+          std::printf("  unit model   units  busy cycles  last busy cycle  commands  RTL cycles clocked\n");
+          for (const auto& m : totals)
+            std::printf("  %-12s %5d  %11llu  %15lld  %8llu  %18llu\n", m.model.c_str(), m.units,
+                        static_cast<unsigned long long>(m.busy_cycles), static_cast<long long>(m.last_effect_cycle),
+                        static_cast<unsigned long long>(m.commands), static_cast<unsigned long long>(m.cycles_clocked));
+          std::printf("  digest       %s (results, cycles, per-unit busy cycles; the same for any --units)\n", dig);
+          std::printf("  speed        %.3f s wall, %.3g RTL unit cycles/s, %.3g kernel cycles/s\n", wall,
+                      wall > 0 ? rtl_cycles / wall : 0.0, wall > 0 ? f.kernel_cycles / wall : 0.0);
+          if (!o.trace_dir.empty()) {
+            std::printf("  waves        gtkwave %s/tlm.vcd tb/cosim/tlm.gtkw\n", o.trace_dir.c_str());
+            for (const auto& t : trace_files()) std::printf("               gtkwave %s tb/cosim/rtl.gtkw\n", t.c_str());
+          }
+        }
+        std::cout << std::flush;
+        return f.errors;
+      });
+  return errors == 0 ? 0 : 1;
+}
+
+}  // namespace pimlab::tlm_pim_rtl

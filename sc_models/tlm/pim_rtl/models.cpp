@@ -1,0 +1,136 @@
+// Unit-model registration, the monitored behavioural unit, the records behind
+// model_totals() and the mismatch sink (tlm_pim_rtl/rtl_unit.h).
+#include <cstdio>
+#include <deque>
+#include <map>
+#include <optional>
+
+#include "tlm_pim_rtl/detail.h"
+
+namespace pimlab::tlm_pim_rtl {
+
+namespace detail {
+namespace {
+
+std::deque<UnitRecord>& records() {
+  static std::deque<UnitRecord> r;
+  return r;
+}
+std::optional<UnitMismatch>& first() {
+  static std::optional<UnitMismatch> m;
+  return m;
+}
+std::vector<std::string>& traces() {
+  static std::vector<std::string> t;
+  return t;
+}
+
+// The behavioural unit with the busy-cycle count the RTL wrapper keeps too:
+// cycles in which some bank of the unit is busy (spec.md, "Busy window").
+class MonitoredBehavioural : public tlm_hbm::BehaviouralUnitModel {
+ public:
+  MonitoredBehavioural(const pu::PuParams& p, UnitRecord& rec) : BehaviouralUnitModel(p), m_rec(rec) {}
+  bool issue(const pu::Command& cmd, pu::Cycle t, const pu::PimUnit::Rows& rows,
+             std::array<std::uint8_t, 32>* result) override {
+    count_until(t);
+    ++m_rec.commands;
+    if ((cmd.op & 7) == static_cast<int>(pu::Op::comp)) m_last_comp = t;
+    return BehaviouralUnitModel::issue(cmd, t, rows, result);
+  }
+  void settle(pu::Cycle t) override {
+    count_until(t);
+    BehaviouralUnitModel::settle(t);
+  }
+  void settle_all() override {
+    count_until(std::max(m_cursor, m_last_comp + unit().params().acc_lat() + 1));
+    BehaviouralUnitModel::settle_all();
+  }
+
+ private:
+  // Cycles [m_cursor, t): no command of this unit lies in between, so busy()
+  // of each is final.
+  void count_until(pu::Cycle t) {
+    const pu::Cycle end = std::min<pu::Cycle>(t, m_cursor + 4 * unit().params().acc_lat() + 8);
+    for (pu::Cycle c = m_cursor; c < end; ++c)
+      if (unit().busy(0, c) || unit().busy(1, c)) {
+        ++m_rec.busy_cycles;
+        m_rec.last_busy = std::max<std::int64_t>(m_rec.last_busy, c);
+      }
+    // Past `end` nothing is busy (the last COMP's window has closed).
+    m_cursor = std::max(m_cursor, t);
+  }
+  UnitRecord& m_rec;
+  pu::Cycle m_cursor = 0;
+  pu::Cycle m_last_comp = -1000;
+};
+
+}  // namespace
+
+UnitRecord& new_unit(const std::string& name, const std::string& model) {
+  records().push_back(UnitRecord{name, model, 0, 0, 0, 0});
+  return records().back();
+}
+void report_mismatch(UnitMismatch m) {
+  if (!first()) first() = std::move(m);
+}
+void add_trace_file(const std::string& path) { traces().push_back(path); }
+std::string hex(const std::uint8_t* p, int n) {
+  std::string s;
+  char buf[16];
+  if (n % 4 != 0) {
+    for (int i = 0; i < n; ++i) {
+      std::snprintf(buf, sizeof buf, "%s0x%02x", i ? " " : "", p[i]);
+      s += buf;
+    }
+    return s;
+  }
+  for (int i = 0; i < n; i += 4) {
+    const unsigned w = p[i] | (p[i + 1] << 8) | (p[i + 2] << 16) | (static_cast<unsigned>(p[i + 3]) << 24);
+    std::snprintf(buf, sizeof buf, "%s%08x", i ? " " : "", w);
+    s += buf;
+  }
+  return s;
+}
+
+}  // namespace detail
+
+void register_unit_models(const RtlOptions& opt) {
+  if (!opt.trace_dir.empty() && !rtl_can_trace())
+    throw std::runtime_error(std::string("--trace needs the FST-traced pim_pu library; this program links '") +
+                             rtl_variant() + "'");
+  tlm_hbm::register_pim_unit_model("behavioural", [](const tlm_hbm::PimUnitSite& s) {
+    return std::make_unique<detail::MonitoredBehavioural>(s.params, detail::new_unit(s.name, "behavioural"));
+  });
+  if (rtl_available())
+    tlm_hbm::register_pim_unit_model("rtl", [opt](const tlm_hbm::PimUnitSite& s) {
+      return detail::make_rtl_unit(s, opt, detail::new_unit(s.name, "rtl"));
+    });
+}
+
+const UnitMismatch* first_mismatch() { return detail::first() ? &*detail::first() : nullptr; }
+
+std::vector<ModelTotals> model_totals() {
+  std::map<std::string, ModelTotals> m;
+  for (const auto& r : detail::records()) {
+    ModelTotals& t = m[r.model];
+    t.model = r.model;
+    ++t.units;
+    t.cycles_clocked += r.cycles_clocked;
+    t.busy_cycles += r.busy_cycles;
+    t.commands += r.commands;
+    t.last_effect_cycle = std::max(t.last_effect_cycle, r.last_busy);
+  }
+  std::vector<ModelTotals> out;
+  for (auto& [k, v] : m) out.push_back(v);
+  return out;
+}
+
+std::int64_t unit_busy_cycles(const std::string& unit) {
+  for (const auto& r : detail::records())
+    if (r.name == unit) return static_cast<std::int64_t>(r.busy_cycles);
+  return -1;
+}
+
+std::vector<std::string> trace_files() { return detail::traces(); }
+
+}  // namespace pimlab::tlm_pim_rtl

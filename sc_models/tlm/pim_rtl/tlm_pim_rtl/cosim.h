@@ -1,0 +1,54 @@
+// Co-simulation of PIM kernels end to end through the TLM channel
+// (docs/cosim.md): a firmware initiator writes the operands and the state into
+// the HBM channel's memory, sends the generated Pimba command stream as PIM
+// transactions, reads the results back, and a scoreboard compares them
+// element by element with the golden kernels; behind the channel each bank-pair
+// unit is the behavioural model or the Verilated RTL (with its cycle-by-cycle
+// shadow check).
+//
+// Kernels:
+//  - su: N steps of the state update of one head of a model
+//    (mamba2-2.7b: 128 x 64, retnet-2.7b: 256 x 512);
+//  - attention: decode attention of one head, d_head 128, context length L:
+//    SCORE in PIM -> softmax on the host (golden recipe) -> ATTEND in PIM.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace pimlab::tlm_pim_rtl {
+
+struct CosimOptions {
+  std::string kernel = "su";             // su | attention
+  std::string model = "";                // su: mamba2-2.7b (default) | retnet-2.7b; attention: opt-7b
+  int steps = 2;                         // su: state-update steps
+  int len = 256;                         // attention: context length (multiple of 32)
+  std::string units = "mixed";           // rtl | behavioural | mixed (one RTL unit, pch0.bank_group0.pair0)
+  std::uint32_t seed = 1;
+  std::string trace_dir;                 // non-empty: TLM-side VCD + one FST per RTL unit there
+  bool json = false;
+  bool shadow_check = true;              // RTL units compare with a behavioural twin every cycle
+  bool quiet = false;                    // no table (benchmarks)
+};
+
+// Throws std::invalid_argument naming the option, the value and what is allowed.
+void validate(CosimOptions& o);
+
+// Runs one co-simulation in this process (SystemC elaborates once per
+// process). Returns 0 on a full match, 1 on a mismatch, an error or an
+// interruption. Call from sc_main.
+int run_cosim(const CosimOptions& o, int argc, char** argv);
+
+// What the last run_cosim measured (for benchmarks).
+struct CosimFigures {
+  bool match = false;
+  double wall_s = 0;
+  std::uint64_t kernel_cycles = 0;     // sum of the PIM channel engine's counts
+  std::uint64_t rtl_unit_cycles = 0;   // RTL unit cycles clocked
+  std::uint64_t unit_busy_cycles = 0;  // busy cycles over all units
+  int kernels = 0;
+};
+const CosimFigures& last_figures();
+
+}  // namespace pimlab::tlm_pim_rtl

@@ -1,0 +1,31 @@
+// Internals shared by the unit models of tlm_pim_rtl (not for users): the
+// per-unit records behind model_totals(), the mismatch sink, and the factory
+// each Verilated variant library defines (rtl_unit.cpp).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "tlm_hbm/unit_model.h"
+#include "tlm_pim_rtl/rtl_unit.h"
+
+namespace pimlab::tlm_pim_rtl::detail {
+
+struct UnitRecord {
+  std::string name, model;
+  std::uint64_t busy_cycles = 0, cycles_clocked = 0, commands = 0;
+  std::int64_t last_busy = 0;
+};
+// A record with a stable address for the unit's lifetime (the whole run).
+UnitRecord& new_unit(const std::string& name, const std::string& model);
+// Keeps the first mismatch reported.
+void report_mismatch(UnitMismatch m);
+void add_trace_file(const std::string& path);
+std::string hex(const std::uint8_t* p, int n);  // byte 0 first, "0x.." per 32-bit little-endian word
+
+// Defined by the variant library (rtl_unit.cpp, or rtl_none.cpp without RTL).
+std::unique_ptr<tlm_hbm::PimUnitModel> make_rtl_unit(const tlm_hbm::PimUnitSite& site, const RtlOptions& opt,
+                                                     UnitRecord& rec);
+
+}  // namespace pimlab::tlm_pim_rtl::detail
