@@ -114,6 +114,9 @@ std::vector<Violation> RuleChecker::check(const CheckedCommand& c) {
   const bool column = c.kind == CheckedKind::RD || c.kind == CheckedKind::WR;
   const int bus = m_dual && column ? 1 : 0;
   if (c.t == m_last_bus[bus]) out.push_back({"bus", here + ": a command already uses the command bus in this cycle"});
+  if (c.t < m_blocked_until)
+    out.push_back({"external", here + ": inside an interval held by another agent (up to cycle " +
+                                   std::to_string(m_blocked_until - 1) + ")"});
 
   // Pairwise timing against the recent history of the pseudo-channel.
   auto& hist = m_hist[idx(c.pch)];
@@ -143,42 +146,7 @@ std::vector<Violation> RuleChecker::check(const CheckedCommand& c) {
       out.push_back({"tFAW", here + ": 5th ACT within nFAW = " + std::to_string(m_spec.t.nFAW) +
                                  " cycles of the ACT@" + std::to_string(oldest)});
   }
-  // Bank state.
-  const int G = m_spec.org.bank_groups, B = m_spec.org.banks_per_group;
-  auto bank_at = [&](int g, int b) -> int& { return m_open[(static_cast<std::size_t>(idx(c.pch)) * G + g) * B + b]; };
-  int& mine = bank_at(idx(c.bg), idx(c.bank));
-  switch (c.kind) {
-    case CheckedKind::ACT:
-      if (mine >= 0) out.push_back({"state", here + ": ACT to a bank with row " + std::to_string(mine) + " open"});
-      mine = idx(c.row);
-      break;
-    case CheckedKind::PRE:
-      if (mine < 0) out.push_back({"state", here + ": PRE to a closed bank"});
-      mine = -1;
-      break;
-    case CheckedKind::PREA:
-      for (int g = 0; g < G; ++g)
-        for (int b = 0; b < B; ++b) bank_at(g, b) = -1;
-      break;
-    case CheckedKind::RD:
-    case CheckedKind::WR:
-      if (mine != idx(c.row))
-        out.push_back({"state", here + ": column access to row " + std::to_string(idx(c.row)) +
-                                    (mine < 0 ? " of a closed bank" : " while row " + std::to_string(mine) + " is open")});
-      break;
-    case CheckedKind::REF:
-      for (int g = 0; g < G; ++g)
-        for (int b = 0; b < B; ++b)
-          if (bank_at(g, b) >= 0) {
-            out.push_back({"state", here + ": REF while bg" + std::to_string(g) + " bank" + std::to_string(b) + " is open"});
-            g = G;
-            break;
-          }
-      break;
-    case CheckedKind::REFPB:
-      if (mine >= 0) out.push_back({"state", here + ": REFPB to an open bank"});
-      break;
-  }
+  apply_state(c, &out, here);
 
   hist.push_back(c);
   while (!hist.empty() && c.t - hist.front().t >= m_window) hist.pop_front();
@@ -189,5 +157,61 @@ std::vector<Violation> RuleChecker::check(const CheckedCommand& c) {
     if (m_first.size() < 16) m_first.push_back(v);
   return out;
 }
+
+void RuleChecker::apply_state(const CheckedCommand& c, std::vector<Violation>* out, const std::string& here) {
+  // Bank state; violations are reported only when `out` is given.
+  const int G = m_spec.org.bank_groups, B = m_spec.org.banks_per_group;
+  auto bank_at = [&](int g, int b) -> int& { return m_open[(static_cast<std::size_t>(idx(c.pch)) * G + g) * B + b]; };
+  int& mine = bank_at(idx(c.bg), idx(c.bank));
+  switch (c.kind) {
+    case CheckedKind::ACT:
+      if (out && mine >= 0) out->push_back({"state", here + ": ACT to a bank with row " + std::to_string(mine) + " open"});
+      mine = idx(c.row);
+      break;
+    case CheckedKind::PRE:
+      if (out && mine < 0) out->push_back({"state", here + ": PRE to a closed bank"});
+      mine = -1;
+      break;
+    case CheckedKind::PREA:
+      for (int g = 0; g < G; ++g)
+        for (int b = 0; b < B; ++b) bank_at(g, b) = -1;
+      break;
+    case CheckedKind::RD:
+    case CheckedKind::WR:
+      if (out && mine != idx(c.row))
+        out->push_back({"state", here + ": column access to row " + std::to_string(idx(c.row)) +
+                                    (mine < 0 ? " of a closed bank" : " while row " + std::to_string(mine) + " is open")});
+      break;
+    case CheckedKind::REF:
+      for (int g = 0; g < G; ++g)
+        for (int b = 0; b < B; ++b)
+          if (bank_at(g, b) >= 0) {
+            if (out) out->push_back({"state", here + ": REF while bg" + std::to_string(g) + " bank" + std::to_string(b) + " is open"});
+            g = G;
+            break;
+          }
+      break;
+    case CheckedKind::REFPB:
+      if (out && mine >= 0) out->push_back({"state", here + ": REFPB to an open bank"});
+      break;
+  }
+}
+
+void RuleChecker::record_external(const CheckedCommand& c) {
+  const int np = m_spec.org.pseudo_channels;
+  if (idx(c.pch) < 0 || idx(c.pch) >= np || idx(c.bg) < 0 || idx(c.bg) >= m_spec.org.bank_groups ||
+      idx(c.bank) < 0 || idx(c.bank) >= m_spec.org.banks_per_group)
+    throw std::invalid_argument("rule checker: external command outside the organisation");
+  if (c.t < m_last_t)
+    throw std::logic_error("rule checker: external command at cycle " + std::to_string(c.t) +
+                           " before the previous command (cycle " + std::to_string(m_last_t) + ")");
+  apply_state(c, nullptr, std::string());
+  auto& hist = m_hist[idx(c.pch)];
+  hist.push_back(c);
+  while (!hist.empty() && c.t - hist.front().t >= m_window) hist.pop_front();
+  m_last_t = c.t;
+}
+
+void RuleChecker::block_until(Cycle t) { m_blocked_until = std::max(m_blocked_until, t); }
 
 }  // namespace pimlab::dram

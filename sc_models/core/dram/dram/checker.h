@@ -46,6 +46,14 @@ class RuleChecker {
   // returns its violations (empty when legal).
   std::vector<Violation> check(const CheckedCommand& c);
 
+  // Another agent's use of the channel (docs/dram.md, "Sharing the banks"):
+  // record_external enters `c` into the history and the bank states without
+  // checking it (the agent checks its own commands), so later commands are
+  // checked against it; block_until(t) makes any later command before cycle t
+  // a violation ("external").
+  void record_external(const CheckedCommand& c);
+  void block_until(Cycle t);
+
   std::uint64_t commands_checked() const { return m_checked; }
   std::uint64_t violations() const { return m_violations; }
   const std::vector<Violation>& first_violations() const { return m_first; }  // up to 16
@@ -59,6 +67,7 @@ class RuleChecker {
     Rel rel;
     int min_distance;
   };
+  void apply_state(const CheckedCommand& c, std::vector<Violation>* out, const std::string& here);
   static bool wide(CheckedKind k) { return k == CheckedKind::PREA || k == CheckedKind::REF; }
   bool related(Rel r, const CheckedCommand& a, const CheckedCommand& b) const;
 
@@ -75,6 +84,7 @@ class RuleChecker {
   std::vector<int> m_open;                          // open row per bank, -1 closed
   Cycle m_last_bus[2] = {-1, -1};
   Cycle m_last_t = -1;
+  Cycle m_blocked_until = -1;  // first cycle after the last external interval
   std::uint64_t m_checked = 0, m_violations = 0;
   std::vector<Violation> m_first;
 };

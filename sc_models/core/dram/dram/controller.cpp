@@ -104,6 +104,122 @@ void ChannelController::set_time_origin(Cycle t0) {
   for (Cycle& d : m_ref_due) d = first == kNever ? kNever : t0 + first;
 }
 
+Cycle ChannelController::close_all(Cycle now) {
+  if (!m_q.empty())
+    throw std::logic_error("dram controller: close_all with " + std::to_string(m_q.size()) + " requests queued");
+  m_dirty = true;
+  Cycle t = now;
+  // Refreshes already due issue first, exactly as step() issues them.
+  auto refresh_due = [&] {
+    if (m_cfg.refresh == RefreshMode::Off) return false;
+    for (Cycle d : m_ref_due)
+      if (d <= now) return true;
+    return false;
+  };
+  while (refresh_due()) {
+    const Cycle next = step(t);
+    if (next == kNever) throw std::logic_error("dram controller: a due refresh cannot issue");
+    t = next;
+  }
+  // One precharge per pseudo-channel with open banks: PRE for a single open
+  // bank, PREA for several; the one that can issue first goes first.
+  const int P = m_spec.org.pseudo_channels, G = m_spec.org.bank_groups, B = m_spec.org.banks_per_group;
+  std::vector<Command> closing;
+  for (int p = 0; p < P; ++p) {
+    const int n = m_engine.open_banks(PchId{p});
+    if (n == 0) continue;
+    Command c;
+    c.addr.ch = m_ch;
+    c.addr.pch = PchId{p};
+    c.cls = n > 1 ? m_PREA : m_PRE;
+    if (n == 1)
+      for (int g = 0; g < G; ++g)
+        for (int b = 0; b < B; ++b)
+          if (m_engine.is_open(PchId{p}, BankGroupId{g}, BankId{b})) {
+            c.addr.bg = BankGroupId{g};
+            c.addr.bank = BankId{b};
+          }
+    closing.push_back(c);
+  }
+  while (!closing.empty()) {
+    std::size_t best = 0;
+    Cycle best_at = kNever;
+    for (std::size_t i = 0; i < closing.size(); ++i) {
+      const Cycle e = std::max(t, m_engine.earliest(closing[i]));
+      if (e < best_at) best = i, best_at = e;
+    }
+    issue({closing[best], best_at, 2, std::numeric_limits<std::size_t>::max()}, best_at);
+    t = best_at;
+    closing.erase(closing.begin() + static_cast<std::ptrdiff_t>(best));
+  }
+  // Every bank ready for an ACT: tRP, tRFC, tRC, tRRD and tFAW as the rules say.
+  Cycle ready = now;
+  for (int p = 0; p < P; ++p)
+    for (int g = 0; g < G; ++g)
+      for (int b = 0; b < B; ++b) {
+        Command act;
+        act.cls = m_ACT;
+        act.addr.ch = m_ch;
+        act.addr.pch = PchId{p};
+        act.addr.bg = BankGroupId{g};
+        act.addr.bank = BankId{b};
+        ready = std::max(ready, m_engine.earliest(act));
+      }
+  return ready;
+}
+
+void ChannelController::account_external(const ExternalUse& u) {
+  const int P = m_spec.org.pseudo_channels;
+  if (static_cast<int>(u.last_precharge.size()) != P)
+    throw std::invalid_argument("dram controller: external use with " + std::to_string(u.last_precharge.size()) +
+                                " last_precharge entries; allowed: one per pseudo-channel (" + std::to_string(P) + ")");
+  if (!m_q.empty())
+    throw std::logic_error("dram controller: external use with " + std::to_string(m_q.size()) + " requests queued");
+  if (u.begin <= m_engine.last_issue() || u.end < u.begin)
+    throw std::logic_error("dram controller: external use [" + std::to_string(u.begin) + ", " + std::to_string(u.end) +
+                           ") must start after the last issued command (cycle " +
+                           std::to_string(m_engine.last_issue()) + ") and not end before it starts");
+  for (int p = 0; p < P; ++p) {
+    const Cycle lp = u.last_precharge[p];
+    if (lp != -1 && (lp < u.begin || lp >= u.end))
+      throw std::logic_error("dram controller: external precharge of pch " + std::to_string(p) + " at cycle " +
+                             std::to_string(lp) + " outside [" + std::to_string(u.begin) + ", " +
+                             std::to_string(u.end) + ")");
+    if (m_engine.open_banks(PchId{p}) > 0)
+      throw std::logic_error("dram controller: external use while pch " + std::to_string(p) +
+                             " has open banks (close_all first)");
+  }
+  // The agent's last precharges, in time order: a PREA of the pseudo-channel
+  // stands for them (every bank is closed after the agent; tRP binds from it).
+  std::vector<int> order;
+  for (int p = 0; p < P; ++p)
+    if (u.last_precharge[p] != -1) order.push_back(p);
+  std::sort(order.begin(), order.end(), [&](int a, int b) { return u.last_precharge[a] < u.last_precharge[b]; });
+  for (int p : order) {
+    Command c;
+    c.cls = m_PREA;
+    c.addr.ch = m_ch;
+    c.addr.pch = PchId{p};
+    m_engine.record_external(c, u.last_precharge[p]);
+    if (m_checker) m_checker->record_external({CheckedKind::PREA, PchId{p}, BankGroupId{0}, BankId{0}, RowId{0}, u.last_precharge[p]});
+  }
+  m_engine.block_until(u.end);
+  if (m_checker) m_checker->block_until(u.end);
+  // Refresh: deadlines before `end` that have not issued belong to the agent's
+  // refresh model when it has one; later deadlines keep the controller's cadence.
+  if (u.refreshed && m_cfg.refresh != RefreshMode::Off) {
+    const Cycle every = m_cfg.refresh == RefreshMode::AllBank ? m_spec.t.nREFI : m_spec.t.nREFIpb;
+    const int banks = banks_per_pseudo_channel(m_spec.org);
+    for (int p = 0; p < P; ++p) {
+      if (m_ref_due[p] >= u.end) continue;
+      const Cycle k = (u.end - m_ref_due[p] + every - 1) / every;
+      m_ref_due[p] += k * every;
+      m_refpb_bank[p] = static_cast<int>((m_refpb_bank[p] + k % banks) % banks);
+    }
+  }
+  m_dirty = true;
+}
+
 std::uint64_t ChannelController::refreshes() const { return m_cmd_count[m_REF] + m_cmd_count[m_REFPB]; }
 
 bool ChannelController::bank_blocked_by_refresh(PchId p, BankGroupId g, BankId b, Cycle now) const {

@@ -56,6 +56,20 @@ struct Completion {
   RowOutcome outcome = RowOutcome::Hit;
 };
 
+// Another agent's use of the channel's banks (a PIM kernel): it held the
+// channel from `begin` to `end` - 1, opened and closed rows by itself and left
+// every bank closed. last_precharge[p] is the cycle of its last precharge in
+// pseudo-channel p (-1: it precharged nothing there); that precharge's tRP
+// binds the next ACT and REF. `refreshed`: the agent's own refresh model
+// covered the refreshes that fell due in [begin, end) (docs/dram.md, "Sharing
+// the banks").
+struct ExternalUse {
+  Cycle begin = 0;
+  Cycle end = 0;
+  std::vector<Cycle> last_precharge;
+  bool refreshed = true;
+};
+
 class ChannelController {
  public:
   // `set` defaults to hbm_command_set(); another set must contain the HBM
@@ -73,6 +87,26 @@ class ChannelController {
   // returns the next cycle > now at which a command may become ready (a
   // refresh deadline included), or kNever when there is nothing to do.
   Cycle step(Cycle now);
+
+  // Closes the channel for another agent (docs/dram.md, "Sharing the banks").
+  // Needs an empty queue (std::logic_error otherwise). From cycle `now` on:
+  // refreshes already due at `now` issue first (PREA + REF, as step() would);
+  // then every pseudo-channel with open banks is precharged, by a PRE when one
+  // bank is open and a PREA when several are, each at its earliest legal cycle
+  // (tRAS, tRTP, tWR, command bus), through the attached checker and the
+  // command hook like every command. Returns the first cycle >= now at which
+  // an ACT may issue to every bank of the channel (tRP after each precharge,
+  // tRFC after a refresh, tRC, tRRD, tFAW).
+  Cycle close_all(Cycle now);
+  // Books another agent's use of the banks after close_all(): its last
+  // precharges enter the engine and the checker (they bind tRP), no command
+  // issues before u.end, and refresh deadlines in [u.begin, u.end) are dropped
+  // when u.refreshed (later ones keep the controller's own cadence), otherwise
+  // they stay due and issue from u.end on. Throws std::logic_error when
+  // requests are queued, a bank is open, u.begin is not after the last issued
+  // command or the cycles are out of order; std::invalid_argument when
+  // last_precharge does not have one entry per pseudo-channel.
+  void account_external(const ExternalUse& u);
 
   // Refresh deadlines count from `t0` (the first cycle the channel runs).
   void set_time_origin(Cycle t0);

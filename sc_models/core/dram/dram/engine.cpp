@@ -141,6 +141,21 @@ void ChannelEngine::issue(const Command& c, Cycle t) {
     throw std::logic_error("dram engine: " + m_set.classes[c.cls].name + " at cycle " + std::to_string(t) +
                            " before its earliest cycle " + std::to_string(e));
   if (t < m_last_issue) throw std::logic_error("dram engine: time went backwards");
+  commit(c, t);
+}
+
+void ChannelEngine::record_external(const Command& c, Cycle t) {
+  if (t < m_last_issue)
+    throw std::logic_error("dram engine: external " + m_set.classes[c.cls].name + " at cycle " + std::to_string(t) +
+                           " before the last issued command (cycle " + std::to_string(m_last_issue) + ")");
+  commit(c, t);
+}
+
+void ChannelEngine::block_until(Cycle t) {
+  for (Cycle& b : m_bus_free) b = std::max(b, t);
+}
+
+void ChannelEngine::commit(const Command& c, Cycle t) {
   m_last_issue = t;
   const Span s = span(c);
   const CommandClass& cc = m_set.classes[c.cls];
@@ -165,7 +180,7 @@ void ChannelEngine::issue(const Command& c, Cycle t) {
   m_ring_ch[static_cast<std::size_t>(c.cls) * m_hist + m_ring_ch_pos[c.cls]] = t;
   m_ring_ch_pos[c.cls] = (m_ring_ch_pos[c.cls] + 1) % m_hist;
   const int bus = m_dual && cc.bus == Bus::Column ? 1 : 0;
-  m_bus_free[bus] = t + 1;
+  m_bus_free[bus] = std::max(m_bus_free[bus], t + 1);
 }
 
 int ChannelEngine::open_banks(PchId p) const {

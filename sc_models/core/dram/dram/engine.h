@@ -37,6 +37,16 @@ class ChannelEngine {
   // state forbids it, or if t goes back in time.
   void issue(const Command& c, Cycle t);
 
+  // Commands of another agent on the channel (a PIM command stream, timed and
+  // checked by its own rules; docs/dram.md, "Sharing the banks"):
+  // record_external commits `c` at cycle t without checking rules or bank
+  // state, so its rules bind later commands and its bank effect applies.
+  // Throws std::logic_error if t goes back in time.
+  void record_external(const Command& c, Cycle t);
+  // No command issues before cycle t on any command bus (the other agent
+  // holds the channel up to t - 1).
+  void block_until(Cycle t);
+
   bool is_open(PchId p, BankGroupId g, BankId b) const { return m_open[bank_index(p, g, b)] >= 0; }
   RowId open_row(PchId p, BankGroupId g, BankId b) const { return RowId{m_open[bank_index(p, g, b)]}; }
   int open_banks(PchId p) const;
@@ -58,6 +68,7 @@ class ChannelEngine {
     int p0, p1, g0, g1, b0, b1;
   };
   Span span(const Command& c) const;
+  void commit(const Command& c, Cycle t);  // state and history update of issue / record_external
   int bank_index(PchId p, BankGroupId g, BankId b) const {
     return (idx(p) * m_bgs + idx(g)) * m_banks + idx(b);
   }
