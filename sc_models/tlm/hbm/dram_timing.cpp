@@ -101,6 +101,33 @@ void DramTiming::on_issue(const dram::Command& c, dram::Cycle t) {
   if (on_command) on_command(ic);
 }
 
+AccessTiming DramTiming::close_rows(Cycle now) {
+  AccessTiming result;
+  result.arrival = result.first_issue = result.done = now;
+  if (!m_started) return result;  // no memory traffic yet: every bank is closed
+  m_batch = &result;
+  struct Unhook {
+    AccessTiming*& p;
+    ~Unhook() { p = nullptr; }
+  } unhook{m_batch};
+  // An idle controller catches up with its refreshes before `now`, as before a batch.
+  while (m_ctl.pending() == 0 && m_next_step < now) {
+    m_next_step = m_ctl.step(m_next_step);
+    (void)m_ctl.take_completions();
+  }
+  result.done = m_ctl.close_all(now);
+  m_now = std::max(m_now, m_last_issue);
+  if (m_next_step != dram::kNever) m_next_step = std::max(m_next_step, m_last_issue + 1);
+  return result;
+}
+
+void DramTiming::pim_interval(Cycle begin, Cycle end, const std::vector<Cycle>& last_precharge, bool refreshed) {
+  m_ctl.account_external({begin, end, last_precharge, refreshed});
+  if (!m_started) return;  // the controller's clock starts with the first memory batch
+  m_now = std::max(m_now, end - 1);
+  if (m_next_step != dram::kNever) m_next_step = std::max(m_next_step, end);
+}
+
 AccessTiming DramTiming::access(const std::vector<AtomAccess>& atoms, Cycle arrival) {
   if (arrival < 0) throw std::invalid_argument("DramTiming: negative arrival cycle " + std::to_string(arrival));
   AccessTiming result;

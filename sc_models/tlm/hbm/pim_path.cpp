@@ -81,9 +81,34 @@ bool HbmChannel::run_pim_kernel(tlm::tlm_generic_payload& gp, Cycle start, PimEx
                   std::to_string(op.pair) + " outside the channel");
   }
 
+  // Every row the kernel opens it closes again (the controller takes the banks
+  // back closed): the last row op of each bank, in stream order, is a precharge.
+  {
+    std::vector<const PimRowOp*> last(static_cast<std::size_t>(pchs * bgs * banks), nullptr);
+    std::vector<std::size_t> order(ext.rows.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(),
+                     [&](std::size_t a, std::size_t b) { return ext.rows[a].step < ext.rows[b].step; });
+    for (std::size_t i : order) last[(ext.rows[i].pch * bgs + ext.rows[i].bank_group) * banks + ext.rows[i].bank] = &ext.rows[i];
+    for (const PimRowOp* r : last)
+      if (r && r->row >= 0)
+        return fail("the kernel leaves pch " + std::to_string(r->pch) + " bg " + std::to_string(r->bank_group) +
+                    " bank " + std::to_string(r->bank) + " open (row " + std::to_string(r->row) +
+                    "); every row it opens must be precharged by a later stream command");
+  }
+
   // ---- timing: the PIM channel engine on the stream ----
   std::vector<std::uint64_t> issue;
   const pim::ChannelRun run = m_pim_engine->run(ext.stream, pchs, &issue);
+  // Rows memory traffic left open are closed first (their precharges and tRP
+  // are the kernel's delay); the stream starts once every bank may be activated.
+  {
+    const AccessTiming close = m_timing->close_rows(start);
+    start = close.done;
+    s_commands += close.commands;
+    s_precharges += close.precharges;
+    s_refreshes += close.refreshes;
+  }
   // Engine cycle 1 is the kernel's first cycle: channel cycle `start`.
   auto at = [&](std::uint32_t step) { return start - 1 + static_cast<Cycle>(issue[step]); };
   ext.start_cycle = static_cast<std::uint64_t>(start);
@@ -141,6 +166,15 @@ bool HbmChannel::run_pim_kernel(tlm::tlm_generic_payload& gp, Cycle start, PimEx
     done = std::max(done, e.cycle + pu::latency(unit.params(), op.cmd.op));
   }
   for (auto& u : m_units) u->settle_all();
+  // The controller takes the banks back: all closed, each pseudo-channel's last
+  // precharge binds tRP for its next ACT; no memory command before `done`.
+  {
+    std::vector<Cycle> last_pre(static_cast<std::size_t>(pchs), -1);
+    for (std::size_t i = 0; i < ext.stream.size(); ++i)
+      if (ext.stream[i].kind == pim::CmdKind::PrechargeWithResult || ext.stream[i].kind == pim::CmdKind::Precharge)
+        last_pre[ext.stream[i].pch] = std::max(last_pre[ext.stream[i].pch], at(static_cast<std::uint32_t>(i)));
+    m_timing->pim_interval(start, done, last_pre, m_pim_engine->protocol().refresh != pim::RefreshModel::Off);
+  }
   if (!m_trace_cmd.empty()) {
     for (std::size_t i = 0; i < ext.stream.size(); ++i)
       m_trace_queue.push_back(IssuedCommand{at(static_cast<std::uint32_t>(i)), CmdCode::pim, ext.stream[i].pch, -2, -2, -1});

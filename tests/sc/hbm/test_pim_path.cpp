@@ -256,7 +256,7 @@ TEST_CASE("a malformed kernel is answered with a generic error and changes nothi
   CHECK(after == before);
 }
 
-TEST_CASE("blocked PIM: a kernel starts after the memory traffic before it, later traffic waits for the kernel") {
+TEST_CASE("blocked PIM: a kernel closes the rows memory traffic left open, later traffic waits for the kernel") {
   Top top("top");
   SuKernel kern(11);
   std::vector<std::uint8_t> results(32 * kern.results), wbuf(64, 0x5A), rbuf(64, 0);
@@ -275,17 +275,25 @@ TEST_CASE("blocked PIM: a kernel starts after the memory traffic before it, late
   // Write of 2 atoms of one row: ACT in cycle 0, WR at nRCDWR = 14, WR at
   // 14 + nCCD_L = 18, data done 18 + nCWL + nBL = 24.
   CHECK(d_w == sc_time(24, SC_NS));
-  // The kernel starts the cycle after the last memory command (18).
-  CHECK(kern.ext.start_cycle == 19);
+  // The kernel arrives the cycle after the last memory command (19) and first
+  // closes the row the write left open: PRE at max(ACT 0 + nRAS = 34, last WR
+  // 18 + nCWL + nBL + nWR = 18 + 4 + 2 + 16 = 40) = 40 (write recovery binds);
+  // the stream starts when tRP has elapsed: 40 + nRP = 54.
+  CHECK(kern.ext.start_cycle == 54);
   const pim::ChannelEngine engine(pim::pimba_protocol(), pim::timing_from_spec(dram::preset("hbm2-pimba")));
   const std::uint64_t last = engine.run(kern.ext.stream, 2).last_issue_cycle;
-  const std::uint64_t kernel_done = 19 - 1 + last + 30;  // as in the SU kernel test, shifted to start 19
+  const std::uint64_t kernel_done = 54 - 1 + last + 30;  // as in the SU kernel test, shifted to start 54
   CHECK(d_k == sc_time(static_cast<double>(kernel_done), SC_NS));
-  // The read (2 atoms) arrives when the kernel is done and hits the row the
-  // write left open: RDs at once and nCCD_L = 4 later, the second's data
-  // nCL + nBL = 16 after it.
-  CHECK(d_r == sc_time(static_cast<double>(kernel_done + 4 + 16), SC_NS));
+  // The read (2 atoms) arrives when the kernel is done. The row is closed now:
+  // a row miss, ACT at once (pch1 saw no precharge from the kernel; the close
+  // PRE at 40 is long past), RDs nRCDRD = 14 and 14 + nCCD_L = 18 after it, the
+  // second's data nCL + nBL = 16 after that.
+  CHECK(d_r == sc_time(static_cast<double>(kernel_done + 14 + 4 + 16), SC_NS));
   CHECK(rbuf == wbuf);
+  const auto stats = tlm_common::collect_stats()["top.ch0"];
+  CHECK(stats["activates"]["value"] == 2);
+  CHECK(stats["precharges"]["value"] == 1);
+  CHECK(stats["row_hits"]["value"] == 2);  // the second atom of the write and of the read; the first ones activate
 }
 
 TEST_CASE("a traced PIM kernel shows its stream commands and the rows it opens in the VCD") {

@@ -42,6 +42,11 @@ class DramTiming : public TimingSource {
   bool rows_contiguous() const override;
   int rows() const override { return m_spec.org.rows; }
   Cycle last_activity() const override { return m_last_issue; }
+  // dram::ChannelController::close_all / account_external (docs/dram.md,
+  // "Sharing the banks"). Before the first memory batch the controller has not
+  // run: close_rows issues nothing then.
+  AccessTiming close_rows(Cycle now) override;
+  void pim_interval(Cycle begin, Cycle end, const std::vector<Cycle>& last_precharge, bool refreshed) override;
 
   const dram::DramSpec& spec() const { return m_spec; }
   const dram::AddressMap& map() const { return m_map; }

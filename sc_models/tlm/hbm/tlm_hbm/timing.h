@@ -64,6 +64,24 @@ class TimingSource {
   // Cycle of the last command the engine issued (-1: none yet).
   virtual Cycle last_activity() const = 0;
 
+  // Bank state shared with the PIM path (docs/tlm.md, "PIM path"); a source
+  // without bank state keeps these defaults (nothing to close, nothing to book).
+  // close_rows: before a kernel, close every row memory traffic left open,
+  // from cycle `now` on; `done` is the first cycle at which the kernel may
+  // activate any bank (all precharged, tRP elapsed); the counters count the
+  // commands this issued.
+  virtual AccessTiming close_rows(Cycle now) {
+    AccessTiming t;
+    t.arrival = t.first_issue = t.done = now;
+    return t;
+  }
+  // After a kernel: it held the channel from `begin` to `end` - 1 and left
+  // every bank closed; last_precharge[p] = its last precharge in pseudo-channel
+  // p (-1: none). `refreshed`: its own refresh model covered the refreshes
+  // that fell due meanwhile.
+  virtual void pim_interval(Cycle /*begin*/, Cycle /*end*/, const std::vector<Cycle>& /*last_precharge*/,
+                            bool /*refreshed*/) {}
+
   // Called for each command the engine issues (tracing); may be empty.
   std::function<void(const IssuedCommand&)> on_command;
 };
