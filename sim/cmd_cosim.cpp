@@ -26,7 +26,7 @@ namespace cs = pimlab::tlm_pim_rtl;
 cs::CosimOptions g_opts;
 
 const char* kUsage =
-    "--kernel su|attention [--model NAME] [--steps N] [--len L] [--units rtl|behavioural|mixed] [--seed S] "
+    "--kernel su|attention [--model NAME] [--steps N] [--len L] [--units rtl|behavioural|mixed] [--data random|carry] [--seed S] "
     "[--trace DIR] [--json]";
 const char* kSummary =
     "Co-simulates PIM kernels through the TLM HBM channel: the firmware writes operands and state into\n"
@@ -41,6 +41,7 @@ int run(int argc, char** argv) {
                     "mamba2-2.7b / opt-7b"},
                    {"steps", "N", "su: state-update steps", "2"},
                    {"len", "L", "attention: context length, a multiple of 32", "256"},
+                   {"data", "D", "attention: random, or carry (directed vector for the adder's rounding carry)", "random"},
                    {"units", "U", "unit models: rtl (all), behavioural (all) or mixed (one RTL unit)", "mixed"},
                    {"seed", "S", "seed of the data and of the RTL's X initialisation", "1"},
                    {"trace", "DIR", "write DIR/tlm.vcd (channel) and DIR/<unit>.fst (each RTL unit), both in ps", ""},
@@ -56,6 +57,7 @@ int run(int argc, char** argv) {
   g_opts.model = a.str("model", "");
   g_opts.steps = static_cast<int>(a.integer("steps", 2, 1, 100000));
   g_opts.len = static_cast<int>(a.integer("len", 256, 32, 65536));
+  g_opts.data = a.str("data", "random");
   g_opts.units = a.choice("units", "mixed", {"rtl", "behavioural", "mixed"});
   g_opts.seed = static_cast<std::uint32_t>(a.integer("seed", 1, 0, 0xffffffffll));
   g_opts.trace_dir = a.str("trace", "");

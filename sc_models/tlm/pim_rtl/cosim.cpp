@@ -218,7 +218,7 @@ class Firmware : public sc_core::sc_module {
     os << "MISMATCH (golden vs channel) in kernel " << kernels << " (" << m_kernel_label << ")\n"
        << "  value     " << what << "\n"
        << "  source    " << where << "\n"
-       << "  time      " << sc_core::sc_time_stamp().to_seconds() * 1e12 << " ps (kernel started in cycle "
+       << "  time      " << static_cast<std::uint64_t>(sc_core::sc_time_stamp().to_seconds() * 1e12 + 0.5) << " ps (kernel started in cycle "
        << m_last_start << ")\n"
        << "  expected  " << hex32(expected) << " (" << num_text(expected) << ")\n"
        << "  actual    " << hex32(actual) << " (" << num_text(actual) << ")\n";
@@ -375,8 +375,21 @@ class Firmware : public sc_core::sc_module {
     golden::KvCache kv(num::Format::mx8, d);
     std::vector<float> kt(d), vt(d), q(d);
     for (int t = 0; t < L; ++t) {
-      for (int i = 0; i < d; ++i) kt[i] = static_cast<float>(g.normal());
-      for (int i = 0; i < d; ++i) vt[i] = static_cast<float>(g.normal());
+      if (m_o.data == "carry") {
+        // Directed vector for the adder's rounding carry (docs/cosim.md): K = 0,
+        // so every score is 0 and p = 1/L exactly (L a power of two); V is
+        // constant along d per token: tokens 0..3 hold 63 * 2^-5, 2^-11,
+        // 2^-17, 2^-23 (their sum is 2 - 2^-23: 24 one bits), token 4 holds
+        // 2^-24, the rest 0. Every output accumulates to (2 - 2^-23) / L, and
+        // adding 2^-24 / L is a tie that rounds up to even: the significand
+        // overflows and the exponent must take the carry (o = 2 / L).
+        const float v = t < 4 ? std::ldexp(63.0f, -5 - 6 * t) : t == 4 ? std::ldexp(1.0f, -24) : 0.0f;
+        std::fill(kt.begin(), kt.end(), 0.0f);
+        std::fill(vt.begin(), vt.end(), v);
+      } else {
+        for (int i = 0; i < d; ++i) kt[i] = static_cast<float>(g.normal());
+        for (int i = 0; i < d; ++i) vt[i] = static_cast<float>(g.normal());
+      }
       kv.append(kt, vt);
     }
     for (float& x : q) x = static_cast<float>(2.0 * g.normal());  // scores ~ N(0, 4), as `pimlab accuracy`
@@ -498,6 +511,7 @@ void validate(CosimOptions& o) {
   if (o.kernel != "su" && o.kernel != "attention")
     bad("--kernel: value '" + o.kernel + "' is not allowed; allowed: su, attention");
   if (o.kernel == "su") {
+    if (o.data != "random") bad("--data: value '" + o.data + "' is not allowed for --kernel su; allowed: random");
     if (o.model.empty()) o.model = "mamba2-2.7b";
     if (o.model != "mamba2-2.7b" && o.model != "retnet-2.7b")
       bad("--model: value '" + o.model + "' is not allowed for --kernel su; allowed: mamba2-2.7b, retnet-2.7b");
@@ -507,6 +521,9 @@ void validate(CosimOptions& o) {
     if (o.model != "opt-7b") bad("--model: value '" + o.model + "' is not allowed for --kernel attention; allowed: opt-7b (d_head 128)");
     if (o.len < 32 || o.len > 65536 || o.len % 32 != 0)
       bad("--len: value " + std::to_string(o.len) + " is not allowed; allowed: a multiple of 32 in [32, 65536]");
+    if (o.data != "random" && o.data != "carry") bad("--data: value '" + o.data + "' is not allowed; allowed: random, carry");
+    if (o.data == "carry" && (o.len & (o.len - 1)) != 0)
+      bad("--data carry: --len " + std::to_string(o.len) + " is not allowed; allowed: a power of two (p = 1/L exact)");
   }
   if (o.units != "rtl" && o.units != "behavioural" && o.units != "mixed")
     bad("--units: value '" + o.units + "' is not allowed; allowed: rtl, behavioural, mixed");
@@ -577,6 +594,7 @@ int run_cosim(const CosimOptions& o, int argc, char** argv) {
           j["model"] = o.model;
           if (o.kernel == "su") j["steps"] = o.steps;
           else j["len"] = o.len;
+          j["data"] = o.data;
           j["units"] = o.units;
           j["seed"] = o.seed;
           j["rtl_library"] = rtl_variant();
