@@ -57,6 +57,10 @@ class HbmChannel : public sc_core::sc_module, public tlm_common::stats_provider 
   TimingSource& timing() { return *m_timing; }
   BackingStore& store() { return m_store; }
   sc_core::sc_time tck() const { return m_tck; }
+  // The channel's VCD (trace: true), open from the end of elaboration; other
+  // modules may add their variables before the simulation starts (e.g. in
+  // start_of_simulation), so one file shows the whole channel. nullptr otherwise.
+  sc_core::sc_trace_file* trace_file() const { return m_tf; }
 
   void collect_stats(tlm_common::StatsSink& sink) const override;
   void reset_stats() override;
