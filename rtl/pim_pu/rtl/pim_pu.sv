@@ -318,22 +318,31 @@ module pim_pu #(
   assign m2_elem  = m2_valid_q && m2_mode_q != pim_pu_pkg::ModeScore;
   assign m2_score = m2_valid_q && m2_mode_q == pim_pu_pkg::ModeScore;
 
+  // Operand slices of the selected set: one register-file read port per
+  // slice, shared by all lanes (E1: K, GK, V, GV; M1: Q, P).
+  logic [255:0] ex_k_s, ex_gk_s, ex_v_s, ex_gv_s, m1_q_s, m1_p_s;
+  assign ex_k_s  = regs_q[ex_rb + 32'(pim_pu_pkg::SlotK)];
+  assign ex_gk_s = regs_q[ex_rb + 32'(pim_pu_pkg::SlotGk)];
+  assign ex_v_s  = regs_q[ex_rb + 32'(pim_pu_pkg::SlotV)];
+  assign ex_gv_s = regs_q[ex_rb + 32'(pim_pu_pkg::SlotGv)];
+  assign m1_q_s  = regs_q[m1_rb + 32'(pim_pu_pkg::SlotQ)];
+  assign m1_p_s  = regs_q[m1_rb + 32'(pim_pu_pkg::SlotP)];
+
   // Row scalars of the COMP: k[r], gk[r] in E1; q[r] (SU) or p[r] (ATTEND) in M1.
   logic [14:0] ex_kr, ex_gkr, m1_s;
   always_comb begin
     ex_kr  = '0;
     ex_gkr = '0;
     if (e1_su) begin
-      ex_kr  = `PIM_PU_DEC(regs_q[ex_rb + 32'(pim_pu_pkg::SlotK)], ex_atom_q);
-      ex_gkr = `PIM_PU_DEC(regs_q[ex_rb + 32'(pim_pu_pkg::SlotGk)], ex_atom_q);
+      ex_kr  = `PIM_PU_DEC(ex_k_s, ex_atom_q);
+      ex_gkr = `PIM_PU_DEC(ex_gk_s, ex_atom_q);
     end
   end
   always_comb begin
     m1_s = '0;
     if (m1_valid_q) begin
-      m1_s = (m1_mode_q == pim_pu_pkg::ModeAttend) ?
-             `PIM_PU_DEC(regs_q[m1_rb + 32'(pim_pu_pkg::SlotP)], m1_atom_q) :
-             `PIM_PU_DEC(regs_q[m1_rb + 32'(pim_pu_pkg::SlotQ)], m1_atom_q);
+      m1_s = (m1_mode_q == pim_pu_pkg::ModeAttend) ? `PIM_PU_DEC(m1_p_s, m1_atom_q) :
+                                                     `PIM_PU_DEC(m1_q_s, m1_atom_q);
     end
   end
 
@@ -350,8 +359,8 @@ module pim_pu #(
     always_comb begin : p_e1_dec
       if (e1_su) begin
         `PIM_PU_DEC_LANE(ex_h, atom_q, ex_beat_q)
-        `PIM_PU_DEC_LANE(ex_gv, regs_q[ex_rb + 32'(pim_pu_pkg::SlotGv)], ex_beat_q)
-        `PIM_PU_DEC_LANE(ex_v, regs_q[ex_rb + 32'(pim_pu_pkg::SlotV)], ex_beat_q)
+        `PIM_PU_DEC_LANE(ex_gv, ex_gv_s, ex_beat_q)
+        `PIM_PU_DEC_LANE(ex_v, ex_v_s, ex_beat_q)
       end else begin
         ex_h  = '0;
         ex_gv = '0;
@@ -379,7 +388,7 @@ module pim_pu #(
       if (m1_valid_q) begin
         `PIM_PU_DEC_LANE(m1_x, wb_q, m1_beat_q)
         if (m1_mode_q == pim_pu_pkg::ModeScore) begin
-          `PIM_PU_DEC_LANE(m1_qc, regs_q[m1_rb + 32'(pim_pu_pkg::SlotQ)], m1_beat_q)
+          `PIM_PU_DEC_LANE(m1_qc, m1_q_s, m1_beat_q)
         end else begin
           m1_qc = m1_s;
         end
