@@ -144,7 +144,42 @@ class Firmware : public sc_core::sc_module {
     if (gp.get_response_status() != tlm::TLM_OK_RESPONSE)
       throw std::runtime_error(std::string("transaction at address ") + std::to_string(addr) + " answered " +
                                gp.get_response_string() + (ext ? " (" + ext->error + ")" : std::string()));
-    wait(delay);  // synchronise after every transaction (no temporal decoupling)
+    const sc_core::sc_time end = sc_core::sc_time_stamp() + delay;
+    if (ext && !m_wave_busy.empty()) replay_unit_waves(end);
+    wait(end - sc_core::sc_time_stamp());  // synchronise after every transaction (no temporal decoupling)
+  }
+
+  // Unit waves: the kernel's unit events (busy mask, command opcode) all lie
+  // between now and the end of the transaction; set the traced variables at
+  // their cycles so the channel's VCD shows them in time.
+  void start_of_simulation() override {
+    sc_core::sc_trace_file* tf = m_ch.trace_file();
+    if (!tf) return;
+    m_wave_names = wave_units();
+    m_wave_busy.assign(m_wave_names.size(), 0);
+    m_wave_cmd.assign(m_wave_names.size(), 0);
+    for (std::size_t u = 0; u < m_wave_names.size(); ++u) {
+      if (m_wave_names[u].empty()) continue;
+      sc_core::sc_trace(tf, m_wave_busy[u], m_wave_names[u] + ".busy");
+      sc_core::sc_trace(tf, m_wave_cmd[u], m_wave_names[u] + ".command");
+    }
+  }
+  void replay_unit_waves(const sc_core::sc_time& end) {
+    struct Ev {
+      std::int64_t cycle;
+      std::size_t unit;
+      UnitWaveEvent e;
+    };
+    std::vector<Ev> ev;
+    for (std::size_t u = 0; u < m_wave_names.size(); ++u)
+      for (const UnitWaveEvent& e : take_wave_events(u)) ev.push_back({e.cycle, u, e});
+    std::stable_sort(ev.begin(), ev.end(), [](const Ev& a, const Ev& b) { return a.cycle < b.cycle; });
+    const sc_core::sc_time tck = m_ch.tck();
+    for (const Ev& e : ev) {
+      const sc_core::sc_time t = tck * static_cast<double>(e.cycle);
+      if (t > sc_core::sc_time_stamp()) wait(std::min(t, end) - sc_core::sc_time_stamp());
+      (e.e.kind == 0 ? m_wave_busy : m_wave_cmd)[e.unit] = e.e.value;
+    }
   }
   void write_page(const ChunkPlace& p, const std::uint8_t* bytes) {
     transport(tlm::TLM_WRITE_COMMAND, m_ch.timing().row_address(p.pch, p.bank_group, p.bank, p.row),
@@ -492,6 +527,8 @@ class Firmware : public sc_core::sc_module {
 
   const CosimOptions& m_o;
   HbmChannel& m_ch;
+  std::vector<std::string> m_wave_names;
+  std::vector<int> m_wave_busy, m_wave_cmd;
   std::string m_kernel_label;
   std::uint64_t m_last_start = 0;
 };
@@ -556,6 +593,7 @@ int run_cosim(const CosimOptions& o, int argc, char** argv) {
         ro.trace_dir = o.units == "behavioural" ? "" : o.trace_dir;
         ro.shadow_check = o.shadow_check;
         ro.seed = o.seed;
+        ro.unit_waves = !o.trace_dir.empty();
         register_unit_models(ro);
         auto t = std::make_unique<Top>("top", o);
         top = t.get();

@@ -34,6 +34,7 @@ class MonitoredBehavioural : public tlm_hbm::BehaviouralUnitModel {
              std::array<std::uint8_t, 32>* result) override {
     count_until(t);
     ++m_rec.commands;
+    m_rec.wave_command(t, cmd.op & 7);
     if ((cmd.op & 7) == static_cast<int>(pu::Op::comp)) m_last_comp = t;
     return BehaviouralUnitModel::issue(cmd, t, rows, result);
   }
@@ -51,11 +52,14 @@ class MonitoredBehavioural : public tlm_hbm::BehaviouralUnitModel {
   // of each is final.
   void count_until(pu::Cycle t) {
     const pu::Cycle end = std::min<pu::Cycle>(t, m_cursor + 4 * unit().params().acc_lat() + 8);
-    for (pu::Cycle c = m_cursor; c < end; ++c)
-      if (unit().busy(0, c) || unit().busy(1, c)) {
+    for (pu::Cycle c = m_cursor; c < end; ++c) {
+      const int busy = (unit().busy(0, c) ? 1 : 0) | (unit().busy(1, c) ? 2 : 0);
+      m_rec.wave_busy_at(c, busy);
+      if (busy) {
         ++m_rec.busy_cycles;
         m_rec.last_busy = std::max<std::int64_t>(m_rec.last_busy, c);
       }
+    }
     // Past `end` nothing is busy (the last COMP's window has closed).
     m_cursor = std::max(m_cursor, t);
   }
@@ -66,9 +70,13 @@ class MonitoredBehavioural : public tlm_hbm::BehaviouralUnitModel {
 
 }  // namespace
 
-UnitRecord& new_unit(const std::string& name, const std::string& model) {
-  records().push_back(UnitRecord{name, model, 0, 0, 0, 0});
-  return records().back();
+UnitRecord& new_unit(const std::string& name, const std::string& model, bool wave) {
+  records().emplace_back();
+  UnitRecord& r = records().back();
+  r.name = name;
+  r.model = model;
+  r.wave = wave;
+  return r;
 }
 void report_mismatch(UnitMismatch m) {
   if (!first()) first() = std::move(m);
@@ -98,12 +106,12 @@ void register_unit_models(const RtlOptions& opt) {
   if (!opt.trace_dir.empty() && !rtl_can_trace())
     throw std::runtime_error(std::string("--trace needs the FST-traced pim_pu library; this program links '") +
                              rtl_variant() + "'");
-  tlm_hbm::register_pim_unit_model("behavioural", [](const tlm_hbm::PimUnitSite& s) {
-    return std::make_unique<detail::MonitoredBehavioural>(s.params, detail::new_unit(s.name, "behavioural"));
+  tlm_hbm::register_pim_unit_model("behavioural", [opt](const tlm_hbm::PimUnitSite& s) {
+    return std::make_unique<detail::MonitoredBehavioural>(s.params, detail::new_unit(s.name, "behavioural", opt.unit_waves));
   });
   if (rtl_available())
     tlm_hbm::register_pim_unit_model("rtl", [opt](const tlm_hbm::PimUnitSite& s) {
-      return detail::make_rtl_unit(s, opt, detail::new_unit(s.name, "rtl"));
+      return detail::make_rtl_unit(s, opt, detail::new_unit(s.name, "rtl", opt.unit_waves));
     });
 }
 
@@ -132,5 +140,16 @@ std::int64_t unit_busy_cycles(const std::string& unit) {
 }
 
 std::vector<std::string> trace_files() { return detail::traces(); }
+
+std::vector<std::string> wave_units() {
+  std::vector<std::string> out;
+  for (const auto& r : detail::records()) out.push_back(r.wave ? r.name : std::string());
+  return out;
+}
+std::vector<UnitWaveEvent> take_wave_events(std::size_t unit) {
+  std::vector<UnitWaveEvent> out;
+  if (unit < detail::records().size()) out.swap(detail::records()[unit].events);
+  return out;
+}
 
 }  // namespace pimlab::tlm_pim_rtl

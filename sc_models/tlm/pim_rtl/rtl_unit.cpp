@@ -146,6 +146,7 @@ class RtlUnit : public tlm_hbm::PimUnitModel {
     if (m_check) m_twin.issue(cmd, t, twin_rows(), &twin_res);
     m_cmd_text = describe(cmd);
     if (std::getenv("PIMLAB_COSIM_DEBUG")) std::fprintf(stderr, "%s c%lld %s\n", m_site.name.c_str(), (long long)t, m_cmd_text.c_str());
+    m_rec.wave_command(t, op);
     clock(&cmd, twin_busy);
     ++m_rec.commands;
     if (op == static_cast<int>(pu::Op::result)) {
@@ -255,6 +256,7 @@ class RtlUnit : public tlm_hbm::PimUnitModel {
     // Outputs of cycle n (registered): bank read (old content), write-back
     // at the end of the cycle, busy.
     const int busy = m_dut->busy_o;
+    m_rec.wave_busy_at(n, busy);
     if (busy) {
       ++m_rec.busy_cycles;
       m_rec.last_busy = std::max<std::int64_t>(m_rec.last_busy, n);

@@ -16,9 +16,23 @@ struct UnitRecord {
   std::string name, model;
   std::uint64_t busy_cycles = 0, cycles_clocked = 0, commands = 0;
   std::int64_t last_busy = 0;
+  // Unit waves (RtlOptions::unit_waves).
+  bool wave = false;
+  int wave_busy = 0;
+  std::vector<UnitWaveEvent> events;
+  void wave_command(std::int64_t t, int op) {
+    if (!wave) return;
+    events.push_back({t, 1, static_cast<std::uint8_t>(op)});
+    events.push_back({t + 1, 1, 0});
+  }
+  void wave_busy_at(std::int64_t t, int busy) {
+    if (!wave || busy == wave_busy) return;
+    wave_busy = busy;
+    events.push_back({t, 0, static_cast<std::uint8_t>(busy)});
+  }
 };
 // A record with a stable address for the unit's lifetime (the whole run).
-UnitRecord& new_unit(const std::string& name, const std::string& model);
+UnitRecord& new_unit(const std::string& name, const std::string& model, bool wave);
 // Keeps the first mismatch reported.
 void report_mismatch(UnitMismatch m);
 void add_trace_file(const std::string& path);

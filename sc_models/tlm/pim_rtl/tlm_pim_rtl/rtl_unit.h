@@ -34,6 +34,7 @@ struct RtlOptions {
   std::string trace_dir;      // non-empty: one FST per RTL unit, <trace_dir>/<unit name>.fst
   bool shadow_check = true;   // compare every RTL unit with a behavioural twin cycle by cycle
   std::uint32_t seed = 1;     // Verilator X-initialisation seed (--x-initial unique)
+  bool unit_waves = false;    // record every unit's busy mask and commands for the channel VCD
 };
 
 // Registers "rtl" (the Verilated unit) and "behavioural" (the behavioural unit
@@ -73,6 +74,17 @@ struct ModelTotals {
 std::vector<ModelTotals> model_totals();
 // Per-unit busy cycles of one unit by name (-1: unknown unit).
 std::int64_t unit_busy_cycles(const std::string& unit);
+// Unit waves (RtlOptions::unit_waves): per unit, its busy mask (busy_o) and the
+// opcode of the command it receives (held for one cycle, 0 = none), as events
+// at channel cycles; the caller replays them into the channel's VCD.
+struct UnitWaveEvent {
+  std::int64_t cycle;
+  std::uint8_t kind;   // 0: busy mask, 1: command opcode
+  std::uint8_t value;
+};
+std::vector<std::string> wave_units();  // hierarchical names, index = unit index below
+std::vector<UnitWaveEvent> take_wave_events(std::size_t unit);
+
 // FST files written so far (traced runs).
 std::vector<std::string> trace_files();
 
