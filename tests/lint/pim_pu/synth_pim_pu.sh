@@ -7,7 +7,7 @@ lanes=$2
 sets=$3
 log=$4
 shift 4
-"$yosys" -q -l "$log" -p "read_verilog -sv -DSYNTHESIS $*; chparam -set Lanes $lanes -set RegSets $sets pim_pu; synth -top pim_pu; tee -o $log.stat stat" > /dev/null 2>&1
+"$yosys" -q -l "$log" -p "read_verilog -sv -DSYNTHESIS $*; chparam -set Lanes $lanes -set RegSets $sets pim_pu; synth -top pim_pu -noshare; tee -o $log.stat stat" > /dev/null 2>&1
 rc=$?
 if [ $rc -ne 0 ]; then
   echo "yosys failed (exit $rc), see $log"
