@@ -121,8 +121,28 @@ AccessTiming DramTiming::close_rows(Cycle now) {
   return result;
 }
 
-void DramTiming::pim_interval(Cycle begin, Cycle end, const std::vector<Cycle>& last_precharge, bool refreshed) {
-  m_ctl.account_external({begin, end, last_precharge, refreshed});
+void DramTiming::pim_interval(Cycle begin, Cycle end, const std::vector<IssuedCommand>& bank_commands,
+                              bool refreshed) {
+  dram::ExternalUse u;
+  u.begin = begin;
+  u.end = end;
+  u.refreshed = refreshed;
+  for (const IssuedCommand& c : bank_commands) {
+    if (c.code != CmdCode::act && c.code != CmdCode::pre)
+      throw std::invalid_argument("DramTiming: a PIM interval holds activates and precharges only, got " +
+                                  std::string(cmd_name(c.code)));
+    if (c.code == CmdCode::pre && c.bank_group >= 0)
+      throw std::invalid_argument("DramTiming: a PIM precharge closes a whole pseudo-channel (bank_group -1)");
+    dram::ExternalCommand e;
+    e.kind = c.code == CmdCode::act ? dram::ExternalCommand::Kind::Activate : dram::ExternalCommand::Kind::PrechargeAll;
+    e.addr.pch = dram::PchId{c.pch};
+    e.addr.bg = dram::BankGroupId{std::max(c.bank_group, 0)};
+    e.addr.bank = dram::BankId{std::max(c.bank, 0)};
+    e.addr.row = dram::RowId{std::max(c.row, 0)};
+    e.t = c.cycle;
+    u.commands.push_back(e);
+  }
+  m_ctl.account_external(u);
   if (!m_started) return;  // the controller's clock starts with the first memory batch
   m_now = std::max(m_now, end - 1);
   if (m_next_step != dram::kNever) m_next_step = std::max(m_next_step, end);

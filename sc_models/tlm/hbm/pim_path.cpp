@@ -97,6 +97,21 @@ bool HbmChannel::run_pim_kernel(tlm::tlm_generic_payload& gp, Cycle start, PimEx
                     "); every row it opens must be precharged by a later stream command");
   }
 
+  // ... and so does its stream: in each pseudo-channel, a PRECHARGE* follows the last ACT4*.
+  {
+    std::vector<int> open(static_cast<std::size_t>(pchs), -1);  // stream index of an unclosed ACT4*
+    for (std::size_t i = 0; i < ext.stream.size(); ++i) {
+      const pim::Command& c = ext.stream[i];
+      if (c.pch >= pchs) continue;  // the PIM channel engine rejects it
+      if (c.kind == pim::CmdKind::Act4WithReg || c.kind == pim::CmdKind::Act4) open[c.pch] = static_cast<int>(i);
+      if (c.kind == pim::CmdKind::PrechargeWithResult || c.kind == pim::CmdKind::Precharge) open[c.pch] = -1;
+    }
+    for (int p = 0; p < pchs; ++p)
+      if (open[p] >= 0)
+        return fail("stream command " + std::to_string(open[p]) + " (an ACT4 of pch " + std::to_string(p) +
+                    ") is not followed by a PRECHARGE: the kernel must leave every bank closed");
+  }
+
   // ---- timing: the PIM channel engine on the stream ----
   std::vector<std::uint64_t> issue;
   const pim::ChannelRun run = m_pim_engine->run(ext.stream, pchs, &issue);
@@ -166,14 +181,22 @@ bool HbmChannel::run_pim_kernel(tlm::tlm_generic_payload& gp, Cycle start, PimEx
     done = std::max(done, e.cycle + pu::latency(unit.params(), op.cmd.op));
   }
   for (auto& u : m_units) u->settle_all();
-  // The controller takes the banks back: all closed, each pseudo-channel's last
-  // precharge binds tRP for its next ACT; no memory command before `done`.
+  // The controller takes the banks back, all closed. It learns the stream's
+  // bank commands: an ACT4* activates the four banks of its bank group, a
+  // PRECHARGE* closes the pseudo-channel; they bind its next commands (tRP,
+  // tRC, tRRD, tFAW), and no memory command issues before `done`.
   {
-    std::vector<Cycle> last_pre(static_cast<std::size_t>(pchs), -1);
-    for (std::size_t i = 0; i < ext.stream.size(); ++i)
-      if (ext.stream[i].kind == pim::CmdKind::PrechargeWithResult || ext.stream[i].kind == pim::CmdKind::Precharge)
-        last_pre[ext.stream[i].pch] = std::max(last_pre[ext.stream[i].pch], at(static_cast<std::uint32_t>(i)));
-    m_timing->pim_interval(start, done, last_pre, m_pim_engine->protocol().refresh != pim::RefreshModel::Off);
+    std::vector<IssuedCommand> bank_cmds;
+    for (std::size_t i = 0; i < ext.stream.size(); ++i) {
+      const pim::Command& c = ext.stream[i];
+      const Cycle t = at(static_cast<std::uint32_t>(i));
+      if (c.kind == pim::CmdKind::Act4WithReg || c.kind == pim::CmdKind::Act4) {
+        for (int b = 0; b < banks && b < 4; ++b) bank_cmds.push_back({t, CmdCode::act, c.pch, c.bank_group, b, 0});
+      } else if (c.kind == pim::CmdKind::PrechargeWithResult || c.kind == pim::CmdKind::Precharge) {
+        bank_cmds.push_back({t, CmdCode::pre, c.pch, -1, -1, -1});
+      }
+    }
+    m_timing->pim_interval(start, done, bank_cmds, m_pim_engine->protocol().refresh != pim::RefreshModel::Off);
   }
   if (!m_trace_cmd.empty()) {
     for (std::size_t i = 0; i < ext.stream.size(); ++i)

@@ -173,3 +173,19 @@ TEST_CASE("a kernel that leaves a row open is refused and changes nothing") {
   CHECK(stats["row_hits"]["value"] == 1);
   CHECK(stats["precharges"]["value"] == 0);
 }
+
+TEST_CASE("a kernel whose stream ends with an ACT4 is refused") {
+  Top top("top");
+  PimExtension ext = open_close_kernel();
+  pim::Command act;
+  act.kind = pim::CmdKind::Act4;
+  act.bank_group = 1;
+  ext.stream.push_back(act);  // stream command 3, never precharged
+  sc_time d_k;
+  top.cpu.body = [&](Initiator& i) {
+    CHECK(i.transport(tlm::TLM_READ_COMMAND, 0, nullptr, 0, d_k, &ext) == tlm::TLM_GENERIC_ERROR_RESPONSE);
+  };
+  sc_core::sc_start();
+  CHECK(ext.error.find("stream command 3 (an ACT4 of pch 0) is not followed by a PRECHARGE") != std::string::npos);
+  CHECK(d_k == sc_time(0, SC_NS));
+}

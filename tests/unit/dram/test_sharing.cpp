@@ -32,6 +32,21 @@ Address at(int pch, int bg, int bank, int row, int col = 0) {
   return a;
 }
 
+ExternalCommand pre_all(int pch, Cycle t) {
+  ExternalCommand c;
+  c.kind = ExternalCommand::Kind::PrechargeAll;
+  c.addr.pch = PchId{pch};
+  c.t = t;
+  return c;
+}
+ExternalCommand act(int pch, int bg, int bank, Cycle t) {
+  ExternalCommand c;
+  c.kind = ExternalCommand::Kind::Activate;
+  c.addr = at(pch, bg, bank, 5);
+  c.t = t;
+  return c;
+}
+
 struct Issued {
   std::string cmd;
   int pch, bg, bank;
@@ -53,7 +68,7 @@ struct Rig {
   std::vector<Issued> log;
   std::uint64_t next_id = 0;
 
-  explicit Rig(RefreshMode refresh) : checker(spec), ctl(spec, config(refresh)) {
+  explicit Rig(RefreshMode refresh, DramSpec s = pimba()) : spec(s), checker(spec), ctl(spec, config(refresh)) {
     ctl.attach_checker(&checker);
     ctl.set_command_hook([this](const Command& c, Cycle t) {
       const std::string& n = ctl.engine().command_set().cls(c.cls).name;
@@ -175,7 +190,7 @@ TEST_CASE("account_external: the next ACT waits tRP after the agent's last prech
   REQUIRE(r.ctl.close_all(131) == 148);  // PRE 134 (first test case)
   // The agent holds the channel from 148 to 399; its last precharge in pch0
   // at 395, none in pch1.
-  r.ctl.account_external({148, 400, {395, -1}, true});
+  r.ctl.account_external({148, 400, {pre_all(0, 395)}, true});
   const std::size_t n = r.log.size();
   // A read to the row the controller had open, arriving at 400: the bank is
   // closed, so ACT (a row miss, not a hit) at max(400, 395 + nRP = 409) = 409,
@@ -197,7 +212,7 @@ TEST_CASE("account_external: the next ACT waits tRP after the agent's last prech
 
 TEST_CASE("account_external: nothing issues inside the interval", "[dram][sharing]") {
   Rig r(RefreshMode::Off);
-  r.ctl.account_external({10, 1000, {-1, -1}, true});
+  r.ctl.account_external({10, 1000, {}, true});
   // A read arriving at 500 (inside) is held until the end: ACT 1000, RD 1014,
   // data ends 1030.
   const auto d = r.run({{false, at(0, 0, 0, 1)}}, 500);
@@ -211,7 +226,7 @@ TEST_CASE("account_external: refresh deadlines inside the interval belong to the
   // Deadlines every nREFI = 3900 from 0: 3900 and 7800 fall in [3000, 9000).
   SECTION("refreshed by the agent: dropped, the next deadline is 11700") {
     Rig r(RefreshMode::AllBank);
-    r.ctl.account_external({3000, 9000, {8990, 8990}, true});
+    r.ctl.account_external({3000, 9000, {pre_all(0, 8990), pre_all(1, 8990)}, true});
     CHECK(r.ctl.step(9000) == 11700);
     CHECK(r.log.empty());
     CHECK(r.ctl.step(11700) == 11701);  // REF pch0 (banks closed, tRP long met)
@@ -219,7 +234,7 @@ TEST_CASE("account_external: refresh deadlines inside the interval belong to the
   }
   SECTION("not refreshed by the agent: both deadlines are owed and issue after it") {
     Rig r(RefreshMode::AllBank);
-    r.ctl.account_external({3000, 9000, {8990, 8995}, false});
+    r.ctl.account_external({3000, 9000, {pre_all(0, 8990), pre_all(1, 8995)}, false});
     // pch0: REF at max(9000, 8990 + nRP = 9004) = 9004, the second owed REF
     // nRFC later: 9354. pch1: 8995 + 14 = 9009 (bus free), then 9359.
     Cycle t = 9000;
@@ -233,7 +248,7 @@ TEST_CASE("account_external: refresh deadlines inside the interval belong to the
     Rig r(RefreshMode::PerBank);  // nREFIpb = 243: deadlines 243, 486, ...
     // [100, 1000) covers 243, 486, 729, 972: four banks; the next deadline is
     // 1215 for the fifth bank (bank group 1, bank 0).
-    r.ctl.account_external({100, 1000, {900, 900}, true});
+    r.ctl.account_external({100, 1000, {pre_all(0, 900), pre_all(1, 900)}, true});
     CHECK(r.ctl.step(1000) == 1215);
     r.ctl.step(1215);
     CHECK(r.log == std::vector<Issued>{{"REFPB", 0, 1, 0, 1215}});
@@ -243,16 +258,49 @@ TEST_CASE("account_external: refresh deadlines inside the interval belong to the
 
 TEST_CASE("account_external: bad use is refused", "[dram][sharing]") {
   Rig r(RefreshMode::Off);
-  CHECK_THROWS_AS(r.ctl.account_external({10, 100, {50}, true}), std::invalid_argument);  // one entry for 2 pch
-  CHECK_THROWS_AS(r.ctl.account_external({10, 100, {100, -1}, true}), std::logic_error);   // precharge at end
-  CHECK_THROWS_AS(r.ctl.account_external({10, 5, {-1, -1}, true}), std::logic_error);      // end before begin
-  r.run({{false, at(0, 0, 0, 1)}}, 0);                                                     // opens a row
-  CHECK_THROWS_AS(r.ctl.account_external({100, 200, {-1, -1}, true}), std::logic_error);  // not closed first
-  r.ctl.close_all(50);                                                                     // PRE at 50
-  CHECK_THROWS_AS(r.ctl.account_external({50, 200, {-1, -1}, true}), std::logic_error);   // overlaps the PRE
+  CHECK_THROWS_AS(r.ctl.account_external({10, 100, {pre_all(2, 50)}, true}), std::invalid_argument);  // no pch 2
+  CHECK_THROWS_AS(r.ctl.account_external({10, 100, {act(0, 0, 4, 20), pre_all(0, 50)}, true}),
+                  std::invalid_argument);                                                              // no bank 4
+  CHECK_THROWS_AS(r.ctl.account_external({10, 100, {act(0, 1, 1, 20)}, true}), std::invalid_argument);  // left open
+  CHECK_THROWS_AS(r.ctl.account_external({10, 100, {pre_all(0, 100)}, true}), std::logic_error);  // at end
+  CHECK_THROWS_AS(r.ctl.account_external({10, 5, {}, true}), std::logic_error);                    // end < begin
+  r.run({{false, at(0, 0, 0, 1)}}, 0);                                                             // opens a row
+  CHECK_THROWS_AS(r.ctl.account_external({100, 200, {}, true}), std::logic_error);  // not closed first
+  r.ctl.close_all(50);                                                              // PRE at 50
+  CHECK_THROWS_AS(r.ctl.account_external({50, 200, {}, true}), std::logic_error);   // overlaps the PRE
   r.ctl.enqueue({99, false, at(0, 0, 0, 1), 60});
-  CHECK_THROWS_AS(r.ctl.account_external({70, 200, {-1, -1}, true}), std::logic_error);   // queue not empty
+  CHECK_THROWS_AS(r.ctl.account_external({70, 200, {}, true}), std::logic_error);   // queue not empty
   CHECK_THROWS_AS(r.ctl.close_all(70), std::logic_error);
+}
+
+TEST_CASE("account_external: the agent's activates bind tRC and tFAW", "[dram][sharing]") {
+  SECTION("tRC longer than tRAS + tRP") {
+    DramSpec s = pimba();
+    s.t.nRC = 60;  // > nRAS + nRP = 48, so tRC is not implied by the precharge
+    Rig r(RefreshMode::Off, s);
+    // The agent activates pch0.bg0.bank0 at 200 and precharges at 240 (>= 200 + nRAS).
+    r.ctl.account_external({200, 250, {act(0, 0, 0, 200), pre_all(0, 240)}, true});
+    // Read arriving at 250: ACT at max(250, 240 + nRP = 254, 200 + nRC = 260) = 260.
+    r.run({{false, at(0, 0, 0, 9)}}, 250);
+    CHECK(r.log.front() == Issued{"ACT", 0, 0, 0, 260});
+    CHECK(r.ctl.checker_violations() == 0);
+  }
+  SECTION("tFAW after a four-bank activate") {
+    DramSpec s = pimba();
+    s.t.nFAW = 60;  // > nRAS + nRP = 48
+    Rig r(RefreshMode::Off, s);
+    // A PIM ACT4 of bank group 1 at 200 = four activates; precharge at 234.
+    r.ctl.account_external(
+        {200, 240, {act(0, 1, 0, 200), act(0, 1, 1, 200), act(0, 1, 2, 200), act(0, 1, 3, 200), pre_all(0, 234)}, true});
+    // Reads at 240 to pch0.bg2 and pch1.bg2. In pch0 an ACT would be the
+    // fifth within nFAW: it waits until 200 + nFAW = 260 (tRP: 234 + 14 =
+    // 248, tRRD_S: 204). pch1 is not bound: ACT 240, RD 254; then pch0's ACT
+    // 260, RD 274.
+    r.run({{false, at(0, 2, 0, 9)}, {false, at(1, 2, 0, 9)}}, 240);
+    CHECK(r.log == std::vector<Issued>{{"ACT", 1, 2, 0, 240}, {"RD", 1, 2, 0, 254}, {"ACT", 0, 2, 0, 260},
+                                       {"RD", 0, 2, 0, 274}});
+    CHECK(r.ctl.checker_violations() == 0);
+  }
 }
 
 TEST_CASE("checker: commands inside an external interval and within tRP of its precharge", "[dram][sharing]") {
@@ -282,5 +330,11 @@ TEST_CASE("checker: commands inside an external interval and within tRP of its p
   CHECK(chk3.check({CheckedKind::ACT, PchId{0}, BankGroupId{0}, BankId{0}, RowId{1}, 0}).empty());
   chk3.record_external({CheckedKind::PREA, PchId{0}, BankGroupId{0}, BankId{0}, RowId{0}, 100});
   CHECK(has_rule(chk3.check({CheckedKind::RD, PchId{0}, BankGroupId{0}, BankId{0}, RowId{1}, 200}), "state"));
+  // Four external activates (a PIM ACT4) count in the four-activate window:
+  // a fifth ACT at 200 + nFAW - 1 = 229 is flagged (tRRD_S 204 is met).
+  RuleChecker chk5(s);
+  for (int b = 0; b < 4; ++b)
+    chk5.record_external({CheckedKind::ACT, PchId{0}, BankGroupId{1}, BankId{b}, RowId{5}, 200});
+  CHECK(has_rule(chk5.check({CheckedKind::ACT, PchId{0}, BankGroupId{2}, BankId{0}, RowId{5}, 229}), "tFAW"));
   CHECK(chk.commands_checked() == 1);  // external commands are not counted as checked
 }

@@ -169,39 +169,53 @@ Cycle ChannelController::close_all(Cycle now) {
 }
 
 void ChannelController::account_external(const ExternalUse& u) {
-  const int P = m_spec.org.pseudo_channels;
-  if (static_cast<int>(u.last_precharge.size()) != P)
-    throw std::invalid_argument("dram controller: external use with " + std::to_string(u.last_precharge.size()) +
-                                " last_precharge entries; allowed: one per pseudo-channel (" + std::to_string(P) + ")");
+  const int P = m_spec.org.pseudo_channels, G = m_spec.org.bank_groups, B = m_spec.org.banks_per_group;
   if (!m_q.empty())
     throw std::logic_error("dram controller: external use with " + std::to_string(m_q.size()) + " requests queued");
   if (u.begin <= m_engine.last_issue() || u.end < u.begin)
     throw std::logic_error("dram controller: external use [" + std::to_string(u.begin) + ", " + std::to_string(u.end) +
                            ") must start after the last issued command (cycle " +
                            std::to_string(m_engine.last_issue()) + ") and not end before it starts");
-  for (int p = 0; p < P; ++p) {
-    const Cycle lp = u.last_precharge[p];
-    if (lp != -1 && (lp < u.begin || lp >= u.end))
-      throw std::logic_error("dram controller: external precharge of pch " + std::to_string(p) + " at cycle " +
-                             std::to_string(lp) + " outside [" + std::to_string(u.begin) + ", " +
-                             std::to_string(u.end) + ")");
+  for (int p = 0; p < P; ++p)
     if (m_engine.open_banks(PchId{p}) > 0)
       throw std::logic_error("dram controller: external use while pch " + std::to_string(p) +
                              " has open banks (close_all first)");
+  // Time order (stable: an activate and a precharge of one cycle keep theirs).
+  std::vector<const ExternalCommand*> cmds;
+  for (const ExternalCommand& c : u.commands) {
+    const Address& a = c.addr;
+    if (idx(a.pch) < 0 || idx(a.pch) >= P || (c.kind == ExternalCommand::Kind::Activate &&
+                                              (idx(a.bg) < 0 || idx(a.bg) >= G || idx(a.bank) < 0 || idx(a.bank) >= B)))
+      throw std::invalid_argument("dram controller: external command at " + to_string(a) + " outside the organisation");
+    if (c.t < u.begin || c.t >= u.end)
+      throw std::logic_error("dram controller: external command at cycle " + std::to_string(c.t) + " outside [" +
+                             std::to_string(u.begin) + ", " + std::to_string(u.end) + ")");
+    cmds.push_back(&c);
   }
-  // The agent's last precharges, in time order: a PREA of the pseudo-channel
-  // stands for them (every bank is closed after the agent; tRP binds from it).
-  std::vector<int> order;
-  for (int p = 0; p < P; ++p)
-    if (u.last_precharge[p] != -1) order.push_back(p);
-  std::sort(order.begin(), order.end(), [&](int a, int b) { return u.last_precharge[a] < u.last_precharge[b]; });
-  for (int p : order) {
-    Command c;
-    c.cls = m_PREA;
-    c.addr.ch = m_ch;
-    c.addr.pch = PchId{p};
-    m_engine.record_external(c, u.last_precharge[p]);
-    if (m_checker) m_checker->record_external({CheckedKind::PREA, PchId{p}, BankGroupId{0}, BankId{0}, RowId{0}, u.last_precharge[p]});
+  std::stable_sort(cmds.begin(), cmds.end(), [](const ExternalCommand* a, const ExternalCommand* b) { return a->t < b->t; });
+  // Every bank closed at the end: its last command is a precharge.
+  std::vector<char> open(static_cast<std::size_t>(P) * G * B, 0);
+  for (const ExternalCommand* c : cmds) {
+    const int p = idx(c->addr.pch);
+    if (c->kind == ExternalCommand::Kind::Activate)
+      open[(static_cast<std::size_t>(p) * G + idx(c->addr.bg)) * B + idx(c->addr.bank)] = 1;
+    else
+      std::fill(open.begin() + static_cast<std::ptrdiff_t>(p) * G * B, open.begin() + static_cast<std::ptrdiff_t>(p + 1) * G * B, 0);
+  }
+  for (std::size_t i = 0; i < open.size(); ++i)
+    if (open[i])
+      throw std::invalid_argument("dram controller: the external commands leave pch" + std::to_string(i / (G * B)) + ".bg" +
+                                  std::to_string(i / B % G) + ".bank" + std::to_string(i % B) + " open");
+  for (const ExternalCommand* c : cmds) {
+    Command e;
+    e.addr = c->addr;
+    e.addr.ch = m_ch;
+    const bool act = c->kind == ExternalCommand::Kind::Activate;
+    e.cls = act ? m_ACT : m_PREA;
+    m_engine.record_external(e, c->t);
+    if (m_checker)
+      m_checker->record_external({act ? CheckedKind::ACT : CheckedKind::PREA, e.addr.pch, act ? e.addr.bg : BankGroupId{0},
+                                  act ? e.addr.bank : BankId{0}, e.addr.row, c->t});
   }
   m_engine.block_until(u.end);
   if (m_checker) m_checker->block_until(u.end);

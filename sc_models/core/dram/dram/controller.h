@@ -56,17 +56,25 @@ struct Completion {
   RowOutcome outcome = RowOutcome::Hit;
 };
 
+// A bank command of another agent in HBM terms: an activate of one bank (a PIM
+// ACT4 is four of them, one per bank of its bank group) or a precharge of
+// every bank of a pseudo-channel (a PIM PRECHARGE*).
+struct ExternalCommand {
+  enum class Kind : std::uint8_t { Activate, PrechargeAll };
+  Kind kind = Kind::Activate;
+  Address addr;  // Activate: pch, bg, bank, row; PrechargeAll: pch
+  Cycle t = 0;
+};
+
 // Another agent's use of the channel's banks (a PIM kernel): it held the
-// channel from `begin` to `end` - 1, opened and closed rows by itself and left
-// every bank closed. last_precharge[p] is the cycle of its last precharge in
-// pseudo-channel p (-1: it precharged nothing there); that precharge's tRP
-// binds the next ACT and REF. `refreshed`: the agent's own refresh model
-// covered the refreshes that fell due in [begin, end) (docs/dram.md, "Sharing
-// the banks").
+// channel from `begin` to `end` - 1 and issued `commands` (any order; every
+// bank must be closed after them; docs/dram.md, "Sharing the banks").
+// `refreshed`: the agent's own refresh model covered the refreshes that fell
+// due meanwhile.
 struct ExternalUse {
   Cycle begin = 0;
   Cycle end = 0;
-  std::vector<Cycle> last_precharge;
+  std::vector<ExternalCommand> commands;
   bool refreshed = true;
 };
 
@@ -98,14 +106,17 @@ class ChannelController {
   // an ACT may issue to every bank of the channel (tRP after each precharge,
   // tRFC after a refresh, tRC, tRRD, tFAW).
   Cycle close_all(Cycle now);
-  // Books another agent's use of the banks after close_all(): its last
-  // precharges enter the engine and the checker (they bind tRP), no command
-  // issues before u.end, and refresh deadlines in [u.begin, u.end) are dropped
-  // when u.refreshed (later ones keep the controller's own cadence), otherwise
-  // they stay due and issue from u.end on. Throws std::logic_error when
-  // requests are queued, a bank is open, u.begin is not after the last issued
-  // command or the cycles are out of order; std::invalid_argument when
-  // last_precharge does not have one entry per pseudo-channel.
+  // Books another agent's use of the banks after close_all(): its commands
+  // enter the engine and the checker in time order without a rule check (the
+  // agent checked them by its own rules), so tRP after its last precharges and
+  // tRC, tRRD, tFAW after its activates bind the controller's next commands;
+  // no command issues before u.end; refresh deadlines not issued before u.end
+  // are dropped when u.refreshed (the cadence continues on the controller's
+  // grid), otherwise they stay due and issue from u.end on. Throws
+  // std::logic_error when requests are queued, a bank is open, u.begin is not
+  // after the last issued command, u.end < u.begin, or a command lies outside
+  // [u.begin, u.end); std::invalid_argument for a command outside the
+  // organisation or one that leaves a bank open.
   void account_external(const ExternalUse& u);
 
   // Refresh deadlines count from `t0` (the first cycle the channel runs).

@@ -46,7 +46,7 @@ class DramTiming : public TimingSource {
   // "Sharing the banks"). Before the first memory batch the controller has not
   // run: close_rows issues nothing then.
   AccessTiming close_rows(Cycle now) override;
-  void pim_interval(Cycle begin, Cycle end, const std::vector<Cycle>& last_precharge, bool refreshed) override;
+  void pim_interval(Cycle begin, Cycle end, const std::vector<IssuedCommand>& bank_commands, bool refreshed) override;
 
   const dram::DramSpec& spec() const { return m_spec; }
   const dram::AddressMap& map() const { return m_map; }

@@ -75,11 +75,11 @@ class TimingSource {
     t.arrival = t.first_issue = t.done = now;
     return t;
   }
-  // After a kernel: it held the channel from `begin` to `end` - 1 and left
-  // every bank closed; last_precharge[p] = its last precharge in pseudo-channel
-  // p (-1: none). `refreshed`: its own refresh model covered the refreshes
-  // that fell due meanwhile.
-  virtual void pim_interval(Cycle /*begin*/, Cycle /*end*/, const std::vector<Cycle>& /*last_precharge*/,
+  // After a kernel: it held the channel from `begin` to `end` - 1 and issued
+  // `bank_commands` (act: one bank; pre with bank_group = bank = -1: every
+  // bank of the pseudo-channel), leaving every bank closed. `refreshed`: its
+  // own refresh model covered the refreshes that fell due meanwhile.
+  virtual void pim_interval(Cycle /*begin*/, Cycle /*end*/, const std::vector<IssuedCommand>& /*bank_commands*/,
                             bool /*refreshed*/) {}
 
   // Called for each command the engine issues (tracing); may be empty.
