@@ -103,6 +103,9 @@ bool HbmChannel::run_pim_kernel(tlm::tlm_generic_payload& gp, Cycle start, PimEx
     for (std::size_t i = 0; i < ext.stream.size(); ++i) {
       const pim::Command& c = ext.stream[i];
       if (c.pch >= pchs) continue;  // the PIM channel engine rejects it
+      if ((c.kind == pim::CmdKind::Act4WithReg || c.kind == pim::CmdKind::Act4) && c.bank_group >= bgs)
+        return fail("stream command " + std::to_string(i) + " activates bank group " + std::to_string(c.bank_group) +
+                    " of " + std::to_string(bgs));
       if (c.kind == pim::CmdKind::Act4WithReg || c.kind == pim::CmdKind::Act4) open[c.pch] = static_cast<int>(i);
       if (c.kind == pim::CmdKind::PrechargeWithResult || c.kind == pim::CmdKind::Precharge) open[c.pch] = -1;
     }
