@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <iostream>
 #include <sstream>
 #include <stdexcept>
@@ -583,6 +584,7 @@ int run_cosim(const CosimOptions& o, int argc, char** argv) {
         cfg["top.hbm.pu_model"] = o.units == "rtl" ? "rtl" : "behavioural";
         if (o.units == "mixed") cfg["top.hbm.pch0.bank_group0.pair0.model"] = "rtl";
         if (!o.trace_dir.empty()) {
+          std::filesystem::create_directories(o.trace_dir);
           cfg["top.hbm.trace"] = true;
           cfg["top.hbm.trace_file"] = o.trace_dir + "/tlm";
         }
