@@ -645,6 +645,29 @@ void t_attend_basic(Harness& h, const Options&) {
   expect_eq(h, "attend acc[17]", num::bits_of(h.ref().acc(0, 17)), 0x40400000u);
 }
 
+// attend_carry: an accumulation whose rounding carries into the exponent.
+//   p[t] = 1 for every token; atom t (t = 0..3) holds 63/64 * 2^(-6t) in every
+//   element (m = 63), atom 4 holds 2^-25. The first four sums are exact:
+//   63/64 * (1 + 2^-6 + 2^-12 + 2^-18) = 1 - 2^-24 = 0x3F7FFFFF (24 ones).
+//   Then 1 - 2^-24 + 2^-25 = 1 - 2^-25: 25 ones, the dropped bit is exactly
+//   half and the kept LSB is 1, so round-to-nearest-even rounds up, the
+//   carry runs through all 24 bits into the exponent: 1.0 = 0x3F800000.
+void t_attend_carry(Harness& h, const Options&) {
+  issue(h, cfg_wr(0, pimlab::tb::cfg_ctrl, ctrl(Mode::attend, false)));
+  issue(h, reg_wr(0, 0, pimlab::tb::slot_p, splat(1.0f)));
+  for (int t = 0; t < 4; ++t) h.load_row(0, t, splat(std::ldexp(63.0f / 64, -6 * t)));
+  h.load_row(0, 4, splat(std::ldexp(1.0f, -25)));
+  for (int t = 0; t < 4; ++t) issue(h, comp(0, t), 4);
+  while (h.ref().bank_busy(0)) h.idle(1);
+  for (int g = 0; g < 4; ++g) h.tick(result(0, g));
+  h.idle(1);
+  expect_eq(h, "1 - 2^-24 after four COMPs", num::bits_of(h.ref().acc(0, 0)), 0x3F7FFFFFu);
+  issue(h, comp(0, 4), 4);
+  read_all(h, 0);
+  h.drain();
+  expect_eq(h, "carry into the exponent", num::bits_of(h.ref().acc(0, 5)), 0x3F800000u);
+}
+
 // Loads random operands and rows in both banks for `mode`.
 void setup_random(Harness& h, Stim& s, Mode mode, bool stoch) {
   for (int b = 0; b < 2; ++b) {
@@ -798,7 +821,7 @@ const std::map<std::string, TestFn>& tests() {
       {"spaced", t_spaced},               {"stochastic", t_stochastic},
       {"mixed_modes", t_mixed_modes},     {"reset_mid_op", t_reset_mid_op},
       {"illegal", t_illegal},             {"random", t_random},
-      {"regsets_preload", t_regsets_preload},
+      {"regsets_preload", t_regsets_preload}, {"attend_carry", t_attend_carry},
   };
   return t;
 }
