@@ -3,7 +3,8 @@
 //
 //   pim_pu_tb --test NAME [--seed N] [--comps N] [--trace FILE.fst] [+verilator+seed+N]
 //   pim_pu_tb --list
-//   pim_pu_tb --bench [--cycles N]      (speed: unit cycles per second)
+//   pim_pu_tb --bench [--cycles N] [--stream all|b2b|checked|rounds|idle] [--trace F]
+//                                        (speed: unit cycles per second)
 //
 // Exit status: 0 pass, 1 mismatch (the first mismatches are reported), 2 bad
 // usage, 130/143 when interrupted (the FST is closed first).
@@ -141,8 +142,9 @@ class Harness {
     m_dut->cmd_bank_i = cmd.bank & 1;
     m_dut->cmd_idx_i = cmd.idx & 31;
     set_wide(m_dut->cmd_wdata_i, cmd.wdata);
-    // Reference model: the same command in the same cycle.
-    if (!in_reset) m_ref.step(m_cycle, cmd);
+    // Reference model: the same command in the same cycle (only when
+    // checking; the speed bench also runs the DUT alone).
+    if (!in_reset && m_check) m_ref.step(m_cycle, cmd);
     // Rising edge at the end of the cycle; falling edge half a cycle later.
     m_dut->clk_i = 1;
     m_dut->eval();
@@ -828,11 +830,12 @@ const std::map<std::string, TestFn>& tests() {
 
 // Speed: back-to-back SU COMPs alternating banks (every stage busy), with the
 // checker off ("dut") and on ("checked").
-int run_bench(std::uint64_t cycles, const std::string& trace) {
+int run_bench(std::uint64_t cycles, const std::string& trace, const std::string& stream) {
   std::printf("pim_pu speed, Lanes %d, RegSets %d%s\n", PIM_PU_TB_LANES, PIM_PU_TB_REGSETS,
               trace.empty() ? ", untraced" : ", FST-traced");
   std::printf("%-30s %14s %14s\n", "stream", "unit cycles", "M cycles/s");
   for (int checked = 0; checked < 2; ++checked) {
+    if (stream != "all" && stream != (checked ? "checked" : "b2b")) continue;
     Harness h(trace, checked != 0);
     Stim s(1);
     setup_random(h, s, Mode::su, false);
@@ -854,7 +857,7 @@ int run_bench(std::uint64_t cycles, const std::string& trace) {
   // register phase of the pseudo-channel (W = 1 + ceil(64/4) * 4 = 65 cycles
   // per bank group, 3 x 65 + 65 before the first COMP), 64 COMPs at nCCD_L,
   // COMP -> PRECHARGE 16, PRECHARGE -> RESULT 14, 8 RESULTs col apart.
-  {
+  if (stream == "all" || stream == "rounds") {
     Harness h(trace, false);
     Stim s(2);
     setup_random(h, s, Mode::su, false);
@@ -877,7 +880,7 @@ int run_bench(std::uint64_t cycles, const std::string& trace) {
                 static_cast<unsigned long long>(n), static_cast<double>(n) / dt / 1e6,
                 100.0 * static_cast<double>(comps * 4) / static_cast<double>(n));
   }
-  {
+  if (stream == "all" || stream == "idle") {
     Harness h(trace, false);
     const auto t0 = std::chrono::steady_clock::now();
     for (std::uint64_t c = 0; c < cycles; ++c) h.tick(Command{});
@@ -906,6 +909,7 @@ int main(int argc, char** argv) {
   Options opt;
   bool list = false, bench = false;
   std::uint64_t bench_cycles = 2000000;
+  std::string bench_stream = "all";
   try {
     for (int i = 1; i < argc; ++i) {
       const std::string a = argv[i];
@@ -920,16 +924,22 @@ int main(int argc, char** argv) {
       else if (a == "--list") list = true;
       else if (a == "--bench") bench = true;
       else if (a == "--cycles") bench_cycles = parse_u64(a, value());
+      else if (a == "--stream") {
+        bench_stream = value();
+        if (bench_stream != "all" && bench_stream != "b2b" && bench_stream != "checked" && bench_stream != "rounds" &&
+            bench_stream != "idle")
+          throw UsageError("--stream: '" + bench_stream + "' (allowed: all, b2b, checked, rounds, idle)");
+      }
       else if (a.rfind("+verilator+", 0) == 0) continue;  // handled by Verilated::commandArgs
       else throw UsageError("unknown argument '" + a + "' (allowed: --test NAME, --seed N, --comps N, "
-                            "--trace FILE.fst, --list, --bench, --cycles N, +verilator+seed+N)");
+                            "--trace FILE.fst, --list, --bench, --cycles N, --stream S, +verilator+seed+N)");
     }
     if (list) {
       for (const auto& t : tests()) std::printf("%s\n", t.first.c_str());
       return 0;
     }
     Verilated::commandArgs(argc, argv);
-    if (bench) return run_bench(bench_cycles, trace);
+    if (bench) return run_bench(bench_cycles, trace, bench_stream);
     if (test.empty()) throw UsageError("--test NAME is required (--list shows the names)");
     const auto it = tests().find(test);
     if (it == tests().end()) throw UsageError("--test: unknown test '" + test + "' (--list shows the names)");
