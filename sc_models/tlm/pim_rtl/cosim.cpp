@@ -614,9 +614,11 @@ int run_cosim(const CosimOptions& o, int argc, char** argv) {
         const bool match = f.errors == 0 && !interrupted;
         const auto totals = model_totals();
         std::uint64_t rtl_cycles = 0, busy = 0;
+        double rtl_s = 0;
         for (const auto& m : totals) {
           rtl_cycles += m.cycles_clocked;
           busy += m.busy_cycles;
+          if (m.model == "rtl") rtl_s += m.seconds;
         }
         // The digest covers what must not depend on the unit models: every
         // value compared, the kernels' cycles, each unit's busy cycles.
@@ -653,6 +655,8 @@ int run_cosim(const CosimOptions& o, int argc, char** argv) {
                                         {"rtl_cycles_clocked", m.cycles_clocked}});
           j["wall_s"] = wall;
           j["rtl_unit_cycles_per_s"] = wall > 0 ? rtl_cycles / wall : 0.0;
+          j["rtl_wrapper_s"] = rtl_s;
+          j["rtl_unit_cycles_per_wrapper_s"] = rtl_s > 0 ? rtl_cycles / rtl_s : 0.0;
           j["kernel_cycles_per_s"] = wall > 0 ? f.kernel_cycles / wall : 0.0;
           if (!f.mismatch_json.is_null()) j["mismatch"] = f.mismatch_json;
           j["traces"] = trace_files();
@@ -677,8 +681,9 @@ int run_cosim(const CosimOptions& o, int argc, char** argv) {
                         static_cast<unsigned long long>(m.busy_cycles), static_cast<long long>(m.last_effect_cycle),
                         static_cast<unsigned long long>(m.commands), static_cast<unsigned long long>(m.cycles_clocked));
           std::printf("  digest       %s (results, cycles, per-unit busy cycles; the same for any --units)\n", dig);
-          std::printf("  speed        %.3f s wall, %.3g RTL unit cycles/s, %.3g kernel cycles/s\n", wall,
-                      wall > 0 ? rtl_cycles / wall : 0.0, wall > 0 ? f.kernel_cycles / wall : 0.0);
+          std::printf("  speed        %.3f s wall, %.3g RTL unit cycles/s, %.3g kernel cycles/s; %.3f s inside the RTL units "
+                      "(%.3g cycles/s there)\n", wall, wall > 0 ? rtl_cycles / wall : 0.0,
+                      wall > 0 ? f.kernel_cycles / wall : 0.0, rtl_s, rtl_s > 0 ? rtl_cycles / rtl_s : 0.0);
           if (!o.trace_dir.empty()) {
             std::printf("  waves        gtkwave %s/tlm.vcd tb/cosim/tlm.gtkw\n", o.trace_dir.c_str());
             for (const auto& t : trace_files()) std::printf("               gtkwave %s tb/cosim/rtl.gtkw\n", t.c_str());

@@ -127,6 +127,7 @@ std::vector<ModelTotals> model_totals() {
     t.busy_cycles += r.busy_cycles;
     t.commands += r.commands;
     t.last_effect_cycle = std::max(t.last_effect_cycle, r.last_busy);
+    t.seconds += r.seconds;
   }
   std::vector<ModelTotals> out;
   for (auto& [k, v] : m) out.push_back(v);

@@ -14,6 +14,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <chrono>
 #include <cstring>
 #include <deque>
 #include <filesystem>
@@ -113,8 +114,16 @@ class RtlUnit : public tlm_hbm::PimUnitModel {
     m_dut->final();
   }
 
+  // Wall time spent in the unit (bench figures).
+  struct Timer {
+    UnitRecord& r;
+    std::chrono::steady_clock::time_point t0 = std::chrono::steady_clock::now();
+    ~Timer() { r.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); }
+  };
+
   bool issue(const pu::Command& cmd, pu::Cycle t, const pu::PimUnit::Rows& rows,
              std::array<std::uint8_t, 32>* result) override {
+    Timer timer{m_rec};
     if (t < m_cycle)
       throw std::logic_error("unit '" + m_site.name + "': command in cycle " + std::to_string(t) +
                              ", the RTL is already at cycle " + std::to_string(m_cycle));
@@ -162,9 +171,13 @@ class RtlUnit : public tlm_hbm::PimUnitModel {
     return (m_dut->err_cause_o & ~err_before) == 0;
   }
 
-  void settle(pu::Cycle t) override { run_until(t); }
+  void settle(pu::Cycle t) override {
+    Timer timer{m_rec};
+    run_until(t);
+  }
 
   void settle_all() override {
+    Timer timer{m_rec};
     // Until every COMP has left the pipeline (busy_o low) and nothing is pending.
     const pu::Cycle quiet = m_last_comp + m_site.params.acc_lat() + 1;
     run_until(std::max(m_cycle, quiet));
@@ -251,8 +264,13 @@ class RtlUnit : public tlm_hbm::PimUnitModel {
     } else if (m_dut->cmd_valid_i) {
       idle_inputs();
     }
-    m_dut->eval();
-    dump(static_cast<std::uint64_t>(n) * m_tck);
+    // The outputs are registered (spec.md: visible in cycle n = after the
+    // edge that ends cycle n-1), so settling the new inputs here only matters
+    // for the waveform; the falling-edge eval below settles them anyway.
+    if (m_fst_on()) {
+      m_dut->eval();
+      dump(static_cast<std::uint64_t>(n) * m_tck);
+    }
     // Outputs of cycle n (registered): bank read (old content), write-back
     // at the end of the cycle, busy.
     const int busy = m_dut->busy_o;

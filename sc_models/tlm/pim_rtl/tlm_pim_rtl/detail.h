@@ -16,6 +16,7 @@ struct UnitRecord {
   std::string name, model;
   std::uint64_t busy_cycles = 0, cycles_clocked = 0, commands = 0;
   std::int64_t last_busy = 0;
+  double seconds = 0;  // wall time spent in the model (RTL: clocking, bank ports, shadow twin)
   // Unit waves (RtlOptions::unit_waves).
   bool wave = false;
   int wave_busy = 0;

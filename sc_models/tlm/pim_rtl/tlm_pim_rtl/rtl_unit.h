@@ -70,6 +70,7 @@ struct ModelTotals {
   std::uint64_t busy_cycles = 0;
   std::uint64_t commands = 0;
   std::int64_t last_effect_cycle = 0;  // latest cycle in which any unit of this kind was busy
+  double seconds = 0;                  // wall time inside the units (RTL only)
 };
 std::vector<ModelTotals> model_totals();
 // Per-unit busy cycles of one unit by name (-1: unknown unit).
