@@ -286,7 +286,7 @@ module pim_pu #(
   logic         rblk0_ok, rblk1_ok;
   logic [255:0] atom_q, atom2_q;
 
-  assign rdata_sel = cp_bank_q ? bank_b_rdata_i : bank_a_rdata_i;
+  assign rdata_sel = !cp_valid_q ? 256'd0 : cp_bank_q ? bank_b_rdata_i : bank_a_rdata_i;
   assign rblk0_ok  = pim_pu_pkg::mx8_block_ok(rdata_sel[127:112]);
   assign rblk1_ok  = pim_pu_pkg::mx8_block_ok(rdata_sel[255:240]);
 
@@ -320,13 +320,28 @@ module pim_pu #(
 
   // Operand slices of the selected set: one register-file read port per
   // slice, shared by all lanes (E1: K, GK, V, GV; M1: Q, P).
+  // (Gated by the stage valid bits so that an idle unit does not copy them.)
   logic [255:0] ex_k_s, ex_gk_s, ex_v_s, ex_gv_s, m1_q_s, m1_p_s;
-  assign ex_k_s  = regs_q[ex_rb + 32'(pim_pu_pkg::SlotK)];
-  assign ex_gk_s = regs_q[ex_rb + 32'(pim_pu_pkg::SlotGk)];
-  assign ex_v_s  = regs_q[ex_rb + 32'(pim_pu_pkg::SlotV)];
-  assign ex_gv_s = regs_q[ex_rb + 32'(pim_pu_pkg::SlotGv)];
-  assign m1_q_s  = regs_q[m1_rb + 32'(pim_pu_pkg::SlotQ)];
-  assign m1_p_s  = regs_q[m1_rb + 32'(pim_pu_pkg::SlotP)];
+  always_comb begin
+    ex_k_s  = '0;
+    ex_gk_s = '0;
+    ex_v_s  = '0;
+    ex_gv_s = '0;
+    if (e1_su) begin
+      ex_k_s  = regs_q[ex_rb + 32'(pim_pu_pkg::SlotK)];
+      ex_gk_s = regs_q[ex_rb + 32'(pim_pu_pkg::SlotGk)];
+      ex_v_s  = regs_q[ex_rb + 32'(pim_pu_pkg::SlotV)];
+      ex_gv_s = regs_q[ex_rb + 32'(pim_pu_pkg::SlotGv)];
+    end
+  end
+  always_comb begin
+    m1_q_s = '0;
+    m1_p_s = '0;
+    if (m1_valid_q) begin
+      m1_q_s = regs_q[m1_rb + 32'(pim_pu_pkg::SlotQ)];
+      m1_p_s = regs_q[m1_rb + 32'(pim_pu_pkg::SlotP)];
+    end
+  end
 
   // Row scalars of the COMP: k[r], gk[r] in E1; q[r] (SU) or p[r] (ATTEND) in M1.
   logic [14:0] ex_kr, ex_gkr, m1_s;
