@@ -1,5 +1,6 @@
 #include "tlm_common/session.h"
 
+#include <algorithm>
 #include <csignal>
 #include <exception>
 #include <iostream>
@@ -59,8 +60,10 @@ void Session::run_to_idle() {
   if (sc_core::sc_get_status() == sc_core::SC_ELABORATION) sc_core::sc_start(sc_core::SC_ZERO_TIME);
   while (!interrupted() && sc_core::sc_get_status() != sc_core::SC_STOPPED && sc_core::sc_pending_activity()) {
     // SC_EXIT_ON_STARVATION: time stops at the last event, not at the end of
-    // the slice, so the reported simulated time is exact.
-    sc_core::sc_start(m_poll, sc_core::SC_EXIT_ON_STARVATION);
+    // the slice, so the reported simulated time is exact. It also does not
+    // move time when the next event lies beyond the slice (a process waiting
+    // longer than the poll interval): the slice then reaches that event.
+    sc_core::sc_start(std::max(m_poll, sc_core::sc_time_to_pending_activity()), sc_core::SC_EXIT_ON_STARVATION);
   }
 }
 
