@@ -2,19 +2,19 @@
 // (tlm_pim_rtl/cosim.h, docs/cosim.md).
 #include "tlm_pim_rtl/cosim.h"
 
+#include <tlm_utils/simple_initiator_socket.h>
+
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <stdexcept>
-
-#include <nlohmann/json.hpp>
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/simple_initiator_socket.h>
 
 #include "firmware/pimba/generator.h"
 #include "golden/accuracy.h"
@@ -211,13 +211,16 @@ class Firmware : public sc_core::sc_module {
          << "  unit      " << m->unit << "\n"
          << "  what      " << m->what << "\n"
          << "  cycle     " << m->cycle << "   simulation time " << m->time_ps << " ps\n"
-         << "  command   #" << m->unit_command << " of this unit" << (m->command.empty() ? "" : ": " + m->command) << "\n"
+         << "  command   #" << m->unit_command << " of this unit" << (m->command.empty() ? "" : ": " + m->command)
+         << "\n"
          << "  expected  " << m->expected << "\n"
          << "  actual    " << m->actual << "\n";
-      mismatch_json = {{"kind", "unit"},       {"kernel", kernels},        {"label", label},
-                       {"unit", m->unit},      {"what", m->what},          {"cycle", m->cycle},
-                       {"time_ps", m->time_ps}, {"unit_command", m->unit_command}, {"command", m->command},
-                       {"expected", m->expected}, {"actual", m->actual}};
+      mismatch_json = {{"kind", "unit"},        {"kernel", kernels},
+                       {"label", label},        {"unit", m->unit},
+                       {"what", m->what},       {"cycle", m->cycle},
+                       {"time_ps", m->time_ps}, {"unit_command", m->unit_command},
+                       {"command", m->command}, {"expected", m->expected},
+                       {"actual", m->actual}};
       throw Failure{os.str()};
     }
     if (lk.ext.err_cause != 0) {
@@ -243,23 +246,27 @@ class Firmware : public sc_core::sc_module {
   }
 
   // Element-by-element comparison of one value; throws a Failure on mismatch.
-  void check(float expected, float actual, const std::string& what, const std::string& where) {
+  // `what` and `where` are callables building the texts (only on a mismatch).
+  template <class What, class Where>
+  void check(float expected, float actual, const What& what_f, const Where& where_f) {
     ++compared;
     std::uint32_t e, a;
     std::memcpy(&e, &expected, 4);
     std::memcpy(&a, &actual, 4);
     digest.add(a);
     if (e == a) return;
+    const std::string what = what_f(), where = where_f();
     std::ostringstream os;
     os << "MISMATCH (golden vs channel) in kernel " << kernels << " (" << m_kernel_label << ")\n"
        << "  value     " << what << "\n"
        << "  source    " << where << "\n"
-       << "  time      " << static_cast<std::uint64_t>(sc_core::sc_time_stamp().to_seconds() * 1e12 + 0.5) << " ps (kernel started in cycle "
-       << m_last_start << ")\n"
+       << "  time      " << static_cast<std::uint64_t>(sc_core::sc_time_stamp().to_seconds() * 1e12 + 0.5)
+       << " ps (kernel started in cycle " << m_last_start << ")\n"
        << "  expected  " << hex32(expected) << " (" << num_text(expected) << ")\n"
        << "  actual    " << hex32(actual) << " (" << num_text(actual) << ")\n";
-    mismatch_json = {{"kind", "golden"},       {"kernel", kernels},          {"label", m_kernel_label},
-                     {"value", what},          {"source", where},            {"expected", hex32(expected)},
+    mismatch_json = {{"kind", "golden"},        {"kernel", kernels},
+                     {"label", m_kernel_label}, {"value", what},
+                     {"source", where},         {"expected", hex32(expected)},
                      {"actual", hex32(actual)}, {"time_ps", sc_core::sc_time_stamp().to_seconds() * 1e12}};
     throw Failure{os.str()};
   }
@@ -268,8 +275,8 @@ class Firmware : public sc_core::sc_module {
     std::ostringstream os;
     const std::size_t op = result_op_index(lk, slot);
     os << "command " << op << " of the kernel (RESULT bank " << (r.place.bank % 2 ? "B" : "A") << " group " << r.group
-       << ") to unit " << unit_name(r.place) << ", chunk (" << r.place.block_row << ", " << r.place.block_col << ") in bank "
-       << int(r.place.bank) << " row " << r.place.row;
+       << ") to unit " << unit_name(r.place) << ", chunk (" << r.place.block_row << ", " << r.place.block_col
+       << ") in bank " << int(r.place.bank) << " row " << r.place.row;
     return os.str();
   }
 
@@ -323,8 +330,10 @@ class Firmware : public sc_core::sc_module {
       std::vector<std::uint8_t> page(1024);
       for (int r = 0; r < 32; ++r)
         for (int h = 0; h < 2; ++h)
-          std::memcpy(page.data() + 32 * r + 16 * h,
-                      s.mx8_blocks()[static_cast<std::size_t>(32 * p.block_row + r) * bpr + 2 * p.block_col + h].bytes.data(), 16);
+          std::memcpy(
+              page.data() + 32 * r + 16 * h,
+              s.mx8_blocks()[static_cast<std::size_t>(32 * p.block_row + r) * bpr + 2 * p.block_col + h].bytes.data(),
+              16);
       return page;
     };
     for (const ChunkPlace& p : places) write_page(p, chunk_image(state, p).data());
@@ -333,11 +342,16 @@ class Firmware : public sc_core::sc_module {
       const golden::SuInputs& in = steps[s];
       auto operands = [&](const fw::Round&, const fw::BankWork& w, pu::Slot slot) {
         switch (slot) {
-          case pu::Slot::k: return encode32(&in.k[32 * w.block_row]);
-          case pu::Slot::gk: return encode32(&in.gk[32 * w.block_row]);
-          case pu::Slot::q: return encode32(&in.q[32 * w.block_row]);
-          case pu::Slot::v: return encode32(&in.v[32 * w.block_col]);
-          default: throw std::logic_error("SU lowering asked for slot " + std::to_string(static_cast<int>(slot)));
+          case pu::Slot::k:
+            return encode32(&in.k[32 * w.block_row]);
+          case pu::Slot::gk:
+            return encode32(&in.gk[32 * w.block_row]);
+          case pu::Slot::q:
+            return encode32(&in.q[32 * w.block_row]);
+          case pu::Slot::v:
+            return encode32(&in.v[32 * w.block_col]);
+          default:
+            throw std::logic_error("SU lowering asked for slot " + std::to_string(static_cast<int>(slot)));
         }
       };
       LoweredKernel lk = tlm_hbm::lower_pimba_kernel(prog, 0, 0, operands);
@@ -361,8 +375,13 @@ class Firmware : public sc_core::sc_module {
       for (int c = 0; c < C; ++c) {
         float o = 0.0f;
         for (int i = 0; i < I; ++i) o = num::pu_add(o, part[i][c]);
-        check(o_gold[c], o, "o[" + std::to_string(c) + "] (output of step " + std::to_string(s + 1) + ")",
-              "sum over block-rows of the RESULT partials; first: " + result_source(lk, slot_of[0][c]));
+        check(
+            o_gold[c], o,
+            [&] { return std::string("o[" + std::to_string(c) + "] (output of step " + std::to_string(s + 1) + ")"); },
+            [&] {
+              return std::string("sum over block-rows of the RESULT partials; first: " +
+                                 result_source(lk, slot_of[0][c]));
+            });
       }
       // State read back through the channel, element by element.
       for (const ChunkPlace& p : places) {
@@ -383,11 +402,18 @@ class Firmware : public sc_core::sc_module {
           golden::decode_atom(wb, wv);
           golden::decode_atom(gb, gv);
           for (int c = 0; c < 32; ++c)
-            check(wv[c], gv[c],
-                  "h[" + std::to_string(32 * p.block_row + r) + "][" + std::to_string(32 * p.block_col + c) +
-                      "] (state after step " + std::to_string(s + 1) + ")",
-                  "SU write-back of COMP bank " + std::string(p.bank % 2 ? "B" : "A") + " atom " + std::to_string(r) +
-                      " in unit " + unit_name(p) + ", bank " + std::to_string(p.bank) + " row " + std::to_string(p.row));
+            check(
+                wv[c], gv[c],
+                [&] {
+                  return std::string("h[" + std::to_string(32 * p.block_row + r) + "][" +
+                                     std::to_string(32 * p.block_col + c) + "] (state after step " +
+                                     std::to_string(s + 1) + ")");
+                },
+                [&] {
+                  return std::string("SU write-back of COMP bank " + std::string(p.bank % 2 ? "B" : "A") + " atom " +
+                                     std::to_string(r) + " in unit " + unit_name(p) + ", bank " +
+                                     std::to_string(p.bank) + " row " + std::to_string(p.row));
+                });
           if (std::memcmp(want.data() + 32 * r, got.data() + 32 * r, 32) != 0) {
             std::ostringstream os;
             os << "MISMATCH (golden vs channel) in kernel " << kernels << " (" << m_kernel_label << ")\n"
@@ -452,7 +478,8 @@ class Firmware : public sc_core::sc_module {
         for (int r = 0; r < 32; ++r)
           for (int h = 0; h < 2; ++h)
             std::memcpy(page.data() + 32 * r + 16 * h,
-                        blocks[static_cast<std::size_t>(32 * p.block_col + r) * bpt + 2 * p.block_row + h].bytes.data(), 16);
+                        blocks[static_cast<std::size_t>(32 * p.block_col + r) * bpt + 2 * p.block_row + h].bytes.data(),
+                        16);
         write_page(p, page.data());
       }
     };
@@ -483,8 +510,12 @@ class Firmware : public sc_core::sc_module {
       float acc = 0.0f;
       for (int i = 0; i < I; ++i) acc = num::pu_add(acc, part[i][t]);
       s[t] = num::pu_mul(acc, scale);
-      check(trace[0].scores[t], s[t], "score s[" + std::to_string(t) + "]",
-            "sum over dimension blocks of the RESULT partials; first: " + result_source(ls, slot_of[0][t]));
+      check(
+          trace[0].scores[t], s[t], [&] { return std::string("score s[" + std::to_string(t) + "]"); },
+          [&] {
+            return std::string("sum over dimension blocks of the RESULT partials; first: " +
+                               result_source(ls, slot_of[0][t]));
+          });
     }
     // Softmax on the host, the golden recipe (golden/attention.h): m = max s;
     // e = expf(s - m); Z = sum in token order from +0; p = e / Z; p quantized
@@ -498,7 +529,10 @@ class Firmware : public sc_core::sc_module {
     }
     for (int t = 0; t < L; ++t) p[t] = p[t] / Z;
     num::quantize(num::Format::mx8, p.data(), pq.data(), static_cast<std::size_t>(L));
-    for (int t = 0; t < L; ++t) check(trace[0].p[t], pq[t], "p[" + std::to_string(t) + "] (host softmax)", "host");
+    for (int t = 0; t < L; ++t)
+      check(
+          trace[0].p[t], pq[t], [&] { return std::string("p[" + std::to_string(t) + "] (host softmax)"); },
+          [&] { return std::string("host"); });
 
     // ATTEND in PIM.
     auto attend_ops = [&](const fw::Round&, const fw::BankWork& w, pu::Slot) { return encode32(&p[32 * w.block_col]); };
@@ -518,8 +552,11 @@ class Firmware : public sc_core::sc_module {
     for (int dd = 0; dd < d; ++dd) {
       float o = 0.0f;
       for (int j = 0; j < J; ++j) o = num::pu_add(o, pa_part[j][dd]);
-      check(o_gold[dd], o, "o[" + std::to_string(dd) + "] (attention output)",
-            "sum over token chunks of the RESULT partials; first: " + result_source(la, slot_d[dd]));
+      check(
+          o_gold[dd], o, [&] { return std::string("o[" + std::to_string(dd) + "] (attention output)"); },
+          [&] {
+            return std::string("sum over token chunks of the RESULT partials; first: " + result_source(la, slot_d[dd]));
+          });
     }
     std::ostringstream os;
     os << L << " scores, " << L << " softmax weights, " << d << " outputs";
@@ -553,13 +590,16 @@ void validate(CosimOptions& o) {
     if (o.model.empty()) o.model = "mamba2-2.7b";
     if (o.model != "mamba2-2.7b" && o.model != "retnet-2.7b")
       bad("--model: value '" + o.model + "' is not allowed for --kernel su; allowed: mamba2-2.7b, retnet-2.7b");
-    if (o.steps < 1 || o.steps > 100000) bad("--steps: value " + std::to_string(o.steps) + " is not allowed; allowed: 1..100000");
+    if (o.steps < 1 || o.steps > 100000)
+      bad("--steps: value " + std::to_string(o.steps) + " is not allowed; allowed: 1..100000");
   } else {
     if (o.model.empty()) o.model = "opt-7b";
-    if (o.model != "opt-7b") bad("--model: value '" + o.model + "' is not allowed for --kernel attention; allowed: opt-7b (d_head 128)");
+    if (o.model != "opt-7b")
+      bad("--model: value '" + o.model + "' is not allowed for --kernel attention; allowed: opt-7b (d_head 128)");
     if (o.len < 32 || o.len > 65536 || o.len % 32 != 0)
       bad("--len: value " + std::to_string(o.len) + " is not allowed; allowed: a multiple of 32 in [32, 65536]");
-    if (o.data != "random" && o.data != "carry") bad("--data: value '" + o.data + "' is not allowed; allowed: random, carry");
+    if (o.data != "random" && o.data != "carry")
+      bad("--data: value '" + o.data + "' is not allowed; allowed: random, carry");
     if (o.data == "carry" && (o.len & (o.len - 1)) != 0)
       bad("--data carry: --len " + std::to_string(o.len) + " is not allowed; allowed: a power of two (p = 1/L exact)");
   }
@@ -637,8 +677,10 @@ int run_cosim(const CosimOptions& o, int argc, char** argv) {
           j["verdict"] = match ? "match" : interrupted && f.errors == 0 ? "interrupted" : "mismatch";
           j["kernel"] = o.kernel;
           j["model"] = o.model;
-          if (o.kernel == "su") j["steps"] = o.steps;
-          else j["len"] = o.len;
+          if (o.kernel == "su")
+            j["steps"] = o.steps;
+          else
+            j["len"] = o.len;
           j["data"] = o.data;
           j["units"] = o.units;
           j["seed"] = o.seed;
@@ -650,8 +692,11 @@ int run_cosim(const CosimOptions& o, int argc, char** argv) {
           j["digest"] = dig;
           j["unit_models"] = nlohmann::json::array();
           for (const auto& m : totals)
-            j["unit_models"].push_back({{"model", m.model}, {"units", m.units}, {"busy_cycles", m.busy_cycles},
-                                        {"last_busy_cycle", m.last_effect_cycle}, {"commands", m.commands},
+            j["unit_models"].push_back({{"model", m.model},
+                                        {"units", m.units},
+                                        {"busy_cycles", m.busy_cycles},
+                                        {"last_busy_cycle", m.last_effect_cycle},
+                                        {"commands", m.commands},
                                         {"rtl_cycles_clocked", m.cycles_clocked}});
           j["wall_s"] = wall;
           j["rtl_unit_cycles_per_s"] = wall > 0 ? rtl_cycles / wall : 0.0;
@@ -667,23 +712,31 @@ int run_cosim(const CosimOptions& o, int argc, char** argv) {
                       o.model.c_str(),
                       (o.kernel == "su" ? std::to_string(o.steps) + " steps" : "L " + std::to_string(o.len)).c_str(),
                       o.units.c_str(), o.seed, rtl_variant());
-          std::printf("  verdict      %s\n", match ? "MATCH (golden = channel, bit for bit)" : interrupted && f.errors == 0 ? "INTERRUPTED" : "MISMATCH");
-          for (const auto& l : f.lines) std::printf("  compared     %s (%llu values)\n", l.c_str(), static_cast<unsigned long long>(f.compared));
+          std::printf("  verdict      %s\n", match                          ? "MATCH (golden = channel, bit for bit)"
+                                             : interrupted && f.errors == 0 ? "INTERRUPTED"
+                                                                            : "MISMATCH");
+          for (const auto& l : f.lines)
+            std::printf("  compared     %s (%llu values)\n", l.c_str(), static_cast<unsigned long long>(f.compared));
           if (o.units != "behavioural")
-            std::printf("  shadow       %s\n", !o.shadow_check ? "off"
-                                                : first_mismatch() ? "RTL differs from its behavioural twin"
-                                                                   : "RTL = behavioural twin in every cycle (busy, write-backs, results, rows, flags)");
+            std::printf("  shadow       %s\n",
+                        !o.shadow_check ? "off"
+                        : first_mismatch()
+                            ? "RTL differs from its behavioural twin"
+                            : "RTL = behavioural twin in every cycle (busy, write-backs, results, rows, flags)");
           std::printf("  kernels      %llu PIM transactions, %llu kernel cycles (channel engine), simulated %.0f ps\n",
-                      static_cast<unsigned long long>(f.kernels), static_cast<unsigned long long>(f.kernel_cycles), sim_ps);
+                      static_cast<unsigned long long>(f.kernels), static_cast<unsigned long long>(f.kernel_cycles),
+                      sim_ps);
           std::printf("  unit model   units  busy cycles  last busy cycle  commands  RTL cycles clocked\n");
           for (const auto& m : totals)
             std::printf("  %-12s %5d  %11llu  %15lld  %8llu  %18llu\n", m.model.c_str(), m.units,
                         static_cast<unsigned long long>(m.busy_cycles), static_cast<long long>(m.last_effect_cycle),
                         static_cast<unsigned long long>(m.commands), static_cast<unsigned long long>(m.cycles_clocked));
           std::printf("  digest       %s (results, cycles, per-unit busy cycles; the same for any --units)\n", dig);
-          std::printf("  speed        %.3f s wall, %.3g RTL unit cycles/s, %.3g kernel cycles/s; %.3f s inside the RTL units "
-                      "(%.3g cycles/s there)\n", wall, wall > 0 ? rtl_cycles / wall : 0.0,
-                      wall > 0 ? f.kernel_cycles / wall : 0.0, rtl_s, rtl_s > 0 ? rtl_cycles / rtl_s : 0.0);
+          std::printf(
+              "  speed        %.3f s wall, %.3g RTL unit cycles/s, %.3g kernel cycles/s; %.3f s inside the RTL units "
+              "(%.3g cycles/s there)\n",
+              wall, wall > 0 ? rtl_cycles / wall : 0.0, wall > 0 ? f.kernel_cycles / wall : 0.0, rtl_s,
+              rtl_s > 0 ? rtl_cycles / rtl_s : 0.0);
           if (!o.trace_dir.empty()) {
             std::printf("  waves        gtkwave %s/tlm.vcd tb/cosim/tlm.gtkw\n", o.trace_dir.c_str());
             for (const auto& t : trace_files()) std::printf("               gtkwave %s tb/cosim/rtl.gtkw\n", t.c_str());
