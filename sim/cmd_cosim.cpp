@@ -42,7 +42,8 @@ int run(int argc, char** argv) {
                    {"steps", "N", "su: state-update steps", "2"},
                    {"len", "L", "attention: context length, a multiple of 32", "256"},
                    {"data", "D", "attention: random, or carry (directed vector for the adder's rounding carry)", "random"},
-                   {"units", "U", "unit models: rtl (all), behavioural (all) or mixed (one RTL unit)", "mixed"},
+                   {"units", "U", "unit models: rtl (all), behavioural (all) or mixed (one RTL unit)",
+                    "mixed (behavioural without RTL)"},
                    {"seed", "S", "seed of the data and of the RTL's X initialisation", "1"},
                    {"trace", "DIR", "write DIR/tlm.vcd (channel) and DIR/<unit>.fst (each RTL unit), both in ps", ""},
                    {"no-shadow", "", "do not compare RTL units with a behavioural twin every cycle", ""},
@@ -58,7 +59,7 @@ int run(int argc, char** argv) {
   g_opts.steps = static_cast<int>(a.integer("steps", 2, 1, 100000));
   g_opts.len = static_cast<int>(a.integer("len", 256, 32, 65536));
   g_opts.data = a.str("data", "random");
-  g_opts.units = a.choice("units", "mixed", {"rtl", "behavioural", "mixed"});
+  if (a.has("units")) g_opts.units = a.choice("units", "mixed", {"rtl", "behavioural", "mixed"});
   g_opts.seed = static_cast<std::uint32_t>(a.integer("seed", 1, 0, 0xffffffffll));
   g_opts.trace_dir = a.str("trace", "");
   g_opts.json = a.has("json");

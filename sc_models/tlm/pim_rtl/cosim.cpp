@@ -603,6 +603,7 @@ void validate(CosimOptions& o) {
     if (o.data == "carry" && (o.len & (o.len - 1)) != 0)
       bad("--data carry: --len " + std::to_string(o.len) + " is not allowed; allowed: a power of two (p = 1/L exact)");
   }
+  if (o.units.empty()) o.units = rtl_available() ? "mixed" : "behavioural";
   if (o.units != "rtl" && o.units != "behavioural" && o.units != "mixed")
     bad("--units: value '" + o.units + "' is not allowed; allowed: rtl, behavioural, mixed");
   if (o.units != "behavioural" && !rtl_available())

@@ -24,7 +24,8 @@ struct CosimOptions {
   std::string model = "";                // su: mamba2-2.7b (default) | retnet-2.7b; attention: opt-7b
   int steps = 2;                         // su: state-update steps
   int len = 256;                         // attention: context length (multiple of 32)
-  std::string units = "mixed";           // rtl | behavioural | mixed (one RTL unit, pch0.bank_group0.pair0)
+  std::string units;                     // rtl | behavioural | mixed (one RTL unit, pch0.bank_group0.pair0);
+                                         // empty: mixed, or behavioural in a build without RTL
   std::string data = "random";          // attention: random | carry (directed vector, docs/cosim.md)
   std::uint32_t seed = 1;
   std::string trace_dir;                 // non-empty: TLM-side VCD + one FST per RTL unit there
