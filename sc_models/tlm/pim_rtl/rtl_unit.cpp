@@ -178,9 +178,12 @@ class RtlUnit : public tlm_hbm::PimUnitModel {
 
   void settle_all() override {
     Timer timer{m_rec};
-    // Until every COMP has left the pipeline (busy_o low) and nothing is pending.
-    const pu::Cycle quiet = m_last_comp + m_site.params.acc_lat() + 1;
-    run_until(std::max(m_cycle, quiet));
+    // Through the last write-back (rows must be final when the kernel ends).
+    // Accumulator updates may still be in flight: a RESULT comes at least
+    // AccLat + 1 cycles after its bank's COMP and clocks them through then.
+    // Not further: the channel may start the next kernel AccLat cycles after
+    // the last COMP.
+    run_until(std::max(m_cycle, m_last_comp + m_site.params.wb_lat() + 1));
     if (m_check) {
       m_twin.settle_all();
       for (int b = 0; b < 2; ++b) compare_row(b);
