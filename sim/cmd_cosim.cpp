@@ -26,7 +26,7 @@ namespace cs = pimlab::tlm_pim_rtl;
 cs::CosimOptions g_opts;
 
 const char* kUsage =
-    "--kernel su|attention [--model NAME] [--steps N] [--len L] [--units rtl|behavioural|mixed] [--data random|carry] [--seed S] "
+    "--kernel su|attention [--model NAME] [--steps N] [--len L] [--units rtl|behavioural|mixed] [--data random|carry] [--config FILE] [--seed S] "
     "[--trace DIR] [--json]";
 const char* kSummary =
     "Co-simulates PIM kernels through the TLM HBM channel: the firmware writes operands and state into\n"
@@ -44,6 +44,8 @@ int run(int argc, char** argv) {
                    {"data", "D", "attention: random, or carry (directed vector for the adder's rounding carry)", "random"},
                    {"units", "U", "unit models: rtl (all), behavioural (all) or mixed (one RTL unit)",
                     "mixed (behavioural without RTL)"},
+                   {"config", "FILE", "JSON configuration of the channel (keys top.hbm.*, e.g. "
+                    "top.hbm.pch1.bank_group3.pair1.model: rtl); overrides --units", ""},
                    {"seed", "S", "seed of the data and of the RTL's X initialisation", "1"},
                    {"trace", "DIR", "write DIR/tlm.vcd (channel) and DIR/<unit>.fst (each RTL unit), both in ps", ""},
                    {"no-shadow", "", "do not compare RTL units with a behavioural twin every cycle", ""},
@@ -62,6 +64,7 @@ int run(int argc, char** argv) {
   if (a.has("units")) g_opts.units = a.choice("units", "mixed", {"rtl", "behavioural", "mixed"});
   g_opts.seed = static_cast<std::uint32_t>(a.integer("seed", 1, 0, 0xffffffffll));
   g_opts.trace_dir = a.str("trace", "");
+  g_opts.config_file = a.str("config", "");
   g_opts.json = a.has("json");
   g_opts.shadow_check = !a.has("no-shadow");
   try {
@@ -71,7 +74,8 @@ int run(int argc, char** argv) {
   }
   setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
   char* sc_argv[] = {argv[0], nullptr};
-  return sc_core::sc_elab_and_sim(1, sc_argv) == 0 ? 0 : 1;
+  const int rc = sc_core::sc_elab_and_sim(1, sc_argv);
+  return rc == 0 || rc == 2 ? rc : 1;
 }
 
 }  // namespace

@@ -616,6 +616,7 @@ int run_cosim(const CosimOptions& o, int argc, char** argv) {
   using tlm_common::Config;
   using tlm_common::Session;
   Top* top = nullptr;
+  bool config_error = false;
   std::chrono::steady_clock::time_point t0;
   double wall = 0;
   const int errors = tlm_common::run_sc_main(
@@ -630,6 +631,16 @@ int run_cosim(const CosimOptions& o, int argc, char** argv) {
           cfg["top.hbm.trace_file"] = o.trace_dir + "/tlm";
         }
         Config::instance().load(cfg);
+        // A configuration file overrides the keys above (e.g. the model of
+        // each unit: top.hbm.pch<p>.bank_group<g>.pair<q>.model).
+        if (!o.config_file.empty()) {
+          try {
+            Config::instance().load_file(o.config_file);
+          } catch (const tlm_common::ConfigError&) {
+            config_error = true;
+            throw;
+          }
+        }
         RtlOptions ro;
         // The RTL FST needs the traced Verilated library; with another one
         // (planted faults) a traced run writes the channel VCD only.
@@ -641,9 +652,17 @@ int run_cosim(const CosimOptions& o, int argc, char** argv) {
         ro.seed = o.seed;
         ro.unit_waves = !o.trace_dir.empty();
         register_unit_models(ro);
-        auto t = std::make_unique<Top>("top", o);
-        top = t.get();
-        return t;
+        // Configuration errors are bad input (exit status 2): a value out of
+        // range while building, an unknown key right after.
+        try {
+          auto t = std::make_unique<Top>("top", o);
+          Config::instance().check_consumed();
+          top = t.get();
+          return t;
+        } catch (const tlm_common::ConfigError&) {
+          config_error = true;
+          throw;
+        }
       },
       [&]() {
         t0 = std::chrono::steady_clock::now();
@@ -746,7 +765,7 @@ int run_cosim(const CosimOptions& o, int argc, char** argv) {
         std::cout << std::flush;
         return f.errors;
       });
-  return errors == 0 ? 0 : 1;
+  return config_error ? 2 : errors == 0 ? 0 : 1;
 }
 
 }  // namespace pimlab::tlm_pim_rtl

@@ -28,6 +28,7 @@ struct CosimOptions {
                                          // empty: mixed, or behavioural in a build without RTL
   std::string data = "random";          // attention: random | carry (directed vector, docs/cosim.md)
   std::uint32_t seed = 1;
+  std::string config_file;              // JSON channel configuration (keys under top.hbm), loaded after --units
   std::string trace_dir;                 // non-empty: TLM-side VCD + one FST per RTL unit there
   bool json = false;
   bool shadow_check = true;              // RTL units compare with a behavioural twin every cycle
@@ -39,7 +40,7 @@ void validate(CosimOptions& o);
 
 // Runs one co-simulation in this process (SystemC elaborates once per
 // process). Returns 0 on a full match, 1 on a mismatch, an error or an
-// interruption. Call from sc_main.
+// interruption, 2 on a configuration error (bad input). Call from sc_main.
 int run_cosim(const CosimOptions& o, int argc, char** argv);
 
 // What the last run_cosim measured (for benchmarks).
