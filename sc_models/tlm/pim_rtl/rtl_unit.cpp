@@ -153,8 +153,9 @@ class RtlUnit : public tlm_hbm::PimUnitModel {
     // before the twin sees the command of cycle t.
     const int twin_busy = m_check ? twin_busy_at(t) : 0;
     if (m_check) m_twin.issue(cmd, t, twin_rows(), &twin_res);
-    m_cmd_text = describe(cmd);
-    if (std::getenv("PIMLAB_COSIM_DEBUG")) std::fprintf(stderr, "%s c%lld %s\n", m_site.name.c_str(), (long long)t, m_cmd_text.c_str());
+    m_last_cmd = cmd;
+    static const bool debug = std::getenv("PIMLAB_COSIM_DEBUG") != nullptr;
+    if (debug) std::fprintf(stderr, "%s c%lld %s\n", m_site.name.c_str(), static_cast<long long>(t), describe(cmd).c_str());
     m_rec.wave_command(t, op);
     clock(&cmd, twin_busy);
     ++m_rec.commands;
@@ -166,7 +167,7 @@ class RtlUnit : public tlm_hbm::PimUnitModel {
       if (result) *result = res;
       if (m_check && res != twin_res)
         mismatch(t + 1, "RESULT bank " + std::string(cmd.bank ? "B" : "A") + " group " + std::to_string(cmd.idx & 3),
-                 m_rec.commands - 1, m_cmd_text, twin_res.data(), res.data());
+                 m_rec.commands - 1, describe(m_last_cmd), twin_res.data(), res.data());
     }
     return (m_dut->err_cause_o & ~err_before) == 0;
   }
@@ -189,7 +190,7 @@ class RtlUnit : public tlm_hbm::PimUnitModel {
       for (int b = 0; b < 2; ++b) compare_row(b);
       if (m_twin.err_cause() != m_dut->err_cause_o) {
         const std::uint8_t e = m_twin.err_cause(), a = m_dut->err_cause_o;
-        mismatch(m_cycle, "err_cause_o at the end of the kernel", m_rec.commands ? m_rec.commands - 1 : 0, m_cmd_text, &e,
+        mismatch(m_cycle, "err_cause_o at the end of the kernel", m_rec.commands ? m_rec.commands - 1 : 0, describe(m_last_cmd), &e,
                  &a, 1);
       }
       for (int b = 0; b < 2; ++b) m_scratch_src[b] = nullptr;  // rows may change between kernels
@@ -353,7 +354,8 @@ class RtlUnit : public tlm_hbm::PimUnitModel {
       if (std::memcmp(m_scratch[b].data() + 32 * a, m_scratch_src[b] + 32 * a, 32) != 0) {
         mismatch(m_cycle, std::string("row content bank ") + (b ? "B" : "A") + " atom " + std::to_string(a) +
                               " (a write-back the RTL did not make)",
-                 m_rec.commands ? m_rec.commands - 1 : 0, m_cmd_text, m_scratch[b].data() + 32 * a, m_scratch_src[b] + 32 * a);
+                 m_rec.commands ? m_rec.commands - 1 : 0, describe(m_last_cmd), m_scratch[b].data() + 32 * a,
+                 m_scratch_src[b] + 32 * a);
         std::memcpy(m_scratch[b].data() + 32 * a, m_scratch_src[b] + 32 * a, 32);
       }
   }
@@ -400,7 +402,7 @@ class RtlUnit : public tlm_hbm::PimUnitModel {
   int m_mode[2] = {0, 0};
   std::deque<pu::Cycle> m_su_pending;                       // issue cycles of SU COMPs whose write-back may be pending
   std::deque<std::pair<pu::Cycle, std::uint64_t>> m_comp_cmd;  // (issue cycle, unit command index) of recent COMPs
-  std::string m_cmd_text;
+  pu::Command m_last_cmd;  // the last command issued (for reports)
   // Shadow check.
   bool m_check;
   pu::PimUnit m_twin;
