@@ -7,10 +7,9 @@
 // Usage: pimlab_bench_cosim <cosim program>
 #include <cstdio>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 namespace {
 
@@ -55,10 +54,12 @@ int main(int argc, char** argv) {
     };
     const Row rows[] = {
         {"su retnet-2.7b x16, 16 RTL units, shadow", "--kernel su --model retnet-2.7b --steps 16 --units rtl"},
-        {"su retnet-2.7b x16, 16 RTL units, no shadow", "--kernel su --model retnet-2.7b --steps 16 --units rtl --no-shadow"},
+        {"su retnet-2.7b x16, 16 RTL units, no shadow",
+         "--kernel su --model retnet-2.7b --steps 16 --units rtl --no-shadow"},
         {"attention L 4096, 16 RTL units, no shadow", "--kernel attention --len 4096 --units rtl --no-shadow"},
         {"su retnet-2.7b x16, 1 RTL unit (mixed), shadow", "--kernel su --model retnet-2.7b --steps 16 --units mixed"},
-        {"su retnet-2.7b x16, 1 RTL unit, no shadow", "--kernel su --model retnet-2.7b --steps 16 --units mixed --no-shadow"},
+        {"su retnet-2.7b x16, 1 RTL unit, no shadow",
+         "--kernel su --model retnet-2.7b --steps 16 --units mixed --no-shadow"},
         {"su retnet-2.7b x16, behavioural", "--kernel su --model retnet-2.7b --steps 16 --units behavioural"},
     };
     double wall_mixed = 0, wall_mixed_ns = 0, wall_beh = 0;
@@ -74,13 +75,15 @@ int main(int argc, char** argv) {
       if (a.find("--units mixed --no-shadow") != std::string::npos) wall_mixed_ns = wall;
       if (a.find("--units behavioural") != std::string::npos) wall_beh = wall;
     }
-    std::printf("  overhead of one RTL unit in an otherwise behavioural channel: %.2fx wall time with the shadow twin, "
-                "%.2fx without (%.3f / %.3f s vs %.3f s)\n",
-                wall_beh > 0 ? wall_mixed / wall_beh : 0.0, wall_beh > 0 ? wall_mixed_ns / wall_beh : 0.0, wall_mixed,
-                wall_mixed_ns, wall_beh);
-    std::printf("  wall = the simulation (firmware, channel, units, golden checks on the host); RTL cycles/s = RTL unit\n"
-                "  cycles clocked / wall; in RTL units = the same over the time spent inside the RTL wrappers\n"
-                "  (clocking, bank ports, shadow twin). Idle cycles of an untraced unit are skipped, not clocked.\n");
+    std::printf(
+        "  overhead of one RTL unit in an otherwise behavioural channel: %.2fx wall time with the shadow twin, "
+        "%.2fx without (%.3f / %.3f s vs %.3f s)\n",
+        wall_beh > 0 ? wall_mixed / wall_beh : 0.0, wall_beh > 0 ? wall_mixed_ns / wall_beh : 0.0, wall_mixed,
+        wall_mixed_ns, wall_beh);
+    std::printf(
+        "  wall = the simulation (firmware, channel, units, golden checks on the host); RTL cycles/s = RTL unit\n"
+        "  cycles clocked / wall; in RTL units = the same over the time spent inside the RTL wrappers\n"
+        "  (clocking, bank ports, shadow twin). Idle cycles of an untraced unit are skipped, not clocked.\n");
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bench_cosim: %s\n", e.what());
     return 1;

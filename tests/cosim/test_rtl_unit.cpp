@@ -3,9 +3,8 @@
 // spec.md gives it. Expected values are derived from the spec by hand in the
 // comments; the behavioural model is held to the same numbers.
 #define CATCH_CONFIG_MAIN
-#include <catch2/catch.hpp>
-
 #include <array>
+#include <catch2/catch.hpp>
 #include <cstring>
 #include <memory>
 #include <vector>

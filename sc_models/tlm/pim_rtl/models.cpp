@@ -107,7 +107,8 @@ void register_unit_models(const RtlOptions& opt) {
     throw std::runtime_error(std::string("--trace needs the FST-traced pim_pu library; this program links '") +
                              rtl_variant() + "'");
   tlm_hbm::register_pim_unit_model("behavioural", [opt](const tlm_hbm::PimUnitSite& s) {
-    return std::make_unique<detail::MonitoredBehavioural>(s.params, detail::new_unit(s.name, "behavioural", opt.unit_waves));
+    return std::make_unique<detail::MonitoredBehavioural>(s.params,
+                                                          detail::new_unit(s.name, "behavioural", opt.unit_waves));
   });
   if (rtl_available())
     tlm_hbm::register_pim_unit_model("rtl", [opt](const tlm_hbm::PimUnitSite& s) {

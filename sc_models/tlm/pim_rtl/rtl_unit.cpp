@@ -10,17 +10,16 @@
 #if PIMLAB_RTL_TRACE
 #include "verilated_fst_c.h"
 #endif
-#include "verilated.h"
-
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <chrono>
 #include <cstring>
 #include <deque>
 #include <filesystem>
 #include <stdexcept>
 
 #include "tlm_pim_rtl/detail.h"
+#include "verilated.h"
 
 namespace pimlab::tlm_pim_rtl {
 
@@ -61,12 +60,17 @@ class RtlUnit : public tlm_hbm::PimUnitModel {
   RtlUnit(const tlm_hbm::PimUnitSite& site, const RtlOptions& opt, UnitRecord& rec)
       : m_site(site), m_rec(rec), m_ctx(new VerilatedContext), m_check(opt.shadow_check), m_twin(site.params) {
     if (site.params.lanes != 8 || site.params.reg_sets != 1)
-      throw std::invalid_argument("unit '" + site.name + "': the Verilated pim_pu library is built with Lanes 8, RegSets 1; "
-                                  "the channel asks for pu_lanes " + std::to_string(site.params.lanes) +
-                                  ", pu_reg_sets " + std::to_string(site.params.reg_sets));
+      throw std::invalid_argument("unit '" + site.name +
+                                  "': the Verilated pim_pu library is built with Lanes 8, RegSets 1; "
+                                  "the channel asks for pu_lanes " +
+                                  std::to_string(site.params.lanes) + ", pu_reg_sets " +
+                                  std::to_string(site.params.reg_sets));
     // Unknown initial values are random, seeded per run and per unit.
     m_ctx->randReset(2);
-    m_ctx->randSeed(static_cast<int>((opt.seed * 2654435761u + static_cast<std::uint32_t>(site.pch * 64 + site.bank_group * 8 + site.pair)) & 0x7fffffff) | 1);
+    m_ctx->randSeed(static_cast<int>((opt.seed * 2654435761u +
+                                      static_cast<std::uint32_t>(site.pch * 64 + site.bank_group * 8 + site.pair)) &
+                                     0x7fffffff) |
+                    1);
 #if PIMLAB_RTL_TRACE
     if (!opt.trace_dir.empty()) m_ctx->traceEverOn(true);
 #endif
@@ -155,7 +159,8 @@ class RtlUnit : public tlm_hbm::PimUnitModel {
     if (m_check) m_twin.issue(cmd, t, twin_rows(), &twin_res);
     m_last_cmd = cmd;
     static const bool debug = std::getenv("PIMLAB_COSIM_DEBUG") != nullptr;
-    if (debug) std::fprintf(stderr, "%s c%lld %s\n", m_site.name.c_str(), static_cast<long long>(t), describe(cmd).c_str());
+    if (debug)
+      std::fprintf(stderr, "%s c%lld %s\n", m_site.name.c_str(), static_cast<long long>(t), describe(cmd).c_str());
     m_rec.wave_command(t, op);
     clock(&cmd, twin_busy);
     ++m_rec.commands;
@@ -190,8 +195,8 @@ class RtlUnit : public tlm_hbm::PimUnitModel {
       for (int b = 0; b < 2; ++b) compare_row(b);
       if (m_twin.err_cause() != m_dut->err_cause_o) {
         const std::uint8_t e = m_twin.err_cause(), a = m_dut->err_cause_o;
-        mismatch(m_cycle, "err_cause_o at the end of the kernel", m_rec.commands ? m_rec.commands - 1 : 0, describe(m_last_cmd), &e,
-                 &a, 1);
+        mismatch(m_cycle, "err_cause_o at the end of the kernel", m_rec.commands ? m_rec.commands - 1 : 0,
+                 describe(m_last_cmd), &e, &a, 1);
       }
       for (int b = 0; b < 2; ++b) m_scratch_src[b] = nullptr;  // rows may change between kernels
     }
@@ -313,8 +318,9 @@ class RtlUnit : public tlm_hbm::PimUnitModel {
           if (!want || std::memcmp(want, w.data(), 32) != 0) {
             const Atom none{};
             mismatch(n, std::string("write-back bank ") + (b ? "B" : "A") + " atom " + std::to_string(wcol),
-                     comp_command(n - m_site.params.wb_lat()), "COMP " + std::string(b ? "B" : "A") + " atom " +
-                     std::to_string(wcol) + " issued in cycle " + std::to_string(n - m_site.params.wb_lat()),
+                     comp_command(n - m_site.params.wb_lat()),
+                     "COMP " + std::string(b ? "B" : "A") + " atom " + std::to_string(wcol) + " issued in cycle " +
+                         std::to_string(n - m_site.params.wb_lat()),
                      want ? want : none.data(), w.data());
             if (want) std::memcpy(m_scratch[b].data() + 32 * wcol, w.data(), 32);  // report each difference once
           }
@@ -352,8 +358,9 @@ class RtlUnit : public tlm_hbm::PimUnitModel {
     m_twin.settle(m_cycle);
     for (int a = 0; a < pu::PimUnit::kAtoms; ++a)
       if (std::memcmp(m_scratch[b].data() + 32 * a, m_scratch_src[b] + 32 * a, 32) != 0) {
-        mismatch(m_cycle, std::string("row content bank ") + (b ? "B" : "A") + " atom " + std::to_string(a) +
-                              " (a write-back the RTL did not make)",
+        mismatch(m_cycle,
+                 std::string("row content bank ") + (b ? "B" : "A") + " atom " + std::to_string(a) +
+                     " (a write-back the RTL did not make)",
                  m_rec.commands ? m_rec.commands - 1 : 0, describe(m_last_cmd), m_scratch[b].data() + 32 * a,
                  m_scratch_src[b] + 32 * a);
         std::memcpy(m_scratch[b].data() + 32 * a, m_scratch_src[b] + 32 * a, 32);
@@ -400,9 +407,9 @@ class RtlUnit : public tlm_hbm::PimUnitModel {
   Atom m_rd_next[2];
   pu::Cycle m_last_comp = INT64_MIN / 4;
   int m_mode[2] = {0, 0};
-  std::deque<pu::Cycle> m_su_pending;                       // issue cycles of SU COMPs whose write-back may be pending
+  std::deque<pu::Cycle> m_su_pending;  // issue cycles of SU COMPs whose write-back may be pending
   std::deque<std::pair<pu::Cycle, std::uint64_t>> m_comp_cmd;  // (issue cycle, unit command index) of recent COMPs
-  pu::Command m_last_cmd;  // the last command issued (for reports)
+  pu::Command m_last_cmd;                                      // the last command issued (for reports)
   // Shadow check.
   bool m_check;
   pu::PimUnit m_twin;
