@@ -361,29 +361,22 @@ module pim_pu #(
     end
   end
 
-  logic [Lanes*32-1:0] lane_y, lane_prod, lane_acc;
+  logic [Lanes*32-1:0] lane_a, lane_b3, lane_prod;
   logic [63:0]         acc_set;                  // accumulator written since reset / CLEAR
   logic [31:0]         acc_q [64];               // {bank, index}
 
   for (genvar l = 0; l < Lanes; l++) begin : g_lane
-    logic [4:0]  m2_c;
-    logic [14:0] h_q, ex_h, ex_gv, ex_v, m1_x, m1_qc;
-    logic [31:0] g_q, b2_q, a_q, b3_q, prod_q, y_w, acc_w;
-    assign m2_c = 5'(32'(m2_beat_q) * Lanes + l);
+    logic [14:0] h_q;
+    logic [31:0] g_q, b2_q, a_q, b3_q, prod_q;
 
-    always_comb begin : p_e1_dec
+    // Decodes are block-local: a simulator evaluates them only at the clock
+    // edge of a busy stage (an always_comb would also run in every settle).
+    always_ff @(posedge clk_i) begin : p_e1
+      logic [14:0] ex_h, ex_gv, ex_v;
       if (e1_su) begin
         `PIM_PU_DEC_LANE(ex_h, atom_q, ex_beat_q)
         `PIM_PU_DEC_LANE(ex_gv, ex_gv_s, ex_beat_q)
         `PIM_PU_DEC_LANE(ex_v, ex_v_s, ex_beat_q)
-      end else begin
-        ex_h  = '0;
-        ex_gv = '0;
-        ex_v  = '0;
-      end
-    end
-    always_ff @(posedge clk_i) begin : p_e1
-      if (e1_su) begin
         h_q  <= ex_h;
         g_q  <= pim_pu_pkg::fp_mul_66(ex_gkr, ex_gv);
         b2_q <= pim_pu_pkg::fp_mul_66(ex_kr, ex_v);
@@ -395,11 +388,8 @@ module pim_pu #(
         b3_q <= b2_q;
       end
     end
-    always_comb begin : p_e3
-      y_w = '0;
-      if (e3_su) y_w = pim_pu_pkg::fp_add(a_q, b3_q);
-    end
-    always_comb begin : p_m1_dec
+    always_ff @(posedge clk_i) begin : p_m1
+      logic [14:0] m1_x, m1_qc;
       if (m1_valid_q) begin
         `PIM_PU_DEC_LANE(m1_x, wb_q, m1_beat_q)
         if (m1_mode_q == pim_pu_pkg::ModeScore) begin
@@ -407,29 +397,22 @@ module pim_pu #(
         end else begin
           m1_qc = m1_s;
         end
-      end else begin
-        m1_x  = '0;
-        m1_qc = '0;
+        prod_q <= pim_pu_pkg::fp_mul_66(m1_x, m1_qc);
       end
     end
-    always_ff @(posedge clk_i) begin : p_m1
-      if (m1_valid_q) prod_q <= pim_pu_pkg::fp_mul_66(m1_x, m1_qc);
-    end
-    always_comb begin : p_m2
-      acc_w = '0;
-      if (m2_elem) begin
-        acc_w = pim_pu_pkg::fp_add(acc_set[{m2_bank_q, m2_c}] ? acc_q[{m2_bank_q, m2_c}] : 32'd0, prod_q);
-      end
-    end
-    assign lane_y[32*l +: 32]    = y_w;
+    assign lane_a[32*l +: 32]    = a_q;
+    assign lane_b3[32*l +: 32]   = b3_q;
     assign lane_prod[32*l +: 32] = prod_q;
-    assign lane_acc[32*l +: 32]  = acc_w;
   end
 
+  // E3 and M2 adders sit in the clocked processes that store their sums (the
+  // same flops and timing as an adder in front of them).
   logic [31:0] ybuf_q [32];                      // y[c] of the COMP in E3..Q1
   always_ff @(posedge clk_i) begin : p_ybuf
     if (e3_su) begin
-      for (int l = 0; l < Lanes; l++) ybuf_q[32'(e3_beat_q) * Lanes + l] <= lane_y[32*l +: 32];
+      for (int l = 0; l < Lanes; l++) begin
+        ybuf_q[32'(e3_beat_q) * Lanes + l] <= pim_pu_pkg::fp_add(lane_a[32*l +: 32], lane_b3[32*l +: 32]);
+      end
     end
   end
 
@@ -542,7 +525,12 @@ module pim_pu #(
 
   always_ff @(posedge clk_i) begin : p_acc
     if (m2_elem) begin
-      for (int l = 0; l < Lanes; l++) acc_q[{m2_bank_q, 5'(32'(m2_beat_q) * Lanes + l)}] <= lane_acc[32*l +: 32];
+      for (int l = 0; l < Lanes; l++) begin
+        acc_q[{m2_bank_q, 5'(32'(m2_beat_q) * Lanes + l)}] <=
+          pim_pu_pkg::fp_add(acc_set[{m2_bank_q, 5'(32'(m2_beat_q) * Lanes + l)}] ?
+                             acc_q[{m2_bank_q, 5'(32'(m2_beat_q) * Lanes + l)}] : 32'd0,
+                             lane_prod[32*l +: 32]);
+      end
     end
     if (m3_valid_q) acc_q[{m3_bank_q, m3_atom_q}] <= m3_sum;
   end
