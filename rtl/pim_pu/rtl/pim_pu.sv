@@ -420,29 +420,26 @@ module pim_pu #(
   // Q: requantise y[0..15] (Q0) and y[16..31] (Q1); SCORE/ATTEND pass the read
   // atom through. The bank's generator advances 16 steps per stochastic block.
   // ===========================================================================
-  logic [511:0] q_y;
-  logic [159:0] q_res;
   logic [127:0] qblk0_q;
   logic [255:0] wb_q;
   logic         q_su;
 
   assign q_su = q_valid_q && q_mode_q == pim_pu_pkg::ModeSu;
-  // The requantiser is only evaluated when an SU block is in Q.
-  always_comb begin
-    q_y   = '0;
-    q_res = '0;
-    if (q_su) begin
-      for (int i = 0; i < 16; i++) q_y[32*i +: 32] = ybuf_q[{q_blk_q, 4'(i)}];
-      q_res = pim_pu_pkg::mx8_quant16(q_y, q_rnd_q, rng_q[q_bank_q]);
-    end
-  end
-
+  // The requantiser sits in the clocked process that stores its block (the
+  // same flops and timing as a requantiser in front of them): it is only
+  // evaluated at the clock edge of an SU block in Q.
   always_ff @(posedge clk_i) begin : p_q
-    if (q_valid_q && !q_blk_q) begin
-      qblk0_q <= q_su ? q_res[127:0] : atom2_q[127:0];
-    end
-    if (q_valid_q && q_blk_q) begin
-      wb_q <= {q_su ? q_res[127:0] : atom2_q[255:128], qblk0_q};
+    logic [511:0] y;
+    logic [127:0] blk;
+    if (q_valid_q) begin
+      if (q_su) begin
+        for (int i = 0; i < 16; i++) y[32*i +: 32] = ybuf_q[{q_blk_q, 4'(i)}];
+        blk = pim_pu_pkg::mx8_quant16(y, q_rnd_q, rng_q[q_bank_q]);
+      end else begin
+        blk = q_blk_q ? atom2_q[255:128] : atom2_q[127:0];
+      end
+      if (!q_blk_q) qblk0_q <= blk;
+      else          wb_q    <= {blk, qblk0_q};
     end
   end
 
@@ -566,7 +563,7 @@ module pim_pu #(
       if (do_seed) begin
         rng_q[cmd_bank_i] <= (cmd_wdata_i[31:0] == 32'd0) ? pim_pu_pkg::RngSeedZero : cmd_wdata_i[31:0];
       end
-      if (q_su && q_rnd_q) rng_q[q_bank_q] <= q_res[159:128];
+      if (q_su && q_rnd_q) rng_q[q_bank_q] <= pim_pu_pkg::xorshift32_16(rng_q[q_bank_q]);
     end
   end
 

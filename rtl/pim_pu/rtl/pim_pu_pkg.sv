@@ -66,28 +66,29 @@ package pim_pu_pkg;
     mx8_block_ok = (hdr[7:0] != 8'hFF) && !((hdr[7:0] == 8'h00) && (hdr[15:8] != 8'h00));
   endfunction
 
+  // Leading zeros of a 6-bit significand, one table bit per result bit:
+  // bit m of Clz6B<k> is bit k of clz6(m) (m = 0 gives 6; its value reads as
+  // zero anyway). Three 64-bit constants instead of a priority chain: a
+  // simulator evaluates each as one shift.
+  localparam logic [63:0] Clz6B0 = 64'h00000000FFFF00F2;
+  localparam logic [63:0] Clz6B1 = 64'h000000000000FFF1;
+  localparam logic [63:0] Clz6B2 = 64'h000000000000000F;
+
   // One element of a block from its 7-bit field {sign, m}, the block's E and
   // the micro-exponent bit of its pair: value m * 2^(pe - 132), pe = E - mu.
   // A value below 2^-126 (an FP32 subnormal) reads as zero of its sign (DAZ).
   function automatic logic [14:0] mx8_dec(input logic [6:0] f, input logic [7:0] e, input logic mu);
     logic [5:0] m;
-    logic [2:0] p;
+    logic [2:0] s;
     logic [9:0] eb;
     m = f[5:0];
-    casez (m)
-      6'b1?????: p = 3'd5;
-      6'b01????: p = 3'd4;
-      6'b001???: p = 3'd3;
-      6'b0001??: p = 3'd2;
-      6'b00001?: p = 3'd1;
-      default:   p = 3'd0;
-    endcase
-    // value = (m / 2^p) * 2^(pe - 132 + p): biased exponent pe - 5 + p.
-    eb = {2'b00, e} - {9'b0, mu} + {7'b0, p} - 10'd5;
+    s = {Clz6B2[m], Clz6B1[m], Clz6B0[m]};
+    // value = (m * 2^s / 32) * 2^(pe - 127 - s): biased exponent pe - s.
+    eb = {2'b00, e} - {9'b0, mu} - {7'b0, s};
     if (m == 6'd0 || eb[9] || eb == 10'd0) begin
       mx8_dec = {f[6], 14'b0};
     end else begin
-      mx8_dec = {f[6], eb[7:0], m << (3'd5 - p)};
+      mx8_dec = {f[6], eb[7:0], m << s};
     end
   endfunction
 
@@ -233,10 +234,19 @@ package pim_pu_pkg;
     xorshift32 = v;
   endfunction
 
-  // Quantises 16 FP32 values (FTZ'd, finite) to one packed MX8 block.
-  // Returns {generator state after the block, block[127:0]}; the generator
-  // steps once per element (element order) only when `stoch` is set.
-  function automatic logic [159:0] mx8_quant16(input logic [511:0] y, input logic stoch,
+  // The generator state after one stochastic block (16 steps).
+  function automatic logic [31:0] xorshift32_16(input logic [31:0] x);
+    logic [31:0] v;
+    v = x;
+    for (int i = 0; i < 16; i++) v = xorshift32(v);
+    xorshift32_16 = v;
+  endfunction
+
+  // Quantises 16 FP32 values (FTZ'd, finite) to one packed MX8 block
+  // {micro bits, E, 16 fields}. With `stoch` set the generator steps once per
+  // element (element order) from `state_in`; the state after the block is
+  // xorshift32_16(state_in).
+  function automatic logic [127:0] mx8_quant16(input logic [511:0] y, input logic stoch,
                                                input logic [31:0] state_in);
     logic [7:0]   emax, ei, pe, d;
     logic [7:0]   micro;
@@ -276,7 +286,7 @@ package pim_pu_pkg;
       if (m == 7'd64) m = 7'd63;                  // carry out of the 6-bit field saturates
       fields[7*i +: 7] = {y[32*i+31], m[5:0]};
     end
-    mx8_quant16 = {st, micro, emax, fields};
+    mx8_quant16 = {micro, emax, fields};
   endfunction
 
 endpackage
