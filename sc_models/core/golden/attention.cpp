@@ -47,6 +47,16 @@ void KvCache::append(const std::vector<float>& k, const std::vector<float>& v) {
   append(k.data(), v.data());
 }
 
+void host_softmax(const float* s, float* p, std::size_t L) {
+  const float m = *std::max_element(s, s + L);
+  float Z = 0.0f;
+  for (std::size_t t = 0; t < L; ++t) {
+    p[t] = std::exp(s[t] - m);  // std::exp(float) is the C library's expf
+    Z = Z + p[t];
+  }
+  for (std::size_t t = 0; t < L; ++t) p[t] = p[t] / Z;
+}
+
 std::vector<float> attention_decode(const KvCache& kv, const std::vector<float>& q, int heads,
                                     std::vector<AttentionTrace>* trace) {
   const int d = kv.d_head(), L = kv.tokens();
@@ -81,14 +91,7 @@ std::vector<float> attention_decode(const KvCache& kv, const std::vector<float>&
       }
       s[t] = num::pu_mul(acc, scale);
     }
-    // Softmax on the host, plain FP32.
-    const float m = *std::max_element(s.begin(), s.end());
-    float Z = 0.0f;
-    for (int t = 0; t < L; ++t) {
-      p[t] = std::exp(s[t] - m);  // std::exp(float) is the C library's expf
-      Z = Z + p[t];
-    }
-    for (int t = 0; t < L; ++t) p[t] = p[t] / Z;
+    host_softmax(s.data(), p.data(), static_cast<std::size_t>(L));
     num::quantize(f, p.data(), pq.data(), static_cast<std::size_t>(L));
     // ATTEND: per dimension block i and token chunk j, then over j in order.
     float* o = out.data() + static_cast<std::size_t>(h) * d;

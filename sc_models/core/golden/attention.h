@@ -48,6 +48,12 @@ struct AttentionTrace {
   std::vector<float> p;       // softmax weights as stored in the ATTEND register
 };
 
+// The host-side softmax of decode attention, in plain FP32 (docs/numerics.md):
+// m = max s; e_t = expf(s_t - m); Z = sum of e_t in token order from +0;
+// p_t = e_t / Z. The one implementation used by the golden kernel and by the
+// co-simulation's host step. L >= 1.
+void host_softmax(const float* s, float* p, std::size_t L);
+
 // Format version. q: heads x d_head (the query heads sharing this cache);
 // returns heads x d_head. For each head independently:
 //  SCORE  q quantized in the format; per chunk (dims 32i.., tokens 32j..)

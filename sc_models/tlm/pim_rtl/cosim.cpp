@@ -517,17 +517,10 @@ class Firmware : public sc_core::sc_module {
                                result_source(ls, slot_of[0][t]));
           });
     }
-    // Softmax on the host, the golden recipe (golden/attention.h): m = max s;
-    // e = expf(s - m); Z = sum in token order from +0; p = e / Z; p quantized
-    // to MX8 in blocks along the tokens.
-    const float mx = *std::max_element(s.begin(), s.end());
+    // Softmax on the host with the golden code; p quantized to MX8 in blocks
+    // along the tokens.
     std::vector<float> p(L), pq(L);
-    float Z = 0.0f;
-    for (int t = 0; t < L; ++t) {
-      p[t] = std::exp(s[t] - mx);
-      Z = Z + p[t];
-    }
-    for (int t = 0; t < L; ++t) p[t] = p[t] / Z;
+    golden::host_softmax(s.data(), p.data(), static_cast<std::size_t>(L));
     num::quantize(num::Format::mx8, p.data(), pq.data(), static_cast<std::size_t>(L));
     for (int t = 0; t < L; ++t)
       check(
