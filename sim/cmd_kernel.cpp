@@ -11,9 +11,9 @@
 #include <nlohmann/json.hpp>
 
 #include "cli.h"
+#include "pim_run.h"
 #include "dram/spec.h"
 #include "firmware/pimba/generator.h"
-#include "pim_channel/checker.h"
 #include "pim_channel/engine.h"
 #include "pim_channel/protocol.h"
 #include "pim_channel/variant.h"
@@ -94,50 +94,20 @@ int run(int argc, char** argv) {
   pim::Protocol protocol = pim::pimba_protocol(k.artifact_compatible);
   if (a.has("refresh")) protocol.refresh = pim::parse_refresh_model(a.choice("refresh", "slot", {"slot", "full", "off"}));
   const pim::PimTiming timing = pim::timing_from_spec(spec);
-  const pim::ChannelEngine engine(protocol, timing);
   const bool check = a.has("check");
-  std::vector<std::vector<std::uint64_t>> cycles;
   // Artifact-compatible: one trace reader feeds every channel in the exchange
   // trace order (a full channel stalls the others); default: independent channels.
-  const pim::MultiChannelRun r =
-      k.artifact_compatible
-          ? engine.run(prog.channel_streams, k.pseudo_channels, fw::feed_order(prog), check ? &cycles : nullptr)
-          : engine.run(prog.channel_streams, k.pseudo_channels, check ? &cycles : nullptr);
-  std::uint64_t violations = 0;
-  std::vector<std::string> violation_text;
-  if (check) {
-    for (std::size_t ch = 0; ch < prog.channel_streams.size(); ++ch) {
-      const auto v = pim::check_channel(protocol, timing, prog.channel_streams[ch], cycles[ch], k.pseudo_channels, 0,
-                                        &r.refresh_cycles[ch]);
-      violations += v.size();
-      for (std::size_t i = 0; i < v.size() && violation_text.size() < 10; ++i)
-        violation_text.push_back("ch " + std::to_string(ch) + " command " + std::to_string(v[i].index) + ": " +
-                                 v[i].rule + ": " + v[i].what);
-    }
-  }
+  const std::vector<std::uint16_t> feed = k.artifact_compatible ? fw::feed_order(prog) : std::vector<std::uint16_t>{};
+  const pimlab::sim::PimRunReport rep = pimlab::sim::run_pim_streams(protocol, timing, prog.channel_streams, k.pseudo_channels,
+                                           k.artifact_compatible ? &feed : nullptr, check, variant, pim_mhz);
+  const pim::MultiChannelRun& r = rep.run;
   const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  const pim::EnergyTable et{variant.act_pj, variant.rdwr_pj, variant.comp_pj};
-  const double energy = pim::energy_pj(r.counters, et);
-  const double time_ns = static_cast<double>(r.cycles) * 1000.0 / pim_mhz;
 
-  nlohmann::json j;
-  j["cycles"] = r.cycles;
-  j["num_act"] = r.counters.num_act;
-  j["num_comp"] = r.counters.num_comp;
-  j["num_rdwr"] = r.counters.num_rdwr;
-  j["energy_pj"] = energy;
-  j["commands"] = r.counters.commands;
-  j["time_ns"] = time_ns;
-  j["last_issue_cycle"] = r.last_issue_cycle;
-  j["refreshes"] = r.counters.refreshes;
+  nlohmann::json j = rep.result_json();
   j["chunks"] = prog.geo.chunks;
   j["chunks_simulated"] = prog.chunks_issued;
   j["chunks_dropped"] = prog.geo.chunks - prog.chunks_issued;
   j["rounds"] = prog.rounds.size();
-  if (check) {
-    j["checker_violations"] = violations;
-    if (!violation_text.empty()) j["checker_messages"] = violation_text;
-  }
   j["config"] = {{"op", fw::op_name(k.op)},
                  {"variant", k.variant},
                  {"num_op", k.num_op},
@@ -170,12 +140,12 @@ int run(int argc, char** argv) {
                 k.artifact_compatible ? ", artifact-compatible" : "");
     std::printf("  %-18s %14llu  DRAM clock cycles (tCK %lld ps)\n", "cycles", static_cast<unsigned long long>(r.cycles),
                 static_cast<long long>(timing.tCK_ps));
-    std::printf("  %-18s %14.1f  at the PIM clock (%.0f MHz)\n", "time_ns", time_ns, pim_mhz);
+    std::printf("  %-18s %14.1f  at the PIM clock (%.0f MHz)\n", "time_ns", rep.time_ns, pim_mhz);
     std::printf("  %-18s %14llu\n", "commands", static_cast<unsigned long long>(r.counters.commands));
     std::printf("  %-18s %14llu\n", "num_act", static_cast<unsigned long long>(r.counters.num_act));
     std::printf("  %-18s %14llu\n", "num_comp", static_cast<unsigned long long>(r.counters.num_comp));
     std::printf("  %-18s %14llu\n", "num_rdwr", static_cast<unsigned long long>(r.counters.num_rdwr));
-    std::printf("  %-18s %14.1f\n", "energy_pj", energy);
+    std::printf("  %-18s %14.1f\n", "energy_pj", rep.energy_pj);
     std::printf("  %-18s %14llu  (%lld block-rows x %lld block-columns, %zu rounds)\n", "chunks",
                 static_cast<unsigned long long>(prog.geo.chunks), static_cast<long long>(prog.geo.block_rows),
                 static_cast<long long>(prog.geo.block_cols), prog.rounds.size());
@@ -183,11 +153,11 @@ int run(int argc, char** argv) {
       std::printf("  %-18s %14lld  dropped by the reference's stream interleave\n", "chunks_dropped",
                   static_cast<long long>(prog.geo.chunks - prog.chunks_issued));
     std::printf("  %-18s %14llu\n", "refreshes", static_cast<unsigned long long>(r.counters.refreshes));
-    if (check) std::printf("  %-18s %14llu\n", "checker_violations", static_cast<unsigned long long>(violations));
-    for (const auto& m : violation_text) std::printf("    %s\n", m.c_str());
+    if (check) std::printf("  %-18s %14llu\n", "checker_violations", static_cast<unsigned long long>(rep.violations));
+    for (const auto& m : rep.messages) std::printf("    %s\n", m.c_str());
     std::printf("  (%.3f s wall)\n", wall_s);
   }
-  return check && violations ? 1 : 0;
+  return check && rep.violations ? 1 : 0;
 }
 
 }  // namespace

@@ -12,9 +12,9 @@
 #include <nlohmann/json.hpp>
 
 #include "cli.h"
+#include "pim_run.h"
 #include "dram/replay.h"
 #include "dram/spec.h"
-#include "pim_channel/checker.h"
 #include "pim_channel/engine.h"
 #include "pim_channel/protocol.h"
 #include "pim_channel/trace.h"
@@ -62,36 +62,17 @@ int run_pimba(const Args& a, const std::string& path, const pimlab::dram::DramSp
   pim::Protocol protocol = pim::pimba_protocol(artifact);
   if (a.has("refresh")) protocol.refresh = pim::parse_refresh_model(a.choice("refresh", "slot", {"slot", "full", "off"}));
   const pim::PimTiming timing = pim::timing_from_spec(spec);
-  const pim::ChannelEngine engine(protocol, timing);
   const bool check = a.has("check");
-  std::vector<std::vector<std::uint64_t>> cycles;
   // Artifact-compatible: one reader walks the file and stalls at a full
   // channel, as the reference does; default: every channel fed independently.
-  const pim::MultiChannelRun r =
-      artifact ? engine.run(streams, spec.org.pseudo_channels, feed, check ? &cycles : nullptr)
-               : engine.run(streams, spec.org.pseudo_channels, check ? &cycles : nullptr);
-  std::uint64_t violations = 0;
-  if (check)
-    for (std::size_t ch = 0; ch < streams.size(); ++ch)
-      violations += pim::check_channel(protocol, timing, streams[ch], cycles[ch], spec.org.pseudo_channels, 0,
-                                     &r.refresh_cycles[ch]).size();
-  const pim::Variant& v = pim::variant(a.str("variant", "pimba"));
-  const double energy = pim::energy_pj(r.counters, {v.act_pj, v.rdwr_pj, v.comp_pj});
-  const double time_ns = static_cast<double>(r.cycles) * 1000.0 / pim_mhz;
+  const pimlab::sim::PimRunReport rep =
+      pimlab::sim::run_pim_streams(protocol, timing, streams, spec.org.pseudo_channels, artifact ? &feed : nullptr,
+                                   check, pim::variant(a.str("variant", "pimba")), pim_mhz);
+  const pim::MultiChannelRun& r = rep.run;
 
   if (a.has("json")) {
-    nlohmann::json j;
-    j["cycles"] = r.cycles;
-    j["num_act"] = r.counters.num_act;
-    j["num_comp"] = r.counters.num_comp;
-    j["num_rdwr"] = r.counters.num_rdwr;
-    j["energy_pj"] = energy;
-    j["commands"] = r.counters.commands;
-    j["time_ns"] = time_ns;
-    j["last_issue_cycle"] = r.last_issue_cycle;
-    j["refreshes"] = r.counters.refreshes;
+    nlohmann::json j = rep.result_json();
     j["channels_used"] = used;
-    if (check) j["checker_violations"] = violations;
     j["config"] = {{"format", "pimba"},  {"trace", path},
                    {"dram", spec.name},  {"tCK_ps", timing.tCK_ps},
                    {"pim_clock_mhz", pim_mhz}, {"artifact_compatible", artifact},
@@ -101,16 +82,16 @@ int run_pimba(const Args& a, const std::string& path, const pimlab::dram::DramSp
     std::printf("pimlab replay: %s (pimba format), %d channel(s), dram %s%s\n", path.c_str(), used, spec.name.c_str(),
                 artifact ? ", artifact-compatible" : "");
     print_row("cycles", static_cast<unsigned long long>(r.cycles), "DRAM clock cycles");
-    print_row("time_ns", time_ns, "at the PIM clock");
+    print_row("time_ns", rep.time_ns, "at the PIM clock");
     print_row("commands", static_cast<unsigned long long>(r.counters.commands));
     print_row("num_act", static_cast<unsigned long long>(r.counters.num_act));
     print_row("num_comp", static_cast<unsigned long long>(r.counters.num_comp));
     print_row("num_rdwr", static_cast<unsigned long long>(r.counters.num_rdwr));
-    print_row("energy_pj", energy);
+    print_row("energy_pj", rep.energy_pj);
     print_row("refreshes", static_cast<unsigned long long>(r.counters.refreshes));
-    if (check) print_row("checker_violations", static_cast<unsigned long long>(violations));
+    if (check) print_row("checker_violations", static_cast<unsigned long long>(rep.violations));
   }
-  return check && violations ? 1 : 0;
+  return check && rep.violations ? 1 : 0;
 }
 
 int run_mem(const Args& a, const std::string& path, const pimlab::dram::DramSpec& spec) {

@@ -1,0 +1,38 @@
+// Running a set of PIM channel streams the way `pimlab kernel` and
+// `pimlab replay --format pimba` both do: the engine (independent channels, or
+// one global reader in artifact-compatible mode), the optional independent
+// checker, energy and time, and the result keys both commands report.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "pim_channel/engine.h"
+#include "pim_channel/protocol.h"
+#include "pim_channel/variant.h"
+
+namespace pimlab::sim {
+
+struct PimRunReport {
+  pim::MultiChannelRun run;
+  bool checked = false;
+  std::uint64_t violations = 0;
+  std::vector<std::string> messages;  // the first few violations, readable
+  double energy_pj = 0.0;
+  double time_ns = 0.0;
+  // cycles, num_act, num_comp, num_rdwr, energy_pj, commands, time_ns,
+  // last_issue_cycle, refreshes (+ checker_violations / checker_messages).
+  nlohmann::json result_json() const;
+};
+
+// feed_order null: every channel fed independently; otherwise one global
+// reader walks the commands in that channel order (the reference's behaviour).
+PimRunReport run_pim_streams(const pim::Protocol& protocol, const pim::PimTiming& timing,
+                             const std::vector<std::vector<pim::Command>>& streams, int num_pch,
+                             const std::vector<std::uint16_t>* feed_order, bool check, const pim::Variant& variant,
+                             double pim_clock_mhz);
+
+}  // namespace pimlab::sim
