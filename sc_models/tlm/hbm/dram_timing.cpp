@@ -29,13 +29,7 @@ DramTiming::DramTiming(const dram::DramSpec& spec, const dram::ControllerConfig&
       m_ctl(m_spec, m_cfg, dram::ChannelId{0}) {
   if (m_checker) m_ctl.attach_checker(m_checker.get());
   const dram::CommandSet& cs = m_ctl.engine().command_set();
-  m_ACT = cs.id("ACT");
-  m_PRE = cs.id("PRE");
-  m_PREA = cs.id("PREA");
-  m_RD = cs.id("RD");
-  m_WR = cs.id("WR");
-  m_REF = cs.id("REF");
-  m_REFPB = cs.id("REFPB");
+  m_cls = dram::HbmClassIds::of(cs);
   m_ctl.set_command_hook([this](const dram::Command& c, dram::Cycle t) { on_issue(c, t); });
 }
 
@@ -70,22 +64,22 @@ void DramTiming::on_issue(const dram::Command& c, dram::Cycle t) {
   ic.pch = dram::idx(c.addr.pch);
   ic.bank_group = dram::idx(c.addr.bg);
   ic.bank = dram::idx(c.addr.bank);
-  if (c.cls == m_ACT) {
+  if (c.cls == m_cls.ACT) {
     ic.code = CmdCode::act;
     ic.row = dram::idx(c.addr.row);
-  } else if (c.cls == m_PRE) {
+  } else if (c.cls == m_cls.PRE) {
     ic.code = CmdCode::pre;
-  } else if (c.cls == m_PREA) {
+  } else if (c.cls == m_cls.PREA) {
     ic.code = CmdCode::pre;
     ic.bank_group = ic.bank = -1;
-  } else if (c.cls == m_RD) {
+  } else if (c.cls == m_cls.RD) {
     ic.code = CmdCode::rd;
-  } else if (c.cls == m_WR) {
+  } else if (c.cls == m_cls.WR) {
     ic.code = CmdCode::wr;
-  } else if (c.cls == m_REF) {
+  } else if (c.cls == m_cls.REF) {
     ic.code = CmdCode::ref;
     ic.bank_group = ic.bank = -1;
-  } else if (c.cls == m_REFPB) {
+  } else if (c.cls == m_cls.REFPB) {
     ic.code = CmdCode::ref;
   }
   if (m_batch) {

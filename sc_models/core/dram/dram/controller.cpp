@@ -72,13 +72,7 @@ ChannelController::ChannelController(const DramSpec& spec, const ControllerConfi
     : m_spec(spec), m_cfg(cfg), m_ch(ch), m_engine(spec, set ? *set : hbm_command_set(), cfg.dual_command_bus) {
   controller_config_from_json(nlohmann::json::object(), cfg);  // re-validates the watermarks
   const CommandSet& s = m_engine.command_set();
-  m_ACT = s.id("ACT");
-  m_PRE = s.id("PRE");
-  m_PREA = s.id("PREA");
-  m_RD = s.id("RD");
-  m_WR = s.id("WR");
-  m_REF = s.id("REF");
-  m_REFPB = s.id("REFPB");
+  m_id = HbmClassIds::of(s);
   for (const auto& c : s.classes) m_kind.push_back(checked_kind(c.name));
   const int P = spec.org.pseudo_channels;
   const Cycle first = cfg.refresh == RefreshMode::AllBank ? spec.t.nREFI
@@ -131,7 +125,7 @@ Cycle ChannelController::close_all(Cycle now) {
     Command c;
     c.addr.ch = m_ch;
     c.addr.pch = PchId{p};
-    c.cls = n > 1 ? m_PREA : m_PRE;
+    c.cls = n > 1 ? m_id.PREA : m_id.PRE;
     if (n == 1)
       for (int g = 0; g < G; ++g)
         for (int b = 0; b < B; ++b)
@@ -158,7 +152,7 @@ Cycle ChannelController::close_all(Cycle now) {
     for (int g = 0; g < G; ++g)
       for (int b = 0; b < B; ++b) {
         Command act;
-        act.cls = m_ACT;
+        act.cls = m_id.ACT;
         act.addr.ch = m_ch;
         act.addr.pch = PchId{p};
         act.addr.bg = BankGroupId{g};
@@ -211,7 +205,7 @@ void ChannelController::account_external(const ExternalUse& u) {
     e.addr = c->addr;
     e.addr.ch = m_ch;
     const bool act = c->kind == ExternalCommand::Kind::Activate;
-    e.cls = act ? m_ACT : m_PREA;
+    e.cls = act ? m_id.ACT : m_id.PREA;
     m_engine.record_external(e, c->t);
     if (m_checker)
       m_checker->record_external({act ? CheckedKind::ACT : CheckedKind::PREA, e.addr.pch, act ? e.addr.bg : BankGroupId{0},
@@ -234,7 +228,7 @@ void ChannelController::account_external(const ExternalUse& u) {
   m_dirty = true;
 }
 
-std::uint64_t ChannelController::refreshes() const { return m_cmd_count[m_REF] + m_cmd_count[m_REFPB]; }
+std::uint64_t ChannelController::refreshes() const { return m_cmd_count[m_id.REF] + m_cmd_count[m_id.REFPB]; }
 
 bool ChannelController::bank_blocked_by_refresh(PchId p, BankGroupId g, BankId b, Cycle now) const {
   if (m_cfg.refresh == RefreshMode::Off || now < m_ref_due[idx(p)]) return false;
@@ -254,11 +248,11 @@ void ChannelController::build_candidates(Cycle now, std::vector<Cand>& out) {
     c.addr.ch = m_ch;
     c.addr.pch = PchId{p};
     if (m_cfg.refresh == RefreshMode::AllBank) {
-      c.cls = m_engine.open_banks(PchId{p}) > 0 ? m_PREA : m_REF;
+      c.cls = m_engine.open_banks(PchId{p}) > 0 ? m_id.PREA : m_id.REF;
     } else {
       c.addr.bg = BankGroupId{m_refpb_bank[p] / B};
       c.addr.bank = BankId{m_refpb_bank[p] % B};
-      c.cls = m_engine.is_open(c.addr.pch, c.addr.bg, c.addr.bank) ? m_PRE : m_REFPB;
+      c.cls = m_engine.is_open(c.addr.pch, c.addr.bg, c.addr.bank) ? m_id.PRE : m_id.REFPB;
     }
     out.push_back({c, m_engine.earliest(c), 0, kNone});
   }
@@ -313,16 +307,16 @@ void ChannelController::build_candidates(Cycle now, std::vector<Cand>& out) {
     const int bi = bank_of(a);
     if (m_engine.is_open(a.pch, a.bg, a.bank)) {
       if (m_engine.open_row(a.pch, a.bg, a.bank) == a.row) {
-        c.cls = r.write ? m_WR : m_RD;
+        c.cls = r.write ? m_id.WR : m_id.RD;
         prio = 1;
       } else {
         if (eligible_hit[bi] || claimed[bi]) continue;  // let the hits go first
-        c.cls = m_PRE;
+        c.cls = m_id.PRE;
         claimed[bi] = 1;
       }
     } else {
       if (claimed[bi]) continue;
-      c.cls = m_ACT;
+      c.cls = m_id.ACT;
       claimed[bi] = 1;
     }
     out.push_back({c, earliest_of(c, bi), prio, i});
@@ -336,7 +330,7 @@ void ChannelController::build_candidates(Cycle now, std::vector<Cand>& out) {
           if (!m_engine.is_open(PchId{p}, BankGroupId{g}, BankId{b}) || any_hit[bi]) continue;
           if (bank_blocked_by_refresh(PchId{p}, BankGroupId{g}, BankId{b}, now)) continue;
           Command c;
-          c.cls = m_PRE;
+          c.cls = m_id.PRE;
           c.addr.ch = m_ch;
           c.addr.pch = PchId{p};
           c.addr.bg = BankGroupId{g};
@@ -359,16 +353,16 @@ void ChannelController::issue(const Cand& c, Cycle now) {
   }
   if (m_hook) m_hook(c.cmd, now);
   const int p = idx(c.cmd.addr.pch);
-  if (c.cmd.cls == m_REF) {
+  if (c.cmd.cls == m_id.REF) {
     m_ref_due[p] += m_spec.t.nREFI;
-  } else if (c.cmd.cls == m_REFPB) {
+  } else if (c.cmd.cls == m_id.REFPB) {
     m_ref_due[p] += m_spec.t.nREFIpb;
     m_refpb_bank[p] = (m_refpb_bank[p] + 1) % banks_per_pseudo_channel(m_spec.org);
   } else if (c.q != std::numeric_limits<std::size_t>::max()) {
     Entry& e = m_q[c.q];
-    if (c.cmd.cls == m_ACT) {
+    if (c.cmd.cls == m_id.ACT) {
       e.act_for_me = true;
-    } else if (c.cmd.cls == m_PRE) {
+    } else if (c.cmd.cls == m_id.PRE) {
       e.pre_for_me = true;
     } else {  // RD / WR: the request is served
       Completion d;

@@ -157,7 +157,7 @@ class ChannelController {
   ControllerConfig m_cfg;
   ChannelId m_ch;
   ChannelEngine m_engine;
-  ClassId m_ACT, m_PRE, m_PREA, m_RD, m_WR, m_REF, m_REFPB;
+  HbmClassIds m_id;
   std::vector<CheckedKind> m_kind;  // engine class -> checker kind
   std::vector<Entry> m_q;           // arrival order
   bool m_draining = false;

@@ -85,6 +85,15 @@ struct CommandSet {
 // channel), REFPB (per bank) and the rules of docs/dram.md.
 CommandSet hbm_command_set();
 
+// The ids of the HBM classes in a command set that contains them (the HBM set
+// or one extended with PIM rows); throws like CommandSet::id for a missing one.
+struct HbmClassIds {
+  ClassId ACT, PRE, PREA, RD, WR, REF, REFPB;
+  static HbmClassIds of(const CommandSet& s) {
+    return {s.id("ACT"), s.id("PRE"), s.id("PREA"), s.id("RD"), s.id("WR"), s.id("REF"), s.id("REFPB")};
+  }
+};
+
 // Evaluates a distance expression against the timing; throws
 // std::invalid_argument naming an unknown term.
 int eval_distance(const std::string& expr, const Timing& t);

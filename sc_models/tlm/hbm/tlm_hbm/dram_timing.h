@@ -64,7 +64,7 @@ class DramTiming : public TimingSource {
   dram::AddressMap m_map;
   std::unique_ptr<dram::RuleChecker> m_checker;
   dram::ChannelController m_ctl;
-  dram::ClassId m_ACT, m_PRE, m_PREA, m_RD, m_WR, m_REF, m_REFPB;
+  dram::HbmClassIds m_cls;
   bool m_started = false;
   Cycle m_now = 0;
   Cycle m_last_issue = -1;
