@@ -11,24 +11,24 @@
 // an idle stage costs nothing in simulation.
 `timescale 1ns/1ps
 
-// Element c (5 bits) of a 256-bit atom or register slice, decoded to the short
-// form: block c[4], element c[3:0], its E byte and its pair's micro bit.
-// `c` must be a plain 5-bit signal name.
-`define PIM_PU_DEC(vec, c) \
-  pim_pu_pkg::mx8_dec(vec[128 * 32'(c[4]) + 7 * 32'(c[3:0]) +: 7], \
-                      vec[128 * 32'(c[4]) + 112 +: 8], \
-                      vec[128 * 32'(c[4]) + 120 + 32'(c[3:1])])
+// The elements of lane `l` (a genvar) of a 256-bit atom, raw: beat j at
+// [16j +: 16] = {7-bit field, its block's E, its pair's micro bit}.
+`define PIM_PU_LANE_RAW(vec) \
+  lane_raw(vec, l)
 
-// Element (beat * Lanes + l) of a 256-bit vector for lane `l` (a genvar):
-// one constant bit position per beat, so each lane only muxes Beats fields.
-`define PIM_PU_DEC_LANE(dst, vec, beat) \
+// Element `beat` of a lane's raw register, decoded to the short form.
+`define PIM_PU_DEC_RAW(dst, raw, beat) \
+  begin \
+    logic [15:0] r_; \
+    r_  = 16'(raw >> (16 * 32'(beat))); \
+    dst = pim_pu_pkg::mx8_dec(r_[15:9], r_[8:1], r_[0]); \
+  end
+
+// Short-form element (beat * Lanes + l) of a decoded register slice for lane l.
+`define PIM_PU_RF_LANE(dst, vec, beat) \
   dst = '0; \
   for (int j_ = 0; j_ < Beats; j_++) begin \
-    if (32'(beat) == j_) begin \
-      dst = pim_pu_pkg::mx8_dec(vec[128 * ((j_ * Lanes + l) / 16) + 7 * ((j_ * Lanes + l) % 16) +: 7], \
-                                vec[128 * ((j_ * Lanes + l) / 16) + 112 +: 8], \
-                                vec[128 * ((j_ * Lanes + l) / 16) + 120 + ((j_ * Lanes + l) % 16) / 2]); \
-    end \
+    if (32'(beat) == j_) dst = vec[15 * (j_ * Lanes + l) +: 15]; \
   end
 
 module pim_pu #(
@@ -64,7 +64,9 @@ module pim_pu #(
   localparam int unsigned Beats   = 32 / Lanes;
   localparam int unsigned BeatW   = (Beats > 1) ? $clog2(Beats) : 1;
   localparam int unsigned AccLat  = 8 + 2 * Beats;
-  localparam int unsigned NumRegs = 2 * RegSets * pim_pu_pkg::NumSlots;
+  localparam int unsigned NumSel  = 2 * RegSets;        // register sets of both banks
+  localparam int unsigned SelW    = $clog2(NumSel);
+  localparam int unsigned SliceW  = 32 * 15;            // a decoded slice: 32 short forms
   localparam int unsigned LastBeat = Beats - 1;
 
   // ===========================================================================
@@ -74,14 +76,30 @@ module pim_pu #(
   logic        rnd_q    [2];
   logic [1:0]  setsel_q [2];
   logic [31:0] rng_q    [2];
-  logic [255:0] regs_q  [NumRegs];
+  // Register file, held decoded: per slot one array over (bank, set), each
+  // entry the 32 short-form elements of a slice (element c at [15c +: 15]).
+  logic [SliceW-1:0] rf_k_q  [NumSel];
+  logic [SliceW-1:0] rf_gk_q [NumSel];
+  logic [SliceW-1:0] rf_q_q  [NumSel];
+  logic [SliceW-1:0] rf_v_q  [NumSel];
+  logic [SliceW-1:0] rf_gv_q [NumSel];
+  logic [SliceW-1:0] rf_p_q  [NumSel];
   logic [pim_pu_pkg::NumErr-1:0] err_q, err_set;
   logic [1:0]  cool_q;                 // cycles until the next COMP may issue
   logic [4:0]  busy_q   [2];           // cycles of busy window left per bank
 
-  // Register-file index of slot `slot` of the selected set of bank `b`.
-  function automatic int unsigned reg_index(input logic b, input logic [1:0] set, input logic [2:0] slot);
-    reg_index = (32'(b) * RegSets + 32'(set)) * pim_pu_pkg::NumSlots + 32'(slot);
+  // Lane `l`'s elements of a 256-bit atom, raw (see PIM_PU_LANE_RAW).
+  function automatic logic [16*Beats-1:0] lane_raw(input logic [255:0] v, input int unsigned l);
+    for (int j = 0; j < Beats; j++) begin
+      lane_raw[16*j +: 16] = {v[128 * ((j * Lanes + l) / 16) + 7 * ((j * Lanes + l) % 16) +: 7],
+                              v[128 * ((j * Lanes + l) / 16) + 112 +: 8],
+                              v[128 * ((j * Lanes + l) / 16) + 120 + ((j * Lanes + l) % 16) / 2]};
+    end
+  endfunction
+
+  // Register-file entry of set `set` of bank `b`.
+  function automatic logic [SelW-1:0] rf_index(input logic b, input logic [1:0] set);
+    rf_index = SelW'(32'(b) * RegSets + 32'(set));
   endfunction
 
   // ===========================================================================
@@ -280,21 +298,23 @@ module pim_pu #(
   assign busy_o      = {busy_q[1] != 5'd0, busy_q[0] != 5'd0};
 
   // ===========================================================================
-  // CAP: the atom read from the bank (blocks outside the format read as +0)
+  // CAP: the atom read from the bank. A block outside the format reads as +0
+  // (and sets ERR_DATA): the atom is stored as read with one "in format" bit
+  // per block, applied where its elements are used.
+  // The read data is only looked at inside clocked processes, in CAP.
   // ===========================================================================
-  logic [255:0] rdata_sel;
-  logic         rblk0_ok, rblk1_ok;
   logic [255:0] atom_q, atom2_q;
-
-  assign rdata_sel = !cp_valid_q ? 256'd0 : cp_bank_q ? bank_b_rdata_i : bank_a_rdata_i;
-  assign rblk0_ok  = pim_pu_pkg::mx8_block_ok(rdata_sel[127:112]);
-  assign rblk1_ok  = pim_pu_pkg::mx8_block_ok(rdata_sel[255:240]);
+  logic [1:0]   atom_ok_q;
 
   always_ff @(posedge clk_i) begin : p_atom
+    logic [255:0] rd;
     if (cp_valid_q) begin
-      atom_q <= {rblk1_ok ? rdata_sel[255:128] : 128'd0, rblk0_ok ? rdata_sel[127:0] : 128'd0};
+      rd = cp_bank_q ? bank_b_rdata_i : bank_a_rdata_i;
+      atom_q    <= rd;
+      atom_ok_q <= {pim_pu_pkg::mx8_block_ok(rd[255:240]), pim_pu_pkg::mx8_block_ok(rd[127:112])};
     end
-    if (ex_last) atom2_q <= atom_q;      // kept for the pass-through of SCORE / ATTEND
+    // kept for the pass-through of SCORE / ATTEND
+    if (ex_last) atom2_q <= {atom_ok_q[1] ? atom_q[255:128] : 128'd0, atom_ok_q[0] ? atom_q[127:0] : 128'd0};
   end
 
   // ===========================================================================
@@ -307,10 +327,6 @@ module pim_pu #(
   // Each lane keeps its own narrow registers; the arithmetic of a stage only
   // runs while that stage holds a COMP of a mode that uses it.
   // ===========================================================================
-  int unsigned ex_rb, m1_rb;                     // register-file base of the COMP's set
-  assign ex_rb = reg_index(ex_bank_q, setsel_q[ex_bank_q], 3'd0);
-  assign m1_rb = reg_index(m1_bank_q, setsel_q[m1_bank_q], 3'd0);
-
   logic e1_su, e2_su, e3_su, m2_elem, m2_score;
   assign e1_su    = ex_valid_q && ex_mode_q == pim_pu_pkg::ModeSu;
   assign e2_su    = e2_valid_q && e2_mode_q == pim_pu_pkg::ModeSu;
@@ -318,68 +334,70 @@ module pim_pu #(
   assign m2_elem  = m2_valid_q && m2_mode_q != pim_pu_pkg::ModeScore;
   assign m2_score = m2_valid_q && m2_mode_q == pim_pu_pkg::ModeScore;
 
-  // Operand slices of the selected set: one register-file read port per
-  // slice, shared by all lanes (E1: K, GK, V, GV; M1: Q, P).
-  // (Gated by the stage valid bits so that an idle unit does not copy them.)
-  logic [255:0] ex_k_s, ex_gk_s, ex_v_s, ex_gv_s, m1_q_s, m1_p_s;
-  always_comb begin
-    ex_k_s  = '0;
-    ex_gk_s = '0;
-    ex_v_s  = '0;
-    ex_gv_s = '0;
-    if (e1_su) begin
-      ex_k_s  = regs_q[ex_rb + 32'(pim_pu_pkg::SlotK)];
-      ex_gk_s = regs_q[ex_rb + 32'(pim_pu_pkg::SlotGk)];
-      ex_v_s  = regs_q[ex_rb + 32'(pim_pu_pkg::SlotV)];
-      ex_gv_s = regs_q[ex_rb + 32'(pim_pu_pkg::SlotGv)];
+  // Register-file entry of the COMP in E1 and in M1, and its row scalars:
+  // k[r], gk[r] for E1, q[r] (SU) or p[r] (ATTEND) for M1. Read once when the
+  // COMP enters the stage (the selected set of a busy bank cannot change).
+  logic [SelW-1:0]           ex_sel_q, m1_sel_q;
+  logic [14:0]               ex_kr_q, ex_gkr_q, m1_s_q;
+  logic                      m1_start;
+  assign m1_start = q_valid_q && q_blk_q;
+  always_ff @(posedge clk_i) begin : p_row
+    logic [SelW-1:0] sel;
+    if (cp_valid_q) begin
+      sel = rf_index(cp_bank_q, setsel_q[cp_bank_q]);
+      ex_sel_q <= sel;
+      ex_kr_q  <= rf_k_q[sel][15 * 32'(cp_atom_q) +: 15];
+      ex_gkr_q <= rf_gk_q[sel][15 * 32'(cp_atom_q) +: 15];
     end
-  end
-  always_comb begin
-    m1_q_s = '0;
-    m1_p_s = '0;
-    if (m1_valid_q) begin
-      m1_q_s = regs_q[m1_rb + 32'(pim_pu_pkg::SlotQ)];
-      m1_p_s = regs_q[m1_rb + 32'(pim_pu_pkg::SlotP)];
+    if (m1_start) begin
+      sel = rf_index(q_bank_q, setsel_q[q_bank_q]);
+      m1_sel_q <= sel;
+      m1_s_q   <= (q_mode_q == pim_pu_pkg::ModeAttend) ? rf_p_q[sel][15 * 32'(q_atom_q) +: 15] :
+                                                          rf_q_q[sel][15 * 32'(q_atom_q) +: 15];
     end
   end
 
-  // Row scalars of the COMP: k[r], gk[r] in E1; q[r] (SU) or p[r] (ATTEND) in M1.
-  logic [14:0] ex_kr, ex_gkr, m1_s;
-  always_comb begin
-    ex_kr  = '0;
-    ex_gkr = '0;
-    if (e1_su) begin
-      ex_kr  = `PIM_PU_DEC(ex_k_s, ex_atom_q);
-      ex_gkr = `PIM_PU_DEC(ex_gk_s, ex_atom_q);
-    end
-  end
-  always_comb begin
-    m1_s = '0;
-    if (m1_valid_q) begin
-      m1_s = (m1_mode_q == pim_pu_pkg::ModeAttend) ? `PIM_PU_DEC(m1_p_s, m1_atom_q) :
-                                                     `PIM_PU_DEC(m1_q_s, m1_atom_q);
-    end
-  end
+  // Each lane's raw elements of the written-back (SU) or passed-through atom,
+  // for M1 (loaded in Q1; lane l at index l, beat j at [16j +: 16]).
+  logic [16*Beats-1:0] m1_raw_q [Lanes];
+  logic [127:0]        qblk0_q;
+  logic [255:0]        wb_q;
 
   logic [Lanes*32-1:0] lane_a, lane_b3, lane_prod;
   logic [63:0]         acc_set;                  // accumulator written since reset / CLEAR
-  logic [31:0]         acc_q [64];               // {bank, index}
+  // Accumulators in rows of Lanes: row bank * Beats + beat holds accumulators
+  // beat * Lanes .. + Lanes - 1 of the bank (one per lane), so M2 reads and
+  // writes one row. Entry {bank, c} is flag acc_set[Lanes * row + lane].
+  localparam int unsigned AccRows = 2 * Beats;
+  logic [Lanes*32-1:0] acc_q [AccRows];
 
   for (genvar l = 0; l < Lanes; l++) begin : g_lane
     logic [14:0] h_q;
     logic [31:0] g_q, b2_q, a_q, b3_q, prod_q;
+    // The lane's elements (beat j: element j * Lanes + l) of the read atom,
+    // raw {field, E, micro bit}, for E1 (loaded in CAP).
+    logic [16*Beats-1:0] e1_raw_q;
+
+    always_ff @(posedge clk_i) begin : p_raw
+      if (cp_valid_q) e1_raw_q <= cp_bank_q ? `PIM_PU_LANE_RAW(bank_b_rdata_i) : `PIM_PU_LANE_RAW(bank_a_rdata_i);
+    end
 
     // Decodes are block-local: a simulator evaluates them only at the clock
     // edge of a busy stage (an always_comb would also run in every settle).
     always_ff @(posedge clk_i) begin : p_e1
       logic [14:0] ex_h, ex_gv, ex_v;
       if (e1_su) begin
-        `PIM_PU_DEC_LANE(ex_h, atom_q, ex_beat_q)
-        `PIM_PU_DEC_LANE(ex_gv, ex_gv_s, ex_beat_q)
-        `PIM_PU_DEC_LANE(ex_v, ex_v_s, ex_beat_q)
+        // (an element of a block outside the format reads as +0)
+        if (atom_ok_q[(32'(ex_beat_q) * Lanes + l) / 16]) begin
+          `PIM_PU_DEC_RAW(ex_h, e1_raw_q, ex_beat_q)
+        end else begin
+          ex_h = '0;
+        end
+        `PIM_PU_RF_LANE(ex_gv, rf_gv_q[ex_sel_q], ex_beat_q)
+        `PIM_PU_RF_LANE(ex_v, rf_v_q[ex_sel_q], ex_beat_q)
         h_q  <= ex_h;
-        g_q  <= pim_pu_pkg::fp_mul_66(ex_gkr, ex_gv);
-        b2_q <= pim_pu_pkg::fp_mul_66(ex_kr, ex_v);
+        g_q  <= pim_pu_pkg::fp_mul_66(ex_gkr_q, ex_gv);
+        b2_q <= pim_pu_pkg::fp_mul_66(ex_kr_q, ex_v);
       end
     end
     always_ff @(posedge clk_i) begin : p_e2
@@ -391,11 +409,11 @@ module pim_pu #(
     always_ff @(posedge clk_i) begin : p_m1
       logic [14:0] m1_x, m1_qc;
       if (m1_valid_q) begin
-        `PIM_PU_DEC_LANE(m1_x, wb_q, m1_beat_q)
+        `PIM_PU_DEC_RAW(m1_x, m1_raw_q[l], m1_beat_q)
         if (m1_mode_q == pim_pu_pkg::ModeScore) begin
-          `PIM_PU_DEC_LANE(m1_qc, m1_q_s, m1_beat_q)
+          `PIM_PU_RF_LANE(m1_qc, rf_q_q[m1_sel_q], m1_beat_q)
         end else begin
-          m1_qc = m1_s;
+          m1_qc = m1_s_q;
         end
         prod_q <= pim_pu_pkg::fp_mul_66(m1_x, m1_qc);
       end
@@ -407,12 +425,15 @@ module pim_pu #(
 
   // E3 and M2 adders sit in the clocked processes that store their sums (the
   // same flops and timing as an adder in front of them).
-  logic [31:0] ybuf_q [32];                      // y[c] of the COMP in E3..Q1
+  // y of the COMP in E3..Q1, one row per beat: y[c] at row c / Lanes, lane c % Lanes.
+  logic [Lanes*32-1:0] ybuf_q [Beats];
   always_ff @(posedge clk_i) begin : p_ybuf
+    logic [Lanes*32-1:0] row;
     if (e3_su) begin
       for (int l = 0; l < Lanes; l++) begin
-        ybuf_q[32'(e3_beat_q) * Lanes + l] <= pim_pu_pkg::fp_add(lane_a[32*l +: 32], lane_b3[32*l +: 32]);
+        row[32*l +: 32] = pim_pu_pkg::fp_add(lane_a[32*l +: 32], lane_b3[32*l +: 32]);
       end
+      ybuf_q[e3_beat_q] <= row;
     end
   end
 
@@ -420,26 +441,32 @@ module pim_pu #(
   // Q: requantise y[0..15] (Q0) and y[16..31] (Q1); SCORE/ATTEND pass the read
   // atom through. The bank's generator advances 16 steps per stochastic block.
   // ===========================================================================
-  logic [127:0] qblk0_q;
-  logic [255:0] wb_q;
   logic         q_su;
 
   assign q_su = q_valid_q && q_mode_q == pim_pu_pkg::ModeSu;
   // The requantiser sits in the clocked process that stores its block (the
   // same flops and timing as a requantiser in front of them): it is only
-  // evaluated at the clock edge of an SU block in Q.
+  // evaluated at the clock edge of a block in Q. With the second block it also
+  // loads each lane's raw elements for M1.
   always_ff @(posedge clk_i) begin : p_q
     logic [511:0] y;
     logic [127:0] blk;
     if (q_valid_q) begin
       if (q_su) begin
-        for (int i = 0; i < 16; i++) y[32*i +: 32] = ybuf_q[{q_blk_q, 4'(i)}];
+        for (int i = 0; i < 16; i++) begin
+          y[32*i +: 32] = q_blk_q ? ybuf_q[(16 + i) / Lanes][32 * ((16 + i) % Lanes) +: 32] :
+                                    ybuf_q[i / Lanes][32 * (i % Lanes) +: 32];
+        end
         blk = pim_pu_pkg::mx8_quant16(y, q_rnd_q, rng_q[q_bank_q]);
       end else begin
         blk = q_blk_q ? atom2_q[255:128] : atom2_q[127:0];
       end
-      if (!q_blk_q) qblk0_q <= blk;
-      else          wb_q    <= {blk, qblk0_q};
+      if (!q_blk_q) begin
+        qblk0_q <= blk;
+      end else begin
+        wb_q <= {blk, qblk0_q};
+        for (int l = 0; l < Lanes; l++) m1_raw_q[l] <= lane_raw({blk, qblk0_q}, l);
+      end
     end
   end
 
@@ -477,7 +504,8 @@ module pim_pu #(
   end
 
   logic [31:0] top_sum, m3_old, m3_sum;
-  assign m3_old = acc_set[{m3_bank_q, m3_atom_q}] ? acc_q[{m3_bank_q, m3_atom_q}] : 32'd0;
+  assign m3_old = acc_set[{m3_bank_q, m3_atom_q}] ?
+                  acc_q[32'(m3_bank_q) * Beats + 32'(m3_atom_q) / Lanes][32 * (32'(m3_atom_q) % Lanes) +: 32] : 32'd0;
   if (Beats == 1) begin : g_top1
     assign top_sum = part_q[0];
   end else if (Beats == 2) begin : g_top2
@@ -514,35 +542,63 @@ module pim_pu #(
         else            acc_set[31:0]  <= '0;
       end
       if (m2_elem) begin
-        for (int l = 0; l < Lanes; l++) acc_set[{m2_bank_q, 5'(32'(m2_beat_q) * Lanes + l)}] <= 1'b1;
+        acc_set[Lanes * (32'(m2_bank_q) * Beats + 32'(m2_beat_q)) +: Lanes] <= '1;
       end
       if (m3_valid_q) acc_set[{m3_bank_q, m3_atom_q}] <= 1'b1;
     end
   end
 
   always_ff @(posedge clk_i) begin : p_acc
+    logic [Lanes*32-1:0] old, nrow;
+    logic [Lanes-1:0]    set;
+    int unsigned         row;
     if (m2_elem) begin
+      row = 32'(m2_bank_q) * Beats + 32'(m2_beat_q);
+      old = acc_q[row];
+      set = acc_set[Lanes * row +: Lanes];
       for (int l = 0; l < Lanes; l++) begin
-        acc_q[{m2_bank_q, 5'(32'(m2_beat_q) * Lanes + l)}] <=
-          pim_pu_pkg::fp_add(acc_set[{m2_bank_q, 5'(32'(m2_beat_q) * Lanes + l)}] ?
-                             acc_q[{m2_bank_q, 5'(32'(m2_beat_q) * Lanes + l)}] : 32'd0,
-                             lane_prod[32*l +: 32]);
+        nrow[32*l +: 32] = pim_pu_pkg::fp_add(set[l] ? old[32*l +: 32] : 32'd0, lane_prod[32*l +: 32]);
       end
+      acc_q[row] <= nrow;
     end
-    if (m3_valid_q) acc_q[{m3_bank_q, m3_atom_q}] <= m3_sum;
+    if (m3_valid_q) begin
+      acc_q[32'(m3_bank_q) * Beats + 32'(m3_atom_q) / Lanes][32 * (32'(m3_atom_q) % Lanes) +: 32] <= m3_sum;
+    end
   end
 
   // ===========================================================================
   // Register file, configuration, generator, error flags, result read-out
   // ===========================================================================
+  // REG_WR decodes the slice once, at the write port (32 decoders), so the
+  // lanes read operands in short form.
   always_ff @(posedge clk_i or negedge rst_ni) begin : p_regs
+    logic [SliceW-1:0] dec;
+    logic [SelW-1:0]   sel;
     if (!rst_ni) begin
-      for (int i = 0; i < NumRegs; i++) begin
-        regs_q[i] <= (i % pim_pu_pkg::NumSlots == 32'(pim_pu_pkg::SlotGv)) ?
-                     {pim_pu_pkg::Mx8BlockOnes, pim_pu_pkg::Mx8BlockOnes} : 256'd0;
+      for (int i = 0; i < NumSel; i++) begin
+        rf_k_q[i]  <= '0;
+        rf_gk_q[i] <= '0;
+        rf_q_q[i]  <= '0;
+        rf_v_q[i]  <= '0;
+        rf_gv_q[i] <= {32{pim_pu_pkg::Mx8One}};
+        rf_p_q[i]  <= '0;
       end
     end else if (do_regwr) begin
-      regs_q[reg_index(cmd_bank_i, regwr_set, regwr_slot)] <= cmd_wdata_i;
+      for (int c = 0; c < 32; c++) begin
+        dec[15*c +: 15] = pim_pu_pkg::mx8_dec(cmd_wdata_i[128 * (c / 16) + 7 * (c % 16) +: 7],
+                                              cmd_wdata_i[128 * (c / 16) + 112 +: 8],
+                                              cmd_wdata_i[128 * (c / 16) + 120 + (c % 16) / 2]);
+      end
+      sel = rf_index(cmd_bank_i, regwr_set);
+      unique case (regwr_slot)
+        pim_pu_pkg::SlotK:  rf_k_q[sel]  <= dec;
+        pim_pu_pkg::SlotGk: rf_gk_q[sel] <= dec;
+        pim_pu_pkg::SlotQ:  rf_q_q[sel]  <= dec;
+        pim_pu_pkg::SlotV:  rf_v_q[sel]  <= dec;
+        pim_pu_pkg::SlotGv: rf_gv_q[sel] <= dec;
+        pim_pu_pkg::SlotP:  rf_p_q[sel]  <= dec;
+        default: ;                                // slots 6, 7: ERR_ADDR, no write
+      endcase
     end
   end
 
@@ -570,12 +626,21 @@ module pim_pu #(
   logic res_valid_q;
   logic [255:0] res_data_q;
   always_ff @(posedge clk_i or negedge rst_ni) begin : p_err_res
+    logic [pim_pu_pkg::NumErr-1:0] data_err;
+    logic [15:0]                   hdr0, hdr1;
     if (!rst_ni) begin
       err_q       <= '0;
       res_valid_q <= 1'b0;
     end else begin
-      err_q <= (err_q & ~(do_errclr ? cmd_wdata_i[pim_pu_pkg::NumErr-1:0] : '0)) | err_set |
-               ((cp_valid_q && !(rblk0_ok && rblk1_ok)) ? 6'(1 << pim_pu_pkg::ErrData) : '0);
+      data_err = '0;
+      if (cp_valid_q) begin                      // CAP: a read block outside the format
+        hdr0 = cp_bank_q ? bank_b_rdata_i[127:112] : bank_a_rdata_i[127:112];
+        hdr1 = cp_bank_q ? bank_b_rdata_i[255:240] : bank_a_rdata_i[255:240];
+        if (!(pim_pu_pkg::mx8_block_ok(hdr0) && pim_pu_pkg::mx8_block_ok(hdr1))) begin
+          data_err[pim_pu_pkg::ErrData] = 1'b1;
+        end
+      end
+      err_q <= (err_q & ~(do_errclr ? cmd_wdata_i[pim_pu_pkg::NumErr-1:0] : '0)) | err_set | data_err;
       res_valid_q <= do_result;
     end
   end
@@ -584,7 +649,8 @@ module pim_pu #(
     if (do_result) begin
       for (int i = 0; i < 8; i++) begin
         res_data_q[32*i +: 32] <= acc_set[{cmd_bank_i, cmd_idx_i[1:0], 3'(i)}] ?
-                                  acc_q[{cmd_bank_i, cmd_idx_i[1:0], 3'(i)}] : 32'd0;
+                                  acc_q[32'(cmd_bank_i) * Beats + 32'({cmd_idx_i[1:0], 3'(i)}) / Lanes]
+                                       [32 * (32'({cmd_idx_i[1:0], 3'(i)}) % Lanes) +: 32] : 32'd0;
       end
     end
   end
@@ -593,7 +659,9 @@ module pim_pu #(
   // Per-accumulator view for waveforms (removed by Verilator when untraced).
   logic [31:0] acc_view [64];
   always_comb begin
-    for (int i = 0; i < 64; i++) acc_view[i] = acc_set[i] ? acc_q[i] : 32'd0;
+    for (int i = 0; i < 64; i++) begin
+      acc_view[i] = acc_set[i] ? acc_q[(i / 32) * Beats + (i % 32) / Lanes][32 * ((i % 32) % Lanes) +: 32] : 32'd0;
+    end
   end
 `endif
 
@@ -628,5 +696,6 @@ module pim_pu #(
 
 endmodule
 
-`undef PIM_PU_DEC
-`undef PIM_PU_DEC_LANE
+`undef PIM_PU_LANE_RAW
+`undef PIM_PU_DEC_RAW
+`undef PIM_PU_RF_LANE

@@ -51,8 +51,9 @@ package pim_pu_pkg;
   // ---- numbers ----
   localparam logic [31:0] RngSeedZero = 32'h9E3779B9;  // what seed 0 loads
   localparam logic [30:0] FltMaxMag   = 31'h7F7FFFFF;  // |FLT_MAX|
-  // One MX8 block of sixteen 1.0: m = 32 (field 0x20), E = 127, no micro-exponents.
-  localparam logic [127:0] Mx8BlockOnes = {8'h00, 8'h7F, {16{7'h20}}};
+  // 1.0 as an MX8 element (field 0x20, E = 127, no micro-exponent), decoded to
+  // the short form below: +, exponent 127, significand 100000b.
+  localparam logic [14:0]  Mx8One = {1'b0, 8'd127, 6'b100000};
 
   // ---------------------------------------------------------------------------
   // MX8 helpers. Short form of a decoded element: {sign, biased exponent[7:0],
@@ -79,16 +80,17 @@ package pim_pu_pkg;
   // A value below 2^-126 (an FP32 subnormal) reads as zero of its sign (DAZ).
   function automatic logic [14:0] mx8_dec(input logic [6:0] f, input logic [7:0] e, input logic mu);
     logic [5:0] m;
-    logic [2:0] s;
-    logic [9:0] eb;
-    m = f[5:0];
-    s = {Clz6B2[m], Clz6B1[m], Clz6B0[m]};
-    // value = (m * 2^s / 32) * 2^(pe - 127 - s): biased exponent pe - s.
-    eb = {2'b00, e} - {9'b0, mu} - {7'b0, s};
-    if (m == 6'd0 || eb[9] || eb == 10'd0) begin
+    logic [7:0] pe, s;
+    m  = f[5:0];
+    s  = {5'b0, Clz6B2[m], Clz6B1[m], Clz6B0[m]};
+    // pe = E - mu >= 0 (a micro-exponent needs E > 0, mx8_block_ok).
+    // value = (m * 2^s / 32) * 2^(pe - 127 - s): biased exponent pe - s,
+    // zero (or subnormal: DAZ) when pe <= s; m = 0 has s = 6 > pe or reads 0.
+    pe = e - {7'b0, mu};
+    if (m == 6'd0 || pe <= s) begin
       mx8_dec = {f[6], 14'b0};
     end else begin
-      mx8_dec = {f[6], eb[7:0], m << s};
+      mx8_dec = {f[6], pe - s, m << s[2:0]};
     end
   endfunction
 
@@ -108,47 +110,50 @@ package pim_pu_pkg;
     end
   endfunction
 
+  // Result of a product: `es` = ex + ey (+1 when the significand product
+  // carried), so the biased result exponent is es - 127 (FTZ when es <= 127,
+  // saturation when es >= 382); `frac` the 23-bit fraction.
+  function automatic logic [31:0] fp_prod_pack(input logic s, input logic [9:0] es, input logic [22:0] frac);
+    if (es <= 10'd127) begin
+      fp_prod_pack = {s, 31'b0};
+    end else if (es >= 10'd382) begin
+      fp_prod_pack = {s, FltMaxMag};
+    end else begin
+      fp_prod_pack = {s, 8'(es - 10'd127), frac};
+    end
+  endfunction
+
   // Product of two short-form MX8 values: 6 x 6 bits, exact (12 bits).
   function automatic logic [31:0] fp_mul_66(input logic [14:0] x, input logic [14:0] y);
-    logic        s;
     logic [11:0] p;
-    logic [9:0]  e;
-    logic [22:0] frac;
-    s = x[14] ^ y[14];
+    logic [22:0] f;
     if (x[13:6] == 8'd0 || y[13:6] == 8'd0) begin
-      fp_mul_66 = {s, 31'b0};
+      fp_mul_66 = {x[14] ^ y[14], 31'b0};
     end else begin
+      // p in [1024, 4096): (p / 1024) * 2^(ex + ey - 254); p[11] the carry.
       p = 12'(x[5:0]) * 12'(y[5:0]);
-      // (p / 1024) * 2^(ex + ey - 254), p in [1024, 4096).
-      e = {2'b00, x[13:6]} + {2'b00, y[13:6]} - 10'd127 + {9'b0, p[11]};
-      frac = p[11] ? {p[10:0], 12'b0} : {p[9:0], 13'b0};
-      fp_mul_66 = fp_pack(s, e, frac);
+      f = 23'({p[10:0], 13'b0} >> p[11]);
+      fp_mul_66 = fp_prod_pack(x[14] ^ y[14], {2'b00, x[13:6]} + {2'b00, y[13:6]} + {9'b0, p[11]}, f);
     end
   endfunction
 
   // Product of a short-form MX8 value and an FP32 value: 6 x 24 bits, rounded
   // to 24 bits, nearest even.
   function automatic logic [31:0] fp_mul_6f(input logic [14:0] x, input logic [31:0] g);
-    logic        s;
     logic [29:0] p;
-    logic [9:0]  e;
-    logic [24:0] mant;
-    logic        rup;
-    s = x[14] ^ g[31];
+    logic [9:0]  es;
+    logic [23:0] frac;                            // {carry, fraction} after rounding
     if (x[13:6] == 8'd0 || g[30:23] == 8'd0) begin
-      fp_mul_6f = {s, 31'b0};
+      fp_mul_6f = {x[14] ^ g[31], 31'b0};
     end else begin
-      p = 30'(x[5:0]) * 30'({1'b1, g[22:0]});
-      // (p / 2^28) * 2^(ex + eg - 254), p in [2^28, 2^30).
-      e = {2'b00, x[13:6]} + {2'b00, g[30:23]} - 10'd127 + {9'b0, p[29]};
+      // p in [2^28, 2^30): (p / 2^28) * 2^(ex + eg - 254); p[29] the carry.
+      p  = 30'(x[5:0]) * 30'({1'b1, g[22:0]});
+      es = {2'b00, x[13:6]} + {2'b00, g[30:23]} + {9'b0, p[29]};
       if (!p[29]) p = p << 1;
-      rup  = p[5] & ((|p[4:0]) | p[6]);
-      mant = {1'b0, p[29:6]} + {24'b0, rup};
-      if (mant[24]) begin
-        e    = e + 10'd1;
-        mant = mant >> 1;
-      end
-      fp_mul_6f = fp_pack(s, e, mant[22:0]);
+      // round to nearest even at bit 6 (p[29] is the leading one); a carry out
+      // of the fraction makes the significand 2^24: exponent + 1, fraction 0.
+      frac = {1'b0, p[28:6]} + {23'b0, p[5] & ((|p[4:0]) | p[6])};
+      fp_mul_6f = fp_prod_pack(x[14] ^ g[31], es + {9'b0, frac[23]}, frac[22:0]);
     end
   endfunction
 
@@ -168,56 +173,48 @@ package pim_pu_pkg;
 
   // IEEE binary32 addition with guard, round and sticky bits.
   function automatic logic [31:0] fp_add(input logic [31:0] a, input logic [31:0] b);
-    logic        big_a, sh, sub;
-    logic [7:0]  eh, el, d;
-    logic [23:0] mh, ml;
+    logic [31:0] hi, lo;
+    logic [7:0]  d;
     logic [63:0] wl;
     logic [27:0] xh, xl, sum;
     logic [9:0]  e;
     logic [4:0]  lz;
-    logic        rup;
     logic [24:0] mant;
-    if (a[30:23] == 8'd0 && b[30:23] == 8'd0) begin
-      fp_add = {a[31] & b[31], 31'b0};           // zeros (and DAZ'd subnormals)
-    end else if (a[30:23] == 8'd0) begin
-      fp_add = b;
-    end else if (b[30:23] == 8'd0) begin
-      fp_add = a;
+    if (a[30:23] == 8'd0 || b[30:23] == 8'd0) begin
+      // A zero (or a subnormal, DAZ) adds nothing; (-0) + (-0) = -0.
+      if (b[30:23] != 8'd0)      fp_add = b;
+      else if (a[30:23] != 8'd0) fp_add = a;
+      else                       fp_add = {a[31] & b[31], 31'b0};
     end else begin
-      big_a = a[30:0] >= b[30:0];
-      sh = big_a ? a[31] : b[31];
-      eh = big_a ? a[30:23] : b[30:23];
-      el = big_a ? b[30:23] : a[30:23];
-      mh = big_a ? {1'b1, a[22:0]} : {1'b1, b[22:0]};
-      ml = big_a ? {1'b1, b[22:0]} : {1'b1, a[22:0]};
-      sub = a[31] ^ b[31];
-      d  = eh - el;
+      // hi: the operand of larger magnitude (its sign is the result's).
+      if (a[30:0] >= b[30:0]) begin hi = a; lo = b; end
+      else                    begin hi = b; lo = a; end
+      d  = hi[30:23] - lo[30:23];
       // {carry, 24-bit significand, guard, round, sticky}
-      wl = {ml, 40'b0} >> d;
-      xh = {1'b0, mh, 3'b000};
+      wl = {1'b1, lo[22:0], 40'b0} >> d;
+      xh = {2'b01, hi[22:0], 3'b000};
       xl = {1'b0, wl[63:38], (|wl[37:0]) | (d >= 8'd64)};
-      sum = sub ? (xh - xl) : (xh + xl);
+      sum = (hi[31] ^ lo[31]) ? (xh - xl) : (xh + xl);
+      e   = {2'b00, hi[30:23]};
       if (sum == 28'd0) begin
         fp_add = 32'd0;                           // x + (-x) = +0
       end else begin
-        e = {2'b00, eh};
-        if (sum[27]) begin
+        if (sum[27]) begin                        // carry: one place right
           sum = {1'b0, sum[27:1]} | {27'b0, sum[0]};
           e   = e + 10'd1;
-        end else begin
+        end else if (!sum[26]) begin              // cancellation: normalise left
           lz  = lzc27(sum[26:0]);
           sum = sum << lz;
           e   = e - {5'b0, lz};
         end
-        rup  = sum[2] & (sum[1] | sum[0] | sum[3]);
-        mant = {1'b0, sum[26:3]} + {24'b0, rup};
-        if (mant[24]) begin
+        mant = {1'b0, sum[26:3]} + {24'b0, sum[2] & (sum[1] | sum[0] | sum[3])};
+        if (mant[24]) begin                       // rounding carried: 2^24, fraction 0
 `ifndef PIM_PU_BUG_DROP_CARRY
           e = e + 10'd1;
 `endif
           mant = mant >> 1;
         end
-        fp_add = fp_pack(sh, e, mant[22:0]);
+        fp_add = fp_pack(hi[31], e, mant[22:0]);
       end
     end
   endfunction
