@@ -249,7 +249,9 @@ package pim_pu_pkg;
     logic [7:0]   micro;
     logic [111:0] fields;
     logic [31:0]  st;
-    logic [40:0]  sig, add, t;
+    logic [23:0]  sig;
+    logic [31:0]  q;
+    logic [7:0]   r;
     logic [6:0]   m;
     emax = 8'd0;
     for (int i = 0; i < 16; i++) begin
@@ -264,21 +266,26 @@ package pim_pu_pkg;
       ei  = y[32*i+23 +: 8];
       pe  = emax - {7'b0, micro[i/2]};
       d   = pe - ei;
-      sig = (ei != 8'd0) ? {17'b0, 1'b1, y[32*i +: 23]} : 41'd0;
+      sig = (ei != 8'd0) ? {1'b1, y[32*i +: 23]} : 24'd0;
+      // m = floor((sig + r * 2^k) / 2^(k+8)), k = 10 + d, which equals
+      // floor((floor(sig / 2^k) + r) / 2^8): r = 128 is round-half-up
+      // (+2^(17+d)), r = bits [31:24] of a generator step is stochastic.
       if (stoch) begin
-        st  = xorshift32(st);
-        add = {33'b0, st[31:24]} << (8'd10 + d);
+        st = xorshift32(st);
+        r  = st[31:24];
       end else begin
-        add = 41'd1 << (8'd17 + d);
-`ifdef PIM_PU_BUG_ROUNDING
-        add = add - 41'd1;                        // planted fault: round half down
-`endif
+        r  = 8'd128;
       end
       if (d > 8'd22) begin
         m = 7'd0;
       end else begin
-        t = (sig + add) >> (8'd18 + d);
-        m = t[6:0];
+        q = 32'(sig) >> (8'd10 + d);
+`ifdef PIM_PU_BUG_ROUNDING
+        // planted fault: round half down (+2^(17+d) - 1), i.e. r = 127 plus
+        // one when any bit below 2^k is set
+        if (!stoch) r = 8'd127 + {7'b0, |(32'(sig) & ((32'd1 << (8'd10 + d)) - 32'd1))};
+`endif
+        m = 7'((q + {24'b0, r}) >> 8);
       end
       if (m == 7'd64) m = 7'd63;                  // carry out of the 6-bit field saturates
       fields[7*i +: 7] = {y[32*i+31], m[5:0]};
