@@ -597,7 +597,10 @@ module pim_pu #(
         pim_pu_pkg::SlotV:  rf_v_q[sel]  <= dec;
         pim_pu_pkg::SlotGv: rf_gv_q[sel] <= dec;
         pim_pu_pkg::SlotP:  rf_p_q[sel]  <= dec;
-        default: ;                                // slots 6, 7: ERR_ADDR, no write
+        // slots 6, 7 are ERR_ADDR and never reach a write (unreachable)
+        /*verilator coverage_off*/
+        default: ;
+        /*verilator coverage_on*/
       endcase
     end
   end
