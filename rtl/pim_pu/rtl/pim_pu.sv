@@ -13,8 +13,12 @@
 
 // The elements of lane `l` (a genvar) of a 256-bit atom, raw: beat j at
 // [16j +: 16] = {7-bit field, its block's E, its pair's micro bit}.
-`define PIM_PU_LANE_RAW(vec) \
-  lane_raw(vec, l)
+`define PIM_PU_LANE_RAW(dst, vec, lane) \
+  for (int j_ = 0; j_ < Beats; j_++) begin \
+    dst[16*j_ +: 16] = {vec[128 * ((j_ * Lanes + (lane)) / 16) + 7 * ((j_ * Lanes + (lane)) % 16) +: 7], \
+                        vec[128 * ((j_ * Lanes + (lane)) / 16) + 112 +: 8], \
+                        vec[128 * ((j_ * Lanes + (lane)) / 16) + 120 + ((j_ * Lanes + (lane)) % 16) / 2]}; \
+  end
 
 // Element `beat` of a lane's raw register, decoded to the short form.
 `define PIM_PU_DEC_RAW(dst, raw, beat) \
@@ -87,15 +91,6 @@ module pim_pu #(
   logic [pim_pu_pkg::NumErr-1:0] err_q, err_set;
   logic [1:0]  cool_q;                 // cycles until the next COMP may issue
   logic [4:0]  busy_q   [2];           // cycles of busy window left per bank
-
-  // Lane `l`'s elements of a 256-bit atom, raw (see PIM_PU_LANE_RAW).
-  function automatic logic [16*Beats-1:0] lane_raw(input logic [255:0] v, input int unsigned l);
-    for (int j = 0; j < Beats; j++) begin
-      lane_raw[16*j +: 16] = {v[128 * ((j * Lanes + l) / 16) + 7 * ((j * Lanes + l) % 16) +: 7],
-                              v[128 * ((j * Lanes + l) / 16) + 112 +: 8],
-                              v[128 * ((j * Lanes + l) / 16) + 120 + ((j * Lanes + l) % 16) / 2]};
-    end
-  endfunction
 
   // Register-file entry of set `set` of bank `b`.
   function automatic logic [SelW-1:0] rf_index(input logic b, input logic [1:0] set);
@@ -379,7 +374,15 @@ module pim_pu #(
     logic [16*Beats-1:0] e1_raw_q;
 
     always_ff @(posedge clk_i) begin : p_raw
-      if (cp_valid_q) e1_raw_q <= cp_bank_q ? `PIM_PU_LANE_RAW(bank_b_rdata_i) : `PIM_PU_LANE_RAW(bank_a_rdata_i);
+      logic [16*Beats-1:0] raw;
+      if (cp_valid_q) begin
+        if (cp_bank_q) begin
+          `PIM_PU_LANE_RAW(raw, bank_b_rdata_i, l)
+        end else begin
+          `PIM_PU_LANE_RAW(raw, bank_a_rdata_i, l)
+        end
+        e1_raw_q <= raw;
+      end
     end
 
     // Decodes are block-local: a simulator evaluates them only at the clock
@@ -449,8 +452,10 @@ module pim_pu #(
   // evaluated at the clock edge of a block in Q. With the second block it also
   // loads each lane's raw elements for M1.
   always_ff @(posedge clk_i) begin : p_q
-    logic [511:0] y;
-    logic [127:0] blk;
+    logic [511:0]        y;
+    logic [127:0]        blk;
+    logic [255:0]        wb;
+    logic [16*Beats-1:0] raw;
     if (q_valid_q) begin
       if (q_su) begin
         for (int i = 0; i < 16; i++) begin
@@ -465,7 +470,11 @@ module pim_pu #(
         qblk0_q <= blk;
       end else begin
         wb_q <= {blk, qblk0_q};
-        for (int l = 0; l < Lanes; l++) m1_raw_q[l] <= lane_raw({blk, qblk0_q}, l);
+        wb = {blk, qblk0_q};
+        for (int l = 0; l < Lanes; l++) begin
+          `PIM_PU_LANE_RAW(raw, wb, l)
+          m1_raw_q[l] <= raw;
+        end
       end
     end
   end
@@ -549,15 +558,14 @@ module pim_pu #(
   end
 
   always_ff @(posedge clk_i) begin : p_acc
-    logic [Lanes*32-1:0] old, nrow;
+    logic [Lanes*32-1:0] nrow;
     logic [Lanes-1:0]    set;
     int unsigned         row;
     if (m2_elem) begin
       row = 32'(m2_bank_q) * Beats + 32'(m2_beat_q);
-      old = acc_q[row];
       set = acc_set[Lanes * row +: Lanes];
       for (int l = 0; l < Lanes; l++) begin
-        nrow[32*l +: 32] = pim_pu_pkg::fp_add(set[l] ? old[32*l +: 32] : 32'd0, lane_prod[32*l +: 32]);
+        nrow[32*l +: 32] = pim_pu_pkg::fp_add(set[l] ? acc_q[row][32*l +: 32] : 32'd0, lane_prod[32*l +: 32]);
       end
       acc_q[row] <= nrow;
     end
