@@ -301,13 +301,9 @@ module pim_pu #(
   logic [255:0] atom_q, atom2_q;
   logic [1:0]   atom_ok_q;
 
+  // (atom_ok_q is set with the ERR_DATA check, in p_err_res)
   always_ff @(posedge clk_i) begin : p_atom
-    logic [255:0] rd;
-    if (cp_valid_q) begin
-      rd = cp_bank_q ? bank_b_rdata_i : bank_a_rdata_i;
-      atom_q    <= rd;
-      atom_ok_q <= {pim_pu_pkg::mx8_block_ok(rd[255:240]), pim_pu_pkg::mx8_block_ok(rd[127:112])};
-    end
+    if (cp_valid_q) atom_q <= cp_bank_q ? bank_b_rdata_i : bank_a_rdata_i;
     // kept for the pass-through of SCORE / ATTEND
     if (ex_last) atom2_q <= {atom_ok_q[1] ? atom_q[255:128] : 128'd0, atom_ok_q[0] ? atom_q[127:0] : 128'd0};
   end
@@ -638,18 +634,18 @@ module pim_pu #(
   logic [255:0] res_data_q;
   always_ff @(posedge clk_i or negedge rst_ni) begin : p_err_res
     logic [pim_pu_pkg::NumErr-1:0] data_err;
-    logic [15:0]                   hdr0, hdr1;
+    logic [1:0]                    ok;
     if (!rst_ni) begin
       err_q       <= '0;
       res_valid_q <= 1'b0;
+      atom_ok_q   <= '0;
     end else begin
       data_err = '0;
-      if (cp_valid_q) begin                      // CAP: a read block outside the format
-        hdr0 = cp_bank_q ? bank_b_rdata_i[127:112] : bank_a_rdata_i[127:112];
-        hdr1 = cp_bank_q ? bank_b_rdata_i[255:240] : bank_a_rdata_i[255:240];
-        if (!(pim_pu_pkg::mx8_block_ok(hdr0) && pim_pu_pkg::mx8_block_ok(hdr1))) begin
-          data_err[pim_pu_pkg::ErrData] = 1'b1;
-        end
+      if (cp_valid_q) begin                      // CAP: the read blocks in the format?
+        ok = {pim_pu_pkg::mx8_block_ok(cp_bank_q ? bank_b_rdata_i[255:240] : bank_a_rdata_i[255:240]),
+              pim_pu_pkg::mx8_block_ok(cp_bank_q ? bank_b_rdata_i[127:112] : bank_a_rdata_i[127:112])};
+        atom_ok_q <= ok;
+        if (ok != 2'b11) data_err[pim_pu_pkg::ErrData] = 1'b1;
       end
       err_q <= (err_q & ~(do_errclr ? cmd_wdata_i[pim_pu_pkg::NumErr-1:0] : '0)) | err_set | data_err;
       res_valid_q <= do_result;
