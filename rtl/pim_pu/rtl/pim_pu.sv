@@ -11,29 +11,10 @@
 // an idle stage costs nothing in simulation.
 `timescale 1ns/1ps
 
-// The elements of lane `l` (a genvar) of a 256-bit atom, raw: beat j at
-// [16j +: 16] = {7-bit field, its block's E, its pair's micro bit}.
-`define PIM_PU_LANE_RAW(dst, vec, lane) \
-  for (int j_ = 0; j_ < Beats; j_++) begin \
-    dst[16*j_ +: 16] = {vec[128 * ((j_ * Lanes + (lane)) / 16) + 7 * ((j_ * Lanes + (lane)) % 16) +: 7], \
-                        vec[128 * ((j_ * Lanes + (lane)) / 16) + 112 +: 8], \
-                        vec[128 * ((j_ * Lanes + (lane)) / 16) + 120 + ((j_ * Lanes + (lane)) % 16) / 2]}; \
-  end
-
-// Element `beat` of a lane's raw register, decoded to the short form.
-`define PIM_PU_DEC_RAW(dst, raw, beat) \
-  begin \
-    logic [15:0] r_; \
-    r_  = 16'(raw >> (16 * 32'(beat))); \
-    dst = pim_pu_pkg::mx8_dec(r_[15:9], r_[8:1], r_[0]); \
-  end
-
-// Short-form element (beat * Lanes + l) of a decoded register slice for lane l.
-`define PIM_PU_RF_LANE(dst, vec, beat) \
-  dst = '0; \
-  for (int j_ = 0; j_ < Beats; j_++) begin \
-    if (32'(beat) == j_) dst = vec[15 * (j_ * Lanes + l) +: 15]; \
-  end
+// Short-form element (beat * Lanes + l) of register slot `slot` of entry
+// `sel` for lane l: the lane's word of the entry, shifted to the beat.
+`define PIM_PU_RF_LANE(slot, sel, beat) \
+  15'(rf_q[slot][sel][LaneW * l +: LaneW] >> {beat, 4'b0000})
 
 module pim_pu #(
   parameter int unsigned Lanes   = 8,  // 8, 16 or 32 element lanes
@@ -70,7 +51,8 @@ module pim_pu #(
   localparam int unsigned AccLat  = 8 + 2 * Beats;
   localparam int unsigned NumSel  = 2 * RegSets;        // register sets of both banks
   localparam int unsigned SelW    = $clog2(NumSel);
-  localparam int unsigned SliceW  = 32 * 15;            // a decoded slice: 32 short forms
+  localparam int unsigned SliceW  = 32 * 16;            // a decoded slice: 32 short forms, 16 bits each
+  localparam int unsigned LaneW   = 16 * Beats;         // a lane's elements of a slice, 16 bits each
   localparam int unsigned LastBeat = Beats - 1;
 
   // ===========================================================================
@@ -80,14 +62,12 @@ module pim_pu #(
   logic        rnd_q    [2];
   logic [1:0]  setsel_q [2];
   logic [31:0] rng_q    [2];
-  // Register file, held decoded: per slot one array over (bank, set), each
-  // entry the 32 short-form elements of a slice (element c at [15c +: 15]).
-  logic [SliceW-1:0] rf_k_q  [NumSel];
-  logic [SliceW-1:0] rf_gk_q [NumSel];
-  logic [SliceW-1:0] rf_q_q  [NumSel];
-  logic [SliceW-1:0] rf_v_q  [NumSel];
-  logic [SliceW-1:0] rf_gv_q [NumSel];
-  logic [SliceW-1:0] rf_p_q  [NumSel];
+  // Register file, held decoded: entry [slot][(bank, set)] holds the 32
+  // short-form elements of a slice, lane-major: lane l's elements at
+  // [LaneW * l +: LaneW], element c = j * Lanes + l at [16 j +: 15] of that
+  // (rf_elem_pos; bit 15 is 0), so a lane reads its operand from one word of
+  // the entry shifted by 16 * beat (log2(Beats) mux stages).
+  logic [SliceW-1:0] rf_q [pim_pu_pkg::NumSlots][NumSel];
   logic [pim_pu_pkg::NumErr-1:0] err_q, err_set;
   logic [1:0]  cool_q;                 // cycles until the next COMP may issue
   logic [4:0]  busy_q   [2];           // cycles of busy window left per bank
@@ -95,6 +75,10 @@ module pim_pu #(
   // Register-file entry of set `set` of bank `b`.
   function automatic logic [SelW-1:0] rf_index(input logic b, input logic [1:0] set);
     rf_index = SelW'(32'(b) * RegSets + 32'(set));
+  endfunction
+  // Bit position of element c in a register-file entry (lane-major).
+  function automatic int unsigned rf_elem_pos(input int unsigned c);
+    rf_elem_pos = LaneW * (c % Lanes) + 16 * (c / Lanes);
   endfunction
 
   // ===========================================================================
@@ -218,47 +202,17 @@ module pim_pu #(
       busy_q[0]  <= '0;
       busy_q[1]  <= '0;
     end else begin
-      // issue -> RD
-      rd_valid_q <= do_comp;
-      if (do_comp) begin
-        rd_bank_q <= cmd_bank_i;
-        rd_atom_q <= cmd_idx_i;
-        rd_mode_q <= mode_q[cmd_bank_i];
-        rd_rnd_q  <= rnd_q[cmd_bank_i];
+      // Stages from the last to the first, so that each reads its
+      // predecessor's registers before they are written.
+      // M2 -> M3
+      m3_valid_q <= m2_last && (m2_mode_q == pim_pu_pkg::ModeScore);
+      if (m2_last) begin
+        m3_bank_q <= m2_bank_q; m3_atom_q <= m2_atom_q;
       end
-      // RD -> CAP
-      cp_valid_q <= rd_valid_q;
-      if (rd_valid_q) begin
-        cp_bank_q <= rd_bank_q; cp_atom_q <= rd_atom_q; cp_mode_q <= rd_mode_q; cp_rnd_q <= rd_rnd_q;
-      end
-      // CAP -> E1 beats
-      if (cp_valid_q) begin
-        ex_valid_q <= 1'b1;
-        ex_beat_q  <= '0;
-        ex_bank_q  <= cp_bank_q; ex_atom_q <= cp_atom_q; ex_mode_q <= cp_mode_q; ex_rnd_q <= cp_rnd_q;
-      end else if (ex_valid_q) begin
-        if (ex_last) ex_valid_q <= 1'b0;
-        ex_beat_q <= ex_beat_q + 1'b1;
-      end
-      // E1 -> E2 -> E3
-      e2_valid_q <= ex_valid_q;
-      if (ex_valid_q) begin
-        e2_beat_q <= ex_beat_q; e2_bank_q <= ex_bank_q; e2_atom_q <= ex_atom_q;
-        e2_mode_q <= ex_mode_q; e2_rnd_q <= ex_rnd_q;
-      end
-      e3_valid_q <= e2_valid_q;
-      if (e2_valid_q) begin
-        e3_beat_q <= e2_beat_q; e3_bank_q <= e2_bank_q; e3_atom_q <= e2_atom_q;
-        e3_mode_q <= e2_mode_q; e3_rnd_q <= e2_rnd_q;
-      end
-      // E3 (last beat) -> Q0 -> Q1
-      if (e3_last) begin
-        q_valid_q <= 1'b1;
-        q_blk_q   <= 1'b0;
-        q_bank_q  <= e3_bank_q; q_atom_q <= e3_atom_q; q_mode_q <= e3_mode_q; q_rnd_q <= e3_rnd_q;
-      end else if (q_valid_q) begin
-        if (q_blk_q) q_valid_q <= 1'b0;
-        q_blk_q <= 1'b1;
+      // M1 -> M2
+      m2_valid_q <= m1_valid_q;
+      if (m1_valid_q) begin
+        m2_beat_q <= m1_beat_q; m2_bank_q <= m1_bank_q; m2_atom_q <= m1_atom_q; m2_mode_q <= m1_mode_q;
       end
       // Q1 -> M1 beats (WB in the first)
       if (q_valid_q && q_blk_q) begin
@@ -269,14 +223,48 @@ module pim_pu #(
         if (m1_last) m1_valid_q <= 1'b0;
         m1_beat_q <= m1_beat_q + 1'b1;
       end
-      // M1 -> M2 -> M3
-      m2_valid_q <= m1_valid_q;
-      if (m1_valid_q) begin
-        m2_beat_q <= m1_beat_q; m2_bank_q <= m1_bank_q; m2_atom_q <= m1_atom_q; m2_mode_q <= m1_mode_q;
+      // E3 (last beat) -> Q0 -> Q1
+      if (e3_last) begin
+        q_valid_q <= 1'b1;
+        q_blk_q   <= 1'b0;
+        q_bank_q  <= e3_bank_q; q_atom_q <= e3_atom_q; q_mode_q <= e3_mode_q; q_rnd_q <= e3_rnd_q;
+      end else if (q_valid_q) begin
+        if (q_blk_q) q_valid_q <= 1'b0;
+        q_blk_q <= 1'b1;
       end
-      m3_valid_q <= m2_last && (m2_mode_q == pim_pu_pkg::ModeScore);
-      if (m2_last) begin
-        m3_bank_q <= m2_bank_q; m3_atom_q <= m2_atom_q;
+      // E2 -> E3
+      e3_valid_q <= e2_valid_q;
+      if (e2_valid_q) begin
+        e3_beat_q <= e2_beat_q; e3_bank_q <= e2_bank_q; e3_atom_q <= e2_atom_q;
+        e3_mode_q <= e2_mode_q; e3_rnd_q <= e2_rnd_q;
+      end
+      // E1 -> E2
+      e2_valid_q <= ex_valid_q;
+      if (ex_valid_q) begin
+        e2_beat_q <= ex_beat_q; e2_bank_q <= ex_bank_q; e2_atom_q <= ex_atom_q;
+        e2_mode_q <= ex_mode_q; e2_rnd_q <= ex_rnd_q;
+      end
+      // CAP -> E1 beats
+      if (cp_valid_q) begin
+        ex_valid_q <= 1'b1;
+        ex_beat_q  <= '0;
+        ex_bank_q  <= cp_bank_q; ex_atom_q <= cp_atom_q; ex_mode_q <= cp_mode_q; ex_rnd_q <= cp_rnd_q;
+      end else if (ex_valid_q) begin
+        if (ex_last) ex_valid_q <= 1'b0;
+        ex_beat_q <= ex_beat_q + 1'b1;
+      end
+      // RD -> CAP
+      cp_valid_q <= rd_valid_q;
+      if (rd_valid_q) begin
+        cp_bank_q <= rd_bank_q; cp_atom_q <= rd_atom_q; cp_mode_q <= rd_mode_q; cp_rnd_q <= rd_rnd_q;
+      end
+      // issue -> RD
+      rd_valid_q <= do_comp;
+      if (do_comp) begin
+        rd_bank_q <= cmd_bank_i;
+        rd_atom_q <= cmd_idx_i;
+        rd_mode_q <= mode_q[cmd_bank_i];
+        rd_rnd_q  <= rnd_q[cmd_bank_i];
       end
       // COMP spacing and busy windows
       if (do_comp)              cool_q <= 2'(pim_pu_pkg::CompGap - 1);
@@ -315,8 +303,10 @@ module pim_pu #(
   //   E3: y[c] = a + b                             (into ybuf)
   //   M1: SU h'[c] * q[r]; ATTEND x[c] * p[r]; SCORE x[c] * q[c]
   //   M2: SU/ATTEND acc[c] += product; SCORE: Lanes-leaf pairwise tree
-  // Each lane keeps its own narrow registers; the arithmetic of a stage only
-  // runs while that stage holds a COMP of a mode that uses it.
+  // Each stage keeps its lanes' results in one register, lane l at
+  // [w * l +: w] (g_lane[l].lane_* name the slices for waveforms); the
+  // arithmetic of a stage only runs while that stage holds a COMP of a mode
+  // that uses it.
   // ===========================================================================
   logic e1_su, e2_su, e3_su, m2_elem, m2_score;
   assign e1_su    = ex_valid_q && ex_mode_q == pim_pu_pkg::ModeSu;
@@ -337,24 +327,38 @@ module pim_pu #(
     if (cp_valid_q) begin
       sel = rf_index(cp_bank_q, setsel_q[cp_bank_q]);
       ex_sel_q <= sel;
-      ex_kr_q  <= rf_k_q[sel][15 * 32'(cp_atom_q) +: 15];
-      ex_gkr_q <= rf_gk_q[sel][15 * 32'(cp_atom_q) +: 15];
+      ex_kr_q  <= rf_q[pim_pu_pkg::SlotK][sel][rf_elem_pos(32'(cp_atom_q)) +: 15];
+      ex_gkr_q <= rf_q[pim_pu_pkg::SlotGk][sel][rf_elem_pos(32'(cp_atom_q)) +: 15];
     end
     if (m1_start) begin
       sel = rf_index(q_bank_q, setsel_q[q_bank_q]);
       m1_sel_q <= sel;
-      m1_s_q   <= (q_mode_q == pim_pu_pkg::ModeAttend) ? rf_p_q[sel][15 * 32'(q_atom_q) +: 15] :
-                                                          rf_q_q[sel][15 * 32'(q_atom_q) +: 15];
+      m1_s_q   <= (q_mode_q == pim_pu_pkg::ModeAttend) ? rf_q[pim_pu_pkg::SlotP][sel][rf_elem_pos(32'(q_atom_q)) +: 15] :
+                                                          rf_q[pim_pu_pkg::SlotQ][sel][rf_elem_pos(32'(q_atom_q)) +: 15];
     end
   end
 
-  // Each lane's raw elements of the written-back (SU) or passed-through atom,
-  // for M1 (loaded in Q1; lane l at index l, beat j at [16j +: 16]).
-  logic [16*Beats-1:0] m1_raw_q [Lanes];
-  logic [127:0]        qblk0_q;
-  logic [255:0]        wb_q;
+  // Each lane's raw elements {field, E, micro bit} of an atom: lane l's word
+  // at [LaneRawW * l +: LaneRawW], its element j * Lanes + l at [16 j +: 16].
+  // The lanes decode from these words (E1 from the read atom, loaded in CAP;
+  // M1 from the written-back or passed-through atom, loaded in Q1).
+  localparam int unsigned LaneRawW = 16 * Beats;
+  function automatic logic [Lanes*LaneRawW-1:0] lanes_raw(input logic [255:0] a);
+    int unsigned c;
+    for (int l = 0; l < Lanes; l++) begin
+      for (int j = 0; j < Beats; j++) begin
+        c = j * Lanes + l;
+        lanes_raw[LaneRawW * l + 16 * j +: 16] = {a[128 * (c / 16) + 7 * (c % 16) +: 7],
+                                                   a[128 * (c / 16) + 112 +: 8],
+                                                   a[128 * (c / 16) + 120 + (c % 16) / 2]};
+      end
+    end
+  endfunction
 
-  logic [Lanes*32-1:0] lane_a, lane_b3, lane_prod;
+  logic [Lanes*LaneRawW-1:0] e1_raw_q, m1_raw_q;
+  logic [127:0]              qblk0_q;
+  logic [255:0]              wb_q;
+
   logic [63:0]         acc_set;                  // accumulator written since reset / CLEAR
   // Accumulators in rows of Lanes: row bank * Beats + beat holds accumulators
   // beat * Lanes .. + Lanes - 1 of the bank (one per lane), so M2 reads and
@@ -362,76 +366,53 @@ module pim_pu #(
   localparam int unsigned AccRows = 2 * Beats;
   logic [Lanes*32-1:0] acc_q [AccRows];
 
-  for (genvar l = 0; l < Lanes; l++) begin : g_lane
-    logic [14:0] h_q;
-    logic [31:0] g_q, b2_q, a_q, b3_q, prod_q;
-    // The lane's elements (beat j: element j * Lanes + l) of the read atom,
-    // raw {field, E, micro bit}, for E1 (loaded in CAP).
-    logic [16*Beats-1:0] e1_raw_q;
+  // Per-stage lane registers, lane l at [w * l +: w]: E1 -> h, g, b2;
+  // E2 -> a, b3; M1 -> prod.
+  logic [Lanes*15-1:0] h_q;
+  logic [Lanes*32-1:0] g_q, b2_q, a_q, b3_q, prod_q;
 
-    always_ff @(posedge clk_i) begin : p_raw
-      logic [16*Beats-1:0] raw;
-      if (cp_valid_q) begin
-        if (cp_bank_q) begin
-          `PIM_PU_LANE_RAW(raw, bank_b_rdata_i, l)
-        end else begin
-          `PIM_PU_LANE_RAW(raw, bank_a_rdata_i, l)
-        end
-        e1_raw_q <= raw;
-      end
-    end
-
-    // Decodes are block-local: a simulator evaluates them only at the clock
-    // edge of a busy stage (an always_comb would also run in every settle).
-    always_ff @(posedge clk_i) begin : p_e1
-      logic [14:0] ex_h, ex_gv, ex_v;
-      if (e1_su) begin
-        // (an element of a block outside the format reads as +0)
-        if (atom_ok_q[(32'(ex_beat_q) * Lanes + l) / 16]) begin
-          `PIM_PU_DEC_RAW(ex_h, e1_raw_q, ex_beat_q)
-        end else begin
-          ex_h = '0;
-        end
-        `PIM_PU_RF_LANE(ex_gv, rf_gv_q[ex_sel_q], ex_beat_q)
-        `PIM_PU_RF_LANE(ex_v, rf_v_q[ex_sel_q], ex_beat_q)
-        h_q  <= ex_h;
-        g_q  <= pim_pu_pkg::fp_mul_66(ex_gkr_q, ex_gv);
-        b2_q <= pim_pu_pkg::fp_mul_66(ex_kr_q, ex_v);
-      end
-    end
-    always_ff @(posedge clk_i) begin : p_e2
-      if (e2_su) begin
-        a_q  <= pim_pu_pkg::fp_mul_6f(h_q, g_q);
-        b3_q <= b2_q;
-      end
-    end
-    always_ff @(posedge clk_i) begin : p_m1
-      logic [14:0] m1_x, m1_qc;
-      if (m1_valid_q) begin
-        `PIM_PU_DEC_RAW(m1_x, m1_raw_q[l], m1_beat_q)
-        if (m1_mode_q == pim_pu_pkg::ModeScore) begin
-          `PIM_PU_RF_LANE(m1_qc, rf_q_q[m1_sel_q], m1_beat_q)
-        end else begin
-          m1_qc = m1_s_q;
-        end
-        prod_q <= pim_pu_pkg::fp_mul_66(m1_x, m1_qc);
-      end
-    end
-    assign lane_a[32*l +: 32]    = a_q;
-    assign lane_b3[32*l +: 32]   = b3_q;
-    assign lane_prod[32*l +: 32] = prod_q;
+  always_ff @(posedge clk_i) begin : p_raw
+    if (cp_valid_q) e1_raw_q <= lanes_raw(cp_bank_q ? bank_b_rdata_i : bank_a_rdata_i);
   end
 
-  // E3 and M2 adders sit in the clocked processes that store their sums (the
-  // same flops and timing as an adder in front of them).
+  // The arithmetic of each stage sits in the clocked process that stores its
+  // results (the same flops and timing as logic in front of them): a
+  // simulator evaluates it only at the clock edge of a busy stage.
+  always_ff @(posedge clk_i) begin : p_e1
+    if (e1_su) begin
+      for (int l = 0; l < Lanes; l++) begin
+        // (an element of a block outside the format reads as +0)
+        h_q[15*l +: 15]  <= pim_pu_pkg::mx8_dec_raw(16'(e1_raw_q[LaneRawW*l +: LaneRawW] >> (16 * 32'(ex_beat_q))),
+                                                    atom_ok_q[(32'(ex_beat_q) * Lanes + l) / 16]);
+        g_q[32*l +: 32]  <= pim_pu_pkg::fp_mul_66(ex_gkr_q, `PIM_PU_RF_LANE(pim_pu_pkg::SlotGv, ex_sel_q, ex_beat_q));
+        b2_q[32*l +: 32] <= pim_pu_pkg::fp_mul_66(ex_kr_q, `PIM_PU_RF_LANE(pim_pu_pkg::SlotV, ex_sel_q, ex_beat_q));
+      end
+    end
+  end
+  always_ff @(posedge clk_i) begin : p_e2
+    if (e2_su) begin
+      for (int l = 0; l < Lanes; l++) begin
+        a_q[32*l +: 32] <= pim_pu_pkg::fp_mul_6f(h_q[15*l +: 15], g_q[32*l +: 32]);
+      end
+      b3_q <= b2_q;
+    end
+  end
+  always_ff @(posedge clk_i) begin : p_m1
+    if (m1_valid_q) begin
+      for (int l = 0; l < Lanes; l++) begin
+        prod_q[32*l +: 32] <= pim_pu_pkg::fp_mul_66(
+            pim_pu_pkg::mx8_dec_raw(16'(m1_raw_q[LaneRawW*l +: LaneRawW] >> (16 * 32'(m1_beat_q))), 1'b1),
+            (m1_mode_q == pim_pu_pkg::ModeScore) ? `PIM_PU_RF_LANE(pim_pu_pkg::SlotQ, m1_sel_q, m1_beat_q) : m1_s_q);
+      end
+    end
+  end
+
   // y of the COMP in E3..Q1, one row per beat: y[c] at row c / Lanes, lane c % Lanes.
   logic [Lanes*32-1:0] ybuf_q [Beats];
   always_ff @(posedge clk_i) begin : p_ybuf
     logic [Lanes*32-1:0] row;
     if (e3_su) begin
-      for (int l = 0; l < Lanes; l++) begin
-        row[32*l +: 32] = pim_pu_pkg::fp_add(lane_a[32*l +: 32], lane_b3[32*l +: 32]);
-      end
+      for (int l = 0; l < Lanes; l++) row[32*l +: 32] = pim_pu_pkg::fp_add(a_q[32*l +: 32], b3_q[32*l +: 32]);
       ybuf_q[e3_beat_q] <= row;
     end
   end
@@ -448,10 +429,8 @@ module pim_pu #(
   // evaluated at the clock edge of a block in Q. With the second block it also
   // loads each lane's raw elements for M1.
   always_ff @(posedge clk_i) begin : p_q
-    logic [511:0]        y;
-    logic [127:0]        blk;
-    logic [255:0]        wb;
-    logic [16*Beats-1:0] raw;
+    logic [511:0] y;
+    logic [127:0] blk;
     if (q_valid_q) begin
       if (q_su) begin
         for (int i = 0; i < 16; i++) begin
@@ -465,12 +444,8 @@ module pim_pu #(
       if (!q_blk_q) begin
         qblk0_q <= blk;
       end else begin
-        wb_q <= {blk, qblk0_q};
-        wb = {blk, qblk0_q};
-        for (int l = 0; l < Lanes; l++) begin
-          `PIM_PU_LANE_RAW(raw, wb, l)
-          m1_raw_q[l] <= raw;
-        end
+        wb_q     <= {blk, qblk0_q};
+        m1_raw_q <= lanes_raw({blk, qblk0_q});
       end
     end
   end
@@ -505,7 +480,7 @@ module pim_pu #(
 
   logic [31:0] part_q [Beats];
   always_ff @(posedge clk_i) begin : p_part
-    if (m2_score) part_q[m2_beat_q] <= lane_tree(lane_prod);
+    if (m2_score) part_q[m2_beat_q] <= lane_tree(prod_q);
   end
 
   logic [31:0] top_sum, m3_old, m3_sum;
@@ -561,7 +536,7 @@ module pim_pu #(
       row = 32'(m2_bank_q) * Beats + 32'(m2_beat_q);
       set = acc_set[Lanes * row +: Lanes];
       for (int l = 0; l < Lanes; l++) begin
-        nrow[32*l +: 32] = pim_pu_pkg::fp_add(set[l] ? acc_q[row][32*l +: 32] : 32'd0, lane_prod[32*l +: 32]);
+        nrow[32*l +: 32] = pim_pu_pkg::fp_add(set[l] ? acc_q[row][32*l +: 32] : 32'd0, prod_q[32*l +: 32]);
       end
       acc_q[row] <= nrow;
     end
@@ -577,35 +552,21 @@ module pim_pu #(
   // lanes read operands in short form.
   always_ff @(posedge clk_i or negedge rst_ni) begin : p_regs
     logic [SliceW-1:0] dec;
-    logic [SelW-1:0]   sel;
     if (!rst_ni) begin
-      for (int i = 0; i < NumSel; i++) begin
-        rf_k_q[i]  <= '0;
-        rf_gk_q[i] <= '0;
-        rf_q_q[i]  <= '0;
-        rf_v_q[i]  <= '0;
-        rf_gv_q[i] <= {32{pim_pu_pkg::Mx8One}};
-        rf_p_q[i]  <= '0;
+      for (int t = 0; t < pim_pu_pkg::NumSlots; t++) begin
+        for (int i = 0; i < NumSel; i++) begin
+          rf_q[t][i] <= (t == 32'(pim_pu_pkg::SlotGv)) ? {32{1'b0, pim_pu_pkg::Mx8One}} : '0;
+        end
       end
     end else if (do_regwr) begin
+      dec = '0;
       for (int c = 0; c < 32; c++) begin
-        dec[15*c +: 15] = pim_pu_pkg::mx8_dec(cmd_wdata_i[128 * (c / 16) + 7 * (c % 16) +: 7],
-                                              cmd_wdata_i[128 * (c / 16) + 112 +: 8],
-                                              cmd_wdata_i[128 * (c / 16) + 120 + (c % 16) / 2]);
+        dec[rf_elem_pos(c) +: 15] = pim_pu_pkg::mx8_dec(cmd_wdata_i[128 * (c / 16) + 7 * (c % 16) +: 7],
+                                                        cmd_wdata_i[128 * (c / 16) + 112 +: 8],
+                                                        cmd_wdata_i[128 * (c / 16) + 120 + (c % 16) / 2]);
       end
-      sel = rf_index(cmd_bank_i, regwr_set);
-      unique case (regwr_slot)
-        pim_pu_pkg::SlotK:  rf_k_q[sel]  <= dec;
-        pim_pu_pkg::SlotGk: rf_gk_q[sel] <= dec;
-        pim_pu_pkg::SlotQ:  rf_q_q[sel]  <= dec;
-        pim_pu_pkg::SlotV:  rf_v_q[sel]  <= dec;
-        pim_pu_pkg::SlotGv: rf_gv_q[sel] <= dec;
-        pim_pu_pkg::SlotP:  rf_p_q[sel]  <= dec;
-        // slots 6, 7 are ERR_ADDR and never reach a write (unreachable)
-        /*verilator coverage_off*/
-        default: ;
-        /*verilator coverage_on*/
-      endcase
+      // (slots 6, 7 are ERR_ADDR and never reach a write)
+      rf_q[regwr_slot][rf_index(cmd_bank_i, regwr_set)] <= dec;
     end
   end
 
@@ -663,6 +624,19 @@ module pim_pu #(
   end
 
 `ifndef SYNTHESIS
+  // Per-lane view of the stage registers for waveforms (removed by Verilator
+  // when untraced): g_lane[l].lane_h is lane l's slice of h_q, and so on.
+  for (genvar l = 0; l < Lanes; l++) begin : g_lane
+    logic [14:0] lane_h;
+    logic [31:0] lane_g, lane_b, lane_a, lane_b3, lane_prod;
+    assign lane_h    = h_q[15*l +: 15];
+    assign lane_g    = g_q[32*l +: 32];
+    assign lane_b    = b2_q[32*l +: 32];
+    assign lane_a    = a_q[32*l +: 32];
+    assign lane_b3   = b3_q[32*l +: 32];
+    assign lane_prod = prod_q[32*l +: 32];
+  end
+
   // Per-accumulator view for waveforms (removed by Verilator when untraced).
   logic [31:0] acc_view [64];
   always_comb begin
@@ -703,6 +677,4 @@ module pim_pu #(
 
 endmodule
 
-`undef PIM_PU_LANE_RAW
-`undef PIM_PU_DEC_RAW
 `undef PIM_PU_RF_LANE

@@ -94,6 +94,12 @@ package pim_pu_pkg;
     end
   endfunction
 
+  // An element held raw as {7-bit field, its block's E, its pair's micro bit};
+  // `ok` clear (its block is outside the format) reads as +0.
+  function automatic logic [14:0] mx8_dec_raw(input logic [15:0] r, input logic ok);
+    mx8_dec_raw = ok ? mx8_dec(r[15:9], r[8:1], r[0]) : 15'd0;
+  endfunction
+
   // ---------------------------------------------------------------------------
   // FP32 arithmetic of the PU: round to nearest even, DAZ, FTZ, saturation.
   // ---------------------------------------------------------------------------
