@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian/Ubuntu packages pimlab needs. Idempotent: does nothing
 # when every package is already installed. Uses sudo when not run as root.
+#   tools/setup-deps.sh          what the build and the test suite need
+#   tools/setup-deps.sh --bench  also clang, lld and llvm (llvm-profdata) for
+#                                the speed-tuned RTL bench (bench_rtl_tuned)
 set -euo pipefail
 
 PACKAGES=(
@@ -8,6 +11,11 @@ PACKAGES=(
   libsystemc-dev verilator nlohmann-json3-dev catch2 zlib1g-dev
   gtkwave xvfb xauth yosys
 )
+case "${1:-}" in
+  "") ;;
+  --bench) PACKAGES+=(clang lld llvm) ;;
+  *) echo "usage: tools/setup-deps.sh [--bench]" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${PACKAGES[@]}"; do
