@@ -19,9 +19,6 @@ set -euo pipefail
 src=${1:?usage: bench_tuned.sh SRC_DIR WORK_DIR [CYCLES]}
 work=${2:?usage: bench_tuned.sh SRC_DIR WORK_DIR [CYCLES]}
 cycles=${3:-2000000}
-src=$(cd "$src" && pwd)
-mkdir -p "$work"
-work=$(cd "$work" && pwd)
 
 # A tool by its plain name, else the newest versioned name (clang++-14, ...).
 find_tool() {
@@ -40,6 +37,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "bench_tuned: missing ${missing[*]}; install them with: tools/setup-deps.sh --bench" >&2
   exit 2
 fi
+src=$(cd "$src" && pwd)
+mkdir -p "$work"
+work=$(cd "$work" && pwd)
 
 gen=() ; command -v ninja >/dev/null && gen=(-G Ninja)
 jobs=$(nproc 2>/dev/null || echo 2)
