@@ -37,12 +37,7 @@ bool mx8_block_ok(const std::uint8_t* blk16) {
 }
 
 Atom encode_atom(const float* v32) {
-  num::Mx8Block b[2];
-  golden::encode_atom(v32, num::Rounding::nearest, nullptr, b);
-  Atom a;
-  std::memcpy(a.data(), b[0].bytes.data(), 16);
-  std::memcpy(a.data() + 16, b[1].bytes.data(), 16);
-  return a;
+  return golden::encode_atom_bytes(v32);
 }
 
 std::string atom_hex(const Atom& a) {

@@ -24,12 +24,7 @@ using Atom = std::array<std::uint8_t, 32>;
 Atom atom_of(float v) {
   float x[32];
   for (float& e : x) e = v;
-  num::Mx8Block b[2];
-  golden::encode_atom(x, num::Rounding::nearest, nullptr, b);
-  Atom a;
-  std::memcpy(a.data(), b[0].bytes.data(), 16);
-  std::memcpy(a.data() + 16, b[1].bytes.data(), 16);
-  return a;
+  return golden::encode_atom_bytes(x);
 }
 
 struct Bench {

@@ -1,5 +1,7 @@
 #include "golden/pu_ops.h"
 
+#include <algorithm>
+
 #include "numerics/fp.h"
 
 namespace pimlab::golden {
@@ -15,6 +17,15 @@ void decode_atom(const num::Mx8Block* blocks2, float* out32) {
 void encode_atom(const float* in32, num::Rounding mode, num::SrRng* rng, num::Mx8Block* out2) {
   out2[0] = num::mx8_encode(in32, mode, rng);
   out2[1] = num::mx8_encode(in32 + num::kMx8Block, mode, rng);
+}
+
+AtomBytes encode_atom_bytes(const float* in32) {
+  num::Mx8Block b[kAtomBlocks];
+  encode_atom(in32, num::Rounding::nearest, nullptr, b);
+  AtomBytes a;
+  for (int k = 0; k < kAtomBlocks; ++k)
+    std::copy(b[k].bytes.begin(), b[k].bytes.end(), a.begin() + k * num::kMx8Block);
+  return a;
 }
 
 void load_mx8_slice(const float* in32, float* out32) {

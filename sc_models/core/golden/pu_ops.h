@@ -15,6 +15,7 @@
 //    run the float-level steps and (SU only) re-quantize and write back.
 #pragma once
 
+#include <array>
 #include <cstdint>
 
 #include "numerics/mx8.h"
@@ -38,6 +39,12 @@ void decode_atom(const num::Mx8Block* blocks2, float* out32);
 // rounding draws one rng step per element in element order 0..31.
 // Throws std::invalid_argument for NaN/Inf (from num::mx8_encode).
 void encode_atom(const float* in32, num::Rounding mode, num::SrRng* rng, num::Mx8Block* out2);
+
+// An atom's DRAM image: the packed bytes of block 0 (bytes 0..15), then block 1.
+using AtomBytes = std::array<std::uint8_t, kAtomBlocks * num::kMx8Block>;
+// encode_atom with round-half-up, as the atom's DRAM image (what a host write
+// of 32 values stores).
+AtomBytes encode_atom_bytes(const float* in32);
 
 // What a 32-element MX8 register slice holds after the host writes `in32`
 // into it: quantized with round-half-up and decoded (in32 and out32 may alias).

@@ -67,12 +67,7 @@ std::string num_text(float f) {
 }
 
 Atom32 encode32(const float* v) {
-  num::Mx8Block b[2];
-  golden::encode_atom(v, num::Rounding::nearest, nullptr, b);
-  Atom32 a;
-  std::memcpy(a.data(), b[0].bytes.data(), 16);
-  std::memcpy(a.data() + 16, b[1].bytes.data(), 16);
-  return a;
+  return golden::encode_atom_bytes(v);
 }
 
 // FNV-1a over everything that must not depend on the unit models.

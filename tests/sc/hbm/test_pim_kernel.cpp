@@ -32,12 +32,7 @@ struct Top : sc_core::sc_module {
 };
 
 tlm_hbm::Atom32 encode(const float* v32) {
-  num::Mx8Block b[2];
-  golden::encode_atom(v32, num::Rounding::nearest, nullptr, b);
-  tlm_hbm::Atom32 a;
-  std::memcpy(a.data(), b[0].bytes.data(), 16);
-  std::memcpy(a.data() + 16, b[1].bytes.data(), 16);
-  return a;
+  return golden::encode_atom_bytes(v32);
 }
 
 }  // namespace

@@ -37,12 +37,7 @@ struct Top : sc_core::sc_module {
 using Atom = std::array<std::uint8_t, 32>;
 
 Atom encode(const float* v32) {
-  num::Mx8Block b[2];
-  golden::encode_atom(v32, num::Rounding::nearest, nullptr, b);
-  Atom a;
-  std::memcpy(a.data(), b[0].bytes.data(), 16);
-  std::memcpy(a.data() + 16, b[1].bytes.data(), 16);
-  return a;
+  return golden::encode_atom_bytes(v32);
 }
 void decode(const Atom& a, float* out32) {
   num::Mx8Block b[2];

@@ -24,12 +24,7 @@ namespace {
 using Atom = std::array<std::uint8_t, 32>;
 
 Atom encode(const float* v32) {
-  num::Mx8Block b[2];
-  golden::encode_atom(v32, num::Rounding::nearest, nullptr, b);
-  Atom a;
-  std::memcpy(a.data(), b[0].bytes.data(), 16);
-  std::memcpy(a.data() + 16, b[1].bytes.data(), 16);
-  return a;
+  return golden::encode_atom_bytes(v32);
 }
 void to_blocks(const std::uint8_t* a, num::Mx8Block* b) {
   std::memcpy(b[0].bytes.data(), a, 16);
