@@ -27,3 +27,24 @@ function(pimlab_unit_test)
     "if(${T_NAME}_TESTS)\n  set_tests_properties(\${${T_NAME}_TESTS} PROPERTIES LABELS \"${labels}\")\nendif()\n")
   set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES ${CMAKE_CURRENT_BINARY_DIR}/${T_NAME}_labels.cmake)
 endfunction()
+
+# pimlab_bench(<area> SOURCES a.cpp ... LIBS lib ... [ARGS arg ...] [SCRIPT file.cmake] [COMMENT text])
+# The speed bench of one component: executable pimlab_bench_<area> built from
+# the component's bench_<area>.cpp, custom target bench_<area> that runs it
+# (with ARGS, or through SCRIPT, which gets -DBENCH=<executable>), registered
+# in the top-level `bench` target.
+function(pimlab_bench area)
+  cmake_parse_arguments(B "" "SCRIPT;COMMENT" "SOURCES;LIBS;ARGS" ${ARGN})
+  add_executable(pimlab_bench_${area} ${B_SOURCES})
+  target_link_libraries(pimlab_bench_${area} PRIVATE ${B_LIBS} pimlab_options)
+  if(B_SCRIPT)
+    set(cmd ${CMAKE_COMMAND} -DBENCH=$<TARGET_FILE:pimlab_bench_${area}> -P ${B_SCRIPT})
+  else()
+    set(cmd $<TARGET_FILE:pimlab_bench_${area}> ${B_ARGS})
+  endif()
+  if(NOT B_COMMENT)
+    set(B_COMMENT "bench_${area}")
+  endif()
+  add_custom_target(bench_${area} COMMAND ${cmd} DEPENDS pimlab_bench_${area} USES_TERMINAL COMMENT "${B_COMMENT}")
+  set_property(GLOBAL APPEND PROPERTY PIMLAB_BENCH_TARGETS bench_${area})
+endfunction()

@@ -50,7 +50,7 @@ void write_accuracy_json(std::ofstream& os, const std::string& path, const golde
   p["seed"] = c.seed;
   p["rounding"] = golden::rounding_name(c.rounding);
   std::vector<std::string> names;
-  for (const auto f : c.formats) names.push_back(num::info(f).name);
+  for (const auto f : c.formats) names.push_back(numerics::info(f).name);
   p["formats"] = names;
   j["parameters"] = p;
   j["inputs"] = m.inputs_text;
@@ -64,7 +64,7 @@ void write_accuracy_json(std::ofstream& os, const std::string& path, const golde
   nlohmann::ordered_json rows = nlohmann::ordered_json::array();
   for (const auto& f : r.formats) {
     nlohmann::ordered_json row;
-    row["format"] = num::info(f.format).name;
+    row["format"] = numerics::info(f.format).name;
     row["bits_per_element"] = f.bits_per_element;
     row["rounding"] = f.stochastic ? "stochastic" : "nearest";
     row["o_rel_err_max"] = f.o_rel_max;
@@ -122,9 +122,9 @@ int run_accuracy(int argc, char** argv) {
   c.context = static_cast<int>(args.integer("context", 0, 1, 1000000));
   c.seed = args.u64("seed", c.seed);
   c.rounding = args.choice("rounding", "nearest", {"nearest", "stochastic"}) == "stochastic"
-                   ? num::Rounding::stochastic
-                   : num::Rounding::nearest;
-  if (c.rounding == num::Rounding::stochastic && model.kind != golden::StudyKind::state_update)
+                   ? numerics::Rounding::stochastic
+                   : numerics::Rounding::nearest;
+  if (c.rounding == numerics::Rounding::stochastic && model.kind != golden::StudyKind::state_update)
     throw cli::UsageError("--rounding stochastic applies to the state update (MX8 write-back), not to " +
                           std::string(model.name));
   for (const auto& name : args.list("formats", {"mx8", "int8", "e4m3", "e5m2", "fp16", "bf16"},

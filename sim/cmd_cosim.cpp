@@ -15,7 +15,7 @@
 #include <systemc>
 
 #include "cli.h"
-#include "tlm_pim_rtl/cosim.h"
+#include "tlm/pim_rtl/cosim.h"
 
 namespace {
 

@@ -14,9 +14,9 @@
 #include "pim_run.h"
 #include "dram/spec.h"
 #include "firmware/pimba/generator.h"
-#include "pim_channel/engine.h"
-#include "pim_channel/protocol.h"
-#include "pim_channel/variant.h"
+#include "pim/engine.h"
+#include "pim/protocol.h"
+#include "pim/variant.h"
 
 namespace {
 

@@ -20,11 +20,11 @@
 namespace {
 
 using pimlab::cli::UsageError;
-namespace num = pimlab::num;
+namespace numerics = pimlab::numerics;
 
 std::vector<std::string> format_names() {
   std::vector<std::string> names;
-  for (const auto& f : num::all_formats()) names.emplace_back(f.name);
+  for (const auto& f : numerics::all_formats()) names.emplace_back(f.name);
   return names;
 }
 
@@ -88,7 +88,7 @@ float parse_value(const std::string& t, std::size_t line) {
     const auto u = static_cast<std::uint32_t>(std::strtoul(t.c_str() + 2, nullptr, 16));
     if ((u & 0x7F800000u) == 0x7F800000u)
       throw UsageError(where + " is " + special_name(u) + "; only finite values can be quantized");
-    return num::float_of(u);
+    return numerics::float_of(u);
   }
   if (const std::string w = special_word(t); !w.empty())
     throw UsageError(where + " is " + w + "; only finite values can be quantized");
@@ -143,10 +143,10 @@ int run_quantize(int argc, char** argv) {
   const auto fmt_name = args.opt("format");
   if (!fmt_name) throw UsageError("--format is required (one of " + pimlab::cli::one_of(format_names()) + ")");
   const std::string fname = args.choice("format", "", format_names());
-  const num::Format fmt = num::parse_format(fname);
+  const numerics::Format fmt = numerics::parse_format(fname);
   const std::string rname = args.choice("rounding", "nearest", {"nearest", "stochastic"});
-  const num::Rounding mode = rname == "stochastic" ? num::Rounding::stochastic : num::Rounding::nearest;
-  if (mode == num::Rounding::stochastic && fmt != num::Format::mx8)
+  const numerics::Rounding mode = rname == "stochastic" ? numerics::Rounding::stochastic : numerics::Rounding::nearest;
+  if (mode == numerics::Rounding::stochastic && fmt != numerics::Format::mx8)
     throw UsageError("--rounding stochastic is defined for mx8 only; format '" + fname +
                      "' rounds to nearest (ties to even)");
   const std::uint64_t seed = args.u64("seed", 1);
@@ -164,14 +164,14 @@ int run_quantize(int argc, char** argv) {
   }
   if (std::cin.bad()) throw std::runtime_error("reading stdin failed");
 
-  num::SrRng rng(static_cast<std::uint32_t>(seed));
+  numerics::SrRng rng(static_cast<std::uint32_t>(seed));
   const std::vector<float> out =
-      num::quantize(fmt, in, mode, mode == num::Rounding::stochastic ? &rng : nullptr);
+      numerics::quantize(fmt, in, mode, mode == numerics::Rounding::stochastic ? &rng : nullptr);
   std::string text;
   text.reserve(out.size() * 11);
   char buf[16];
   for (float v : out) {
-    std::snprintf(buf, sizeof buf, "0x%08x\n", static_cast<unsigned>(num::bits_of(v)));
+    std::snprintf(buf, sizeof buf, "0x%08x\n", static_cast<unsigned>(numerics::bits_of(v)));
     text += buf;
   }
   std::fwrite(text.data(), 1, text.size(), stdout);

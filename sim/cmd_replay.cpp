@@ -15,10 +15,10 @@
 #include "pim_run.h"
 #include "dram/replay.h"
 #include "dram/spec.h"
-#include "pim_channel/engine.h"
-#include "pim_channel/protocol.h"
-#include "pim_channel/trace.h"
-#include "pim_channel/variant.h"
+#include "pim/engine.h"
+#include "pim/protocol.h"
+#include "pim/trace.h"
+#include "pim/variant.h"
 
 namespace {
 

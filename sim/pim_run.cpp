@@ -1,6 +1,6 @@
 #include "pim_run.h"
 
-#include "pim_channel/checker.h"
+#include "pim/checker.h"
 
 namespace pimlab::sim {
 

@@ -10,9 +10,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "pim_channel/engine.h"
-#include "pim_channel/protocol.h"
-#include "pim_channel/variant.h"
+#include "pim/engine.h"
+#include "pim/protocol.h"
+#include "pim/variant.h"
 
 namespace pimlab::sim {
 

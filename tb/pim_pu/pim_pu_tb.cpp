@@ -46,7 +46,7 @@ namespace {
 using pimlab::tb::Atom;
 using pimlab::tb::Command;
 using pimlab::tb::PuRef;
-namespace num = pimlab::num;
+namespace numerics = pimlab::numerics;
 
 volatile std::sig_atomic_t g_stop_signal = 0;
 void on_signal(int sig) { g_stop_signal = sig; }
@@ -275,8 +275,8 @@ class Harness {
           const std::uint32_t got = m_dut->res_data_o[i];
           if (got != e.words[i]) {
             std::snprintf(buf, sizeof buf, "result word %d: got 0x%08x (%g), expected 0x%08x (%g)", i, got,
-                          static_cast<double>(num::float_of(got)), e.words[i],
-                          static_cast<double>(num::float_of(e.words[i])));
+                          static_cast<double>(numerics::float_of(got)), e.words[i],
+                          static_cast<double>(numerics::float_of(e.words[i])));
             fail(buf);
           }
         }
@@ -365,7 +365,7 @@ void expect_eq(Harness& h, const char* what, std::uint32_t got, std::uint32_t wa
   if (got != want) {
     char buf[200];
     std::snprintf(buf, sizeof buf, "%s: 0x%08x (%g), hand-derived 0x%08x (%g)", what, got,
-                  static_cast<double>(num::float_of(got)), want, static_cast<double>(num::float_of(want)));
+                  static_cast<double>(numerics::float_of(got)), want, static_cast<double>(numerics::float_of(want)));
     h.fail(buf);
   }
 }
@@ -412,7 +412,7 @@ class Stim {
     std::uint32_t mant = u32() & 0x7FFFFF;
     if (kind < 6) mant &= 0x7E0000u | (1u << (16 + range(0, 1)));  // 6-bit values and exact ties
     const std::uint32_t sign = chance(0.5) ? 0x80000000u : 0u;
-    return num::float_of(sign | (static_cast<std::uint32_t>(e + 127) << 23) | mant);
+    return numerics::float_of(sign | (static_cast<std::uint32_t>(e + 127) << 23) | mant);
   }
   int scale() {
     const int k = range(0, 9);
@@ -526,8 +526,8 @@ void t_su_basic(Harness& h, const Options&) {
   h.drain();
   expect_atom(h, "row 0 after SU", h.row(0, 0), atom_fields(0x30, 127, 0));
   expect_atom(h, "row 1 after SU", h.row(0, 1), atom_fields(0x30, 127, 0));
-  expect_eq(h, "o_acc[0]", num::bits_of(h.ref().acc(0, 0)), 0x40C00000u);
-  expect_eq(h, "o_acc[31]", num::bits_of(h.ref().acc(0, 31)), 0x40C00000u);
+  expect_eq(h, "o_acc[0]", numerics::bits_of(h.ref().acc(0, 0)), 0x40C00000u);
+  expect_eq(h, "o_acc[31]", numerics::bits_of(h.ref().acc(0, 31)), 0x40C00000u);
 }
 
 // su_round_tie: h = 1.0, gk = gv = 1, k = 2^-6, v = 1: y = 1 + 2^-6.
@@ -599,7 +599,7 @@ void t_su_extremes(Harness& h, const Options&) {
   h.drain();
   expect_atom(h, "underflow flushes", h.row(0, 7), atom_fields(0x00, 0, 0));
   expect_atom(h, "saturated gate", h.row(1, 7), atom_fields(0x30, 254, 0));
-  expect_eq(h, "0.75*FLT_MAX (pu_mul)", num::bits_of(num::pu_mul(0.75f, std::numeric_limits<float>::max())),
+  expect_eq(h, "0.75*FLT_MAX (pu_mul)", numerics::bits_of(numerics::pu_mul(0.75f, std::numeric_limits<float>::max())),
             0x7F3FFFFFu);
 }
 
@@ -630,8 +630,8 @@ void t_score_basic(Harness& h, const Options&) {
   issue(h, comp(1, 9), 4);
   read_all(h, 1);
   h.drain();
-  expect_eq(h, "score acc[4]", num::bits_of(h.ref().acc(1, 4)), 0x42800000u);
-  expect_eq(h, "score acc[9]", num::bits_of(h.ref().acc(1, 9)), 0x00000000u);
+  expect_eq(h, "score acc[4]", numerics::bits_of(h.ref().acc(1, 4)), 0x42800000u);
+  expect_eq(h, "score acc[9]", numerics::bits_of(h.ref().acc(1, 9)), 0x00000000u);
 }
 
 // attend_basic: x = 1.5, p[t] = 0.5 for every token: each COMP adds 0.75;
@@ -643,8 +643,8 @@ void t_attend_basic(Harness& h, const Options&) {
   for (int t = 0; t < 4; ++t) issue(h, comp(0, t), 4);
   read_all(h, 0);
   h.drain();
-  expect_eq(h, "attend acc[0]", num::bits_of(h.ref().acc(0, 0)), 0x40400000u);
-  expect_eq(h, "attend acc[17]", num::bits_of(h.ref().acc(0, 17)), 0x40400000u);
+  expect_eq(h, "attend acc[0]", numerics::bits_of(h.ref().acc(0, 0)), 0x40400000u);
+  expect_eq(h, "attend acc[17]", numerics::bits_of(h.ref().acc(0, 17)), 0x40400000u);
 }
 
 // attend_carry: an accumulation whose rounding carries into the exponent.
@@ -663,11 +663,11 @@ void t_attend_carry(Harness& h, const Options&) {
   while (h.ref().bank_busy(0)) h.idle(1);
   for (int g = 0; g < 4; ++g) h.tick(result(0, g));
   h.idle(1);
-  expect_eq(h, "1 - 2^-24 after four COMPs", num::bits_of(h.ref().acc(0, 0)), 0x3F7FFFFFu);
+  expect_eq(h, "1 - 2^-24 after four COMPs", numerics::bits_of(h.ref().acc(0, 0)), 0x3F7FFFFFu);
   issue(h, comp(0, 4), 4);
   read_all(h, 0);
   h.drain();
-  expect_eq(h, "carry into the exponent", num::bits_of(h.ref().acc(0, 5)), 0x3F800000u);
+  expect_eq(h, "carry into the exponent", numerics::bits_of(h.ref().acc(0, 5)), 0x3F800000u);
 }
 
 // Loads random operands and rows in both banks for `mode`.

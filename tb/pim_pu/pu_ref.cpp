@@ -11,8 +11,8 @@ namespace pimlab::tb {
 
 namespace {
 
-num::Mx8Block block_of(const Atom& a, int b) {
-  num::Mx8Block blk;
+numerics::Mx8Block block_of(const Atom& a, int b) {
+  numerics::Mx8Block blk;
   std::memcpy(blk.bytes.data(), a.data() + 16 * b, 16);
   return blk;
 }
@@ -25,7 +25,7 @@ Atom ones_atom() {
 }
 
 void decode_slice(const Atom& a, float* out32) {
-  num::Mx8Block b[2] = {block_of(a, 0), block_of(a, 1)};
+  numerics::Mx8Block b[2] = {block_of(a, 0), block_of(a, 1)};
   golden::decode_atom(b, out32);
 }
 
@@ -69,7 +69,7 @@ void PuRef::reset(std::uint64_t now) {
     m_mode[b] = Mode::su;
     m_stoch[b] = false;
     m_setsel[b] = 0;
-    m_rng[b] = num::SrRng(0);
+    m_rng[b] = numerics::SrRng(0);
     m_busy[b] = 0;
   }
   m_cool = 0;
@@ -104,7 +104,7 @@ void PuRef::do_comp(std::uint64_t cycle, int bank, int atom) {
       m_data_err_cycles.push_back(cycle + 3);
     }
   }
-  num::Mx8Block xb[2] = {block_of(x, 0), block_of(x, 1)};
+  numerics::Mx8Block xb[2] = {block_of(x, 0), block_of(x, 1)};
   const Mode mode = m_mode[bank];
   n_comp[static_cast<int>(mode)]++;
   switch (mode) {
@@ -115,9 +115,9 @@ void PuRef::do_comp(std::uint64_t cycle, int bank, int atom) {
       decode_slice(reg(bank, slot_q), q);
       decode_slice(reg(bank, slot_v), v);
       decode_slice(reg(bank, slot_gv), gv);
-      num::Mx8Block out[2];
+      numerics::Mx8Block out[2];
       golden::su_atom(xb, k[atom], q[atom], gk[atom], v, gv,
-                      m_stoch[bank] ? num::Rounding::stochastic : num::Rounding::nearest, &m_rng[bank],
+                      m_stoch[bank] ? numerics::Rounding::stochastic : numerics::Rounding::nearest, &m_rng[bank],
                       m_acc[bank].data(), out);
       BankWrite w{cycle + static_cast<std::uint64_t>(m_p.wb_lat()), bank, atom, {}};
       std::memcpy(w.data.data(), out[0].bytes.data(), 16);
@@ -170,7 +170,7 @@ void PuRef::step(std::uint64_t cycle, const Command& cmd) {
         else if (busy_b) set |= 1u << err_busy;
         else {
           ResultOut r{cycle + 1, {}};
-          for (int i = 0; i < 8; ++i) r.words[i] = num::bits_of(m_acc[bank][8 * (cmd.idx & 3) + i]);
+          for (int i = 0; i < 8; ++i) r.words[i] = numerics::bits_of(m_acc[bank][8 * (cmd.idx & 3) + i]);
           exp_results.push_back(r);
         }
         break;
@@ -193,7 +193,7 @@ void PuRef::step(std::uint64_t cycle, const Command& cmd) {
           }
           case cfg_seed:
             if (busy_b) set |= 1u << err_busy;
-            else m_rng[bank] = num::SrRng(value);
+            else m_rng[bank] = numerics::SrRng(value);
             break;
           case cfg_err_clr:
             clr = static_cast<std::uint8_t>(value & 0x3F);

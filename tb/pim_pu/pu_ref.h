@@ -107,7 +107,7 @@ class PuRef {
   std::array<Mode, 2> m_mode{};
   std::array<bool, 2> m_stoch{};
   std::array<int, 2> m_setsel{};
-  std::array<num::SrRng, 2> m_rng{num::SrRng(0), num::SrRng(0)};
+  std::array<numerics::SrRng, 2> m_rng{numerics::SrRng(0), numerics::SrRng(0)};
   std::array<int, 2> m_busy{};
   int m_cool = 0;
   std::uint8_t m_err = 0;

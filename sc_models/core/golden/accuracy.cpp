@@ -27,8 +27,8 @@ const std::vector<StudyModel> kModels = {
      "K, V ~ N(0,1); q ~ N(0,4) (scores q.k/sqrt(128) ~ N(0,4)); one new token per step"},
 };
 
-const std::vector<num::Format> kDefaultFormats = {num::Format::mx8,        num::Format::int8, num::Format::mxfp8_e4m3,
-                                                  num::Format::mxfp8_e5m2, num::Format::fp16, num::Format::bf16};
+const std::vector<numerics::Format> kDefaultFormats = {numerics::Format::mx8,        numerics::Format::int8, numerics::Format::mxfp8_e4m3,
+                                                  numerics::Format::mxfp8_e5m2, numerics::Format::fp16, numerics::Format::bf16};
 
 // Independent input streams: one per (head, purpose).
 SynthRng stream(std::uint64_t seed, int head, int purpose) {
@@ -125,13 +125,13 @@ void run_state(const StudyResult& r, std::vector<Acc>& acc) {
     std::vector<SuInputs> in32(in64.size());
     for (std::size_t t = 0; t < in64.size(); ++t) in32[t] = to_fp32(in64[t]);
     for (std::size_t fi = 0; fi < c.formats.size(); ++fi) {
-      const num::Format f = c.formats[fi];
+      const numerics::Format f = c.formats[fi];
       const bool sr = r.formats[fi].stochastic;
-      num::SrRng rng(static_cast<std::uint32_t>(SynthRng::stream(c.seed, 1000 + h).next()));
+      numerics::SrRng rng(static_cast<std::uint32_t>(SynthRng::stream(c.seed, 1000 + h).next()));
       SuState st(f, m.rows, m.cols);
       std::vector<float> o;
       for (int t = 0; t < c.steps; ++t) {
-        su_step(st, in32[t], o, sr ? num::Rounding::stochastic : num::Rounding::nearest, sr ? &rng : nullptr);
+        su_step(st, in32[t], o, sr ? numerics::Rounding::stochastic : numerics::Rounding::nearest, sr ? &rng : nullptr);
         acc[fi].add(rel_err(o.data(), o64[t].data(), o.size()));
       }
       rel_err(st.values().data(), h64.data(), h64.size(), &acc[fi].num2, &acc[fi].den2);
@@ -195,14 +195,14 @@ const StudyModel& find_study_model(const std::string& name) {
 
 std::vector<std::string> study_format_names() {
   std::vector<std::string> names = {"e4m3", "e5m2"};
-  for (const auto& fi : num::all_formats()) names.push_back(fi.name);
+  for (const auto& fi : numerics::all_formats()) names.push_back(fi.name);
   return names;
 }
 
-num::Format parse_study_format(const std::string& name) {
-  if (name == "e4m3") return num::Format::mxfp8_e4m3;
-  if (name == "e5m2") return num::Format::mxfp8_e5m2;
-  for (const auto& fi : num::all_formats())
+numerics::Format parse_study_format(const std::string& name) {
+  if (name == "e4m3") return numerics::Format::mxfp8_e4m3;
+  if (name == "e5m2") return numerics::Format::mxfp8_e5m2;
+  for (const auto& fi : numerics::all_formats())
     if (name == fi.name) return fi.format;
   std::string allowed;
   for (const auto& n : study_format_names()) allowed += (allowed.empty() ? "" : ", ") + n;
@@ -229,10 +229,10 @@ StudyResult run_accuracy_study(const StudyConfig& config) {
   for (std::size_t i = 0; i < c.formats.size(); ++i)
     for (std::size_t j = 0; j < i; ++j)
       if (c.formats[i] == c.formats[j])
-        throw std::invalid_argument(std::string("format '") + num::info(c.formats[i]).name + "' listed twice");
-  for (const num::Format f : c.formats)
-    r.formats.push_back({f, num::info(f).bits_per_element, 0, 0, 0,
-                         c.rounding == num::Rounding::stochastic && f == num::Format::mx8 &&
+        throw std::invalid_argument(std::string("format '") + numerics::info(c.formats[i]).name + "' listed twice");
+  for (const numerics::Format f : c.formats)
+    r.formats.push_back({f, numerics::info(f).bits_per_element, 0, 0, 0,
+                         c.rounding == numerics::Rounding::stochastic && f == numerics::Format::mx8 &&
                              r.model->kind == StudyKind::state_update});
   std::vector<Acc> acc(c.formats.size());
   if (r.model->kind == StudyKind::state_update)
@@ -247,7 +247,7 @@ StudyResult run_accuracy_study(const StudyConfig& config) {
   return r;
 }
 
-const char* rounding_name(num::Rounding r) { return r == num::Rounding::stochastic ? "stochastic" : "nearest"; }
+const char* rounding_name(numerics::Rounding r) { return r == numerics::Rounding::stochastic ? "stochastic" : "nearest"; }
 
 std::string format_accuracy_table(const StudyResult& r) {
   const StudyModel& m = *r.model;
@@ -280,7 +280,7 @@ std::string format_accuracy_table(const StudyResult& r) {
                 "o rel err mean", "state rel err");
   out += buf;
   for (const auto& f : r.formats) {
-    std::string name = num::info(f.format).name;
+    std::string name = numerics::info(f.format).name;
     if (f.stochastic) name += "/sr";
     std::snprintf(buf, sizeof buf, "%-14s %9.2f %14.3e %15.3e %14.3e\n", name.c_str(), f.bits_per_element,
                   f.o_rel_max, f.o_rel_mean, f.state_rel);

@@ -29,9 +29,9 @@ const std::vector<StudyModel>& study_models();
 // Throws std::invalid_argument naming the value and the allowed names.
 const StudyModel& find_study_model(const std::string& name);
 
-// A format name as the study accepts it: every num::Format name plus the
+// A format name as the study accepts it: every numerics::Format name plus the
 // short aliases e4m3 = mxfp8-e4m3 and e5m2 = mxfp8-e5m2 (OCP MXFP8).
-num::Format parse_study_format(const std::string& name);
+numerics::Format parse_study_format(const std::string& name);
 std::vector<std::string> study_format_names();  // aliases first, then num names
 
 struct StudyConfig {
@@ -39,13 +39,13 @@ struct StudyConfig {
   int steps = 64;
   int heads = 0;    // 0 = the model's default_heads
   int context = 0;  // attention only: tokens in the cache before the first step (0 = 512)
-  std::vector<num::Format> formats;  // empty = mx8, int8, e4m3, e5m2, fp16, bf16
+  std::vector<numerics::Format> formats;  // empty = mx8, int8, e4m3, e5m2, fp16, bf16
   std::uint64_t seed = 1;
-  num::Rounding rounding = num::Rounding::nearest;  // stochastic: MX8 write-back only
+  numerics::Rounding rounding = numerics::Rounding::nearest;  // stochastic: MX8 write-back only
 };
 
 struct FormatAccuracy {
-  num::Format format;
+  numerics::Format format;
   double bits_per_element;
   double o_rel_max;    // max over (head, step) of ||o^ - o||_2 / ||o||_2
   double o_rel_mean;   // mean over (head, step)
@@ -70,5 +70,5 @@ namespace pimlab::golden {
 // rounding, one line on the inputs, one on the metrics, then one row per format.
 std::string format_accuracy_table(const StudyResult& r);
 // "nearest" or "stochastic".
-const char* rounding_name(num::Rounding r);
+const char* rounding_name(numerics::Rounding r);
 }  // namespace pimlab::golden

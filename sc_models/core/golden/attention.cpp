@@ -14,7 +14,7 @@ namespace {
 [[noreturn]] void bad(const std::string& what) { throw std::invalid_argument("decode attention: " + what); }
 }  // namespace
 
-KvCache::KvCache(num::Format format, int d_head) : m_format(format), m_d(d_head) {
+KvCache::KvCache(numerics::Format format, int d_head) : m_format(format), m_d(d_head) {
   if (d_head < kAtom || d_head % kAtom != 0)
     bad("d_head = " + std::to_string(d_head) + " is not a positive multiple of 32 (one 32-element atom)");
 }
@@ -23,19 +23,19 @@ void KvCache::append(const float* k, const float* v) {
   const std::size_t d = static_cast<std::size_t>(m_d), base = m_k.size();
   m_k.resize(base + d);
   m_v.resize(base + d);
-  if (m_format == num::Format::mx8) {
-    const std::size_t nb = d / num::kMx8Block, bbase = m_kb.size();
+  if (m_format == numerics::Format::mx8) {
+    const std::size_t nb = d / numerics::kMx8Block, bbase = m_kb.size();
     m_kb.resize(bbase + nb);
     m_vb.resize(bbase + nb);
     for (std::size_t b = 0; b < nb; ++b) {
-      m_kb[bbase + b] = num::mx8_encode(k + b * num::kMx8Block, num::Rounding::nearest);
-      m_vb[bbase + b] = num::mx8_encode(v + b * num::kMx8Block, num::Rounding::nearest);
-      num::mx8_decode(m_kb[bbase + b], m_k.data() + base + b * num::kMx8Block);
-      num::mx8_decode(m_vb[bbase + b], m_v.data() + base + b * num::kMx8Block);
+      m_kb[bbase + b] = numerics::mx8_encode(k + b * numerics::kMx8Block, numerics::Rounding::nearest);
+      m_vb[bbase + b] = numerics::mx8_encode(v + b * numerics::kMx8Block, numerics::Rounding::nearest);
+      numerics::mx8_decode(m_kb[bbase + b], m_k.data() + base + b * numerics::kMx8Block);
+      numerics::mx8_decode(m_vb[bbase + b], m_v.data() + base + b * numerics::kMx8Block);
     }
   } else {
-    num::quantize(m_format, k, m_k.data() + base, d);
-    num::quantize(m_format, v, m_v.data() + base, d);
+    numerics::quantize(m_format, k, m_k.data() + base, d);
+    numerics::quantize(m_format, v, m_v.data() + base, d);
   }
   ++m_tokens;
 }
@@ -65,17 +65,17 @@ std::vector<float> attention_decode(const KvCache& kv, const std::vector<float>&
   if (static_cast<long long>(q.size()) != static_cast<long long>(heads) * d)
     bad("q has " + std::to_string(q.size()) + " elements, expected heads x d_head = " +
         std::to_string(static_cast<long long>(heads) * d));
-  const num::Format f = kv.format();
-  const bool mx8 = f == num::Format::mx8;
+  const numerics::Format f = kv.format();
+  const bool mx8 = f == numerics::Format::mx8;
   const int dim_blocks = d / kAtom;           // i: 32 dimensions per chunk
-  const int blocks_per_token = d / num::kMx8Block;
+  const int blocks_per_token = d / numerics::kMx8Block;
   // The scale is rounded to FP32 first, then applied with pu_mul.
   const float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(d)));
   std::vector<float> out(static_cast<std::size_t>(heads) * d);
   std::vector<float> qq(d), s(L), p(L), pq(L);
   if (trace) trace->assign(static_cast<std::size_t>(heads), {});
   for (int h = 0; h < heads; ++h) {
-    num::quantize(f, q.data() + static_cast<std::size_t>(h) * d, qq.data(), d);
+    numerics::quantize(f, q.data() + static_cast<std::size_t>(h) * d, qq.data(), d);
     // SCORE: per token, chunk partials over i in increasing order.
     for (int t = 0; t < L; ++t) {
       float acc = 0.0f;
@@ -85,14 +85,14 @@ std::vector<float> attention_decode(const KvCache& kv, const std::vector<float>&
           part = score_atom(kv.k_blocks().data() + static_cast<std::size_t>(t) * blocks_per_token + 2 * i,
                             qq.data() + i * kAtom, 0.0f);
         else
-          part = num::pu_add(0.0f, score_tree(kv.k_values().data() + static_cast<std::size_t>(t) * d + i * kAtom,
+          part = numerics::pu_add(0.0f, score_tree(kv.k_values().data() + static_cast<std::size_t>(t) * d + i * kAtom,
                                               qq.data() + i * kAtom));
-        acc = num::pu_add(acc, part);
+        acc = numerics::pu_add(acc, part);
       }
-      s[t] = num::pu_mul(acc, scale);
+      s[t] = numerics::pu_mul(acc, scale);
     }
     host_softmax(s.data(), p.data(), static_cast<std::size_t>(L));
-    num::quantize(f, p.data(), pq.data(), static_cast<std::size_t>(L));
+    numerics::quantize(f, p.data(), pq.data(), static_cast<std::size_t>(L));
     // ATTEND: per dimension block i and token chunk j, then over j in order.
     float* o = out.data() + static_cast<std::size_t>(h) * d;
     float part[kAtom];
@@ -108,7 +108,7 @@ std::vector<float> attention_decode(const KvCache& kv, const std::vector<float>&
           else
             attend(kv.v_values().data() + static_cast<std::size_t>(t) * d + i * kAtom, pq[t], part);
         }
-        for (int c = 0; c < kAtom; ++c) oi[c] = num::pu_add(oi[c], part[c]);
+        for (int c = 0; c < kAtom; ++c) oi[c] = numerics::pu_add(oi[c], part[c]);
       }
     }
     if (trace) {

@@ -18,28 +18,28 @@ namespace pimlab::golden {
 class KvCache {
  public:
   // d_head: a positive multiple of 32 (one atom); throws std::invalid_argument.
-  KvCache(num::Format format, int d_head);
+  KvCache(numerics::Format format, int d_head);
 
   // Appends one token (d_head values each), rounded to nearest in the format.
   void append(const float* k, const float* v);
   void append(const std::vector<float>& k, const std::vector<float>& v);
 
-  num::Format format() const { return m_format; }
+  numerics::Format format() const { return m_format; }
   int d_head() const { return m_d; }
   int tokens() const { return m_tokens; }
   // Stored values dequantized to FP32, tokens x d_head.
   const std::vector<float>& k_values() const { return m_k; }
   const std::vector<float>& v_values() const { return m_v; }
   // MX8 only: packed blocks, token-major (d_head/16 per token).
-  const std::vector<num::Mx8Block>& k_blocks() const { return m_kb; }
-  const std::vector<num::Mx8Block>& v_blocks() const { return m_vb; }
+  const std::vector<numerics::Mx8Block>& k_blocks() const { return m_kb; }
+  const std::vector<numerics::Mx8Block>& v_blocks() const { return m_vb; }
 
  private:
-  num::Format m_format;
+  numerics::Format m_format;
   int m_d;
   int m_tokens = 0;
   std::vector<float> m_k, m_v;
-  std::vector<num::Mx8Block> m_kb, m_vb;
+  std::vector<numerics::Mx8Block> m_kb, m_vb;
 };
 
 // The intermediate values of one head, for inspection and tests.

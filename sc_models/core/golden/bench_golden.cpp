@@ -12,7 +12,7 @@
 #include "golden/synth.h"
 
 using namespace pimlab::golden;
-namespace num = pimlab::num;
+namespace numerics = pimlab::numerics;
 
 namespace {
 
@@ -42,10 +42,10 @@ void row(const char* what, double per_s, const char* unit) {
 int main() {
   SynthRng g(1);
   const int n = 1024;  // atoms per batch
-  std::vector<num::Mx8Block> blocks(2 * n);
+  std::vector<numerics::Mx8Block> blocks(2 * n);
   std::vector<float> vals(32 * n);
   for (auto& x : vals) x = static_cast<float>(g.normal());
-  for (int a = 0; a < n; ++a) encode_atom(vals.data() + 32 * a, num::Rounding::nearest, nullptr, blocks.data() + 2 * a);
+  for (int a = 0; a < n; ++a) encode_atom(vals.data() + 32 * a, numerics::Rounding::nearest, nullptr, blocks.data() + 2 * a);
   float v[32], gv[32], q[32], acc[32] = {};
   for (int c = 0; c < 32; ++c) {
     v[c] = static_cast<float>(g.normal());
@@ -55,20 +55,20 @@ int main() {
   std::printf("bench_golden (golden kernels, one thread)\n");
   row("su_atom, round-half-up, gv unset (32 elements)", rate([&] {
         for (int a = 0; a < n; ++a)
-          su_atom(blocks.data() + 2 * a, 0.5f, 1.0f, 0.97f, v, nullptr, num::Rounding::nearest, nullptr, acc,
+          su_atom(blocks.data() + 2 * a, 0.5f, 1.0f, 0.97f, v, nullptr, numerics::Rounding::nearest, nullptr, acc,
                   blocks.data() + 2 * a);
         g_sink = acc[0];
       }, n), "atoms");
   row("su_atom, round-half-up, gv written", rate([&] {
         for (int a = 0; a < n; ++a)
-          su_atom(blocks.data() + 2 * a, 0.5f, 1.0f, 0.97f, v, gv, num::Rounding::nearest, nullptr, acc,
+          su_atom(blocks.data() + 2 * a, 0.5f, 1.0f, 0.97f, v, gv, numerics::Rounding::nearest, nullptr, acc,
                   blocks.data() + 2 * a);
         g_sink = acc[0];
       }, n), "atoms");
-  num::SrRng rng(7);
+  numerics::SrRng rng(7);
   row("su_atom, stochastic, gv written", rate([&] {
         for (int a = 0; a < n; ++a)
-          su_atom(blocks.data() + 2 * a, 0.5f, 1.0f, 0.97f, v, gv, num::Rounding::stochastic, &rng, acc,
+          su_atom(blocks.data() + 2 * a, 0.5f, 1.0f, 0.97f, v, gv, numerics::Rounding::stochastic, &rng, acc,
                   blocks.data() + 2 * a);
         g_sink = acc[0];
       }, n), "atoms");
@@ -89,12 +89,12 @@ int main() {
     in.q.assign(rows, 1.0f);
     in.gk.assign(rows, 0.97f);
     in.v.assign(cols, 0.5f);
-    SuState st(num::Format::mx8, rows, cols);
+    SuState st(numerics::Format::mx8, rows, cols);
     std::vector<float> o;
     row(name, rate([&] { su_step(st, in, o); g_sink = o[0]; }, static_cast<double>(rows) * cols), "elements");
   }
   {
-    KvCache kv(num::Format::mx8, 128);
+    KvCache kv(numerics::Format::mx8, 128);
     std::vector<float> k(128), vv(128), qq(128);
     for (int t = 0; t < 2048; ++t) {
       for (int d = 0; d < 128; ++d) {

@@ -6,31 +6,31 @@
 
 namespace pimlab::golden {
 
-using num::pu_add;
-using num::pu_mul;
+using numerics::pu_add;
+using numerics::pu_mul;
 
-void decode_atom(const num::Mx8Block* blocks2, float* out32) {
-  num::mx8_decode(blocks2[0], out32);
-  num::mx8_decode(blocks2[1], out32 + num::kMx8Block);
+void decode_atom(const numerics::Mx8Block* blocks2, float* out32) {
+  numerics::mx8_decode(blocks2[0], out32);
+  numerics::mx8_decode(blocks2[1], out32 + numerics::kMx8Block);
 }
 
-void encode_atom(const float* in32, num::Rounding mode, num::SrRng* rng, num::Mx8Block* out2) {
-  out2[0] = num::mx8_encode(in32, mode, rng);
-  out2[1] = num::mx8_encode(in32 + num::kMx8Block, mode, rng);
+void encode_atom(const float* in32, numerics::Rounding mode, numerics::SrRng* rng, numerics::Mx8Block* out2) {
+  out2[0] = numerics::mx8_encode(in32, mode, rng);
+  out2[1] = numerics::mx8_encode(in32 + numerics::kMx8Block, mode, rng);
 }
 
 AtomBytes encode_atom_bytes(const float* in32) {
-  num::Mx8Block b[kAtomBlocks];
-  encode_atom(in32, num::Rounding::nearest, nullptr, b);
+  numerics::Mx8Block b[kAtomBlocks];
+  encode_atom(in32, numerics::Rounding::nearest, nullptr, b);
   AtomBytes a;
   for (int k = 0; k < kAtomBlocks; ++k)
-    std::copy(b[k].bytes.begin(), b[k].bytes.end(), a.begin() + k * num::kMx8Block);
+    std::copy(b[k].bytes.begin(), b[k].bytes.end(), a.begin() + k * numerics::kMx8Block);
   return a;
 }
 
 void load_mx8_slice(const float* in32, float* out32) {
-  num::Mx8Block b[kAtomBlocks];
-  encode_atom(in32, num::Rounding::nearest, nullptr, b);
+  numerics::Mx8Block b[kAtomBlocks];
+  encode_atom(in32, numerics::Rounding::nearest, nullptr, b);
   decode_atom(b, out32);
 }
 
@@ -72,9 +72,9 @@ void attend(const float* x32, float p, float* acc32) {
   for (int c = 0; c < kAtom; ++c) acc32[c] = pu_add(acc32[c], pu_mul(x32[c], p));
 }
 
-void su_atom(const num::Mx8Block* h_in2, float k_r, float q_r, float gk_r, const float* v32,
-             const float* gv32, num::Rounding mode, num::SrRng* rng, float* o_acc32,
-             num::Mx8Block* h_out2, float* h_new32) {
+void su_atom(const numerics::Mx8Block* h_in2, float k_r, float q_r, float gk_r, const float* v32,
+             const float* gv32, numerics::Rounding mode, numerics::SrRng* rng, float* o_acc32,
+             numerics::Mx8Block* h_out2, float* h_new32) {
   float y[kAtom];
   decode_atom(h_in2, y);
   su_combine(y, k_r, gk_r, v32, gv32, y);
@@ -85,13 +85,13 @@ void su_atom(const num::Mx8Block* h_in2, float k_r, float q_r, float gk_r, const
   su_accumulate(hn, q_r, o_acc32);
 }
 
-float score_atom(const num::Mx8Block* x2, const float* q32, float acc) {
+float score_atom(const numerics::Mx8Block* x2, const float* q32, float acc) {
   float x[kAtom];
   decode_atom(x2, x);
   return pu_add(acc, score_tree(x, q32));
 }
 
-void attend_atom(const num::Mx8Block* x2, float p, float* acc32) {
+void attend_atom(const numerics::Mx8Block* x2, float p, float* acc32) {
   float x[kAtom];
   decode_atom(x2, x);
   attend(x, p, acc32);

@@ -4,7 +4,7 @@
 //
 // These functions are the reference the behavioural PIM unit, the RTL test
 // bench and the golden kernels all call. They allocate nothing and keep no
-// state; every rounding step is one num::pu_mul / num::pu_add call in the
+// state; every rounding step is one numerics::pu_mul / numerics::pu_add call in the
 // order the document gives.
 //
 // Two layers:
@@ -26,22 +26,22 @@ namespace pimlab::golden {
 // Elements per atom (32 B DRAM access, 1 byte per MX8 element).
 inline constexpr int kAtom = 32;
 // MX8 blocks per atom.
-inline constexpr int kAtomBlocks = kAtom / num::kMx8Block;
+inline constexpr int kAtomBlocks = kAtom / numerics::kMx8Block;
 static_assert(kAtomBlocks == 2, "an MX8 atom is two 16-element blocks");
 
 // ---- register / atom helpers ----
 
 // Decodes one atom (blocks2[0] = elements 0..15, blocks2[1] = 16..31) to FP32.
 // Exact: every MX8 value is an FP32 value.
-void decode_atom(const num::Mx8Block* blocks2, float* out32);
+void decode_atom(const numerics::Mx8Block* blocks2, float* out32);
 
 // Quantizes 32 FP32 values to one atom, block 0 then block 1; stochastic
 // rounding draws one rng step per element in element order 0..31.
-// Throws std::invalid_argument for NaN/Inf (from num::mx8_encode).
-void encode_atom(const float* in32, num::Rounding mode, num::SrRng* rng, num::Mx8Block* out2);
+// Throws std::invalid_argument for NaN/Inf (from numerics::mx8_encode).
+void encode_atom(const float* in32, numerics::Rounding mode, numerics::SrRng* rng, numerics::Mx8Block* out2);
 
 // An atom's DRAM image: the packed bytes of block 0 (bytes 0..15), then block 1.
-using AtomBytes = std::array<std::uint8_t, kAtomBlocks * num::kMx8Block>;
+using AtomBytes = std::array<std::uint8_t, kAtomBlocks * numerics::kMx8Block>;
 // encode_atom with round-half-up, as the atom's DRAM image (what a host write
 // of 32 values stores).
 AtomBytes encode_atom_bytes(const float* in32);
@@ -82,14 +82,14 @@ void attend(const float* x32, float p, float* acc32);
 //   o_acc32: the chunk's per-column partial output, accumulated in place;
 //   h_out2: the 2 new state blocks (may alias h_in2);
 //   h_new32: optional, receives the dequantized new row (what o accumulated).
-void su_atom(const num::Mx8Block* h_in2, float k_r, float q_r, float gk_r, const float* v32,
-             const float* gv32, num::Rounding mode, num::SrRng* rng, float* o_acc32,
-             num::Mx8Block* h_out2, float* h_new32 = nullptr);
+void su_atom(const numerics::Mx8Block* h_in2, float k_r, float q_r, float gk_r, const float* v32,
+             const float* gv32, numerics::Rounding mode, numerics::SrRng* rng, float* o_acc32,
+             numerics::Mx8Block* h_out2, float* h_new32 = nullptr);
 
 // SCORE on an MX8 atom: returns pu_add(acc, score_tree(decoded atom, q32)).
-float score_atom(const num::Mx8Block* x2, const float* q32, float acc);
+float score_atom(const numerics::Mx8Block* x2, const float* q32, float acc);
 
 // ATTEND on an MX8 atom: acc[c] = pu_add(acc[c], pu_mul(x[c], p)).
-void attend_atom(const num::Mx8Block* x2, float p, float* acc32);
+void attend_atom(const numerics::Mx8Block* x2, float p, float* acc32);
 
 }  // namespace pimlab::golden

@@ -75,7 +75,7 @@ std::vector<std::vector<double>> su_run_f64(int rows, int cols, std::vector<doub
   return out;
 }
 
-SuState::SuState(num::Format format, int rows, int cols, const std::vector<float>& h0)
+SuState::SuState(numerics::Format format, int rows, int cols, const std::vector<float>& h0)
     : m_format(format), m_rows(rows), m_cols(cols) {
   check_shape(rows, cols);
   if (cols % kAtom != 0)
@@ -85,50 +85,50 @@ SuState::SuState(num::Format format, int rows, int cols, const std::vector<float
   if (!h0.empty()) check_len("h0", h0, rows * cols, "rows x cols, or empty for zeros");
   std::vector<float> init = h0.empty() ? std::vector<float>(n, 0.0f) : h0;
   m_values.resize(n);
-  if (format == num::Format::mx8) {
-    m_blocks.resize(n / num::kMx8Block);
+  if (format == numerics::Format::mx8) {
+    m_blocks.resize(n / numerics::kMx8Block);
     for (std::size_t b = 0; b < m_blocks.size(); ++b) {
-      m_blocks[b] = num::mx8_encode(init.data() + b * num::kMx8Block, num::Rounding::nearest);
-      num::mx8_decode(m_blocks[b], m_values.data() + b * num::kMx8Block);
+      m_blocks[b] = numerics::mx8_encode(init.data() + b * numerics::kMx8Block, numerics::Rounding::nearest);
+      numerics::mx8_decode(m_blocks[b], m_values.data() + b * numerics::kMx8Block);
     }
   } else {
-    num::quantize(format, init.data(), m_values.data(), n);
+    numerics::quantize(format, init.data(), m_values.data(), n);
   }
 }
 
-SuState SuState::from_mx8_blocks(int rows, int cols, const std::vector<num::Mx8Block>& blocks) {
-  SuState s(num::Format::mx8, rows, cols);
+SuState SuState::from_mx8_blocks(int rows, int cols, const std::vector<numerics::Mx8Block>& blocks) {
+  SuState s(numerics::Format::mx8, rows, cols);
   if (blocks.size() != s.m_blocks.size())
     throw std::invalid_argument("state update: MX8 image has " + std::to_string(blocks.size()) +
                                 " blocks, expected rows x cols / 16 = " + std::to_string(s.m_blocks.size()));
   s.m_blocks = blocks;
-  for (std::size_t b = 0; b < blocks.size(); ++b) num::mx8_decode(blocks[b], s.m_values.data() + b * num::kMx8Block);
+  for (std::size_t b = 0; b < blocks.size(); ++b) numerics::mx8_decode(blocks[b], s.m_values.data() + b * numerics::kMx8Block);
   return s;
 }
 
-void su_step(SuState& s, const SuInputs& in, std::vector<float>& o, num::Rounding mode, num::SrRng* rng) {
+void su_step(SuState& s, const SuInputs& in, std::vector<float>& o, numerics::Rounding mode, numerics::SrRng* rng) {
   const int rows = s.m_rows, cols = s.m_cols;
   check_su_inputs(rows, cols, in);
-  const num::Format f = s.m_format;
-  if (mode == num::Rounding::stochastic) {
-    if (f != num::Format::mx8)
+  const numerics::Format f = s.m_format;
+  if (mode == numerics::Rounding::stochastic) {
+    if (f != numerics::Format::mx8)
       throw std::invalid_argument(std::string("state update: stochastic rounding is defined for mx8 only, not ") +
-                                  num::info(f).name);
+                                  numerics::info(f).name);
     if (!rng) throw std::invalid_argument("state update: stochastic rounding needs a generator");
   }
   // 1. Register contents: inputs quantized in the kernel's format.
   std::vector<float> k(rows), q(rows), gk(rows), v(cols), gv;
-  num::quantize(f, in.k.data(), k.data(), k.size());
-  num::quantize(f, in.q.data(), q.data(), q.size());
-  num::quantize(f, in.gk.data(), gk.data(), gk.size());
-  num::quantize(f, in.v.data(), v.data(), v.size());
+  numerics::quantize(f, in.k.data(), k.data(), k.size());
+  numerics::quantize(f, in.q.data(), q.data(), q.size());
+  numerics::quantize(f, in.gk.data(), gk.data(), gk.size());
+  numerics::quantize(f, in.v.data(), v.data(), v.size());
   if (!in.gv.empty()) {
     gv.resize(cols);
-    num::quantize(f, in.gv.data(), gv.data(), gv.size());
+    numerics::quantize(f, in.gv.data(), gv.data(), gv.size());
   }
   o.assign(static_cast<std::size_t>(cols), 0.0f);
   const int col_blocks = cols / kAtom;
-  const int blocks_per_row = cols / num::kMx8Block;
+  const int blocks_per_row = cols / numerics::kMx8Block;
   float o_acc[kAtom], y[kAtom];
   // 2. Chunks i-major, COMPs over the chunk's rows in order.
   for (int i0 = 0; i0 < rows; i0 += kAtom) {
@@ -140,23 +140,23 @@ void su_step(SuState& s, const SuInputs& in, std::vector<float>& o, num::Roundin
       for (float& a : o_acc) a = 0.0f;
       for (int r = i0; r < i_end; ++r) {
         float* hv = s.m_values.data() + static_cast<std::size_t>(r) * cols + c0;
-        if (f == num::Format::mx8) {
-          num::Mx8Block* hb = s.m_blocks.data() + static_cast<std::size_t>(r) * blocks_per_row + 2 * j;
+        if (f == numerics::Format::mx8) {
+          numerics::Mx8Block* hb = s.m_blocks.data() + static_cast<std::size_t>(r) * blocks_per_row + 2 * j;
           su_atom(hb, k[r], q[r], gk[r], vj, gvj, mode, rng, o_acc, hb, hv);
         } else {
           su_combine(hv, k[r], gk[r], vj, gvj, y);
-          num::quantize(f, y, hv, kAtom);
+          numerics::quantize(f, y, hv, kAtom);
           su_accumulate(hv, q[r], o_acc);
         }
       }
       // 3. Host: partials of column block j summed over i in increasing order.
-      for (int c = 0; c < kAtom; ++c) o[c0 + c] = num::pu_add(o[c0 + c], o_acc[c]);
+      for (int c = 0; c < kAtom; ++c) o[c0 + c] = numerics::pu_add(o[c0 + c], o_acc[c]);
     }
   }
 }
 
-std::vector<std::vector<float>> su_run(SuState& s, const std::vector<SuInputs>& steps, num::Rounding mode,
-                                       num::SrRng* rng) {
+std::vector<std::vector<float>> su_run(SuState& s, const std::vector<SuInputs>& steps, numerics::Rounding mode,
+                                       numerics::SrRng* rng) {
   std::vector<std::vector<float>> out(steps.size());
   for (std::size_t t = 0; t < steps.size(); ++t) su_step(s, steps[t], out[t], mode, rng);
   return out;

@@ -1,5 +1,5 @@
 // Golden state update h <- h (.) (g_k g_v^T) + k v^T, o = h^T q, in FP64 and
-// in any storage format of num::Format, following docs/numerics.md
+// in any storage format of numerics::Format, following docs/numerics.md
 // ("Kernel-level layout and order") operation by operation. The MX8 version is
 // composed of golden::su_atom calls, so it is bit-identical to what the PIM
 // unit computes chunk by chunk. docs/golden.md describes the kernels.
@@ -48,25 +48,25 @@ class SuState {
   // Quantizes h0 (rows*cols row-major; empty = all +0) to the format (round to
   // nearest / half-up for MX8). rows >= 1; cols a positive multiple of 32
   // (one atom); throws std::invalid_argument otherwise.
-  SuState(num::Format format, int rows, int cols, const std::vector<float>& h0 = {});
+  SuState(numerics::Format format, int rows, int cols, const std::vector<float>& h0 = {});
   // An MX8 state from its packed image (row-major, cols/16 blocks per row),
   // e.g. the bytes the PIM unit or the RTL left in DRAM.
-  static SuState from_mx8_blocks(int rows, int cols, const std::vector<num::Mx8Block>& blocks);
+  static SuState from_mx8_blocks(int rows, int cols, const std::vector<numerics::Mx8Block>& blocks);
 
-  num::Format format() const { return m_format; }
+  numerics::Format format() const { return m_format; }
   int rows() const { return m_rows; }
   int cols() const { return m_cols; }
   // The stored state, dequantized to FP32 (rows*cols, row-major).
   const std::vector<float>& values() const { return m_values; }
   // MX8 only: the packed blocks, row-major (cols/16 per row); empty otherwise.
-  const std::vector<num::Mx8Block>& mx8_blocks() const { return m_blocks; }
+  const std::vector<numerics::Mx8Block>& mx8_blocks() const { return m_blocks; }
 
  private:
-  friend void su_step(SuState&, const SuInputs&, std::vector<float>&, num::Rounding, num::SrRng*);
-  num::Format m_format;
+  friend void su_step(SuState&, const SuInputs&, std::vector<float>&, numerics::Rounding, numerics::SrRng*);
+  numerics::Format m_format;
   int m_rows, m_cols;
   std::vector<float> m_values;
-  std::vector<num::Mx8Block> m_blocks;
+  std::vector<numerics::Mx8Block> m_blocks;
 };
 
 // One step in the state's format:
@@ -80,10 +80,10 @@ class SuState {
 //  3. o[c] = pu_add(... pu_add(+0, part_0[c]) ..., part_last[c]) over i.
 // o is resized to cols.
 void su_step(SuState& s, const SuInputs& in, std::vector<float>& o,
-             num::Rounding mode = num::Rounding::nearest, num::SrRng* rng = nullptr);
+             numerics::Rounding mode = numerics::Rounding::nearest, numerics::SrRng* rng = nullptr);
 // N steps; returns o of every step.
 std::vector<std::vector<float>> su_run(SuState& s, const std::vector<SuInputs>& steps,
-                                       num::Rounding mode = num::Rounding::nearest,
-                                       num::SrRng* rng = nullptr);
+                                       numerics::Rounding mode = numerics::Rounding::nearest,
+                                       numerics::SrRng* rng = nullptr);
 
 }  // namespace pimlab::golden

@@ -11,7 +11,7 @@
 #include "numerics/fp.h"
 #include "numerics/mx8.h"
 
-using namespace pimlab::num;
+using namespace pimlab::numerics;
 
 namespace {
 

@@ -10,7 +10,7 @@
 #include "numerics/int8.h"
 #include "numerics/ocp_mx.h"
 
-namespace pimlab::num {
+namespace pimlab::numerics {
 
 namespace {
 
@@ -118,4 +118,4 @@ std::vector<float> quantize(Format f, const std::vector<float>& in, Rounding mod
   return out;
 }
 
-}  // namespace pimlab::num
+}  // namespace pimlab::numerics

@@ -12,7 +12,7 @@
 #error "pimlab numerics must be compiled without -ffast-math (docs/numerics.md)"
 #endif
 
-namespace pimlab::num {
+namespace pimlab::numerics {
 
 namespace {
 
@@ -84,4 +84,4 @@ std::uint16_t fp32_to_bf16(float x) {
 
 float bf16_to_fp32(std::uint16_t b) { return float_of(static_cast<std::uint32_t>(b) << 16); }
 
-}  // namespace pimlab::num
+}  // namespace pimlab::numerics

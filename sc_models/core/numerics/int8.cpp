@@ -9,7 +9,7 @@
 
 #include "numerics/fp.h"
 
-namespace pimlab::num {
+namespace pimlab::numerics {
 
 namespace {
 
@@ -67,4 +67,4 @@ void int8_decode(const Int8Block& b, float* out32) {
   }
 }
 
-}  // namespace pimlab::num
+}  // namespace pimlab::numerics

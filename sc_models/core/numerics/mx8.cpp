@@ -8,7 +8,7 @@
 
 #include "numerics/fp.h"
 
-namespace pimlab::num {
+namespace pimlab::numerics {
 
 namespace {
 
@@ -153,4 +153,4 @@ void mx8_decode(const Mx8Block& b, float* out16) {
   }
 }
 
-}  // namespace pimlab::num
+}  // namespace pimlab::numerics

@@ -9,7 +9,7 @@
 
 #include "numerics/fp.h"
 
-namespace pimlab::num {
+namespace pimlab::numerics {
 
 namespace {
 
@@ -198,4 +198,4 @@ void mx_decode(MxElem et, const MxBlock& b, float* out32) {
   }
 }
 
-}  // namespace pimlab::num
+}  // namespace pimlab::numerics

@@ -1,4 +1,4 @@
-#include "tlm_common/config.h"
+#include "tlm/common/config.h"
 
 #include <algorithm>
 #include <fstream>

@@ -1,4 +1,4 @@
-#include "tlm_common/log.h"
+#include "tlm/common/log.h"
 
 namespace pimlab::tlm_common {
 

@@ -1,11 +1,11 @@
-#include "tlm_common/session.h"
+#include "tlm/common/session.h"
 
 #include <algorithm>
 #include <csignal>
 #include <exception>
 #include <iostream>
 
-#include "tlm_common/config.h"
+#include "tlm/common/config.h"
 
 #include <unistd.h>
 

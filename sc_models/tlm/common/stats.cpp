@@ -1,11 +1,11 @@
-#include "tlm_common/stats.h"
+#include "tlm/common/stats.h"
 
 #include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <stdexcept>
 
-#include "tlm_common/config.h"
+#include "tlm/common/config.h"
 
 #ifndef PIMLAB_VERSION
 #define PIMLAB_VERSION "unknown"

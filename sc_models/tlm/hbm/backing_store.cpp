@@ -1,4 +1,4 @@
-#include "tlm_hbm/backing_store.h"
+#include "tlm/hbm/backing_store.h"
 
 #include <algorithm>
 #include <stdexcept>

@@ -1,13 +1,13 @@
-#include "tlm_hbm/channel.h"
+#include "tlm/hbm/channel.h"
 
 #include <algorithm>
 #include <cstring>
 #include <limits>
 
-#include "tlm_common/log.h"
-#include "tlm_common/session.h"
-#include "tlm_hbm/dram_timing.h"
-#include "tlm_hbm/extensions.h"
+#include "tlm/common/log.h"
+#include "tlm/common/session.h"
+#include "tlm/hbm/dram_timing.h"
+#include "tlm/hbm/extensions.h"
 
 namespace pimlab::tlm_hbm {
 
@@ -85,7 +85,7 @@ HbmChannel::HbmChannel(const sc_core::sc_module_name& name, std::unique_ptr<Timi
                                   std::to_string(m_capacity) + " is not allowed; allowed: a multiple of the page size (" +
                                   std::to_string(m_timing->page_bytes()) + " bytes)");
   {
-    pu::PuParams pp;
+    pim_unit::PuParams pp;
     pp.lanes = p_pu_lanes.get();
     pp.reg_sets = p_pu_reg_sets.get();
     try {

@@ -1,4 +1,4 @@
-#include "tlm_hbm/dram_timing.h"
+#include "tlm/hbm/dram_timing.h"
 
 #include <algorithm>
 #include <stdexcept>

@@ -1,9 +1,9 @@
-#include "tlm_hbm/pim_kernel.h"
+#include "tlm/hbm/pim_kernel.h"
 
 #include <stdexcept>
 #include <string>
 
-#include "pim_channel/variant.h"
+#include "pim/variant.h"
 
 namespace pimlab::tlm_hbm {
 
@@ -33,13 +33,13 @@ void check_supported(const Program& p, int ch) {
                                 std::to_string(k.channels) + ")");
 }
 
-std::vector<pu::Slot> slots_of(Op op, const BankWork& w, int v_count) {
-  std::vector<pu::Slot> s;
+std::vector<pim_unit::Slot> slots_of(Op op, const BankWork& w, int v_count) {
+  std::vector<pim_unit::Slot> s;
   if (op == Op::SU) {
-    if (w.reg_writes == 3 + v_count) s = {pu::Slot::k, pu::Slot::gk, pu::Slot::q};
-    for (int i = 0; i < v_count; ++i) s.push_back(pu::Slot::v);
+    if (w.reg_writes == 3 + v_count) s = {pim_unit::Slot::k, pim_unit::Slot::gk, pim_unit::Slot::q};
+    for (int i = 0; i < v_count; ++i) s.push_back(pim_unit::Slot::v);
   } else {
-    s.push_back(op == Op::Score ? pu::Slot::q : pu::Slot::p);
+    s.push_back(op == Op::Score ? pim_unit::Slot::q : pim_unit::Slot::p);
   }
   if (static_cast<int>(s.size()) != w.reg_writes)
     throw std::invalid_argument("PIM kernel lowering: a bank receives " + std::to_string(w.reg_writes) +
@@ -74,12 +74,12 @@ std::vector<ChunkPlace> chunk_places(const Program& p, int ch, int base_row) {
 }
 
 LoweredKernel lower_pimba_kernel(const Program& p, int ch, int base_row, const OperandSource& operands,
-                                 num::Rounding rounding) {
+                                 numerics::Rounding rounding) {
   check_supported(p, ch);
   const auto& k = p.spec;
   const int bpg = k.banks_per_group, bgs = k.bank_groups, pairs = bpg / 2;
   const int v_count = p.geo.v_count;
-  const pu::Mode mode = k.op == Op::SU ? pu::Mode::su : k.op == Op::Score ? pu::Mode::score : pu::Mode::attend;
+  const pim_unit::Mode mode = k.op == Op::SU ? pim_unit::Mode::su : k.op == Op::Score ? pim_unit::Mode::score : pim_unit::Mode::attend;
   LoweredKernel out;
   PimExtension& ext = out.ext;
   ext.stream = p.channel_streams.at(static_cast<std::size_t>(ch));
@@ -90,7 +90,7 @@ LoweredKernel lower_pimba_kernel(const Program& p, int ch, int base_row, const O
     int comp = 0;          // COMPs of the round so far
     int result = 0;        // result reads of the round so far
     // Without command scheduling: pending register writes of the last ACT4.
-    std::vector<std::pair<int, pu::Slot>> reg_queue;  // (bank index in pch, slot)
+    std::vector<std::pair<int, pim_unit::Slot>> reg_queue;  // (bank index in pch, slot)
     std::size_t reg_next = 0;
   };
   std::vector<PchState> st(static_cast<std::size_t>(k.pseudo_channels));
@@ -105,13 +105,13 @@ LoweredKernel lower_pimba_kernel(const Program& p, int ch, int base_row, const O
     c.row = base_row + static_cast<std::int32_t>(r.index_in_pch);
     return c;
   };
-  auto unit_op = [&](std::uint32_t step, std::uint32_t offset, int pch, int b, const pu::Command& cmd) {
+  auto unit_op = [&](std::uint32_t step, std::uint32_t offset, int pch, int b, const pim_unit::Command& cmd) {
     ext.ops.push_back({step, offset, static_cast<std::uint8_t>(pch), static_cast<std::uint8_t>(b / bpg),
                        static_cast<std::uint8_t>((b % bpg) / 2), cmd});
   };
-  auto reg_write = [&](std::uint32_t step, std::uint32_t offset, const Round& r, int b, pu::Slot slot) {
+  auto reg_write = [&](std::uint32_t step, std::uint32_t offset, const Round& r, int b, pim_unit::Slot slot) {
     const Atom32 a = operands(r, r.banks[b], slot);
-    unit_op(step, offset, r.pch, b, pu::Command::reg_wr(b % 2, 0, slot, a.data()));
+    unit_op(step, offset, r.pch, b, pim_unit::Command::reg_wr(b % 2, 0, slot, a.data()));
   };
   // Result read k of a round: group k % 4 of bank (k / 4) % 2 of every unit
   // with work there; CLEAR one cycle after a bank's last read.
@@ -119,10 +119,10 @@ LoweredKernel lower_pimba_kernel(const Program& p, int ch, int base_row, const O
     const int half = (kk / 4) % 2, group = kk % 4;
     for (int b = half; b < bgs * bpg; b += 2) {
       if (r.banks[b].block_row < 0) continue;
-      unit_op(step, offset, r.pch, b, pu::Command::result(half, group));
+      unit_op(step, offset, r.pch, b, pim_unit::Command::result(half, group));
       out.results.push_back({place(r, b), group});
       const bool last_of_bank = kk + 4 >= reads || ((kk + 4) / 4) % 2 != half;
-      if (group == 3 && last_of_bank) unit_op(step, offset + 1, r.pch, b, pu::Command::clear(half));
+      if (group == 3 && last_of_bank) unit_op(step, offset + 1, r.pch, b, pim_unit::Command::clear(half));
     }
   };
 
@@ -140,7 +140,7 @@ LoweredKernel lower_pimba_kernel(const Program& p, int ch, int base_row, const O
             for (int half = 0; half < 2; ++half)
               ext.ops.push_back({s, static_cast<std::uint32_t>(half), c.pch, static_cast<std::uint8_t>(g),
                                  static_cast<std::uint8_t>(q),
-                                 pu::Command::ctrl(half, mode, rounding == num::Rounding::stochastic, 0)});
+                                 pim_unit::Command::ctrl(half, mode, rounding == numerics::Rounding::stochastic, 0)});
         break;
       }
       case CmdKind::Act4WithReg:
@@ -151,7 +151,7 @@ LoweredKernel lower_pimba_kernel(const Program& p, int ch, int base_row, const O
           const int b = c.bank_group * bpg + i;
           if (r.banks[b].block_row < 0) continue;
           ext.rows.push_back({s, c.pch, c.bank_group, static_cast<std::uint8_t>(i), place(r, b).row});
-          for (pu::Slot slot : slots_of(k.op, r.banks[b], v_count)) {
+          for (pim_unit::Slot slot : slots_of(k.op, r.banks[b], v_count)) {
             if (c.kind == CmdKind::Act4WithReg) {
               reg_write(s, off, r, b, slot);
               off += kCol;
@@ -174,7 +174,7 @@ LoweredKernel lower_pimba_kernel(const Program& p, int ch, int base_row, const O
         const Round& r = p.rounds.at(c.round);
         const int half = ps.comp % 2, atom = ps.comp / 2;
         for (int b = half; b < bgs * bpg; b += 2)
-          if (r.banks[b].block_row >= 0) unit_op(s, 0, r.pch, b, pu::Command::comp(half, atom));
+          if (r.banks[b].block_row >= 0) unit_op(s, 0, r.pch, b, pim_unit::Command::comp(half, atom));
         ++ps.comp;
         break;
       }

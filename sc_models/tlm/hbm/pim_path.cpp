@@ -1,10 +1,10 @@
-// The PIM path of HbmChannel (tlm_hbm/pim_path.h).
+// The PIM path of HbmChannel (tlm/hbm/pim_path.h).
 #include <algorithm>
 #include <cstring>
 #include <stdexcept>
 
-#include "tlm_common/log.h"
-#include "tlm_hbm/channel.h"
+#include "tlm/common/log.h"
+#include "tlm/hbm/channel.h"
 
 namespace pimlab::tlm_hbm {
 
@@ -54,7 +54,7 @@ bool HbmChannel::run_pim_kernel(tlm::tlm_generic_payload& gp, Cycle start, PimEx
   };
   // ---- validate the payload and the program before anything changes ----
   std::size_t results = 0;
-  for (const PimUnitOp& op : ext.ops) results += (op.cmd.op & 7) == static_cast<std::uint8_t>(pu::Op::result);
+  for (const PimUnitOp& op : ext.ops) results += (op.cmd.op & 7) == static_cast<std::uint8_t>(pim_unit::Op::result);
   if (gp.get_command() != tlm::TLM_READ_COMMAND) return fail("PIM payload command must be TLM_READ_COMMAND");
   if (gp.get_data_length() != 32 * results)
     return fail("PIM payload data_length " + std::to_string(gp.get_data_length()) + " != 32 x " +
@@ -144,7 +144,7 @@ bool HbmChannel::run_pim_kernel(tlm::tlm_generic_payload& gp, Cycle start, PimEx
   // Result slot of each RESULT op: its position among the RESULT ops of `ops`.
   std::vector<std::size_t> slot(ext.ops.size(), 0);
   for (std::size_t i = 0, k = 0; i < ext.ops.size(); ++i)
-    if ((ext.ops[i].cmd.op & 7) == static_cast<std::uint8_t>(pu::Op::result)) slot[i] = k++;
+    if ((ext.ops[i].cmd.op & 7) == static_cast<std::uint8_t>(pim_unit::Op::result)) slot[i] = k++;
 
   auto unit_index = [&](int pch, int bg, int pair) { return (pch * bgs + bg) * pairs + pair; };
   for (const Event& e : ev) {
@@ -173,15 +173,15 @@ bool HbmChannel::run_pim_kernel(tlm::tlm_generic_payload& gp, Cycle start, PimEx
     const PimUnitOp& op = ext.ops[e.index];
     PimUnitModel& unit = *m_units[unit_index(op.pch, op.bank_group, op.pair)];
     const int b0 = (op.pch * bgs + op.bank_group) * banks + 2 * op.pair;
-    pu::PimUnit::Rows rows;
+    pim_unit::PimUnit::Rows rows;
     rows.row[0] = m_pim_rows[b0];
     rows.row[1] = m_pim_rows[b0 + 1];
     std::array<std::uint8_t, 32> res{};
     unit.issue(op.cmd, e.cycle, rows, &res);
     ++s_pim_ops;
-    if ((op.cmd.op & 7) == static_cast<std::uint8_t>(pu::Op::result))
+    if ((op.cmd.op & 7) == static_cast<std::uint8_t>(pim_unit::Op::result))
       std::memcpy(gp.get_data_ptr() + 32 * slot[e.index], res.data(), 32);
-    done = std::max(done, e.cycle + pu::latency(unit.params(), op.cmd.op));
+    done = std::max(done, e.cycle + pim_unit::latency(unit.params(), op.cmd.op));
   }
   for (auto& u : m_units) u->settle_all();
   // The controller takes the banks back, all closed. It learns the stream's
@@ -218,7 +218,7 @@ bool HbmChannel::run_pim_kernel(tlm::tlm_generic_payload& gp, Cycle start, PimEx
         if (!u.err()) continue;
         ext.err_cause |= u.err_cause();
         ext.unit_errors.push_back("pch" + std::to_string(p) + ".bank_group" + std::to_string(g) + ".pair" +
-                                  std::to_string(q) + ": " + pu::err_text(u.err_cause()) + " (" + u.last_error() + ")");
+                                  std::to_string(q) + ": " + pim_unit::err_text(u.err_cause()) + " (" + u.last_error() + ")");
       }
   if (ext.err_cause) {
     ++s_pim_errors;

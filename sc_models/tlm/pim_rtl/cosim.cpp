@@ -1,6 +1,6 @@
 // Kernels end to end through the TLM channel, with the scoreboard
-// (tlm_pim_rtl/cosim.h, docs/cosim.md).
-#include "tlm_pim_rtl/cosim.h"
+// (`tlm/pim_rtl/cosim.h, docs/cosim.md).
+#include "tlm/pim_rtl/cosim.h"
 
 #include <tlm_utils/simple_initiator_socket.h>
 
@@ -25,11 +25,11 @@
 #include "golden/synth.h"
 #include "numerics/fp.h"
 #include "numerics/mx8.h"
-#include "tlm_common/config.h"
-#include "tlm_common/session.h"
-#include "tlm_hbm/channel.h"
-#include "tlm_hbm/pim_kernel.h"
-#include "tlm_pim_rtl/rtl_unit.h"
+#include "tlm/common/config.h"
+#include "tlm/common/session.h"
+#include "tlm/hbm/channel.h"
+#include "tlm/hbm/pim_kernel.h"
+#include "tlm/pim_rtl/rtl_unit.h"
 
 namespace pimlab::tlm_pim_rtl {
 
@@ -232,7 +232,7 @@ class Firmware : public sc_core::sc_module {
   // Index in ext.ops of the k-th RESULT op (the op that filled result slot k).
   static std::size_t result_op_index(const LoweredKernel& lk, std::size_t slot) {
     for (std::size_t i = 0, k = 0; i < lk.ext.ops.size(); ++i)
-      if ((lk.ext.ops[i].cmd.op & 7) == static_cast<int>(pu::Op::result) && k++ == slot) return i;
+      if ((lk.ext.ops[i].cmd.op & 7) == static_cast<int>(pim_unit::Op::result) && k++ == slot) return i;
     return 0;
   }
   std::string unit_name(const ChunkPlace& p) const {
@@ -290,7 +290,7 @@ class Firmware : public sc_core::sc_module {
     golden::SynthRng g = golden::SynthRng::stream(m_o.seed, 1);
     std::vector<float> h0(static_cast<std::size_t>(R) * C);
     for (float& x : h0) x = static_cast<float>(0.5 * g.normal());
-    golden::SuState state(num::Format::mx8, R, C, h0);
+    golden::SuState state(numerics::Format::mx8, R, C, h0);
     std::vector<golden::SuInputs> steps;
     const double A = -g.uniform(1.0, 16.0), gamma = 1.0 - std::ldexp(1.0, -5);
     for (int s = 0; s < m_o.steps; ++s) {
@@ -335,15 +335,15 @@ class Firmware : public sc_core::sc_module {
 
     for (int s = 0; s < m_o.steps; ++s) {
       const golden::SuInputs& in = steps[s];
-      auto operands = [&](const fw::Round&, const fw::BankWork& w, pu::Slot slot) {
+      auto operands = [&](const fw::Round&, const fw::BankWork& w, pim_unit::Slot slot) {
         switch (slot) {
-          case pu::Slot::k:
+          case pim_unit::Slot::k:
             return encode32(&in.k[32 * w.block_row]);
-          case pu::Slot::gk:
+          case pim_unit::Slot::gk:
             return encode32(&in.gk[32 * w.block_row]);
-          case pu::Slot::q:
+          case pim_unit::Slot::q:
             return encode32(&in.q[32 * w.block_row]);
-          case pu::Slot::v:
+          case pim_unit::Slot::v:
             return encode32(&in.v[32 * w.block_col]);
           default:
             throw std::logic_error("SU lowering asked for slot " + std::to_string(static_cast<int>(slot)));
@@ -369,7 +369,7 @@ class Firmware : public sc_core::sc_module {
       }
       for (int c = 0; c < C; ++c) {
         float o = 0.0f;
-        for (int i = 0; i < I; ++i) o = num::pu_add(o, part[i][c]);
+        for (int i = 0; i < I; ++i) o = numerics::pu_add(o, part[i][c]);
         check(
             o_gold[c], o,
             [&] { return std::string("o[" + std::to_string(c) + "] (output of step " + std::to_string(s + 1) + ")"); },
@@ -389,7 +389,7 @@ class Firmware : public sc_core::sc_module {
         }
         for (int r = 0; r < 32; ++r) {
           float wv[32], gv[32];
-          num::Mx8Block wb[2], gb[2];
+          numerics::Mx8Block wb[2], gb[2];
           for (int h = 0; h < 2; ++h) {
             std::memcpy(wb[h].bytes.data(), want.data() + 32 * r + 16 * h, 16);
             std::memcpy(gb[h].bytes.data(), got.data() + 32 * r + 16 * h, 16);
@@ -429,7 +429,7 @@ class Firmware : public sc_core::sc_module {
   void run_attention() {
     const int d = 128, L = m_o.len;
     golden::SynthRng g = golden::SynthRng::stream(m_o.seed, 2);
-    golden::KvCache kv(num::Format::mx8, d);
+    golden::KvCache kv(numerics::Format::mx8, d);
     std::vector<float> kt(d), vt(d), q(d);
     for (int t = 0; t < L; ++t) {
       if (m_o.data == "carry") {
@@ -467,7 +467,7 @@ class Firmware : public sc_core::sc_module {
     const std::vector<ChunkPlace> kp = tlm_hbm::chunk_places(ps, 0, k_base), vp = tlm_hbm::chunk_places(pa, 0, v_base);
     // Chunk (i, j): atom r = token 32j + r, dimensions 32i..
     const int bpt = d / 16;
-    auto load = [&](const std::vector<ChunkPlace>& places, const std::vector<num::Mx8Block>& blocks) {
+    auto load = [&](const std::vector<ChunkPlace>& places, const std::vector<numerics::Mx8Block>& blocks) {
       for (const ChunkPlace& p : places) {
         std::vector<std::uint8_t> page(1024, 0);
         for (int r = 0; r < 32; ++r)
@@ -483,8 +483,8 @@ class Firmware : public sc_core::sc_module {
 
     // SCORE in PIM.
     std::vector<float> qq(d);
-    num::quantize(num::Format::mx8, q.data(), qq.data(), d);
-    auto score_ops = [&](const fw::Round&, const fw::BankWork& w, pu::Slot) { return encode32(&q[32 * w.block_row]); };
+    numerics::quantize(numerics::Format::mx8, q.data(), qq.data(), d);
+    auto score_ops = [&](const fw::Round&, const fw::BankWork& w, pim_unit::Slot) { return encode32(&q[32 * w.block_row]); };
     LoweredKernel ls = tlm_hbm::lower_pimba_kernel(ps, 0, k_base, score_ops);
     const std::vector<std::uint8_t> rs = run_kernel(ls, "attention SCORE, L = " + std::to_string(L));
     const int I = d / 32;
@@ -503,8 +503,8 @@ class Firmware : public sc_core::sc_module {
     std::vector<float> s(L);
     for (int t = 0; t < L; ++t) {
       float acc = 0.0f;
-      for (int i = 0; i < I; ++i) acc = num::pu_add(acc, part[i][t]);
-      s[t] = num::pu_mul(acc, scale);
+      for (int i = 0; i < I; ++i) acc = numerics::pu_add(acc, part[i][t]);
+      s[t] = numerics::pu_mul(acc, scale);
       check(
           trace[0].scores[t], s[t], [&] { return std::string("score s[" + std::to_string(t) + "]"); },
           [&] {
@@ -516,14 +516,14 @@ class Firmware : public sc_core::sc_module {
     // along the tokens.
     std::vector<float> p(L), pq(L);
     golden::host_softmax(s.data(), p.data(), static_cast<std::size_t>(L));
-    num::quantize(num::Format::mx8, p.data(), pq.data(), static_cast<std::size_t>(L));
+    numerics::quantize(numerics::Format::mx8, p.data(), pq.data(), static_cast<std::size_t>(L));
     for (int t = 0; t < L; ++t)
       check(
           trace[0].p[t], pq[t], [&] { return std::string("p[" + std::to_string(t) + "] (host softmax)"); },
           [&] { return std::string("host"); });
 
     // ATTEND in PIM.
-    auto attend_ops = [&](const fw::Round&, const fw::BankWork& w, pu::Slot) { return encode32(&p[32 * w.block_col]); };
+    auto attend_ops = [&](const fw::Round&, const fw::BankWork& w, pim_unit::Slot) { return encode32(&p[32 * w.block_col]); };
     LoweredKernel la = tlm_hbm::lower_pimba_kernel(pa, 0, v_base, attend_ops);
     const std::vector<std::uint8_t> ra = run_kernel(la, "attention ATTEND, L = " + std::to_string(L));
     const int J = L / 32;
@@ -539,7 +539,7 @@ class Firmware : public sc_core::sc_module {
     }
     for (int dd = 0; dd < d; ++dd) {
       float o = 0.0f;
-      for (int j = 0; j < J; ++j) o = num::pu_add(o, pa_part[j][dd]);
+      for (int j = 0; j < J; ++j) o = numerics::pu_add(o, pa_part[j][dd]);
       check(
           o_gold[dd], o, [&] { return std::string("o[" + std::to_string(dd) + "] (attention output)"); },
           [&] {

@@ -1,11 +1,11 @@
 // Unit-model registration, the monitored behavioural unit, the records behind
-// model_totals() and the mismatch sink (tlm_pim_rtl/rtl_unit.h).
+// model_totals() and the mismatch sink (`tlm/pim_rtl/rtl_unit.h).
 #include <cstdio>
 #include <deque>
 #include <map>
 #include <optional>
 
-#include "tlm_pim_rtl/detail.h"
+#include "tlm/pim_rtl/detail.h"
 
 namespace pimlab::tlm_pim_rtl {
 
@@ -29,16 +29,16 @@ std::vector<std::string>& traces() {
 // cycles in which some bank of the unit is busy (spec.md, "Busy window").
 class MonitoredBehavioural : public tlm_hbm::BehaviouralUnitModel {
  public:
-  MonitoredBehavioural(const pu::PuParams& p, UnitRecord& rec) : BehaviouralUnitModel(p), m_rec(rec) {}
-  bool issue(const pu::Command& cmd, pu::Cycle t, const pu::PimUnit::Rows& rows,
+  MonitoredBehavioural(const pim_unit::PuParams& p, UnitRecord& rec) : BehaviouralUnitModel(p), m_rec(rec) {}
+  bool issue(const pim_unit::Command& cmd, pim_unit::Cycle t, const pim_unit::PimUnit::Rows& rows,
              std::array<std::uint8_t, 32>* result) override {
     count_until(t);
     ++m_rec.commands;
     m_rec.wave_command(t, cmd.op & 7);
-    if ((cmd.op & 7) == static_cast<int>(pu::Op::comp)) m_last_comp = t;
+    if ((cmd.op & 7) == static_cast<int>(pim_unit::Op::comp)) m_last_comp = t;
     return BehaviouralUnitModel::issue(cmd, t, rows, result);
   }
-  void settle(pu::Cycle t) override {
+  void settle(pim_unit::Cycle t) override {
     count_until(t);
     BehaviouralUnitModel::settle(t);
   }
@@ -50,9 +50,9 @@ class MonitoredBehavioural : public tlm_hbm::BehaviouralUnitModel {
  private:
   // Cycles [m_cursor, t): no command of this unit lies in between, so busy()
   // of each is final.
-  void count_until(pu::Cycle t) {
-    const pu::Cycle end = std::min<pu::Cycle>(t, m_cursor + 4 * unit().params().acc_lat() + 8);
-    for (pu::Cycle c = m_cursor; c < end; ++c) {
+  void count_until(pim_unit::Cycle t) {
+    const pim_unit::Cycle end = std::min<pim_unit::Cycle>(t, m_cursor + 4 * unit().params().acc_lat() + 8);
+    for (pim_unit::Cycle c = m_cursor; c < end; ++c) {
       const int busy = (unit().busy(0, c) ? 1 : 0) | (unit().busy(1, c) ? 2 : 0);
       m_rec.wave_busy_at(c, busy);
       if (busy) {
@@ -64,8 +64,8 @@ class MonitoredBehavioural : public tlm_hbm::BehaviouralUnitModel {
     m_cursor = std::max(m_cursor, t);
   }
   UnitRecord& m_rec;
-  pu::Cycle m_cursor = 0;
-  pu::Cycle m_last_comp = -1000;
+  pim_unit::Cycle m_cursor = 0;
+  pim_unit::Cycle m_last_comp = -1000;
 };
 
 }  // namespace

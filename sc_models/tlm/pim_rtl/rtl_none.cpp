@@ -2,7 +2,7 @@
 // RTL (PIMLAB_WITH_RTL=OFF): only behavioural units exist.
 #include <stdexcept>
 
-#include "tlm_pim_rtl/detail.h"
+#include "tlm/pim_rtl/detail.h"
 
 namespace pimlab::tlm_pim_rtl {
 

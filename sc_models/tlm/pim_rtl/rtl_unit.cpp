@@ -1,5 +1,5 @@
 // The Verilated PIM unit behind the channel's unit-model interface
-// (tlm_pim_rtl/rtl_unit.h describes the clocking scheme and the shadow check).
+// (`tlm/pim_rtl/rtl_unit.h describes the clocking scheme and the shadow check).
 // Compiled once per Verilated variant library (plain, FST-traced, faults):
 // PIMLAB_RTL_VARIANT names it, PIMLAB_RTL_TRACE is 1 for the traced one.
 //
@@ -18,7 +18,7 @@
 #include <filesystem>
 #include <stdexcept>
 
-#include "tlm_pim_rtl/detail.h"
+#include "tlm/pim_rtl/detail.h"
 #include "verilated.h"
 
 namespace pimlab::tlm_pim_rtl {
@@ -31,7 +31,7 @@ namespace detail {
 namespace {
 
 using Atom = std::array<std::uint8_t, 32>;
-constexpr int kRowBytes = pu::PimUnit::kRowBytes;
+constexpr int kRowBytes = pim_unit::PimUnit::kRowBytes;
 
 template <typename W>
 void set_wide(W& w, const std::uint8_t* a) {
@@ -49,8 +49,8 @@ void get_wide(const W& w, std::uint8_t* a) {
   }
 }
 
-std::string describe(const pu::Command& c) {
-  std::string s = pu::op_name(c.op & 7);
+std::string describe(const pim_unit::Command& c) {
+  std::string s = pim_unit::op_name(c.op & 7);
   s += " bank " + std::string(c.bank ? "B" : "A") + " idx " + std::to_string(c.idx);
   return s;
 }
@@ -125,7 +125,7 @@ class RtlUnit : public tlm_hbm::PimUnitModel {
     ~Timer() { r.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); }
   };
 
-  bool issue(const pu::Command& cmd, pu::Cycle t, const pu::PimUnit::Rows& rows,
+  bool issue(const pim_unit::Command& cmd, pim_unit::Cycle t, const pim_unit::PimUnit::Rows& rows,
              std::array<std::uint8_t, 32>* result) override {
     Timer timer{m_rec};
     if (t < m_cycle)
@@ -138,13 +138,13 @@ class RtlUnit : public tlm_hbm::PimUnitModel {
     // "Busy window and command rules"): legality of COMP and CTRL.
     const int op = cmd.op & 7;
     bool su_comp = false;
-    if (op == static_cast<int>(pu::Op::comp)) {
-      if (t - m_last_comp >= pu::PuParams::kCompInterval) {
+    if (op == static_cast<int>(pim_unit::Op::comp)) {
+      if (t - m_last_comp >= pim_unit::PuParams::kCompInterval) {
         m_last_comp = t;
         su_comp = m_mode[cmd.bank & 1] == 0;
         m_comp_cmd.push_back({t, m_rec.commands});
       }
-    } else if (op == static_cast<int>(pu::Op::cfg_wr) && (cmd.idx & 31) == static_cast<int>(pu::CfgReg::ctrl)) {
+    } else if (op == static_cast<int>(pim_unit::Op::cfg_wr) && (cmd.idx & 31) == static_cast<int>(pim_unit::CfgReg::ctrl)) {
       std::uint32_t v;
       std::memcpy(&v, cmd.wdata.data(), 4);
       const bool busy = (m_dut->busy_o >> (cmd.bank & 1)) & 1;
@@ -164,7 +164,7 @@ class RtlUnit : public tlm_hbm::PimUnitModel {
     m_rec.wave_command(t, op);
     clock(&cmd, twin_busy);
     ++m_rec.commands;
-    if (op == static_cast<int>(pu::Op::result)) {
+    if (op == static_cast<int>(pim_unit::Op::result)) {
       // Registered output: after the edge ending cycle t, res_data_o holds
       // cycle t+1's value.
       std::array<std::uint8_t, 32> res{};
@@ -177,7 +177,7 @@ class RtlUnit : public tlm_hbm::PimUnitModel {
     return (m_dut->err_cause_o & ~err_before) == 0;
   }
 
-  void settle(pu::Cycle t) override {
+  void settle(pim_unit::Cycle t) override {
     Timer timer{m_rec};
     run_until(t);
   }
@@ -203,15 +203,15 @@ class RtlUnit : public tlm_hbm::PimUnitModel {
   }
 
   bool writeback_pending() const override {
-    for (pu::Cycle c : m_su_pending)
+    for (pim_unit::Cycle c : m_su_pending)
       if (c + m_site.params.wb_lat() >= m_cycle) return true;
     return false;
   }
   std::uint8_t err_cause() const override { return m_dut->err_cause_o; }
   std::string last_error() const override {
-    return "RTL err_cause_o = " + pu::err_text(m_dut->err_cause_o) + " (unit " + m_site.name + ")";
+    return "RTL err_cause_o = " + pim_unit::err_text(m_dut->err_cause_o) + " (unit " + m_site.name + ")";
   }
-  const pu::PuParams& params() const override { return m_site.params; }
+  const pim_unit::PuParams& params() const override { return m_site.params; }
 
  private:
   void idle_inputs() {
@@ -223,7 +223,7 @@ class RtlUnit : public tlm_hbm::PimUnitModel {
     set_wide(m_dut->cmd_wdata_i, z.data());
   }
 
-  void run_until(pu::Cycle t) {
+  void run_until(pim_unit::Cycle t) {
     while (m_cycle < t) {
       // Nothing in flight and nothing to trace: jumping ahead is exact (the
       // unit's state does not change without commands once busy_o is low
@@ -257,10 +257,10 @@ class RtlUnit : public tlm_hbm::PimUnitModel {
   }
 
   // One clock cycle m_cycle with `cmd` (or an idle port).
-  int twin_busy_at(pu::Cycle n) const { return (m_twin.busy(0, n) ? 1 : 0) | (m_twin.busy(1, n) ? 2 : 0); }
+  int twin_busy_at(pim_unit::Cycle n) const { return (m_twin.busy(0, n) ? 1 : 0) | (m_twin.busy(1, n) ? 2 : 0); }
 
-  void clock(const pu::Command* cmd, int twin_busy = -1) {
-    const pu::Cycle n = m_cycle;
+  void clock(const pim_unit::Command* cmd, int twin_busy = -1) {
+    const pim_unit::Cycle n = m_cycle;
     // Inputs of cycle n: read data of the previous cycle's read, the command.
     set_wide(m_dut->bank_a_rdata_i, m_rd_next[0].data());
     set_wide(m_dut->bank_b_rdata_i, m_rd_next[1].data());
@@ -338,7 +338,7 @@ class RtlUnit : public tlm_hbm::PimUnitModel {
 
   // Rows: the channel's open rows (written by the RTL); the twin computes on
   // private copies taken when a row is first seen.
-  void track_rows(const pu::PimUnit::Rows& rows) {
+  void track_rows(const pim_unit::PimUnit::Rows& rows) {
     for (int b = 0; b < 2; ++b) {
       if (m_check && rows.row[b] != m_scratch_src[b]) {
         if (m_scratch_src[b]) compare_row(b);
@@ -348,15 +348,15 @@ class RtlUnit : public tlm_hbm::PimUnitModel {
       m_rows[b] = rows.row[b];
     }
   }
-  pu::PimUnit::Rows twin_rows() {
-    pu::PimUnit::Rows r;
+  pim_unit::PimUnit::Rows twin_rows() {
+    pim_unit::PimUnit::Rows r;
     for (int b = 0; b < 2; ++b) r.row[b] = m_scratch_src[b] ? m_scratch[b].data() : nullptr;
     return r;
   }
   void compare_row(int b) {
     if (!m_scratch_src[b]) return;
     m_twin.settle(m_cycle);
-    for (int a = 0; a < pu::PimUnit::kAtoms; ++a)
+    for (int a = 0; a < pim_unit::PimUnit::kAtoms; ++a)
       if (std::memcmp(m_scratch[b].data() + 32 * a, m_scratch_src[b] + 32 * a, 32) != 0) {
         mismatch(m_cycle,
                  std::string("row content bank ") + (b ? "B" : "A") + " atom " + std::to_string(a) +
@@ -367,19 +367,19 @@ class RtlUnit : public tlm_hbm::PimUnitModel {
       }
   }
 
-  std::uint64_t comp_command(pu::Cycle issue) const {
+  std::uint64_t comp_command(pim_unit::Cycle issue) const {
     for (const auto& [c, idx] : m_comp_cmd)
       if (c == issue) return idx;
     return m_rec.commands ? m_rec.commands - 1 : 0;
   }
-  std::uint64_t last_comp_command(pu::Cycle n) const {
+  std::uint64_t last_comp_command(pim_unit::Cycle n) const {
     std::uint64_t best = m_rec.commands ? m_rec.commands - 1 : 0;
     for (const auto& [c, idx] : m_comp_cmd)
       if (c < n) best = idx;
     return best;
   }
 
-  void mismatch(pu::Cycle cycle, const std::string& what, std::uint64_t cmd_index, const std::string& cmd_text,
+  void mismatch(pim_unit::Cycle cycle, const std::string& what, std::uint64_t cmd_index, const std::string& cmd_text,
                 const std::uint8_t* expected, const std::uint8_t* actual, int n = 32) {
     UnitMismatch m;
     m.unit = m_site.name;
@@ -402,17 +402,17 @@ class RtlUnit : public tlm_hbm::PimUnitModel {
 #endif
   std::string m_trace_path;
   std::uint64_t m_tck = 1000;
-  pu::Cycle m_cycle = 0;  // next cycle to clock
+  pim_unit::Cycle m_cycle = 0;  // next cycle to clock
   std::uint8_t* m_rows[2] = {nullptr, nullptr};
   Atom m_rd_next[2];
-  pu::Cycle m_last_comp = INT64_MIN / 4;
+  pim_unit::Cycle m_last_comp = INT64_MIN / 4;
   int m_mode[2] = {0, 0};
-  std::deque<pu::Cycle> m_su_pending;  // issue cycles of SU COMPs whose write-back may be pending
-  std::deque<std::pair<pu::Cycle, std::uint64_t>> m_comp_cmd;  // (issue cycle, unit command index) of recent COMPs
-  pu::Command m_last_cmd;                                      // the last command issued (for reports)
+  std::deque<pim_unit::Cycle> m_su_pending;  // issue cycles of SU COMPs whose write-back may be pending
+  std::deque<std::pair<pim_unit::Cycle, std::uint64_t>> m_comp_cmd;  // (issue cycle, unit command index) of recent COMPs
+  pim_unit::Command m_last_cmd;                                      // the last command issued (for reports)
   // Shadow check.
   bool m_check;
-  pu::PimUnit m_twin;
+  pim_unit::PimUnit m_twin;
   std::array<std::uint8_t, kRowBytes> m_scratch[2]{};
   const std::uint8_t* m_scratch_src[2] = {nullptr, nullptr};
 };

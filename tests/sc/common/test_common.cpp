@@ -8,10 +8,10 @@
 #include <nlohmann/json.hpp>
 #include <systemc>
 
-#include "tlm_common/config.h"
-#include "tlm_common/log.h"
-#include "tlm_common/session.h"
-#include "tlm_common/stats.h"
+#include "tlm/common/config.h"
+#include "tlm/common/log.h"
+#include "tlm/common/session.h"
+#include "tlm/common/stats.h"
 
 using namespace pimlab::tlm_common;
 

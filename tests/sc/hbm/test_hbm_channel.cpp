@@ -11,12 +11,12 @@
 
 #include "dram/memory_system.h"
 #include "harness.h"
-#include "tlm_common/config.h"
-#include "tlm_common/session.h"
-#include "tlm_common/stats.h"
-#include "tlm_hbm/channel.h"
-#include "tlm_hbm/dram_timing.h"
-#include "tlm_hbm/extensions.h"
+#include "tlm/common/config.h"
+#include "tlm/common/session.h"
+#include "tlm/common/stats.h"
+#include "tlm/hbm/channel.h"
+#include "tlm/hbm/dram_timing.h"
+#include "tlm/hbm/extensions.h"
 
 using namespace pimlab;
 using sc_core::SC_NS;

@@ -12,12 +12,12 @@
 #include "dram/spec.h"
 #include "golden/pu_ops.h"
 #include "harness.h"
-#include "pim_channel/engine.h"
-#include "pim_channel/protocol.h"
-#include "tlm_common/session.h"
-#include "tlm_common/stats.h"
-#include "tlm_hbm/channel.h"
-#include "tlm_hbm/pim_path.h"
+#include "pim/engine.h"
+#include "pim/protocol.h"
+#include "tlm/common/session.h"
+#include "tlm/common/stats.h"
+#include "tlm/hbm/channel.h"
+#include "tlm/hbm/pim_path.h"
 
 using namespace pimlab;
 using sc_core::SC_NS;
@@ -40,7 +40,7 @@ Atom encode(const float* v32) {
   return golden::encode_atom_bytes(v32);
 }
 void decode(const Atom& a, float* out32) {
-  num::Mx8Block b[2];
+  numerics::Mx8Block b[2];
   std::memcpy(b[0].bytes.data(), a.data(), 16);
   std::memcpy(b[1].bytes.data(), a.data() + 16, 16);
   golden::decode_atom(b, out32);
@@ -107,21 +107,21 @@ struct SuKernel {
     for (int b = 0; b < 4; ++b) {
       const int i = b / 2, j = b % 2;
       const std::uint8_t pair = static_cast<std::uint8_t>(b / 2);
-      for (auto [slot, data] : {std::pair{pu::Slot::k, &reg_k[i]}, std::pair{pu::Slot::gk, &reg_gk[i]},
-                                std::pair{pu::Slot::q, &reg_q[i]}, std::pair{pu::Slot::v, &reg_v[j]}}) {
-        ext.ops.push_back({s_act, off, 0, 0, pair, pu::Command::reg_wr(b % 2, 0, slot, data->data())});
+      for (auto [slot, data] : {std::pair{pim_unit::Slot::k, &reg_k[i]}, std::pair{pim_unit::Slot::gk, &reg_gk[i]},
+                                std::pair{pim_unit::Slot::q, &reg_q[i]}, std::pair{pim_unit::Slot::v, &reg_v[j]}}) {
+        ext.ops.push_back({s_act, off, 0, 0, pair, pim_unit::Command::reg_wr(b % 2, 0, slot, data->data())});
         off += 4;
       }
     }
     // COMP c: every unit of the pch works on bank c % 2, atom c / 2.
     for (std::uint32_t c = 0; c < 64; ++c)
       for (std::uint8_t pair = 0; pair < 2; ++pair)
-        ext.ops.push_back({s_comp0 + c, 0, 0, 0, pair, pu::Command::comp(c % 2, c / 2)});
+        ext.ops.push_back({s_comp0 + c, 0, 0, 0, pair, pim_unit::Command::comp(c % 2, c / 2)});
     // PRECHARGE_WITH_RESULT_8: result read k (1 + 4k cycles after it) reads
     // group k % 4 of bank k / 4 from every unit.
     for (std::uint32_t r = 0; r < 8; ++r)
       for (std::uint8_t pair = 0; pair < 2; ++pair) {
-        ext.ops.push_back({s_pre, 1 + 4 * r, 0, 0, pair, pu::Command::result(r / 4, r % 4)});
+        ext.ops.push_back({s_pre, 1 + 4 * r, 0, 0, pair, pim_unit::Command::result(r / 4, r % 4)});
         ++results;
       }
   }
@@ -148,10 +148,10 @@ struct SuKernel {
     row_out = chunk_bytes(b);
     o_acc.fill(0.0f);
     for (int r = 0; r < 32; ++r) {
-      num::Mx8Block in[2], out[2];
+      numerics::Mx8Block in[2], out[2];
       std::memcpy(in[0].bytes.data(), row_out.data() + 32 * r, 16);
       std::memcpy(in[1].bytes.data(), row_out.data() + 32 * r + 16, 16);
-      golden::su_atom(in, kk[r], qq[r], gg[r], vv, nullptr, num::Rounding::nearest, nullptr, o_acc.data(), out);
+      golden::su_atom(in, kk[r], qq[r], gg[r], vv, nullptr, numerics::Rounding::nearest, nullptr, o_acc.data(), out);
       std::memcpy(row_out.data() + 32 * r, out[0].bytes.data(), 16);
       std::memcpy(row_out.data() + 32 * r + 16, out[1].bytes.data(), 16);
     }
@@ -215,7 +215,7 @@ TEST_CASE("an illegal unit command in a kernel sets the unit's error flag, repor
   SuKernel kern(7);
   // A RESULT in the busy window: right after the last COMP's stream command,
   // 1 cycle later, to bank 1 of pair 0 (its last COMP was that command).
-  kern.ext.ops.push_back({65, 1, 0, 0, 0, pu::Command::result(1, 0)});
+  kern.ext.ops.push_back({65, 1, 0, 0, 0, pim_unit::Command::result(1, 0)});
   ++kern.results;
   std::vector<std::uint8_t> results(32 * kern.results);
   sc_time d;
@@ -225,7 +225,7 @@ TEST_CASE("an illegal unit command in a kernel sets the unit's error flag, repor
   };
   sc_core::sc_start();
   CHECK(st == tlm::TLM_OK_RESPONSE);
-  CHECK(kern.ext.err_cause == pu::kErrBusy);
+  CHECK(kern.ext.err_cause == pim_unit::kErrBusy);
   REQUIRE(kern.ext.unit_errors.size() == 1);
   CHECK(kern.ext.unit_errors[0].find("pch0.bank_group0.pair0: BUSY") == 0);
 }

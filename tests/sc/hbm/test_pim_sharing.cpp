@@ -10,12 +10,12 @@
 
 #include "dram/spec.h"
 #include "harness.h"
-#include "pim_channel/engine.h"
-#include "pim_channel/protocol.h"
-#include "tlm_common/stats.h"
-#include "tlm_hbm/channel.h"
-#include "tlm_hbm/dram_timing.h"
-#include "tlm_hbm/pim_path.h"
+#include "pim/engine.h"
+#include "pim/protocol.h"
+#include "tlm/common/stats.h"
+#include "tlm/hbm/channel.h"
+#include "tlm/hbm/dram_timing.h"
+#include "tlm/hbm/pim_path.h"
 
 using namespace pimlab;
 using sc_core::SC_NS;

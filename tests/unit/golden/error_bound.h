@@ -35,8 +35,8 @@ struct QuantModel {
   double rel, block, abs;
   int block_size;
 };
-inline QuantModel quant_model(pimlab::num::Format f) {
-  using pimlab::num::Format;
+inline QuantModel quant_model(pimlab::numerics::Format f) {
+  using pimlab::numerics::Format;
   switch (f) {
     case Format::fp32: return {0.0, 0.0, 0.0, 1};
     case Format::fp16: return {0x1.0p-11, 0.0, 0x1.0p-25, 1};
@@ -82,7 +82,7 @@ inline Bounded sum_of(const std::vector<Bounded>& terms, int depth) {
 }
 
 // Quantizes x[0..n) in the format's blocks along the vector.
-inline void quantize_bound(pimlab::num::Format f, Bounded* x, std::size_t n) {
+inline void quantize_bound(pimlab::numerics::Format f, Bounded* x, std::size_t n) {
   const QuantModel m = quant_model(f);
   const std::size_t B = static_cast<std::size_t>(m.block_size);
   for (std::size_t base = 0; base < n; base += B) {
@@ -92,7 +92,7 @@ inline void quantize_bound(pimlab::num::Format f, Bounded* x, std::size_t n) {
     for (std::size_t i = base; i < end; ++i) x[i].err += m.rel * x[i].mag() + m.block * mx + m.abs;
   }
 }
-inline std::vector<Bounded> quantized(pimlab::num::Format f, const std::vector<float>& in) {
+inline std::vector<Bounded> quantized(pimlab::numerics::Format f, const std::vector<float>& in) {
   std::vector<Bounded> out(in.size());
   for (std::size_t i = 0; i < in.size(); ++i) out[i] = exact(in[i]);
   quantize_bound(f, out.data(), out.size());

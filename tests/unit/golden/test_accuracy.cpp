@@ -7,14 +7,14 @@
 #include "golden/accuracy.h"
 
 using namespace pimlab::golden;
-namespace num = pimlab::num;
+namespace numerics = pimlab::numerics;
 
 TEST_CASE("accuracy study: format names and aliases", "[golden][accuracy]") {
-  CHECK(parse_study_format("e4m3") == num::Format::mxfp8_e4m3);
-  CHECK(parse_study_format("e5m2") == num::Format::mxfp8_e5m2);
-  CHECK(parse_study_format("mx8") == num::Format::mx8);
-  CHECK(parse_study_format("int8") == num::Format::int8);
-  CHECK(parse_study_format("mxfp4-e2m1") == num::Format::mxfp4_e2m1);
+  CHECK(parse_study_format("e4m3") == numerics::Format::mxfp8_e4m3);
+  CHECK(parse_study_format("e5m2") == numerics::Format::mxfp8_e5m2);
+  CHECK(parse_study_format("mx8") == numerics::Format::mx8);
+  CHECK(parse_study_format("int8") == numerics::Format::int8);
+  CHECK(parse_study_format("mxfp4-e2m1") == numerics::Format::mxfp4_e2m1);
   CHECK_THROWS_AS(parse_study_format("fp12"), std::invalid_argument);
   CHECK_THROWS_AS(find_study_model("gpt-9"), std::invalid_argument);
   CHECK(find_study_model("hgrn2-2.7b").rows == 128);
@@ -31,7 +31,7 @@ TEST_CASE("accuracy study: invalid configurations are rejected", "[golden][accur
   c.context = 16;  // attention only
   CHECK_THROWS_AS(run_accuracy_study(c), std::invalid_argument);
   c = StudyConfig{};
-  c.formats = {num::Format::mx8, num::Format::mx8};
+  c.formats = {numerics::Format::mx8, numerics::Format::mx8};
   CHECK_THROWS_AS(run_accuracy_study(c), std::invalid_argument);
 }
 
@@ -40,7 +40,7 @@ TEST_CASE("accuracy study: deterministic, defaults filled in, FP32 at FP32 preci
   c.model = "hgrn2-2.7b";
   c.steps = 4;
   c.heads = 1;
-  c.formats = {num::Format::fp32, num::Format::mx8};
+  c.formats = {numerics::Format::fp32, numerics::Format::mx8};
   const StudyResult a = run_accuracy_study(c), b = run_accuracy_study(c);
   CHECK(format_accuracy_table(a) == format_accuracy_table(b));
   REQUIRE(a.formats.size() == 2);
@@ -56,7 +56,7 @@ TEST_CASE("accuracy study: deterministic, defaults filled in, FP32 at FP32 preci
   d.model = "opt-7b";
   d.steps = 1;
   d.heads = 1;
-  d.formats = {num::Format::fp16};
+  d.formats = {numerics::Format::fp16};
   const StudyResult r = run_accuracy_study(d);
   CHECK(r.config.context == 512);  // the documented default
   CHECK(r.formats[0].bits_per_element == 16.0);

@@ -15,7 +15,7 @@
 #include "numerics/fp.h"
 
 using namespace pimlab::golden;
-namespace num = pimlab::num;
+namespace numerics = pimlab::numerics;
 using golden_test::Bounded;
 
 namespace {
@@ -37,7 +37,7 @@ Data make_data(int d, int L, int heads, std::uint64_t seed, double q_scale) {
   return x;
 }
 
-KvCache fill(num::Format f, const Data& x) {
+KvCache fill(numerics::Format f, const Data& x) {
   KvCache kv(f, x.d);
   for (int t = 0; t < x.L; ++t) kv.append(x.K.data() + t * x.d, x.V.data() + t * x.d);
   return kv;
@@ -58,7 +58,7 @@ std::vector<double> f64(const std::vector<float>& v) { return {v.begin(), v.end(
 //         p^_t and p_t lie in [0, 1], so 1 caps the bound;
 //  o_d  = sum_t p^_t V^_td: 32 in-chunk additions + one host add per token
 //         chunk + 1 on any path.
-std::vector<Bounded> bound_head(num::Format f, const Data& x, int h) {
+std::vector<Bounded> bound_head(numerics::Format f, const Data& x, int h) {
   const int d = x.d, L = x.L;
   std::vector<Bounded> K(x.K.size()), V(x.V.size());
   for (int t = 0; t < L; ++t) {
@@ -112,15 +112,15 @@ std::vector<Bounded> bound_head(num::Format f, const Data& x, int h) {
 TEST_CASE("attention: expf is pinned by test vectors", "[golden][attention]") {
   // The softmax uses the C library's expf; these are the correctly rounded
   // FP32 values of e^x (e^-1 = 0.36787944117..., nearest FP32 0x3EBC5AB2, ...).
-  CHECK(num::bits_of(std::exp(-1.0f)) == 0x3EBC5AB2u);
-  CHECK(num::bits_of(std::exp(-0.5f)) == 0x3F1B4598u);
-  CHECK(num::bits_of(std::exp(-2.0f)) == 0x3E0A9555u);
-  CHECK(num::bits_of(std::exp(-10.0f)) == 0x383E6BCEu);
-  CHECK(num::bits_of(std::exp(0.0f)) == 0x3F800000u);
+  CHECK(numerics::bits_of(std::exp(-1.0f)) == 0x3EBC5AB2u);
+  CHECK(numerics::bits_of(std::exp(-0.5f)) == 0x3F1B4598u);
+  CHECK(numerics::bits_of(std::exp(-2.0f)) == 0x3E0A9555u);
+  CHECK(numerics::bits_of(std::exp(-10.0f)) == 0x383E6BCEu);
+  CHECK(numerics::bits_of(std::exp(0.0f)) == 0x3F800000u);
 }
 
 TEST_CASE("attention: format versions vs FP64 within the derived bound", "[golden][attention]") {
-  for (num::Format f : {num::Format::fp32, num::Format::fp16, num::Format::bf16, num::Format::mx8}) {
+  for (numerics::Format f : {numerics::Format::fp32, numerics::Format::fp16, numerics::Format::bf16, numerics::Format::mx8}) {
     for (int L : {1, 45, 200}) {
       const Data x = make_data(128, L, 2, 100 + L, 2.0);
       const KvCache kv = fill(f, x);
@@ -129,7 +129,7 @@ TEST_CASE("attention: format versions vs FP64 within the derived bound", "[golde
       for (int h = 0; h < x.heads; ++h) {
         const auto b = bound_head(f, x, h);
         for (int i = 0; i < x.d; ++i) {
-          INFO(num::info(f).name << " L " << L << " head " << h << " dim " << i << " o " << o[h * x.d + i]
+          INFO(numerics::info(f).name << " L " << L << " head " << h << " dim " << i << " o " << o[h * x.d + i]
                                  << " f64 " << o64[h * x.d + i] << " bound " << b[i].err);
           REQUIRE(std::fabs(o[h * x.d + i] - o64[h * x.d + i]) <= b[i].err);
         }
@@ -140,7 +140,7 @@ TEST_CASE("attention: format versions vs FP64 within the derived bound", "[golde
 
 TEST_CASE("attention: GQA equals per-head MHA", "[golden][attention]") {
   const Data x = make_data(64, 70, 4, 7, 1.0);
-  for (num::Format f : {num::Format::fp32, num::Format::fp16, num::Format::mx8, num::Format::int8}) {
+  for (numerics::Format f : {numerics::Format::fp32, numerics::Format::fp16, numerics::Format::mx8, numerics::Format::int8}) {
     const KvCache kv = fill(f, x);
     const auto all = attention_decode(kv, x.q, 4);
     for (int h = 0; h < 4; ++h) {
@@ -159,40 +159,40 @@ TEST_CASE("attention: GQA equals per-head MHA", "[golden][attention]") {
 
 TEST_CASE("attention: MX8 is score_atom / softmax / attend_atom chunk by chunk", "[golden][attention]") {
   const Data x = make_data(64, 40, 1, 5, 2.0);
-  const KvCache kv = fill(num::Format::mx8, x);
+  const KvCache kv = fill(numerics::Format::mx8, x);
   std::vector<AttentionTrace> tr;
   const auto o = attention_decode(kv, x.q, 1, &tr);
-  const auto q = num::quantize(num::Format::mx8, x.q);
+  const auto q = numerics::quantize(numerics::Format::mx8, x.q);
   const float scale = static_cast<float>(1.0 / 8.0);  // 1/sqrt(64), exact in FP32
   std::vector<float> s(40), p(40);
   for (int t = 0; t < 40; ++t) {
     float acc = 0.0f;
-    for (int i = 0; i < 2; ++i) acc = num::pu_add(acc, score_atom(kv.k_blocks().data() + t * 4 + 2 * i, q.data() + 32 * i, 0.0f));
-    s[t] = num::pu_mul(acc, scale);
-    REQUIRE(num::bits_of(s[t]) == num::bits_of(tr[0].scores[t]));
+    for (int i = 0; i < 2; ++i) acc = numerics::pu_add(acc, score_atom(kv.k_blocks().data() + t * 4 + 2 * i, q.data() + 32 * i, 0.0f));
+    s[t] = numerics::pu_mul(acc, scale);
+    REQUIRE(numerics::bits_of(s[t]) == numerics::bits_of(tr[0].scores[t]));
   }
   float m = s[0];
   for (float v : s) m = std::max(m, v);
   float Z = 0.0f;
   for (int t = 0; t < 40; ++t) Z = Z + (p[t] = std::exp(s[t] - m));
   for (auto& v : p) v = v / Z;
-  p = num::quantize(num::Format::mx8, p);
+  p = numerics::quantize(numerics::Format::mx8, p);
   REQUIRE(p == tr[0].p);
   for (int i = 0; i < 2; ++i) {
     float oi[32] = {};
     for (int j = 0; j < 2; ++j) {  // tokens 0..31, then 32..39
       float part[32] = {};
       for (int t = 32 * j; t < std::min(40, 32 * j + 32); ++t) attend_atom(kv.v_blocks().data() + t * 4 + 2 * i, p[t], part);
-      for (int c = 0; c < 32; ++c) oi[c] = num::pu_add(oi[c], part[c]);
+      for (int c = 0; c < 32; ++c) oi[c] = numerics::pu_add(oi[c], part[c]);
     }
-    for (int c = 0; c < 32; ++c) REQUIRE(num::bits_of(oi[c]) == num::bits_of(o[32 * i + c]));
+    for (int c = 0; c < 32; ++c) REQUIRE(numerics::bits_of(oi[c]) == numerics::bits_of(o[32 * i + c]));
   }
 }
 
 TEST_CASE("attention: invalid shapes are rejected", "[golden][attention]") {
-  CHECK_THROWS_AS(KvCache(num::Format::fp16, 100), std::invalid_argument);
-  CHECK_THROWS_AS(KvCache(num::Format::fp16, 0), std::invalid_argument);
-  KvCache kv(num::Format::mx8, 64);
+  CHECK_THROWS_AS(KvCache(numerics::Format::fp16, 100), std::invalid_argument);
+  CHECK_THROWS_AS(KvCache(numerics::Format::fp16, 0), std::invalid_argument);
+  KvCache kv(numerics::Format::mx8, 64);
   CHECK_THROWS_AS(attention_decode(kv, std::vector<float>(64), 1), std::invalid_argument);  // empty cache
   kv.append(std::vector<float>(64, 1.0f), std::vector<float>(64, 1.0f));
   CHECK_THROWS_AS(kv.append(std::vector<float>(63), std::vector<float>(64)), std::invalid_argument);

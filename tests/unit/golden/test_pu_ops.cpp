@@ -23,30 +23,30 @@ using pimlab::golden::load_mx8_slice;
 using pimlab::golden::score_atom;
 using pimlab::golden::score_tree;
 using pimlab::golden::su_atom;
-namespace num = pimlab::num;
+namespace numerics = pimlab::numerics;
 
 namespace {
 
 // A block whose 16 elements all have sign `neg` and magnitude `m`, shared
 // exponent E, every pair at E-1 when `low` is set.
-num::Mx8Block uniform_block(int E, int m, bool neg = false, bool low = false) {
-  num::Mx8Fields f;
+numerics::Mx8Block uniform_block(int E, int m, bool neg = false, bool low = false) {
+  numerics::Mx8Fields f;
   f.shared_exp = static_cast<std::uint8_t>(E);
   for (int i = 0; i < 16; ++i) {
     f.sign[i] = neg;
     f.mag[i] = static_cast<std::uint8_t>(m);
   }
   for (int j = 0; j < 8; ++j) f.pair_low[j] = low;
-  return num::mx8_pack_fields(f);
+  return numerics::mx8_pack_fields(f);
 }
 
-bool same_bits(float a, float b) { return num::bits_of(a) == num::bits_of(b); }
+bool same_bits(float a, float b) { return numerics::bits_of(a) == numerics::bits_of(b); }
 
 }  // namespace
 
 TEST_CASE("su_atom: products, round-half-up write-back, micro-exponents, signed zero", "[golden][pu_ops]") {
   // h row: all 32 elements 1.0 = 32 * 2^(127-132): E = 127, m = 32, pairs at E.
-  std::array<num::Mx8Block, 2> h_in = {uniform_block(127, 32), uniform_block(127, 32)};
+  std::array<numerics::Mx8Block, 2> h_in = {uniform_block(127, 32), uniform_block(127, 32)};
   const float gk = 0.5f, k = 1.0f, q = 2.0f;
   // gv not written: all 1.0, so g = pu_mul(0.5, 1) = 0.5, a = pu_mul(1, 0.5) = 0.5,
   // b = pu_mul(1, v[c]) = v[c], y[c] = 0.5 + v[c] (every sum below is exact in FP32).
@@ -91,9 +91,9 @@ TEST_CASE("su_atom: products, round-half-up write-back, micro-exponents, signed 
   // o_acc starts at 0.25: o[c] = pu_add(0.25, pu_mul(h'[c], 2)) = 0.25 + 2 h'[c], exact.
   std::array<float, kAtom> o;
   o.fill(0.25f);
-  std::array<num::Mx8Block, 2> h_out;
+  std::array<numerics::Mx8Block, 2> h_out;
   std::array<float, kAtom> h_new;
-  su_atom(h_in.data(), k, q, gk, v.data(), nullptr, num::Rounding::nearest, nullptr, o.data(),
+  su_atom(h_in.data(), k, q, gk, v.data(), nullptr, numerics::Rounding::nearest, nullptr, o.data(),
           h_out.data(), h_new.data());
   for (int c = 0; c < kAtom; ++c) {
     INFO("element " << c);
@@ -114,12 +114,12 @@ TEST_CASE("su_atom: products, round-half-up write-back, micro-exponents, signed 
 
 TEST_CASE("su_atom: carry out of the 6-bit field saturates, gv register, in place", "[golden][pu_ops]") {
   // Block 0: element 0 = 63 * 2^-5 = 1.96875, element 1 = 1.0 (m = 32), rest 0; E = 127.
-  num::Mx8Fields f0;
+  numerics::Mx8Fields f0;
   f0.shared_exp = 127;
   f0.mag[0] = 63;
   f0.mag[1] = 32;
   // Block 1: all -1.0 (E = 127, m = 32, sign set).
-  std::array<num::Mx8Block, 2> h = {num::mx8_pack_fields(f0), uniform_block(127, 32, true)};
+  std::array<numerics::Mx8Block, 2> h = {numerics::mx8_pack_fields(f0), uniform_block(127, 32, true)};
   const float gk = 1.0f, k = std::ldexp(1.f, -6), q = 0.5f;
   std::array<float, kAtom> v{}, gv;
   gv.fill(2.0f);
@@ -137,7 +137,7 @@ TEST_CASE("su_atom: carry out of the 6-bit field saturates, gv register, in plac
   // o starts at +0: o[c] = pu_add(+0, pu_mul(h'[c], 0.5)).
   std::array<float, kAtom> o;
   o.fill(0.0f);
-  su_atom(h.data(), k, q, gk, v.data(), gv.data(), num::Rounding::nearest, nullptr, o.data(),
+  su_atom(h.data(), k, q, gk, v.data(), gv.data(), numerics::Rounding::nearest, nullptr, o.data(),
           h.data());  // written back in place
   std::array<float, kAtom> hn;
   decode_atom(h.data(), hn.data());
@@ -170,7 +170,7 @@ TEST_CASE("su_atom: stochastic write-back draws one value per element in order",
   //  y3  = 0.5234375, d = 0, low 18 bits = 2^17: iff r >= 128 -> 0.53125 else 0.515625;
   //  y22, y23 = 0.501953125, d = 1, low 19 bits = 2^15: iff 2^15 + r*2^11 >= 2^19,
   //        i.e. r >= 240 -> 0.53125, else 0.5.
-  std::array<num::Mx8Block, 2> h_in = {uniform_block(127, 32), uniform_block(127, 32)};
+  std::array<numerics::Mx8Block, 2> h_in = {uniform_block(127, 32), uniform_block(127, 32)};
   std::array<float, kAtom> v{};
   v[0] = 0.5f;
   v[1] = v[2] = std::ldexp(1.f, -7);
@@ -180,7 +180,7 @@ TEST_CASE("su_atom: stochastic write-back draws one value per element in order",
   v[20] = -1.0f;
   v[22] = v[23] = std::ldexp(1.f, -9);
   for (std::uint32_t seed : {1u, 7u, 12345u, 0xDEADBEEFu}) {
-    num::SrRng draws(seed);
+    numerics::SrRng draws(seed);
     std::array<int, kAtom> r;
     for (int c = 0; c < kAtom; ++c) r[c] = draws.next8();
     std::array<float, kAtom> want;
@@ -194,10 +194,10 @@ TEST_CASE("su_atom: stochastic write-back draws one value per element in order",
     want[20] = -0.5f;
     want[22] = r[22] >= 240 ? 0.53125f : 0.5f;
     want[23] = r[23] >= 240 ? 0.53125f : 0.5f;
-    num::SrRng rng(seed);
+    numerics::SrRng rng(seed);
     std::array<float, kAtom> o{}, hn;
-    std::array<num::Mx8Block, 2> h_out;
-    su_atom(h_in.data(), 1.0f, 1.0f, 0.5f, v.data(), nullptr, num::Rounding::stochastic, &rng,
+    std::array<numerics::Mx8Block, 2> h_out;
+    su_atom(h_in.data(), 1.0f, 1.0f, 0.5f, v.data(), nullptr, numerics::Rounding::stochastic, &rng,
             o.data(), h_out.data(), hn.data());
     INFO("seed " << seed);
     for (int c = 0; c < kAtom; ++c) {
@@ -211,7 +211,7 @@ TEST_CASE("su_atom: stochastic write-back draws one value per element in order",
 
 TEST_CASE("score_tree / score_atom: pairwise tree order, then accumulate", "[golden][pu_ops]") {
   // x atom: all 1.0 (E = 127, m = 32), so p_i = pu_mul(1, q_i) = q_i.
-  std::array<num::Mx8Block, 2> x = {uniform_block(127, 32), uniform_block(127, 32)};
+  std::array<numerics::Mx8Block, 2> x = {uniform_block(127, 32), uniform_block(127, 32)};
   std::array<float, kAtom> q{};
   q[0] = 16777216.0f;  // 2^24
   q[16] = 1.0f;
@@ -233,12 +233,12 @@ TEST_CASE("score_tree / score_atom: pairwise tree order, then accumulate", "[gol
   CHECK(score_tree(ones.data(), q2.data()) == 16777218.0f);
   // Signed products: x0 = 1.5 (m = 48, pe = 127), x1 = -0.75 (m = 24, sign, pe = 127);
   // q0 = 2, q1 = 4: p0 = 3, p1 = -3, t = 3 + (-3) = +0; acc = -0: -0 + +0 = +0.
-  num::Mx8Fields f;
+  numerics::Mx8Fields f;
   f.shared_exp = 127;
   f.mag[0] = 48;
   f.mag[1] = 24;
   f.sign[1] = true;
-  std::array<num::Mx8Block, 2> x3 = {num::mx8_pack_fields(f), num::mx8_pack_fields(num::Mx8Fields{})};
+  std::array<numerics::Mx8Block, 2> x3 = {numerics::mx8_pack_fields(f), numerics::mx8_pack_fields(numerics::Mx8Fields{})};
   std::array<float, kAtom> q3{};
   q3[0] = 2.0f;
   q3[1] = 4.0f;
@@ -248,12 +248,12 @@ TEST_CASE("score_tree / score_atom: pairwise tree order, then accumulate", "[gol
 
 TEST_CASE("attend_atom: element-wise multiply by p, accumulate", "[golden][pu_ops]") {
   // Block 0: all 1.0 except element 1 = -1.0 (E = 127, m = 32, pe = 127).
-  num::Mx8Fields f0;
+  numerics::Mx8Fields f0;
   f0.shared_exp = 127;
   for (int i = 0; i < 16; ++i) f0.mag[i] = 32;
   f0.sign[1] = true;
   // Block 1: every pair at E-1 = 126, m = 48 -> 48 * 2^-6 = 0.75.
-  std::array<num::Mx8Block, 2> x = {num::mx8_pack_fields(f0), uniform_block(127, 48, false, true)};
+  std::array<numerics::Mx8Block, 2> x = {numerics::mx8_pack_fields(f0), uniform_block(127, 48, false, true)};
   const float p = 0.25f;
   std::array<float, kAtom> acc;
   acc.fill(0.0f);

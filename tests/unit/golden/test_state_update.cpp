@@ -16,7 +16,7 @@
 #include "numerics/fp.h"
 
 using namespace pimlab::golden;
-namespace num = pimlab::num;
+namespace numerics = pimlab::numerics;
 using golden_test::Bounded;
 
 namespace {
@@ -50,7 +50,7 @@ std::vector<SuInputs> make_steps(int rows, int cols, int steps, std::uint64_t se
 //   y = (h (gk gv)) + (k v), write-back quantized in blocks along the row;
 //   o[c] = sum over rows of h'[r][c] q[r], at most 32 in-chunk additions plus
 //   one host addition per block-row (+1 for the initial +0) on any path.
-void check_against_f64(num::Format f, int rows, int cols, int steps, bool with_gv) {
+void check_against_f64(numerics::Format f, int rows, int cols, int steps, bool with_gv) {
   const auto in = make_steps(rows, cols, steps, 1000 + rows + cols, with_gv);
   SynthRng g(77);
   const std::vector<float> h0 = normals(g, rows * cols);
@@ -78,13 +78,13 @@ void check_against_f64(num::Format f, int rows, int cols, int steps, bool with_g
       std::vector<Bounded> terms(rows);
       for (int r = 0; r < rows; ++r) terms[r] = golden_test::mul(hb[static_cast<std::size_t>(r) * cols + c], q[r]);
       const Bounded ob = golden_test::sum_of(terms, depth);
-      INFO(num::info(f).name << " step " << t << " column " << c << " o " << o[c] << " f64 " << o64[c]
+      INFO(numerics::info(f).name << " step " << t << " column " << c << " o " << o[c] << " f64 " << o64[c]
                              << " bound " << ob.err);
       REQUIRE(std::fabs(o[c] - o64[c]) <= ob.err);
     }
   }
   for (std::size_t i = 0; i < hb.size(); ++i) {
-    INFO(num::info(f).name << " state element " << i);
+    INFO(numerics::info(f).name << " state element " << i);
     REQUIRE(std::fabs(st.values()[i] - h64[i]) <= hb[i].err);
   }
 }
@@ -92,7 +92,7 @@ void check_against_f64(num::Format f, int rows, int cols, int steps, bool with_g
 }  // namespace
 
 TEST_CASE("state update: format versions vs FP64 within the derived bound", "[golden][state_update]") {
-  for (num::Format f : {num::Format::fp32, num::Format::fp16, num::Format::bf16, num::Format::mx8}) {
+  for (numerics::Format f : {numerics::Format::fp32, numerics::Format::fp16, numerics::Format::bf16, numerics::Format::mx8}) {
     check_against_f64(f, 64, 64, 12, false);
     check_against_f64(f, 40, 96, 6, true);  // partial last block-row, gv written
   }
@@ -109,7 +109,7 @@ TEST_CASE("state update: FP32 storage agrees with FP64 to about 1e-6", "[golden]
   // the previous test; here the normwise figure.
   const int rows = 128, cols = 64, steps = 16;
   const auto in = make_steps(rows, cols, steps, 5, false);
-  SuState st(num::Format::fp32, rows, cols);
+  SuState st(numerics::Format::fp32, rows, cols);
   std::vector<double> h64(static_cast<std::size_t>(rows) * cols, 0.0);
   double worst = 0;
   for (int t = 0; t < steps; ++t) {
@@ -136,33 +136,33 @@ TEST_CASE("state update: MX8 is su_atom chunk by chunk", "[golden][state_update]
   const auto in = make_steps(rows, cols, 3, 9, true);
   SynthRng g(3);
   const std::vector<float> h0 = normals(g, rows * cols);
-  SuState st(num::Format::mx8, rows, cols, h0);
-  std::vector<num::Mx8Block> blocks = st.mx8_blocks();
+  SuState st(numerics::Format::mx8, rows, cols, h0);
+  std::vector<numerics::Mx8Block> blocks = st.mx8_blocks();
   for (const auto& step : in) {
     std::vector<float> o;
     su_step(st, step, o);
-    const auto k = num::quantize(num::Format::mx8, step.k), q = num::quantize(num::Format::mx8, step.q),
-               gk = num::quantize(num::Format::mx8, step.gk), v = num::quantize(num::Format::mx8, step.v),
-               gv = num::quantize(num::Format::mx8, step.gv);
+    const auto k = numerics::quantize(numerics::Format::mx8, step.k), q = numerics::quantize(numerics::Format::mx8, step.q),
+               gk = numerics::quantize(numerics::Format::mx8, step.gk), v = numerics::quantize(numerics::Format::mx8, step.v),
+               gv = numerics::quantize(numerics::Format::mx8, step.gv);
     std::vector<float> want(cols, 0.0f);
     for (int j = 0; j < cols / 32; ++j)
       for (int i = 0; i < rows / 32; ++i) {
         float acc[32] = {};
         for (int r = 32 * i; r < 32 * i + 32; ++r) {
-          num::Mx8Block* hb = blocks.data() + r * (cols / 16) + 2 * j;
-          su_atom(hb, k[r], q[r], gk[r], v.data() + 32 * j, gv.data() + 32 * j, num::Rounding::nearest, nullptr,
+          numerics::Mx8Block* hb = blocks.data() + r * (cols / 16) + 2 * j;
+          su_atom(hb, k[r], q[r], gk[r], v.data() + 32 * j, gv.data() + 32 * j, numerics::Rounding::nearest, nullptr,
                   acc, hb);
         }
-        for (int c = 0; c < 32; ++c) want[32 * j + c] = num::pu_add(want[32 * j + c], acc[c]);
+        for (int c = 0; c < 32; ++c) want[32 * j + c] = numerics::pu_add(want[32 * j + c], acc[c]);
       }
-    for (int c = 0; c < cols; ++c) REQUIRE(num::bits_of(o[c]) == num::bits_of(want[c]));
+    for (int c = 0; c < cols; ++c) REQUIRE(numerics::bits_of(o[c]) == numerics::bits_of(want[c]));
     REQUIRE(blocks == st.mx8_blocks());
   }
 }
 
 TEST_CASE("state update: the stored state is exactly representable after every step", "[golden][state_update]") {
-  for (num::Format f : {num::Format::fp16, num::Format::bf16, num::Format::mx8, num::Format::int8,
-                        num::Format::mxfp8_e4m3, num::Format::mxfp8_e5m2, num::Format::mxint8}) {
+  for (numerics::Format f : {numerics::Format::fp16, numerics::Format::bf16, numerics::Format::mx8, numerics::Format::int8,
+                        numerics::Format::mxfp8_e4m3, numerics::Format::mxfp8_e5m2, numerics::Format::mxint8}) {
     const int rows = 32, cols = 64;
     const auto in = make_steps(rows, cols, 8, 11, false);
     SuState st(f, rows, cols);
@@ -170,16 +170,16 @@ TEST_CASE("state update: the stored state is exactly representable after every s
       std::vector<float> o;
       su_step(st, step, o);
       // Re-quantizing what storage holds changes nothing.
-      const std::vector<float> again = num::quantize(f, st.values());
-      INFO(num::info(f).name);
+      const std::vector<float> again = numerics::quantize(f, st.values());
+      INFO(numerics::info(f).name);
       REQUIRE(std::memcmp(again.data(), st.values().data(), again.size() * sizeof(float)) == 0);
-      if (f == num::Format::mx8) {
+      if (f == numerics::Format::mx8) {
         // ... down to the packed bytes, and the values are the blocks' decode.
         for (std::size_t b = 0; b < st.mx8_blocks().size(); ++b) {
-          const auto re = num::mx8_encode(st.values().data() + 16 * b, num::Rounding::nearest);
+          const auto re = numerics::mx8_encode(st.values().data() + 16 * b, numerics::Rounding::nearest);
           REQUIRE(re == st.mx8_blocks()[b]);
           float dec[16];
-          num::mx8_decode(st.mx8_blocks()[b], dec);
+          numerics::mx8_decode(st.mx8_blocks()[b], dec);
           REQUIRE(std::memcmp(dec, st.values().data() + 16 * b, sizeof dec) == 0);
         }
       }
@@ -191,9 +191,9 @@ TEST_CASE("state update: stochastic rounding is reproducible with its seed", "[g
   const int rows = 64, cols = 64;
   const auto in = make_steps(rows, cols, 4, 21, false);
   auto run = [&](std::uint32_t seed) {
-    SuState st(num::Format::mx8, rows, cols);
-    num::SrRng rng(seed);
-    auto outs = su_run(st, in, num::Rounding::stochastic, &rng);
+    SuState st(numerics::Format::mx8, rows, cols);
+    numerics::SrRng rng(seed);
+    auto outs = su_run(st, in, numerics::Rounding::stochastic, &rng);
     return std::make_pair(st.mx8_blocks(), outs);
   };
   const auto a = run(42), b = run(42), c = run(43);
@@ -201,34 +201,34 @@ TEST_CASE("state update: stochastic rounding is reproducible with its seed", "[g
   CHECK(a.second == b.second);
   CHECK_FALSE(a.first == c.first);  // 16 k elements, each rounded with fresh bits
   // One draw per state element per step (zeros included).
-  SuState st(num::Format::mx8, rows, cols);
-  num::SrRng rng(42), ref(42);
-  su_run(st, in, num::Rounding::stochastic, &rng);
+  SuState st(numerics::Format::mx8, rows, cols);
+  numerics::SrRng rng(42), ref(42);
+  su_run(st, in, numerics::Rounding::stochastic, &rng);
   for (int i = 0; i < rows * cols * 4; ++i) ref.next();
   CHECK(rng.state() == ref.state());
   // Stochastic rounding is an MX8 write-back mode only.
-  SuState s16(num::Format::fp16, rows, cols);
+  SuState s16(numerics::Format::fp16, rows, cols);
   std::vector<float> o;
-  CHECK_THROWS_AS(su_step(s16, in[0], o, num::Rounding::stochastic, &rng), std::invalid_argument);
-  CHECK_THROWS_AS(su_step(st, in[0], o, num::Rounding::stochastic, nullptr), std::invalid_argument);
+  CHECK_THROWS_AS(su_step(s16, in[0], o, numerics::Rounding::stochastic, &rng), std::invalid_argument);
+  CHECK_THROWS_AS(su_step(st, in[0], o, numerics::Rounding::stochastic, nullptr), std::invalid_argument);
 }
 
 TEST_CASE("state update: an MX8 state from its packed image", "[golden][state_update]") {
   SynthRng g(8);
   const std::vector<float> h0 = normals(g, 32 * 64);
-  const SuState a(num::Format::mx8, 32, 64, h0);
+  const SuState a(numerics::Format::mx8, 32, 64, h0);
   const SuState b = SuState::from_mx8_blocks(32, 64, a.mx8_blocks());
   CHECK(a.values() == b.values());
   CHECK(a.mx8_blocks() == b.mx8_blocks());
-  CHECK_THROWS_AS(SuState::from_mx8_blocks(32, 64, std::vector<num::Mx8Block>(127)), std::invalid_argument);
+  CHECK_THROWS_AS(SuState::from_mx8_blocks(32, 64, std::vector<numerics::Mx8Block>(127)), std::invalid_argument);
 }
 
 TEST_CASE("state update: invalid shapes are rejected", "[golden][state_update]") {
-  CHECK_THROWS_AS(SuState(num::Format::mx8, 32, 48), std::invalid_argument);   // cols not a multiple of 32
-  CHECK_THROWS_AS(SuState(num::Format::fp16, 0, 32), std::invalid_argument);   // no rows
-  CHECK_THROWS_AS(SuState(num::Format::fp16, 32, 0), std::invalid_argument);
-  CHECK_THROWS_AS(SuState(num::Format::fp16, 32, 32, std::vector<float>(100)), std::invalid_argument);
-  SuState st(num::Format::mx8, 32, 32);
+  CHECK_THROWS_AS(SuState(numerics::Format::mx8, 32, 48), std::invalid_argument);   // cols not a multiple of 32
+  CHECK_THROWS_AS(SuState(numerics::Format::fp16, 0, 32), std::invalid_argument);   // no rows
+  CHECK_THROWS_AS(SuState(numerics::Format::fp16, 32, 0), std::invalid_argument);
+  CHECK_THROWS_AS(SuState(numerics::Format::fp16, 32, 32, std::vector<float>(100)), std::invalid_argument);
+  SuState st(numerics::Format::mx8, 32, 32);
   auto in = make_steps(32, 32, 1, 1, true)[0];
   std::vector<float> o;
   auto bad = in;

@@ -10,7 +10,7 @@
 #include "numerics/format.h"
 #include "test_util.h"
 
-using namespace pimlab::num;
+using namespace pimlab::numerics;
 using numtest::B;
 using numtest::hex32;
 

@@ -8,7 +8,7 @@
 #include "numerics/fp.h"
 #include "test_util.h"
 
-using namespace pimlab::num;
+using namespace pimlab::numerics;
 using numtest::B;
 using numtest::F;
 using numtest::hex32;

@@ -13,7 +13,7 @@
 #include "numerics/mx8.h"
 #include "test_util.h"
 
-using namespace pimlab::num;
+using namespace pimlab::numerics;
 using numtest::B;
 using numtest::F;
 using numtest::hex32;

@@ -14,7 +14,7 @@
 #include "numerics/ocp_mx.h"
 #include "test_util.h"
 
-using namespace pimlab::num;
+using namespace pimlab::numerics;
 using numtest::B;
 using numtest::F;
 using numtest::hex32;

@@ -20,7 +20,7 @@
 #include "numerics/rng.h"
 #include "test_util.h"
 
-using namespace pimlab::num;
+using namespace pimlab::numerics;
 using numtest::B;
 using numtest::F;
 using numtest::hex32;

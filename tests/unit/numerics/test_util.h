@@ -10,8 +10,8 @@
 
 namespace numtest {
 
-inline float F(std::uint32_t bits) { return pimlab::num::float_of(bits); }
-inline std::uint32_t B(float f) { return pimlab::num::bits_of(f); }
+inline float F(std::uint32_t bits) { return pimlab::numerics::float_of(bits); }
+inline std::uint32_t B(float f) { return pimlab::numerics::bits_of(f); }
 
 // Catch prints integers in decimal; this makes failures readable.
 inline std::string hex32(std::uint32_t u) {

@@ -1,0 +1,53 @@
+#include "pim/command.h"
+
+namespace pimlab::pim {
+
+const char* class_name(CmdKind k) {
+  switch (k) {
+    case CmdKind::RefreshBarrier: return "REFRESH_BARRIER";
+    case CmdKind::Act4WithReg: return "ACT4_WITH_REG_n";
+    case CmdKind::Act4: return "ACT4";
+    case CmdKind::RegWrite: return "REG_WRITE";
+    case CmdKind::Comp: return "COMP";
+    case CmdKind::PrechargeWithResult: return "PRECHARGE_WITH_RESULT_r";
+    case CmdKind::Precharge: return "PRECHARGE";
+    case CmdKind::Result: return "RESULT";
+    case CmdKind::Refresh: return "REFab";
+  }
+  return "?";
+}
+
+std::string trace_name(CmdKind k, std::uint32_t arg) {
+  switch (k) {
+    case CmdKind::RefreshBarrier: return "refresh_barrier";
+    case CmdKind::Act4WithReg: return "act4_with_reg_" + std::to_string(arg);
+    case CmdKind::Act4: return "act4";
+    case CmdKind::RegWrite: return "reg_write";
+    case CmdKind::Comp: return "comp";
+    case CmdKind::PrechargeWithResult: return "precharge_with_result_" + std::to_string(arg);
+    case CmdKind::Precharge: return "precharge";
+    case CmdKind::Result: return "result";
+    case CmdKind::Refresh: return "refresh";
+  }
+  return "?";
+}
+
+void Counters::count(const Command& c) {
+  switch (c.kind) {
+    case CmdKind::Act4WithReg:
+      num_act += 4;
+      num_rdwr += c.arg;
+      break;
+    case CmdKind::Act4: num_act += 4; break;
+    case CmdKind::RegWrite: num_rdwr += 1; break;
+    case CmdKind::Comp: num_comp += 1; break;
+    case CmdKind::PrechargeWithResult: num_rdwr += 8ull * c.arg + 1; break;
+    case CmdKind::Result: num_rdwr += 1; break;
+    case CmdKind::Refresh: ++refreshes; return;
+    case CmdKind::RefreshBarrier:
+    case CmdKind::Precharge: break;
+  }
+  ++commands;
+}
+
+}  // namespace pimlab::pim

@@ -1,0 +1,283 @@
+#include "pim/engine.h"
+
+#include <algorithm>
+#include <limits>
+#include <stdexcept>
+#include <string>
+
+namespace pimlab::pim {
+
+bool is_refresh_slot(std::uint64_t c, int nREFI, int slots) {
+  if (slots <= 0 || nREFI <= 0 || c < static_cast<std::uint64_t>(nREFI)) return false;
+  return c % static_cast<std::uint64_t>(nREFI) < static_cast<std::uint64_t>(slots);
+}
+
+ChannelEngine::ChannelEngine(const Protocol& protocol, const PimTiming& timing)
+    : m_p(protocol), m_t(timing), m_rules(protocol, timing) {
+  if (m_p.window < 1) throw std::invalid_argument("protocol window must be >= 1");
+  if (m_t.nREFI <= 0) throw std::invalid_argument("nREFI must be > 0");
+  for (int a = 0; a < kNumCmdKinds; ++a)
+    for (int b = 0; b < kNumCmdKinds; ++b)
+      if (m_rules.has_rule(static_cast<CmdKind>(a), static_cast<CmdKind>(b)))
+        m_next_of[a].push_back(static_cast<CmdKind>(b));
+}
+
+namespace {
+
+using Cyc = std::int64_t;
+constexpr Cyc kNever = std::numeric_limits<Cyc>::max();
+
+// Scheduling state of one channel.
+struct Chan {
+  const std::vector<Command>* s = nullptr;
+  std::vector<std::vector<std::uint32_t>> pos;  // per pch: positions in the channel stream
+  std::vector<std::size_t> head;                // per pch: next index into pos
+  std::vector<Cyc> ready;                       // per pch x kind: earliest cycle
+  std::size_t sent = 0;                         // commands handed to the controller
+  std::size_t issued = 0;
+  Cyc last = 0;                                 // last stream command issue cycle
+  Cyc last_bus = 0;                             // last cycle the command bus was used (refresh too)
+  Cyc next = kNever;                            // cached earliest issue (valid unless dirty)
+  int next_pch = -1;                            // -2: the refresh
+  bool dirty = true;
+  // Full refresh model.
+  Cyc ref_due = 0;                              // cycle the next refresh is due
+  std::vector<char> open;                       // per pch: banks activated, not yet precharged
+  std::vector<Cyc> closed_at;                   // per pch: precharge + nRP
+  std::vector<std::uint64_t> refreshes;         // issue cycles
+  ChannelRun run;
+};
+
+}  // namespace
+
+MultiChannelRun ChannelEngine::simulate(const std::vector<std::vector<Command>>& streams, int num_pch,
+                                        const std::vector<std::uint16_t>* feed,
+                                        std::vector<std::vector<std::uint64_t>>* issue_cycles) const {
+  if (num_pch < 1) throw std::invalid_argument("num_pch must be >= 1");
+  const std::size_t nch = streams.size();
+  std::vector<Chan> ch(nch);
+  std::size_t total = 0;
+  for (std::size_t c = 0; c < nch; ++c) {
+    Chan& k = ch[c];
+    k.s = &streams[c];
+    k.pos.assign(static_cast<std::size_t>(num_pch), {});
+    k.head.assign(static_cast<std::size_t>(num_pch), 0);
+    k.ready.assign(static_cast<std::size_t>(num_pch) * kNumCmdKinds, 0);
+    k.open.assign(static_cast<std::size_t>(num_pch), 0);
+    k.closed_at.assign(static_cast<std::size_t>(num_pch), 0);
+    k.ref_due = m_t.nREFI;
+    for (std::size_t i = 0; i < streams[c].size(); ++i) {
+      const Command& cmd = streams[c][i];
+      if (cmd.pch >= num_pch)
+        throw std::invalid_argument("channel " + std::to_string(c) + " command " + std::to_string(i) +
+                                    ": pseudo-channel " + std::to_string(cmd.pch) + " out of range [0, " +
+                                    std::to_string(num_pch - 1) + "]");
+      if (cmd.kind == CmdKind::Refresh)
+        throw std::invalid_argument("channel " + std::to_string(c) + " command " + std::to_string(i) +
+                                    ": refresh is controller-internal");
+      k.pos[cmd.pch].push_back(static_cast<std::uint32_t>(i));
+    }
+    total += streams[c].size();
+  }
+  if (feed) {
+    if (feed->size() != total)
+      throw std::invalid_argument("feed order has " + std::to_string(feed->size()) + " entries for " +
+                                  std::to_string(total) + " commands");
+    std::vector<std::size_t> per(nch, 0);
+    for (std::uint16_t c : *feed) {
+      if (c >= nch) throw std::invalid_argument("feed order names channel " + std::to_string(c));
+      ++per[c];
+    }
+    for (std::size_t c = 0; c < nch; ++c)
+      if (per[c] != streams[c].size())
+        throw std::invalid_argument("feed order gives channel " + std::to_string(c) + " " +
+                                    std::to_string(per[c]) + " commands, its stream has " +
+                                    std::to_string(streams[c].size()));
+  }
+  if (issue_cycles) {
+    issue_cycles->assign(nch, {});
+    for (std::size_t c = 0; c < nch; ++c) (*issue_cycles)[c].assign(streams[c].size(), 0);
+  }
+
+  const Cyc refi = m_t.nREFI;
+  const int slots = m_p.slot_cycles();
+  const bool full = m_p.refresh == RefreshModel::Full;
+  const auto window = static_cast<std::size_t>(m_p.window);
+  auto skip_refresh = [&](Cyc c) {
+    if (slots > 0 && c >= refi) {
+      const Cyc m = c % refi;
+      if (m < slots) c += slots - m;
+    }
+    return c;
+  };
+  // Earliest legal cycle (>= t) of the best head of channel k, or kNever.
+  auto earliest = [&](Chan& k, Cyc t) {
+    k.next = kNever;
+    k.next_pch = -1;
+    std::uint32_t best_pos = 0;
+    // Full model: the due refresh, once every bank is precharged. It wins a
+    // tie (the controller's priority queue), so it is evaluated first.
+    if (full && k.issued < k.s->size() &&
+        std::none_of(k.open.begin(), k.open.end(), [](char o) { return o != 0; })) {
+      Cyc rc = std::max({t, k.last_bus + 1, k.ref_due});
+      for (Cyc c : k.closed_at) rc = std::max(rc, c);
+      k.next = rc;
+      k.next_pch = -2;
+    }
+    for (int p = 0; p < num_pch; ++p) {
+      const auto& pp = k.pos[static_cast<std::size_t>(p)];
+      const std::size_t h = k.head[static_cast<std::size_t>(p)];
+      if (h >= pp.size() || pp[h] >= k.sent) continue;  // exhausted or not yet in the window
+      const std::uint32_t P = pp[h];
+      const Command& c = (*k.s)[P];
+      Cyc cyc = std::max({t, k.last_bus + 1, k.ready[static_cast<std::size_t>(p) * kNumCmdKinds + index_of(c.kind)]});
+      cyc = skip_refresh(cyc);
+      if (c.kind == CmdKind::RefreshBarrier) {
+        const Cyc est = barrier_estimate(m_t, c.barrier());
+        if (est + slots >= refi)
+          throw std::invalid_argument(
+              "refresh_barrier (ch " + std::to_string(c.ch) + ", pch " + std::to_string(c.pch) +
+              "): the round's estimate " + std::to_string(est) + " cycles does not fit in nREFI " +
+              std::to_string(refi) + "; the round can never start");
+        if (cyc % refi + est >= refi) cyc = skip_refresh(cyc - cyc % refi + refi);
+        // Full model: a due refresh goes before a new round once every
+        // other pseudo-channel is precharged too (this one is, it is at a
+        // barrier). While another one is still open the round may start and
+        // the refresh is postponed, so the two can never wait on each other.
+        if (full && cyc >= k.ref_due) {
+          bool others_closed = true;
+          for (int q = 0; q < num_pch; ++q)
+            if (q != p && k.open[static_cast<std::size_t>(q)]) others_closed = false;
+          if (others_closed) continue;
+        }
+      }
+      if (cyc < k.next || (cyc == k.next && k.next_pch != -2 && P < best_pos)) {
+        k.next = cyc;
+        k.next_pch = p;
+        best_pos = P;
+      }
+    }
+    k.dirty = false;
+  };
+
+  std::size_t gptr = 0;  // global reader position (feed mode)
+  std::size_t left = total;
+  Cyc t = 1;
+  while (left > 0) {
+    // Front end at the start of cycle t.
+    if (feed) {
+      while (gptr < feed->size()) {
+        Chan& k = ch[(*feed)[gptr]];
+        if (k.sent - k.issued >= window) break;  // that channel is full: the reader stalls
+        ++k.sent;
+        k.dirty = true;
+        ++gptr;
+      }
+    } else {
+      for (Chan& k : ch) {
+        const std::size_t n = k.s->size();
+        if (k.sent < n && k.sent - k.issued < window) {
+          k.sent = std::min(n, k.issued + window);
+          k.dirty = true;
+        }
+      }
+    }
+    Cyc c = kNever;
+    for (Chan& k : ch) {
+      if (k.dirty) earliest(k, t);
+      c = std::min(c, k.next);
+    }
+    if (c == kNever) throw std::logic_error("channel engine: nothing can issue");
+    for (std::size_t ci = 0; ci < nch; ++ci) {
+      Chan& k = ch[ci];
+      if (k.next != c) continue;
+      k.dirty = true;
+      k.last_bus = c;
+      if (k.next_pch == -2) {  // Full model: REFab
+        k.refreshes.push_back(static_cast<std::uint64_t>(c));
+        ++k.run.counters.refreshes;
+        k.ref_due += refi;
+        for (std::size_t p = 0; p < static_cast<std::size_t>(num_pch); ++p)
+          for (CmdKind a : {CmdKind::Act4WithReg, CmdKind::Act4}) {
+            Cyc& r = k.ready[p * kNumCmdKinds + index_of(a)];
+            r = std::max(r, c + m_t.nRFC);
+          }
+        continue;
+      }
+      const auto p = static_cast<std::size_t>(k.next_pch);
+      const std::uint32_t P = k.pos[p][k.head[p]];
+      const Command& cmd = (*k.s)[P];
+      Cyc* rp = &k.ready[p * kNumCmdKinds];
+      for (CmdKind nk : m_next_of[index_of(cmd.kind)]) {
+        const Cyc when = c + m_rules.distance(cmd.kind, cmd.arg, nk);
+        if (when > rp[index_of(nk)]) rp[index_of(nk)] = when;
+      }
+      k.run.counters.count(cmd);
+      if (is_act4(cmd.kind)) k.open[p] = 1;
+      if (is_precharge(cmd.kind)) {
+        k.open[p] = 0;
+        k.closed_at[p] = c + m_t.nRP;
+      }
+      if (issue_cycles) (*issue_cycles)[ci][P] = static_cast<std::uint64_t>(c);
+      ++k.head[p];
+      ++k.issued;
+      k.last = c;
+      --left;
+    }
+    t = c + 1;
+  }
+
+  MultiChannelRun r;
+  bool any = false;
+  for (Chan& k : ch) {
+    k.run.last_issue_cycle = static_cast<std::uint64_t>(k.last);
+    if (slots > 0) k.run.counters.refreshes = static_cast<std::uint64_t>(k.last / refi);
+    r.channel_last_issue.push_back(k.run.last_issue_cycle);
+    r.refresh_cycles.push_back(std::move(k.refreshes));
+    r.counters.num_act += k.run.counters.num_act;
+    r.counters.num_comp += k.run.counters.num_comp;
+    r.counters.num_rdwr += k.run.counters.num_rdwr;
+    r.counters.commands += k.run.counters.commands;
+    r.counters.refreshes += k.run.counters.refreshes;
+    if (!k.s->empty()) {
+      any = true;
+      r.last_issue_cycle = std::max(r.last_issue_cycle, k.run.last_issue_cycle);
+    }
+  }
+  // The kernel completes one cycle after its last command issued (the cycle
+  // in which that command's completion is observed).
+  r.cycles = any ? r.last_issue_cycle + 1 : 0;
+  return r;
+}
+
+MultiChannelRun ChannelEngine::run(const std::vector<std::vector<Command>>& channel_streams, int num_pch,
+                                   std::vector<std::vector<std::uint64_t>>* issue_cycles) const {
+  return simulate(channel_streams, num_pch, nullptr, issue_cycles);
+}
+
+MultiChannelRun ChannelEngine::run(const std::vector<std::vector<Command>>& channel_streams, int num_pch,
+                                   const std::vector<std::uint16_t>& feed_order,
+                                   std::vector<std::vector<std::uint64_t>>* issue_cycles) const {
+  return simulate(channel_streams, num_pch, &feed_order, issue_cycles);
+}
+
+ChannelRun ChannelEngine::run(const std::vector<Command>& stream, int num_pch,
+                              std::vector<std::uint64_t>* issue_cycles) const {
+  // One channel: a copy-free wrapper would need a span; streams here are small
+  // or the caller uses the multi-channel form.
+  std::vector<std::vector<Command>> one{stream};
+  std::vector<std::vector<std::uint64_t>> cyc;
+  const MultiChannelRun m = simulate(one, num_pch, nullptr, issue_cycles ? &cyc : nullptr);
+  if (issue_cycles) *issue_cycles = std::move(cyc[0]);
+  ChannelRun r;
+  r.last_issue_cycle = m.last_issue_cycle;
+  r.counters = m.counters;
+  return r;
+}
+
+double energy_pj(const Counters& c, const EnergyTable& e) {
+  return e.act_pj * static_cast<double>(c.num_act) + e.rdwr_pj * static_cast<double>(c.num_rdwr) +
+         e.comp_pj * static_cast<double>(c.num_comp);
+}
+
+}  // namespace pimlab::pim

@@ -1,0 +1,210 @@
+#include "pim_unit/unit.h"
+
+#include <algorithm>
+#include <cstring>
+#include <stdexcept>
+
+#include "golden/pu_ops.h"
+#include "numerics/mx8.h"
+
+namespace pimlab::pim_unit {
+
+namespace {
+
+// spec.md, "MX8 blocks outside the format": E = 255, or a micro-exponent bit
+// with E = 0.
+bool block_valid(const std::uint8_t* b16) { return b16[14] != 255 && !(b16[14] == 0 && b16[15] != 0); }
+
+std::array<std::uint8_t, 32> gv_reset_value() {
+  numerics::Mx8Fields f;
+  f.shared_exp = 127;
+  for (int i = 0; i < 16; ++i) f.mag[i] = 32;  // 32 * 2^(127-132) = 1.0
+  const numerics::Mx8Block b = numerics::mx8_pack_fields(f);
+  std::array<std::uint8_t, 32> out{};
+  std::memcpy(out.data(), b.bytes.data(), 16);
+  std::memcpy(out.data() + 16, b.bytes.data(), 16);
+  return out;
+}
+
+void to_blocks(const std::uint8_t* atom32, numerics::Mx8Block* blocks2) {
+  std::memcpy(blocks2[0].bytes.data(), atom32, 16);
+  std::memcpy(blocks2[1].bytes.data(), atom32 + 16, 16);
+}
+
+void decode_slice(const std::array<std::uint8_t, 32>& s, float* out32) {
+  numerics::Mx8Block b[2];
+  to_blocks(s.data(), b);
+  golden::decode_atom(b, out32);
+}
+
+}  // namespace
+
+PimUnit::PimUnit(const PuParams& params) : m_p(params) {
+  m_p.validate();
+  const auto gv = gv_reset_value();
+  for (Bank& b : m_bank)
+    for (auto& set : b.regs) set[static_cast<int>(Slot::gv)] = gv;
+}
+
+bool PimUnit::busy(int bank, Cycle t) const {
+  const Cycle d = t - m_bank[bank].last_comp;
+  return d >= 1 && d <= m_p.acc_lat();
+}
+
+bool PimUnit::reject(std::uint8_t cause, std::string why) {
+  m_err |= cause;
+  m_reason = std::move(why);
+  ++m_illegal;
+  return false;
+}
+
+void PimUnit::settle(Cycle t) {
+  while (!m_wb.empty() && m_wb.front().cycle < t) {
+    const Writeback& w = m_wb.front();
+    std::memcpy(w.row + w.atom * kAtomBytes, w.data.data(), kAtomBytes);
+    m_wb.pop_front();
+  }
+}
+
+bool PimUnit::issue(const Command& cmd, Cycle t, const Rows& rows, std::array<std::uint8_t, 32>* result) {
+  if (t <= m_last_cmd)
+    throw std::logic_error("pim unit: command in cycle " + std::to_string(t) + " after one in cycle " +
+                           std::to_string(m_last_cmd) + " (one command per cycle, in order)");
+  m_last_cmd = t;
+  // A COMP's DATA cause enters the flags at the edge ending its CAP cycle:
+  // before this command if that cycle is earlier; in the same edge (after an
+  // ERR_CLR of this cycle, which cannot clear it) if it is this cycle.
+  if (m_data_err_at >= 0 && m_data_err_at < t) {
+    m_err |= kErrData;
+    m_data_err_at = -1;
+  }
+  const int op = cmd.op & 7;
+  const int bank = cmd.bank & 1;
+  const int idx = cmd.idx & 31;
+  ++m_count[op];
+  Bank& b = m_bank[bank];
+  const std::string where = std::string(op_name(cmd.op)) + " bank " + std::to_string(bank) + " idx " +
+                            std::to_string(idx) + " in cycle " + std::to_string(t);
+  m_quiet = std::max(m_quiet, t + 1);
+  switch (static_cast<Op>(op)) {
+    case Op::nop:
+      return true;
+    case Op::comp: {
+      if (t - m_last_comp < PuParams::kCompInterval)
+        return reject(kErrRate, where + ": COMP " + std::to_string(t - m_last_comp) +
+                                    " cycles after the previous one (at least 4)");
+      if (rows.row[bank] == nullptr)
+        throw std::logic_error("pim unit: " + where + " with the bank's row closed");
+      comp(b, bank, idx, t, rows.row[bank]);
+      return true;
+    }
+    case Op::reg_wr: {
+      const int set = idx >> 3, slot = idx & 7;
+      if (slot >= kNumSlots || set >= m_p.reg_sets)
+        return reject(kErrAddr, where + ": register set " + std::to_string(set) + " slot " + std::to_string(slot) +
+                                    " (slots 0..5, sets 0.." + std::to_string(m_p.reg_sets - 1) + ")");
+      if (set == b.set_sel && busy(bank, t))
+        return reject(kErrBusy, where + ": writes the selected register set of a busy bank");
+      if (!block_valid(cmd.wdata.data()) || !block_valid(cmd.wdata.data() + 16))
+        return reject(kErrData, where + ": MX8 block outside the format");
+      b.regs[set][slot] = cmd.wdata;
+      return true;
+    }
+    case Op::result: {
+      if (idx >> 2)
+        return reject(kErrAddr, where + ": RESULT group " + std::to_string(idx) + " (allowed 0..3)");
+      if (busy(bank, t)) return reject(kErrBusy, where + ": RESULT of a busy bank");
+      if (!result) throw std::logic_error("pim unit: RESULT without a result buffer");
+      for (int i = 0; i < 8; ++i) {
+        std::uint32_t u;
+        std::memcpy(&u, &b.acc[8 * (idx & 3) + i], 4);
+        for (int k = 0; k < 4; ++k) (*result)[4 * i + k] = static_cast<std::uint8_t>(u >> (8 * k));
+      }
+      return true;
+    }
+    case Op::clear:
+      if (busy(bank, t)) return reject(kErrBusy, where + ": CLEAR of a busy bank");
+      b.acc.fill(0.0f);
+      return true;
+    case Op::cfg_wr: {
+      std::uint32_t v = 0;
+      for (int k = 0; k < 4; ++k) v |= static_cast<std::uint32_t>(cmd.wdata[k]) << (8 * k);
+      if (idx >= 3) return reject(kErrAddr, where + ": configuration register " + std::to_string(idx) + " (0..2)");
+      if (idx == static_cast<int>(CfgReg::err_clr)) {
+        m_err = static_cast<std::uint8_t>(m_err & ~(v & 0x3Fu));
+        if (m_data_err_at == t) {  // set in the same edge: the set wins
+          m_err |= kErrData;
+          m_data_err_at = -1;
+        }
+        return true;
+      }
+      if (busy(bank, t)) return reject(kErrBusy, where + ": configuration write to a busy bank");
+      if (idx == static_cast<int>(CfgReg::seed)) {
+        b.rng = numerics::SrRng(v);
+        return true;
+      }
+      const int mode = v & 3, set_sel = (v >> 3) & 3;
+      if (mode == 3 || set_sel >= m_p.reg_sets)
+        return reject(kErrCfg, where + ": CTRL mode " + std::to_string(mode) + " set_sel " + std::to_string(set_sel) +
+                                   " (mode 0..2, set_sel 0.." + std::to_string(m_p.reg_sets - 1) + ")");
+      b.mode = static_cast<Mode>(mode);
+      b.stochastic = (v >> 2) & 1u;
+      b.set_sel = set_sel;
+      return true;
+    }
+    default:
+      return reject(kErrOpcode, where + ": opcode " + std::to_string(op) + " is illegal");
+  }
+}
+
+void PimUnit::comp(Bank& b, int bank, int atom, Cycle t, std::uint8_t* row) {
+  m_last_comp = t;
+  b.last_comp = t;
+  m_quiet = std::max(m_quiet, t + m_p.acc_lat());
+  // The read happens in cycle t+1: it sees write-backs of cycles <= t.
+  settle(t + 1);
+  std::uint8_t raw[32];
+  std::memcpy(raw, row + atom * kAtomBytes, 32);
+  for (int blk = 0; blk < 2; ++blk)
+    if (!block_valid(raw + 16 * blk)) {
+      m_data_err_at = t + 2;  // the CAP stage
+      m_reason = "COMP bank " + std::to_string(bank) + " atom " + std::to_string(atom) + " in cycle " +
+                 std::to_string(t) + ": MX8 block " + std::to_string(blk) + " outside the format, read as +0";
+      std::memset(raw + 16 * blk, 0, 16);  // an all-zero block decodes to +0 everywhere
+    }
+  numerics::Mx8Block x[2];
+  to_blocks(raw, x);
+  const auto& regs = b.regs[b.set_sel];
+  float lane[32];
+  switch (b.mode) {
+    case Mode::su: {
+      float k[32], gk[32], q[32], v[32], gv[32];
+      decode_slice(regs[static_cast<int>(Slot::k)], k);
+      decode_slice(regs[static_cast<int>(Slot::gk)], gk);
+      decode_slice(regs[static_cast<int>(Slot::q)], q);
+      decode_slice(regs[static_cast<int>(Slot::v)], v);
+      decode_slice(regs[static_cast<int>(Slot::gv)], gv);
+      numerics::Mx8Block out[2];
+      golden::su_atom(x, k[atom], q[atom], gk[atom], v, gv,
+                      b.stochastic ? numerics::Rounding::stochastic : numerics::Rounding::nearest, &b.rng, b.acc.data(), out,
+                      lane);
+      Writeback w{t + m_p.wb_lat(), row, atom, {}};
+      std::memcpy(w.data.data(), out[0].bytes.data(), 16);
+      std::memcpy(w.data.data() + 16, out[1].bytes.data(), 16);
+      m_wb.push_back(w);
+      break;
+    }
+    case Mode::score: {
+      decode_slice(regs[static_cast<int>(Slot::q)], lane);
+      b.acc[atom] = golden::score_atom(x, lane, b.acc[atom]);
+      break;
+    }
+    case Mode::attend: {
+      decode_slice(regs[static_cast<int>(Slot::p)], lane);
+      golden::attend_atom(x, lane[atom], b.acc.data());
+      break;
+    }
+  }
+}
+
+}  // namespace pimlab::pim_unit

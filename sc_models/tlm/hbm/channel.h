@@ -1,0 +1,149 @@
+// TLM-2.0 loosely-timed target of one HBM channel.
+//
+// b_transport validates the payload first (address range, data length,
+// streaming width, byte enables, command) and answers the matching
+// TLM_*_ERROR_RESPONSE without touching memory or time. A valid transaction
+// moves real bytes (sparse backing store) and adds to `delay` the time the
+// command-level engine needs for every 32-byte atom it touches: a long burst
+// or a strided stream (StrideExtension) is timed in this one call. The target
+// never waits: the initiator's local time (sc_time_stamp() + delay) is the
+// arrival time at the controller.
+//
+// transport_dbg moves bytes without timing or stats. DMI is refused: it would
+// bypass timing and stats.
+//
+// Config keys (under the channel's hierarchical name): see docs/tlm.md.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/simple_target_socket.h>
+
+#include "tlm/common/config.h"
+#include "tlm/common/stats.h"
+#include "pim_unit/unit.h"
+#include "pim/engine.h"
+#include "tlm/hbm/backing_store.h"
+#include "tlm/hbm/pim_path.h"
+#include "tlm/hbm/timing.h"
+#include "tlm/hbm/unit_model.h"
+
+namespace pimlab::tlm_hbm {
+
+class HbmChannel : public sc_core::sc_module, public tlm_common::stats_provider {
+ public:
+  SC_HAS_PROCESS(HbmChannel);
+  tlm_utils::simple_target_socket<HbmChannel> socket;
+
+  // Builds its own timing source, a DramTiming configured by the keys below
+  // (preset, mapping, controller).
+  explicit HbmChannel(const sc_core::sc_module_name& name);
+  // Uses `timing` instead; the DRAM keys are then declared but unused.
+  HbmChannel(const sc_core::sc_module_name& name, std::unique_ptr<TimingSource> timing);
+  ~HbmChannel() override;
+
+  // Back door for tests and loaders (same as transport_dbg, no timing, no stats).
+  void debug_read(std::uint64_t addr, std::uint8_t* out, std::uint64_t n) const;
+  void debug_write(std::uint64_t addr, const std::uint8_t* in, std::uint64_t n);
+
+  std::uint64_t capacity_bytes() const { return m_capacity; }
+  const TimingSource& timing() const { return *m_timing; }
+  TimingSource& timing() { return *m_timing; }
+  BackingStore& store() { return m_store; }
+  sc_core::sc_time tck() const { return m_tck; }
+  // The channel's VCD (trace: true), open from the end of elaboration; other
+  // modules may add their variables before the simulation starts (e.g. in
+  // start_of_simulation), so one file shows the whole channel. nullptr otherwise.
+  sc_core::sc_trace_file* trace_file() const { return m_tf; }
+
+  void collect_stats(tlm_common::StatsSink& sink) const override;
+  void reset_stats() override;
+
+
+ private:
+  void b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
+  unsigned int transport_dbg(tlm::tlm_generic_payload& gp);
+  // Checks the payload; returns TLM_OK_RESPONSE or the error to answer.
+  tlm::tlm_response_status validate(const tlm::tlm_generic_payload& gp, std::string& why) const;
+  void move_data(tlm::tlm_generic_payload& gp);
+  void pim_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay, PimExtension& ext);
+  bool run_pim_kernel(tlm::tlm_generic_payload& gp, Cycle start, PimExtension& ext, Cycle& done);
+  Cycle arrival_cycle(const sc_core::sc_time& local) const;
+  void end_of_elaboration() override;
+  void trace_thread();
+
+  std::unique_ptr<TimingSource> make_dram_timing() const;
+
+ public:
+  // Configuration (docs/tlm.md lists them with defaults and units).
+  // DRAM device and controller (used by the channel's own DramTiming):
+  tlm_common::Param<std::string> p_preset;
+  tlm_common::Param<std::string> p_mapping;
+  tlm_common::Param<std::string> p_page_policy;
+  tlm_common::Param<int> p_queue_size;
+  tlm_common::Param<int> p_write_high;
+  tlm_common::Param<int> p_write_low;
+  tlm_common::Param<std::string> p_refresh;
+  tlm_common::Param<bool> p_dual_command_bus;
+  tlm_common::Param<bool> p_check;
+  // PIM units (one per bank pair) and the PIM command timing.
+  tlm_common::Param<int> p_pu_lanes;
+  tlm_common::Param<int> p_pu_reg_sets;
+  // Unit model of every unit (tlm/hbm/unit_model.h) and the per-unit choice
+  // (pch<p>.bank_group<g>.pair<q>.model, default pu_model).
+  tlm_common::Param<std::string> p_pu_model;
+  std::vector<std::unique_ptr<tlm_common::Param<std::string>>> p_unit_model;
+
+ private:
+  std::unique_ptr<TimingSource> m_timing;
+  sc_core::sc_time m_tck;
+
+ public:
+  tlm_common::Param<std::uint64_t> p_capacity_bytes;
+  tlm_common::Param<std::uint64_t> p_max_transaction_bytes;
+  tlm_common::Param<bool> p_trace;
+  tlm_common::Param<std::string> p_trace_file;
+
+ private:
+  std::uint64_t m_capacity;
+  std::uint32_t m_atom;
+  BackingStore m_store;
+  std::vector<AtomAccess> m_atoms;  // scratch, reused per transaction
+
+  // Stats (raw counters; derived values at dump time).
+  std::uint64_t s_reads = 0, s_writes = 0, s_bytes_read = 0, s_bytes_written = 0;
+  std::uint64_t s_atoms_read = 0, s_atoms_written = 0, s_strided = 0;
+  std::uint64_t s_err_address = 0, s_err_burst = 0, s_err_byte_enable = 0, s_err_command = 0, s_err_generic = 0;
+  std::uint64_t s_commands = 0, s_activates = 0, s_precharges = 0, s_refreshes = 0, s_row_hits = 0;
+  std::uint64_t s_pim_transactions = 0, s_pim_ops = 0;
+  std::uint64_t s_latency_cycles = 0;  // sum over transactions of (done - arrival)
+  std::uint64_t s_max_latency_cycles = 0;
+  Cycle s_first_arrival = -1, s_last_done = 0;
+
+  // PIM: units indexed (pch * bank_groups + bg) * pairs + pair; open row of
+  // each bank as the PIM path sees it (nullptr = closed).
+  std::vector<std::unique_ptr<PimUnitModel>> m_units;
+  std::vector<std::uint8_t*> m_pim_rows;
+  std::unique_ptr<pim::ChannelEngine> m_pim_engine;
+  Cycle m_pim_free = 0;  // first cycle after the previous kernel
+  std::uint64_t s_pim_kernel_cycles = 0, s_pim_comp = 0, s_pim_act = 0, s_pim_rdwr = 0, s_pim_errors = 0;
+  std::uint64_t s_pim_rejected = 0;
+
+  // Tracing: commands replayed into traced variables at their cycle.
+  sc_core::sc_trace_file* m_tf = nullptr;
+  std::deque<IssuedCommand> m_trace_queue;
+  sc_core::sc_event m_trace_ev;
+  std::vector<int> m_trace_open_row;  // per bank (pch-major), -1 = closed
+  std::vector<int> m_trace_cmd;       // per pseudo-channel: CmdCode of the command issued this cycle
+
+  // Books one memory transaction's timing in the stats.
+  void account_access(const AccessTiming& t);
+};
+
+}  // namespace pimlab::tlm_hbm
