@@ -2,7 +2,6 @@
 // model, docs/gpu.md) and prints each row with its FLOPs, time, off-chip and
 // on-chip energy and the chosen L1/L2 tiles.
 #include <cstdint>
-#include <cstdio>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -28,11 +27,8 @@ const char* kSummary =
     "(L1 then L2 tile). Output: CSV on stdout (the input columns, then those), or with --json a list\n"
     "of objects with the same keys. Bad input exits with status 2.";
 
-std::string real(double x) {
-  char b[40];
-  std::snprintf(b, sizeof b, "%.17g", x);
-  return b;
-}
+// The shortest decimal that reads back to the same double (exact, like --json).
+std::string real(double x) { return gpu::shortest_real(x); }
 
 // FLOPs are integers below 2^53 (validate() bounds the shape): print them exactly.
 std::int64_t flops_int(double f) { return static_cast<std::int64_t>(f); }
