@@ -160,7 +160,9 @@ Tiling search_tiles(const Host& h, const Operator& op) {
       if (need > h.l1_bytes_per_sm) continue;
       const std::int64_t tb = threadblocks(op, tm, tn);
       const double u = wave_utilisation(tb, h.sms);
-      const double cost = static_cast<double>(traffic_bytes(op, tm, tn)) / (u * u);
+      // traffic x (1/u)^2, in this association, so that near-ties break as in the reference.
+      const double inv_u = 1.0 / u;
+      const double cost = static_cast<double>(traffic_bytes(op, tm, tn)) * (inv_u * inv_u);
       if (cost < best) {
         best = cost;
         found = true;
