@@ -17,6 +17,8 @@ namespace {
 // L1 tile depth and the L2 tile depth divisor (tk2 = k / 64, real division).
 constexpr std::int64_t kL1TileK = 32;
 constexpr double kL2TileKDivisor = 64.0;
+// Upper bound of the exhaustive L2 search (candidate pairs).
+constexpr double kMaxL2Pairs = 1e7;
 // Register-level tiling used for the L1 energy term.
 constexpr std::int64_t kRegisterTile = 16;
 
@@ -181,6 +183,13 @@ Tiling search_tiles(const Host& h, const Operator& op) {
   // capacity (tm2+tn2) tk2 dbyte + tm2 tn2 dbyte <= L2, the L1 tile itself
   // always allowed; first strict minimum of ceil(m/tm2) n k + ceil(n/tn2) m k + m n.
   t.tk2 = static_cast<double>(op.k) / kL2TileKDivisor;
+  // The search is exhaustive over (m/tm1 + 1) x (n/tn1 + 1) pairs; real operator
+  // shapes give a few thousand at most. Refuse degenerate ones instead of hanging.
+  const double pairs = (static_cast<double>(op.m / t.tm) + 1.0) * (static_cast<double>(op.n / t.tn) + 1.0);
+  if (pairs > kMaxL2Pairs)
+    throw std::invalid_argument("shape m=" + std::to_string(op.m) + " n=" + std::to_string(op.n) + " with L1 tile " +
+                                std::to_string(t.tm) + "x" + std::to_string(t.tn) +
+                                " needs more than 1e7 L2 tile candidates; allowed: (m/tm+1)(n/tn+1) <= 1e7");
   auto candidates = [](std::int64_t dim, std::int64_t step) {
     std::vector<std::int64_t> v;
     for (std::int64_t i = 1; i <= dim / step; ++i) v.push_back(i * step);

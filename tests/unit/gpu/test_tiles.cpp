@@ -132,3 +132,14 @@ TEST_CASE("tk2 is printed like the reference: shortest exact decimal", "[gpu][ti
   CHECK(shortest_real(63.984375) == "63.984375");
   CHECK(shortest_real(0.5) == "0.5");
 }
+
+TEST_CASE("degenerate shapes: the L2 search refuses instead of running for hours", "[gpu][tiles]") {
+  // FC 1e12 x 1 x 1: the L1 tile is at most 512 x 1, so the L2 search would walk
+  // at least 1e12/512 x 2 pairs (> 1e7).
+  Operator o;
+  o.cls = OpClass::FC;
+  o.m = 1000000000000LL;
+  o.n = 1;
+  o.k = 1;
+  CHECK_THROWS_WITH(search_tiles(preset("a100"), o), Catch::Contains("L2 tile candidates"));
+}
