@@ -24,7 +24,8 @@ namespace {
 using json = nlohmann::ordered_json;
 
 const char* kSummary =
-    "Prints the operators of one decode iteration (context L = the KV length of that step) of a\n"
+    "Prints the operators of one decode iteration (context L = the KV length of that step; with\n"
+    "--chunk Q > 1 a prefill chunk of Q tokens per request ending at L) of a\n"
     "model on a system: class, category, name, shape (m, n, k, num_op), element bytes, repeat\n"
     "count (instances per iteration), the device it is mapped to, FLOPs and bytes of one\n"
     "instance, and totals (parameters, weight bytes, KV/state bytes per request, arithmetic\n"
@@ -82,6 +83,7 @@ int run_model(int argc, char** argv) {
                   {"tp", "N", "tensor-parallel degree (the list is one device's shard)", "1"},
                   {"system", "S", "gpu, gpu+q, gpu+pim, pimba, time-multiplexed, pipelined, npu-only, npu+pim, "
                                   "neupims or attacc", "gpu"},
+                  {"chunk", "Q", "tokens per request: 1 = a decode step, Q > 1 = a prefill chunk ending at L", "1"},
                   {"artifact-compatible", "", "the Pimba artifact's folded and unsplit shapes", ""},
                   {"weights", "FMT", "weight format", "the system's (fp16)"},
                   {"activations", "FMT", "activation format", "the system's (fp16)"},
@@ -105,6 +107,7 @@ int run_model(int argc, char** argv) {
   const model::SystemSpec& sys = model::find_system(sys_name);
   const bool artifact = args.has("artifact-compatible");
   model::GraphOptions o = model::graph_options(sys, batch, context, tp, artifact);
+  o.query_tokens = args.integer("chunk", 1, 1, 1LL << 30);
   o.formats.weights = format_option(args, "weights", o.formats.weights);
   o.formats.activations = format_option(args, "activations", o.formats.activations);
   o.formats.kv = o.formats.state = format_option(args, "kv", o.formats.kv);
@@ -146,6 +149,7 @@ int run_model(int argc, char** argv) {
     c["batch"] = batch;
     c["context"] = context;
     c["tp"] = tp;
+    c["chunk"] = o.query_tokens;
     c["system"] = sys.name;
     c["host"] = model::device_name(sys.host);
     c["pim"] = sys.pim_family;
@@ -215,6 +219,7 @@ int run_model(int argc, char** argv) {
 
   std::cout << "pimlab model: " << m.name << " (" << model::family_name(m.family) << ") on " << sys.name
             << ", batch " << batch << ", context " << context << ", tp " << tp
+            << (o.query_tokens > 1 ? ", prefill chunk " + std::to_string(o.query_tokens) : std::string())
             << (artifact ? ", artifact-compatible" : "") << "\n";
   std::printf("%-7s %-14s %-18s %8s %8s %8s %8s %5s %8s %-6s %14s %14s\n", "cls", "category", "name", "m", "n",
               "k", "num_op", "dbyte", "repeat", "device", "flops", "bytes");

@@ -83,24 +83,28 @@ struct Emitter {
   // The state update of `heads` heads of every request, state dk x dv:
   // one SU kernel, or on a host two MATMULs (outer product into the state,
   // which reads and writes it, then the read-out, which reads it).
+  // A prefill chunk of q tokens per request applies q updates: the SU kernel
+  // steps each state q times (state read once and written once); on a host
+  // the chunk's outer products are one (dk x q)·(q x dv) product and the
+  // read-out a (q x dk)·(dk x dv) product (the intra-chunk term is not counted).
   void state_update(i64 heads, i64 dk, i64 dv) {
-    const i64 B = o.batch;
+    const i64 B = o.batch, q = o.query_tokens;
     if (o.su_kernel) {
       Operator& op = add(OpClass::su, Category::state_update, "state_update", heads, dk, dv, B, dst);
-      // Per state: decay multiply, k v^T multiply and add (3 dk dv), o = h^T q (2 dk dv).
-      op.flops = 5 * d(dk) * d(dv) * d(heads) * d(B);
+      // Per state and token: decay multiply, k v^T multiply and add (3 dk dv), o = h^T q (2 dk dv).
+      op.flops = 5 * d(dk) * d(dv) * d(heads) * d(B) * d(q);
       op.kv_state_bytes = 2 * d(dk) * d(dv) * st * d(heads) * d(B);
-      op.bytes = op.kv_state_bytes + 2 * (d(dk) + d(dv)) * a * d(heads) * d(B);  // q, k in; v in, o out
+      op.bytes = op.kv_state_bytes + 2 * (d(dk) + d(dv)) * a * d(heads) * d(B) * d(q);  // q, k, v in; o out
       return;
     }
-    Operator& kvop = add(OpClass::matmul, Category::state_update, "attention_kv", dk, dv, 1, heads * B, dst);
-    kvop.flops = 2 * d(dk) * d(dv) * d(heads * B);
+    Operator& kvop = add(OpClass::matmul, Category::state_update, "attention_kv", dk, dv, q, heads * B, dst);
+    kvop.flops = 2 * d(dk) * d(dv) * d(q) * d(heads * B);
     kvop.kv_state_bytes = 2 * d(dk) * d(dv) * st * d(heads * B);
-    kvop.bytes = kvop.kv_state_bytes + (d(dk) + d(dv)) * a * d(heads * B);
-    Operator& qk = add(OpClass::matmul, Category::state_update, "attention_qk", 1, dv, dk, heads * B, dst);
-    qk.flops = 2 * d(dk) * d(dv) * d(heads * B);
+    kvop.bytes = kvop.kv_state_bytes + (d(dk) + d(dv)) * d(q) * a * d(heads * B);
+    Operator& qk = add(OpClass::matmul, Category::state_update, "attention_qk", q, dv, dk, heads * B, dst);
+    qk.flops = 2 * d(q) * d(dk) * d(dv) * d(heads * B);
     qk.kv_state_bytes = d(dk) * d(dv) * st * d(heads * B);
-    qk.bytes = qk.kv_state_bytes + (d(dk) + d(dv)) * a * d(heads * B);
+    qk.bytes = qk.kv_state_bytes + (d(dk) + d(dv)) * d(q) * a * d(heads * B);
   }
   void softmax(const std::string& name, i64 m, i64 n, i64 num_op) {
     Operator& op = add(OpClass::softmax, Category::others, name, m, n, 1, num_op, da);
@@ -119,15 +123,16 @@ struct Emitter {
     op.flops = 8 * d(m) * d(n);
     op.bytes = (inputs + 1) * d(m) * d(n) * a;
   }
-  // Causal conv1d decode step over n channels, kernel width k: reads the
-  // window of k-1 past inputs and the new one, writes the output and the new
-  // window entry; weights n x k.
-  void conv1d(i64 m, i64 n, i64 k) {
-    Operator& op = add(OpClass::act, Category::causal_conv1d, "causal_conv1d", m, n, k, 1, da);
-    op.flops = 2 * d(m) * d(n) * d(k);
+  // Causal conv1d over n channels, kernel width k, q new tokens per request:
+  // reads the window of k-1 past inputs and the new ones, writes the outputs
+  // and min(q, k-1) window entries; weights n x k.
+  void conv1d(i64 n, i64 k) {
+    const i64 R = o.batch, q = o.query_tokens;
+    Operator& op = add(OpClass::act, Category::causal_conv1d, "causal_conv1d", R * q, n, k, 1, da);
+    op.flops = 2 * d(R * q) * d(n) * d(k);
     op.weight_bytes = d(n) * d(k) * w;
-    op.kv_state_bytes = d(m) * d(n) * d(k) * a;  // window read (k-1) + window write (1)
-    op.bytes = op.weight_bytes + op.kv_state_bytes + 2 * d(m) * d(n) * a;
+    op.kv_state_bytes = d(R) * d(n) * d(k - 1 + std::min(q, k - 1)) * a;
+    op.bytes = op.weight_bytes + op.kv_state_bytes + 2 * d(R * q) * d(n) * a;
   }
   void g2g(const std::string& name, i64 m, i64 n) {
     if (o.tp <= 1) return;
@@ -282,7 +287,7 @@ struct Shard {
 };
 
 void faithful_ffn(Emitter& e, const ModelConfig& m, const Shard& sh) {
-  const i64 B = e.o.batch, h = m.hidden, I = sh(m.intermediate);
+  const i64 B = e.o.batch * e.o.query_tokens, h = m.hidden, I = sh(m.intermediate);
   if (m.gated_ffn) {
     e.fc("ffn_1", B, 2 * I, h);  // gate and up projections
     e.act("act", B, I, 2);       // act(gate) * up
@@ -295,16 +300,18 @@ void faithful_ffn(Emitter& e, const ModelConfig& m, const Shard& sh) {
 
 // Attention block; `in` = width the block's first norm and QKV read.
 void faithful_attention(Emitter& e, const ModelConfig& m, const Shard& sh, i64 in) {
-  const i64 B = e.o.batch, h = m.hidden, L = e.o.context, d = m.head_dim;
+  const i64 R = e.o.batch, q = e.o.query_tokens, B = R * q;  // B: token rows
+  const i64 h = m.hidden, L = e.o.context, d = m.head_dim;
   const i64 kvl = sh(m.kv_heads);
   const i64 hl = sh(m.heads);
   const i64 g = ceil_div(hl, kvl);  // query heads sharing one K/V head on this shard
   e.norm("norm_1", B, in);
   e.fc("qkv", B, (hl + 2 * kvl) * d, in);
-  // One GEMV per (request, K/V head): the g query heads of a group share the K (and V) read.
-  e.attention("attention_qk", g, L, d, kvl * B, L);
-  e.softmax("attention_softmax", 1, L, hl * B);
-  e.attention("attention_kv", g, d, L, kvl * B, L);
+  // One GEMV per (request, K/V head): the g query heads of a group (times the
+  // q tokens of a prefill chunk) share the K (and V) read; dense over all L keys.
+  e.attention("attention_qk", g * q, L, d, kvl * R, L);
+  e.softmax("attention_softmax", q, L, hl * R);
+  e.attention("attention_kv", g * q, d, L, kvl * R, L);
   e.fc("proj", B, h, hl * d);
   if (m.parallel_residual) {
     // Attention and MLP read the same normalised input (GPT-J: one norm; NeoX: two)
@@ -321,14 +328,14 @@ void faithful_attention(Emitter& e, const ModelConfig& m, const Shard& sh, i64 i
 }
 
 void faithful_mamba(Emitter& e, const ModelConfig& m, const Shard& sh) {
-  const i64 B = e.o.batch, h = m.hidden;
+  const i64 B = e.o.batch * e.o.query_tokens, h = m.hidden;  // token rows
   const i64 Hl = sh(m.state_heads);
   const i64 dil = Hl * m.state_dv;            // this shard's part of d_inner
   const i64 Gl = sh(m.n_groups);              // B/C groups (replicated when fewer than tp)
   const i64 bc = 2 * Gl * m.state_dk;
   e.norm("norm_1", B, h);
   e.fc("qkv", B, 2 * dil + bc + Hl, h);       // in_proj: z, x, B, C, dt
-  e.conv1d(B, dil + bc, m.conv_kernel);       // over x, B, C
+  e.conv1d(dil + bc, m.conv_kernel);          // over x, B, C
   e.act("discretization", B, Hl, 1, Category::discretization);  // softplus(dt), exp(dt A)
   e.state_update(Hl, m.state_dk, m.state_dv);
   e.act("act", B, dil, 1);                    // silu(z) gate
@@ -338,7 +345,7 @@ void faithful_mamba(Emitter& e, const ModelConfig& m, const Shard& sh) {
 }
 
 void faithful_linear_attention(Emitter& e, const ModelConfig& m, const Shard& sh) {
-  const i64 B = e.o.batch, h = m.hidden;
+  const i64 B = e.o.batch * e.o.query_tokens, h = m.hidden;  // token rows
   const i64 Hl = sh(m.state_heads), kl = Hl * m.state_dk, vl = Hl * m.state_dv;
   e.norm("norm_1", B, h);
   switch (m.family) {
@@ -392,13 +399,14 @@ void faithful_graph(Emitter& e, const ModelConfig& m) {
       e.block = "attention";
       e.repeat = m.attn_layers;
       faithful_attention(e, m, sh, m.attn_input);
-      e.fc("shared_out", B, m.hidden, m.hidden);  // per-layer linear after the shared block
+      e.fc("shared_out", B * e.o.query_tokens, m.hidden, m.hidden);  // per-layer linear after the shared block
       break;
     default:
       e.repeat = m.layers;
       faithful_attention(e, m, sh, m.hidden);
       break;
   }
+  // Logits of each request's last token only.
   e.block = "head";
   e.repeat = 1;
   e.norm("final_norm", B, m.hidden);
@@ -492,6 +500,14 @@ std::vector<Operator> decode_graph(const ModelConfig& m, const GraphOptions& o) 
   if (o.batch <= 0) throw std::invalid_argument("batch " + std::to_string(o.batch) + " must be > 0");
   if (o.context <= 0) throw std::invalid_argument("context length " + std::to_string(o.context) + " must be > 0");
   if (o.tp <= 0) throw std::invalid_argument("tensor-parallel degree " + std::to_string(o.tp) + " must be > 0");
+  if (o.query_tokens <= 0)
+    throw std::invalid_argument("query tokens " + std::to_string(o.query_tokens) + " must be > 0");
+  if (o.query_tokens > o.context)
+    throw std::invalid_argument("a chunk of " + std::to_string(o.query_tokens) + " tokens does not fit in context length " +
+                                std::to_string(o.context) + " (the context includes the chunk)");
+  if (o.artifact_compatible && o.query_tokens != 1)
+    throw std::invalid_argument("artifact-compatible mode models decode steps only (the artifact has no prefill), "
+                                "not chunks of " + std::to_string(o.query_tokens) + " tokens");
   if (o.artifact_compatible && o.artifact_steps <= 0)
     throw std::invalid_argument("artifact decode steps " + std::to_string(o.artifact_steps) + " must be > 0");
   std::vector<Operator> ops;

@@ -63,12 +63,15 @@ struct GraphOptions {
   std::int64_t context = 2049;  // KV length L of this step (Pimba: lin + 1 at the first step)
   std::int64_t tp = 1;          // tensor-parallel degree; the list is one device's shard
   FormatSet formats;
+  std::int64_t query_tokens = 1;  // tokens per request in this iteration: 1 = a decode step,
+                                  // q > 1 = a prefill chunk of q tokens ending at KV length `context`
   bool su_kernel = false;       // one SU operator (a PIM state-update kernel) instead of two MATMULs
   bool artifact_compatible = false;
   std::int64_t artifact_steps = 2047;  // lout - 1: post-transformer repeats in artifact mode
 };
 
-// The operators of one decode iteration. Throws std::invalid_argument on
+// The operators of one iteration (a decode step, or a prefill chunk when
+// query_tokens > 1). Throws std::invalid_argument on
 // non-positive batch/context/tp, or artifact-compatible mode for a family the
 // artifact does not model.
 std::vector<Operator> decode_graph(const ModelConfig& m, const GraphOptions& o);

@@ -212,3 +212,42 @@ TEST_CASE("systems: the papers' mapping rule and its overrides", "[system]") {
   CHECK(find_system("pimba").formats.state == ElemFormat::mx8);
   CHECK(find_system("gpu+q").formats.kv == ElemFormat::fp8);
 }
+
+TEST_CASE("graph: prefill chunks", "[graph]") {
+  // LLaMA-3 8B, 2 requests, a chunk of 128 tokens ending at KV length 1024.
+  GraphOptions o = opts(2, 1024, 1);
+  o.query_tokens = 128;
+  const auto ops = decode_graph(preset("llama3-8b"), o);
+  CHECK(find(ops, "qkv").m == 256);      // token rows: 2 x 128
+  CHECK(find(ops, "ffn_2").m == 256);
+  const Operator& qk = find(ops, "attention_qk");
+  CHECK(qk.m == 4 * 128);                // a GQA group's 4 heads x 128 chunk tokens
+  CHECK(qk.n == 1024);
+  CHECK(qk.num_op == 8 * 2);
+  // K read once per (request, K/V head) however long the chunk: 128 x 1024 x 2 B x 16.
+  CHECK(qk.kv_state_bytes == 128.0 * 1024 * 2 * 16);
+  CHECK(find(ops, "attention_softmax").m == 128);
+  CHECK(find(ops, "lm_head").m == 2);    // logits of the last token only
+  // Mamba-2 on a host: the chunk's outer products are one (d_state x q)·(q x head_dim) product.
+  o.context = 4096;
+  const auto mops = decode_graph(preset("mamba2-2.7b"), o);
+  const Operator& kv = find(mops, "attention_kv");
+  CHECK(kv.m == 128);
+  CHECK(kv.n == 64);
+  CHECK(kv.k == 128);
+  CHECK(kv.num_op == 80 * 2);
+  CHECK(find(mops, "attention_qk").m == 128);
+  // conv1d: 3 window entries read and 3 written per channel and request.
+  const Operator& conv = find(mops, "causal_conv1d");
+  CHECK(conv.m == 256);
+  CHECK(conv.kv_state_bytes == 2.0 * 5376 * 6 * 2);
+  o.su_kernel = true;
+  const Operator& su = find(decode_graph(preset("mamba2-2.7b"), o), "state_update");
+  CHECK(su.flops == 5.0 * 128 * 64 * 80 * 2 * 128);
+  CHECK(su.kv_state_bytes == 2.0 * 128 * 64 * 2 * 80 * 2);  // state read and written once
+  o.context = 100;
+  CHECK_THROWS_WITH(decode_graph(preset("llama3-8b"), o), Catch::Contains("does not fit in context length 100"));
+  o.context = 4096;
+  o.artifact_compatible = true;
+  CHECK_THROWS_WITH(decode_graph(preset("opt-7b"), o), Catch::Contains("no prefill"));
+}
