@@ -25,8 +25,8 @@ using json = nlohmann::ordered_json;
 
 const char* kSummary =
     "Prints the operators of one decode iteration (context L = the KV length of that step; with\n"
-    "--chunk Q > 1 a prefill chunk of Q tokens per request ending at L) of a\n"
-    "model on a system: class, category, name, shape (m, n, k, num_op), element bytes, repeat\n"
+    "--chunk Q > 1, a prefill chunk of Q tokens per request ending at L) of a model on a\n"
+    "system: class, category, name, shape (m, n, k, num_op), element bytes, repeat\n"
     "count (instances per iteration), the device it is mapped to, FLOPs and bytes of one\n"
     "instance, and totals (parameters, weight bytes, KV/state bytes per request, arithmetic\n"
     "intensity). MODEL is a preset name or a config.json (Hugging Face, or pimlab's own JSON for\n"
