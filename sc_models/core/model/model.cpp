@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -35,7 +36,9 @@ std::string join(const std::vector<std::string>& v) {
 i64 req(const json& d, const char* key, const std::string& where) {
   if (!d.contains(key) || d.at(key).is_null()) fail(where, std::string("missing key '") + key + "'");
   const json& v = d.at(key);
-  if (!v.is_number_integer() && !(v.is_number_float() && v.get<double>() == static_cast<double>(static_cast<i64>(v.get<double>()))))
+  const bool integral_float = v.is_number_float() && std::fabs(v.get<double>()) < 9.0e18 &&
+                              v.get<double>() == std::floor(v.get<double>());
+  if (!v.is_number_integer() && !integral_float)
     fail(where, std::string("key '") + key + "' = " + v.dump() + " is not an integer");
   const i64 x = v.is_number_integer() ? v.get<i64>() : static_cast<i64>(v.get<double>());
   if (x <= 0) fail(where, std::string("key '") + key + "' = " + std::to_string(x) + " must be > 0");
@@ -57,22 +60,24 @@ bool flag(const json& d, const char* key, bool fallback, const std::string& wher
 struct Arch {
   const char* name;
   Family family;
+  const char* model_type;  // HF `model_type` of the same architecture
 };
 // Hugging Face `architectures` entries pimlab reads.
 const std::vector<Arch>& hf_archs() {
   static const std::vector<Arch> a = {
-      {"LlamaForCausalLM", Family::llama},     {"MistralForCausalLM", Family::llama},
-      {"Qwen2ForCausalLM", Family::llama},     {"OPTForCausalLM", Family::opt},
-      {"GPT2LMHeadModel", Family::gpt2},       {"GPTNeoXForCausalLM", Family::gpt_neox},
-      {"GPTJForCausalLM", Family::gptj},       {"Mamba2ForCausalLM", Family::mamba2},
-      {"Zamba2ForCausalLM", Family::zamba2},
+      {"LlamaForCausalLM", Family::llama, "llama"},       {"MistralForCausalLM", Family::llama, "mistral"},
+      {"Qwen2ForCausalLM", Family::llama, "qwen2"},       {"OPTForCausalLM", Family::opt, "opt"},
+      {"GPT2LMHeadModel", Family::gpt2, "gpt2"},          {"GPTNeoXForCausalLM", Family::gpt_neox, "gpt_neox"},
+      {"GPTJForCausalLM", Family::gptj, "gptj"},          {"Mamba2ForCausalLM", Family::mamba2, "mamba2"},
+      {"Zamba2ForCausalLM", Family::zamba2, "zamba2"},
   };
   return a;
 }
 // pimlab's own JSON: "pimlab_architecture": one of these.
 const std::vector<Arch>& own_archs() {
   static const std::vector<Arch> a = {
-      {"retnet", Family::retnet}, {"gla", Family::gla}, {"hgrn2", Family::hgrn2}, {"gpt3", Family::gpt3}};
+      {"retnet", Family::retnet, ""}, {"gla", Family::gla, ""}, {"hgrn2", Family::hgrn2, ""},
+      {"gpt3", Family::gpt3, ""}};
   return a;
 }
 
@@ -417,6 +422,21 @@ ModelConfig parse_config(const json& d, const std::string& name, const std::stri
   } else {
     std::vector<std::string> names;
     for (const auto& x : hf_archs()) names.push_back(x.name);
+    if (!d.contains("architectures") && d.contains("model_type") && d.at("model_type").is_string()) {
+      // Some configs name only their model_type.
+      const std::string t = d.at("model_type").get<std::string>();
+      const auto it = std::find_if(hf_archs().begin(), hf_archs().end(), [&](const Arch& x) { return x.model_type == t; });
+      if (it == hf_archs().end()) {
+        std::vector<std::string> types;
+        for (const auto& x : hf_archs()) types.push_back(x.model_type);
+        fail(w, "key 'model_type' = \"" + t + "\" is not supported and 'architectures' is missing (allowed: " +
+                    join(types) + ")");
+      }
+      c = parse_hf(d, it->family, it->name, w);
+      c.name = name;
+      validate(c, w);
+      return c;
+    }
     if (!d.contains("architectures"))
       fail(w, "missing key 'architectures' (Hugging Face: " + join(names) +
                   "; or 'pimlab_architecture': retnet, gla, hgrn2, gpt3)");

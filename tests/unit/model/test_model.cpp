@@ -134,6 +134,14 @@ TEST_CASE("Hugging Face configs of other families: parameter counts as published
   const ModelConfig q = from_json(qwen2);
   CHECK(q.qkv_bias);
   CHECK(parameters(q) == 7615616512LL);  // Qwen2-7B
+  // Without `architectures`, `model_type` names the architecture.
+  json untyped = mistral;
+  untyped.erase("architectures");
+  untyped["model_type"] = "mistral";
+  CHECK(from_json(untyped).architecture == "MistralForCausalLM");
+  CHECK(parameters(from_json(untyped)) == 7241732096LL);
+  untyped["model_type"] = "bert";
+  CHECK_THROWS_WITH(from_json(untyped), Catch::Contains("'model_type' = \"bert\" is not supported"));
   const json gptj = {{"architectures", {"GPTJForCausalLM"}}, {"n_embd", 4096}, {"n_layer", 28}, {"n_head", 16},
                      {"vocab_size", 50400}};
   const ModelConfig j = from_json(gptj);
@@ -187,6 +195,10 @@ TEST_CASE("loader errors name the file, the key and the value", "[model][errors]
   d["num_hidden_layers"] = -4;
   CHECK_THAT(error_of([&] { from_json(d); }), Catch::Contains("'num_hidden_layers' = -4 must be > 0"));
   d = llama;
+  d["vocab_size"] = 128256.0;  // an integral number written as a float is accepted
+  CHECK(from_json(d).vocab == 128256);
+  d["vocab_size"] = 1.5;
+  CHECK_THAT(error_of([&] { from_json(d); }), Catch::Contains("'vocab_size' = 1.5 is not an integer"));
   d["vocab_size"] = "many";
   CHECK_THAT(error_of([&] { from_json(d); }), Catch::Contains("'vocab_size' = \"many\" is not an integer"));
   d = llama;
