@@ -242,7 +242,8 @@ TEST_CASE("graph: prefill chunks", "[graph]") {
   CHECK(conv.m == 256);
   CHECK(conv.kv_state_bytes == 2.0 * 5376 * 6 * 2);
   o.su_kernel = true;
-  const Operator& su = find(decode_graph(preset("mamba2-2.7b"), o), "state_update");
+  const auto su_ops = decode_graph(preset("mamba2-2.7b"), o);
+  const Operator& su = find(su_ops, "state_update");
   CHECK(su.flops == 5.0 * 128 * 64 * 80 * 2 * 128);
   CHECK(su.kv_state_bytes == 2.0 * 128 * 64 * 2 * 80 * 2);  // state read and written once
   o.context = 100;
