@@ -172,6 +172,8 @@ int run_workload(int argc, char** argv) {
                                         : arrival + " arrivals at " + rate_text + " requests/s") +
             ")";
   } else {
+    if (!std::ifstream(source))
+      throw UsageError("SOURCE '" + source + "' is not a readable file (sources: sharegpt, alpaca, a trace FILE or snapshot:FILE)");
     reqs = wl::read_trace(source);
     j["kind"] = "trace";
     label = source;

@@ -118,8 +118,13 @@ Requests generate(const LengthTable& table, const GeneratorConfig& cfg) {
   double t = 0;
   for (std::uint64_t i = 0; i < cfg.requests; ++i) {
     const LengthPair& p = table.row(lengths.below(table.rows()));
-    if (i > 0 && !all_at_once)
-      t += cfg.arrival == Arrival::fixed ? 1.0 / cfg.rate_per_s : gaps.exponential(cfg.rate_per_s);
+    if (i > 0 && !all_at_once) {
+      // Fixed: i / rate directly (no accumulated rounding); Poisson: the running sum of gaps.
+      if (cfg.arrival == Arrival::fixed)
+        t = static_cast<double>(i) / cfg.rate_per_s;
+      else
+        t += gaps.exponential(cfg.rate_per_s);
+    }
     out.push_back(Request{t, p.input_tokens, p.output_tokens});
   }
   return out;

@@ -67,8 +67,8 @@ struct GeneratorConfig {
 
 // Draws `requests` requests. Lengths: request i takes row(below(rows())) from the stream
 // Rng(seed). Arrivals come from a separate stream Rng(splitmix64(seed)), so the lengths for a
-// seed do not depend on the arrival process or rate: the first request arrives at 0, each next
-// one 1/rate later (fixed) or after an exponential gap of mean 1/rate (Poisson). Same table,
+// seed do not depend on the arrival process or rate: request i arrives at i / rate (fixed), or
+// request 0 at 0 and each next one after an exponential gap of mean 1/rate (Poisson). Same table,
 // config and seed => the same requests, bit for bit. Throws std::invalid_argument for 0
 // requests or a rate that is not > 0.
 Requests generate(const LengthTable& table, const GeneratorConfig& cfg);

@@ -117,9 +117,9 @@ TEST_CASE("clb snapshots: the last admission step is reproduced from seq_len (16
   }
   CHECK(total == 168);
   // The test discriminates the load estimate: the same placement with the device's 8 heads in
-  // the p.V term, or with the plain token count, misses most rows.
-  CHECK(with_dev < 168);
-  CHECK(with_tokens < 168);
+  // the p.V term (28 of 168 rows) or with the plain token count (20 of 168) misses most rows.
+  CHECK(with_dev < 84);
+  CHECK(with_tokens < 84);
 }
 
 TEST_CASE("rr snapshots: the newest rows walk the channels in turn, as round robin places them") {
