@@ -4,6 +4,7 @@
 // and formats the statistics.
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -101,7 +102,7 @@ int run_workload(int argc, char** argv) {
   args.parse(argc, argv, 2);
   if (args.help_requested()) {
     std::cout << args.help_text(
-        "sharegpt|alpaca|FILE|snapshot:FILE [--requests N] [--rate R] [--arrival poisson|fixed] [--seed S]\n"
+        "sharegpt|alpaca|FILE|snapshot:FILE|fixed:B,IN,OUT [--requests N] [--rate R] [--arrival poisson|fixed] [--seed S]\n"
         "       [--trace-out FILE] [--json]",
         "Draws or reads a workload and prints its statistics (docs/workload.md).\n"
         "\n"
@@ -113,11 +114,13 @@ int run_workload(int argc, char** argv) {
         "  FILE               a request trace: CSV with the header\n"
         "                     arrival_s,input_tokens,output_tokens, rows in arrival order.\n"
         "  snapshot:FILE      a NeuPIMs decode snapshot: CSV with the header seq_len,ch_idx.\n"
+        "  fixed:B,IN,OUT     B requests at t = 0 with IN prompt and OUT output tokens (the\n"
+        "                     Pimba setting), e.g. fixed:32,2048,2048.\n"
         "output: count; input and output lengths (mean, nearest-rank p50 and p99, min, max);\n"
         "  arrival rate = (count - 1) / (last - first arrival), none if they all coincide.\n"
         "  Snapshots: seq_len statistics and the spread over channels instead.\n"
         "  JSON keys: count, input_mean, input_p50, input_p99, input_min, input_max, output_*,\n"
-        "  arrival_rate, duration_s, source, kind (+ seed, arrival, rate, table_rows,\n"
+        "  arrival_rate, duration_s, source, kind (generator, trace, snapshot, fixed) (+ seed, arrival, rate, table_rows,\n"
         "  excluded_rows for generators; seq_len_*, channels, requests_per_channel_min/max,\n"
         "  channel_tokens_min/max for snapshots).\n"
         "errors: a malformed trace row (FILE:LINE named), an unknown source or option, or a\n"
@@ -125,10 +128,11 @@ int run_workload(int argc, char** argv) {
     return 0;
   }
   if (args.positional().empty())
-    throw UsageError("missing SOURCE: sharegpt, alpaca, a trace FILE or snapshot:FILE");
+    throw UsageError("missing SOURCE: sharegpt, alpaca, a trace FILE, snapshot:FILE or fixed:B,IN,OUT");
   const std::string source = args.positional().front();
   const bool as_json = args.has("json");
   const bool generator = source == "sharegpt" || source == "alpaca";
+  // Options that only a generator uses are errors elsewhere (they would silently do nothing).
   if (!generator)
     for (const char* o : {"requests", "rate", "arrival", "seed"})
       if (args.has(o))
@@ -171,9 +175,32 @@ int run_workload(int argc, char** argv) {
             (std::isinf(cfg.rate_per_s) ? std::string("all at t = 0")
                                         : arrival + " arrivals at " + rate_text + " requests/s") +
             ")";
+  } else if (source.compare(0, 6, "fixed:") == 0) {
+    // fixed:B,IN,OUT -- the Pimba setting: B requests at t = 0, IN prompt and OUT output tokens.
+    std::vector<std::uint64_t> v;
+    std::string rest = source.substr(6), item;
+    std::size_t pos = 0;
+    bool ok = true;
+    while (ok && pos <= rest.size()) {
+      const std::size_t comma = rest.find(',', pos);
+      item = rest.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+      char* end = nullptr;
+      const unsigned long long x = std::strtoull(item.c_str(), &end, 10);
+      ok = !item.empty() && item.find_first_not_of("0123456789") == std::string::npos && *end == '\0' && x >= 1 &&
+           x <= 100000000ull;
+      v.push_back(x);
+      if (comma == std::string::npos) break;
+      pos = comma + 1;
+    }
+    if (!ok || v.size() != 3)
+      throw UsageError("SOURCE '" + source + "': expected fixed:B,IN,OUT with integers in [1, 100000000] " +
+                       "(batch, input tokens, output tokens)");
+    reqs = wl::fixed_batch(v[0], v[1], v[2]);
+    j["kind"] = "fixed";
+    label = source + " (all at t = 0)";
   } else {
     if (!std::ifstream(source))
-      throw UsageError("SOURCE '" + source + "' is not a readable file (sources: sharegpt, alpaca, a trace FILE or snapshot:FILE)");
+      throw UsageError("SOURCE '" + source + "' is not a readable file (sources: sharegpt, alpaca, a trace FILE, snapshot:FILE or fixed:B,IN,OUT)");
     reqs = wl::read_trace(source);
     j["kind"] = "trace";
     label = source;
