@@ -120,9 +120,9 @@ int run_workload(int argc, char** argv) {
         "  arrival rate = (count - 1) / (last - first arrival), none if they all coincide.\n"
         "  Snapshots: seq_len statistics and the spread over channels instead.\n"
         "  JSON keys: count, input_mean, input_p50, input_p99, input_min, input_max, output_*,\n"
-        "  arrival_rate, duration_s, source, kind (generator, trace, snapshot, fixed) (+ seed, arrival, rate, table_rows,\n"
-        "  excluded_rows for generators; seq_len_*, channels, requests_per_channel_min/max,\n"
-        "  channel_tokens_min/max for snapshots).\n"
+        "  arrival_rate, duration_s, source, kind (generator, trace, snapshot or fixed);\n"
+        "  generators add seed, arrival, rate, table_rows, excluded_rows; snapshots give\n"
+        "  seq_len_*, channels, requests_per_channel_min/max, channel_tokens_min/max instead.\n"
         "errors: a malformed trace row (FILE:LINE named), an unknown source or option, or a\n"
         "  generator option given with a file exit with status 2 and one line.");
     return 0;
