@@ -1,0 +1,26 @@
+# Runs two pimlab commands and checks that their stdout agree: entirely (no KEYS), or in the
+# listed top-level JSON keys.
+#   -DCMD1="pimlab|workload|..."  -DCMD2="..."   arguments separated by '|'
+#   -DKEYS="count|input_mean|..."               optional
+cmake_minimum_required(VERSION 3.22)
+string(REPLACE "|" ";" c1 "${CMD1}")
+string(REPLACE "|" ";" c2 "${CMD2}")
+execute_process(COMMAND ${c1} RESULT_VARIABLE rc1 OUTPUT_VARIABLE out1 ERROR_VARIABLE err1)
+execute_process(COMMAND ${c2} RESULT_VARIABLE rc2 OUTPUT_VARIABLE out2 ERROR_VARIABLE err2)
+if(NOT rc1 EQUAL 0 OR NOT rc2 EQUAL 0)
+  message(FATAL_ERROR "exit status ${rc1} / ${rc2}\n${err1}\n${err2}")
+endif()
+if(NOT DEFINED KEYS)
+  if(NOT out1 STREQUAL out2)
+    message(FATAL_ERROR "outputs differ:\n${out1}\n---\n${out2}")
+  endif()
+  return()
+endif()
+string(REPLACE "|" ";" keys "${KEYS}")
+foreach(k IN LISTS keys)
+  string(JSON v1 GET "${out1}" ${k})
+  string(JSON v2 GET "${out2}" ${k})
+  if(NOT "${v1}" STREQUAL "${v2}")
+    message(FATAL_ERROR "key '${k}': ${v1} vs ${v2}")
+  endif()
+endforeach()
