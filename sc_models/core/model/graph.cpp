@@ -490,8 +490,8 @@ double elem_storage_bytes(ElemFormat f) {
     case ElemFormat::fp16:
     case ElemFormat::bf16: return 2.0;
     case ElemFormat::fp8: return 1.0;
-    case ElemFormat::mx8: return num::info(num::Format::mx8).bits_per_element / 8.0;
-    case ElemFormat::int8: return num::info(num::Format::int8).bits_per_element / 8.0;
+    case ElemFormat::mx8: return numerics::info(numerics::Format::mx8).bits_per_element / 8.0;
+    case ElemFormat::int8: return numerics::info(numerics::Format::int8).bits_per_element / 8.0;
   }
   return 0.0;
 }
