@@ -140,13 +140,19 @@ void validate(const NpuConfig& c) {
     bad("dma.request_bytes", std::to_string(c.dma.request_bytes), "a power of two in [1, 4096]");
   if (c.element_bytes != 1 && c.element_bytes != 2 && c.element_bytes != 4 && c.element_bytes != 8)
     bad("element_bytes", std::to_string(c.element_bytes), "1, 2, 4 or 8");
-  // One stationary tile plus one streamed block must fit in one scratchpad buffer.
+  // The smallest L2 tile (one block of each operand: X cols x rows, W rows x
+  // cols, Y cols x cols) must fit one scratchpad buffer, its Y block one
+  // accumulator buffer.
   const std::int64_t buffers = c.double_buffered ? 2 : 1;
-  const std::int64_t tile = (std::int64_t{c.systolic.rows} * c.systolic.cols * 3) * c.element_bytes;
+  const std::int64_t R = c.systolic.rows, C = c.systolic.cols;
+  const std::int64_t tile = (2 * R * C + C * C) * c.element_bytes;
   if (c.scratchpad_bytes / buffers < tile)
     bad("scratchpad_bytes", std::to_string(c.scratchpad_bytes),
-        "at least " + std::to_string(tile * buffers) +
-            " (one rows x cols block of each operand and the output per buffer)");
+        "at least " + std::to_string(tile * buffers) + " (one block of X, W and Y per buffer)");
+  const std::int64_t acc = C * C * c.element_bytes;
+  if (c.accumulator_bytes / buffers < acc)
+    bad("accumulator_bytes", std::to_string(c.accumulator_bytes),
+        "at least " + std::to_string(acc * buffers) + " (one cols x cols output block per buffer)");
 }
 
 NpuConfig npu_config_from_json(const nlohmann::json& j, const NpuConfig& base) {

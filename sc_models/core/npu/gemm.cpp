@@ -91,6 +91,8 @@ GemmPlan plan_gemm(const NpuConfig& cfg, const GemmShape& shape) {
     return (m * k + k * n + m * n) * eb <= spad && m * n * eb <= acc;
   };
   while (!fits()) {
+    if (d[0] <= bt && d[1] <= bk && d[2] <= bo)  // validate() rules this out
+      throw std::logic_error("gemm: one block of each operand does not fit the scratchpad");
     int i = 0;
     if (d[1] > d[i]) i = 1;
     if (d[2] > d[i]) i = 2;

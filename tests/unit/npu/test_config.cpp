@@ -63,5 +63,13 @@ TEST_CASE("config: out-of-range and wrongly typed values name key, value and ran
   CHECK_THROWS_WITH(npu_config_from_json(json{{"scratchpad_bytes", 4096}}),
                     Catch::Contains("'scratchpad_bytes'") && Catch::Contains("at least"));
   CHECK_THROWS_WITH(npu_config_from_json(json{{"double_buffered", 1}}), Catch::Contains("true or false"));
+  // 128 x 128 FP16 output block = 32 KiB per buffer, two buffers.
+  CHECK_THROWS_WITH(npu_config_from_json(json{{"accumulator_bytes", 65535}}),
+                    Catch::Contains("'accumulator_bytes'") && Catch::Contains("65535") && Catch::Contains("at least 65536"));
+  CHECK_NOTHROW(npu_config_from_json(json{{"accumulator_bytes", 65536}}));
+  // A wide array needs its C x C output block in the scratchpad too:
+  // rows 4, cols 64: (2*4*64 + 64*64) * 2 B = 9216 per buffer.
+  CHECK_THROWS_WITH(npu_config_from_json(json{{"systolic", {{"rows", 4}, {"cols", 64}}}, {"scratchpad_bytes", 18431}}),
+                    Catch::Contains("at least 18432"));
   CHECK_THROWS_AS(npu_config_from_json(json::array()), std::invalid_argument);
 }
