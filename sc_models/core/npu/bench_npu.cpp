@@ -42,8 +42,8 @@ std::vector<Op> layer(std::int64_t tokens, std::int64_t E, int tp) {
 int main() {
   const double bw = 32 * 32e9;  // bytes/s
   const std::int64_t tokens = 256, E = 4096;
-  std::printf("GPT-3 7B decoder layer, %lld tokens, E = %lld, weights over %.3f TB/s\n",
-              static_cast<long long>(tokens), static_cast<long long>(E), bw / 1e12);
+  std::printf("GPT-3 7B decoder layer, %lld tokens, E = %lld, weights over %.3f TB/s\n", static_cast<long long>(tokens),
+              static_cast<long long>(E), bw / 1e12);
   for (Mode mode : {Mode::faithful, Mode::artifact}) {
     for (int tp : {1, 4}) {
       NpuConfig cfg;

@@ -30,25 +30,44 @@ std::vector<IntField> int_fields() {
     return IntField{std::move(key), std::move(r), nullptr, lo, hi};
   };
   return {
-      i64("clock_mhz", [](NpuConfig& c) -> std::int64_t& { return c.clock_mhz; }, 1, 100000),
-      i32("element_bytes", [](NpuConfig& c) -> int& { return c.element_bytes; }, 1, 8),
-      i64("scratchpad_bytes", [](NpuConfig& c) -> std::int64_t& { return c.scratchpad_bytes; }, 1024, kMaxBytes),
-      i64("accumulator_bytes", [](NpuConfig& c) -> std::int64_t& { return c.accumulator_bytes; }, 1024, kMaxBytes),
-      i32("systolic.count", [](NpuConfig& c) -> int& { return c.systolic.count; }, 1, 1024),
-      i32("systolic.rows", [](NpuConfig& c) -> int& { return c.systolic.rows; }, 1, 4096),
-      i32("systolic.cols", [](NpuConfig& c) -> int& { return c.systolic.cols; }, 1, 4096),
-      i32("vector.units", [](NpuConfig& c) -> int& { return c.vector.units; }, 1, 1024),
-      i32("vector.lanes", [](NpuConfig& c) -> int& { return c.vector.lanes; }, 1, 65536),
-      i32("vector.latency.add", [](NpuConfig& c) -> int& { return c.vector.latency.add; }, 1, 1000000),
-      i32("vector.latency.mul", [](NpuConfig& c) -> int& { return c.vector.latency.mul; }, 1, 1000000),
-      i32("vector.latency.exp", [](NpuConfig& c) -> int& { return c.vector.latency.exp; }, 1, 1000000),
-      i32("vector.latency.gelu", [](NpuConfig& c) -> int& { return c.vector.latency.gelu; }, 1, 1000000),
-      i32("vector.latency.silu", [](NpuConfig& c) -> int& { return c.vector.latency.silu; }, 1, 1000000),
-      i32("vector.latency.add_tree", [](NpuConfig& c) -> int& { return c.vector.latency.add_tree; }, 1, 1000000),
-      i32("vector.latency.scalar_mul", [](NpuConfig& c) -> int& { return c.vector.latency.scalar_mul; }, 1, 1000000),
-      i32("vector.latency.scalar_sqrt", [](NpuConfig& c) -> int& { return c.vector.latency.scalar_sqrt; }, 1, 1000000),
-      i32("dma.request_bytes", [](NpuConfig& c) -> int& { return c.dma.request_bytes; }, 1, 4096),
-      i32("dma.max_outstanding", [](NpuConfig& c) -> int& { return c.dma.max_outstanding; }, 0, 1 << 20),
+      i64(
+          "clock_mhz", [](NpuConfig& c) -> std::int64_t& { return c.clock_mhz; }, 1, 100000),
+      i32(
+          "element_bytes", [](NpuConfig& c) -> int& { return c.element_bytes; }, 1, 8),
+      i64(
+          "scratchpad_bytes", [](NpuConfig& c) -> std::int64_t& { return c.scratchpad_bytes; }, 1024, kMaxBytes),
+      i64(
+          "accumulator_bytes", [](NpuConfig& c) -> std::int64_t& { return c.accumulator_bytes; }, 1024, kMaxBytes),
+      i32(
+          "systolic.count", [](NpuConfig& c) -> int& { return c.systolic.count; }, 1, 1024),
+      i32(
+          "systolic.rows", [](NpuConfig& c) -> int& { return c.systolic.rows; }, 1, 4096),
+      i32(
+          "systolic.cols", [](NpuConfig& c) -> int& { return c.systolic.cols; }, 1, 4096),
+      i32(
+          "vector.units", [](NpuConfig& c) -> int& { return c.vector.units; }, 1, 1024),
+      i32(
+          "vector.lanes", [](NpuConfig& c) -> int& { return c.vector.lanes; }, 1, 65536),
+      i32(
+          "vector.latency.add", [](NpuConfig& c) -> int& { return c.vector.latency.add; }, 1, 1000000),
+      i32(
+          "vector.latency.mul", [](NpuConfig& c) -> int& { return c.vector.latency.mul; }, 1, 1000000),
+      i32(
+          "vector.latency.exp", [](NpuConfig& c) -> int& { return c.vector.latency.exp; }, 1, 1000000),
+      i32(
+          "vector.latency.gelu", [](NpuConfig& c) -> int& { return c.vector.latency.gelu; }, 1, 1000000),
+      i32(
+          "vector.latency.silu", [](NpuConfig& c) -> int& { return c.vector.latency.silu; }, 1, 1000000),
+      i32(
+          "vector.latency.add_tree", [](NpuConfig& c) -> int& { return c.vector.latency.add_tree; }, 1, 1000000),
+      i32(
+          "vector.latency.scalar_mul", [](NpuConfig& c) -> int& { return c.vector.latency.scalar_mul; }, 1, 1000000),
+      i32(
+          "vector.latency.scalar_sqrt", [](NpuConfig& c) -> int& { return c.vector.latency.scalar_sqrt; }, 1, 1000000),
+      i32(
+          "dma.request_bytes", [](NpuConfig& c) -> int& { return c.dma.request_bytes; }, 1, 4096),
+      i32(
+          "dma.max_outstanding", [](NpuConfig& c) -> int& { return c.dma.max_outstanding; }, 0, 1 << 20),
   };
 }
 
@@ -72,8 +91,7 @@ std::int64_t read_int(const nlohmann::json& v, const std::string& key, std::int6
 bool is_pow2(std::int64_t v) { return v > 0 && (v & (v - 1)) == 0; }
 
 // Walks an object level: `prefix` is the dotted path of this level.
-void read_level(const nlohmann::json& j, const std::string& prefix, NpuConfig& c,
-                const std::vector<IntField>& fields) {
+void read_level(const nlohmann::json& j, const std::string& prefix, NpuConfig& c, const std::vector<IntField>& fields) {
   if (!j.is_object()) {
     if (prefix.empty()) throw std::invalid_argument("npu config: expected a JSON object, got " + j.dump());
     bad(prefix.substr(0, prefix.size() - 1), j.dump(), "an object");
@@ -86,9 +104,12 @@ void read_level(const nlohmann::json& j, const std::string& prefix, NpuConfig& c
       continue;
     }
     if (key == "mode") {
-      if (it->is_string() && it->get<std::string>() == "faithful") c.mode = Mode::faithful;
-      else if (it->is_string() && it->get<std::string>() == "artifact") c.mode = Mode::artifact;
-      else bad(key, it->dump(), "\"faithful\" or \"artifact\"");
+      if (it->is_string() && it->get<std::string>() == "faithful")
+        c.mode = Mode::faithful;
+      else if (it->is_string() && it->get<std::string>() == "artifact")
+        c.mode = Mode::artifact;
+      else
+        bad(key, it->dump(), "\"faithful\" or \"artifact\"");
       continue;
     }
     if (key == "double_buffered") {
@@ -104,8 +125,10 @@ void read_level(const nlohmann::json& j, const std::string& prefix, NpuConfig& c
     for (const auto& f : fields) {
       if (f.key != key) continue;
       const std::int64_t v = read_int(*it, key, f.lo, f.hi);
-      if (f.ref64) f.ref64(c) = v;
-      else f.ref32(c) = static_cast<int>(v);
+      if (f.ref64)
+        f.ref64(c) = v;
+      else
+        f.ref32(c) = static_cast<int>(v);
       found = true;
       break;
     }
@@ -119,7 +142,8 @@ void read_level(const nlohmann::json& j, const std::string& prefix, NpuConfig& c
         if (head.empty() || std::find(heads.begin(), heads.end(), head) != heads.end()) return;
         heads.push_back(head);
       };
-      for (const char* k : {"name", "mode", "double_buffered", "systolic.", "vector.", "vector.latency.", "dma."}) add(k);
+      for (const char* k : {"name", "mode", "double_buffered", "systolic.", "vector.", "vector.latency.", "dma."})
+        add(k);
       for (const auto& f : fields) add(f.key);
       std::string allowed;
       for (const auto& h : heads) allowed += (allowed.empty() ? "" : ", ") + h;

@@ -22,9 +22,9 @@ enum class Mode { faithful, artifact };
 const char* to_string(Mode m);
 
 struct SystolicConfig {
-  int count = 8;    // systolic arrays
-  int rows = 128;   // PE rows = reduction (K) extent of a stationary tile
-  int cols = 128;   // PE columns = output columns of a stationary tile
+  int count = 8;   // systolic arrays
+  int rows = 128;  // PE rows = reduction (K) extent of a stationary tile
+  int cols = 128;  // PE columns = output columns of a stationary tile
 };
 
 // Latencies in NPU cycles of one vector-unit step (one pass over `lanes` elements).
@@ -34,7 +34,7 @@ struct VectorLatency {
   int exp = 1;
   int gelu = 1;
   int silu = 1;
-  int add_tree = 1;    // one level of the reduction tree
+  int add_tree = 1;  // one level of the reduction tree
   int scalar_mul = 1;
   int scalar_sqrt = 1;
 };
@@ -59,7 +59,7 @@ struct NpuConfig {
   std::string name = "neupims";
   Mode mode = Mode::faithful;
   std::int64_t clock_mhz = 1000;
-  int element_bytes = 2;              // FP16 operands and outputs
+  int element_bytes = 2;  // FP16 operands and outputs
   SystolicConfig systolic;
   VectorConfig vector;
   // On-chip buffers. NeuPIMs' parser loads all three SRAM sizes from
@@ -70,9 +70,7 @@ struct NpuConfig {
   bool double_buffered = true;
   DmaConfig dma;
 
-  double peak_flops_per_cycle() const {
-    return 2.0 * systolic.count * systolic.rows * systolic.cols;
-  }
+  double peak_flops_per_cycle() const { return 2.0 * systolic.count * systolic.rows * systolic.cols; }
   double cycle_s() const { return 1e-6 / static_cast<double>(clock_mhz); }
 };
 

@@ -46,8 +46,10 @@ std::vector<ByteRange> byte_ranges(const GemmShape& shape, int element_bytes, co
   for (std::int64_t r = 0; r < t.block.rows; ++r) {
     const std::int64_t off = ((t.block.row0 + r) * ld + t.block.col0) * element_bytes;
     const std::int64_t len = t.block.cols * element_bytes;
-    if (!out.empty() && out.back().offset + out.back().bytes == off) out.back().bytes += len;
-    else out.push_back(ByteRange{off, len});
+    if (!out.empty() && out.back().offset + out.back().bytes == off)
+      out.back().bytes += len;
+    else
+      out.push_back(ByteRange{off, len});
   }
   return out;
 }
@@ -118,7 +120,8 @@ GemmPlan plan_gemm(const NpuConfig& cfg, const GemmShape& shape) {
   const std::int64_t tn = ceil_div(shape.n, plan.l2_n), tm = ceil_div(shape.m, plan.l2_m),
                      tk = ceil_div(shape.k, plan.l2_k);
   {
-    const std::int64_t steps = tn * tm * tk * ceil_div(plan.l2_m, bt) * ceil_div(plan.l2_k, bk) * ceil_div(plan.l2_n, bo);
+    const std::int64_t steps =
+        tn * tm * tk * ceil_div(plan.l2_m, bt) * ceil_div(plan.l2_k, bk) * ceil_div(plan.l2_n, bo);
     plan.steps.reserve(static_cast<std::size_t>(steps));
     plan.transfers.reserve(static_cast<std::size_t>(2 * steps + tn * tm * tk * ceil_div(plan.l2_n, bo)));
     plan.tiles.reserve(static_cast<std::size_t>(tn * tm * tk));
@@ -260,8 +263,10 @@ GemmTiming run_gemm(const NpuConfig& cfg, const GemmPlan& plan, DmaPort& dma, Cy
         const Cycle issue = std::max({x_ready, w_ready, prev_issue + 1});
         prev_issue = issue;
         Cycle st;
-        if (any_in_pipe && back_finish > issue) st = back_start + (s.preload ? R : std::max<Cycle>(back_size, 4));
-        else st = issue + (s.preload ? 2 * R - 1 : 0);
+        if (any_in_pipe && back_finish > issue)
+          st = back_start + (s.preload ? R : std::max<Cycle>(back_size, 4));
+        else
+          st = issue + (s.preload ? 2 * R - 1 : 0);
         back_start = st;
         back_finish = st + art_latency;
         back_size = art_size;

@@ -70,11 +70,11 @@ std::vector<ByteRange> byte_ranges(const GemmShape& shape, int element_bytes, co
 struct L1Step {
   int l2_tile = 0;
   std::int64_t tok0 = 0, toks = 0, k0 = 0, ks = 0, out0 = 0, outs = 0;
-  bool preload = false;   // first step of its stationary block (loads the weights)
-  int x_transfer = -1;    // the transfer bringing the stationary X block
-  int w_transfer = -1;    // the transfer bringing the streamed W block
-  int bias_transfer = -1; // bias of this out block (first K step of a biased GEMM)
-  int y_transfer = -1;    // the output write this step completes (last K step), else -1
+  bool preload = false;    // first step of its stationary block (loads the weights)
+  int x_transfer = -1;     // the transfer bringing the stationary X block
+  int w_transfer = -1;     // the transfer bringing the streamed W block
+  int bias_transfer = -1;  // bias of this out block (first K step of a biased GEMM)
+  int y_transfer = -1;     // the output write this step completes (last K step), else -1
 };
 
 struct L2Tile {
@@ -161,9 +161,9 @@ Roofline gemm_roofline(const NpuConfig& cfg, const GemmShape& shape, double byte
 struct GemmReport {
   GemmTiming timing;
   Roofline roofline;
-  double time_s = 0;          // simulated
-  double compute_only_s = 0;  // the same plan with InstantDma
-  double transfer_s = 0;      // link busy time of the plan's traffic
+  double time_s = 0;               // simulated
+  double compute_only_s = 0;       // the same plan with InstantDma
+  double transfer_s = 0;           // link busy time of the plan's traffic
   Bound limiter = Bound::compute;  // compute if compute_only_s >= transfer_s
 };
 GemmReport time_gemm(const NpuConfig& cfg, const GemmShape& shape, double bytes_per_s, Cycle dma_latency = 0);

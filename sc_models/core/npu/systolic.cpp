@@ -115,12 +115,12 @@ CycleLevelResult<T> run_cycle_level(ArrayShape shape, const std::vector<TileData
     base[j] = tiles[j].spec.reuse_weights ? base[j - 1] : j;
   }
 
-  int next_stream = 0;     // next tile to start streaming
-  int next_load = 0;       // next tile whose weights are (being) written
-  int load_row = 0;        // next row of that load
+  int next_stream = 0;  // next tile to start streaming
+  int next_load = 0;    // next tile whose weights are (being) written
+  int load_row = 0;     // next row of that load
   int last_load_buf = 1;
-  Cycle last_write = -1;   // cycle of the last weight-row write
-  int first_active = 0;    // tiles below this have injected everything
+  Cycle last_write = -1;  // cycle of the last weight-row write
+  int first_active = 0;   // tiles below this have injected everything
   const Cycle limit = 100000000;
 
   auto skip_reused = [&]() {
@@ -149,8 +149,10 @@ CycleLevelResult<T> run_cycle_level(ArrayShape shape, const std::vector<TileData
     // 2. One clock of the PE grid.
     while (first_active < next_stream) {
       const auto& s = tiles[first_active].spec;
-      if (start[first_active] + s.m - 1 + (s.k - 1) < t) ++first_active;
-      else break;
+      if (start[first_active] + s.m - 1 + (s.k - 1) < t)
+        ++first_active;
+      else
+        break;
     }
     for (int r = 0; r < R; ++r) {
       // The input entering PE(r,0) this cycle.
@@ -183,8 +185,8 @@ CycleLevelResult<T> run_cycle_level(ArrayShape shape, const std::vector<TileData
             ps.val = T{};
           } else if (!ps.v || ps.tile != in.tile || ps.i != in.i) {
             throw std::logic_error("systolic cycle model: input of tile " + std::to_string(in.tile) + " row " +
-                                   std::to_string(in.i) + " misses its partial sum at PE(" + std::to_string(r) +
-                                   "," + std::to_string(c) + ")");
+                                   std::to_string(in.i) + " misses its partial sum at PE(" + std::to_string(r) + "," +
+                                   std::to_string(c) + ")");
           }
           ps.val = ps.val + in.val * wbuf[in.buf][at(r, c)];
           if (c < tiles[in.tile].spec.n) ++res.macs;

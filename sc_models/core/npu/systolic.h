@@ -38,19 +38,19 @@ struct ArrayShape {
 };
 
 struct TileSpec {
-  int m = 1;                 // streamed input rows
-  int k = 1;                 // reduction extent (<= rows)
-  int n = 1;                 // output columns (<= cols)
+  int m = 1;                   // streamed input rows
+  int k = 1;                   // reduction extent (<= rows)
+  int n = 1;                   // output columns (<= cols)
   bool reuse_weights = false;  // same stationary block as the previous tile: no load
-  Cycle weights_ready = 0;   // the stationary block is in the scratchpad from this cycle
-  Cycle inputs_ready = 0;    // the streamed rows are in the scratchpad from this cycle
+  Cycle weights_ready = 0;     // the stationary block is in the scratchpad from this cycle
+  Cycle inputs_ready = 0;      // the streamed rows are in the scratchpad from this cycle
 };
 
 struct TileTiming {
-  Cycle load_start = -1;  // cycle weight row 0 is written (-1: weights reused)
-  Cycle stream_start = 0; // cycle input row 0 enters PE(0,0)
-  Cycle end = 0;          // cycle after the last output left the array
-  int buffer = 0;         // weight buffer (0 or 1)
+  Cycle load_start = -1;   // cycle weight row 0 is written (-1: weights reused)
+  Cycle stream_start = 0;  // cycle input row 0 enters PE(0,0)
+  Cycle end = 0;           // cycle after the last output left the array
+  int buffer = 0;          // weight buffer (0 or 1)
 };
 
 // The closed form, one tile at a time (tiles in issue order). With b the
@@ -72,10 +72,10 @@ class ArrayTimeline {
   ArrayShape m_shape;
   bool m_any = false;
   bool m_any_load = false;
-  int m_buffer = 0;              // buffer of the previous tile
-  int m_last_load_buffer = 1;    // so the first load takes buffer 0
-  Cycle m_loader_free = 0;       // L_q + k_q
-  Cycle m_injector_free = 0;     // s_p + m_p
+  int m_buffer = 0;                 // buffer of the previous tile
+  int m_last_load_buffer = 1;       // so the first load takes buffer 0
+  Cycle m_loader_free = 0;          // L_q + k_q
+  Cycle m_injector_free = 0;        // s_p + m_p
   Cycle m_buffer_free[2] = {0, 0};  // s_u + m_u + C - 2 per buffer
   Cycle m_prev_stream = 0;
   int m_prev_k = 0, m_prev_n = 0;

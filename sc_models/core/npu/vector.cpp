@@ -34,7 +34,8 @@ Cycle vector_op_cycles(const VectorConfig& vc, VectorOp op, std::int64_t n) {
   const std::int64_t V = (n + vc.lanes - 1) / vc.lanes;
   const std::int64_t T = tree_levels(n, vc.lanes);
   switch (op) {
-    case VectorOp::layernorm: return 2 * T * l.add_tree + 2 * l.scalar_mul + l.scalar_sqrt + V * (2 * l.add + 3 * l.mul);
+    case VectorOp::layernorm:
+      return 2 * T * l.add_tree + 2 * l.scalar_mul + l.scalar_sqrt + V * (2 * l.add + 3 * l.mul);
     case VectorOp::rmsnorm: return T * l.add_tree + l.scalar_mul + l.scalar_sqrt + V * 3 * l.mul;
     case VectorOp::softmax: return 2 * T * l.add_tree + V * (l.add + l.exp + l.mul);
     case VectorOp::gelu: return V * l.gelu;

@@ -51,21 +51,22 @@ TEST_CASE("config: unknown keys name the key and the allowed ones") {
 
 TEST_CASE("config: out-of-range and wrongly typed values name key, value and range") {
   CHECK_THROWS_WITH(npu_config_from_json(json{{"systolic", {{"count", 0}}}}),
-                    Catch::Contains("'systolic.count'") && Catch::Contains("value 0") &&
-                        Catch::Contains("[1, 1024]"));
+                    Catch::Contains("'systolic.count'") && Catch::Contains("value 0") && Catch::Contains("[1, 1024]"));
   CHECK_THROWS_WITH(npu_config_from_json(json{{"clock_mhz", 1.5}}),
                     Catch::Contains("'clock_mhz'") && Catch::Contains("1.5"));
   CHECK_THROWS_WITH(npu_config_from_json(json{{"mode", "fast"}}),
                     Catch::Contains("'mode'") && Catch::Contains("\"faithful\" or \"artifact\""));
-  CHECK_THROWS_WITH(npu_config_from_json(json{{"vector", 3}}), Catch::Contains("'vector'") && Catch::Contains("an object"));
+  CHECK_THROWS_WITH(npu_config_from_json(json{{"vector", 3}}),
+                    Catch::Contains("'vector'") && Catch::Contains("an object"));
   CHECK_THROWS_WITH(npu_config_from_json(json{{"dma", {{"request_bytes", 48}}}}),
                     Catch::Contains("'dma.request_bytes'") && Catch::Contains("power of two"));
   CHECK_THROWS_WITH(npu_config_from_json(json{{"scratchpad_bytes", 4096}}),
                     Catch::Contains("'scratchpad_bytes'") && Catch::Contains("at least"));
   CHECK_THROWS_WITH(npu_config_from_json(json{{"double_buffered", 1}}), Catch::Contains("true or false"));
   // 128 x 128 FP16 output block = 32 KiB per buffer, two buffers.
-  CHECK_THROWS_WITH(npu_config_from_json(json{{"accumulator_bytes", 65535}}),
-                    Catch::Contains("'accumulator_bytes'") && Catch::Contains("65535") && Catch::Contains("at least 65536"));
+  CHECK_THROWS_WITH(npu_config_from_json(json{{"accumulator_bytes", 65535}}), Catch::Contains("'accumulator_bytes'") &&
+                                                                                  Catch::Contains("65535") &&
+                                                                                  Catch::Contains("at least 65536"));
   CHECK_NOTHROW(npu_config_from_json(json{{"accumulator_bytes", 65536}}));
   // A wide array needs its C x C output block in the scratchpad too:
   // rows 4, cols 64: (2*4*64 + 64*64) * 2 B = 9216 per buffer.

@@ -167,7 +167,7 @@ TEST_CASE("gemm timing: faithful arrays on the same GEMM (hand-derived)") {
 }
 
 TEST_CASE("gemm roofline: decode-sized layers, hand-derived bound") {
-  NpuConfig cfg;  // 8 x 128x128 at 1 GHz: 262 144 FLOP/cycle
+  NpuConfig cfg;               // 8 x 128x128 at 1 GHz: 262 144 FLOP/cycle
   const double bw = 1.024e12;  // 32 HBM2 channels x 32 GB/s
   SECTION("256 x 4096 x 12288 is bandwidth-bound") {
     // flops 2*256*4096*12288 = 25 769 803 776 -> 98 304 cycles = 98.304 us;
@@ -254,73 +254,73 @@ TEST_CASE("gemm: the faithful plan run on cycle-level arrays computes Y and ends
   // at run_gemm's compute_end.
   for (ArrayShape shape : {ArrayShape{4, 4}, ArrayShape{4, 8}, ArrayShape{8, 4}})
     for (std::uint64_t seed : {1u, 2u, 3u}) {
-    NpuConfig cfg = tiny(Mode::faithful);
-    cfg.systolic = SystolicConfig{2, shape.rows, shape.cols};
-    cfg.scratchpad_bytes = 1024;
-    INFO("array " << shape.rows << "x" << shape.cols << " seed " << seed);
-    const GemmShape g{9, 10, 11, true};
-    const GemmPlan p = plan_gemm(cfg, g);
-    if (shape.rows == 4 && shape.cols == 4) {
-      // 256 elements per buffer: (12*12 + 12*12 + 12*12) rounded -> halve n to 6, k to 5:
-      // 12*8 + 8*8 + 12*8 = 256 -> 2 output tiles x 2 K tiles.
-      REQUIRE(p.tiles.size() == 4);
-      CHECK(p.l2_k == 5);
-      CHECK(p.l2_n == 6);
-    }
-    std::mt19937_64 rng(seed);
-    TableDma dma;
-    for (const auto& t : p.transfers)
-      if (!t.write) dma.arrival[t.id] = static_cast<Cycle>(rng() % 200);
-    const GemmTiming tm = run_gemm(cfg, p, dma);
-    CHECK(dma.monotonic);
+      NpuConfig cfg = tiny(Mode::faithful);
+      cfg.systolic = SystolicConfig{2, shape.rows, shape.cols};
+      cfg.scratchpad_bytes = 1024;
+      INFO("array " << shape.rows << "x" << shape.cols << " seed " << seed);
+      const GemmShape g{9, 10, 11, true};
+      const GemmPlan p = plan_gemm(cfg, g);
+      if (shape.rows == 4 && shape.cols == 4) {
+        // 256 elements per buffer: (12*12 + 12*12 + 12*12) rounded -> halve n to 6, k to 5:
+        // 12*8 + 8*8 + 12*8 = 256 -> 2 output tiles x 2 K tiles.
+        REQUIRE(p.tiles.size() == 4);
+        CHECK(p.l2_k == 5);
+        CHECK(p.l2_n == 6);
+      }
+      std::mt19937_64 rng(seed);
+      TableDma dma;
+      for (const auto& t : p.transfers)
+        if (!t.write) dma.arrival[t.id] = static_cast<Cycle>(rng() % 200);
+      const GemmTiming tm = run_gemm(cfg, p, dma);
+      CHECK(dma.monotonic);
 
-    std::vector<std::int64_t> X(9 * 10), W(10 * 11), Y(9 * 11, 0);
-    for (auto& v : X) v = static_cast<std::int64_t>(rng() % 15) - 7;
-    for (auto& v : W) v = static_cast<std::int64_t>(rng() % 13) - 6;
-    std::vector<std::vector<TileData<std::int64_t>>> per_array(2);
-    std::vector<std::vector<const L1Step*>> steps_of(2);
-    int next = 0, cur = 0;
-    for (const auto& s : p.steps) {
-      if (s.preload) {
-        cur = next;
-        next = (next + 1) % 2;
-      }
-      TileData<std::int64_t> d;
-      d.spec.m = static_cast<int>(s.outs);
-      d.spec.k = static_cast<int>(s.ks);
-      d.spec.n = static_cast<int>(s.toks);
-      d.spec.reuse_weights = !s.preload;
-      d.spec.weights_ready = dma.done.at(s.x_transfer);
-      d.spec.inputs_ready = dma.done.at(s.w_transfer);
-      if (s.bias_transfer >= 0) d.spec.inputs_ready = std::max(d.spec.inputs_ready, dma.done.at(s.bias_transfer));
-      if (s.preload)
-        for (std::int64_t r = 0; r < s.ks; ++r)
-          for (std::int64_t c = 0; c < s.toks; ++c) d.w.push_back(X[(s.tok0 + c) * 10 + s.k0 + r]);
-      for (std::int64_t i = 0; i < s.outs; ++i)
-        for (std::int64_t r = 0; r < s.ks; ++r) d.a.push_back(W[(s.k0 + r) * 11 + s.out0 + i]);
-      per_array[cur].push_back(std::move(d));
-      steps_of[cur].push_back(&s);
-    }
-    Cycle end = 0;
-    for (int a = 0; a < 2; ++a) {
-      const auto r = run_cycle_level(shape, per_array[a]);
-      end = std::max(end, r.cycles);
-      for (std::size_t j = 0; j < steps_of[a].size(); ++j) {
-        const L1Step& s = *steps_of[a][j];
+      std::vector<std::int64_t> X(9 * 10), W(10 * 11), Y(9 * 11, 0);
+      for (auto& v : X) v = static_cast<std::int64_t>(rng() % 15) - 7;
+      for (auto& v : W) v = static_cast<std::int64_t>(rng() % 13) - 6;
+      std::vector<std::vector<TileData<std::int64_t>>> per_array(2);
+      std::vector<std::vector<const L1Step*>> steps_of(2);
+      int next = 0, cur = 0;
+      for (const auto& s : p.steps) {
+        if (s.preload) {
+          cur = next;
+          next = (next + 1) % 2;
+        }
+        TileData<std::int64_t> d;
+        d.spec.m = static_cast<int>(s.outs);
+        d.spec.k = static_cast<int>(s.ks);
+        d.spec.n = static_cast<int>(s.toks);
+        d.spec.reuse_weights = !s.preload;
+        d.spec.weights_ready = dma.done.at(s.x_transfer);
+        d.spec.inputs_ready = dma.done.at(s.w_transfer);
+        if (s.bias_transfer >= 0) d.spec.inputs_ready = std::max(d.spec.inputs_ready, dma.done.at(s.bias_transfer));
+        if (s.preload)
+          for (std::int64_t r = 0; r < s.ks; ++r)
+            for (std::int64_t c = 0; c < s.toks; ++c) d.w.push_back(X[(s.tok0 + c) * 10 + s.k0 + r]);
         for (std::int64_t i = 0; i < s.outs; ++i)
-          for (std::int64_t c = 0; c < s.toks; ++c) Y[(s.tok0 + c) * 11 + s.out0 + i] += r.out[j][i * s.toks + c];
+          for (std::int64_t r = 0; r < s.ks; ++r) d.a.push_back(W[(s.k0 + r) * 11 + s.out0 + i]);
+        per_array[cur].push_back(std::move(d));
+        steps_of[cur].push_back(&s);
       }
+      Cycle end = 0;
+      for (int a = 0; a < 2; ++a) {
+        const auto r = run_cycle_level(shape, per_array[a]);
+        end = std::max(end, r.cycles);
+        for (std::size_t j = 0; j < steps_of[a].size(); ++j) {
+          const L1Step& s = *steps_of[a][j];
+          for (std::int64_t i = 0; i < s.outs; ++i)
+            for (std::int64_t c = 0; c < s.toks; ++c) Y[(s.tok0 + c) * 11 + s.out0 + i] += r.out[j][i * s.toks + c];
+        }
+      }
+      CHECK(end == tm.compute_end);
+      bool same = true;
+      for (int i = 0; i < 9; ++i)
+        for (int n = 0; n < 11; ++n) {
+          std::int64_t ref = 0;
+          for (int k = 0; k < 10; ++k) ref += X[i * 10 + k] * W[k * 11 + n];
+          same = same && ref == Y[i * 11 + n];
+        }
+      CHECK(same);
     }
-    CHECK(end == tm.compute_end);
-    bool same = true;
-    for (int i = 0; i < 9; ++i)
-      for (int n = 0; n < 11; ++n) {
-        std::int64_t ref = 0;
-        for (int k = 0; k < 10; ++k) ref += X[i * 10 + k] * W[k * 11 + n];
-        same = same && ref == Y[i * 11 + n];
-      }
-    CHECK(same);
-  }
 }
 
 TEST_CASE("gemm timing: double buffering and the in-order DMA queue") {

@@ -56,11 +56,13 @@ Built<T> build(ArrayShape s, const Case& c, const std::vector<T>& A, const std::
       if (r0 == 0) {
         t.w.resize(static_cast<std::size_t>(k) * n);
         for (int i = 0; i < k; ++i)
-          for (int j = 0; j < n; ++j) t.w[static_cast<std::size_t>(i) * n + j] = W[static_cast<std::size_t>(k0 + i) * c.N + n0 + j];
+          for (int j = 0; j < n; ++j)
+            t.w[static_cast<std::size_t>(i) * n + j] = W[static_cast<std::size_t>(k0 + i) * c.N + n0 + j];
       }
       t.a.resize(static_cast<std::size_t>(m) * k);
       for (int i = 0; i < m; ++i)
-        for (int j = 0; j < k; ++j) t.a[static_cast<std::size_t>(i) * k + j] = A[static_cast<std::size_t>(r0 + i) * c.K + k0 + j];
+        for (int j = 0; j < k; ++j)
+          t.a[static_cast<std::size_t>(i) * k + j] = A[static_cast<std::size_t>(r0 + i) * c.K + k0 + j];
       b.tiles.push_back(std::move(t));
       b.where.push_back({kb, nb, r0});
     }
@@ -108,13 +110,15 @@ void check_case(ArrayShape s, const Case& c) {
     const auto& w = b.where[j];
     for (int i = 0; i < sp.m; ++i)
       for (int q = 0; q < sp.n; ++q)
-        Y[static_cast<std::size_t>(w.row0 + i) * c.N + w.nb * s.cols + q] += cyc.out[j][static_cast<std::size_t>(i) * sp.n + q];
+        Y[static_cast<std::size_t>(w.row0 + i) * c.N + w.nb * s.cols + q] +=
+            cyc.out[j][static_cast<std::size_t>(i) * sp.n + q];
   }
   bool same = true;
   for (int i = 0; i < c.M; ++i)
     for (int q = 0; q < c.N; ++q) {
       std::int64_t ref = 0;
-      for (int k = 0; k < c.K; ++k) ref += A[static_cast<std::size_t>(i) * c.K + k] * W[static_cast<std::size_t>(k) * c.N + q];
+      for (int k = 0; k < c.K; ++k)
+        ref += A[static_cast<std::size_t>(i) * c.K + k] * W[static_cast<std::size_t>(k) * c.N + q];
       same = same && ref == Y[static_cast<std::size_t>(i) * c.N + q];
     }
   CHECK(same);
@@ -173,7 +177,7 @@ TEST_CASE("array: closed form equals the cycle-level model on every tile-shape e
       for (int K : edge(s.rows))
         for (int N : edge(s.cols))
           for (bool n_outer : {false, true}) {
-            check_case(s, Case{M, K, N, M, n_outer, 0});  // whole M per stationary block
+            check_case(s, Case{M, K, N, M, n_outer, 0});             // whole M per stationary block
             if (M > 2) check_case(s, Case{M, K, N, 2, n_outer, 0});  // passes of 2 rows (weights reused)
           }
   }
