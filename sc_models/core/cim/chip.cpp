@@ -40,14 +40,7 @@ std::int64_t Chip::write_row(int core, int u, int row, const std::int8_t* w, int
 
 std::int64_t Chip::write_col(int core, int u, int col, const std::int8_t* w, int n, std::int64_t ready) {
   UclmState& s = state(core, u);
-  if (col < 0 || col >= m_cfg.array_cols) throw std::invalid_argument("UCLM column " + std::to_string(col) + " is out of range");
-  if (n > m_cfg.array_rows) throw std::invalid_argument("UCLM column write of " + std::to_string(n) + " values exceeds the array height");
-  for (int i = 0; i < n; ++i) {
-    std::vector<std::int8_t> row(static_cast<std::size_t>(m_cfg.array_cols));
-    for (int j = 0; j < m_cfg.array_cols; ++j) row[j] = s.arrays->weight(i, j);
-    row[col] = w[i];
-    s.arrays->write_row(i, row.data(), m_cfg.array_cols);
-  }
+  s.arrays->write_col(col, w, n);
   const std::int64_t start = std::max(ready, s.free_at);
   if (s.lookup_mode) { s.lookup_mode = false; ++m_stats.mode_switches; }
   s.free_at = start + 1;

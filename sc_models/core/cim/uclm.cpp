@@ -51,6 +51,16 @@ void Uclm::write_row(int row, const std::int8_t* w, int n) {
   m_row_writes += static_cast<std::uint64_t>(m_cfg.weight_bits);
 }
 
+void Uclm::write_col(int col, const std::int8_t* w, int n) {
+  if (col < 0 || col >= m_cfg.array_cols) throw std::invalid_argument("UCLM column " + std::to_string(col) + " is out of range");
+  if (n < 0 || n > m_cfg.array_rows) throw std::invalid_argument("UCLM column write of " + std::to_string(n) + " weights exceeds the array height");
+  for (int i = 0; i < m_cfg.array_rows; ++i) {
+    const unsigned v = i < n ? static_cast<std::uint8_t>(w[i]) : 0u;
+    for (int c = 0; c < m_cfg.weight_bits; ++c) set_cell(c, i, col, (v >> c) & 1u);
+  }
+  m_row_writes += static_cast<std::uint64_t>(m_cfg.weight_bits);
+}
+
 std::int8_t Uclm::weight(int row, int col) const {
   unsigned v = 0;
   for (int c = 0; c < m_cfg.weight_bits; ++c) v |= static_cast<unsigned>(cell(c, row, col)) << c;
@@ -95,7 +105,8 @@ std::uint16_t Uclm::lookup(int array, int d) {
   if (d < 0 || d > 127) throw std::invalid_argument("lookup index " + std::to_string(d) + " is outside [0, 127]");
   const int per_row = m_cfg.array_cols / 16, row = d / per_row, col0 = 16 * (d % per_row);
   // 1. copy the row to the buffer
-  std::vector<bool> saved(static_cast<std::size_t>(m_cfg.array_cols));
+  std::vector<std::uint8_t>& saved = m_row_buffer;
+  saved.resize(static_cast<std::size_t>(m_cfg.array_cols));
   for (int j = 0; j < m_cfg.array_cols; ++j) saved[j] = cell(array, row, j);
   // 2. write 1s into the row
   for (int j = 0; j < m_cfg.array_cols; ++j) set_cell(array, row, j, true);
@@ -107,7 +118,7 @@ std::uint16_t Uclm::lookup(int array, int d) {
     word = static_cast<std::uint16_t>(word | (static_cast<unsigned>(bit) << (15 - k)));
   }
   // 4. write the original row back
-  for (int j = 0; j < m_cfg.array_cols; ++j) set_cell(array, row, j, saved[j]);
+  for (int j = 0; j < m_cfg.array_cols; ++j) set_cell(array, row, j, saved[j] != 0);
   ++m_lookups;
   return word;
 }

@@ -32,6 +32,9 @@ class Uclm {
   // Writes one row (array_cols INT8 weights, fewer = zero-filled) into all
   // bit-plane arrays at once.
   void write_row(int row, const std::int8_t* w, int n);
+  // The address-mapped transposed write (K^T): one column of array_rows INT8
+  // values (fewer = zero-filled), one write cycle like a row (uclm.md §1.6).
+  void write_col(int col, const std::int8_t* w, int n);
   std::int8_t weight(int row, int col) const;
 
   // Bit-serial MVM of x (at most array_rows entries, missing rows = 0):
@@ -56,6 +59,7 @@ class Uclm {
   std::vector<std::vector<std::uint64_t>> m_rom;
   mutable std::uint64_t m_column_reads = 0;
   std::uint64_t m_lookups = 0, m_row_writes = 0;
+  std::vector<std::uint8_t> m_row_buffer;  // the lookup's copy of the overwritten row
 };
 
 }  // namespace pimlab::cim
