@@ -41,7 +41,7 @@ nlohmann::json tile_json(const cim::TileConfig& c) {
 void tile_options(std::vector<pimlab::cli::OptionSpec>& specs) {
   specs.push_back({"adc-bits", "B", "ADC resolution; 0 = ideal (no clip), 7 = exact for 64 rows", "6"});
   specs.push_back({"adc-share", "S", "columns per ADC (T_MVM = 8 x S cycles)", "8"});
-  specs.push_back({"tiles", "T", "chip size in tiles of 8 cores x 16 UCLMs", "16"});
+  specs.push_back({"tiles", "T", "chip size in tiles of 8 cores x 16 UCLMs (bert: default sized to the model)", "16"});
   specs.push_back({"variant", "V", "exp residual: A (residual 1) or B (first order)", "B"});
   specs.push_back({"clock-ghz", "F", "clock in GHz", "1"});
   specs.push_back({"json", "", "print one JSON document instead of a table", ""});
@@ -133,13 +133,16 @@ int run_bert(int argc, char** argv) {
     if (!a.has(req)) throw UsageError(std::string("missing --") + req + " (see 'pimlab cim bert --help')");
   const cim::TileConfig cfg = tile_from(a);
   const cim::BertModel m = cim::bert_model(a.choice("model", "base", {"base", "large"}));
-  const std::int64_t L = a.integer("seq", 1, 1, std::int64_t{1} << 30);
-  if (L > cim::max_softmax_len(cfg))
-    throw UsageError("--seq " + std::to_string(L) + " is longer than the arrays hold: K^T of one head needs ceil(L/64) UCLMs, the chip of " +
-                     std::to_string(cfg.tiles) + " tiles has " + std::to_string(cfg.uclms()) + " (max --seq " +
-                     std::to_string(cim::max_softmax_len(cfg)) + ")");
+  const std::int64_t L = a.integer("seq", 1, 1, 131072);
   const int ach = static_cast<int>(a.integer("attn-cores", 0, 0, 1 << 20));
   const cim::BertRun r = cim::bert_encoder(cfg, cim::EnergyConfig{}, m, static_cast<int>(L), ach);
+  // With --tiles the chip is fixed and must hold every layer's weights and
+  // K/V arrays; without it the chip is sized to the model (HASTILY keeps all
+  // weights on chip) and the size is reported.
+  if (a.has("tiles") && r.uclms_total > cfg.uclms())
+    throw UsageError("--seq " + std::to_string(L) + " is longer than the arrays hold: BERT-" + m.name + " needs " +
+                     std::to_string(r.uclms_total) + " UCLMs (weights and K/V of " + std::to_string(m.layers) +
+                     " layers), the chip of " + std::to_string(cfg.tiles) + " tiles has " + std::to_string(cfg.uclms()));
   nlohmann::json stages = nlohmann::json::array();
   for (const auto& s : r.stages)
     stages.push_back({{"name", s.name}, {"uclms", s.uclms}, {"cores", s.cores}, {"uclm_cycles", s.uclm_cycles},
