@@ -239,7 +239,7 @@ int run_schedule(int argc, char** argv) {
       l["weight_rows"] = n.weight_rows;
       l["weight_cols"] = n.weight_cols;
       l["pes_per_copy"] = pe.pes(n);
-      l["mvms"] = n.type == cs::NodeType::Dense ? 1 : static_cast<long long>(n.ofm.h) * n.ofm.w;
+      l["mvms"] = cs::mvm_invocations(n);
       l["copies"] = chosen.dup[i];
     }
     layers.push_back(l);

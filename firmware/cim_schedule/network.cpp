@@ -20,6 +20,7 @@ const char* node_type_name(NodeType t) {
     case NodeType::Concat: return "concat";
     case NodeType::Split: return "split";
     case NodeType::Upsample: return "upsample";
+    case NodeType::Attention: return "attention";
   }
   return "?";
 }
@@ -61,7 +62,7 @@ const std::map<std::string, NodeType>& types() {
   static const std::map<std::string, NodeType> m = {
       {"conv", NodeType::Conv},       {"dense", NodeType::Dense},   {"maxpool", NodeType::MaxPool},
       {"avgpool", NodeType::AvgPool}, {"add", NodeType::Add},       {"concat", NodeType::Concat},
-      {"split", NodeType::Split},     {"upsample", NodeType::Upsample}};
+      {"split", NodeType::Split},     {"upsample", NodeType::Upsample}, {"attention", NodeType::Attention}};
   return m;
 }
 }  // namespace
@@ -94,7 +95,7 @@ Network parse_network(std::istream& in, const std::string& source) {
     } else {
       auto ty = types().find(tok[0]);
       if (ty == types().end())
-        err("unknown node type '" + tok[0] + "' (allowed: input, conv, dense, maxpool, avgpool, add, concat, split, upsample)");
+        err("unknown node type '" + tok[0] + "' (allowed: input, conv, dense, maxpool, avgpool, add, concat, split, upsample, attention)");
       n.type = ty->second;
       if (net.nodes.empty()) err("the first node must be 'input'");
       if (tok.size() < 5 || tok[tok.size() - 2] != "->") err("expected 'TYPE NAME INPUTS [params] -> HxWxC'");
@@ -123,7 +124,9 @@ Network parse_network(std::istream& in, const std::string& source) {
         } else if (key == "groups") n.groups = to_int(val, key, err);
         else if (key == "id") n.group_id = to_int(val, key, err);
         else if (key == "f") n.f = to_int(val, key, err);
-        else err("unknown parameter '" + key + "' (allowed: k, s, p, c, groups, id, f)");
+        else if (key == "heads") n.heads = to_int(val, key, err);
+        else if (key == "dh") n.d_head = to_int(val, key, err);
+        else err("unknown parameter '" + key + "' (allowed: k, s, p, c, groups, id, f, heads, dh)");
       }
       const Shape declared = parse_shape(tok.back(), err);
       const Shape& a = net.nodes[n.inputs[0]].ofm;
@@ -185,6 +188,17 @@ Network parse_network(std::istream& in, const std::string& source) {
           need_inputs(1, 1);
           if (n.f < 1) err("'" + n.name + "': f must be >= 1");
           out = {a.h * n.f, a.w * n.f, a.c};
+          break;
+        case NodeType::Attention:
+          need_inputs(1, 1);
+          if (n.heads < 1 || n.d_head < 1) err("'" + n.name + "': attention needs heads >= 1 and dh >= 1");
+          if (a.w != 1) err("shape mismatch: attention '" + n.name + "' takes token rows (Lx1xC), got " + str(a));
+          if (a.c != 3 * n.heads * n.d_head)
+            err("shape mismatch: attention '" + n.name + "' needs Q, K, V of " + std::to_string(n.heads) + " heads x " +
+                std::to_string(n.d_head) + " = " + std::to_string(3 * n.heads * n.d_head) + " channels, got " + str(a));
+          out = {a.h, 1, n.heads * n.d_head};
+          n.weight_rows = n.d_head;
+          n.weight_cols = a.h;
           break;
         case NodeType::Input:
           break;

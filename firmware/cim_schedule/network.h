@@ -3,7 +3,9 @@
 //   network NAME
 //   input  NAME  HxWxC
 //   TYPE   NAME  IN1[,IN2...]  [k=K s=S p=P|p=TOP,BOTTOM c=C groups=G id=I f=F]  -> HxWxC
-// TYPE is conv, dense, maxpool, avgpool, add, concat, split or upsample; the
+// TYPE is conv, dense, maxpool, avgpool, add, concat, split, upsample or
+// attention (token rows: input Lx1x(3 heads dh) holding Q, K, V; output
+// Lx1x(heads dh); K and V are written into arrays as weights); the
 // declared OFM after "->" must equal the shape the inputs and parameters give
 // (a mismatch is an error naming the file, the line and both shapes).
 // Inputs must be defined on earlier lines, so file order is a topological order.
@@ -15,7 +17,7 @@
 
 namespace pimlab::firmware::cim_schedule {
 
-enum class NodeType { Input, Conv, Dense, MaxPool, AvgPool, Add, Concat, Split, Upsample };
+enum class NodeType { Input, Conv, Dense, MaxPool, AvgPool, Add, Concat, Split, Upsample, Attention };
 const char* node_type_name(NodeType t);
 
 struct Shape {
@@ -31,9 +33,11 @@ struct Node {
   int k = 1, s = 1, p_top = 0, p_bottom = 0;  // conv and pool (rows; columns alike)
   int groups = 1, group_id = 0;               // split
   int f = 1;                                  // upsample
+  int heads = 1, d_head = 0;                  // attention
   int line = 0;
-  bool is_mvm() const { return type == NodeType::Conv || type == NodeType::Dense; }
-  // Weight matrix rows x cols (conv: k k C_in x C_out; dense: H W C_in x C_out).
+  bool is_mvm() const { return type == NodeType::Conv || type == NodeType::Dense || type == NodeType::Attention; }
+  // Weight matrix rows x cols (conv: k k C_in x C_out; dense: H W C_in x C_out;
+  // attention: one head's K^T, d_head x tokens, and V is its transpose).
   long long weight_rows = 0, weight_cols = 0;
 };
 

@@ -43,10 +43,25 @@ void PeConfig::validate() const {
   if (!(t_acc_ns >= 0)) throw std::invalid_argument("t_acc_ns must be >= 0");
 }
 
+namespace {
+long long pes_of(const PeConfig& pe, long long r, long long c) {
+  return cdiv(c * cdiv(pe.weight_bits, pe.cell_bits) * pe.diff, pe.cols) * cdiv(r, pe.rows);
+}
+}  // namespace
+
 long long PeConfig::pes(const Node& n) const {
   if (!n.is_mvm()) return 0;
-  const long long cols_x = n.weight_cols * cdiv(weight_bits, cell_bits) * diff;
-  return cdiv(cols_x, cols) * cdiv(n.weight_rows, rows);
+  // Attention: per head K^T (d_head x L) and V (L x d_head).
+  if (n.type == NodeType::Attention)
+    return n.heads * (pes_of(*this, n.weight_rows, n.weight_cols) + pes_of(*this, n.weight_cols, n.weight_rows));
+  return pes_of(*this, n.weight_rows, n.weight_cols);
+}
+
+long long mvm_invocations(const Node& n) {
+  if (n.type == NodeType::Dense) return 1;
+  // RWTH convention: q K^T and A V each have seqLen invocations, repeat = heads.
+  if (n.type == NodeType::Attention) return 2LL * n.heads * n.ofm.h;
+  return n.is_mvm() ? static_cast<long long>(n.ofm.h) * n.ofm.w : 0;
 }
 
 double PeConfig::t_mvm_full_ns() const { return static_cast<double>(cdiv(a_bits, in_bits)) * t_mvm_ns; }
@@ -69,7 +84,10 @@ double set_time_ns(const Network& net, int node, int set, const PeConfig& pe) {
   if (n.type == NodeType::Input) return 0;
   const int rows = set_rows_of(n, set, pe);
   if (n.is_mvm()) {
-    const long long mvms = n.type == NodeType::Dense ? 1 : static_cast<long long>(rows) * n.ofm.w;
+    // Attention: q K^T, then (after softmax) P V, one after the other per token row.
+    const long long mvms = n.type == NodeType::Dense ? 1
+                           : n.type == NodeType::Attention ? 2LL * rows
+                                                           : static_cast<long long>(rows) * n.ofm.w;
     return static_cast<double>(mvms) * pe.t_mvm_full_ns() + pe.t_acc_ns;
   }
   return static_cast<double>(rows) * n.ofm.w * n.ofm.c / pe.gpeu_elems_per_ns;
@@ -80,6 +98,15 @@ double move_time_ns(const Network& net, int node, int set, const PeConfig& pe) {
   if (!pe.move || n.type == NodeType::Input) return 0;
   const double bytes = static_cast<double>(set_rows_of(n, set, pe)) * n.ofm.w * n.ofm.c;
   return std::ceil(bytes / pe.bus_bytes) * pe.bus_cycle_ns;
+}
+
+double busy_pe_ns(const Network& net, int node, int set, const PeConfig& pe) {
+  const Node& n = net.nodes[node];
+  if (!n.is_mvm()) return 0;
+  const double mvm_time = set_time_ns(net, node, set, pe) - pe.t_acc_ns;
+  // Attention: the K^T and the V arrays each run one of the two MVMs.
+  if (n.type == NodeType::Attention) return static_cast<double>(pe.pes(n)) * mvm_time / 2.0;
+  return static_cast<double>(pe.pes(n)) * mvm_time;
 }
 
 std::vector<std::pair<int, std::pair<int, int>>> producer_sets(const Network& net, int node, int set, const PeConfig& pe) {
@@ -98,6 +125,7 @@ std::vector<std::pair<int, std::pair<int, int>>> producer_sets(const Network& ne
         r1 = std::min(H - 1, j1 * n.s - n.p_top + n.k - 1);
         break;
       case NodeType::Dense:
+      case NodeType::Attention:  // every K and V row is written before the first q K^T
         break;
       case NodeType::Add:
       case NodeType::Concat:
@@ -169,10 +197,7 @@ Schedule schedule(const Network& net, const PeConfig& pe, long long n_pe, bool c
       copy_free[c] = start + t;
       prev_start = start;
       layer_end = std::max(layer_end, start + t);
-      if (n.is_mvm()) {
-        const double mvm_time = t - pe.t_acc_ns;
-        s.busy_pe_ns += static_cast<double>(pe.pes(n)) * mvm_time;
-      }
+      s.busy_pe_ns += busy_pe_ns(net, static_cast<int>(i), k, pe);
     }
     s.makespan_ns = std::max(s.makespan_ns, layer_end);
     if (!cross_layer) layer_barrier = layer_end;

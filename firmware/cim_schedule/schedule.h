@@ -12,6 +12,9 @@
 //     layer: a layer's first set waits for the previous layer's last set.
 // Every MVM layer owns its PEs (weight-stationary): PEs(l) per copy,
 // D_l copies. Non-MVM nodes run on their own general-purpose unit.
+// Transformer blocks are token-row sets: an attention node's row j needs
+// every row of its Q/K/V producer (K and V written as weights first), then
+// runs q K^T and P V; the softmax between them is not timed here.
 #pragma once
 
 #include <cstdint>
@@ -61,6 +64,8 @@ struct Schedule {
 int n_sets(const Node& n, const PeConfig& pe);
 double set_time_ns(const Network& net, int node, int set, const PeConfig& pe);     // without t_move
 double move_time_ns(const Network& net, int node, int set, const PeConfig& pe);    // output of the set over the bus
+double busy_pe_ns(const Network& net, int node, int set, const PeConfig& pe);      // PE-time the set keeps busy
+long long mvm_invocations(const Node& n);  // per inference (attention: 2 x heads x L)
 // Producer sets of (node, set) per input: [first, last] set indices.
 std::vector<std::pair<int, std::pair<int, int>>> producer_sets(const Network& net, int node, int set, const PeConfig& pe);
 

@@ -27,7 +27,8 @@ const Node& node(const Network& n, const std::string& name) {
 }  // namespace
 
 TEST_CASE("built-in networks parse with their published layer counts") {
-  CHECK(builtin_network_names() == std::vector<std::string>{"resnet18", "resnet50", "tinyyolov3", "tinyyolov4", "vgg16"});
+  CHECK(builtin_network_names() ==
+        std::vector<std::string>{"bertbase512", "resnet18", "resnet50", "tinyyolov3", "tinyyolov4", "vgg16"});
   const Network v3 = load_network("tinyyolov3");
   CHECK(count(v3, NodeType::Conv) == 13);  // yolov3-tiny.cfg: 13 convolutional sections
   CHECK(count(v3, NodeType::MaxPool) == 6);
@@ -66,6 +67,24 @@ TEST_CASE("weight matrices and PEs per copy, derived by hand") {
   CHECK(node(v3, "pool11").ofm == Shape{13, 13, 512});
   CHECK(node(v3, "route20").ofm == Shape{26, 26, 384});
   CHECK(PeConfig::rram().pes(node(v3, "pool11")) == 0);
+}
+
+TEST_CASE("a transformer block as token rows: attention PEs and invocations, derived by hand") {
+  const Network b = load_network("bertbase512");
+  const Node& at = node(b, "attn");
+  CHECK(at.type == NodeType::Attention);
+  CHECK(at.ofm == Shape{512, 1, 768});
+  // RRAM per head: K^T 64 x 512 -> ceil(512 x 2 x 2 / 256) x 1 = 8; V 512 x 64 -> ceil(256/256) x 2 = 2.
+  CHECK(PeConfig::rram().pes(at) == 12 * (8 + 2));
+  // UCLM per head: K^T 1 x 8, V 8 x 1 = 16 (the 2 ceil(L/64) of uclm.md §1.6), 192 for 12 heads.
+  CHECK(PeConfig::uclm().pes(at) == 192);
+  CHECK(mvm_invocations(at) == 2 * 12 * 512);
+  CHECK(PeConfig::uclm().pes(node(b, "qkv")) == 12 * 36);  // 768 x 2304
+  const std::string head = "network t\ninput x 8x1x96\n";
+  CHECK_THROWS_WITH(parse(head + "attention a x heads=2 dh=32 -> 8x1x64\n"),
+                    Catch::Contains("bad.net:3: shape mismatch: attention 'a' needs Q, K, V of 2 heads x 32 = 192 channels, got 8x1x96"));
+  CHECK_THROWS_WITH(parse("network t\ninput x 8x2x96\nattention a x heads=1 dh=32 -> 8x1x32\n"),
+                    Catch::Contains("takes token rows"));
 }
 
 TEST_CASE("shape mismatches and malformed lines are errors naming file and line") {

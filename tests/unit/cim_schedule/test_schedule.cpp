@@ -10,7 +10,7 @@
 using namespace pimlab::firmware::cim_schedule;
 
 namespace {
-const char* kNets[] = {"tinyyolov3", "tinyyolov4", "resnet18", "resnet50", "vgg16"};
+const char* kNets[] = {"tinyyolov3", "tinyyolov4", "resnet18", "resnet50", "vgg16", "bertbase512"};
 
 void check_producers(const Network& net, const PeConfig& pe, const Schedule& s) {
   for (std::size_t i = 0; i < net.nodes.size(); ++i)
@@ -98,6 +98,31 @@ TEST_CASE("busy PE-time per layer equals the RWTH analytic formula") {
     total += formula;
   }
   CHECK(s.busy_pe_ns == Approx(total).epsilon(1e-12));
+}
+
+TEST_CASE("transformer token rows: attention waits for all of K and V, then rows stream") {
+  const Network net = load_network("bertbase512");
+  const PeConfig pe = PeConfig::uclm();
+  const Schedule s = schedule(net, pe, min_pes(net, pe), true, std::vector<int>(net.nodes.size(), 1));
+  int qkv = -1, attn = -1, ffn2 = -1;
+  for (std::size_t i = 0; i < net.nodes.size(); ++i) {
+    if (net.nodes[i].name == "qkv") qkv = static_cast<int>(i);
+    if (net.nodes[i].name == "attn") attn = static_cast<int>(i);
+    if (net.nodes[i].name == "ffn2") ffn2 = static_cast<int>(i);
+  }
+  REQUIRE(qkv >= 0);
+  REQUIRE(attn >= 0);
+  REQUIRE(ffn2 >= 0);
+  const double all_kv = s.sets[qkv].back().finish + move_time_ns(net, qkv, 511, pe);
+  CHECK(s.sets[attn][0].start >= all_kv);
+  // A row of qkv is one MVM (64 ns); 512 rows take 32.768 us before attention starts.
+  CHECK(s.sets[qkv].back().finish == Approx(512 * 64.0));
+  // The FFN streams behind attention: its first row ends long before attention's last.
+  CHECK(s.sets[ffn2][0].finish < s.sets[attn].back().finish);
+  // Busy PE-time of attention: per head (8 + 8 UCLMs) x L x T_MVM (RWTH: repeat = heads).
+  double busy = 0;
+  for (int k = 0; k < 512; ++k) busy += busy_pe_ns(net, attn, k, pe);
+  CHECK(busy == Approx(12.0 * 16 * 512 * 64.0));
 }
 
 TEST_CASE("TinyYOLO: cross-layer scheduling with duplication gains an order of magnitude") {
