@@ -62,8 +62,8 @@ cim::TileConfig tile_from(const Args& a) {
 int run_softmax(int argc, char** argv) {
   std::vector<pimlab::cli::OptionSpec> specs = {
       {"len", "L", "sequence length (elements of the score row)", ""},
-      {"cores", "N", "cores sharing the row (1 = one UCLM); default: the reconstructed multi-core setting", "4"},
-      {"baseline", "B", "puma: the PUMA-like core (exp on a 4-lane VFU, no lookup in the arrays)", ""},
+      {"cores", "N", "cores sharing the row (1 = the one-UCLM setting)", "4, the reconstructed multi-core setting"},
+      {"baseline", "puma", "the PUMA-like core (exp on a 4-lane VFU, no lookup in the arrays)", ""},
       {"lut-uclms", "U", "UCLMs per core serving the lookups", "1"}};
   tile_options(specs);
   Args a("cim softmax", specs);
@@ -110,6 +110,8 @@ int run_softmax(int argc, char** argv) {
     std::printf("  %-12s %12.3f\n", "latency_us", r.latency_us);
     std::printf("  %-12s %12lld  at %.2f GHz\n", "cycles", static_cast<long long>(r.cycles), cfg.clock_ghz);
     std::printf("  %-12s %12.1f\n", "energy_pj", r.energy_pj);
+    std::printf("  adc_bits %d%s, adc_share %d, exp variant %s\n", cfg.adc_bits, cfg.adc_bits == 0 ? " (ideal)" : "", cfg.adc_share,
+                cim::variant_name(cfg.variant).c_str());
     std::printf("  HASTILY at L = 8192: 22.13 us (PUMA) / 6 us (UCLM) / 1.36 us (multi-core)\n");
   }
   return 0;
