@@ -44,7 +44,7 @@ int run(int argc, char** argv) {
           {"channels", "K", "HBM-PIM channels the kernel is spread over (1..1024)", "1"},
           {"dram", "PRESET", "DRAM timing/organisation preset: " + pimlab::cli::one_of(pimlab::dram::preset_names()),
            "hbm2-pimba"},
-          {"pim-clock-mhz", "F", "PIM clock for time_ns (A100 setting: 1512)", "1512"},
+          {"pim-clock-mhz", "F", "with --artifact-compatible: the clock time_ns converts cycles at (the Pimba paper's A100 PIM clock); otherwise time_ns uses the preset's tCK", "1512 with --artifact-compatible"},
           {"no-chunk-group", "", "SU: every chunk gets 3 + v_count register writes", ""},
           {"no-cmd-sched", "", "separate ACT4 + n REG_WRITE and PRECHARGE + r RESULT commands", ""},
           {"artifact-compatible", "", "reproduce the reference artifact, quirks included (docs/pim_protocols.md)", ""},
@@ -73,8 +73,7 @@ int run(int argc, char** argv) {
   k.chunk_group = !a.has("no-chunk-group");
   k.cmd_sched = !a.has("no-cmd-sched");
   k.artifact_compatible = a.has("artifact-compatible");
-  const double pim_mhz = a.real("pim-clock-mhz", 1512.0);
-  if (pim_mhz <= 0) throw UsageError("--pim-clock-mhz " + a.str("pim-clock-mhz", "") + " must be > 0");
+  const double pim_mhz = pimlab::sim::pim_clock_option(a, k.artifact_compatible);
   const std::string dram_name = a.str("dram", "hbm2-pimba");
   const pimlab::dram::DramSpec& spec = pimlab::dram::preset(dram_name);
   k.pseudo_channels = spec.org.pseudo_channels;
@@ -93,7 +92,7 @@ int run(int argc, char** argv) {
   }
   pim::Protocol protocol = pim::pimba_protocol(k.artifact_compatible);
   if (a.has("refresh")) protocol.refresh = pim::parse_refresh_model(a.choice("refresh", "slot", {"slot", "full", "off"}));
-  const pim::PimTiming timing = pim::timing_from_spec(spec);
+  const pimlab::dram::DramSpec timing = spec;
   const bool check = a.has("check");
   // Artifact-compatible: one trace reader feeds every channel in the exchange
   // trace order (a full channel stalls the others); default: independent channels.
@@ -115,8 +114,8 @@ int run(int argc, char** argv) {
                  {"cols", k.cols},
                  {"channels", k.channels},
                  {"dram", spec.name},
-                 {"tCK_ps", timing.tCK_ps},
-                 {"pim_clock_mhz", pim_mhz},
+                 {"tCK_ps", timing.t.tCK_ps},
+                 {"time_clock_mhz", pimlab::sim::time_clock_mhz(pim_mhz, spec)},
                  {"chunk_group", k.chunk_group},
                  {"cmd_sched", k.cmd_sched},
                  {"artifact_compatible", k.artifact_compatible},
@@ -130,8 +129,8 @@ int run(int argc, char** argv) {
                  {"results_per_round", prog.geo.results_per_round},
                  {"window", protocol.window},
                  {"refresh", pim::refresh_model_name(protocol.refresh)},
-                 {"nREFI", timing.nREFI},
-                 {"col", timing.col()}};
+                 {"nREFI", timing.t.nREFI},
+                 {"col", pim::col(timing.t)}};
   if (a.has("json")) {
     std::cout << j.dump(2) << "\n";
   } else {
@@ -139,8 +138,9 @@ int run(int argc, char** argv) {
                 k.variant.c_str(), k.num_op, k.rows, k.cols, k.channels, spec.name.c_str(),
                 k.artifact_compatible ? ", artifact-compatible" : "");
     std::printf("  %-18s %14llu  DRAM clock cycles (tCK %lld ps)\n", "cycles", static_cast<unsigned long long>(r.cycles),
-                static_cast<long long>(timing.tCK_ps));
-    std::printf("  %-18s %14.1f  at the PIM clock (%.0f MHz)\n", "time_ns", rep.time_ns, pim_mhz);
+                static_cast<long long>(timing.t.tCK_ps));
+    std::printf("  %-18s %14.1f  at %.0f MHz (%s)\n", "time_ns", rep.time_ns, pimlab::sim::time_clock_mhz(pim_mhz, spec),
+                pim_mhz > 0 ? "the PIM clock, artifact-compatible" : "the preset's clock");
     std::printf("  %-18s %14llu\n", "commands", static_cast<unsigned long long>(r.counters.commands));
     std::printf("  %-18s %14llu\n", "num_act", static_cast<unsigned long long>(r.counters.num_act));
     std::printf("  %-18s %14llu\n", "num_comp", static_cast<unsigned long long>(r.counters.num_comp));

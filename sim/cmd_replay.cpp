@@ -42,8 +42,7 @@ void print_row(const char* k, double v, const char* note = "") { std::printf("  
 
 int run_pimba(const Args& a, const std::string& path, const pimlab::dram::DramSpec& spec) {
   const bool artifact = a.has("artifact-compatible");
-  const double pim_mhz = a.real("pim-clock-mhz", 1512.0);
-  if (pim_mhz <= 0) throw UsageError("--pim-clock-mhz must be > 0");
+  const double pim_mhz = pimlab::sim::pim_clock_option(a, artifact);
   pim::TraceLimits lim;
   lim.channels = static_cast<int>(a.integer("channels", spec.org.channels, 1, 1024));
   lim.pseudo_channels = spec.org.pseudo_channels;
@@ -61,7 +60,7 @@ int run_pimba(const Args& a, const std::string& path, const pimlab::dram::DramSp
 
   pim::Protocol protocol = pim::pimba_protocol(artifact);
   if (a.has("refresh")) protocol.refresh = pim::parse_refresh_model(a.choice("refresh", "slot", {"slot", "full", "off"}));
-  const pim::PimTiming timing = pim::timing_from_spec(spec);
+  const pimlab::dram::DramSpec timing = spec;
   const bool check = a.has("check");
   // Artifact-compatible: one reader walks the file and stalls at a full
   // channel, as the reference does; default: every channel fed independently.
@@ -74,15 +73,15 @@ int run_pimba(const Args& a, const std::string& path, const pimlab::dram::DramSp
     nlohmann::json j = rep.result_json();
     j["channels_used"] = used;
     j["config"] = {{"format", "pimba"},  {"trace", path},
-                   {"dram", spec.name},  {"tCK_ps", timing.tCK_ps},
-                   {"pim_clock_mhz", pim_mhz}, {"artifact_compatible", artifact},
+                   {"dram", spec.name},  {"tCK_ps", timing.t.tCK_ps},
+                   {"time_clock_mhz", pimlab::sim::time_clock_mhz(pim_mhz, spec)}, {"artifact_compatible", artifact},
                    {"window", protocol.window}, {"refresh", pim::refresh_model_name(protocol.refresh)}};
     std::cout << j.dump(2) << "\n";
   } else {
     std::printf("pimlab replay: %s (pimba format), %d channel(s), dram %s%s\n", path.c_str(), used, spec.name.c_str(),
                 artifact ? ", artifact-compatible" : "");
     print_row("cycles", static_cast<unsigned long long>(r.cycles), "DRAM clock cycles");
-    print_row("time_ns", rep.time_ns, "at the PIM clock");
+    print_row("time_ns", rep.time_ns, pim_mhz > 0 ? "at the PIM clock (artifact-compatible)" : "at the preset's clock");
     print_row("commands", static_cast<unsigned long long>(r.counters.commands));
     print_row("num_act", static_cast<unsigned long long>(r.counters.num_act));
     print_row("num_comp", static_cast<unsigned long long>(r.counters.num_comp));
@@ -149,7 +148,7 @@ int run(int argc, char** argv) {
           {"dram", "PRESET", "DRAM preset: " + pimlab::cli::one_of(pimlab::dram::preset_names()), "hbm2-pimba"},
           {"channels", "K", "pimba: channel ids must be < K", "the preset's channels"},
           {"variant", "V", "pimba: energy table of this design", "pimba"},
-          {"pim-clock-mhz", "F", "pimba: PIM clock for time_ns", "1512"},
+          {"pim-clock-mhz", "F", "pimba with --artifact-compatible: the clock time_ns converts cycles at; otherwise the preset's tCK", "1512 with --artifact-compatible"},
           {"artifact-compatible", "", "pimba: reference simulator behaviour (no refresh, one reader over the file in order, its command names only)", ""},
           {"refresh", "MODEL", "pimba: refresh model slot, full or off (see 'pimlab kernel --help')",
            "slot; off with --artifact-compatible"},

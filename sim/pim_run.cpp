@@ -22,7 +22,23 @@ nlohmann::json PimRunReport::result_json() const {
   return j;
 }
 
-PimRunReport run_pim_streams(const pim::Protocol& protocol, const pim::PimTiming& timing,
+double pim_clock_option(const cli::Args& a, bool artifact_compatible) {
+  if (!artifact_compatible) {
+    if (a.has("pim-clock-mhz"))
+      throw cli::UsageError("--pim-clock-mhz applies only with --artifact-compatible (time_ns is at the preset's own "
+                            "clock; the Pimba paper's conversion at the PIM clock is one of the artifact's conventions)");
+    return 0.0;
+  }
+  const double mhz = a.real("pim-clock-mhz", 1512.0);
+  if (!(mhz > 0)) throw cli::UsageError("--pim-clock-mhz " + a.str("pim-clock-mhz", "") + " must be > 0");
+  return mhz;
+}
+
+double time_clock_mhz(double pim_clock_mhz, const dram::DramSpec& spec) {
+  return pim_clock_mhz > 0 ? pim_clock_mhz : 1e6 / static_cast<double>(spec.t.tCK_ps);
+}
+
+PimRunReport run_pim_streams(const pim::Protocol& protocol, const pimlab::dram::DramSpec& timing,
                              const std::vector<std::vector<pim::Command>>& streams, int num_pch,
                              const std::vector<std::uint16_t>* feed_order, bool check, const pim::Variant& variant,
                              double pim_clock_mhz) {
@@ -43,7 +59,10 @@ PimRunReport run_pim_streams(const pim::Protocol& protocol, const pim::PimTiming
     }
   }
   rep.energy_pj = pim::energy_pj(rep.run.counters, {variant.act_pj, variant.rdwr_pj, variant.comp_pj});
-  rep.time_ns = static_cast<double>(rep.run.cycles) * 1000.0 / pim_clock_mhz;
+  // Cycles are DRAM cycles of the preset: time at its own clock. The Pimba
+  // paper converts them at the PIM clock instead (artifact-compatible mode).
+  rep.time_ns = pim_clock_mhz > 0 ? static_cast<double>(rep.run.cycles) * 1000.0 / pim_clock_mhz
+                                  : static_cast<double>(rep.run.cycles) * static_cast<double>(timing.t.tCK_ps) / 1000.0;
   return rep;
 }
 

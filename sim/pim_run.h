@@ -13,6 +13,7 @@
 #include "pim/engine.h"
 #include "pim/protocol.h"
 #include "pim/variant.h"
+#include "cli.h"
 
 namespace pimlab::sim {
 
@@ -30,9 +31,16 @@ struct PimRunReport {
 
 // feed_order null: every channel fed independently; otherwise one global
 // reader walks the commands in that channel order (the reference's behaviour).
-PimRunReport run_pim_streams(const pim::Protocol& protocol, const pim::PimTiming& timing,
+// The clock time_ns converts kernel cycles at, from --pim-clock-mhz: with
+// --artifact-compatible the Pimba paper's PIM clock (default 1512 MHz);
+// otherwise 0 = the preset's own tCK, and --pim-clock-mhz is an error.
+double pim_clock_option(const cli::Args& a, bool artifact_compatible);
+// The clock in MHz that time_ns used (pim_clock_option's result, or the preset's).
+double time_clock_mhz(double pim_clock_mhz, const dram::DramSpec& spec);
+
+PimRunReport run_pim_streams(const pim::Protocol& protocol, const pimlab::dram::DramSpec& timing,
                              const std::vector<std::vector<pim::Command>>& streams, int num_pch,
                              const std::vector<std::uint16_t>* feed_order, bool check, const pim::Variant& variant,
-                             double pim_clock_mhz);
+                             double pim_clock_mhz);  // > 0: time_ns at this clock (artifact-compatible); 0: the preset's tCK
 
 }  // namespace pimlab::sim

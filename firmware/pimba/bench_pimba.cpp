@@ -67,7 +67,7 @@ int main(int argc, char** argv) {
   std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.lines > b.lines; });
   if (rows.size() > top) rows.resize(top);
 
-  const pim::PimTiming timing = pim::timing_from_spec(pimlab::dram::preset("hbm2-pimba"));
+  const pimlab::dram::DramSpec timing = pimlab::dram::preset("hbm2-pimba");
   const pim::ChannelEngine engine(pim::pimba_protocol(true), timing);
   std::printf("bench_pimba: Pimba-family kernels, generator + channel engine, one core, artifact-compatible\n");
   std::printf("%-34s %9s %10s %10s %9s %9s %12s %8s\n", "row", "commands", "ours_ms", "engine_ms", "ref_s",

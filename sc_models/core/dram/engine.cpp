@@ -18,95 +18,130 @@ ChannelEngine::ChannelEngine(const DramSpec& spec, const CommandSet& set, bool d
   m_bgs = spec.org.bank_groups;
   m_banks = spec.org.banks_per_group;
   m_nclasses = static_cast<int>(set.classes.size());
+  m_bufs = set.row_buffers();
+  const int nbank = m_pchs * m_bgs * m_banks;
   m_by_next.assign(m_nclasses, {});
+  m_by_from.assign(m_nclasses, {});
+  m_ringed.assign(m_nclasses, 0);
+  m_reach_all.assign(m_nclasses, 0);
+  m_gen.assign(static_cast<std::size_t>(m_pchs), 0);
+  std::size_t acc = 0;
+  // Rules into one class with one scope share their accumulators (the max of
+  // issue + distance over all of them), so a query walks each scope once.
+  std::vector<std::vector<std::pair<Scope, std::size_t>>> groups(m_nclasses);
+  m_cls.clear();
+  for (const CommandClass& cc : set.classes)
+    m_cls.push_back({cc.target, cc.effect, cc.bus, cc.row_buffer, cc.fits_refresh_interval,
+                     cc.effect == BankEffect::None || (cc.effect == BankEffect::Close && cc.target != Target::Bank),
+                     false});
   for (const Rule& r : set.rules) {
-    const int d = eval_distance(r.distance, spec.t);
+    Distance d;
+    try {
+      d = compile_distance(r.distance, spec.t);
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument("rule " + r.name + ": " + e.what());
+    }
     m_dist.push_back(d);
     if (r.nth < 1) throw std::invalid_argument("rule " + r.name + ": nth must be >= 1");
     if (r.nth > 1 && r.scope != Scope::PseudoChannel && r.scope != Scope::Channel)
       throw std::invalid_argument("rule " + r.name + ": nth > 1 needs scope pseudo-channel or channel");
-    m_hist = std::max(m_hist, r.nth);
-    m_by_next[set.id(r.to)].push_back({set.id(r.from), r.scope, d, r.nth});
+    if (r.nth > 1 && d.uses_arg())
+      throw std::invalid_argument("rule " + r.name + ": nth > 1 needs a distance without n");
+    const ClassId from = set.id(r.from), to = set.id(r.to);
+    Compiled c{from, r.scope, d, r.nth, 0};
+    if (r.scope == Scope::Channel) m_reach_all[from] = 1;
+    if (r.nth == 1) {
+      auto& g = groups[to];
+      auto it = std::find_if(g.begin(), g.end(), [&](const auto& x) { return x.first == r.scope; });
+      if (it == g.end()) {
+        g.emplace_back(r.scope, acc);
+        it = g.end() - 1;
+        m_by_next[to].push_back(Compiled{0, r.scope, Distance{}, 1, acc});
+        switch (r.scope) {
+          case Scope::SameBank: acc += nbank; break;
+          case Scope::SameBankGroup:
+          case Scope::OtherBankGroup: acc += static_cast<std::size_t>(m_pchs) * m_bgs; break;
+          case Scope::PseudoChannel: acc += m_pchs; break;
+          case Scope::Channel: acc += 1; break;
+        }
+      }
+      m_by_from[from].push_back(Bump{it->second, r.scope, d});
+    } else {
+      m_by_next[to].push_back(c);
+      m_hist = std::max(m_hist, r.nth);
+      m_ringed[from] = 1;
+    }
   }
-  const int nbank = m_pchs * m_bgs * m_banks;
-  m_last_bank.assign(static_cast<std::size_t>(m_nclasses) * nbank, -kNever);
-  m_last_bg.assign(static_cast<std::size_t>(m_nclasses) * m_pchs * m_bgs, -kNever);
-  m_last_pch.assign(static_cast<std::size_t>(m_nclasses) * m_pchs, -kNever);
-  m_last_ch.assign(m_nclasses, -kNever);
+  for (int c = 0; c < m_nclasses; ++c) m_cls[c].gens_all = m_reach_all[c] || m_ringed[c];
+  m_acc.assign(acc, -kNever);
   m_ring_pch.assign(static_cast<std::size_t>(m_nclasses) * m_pchs * m_hist, -kNever);
   m_ring_ch.assign(static_cast<std::size_t>(m_nclasses) * m_hist, -kNever);
   m_ring_pch_pos.assign(static_cast<std::size_t>(m_nclasses) * m_pchs, 0);
   m_ring_ch_pos.assign(m_nclasses, 0);
-  m_open.assign(nbank, -1);
+  m_open.assign(static_cast<std::size_t>(nbank) * m_bufs, -1);
 }
 
-ChannelEngine::Span ChannelEngine::span(const Command& c) const {
-  const int p = idx(c.addr.pch), g = idx(c.addr.bg), b = idx(c.addr.bank);
-  switch (m_set.classes[c.cls].target) {
-    case Target::Bank: return {p, p + 1, g, g + 1, b, b + 1};
-    case Target::BankGroup: return {p, p + 1, g, g + 1, 0, m_banks};
-    case Target::PseudoChannel: return {p, p + 1, 0, m_bgs, 0, m_banks};
-    case Target::Channel: return {0, m_pchs, 0, m_bgs, 0, m_banks};
-  }
-  return {0, 0, 0, 0, 0, 0};
-}
-
-Cycle ChannelEngine::earliest(const Command& c) const {
+Cycle ChannelEngine::rules_ready(const Command& c) const {
   const Span s = span(c);
-  const int bus = m_dual && m_set.classes[c.cls].bus == Bus::Column ? 1 : 0;
-  // Never before the last issued command (time only moves forward).
-  Cycle t = std::max<Cycle>({0, m_bus_free[bus], m_last_issue});
-  const int nbank = m_pchs * m_bgs * m_banks;
-  const int nbg = m_pchs * m_bgs;
+  Cycle t = 0;
   for (const Compiled& r : m_by_next[c.cls]) {
     Cycle ref = -kNever;
+    if (r.nth > 1) {
+      // The nth most recent command of the class (constant distance).
+      if (r.scope == Scope::PseudoChannel) {
+        for (int p = s.p0; p < s.p1; ++p) {
+          const std::size_t k = static_cast<std::size_t>(r.from) * m_pchs + p;
+          const int pos = (m_ring_pch_pos[k] - r.nth + m_hist * 2) % m_hist;
+          ref = std::max(ref, m_ring_pch[k * m_hist + pos]);
+        }
+      } else {
+        const int pos = (m_ring_ch_pos[r.from] - r.nth + m_hist * 2) % m_hist;
+        ref = m_ring_ch[static_cast<std::size_t>(r.from) * m_hist + pos];
+      }
+      t = std::max(t, ref + r.distance.base);
+      continue;
+    }
+    const Cycle* a = &m_acc[r.acc];
     switch (r.scope) {
       case Scope::SameBank:
         for (int p = s.p0; p < s.p1; ++p)
           for (int g = s.g0; g < s.g1; ++g)
-            for (int b = s.b0; b < s.b1; ++b)
-              ref = std::max(ref, m_last_bank[static_cast<std::size_t>(r.from) * nbank + bank_index(p, g, b)]);
+            for (int b = s.b0; b < s.b1; ++b) ref = std::max(ref, a[bank_index(p, g, b)]);
         break;
       case Scope::SameBankGroup:
         for (int p = s.p0; p < s.p1; ++p)
-          for (int g = s.g0; g < s.g1; ++g)
-            ref = std::max(ref, m_last_bg[static_cast<std::size_t>(r.from) * nbg + bg_index(p, g)]);
+          for (int g = s.g0; g < s.g1; ++g) ref = std::max(ref, a[bg_index(p, g)]);
         break;
       case Scope::OtherBankGroup:
         for (int p = s.p0; p < s.p1; ++p)
           for (int g = 0; g < m_bgs; ++g) {
             if (s.g1 - s.g0 == 1 && g == s.g0) continue;
-            ref = std::max(ref, m_last_bg[static_cast<std::size_t>(r.from) * nbg + bg_index(p, g)]);
+            ref = std::max(ref, a[bg_index(p, g)]);
           }
         break;
       case Scope::PseudoChannel:
-        for (int p = s.p0; p < s.p1; ++p) {
-          const std::size_t k = static_cast<std::size_t>(r.from) * m_pchs + p;
-          if (r.nth == 1) {
-            ref = std::max(ref, m_last_pch[k]);
-          } else {
-            const int pos = (m_ring_pch_pos[k] - r.nth + m_hist * 2) % m_hist;
-            ref = std::max(ref, m_ring_pch[k * m_hist + pos]);
-          }
-        }
+        ref = a[s.p0];
+        for (int p = s.p0 + 1; p < s.p1; ++p) ref = std::max(ref, a[p]);
         break;
-      case Scope::Channel:
-        if (r.nth == 1) {
-          ref = m_last_ch[r.from];
-        } else {
-          const int pos = (m_ring_ch_pos[r.from] - r.nth + m_hist * 2) % m_hist;
-          ref = m_ring_ch[static_cast<std::size_t>(r.from) * m_hist + pos];
-        }
-        break;
+      case Scope::Channel: ref = a[0]; break;
     }
-    t = std::max(t, ref + r.distance);
+    if (ref > t) t = ref;
   }
   return t;
 }
 
-bool ChannelEngine::state_allows(const Command& c, std::string* why) const {
-  const Span s = span(c);
+Cycle ChannelEngine::fit_refresh_interval(const Command& c, Cycle t) const {
+  const Cycle refi = m_spec.t.nREFI;
+  if (static_cast<Cycle>(c.arg) >= refi)
+    throw std::invalid_argument(m_set.classes[c.cls].name + ": its work (" + std::to_string(c.arg) +
+                                " cycles) does not fit in nREFI " + std::to_string(refi) + "; it can never issue");
+  if (t % refi + static_cast<Cycle>(c.arg) >= refi) t = t - t % refi + refi;
+  return t;
+}
+
+bool ChannelEngine::state_allows_slow(const Command& c, std::string* why) const {
   const CommandClass& cc = m_set.classes[c.cls];
+  const Span s = span(c);
   auto fail = [&](const std::string& w) {
     if (why) *why = cc.name + " at " + to_string(c.addr) + ": " + w;
     return false;
@@ -114,12 +149,17 @@ bool ChannelEngine::state_allows(const Command& c, std::string* why) const {
   for (int p = s.p0; p < s.p1; ++p)
     for (int g = s.g0; g < s.g1; ++g)
       for (int b = s.b0; b < s.b1; ++b) {
-        const int open = m_open[bank_index(p, g, b)];
+        const int bi = bank_index(p, g, b);
+        const int open = open_at(bi, cc.row_buffer);
         switch (cc.effect) {
           case BankEffect::None: break;
           case BankEffect::Open:
-          case BankEffect::Refresh:
             if (open >= 0) return fail("bank pch" + std::to_string(p) + ".bg" + std::to_string(g) + ".bank" + std::to_string(b) + " is open");
+            break;
+          case BankEffect::Refresh:
+            for (int buf = 0; buf < m_bufs; ++buf)
+              if (open_at(bi, buf) >= 0)
+                return fail("bank pch" + std::to_string(p) + ".bg" + std::to_string(g) + ".bank" + std::to_string(b) + " is open");
             break;
           case BankEffect::Close:
             if (cc.target == Target::Bank && open < 0) return fail("bank is already closed");
@@ -136,11 +176,13 @@ bool ChannelEngine::state_allows(const Command& c, std::string* why) const {
 void ChannelEngine::issue(const Command& c, Cycle t) {
   std::string why;
   if (!state_allows(c, &why)) throw std::logic_error("dram engine: illegal state: " + why);
-  const Cycle e = earliest(c);
-  if (t < e)
-    throw std::logic_error("dram engine: " + m_set.classes[c.cls].name + " at cycle " + std::to_string(t) +
-                           " before its earliest cycle " + std::to_string(e));
   if (t < m_last_issue) throw std::logic_error("dram engine: time went backwards");
+  // Legal at t iff the first legal cycle from t on is t itself (a class that
+  // must fit before the next refresh can be legal early and not later).
+  const Cycle e = earliest(c, t);
+  if (e != t)
+    throw std::logic_error("dram engine: " + m_set.classes[c.cls].name + " at cycle " + std::to_string(t) +
+                           " is not legal; the first legal cycle from there is " + std::to_string(e));
   commit(c, t);
 }
 
@@ -158,27 +200,55 @@ void ChannelEngine::block_until(Cycle t) {
 void ChannelEngine::commit(const Command& c, Cycle t) {
   m_last_issue = t;
   const Span s = span(c);
-  const CommandClass& cc = m_set.classes[c.cls];
-  const int nbank = m_pchs * m_bgs * m_banks;
-  const int nbg = m_pchs * m_bgs;
-  for (int p = s.p0; p < s.p1; ++p) {
-    for (int g = s.g0; g < s.g1; ++g) {
-      for (int b = s.b0; b < s.b1; ++b) {
-        const int bi = bank_index(p, g, b);
-        m_last_bank[static_cast<std::size_t>(c.cls) * nbank + bi] = t;
-        if (cc.effect == BankEffect::Open) m_open[bi] = idx(c.addr.row);
-        if (cc.effect == BankEffect::Close) m_open[bi] = -1;
-      }
-      m_last_bg[static_cast<std::size_t>(c.cls) * nbg + bg_index(p, g)] = t;
-    }
-    const std::size_t k = static_cast<std::size_t>(c.cls) * m_pchs + p;
-    m_last_pch[k] = t;
-    m_ring_pch[k * m_hist + m_ring_pch_pos[k]] = t;
-    m_ring_pch_pos[k] = (m_ring_pch_pos[k] + 1) % m_hist;
+  const ClassInfo& cc = m_cls[c.cls];
+  if (cc.gens_all) {
+    for (auto& g : m_gen) ++g;
+  } else {
+    for (int p = s.p0; p < s.p1; ++p) ++m_gen[static_cast<std::size_t>(p)];
   }
-  m_last_ch[c.cls] = t;
-  m_ring_ch[static_cast<std::size_t>(c.cls) * m_hist + m_ring_ch_pos[c.cls]] = t;
-  m_ring_ch_pos[c.cls] = (m_ring_ch_pos[c.cls] + 1) % m_hist;
+  if (cc.effect == BankEffect::Open || cc.effect == BankEffect::Close) {
+    const int v = cc.effect == BankEffect::Open ? idx(c.addr.row) : -1;
+    for (int p = s.p0; p < s.p1; ++p)
+      for (int g = s.g0; g < s.g1; ++g)
+        for (int b = s.b0; b < s.b1; ++b)
+          m_open[static_cast<std::size_t>(bank_index(p, g, b)) * m_bufs + cc.row_buffer] = v;
+  }
+  for (const Bump& r : m_by_from[c.cls]) {
+    const Cycle when = t + r.distance.at(c.arg);
+    Cycle* a = &m_acc[r.acc];
+    auto bump = [when](Cycle& x) {
+      if (when > x) x = when;
+    };
+    if (r.scope == Scope::PseudoChannel && s.p1 - s.p0 == 1) {
+      bump(a[s.p0]);
+      continue;
+    }
+    switch (r.scope) {
+      case Scope::SameBank:
+        for (int p = s.p0; p < s.p1; ++p)
+          for (int g = s.g0; g < s.g1; ++g)
+            for (int b = s.b0; b < s.b1; ++b) bump(a[bank_index(p, g, b)]);
+        break;
+      case Scope::SameBankGroup:
+      case Scope::OtherBankGroup:
+        for (int p = s.p0; p < s.p1; ++p)
+          for (int g = s.g0; g < s.g1; ++g) bump(a[bg_index(p, g)]);
+        break;
+      case Scope::PseudoChannel:
+        for (int p = s.p0; p < s.p1; ++p) bump(a[p]);
+        break;
+      case Scope::Channel: bump(a[0]); break;
+    }
+  }
+  if (m_ringed[c.cls]) {
+    for (int p = s.p0; p < s.p1; ++p) {
+      const std::size_t k = static_cast<std::size_t>(c.cls) * m_pchs + p;
+      m_ring_pch[k * m_hist + m_ring_pch_pos[k]] = t;
+      m_ring_pch_pos[k] = (m_ring_pch_pos[k] + 1) % m_hist;
+    }
+    m_ring_ch[static_cast<std::size_t>(c.cls) * m_hist + m_ring_ch_pos[c.cls]] = t;
+    m_ring_ch_pos[c.cls] = (m_ring_ch_pos[c.cls] + 1) % m_hist;
+  }
   const int bus = m_dual && cc.bus == Bus::Column ? 1 : 0;
   m_bus_free[bus] = std::max(m_bus_free[bus], t + 1);
 }
@@ -186,7 +256,20 @@ void ChannelEngine::commit(const Command& c, Cycle t) {
 int ChannelEngine::open_banks(PchId p) const {
   int n = 0;
   for (int g = 0; g < m_bgs; ++g)
-    for (int b = 0; b < m_banks; ++b) n += m_open[bank_index(idx(p), g, b)] >= 0;
+    for (int b = 0; b < m_banks; ++b) {
+      const int bi = bank_index(idx(p), g, b);
+      for (int buf = 0; buf < m_bufs; ++buf)
+        if (open_at(bi, buf) >= 0) {
+          ++n;
+          break;
+        }
+    }
+  return n;
+}
+
+int ChannelEngine::open_banks() const {
+  int n = 0;
+  for (int p = 0; p < m_pchs; ++p) n += open_banks(PchId{p});
   return n;
 }
 

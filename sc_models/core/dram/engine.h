@@ -1,10 +1,18 @@
-// Command-level timing engine of one HBM channel: bank state machines plus the
-// rule table of a CommandSet, evaluated for any command class. Pure C++.
+// Command-level timing engine of one channel: bank state machines (one or more
+// row buffers per bank) plus the rule table of a CommandSet, evaluated for any
+// command class — plain HBM and every PIM command family. Pure C++.
 //
 // earliest(c) is the first cycle at which c satisfies every rule and the
 // command bus; state_allows(c) says whether the bank state permits c at all.
-// issue(c, t) commits it. The engine never ticks: callers jump between the
-// cycles earliest() returns.
+// issue(c, t) commits it. The engine never ticks: callers (the memory
+// controller, the PIM command-stream scheduler) jump between the cycles
+// earliest() returns.
+//
+// A rule binds against every earlier command of its `from` class in its scope:
+// the engine keeps, per rule and scope unit (bank, bank group, pseudo-channel
+// or channel), the maximum of issue cycle + distance(argument), so rules whose
+// distance depends on the previous command's argument cost the same as the
+// others. nth-rules (tFAW) keep a ring of the last issue cycles.
 #pragma once
 
 #include <string>
@@ -18,7 +26,10 @@ namespace pimlab::dram {
 
 struct Command {
   ClassId cls = 0;
-  Address addr;  // fields finer than the class's Target are ignored
+  Address addr;            // fields finer than the class's Target are ignored
+  std::uint32_t arg = 0;   // the argument rules read as n (a PIM command's register
+                           // writes or result reads); for a fits_refresh_interval
+                           // class, the cycles of the work it opens
 };
 
 class ChannelEngine {
@@ -27,15 +38,43 @@ class ChannelEngine {
   // one column command per cycle); otherwise one command per cycle.
   ChannelEngine(const DramSpec& spec, const CommandSet& set, bool dual_command_bus = false);
 
-  // First cycle at which `c` meets every timing rule, finds its command bus
-  // free and is not before the last issued command. Ignores the bank state.
-  Cycle earliest(const Command& c) const;
+  // First cycle >= not_before at which `c` meets every timing rule, finds its
+  // command bus free, is not before the last issued command and (a
+  // fits_refresh_interval class) fits before the next refresh. Ignores the
+  // bank state. Throws std::invalid_argument for a fits_refresh_interval
+  // command whose work can never fit (argument >= nREFI).
+  Cycle earliest(const Command& c, Cycle not_before = 0) const {
+    return earliest_after(c, rules_ready(c), not_before);
+  }
+  // earliest() in two parts, for schedulers that cache the first: the bound
+  // the rule table alone puts on `c`, which changes only when a command that
+  // can reach c's pseudo-channels issues (generation() tells), and the rest
+  // (not_before, command bus, last issue, refresh fit) given that bound.
+  Cycle rules_ready(const Command& c) const;
+  Cycle earliest_after(const Command& c, Cycle rules_ready, Cycle not_before) const {
+    const ClassInfo& ci = m_cls[c.cls];
+    // Never before the last issued command (time only moves forward).
+    Cycle t = rules_ready > not_before ? rules_ready : not_before;
+    const Cycle bus = m_bus_free[m_dual && ci.bus == Bus::Column ? 1 : 0];
+    if (bus > t) t = bus;
+    if (m_last_issue > t) t = m_last_issue;
+    return ci.fits_refresh_interval ? fit_refresh_interval(c, t) : t;
+  }
+  // Incremented whenever an issued command may move rules_ready() of a
+  // command in pseudo-channel p.
+  std::uint64_t generation(PchId p) const { return m_gen[static_cast<std::size_t>(idx(p))]; }
   // Whether the bank state admits `c` (ACT on closed banks, RD/WR on the open
   // row, ...). On false, `why` (if given) says what is wrong.
-  bool state_allows(const Command& c, std::string* why = nullptr) const;
+  bool state_allows(const Command& c, std::string* why = nullptr) const {
+    return m_cls[c.cls].stateless || state_allows_slow(c, why);
+  }
   // Commits `c` at cycle t. Throws std::logic_error if t < earliest(c), if the
   // state forbids it, or if t goes back in time.
   void issue(const Command& c, Cycle t);
+  // issue() without re-evaluating what the caller has just established:
+  // earliest(c, t) == t and state_allows(c) (a scheduler that evaluated both
+  // to choose c). The rule checker still sees every command.
+  void issue_unchecked(const Command& c, Cycle t) { commit(c, t); }
 
   // Commands of another agent on the channel (a PIM command stream, timed and
   // checked by its own rules; docs/dram.md, "Sharing the banks"):
@@ -47,28 +86,61 @@ class ChannelEngine {
   // holds the channel up to t - 1).
   void block_until(Cycle t);
 
-  bool is_open(PchId p, BankGroupId g, BankId b) const { return m_open[bank_index(p, g, b)] >= 0; }
-  RowId open_row(PchId p, BankGroupId g, BankId b) const { return RowId{m_open[bank_index(p, g, b)]}; }
+  // Row buffer `buf` of a bank (0 = the bank's row buffer).
+  bool is_open(PchId p, BankGroupId g, BankId b, int buf = 0) const { return open_at(bank_index(p, g, b), buf) >= 0; }
+  RowId open_row(PchId p, BankGroupId g, BankId b, int buf = 0) const { return RowId{open_at(bank_index(p, g, b), buf)}; }
+  // Banks of pseudo-channel p with any row buffer open.
   int open_banks(PchId p) const;
+  // Banks of the channel with any row buffer open.
+  int open_banks() const;
 
   const DramSpec& spec() const { return m_spec; }
   const CommandSet& command_set() const { return m_set; }
-  // The evaluated distance of each rule of the set, in rule order.
-  const std::vector<int>& distances() const { return m_dist; }
+  // The compiled distance of each rule of the set, in rule order.
+  const std::vector<Distance>& distances() const { return m_dist; }
   Cycle last_issue() const { return m_last_issue; }
 
  private:
+  struct ClassInfo {  // what the hot paths read of a CommandClass
+    Target target;
+    BankEffect effect;
+    Bus bus;
+    int row_buffer;
+    bool fits_refresh_interval;
+    bool stateless;   // no precondition on the bank state (None, or Close of several banks)
+    bool gens_all;    // an issue moves generation() of every pseudo-channel
+  };
+  // A rule as commit() applies it: bump the accumulators of its (next class,
+  // scope) by issue + distance(arg).
+  struct Bump {
+    std::size_t acc;
+    Scope scope;
+    Distance distance;
+  };
   struct Compiled {
     ClassId from;
     Scope scope;
-    int distance;
+    Distance distance;
     int nth;
+    std::size_t acc;  // nth == 1: offset of the accumulators of its (next class, scope)
   };
   struct Span {  // touched banks: pch [p0,p1), bg [g0,g1), bank [b0,b1)
     int p0, p1, g0, g1, b0, b1;
   };
-  Span span(const Command& c) const;
+  Span span(const Command& c) const {
+    const int p = idx(c.addr.pch), g = idx(c.addr.bg), b = idx(c.addr.bank);
+    switch (m_cls[c.cls].target) {
+      case Target::Bank: return {p, p + 1, g, g + 1, b, b + 1};
+      case Target::BankGroup: return {p, p + 1, g, g + 1, 0, m_banks};
+      case Target::PseudoChannel: return {p, p + 1, 0, m_bgs, 0, m_banks};
+      case Target::Channel: break;
+    }
+    return {0, m_pchs, 0, m_bgs, 0, m_banks};
+  }
   void commit(const Command& c, Cycle t);  // state and history update of issue / record_external
+  bool state_allows_slow(const Command& c, std::string* why) const;
+  Cycle fit_refresh_interval(const Command& c, Cycle t) const;
+  int open_at(int bank, int buf) const { return m_open[static_cast<std::size_t>(bank) * m_bufs + buf]; }
   int bank_index(PchId p, BankGroupId g, BankId b) const {
     return (idx(p) * m_bgs + idx(g)) * m_banks + idx(b);
   }
@@ -78,16 +150,23 @@ class ChannelEngine {
   DramSpec m_spec;
   CommandSet m_set;
   bool m_dual;
-  int m_pchs, m_bgs, m_banks, m_nclasses;
-  std::vector<int> m_dist;
-  std::vector<std::vector<Compiled>> m_by_next;  // per next class
-  int m_hist = 1;                                 // ring depth for nth rules
-  // Last issue cycle of each class at each level (index: class * count + unit).
-  std::vector<Cycle> m_last_bank, m_last_bg, m_last_pch, m_last_ch;
+  int m_pchs, m_bgs, m_banks, m_nclasses, m_bufs;
+  std::vector<Distance> m_dist;
+  // Per next class: one entry per scope of its nth == 1 rules (their shared
+  // accumulators; distance unused) plus its nth > 1 rules.
+  std::vector<std::vector<Compiled>> m_by_next;
+  std::vector<std::vector<Bump>> m_by_from;  // per previous class: its nth == 1 rules
+  // Per rule and scope unit: max over earlier commands of issue + distance(arg).
+  std::vector<Cycle> m_acc;
+  int m_hist = 1;                           // ring depth for nth rules
   // Ring of the last m_hist issue cycles per class and pseudo-channel / channel.
   std::vector<Cycle> m_ring_pch, m_ring_ch;
   std::vector<int> m_ring_pch_pos, m_ring_ch_pos;
-  std::vector<int> m_open;  // open row per bank, -1 = closed
+  std::vector<ClassInfo> m_cls;
+  std::vector<char> m_ringed;  // per class: some nth rule reads its ring
+  std::vector<char> m_reach_all;  // per class: a rule from it binds in every pseudo-channel
+  std::vector<std::uint64_t> m_gen;  // per pseudo-channel: see generation()
+  std::vector<int> m_open;     // open row per bank and row buffer, -1 = closed
   Cycle m_bus_free[2] = {0, 0};
   Cycle m_last_issue = -1;
 };

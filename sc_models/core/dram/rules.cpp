@@ -1,5 +1,6 @@
 #include "dram/rules.h"
 
+#include <algorithm>
 #include <cctype>
 #include <map>
 #include <stdexcept>
@@ -25,7 +26,16 @@ ClassId CommandSet::id(const std::string& name) const {
   throw std::invalid_argument("command class '" + name + "' is not in the command set; allowed: " + allowed);
 }
 
-int eval_distance(const std::string& expr, const Timing& t) {
+int CommandSet::row_buffers() const {
+  int n = 1;
+  for (const CommandClass& c : classes) n = std::max(n, c.row_buffer + 1);
+  return n;
+}
+
+namespace {
+
+// Value of a timing name, or of the derived `col` = max(nBL, nCCDL).
+bool timing_value(const std::string& name, const Timing& t, int& out) {
   static const std::map<std::string, int Timing::*> names = {
       {"nBL", &Timing::nBL},       {"nCL", &Timing::nCL},       {"nCWL", &Timing::nCWL},
       {"nRCDRD", &Timing::nRCDRD}, {"nRCDWR", &Timing::nRCDWR}, {"nRP", &Timing::nRP},
@@ -35,42 +45,122 @@ int eval_distance(const std::string& expr, const Timing& t) {
       {"nWTRS", &Timing::nWTRS},   {"nWTRL", &Timing::nWTRL},   {"nFAW", &Timing::nFAW},
       {"nRFC", &Timing::nRFC},     {"nRFCpb", &Timing::nRFCpb}, {"nREFI", &Timing::nREFI},
       {"nREFIpb", &Timing::nREFIpb}};
-  int total = 0;
+  if (name == "col") {
+    out = std::max(t.nBL, t.nCCDL);
+    return true;
+  }
+  auto it = names.find(name);
+  if (it == names.end()) return false;
+  out = t.*(it->second);
+  return true;
+}
+
+// One sum of products: coef_n * n + constant.
+struct Linear {
+  long long coef_n = 0;
+  long long constant = 0;
+};
+
+Linear parse_sum(const std::string& expr, const std::string& sum, const Timing& t) {
+  auto fail = [&](const std::string& what) -> Linear {
+    throw std::invalid_argument("distance expression '" + expr + "': " + what);
+  };
+  Linear r;
   std::size_t i = 0;
   bool any = false;
-  while (i < expr.size()) {
+  while (i < sum.size()) {
     int sign = 1;
-    if (expr[i] == '+' || expr[i] == '-') {
-      sign = expr[i] == '-' ? -1 : 1;
+    if (sum[i] == '+' || sum[i] == '-') {
+      sign = sum[i] == '-' ? -1 : 1;
       ++i;
     } else if (any) {
-      throw std::invalid_argument("distance expression '" + expr + "': expected + or - at position " + std::to_string(i));
+      return fail("expected + or - at '" + sum.substr(i) + "'");
     }
-    std::size_t j = i;
-    while (j < expr.size() && std::isalnum(static_cast<unsigned char>(expr[j]))) ++j;
-    const std::string term = expr.substr(i, j - i);
-    if (term.empty())
-      throw std::invalid_argument("distance expression '" + expr + "': empty term at position " + std::to_string(i));
-    if (std::isdigit(static_cast<unsigned char>(term[0]))) {
-      for (char ch : term)
-        if (!std::isdigit(static_cast<unsigned char>(ch)))
-          throw std::invalid_argument("distance expression '" + expr + "': bad number '" + term + "'");
-      total += sign * std::stoi(term);
-    } else {
-      auto it = names.find(term);
-      if (it == names.end())
-        throw std::invalid_argument("distance expression '" + expr + "': unknown timing name '" + term + "'");
-      total += sign * (t.*(it->second));
+    // A product of factors: integers, timing names and at most one n.
+    long long value = sign;
+    bool has_n = false;
+    for (;;) {
+      std::size_t j = i;
+      while (j < sum.size() && (std::isalnum(static_cast<unsigned char>(sum[j])) || sum[j] == '_')) ++j;
+      const std::string f = sum.substr(i, j - i);
+      if (f.empty()) return fail("empty term in '" + sum + "'");
+      if (std::isdigit(static_cast<unsigned char>(f[0]))) {
+        for (char ch : f)
+          if (!std::isdigit(static_cast<unsigned char>(ch))) return fail("bad number '" + f + "'");
+        value *= std::stoll(f);
+      } else if (f == "n") {
+        if (has_n) return fail("n appears twice in one product");
+        has_n = true;
+      } else {
+        int v = 0;
+        if (!timing_value(f, t, v)) return fail("unknown timing name '" + f + "'");
+        value *= v;
+      }
+      i = j;
+      if (i < sum.size() && sum[i] == '*') {
+        ++i;
+        continue;
+      }
+      break;
     }
+    (has_n ? r.coef_n : r.constant) += value;
     any = true;
-    i = j;
   }
-  if (!any) throw std::invalid_argument("distance expression is empty");
-  return total;
+  if (!any) return fail("empty sum");
+  return r;
+}
+
+}  // namespace
+
+Distance compile_distance(const std::string& expr_in, const Timing& t) {
+  std::string expr;
+  for (char ch : expr_in)
+    if (!std::isspace(static_cast<unsigned char>(ch))) expr += ch;
+  if (expr.empty()) throw std::invalid_argument("distance expression is empty");
+  std::vector<std::string> sums;
+  if (expr.rfind("max(", 0) == 0) {
+    if (expr.back() != ')') throw std::invalid_argument("distance expression '" + expr_in + "': max( without )");
+    const std::string inner = expr.substr(4, expr.size() - 5);
+    std::size_t start = 0;
+    for (std::size_t i = 0; i <= inner.size(); ++i)
+      if (i == inner.size() || inner[i] == ',') {
+        sums.push_back(inner.substr(start, i - start));
+        start = i + 1;
+      }
+  } else {
+    sums.push_back(expr);
+  }
+  Distance d;
+  bool have_arg = false;
+  for (const std::string& sum : sums) {
+    const Linear l = parse_sum(expr_in, sum, t);
+    if (l.coef_n == 0) {
+      d.base = std::max<long long>(d.base, l.constant);
+    } else if (!have_arg) {
+      d.arg_mult = static_cast<int>(l.coef_n);
+      d.arg_const = static_cast<int>(l.constant);
+      have_arg = true;
+    } else if (l.coef_n == d.arg_mult) {
+      d.arg_const = std::max<int>(d.arg_const, static_cast<int>(l.constant));
+    } else {
+      throw std::invalid_argument("distance expression '" + expr_in + "': two n-terms of different weight");
+    }
+  }
+  if (have_arg && d.arg_mult < 0)
+    throw std::invalid_argument("distance expression '" + expr_in + "': the n-term must not shrink with n");
+  return d;
+}
+
+int eval_distance(const std::string& expr, const Timing& t) {
+  const Distance d = compile_distance(expr, t);
+  if (d.uses_arg())
+    throw std::invalid_argument("distance expression '" + expr + "' depends on the argument n");
+  return d.base;
 }
 
 CommandSet hbm_command_set() {
   CommandSet s;
+  s.name = "hbm";
   s.classes = {
       {"ACT", Target::Bank, BankEffect::Open, Bus::Row},
       {"PRE", Target::Bank, BankEffect::Close, Bus::Row},

@@ -45,6 +45,16 @@ struct CommandClass {
   Target target;
   BankEffect effect;
   Bus bus;
+  // The row buffer of each touched bank that the class opens, accesses or
+  // closes: 0 = the bank's row buffer; a design with a second, PIM-only row
+  // buffer per bank (NeuPIMs) gives its PIM classes 1. Refresh needs every
+  // row buffer of its banks closed.
+  int row_buffer = 0;
+  // A command that opens a unit of work which must end before the next
+  // all-bank refresh (Pimba's REFRESH_BARRIER): its argument is the cycles
+  // that work needs, and it may issue at cycle c only if
+  // (c mod nREFI) + argument < nREFI.
+  bool fits_refresh_interval = false;
 };
 
 // Scope of a rule, relative to the previous command's touched banks:
@@ -58,11 +68,15 @@ enum class Scope : std::uint8_t {
 
 const char* scope_name(Scope s);
 
-// next may issue no earlier than prev + distance, where prev is the nth most
-// recent command of class `from` in the scope (nth = 4 for tFAW: the 5th ACT
-// in a pseudo-channel waits nFAW after the 1st). nth > 1 needs scope
-// PseudoChannel or Channel. `distance` is a sum of timing names and integers,
-// e.g. "nCL+nBL+1-nCWL"; `name` is the JEDEC parameter the rule implements.
+// next may issue no earlier than prev + distance, where prev is any earlier
+// command of class `from` in the scope, or, with nth > 1, the nth most recent
+// one (nth = 4 for tFAW: the 5th ACT in a pseudo-channel waits nFAW after the
+// 1st). nth > 1 needs scope PseudoChannel or Channel and a distance without
+// `n`. `distance` is a sum of products of timing names and integers, or the
+// max() of several such sums, e.g. "nCL+nBL+1-nCWL" or
+// "max(nRRDS, nFAW, n*col+2)"; `n` is the previous command's argument (a PIM
+// command's register writes or result reads) and `col` = max(nBL, nCCDL), one
+// column access. `name` is the JEDEC parameter (or PIM rule) it implements.
 struct Rule {
   std::string name;
   std::string from;
@@ -73,8 +87,12 @@ struct Rule {
 };
 
 struct CommandSet {
+  std::string name;  // "hbm", "pimba-family", ...
   std::vector<CommandClass> classes;
   std::vector<Rule> rules;
+
+  // Row buffers per bank: 1 + the largest row_buffer of any class.
+  int row_buffers() const;
 
   // Index of the class named `name`; throws std::invalid_argument if absent.
   ClassId id(const std::string& name) const;
@@ -94,8 +112,26 @@ struct HbmClassIds {
   }
 };
 
-// Evaluates a distance expression against the timing; throws
-// std::invalid_argument naming an unknown term.
+// A distance expression evaluated for one timing set:
+//   distance(n) = max(base, arg_mult * n + arg_const)   (base alone when arg_mult == 0)
+// where n is the previous command's argument.
+struct Distance {
+  static constexpr int kNone = -(1 << 29);  // base of a max() whose every term depends on n
+  int base = kNone;
+  int arg_mult = 0;
+  int arg_const = 0;
+  bool uses_arg() const { return arg_mult != 0; }
+  int at(std::uint32_t n) const {
+    if (arg_mult == 0) return base;
+    const long long v = static_cast<long long>(arg_mult) * n + arg_const;
+    return v > base ? static_cast<int>(v) : base;
+  }
+};
+
+// Compiles a distance expression; throws std::invalid_argument naming an
+// unknown name, a malformed term, or two n-terms of different weight.
+Distance compile_distance(const std::string& expr, const Timing& t);
+// A distance without `n`; throws std::invalid_argument otherwise.
 int eval_distance(const std::string& expr, const Timing& t);
 
 }  // namespace pimlab::dram

@@ -27,7 +27,7 @@ class Fenwick {
 
 }  // namespace
 
-std::vector<Violation> check_channel(const Protocol& protocol, const PimTiming& timing,
+std::vector<Violation> check_channel(const Protocol& protocol, const dram::DramSpec& spec,
                                      const std::vector<Command>& stream,
                                      const std::vector<std::uint64_t>& cycles, int num_pch,
                                      std::size_t max_report,
@@ -39,6 +39,7 @@ std::vector<Violation> check_channel(const Protocol& protocol, const PimTiming& 
   auto report = [&](std::size_t i, const std::string& rule, const std::string& what) {
     if (max_report == 0 || out.size() < max_report) out.push_back({i, rule, what});
   };
+  const dram::Timing& timing = spec.t;
   const std::uint64_t refi = static_cast<std::uint64_t>(timing.nREFI);
 
   // Command bus: distinct cycles on the channel.
@@ -97,16 +98,19 @@ std::vector<Violation> check_channel(const Protocol& protocol, const PimTiming& 
                "cycle " + std::to_string(t) + ": (t mod nREFI) + estimate " + std::to_string(est) +
                    " >= nREFI " + std::to_string(refi));
     }
-    for (const TimingRule& r : protocol.rules) {
-      if (std::find(r.next.begin(), r.next.end(), c.kind) == r.next.end()) continue;
+    // Every rule row of the protocol's command set into this command's class,
+    // evaluated one row at a time against the latest command of every
+    // (class, argument) of the pseudo-channel (refresh rows: see below).
+    for (const dram::Rule& r : protocol.set.rules) {
+      if (r.to != class_name(c.kind)) continue;
       for (const auto& [key, when] : latest[c.pch]) {
         const CmdKind prev = static_cast<CmdKind>(key.first);
-        if (std::find(r.prev.begin(), r.prev.end(), prev) == r.prev.end()) continue;
-        const std::uint64_t need = static_cast<std::uint64_t>(std::max(0, r.distance(timing, key.second)));
+        if (r.from != class_name(prev)) continue;
+        const std::uint64_t need = static_cast<std::uint64_t>(std::max(0, rule_distance(r, timing, key.second)));
         if (t < when + need)
           report(i, r.name,
                  trace_name(c.kind, c.arg) + " at " + std::to_string(t) + " only " + std::to_string(t - when) +
-                     " cycles after " + trace_name(prev, key.second) + " (needs " + r.text() + " = " +
+                     " cycles after " + trace_name(prev, key.second) + " (needs " + r.distance + " = " +
                      std::to_string(need) + ")");
       }
     }

@@ -27,7 +27,7 @@ struct Violation {
 // refresh must be due (j-th at >= (j+1)*nREFI), find every bank precharged
 // (precharge + nRP, no ACT4 since), have the bus to itself, and keep ACT4s
 // nRFC away.
-std::vector<Violation> check_channel(const Protocol& protocol, const PimTiming& timing,
+std::vector<Violation> check_channel(const Protocol& protocol, const dram::DramSpec& spec,
                                      const std::vector<Command>& stream,
                                      const std::vector<std::uint64_t>& cycles, int num_pch,
                                      std::size_t max_report = 100,

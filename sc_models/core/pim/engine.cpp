@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <memory>
 #include <stdexcept>
 #include <string>
 
@@ -12,14 +13,13 @@ bool is_refresh_slot(std::uint64_t c, int nREFI, int slots) {
   return c % static_cast<std::uint64_t>(nREFI) < static_cast<std::uint64_t>(slots);
 }
 
-ChannelEngine::ChannelEngine(const Protocol& protocol, const PimTiming& timing)
-    : m_p(protocol), m_t(timing), m_rules(protocol, timing) {
+ChannelEngine::ChannelEngine(const Protocol& protocol, const dram::DramSpec& spec) : m_p(protocol), m_spec(spec) {
   if (m_p.window < 1) throw std::invalid_argument("protocol window must be >= 1");
-  if (m_t.nREFI <= 0) throw std::invalid_argument("nREFI must be > 0");
-  for (int a = 0; a < kNumCmdKinds; ++a)
-    for (int b = 0; b < kNumCmdKinds; ++b)
-      if (m_rules.has_rule(static_cast<CmdKind>(a), static_cast<CmdKind>(b)))
-        m_next_of[a].push_back(static_cast<CmdKind>(b));
+  if (m_spec.t.nREFI <= 0) throw std::invalid_argument("nREFI must be > 0");
+  if (static_cast<int>(m_p.set.classes.size()) != kNumCmdKinds)
+    throw std::invalid_argument("protocol '" + m_p.name + "': its command set must have one class per command kind");
+  // Builds the rule engine once, so a malformed table fails here.
+  dram::ChannelEngine probe(m_spec, engine_command_set(m_p));
 }
 
 namespace {
@@ -30,20 +30,23 @@ constexpr Cyc kNever = std::numeric_limits<Cyc>::max();
 // Scheduling state of one channel.
 struct Chan {
   const std::vector<Command>* s = nullptr;
+  std::unique_ptr<dram::ChannelEngine> eng;     // the channel's rules and bank state
   std::vector<std::vector<std::uint32_t>> pos;  // per pch: positions in the channel stream
   std::vector<std::size_t> head;                // per pch: next index into pos
-  std::vector<Cyc> ready;                       // per pch x kind: earliest cycle
+  std::vector<int> acts;                        // per pch: ACT4s since its last precharge
+  // Per pch: the head's engine command and its rule bound, valid while the
+  // head and the engine's generation of that pch are unchanged.
+  std::vector<dram::Command> head_cmd;
+  std::vector<Cyc> head_rules;
+  std::vector<std::uint64_t> head_gen;
+  std::vector<std::uint32_t> head_of;
   std::size_t sent = 0;                         // commands handed to the controller
   std::size_t issued = 0;
   Cyc last = 0;                                 // last stream command issue cycle
-  Cyc last_bus = 0;                             // last cycle the command bus was used (refresh too)
   Cyc next = kNever;                            // cached earliest issue (valid unless dirty)
   int next_pch = -1;                            // -2: the refresh
   bool dirty = true;
-  // Full refresh model.
-  Cyc ref_due = 0;                              // cycle the next refresh is due
-  std::vector<char> open;                       // per pch: banks activated, not yet precharged
-  std::vector<Cyc> closed_at;                   // per pch: precharge + nRP
+  Cyc ref_due = 0;                              // Full refresh model: cycle the next refresh is due
   std::vector<std::uint64_t> refreshes;         // issue cycles
   ChannelRun run;
 };
@@ -54,18 +57,26 @@ MultiChannelRun ChannelEngine::simulate(const std::vector<std::vector<Command>>&
                                         const std::vector<std::uint16_t>* feed,
                                         std::vector<std::vector<std::uint64_t>>* issue_cycles) const {
   if (num_pch < 1) throw std::invalid_argument("num_pch must be >= 1");
+  dram::DramSpec spec = m_spec;
+  spec.org.pseudo_channels = num_pch;
+  const dram::Timing& T = spec.t;
+  const int bgs = spec.org.bank_groups;
+  const dram::CommandSet set = engine_command_set(m_p);
   const std::size_t nch = streams.size();
   std::vector<Chan> ch(nch);
   std::size_t total = 0;
   for (std::size_t c = 0; c < nch; ++c) {
     Chan& k = ch[c];
     k.s = &streams[c];
+    k.eng = std::make_unique<dram::ChannelEngine>(spec, set);
     k.pos.assign(static_cast<std::size_t>(num_pch), {});
     k.head.assign(static_cast<std::size_t>(num_pch), 0);
-    k.ready.assign(static_cast<std::size_t>(num_pch) * kNumCmdKinds, 0);
-    k.open.assign(static_cast<std::size_t>(num_pch), 0);
-    k.closed_at.assign(static_cast<std::size_t>(num_pch), 0);
-    k.ref_due = m_t.nREFI;
+    k.acts.assign(static_cast<std::size_t>(num_pch), 0);
+    k.head_cmd.assign(static_cast<std::size_t>(num_pch), {});
+    k.head_rules.assign(static_cast<std::size_t>(num_pch), 0);
+    k.head_gen.assign(static_cast<std::size_t>(num_pch), ~std::uint64_t{0});
+    k.head_of.assign(static_cast<std::size_t>(num_pch), ~std::uint32_t{0});
+    k.ref_due = T.nREFI;
     for (std::size_t i = 0; i < streams[c].size(); ++i) {
       const Command& cmd = streams[c][i];
       if (cmd.pch >= num_pch)
@@ -99,10 +110,12 @@ MultiChannelRun ChannelEngine::simulate(const std::vector<std::vector<Command>>&
     for (std::size_t c = 0; c < nch; ++c) (*issue_cycles)[c].assign(streams[c].size(), 0);
   }
 
-  const Cyc refi = m_t.nREFI;
+  const Cyc refi = T.nREFI;
   const int slots = m_p.slot_cycles();
   const bool full = m_p.refresh == RefreshModel::Full;
   const auto window = static_cast<std::size_t>(m_p.window);
+  dram::Command ref_cmd;
+  ref_cmd.cls = static_cast<dram::ClassId>(index_of(CmdKind::Refresh));
   auto skip_refresh = [&](Cyc c) {
     if (slots > 0 && c >= refi) {
       const Cyc m = c % refi;
@@ -110,18 +123,23 @@ MultiChannelRun ChannelEngine::simulate(const std::vector<std::vector<Command>>&
     }
     return c;
   };
+  // The engine command of stream command `c` of pseudo-channel p: an ACT4
+  // opens the next bank group of its round (the stream's order defines it).
+  auto engine_cmd = [&](const Chan& k, const Command& c, int p) {
+    dram::Command e = to_engine_command(c, T);
+    if (is_act4(c.kind)) e.addr.bg = dram::BankGroupId{k.acts[static_cast<std::size_t>(p)] % bgs};
+    return e;
+  };
   // Earliest legal cycle (>= t) of the best head of channel k, or kNever.
   auto earliest = [&](Chan& k, Cyc t) {
     k.next = kNever;
     k.next_pch = -1;
     std::uint32_t best_pos = 0;
-    // Full model: the due refresh, once every bank is precharged. It wins a
-    // tie (the controller's priority queue), so it is evaluated first.
-    if (full && k.issued < k.s->size() &&
-        std::none_of(k.open.begin(), k.open.end(), [](char o) { return o != 0; })) {
-      Cyc rc = std::max({t, k.last_bus + 1, k.ref_due});
-      for (Cyc c : k.closed_at) rc = std::max(rc, c);
-      k.next = rc;
+    // Full model: the due refresh, once every bank is precharged (the engine
+    // adds nRP after each precharge). It wins a tie (the controller's
+    // priority queue), so it is evaluated first.
+    if (full && k.issued < k.s->size() && k.eng->open_banks() == 0) {
+      k.next = k.eng->earliest(ref_cmd, std::max(t, k.ref_due));
       k.next_pch = -2;
     }
     for (int p = 0; p < num_pch; ++p) {
@@ -130,26 +148,33 @@ MultiChannelRun ChannelEngine::simulate(const std::vector<std::vector<Command>>&
       if (h >= pp.size() || pp[h] >= k.sent) continue;  // exhausted or not yet in the window
       const std::uint32_t P = pp[h];
       const Command& c = (*k.s)[P];
-      Cyc cyc = std::max({t, k.last_bus + 1, k.ready[static_cast<std::size_t>(p) * kNumCmdKinds + index_of(c.kind)]});
-      cyc = skip_refresh(cyc);
-      if (c.kind == CmdKind::RefreshBarrier) {
-        const Cyc est = barrier_estimate(m_t, c.barrier());
-        if (est + slots >= refi)
-          throw std::invalid_argument(
-              "refresh_barrier (ch " + std::to_string(c.ch) + ", pch " + std::to_string(c.pch) +
-              "): the round's estimate " + std::to_string(est) + " cycles does not fit in nREFI " +
-              std::to_string(refi) + "; the round can never start");
-        if (cyc % refi + est >= refi) cyc = skip_refresh(cyc - cyc % refi + refi);
+      const auto pi = static_cast<std::size_t>(p);
+      const std::uint64_t gen = k.eng->generation(dram::PchId{p});
+      if (k.head_of[pi] != P || k.head_gen[pi] != gen) {
+        k.head_cmd[pi] = engine_cmd(k, c, p);
+        k.head_rules[pi] = k.eng->rules_ready(k.head_cmd[pi]);
+        k.head_of[pi] = P;
+        k.head_gen[pi] = gen;
+      }
+      const dram::Command& e = k.head_cmd[pi];
+      if (c.kind == CmdKind::RefreshBarrier && static_cast<Cyc>(e.arg) + slots >= refi)
+        throw std::invalid_argument(
+            "refresh_barrier (ch " + std::to_string(c.ch) + ", pch " + std::to_string(c.pch) +
+            "): the round's estimate " + std::to_string(e.arg) + " cycles does not fit in nREFI " +
+            std::to_string(refi) + "; the round can never start");
+      // The rule engine places a barrier in a refresh interval its round fits
+      // in; a refresh slot at the start of the interval only moves it on by
+      // the slot (the round still fits: estimate + slots < nREFI).
+      Cyc cyc = skip_refresh(k.eng->earliest_after(e, k.head_rules[pi], t));
+      if (c.kind == CmdKind::RefreshBarrier && full && cyc >= k.ref_due) {
         // Full model: a due refresh goes before a new round once every
         // other pseudo-channel is precharged too (this one is, it is at a
         // barrier). While another one is still open the round may start and
         // the refresh is postponed, so the two can never wait on each other.
-        if (full && cyc >= k.ref_due) {
-          bool others_closed = true;
-          for (int q = 0; q < num_pch; ++q)
-            if (q != p && k.open[static_cast<std::size_t>(q)]) others_closed = false;
-          if (others_closed) continue;
-        }
+        bool others_closed = true;
+        for (int q = 0; q < num_pch; ++q)
+          if (q != p && k.eng->open_banks(dram::PchId{q}) > 0) others_closed = false;
+        if (others_closed) continue;
       }
       if (cyc < k.next || (cyc == k.next && k.next_pch != -2 && P < best_pos)) {
         k.next = cyc;
@@ -192,32 +217,25 @@ MultiChannelRun ChannelEngine::simulate(const std::vector<std::vector<Command>>&
       Chan& k = ch[ci];
       if (k.next != c) continue;
       k.dirty = true;
-      k.last_bus = c;
       if (k.next_pch == -2) {  // Full model: REFab
+        k.eng->issue(ref_cmd, c);
         k.refreshes.push_back(static_cast<std::uint64_t>(c));
         ++k.run.counters.refreshes;
         k.ref_due += refi;
-        for (std::size_t p = 0; p < static_cast<std::size_t>(num_pch); ++p)
-          for (CmdKind a : {CmdKind::Act4WithReg, CmdKind::Act4}) {
-            Cyc& r = k.ready[p * kNumCmdKinds + index_of(a)];
-            r = std::max(r, c + m_t.nRFC);
-          }
         continue;
       }
       const auto p = static_cast<std::size_t>(k.next_pch);
       const std::uint32_t P = k.pos[p][k.head[p]];
       const Command& cmd = (*k.s)[P];
-      Cyc* rp = &k.ready[p * kNumCmdKinds];
-      for (CmdKind nk : m_next_of[index_of(cmd.kind)]) {
-        const Cyc when = c + m_rules.distance(cmd.kind, cmd.arg, nk);
-        if (when > rp[index_of(nk)]) rp[index_of(nk)] = when;
-      }
+      const dram::Command e = k.head_cmd[p];
+      std::string why;
+      if (!k.eng->state_allows(e, &why))
+        throw std::invalid_argument("channel " + std::to_string(ci) + " command " + std::to_string(P) + " (" +
+                                    trace_name(cmd.kind, cmd.arg) + "): " + why);
+      k.eng->issue_unchecked(e, c);  // c = earliest(e, t) was just evaluated for it
+      if (is_act4(cmd.kind)) ++k.acts[p];
+      if (is_precharge(cmd.kind)) k.acts[p] = 0;
       k.run.counters.count(cmd);
-      if (is_act4(cmd.kind)) k.open[p] = 1;
-      if (is_precharge(cmd.kind)) {
-        k.open[p] = 0;
-        k.closed_at[p] = c + m_t.nRP;
-      }
       if (issue_cycles) (*issue_cycles)[ci][P] = static_cast<std::uint64_t>(c);
       ++k.head[p];
       ++k.issued;

@@ -19,8 +19,11 @@
 // (independent channels). With a feed order (one channel id per command of a
 // global trace), one reader walks that trace and stops at the first command
 // whose channel is full, as the reference simulator's trace reader does.
-// The engine never ticks: it computes, per pseudo-channel head in a window,
-// the first cycle at which that head is legal, and jumps to the earliest.
+// The engine never ticks: it asks the command-level rule engine of each
+// channel (dram::ChannelEngine, the one every command family runs on) for the
+// first cycle at which each pseudo-channel head in the window is legal, and
+// jumps to the earliest. This is the command-stream side of the channel
+// controller: window, stream order, feed order and the refresh model.
 #pragma once
 
 #include <cstdint>
@@ -47,7 +50,8 @@ struct MultiChannelRun {
 
 class ChannelEngine {
  public:
-  ChannelEngine(const Protocol& protocol, const PimTiming& timing);
+  // spec: the DRAM device (timing and organisation) the family runs on.
+  ChannelEngine(const Protocol& protocol, const dram::DramSpec& spec);
 
   // Runs channels fed from their own streams (controller order each). Every
   // command's pch must be < num_pch. If issue_cycles is given it receives one
@@ -66,7 +70,7 @@ class ChannelEngine {
   ChannelRun run(const std::vector<Command>& stream, int num_pch,
                  std::vector<std::uint64_t>* issue_cycles = nullptr) const;
 
-  const PimTiming& timing() const { return m_t; }
+  const dram::DramSpec& spec() const { return m_spec; }
   const Protocol& protocol() const { return m_p; }
 
  private:
@@ -74,10 +78,7 @@ class ChannelEngine {
                            const std::vector<std::uint16_t>* feed_order,
                            std::vector<std::vector<std::uint64_t>>* issue_cycles) const;
   Protocol m_p;
-  PimTiming m_t;
-  CompiledRules m_rules;
-  // For each previous kind, the next kinds it constrains.
-  std::vector<CmdKind> m_next_of[kNumCmdKinds];
+  dram::DramSpec m_spec;
 };
 
 // Convenience: ChannelEngine::run over independent channels.

@@ -1,62 +1,30 @@
-// A PIM command protocol as data: the timing parameters it reads, its timing
-// rules as rows (previous command class -> next command class, minimum
-// distance as an expression of the timing parameters and of the previous
-// command's argument n or r) and the refresh-barrier estimate.
-//
-// The engine (engine.h) only interprets these rows; a second family (Newton /
-// NeuPIMs, AttAcc) is another table of the same shape (docs/pim_protocols.md).
+// A PIM command protocol as data: the command classes of a PIM family and its
+// timing rules as rows of the DRAM rule engine's table (dram/rules.h: previous
+// class -> next class, scope, minimum distance as an expression of the timing
+// names and of the previous command's argument n), the controller window and
+// the refresh model. The rules are evaluated by the one command-level engine
+// of the project (dram::ChannelEngine); the Pimba family's refresh barrier is
+// a class flag of that engine (fits_refresh_interval), its argument the
+// round's estimate (barrier_estimate).
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "dram/engine.h"
+#include "dram/rules.h"
 #include "dram/spec.h"
 #include "pim/command.h"
 
 namespace pimlab::pim {
 
-// Timing parameters a PIM protocol reads, in tCK cycles (tCK_ps in ps).
-// Taken from a DRAM preset (dram/spec.h); `col` is derived.
-struct PimTiming {
-  std::int64_t tCK_ps = 0;
-  int nBL = 0, nCCDS = 0, nCCDL = 0, nRRDS = 0, nRRDL = 0, nFAW = 0, nRCDRD = 0, nRCDWR = 0,
-      nRP = 0, nRAS = 0, nRTPS = 0, nRTPL = 0, nWR = 0, nRFC = 0, nREFI = 0;
-  int col() const { return nBL > nCCDL ? nBL : nCCDL; }  // one column access: max(nBL, nCCD_L)
-};
-PimTiming timing_from_spec(const dram::DramSpec& s);
-
-enum class Param : std::uint8_t {
-  None, nBL, nCCDS, nCCDL, nRRDS, nRRDL, nFAW, nRCDRD, nRCDWR, nRP, nRAS, nRTPS, nRTPL, nWR, col
-};
-const char* param_name(Param p);
-int param_value(const PimTiming& t, Param p);
-
-// One term of a distance expression:
-//   constant + mult * value(param) * (times_arg ? arg of the previous command : 1).
-// `Param::None` stands for 1.
-struct Term {
-  int constant = 0;
-  Param param = Param::None;
-  int mult = 1;
-  bool times_arg = false;
-  int eval(const PimTiming& t, std::uint32_t arg) const;
-  std::string text() const;  // "n*col + 2"
-};
-
-// prev -> next must be at least max(terms) cycles apart (same pseudo-channel).
-struct TimingRule {
-  std::string name;             // "act4_reg_to_act4_reg": one unit test per rule, named after it
-  std::vector<CmdKind> prev;
-  std::vector<CmdKind> next;
-  std::vector<Term> terms;      // the distance is the maximum of the terms
-  std::string text() const;     // "max(nRRDS, nFAW, n*col + 2)"
-  int distance(const PimTiming& t, std::uint32_t prev_arg) const;
-};
+// One column access: max(nBL, nCCD_L) (the rule tables' `col`).
+inline int col(const dram::Timing& t) { return t.nBL > t.nCCDL ? t.nBL : t.nCCDL; }
 
 // How the REFRESH_BARRIER estimates its round (pim_commands.md, REFRESH_BARRIER).
 // A barrier may issue at cycle c only if (c mod nREFI) + estimate < nREFI.
-int barrier_estimate(const PimTiming& t, const BarrierArgs& b);
+int barrier_estimate(const dram::Timing& t, const BarrierArgs& b);
 
 // How all-bank refresh is modelled (docs/pim_protocols.md, "Channel engine", refresh).
 enum class RefreshModel : std::uint8_t {
@@ -73,13 +41,20 @@ RefreshModel parse_refresh_model(const std::string& s);
 
 struct Protocol {
   std::string name;                 // "pimba-family"
-  std::vector<TimingRule> rules;
+  // Classes in CmdKind order (class id == index_of(kind)) and the family's
+  // rule rows (engine_command_set adds the refresh model's rows).
+  dram::CommandSet set;
   int window = 32;                  // controller window: pending commands per channel (both pch)
   RefreshModel refresh = RefreshModel::Slot;
   int refresh_slots = 1;            // Slot model: command slots a refresh takes every nREFI
   // Command slots taken by refresh under the Slot model (0 otherwise).
   int slot_cycles() const { return refresh == RefreshModel::Slot ? refresh_slots : 0; }
 };
+
+// The command set the rule engine runs: the family's set plus, under the Full
+// refresh model, REFab's rows (every bank precharged nRP before it:
+// refresh_after_precharge; no ACT4 within nRFC after it: refresh_to_act4).
+dram::CommandSet engine_command_set(const Protocol& p);
 
 // The Pimba family (Pimba, HBM-PIM, time-multiplexed, pipelined share it).
 // Default: the reference contract, where an all-bank refresh takes one command
@@ -90,30 +65,12 @@ struct Protocol {
 // (docs/pim_protocols.md, "Default and artifact-compatible mode").
 Protocol pimba_protocol(bool artifact_compatible = false);
 
-// The rules evaluated for one timing set: dist[prev][next] = (base, per-arg)
-// so the engine computes prev_issue + max(base, arg_mult*arg + arg_const)
-// without walking terms. Every pair without a rule has base = -inf.
-class CompiledRules {
- public:
-  CompiledRules(const Protocol& p, const PimTiming& t);
-  // Earliest distance of `next` after a `prev` issued with argument prev_arg;
-  // a negative value means no rule between them.
-  int distance(CmdKind prev, std::uint32_t prev_arg, CmdKind next) const {
-    const Entry& e = m_e[index_of(prev)][index_of(next)];
-    if (!e.any) return -1;
-    long long v = static_cast<long long>(e.arg_mult) * prev_arg + e.arg_const;
-    return static_cast<int>(v > e.base ? v : e.base);
-  }
-  bool has_rule(CmdKind prev, CmdKind next) const { return m_e[index_of(prev)][index_of(next)].any; }
+// The engine command of a stream command: class = its kind, the bank group it
+// opens (ACT4*), the argument the rules read (n, r; a barrier's estimate).
+dram::Command to_engine_command(const Command& c, const dram::Timing& t);
 
- private:
-  struct Entry {
-    bool any = false;
-    int base = -1;       // max of the argument-free terms
-    int arg_mult = 0;    // the argument term mult*value(param)*arg + constant (at most one per pair)
-    int arg_const = -1;
-  };
-  Entry m_e[kNumCmdKinds][kNumCmdKinds];
-};
+// Distance of rule `r` after a previous command with argument n (the rule
+// rows evaluated one at a time, for checkers and reference models).
+int rule_distance(const dram::Rule& r, const dram::Timing& t, std::uint32_t n);
 
 }  // namespace pimlab::pim

@@ -111,7 +111,7 @@ HbmChannel::HbmChannel(const sc_core::sc_module_name& name, std::unique_ptr<Timi
     }
     m_pim_rows.assign(m_timing->pseudo_channels() * m_timing->bank_groups() * m_timing->banks_per_group(), nullptr);
     m_pim_engine = std::make_unique<pim::ChannelEngine>(pim::pimba_protocol(),
-                                                        pim::timing_from_spec(dram::preset(p_preset.get())));
+                                                        dram::preset(p_preset.get()));
   }
   socket.register_b_transport(this, &HbmChannel::b_transport);
   socket.register_transport_dbg(this, &HbmChannel::transport_dbg);

@@ -139,7 +139,7 @@ TEST_CASE("a generated SU kernel (2 ops of 128x256, 4 rounds, chunk grouping) ma
       CHECK(numerics::bits_of(o) == numerics::bits_of(o_expect[op][c]));
     }
   // Timing: the PIM channel engine's count for the channel's stream.
-  const pim::ChannelEngine engine(pim::pimba_protocol(), pim::timing_from_spec(dram::preset("hbm2-pimba")));
+  const pim::ChannelEngine engine(pim::pimba_protocol(), dram::preset("hbm2-pimba"));
   CHECK(k.ext.kernel_cycles == engine.run(prog.channel_streams[0], 2).last_issue_cycle);
 }
 

@@ -200,7 +200,7 @@ TEST_CASE("an SU kernel through the PIM path changes memory and returns partials
   // Timing: the PIM channel engine's count for the same stream; the last
   // result read is 1 + 7*4 cycles after the final PRECHARGE_WITH_RESULT and
   // its data is there one cycle later. Kernel cycle 1 = channel cycle 0.
-  const pim::ChannelEngine engine(pim::pimba_protocol(), pim::timing_from_spec(dram::preset("hbm2-pimba")));
+  const pim::ChannelEngine engine(pim::pimba_protocol(), dram::preset("hbm2-pimba"));
   const pim::ChannelRun run = engine.run(kern.ext.stream, 2);
   CHECK(kern.ext.kernel_cycles == run.last_issue_cycle);
   CHECK(d == sc_time(static_cast<double>(run.last_issue_cycle - 1 + 30), SC_NS));
@@ -275,7 +275,7 @@ TEST_CASE("blocked PIM: a kernel closes the rows memory traffic left open, later
   // 18 + nCWL + nBL + nWR = 18 + 4 + 2 + 16 = 40) = 40 (write recovery binds);
   // the stream starts when tRP has elapsed: 40 + nRP = 54.
   CHECK(kern.ext.start_cycle == 54);
-  const pim::ChannelEngine engine(pim::pimba_protocol(), pim::timing_from_spec(dram::preset("hbm2-pimba")));
+  const pim::ChannelEngine engine(pim::pimba_protocol(), dram::preset("hbm2-pimba"));
   const std::uint64_t last = engine.run(kern.ext.stream, 2).last_issue_cycle;
   const std::uint64_t kernel_done = 54 - 1 + last + 30;  // as in the SU kernel test, shifted to start 54
   CHECK(d_k == sc_time(static_cast<double>(kernel_done), SC_NS));

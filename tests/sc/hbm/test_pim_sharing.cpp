@@ -65,7 +65,7 @@ TEST_CASE("PIM after a read: the kernel's delay includes closing the open row, t
   Top top("top");
   PimExtension ext = open_close_kernel();
   // Cross-check of the hand-derived stream timing with the PIM channel engine.
-  const pim::ChannelEngine engine(pim::pimba_protocol(), pim::timing_from_spec(dram::preset("hbm2-pimba")));
+  const pim::ChannelEngine engine(pim::pimba_protocol(), dram::preset("hbm2-pimba"));
   REQUIRE(engine.run(ext.stream, 2).last_issue_cycle == kKernelLast);
   // Row 9 of pch0 bg0 bank0: the bank the kernel activates (row 5).
   const std::uint64_t addr = top.ch0.timing().row_address(0, 0, 0, 9);

@@ -234,6 +234,92 @@ TEST_CASE("rule table: expressions and shape", "[dram][rule]") {
   CHECK_THROWS_AS(set.id("NOPE"), std::invalid_argument);
 }
 
+TEST_CASE("rule table: max(), products and the previous command's argument n", "[dram][rule]") {
+  const Timing& t = pimba().t;  // nBL 2, nCCDL 4 (col 4), nRRDS 4, nFAW 30, nRP 14
+  // max(nRRDS, nFAW, n*col + 2): 30 while 4n + 2 <= 30, then 4n + 2.
+  const Distance d = compile_distance("max(nRRDS, nFAW, n*col + 2)", t);
+  CHECK(d.base == 30);
+  CHECK(d.arg_mult == 4);
+  CHECK(d.arg_const == 2);
+  CHECK(d.at(0) == 30);
+  CHECK(d.at(7) == 30);   // 4*7 + 2 = 30
+  CHECK(d.at(8) == 34);
+  CHECK(d.at(20) == 82);
+  // Spaces, products of names and integers, several n-terms of one weight.
+  CHECK(compile_distance("2*nCCDL + 1", t).at(5) == 9);
+  CHECK(compile_distance("max(n*col+1, n*col+3)", t).at(2) == 11);
+  CHECK(compile_distance("max(nRP, n*col + 1)", t).at(8) == 33);
+  CHECK(eval_distance("max(nRP, nFAW)", t) == 30);
+  // Malformed: unknown name, n twice in a product, n-terms of different
+  // weight, a shrinking n-term, n where a constant is needed, empty max.
+  CHECK_THROWS_AS(compile_distance("max(nRP, m*col)", t), std::invalid_argument);
+  CHECK_THROWS_AS(compile_distance("n*n", t), std::invalid_argument);
+  CHECK_THROWS_AS(compile_distance("max(n*col, n*nBL)", t), std::invalid_argument);
+  CHECK_THROWS_AS(compile_distance("nRP - n", t), std::invalid_argument);
+  CHECK_THROWS_AS(eval_distance("n*col", t), std::invalid_argument);
+  CHECK_THROWS_AS(compile_distance("max(", t), std::invalid_argument);
+  // In the engine the distance reads the previous command's argument: an
+  // ARG class with "max(nRRDS, n*col + 2)" to itself.
+  CommandSet set = hbm_command_set();
+  set.classes.push_back({"ARG", Target::PseudoChannel, BankEffect::None, Bus::Row});
+  set.rules.push_back({"arg_to_arg", "ARG", "ARG", Scope::PseudoChannel, "max(nRRDS, n*col + 2)"});
+  ChannelEngine e(pimba(), set);
+  Command a;
+  a.cls = set.id("ARG");
+  a.arg = 16;  // 16*4 + 2 = 66
+  e.issue(a, 10);
+  a.arg = 0;
+  CHECK(e.earliest(a) == 76);
+  e.issue(a, 76);
+  CHECK(e.earliest(a) == 80);  // then nRRDS binds: n = 0 gives 2 < 4
+  a.addr.pch = PchId{1};
+  CHECK(e.earliest(a) == 77);  // another pseudo-channel: only the bus
+  CHECK_THROWS_AS(e.issue(a, 76), std::logic_error);
+}
+
+TEST_CASE("rule table: a class that must fit before the next refresh", "[dram][rule]") {
+  // nREFI = 3900. A ROUND of work w may issue at c only if (c mod 3900) + w < 3900.
+  CommandSet set = hbm_command_set();
+  set.classes.push_back({"ROUND", Target::PseudoChannel, BankEffect::None, Bus::Row, 0, true});
+  ChannelEngine e(pimba(), set);
+  Command r;
+  r.cls = set.id("ROUND");
+  r.arg = 100;
+  CHECK(e.earliest(r, 3799) == 3799);  // 3799 + 100 = 3899 < 3900
+  CHECK(e.earliest(r, 3800) == 3900);  // 3800 + 100 = 3900: the next interval
+  CHECK(e.earliest(r, 7700) == 7800);
+  CHECK_THROWS_AS(e.issue(r, 3850), std::logic_error);  // legal earlier, not at 3850
+  e.issue(r, 3799);
+  r.arg = 3900;
+  CHECK_THROWS_AS(e.earliest(r), std::invalid_argument);  // can never fit
+}
+
+TEST_CASE("bank state: a second row buffer per bank (dual row buffer)", "[dram][rule]") {
+  // PIM_ACT opens row buffer 1 of a bank, PIM_PRE closes it; ACT/PRE keep
+  // using row buffer 0. Both can hold a row at once; REF needs both closed.
+  CommandSet set = hbm_command_set();
+  set.classes.push_back({"PIM_ACT", Target::Bank, BankEffect::Open, Bus::Row, 1});
+  set.classes.push_back({"PIM_PRE", Target::Bank, BankEffect::Close, Bus::Row, 1});
+  REQUIRE(set.row_buffers() == 2);
+  ChannelEngine e(pimba(), set);
+  e.issue(to_command(set, {"ACT", 0, 0, 0, 5, 0}), 0);
+  Command pa = to_command(set, {"PIM_ACT", 0, 0, 0, 9, 0});
+  CHECK(e.state_allows(pa));
+  e.issue(pa, 1);
+  CHECK(e.is_open(PchId{0}, BankGroupId{0}, BankId{0}, 0));
+  CHECK(idx(e.open_row(PchId{0}, BankGroupId{0}, BankId{0}, 0)) == 5);
+  CHECK(idx(e.open_row(PchId{0}, BankGroupId{0}, BankId{0}, 1)) == 9);
+  CHECK_FALSE(e.state_allows(pa));  // row buffer 1 is open
+  CHECK(e.open_banks(PchId{0}) == 1);
+  e.issue(to_command(set, {"PRE", 0, 0, 0, 0, 0}), 40);
+  std::string why;
+  CHECK_FALSE(e.state_allows(to_command(set, {"REF", 0, 0, 0, 0, 0}), &why));  // PIM row still open
+  CHECK(why.find("is open") != std::string::npos);
+  e.issue(to_command(set, {"PIM_PRE", 0, 0, 0, 0, 0}), 41);
+  CHECK(e.open_banks() == 0);
+  CHECK(e.state_allows(to_command(set, {"REF", 0, 0, 0, 0, 0})));
+}
+
 TEST_CASE("rule table: a Newton-style family as data (G_ACT, COMP, READRES)", "[dram][rule]") {
   // G_ACT opens one row in the 4 banks of a bank group and counts as 4
   // activates (consecutive G_ACTs of a pseudo-channel are nFAW apart); COMP

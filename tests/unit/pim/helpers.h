@@ -29,8 +29,8 @@ inline Command barrier(int pch, unsigned regs, int v_count, int comps, int sched
 }
 // HBM2 as used by Pimba: nBL 2, nCCDL 4 (col 4), nRRDS 4, nFAW 30, nRCD 14/14,
 // nRAS 34, nRP 14, nRTPL 6, nWR 16, nREFI 3900.
-inline pimlab::pim::PimTiming pimba_timing() {
-  return pimlab::pim::timing_from_spec(pimlab::dram::preset("hbm2-pimba"));
+inline pimlab::dram::DramSpec pimba_timing() {
+  return pimlab::dram::preset("hbm2-pimba");
 }
 
 }  // namespace pimtest

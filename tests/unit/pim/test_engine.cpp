@@ -32,22 +32,22 @@ std::vector<std::uint64_t> issue(const std::vector<Command>& s, const Protocol& 
 // every pch is precharged (precharge + nRP); ACT4s keep nRFC from it; a
 // barrier waits for a due refresh unless another pch is still open.
 std::vector<std::uint64_t> naive(const std::vector<Command>& s, const Protocol& p,
-                                 const pimlab::pim::PimTiming& t = pimba_timing(),
+                                 const pimlab::dram::DramSpec& t = pimba_timing(),
                                  std::vector<std::uint64_t>* refreshes = nullptr) {
   const bool full = p.refresh == pimlab::pim::RefreshModel::Full;
   std::vector<std::uint64_t> cyc(s.size(), 0);
   std::vector<bool> done(s.size(), false);
   std::size_t left = s.size();
-  std::uint64_t due = static_cast<std::uint64_t>(t.nREFI), last_ref = 0;
+  std::uint64_t due = static_cast<std::uint64_t>(t.t.nREFI), last_ref = 0;
   bool any_ref = false;
   bool open[2] = {false, false};
   std::uint64_t closed_at[2] = {0, 0};
   for (std::uint64_t c = 1; left > 0; ++c) {
-    if (pimlab::pim::is_refresh_slot(c, t.nREFI, p.slot_cycles())) continue;
+    if (pimlab::pim::is_refresh_slot(c, t.t.nREFI, p.slot_cycles())) continue;
     if (full && c >= due && !open[0] && !open[1] && c >= closed_at[0] && c >= closed_at[1]) {
       last_ref = c;
       any_ref = true;
-      due += static_cast<std::uint64_t>(t.nREFI);
+      due += static_cast<std::uint64_t>(t.t.nREFI);
       if (refreshes) refreshes->push_back(c);
       continue;
     }
@@ -60,24 +60,23 @@ std::vector<std::uint64_t> naive(const std::vector<Command>& s, const Protocol& 
         if (s[j].pch == s[i].pch && !done[j]) ok = false;
       for (std::size_t j = 0; j < i && ok; ++j) {
         if (s[j].pch != s[i].pch) continue;
-        for (const auto& r : p.rules)
-          if (ok && std::count(r.prev.begin(), r.prev.end(), s[j].kind) &&
-              std::count(r.next.begin(), r.next.end(), s[i].kind) &&
-              c < cyc[j] + static_cast<std::uint64_t>(r.distance(t, s[j].arg)))
+        for (const auto& r : p.set.rules)
+          if (ok && r.from == pimlab::pim::class_name(s[j].kind) && r.to == pimlab::pim::class_name(s[i].kind) &&
+              c < cyc[j] + static_cast<std::uint64_t>(pimlab::pim::rule_distance(r, t.t, s[j].arg)))
             ok = false;
       }
       if (ok && s[i].kind == CmdKind::RefreshBarrier)
-        ok = c % t.nREFI + static_cast<std::uint64_t>(pimlab::pim::barrier_estimate(t, s[i].barrier())) <
-             static_cast<std::uint64_t>(t.nREFI);
+        ok = c % t.t.nREFI + static_cast<std::uint64_t>(pimlab::pim::barrier_estimate(t.t, s[i].barrier())) <
+             static_cast<std::uint64_t>(t.t.nREFI);
       if (ok && full && s[i].kind == CmdKind::RefreshBarrier && c >= due && !open[1 - s[i].pch]) ok = false;
       if (ok && full && any_ref && pimlab::pim::is_act4(s[i].kind) &&
-          c < last_ref + static_cast<std::uint64_t>(t.nRFC))
+          c < last_ref + static_cast<std::uint64_t>(t.t.nRFC))
         ok = false;
       if (ok) {
         if (pimlab::pim::is_act4(s[i].kind)) open[s[i].pch] = true;
         if (pimlab::pim::is_precharge(s[i].kind)) {
           open[s[i].pch] = false;
-          closed_at[s[i].pch] = c + static_cast<std::uint64_t>(t.nRP);
+          closed_at[s[i].pch] = c + static_cast<std::uint64_t>(t.t.nRP);
         }
         cyc[i] = c;
         done[i] = true;
@@ -285,8 +284,8 @@ TEST_CASE("full refresh model equals the cycle-by-cycle model on random streams"
   // A short refresh interval (nREFI 800, nRFC 100) so every stream crosses
   // several refreshes; every random round's estimate fits in 800.
   auto t = pimba_timing();
-  t.nREFI = 800;
-  t.nRFC = 100;
+  t.t.nREFI = 800;
+  t.t.nRFC = 100;
   Protocol p = pimba_protocol();
   p.refresh = pimlab::pim::RefreshModel::Full;
   ChannelEngine e(p, t);
@@ -333,7 +332,7 @@ std::vector<std::vector<std::uint64_t>> naive_global(const std::vector<std::vect
   }
   for (std::uint64_t c = 1; left > 0; ++c) {
     while (g < feed.size() && sent[feed[g]] - issued[feed[g]] < static_cast<std::size_t>(p.window)) ++sent[feed[g++]];
-    if (pimlab::pim::is_refresh_slot(c, t.nREFI, p.slot_cycles())) continue;
+    if (pimlab::pim::is_refresh_slot(c, t.t.nREFI, p.slot_cycles())) continue;
     for (std::size_t ch = 0; ch < nch; ++ch) {
       const auto& st = s[ch];
       for (std::size_t i = 0; i < sent[ch]; ++i) {
@@ -343,15 +342,14 @@ std::vector<std::vector<std::uint64_t>> naive_global(const std::vector<std::vect
           if (st[j].pch == st[i].pch && !done[ch][j]) ok = false;
         for (std::size_t j = 0; j < i && ok; ++j) {
           if (st[j].pch != st[i].pch) continue;
-          for (const auto& r : p.rules)
-            if (ok && std::count(r.prev.begin(), r.prev.end(), st[j].kind) &&
-                std::count(r.next.begin(), r.next.end(), st[i].kind) &&
-                c < cyc[ch][j] + static_cast<std::uint64_t>(r.distance(t, st[j].arg)))
+          for (const auto& r : p.set.rules)
+            if (ok && r.from == pimlab::pim::class_name(st[j].kind) && r.to == pimlab::pim::class_name(st[i].kind) &&
+                c < cyc[ch][j] + static_cast<std::uint64_t>(pimlab::pim::rule_distance(r, t.t, st[j].arg)))
               ok = false;
         }
         if (ok && st[i].kind == CmdKind::RefreshBarrier)
-          ok = c % t.nREFI + static_cast<std::uint64_t>(pimlab::pim::barrier_estimate(t, st[i].barrier())) <
-               static_cast<std::uint64_t>(t.nREFI);
+          ok = c % t.t.nREFI + static_cast<std::uint64_t>(pimlab::pim::barrier_estimate(t.t, st[i].barrier())) <
+               static_cast<std::uint64_t>(t.t.nREFI);
         if (ok) {
           cyc[ch][i] = c;
           done[ch][i] = true;

@@ -5,6 +5,8 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <string>
+#include <vector>
 
 #include "helpers.h"
 #include "pim/checker.h"
@@ -115,10 +117,20 @@ TEST_CASE("commands without a rule between them issue in consecutive cycles") {
 }
 
 TEST_CASE("the rule table reads as the reference writes it") {
+  // Twelve named rules of pim_commands.md, one row per (previous, next) pair
+  // in the engine's table: 1+1+2+1+2+1+2+4+1+1+1+1 = 18 rows.
   const auto p = pimba_protocol();
-  REQUIRE(p.rules.size() == 12);
-  CHECK(p.rules[0].text() == "max(nRRDS, nFAW, arg*col + 2)");
-  CHECK(p.rules[0].distance(pimba_timing(), 20) == 82);  // 20*4 + 2
+  std::vector<std::string> names;
+  for (const auto& r : p.set.rules)
+    if (std::find(names.begin(), names.end(), r.name) == names.end()) names.push_back(r.name);
+  CHECK(names.size() == 12);
+  REQUIRE(p.set.rules.size() == 18);
+  const auto& r0 = p.set.rules[0];
+  CHECK(r0.name == "act4_reg_to_act4_reg");
+  CHECK(r0.distance == "max(nRRDS, nFAW, n*col + 2)");
+  CHECK(r0.scope == pimlab::dram::Scope::PseudoChannel);
+  CHECK(pimlab::pim::rule_distance(r0, pimba_timing().t, 20) == 82);  // 20*4 + 2
+  CHECK(pimlab::pim::rule_distance(r0, pimba_timing().t, 4) == 30);   // nFAW binds
 }
 
 TEST_CASE("barrier estimate, with and without command scheduling") {
@@ -126,9 +138,9 @@ TEST_CASE("barrier estimate, with and without command scheduling") {
   // sched, regs 16 (ACT4_WITH_REG_4 x 4), v 1, comps 64: W = 1 + 4*4 = 17;
   // 3*max(4,30,17) + max(14,14,17) + max(14, 8*1*4) + 64*4 + max(6,16)
   // = 90 + 17 + 32 + 256 + 16 = 411.
-  CHECK(pimlab::pim::barrier_estimate(t, {1, 1, 64, 16}) == 411);
+  CHECK(pimlab::pim::barrier_estimate(t.t, {1, 1, 64, 16}) == 411);
   // regs 64: W = 1 + 16*4 = 65: 195 + 65 + 32 + 256 + 16 = 564.
-  CHECK(pimlab::pim::barrier_estimate(t, {1, 1, 64, 64}) == 564);
+  CHECK(pimlab::pim::barrier_estimate(t.t, {1, 1, 64, 64}) == 564);
   // no sched, regs 80, v 2, comps 256: 4*30 + 80*4 + 14 + 8*2*4 + 256*4 + 16 = 1558.
-  CHECK(pimlab::pim::barrier_estimate(t, {0, 2, 256, 80}) == 1558);
+  CHECK(pimlab::pim::barrier_estimate(t.t, {0, 2, 256, 80}) == 1558);
 }

@@ -78,7 +78,7 @@ std::vector<Row> load_rows() {
 TEST_CASE("calibration: every reference row, counts exact, cycles exact (artifact) and within 1 % (default)") {
   const auto rows = load_rows();
   REQUIRE(rows.size() == 56);
-  const pim::PimTiming t = pim::timing_from_spec(pimlab::dram::preset("hbm2-pimba"));
+  const pimlab::dram::DramSpec t = pimlab::dram::preset("hbm2-pimba");
   double max_dev_default = 0, max_dev_artifact = 0;
   for (const Row& row : rows) {
     INFO(row.line);

@@ -255,7 +255,7 @@ TEST_CASE("a written trace replays to the same schedule (40 channels, both modes
       feed.push_back(c.ch);
     }
     const pimlab::pim::ChannelEngine e(pimlab::pim::pimba_protocol(artifact),
-                                       pimlab::pim::timing_from_spec(pimlab::dram::preset("hbm2-pimba")));
+                                       pimlab::dram::preset("hbm2-pimba"));
     const auto a = artifact ? e.run(p.channel_streams, 2, feed_order(p)) : e.run(p.channel_streams, 2);
     const auto b = artifact ? e.run(streams, 2, feed) : e.run(streams, 2);
     CHECK(a.cycles == b.cycles);
