@@ -129,6 +129,7 @@ bool HbmChannel::run_pim_kernel(tlm::tlm_generic_payload& gp, Cycle start, PimEx
   }
   // Engine cycle 1 is the kernel's first cycle: channel cycle `start`.
   auto at = [&](std::uint32_t step) { return start - 1 + static_cast<Cycle>(issue[step]); };
+  const Cycle col = pim::col(m_timing->spec().t);
   ext.start_cycle = static_cast<std::uint64_t>(start);
   ext.kernel_cycles = run.last_issue_cycle;
   done = start - 1 + static_cast<Cycle>(run.last_issue_cycle) + 1;
@@ -138,7 +139,9 @@ bool HbmChannel::run_pim_kernel(tlm::tlm_generic_payload& gp, Cycle start, PimEx
   ev.reserve(ext.rows.size() + ext.ops.size());
   for (std::size_t i = 0; i < ext.rows.size(); ++i) ev.push_back({at(ext.rows[i].step), 0, i});
   for (std::size_t i = 0; i < ext.ops.size(); ++i)
-    ev.push_back({at(ext.ops[i].step) + static_cast<Cycle>(ext.ops[i].offset), 1, i});
+    ev.push_back({at(ext.ops[i].step) + static_cast<Cycle>(ext.ops[i].offset) +
+                      static_cast<Cycle>(ext.ops[i].col_slots) * col,
+                  1, i});
   std::stable_sort(ev.begin(), ev.end(),
                    [](const Event& a, const Event& b) { return a.cycle != b.cycle ? a.cycle < b.cycle : a.kind < b.kind; });
   // Result slot of each RESULT op: its position among the RESULT ops of `ops`.

@@ -8,7 +8,8 @@
 //    ACT4_WITH_REG_n, COMP, PRECHARGE_WITH_RESULT_r, ...);
 //  - `rows` and `ops`: what each stream command does to the data — which bank
 //    rows it opens or closes, and which unit commands (pim/isa.h) each PIM unit
-//    receives, `offset` cycles after the stream command issues.
+//    receives, `offset` cycles plus `col_slots` column accesses (of the
+//    channel's own timing) after the stream command issues.
 // The target times `stream` with pim::ChannelEngine (Pimba family rules,
 // refresh, controller window), executes the unit commands at their cycles on
 // the behavioural units (one per bank pair) over the bytes of the open rows,
@@ -45,12 +46,14 @@ struct PimRowOp {
 };
 
 // One command to the PIM unit of bank pair `pair` (banks 2*pair, 2*pair+1 of
-// the bank group), issued `offset` cycles after stream command `step`.
+// the bank group), issued `offset` cycles plus `col_slots` column accesses
+// (max(nBL, nCCD_L) of the channel's timing) after stream command `step`.
 struct PimUnitOp {
   std::uint32_t step = 0;
-  std::uint32_t offset = 0;
+  std::uint32_t offset = 0;     // cycles after the stream command issues ...
   std::uint8_t pch = 0, bank_group = 0, pair = 0;
   pim_unit::Command cmd;
+  std::uint32_t col_slots = 0;  // ... plus this many column accesses (max(nBL, nCCD_L) of the channel's timing)
 };
 
 struct PimExtension : tlm::tlm_extension<PimExtension> {
