@@ -17,7 +17,7 @@
 #include "pim/engine.h"
 #include "pim/protocol.h"
 #include "tlm/hbm/channel.h"
-#include "tlm/hbm/pim_kernel.h"
+#include "firmware/pimba/lowering.h"
 
 using namespace pimlab;
 using test::Initiator;
@@ -31,7 +31,7 @@ struct Top : sc_core::sc_module {
   explicit Top(const sc_core::sc_module_name& n) : sc_module(n), cpu("cpu"), ch0("ch0") { cpu.socket.bind(ch0.socket); }
 };
 
-tlm_hbm::Atom32 encode(const float* v32) {
+firmware::pimba::Atom32 encode(const float* v32) {
   return golden::encode_atom_bytes(v32);
 }
 
@@ -81,7 +81,7 @@ TEST_CASE("a generated SU kernel (2 ops of 128x256, 4 rounds, chunk grouping) ma
 
   Top top("top");
   const int base_row = 100;
-  const auto places = tlm_hbm::chunk_places(prog, 0, base_row);
+  const auto places = firmware::pimba::chunk_places(prog, 0, base_row);
   REQUIRE(places.size() == 64);
   for (const auto& p : places) {
     const auto bytes = chunk_bytes(initial[p.block_row / rb], p.block_row % rb, p.block_col);
@@ -94,13 +94,13 @@ TEST_CASE("a generated SU kernel (2 ops of 128x256, 4 rounds, chunk grouping) ma
       case pim_unit::Slot::gk: return encode(&in[op].gk[32 * i]);
       case pim_unit::Slot::q: return encode(&in[op].q[32 * i]);
       case pim_unit::Slot::v: return encode(&in[op].v[32 * j]);
-      default: FAIL("unexpected slot"); return tlm_hbm::Atom32{};
+      default: FAIL("unexpected slot"); return firmware::pimba::Atom32{};
     }
   };
-  tlm_hbm::LoweredKernel k = tlm_hbm::lower_pimba_kernel(prog, 0, base_row, operands);
+  tlm_hbm::PimKernel k = firmware::pimba::lower_kernel(prog, 0, base_row, operands);
   // Chunk grouping: a bank's later chunks of a block-row get only V (1 write).
   std::size_t reg_writes = 0;
-  for (const auto& op : k.ext.ops) reg_writes += op.cmd.op == static_cast<std::uint8_t>(pim_unit::Op::reg_wr);
+  for (const auto& op : k.ext.program.ops) reg_writes += op.cmd.op == static_cast<std::uint8_t>(pim_unit::Op::reg_wr);
   std::size_t expected_writes = 0;
   for (const auto& r : prog.rounds) expected_writes += r.regs;
   CHECK(reg_writes == expected_writes);
@@ -165,7 +165,7 @@ TEST_CASE("a kernel without command scheduling (ACT4 + REG_WRITE, PRECHARGE + RE
   std::vector<float> o;
   golden::su_step(expect, in, o);
   Top top("top");
-  const auto places = tlm_hbm::chunk_places(prog, 0, 0);
+  const auto places = firmware::pimba::chunk_places(prog, 0, 0);
   auto chunk = [&](const golden::SuState& s, int i, int j) {
     std::vector<std::uint8_t> out(1024);
     for (int r = 0; r < 32; ++r)
@@ -181,7 +181,7 @@ TEST_CASE("a kernel without command scheduling (ACT4 + REG_WRITE, PRECHARGE + RE
     return slot == pim_unit::Slot::k ? encode(&in.k[32 * i]) : slot == pim_unit::Slot::gk ? encode(&in.gk[32 * i])
          : slot == pim_unit::Slot::q ? encode(&in.q[32 * i]) : encode(&in.v[32 * j]);
   };
-  auto k = tlm_hbm::lower_pimba_kernel(prog, 0, 0, operands);
+  tlm_hbm::PimKernel k = firmware::pimba::lower_kernel(prog, 0, 0, operands);
   std::vector<std::uint8_t> results(k.result_bytes());
   sc_core::sc_time d;
   top.cpu.body = [&](Initiator& ini) {
@@ -203,7 +203,7 @@ TEST_CASE("lowering refuses an FP16 variant, naming it") {
   spec.variant = "hbm-pim";
   const auto prog = firmware::pimba::generate(spec);
   try {
-    (void)tlm_hbm::lower_pimba_kernel(prog, 0, 0, [](const auto&, const auto&, pim_unit::Slot) { return tlm_hbm::Atom32{}; });
+    (void)firmware::pimba::lower_kernel(prog, 0, 0, [](const auto&, const auto&, pim_unit::Slot) { return firmware::pimba::Atom32{}; });
     FAIL("no error");
   } catch (const std::invalid_argument& e) {
     CHECK(std::string(e.what()).find("'hbm-pim'") != std::string::npos);
@@ -231,7 +231,7 @@ void run_gemv(firmware::pimba::Op op, unsigned seed) {
   // Stored tokens: token t, dims 32i..32i+31 = one atom.
   auto atom_of = [&](int token, int i) { return encode(&x[token * 128 + 32 * i]); };
   Top top("top");
-  const auto places = tlm_hbm::chunk_places(prog, 0, 7);
+  const auto places = firmware::pimba::chunk_places(prog, 0, 7);
   for (const auto& p : places) {
     std::vector<std::uint8_t> bytes(1024);
     for (int t = 0; t < 32; ++t) std::memcpy(bytes.data() + 32 * t, atom_of(32 * p.block_col + t, p.block_row).data(), 32);
@@ -241,7 +241,7 @@ void run_gemv(firmware::pimba::Op op, unsigned seed) {
   auto operands = [&](const firmware::pimba::Round&, const firmware::pimba::BankWork& w, pim_unit::Slot slot) {
     return slot == pim_unit::Slot::q ? encode(&vec[32 * w.block_row]) : encode(&vec[32 * w.block_col]);
   };
-  auto k = tlm_hbm::lower_pimba_kernel(prog, 0, 7, operands);
+  tlm_hbm::PimKernel k = firmware::pimba::lower_kernel(prog, 0, 7, operands);
   std::vector<std::uint8_t> results(k.result_bytes());
   sc_core::sc_time d;
   top.cpu.body = [&](Initiator& ini) {

@@ -1,16 +1,12 @@
-#include "tlm/hbm/pim_kernel.h"
+#include "firmware/pimba/lowering.h"
 
 #include <stdexcept>
 #include <string>
 
 #include "pim/variant.h"
 
-namespace pimlab::tlm_hbm {
+namespace pimlab::firmware::pimba {
 
-using firmware::pimba::BankWork;
-using firmware::pimba::Op;
-using firmware::pimba::Program;
-using firmware::pimba::Round;
 using pim::CmdKind;
 
 namespace {
@@ -72,7 +68,7 @@ std::vector<ChunkPlace> chunk_places(const Program& p, int ch, int base_row) {
   return out;
 }
 
-LoweredKernel lower_pimba_kernel(const Program& p, int ch, int base_row, const OperandSource& operands,
+LoweredKernel lower_kernel(const Program& p, int ch, int base_row, const OperandSource& operands,
                                  numerics::Rounding rounding) {
   check_supported(p, ch);
   const auto& k = p.spec;
@@ -80,7 +76,7 @@ LoweredKernel lower_pimba_kernel(const Program& p, int ch, int base_row, const O
   const int v_count = p.geo.v_count;
   const pim_unit::Mode mode = k.op == Op::SU ? pim_unit::Mode::su : k.op == Op::Score ? pim_unit::Mode::score : pim_unit::Mode::attend;
   LoweredKernel out;
-  PimExtension& ext = out.ext;
+  ChannelProgram& ext = out.program;
   ext.stream = p.channel_streams.at(static_cast<std::size_t>(ch));
 
   // Per pseudo-channel progress through its current round.
@@ -206,4 +202,4 @@ LoweredKernel lower_pimba_kernel(const Program& p, int ch, int base_row, const O
   return out;
 }
 
-}  // namespace pimlab::tlm_hbm
+}  // namespace pimlab::firmware::pimba
