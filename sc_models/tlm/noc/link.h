@@ -35,17 +35,20 @@ struct Slot {
 
 class LinkTiming {
  public:
-  explicit LinkTiming(LinkParams p = {}) : m_p(p) {}
+  explicit LinkTiming(LinkParams p = {}) : m_p(p), m_period_ps(1000000u % p.clock_mhz == 0 ? 1000000u / p.clock_mhz : 0) {}
   const LinkParams& params() const { return m_p; }
 
   std::uint64_t cycles_for(std::uint64_t bytes) const { return (bytes + m_p.width_bytes - 1) / m_p.width_bytes; }
   // First cycle starting at or after t_ps.
+  // (Integer period: 64-bit arithmetic; otherwise exact 128-bit rationals.)
   std::uint64_t cycle_at_or_after(std::uint64_t t_ps) const {
+    if (m_period_ps) return t_ps / m_period_ps + (t_ps % m_period_ps != 0);
     const unsigned __int128 num = static_cast<unsigned __int128>(t_ps) * m_p.clock_mhz;
     return static_cast<std::uint64_t>((num + 999999u) / 1000000u);
   }
   // Start time of cycle k.
   std::uint64_t time_of(std::uint64_t cycle) const {
+    if (m_period_ps) return cycle * m_period_ps;
     const unsigned __int128 num = static_cast<unsigned __int128>(cycle) * 1000000u;
     return static_cast<std::uint64_t>((num + m_p.clock_mhz - 1) / m_p.clock_mhz);
   }
@@ -70,6 +73,7 @@ class LinkTiming {
 
  private:
   LinkParams m_p;
+  std::uint64_t m_period_ps;  // 1e6 / clock_mhz when integral, else 0
   std::uint64_t m_free[2] = {0, 0};
   std::uint64_t m_busy[2] = {0, 0};
   std::uint64_t m_bytes[2] = {0, 0};
