@@ -32,6 +32,7 @@ constexpr std::uint64_t kMemBytes = 64 << 10;  // small: measure the calls, not 
 struct Mem : sc_core::sc_module {
   tlm_utils::simple_target_socket<Mem> socket;
   std::vector<std::uint8_t> mem;
+  const sc_core::sc_time latency{10, sc_core::SC_NS};
   explicit Mem(const sc_core::sc_module_name& n) : sc_module(n), socket("socket"), mem(kMemBytes) {
     socket.register_b_transport(this, &Mem::b_transport);
   }
@@ -46,7 +47,7 @@ struct Mem : sc_core::sc_module {
       std::memcpy(&mem[a], gp.get_data_ptr(), len);
     else
       std::memcpy(gp.get_data_ptr(), &mem[a], len);
-    delay += sc_core::sc_time(10, sc_core::SC_NS);
+    delay += latency;
     gp.set_response_status(tlm::TLM_OK_RESPONSE);
   }
 };

@@ -184,7 +184,6 @@ unsigned int Router::transport_dbg(int id, tlm::tlm_generic_payload& gp) {
 }
 
 bool Router::get_direct_mem_ptr(int id, tlm::tlm_generic_payload& gp, tlm::tlm_dmi& dmi) {
-  (void)id;
   ++s_dmi_requests;
   const std::uint64_t addr = gp.get_address();
   const AddressRange* r = m_map.find(addr);
@@ -200,7 +199,7 @@ bool Router::get_direct_mem_ptr(int id, tlm::tlm_generic_payload& gp, tlm::tlm_d
   const bool granted = initiator_socket[static_cast<int>(r->port)]->get_direct_mem_ptr(gp, dmi);
   gp.set_address(addr);
   // Translate the region (target addresses) back and clip it to the range.
-  std::uint64_t ts = dmi.get_start_address(), te = dmi.get_end_address();
+  const std::uint64_t ts = dmi.get_start_address(), te = dmi.get_end_address();
   const std::uint64_t lo = std::max<std::uint64_t>(ts, r->offset);
   const std::uint64_t hi = std::min<std::uint64_t>(te, r->target_last());
   if (lo > hi) {
