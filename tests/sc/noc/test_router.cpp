@@ -422,3 +422,29 @@ TEST_CASE("bandwidth: links are full duplex, a reader and a writer sharing a lin
   CHECK(stat(s, "top.noc.out0", "busy_cycles_response") == 8 * kBursts);
   CHECK(stat(s, "top.noc.in1", "bytes_response") == kBursts * kBytes);
 }
+
+TEST_CASE("a target's error response is passed back with the router's latencies and no data transfer") {
+  // The range is larger than the 4 KiB memory behind it: 0x1800 is mapped by the router but
+  // beyond the memory, which answers TLM_ADDRESS_ERROR_RESPONSE without adding time.
+  Config::instance().load({{"top.noc.address_map", {{{"base", 0}, {"size", 0x2000}, {"port", 0}}}}});
+  Top top("top", 1, 1, 0x1000, sc_time(10, SC_NS));
+  std::vector<std::uint8_t> buf(32, 0x3C);
+  tlm::tlm_response_status st{};
+  sc_time d;
+  top.cpu[0]->body = [&](Initiator& i) { st = i.transport(tlm::TLM_READ_COMMAND, 0x1800, buf.data(), 32, d); };
+  sc_core::sc_start();
+  require_clean(top);
+  CHECK(st == tlm::TLM_ADDRESS_ERROR_RESPONSE);
+  REQUIRE(top.mem[0]->accesses.size() == 1);
+  CHECK(top.mem[0]->accesses[0].addr == 0x1800);
+  // Default links (0.5 ns, latency 1): request header 0.5 + 0.5 ns, error answered at once,
+  // no read data, response header 0.5 + 0.5 ns -> 2 ns.
+  CHECK(d == sc_time(2, SC_NS));
+  CHECK(buf == std::vector<std::uint8_t>(32, 0x3C));
+  const auto s = tlm_common::collect_stats();
+  CHECK(stat(s, "top.noc", "forwarded") == 1);
+  CHECK(stat(s, "top.noc.out0", "target_errors") == 1);
+  CHECK(stat(s, "top.noc.out0", "transactions") == 0);
+  CHECK(stat(s, "top.noc.out0", "busy_cycles_response") == 0);
+  CHECK(stat(s, "top.noc.in0", "bytes_response") == 0);
+}
