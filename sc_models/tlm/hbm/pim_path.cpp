@@ -21,6 +21,15 @@ struct Event {
 void HbmChannel::pim_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay, PimExtension& ext) {
   ext.error.clear();
   ext.unit_errors.clear();
+  // A PIM program is addressed to its channel (any byte address of it, by
+  // convention the channel's base), so a router can route it like memory traffic.
+  if (gp.get_address() >= m_capacity) {
+    ++s_pim_rejected;
+    ext.error = "PIM payload address " + std::to_string(gp.get_address()) + " is outside the channel (capacity " +
+                std::to_string(m_capacity) + " bytes)";
+    gp.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+    return;
+  }
   const sc_core::sc_time local = sc_core::sc_time_stamp() + delay;
   // Blocked PIM model: kernels on one channel run one after the other, and a
   // kernel starts after the last command of the memory traffic before it.

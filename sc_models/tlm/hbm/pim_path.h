@@ -11,7 +11,10 @@
 // the behavioural units (one per bank pair) over the bytes of the open rows,
 // and returns the RESULT read-outs as the payload's read data.
 //
-// Payload: TLM_READ_COMMAND, address 0, data pointer = result buffer of
+// Payload: TLM_READ_COMMAND, address = any byte address of the channel (by
+// convention its base: 0 at the channel, the channel's base address in the
+// platform's address map, so a router routes it; beyond the channel:
+// TLM_ADDRESS_ERROR_RESPONSE), data pointer = result buffer of
 // exactly 32 bytes per RESULT op (data_length 0 when there are none),
 // streaming width = data_length, no byte enables. The response is
 // TLM_OK_RESPONSE when the kernel ran (unit errors are reported in the

@@ -251,6 +251,29 @@ TEST_CASE("a malformed kernel is answered with a generic error and changes nothi
   CHECK(after == before);
 }
 
+TEST_CASE("a PIM program addressed beyond the channel is an address error and changes nothing") {
+  // The program is addressed to its channel: any byte address of it is
+  // accepted (here the last one), one past the end is refused.
+  Top top("top");
+  SuKernel kern(9);
+  SuKernel again(9);
+  std::vector<std::uint8_t> results(32 * kern.results), r2(32 * again.results);
+  const std::uint64_t cap = top.ch0.timing().capacity_bytes();
+  sc_time d(3, SC_NS), d2;
+  tlm::tlm_response_status st{}, st_last{};
+  top.cpu.body = [&](Initiator& i) {
+    st = i.transport(tlm::TLM_READ_COMMAND, cap, results.data(), static_cast<unsigned>(results.size()), d, &kern.ext);
+    st_last = i.transport(tlm::TLM_READ_COMMAND, cap - 1, r2.data(), static_cast<unsigned>(r2.size()), d2, &again.ext);
+  };
+  sc_core::sc_start();
+  CHECK(st == tlm::TLM_ADDRESS_ERROR_RESPONSE);
+  CHECK(kern.ext.error.find("outside the channel") != std::string::npos);
+  CHECK(d == sc_time(3, SC_NS));
+  CHECK(kern.ext.kernel_cycles == 0);
+  CHECK(st_last == tlm::TLM_OK_RESPONSE);
+  CHECK(again.ext.kernel_cycles > 0);
+}
+
 TEST_CASE("blocked PIM: a kernel closes the rows memory traffic left open, later traffic waits for the kernel") {
   Top top("top");
   SuKernel kern(11);

@@ -4,9 +4,15 @@
 // base-protocol violation on either side. Each TEST_CASE runs in its own process.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <map>
 #include <memory>
+#include <random>
 #include <vector>
 
+#include "firmware/pimba/generator.h"
+#include "firmware/pimba/lowering.h"
+#include "golden/pu_ops.h"
 #include "noc_harness.h"
 #include "tlm/common/config.h"
 #include "tlm/common/stats.h"
@@ -83,4 +89,93 @@ TEST_CASE("router to HBM channels: translated accesses, composed delay, DMI refu
   CHECK(s.at("top.ch0").at("reads").at("value") == 0);
   CHECK(s.at("top.noc.out1").at("bytes_response").at("value") == 96);
   CHECK(s.at("top.noc.out1").at("busy_cycles_request").at("value") == 2);  // 64 B / 32 B
+}
+
+namespace {
+
+// A PIM program sent as one transaction addressed to its channel.
+tlm::tlm_response_status send_pim(Initiator& i, std::uint64_t addr, tlm_hbm::PimKernel& k, std::vector<std::uint8_t>& res,
+                                  sc_time& delay) {
+  res.assign(k.result_bytes(), 0);
+  tlm::tlm_generic_payload gp;
+  gp.set_command(tlm::TLM_READ_COMMAND);
+  gp.set_address(addr);
+  gp.set_data_ptr(res.data());
+  gp.set_data_length(static_cast<unsigned>(res.size()));
+  gp.set_streaming_width(static_cast<unsigned>(res.size()));
+  gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+  gp.set_extension(&k.ext);
+  i.socket->b_transport(gp, delay);
+  gp.clear_extension(&k.ext);
+  return gp.get_response_status();
+}
+
+}  // namespace
+
+TEST_CASE("router to HBM channels: a PIM program reaches the channel its address names") {
+  // SCORE over one head (d_head 128, context 256): 4 x 8 chunks of seeded MX8
+  // data, the same bytes in both channels. The program is sent to channel 1's
+  // base (0x40000000) and then to channel 0's (0): each channel runs exactly
+  // one kernel, and both return the same partials in the same kernel cycles.
+  tlm_common::Config::instance().load(nlohmann::json::parse(R"({"top.noc.address_map": [
+      {"base": 0, "size": "0x40000000", "port": 0},
+      {"base": "0x40000000", "size": "0x40000000", "port": 1}]})"));
+  HbmTop top("top");
+  tlm_common::Config::instance().check_consumed();
+  firmware::pimba::KernelSpec spec;
+  spec.op = firmware::pimba::Op::Score;
+  spec.num_op = 1;
+  spec.rows = 128;
+  spec.cols = 256;
+  const firmware::pimba::Program prog = firmware::pimba::generate(spec);
+  std::mt19937 rng(20261202);
+  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+  auto atom = [&] {
+    float v[32];
+    for (float& x : v) x = u(rng);
+    return golden::encode_atom_bytes(v);
+  };
+  for (const auto& p : firmware::pimba::chunk_places(prog, 0, 40)) {
+    std::vector<std::uint8_t> row(1024);
+    for (int a = 0; a < 32; ++a) {
+      const auto b = atom();
+      std::copy(b.begin(), b.end(), row.begin() + 32 * a);
+    }
+    for (auto& c : top.ch) c->debug_write(c->timing().row_address(p.pch, p.bank_group, p.bank, p.row), row.data(), 1024);
+  }
+  std::map<int, firmware::pimba::Atom32> q;
+  tlm_hbm::PimKernel k1 = firmware::pimba::lower_kernel(
+      prog, 0, 40, [&](const firmware::pimba::Round&, const firmware::pimba::BankWork& w, pim_unit::Slot) {
+        if (!q.count(w.block_row)) q[w.block_row] = atom();
+        return q[w.block_row];
+      });
+  tlm_hbm::PimKernel k0 = k1;
+  std::vector<std::uint8_t> r1, r0;
+  tlm::tlm_response_status st1 = tlm::TLM_INCOMPLETE_RESPONSE, st0 = st1, st_out = st1;
+  top.cpu.body = [&](Initiator& i) {
+    sc_time d;
+    st1 = send_pim(i, 0x40000000, k1, r1, d);
+    sc_core::wait(d);
+    d = sc_core::SC_ZERO_TIME;
+    st0 = send_pim(i, 0, k0, r0, d);
+    sc_core::wait(d);
+    d = sc_core::SC_ZERO_TIME;
+    tlm_hbm::PimKernel k2 = k1;
+    std::vector<std::uint8_t> r2;
+    st_out = send_pim(i, 0x80000000, k2, r2, d);  // unmapped: the router answers
+  };
+  sc_core::sc_start();
+  for (const auto* c : {&top.chk_in, top.chk_out[0].get(), top.chk_out[1].get()})
+    for (const auto& v : c->violations) FAIL(v);
+  REQUIRE(st1 == tlm::TLM_OK_RESPONSE);
+  REQUIRE(st0 == tlm::TLM_OK_RESPONSE);
+  CHECK(st_out == tlm::TLM_ADDRESS_ERROR_RESPONSE);
+  REQUIRE(!r1.empty());
+  CHECK(r1 == r0);
+  CHECK(std::any_of(r1.begin(), r1.end(), [](std::uint8_t b) { return b != 0; }));
+  CHECK(k1.ext.kernel_cycles == k0.ext.kernel_cycles);
+  CHECK(k1.ext.kernel_cycles > 0);
+  const auto s = tlm_common::collect_stats();
+  CHECK(s.at("top.ch1").at("pim_transactions").at("value") == 1);
+  CHECK(s.at("top.ch0").at("pim_transactions").at("value") == 1);
 }
