@@ -75,14 +75,18 @@ ChannelController::ChannelController(const DramSpec& spec, const ControllerConfi
   m_id = HbmClassIds::of(s);
   for (const auto& c : s.classes) {
     m_kind.push_back(checked_kind(c.name));
+    m_column_bus.push_back(c.bus == Bus::Column ? 1 : 0);
     if (c.target == Target::Channel) m_channel_wide = true;
   }
   m_affects.assign(s.classes.size(), {});
   for (const auto& r : s.rules) {
     if (r.scope == Scope::Channel) m_channel_wide = true;
-    std::vector<ClassId>& a = m_affects[s.id(r.from)];
+    const int reach = r.scope == Scope::SameBank ? 0 : r.scope == Scope::SameBankGroup ? 1 : 2;
+    std::vector<Affect>& a = m_affects[s.id(r.from)];
     const ClassId to = s.id(r.to);
-    if (std::find(a.begin(), a.end(), to) == a.end()) a.push_back(to);
+    auto it = std::find_if(a.begin(), a.end(), [&](const Affect& x) { return x.to == to; });
+    if (it == a.end()) a.push_back({to, reach});
+    else it->reach = std::max(it->reach, reach);
   }
   const int P = spec.org.pseudo_channels;
   const Cycle first = cfg.refresh == RefreshMode::AllBank ? spec.t.nREFI
@@ -98,7 +102,9 @@ ChannelController::ChannelController(const DramSpec& spec, const ControllerConfi
   m_cands.assign(P, {});
   m_dirty.assign(P, 1);
   m_built_at.assign(P, -1);
-  m_stamp.assign(static_cast<std::size_t>(P) * s.classes.size(), 1);
+  m_min_ready.assign(P, kNever);
+  m_earliest_cache.assign(static_cast<std::size_t>(P) * banks_per_pseudo_channel(spec.org) * s.classes.size(), 0);
+  m_cache_valid.assign(m_earliest_cache.size(), 0);
   m_bg_at.assign(P, 0);
   m_bg_active.assign(P, 0);
   m_refresh_until.assign(P, 0);
@@ -164,7 +170,7 @@ Cycle ChannelController::close_all(Cycle now) {
   if (m_pending)
     throw std::logic_error("dram controller: close_all with " + std::to_string(m_pending) + " requests queued");
   std::fill(m_dirty.begin(), m_dirty.end(), 1);
-  for (auto& st : m_stamp) ++st;
+  invalidate_all_earliest();
   Cycle t = now;
   // Refreshes already due issue first, exactly as step() issues them.
   auto refresh_due = [&] {
@@ -295,7 +301,7 @@ void ChannelController::account_external(const ExternalUse& u) {
     }
   }
   std::fill(m_dirty.begin(), m_dirty.end(), 1);
-  for (auto& st : m_stamp) ++st;  // the external commands and the blocked buses move every earliest cycle
+  invalidate_all_earliest();  // the external commands and the blocked buses move every earliest cycle
 }
 
 std::uint64_t ChannelController::refreshes() const { return m_cmd_count[m_id.REF] + m_cmd_count[m_id.REFPB]; }
@@ -337,25 +343,19 @@ void ChannelController::build_candidates(int p, Cycle now, std::vector<Cand>& ou
   // Banks with a queued row hit (by a read / by a write) and banks already
   // claimed by an older request's ACT or PRE.
   const int ncls = static_cast<int>(m_engine.command_set().classes.size());
-  const int P = m_spec.org.pseudo_channels;
   m_read_hit.assign(nb, 0);
   m_any_hit.assign(nb, 0);
   m_write_hit.assign(nb, 0);
   m_claimed.assign(nb, 0);
-  if (m_earliest_cache.size() != static_cast<std::size_t>(P) * nb * ncls) {
-    m_earliest_cache.assign(static_cast<std::size_t>(P) * nb * ncls, 0);
-    m_cache_stamp.assign(static_cast<std::size_t>(P) * nb * ncls, 0);
-  }
   // Single-bank commands of one class to one bank share their earliest cycle
   // (the row and column do not enter any rule), and it stays valid until a
-  // command of this pseudo-channel issues from which a rule leads to that
-  // class (m_stamp moves; see m_dirty for why the other pseudo-channel's
+  // command issues from which a rule leads to that class within the rule's
+  // reach (issue() clears it; see m_dirty for why the other pseudo-channel's
   // commands and the command buses do not matter).
   auto earliest_of = [&](const Command& c, int bi) {
     const std::size_t k = (static_cast<std::size_t>(p) * nb + bi) * ncls + c.cls;
-    const std::uint64_t stamp = m_stamp[static_cast<std::size_t>(p) * ncls + c.cls];
-    if (m_cache_stamp[k] != stamp) {
-      m_cache_stamp[k] = stamp;
+    if (!m_cache_valid[k]) {
+      m_cache_valid[k] = 1;
       m_earliest_cache[k] = m_engine.earliest(c);
     }
     return m_earliest_cache[k];
@@ -465,14 +465,25 @@ void ChannelController::issue(const Cand& c, Cycle now) {
     }
   }
   if (m_hook) m_hook(c.cmd, now);
-  const std::size_t ncls = m_cmd_count.size();
   if (wide || m_channel_wide) {
     std::fill(m_dirty.begin(), m_dirty.end(), 1);
-    for (std::size_t k = 0; k < m_dirty.size(); ++k)
-      for (ClassId to : m_affects[c.cmd.cls]) ++m_stamp[k * ncls + to];
+    invalidate_all_earliest();
   } else {
     m_dirty[p] = 1;
-    for (ClassId to : m_affects[c.cmd.cls]) ++m_stamp[static_cast<std::size_t>(p) * ncls + to];
+    // Cached earliest cycles this command can move: the classes its rules
+    // lead to, in the banks the rules reach (a pseudo-channel-wide command
+    // reaches every bank of it even through a same-bank rule).
+    const std::size_t ncls = m_cmd_count.size();
+    const int B = m_spec.org.banks_per_group, nb = banks_per_pseudo_channel(m_spec.org);
+    const Target tgt = m_engine.command_set().cls(c.cmd.cls).target;
+    const int own = tgt == Target::Bank ? 0 : tgt == Target::BankGroup ? 1 : 2;
+    const int bank = idx(c.cmd.addr.bg) * B + idx(c.cmd.addr.bank);
+    for (const Affect& a : m_affects[c.cmd.cls]) {
+      const int reach = std::max(a.reach, own);
+      const int b0 = reach == 0 ? bank : reach == 1 ? idx(c.cmd.addr.bg) * B : 0;
+      const int b1 = reach == 0 ? bank + 1 : reach == 1 ? b0 + B : nb;
+      for (int b = b0; b < b1; ++b) m_cache_valid[(static_cast<std::size_t>(p) * nb + b) * ncls + a.to] = 0;
+    }
   }
   if (c.cmd.cls == m_id.REF) {
     m_ref_due[p] += m_spec.t.nREFI;
@@ -504,7 +515,6 @@ void ChannelController::issue(const Cand& c, Cycle now) {
 Cycle ChannelController::step(Cycle now) {
   const int P = m_spec.org.pseudo_channels;
   const bool dual = m_cfg.dual_command_bus;
-  const CommandSet& cs = m_engine.command_set();
   bool used[2] = {false, false};
   bool issued = false;
   Cycle next = kNever;
@@ -516,22 +526,26 @@ Cycle ChannelController::step(Cycle now) {
         build_candidates(p, now, m_cands[p]);
         m_built_at[p] = now;
         m_dirty[p] = 0;
+        Cycle mn = kNever;
+        for (const Cand& c : m_cands[p]) mn = std::min(mn, c.ready);
+        m_min_ready[p] = mn;
       }
     if (round == 0)
-      for (const auto& cands : m_cands)
-        for (const Cand& c : cands) next = std::min(next, c.ready);
+      for (int p = 0; p < P; ++p) next = std::min(next, m_min_ready[p]);
     const Cand* best = nullptr;
     int best_bus = 0;
-    for (const auto& cands : m_cands)
-      for (const Cand& c : cands) {
+    for (int p = 0; p < P; ++p) {
+      if (m_min_ready[p] > now) continue;
+      for (const Cand& c : m_cands[p]) {
         if (c.ready > now) continue;
-        const int bus = dual && cs.cls(c.cmd.cls).bus == Bus::Column ? 1 : 0;
+        const int bus = dual ? m_column_bus[c.cmd.cls] : 0;
         if (used[bus]) continue;
         if (!best || c.prio < best->prio || (c.prio == best->prio && c.age < best->age)) {
           best = &c;
           best_bus = bus;
         }
       }
+    }
     if (!best) break;
     used[best_bus] = true;
     const Cand chosen = *best;

@@ -203,9 +203,15 @@ class ChannelController {
   std::vector<char> m_write_hit, m_read_hit, m_any_hit, m_claimed, m_hit_cand;
   std::vector<int> m_rows;  // open row per bank of the pseudo-channel being built, -1 closed
   std::vector<Cycle> m_earliest_cache;     // per (bank, class), valid when stamp matches
-  std::vector<std::uint64_t> m_cache_stamp;
-  std::vector<std::uint64_t> m_stamp;  // per (pseudo-channel, class): moves with every command that a rule leads from
-  std::vector<std::vector<ClassId>> m_affects;  // per class: the classes a rule leads to
+  std::vector<char> m_cache_valid;
+  // Per class: the classes a rule leads to, and how far (0 the same bank, 1
+  // its bank group, 2 the pseudo-channel).
+  struct Affect {
+    ClassId to;
+    int reach;
+  };
+  std::vector<std::vector<Affect>> m_affects;
+  void invalidate_all_earliest() { std::fill(m_cache_valid.begin(), m_cache_valid.end(), 0); }
   // A pseudo-channel's candidates stay valid until a command of that
   // pseudo-channel issues, a request arrives in its queue or its refresh falls
   // due: no HBM rule crosses pseudo-channels, and the shared command buses
@@ -214,6 +220,8 @@ class ChannelController {
   // channel scope or a class that touches the whole channel invalidates all.
   std::vector<char> m_dirty;        // per pseudo-channel
   std::vector<Cycle> m_built_at;    // per pseudo-channel
+  std::vector<Cycle> m_min_ready;   // per pseudo-channel: earliest ready cycle of its candidates
+  std::vector<int> m_column_bus;    // per class: 1 if it uses the column command bus
   bool m_channel_wide = false;
   // Energy bookkeeping (docs/dram.md, "Energy").
   std::uint64_t m_banks_closed = 0;
