@@ -120,10 +120,11 @@ TEST_CASE("row-hit stream rotating bank groups reaches 32 B per tCCD_S per pseud
     const AddressMap hm(h.org, "ro_ba_bg_pc_ch_co");
     REQUIRE(peak_bytes_per_ns_per_pch(h) == Approx(25.6));
     // HBM3 opens a row in tRP + tRCD = 26 + 31 = 57 cycles: to hide that
-    // behind the 2 x 0.5 reads per cycle of the two pseudo-channels the queue
-    // must look ahead more than 57 requests -> 128 entries.
+    // behind the 0.5 reads per cycle of a pseudo-channel its queue must look
+    // ahead more than 29 of its requests -> 64 entries per pseudo-channel
+    // (the 128 per channel this test used before queues were per pseudo-channel).
     ControllerConfig c = cfg_with(RefreshMode::Off, true);
-    c.queue_size = 128;
+    c.queue_size = 64;
     auto off = run_requests(h, c, hm, bg_rotating_stream(hm, 40, 2));
     CHECK(off["checker_violations"] == 0);
     CHECK(off["bandwidth_GBps"].get<double>() >= 0.95 * 2 * 25.6);
