@@ -343,10 +343,10 @@ void ChannelController::build_candidates(int p, Cycle now, std::vector<Cand>& ou
   // Banks with a queued row hit (by a read / by a write) and banks already
   // claimed by an older request's ACT or PRE.
   const int ncls = static_cast<int>(m_engine.command_set().classes.size());
-  m_read_hit.assign(nb, 0);
-  m_any_hit.assign(nb, 0);
-  m_write_hit.assign(nb, 0);
-  m_claimed.assign(nb, 0);
+  // Per-bank flags of this build.
+  enum : std::uint8_t { kReadHit = 1, kWriteHit = 2, kClaimed = 4, kHitCand = 8 };
+  m_bank_flags.assign(nb, 0);
+  std::uint8_t* const f = m_bank_flags.data();
   // Single-bank commands of one class to one bank share their earliest cycle
   // (the row and column do not enter any rule), and it stays valid until a
   // command issues from which a rule leads to that class within the rule's
@@ -360,10 +360,6 @@ void ChannelController::build_candidates(int p, Cycle now, std::vector<Cand>& ou
     }
     return m_earliest_cache[k];
   };
-  std::vector<char>& read_hit = m_read_hit;
-  std::vector<char>& write_hit = m_write_hit;
-  std::vector<char>& any_hit = m_any_hit;
-  std::vector<char>& claimed = m_claimed;
   // Open row of every bank of this pseudo-channel (-1 closed), and the bank a
   // per-bank refresh blocks (-1 none; an all-bank refresh blocks them all).
   m_rows.resize(nb);
@@ -377,8 +373,7 @@ void ChannelController::build_candidates(int p, Cycle now, std::vector<Cand>& ou
   const int blocked_bank = refresh_due && m_cfg.refresh == RefreshMode::PerBank ? m_refpb_bank[p] : -1;
   for (const Entry& e : q)
     if (m_rows[e.bank] == idx(e.req.addr.row)) {
-      any_hit[e.bank] = 1;
-      (e.req.write ? write_hit : read_hit)[e.bank] = 1;
+      f[e.bank] |= e.req.write ? kWriteHit : kReadHit;
     }
   // Candidates of the requests of one direction; returns how many.
   // Row hits of one bank and direction share their ready cycle, so only the
@@ -386,7 +381,7 @@ void ChannelController::build_candidates(int p, Cycle now, std::vector<Cand>& ou
   auto pass = [&](bool dir_write) {
     std::size_t added = 0;
     if (all_blocked) return added;
-    m_hit_cand.assign(nb, 0);
+    for (int b = 0; b < nb; ++b) f[b] &= static_cast<std::uint8_t>(~kHitCand);
     for (std::size_t i = 0; i < q.size(); ++i) {
       const Entry& e = q[i];
       if (e.req.write != dir_write) continue;
@@ -397,22 +392,22 @@ void ChannelController::build_candidates(int p, Cycle now, std::vector<Cand>& ou
       ClassId cls;
       if (open >= 0) {
         if (open == idx(e.req.addr.row)) {
-          if (m_hit_cand[bi]) continue;
-          m_hit_cand[bi] = 1;
+          if (f[bi] & kHitCand) continue;
+          f[bi] |= kHitCand;
           cls = dir_write ? m_id.WR : m_id.RD;
           prio = 1;
         } else {
           // A row with a queued hit is not closed for a conflict: hits of the
           // direction being served go first, and a row that a queued read
           // hits is not closed by a write (also while writes drain).
-          if (read_hit[bi] || (dir_write && write_hit[bi]) || claimed[bi]) continue;
+          if (f[bi] & (kReadHit | kClaimed | (dir_write ? kWriteHit : 0))) continue;
           cls = m_id.PRE;
-          claimed[bi] = 1;
+          f[bi] |= kClaimed;
         }
       } else {
-        if (claimed[bi]) continue;
+        if (f[bi] & kClaimed) continue;
         cls = m_id.ACT;
-        claimed[bi] = 1;
+        f[bi] |= kClaimed;
       }
       Command c;
       c.cls = cls;
@@ -430,7 +425,7 @@ void ChannelController::build_candidates(int p, Cycle now, std::vector<Cand>& ou
     for (int g = 0; g < G; ++g)
       for (int b = 0; b < B; ++b) {
         const int bi = g * B + b;
-        if (!m_engine.is_open(PchId{p}, BankGroupId{g}, BankId{b}) || any_hit[bi]) continue;
+        if (!m_engine.is_open(PchId{p}, BankGroupId{g}, BankId{b}) || (f[bi] & (kReadHit | kWriteHit))) continue;
         if (bank_blocked_by_refresh(PchId{p}, BankGroupId{g}, BankId{b}, now)) continue;
         Command c;
         c.cls = m_id.PRE;

@@ -200,7 +200,7 @@ class ChannelController {
   std::vector<Completion> m_done;
   std::vector<std::vector<Cand>> m_cands;  // per pseudo-channel
   // Scratch of build_candidates (kept to avoid allocation per step).
-  std::vector<char> m_write_hit, m_read_hit, m_any_hit, m_claimed, m_hit_cand;
+  std::vector<std::uint8_t> m_bank_flags;  // per bank of the pseudo-channel being built
   std::vector<int> m_rows;  // open row per bank of the pseudo-channel being built, -1 closed
   std::vector<Cycle> m_earliest_cache;     // per (bank, class), valid when stamp matches
   std::vector<char> m_cache_valid;
