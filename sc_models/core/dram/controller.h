@@ -1,6 +1,7 @@
 // Memory controller of one HBM channel on top of the ChannelEngine.
 //
-// One bounded request queue per pseudo-channel; FR-FCFS (ready row hits first,
+// One bounded request queue per pseudo-channel, requests beyond it waiting in
+// that pseudo-channel's front end in arrival order; FR-FCFS (ready row hits first,
 // then the oldest request); open-page (default) or closed-page policy; writes
 // drained per pseudo-channel between a high and a low watermark; all-bank
 // refresh every nREFI per pseudo-channel (or per-bank refresh every nREFIpb, or
@@ -202,8 +203,8 @@ class ChannelController {
   // Scratch of build_candidates (kept to avoid allocation per step).
   std::vector<std::uint8_t> m_bank_flags;  // per bank of the pseudo-channel being built
   std::vector<int> m_rows;  // open row per bank of the pseudo-channel being built, -1 closed
-  std::vector<Cycle> m_earliest_cache;     // per (bank, class), valid when stamp matches
-  std::vector<char> m_cache_valid;
+  std::vector<Cycle> m_earliest_cache;  // per (pseudo-channel, bank, class): earliest cycle
+  std::vector<char> m_cache_valid;      // ... valid until issue() clears it
   // Per class: the classes a rule leads to, and how far (0 the same bank, 1
   // its bank group, 2 the pseudo-channel).
   struct Affect {
