@@ -57,6 +57,8 @@ class Npu::TlmDma : public npu::DmaPort {
           start_ps = std::max(start_ps, m_inflight.front());
           m_inflight.pop_front();
         }
+        start_ps = std::max(start_ps, m_last_start_ps);  // the engine issues in order
+        m_last_start_ps = start_ps;
         std::uint8_t* data = t.write ? m_npu.m_y.data() + off : img.data() + off;
         const std::uint64_t done_ps = request(t.write, addr, data, static_cast<unsigned>(len), start_ps);
         if (t.write) std::copy(data, data + len, img.begin() + static_cast<std::ptrdiff_t>(off));
@@ -118,6 +120,7 @@ class Npu::TlmDma : public npu::DmaPort {
   npu::GemmShape m_shape;
   TensorPlacement m_place;
   std::deque<std::uint64_t> m_inflight;  // completion times of the last max_outstanding requests
+  std::uint64_t m_last_start_ps = 0;
 };
 
 Npu::Npu(const sc_core::sc_module_name& name, const npu::NpuConfig& cfg)
