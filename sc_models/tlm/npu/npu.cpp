@@ -136,7 +136,9 @@ Npu::Npu(const sc_core::sc_module_name& name, const npu::NpuConfig& cfg)
 }
 
 void Npu::run() {
-  if (program) program(*this);
+  if (!program) return;
+  program(*this);
+  m_qk.sync();  // the program's last local time becomes simulated time
 }
 
 Cycle Npu::cycle_at(const sc_core::sc_time& t) const {

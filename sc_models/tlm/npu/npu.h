@@ -63,7 +63,8 @@ class Npu : public sc_core::sc_module, public tlm_common::stats_provider {
 
   Npu(const sc_core::sc_module_name& name, const npu::NpuConfig& cfg = npu::NpuConfig{});
 
-  // Run by the module's SC_THREAD at time 0 when set (before sc_start).
+  // Run by the module's SC_THREAD at time 0 when set (before sc_start); the
+  // thread synchronises its local time when the program returns.
   std::function<void(Npu&)> program;
 
   // Plans and runs one GEMM from the current local time (rounded up to the NPU
