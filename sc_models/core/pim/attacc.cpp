@@ -11,6 +11,7 @@ using dram::Bus;
 using dram::ClassId;
 using dram::CommandSet;
 using dram::Cycle;
+using dram::kNever;
 using dram::Rule;
 using dram::Target;
 using S = dram::Scope;
@@ -198,11 +199,45 @@ class Channel {
 
   bool idle() const { return q.empty() && prio.empty(); }
 
-  void cycle(Cycle t) {
+  // Cycle at which this channel next needs a controller pass: an idle pass
+  // changes nothing, so the passes in between are skipped (a push by the
+  // front-end or a due refresh wakes it earlier).
+  Cycle wake = 0;
+
+  // One controller cycle; returns whether anything changed (a command
+  // issued, a barrier consumed, a refresh enqueued).
+  bool cycle(Cycle t) {
+    m_active = false;
     if (t % m_refi == 0) {
       prio.push_back(0);
       prio.push_back(1);
+      m_active = true;
     }
+    cycle_slots(t);
+    return m_active;
+  }
+
+  // First cycle >= t at which some queued request or the pending refresh
+  // could issue, or the next refresh is due (state unchanged until then).
+  Cycle next_event(Cycle t) const {
+    Cycle m = (t + m_refi - 1) / m_refi * m_refi;
+    if (!q.empty() && q.front().type == AttaccReq::Barrier) return t;
+    if (!prio.empty()) {
+      dram::Command c;
+      c.addr.pch = dram::PchId{prio.front()};
+      c.cls = m_eng.open_banks() > 0 ? kPREA : kREFab;
+      m = std::min(m, m_eng.earliest(c, t));
+    }
+    for (const QReq& r : q) {
+      if (r.type == AttaccReq::Barrier) continue;
+      m = std::min(m, m_eng.earliest(current(r).cmd, t));
+      if (m == t) break;
+    }
+    return m;
+  }
+
+ private:
+  void cycle_slots(Cycle t) {
     // First slot.
     SlotKind ref = SlotKind::None;
     if (!prio.empty()) {
@@ -224,6 +259,7 @@ class Channel {
       const int pick = select(t, cur);
       if (pick == kBarrierNoop) {
         q.pop_front();
+        m_active = true;
         ref = SlotKind::Untyped;
       } else if (pick >= 0) {
         issue_request(pick, cur, t);
@@ -232,7 +268,10 @@ class Channel {
     }
     // Second slot: only a command of the other kind (row vs column).
     if (ref == SlotKind::None || ref == SlotKind::Untyped) {
-      if (!q.empty() && q.front().type == AttaccReq::Barrier) q.pop_front();
+      if (!q.empty() && q.front().type == AttaccReq::Barrier) {
+        q.pop_front();
+        m_active = true;
+      }
       return;
     }
     Cur cur;
@@ -243,7 +282,6 @@ class Channel {
     issue_request(pick, cur, t);
   }
 
- private:
   static constexpr int kNone = -1, kBarrierNoop = -2;
 
   Cur current(const QReq& r) const {
@@ -298,6 +336,7 @@ class Channel {
     if (q.front().type == AttaccReq::Barrier) {
       q.pop_front();
       removed = true;
+      m_active = true;
       if (q.empty()) return kNone;
     }
     if (q.front().type == AttaccReq::Barrier) return removed ? kBarrierNoop : kNone;
@@ -338,6 +377,7 @@ class Channel {
   }
 
   void issue(const dram::Command& c, Cycle t, const AttaccAddr& a) {
+    m_active = true;
     m_eng.issue_unchecked(c, t);
     ++counts.cmd[c.cls];
     if (m_record) issued.push_back({t, c.cls, a});
@@ -347,6 +387,7 @@ class Channel {
   bool m_art;
   Cycle m_refi;
   bool m_record;
+  bool m_active = false;
 };
 
 }  // namespace
@@ -376,18 +417,31 @@ AttaccResult run_attacc_stack(const dram::DramSpec& spec, const std::vector<Atta
     ++t;
     // (a) The front-end feeds statements in order until a target queue is full.
     while (pos < reqs.size()) {
-      auto& q = chans[static_cast<std::size_t>(reqs[pos].a.ch)].q;
-      if (q.size() >= cap) break;
-      q.push_back(reqs[pos]);
+      Channel& ch = chans[static_cast<std::size_t>(reqs[pos].a.ch)];
+      if (ch.q.size() >= cap) break;
+      ch.q.push_back(reqs[pos]);
+      ch.wake = t;
       ++pos;
     }
-    // (b) Every channel's controller cycle.
+    // (b) Every channel's controller cycle (skipped while it sleeps: an idle
+    // pass changes nothing; refresh enqueues are due at multiples of nREFI).
     bool idle = pos == reqs.size();
+    Cycle next = kNever;
     for (Channel& ch : chans) {
-      ch.cycle(t);
+      if (ch.wake <= t || t % spec.t.nREFI == 0) {
+        ch.wake = ch.cycle(t) ? t + 1 : ch.next_event(t + 1);
+      }
+      next = std::min(next, ch.wake);
       idle = idle && ch.idle();
     }
     if (idle) break;
+    // Nothing can change before the next wake unless the front-end can push.
+    const bool can_push = pos < reqs.size() && chans[static_cast<std::size_t>(reqs[pos].a.ch)].q.size() < cap;
+    if (!can_push && next > t + 1) {
+      const Cycle refi = spec.t.nREFI;
+      const Cycle due = (t + 1 + refi - 1) / refi * refi;
+      t = std::min(next, due) - 1;
+    }
   }
   res.cycles = t;
   res.channel_classes = nch;
