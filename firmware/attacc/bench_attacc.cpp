@@ -49,6 +49,26 @@ int main(int argc, char** argv) {
     }
     std::printf("rows %zu, mismatches %d, wall %.3f s vs reference %.1f s (%.0fx)\n", rows.size(), bad, ours_total,
                 ref_total, ref_total / ours_total);
+    // Quirk effects: cycles with the generator's quirks removed (own context
+    // per head, no extra MAC, no dropped slice statements), with the
+    // controller/timing quirks removed (every touched bank checked, physical
+    // extra rules, SFM on the data bus, no MACPB alias), and with both.
+    std::printf("\nquirk effects (cycles; change vs artifact-compatible in %%)\n");
+    std::printf("%-7s %5s %6s %-22s %9s %16s %16s %16s\n", "pim", "nh", "L", "preset", "artifact", "faithful-gen",
+                "faithful-ctrl", "faithful");
+    for (const auto& r : rows) {
+      long long c[4];
+      for (int k = 0; k < 4; ++k) {
+        auto s = r.spec;
+        s.artifact_compatible = !(k & 1);
+        pim::AttaccOptions o;
+        o.artifact_compatible = !(k & 2);
+        c[k] = pim::run_attacc_stack(dram::preset(r.preset), firmware::attacc::generate(s), o).cycles;
+      }
+      auto pct = [&](long long x) { return 100.0 * static_cast<double>(x - c[0]) / static_cast<double>(c[0]); };
+      std::printf("%-7s %5d %6d %-22s %9lld %9lld %+6.2f %9lld %+6.2f %9lld %+6.2f\n", pim::placement_name(r.spec.placement),
+                  r.spec.heads, r.spec.len, r.preset.c_str(), c[0], c[1], pct(c[1]), c[2], pct(c[2]), c[3], pct(c[3]));
+    }
     return bad ? 1 : 0;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bench_attacc: %s\n", e.what());

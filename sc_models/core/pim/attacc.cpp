@@ -354,8 +354,9 @@ class Channel {
       }
       Cur c = current(r);
       if (past_barrier && !c.row_cmd) continue;
-      if (!ready(c, t)) continue;
-      if (c.row_hit || !(hit >> bank_bit(r.a) & 1)) {
+      // Row-hit guard (cheap) before the timing check.
+      if (!c.row_hit && (hit >> bank_bit(r.a) & 1)) continue;
+      if (ready(c, t)) {
         out = c;
         return static_cast<int>(i);
       }
