@@ -24,7 +24,7 @@ int kernel_attacc(int argc, char** argv) {
   for (const std::string& p : dram::preset_names())
     if (p.rfind("attacc-", 0) == 0) presets.push_back(p);
   Args a("kernel",
-         {{"family", "F", "PIM family: pimba (default) or attacc", "pimba"},
+         {{"family", "F", "PIM family: pimba or attacc", "pimba"},
           {"placement", "P", "processing units: bank (per bank, all-bank MACs), bg (per bank group, same-bank MACs) or buffer (buffer die, per-bank MACs)", ""},
           {"heads", "H", "heads (x batch) on the stack", ""},
           {"len", "L", "context length", ""},
