@@ -18,6 +18,10 @@
 #include "pim/protocol.h"
 #include "pim/variant.h"
 
+namespace pimlab::sim {
+int kernel_attacc(int argc, char** argv);  // cmd_kernel_attacc.cpp
+}
+
 namespace {
 
 using pimlab::cli::Args;
@@ -34,9 +38,22 @@ const char* kSummary =
     "state matrices of rows x cols; SCORE / ATTEND = q*K^T / p*V over num_op matrices of\n"
     "d_head (rows) x context length (cols). Bad input exits with status 2.";
 
+// The value of --family (pimba when absent); each family parses its own options.
+std::string family_of(int argc, char** argv) {
+  std::string f = "pimba";
+  for (int i = 2; i < argc; ++i) {
+    const std::string s = argv[i];
+    if (s == "--family" && i + 1 < argc) f = argv[i + 1];
+    else if (s.rfind("--family=", 0) == 0) f = s.substr(9);
+  }
+  return f;
+}
+
 int run(int argc, char** argv) {
+  if (family_of(argc, argv) == "attacc") return pimlab::sim::kernel_attacc(argc, argv);
   Args a("kernel",
-         {{"op", "OP", "kernel: su, score or attend", ""},
+         {{"family", "F", "PIM family: pimba or attacc (docs/pim_protocols.md)", "pimba"},
+          {"op", "OP", "kernel: su, score or attend", ""},
           {"variant", "V", "design: pimba, hbm-pim, time-multiplexed or pipelined", "pimba"},
           {"num-op", "N", "independent matrices (heads x batch)", ""},
           {"rows", "R", "SU: state rows; SCORE/ATTEND: d_head", ""},
@@ -58,6 +75,7 @@ int run(int argc, char** argv) {
     std::cout << a.help_text(kUsage, kSummary);
     return 0;
   }
+  a.choice("family", "pimba", {"pimba", "attacc"});
   for (const char* req : {"op", "num-op", "rows", "cols"})
     if (!a.has(req)) throw UsageError(std::string("missing --") + req + " (see 'pimlab kernel --help')");
 

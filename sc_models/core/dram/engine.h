@@ -133,6 +133,8 @@ class ChannelEngine {
       case Target::Bank: return {p, p + 1, g, g + 1, b, b + 1};
       case Target::BankGroup: return {p, p + 1, g, g + 1, 0, m_banks};
       case Target::PseudoChannel: return {p, p + 1, 0, m_bgs, 0, m_banks};
+      case Target::BankIndex: return {0, m_pchs, 0, m_bgs, b, b + 1};
+      case Target::BankAllPseudoChannels: return {0, m_pchs, g, g + 1, b, b + 1};
       case Target::Channel: break;
     }
     return {0, m_pchs, 0, m_bgs, 0, m_banks};

@@ -44,7 +44,7 @@ bool timing_value(const std::string& name, const Timing& t, int& out) {
       {"nCCDL", &Timing::nCCDL},   {"nRRDS", &Timing::nRRDS},   {"nRRDL", &Timing::nRRDL},
       {"nWTRS", &Timing::nWTRS},   {"nWTRL", &Timing::nWTRL},   {"nFAW", &Timing::nFAW},
       {"nRFC", &Timing::nRFC},     {"nRFCpb", &Timing::nRFCpb}, {"nREFI", &Timing::nREFI},
-      {"nREFIpb", &Timing::nREFIpb}};
+      {"nREFIpb", &Timing::nREFIpb}, {"nCCDAB", &Timing::nCCDAB}, {"nCCDSB", &Timing::nCCDSB}};
   if (name == "col") {
     out = std::max(t.nBL, t.nCCDL);
     return true;

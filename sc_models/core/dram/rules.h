@@ -24,6 +24,12 @@ enum class Target : std::uint8_t {
   BankGroup,      // every bank of the addressed bank group (e.g. Newton G_ACT)
   PseudoChannel,  // every bank of the addressed pseudo-channel (PREA, REF)
   Channel,        // every bank of the channel (e.g. NeuPIMs COMP, AttAcc ACTAB)
+  // The addressed bank index in every bank group of every pseudo-channel
+  // (AttAcc same-bank ACTSB / MACSB / PRESB).
+  BankIndex,
+  // The addressed bank (bank group and index) in every pseudo-channel
+  // (AttAcc per-bank ACTPB / MACPB / PREPB, broadcast to both pCHs).
+  BankAllPseudoChannels,
 };
 
 // What the command does to the touched banks' state; the engine refuses a

@@ -182,6 +182,61 @@ DramSpec make_hbm3_5200() {
   return s;
 }
 
+// --- AttAcc HBM3-PIM presets (the AttAcc artifact's HBM3_8Gb_2R speed grades;
+// /reference attacc_pim.md §1-§2). One 8-Hi stack: 16 channels x 2 pCH x
+// 2 SIDs x 4 BG x 4 banks, 16384 rows of 32 x 32 B. The SID ("rank") is folded
+// into the bank-group level (bank_groups = 8, SID-major) as for hbm3-5200.
+struct AttaccGrade {
+  const char* tag;
+  int rate, nCL, nRCD, nRP, nRAS, nRC, nWR, nRTPS, nRTPL, nCWL, nCCDAB, nCCDSB, nWTRS, nWTRL, nFAW, nRFCSB, nREFI;
+};
+
+DramSpec make_attacc(const AttaccGrade& g, bool npc) {
+  DramSpec s;
+  s.name = std::string("attacc-hbm3-") + g.tag + (npc ? "-npc" : "");
+  s.org = {16, 2, 8, 4, 16384, 32, 32, 1024};
+  Timing& t = s.t;
+  // Quad-pumped data rate: clock = rate / 4 MHz, tCK_ps = floor(1e6 / (rate / 4)).
+  t.tCK_ps = 1000000LL * 4 / g.rate;
+  t.nBL = 2;
+  t.nCL = g.nCL;
+  t.nCWL = g.nCWL;
+  t.nRCDRD = g.nRCD;
+  t.nRCDWR = g.nRCD;
+  t.nRP = g.nRP;
+  t.nRAS = g.nRAS;
+  t.nRC = g.nRC;
+  t.nWR = g.nWR;
+  t.nRTPS = g.nRTPS;
+  t.nRTPL = g.nRTPL;
+  t.nCCDS = 2;
+  t.nCCDL = 4;
+  t.nRRDS = 2;
+  t.nRRDL = 4;
+  t.nWTRS = g.nWTRS;
+  t.nWTRL = g.nWTRL;
+  t.nFAW = g.nFAW;
+  // All-bank refresh: tRFC = 350 ns (8 Gb die), rounded as the artifact does:
+  // floor((floor(350e6 / tCK_ps) + 974) / 1000) (456 at 5.2 Gbps).
+  t.nRFC = static_cast<int>((350000LL * 1000 / t.tCK_ps + 974) / 1000);
+  t.nRFCpb = g.nRFCSB;             // same-bank refresh time of the preset
+  t.nREFI = g.nREFI;
+  t.nREFIpb = g.nREFI / 32;        // 32 banks per pCH (SIDs folded)
+  // Power constraint: MACAB/MACSB spacing 6..8 tCK; without it (-npc) 4.
+  t.nCCDAB = npc ? 4 : g.nCCDAB;
+  t.nCCDSB = npc ? 4 : g.nCCDSB;
+  return s;
+}
+
+const AttaccGrade kAttaccGrades[] = {
+    // tag  rate nCL nRCD nRP nRAS nRC nWR RTPS RTPL CWL CCDAB CCDSB WTRS WTRL FAW RFCSB REFI
+    {"4.8", 4800, 17, 17, 17, 41, 58, 20, 5, 8, 5, 6, 6, 8, 10, 36, 240, 4680},
+    {"5.2", 5200, 19, 19, 19, 45, 63, 21, 6, 8, 6, 6, 6, 8, 11, 39, 260, 5070},
+    {"5.6", 5600, 20, 20, 20, 48, 68, 23, 6, 9, 6, 6, 7, 9, 12, 42, 280, 5460},
+    {"6.0", 6000, 21, 21, 21, 51, 72, 24, 6, 9, 6, 6, 7, 9, 12, 45, 300, 5850},
+    {"6.4", 6400, 23, 23, 23, 55, 77, 26, 7, 10, 7, 7, 8, 10, 13, 48, 320, 6240},
+};
+
 const std::map<std::string, DramSpec>& presets() {
   static const std::map<std::string, DramSpec> m = [] {
     std::map<std::string, DramSpec> r;
@@ -189,6 +244,12 @@ const std::map<std::string, DramSpec>& presets() {
       validate(s);
       r.emplace(s.name, s);
     }
+    for (const AttaccGrade& g : kAttaccGrades)
+      for (bool npc : {false, true}) {
+        DramSpec s = make_attacc(g, npc);
+        validate(s);
+        r.emplace(s.name, s);
+      }
     return r;
   }();
   return m;
@@ -243,6 +304,8 @@ void for_timing_fields(F&& f) {
   f("nRFCpb", &Timing::nRFCpb, 1, big);
   f("nREFI", &Timing::nREFI, 1, big);
   f("nREFIpb", &Timing::nREFIpb, 1, big);
+  f("nCCDAB", &Timing::nCCDAB, 0, 1024);
+  f("nCCDSB", &Timing::nCCDSB, 0, 1024);
 }
 
 template <typename F>
@@ -273,7 +336,10 @@ std::int64_t read_int(const nlohmann::json& v, const std::string& key, std::int6
 }  // namespace
 
 std::vector<std::string> preset_names() {
-  return {"hbm2-pimba", "hbm2-pim-samsung", "hbm3-6400", "hbm3-5200"};
+  std::vector<std::string> v{"hbm2-pimba", "hbm2-pim-samsung", "hbm3-6400", "hbm3-5200"};
+  for (const AttaccGrade& g : kAttaccGrades)
+    for (const char* suffix : {"", "-npc"}) v.push_back(std::string("attacc-hbm3-") + g.tag + suffix);
+  return v;
 }
 
 const DramSpec& preset(const std::string& name) {

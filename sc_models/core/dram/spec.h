@@ -40,6 +40,10 @@ struct Timing {
   int nBL = 0, nCL = 0, nCWL = 0, nRCDRD = 0, nRCDWR = 0, nRP = 0, nRAS = 0, nRC = 0, nWR = 0,
       nRTPS = 0, nRTPL = 0, nCCDS = 0, nCCDL = 0, nRRDS = 0, nRRDL = 0, nWTRS = 0, nWTRL = 0,
       nFAW = 0, nRFC = 0, nRFCpb = 0, nREFI = 0, nREFIpb = 0;
+  // PIM MAC pacing of the AttAcc HBM3-PIM presets (docs/pim_protocols.md):
+  // minimum distance between consecutive all-bank (CCDAB) and same-bank
+  // (CCDSB) MACs of a channel; 0 in presets without such commands.
+  int nCCDAB = 0, nCCDSB = 0;
 };
 
 // Supply voltage and IDD currents of one pseudo-channel for the energy model
@@ -61,7 +65,9 @@ struct DramSpec {
 
 // One of preset_names(); throws std::invalid_argument listing the allowed names.
 const DramSpec& preset(const std::string& name);
-// "hbm2-pimba", "hbm2-pim-samsung", "hbm3-6400", "hbm3-5200".
+// "hbm2-pimba", "hbm2-pim-samsung", "hbm3-6400", "hbm3-5200", then the AttAcc
+// HBM3-PIM speed grades "attacc-hbm3-{4.8,5.2,5.6,6.0,6.4}" and their
+// "-npc" (no power constraint) variants.
 std::vector<std::string> preset_names();
 
 // `base` with the fields present in `j` overridden. Accepted layout:

@@ -414,3 +414,64 @@ TEST_CASE("engine and checker agree on the earliest cycle of random commands", "
     }
   }
 }
+
+TEST_CASE("target: bank index and bank in all pseudo-channels (broadcast targets)", "[dram][rule]") {
+  // A same-bank family (AttAcc ACTSB / MACSB / PRESB) touches bank index b in
+  // every bank group of every pseudo-channel; a per-bank broadcast (ACTPB /
+  // MACPB / PREPB) touches bank (bg, b) in every pseudo-channel. Rules of scope
+  // SameBank then bind on each touched bank. hbm3-5200: nRCDRD 19, nRAS 45.
+  const DramSpec& s = preset("hbm3-5200");
+  CommandSet set;
+  set.name = "broadcast-test";
+  set.classes = {{"ACTI", Target::BankIndex, BankEffect::Open, Bus::Row},
+                 {"RDI", Target::BankIndex, BankEffect::Access, Bus::Column},
+                 {"ACTP", Target::BankAllPseudoChannels, BankEffect::Open, Bus::Row},
+                 {"RD", Target::Bank, BankEffect::Access, Bus::Column},
+                 {"PREP", Target::BankAllPseudoChannels, BankEffect::Close, Bus::Row}};
+  set.rules = {{"tRCD", "ACTI", "RD", Scope::SameBank, "nRCDRD"},
+               {"tRCD", "ACTI", "RDI", Scope::SameBank, "nRCDRD"},
+               {"tRAS", "ACTP", "PREP", Scope::SameBank, "nRAS"}};
+  ChannelEngine e(s, set, true);
+  Command acti;
+  acti.cls = set.id("ACTI");
+  acti.addr.bank = BankId{2};
+  acti.addr.row = RowId{7};
+  e.issue(acti, 10);
+  // Bank index 2 is open at row 7 in every bank group of both pCHs, index 1 is not.
+  for (int p = 0; p < s.org.pseudo_channels; ++p)
+    for (int g = 0; g < s.org.bank_groups; ++g) {
+      CHECK(e.is_open(PchId{p}, BankGroupId{g}, BankId{2}));
+      CHECK_FALSE(e.is_open(PchId{p}, BankGroupId{g}, BankId{1}));
+    }
+  CHECK(e.open_banks() == s.org.pseudo_channels * s.org.bank_groups);
+  // A plain RD to one of those banks (pCH 1, BG 5) waits tRCD after the broadcast ACT.
+  Command rd;
+  rd.cls = set.id("RD");
+  rd.addr.pch = PchId{1};
+  rd.addr.bg = BankGroupId{5};
+  rd.addr.bank = BankId{2};
+  rd.addr.row = RowId{7};
+  CHECK(e.earliest(rd) == 10 + 19);
+  Command rdi = acti;
+  rdi.cls = set.id("RDI");
+  CHECK(e.state_allows(rdi));
+  CHECK(e.earliest(rdi) == 10 + 19);
+  // ACTP opens (bg 3, bank 0) in both pCHs; PREP of the same waits tRAS; the
+  // bank (bg 3, bank 1) is untouched.
+  Command actp;
+  actp.cls = set.id("ACTP");
+  actp.addr.bg = BankGroupId{3};
+  actp.addr.row = RowId{4};
+  e.issue(actp, 11);
+  CHECK(e.is_open(PchId{0}, BankGroupId{3}, BankId{0}));
+  CHECK(e.is_open(PchId{1}, BankGroupId{3}, BankId{0}));
+  CHECK_FALSE(e.is_open(PchId{1}, BankGroupId{3}, BankId{1}));
+  Command prep = actp;
+  prep.cls = set.id("PREP");
+  prep.addr.pch = PchId{1};  // any pCH names the same broadcast pair
+  CHECK(e.earliest(prep) == 11 + 45);
+  CHECK_THROWS_AS(e.issue(prep, 11 + 44), std::logic_error);
+  e.issue(prep, 11 + 45);
+  CHECK_FALSE(e.is_open(PchId{0}, BankGroupId{3}, BankId{0}));
+  CHECK_FALSE(e.is_open(PchId{1}, BankGroupId{3}, BankId{0}));
+}

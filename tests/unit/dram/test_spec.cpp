@@ -7,7 +7,10 @@
 using namespace dramtest;
 
 TEST_CASE("presets: names and table values", "[dram][spec]") {
-  CHECK(preset_names() == std::vector<std::string>{"hbm2-pimba", "hbm2-pim-samsung", "hbm3-6400", "hbm3-5200"});
+  const std::vector<std::string> names = preset_names();
+  CHECK(std::vector<std::string>(names.begin(), names.begin() + 4) ==
+        std::vector<std::string>{"hbm2-pimba", "hbm2-pim-samsung", "hbm3-6400", "hbm3-5200"});
+  CHECK(names.size() == 14);  // + the ten AttAcc HBM3-PIM grades
   const DramSpec& p = preset("hbm2-pimba");
   CHECK(p.t.tCK_ps == 1000);
   CHECK((p.t.nCL == 14 && p.t.nCWL == 4 && p.t.nRCDRD == 14 && p.t.nRCDWR == 14 && p.t.nRP == 14));
