@@ -1,0 +1,106 @@
+// The Newton / NeuPIMs channel against the calibration data of
+// tests/data/neupims (NewtonSim outputs): every micro-benchmark row and both
+// command traces, exact in artifact-compatible mode.
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "pim/newton.h"
+#include "pim/newton_checker.h"
+#include "pim/newton_controller.h"
+
+using namespace pimlab::pim;
+
+namespace {
+
+std::vector<std::vector<std::string>> read_csv(const std::string& name) {
+  std::ifstream in(std::string(NEUPIMS_DATA_DIR) + "/" + name);
+  REQUIRE(in.good());
+  std::vector<std::vector<std::string>> rows;
+  std::string line;
+  bool header = true;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    if (header) {
+      header = false;
+      continue;
+    }
+    std::vector<std::string> f;
+    std::stringstream ss(line);
+    std::string x;
+    while (std::getline(ss, x, ',')) f.push_back(x);
+    if (!line.empty() && line.back() == ',') f.push_back("");
+    rows.push_back(f);
+  }
+  return rows;
+}
+
+PimType type_of(const std::string& cfg) {
+  if (cfg.find("dualpim") != std::string::npos) return PimType::Dual;
+  if (cfg.find("singlepim") != std::string::npos) return PimType::Single;
+  return PimType::Dram;
+}
+
+}  // namespace
+
+TEST_CASE("newton micro-benchmark rows exact (artifact-compatible)", "[neupims][calibration]") {
+  const auto rows = read_csv("newton_microbench.csv");
+  REQUIRE(rows.size() == 22);
+  for (const auto& r : rows) {
+    const PimType type = type_of(r[0]);
+    const int gemvs = std::stoi(r[1]), c = std::stoi(r[2]), rr = std::stoi(r[3]), loads = std::stoi(r[4]);
+    const bool gw = r[5] == "1";
+    NewtonOptions o{type, true};
+    std::vector<NewtonIssued> trace;
+    const NewtonCounters n = run_newton(o, newton_microbench(type, gemvs, c, rr, loads, gw), &trace);
+    INFO(r[0] << " gemvs " << gemvs << " C " << c << " R " << rr << " loads " << loads << " gwrite " << gw);
+    const std::string resp = std::to_string(n.responses) + "/" + std::to_string(n.expected);
+    CHECK(n.cycles == std::stoull(r[7]));
+    CHECK(resp == r[8]);
+    const auto v = check_newton(newton_command_set(o), newton_spec().t, trace, 5);
+    CHECK(v.empty());
+    for (const auto& x : v) UNSCOPED_INFO(x.rule << ": " << x.what);
+  }
+}
+
+namespace {
+void compare_trace(const std::string& file, PimType type, std::uint64_t cycles) {
+  const auto rows = read_csv(file);
+  NewtonOptions o{type, true};
+  std::vector<NewtonIssued> trace;
+  const NewtonCounters n = run_newton(o, newton_microbench(type, 3, 8, 4, 6, true), &trace);
+  CHECK(n.cycles == cycles);
+  std::vector<NewtonIssued> cmds;
+  for (const auto& t : trace)
+    if (t.cls != NewtonClass::REF) cmds.push_back(t);
+  REQUIRE(cmds.size() == rows.size());
+  std::size_t mismatches = 0;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const auto& r = rows[i];
+    std::string name = newton_class_name(cmds[i].cls);
+    if (name == "ACT") name = "ACTIVATE";
+    if (name == "PRE") name = "PRECHARGE";
+    if (name == "COMPS_READRES" || name == "COMP" || name == "READRES" || name == "P_HEADER") {
+      cmds[i].rank = cmds[i].bg = cmds[i].bank = -1;
+    }
+    const bool ok = std::to_string(cmds[i].cycle) == r[0] && name == r[1] && std::to_string(cmds[i].rank) == r[2] &&
+                    std::to_string(cmds[i].bg) == r[3] && std::to_string(cmds[i].bank) == r[4];
+    if (!ok && mismatches++ < 5)
+      FAIL_CHECK("line " << i << ": got " << cmds[i].cycle << "," << name << "," << cmds[i].rank << "," << cmds[i].bg
+                         << "," << cmds[i].bank << " expected " << r[0] << "," << r[1] << "," << r[2] << "," << r[3]
+                         << "," << r[4]);
+  }
+  CHECK(mismatches == 0);
+}
+}  // namespace
+
+TEST_CASE("newton command trace dual exact", "[neupims][calibration]") {
+  compare_trace("command_trace_dual.csv", PimType::Dual, 1220);
+}
+
+TEST_CASE("newton command trace single exact", "[neupims][calibration]") {
+  compare_trace("command_trace_single.csv", PimType::Single, 1700);
+}
