@@ -1,5 +1,6 @@
 #include "pim/newton.h"
 
+#include <cstdio>
 #include <stdexcept>
 #include <vector>
 
