@@ -15,6 +15,8 @@ NewtonChannel::NewtonChannel(const NewtonOptions& o)
     : m_opt(o), m_engine(newton_spec(), newton_command_set(o)) {
   m_resp_limit = o.type == PimType::Dram ? 96 : 4352;
   m_bank_q.resize(kBanks);
+  m_row_count.resize(kBanks);
+  m_ready.resize(16 * 33);
   m_hits.assign(kBanks, 0);
 }
 
@@ -49,7 +51,18 @@ dram::Command NewtonChannel::engine_cmd(const Cand& c) const {
 
 bool NewtonChannel::legal(const Cand& c) const {
   const auto t = static_cast<dram::Cycle>(m_clk);
-  return m_engine.earliest(engine_cmd(c), t) == t;
+  const dram::Command e = engine_cmd(c);
+  // The rule-table part of earliest() only changes when a command that can
+  // reach the command's ranks issues (ChannelEngine::generation).
+  const int bank = c.rank < 0 ? 32 : bank_index(c.rank, c.bg < 0 ? 0 : c.bg, c.bank < 0 ? 0 : c.bank);
+  ReadyCache& rc = m_ready[static_cast<std::size_t>(static_cast<int>(c.k) * 33 + bank)];
+  const std::uint64_t g0 = m_engine.generation(dram::PchId{0}), g1 = m_engine.generation(dram::PchId{1});
+  if (rc.g0 != g0 || rc.g1 != g1) {
+    rc.ready = m_engine.rules_ready(e);
+    rc.g0 = g0;
+    rc.g1 = g1;
+  }
+  return m_engine.earliest_after(e, rc.ready, t) == t;
 }
 
 NewtonChannel::Kind NewtonChannel::required_normal(int bi, const Txn& t) const {
@@ -180,12 +193,27 @@ NewtonChannel::Cand NewtonChannel::normal_scan() {
     auto& q = m_bank_q[static_cast<std::size_t>(qi)];
     const bool skip = (ref_rank >= 0 && qi / 16 == ref_rank) || (pim && m_gwriting && m_gw_bank == qi);
     if (!skip) {
-      for (std::size_t pos = 0; pos < q.size(); ++pos) {
+      signed char memo[16];
+      for (auto& m : memo) m = -1;
+      // No queued request hits the open row: only the oldest request can
+      // yield a command (its PRE); skip the walk over the others.
+      const int open_now = normal_row(qi);
+      std::size_t limit = q.size();
+      if (open_now >= 0 && open_now != m_reserved_row) {
+        const auto& rc = m_row_count[static_cast<std::size_t>(qi)];
+        const auto it = rc.find(open_now);
+        if (it == rc.end() || it->second == 0) limit = std::min<std::size_t>(limit, 1);
+      }
+      for (std::size_t pos = 0; pos < limit; ++pos) {
         const Txn& t = q[pos].t;
         if (pim && t.a.row == m_reserved_row) continue;
         const Kind k = required_normal(qi, t);
         Cand c{k, t.a.rank, t.a.bg, t.a.bank, t.a.row, 0};
-        if (!legal(c)) continue;
+        // Legality depends on the kind and the bank only (the row is not a
+        // timing input): evaluate each kind once per queue visit.
+        signed char& m = memo[static_cast<int>(k)];
+        if (m < 0) m = legal(c) ? 1 : 0;
+        if (!m) continue;
         if (k == Kind::Pre) {
           if (pos != 0) continue;
           const int open = normal_row(qi);
@@ -241,6 +269,7 @@ void NewtonChannel::issue(const Cand& c, bool from_normal, int queue, std::size_
       auto& q = m_bank_q[static_cast<std::size_t>(queue)];
       const Txn t = q[pos].t;
       q.erase(q.begin() + static_cast<std::ptrdiff_t>(pos));
+      --m_row_count[static_cast<std::size_t>(queue)][t.a.row];
       ++m_hits[static_cast<std::size_t>(bi)];
       if (c.k == Kind::Read) {
         ++m_cnt.num_read_cmds;
@@ -395,6 +424,7 @@ void NewtonChannel::move_transaction() {
       if (m_draining > 0) --m_draining;
     }
     q.push_back({t, m_next_id++});
+    ++m_row_count[static_cast<std::size_t>(bi)][t.a.row];
     src->erase(it);
     return;
   }

@@ -101,6 +101,7 @@ class NewtonChannel {
   std::map<std::uint64_t, int> m_pending_reads;  // address -> reads waiting for one READ
   // Command queues.
   std::vector<std::deque<Req>> m_bank_q;
+  std::vector<std::map<int, int>> m_row_count;  // per bank queue: queued requests per row
   std::deque<Req> m_pim_q;
   int m_rr = 0;  // round-robin pointer over the 32 bank queues
   // Bank bookkeeping beyond the engine's open rows.
@@ -127,6 +128,12 @@ class NewtonChannel {
   std::int64_t m_last_response = -1;
   int m_open_normal[2] = {0, 0}, m_open_pim[2] = {0, 0};  // open banks per rank and buffer
   NewtonCounters m_cnt;
+  // rules_ready() per (kind, bank), valid while both ranks' engine generations are unchanged.
+  struct ReadyCache {
+    std::uint64_t g0 = ~0ull, g1 = ~0ull;
+    dram::Cycle ready = 0;
+  };
+  mutable std::vector<ReadyCache> m_ready;
   std::vector<NewtonIssued>* m_trace = nullptr;
 };
 
