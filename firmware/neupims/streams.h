@@ -13,7 +13,11 @@
 
 #include <string>
 
+#include <cstdint>
+#include <vector>
+
 #include "pim/newton_controller.h"
+#include "pim/newton_unit.h"
 
 namespace pimlab::firmware::neupims {
 
@@ -34,5 +38,24 @@ struct AttentionSpec {
 // The PIM stream and the concurrent loads of one channel. Throws
 // std::invalid_argument for non-positive sizes or a width not a multiple of 128.
 pim::NewtonWorkload attention_workload(const AttentionSpec& s);
+
+// The data of one request (FP16 bit patterns, d_head 128, h = width/128):
+// keys / values tokens x (h*128) (token-major, head-major inside a token),
+// queries h*128 (score) or probabilities h x len (attend).
+struct AttentionData {
+  std::vector<std::uint16_t> k, v, q, p;
+};
+
+// Runs the PIM stream of attention_workload(s) (requests = 1) functionally on
+// `units`: lays the request's K rows (a row holds, in bank b, one token's key
+// for the 4 heads of a chunk; 32 tokens per row) or V rows (in bank b, value
+// element b of a 32-dim tile for 512 tokens; the artifact reuses the V rows
+// for every head, so each head's values are written before its GEMVs),
+// writes the 4 queries / the 512 probabilities into bank 0 row 0 before each
+// GWRITE, and executes every PIM transaction in stream order.
+// Score returns the logits h x len (q.k, unscaled, FP16 as read); attend the
+// outputs h x 128: the FP16 partials of the 512-token chunks summed in FP32
+// in chunk order from +0 (the NPU's add).
+std::vector<float> run_attention_data(const AttentionSpec& s, const AttentionData& d, pim::NewtonUnits& units);
 
 }  // namespace pimlab::firmware::neupims
