@@ -16,6 +16,7 @@ NewtonChannel::NewtonChannel(const NewtonOptions& o)
   m_resp_limit = o.type == PimType::Dram ? 96 : 4352;
   m_bank_q.resize(kBanks);
   m_row_count.resize(kBanks);
+  m_writes_q.assign(kBanks, 0);
   m_ready.resize(16 * 33);
   m_hits.assign(kBanks, 0);
 }
@@ -192,7 +193,7 @@ NewtonChannel::Cand NewtonChannel::normal_scan() {
     const bool only_first = m_opt.type == PimType::Single && m_pim_mode;
     auto& q = m_bank_q[static_cast<std::size_t>(qi)];
     const bool skip = (ref_rank >= 0 && qi / 16 == ref_rank) || (pim && m_gwriting && m_gw_bank == qi);
-    if (!skip) {
+    if (!skip && !q.empty()) {
       signed char memo[16];
       for (auto& m : memo) m = -1;
       // No queued request hits the open row: only the oldest request can
@@ -213,7 +214,18 @@ NewtonChannel::Cand NewtonChannel::normal_scan() {
         // timing input): evaluate each kind once per queue visit.
         signed char& m = memo[static_cast<int>(k)];
         if (m < 0) m = legal(c) ? 1 : 0;
-        if (!m) continue;
+        // Stop once every command this bank could still yield is known to be
+        // refused: open bank: READ / WRITE of a hit (a PRE only for the oldest
+        // request); closed bank: ACT, or (DUAL) a PIM_PRECHARGE of the PIM row.
+        const auto exhausted = [&] {
+          const auto no = [&](Kind x) { return memo[static_cast<int>(x)] == 0; };
+          return open_now >= 0 ? (no(Kind::Read) && (no(Kind::Write) || m_writes_q[static_cast<std::size_t>(qi)] == 0))
+                               : (no(Kind::Act) && (pim_row(qi) < 0 || no(Kind::PimPre)));
+        };
+        if (!m) {
+          if (exhausted()) break;
+          continue;
+        }
         if (k == Kind::Pre) {
           if (pos != 0) continue;
           const int open = normal_row(qi);
@@ -233,7 +245,11 @@ NewtonChannel::Cand NewtonChannel::normal_scan() {
             if (m_remain_slack <= 28) continue;
             m_remain_slack -= 14;
           } else if (k == Kind::Act) {
-            if (m_remain_slack <= 14) continue;
+            if (m_remain_slack <= 14) {
+              m = 0;  // refused for every request of this bank this cycle
+              if (exhausted()) break;
+              continue;
+            }
             m_remain_slack -= 14;
           }
         }
@@ -270,6 +286,7 @@ void NewtonChannel::issue(const Cand& c, bool from_normal, int queue, std::size_
       const Txn t = q[pos].t;
       q.erase(q.begin() + static_cast<std::ptrdiff_t>(pos));
       --m_row_count[static_cast<std::size_t>(queue)][t.a.row];
+      if (t.type == TxnType::Write) --m_writes_q[static_cast<std::size_t>(queue)];
       ++m_hits[static_cast<std::size_t>(bi)];
       if (c.k == Kind::Read) {
         ++m_cnt.num_read_cmds;
@@ -425,6 +442,7 @@ void NewtonChannel::move_transaction() {
     }
     q.push_back({t, m_next_id++});
     ++m_row_count[static_cast<std::size_t>(bi)][t.a.row];
+    if (t.type == TxnType::Write) ++m_writes_q[static_cast<std::size_t>(bi)];
     src->erase(it);
     return;
   }

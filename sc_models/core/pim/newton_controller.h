@@ -102,6 +102,7 @@ class NewtonChannel {
   // Command queues.
   std::vector<std::deque<Req>> m_bank_q;
   std::vector<std::map<int, int>> m_row_count;  // per bank queue: queued requests per row
+  std::vector<int> m_writes_q;                  // per bank queue: queued WRITEs
   std::deque<Req> m_pim_q;
   int m_rr = 0;  // round-robin pointer over the 32 bank queues
   // Bank bookkeeping beyond the engine's open rows.
