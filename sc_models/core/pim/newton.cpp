@@ -273,6 +273,10 @@ dram::CommandSet newton_command_set(const NewtonOptions& o) {
   add("tRFC", "REF", "REF", S::PseudoChannel, "nRFC");
   add("tRFC", "REF", "G_ACT", S::PseudoChannel, "nRFC");
   // G_ACT issued: its 4 banks, and the whole rank (tFAW: a G_ACT activates 4 banks).
+  // Faithful (quirk 2): a G_ACT activates 4 banks, i.e. a full four-activation
+  // window by itself, so no ACT of its rank may precede it within nFAW either
+  // (the artifact only blocks ACT / G_ACT for nFAW after it).
+  if (!artifact) add("gact_in_faw", "ACT", "G_ACT", S::PseudoChannel, "nFAW");
   add("gact_to_act_bank", "G_ACT", "ACT", S::SameBank, dual ? "nRRDL" : "nRC");
   add("gact_faw", "G_ACT", "ACT", S::PseudoChannel, "nFAW");
   add("gact_to_gact_bank", "G_ACT", "G_ACT", S::SameBank, "nRC");

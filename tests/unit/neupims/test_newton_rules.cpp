@@ -167,3 +167,4 @@ TEST_CASE("tWTR_S", "[neupims][rule]") { check_rule("tWTR_S"); }
 TEST_CASE("tWTR_S_gwrite", "[neupims][rule]") { check_rule("tWTR_S_gwrite"); }
 TEST_CASE("tWTR_S_pim", "[neupims][rule]") { check_rule("tWTR_S_pim"); }
 TEST_CASE("wr_to_wr", "[neupims][rule]") { check_rule("wr_to_wr"); }
+TEST_CASE("gact_in_faw", "[neupims][rule]") { check_rule("gact_in_faw"); }
