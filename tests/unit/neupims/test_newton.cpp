@@ -104,3 +104,29 @@ TEST_CASE("newton command trace dual exact", "[neupims][calibration]") {
 TEST_CASE("newton command trace single exact", "[neupims][calibration]") {
   compare_trace("command_trace_single.csv", PimType::Single, 1700);
 }
+
+TEST_CASE("newton energy: IDD events and background", "[neupims][energy]") {
+  // neupims_pim.md §7, derived here from the IDD currents (mA), VDD 1.2 V,
+  // tCK 1 ns, burst 2: ACT = VDD (IDD0 tRC - IDD3N tRAS - IDD2N tRP),
+  // READ = VDD (IDD4R - IDD3N) burst, WRITE = VDD (IDD4W - IDD3N) burst,
+  // REF = VDD (IDD5AB - IDD3N) tRFC, G_ACT = 4 ACT, a MAC step = 4 READ,
+  // a result read = 1 READ, GWRITE = 16 READ; background per rank and cycle
+  // VDD IDD3N (a row open) or VDD IDD2N, DUAL twice (normal and PIM buffers).
+  const double vdd = 1.2, idd0 = 65, idd2n = 40, idd3n = 55, idd4r = 390, idd4w = 500, idd5ab = 250;
+  const double act = vdd * (idd0 * 48 - idd3n * 34 - idd2n * 14), rd = vdd * (idd4r - idd3n) * 2,
+               wr = vdd * (idd4w - idd3n) * 2, ref = vdd * (idd5ab - idd3n) * 260;
+  CHECK(act == Approx(828));
+  CHECK(rd == Approx(804));
+  CHECK(ref == Approx(60840));
+  for (PimType type : {PimType::Dual, PimType::Single}) {
+    const NewtonCounters c = run_newton({type, true}, newton_microbench(type, 10, 4, 8, 50, true));
+    const double events = act * c.num_act_cmds + rd * c.num_read_cmds + wr * c.num_write_cmds + ref * c.num_ref_cmds +
+                          4 * act * c.num_gact_cmds + 4 * rd * c.num_comp_cmds + rd * c.num_readres_cmds +
+                          16 * rd * c.num_gwrite_cmds;
+    CHECK(c.energy_pj - c.background_pj == Approx(events).epsilon(1e-12));
+    // Background: between all-idle and all-active over the simulated cycles.
+    const double terms = type == PimType::Dual ? 4 : 2;  // ranks x buffers
+    CHECK(c.background_pj >= vdd * idd2n * terms * static_cast<double>(c.cycles));
+    CHECK(c.background_pj <= vdd * idd3n * terms * static_cast<double>(c.cycles));
+  }
+}
