@@ -253,7 +253,7 @@ NewtonChannel::Cand NewtonChannel::normal_scan() {
             m_remain_slack -= 14;
           }
         }
-        issue(c, true, qi, pos);
+        issue(c, qi, pos);
         return c;
       }
     }
@@ -264,10 +264,9 @@ NewtonChannel::Cand NewtonChannel::normal_scan() {
 
 void NewtonChannel::complete_at(std::uint64_t when, bool gwrite) { m_resp.push({when, gwrite}); }
 
-void NewtonChannel::issue(const Cand& c, bool from_normal, int queue, std::size_t pos) {
+void NewtonChannel::issue(const Cand& c, int queue, std::size_t pos) {
   const dram::Command e = engine_cmd(c);
   m_engine.issue_unchecked(e, static_cast<dram::Cycle>(m_clk));
-  const bool dual = m_opt.type == PimType::Dual;
   const int bi = c.rank >= 0 ? bank_index(c.rank, c.bg, c.bank) : -1;
   NewtonIssued rec{m_clk, class_of(static_cast<int>(c.k)), c.rank, c.bg, c.bank, c.row, e.arg};
   switch (c.k) {
@@ -356,8 +355,6 @@ void NewtonChannel::issue(const Cand& c, bool from_normal, int queue, std::size_
       break;
     case Kind::None: break;
   }
-  (void)dual;
-  (void)from_normal;
   if (m_trace) m_trace->push_back(rec);
 }
 
@@ -376,7 +373,7 @@ bool NewtonChannel::try_refresh() {
       if (k == Kind::Ref) continue;
       Cand c{k, r, g, b, open >= 0 ? open : 0, 0};
       if (legal(c)) {
-        issue(c, false, 0, 0);
+        issue(c);
         return true;
       }
       all_ready = false;
@@ -384,7 +381,7 @@ bool NewtonChannel::try_refresh() {
   if (!all_ready) return false;
   Cand ref{Kind::Ref, r, 0, 0, 0, 0};
   if (!legal(ref)) return false;
-  issue(ref, false, 0, 0);
+  issue(ref);
   m_ref_pending.pop_front();
   m_in_ref = false;
   if (m_opt.type != PimType::Dram) {
@@ -526,7 +523,7 @@ void NewtonChannel::tick() {
         if (!m_skip_pim && !m_pim_q.empty() && !m_in_ref) {
           const Cand c = pim_head();
           if (c.k != Kind::None) {
-            issue(c, false, 0, 0);
+            issue(c);
             break;
           }
           if (m_remain_slack < 10) break;
@@ -537,7 +534,7 @@ void NewtonChannel::tick() {
         if (!m_skip_pim && (normal_queues_empty() || m_pim_mode)) {
           if (m_in_ref) break;
           const Cand c = pim_head();
-          if (c.k != Kind::None) issue(c, false, 0, 0);
+          if (c.k != Kind::None) issue(c);
           break;
         }
         normal_scan();
@@ -570,7 +567,6 @@ NewtonCounters run_newton(const NewtonOptions& o, const NewtonWorkload& w, std::
   ch.set_trace(trace);
   std::size_t ip = 0, im = 0;
   std::uint64_t last_progress = 0, last_seen = 0;
-  std::size_t last_trace = 0;
   for (;;) {
     while (ip < w.pim.size() && ch.will_accept(w.pim[ip])) ch.add(w.pim[ip++]);
     while (im < w.mem.size() && ch.will_accept(w.mem[im])) ch.add(w.mem[im++]);
@@ -585,7 +581,6 @@ NewtonCounters run_newton(const NewtonOptions& o, const NewtonWorkload& w, std::
       last_seen = seen - c.num_ref_cmds - c.num_pre_cmds;
       last_progress = ch.clk();
     }
-    (void)last_trace;
     if (ch.clk() - last_progress > 200000)
       throw std::runtime_error("newton channel: no progress for 200000 cycles at cycle " + std::to_string(ch.clk()) +
                                " (" + std::to_string(ch.outstanding()) + " responses outstanding)");

@@ -80,9 +80,9 @@ class NewtonChannel {
   Cand all_bank(const Txn& head, Kind self, bool self_timed);
   Cand pim_head();
   Cand normal_scan();
-  bool faw_ok(int rank) const;
   bool deadline_check(const Txn& t);
-  void issue(const Cand& c, bool from_normal, int queue, std::size_t pos);
+  // Issues `c`; a READ / WRITE leaves bank queue `queue` at position `pos`.
+  void issue(const Cand& c, int queue = 0, std::size_t pos = 0);
   void complete_at(std::uint64_t when, bool gwrite);
   bool try_refresh();
   void move_transaction();
@@ -107,7 +107,6 @@ class NewtonChannel {
   int m_rr = 0;  // round-robin pointer over the 32 bank queues
   // Bank bookkeeping beyond the engine's open rows.
   std::vector<int> m_hits;
-  std::vector<std::deque<std::uint64_t>> m_faw;  // per rank: the simulator's activation window
   // Controller state (§6).
   bool m_skip_pim = false, m_gwriting = false, m_pim_mode = false;
   int m_gw_bank = -1;
@@ -127,7 +126,6 @@ class NewtonChannel {
                       std::greater<std::pair<std::uint64_t, bool>>>
       m_resp;
   std::int64_t m_last_response = -1;
-  int m_open_normal[2] = {0, 0}, m_open_pim[2] = {0, 0};  // open banks per rank and buffer
   NewtonCounters m_cnt;
   // rules_ready() per (kind, bank), valid while both ranks' engine generations are unchanged.
   struct ReadyCache {
