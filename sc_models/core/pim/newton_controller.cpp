@@ -94,9 +94,16 @@ NewtonChannel::Kind NewtonChannel::required_pim(int bi, const Txn& t) const {
 }
 
 NewtonChannel::Cand NewtonChannel::all_bank(const Txn& head, Kind self, bool self_timed) {
+  const auto now = static_cast<dram::Cycle>(m_clk);
+  // The result depends on the bank states and the commands' first legal
+  // cycles, which only an issue changes: a refusal holds until the earliest
+  // of those cycles.
+  if (m_bank_wait_issued == m_issued && m_bank_wait_kind == static_cast<int>(self) && now < m_bank_wait_until) return {};
   Cand me{self, -1, -1, -1, head.a.row, 0};
   if (self == Kind::CompsReadRes) me.arg = static_cast<std::uint32_t>(head.num_comps);
   if (self == Kind::Comp) me.arg = m_first_comp ? 1u : 0u;
+  dram::Cycle next = dram::kNever;
+  auto first_legal = [&](const Cand& c) { return m_engine.earliest(engine_cmd(c), now); };
   bool all_ready = true;
   int self_legal = -1;  // unknown
   for (int bi = 0; bi < kBanks; ++bi) {
@@ -107,16 +114,23 @@ NewtonChannel::Cand NewtonChannel::all_bank(const Txn& head, Kind self, bool sel
     }
     if (k == self) {
       if (self_timed) {
-        if (self_legal < 0) self_legal = legal(me) ? 1 : 0;
+        if (self_legal < 0) {
+          self_legal = legal(me) ? 1 : 0;
+          if (!self_legal) next = std::min(next, first_legal(me));
+        }
         if (!self_legal) all_ready = false;
       }
       continue;
     }
     Cand c{k, bi / 16, (bi / 4) % 4, bi % 4, head.a.row, 0};
     if (legal(c)) return c;
+    next = std::min(next, first_legal(c));
     all_ready = false;
   }
   if (all_ready) return me;
+  m_bank_wait_issued = m_issued;
+  m_bank_wait_kind = static_cast<int>(self);
+  m_bank_wait_until = next;
   return {};
 }
 
@@ -267,6 +281,7 @@ void NewtonChannel::complete_at(std::uint64_t when, bool gwrite) { m_resp.push({
 void NewtonChannel::issue(const Cand& c, int queue, std::size_t pos) {
   const dram::Command e = engine_cmd(c);
   m_engine.issue_unchecked(e, static_cast<dram::Cycle>(m_clk));
+  ++m_issued;
   const int bi = c.rank >= 0 ? bank_index(c.rank, c.bg, c.bank) : -1;
   NewtonIssued rec{m_clk, class_of(static_cast<int>(c.k)), c.rank, c.bg, c.bank, c.row, e.arg};
   switch (c.k) {

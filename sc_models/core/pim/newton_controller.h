@@ -127,6 +127,10 @@ class NewtonChannel {
       m_resp;
   std::int64_t m_last_response = -1;
   NewtonCounters m_cnt;
+  // all_bank(): nothing can change before m_bank_wait_until unless a command issues.
+  std::uint64_t m_issued = 0, m_bank_wait_issued = ~0ull;
+  dram::Cycle m_bank_wait_until = 0;
+  int m_bank_wait_kind = -1;
   // rules_ready() per (kind, bank), valid while both ranks' engine generations are unchanged.
   struct ReadyCache {
     std::uint64_t g0 = ~0ull, g1 = ~0ull;
