@@ -219,6 +219,21 @@ NewtonChannel::Cand NewtonChannel::normal_scan() {
         const auto it = rc.find(open_now);
         if (it == rc.end() || it->second == 0) limit = std::min<std::size_t>(limit, 1);
       }
+      // Open bank with queued hits: if neither a READ nor a WRITE of the bank
+      // is legal now, only the oldest request can yield a command (its PRE).
+      if (open_now >= 0 && limit > 1) {
+        const Txn& h = q.front().t;
+        Cand rd{Kind::Read, h.a.rank, h.a.bg, h.a.bank, open_now, 0};
+        memo[static_cast<int>(Kind::Read)] = legal(rd) ? 1 : 0;
+        if (m_writes_q[static_cast<std::size_t>(qi)] > 0) {
+          Cand w = rd;
+          w.k = Kind::Write;
+          memo[static_cast<int>(Kind::Write)] = legal(w) ? 1 : 0;
+        }
+        if (memo[static_cast<int>(Kind::Read)] == 0 &&
+            (m_writes_q[static_cast<std::size_t>(qi)] == 0 || memo[static_cast<int>(Kind::Write)] == 0))
+          limit = 1;
+      }
       for (std::size_t pos = 0; pos < limit; ++pos) {
         const Txn& t = q[pos].t;
         if (pim && t.a.row == m_reserved_row) continue;
