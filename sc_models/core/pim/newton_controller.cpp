@@ -213,6 +213,11 @@ NewtonChannel::Cand NewtonChannel::normal_scan() {
       // No queued request hits the open row: only the oldest request can
       // yield a command (its PRE); skip the walk over the others.
       const int open_now = normal_row(qi);
+      const auto queued_row = [&](int row) {
+        const auto& rc = m_row_count[static_cast<std::size_t>(qi)];
+        const auto it = rc.find(row);
+        return it != rc.end() && it->second > 0;
+      };
       std::size_t limit = q.size();
       if (open_now >= 0 && open_now != m_reserved_row) {
         const auto& rc = m_row_count[static_cast<std::size_t>(qi)];
@@ -249,7 +254,7 @@ NewtonChannel::Cand NewtonChannel::normal_scan() {
         const auto exhausted = [&] {
           const auto no = [&](Kind x) { return memo[static_cast<int>(x)] == 0; };
           return open_now >= 0 ? (no(Kind::Read) && (no(Kind::Write) || m_writes_q[static_cast<std::size_t>(qi)] == 0))
-                               : (no(Kind::Act) && (pim_row(qi) < 0 || no(Kind::PimPre)));
+                               : (no(Kind::Act) && (pim_row(qi) < 0 || no(Kind::PimPre) || !queued_row(pim_row(qi))));
         };
         if (!m) {
           if (exhausted()) break;
