@@ -131,6 +131,17 @@ class NewtonChannel {
   std::uint64_t m_issued = 0, m_bank_wait_issued = ~0ull;
   dram::Cycle m_bank_wait_until = 0;
   int m_bank_wait_kind = -1;
+  // normal_scan(): a refused scan stays refused until `until` while nothing it
+  // reads changes (issues, bank queues, budget, refresh and PIM state).
+  struct ScanWait {
+    bool valid = false;
+    std::uint64_t issued = 0, qepoch = 0;
+    std::int64_t slack = 0;
+    int ref_rank = -1, gw_bank = -1, reserved = -1;
+    bool gwriting = false, pim_q_empty = true;
+    dram::Cycle until = 0;
+  } m_scan_wait;
+  std::uint64_t m_qepoch = 0;  // bank-queue changes
   // rules_ready() per (kind, bank), valid while both ranks' engine generations are unchanged.
   struct ReadyCache {
     std::uint64_t g0 = ~0ull, g1 = ~0ull;
