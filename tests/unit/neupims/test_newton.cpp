@@ -86,12 +86,15 @@ void compare_trace(const std::string& file, PimType type, std::uint64_t cycles) 
     if (name == "COMPS_READRES" || name == "COMP" || name == "READRES" || name == "P_HEADER") {
       cmds[i].rank = cmds[i].bg = cmds[i].bank = -1;
     }
+    // The trace prints the row of the request a command serves (a PRE: the
+    // row the request wants), 0 for PIM_PRECHARGE, nothing for P_HEADER.
+    const std::string row = name == "P_HEADER" ? "" : std::to_string(cmds[i].row);
     const bool ok = std::to_string(cmds[i].cycle) == r[0] && name == r[1] && std::to_string(cmds[i].rank) == r[2] &&
-                    std::to_string(cmds[i].bg) == r[3] && std::to_string(cmds[i].bank) == r[4];
+                    std::to_string(cmds[i].bg) == r[3] && std::to_string(cmds[i].bank) == r[4] && row == r[5];
     if (!ok && mismatches++ < 5)
       FAIL_CHECK("line " << i << ": got " << cmds[i].cycle << "," << name << "," << cmds[i].rank << "," << cmds[i].bg
-                         << "," << cmds[i].bank << " expected " << r[0] << "," << r[1] << "," << r[2] << "," << r[3]
-                         << "," << r[4]);
+                         << "," << cmds[i].bank << "," << row << " expected " << r[0] << "," << r[1] << "," << r[2]
+                         << "," << r[3] << "," << r[4] << "," << r[5]);
   }
   CHECK(mismatches == 0);
 }
