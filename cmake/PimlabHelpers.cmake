@@ -48,3 +48,23 @@ function(pimlab_bench area)
   add_custom_target(bench_${area} COMMAND ${cmd} DEPENDS pimlab_bench_${area} USES_TERMINAL COMMENT "${B_COMMENT}")
   set_property(GLOBAL APPEND PROPERTY PIMLAB_BENCH_TARGETS bench_${area})
 endfunction()
+
+# pimlab_e2e(<group> <name> ARGS arg ... [PREFIX word] [EXPECT_RC n] [JSON "k=v|k=v"]
+#            [STDOUT_MATCH re] [STDERR_MATCH re] [FILE_FIRST_LINES "file|ref|N"] [LABELS l ...])
+# An end-to-end test e2e_<group>.<name>: runs `pimlab [PREFIX] ARGS` and checks
+# its exit status, outputs and JSON keys with tests/e2e/run_check.cmake;
+# labels `e2e` plus LABELS.
+function(pimlab_e2e group name)
+  cmake_parse_arguments(E "" "PREFIX;EXPECT_RC;JSON;STDOUT_MATCH;STDERR_MATCH;FILE_FIRST_LINES" "ARGS;LABELS" ${ARGN})
+  set(args ${E_PREFIX} ${E_ARGS})
+  list(JOIN args "|" cmd)
+  set(defs -DCMD=$<TARGET_FILE:pimlab>|${cmd})
+  foreach(k EXPECT_RC JSON STDOUT_MATCH STDERR_MATCH FILE_FIRST_LINES)
+    if(DEFINED E_${k})
+      list(APPEND defs "-D${k}=${E_${k}}")
+    endif()
+  endforeach()
+  add_test(NAME e2e_${group}.${name} COMMAND ${CMAKE_COMMAND} ${defs} -P ${PROJECT_SOURCE_DIR}/tests/e2e/run_check.cmake)
+  set(labels e2e ${E_LABELS})
+  set_tests_properties(e2e_${group}.${name} PROPERTIES LABELS "${labels}")
+endfunction()

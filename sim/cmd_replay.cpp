@@ -28,13 +28,14 @@ using pimlab::cli::Args;
 using pimlab::cli::UsageError;
 namespace pim = pimlab::pim;
 
-const char* kUsage = "FILE [--format pimba|mem] [--dram PRESET] [--json] [options]";
+const char* kUsage = "FILE [--format pimba|mem|newton] [--dram PRESET] [--config FILE] [--check] [--json] [options]";
 const char* kSummary =
     "Replays a trace file and reports cycles, command counts, energy and time.\n"
     "  --format pimba: PIM command trace, one command per line 'name ch pch' (the barrier adds\n"
     "                  'sched regs v_count comps'); each channel's lines are its controller order.\n"
     "  --format mem:   plain memory trace '<cycle> <R|W> <hex address>' through the HBM controller;\n"
-    "                  adds bandwidth and read-latency statistics.\n"
+    "                  adds bandwidth, read-latency and IDD-energy statistics; --config FILE sets the\n"
+    "                  controller, queue depth, command buses, address mapping and preset overrides.\n"
     "  --format newton: Newton / NeuPIMs transactions 'pim|mem TYPE 0xADDR' (docs/pim_protocols.md).\n"
     "Malformed lines are reported with file and line number (exit status 2).";
 
@@ -96,42 +97,65 @@ int run_pimba(const Args& a, const std::string& path, const pimlab::dram::DramSp
   return check && rep.violations ? 1 : 0;
 }
 
-int run_mem(const Args& a, const std::string& path, const pimlab::dram::DramSpec& spec) {
-  const nlohmann::json doc = pimlab::dram::replay_mem_trace(path, {{"preset", spec.name}});
+int run_mem(const Args& a, const std::string& path) {
+  // Configuration: --config FILE (keys of replay_mem_trace: preset, spec,
+  // mapping, controller, check), then --dram and --check on top.
+  nlohmann::json cfg = nlohmann::json::object();
+  if (a.has("config")) cfg = pimlab::dram::read_replay_config(a.str("config", ""));
+  if (a.has("dram")) {
+    const std::string d = a.str("dram", "hbm2-pimba");
+    pimlab::dram::preset(d);  // an unknown name is an error naming the allowed ones
+    if (cfg.contains("preset") && cfg["preset"] != d)
+      throw UsageError("--dram " + d + " contradicts \"preset\": " + cfg["preset"].dump() + " of --config " +
+                       a.str("config", ""));
+    cfg["preset"] = d;
+  }
+  // The checker is off unless --check or the config's "check" turns it on.
+  if (a.has("check")) cfg["check"] = true;
+  else if (!cfg.contains("check")) cfg["check"] = false;
+  const nlohmann::json doc = pimlab::dram::replay_mem_trace(path, cfg);
   const nlohmann::json& s = doc.at("stats");
+  const std::string dram_name = doc.at("config").at("dram").at("name").get<std::string>();
   auto get = [&](const char* k) -> std::uint64_t { return s.contains(k) ? s.at(k).get<std::uint64_t>() : 0; };
   std::uint64_t acts = 0;
   if (s.contains("commands_by_class") && s["commands_by_class"].contains("ACT"))
     acts = s["commands_by_class"]["ACT"].get<std::uint64_t>();
   const std::uint64_t rdwr = get("reads") + get("writes");
-  const pim::Variant& v = pim::variant("pimba");  // the same per-event energy table
-  pim::Counters c;
-  c.num_act = acts;
-  c.num_rdwr = rdwr;
-  const double energy = pim::energy_pj(c, {v.act_pj, v.rdwr_pj, v.comp_pj});
+  const bool check = s.value("checker_enabled", false);
+  const std::uint64_t violations = get("checker_violations");
   nlohmann::json j;
   j["cycles"] = get("total_cycles");
   j["num_act"] = acts;
   j["num_comp"] = 0;
   j["num_rdwr"] = rdwr;
-  j["energy_pj"] = energy;
+  j["energy_pj"] = s.value("energy_pj", 0.0);
+  j["energy_breakdown_pj"] = s.value("energy_breakdown_pj", nlohmann::json::object());
   j["commands"] = get("commands");
   j["time_ns"] = s.value("total_ns", 0.0);
   j["bandwidth_GBps"] = s.value("bandwidth_GBps", 0.0);
   j["read_latency_cycles"] = s.value("read_latency_cycles", nlohmann::json::object());
   j["read_latency_ns"] = s.value("read_latency_ns", nlohmann::json::object());
+  j["check"] = check;
+  j["checker_violations"] = violations;
   j["dram"] = doc;
   if (a.has("json")) {
     std::cout << j.dump(2) << "\n";
   } else {
-    std::printf("pimlab replay: %s (memory trace), dram %s\n", path.c_str(), spec.name.c_str());
+    std::printf("pimlab replay: %s (memory trace), dram %s\n", path.c_str(), dram_name.c_str());
     print_row("cycles", static_cast<unsigned long long>(get("total_cycles")), "first arrival to last completion");
     print_row("time_ns", s.value("total_ns", 0.0));
     print_row("commands", static_cast<unsigned long long>(get("commands")));
     print_row("reads", static_cast<unsigned long long>(get("reads")));
     print_row("writes", static_cast<unsigned long long>(get("writes")));
     print_row("num_act", static_cast<unsigned long long>(acts));
-    print_row("energy_pj", energy);
+    print_row("energy_pj", j["energy_pj"].get<double>(), "IDD model (docs/dram.md, Energy)");
+    const auto& eb = j["energy_breakdown_pj"];
+    for (const char* k : {"act", "pre", "rd", "wr", "ref"})
+      if (eb.contains(k)) print_row((std::string("  ") + k).c_str(), eb[k].get<double>(), "pJ");
+    if (eb.contains("background_active"))
+      print_row("  background act", eb["background_active"].get<double>(), "pJ, a row open or refreshing");
+    if (eb.contains("background_precharged"))
+      print_row("  background pre", eb["background_precharged"].get<double>(), "pJ, all banks closed");
     std::printf("  %-18s %14.2f  GB/s\n", "bandwidth", s.value("bandwidth_GBps", 0.0));
     const auto& lc = j["read_latency_cycles"];
     if (lc.contains("avg"))
@@ -140,15 +164,16 @@ int run_mem(const Args& a, const std::string& path, const pimlab::dram::DramSpec
                   static_cast<unsigned long long>(lc["p99"].get<std::uint64_t>()),
                   static_cast<unsigned long long>(lc["max"].get<std::uint64_t>()));
     print_row("refreshes", static_cast<unsigned long long>(get("refreshes")));
-    print_row("checker_violations", static_cast<unsigned long long>(get("checker_violations")));
+    if (check) print_row("checker_violations", static_cast<unsigned long long>(violations));
+    else std::printf("  %-18s %14s  (--check turns it on)\n", "checker", "off");
   }
-  return 0;
+  return check && violations ? 1 : 0;
 }
 
 // --format newton: the Newton / NeuPIMs channel (pim/newton_controller.h),
 // each channel of the file replayed on its own controller.
 int run_newton_format(const Args& a, const std::string& path) {
-  for (const char* o : {"dram", "channels", "variant", "pim-clock-mhz", "refresh"})
+  for (const char* o : {"dram", "channels", "variant", "pim-clock-mhz", "refresh", "config"})
     if (a.has(o)) throw UsageError(std::string("--") + o + " does not apply to --format newton");
   pim::NewtonOptions o;
   o.type = pim::parse_pim_type(a.choice("pim-type", "dual", {"dual", "single", "dram"}));
@@ -189,7 +214,8 @@ int run(int argc, char** argv) {
           {"artifact-compatible", "", "pimba: reference simulator behaviour (no refresh, one reader over the file in order, its command names only)", ""},
           {"refresh", "MODEL", "pimba: refresh model slot, full or off (see 'pimlab kernel --help')",
            "slot; off with --artifact-compatible"},
-          {"check", "", "pimba: re-validate every issued command with the independent rule checker", ""},
+          {"check", "", "re-validate every issued command with the independent rule checker", "off"},
+          {"config", "FILE", "mem: JSON configuration with the keys preset, spec, mapping, controller, check (docs/dram.md)", ""},
           {"pim-type", "T", "newton: controller dual (NeuPIMs), single (Newton) or dram", "dual"},
           {"json", "", "print one JSON document instead of a table", ""}},
          1, "FILE");
@@ -201,14 +227,15 @@ int run(int argc, char** argv) {
   if (a.positional().empty()) throw UsageError("missing trace FILE (see 'pimlab replay --help')");
   const std::string path = a.positional()[0];
   const std::string format = a.choice("format", "pimba", {"pimba", "mem", "newton"});
-  const pimlab::dram::DramSpec& spec = pimlab::dram::preset(a.str("dram", "hbm2-pimba"));
   if (format == "newton") return run_newton_format(a, path);
   if (a.has("pim-type")) throw UsageError("--pim-type applies to --format newton only");
   if (format == "mem") {
-    for (const char* o : {"channels", "variant", "pim-clock-mhz", "artifact-compatible", "check", "refresh"})
+    for (const char* o : {"channels", "variant", "pim-clock-mhz", "artifact-compatible", "refresh"})
       if (a.has(o)) throw UsageError(std::string("--") + o + " applies to --format pimba only");
-    return run_mem(a, path, spec);
+    return run_mem(a, path);
   }
+  if (a.has("config")) throw UsageError("--config applies to --format mem only");
+  const pimlab::dram::DramSpec& spec = pimlab::dram::preset(a.str("dram", "hbm2-pimba"));
   return run_pimba(a, path, spec);
 }
 

@@ -17,7 +17,7 @@ void print_usage(std::ostream& os) {
     std::string left = "  " + name;
     os << left << std::string(left.size() < 14 ? 14 - left.size() : 1, ' ') << cmd.summary << "\n";
   }
-  os << "\n'pimlab <command> --help' describes each command.\n";
+  os << "\n'pimlab <command> --help' describes each command; 'pimlab --version' prints the version.\n";
 }
 }  // namespace
 
@@ -29,6 +29,11 @@ int main(int argc, char** argv) {
   std::string name = argv[1];
   if (name == "-h" || name == "--help" || name == "help") {
     print_usage(std::cout);
+    return 0;
+  }
+  if (name == "--version") {
+    // The git revision is the one the build tree was configured from.
+    std::cout << "pimlab " << PIMLAB_VERSION << " (git " << PIMLAB_GIT_SHA << ", " << PIMLAB_BUILD_TYPE << " build)\n";
     return 0;
   }
   auto& reg = pimlab::cli::registry();

@@ -22,8 +22,7 @@ struct Result {
 
 Result run(const std::string& pattern, bool check, std::uint64_t n) {
   const DramSpec& spec = preset("hbm2-pimba");
-  ControllerConfig cfg;
-  cfg.dual_command_bus = true;
+  const ControllerConfig cfg;  // defaults: row and column command buses, 32 requests per pseudo-channel
   // Streaming interleaves consecutive atoms over bank groups, pseudo-channels and channels.
   const AddressMap map(spec.org, pattern == "random" ? "ro_ba_bg_pc_ch_co" : "ro_ba_co_bg_pc_ch");
   MemorySystem mem(spec, cfg, map, check);
@@ -54,8 +53,9 @@ Result run(const std::string& pattern, bool check, std::uint64_t n) {
 
 int main(int argc, char** argv) {
   const std::uint64_t n = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 1000000;
-  std::printf("bench_dram: hbm2-pimba, 8 channels, FR-FCFS open page, dual command bus, %llu requests per run, one core\n",
-              static_cast<unsigned long long>(n));
+  std::printf("bench_dram: hbm2-pimba, 8 channels, default controller (FR-FCFS open page, row and column command buses, "
+              "%d requests per pseudo-channel queue), %llu requests per run, one core\n",
+              ControllerConfig{}.queue_size, static_cast<unsigned long long>(n));
   std::printf("  %-10s %-8s %12s %12s %10s %14s %12s\n", "trace", "checker", "commands", "sim cycles", "wall s",
               "commands/s", "GB/s (sim)");
   for (const char* pattern : {"random", "stream"}) {

@@ -73,7 +73,21 @@ ChannelController::ChannelController(const DramSpec& spec, const ControllerConfi
   controller_config_from_json(nlohmann::json::object(), cfg);  // re-validates the watermarks
   const CommandSet& s = m_engine.command_set();
   m_id = HbmClassIds::of(s);
-  for (const auto& c : s.classes) m_kind.push_back(checked_kind(c.name));
+  for (const auto& c : s.classes) {
+    m_kind.push_back(checked_kind(c.name));
+    m_column_bus.push_back(c.bus == Bus::Column ? 1 : 0);
+    if (c.target == Target::Channel) m_channel_wide = true;
+  }
+  m_affects.assign(s.classes.size(), {});
+  for (const auto& r : s.rules) {
+    if (r.scope == Scope::Channel) m_channel_wide = true;
+    const int reach = r.scope == Scope::SameBank ? 0 : r.scope == Scope::SameBankGroup ? 1 : 2;
+    std::vector<Affect>& a = m_affects[s.id(r.from)];
+    const ClassId to = s.id(r.to);
+    auto it = std::find_if(a.begin(), a.end(), [&](const Affect& x) { return x.to == to; });
+    if (it == a.end()) a.push_back({to, reach});
+    else it->reach = std::max(it->reach, reach);
+  }
   const int P = spec.org.pseudo_channels;
   const Cycle first = cfg.refresh == RefreshMode::AllBank ? spec.t.nREFI
                       : cfg.refresh == RefreshMode::PerBank ? spec.t.nREFIpb
@@ -81,14 +95,34 @@ ChannelController::ChannelController(const DramSpec& spec, const ControllerConfi
   m_ref_due.assign(P, first);
   m_refpb_bank.assign(P, 0);
   m_cmd_count.assign(s.classes.size(), 0);
-  m_q.reserve(cfg.queue_size);
+  m_q.assign(P, {});
+  m_wait.assign(P, {});
+  for (auto& q : m_q) q.reserve(cfg.queue_size);
+  m_draining.assign(P, 0);
+  m_cands.assign(P, {});
+  m_dirty.assign(P, 1);
+  m_built_at.assign(P, -1);
+  m_min_ready.assign(P, kNever);
+  m_earliest_cache.assign(static_cast<std::size_t>(P) * banks_per_pseudo_channel(spec.org) * s.classes.size(), 0);
+  m_cache_valid.assign(m_earliest_cache.size(), 0);
+  m_bg_at.assign(P, 0);
+  m_bg_active.assign(P, 0);
+  m_refresh_until.assign(P, 0);
 }
 
 void ChannelController::enqueue(const Request& r) {
-  if (full()) throw std::logic_error("dram controller: enqueue into a full queue");
   if (r.addr.ch != m_ch) throw std::logic_error("dram controller: request for another channel");
-  m_q.push_back({r, false, false});
-  m_dirty = true;
+  const int p = idx(r.addr.pch);
+  if (p < 0 || p >= m_spec.org.pseudo_channels)
+    throw std::logic_error("dram controller: request for pseudo-channel " + std::to_string(p) + " outside the channel");
+  const Entry e{r, ++m_seq, idx(r.addr.bg) * m_spec.org.banks_per_group + idx(r.addr.bank), false, false};
+  ++m_pending;
+  if (!m_wait[p].empty() || full(r.addr.pch)) {
+    m_wait[p].push_back(e);
+    return;
+  }
+  m_q[p].push_back(e);
+  m_dirty[p] = 1;
 }
 
 void ChannelController::set_time_origin(Cycle t0) {
@@ -96,12 +130,47 @@ void ChannelController::set_time_origin(Cycle t0) {
                       : m_cfg.refresh == RefreshMode::PerBank ? m_spec.t.nREFIpb
                                                               : kNever;
   for (Cycle& d : m_ref_due) d = first == kNever ? kNever : t0 + first;
+  m_origin = t0;
+  for (std::size_t p = 0; p < m_bg_at.size(); ++p) {
+    m_bg_at[p] = t0;
+    m_bg_active[p] = 0;
+  }
+}
+
+Cycle ChannelController::active_between(int p, Cycle from, Cycle to) const {
+  if (to <= from) return 0;
+  if (m_engine.open_banks(PchId{p}) > 0) return to - from;
+  return std::max<Cycle>(0, std::min(to, m_refresh_until[p]) - from);
+}
+
+void ChannelController::advance_background(int p, Cycle t) {
+  if (t <= m_bg_at[p]) return;
+  m_bg_active[p] += active_between(p, m_bg_at[p], t);
+  m_bg_at[p] = t;
+}
+
+EnergyCounts ChannelController::energy_counts(Cycle until) const {
+  EnergyCounts c;
+  c.act = m_cmd_count[m_id.ACT];
+  c.banks_closed = m_banks_closed;
+  c.rd = m_cmd_count[m_id.RD];
+  c.wr = m_cmd_count[m_id.WR];
+  c.ref = m_cmd_count[m_id.REF];
+  c.refpb = m_cmd_count[m_id.REFPB];
+  for (std::size_t p = 0; p < m_bg_at.size(); ++p) {
+    const Cycle end = std::max(until, m_bg_at[p]);
+    const Cycle active = m_bg_active[p] + active_between(static_cast<int>(p), m_bg_at[p], end);
+    c.active_cycles += active;
+    c.precharged_cycles += (end - m_origin) - active;
+  }
+  return c;
 }
 
 Cycle ChannelController::close_all(Cycle now) {
-  if (!m_q.empty())
-    throw std::logic_error("dram controller: close_all with " + std::to_string(m_q.size()) + " requests queued");
-  m_dirty = true;
+  if (m_pending)
+    throw std::logic_error("dram controller: close_all with " + std::to_string(m_pending) + " requests queued");
+  std::fill(m_dirty.begin(), m_dirty.end(), 1);
+  invalidate_all_earliest();
   Cycle t = now;
   // Refreshes already due issue first, exactly as step() issues them.
   auto refresh_due = [&] {
@@ -142,7 +211,7 @@ Cycle ChannelController::close_all(Cycle now) {
       const Cycle e = std::max(t, m_engine.earliest(closing[i]));
       if (e < best_at) best = i, best_at = e;
     }
-    issue({closing[best], best_at, 2, std::numeric_limits<std::size_t>::max()}, best_at);
+    issue({closing[best], best_at, 2, 0, std::numeric_limits<std::size_t>::max()}, best_at);
     t = best_at;
     closing.erase(closing.begin() + static_cast<std::ptrdiff_t>(best));
   }
@@ -164,8 +233,8 @@ Cycle ChannelController::close_all(Cycle now) {
 
 void ChannelController::account_external(const ExternalUse& u) {
   const int P = m_spec.org.pseudo_channels, G = m_spec.org.bank_groups, B = m_spec.org.banks_per_group;
-  if (!m_q.empty())
-    throw std::logic_error("dram controller: external use with " + std::to_string(m_q.size()) + " requests queued");
+  if (m_pending)
+    throw std::logic_error("dram controller: external use with " + std::to_string(m_pending) + " requests queued");
   if (u.begin <= m_engine.last_issue() || u.end < u.begin)
     throw std::logic_error("dram controller: external use [" + std::to_string(u.begin) + ", " + std::to_string(u.end) +
                            ") must start after the last issued command (cycle " +
@@ -200,6 +269,12 @@ void ChannelController::account_external(const ExternalUse& u) {
     if (open[i])
       throw std::invalid_argument("dram controller: the external commands leave pch" + std::to_string(i / (G * B)) + ".bg" +
                                   std::to_string(i / B % G) + ".bank" + std::to_string(i % B) + " open");
+  // Background: up to the interval as the controller left the banks; the
+  // interval itself counts as precharged standby (the agent's energy is its own).
+  for (int p = 0; p < P; ++p) {
+    advance_background(p, u.begin);
+    m_bg_at[p] = std::max(m_bg_at[p], u.end);
+  }
   for (const ExternalCommand* c : cmds) {
     Command e;
     e.addr = c->addr;
@@ -225,7 +300,8 @@ void ChannelController::account_external(const ExternalUse& u) {
       m_refpb_bank[p] = static_cast<int>((m_refpb_bank[p] + k % banks) % banks);
     }
   }
-  m_dirty = true;
+  std::fill(m_dirty.begin(), m_dirty.end(), 1);
+  invalidate_all_earliest();  // the external commands and the blocked buses move every earliest cycle
 }
 
 std::uint64_t ChannelController::refreshes() const { return m_cmd_count[m_id.REF] + m_cmd_count[m_id.REFPB]; }
@@ -237,13 +313,13 @@ bool ChannelController::bank_blocked_by_refresh(PchId p, BankGroupId g, BankId b
   return bank == m_refpb_bank[idx(p)];
 }
 
-void ChannelController::build_candidates(Cycle now, std::vector<Cand>& out) {
+void ChannelController::build_candidates(int p, Cycle now, std::vector<Cand>& out) {
   out.clear();
-  const int P = m_spec.org.pseudo_channels, G = m_spec.org.bank_groups, B = m_spec.org.banks_per_group;
+  const int G = m_spec.org.bank_groups, B = m_spec.org.banks_per_group;
+  const int nb = G * B;
   constexpr std::size_t kNone = std::numeric_limits<std::size_t>::max();
   // Refresh first: a due refresh closes the banks it needs and then refreshes.
-  for (int p = 0; p < P && m_cfg.refresh != RefreshMode::Off; ++p) {
-    if (now < m_ref_due[p]) continue;
+  if (m_cfg.refresh != RefreshMode::Off && now >= m_ref_due[p]) {
     Command c;
     c.addr.ch = m_ch;
     c.addr.pch = PchId{p};
@@ -254,93 +330,125 @@ void ChannelController::build_candidates(Cycle now, std::vector<Cand>& out) {
       c.addr.bank = BankId{m_refpb_bank[p] % B};
       c.cls = m_engine.is_open(c.addr.pch, c.addr.bg, c.addr.bank) ? m_id.PRE : m_id.REFPB;
     }
-    out.push_back({c, m_engine.earliest(c), 0, kNone});
+    out.push_back({c, m_engine.earliest(c), 0, 0, kNone});
   }
-  // Which requests are eligible: reads, unless writes are being drained.
+  const std::vector<Entry>& q = m_q[p];
+  // Which requests are eligible: reads, unless this pseudo-channel drains writes.
   int writes = 0;
-  for (const Entry& e : m_q) writes += e.req.write;
-  const int reads = static_cast<int>(m_q.size()) - writes;
-  if (!m_draining && writes >= m_cfg.write_high) m_draining = true;
-  if (m_draining && writes <= m_cfg.write_low) m_draining = false;
-  const bool serve_writes = m_draining || reads == 0;
-  // Banks with a queued row hit (eligible / any) and banks already claimed by
-  // an older request's ACT or PRE.
-  const int nb = P * G * B;
+  for (const Entry& e : q) writes += e.req.write;
+  const int reads = static_cast<int>(q.size()) - writes;
+  if (!m_draining[p] && writes >= m_cfg.write_high) m_draining[p] = 1;
+  if (m_draining[p] && writes <= m_cfg.write_low) m_draining[p] = 0;
+  const bool serve_writes = m_draining[p] || reads == 0;
+  // Banks with a queued row hit (by a read / by a write) and banks already
+  // claimed by an older request's ACT or PRE.
   const int ncls = static_cast<int>(m_engine.command_set().classes.size());
-  m_eligible_hit.assign(nb, 0);
-  m_any_hit.assign(nb, 0);
-  m_claimed.assign(nb, 0);
-  if (m_earliest_cache.size() != static_cast<std::size_t>(nb * ncls)) {
-    m_earliest_cache.assign(static_cast<std::size_t>(nb) * ncls, 0);
-    m_cache_stamp.assign(static_cast<std::size_t>(nb) * ncls, 0);
-  }
-  ++m_stamp;
+  // Per-bank flags of this build.
+  enum : std::uint8_t { kReadHit = 1, kWriteHit = 2, kClaimed = 4, kHitCand = 8 };
+  m_bank_flags.assign(nb, 0);
+  std::uint8_t* const f = m_bank_flags.data();
   // Single-bank commands of one class to one bank share their earliest cycle
-  // (the row and column do not enter any rule).
+  // (the row and column do not enter any rule), and it stays valid until a
+  // command issues from which a rule leads to that class within the rule's
+  // reach (issue() clears it; see m_dirty for why the other pseudo-channel's
+  // commands and the command buses do not matter).
   auto earliest_of = [&](const Command& c, int bi) {
-    const std::size_t k = static_cast<std::size_t>(bi) * ncls + c.cls;
-    if (m_cache_stamp[k] != m_stamp) {
-      m_cache_stamp[k] = m_stamp;
+    const std::size_t k = (static_cast<std::size_t>(p) * nb + bi) * ncls + c.cls;
+    if (!m_cache_valid[k]) {
+      m_cache_valid[k] = 1;
       m_earliest_cache[k] = m_engine.earliest(c);
     }
     return m_earliest_cache[k];
   };
-  std::vector<char>& eligible_hit = m_eligible_hit;
-  std::vector<char>& any_hit = m_any_hit;
-  std::vector<char>& claimed = m_claimed;
-  auto bank_of = [&](const Address& a) { return (idx(a.pch) * G + idx(a.bg)) * B + idx(a.bank); };
-  for (const Entry& e : m_q) {
-    const Address& a = e.req.addr;
-    if (m_engine.is_open(a.pch, a.bg, a.bank) && m_engine.open_row(a.pch, a.bg, a.bank) == a.row) {
-      any_hit[bank_of(a)] = 1;
-      if (e.req.write == serve_writes) eligible_hit[bank_of(a)] = 1;
+  // Open row of every bank of this pseudo-channel (-1 closed), and the bank a
+  // per-bank refresh blocks (-1 none; an all-bank refresh blocks them all).
+  m_rows.resize(nb);
+  for (int g = 0; g < G; ++g)
+    for (int b = 0; b < B; ++b)
+      m_rows[g * B + b] = m_engine.is_open(PchId{p}, BankGroupId{g}, BankId{b})
+                              ? idx(m_engine.open_row(PchId{p}, BankGroupId{g}, BankId{b}))
+                              : -1;
+  const bool refresh_due = m_cfg.refresh != RefreshMode::Off && now >= m_ref_due[p];
+  const bool all_blocked = refresh_due && m_cfg.refresh == RefreshMode::AllBank;
+  const int blocked_bank = refresh_due && m_cfg.refresh == RefreshMode::PerBank ? m_refpb_bank[p] : -1;
+  for (const Entry& e : q)
+    if (m_rows[e.bank] == idx(e.req.addr.row)) {
+      f[e.bank] |= e.req.write ? kWriteHit : kReadHit;
     }
-  }
-  for (std::size_t i = 0; i < m_q.size(); ++i) {
-    const Request& r = m_q[i].req;
-    if (r.write != serve_writes) continue;
-    const Address& a = r.addr;
-    if (bank_blocked_by_refresh(a.pch, a.bg, a.bank, now)) continue;
-    Command c;
-    c.addr = a;
-    int prio = 3;
-    const int bi = bank_of(a);
-    if (m_engine.is_open(a.pch, a.bg, a.bank)) {
-      if (m_engine.open_row(a.pch, a.bg, a.bank) == a.row) {
-        c.cls = r.write ? m_id.WR : m_id.RD;
-        prio = 1;
+  // Candidates of the requests of one direction; returns how many.
+  // Row hits of one bank and direction share their ready cycle, so only the
+  // oldest can win: one candidate per bank keeps the list short.
+  auto pass = [&](bool dir_write) {
+    std::size_t added = 0;
+    if (all_blocked) return added;
+    for (int b = 0; b < nb; ++b) f[b] &= static_cast<std::uint8_t>(~kHitCand);
+    for (std::size_t i = 0; i < q.size(); ++i) {
+      const Entry& e = q[i];
+      if (e.req.write != dir_write) continue;
+      const int bi = e.bank;
+      if (bi == blocked_bank) continue;
+      const int open = m_rows[bi];
+      int prio = 3;
+      ClassId cls;
+      if (open >= 0) {
+        if (open == idx(e.req.addr.row)) {
+          if (f[bi] & kHitCand) continue;
+          f[bi] |= kHitCand;
+          cls = dir_write ? m_id.WR : m_id.RD;
+          prio = 1;
+        } else {
+          // A row with a queued hit is not closed for a conflict: hits of the
+          // direction being served go first, and a row that a queued read
+          // hits is not closed by a write (also while writes drain).
+          if (f[bi] & (kReadHit | kClaimed | (dir_write ? kWriteHit : 0))) continue;
+          cls = m_id.PRE;
+          f[bi] |= kClaimed;
+        }
       } else {
-        if (eligible_hit[bi] || claimed[bi]) continue;  // let the hits go first
-        c.cls = m_id.PRE;
-        claimed[bi] = 1;
+        if (f[bi] & kClaimed) continue;
+        cls = m_id.ACT;
+        f[bi] |= kClaimed;
       }
-    } else {
-      if (claimed[bi]) continue;
-      c.cls = m_id.ACT;
-      claimed[bi] = 1;
+      Command c;
+      c.cls = cls;
+      c.addr = e.req.addr;
+      out.push_back({c, earliest_of(c, bi), prio, e.seq, i});
+      ++added;
     }
-    out.push_back({c, earliest_of(c, bi), prio, i});
-  }
+    return added;
+  };
+  // While writes drain and no write can make progress (every one waits for a
+  // row that queued reads still hit), the reads are served meanwhile.
+  if (!serve_writes || (pass(true) == 0 && reads > 0)) pass(false);
   // Closed page: precharge every open bank that no queued request hits.
   if (m_cfg.page_policy == PagePolicy::Closed) {
-    for (int p = 0; p < P; ++p)
-      for (int g = 0; g < G; ++g)
-        for (int b = 0; b < B; ++b) {
-          const int bi = (p * G + g) * B + b;
-          if (!m_engine.is_open(PchId{p}, BankGroupId{g}, BankId{b}) || any_hit[bi]) continue;
-          if (bank_blocked_by_refresh(PchId{p}, BankGroupId{g}, BankId{b}, now)) continue;
-          Command c;
-          c.cls = m_id.PRE;
-          c.addr.ch = m_ch;
-          c.addr.pch = PchId{p};
-          c.addr.bg = BankGroupId{g};
-          c.addr.bank = BankId{b};
-          out.push_back({c, earliest_of(c, bi), 2, kNone});
-        }
+    for (int g = 0; g < G; ++g)
+      for (int b = 0; b < B; ++b) {
+        const int bi = g * B + b;
+        if (!m_engine.is_open(PchId{p}, BankGroupId{g}, BankId{b}) || (f[bi] & (kReadHit | kWriteHit))) continue;
+        if (bank_blocked_by_refresh(PchId{p}, BankGroupId{g}, BankId{b}, now)) continue;
+        Command c;
+        c.cls = m_id.PRE;
+        c.addr.ch = m_ch;
+        c.addr.pch = PchId{p};
+        c.addr.bg = BankGroupId{g};
+        c.addr.bank = BankId{b};
+        out.push_back({c, earliest_of(c, bi), 2, 0, kNone});
+      }
   }
 }
 
 void ChannelController::issue(const Cand& c, Cycle now) {
+  const int p = idx(c.cmd.addr.pch);
+  const bool wide = m_engine.command_set().cls(c.cmd.cls).target == Target::Channel;
+  // Standby cycles up to `now` in the state before this command.
+  if (wide) {
+    for (int k = 0; k < m_spec.org.pseudo_channels; ++k) advance_background(k, now);
+  } else {
+    advance_background(p, now);
+  }
+  if (c.cmd.cls == m_id.PRE) ++m_banks_closed;  // needs an open bank
+  else if (c.cmd.cls == m_id.PREA) m_banks_closed += static_cast<std::uint64_t>(m_engine.open_banks(c.cmd.addr.pch));
   m_engine.issue(c.cmd, now);
   ++m_cmds;
   ++m_cmd_count[c.cmd.cls];
@@ -352,14 +460,36 @@ void ChannelController::issue(const Cand& c, Cycle now) {
     }
   }
   if (m_hook) m_hook(c.cmd, now);
-  const int p = idx(c.cmd.addr.pch);
+  if (wide || m_channel_wide) {
+    std::fill(m_dirty.begin(), m_dirty.end(), 1);
+    invalidate_all_earliest();
+  } else {
+    m_dirty[p] = 1;
+    // Cached earliest cycles this command can move: the classes its rules
+    // lead to, in the banks the rules reach (a pseudo-channel-wide command
+    // reaches every bank of it even through a same-bank rule).
+    const std::size_t ncls = m_cmd_count.size();
+    const int B = m_spec.org.banks_per_group, nb = banks_per_pseudo_channel(m_spec.org);
+    const Target tgt = m_engine.command_set().cls(c.cmd.cls).target;
+    const int own = tgt == Target::Bank ? 0 : tgt == Target::BankGroup ? 1 : 2;
+    const int bank = idx(c.cmd.addr.bg) * B + idx(c.cmd.addr.bank);
+    for (const Affect& a : m_affects[c.cmd.cls]) {
+      const int reach = std::max(a.reach, own);
+      const int b0 = reach == 0 ? bank : reach == 1 ? idx(c.cmd.addr.bg) * B : 0;
+      const int b1 = reach == 0 ? bank + 1 : reach == 1 ? b0 + B : nb;
+      for (int b = b0; b < b1; ++b) m_cache_valid[(static_cast<std::size_t>(p) * nb + b) * ncls + a.to] = 0;
+    }
+  }
   if (c.cmd.cls == m_id.REF) {
     m_ref_due[p] += m_spec.t.nREFI;
+    m_refresh_until[p] = std::max(m_refresh_until[p], now + m_spec.t.nRFC);
   } else if (c.cmd.cls == m_id.REFPB) {
     m_ref_due[p] += m_spec.t.nREFIpb;
     m_refpb_bank[p] = (m_refpb_bank[p] + 1) % banks_per_pseudo_channel(m_spec.org);
+    m_refresh_until[p] = std::max(m_refresh_until[p], now + m_spec.t.nRFCpb);
   } else if (c.q != std::numeric_limits<std::size_t>::max()) {
-    Entry& e = m_q[c.q];
+    std::vector<Entry>& q = m_q[p];
+    Entry& e = q[c.q];
     if (c.cmd.cls == m_id.ACT) {
       e.act_for_me = true;
     } else if (c.cmd.cls == m_id.PRE) {
@@ -371,41 +501,60 @@ void ChannelController::issue(const Cand& c, Cycle now) {
       d.done = now + (e.req.write ? m_spec.t.nCWL : m_spec.t.nCL) + m_spec.t.nBL;
       d.outcome = e.pre_for_me ? RowOutcome::Conflict : e.act_for_me ? RowOutcome::Miss : RowOutcome::Hit;
       m_done.push_back(d);
-      m_q.erase(m_q.begin() + static_cast<std::ptrdiff_t>(c.q));
+      q.erase(q.begin() + static_cast<std::ptrdiff_t>(c.q));
+      --m_pending;
     }
   }
 }
 
 Cycle ChannelController::step(Cycle now) {
+  const int P = m_spec.org.pseudo_channels;
   const bool dual = m_cfg.dual_command_bus;
   bool used[2] = {false, false};
   bool issued = false;
   Cycle next = kNever;
-  for (Cycle due : m_ref_due)
-    if (due > m_built_at && due <= now) m_dirty = true;
+  for (int p = 0; p < P; ++p)
+    if (m_ref_due[p] > m_built_at[p] && m_ref_due[p] <= now) m_dirty[p] = 1;
   for (int round = 0; round < (dual ? 2 : 1); ++round) {
-    if (m_dirty) {
-      build_candidates(now, m_cands);
-      m_built_at = now;
-      m_dirty = false;
-    }
+    for (int p = 0; p < P; ++p)
+      if (m_dirty[p]) {
+        build_candidates(p, now, m_cands[p]);
+        m_built_at[p] = now;
+        m_dirty[p] = 0;
+        Cycle mn = kNever;
+        for (const Cand& c : m_cands[p]) mn = std::min(mn, c.ready);
+        m_min_ready[p] = mn;
+      }
     if (round == 0)
-      for (const Cand& c : m_cands) next = std::min(next, c.ready);
+      for (int p = 0; p < P; ++p) next = std::min(next, m_min_ready[p]);
     const Cand* best = nullptr;
-    for (const Cand& c : m_cands) {
-      if (c.ready > now) continue;
-      const int bus = dual && m_engine.command_set().cls(c.cmd.cls).bus == Bus::Column ? 1 : 0;
-      if (used[bus]) continue;
-      if (!best || c.prio < best->prio || (c.prio == best->prio && c.q < best->q)) best = &c;
+    int best_bus = 0;
+    for (int p = 0; p < P; ++p) {
+      if (m_min_ready[p] > now) continue;
+      for (const Cand& c : m_cands[p]) {
+        if (c.ready > now) continue;
+        const int bus = dual ? m_column_bus[c.cmd.cls] : 0;
+        if (used[bus]) continue;
+        if (!best || c.prio < best->prio || (c.prio == best->prio && c.age < best->age)) {
+          best = &c;
+          best_bus = bus;
+        }
+      }
     }
     if (!best) break;
-    const int bus = dual && m_engine.command_set().cls(best->cmd.cls).bus == Bus::Column ? 1 : 0;
-    used[bus] = true;
+    used[best_bus] = true;
     const Cand chosen = *best;
     issue(chosen, now);
     issued = true;
-    m_dirty = true;
   }
+  // Waiting requests take the slots that freed (schedulable from now + 1).
+  if (issued)
+    for (int p = 0; p < P; ++p)
+      while (!m_wait[p].empty() && !full(PchId{p})) {
+        m_q[p].push_back(m_wait[p].front());
+        m_wait[p].pop_front();
+        m_dirty[p] = 1;
+      }
   // After an issue the candidates changed: look again in the next cycle.
   // Otherwise nothing is ready before the earliest candidate.
   if (issued) next = now + 1;

@@ -1,16 +1,19 @@
 // Memory controller of one HBM channel on top of the ChannelEngine.
 //
-// Bounded request queue shared by the channel's pseudo-channels; FR-FCFS (ready
-// row hits first, then the oldest request); open-page (default) or closed-page
-// policy; writes drained between a high and a low watermark; all-bank refresh
-// every nREFI per pseudo-channel (or per-bank refresh every nREFIpb, or off);
-// one command per cycle, or one per row and column command bus.
+// One bounded request queue per pseudo-channel, requests beyond it waiting in
+// that pseudo-channel's front end in arrival order; FR-FCFS (ready row hits first,
+// then the oldest request); open-page (default) or closed-page policy; writes
+// drained per pseudo-channel between a high and a low watermark; all-bank
+// refresh every nREFI per pseudo-channel (or per-bank refresh every nREFIpb, or
+// off); one row and one column command per cycle (HBM's two command buses,
+// default) or one command per cycle.
 //
 // Event-driven: step(now) issues what is ready at `now` and returns the next
 // cycle at which anything can issue, so the caller never ticks idle cycles.
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <string>
 #include <vector>
@@ -18,6 +21,7 @@
 #include <nlohmann/json.hpp>
 
 #include "dram/checker.h"
+#include "dram/energy.h"
 #include "dram/engine.h"
 
 namespace pimlab::dram {
@@ -25,12 +29,13 @@ namespace pimlab::dram {
 enum class PagePolicy : std::uint8_t { Open, Closed };
 enum class RefreshMode : std::uint8_t { AllBank, PerBank, Off };
 
+// Defaults and their reasons: docs/dram.md, "Controller".
 struct ControllerConfig {
-  int queue_size = 32;       // requests per channel (both pseudo-channels)
+  int queue_size = 32;       // requests per pseudo-channel queue
   PagePolicy page_policy = PagePolicy::Open;
-  int write_high = 24;       // start draining writes at this many queued writes
-  int write_low = 8;         // ... and stop at this many
-  bool dual_command_bus = false;
+  int write_high = 24;       // a pseudo-channel starts draining writes at this many queued writes
+  int write_low = 8;         // ... and stops at this many
+  bool dual_command_bus = true;  // HBM: separate row and column command buses
   RefreshMode refresh = RefreshMode::AllBank;
 };
 
@@ -85,10 +90,22 @@ class ChannelController {
   ChannelController(const DramSpec& spec, const ControllerConfig& cfg, ChannelId ch = ChannelId{0},
                     const CommandSet* set = nullptr);
 
-  bool full() const { return static_cast<int>(m_q.size()) >= m_cfg.queue_size; }
-  std::size_t pending() const { return m_q.size(); }
-  // Adds a request (its address must belong to this channel). Throws
-  // std::logic_error when full.
+  // Whether the queue of pseudo-channel p is full (a request to p enqueued
+  // now waits in p's front end).
+  bool full(PchId p) const { return static_cast<int>(m_q[idx(p)].size()) >= m_cfg.queue_size; }
+  // Always false: the controller never refuses a request (a request beyond its
+  // pseudo-channel's queue waits in that pseudo-channel's front end, in
+  // arrival order, and enters the queue when a slot frees), so a caller that
+  // admits requests while !full() never stalls one pseudo-channel behind
+  // another.
+  bool full() const { return false; }
+  // Requests queued or waiting, in all pseudo-channels / in p.
+  std::size_t pending() const { return m_pending; }
+  std::size_t pending(PchId p) const { return m_q[idx(p)].size() + m_wait[idx(p)].size(); }
+  // Adds a request (its address must belong to this channel): into its
+  // pseudo-channel's queue, or behind the requests waiting for it. A request
+  // that waits enters the queue at the end of the step() in which a slot
+  // frees, and can be scheduled from the next cycle on.
   void enqueue(const Request& r);
 
   // Issues the command(s) that are ready at `now` (one per command bus) and
@@ -119,8 +136,17 @@ class ChannelController {
   // organisation or one that leaves a bank open.
   void account_external(const ExternalUse& u);
 
-  // Refresh deadlines count from `t0` (the first cycle the channel runs).
+  // Refresh deadlines and the background-cycle count start at `t0` (the first
+  // cycle the channel runs).
   void set_time_origin(Cycle t0);
+
+  // What the IDD energy model needs (dram/energy.h), summed over the channel's
+  // pseudo-channels: the controller's own command counts, the banks its
+  // precharges closed, and pseudo-channel cycles from the time origin to
+  // `until` in active standby (a bank open, or a refresh in progress: tRFC
+  // after REF, tRFCpb after REFPB) and in precharged standby (the rest; an
+  // external agent's interval counts as precharged, its energy is its own).
+  EnergyCounts energy_counts(Cycle until) const;
 
   // Every issued command is re-validated by this checker when set (not owned).
   void attach_checker(RuleChecker* c) { m_checker = c; }
@@ -140,18 +166,24 @@ class ChannelController {
  private:
   struct Entry {
     Request req;
+    std::uint64_t seq = 0;  // enqueue order over all pseudo-channels (age)
+    int bank = 0;           // bank within the pseudo-channel, bg-major
     bool act_for_me = false;
     bool pre_for_me = false;
   };
   struct Cand {
     Command cmd;
     Cycle ready;
-    int prio;       // 0 refresh, 1 row hit, 2 closed-page precharge, 3 ACT/PRE of a request
-    std::size_t q;  // queue position (age) or SIZE_MAX
+    int prio;           // 0 refresh, 1 row hit, 2 closed-page precharge, 3 ACT/PRE of a request
+    std::uint64_t age;  // Entry::seq, or 0 for refresh and closed-page precharges
+    std::size_t q;      // position in its pseudo-channel's queue, or SIZE_MAX
   };
-  void build_candidates(Cycle now, std::vector<Cand>& out);
+  void build_candidates(int p, Cycle now, std::vector<Cand>& out);
   void issue(const Cand& c, Cycle now);
   bool bank_blocked_by_refresh(PchId p, BankGroupId g, BankId b, Cycle now) const;
+  // Adds pseudo-channel p's active-standby cycles up to t (state unchanged since m_bg_at[p]).
+  void advance_background(int p, Cycle t);
+  Cycle active_between(int p, Cycle from, Cycle to) const;
 
   DramSpec m_spec;
   ControllerConfig m_cfg;
@@ -159,21 +191,45 @@ class ChannelController {
   ChannelEngine m_engine;
   HbmClassIds m_id;
   std::vector<CheckedKind> m_kind;  // engine class -> checker kind
-  std::vector<Entry> m_q;           // arrival order
-  bool m_draining = false;
+  std::vector<std::vector<Entry>> m_q;  // per pseudo-channel, arrival order (the scheduler sees these)
+  std::vector<std::deque<Entry>> m_wait;  // per pseudo-channel: front end, beyond queue_size
+  std::size_t m_pending = 0;
+  std::uint64_t m_seq = 0;
+  std::vector<char> m_draining;         // per pseudo-channel
   std::vector<Cycle> m_ref_due;     // per pseudo-channel
   std::vector<int> m_refpb_bank;    // per pseudo-channel: next bank (bg-major) to refresh
   std::vector<Completion> m_done;
-  std::vector<Cand> m_cands;
+  std::vector<std::vector<Cand>> m_cands;  // per pseudo-channel
   // Scratch of build_candidates (kept to avoid allocation per step).
-  std::vector<char> m_eligible_hit, m_any_hit, m_claimed;
-  std::vector<Cycle> m_earliest_cache;     // per (bank, class), valid when stamp matches
-  std::vector<std::uint64_t> m_cache_stamp;
-  std::uint64_t m_stamp = 0;
-  // m_cands stays valid until a command issues, a request arrives or a refresh
-  // falls due (candidate ready cycles depend on nothing else).
-  bool m_dirty = true;
-  Cycle m_built_at = -1;
+  std::vector<std::uint8_t> m_bank_flags;  // per bank of the pseudo-channel being built
+  std::vector<int> m_rows;  // open row per bank of the pseudo-channel being built, -1 closed
+  std::vector<Cycle> m_earliest_cache;  // per (pseudo-channel, bank, class): earliest cycle
+  std::vector<char> m_cache_valid;      // ... valid until issue() clears it
+  // Per class: the classes a rule leads to, and how far (0 the same bank, 1
+  // its bank group, 2 the pseudo-channel).
+  struct Affect {
+    ClassId to;
+    int reach;
+  };
+  std::vector<std::vector<Affect>> m_affects;
+  void invalidate_all_earliest() { std::fill(m_cache_valid.begin(), m_cache_valid.end(), 0); }
+  // A pseudo-channel's candidates stay valid until a command of that
+  // pseudo-channel issues, a request arrives in its queue or its refresh falls
+  // due: no HBM rule crosses pseudo-channels, and the shared command buses
+  // only ever delay a candidate to the next cycle, which step() observes by
+  // allowing one command per bus and cycle. A command set with a rule of
+  // channel scope or a class that touches the whole channel invalidates all.
+  std::vector<char> m_dirty;        // per pseudo-channel
+  std::vector<Cycle> m_built_at;    // per pseudo-channel
+  std::vector<Cycle> m_min_ready;   // per pseudo-channel: earliest ready cycle of its candidates
+  std::vector<int> m_column_bus;    // per class: 1 if it uses the column command bus
+  bool m_channel_wide = false;
+  // Energy bookkeeping (docs/dram.md, "Energy").
+  std::uint64_t m_banks_closed = 0;
+  std::vector<Cycle> m_bg_at;          // per pseudo-channel: active cycles counted up to here
+  std::vector<Cycle> m_bg_active;      // per pseudo-channel
+  std::vector<Cycle> m_refresh_until;  // per pseudo-channel: end of the running refresh
+  Cycle m_origin = 0;
   std::vector<std::uint64_t> m_cmd_count;
   std::uint64_t m_cmds = 0;
   RuleChecker* m_checker = nullptr;

@@ -24,9 +24,7 @@ nlohmann::json MemorySystem::run(const std::function<bool(MemRequest&)>& next) {
   Cycle first_arrival = kNever, last_done = 0, last_arrival = 0;
   bool have = false, exhausted = false;
   MemRequest head;
-  Address head_addr;
   std::size_t in_flight = 0;
-
   auto pull = [&]() {
     if (have || exhausted) return;
     if (!next(head)) {
@@ -38,20 +36,21 @@ nlohmann::json MemorySystem::run(const std::function<bool(MemRequest&)>& next) {
                                   " after " + std::to_string(last_arrival) + ")");
     if (head.arrival < 0) throw std::invalid_argument("request arrival cycle " + std::to_string(head.arrival) + " is negative");
     last_arrival = head.arrival;
-    head_addr = m_map.decode(head.address);
     have = true;
   };
-  // Admits requests in order while they have arrived and their queue has room.
+  // Takes every request that has arrived by `now` into its channel (into its
+  // pseudo-channel's queue or, when that is full, behind the requests waiting
+  // for it: the controller's front end).
   auto admit = [&](Cycle now, Cycle step_at) {
     for (;;) {
       pull();
       if (!have || head.arrival > now) return;
-      ChannelController& ctl = *m_ctrl[idx(head_addr.ch)];
-      if (ctl.full()) return;
-      ctl.enqueue({id++, head.write, head_addr, head.arrival});
+      const Request r{id++, head.write, m_map.decode(head.address), head.arrival};
+      const int c = idx(r.addr.ch);
+      m_ctrl[c]->enqueue(r);
+      next_step[c] = std::min(next_step[c], step_at);
       first_arrival = std::min(first_arrival, head.arrival);
       ++in_flight;
-      next_step[idx(head_addr.ch)] = std::min(next_step[idx(head_addr.ch)], step_at);
       have = false;
     }
   };
@@ -73,6 +72,7 @@ nlohmann::json MemorySystem::run(const std::function<bool(MemRequest&)>& next) {
 
   pull();
   Cycle now = have ? head.arrival : 0;
+  const Cycle origin = now;
   // Channels start stepping at the first arrival (their refresh clocks run from 0).
   for (int c = 0; c < C; ++c) {
     m_ctrl[c]->set_time_origin(now);
@@ -87,13 +87,12 @@ nlohmann::json MemorySystem::run(const std::function<bool(MemRequest&)>& next) {
       next_step[c] = m_ctrl[c]->step(now);
       collect(*m_ctrl[c]);
     }
-    admit(now, now + 1);
     pull();
     if (exhausted && !have && in_flight == 0) break;
     Cycle t = kNever;
     for (int c = 0; c < C; ++c)
-      if (m_ctrl[c]->pending() > 0 || (have && c == idx(head_addr.ch))) t = std::min(t, next_step[c]);
-    if (have && head.arrival > now) t = std::min(t, head.arrival);
+      if (m_ctrl[c]->pending() > 0) t = std::min(t, next_step[c]);
+    if (have) t = std::min(t, std::max(head.arrival, now + 1));
     if (t == kNever) throw std::logic_error("dram memory system: no next event while requests are pending");
     // Idle channels only need to catch up with their refreshes up to t.
     for (int c = 0; c < C; ++c) {
@@ -122,6 +121,11 @@ nlohmann::json MemorySystem::run(const std::function<bool(MemRequest&)>& next) {
       if (msgs.size() < 16) msgs.push_back(m);
   }
   const Cycle span = first_arrival == kNever ? 0 : last_done - first_arrival;
+  // Energy over the same window (every channel, busy or idle, from the first
+  // arrival to the end of the last burst).
+  EnergyCounts ec;
+  for (auto& ctl : m_ctrl) ec += ctl->energy_counts(first_arrival == kNever ? origin : last_done);
+  const EnergyBreakdown eb = dram_energy(m_spec, ec);
   const double tck_ns = static_cast<double>(m_spec.t.tCK_ps) / 1000.0;
   const std::uint64_t bytes = (reads + writes) * static_cast<std::uint64_t>(m_spec.org.atom_bytes);
   s["commands"] = cmds;
@@ -136,6 +140,9 @@ nlohmann::json MemorySystem::run(const std::function<bool(MemRequest&)>& next) {
   s["total_ns"] = static_cast<double>(span) * tck_ns;
   s["bandwidth_GBps"] = span > 0 ? static_cast<double>(bytes) / (static_cast<double>(span) * tck_ns) : 0.0;
   s["refreshes"] = refs;
+  s["energy_pj"] = eb.total_pj();
+  s["energy_breakdown_pj"] = eb.to_json();
+  s["standby_cycles"] = {{"active", ec.active_cycles}, {"precharged", ec.precharged_cycles}};
   nlohmann::json lc = nlohmann::json::object(), ln = nlohmann::json::object();
   if (!lat.empty()) {
     double sum = 0;

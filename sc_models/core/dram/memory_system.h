@@ -1,6 +1,8 @@
-// All channels of a device behind one in-order front end: requests enter their
-// channel's queue in arrival order (a full queue holds back every later
-// request), the channels run independently, and time jumps from event to event.
+// All channels of a device behind one front end: a request enters its
+// pseudo-channel's queue at its arrival cycle, or as soon as that queue has
+// room; a full queue holds back only the later requests to the same queue
+// (arrival order per queue), never those of other queues. The channels run
+// independently, and time jumps from event to event.
 #pragma once
 
 #include <cstdint>
@@ -31,8 +33,10 @@ class MemorySystem {
   // and runs until every request has completed. Returns the "stats" object of
   // docs/dram.md: commands (total and per class), reads, writes, row_hits,
   // row_misses, row_conflicts, bytes, bandwidth_GBps, read_latency_cycles and
-  // read_latency_ns {avg, min, max, p99}, refreshes, total_cycles,
-  // checker_violations (and the first messages).
+  // read_latency_ns {avg, min, max, p99}, refreshes, total_cycles, energy_pj
+  // with energy_breakdown_pj and standby_cycles (dram/energy.h; from the
+  // first arrival to the end of the last burst), checker_violations (and the
+  // first messages).
   nlohmann::json run(const std::function<bool(MemRequest&)>& next);
 
   ChannelController& channel(int c) { return *m_ctrl.at(c); }

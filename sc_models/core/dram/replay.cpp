@@ -86,6 +86,24 @@ bool parse_line(const std::string& line, const std::string& where, MemRequest& r
 
 }  // namespace
 
+nlohmann::json read_replay_config(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw std::invalid_argument("replay config file '" + path + "': cannot be opened");
+  nlohmann::json j;
+  try {
+    in >> j;
+  } catch (const nlohmann::json::exception& e) {
+    throw std::invalid_argument("replay config file '" + path + "': not valid JSON: " + e.what());
+  }
+  try {
+    const ReplaySetup s = setup_from_json(j);
+    const AddressMap map(s.spec.org, s.mapping);
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument("replay config file '" + path + "': " + e.what());
+  }
+  return j;
+}
+
 nlohmann::json replay_mem_trace(const std::string& path, const nlohmann::json& config) {
   std::ifstream in(path);
   if (!in) throw std::invalid_argument("cannot open memory trace '" + path + "'");

@@ -25,9 +25,15 @@ namespace pimlab::dram {
 //   "mapping":    address mapping, MSB first, e.g. "ro_ba_bg_pc_ch_co" or a JSON list
 //   "controller": {"queue_size", "page_policy": "open"|"closed", "write_high",
 //                  "write_low", "dual_command_bus", "refresh": "all-bank"|"per-bank"|"off"}
-//   "check":      run the independent rule checker on every command (default true)
+//   "check":      run the independent rule checker on every command (default true
+//                 here; `pimlab replay --format mem` turns it on with --check)
+// The stats add energy_pj, energy_breakdown_pj and standby_cycles (dram/energy.h).
 nlohmann::json replay_mem_trace(const std::string& path,
                                 const nlohmann::json& config = nlohmann::json::object());
+// Reads a replay configuration file (one JSON object with the keys above) and
+// checks it; a missing file, invalid JSON, an unknown key or a bad value throws
+// std::invalid_argument naming the file and the key.
+nlohmann::json read_replay_config(const std::string& path);
 // Same, reading from a stream; `name` is used in error messages.
 nlohmann::json replay_mem_trace(std::istream& in, const std::string& name,
                                 const nlohmann::json& config = nlohmann::json::object());

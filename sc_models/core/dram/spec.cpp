@@ -16,6 +16,14 @@ int ns_to_cycles(std::int64_t ns, std::int64_t tck_ps) {
   return static_cast<int>((ns * 1000 + tck_ps - 1) / tck_ps);
 }
 
+// IDD model of the HBM2 8 Gb x128 configuration of the public simulator whose
+// timing hbm2-pimba shares (reference: VDD 1.2 V; IDD0 65, IDD2N 40, IDD3N 55,
+// IDD4R 390, IDD4W 500, IDD5AB 250 mA per pseudo-channel).
+Power hbm2_power() { return {1200, 65, 40, 55, 390, 500, 250}; }
+// HBM3: the sources give no IDD values. Chosen: the HBM2 currents at HBM3's
+// core supply of 1.1 V (JEDEC HBM3 VDD); docs/dram.md says what this means.
+Power hbm3_power() { return {1100, 65, 40, 55, 390, 500, 250}; }
+
 // --- The four presets. Source: /reference hardware table, one column each.
 // Conversions and choices are commented per value and repeated in docs/dram.md.
 
@@ -56,6 +64,7 @@ DramSpec make_hbm2_pimba() {
   t.nRFCpb = ns_to_cycles(160, t.tCK_ps);
   t.nREFI = 3900;
   t.nREFIpb = 3900 / 16;
+  s.p = hbm2_power();
   return s;
 }
 
@@ -90,6 +99,9 @@ DramSpec make_hbm2_pim_samsung() {
   t.nRFCpb = 160; // chosen as for hbm2-pimba (160 ns)
   t.nREFI = 3900;
   t.nREFIpb = 3900 / 16;
+  // No IDD values in its source: the HBM2 8 Gb values (same generation,
+  // density and clock), chosen.
+  s.p = hbm2_power();
   return s;
 }
 
@@ -127,6 +139,7 @@ DramSpec make_hbm3_6400() {
   t.nRFCpb = 320;
   t.nREFI = 6240;          // = 3.9 us
   t.nREFIpb = 6240 / 16;   // 390
+  s.p = hbm3_power();
   return s;
 }
 
@@ -165,6 +178,7 @@ DramSpec make_hbm3_5200() {
   t.nRFCpb = 260;
   t.nREFI = 5070;          // = 3.9 us
   t.nREFIpb = 5070 / 32;   // 32 banks per pch (SIDs folded) -> 158
+  s.p = hbm3_power();
   return s;
 }
 
@@ -231,6 +245,17 @@ void for_timing_fields(F&& f) {
   f("nREFIpb", &Timing::nREFIpb, 1, big);
 }
 
+template <typename F>
+void for_power_fields(F&& f) {
+  f("VDD_mV", &Power::VDD_mV, 1, 5000);
+  f("IDD0", &Power::IDD0, 0, 100000);
+  f("IDD2N", &Power::IDD2N, 0, 100000);
+  f("IDD3N", &Power::IDD3N, 0, 100000);
+  f("IDD4R", &Power::IDD4R, 0, 100000);
+  f("IDD4W", &Power::IDD4W, 0, 100000);
+  f("IDD5AB", &Power::IDD5AB, 0, 100000);
+}
+
 std::int64_t read_int(const nlohmann::json& v, const std::string& key, std::int64_t lo,
                       std::int64_t hi) {
   const std::string range = "an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]";
@@ -288,6 +313,17 @@ void validate(const DramSpec& s) {
   if (s.t.nRRDL < s.t.nRRDS) fail("timing.nRRDL", s.t.nRRDL, ">= nRRDS = " + std::to_string(s.t.nRRDS));
   if (s.t.nREFI <= s.t.nRFC) fail("timing.nREFI", s.t.nREFI, "> nRFC = " + std::to_string(s.t.nRFC));
   if (s.t.nRAS < s.t.nRCDRD) fail("timing.nRAS", s.t.nRAS, ">= nRCDRD = " + std::to_string(s.t.nRCDRD));
+  for_power_fields([&](const char* key, int Power::*m, int lo, int hi) {
+    const int v = s.p.*m;
+    if (v < lo || v > hi) fail(std::string("power.") + key, v, "[" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+  });
+  // Every increment of the energy model (dram/energy.h) is non-negative.
+  const Power& p = s.p;
+  if (p.IDD3N < p.IDD2N) fail("power.IDD3N", p.IDD3N, ">= IDD2N = " + std::to_string(p.IDD2N));
+  if (p.IDD0 < p.IDD3N) fail("power.IDD0", p.IDD0, ">= IDD3N = " + std::to_string(p.IDD3N));
+  if (p.IDD4R < p.IDD3N) fail("power.IDD4R", p.IDD4R, ">= IDD3N = " + std::to_string(p.IDD3N));
+  if (p.IDD4W < p.IDD3N) fail("power.IDD4W", p.IDD4W, ">= IDD3N = " + std::to_string(p.IDD3N));
+  if (p.IDD5AB < p.IDD3N) fail("power.IDD5AB", p.IDD5AB, ">= IDD3N = " + std::to_string(p.IDD3N));
 }
 
 DramSpec spec_from_json(const nlohmann::json& j, const DramSpec& base) {
@@ -330,8 +366,22 @@ DramSpec spec_from_json(const nlohmann::json& j, const DramSpec& base) {
         });
         if (!found) throw std::invalid_argument("dram spec: unknown key 'timing." + f.key() + "'; allowed: " + join(names));
       }
+    } else if (key == "power") {
+      if (!it->is_object()) throw std::invalid_argument("dram spec: key 'power' has value " + it->dump() + "; allowed: an object");
+      for (auto f = it->begin(); f != it->end(); ++f) {
+        bool found = false;
+        std::vector<std::string> names;
+        for_power_fields([&](const char* k, int Power::*m, int lo, int hi) {
+          names.push_back(k);
+          if (f.key() == k) {
+            s.p.*m = static_cast<int>(read_int(*f, "power." + f.key(), lo, hi));
+            found = true;
+          }
+        });
+        if (!found) throw std::invalid_argument("dram spec: unknown key 'power." + f.key() + "'; allowed: " + join(names));
+      }
     } else {
-      throw std::invalid_argument("dram spec: unknown key '" + key + "'; allowed: name, org or timing");
+      throw std::invalid_argument("dram spec: unknown key '" + key + "'; allowed: name, org, timing or power");
     }
   }
   validate(s);
@@ -344,7 +394,9 @@ nlohmann::json to_json(const DramSpec& s) {
   nlohmann::json t = nlohmann::json::object();
   t["tCK_ps"] = s.t.tCK_ps;
   for_timing_fields([&](const char* k, int Timing::*m, int, int) { t[k] = s.t.*m; });
-  return {{"name", s.name}, {"org", org}, {"timing", t}};
+  nlohmann::json p = nlohmann::json::object();
+  for_power_fields([&](const char* k, int Power::*m, int, int) { p[k] = s.p.*m; });
+  return {{"name", s.name}, {"org", org}, {"timing", t}, {"power", p}};
 }
 
 }  // namespace pimlab::dram

@@ -42,10 +42,21 @@ struct Timing {
       nFAW = 0, nRFC = 0, nRFCpb = 0, nREFI = 0, nREFIpb = 0;
 };
 
+// Supply voltage and IDD currents of one pseudo-channel for the energy model
+// (dram/energy.h). IDD0: one bank activate-precharge; IDD2N / IDD3N:
+// precharged / active standby; IDD4R / IDD4W: burst read / write; IDD5AB:
+// all-bank refresh. Per pseudo-channel: the public HBM2 configuration these
+// come from models a pseudo-channel as a rank of one device.
+struct Power {
+  int VDD_mV = 0;
+  int IDD0 = 0, IDD2N = 0, IDD3N = 0, IDD4R = 0, IDD4W = 0, IDD5AB = 0;  // mA
+};
+
 struct DramSpec {
   std::string name;
   Organization org;
   Timing t;
+  Power p;
 };
 
 // One of preset_names(); throws std::invalid_argument listing the allowed names.
@@ -54,7 +65,8 @@ const DramSpec& preset(const std::string& name);
 std::vector<std::string> preset_names();
 
 // `base` with the fields present in `j` overridden. Accepted layout:
-//   {"name": "...", "org": {"rows": 16384, ...}, "timing": {"nCL": 14, "tCK_ps": 1000, ...}}
+//   {"name": "...", "org": {"rows": 16384, ...}, "timing": {"nCL": 14, "tCK_ps": 1000, ...},
+//    "power": {"VDD_mV": 1200, "IDD0": 65, ...}}
 // Unknown keys, non-integer values and values out of range throw
 // std::invalid_argument naming the key, the value and the allowed range; the
 // result is checked as a whole with validate().

@@ -179,6 +179,15 @@ dram::DramSpec newton_spec() {
   t.nRFCpb = 260;  // per-bank refresh is disabled in the configuration
   t.nREFI = 3900;
   t.nREFIpb = 3900;
+  // IDD currents of §7 (NewtonEnergy's per-event values follow from them;
+  // test "newton energy: IDD events and background" derives them again).
+  s.p.VDD_mV = 1200;
+  s.p.IDD0 = 65;
+  s.p.IDD2N = 40;
+  s.p.IDD3N = 55;
+  s.p.IDD4R = 390;
+  s.p.IDD4W = 500;
+  s.p.IDD5AB = 250;
   dram::validate(s);
   return s;
 }

@@ -19,7 +19,7 @@
 #include "tlm/common/stats.h"
 #include "tlm/hbm/channel.h"
 #include "tlm/hbm/extensions.h"
-#include "tlm/hbm/pim_kernel.h"
+#include "firmware/pimba/lowering.h"
 
 using namespace pimlab;
 
@@ -34,7 +34,7 @@ struct Driver : sc_core::sc_module {
   std::uint64_t n;
   std::uint64_t capacity;
   std::uint64_t calls = 0, bytes = 0;
-  tlm_hbm::LoweredKernel* kernel = nullptr;  // pim_su
+  tlm_hbm::PimKernel* kernel = nullptr;  // pim_su
   Driver(const sc_core::sc_module_name& nm, Pattern p, std::uint64_t count, std::uint64_t cap)
       : sc_module(nm), socket("socket"), pattern(p), n(count), capacity(cap) {
     SC_THREAD(run);
@@ -134,7 +134,7 @@ int sc_main(int argc, char** argv) {
   Top top("top", p, n);
   // pim_su: a generated SU kernel (2 state matrices of 128 x 256, MX8) on zero
   // state with random operands, sent n times.
-  tlm_hbm::LoweredKernel kernel;
+  tlm_hbm::PimKernel kernel;
   if (p == Pattern::pim_su) {
     firmware::pimba::KernelSpec spec;
     spec.num_op = 2;
@@ -143,11 +143,11 @@ int sc_main(int argc, char** argv) {
     const auto prog = firmware::pimba::generate(spec);
     std::mt19937 rng(7);
     std::uniform_real_distribution<float> u(-1.0f, 1.0f);
-    kernel = tlm_hbm::lower_pimba_kernel(prog, 0, 0, [&](const auto&, const auto&, pim_unit::Slot) {
+    kernel = firmware::pimba::lower_kernel(prog, 0, 0, [&](const auto&, const auto&, pim_unit::Slot) {
       float v[32];
       for (float& x : v) x = u(rng);
       numerics::Mx8Block b[2] = {numerics::mx8_encode(v, numerics::Rounding::nearest), numerics::mx8_encode(v + 16, numerics::Rounding::nearest)};
-      tlm_hbm::Atom32 a;
+      firmware::pimba::Atom32 a;
       std::memcpy(a.data(), b[0].bytes.data(), 16);
       std::memcpy(a.data() + 16, b[1].bytes.data(), 16);
       return a;
@@ -164,7 +164,7 @@ int sc_main(int argc, char** argv) {
                 "pim path", name.c_str(), check ? "on" : "off", static_cast<unsigned long long>(top.drv.calls),
                 static_cast<double>(top.drv.calls) / wall, ops / wall,
                 static_cast<unsigned long long>(kernel.ext.kernel_cycles),
-                static_cast<unsigned long long>(kernel.ext.ops.size()));
+                static_cast<unsigned long long>(kernel.ext.program.ops.size()));
     return 0;
   }
   const double atoms = static_cast<double>(s["atoms_read"]["value"].get<std::uint64_t>() +

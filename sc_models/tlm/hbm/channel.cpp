@@ -110,8 +110,8 @@ HbmChannel::HbmChannel(const sc_core::sc_module_name& name, std::unique_ptr<Timi
       m_units.push_back(pim_unit_models().at(p_unit_model.back()->get())(site));
     }
     m_pim_rows.assign(m_timing->pseudo_channels() * m_timing->bank_groups() * m_timing->banks_per_group(), nullptr);
-    m_pim_engine = std::make_unique<pim::ChannelEngine>(pim::pimba_protocol(),
-                                                        dram::preset(p_preset.get()));
+    // The PIM family's rules run on the device the channel's timing source models.
+    m_pim_engine = std::make_unique<pim::ChannelEngine>(pim::pimba_protocol(), m_timing->spec());
   }
   socket.register_b_transport(this, &HbmChannel::b_transport);
   socket.register_transport_dbg(this, &HbmChannel::transport_dbg);

@@ -31,6 +31,7 @@ class DramTiming : public TimingSource {
 
   std::string describe() const override;
   std::int64_t tck_ps() const override { return m_spec.t.tCK_ps; }
+  const dram::DramSpec& spec() const override { return m_spec; }
   std::uint64_t capacity_bytes() const override { return m_map.capacity_bytes(); }
   std::uint32_t atom_bytes() const override { return static_cast<std::uint32_t>(m_spec.org.atom_bytes); }
   std::uint32_t page_bytes() const override { return static_cast<std::uint32_t>(m_spec.org.page_bytes); }
@@ -48,7 +49,6 @@ class DramTiming : public TimingSource {
   AccessTiming close_rows(Cycle now) override;
   void pim_interval(Cycle begin, Cycle end, const std::vector<IssuedCommand>& bank_commands, bool refreshed) override;
 
-  const dram::DramSpec& spec() const { return m_spec; }
   const dram::AddressMap& map() const { return m_map; }
   const dram::ControllerConfig& controller_config() const { return m_cfg; }
   std::uint64_t checker_violations() const { return m_ctl.checker_violations(); }

@@ -21,6 +21,15 @@ struct Event {
 void HbmChannel::pim_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay, PimExtension& ext) {
   ext.error.clear();
   ext.unit_errors.clear();
+  // A PIM program is addressed to its channel (any byte address of it, by
+  // convention the channel's base), so a router can route it like memory traffic.
+  if (gp.get_address() >= m_capacity) {
+    ++s_pim_rejected;
+    ext.error = "PIM payload address " + std::to_string(gp.get_address()) + " is outside the channel (capacity " +
+                std::to_string(m_capacity) + " bytes)";
+    gp.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+    return;
+  }
   const sc_core::sc_time local = sc_core::sc_time_stamp() + delay;
   // Blocked PIM model: kernels on one channel run one after the other, and a
   // kernel starts after the last command of the memory traffic before it.
@@ -54,7 +63,7 @@ bool HbmChannel::run_pim_kernel(tlm::tlm_generic_payload& gp, Cycle start, PimEx
   };
   // ---- validate the payload and the program before anything changes ----
   std::size_t results = 0;
-  for (const PimUnitOp& op : ext.ops) results += (op.cmd.op & 7) == static_cast<std::uint8_t>(pim_unit::Op::result);
+  for (const firmware::pimba::UnitOp& op : ext.program.ops) results += (op.cmd.op & 7) == static_cast<std::uint8_t>(pim_unit::Op::result);
   if (gp.get_command() != tlm::TLM_READ_COMMAND) return fail("PIM payload command must be TLM_READ_COMMAND");
   if (gp.get_data_length() != 32 * results)
     return fail("PIM payload data_length " + std::to_string(gp.get_data_length()) + " != 32 x " +
@@ -66,16 +75,16 @@ bool HbmChannel::run_pim_kernel(tlm::tlm_generic_payload& gp, Cycle start, PimEx
                 std::to_string(gp.get_data_length()));
   if (!m_timing->rows_contiguous())
     return fail("the PIM path needs an address mapping whose column field is least significant (rows contiguous)");
-  for (const PimRowOp& r : ext.rows) {
-    if (r.step >= ext.stream.size()) return fail("row op refers to stream command " + std::to_string(r.step) +
-                                                 " of " + std::to_string(ext.stream.size()));
+  for (const firmware::pimba::RowOp& r : ext.program.rows) {
+    if (r.step >= ext.program.stream.size()) return fail("row op refers to stream command " + std::to_string(r.step) +
+                                                 " of " + std::to_string(ext.program.stream.size()));
     if (r.pch >= pchs || r.bank_group >= bgs || r.bank >= banks || r.row >= m_timing->rows())
       return fail("row op pch " + std::to_string(r.pch) + " bg " + std::to_string(r.bank_group) + " bank " +
                   std::to_string(r.bank) + " row " + std::to_string(r.row) + " outside the channel");
   }
-  for (const PimUnitOp& op : ext.ops) {
-    if (op.step >= ext.stream.size()) return fail("unit op refers to stream command " + std::to_string(op.step) +
-                                                  " of " + std::to_string(ext.stream.size()));
+  for (const firmware::pimba::UnitOp& op : ext.program.ops) {
+    if (op.step >= ext.program.stream.size()) return fail("unit op refers to stream command " + std::to_string(op.step) +
+                                                  " of " + std::to_string(ext.program.stream.size()));
     if (op.pch >= pchs || op.bank_group >= bgs || op.pair >= pairs)
       return fail("unit op pch " + std::to_string(op.pch) + " bg " + std::to_string(op.bank_group) + " pair " +
                   std::to_string(op.pair) + " outside the channel");
@@ -84,13 +93,13 @@ bool HbmChannel::run_pim_kernel(tlm::tlm_generic_payload& gp, Cycle start, PimEx
   // Every row the kernel opens it closes again (the controller takes the banks
   // back closed): the last row op of each bank, in stream order, is a precharge.
   {
-    std::vector<const PimRowOp*> last(static_cast<std::size_t>(pchs * bgs * banks), nullptr);
-    std::vector<std::size_t> order(ext.rows.size());
+    std::vector<const firmware::pimba::RowOp*> last(static_cast<std::size_t>(pchs * bgs * banks), nullptr);
+    std::vector<std::size_t> order(ext.program.rows.size());
     for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
     std::stable_sort(order.begin(), order.end(),
-                     [&](std::size_t a, std::size_t b) { return ext.rows[a].step < ext.rows[b].step; });
-    for (std::size_t i : order) last[(ext.rows[i].pch * bgs + ext.rows[i].bank_group) * banks + ext.rows[i].bank] = &ext.rows[i];
-    for (const PimRowOp* r : last)
+                     [&](std::size_t a, std::size_t b) { return ext.program.rows[a].step < ext.program.rows[b].step; });
+    for (std::size_t i : order) last[(ext.program.rows[i].pch * bgs + ext.program.rows[i].bank_group) * banks + ext.program.rows[i].bank] = &ext.program.rows[i];
+    for (const firmware::pimba::RowOp* r : last)
       if (r && r->row >= 0)
         return fail("the kernel leaves pch " + std::to_string(r->pch) + " bg " + std::to_string(r->bank_group) +
                     " bank " + std::to_string(r->bank) + " open (row " + std::to_string(r->row) +
@@ -100,8 +109,8 @@ bool HbmChannel::run_pim_kernel(tlm::tlm_generic_payload& gp, Cycle start, PimEx
   // ... and so does its stream: in each pseudo-channel, a PRECHARGE* follows the last ACT4*.
   {
     std::vector<int> open(static_cast<std::size_t>(pchs), -1);  // stream index of an unclosed ACT4*
-    for (std::size_t i = 0; i < ext.stream.size(); ++i) {
-      const pim::Command& c = ext.stream[i];
+    for (std::size_t i = 0; i < ext.program.stream.size(); ++i) {
+      const pim::Command& c = ext.program.stream[i];
       if (c.pch >= pchs) continue;  // the PIM channel engine rejects it
       if ((c.kind == pim::CmdKind::Act4WithReg || c.kind == pim::CmdKind::Act4) && c.bank_group >= bgs)
         return fail("stream command " + std::to_string(i) + " activates bank group " + std::to_string(c.bank_group) +
@@ -117,7 +126,7 @@ bool HbmChannel::run_pim_kernel(tlm::tlm_generic_payload& gp, Cycle start, PimEx
 
   // ---- timing: the PIM channel engine on the stream ----
   std::vector<std::uint64_t> issue;
-  const pim::ChannelRun run = m_pim_engine->run(ext.stream, pchs, &issue);
+  const pim::ChannelRun run = m_pim_engine->run(ext.program.stream, pchs, &issue);
   // Rows memory traffic left open are closed first (their precharges and tRP
   // are the kernel's delay); the stream starts once every bank may be activated.
   {
@@ -129,27 +138,30 @@ bool HbmChannel::run_pim_kernel(tlm::tlm_generic_payload& gp, Cycle start, PimEx
   }
   // Engine cycle 1 is the kernel's first cycle: channel cycle `start`.
   auto at = [&](std::uint32_t step) { return start - 1 + static_cast<Cycle>(issue[step]); };
+  const Cycle col = pim::col(m_timing->spec().t);
   ext.start_cycle = static_cast<std::uint64_t>(start);
   ext.kernel_cycles = run.last_issue_cycle;
   done = start - 1 + static_cast<Cycle>(run.last_issue_cycle) + 1;
 
   // ---- data: row and unit commands in cycle order ----
   std::vector<Event> ev;
-  ev.reserve(ext.rows.size() + ext.ops.size());
-  for (std::size_t i = 0; i < ext.rows.size(); ++i) ev.push_back({at(ext.rows[i].step), 0, i});
-  for (std::size_t i = 0; i < ext.ops.size(); ++i)
-    ev.push_back({at(ext.ops[i].step) + static_cast<Cycle>(ext.ops[i].offset), 1, i});
+  ev.reserve(ext.program.rows.size() + ext.program.ops.size());
+  for (std::size_t i = 0; i < ext.program.rows.size(); ++i) ev.push_back({at(ext.program.rows[i].step), 0, i});
+  for (std::size_t i = 0; i < ext.program.ops.size(); ++i)
+    ev.push_back({at(ext.program.ops[i].step) + static_cast<Cycle>(ext.program.ops[i].offset) +
+                      static_cast<Cycle>(ext.program.ops[i].col_slots) * col,
+                  1, i});
   std::stable_sort(ev.begin(), ev.end(),
                    [](const Event& a, const Event& b) { return a.cycle != b.cycle ? a.cycle < b.cycle : a.kind < b.kind; });
   // Result slot of each RESULT op: its position among the RESULT ops of `ops`.
-  std::vector<std::size_t> slot(ext.ops.size(), 0);
-  for (std::size_t i = 0, k = 0; i < ext.ops.size(); ++i)
-    if ((ext.ops[i].cmd.op & 7) == static_cast<std::uint8_t>(pim_unit::Op::result)) slot[i] = k++;
+  std::vector<std::size_t> slot(ext.program.ops.size(), 0);
+  for (std::size_t i = 0, k = 0; i < ext.program.ops.size(); ++i)
+    if ((ext.program.ops[i].cmd.op & 7) == static_cast<std::uint8_t>(pim_unit::Op::result)) slot[i] = k++;
 
   auto unit_index = [&](int pch, int bg, int pair) { return (pch * bgs + bg) * pairs + pair; };
   for (const Event& e : ev) {
     if (e.kind == 0) {
-      const PimRowOp& r = ext.rows[e.index];
+      const firmware::pimba::RowOp& r = ext.program.rows[e.index];
       const int b = (r.pch * bgs + r.bank_group) * banks + r.bank;
       PimUnitModel& unit = *m_units[unit_index(r.pch, r.bank_group, r.bank / 2)];
       unit.settle(e.cycle);  // write-backs of earlier cycles land before the row closes
@@ -170,7 +182,7 @@ bool HbmChannel::run_pim_kernel(tlm::tlm_generic_payload& gp, Cycle start, PimEx
                                               r.bank, r.row});
       continue;
     }
-    const PimUnitOp& op = ext.ops[e.index];
+    const firmware::pimba::UnitOp& op = ext.program.ops[e.index];
     PimUnitModel& unit = *m_units[unit_index(op.pch, op.bank_group, op.pair)];
     const int b0 = (op.pch * bgs + op.bank_group) * banks + 2 * op.pair;
     pim_unit::PimUnit::Rows rows;
@@ -190,8 +202,8 @@ bool HbmChannel::run_pim_kernel(tlm::tlm_generic_payload& gp, Cycle start, PimEx
   // tRC, tRRD, tFAW), and no memory command issues before `done`.
   {
     std::vector<IssuedCommand> bank_cmds;
-    for (std::size_t i = 0; i < ext.stream.size(); ++i) {
-      const pim::Command& c = ext.stream[i];
+    for (std::size_t i = 0; i < ext.program.stream.size(); ++i) {
+      const pim::Command& c = ext.program.stream[i];
       const Cycle t = at(static_cast<std::uint32_t>(i));
       if (c.kind == pim::CmdKind::Act4WithReg || c.kind == pim::CmdKind::Act4) {
         for (int b = 0; b < banks && b < 4; ++b) bank_cmds.push_back({t, CmdCode::act, c.pch, c.bank_group, b, 0});
@@ -202,8 +214,8 @@ bool HbmChannel::run_pim_kernel(tlm::tlm_generic_payload& gp, Cycle start, PimEx
     m_timing->pim_interval(start, done, bank_cmds, m_pim_engine->protocol().refresh != pim::RefreshModel::Off);
   }
   if (!m_trace_cmd.empty()) {
-    for (std::size_t i = 0; i < ext.stream.size(); ++i)
-      m_trace_queue.push_back(IssuedCommand{at(static_cast<std::uint32_t>(i)), CmdCode::pim, ext.stream[i].pch, -2, -2, -1});
+    for (std::size_t i = 0; i < ext.program.stream.size(); ++i)
+      m_trace_queue.push_back(IssuedCommand{at(static_cast<std::uint32_t>(i)), CmdCode::pim, ext.program.stream[i].pch, -2, -2, -1});
     std::stable_sort(m_trace_queue.begin(), m_trace_queue.end(),
                      [](const IssuedCommand& a, const IssuedCommand& b) { return a.cycle < b.cycle; });
     m_trace_ev.notify(sc_core::SC_ZERO_TIME);

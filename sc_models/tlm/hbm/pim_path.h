@@ -2,19 +2,19 @@
 // whole PIM kernel for the channel (docs/tlm.md, "PIM path", says why an
 // extension and not memory-mapped command registers).
 //
-// A kernel is given at two levels that refer to each other:
-//  - `stream`: the channel-level Pimba-family command stream (what the firmware
-//    generator emits and the PIM channel engine times: REFRESH_BARRIER,
-//    ACT4_WITH_REG_n, COMP, PRECHARGE_WITH_RESULT_r, ...);
-//  - `rows` and `ops`: what each stream command does to the data — which bank
-//    rows it opens or closes, and which unit commands (pim/isa.h) each PIM unit
-//    receives, `offset` cycles after the stream command issues.
-// The target times `stream` with pim::ChannelEngine (Pimba family rules,
-// refresh, controller window), executes the unit commands at their cycles on
+// The kernel is one channel's PIM program (firmware/pimba/program.h: the
+// command stream, and the row and unit operations each command does to the
+// data); the extension only carries it, plus what the target reports back.
+// The target times the stream with pim::ChannelEngine (Pimba family rules,
+// refresh, controller window) on the device of its timing source, executes the
+// unit commands at their cycles (column accesses at that device's timing) on
 // the behavioural units (one per bank pair) over the bytes of the open rows,
 // and returns the RESULT read-outs as the payload's read data.
 //
-// Payload: TLM_READ_COMMAND, address 0, data pointer = result buffer of
+// Payload: TLM_READ_COMMAND, address = any byte address of the channel (by
+// convention its base: 0 at the channel, the channel's base address in the
+// platform's address map, so a router routes it; beyond the channel:
+// TLM_ADDRESS_ERROR_RESPONSE), data pointer = result buffer of
 // exactly 32 bytes per RESULT op (data_length 0 when there are none),
 // streaming width = data_length, no byte enables. The response is
 // TLM_OK_RESPONSE when the kernel ran (unit errors are reported in the
@@ -31,33 +31,14 @@
 
 #include <tlm>
 
-#include "pim_unit/isa.h"
-#include "pim/command.h"
+#include "firmware/pimba/lowering.h"
+#include "firmware/pimba/program.h"
 
 namespace pimlab::tlm_hbm {
 
-// Opens (ACT: row >= 0) or closes (PRE: row = -1) one bank when stream
-// command `step` issues.
-struct PimRowOp {
-  std::uint32_t step = 0;
-  std::uint8_t pch = 0, bank_group = 0, bank = 0;
-  std::int32_t row = -1;
-};
-
-// One command to the PIM unit of bank pair `pair` (banks 2*pair, 2*pair+1 of
-// the bank group), issued `offset` cycles after stream command `step`.
-struct PimUnitOp {
-  std::uint32_t step = 0;
-  std::uint32_t offset = 0;
-  std::uint8_t pch = 0, bank_group = 0, pair = 0;
-  pim_unit::Command cmd;
-};
-
 struct PimExtension : tlm::tlm_extension<PimExtension> {
   // In.
-  std::vector<pim::Command> stream;
-  std::vector<PimRowOp> rows;
-  std::vector<PimUnitOp> ops;
+  firmware::pimba::ChannelProgram program;
   // Out.
   std::uint64_t kernel_cycles = 0;    // the PIM channel engine's count: cycle of the last stream command
   std::uint64_t start_cycle = 0;      // channel cycle in which the kernel's cycle 1 fell
@@ -67,6 +48,18 @@ struct PimExtension : tlm::tlm_extension<PimExtension> {
 
   tlm::tlm_extension_base* clone() const override { return new PimExtension(*this); }
   void copy_from(const tlm::tlm_extension_base& other) override { *this = static_cast<const PimExtension&>(other); }
+};
+
+// A lowered kernel ready to send: the extension carrying its program, and
+// what each 32-byte result slot of the read data holds.
+struct PimKernel {
+  PimExtension ext;
+  std::vector<firmware::pimba::ResultRef> results;
+  PimKernel() = default;
+  PimKernel(firmware::pimba::LoweredKernel lk) : results(std::move(lk.results)) {  // NOLINT: implicit by design
+    ext.program = std::move(lk.program);
+  }
+  std::size_t result_bytes() const { return 32 * results.size(); }
 };
 
 }  // namespace pimlab::tlm_hbm

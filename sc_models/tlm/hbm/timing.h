@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "dram/spec.h"
+
 namespace pimlab::tlm_hbm {
 
 using Cycle = std::int64_t;
@@ -44,6 +46,9 @@ class TimingSource {
   // Human-readable: engine, preset, controller policy.
   virtual std::string describe() const = 0;
   virtual std::int64_t tck_ps() const = 0;
+  // The device the timing models (organisation and timing; the PIM path runs
+  // the PIM family's rules on it).
+  virtual const dram::DramSpec& spec() const = 0;
   virtual std::uint64_t capacity_bytes() const = 0;
   virtual std::uint32_t atom_bytes() const = 0;
   virtual std::uint32_t page_bytes() const = 0;

@@ -28,7 +28,7 @@
 #include "tlm/common/config.h"
 #include "tlm/common/session.h"
 #include "tlm/hbm/channel.h"
-#include "tlm/hbm/pim_kernel.h"
+#include "firmware/pimba/lowering.h"
 #include "tlm/pim_rtl/rtl_unit.h"
 
 namespace pimlab::tlm_pim_rtl {
@@ -36,10 +36,10 @@ namespace pimlab::tlm_pim_rtl {
 namespace {
 
 namespace fw = firmware::pimba;
-using tlm_hbm::Atom32;
-using tlm_hbm::ChunkPlace;
+using firmware::pimba::Atom32;
+using firmware::pimba::ChunkPlace;
 using tlm_hbm::HbmChannel;
-using tlm_hbm::LoweredKernel;
+using tlm_hbm::PimKernel;
 
 CosimFigures g_figures;
 
@@ -189,7 +189,7 @@ class Firmware : public sc_core::sc_module {
 
   // Sends one lowered kernel; returns the result buffer. Checks the shadow
   // checks and the unit error flags.
-  std::vector<std::uint8_t> run_kernel(LoweredKernel& lk, const std::string& label) {
+  std::vector<std::uint8_t> run_kernel(PimKernel& lk, const std::string& label) {
     std::vector<std::uint8_t> res(lk.result_bytes());
     const sc_core::sc_time t0 = sc_core::sc_time_stamp();
     std::map<std::string, std::uint64_t> before;  // unit commands before this kernel
@@ -229,10 +229,10 @@ class Firmware : public sc_core::sc_module {
     return res;
   }
 
-  // Index in ext.ops of the k-th RESULT op (the op that filled result slot k).
-  static std::size_t result_op_index(const LoweredKernel& lk, std::size_t slot) {
-    for (std::size_t i = 0, k = 0; i < lk.ext.ops.size(); ++i)
-      if ((lk.ext.ops[i].cmd.op & 7) == static_cast<int>(pim_unit::Op::result) && k++ == slot) return i;
+  // Index in ext.program.ops of the k-th RESULT op (the op that filled result slot k).
+  static std::size_t result_op_index(const PimKernel& lk, std::size_t slot) {
+    for (std::size_t i = 0, k = 0; i < lk.ext.program.ops.size(); ++i)
+      if ((lk.ext.program.ops[i].cmd.op & 7) == static_cast<int>(pim_unit::Op::result) && k++ == slot) return i;
     return 0;
   }
   std::string unit_name(const ChunkPlace& p) const {
@@ -265,7 +265,7 @@ class Firmware : public sc_core::sc_module {
                      {"actual", hex32(actual)}, {"time_ps", sc_core::sc_time_stamp().to_seconds() * 1e12}};
     throw Failure{os.str()};
   }
-  std::string result_source(const LoweredKernel& lk, std::size_t slot) const {
+  std::string result_source(const PimKernel& lk, std::size_t slot) const {
     const auto& r = lk.results[slot];
     std::ostringstream os;
     const std::size_t op = result_op_index(lk, slot);
@@ -284,7 +284,7 @@ class Firmware : public sc_core::sc_module {
     spec.rows = R;
     spec.cols = C;
     const fw::Program prog = fw::generate(spec);
-    const std::vector<ChunkPlace> places = tlm_hbm::chunk_places(prog, 0, 0);
+    const std::vector<ChunkPlace> places = firmware::pimba::chunk_places(prog, 0, 0);
     // Inputs (docs/cosim.md): h0 ~ N(0, 1/4); per step the model's synthetic
     // inputs as `pimlab accuracy` draws them (docs/golden.md).
     golden::SynthRng g = golden::SynthRng::stream(m_o.seed, 1);
@@ -349,7 +349,7 @@ class Firmware : public sc_core::sc_module {
             throw std::logic_error("SU lowering asked for slot " + std::to_string(static_cast<int>(slot)));
         }
       };
-      LoweredKernel lk = tlm_hbm::lower_pimba_kernel(prog, 0, 0, operands);
+      PimKernel lk = firmware::pimba::lower_kernel(prog, 0, 0, operands);
       const std::string label = "su step " + std::to_string(s + 1) + " of " + std::to_string(m_o.steps);
       const std::vector<std::uint8_t> res = run_kernel(lk, label);
       // Golden.
@@ -464,7 +464,7 @@ class Firmware : public sc_core::sc_module {
     std::uint32_t rounds_per_pch = 0;
     for (const auto& r : ps.rounds) rounds_per_pch = std::max(rounds_per_pch, r.index_in_pch + 1);
     const int k_base = 0, v_base = static_cast<int>(rounds_per_pch);
-    const std::vector<ChunkPlace> kp = tlm_hbm::chunk_places(ps, 0, k_base), vp = tlm_hbm::chunk_places(pa, 0, v_base);
+    const std::vector<ChunkPlace> kp = firmware::pimba::chunk_places(ps, 0, k_base), vp = firmware::pimba::chunk_places(pa, 0, v_base);
     // Chunk (i, j): atom r = token 32j + r, dimensions 32i..
     const int bpt = d / 16;
     auto load = [&](const std::vector<ChunkPlace>& places, const std::vector<numerics::Mx8Block>& blocks) {
@@ -485,7 +485,7 @@ class Firmware : public sc_core::sc_module {
     std::vector<float> qq(d);
     numerics::quantize(numerics::Format::mx8, q.data(), qq.data(), d);
     auto score_ops = [&](const fw::Round&, const fw::BankWork& w, pim_unit::Slot) { return encode32(&q[32 * w.block_row]); };
-    LoweredKernel ls = tlm_hbm::lower_pimba_kernel(ps, 0, k_base, score_ops);
+    PimKernel ls = firmware::pimba::lower_kernel(ps, 0, k_base, score_ops);
     const std::vector<std::uint8_t> rs = run_kernel(ls, "attention SCORE, L = " + std::to_string(L));
     const int I = d / 32;
     std::vector<std::vector<float>> part(I, std::vector<float>(L, 0.0f));
@@ -524,7 +524,7 @@ class Firmware : public sc_core::sc_module {
 
     // ATTEND in PIM.
     auto attend_ops = [&](const fw::Round&, const fw::BankWork& w, pim_unit::Slot) { return encode32(&p[32 * w.block_col]); };
-    LoweredKernel la = tlm_hbm::lower_pimba_kernel(pa, 0, v_base, attend_ops);
+    PimKernel la = firmware::pimba::lower_kernel(pa, 0, v_base, attend_ops);
     const std::vector<std::uint8_t> ra = run_kernel(la, "attention ATTEND, L = " + std::to_string(L));
     const int J = L / 32;
     std::vector<std::vector<float>> pa_part(J, std::vector<float>(d, 0.0f));

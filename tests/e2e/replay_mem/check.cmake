@@ -1,6 +1,9 @@
 # Runs CMD (elements separated by '|'), checks the exit status (EXPECT_RC,
 # default 0), that stderr contains STDERR_MATCH, and that the JSON on stdout has
-# the top-level values JSON = "key=value|key=value".
+# the values JSON = "key=value|key=value" (a key may be a path: "a.b").
+# "key~=digits" compares a floating-point value by its leading digits (CMake
+# prints doubles with 17 significant digits, the JSON has the shortest form):
+# the value's text must start with `digits`.
 string(REPLACE "|" ";" cmd "${CMD}")
 execute_process(COMMAND ${cmd} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
 if(NOT DEFINED EXPECT_RC)
@@ -23,11 +26,22 @@ endif()
 if(DEFINED JSON)
   string(REPLACE "|" ";" pairs "${JSON}")
   foreach(p IN LISTS pairs)
-    string(REGEX MATCH "^([^=]+)=(.*)$" _ "${p}")
+    string(REGEX MATCH "^([^=~]+)(~?)=(.*)$" _ "${p}")
     set(key "${CMAKE_MATCH_1}")
-    set(want "${CMAKE_MATCH_2}")
-    string(JSON got ERROR_VARIABLE jerr GET "${out}" ${key})
-    if(jerr OR NOT got STREQUAL want)
+    set(approx "${CMAKE_MATCH_2}")
+    set(want "${CMAKE_MATCH_3}")
+    string(REPLACE "." ";" path "${key}")
+    string(JSON got ERROR_VARIABLE jerr GET "${out}" ${path})
+    set(ok FALSE)
+    if(approx)
+      string(FIND "${got}" "${want}" at)
+      if(at EQUAL 0)
+        set(ok TRUE)
+      endif()
+    elseif(got STREQUAL want)
+      set(ok TRUE)
+    endif()
+    if(jerr OR NOT ok)
       message(FATAL_ERROR "JSON ${key}: got '${got}' ${jerr}, expected '${want}'\n${out}")
     endif()
   endforeach()

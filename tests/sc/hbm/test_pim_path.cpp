@@ -80,26 +80,26 @@ struct SuKernel {
     barrier.v_count = 1;
     barrier.comps = 64;
     barrier.arg = 16;  // regs of the round: 4 banks x (3 + v_count)
-    ext.stream.push_back(barrier);
+    ext.program.stream.push_back(barrier);
     pim::Command act;
     act.kind = pim::CmdKind::Act4WithReg;
     act.bank_group = 0;
     act.arg = 16;
-    ext.stream.push_back(act);
+    ext.program.stream.push_back(act);
     for (int c = 0; c < 64; ++c) {
       pim::Command comp;
       comp.kind = pim::CmdKind::Comp;
-      ext.stream.push_back(comp);
+      ext.program.stream.push_back(comp);
     }
     pim::Command pre;
     pre.kind = pim::CmdKind::PrechargeWithResult;
     pre.arg = 8;
-    ext.stream.push_back(pre);
+    ext.program.stream.push_back(pre);
     const std::uint32_t s_act = 1, s_comp0 = 2, s_pre = 66;
     // Rows: ACT4 opens the four banks, PRECHARGE closes them.
     for (std::uint8_t b = 0; b < 4; ++b) {
-      ext.rows.push_back({s_act, 0, 0, b, kRow});
-      ext.rows.push_back({s_pre, 0, 0, b, -1});
+      ext.program.rows.push_back({s_act, 0, 0, b, kRow});
+      ext.program.rows.push_back({s_pre, 0, 0, b, -1});
     }
     // ACT4_WITH_REG_16: the 16 register writes follow the ACT, one column slot
     // (max(nBL, nCCD_L) = 4 cycles) apart: K, GK, Q, V of bank 0, then 1, 2, 3.
@@ -109,19 +109,19 @@ struct SuKernel {
       const std::uint8_t pair = static_cast<std::uint8_t>(b / 2);
       for (auto [slot, data] : {std::pair{pim_unit::Slot::k, &reg_k[i]}, std::pair{pim_unit::Slot::gk, &reg_gk[i]},
                                 std::pair{pim_unit::Slot::q, &reg_q[i]}, std::pair{pim_unit::Slot::v, &reg_v[j]}}) {
-        ext.ops.push_back({s_act, off, 0, 0, pair, pim_unit::Command::reg_wr(b % 2, 0, slot, data->data())});
+        ext.program.ops.push_back({s_act, off, 0, 0, pair, pim_unit::Command::reg_wr(b % 2, 0, slot, data->data())});
         off += 4;
       }
     }
     // COMP c: every unit of the pch works on bank c % 2, atom c / 2.
     for (std::uint32_t c = 0; c < 64; ++c)
       for (std::uint8_t pair = 0; pair < 2; ++pair)
-        ext.ops.push_back({s_comp0 + c, 0, 0, 0, pair, pim_unit::Command::comp(c % 2, c / 2)});
+        ext.program.ops.push_back({s_comp0 + c, 0, 0, 0, pair, pim_unit::Command::comp(c % 2, c / 2)});
     // PRECHARGE_WITH_RESULT_8: result read k (1 + 4k cycles after it) reads
     // group k % 4 of bank k / 4 from every unit.
     for (std::uint32_t r = 0; r < 8; ++r)
       for (std::uint8_t pair = 0; pair < 2; ++pair) {
-        ext.ops.push_back({s_pre, 1 + 4 * r, 0, 0, pair, pim_unit::Command::result(r / 4, r % 4)});
+        ext.program.ops.push_back({s_pre, 1 + 4 * r, 0, 0, pair, pim_unit::Command::result(r / 4, r % 4)});
         ++results;
       }
   }
@@ -201,13 +201,13 @@ TEST_CASE("an SU kernel through the PIM path changes memory and returns partials
   // result read is 1 + 7*4 cycles after the final PRECHARGE_WITH_RESULT and
   // its data is there one cycle later. Kernel cycle 1 = channel cycle 0.
   const pim::ChannelEngine engine(pim::pimba_protocol(), dram::preset("hbm2-pimba"));
-  const pim::ChannelRun run = engine.run(kern.ext.stream, 2);
+  const pim::ChannelRun run = engine.run(kern.ext.program.stream, 2);
   CHECK(kern.ext.kernel_cycles == run.last_issue_cycle);
   CHECK(d == sc_time(static_cast<double>(run.last_issue_cycle - 1 + 30), SC_NS));
   const auto stats = tlm_common::collect_stats()["top.ch0"];
   CHECK(stats["pim_transactions"]["value"] == 1);
   CHECK(stats["pim_num_comp"]["value"] == 64);
-  CHECK(stats["pim_unit_commands"]["value"] == kern.ext.ops.size());
+  CHECK(stats["pim_unit_commands"]["value"] == kern.ext.program.ops.size());
 }
 
 TEST_CASE("an illegal unit command in a kernel sets the unit's error flag, reported in the extension") {
@@ -215,7 +215,7 @@ TEST_CASE("an illegal unit command in a kernel sets the unit's error flag, repor
   SuKernel kern(7);
   // A RESULT in the busy window: right after the last COMP's stream command,
   // 1 cycle later, to bank 1 of pair 0 (its last COMP was that command).
-  kern.ext.ops.push_back({65, 1, 0, 0, 0, pim_unit::Command::result(1, 0)});
+  kern.ext.program.ops.push_back({65, 1, 0, 0, 0, pim_unit::Command::result(1, 0)});
   ++kern.results;
   std::vector<std::uint8_t> results(32 * kern.results);
   sc_time d;
@@ -251,6 +251,29 @@ TEST_CASE("a malformed kernel is answered with a generic error and changes nothi
   CHECK(after == before);
 }
 
+TEST_CASE("a PIM program addressed beyond the channel is an address error and changes nothing") {
+  // The program is addressed to its channel: any byte address of it is
+  // accepted (here the last one), one past the end is refused.
+  Top top("top");
+  SuKernel kern(9);
+  SuKernel again(9);
+  std::vector<std::uint8_t> results(32 * kern.results), r2(32 * again.results);
+  const std::uint64_t cap = top.ch0.timing().capacity_bytes();
+  sc_time d(3, SC_NS), d2;
+  tlm::tlm_response_status st{}, st_last{};
+  top.cpu.body = [&](Initiator& i) {
+    st = i.transport(tlm::TLM_READ_COMMAND, cap, results.data(), static_cast<unsigned>(results.size()), d, &kern.ext);
+    st_last = i.transport(tlm::TLM_READ_COMMAND, cap - 1, r2.data(), static_cast<unsigned>(r2.size()), d2, &again.ext);
+  };
+  sc_core::sc_start();
+  CHECK(st == tlm::TLM_ADDRESS_ERROR_RESPONSE);
+  CHECK(kern.ext.error.find("outside the channel") != std::string::npos);
+  CHECK(d == sc_time(3, SC_NS));
+  CHECK(kern.ext.kernel_cycles == 0);
+  CHECK(st_last == tlm::TLM_OK_RESPONSE);
+  CHECK(again.ext.kernel_cycles > 0);
+}
+
 TEST_CASE("blocked PIM: a kernel closes the rows memory traffic left open, later traffic waits for the kernel") {
   Top top("top");
   SuKernel kern(11);
@@ -276,7 +299,7 @@ TEST_CASE("blocked PIM: a kernel closes the rows memory traffic left open, later
   // the stream starts when tRP has elapsed: 40 + nRP = 54.
   CHECK(kern.ext.start_cycle == 54);
   const pim::ChannelEngine engine(pim::pimba_protocol(), dram::preset("hbm2-pimba"));
-  const std::uint64_t last = engine.run(kern.ext.stream, 2).last_issue_cycle;
+  const std::uint64_t last = engine.run(kern.ext.program.stream, 2).last_issue_cycle;
   const std::uint64_t kernel_done = 54 - 1 + last + 30;  // as in the SU kernel test, shifted to start 54
   CHECK(d_k == sc_time(static_cast<double>(kernel_done), SC_NS));
   // The read (2 atoms) arrives when the kernel is done. The row is closed now:

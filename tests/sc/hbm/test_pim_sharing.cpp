@@ -43,17 +43,17 @@ PimExtension open_close_kernel() {
   pim::Command barrier;
   barrier.kind = pim::CmdKind::RefreshBarrier;
   barrier.sched = 0;
-  ext.stream.push_back(barrier);
+  ext.program.stream.push_back(barrier);
   pim::Command act;
   act.kind = pim::CmdKind::Act4;
   act.bank_group = 0;
-  ext.stream.push_back(act);
+  ext.program.stream.push_back(act);
   pim::Command pre;
   pre.kind = pim::CmdKind::Precharge;
-  ext.stream.push_back(pre);
+  ext.program.stream.push_back(pre);
   for (std::uint8_t b = 0; b < 4; ++b) {
-    ext.rows.push_back({1, 0, 0, b, 5});
-    ext.rows.push_back({2, 0, 0, b, -1});
+    ext.program.rows.push_back({1, 0, 0, b, 5});
+    ext.program.rows.push_back({2, 0, 0, b, -1});
   }
   return ext;
 }
@@ -66,7 +66,7 @@ TEST_CASE("PIM after a read: the kernel's delay includes closing the open row, t
   PimExtension ext = open_close_kernel();
   // Cross-check of the hand-derived stream timing with the PIM channel engine.
   const pim::ChannelEngine engine(pim::pimba_protocol(), dram::preset("hbm2-pimba"));
-  REQUIRE(engine.run(ext.stream, 2).last_issue_cycle == kKernelLast);
+  REQUIRE(engine.run(ext.program.stream, 2).last_issue_cycle == kKernelLast);
   // Row 9 of pch0 bg0 bank0: the bank the kernel activates (row 5).
   const std::uint64_t addr = top.ch0.timing().row_address(0, 0, 0, 9);
   std::vector<std::uint8_t> a(32, 0x11), b(32, 0);
@@ -153,7 +153,7 @@ TEST_CASE("PIM with no rows open: no precharge, the kernel starts at once") {
 TEST_CASE("a kernel that leaves a row open is refused and changes nothing") {
   Top top("top");
   PimExtension ext = open_close_kernel();
-  ext.rows.pop_back();  // bank 3 is never precharged
+  ext.program.rows.pop_back();  // bank 3 is never precharged
   const std::uint64_t addr = top.ch0.timing().row_address(0, 0, 0, 9);
   std::vector<std::uint8_t> b(32, 0);
   sc_time d_r, d_k, d_r2;
@@ -180,7 +180,7 @@ TEST_CASE("a kernel whose stream ends with an ACT4 is refused") {
   pim::Command act;
   act.kind = pim::CmdKind::Act4;
   act.bank_group = 1;
-  ext.stream.push_back(act);  // stream command 3, never precharged
+  ext.program.stream.push_back(act);  // stream command 3, never precharged
   sc_time d_k;
   top.cpu.body = [&](Initiator& i) {
     CHECK(i.transport(tlm::TLM_READ_COMMAND, 0, nullptr, 0, d_k, &ext) == tlm::TLM_GENERIC_ERROR_RESPONSE);

@@ -3,6 +3,7 @@
 // seeded random traffic re-validated by the independent checker.
 #include <catch2/catch.hpp>
 
+#include <map>
 #include <random>
 
 #include "dram_test_util.h"
@@ -119,10 +120,11 @@ TEST_CASE("row-hit stream rotating bank groups reaches 32 B per tCCD_S per pseud
     const AddressMap hm(h.org, "ro_ba_bg_pc_ch_co");
     REQUIRE(peak_bytes_per_ns_per_pch(h) == Approx(25.6));
     // HBM3 opens a row in tRP + tRCD = 26 + 31 = 57 cycles: to hide that
-    // behind the 2 x 0.5 reads per cycle of the two pseudo-channels the queue
-    // must look ahead more than 57 requests -> 128 entries.
+    // behind the 0.5 reads per cycle of a pseudo-channel its queue must look
+    // ahead more than 29 of its requests -> 64 entries per pseudo-channel
+    // (the 128 per channel this test used before queues were per pseudo-channel).
     ControllerConfig c = cfg_with(RefreshMode::Off, true);
-    c.queue_size = 128;
+    c.queue_size = 64;
     auto off = run_requests(h, c, hm, bg_rotating_stream(hm, 40, 2));
     CHECK(off["checker_violations"] == 0);
     CHECK(off["bandwidth_GBps"].get<double>() >= 0.95 * 2 * 25.6);
@@ -224,8 +226,9 @@ TEST_CASE("write draining between the watermarks", "[dram][controller]") {
     CHECK(c.checker_violations() == 0);
   }
   SECTION("at the high watermark writes drain down to the low one") {
-    // 24 writes (= high) then one read: 16 writes issue until 8 remain (= low),
-    // then the read, then the last 8 writes.
+    // 24 writes (= high) then one read, all in pseudo-channel 0 (the
+    // watermarks count per pseudo-channel queue): 16 writes issue until 8
+    // remain (= low), then the read, then the last 8 writes.
     ChannelController c(s, cfg);
     RuleChecker chk(s);
     c.attach_checker(&chk);
@@ -234,7 +237,7 @@ TEST_CASE("write draining between the watermarks", "[dram][controller]") {
       if (n == "RD" || n == "WR") order.push_back(n);
     });
     for (int i = 0; i < 24; ++i) c.enqueue({std::uint64_t(i), true, at(0, i % 4, 0, 1, i / 4), 0});
-    c.enqueue({99, false, at(1, 0, 0, 1, 0), 0});
+    c.enqueue({99, false, at(0, 0, 1, 1, 0), 0});
     Cycle now = 0;
     while (c.pending()) now = c.step(now);
     std::vector<std::string> want(16, "WR");
@@ -243,6 +246,197 @@ TEST_CASE("write draining between the watermarks", "[dram][controller]") {
     CHECK(order == want);
     CHECK(c.checker_violations() == 0);
   }
+  SECTION("a drain in one pseudo-channel does not hold back the other's reads") {
+    // The same 24 writes in pch 0 and a read in pch 1: pch 1 has no write to
+    // drain, so its read is served at once, not after pch 0's drain. On the
+    // one command bus of this config the oldest goes first: pch 0's write
+    // ACT at 0, the read's ACT at 1, its RD at 1 + tRCD = 15, data ends at
+    // 15 + CL + nBL = 31.
+    ChannelController c(s, cfg);
+    RuleChecker chk(s);
+    c.attach_checker(&chk);
+    for (int i = 0; i < 24; ++i) c.enqueue({std::uint64_t(i), true, at(0, i % 4, 0, 1, i / 4), 0});
+    c.enqueue({99, false, at(1, 0, 0, 1, 0), 0});
+    Cycle now = 0;
+    Cycle read_done = -1;
+    while (c.pending()) {
+      now = c.step(now);
+      for (const Completion& d : c.take_completions())
+        if (!d.req.write) read_done = d.done;
+    }
+    CHECK(read_done == 1 + 14 + 14 + 2);
+    CHECK(c.checker_violations() == 0);
+  }
+}
+
+TEST_CASE("write drain does not close a row that a queued read hits", "[dram][controller]") {
+  // One read to bank (bg0, bank0) row 1 at cycle 0: ACT 0, its RD may issue at
+  // tRCD = 14. At cycle 1 four writes to row 2 of the same bank arrive and
+  // reach the high watermark (4): writes drain. Closing row 1 for them would
+  // waste the read's ACT (the read would need it again: a conflict). Instead
+  // no write can progress, so the read is served meanwhile: RD at 14, latency
+  // tRCD + CL + nBL = 30, a row miss, not a conflict; then the writes' PRE at
+  // max(ACT + tRAS = 34, RD + tRTP_L = 20) = 34, their ACT at 34 + tRP = 48.
+  const DramSpec s = one_channel("hbm2-pimba");
+  ControllerConfig cfg = cfg_with(RefreshMode::Off);
+  cfg.write_high = 4;
+  cfg.write_low = 1;
+  ChannelController c(s, cfg);
+  RuleChecker chk(s);
+  c.attach_checker(&chk);
+  std::vector<std::pair<std::string, Cycle>> cmds;
+  c.set_command_hook([&](const Command& k, Cycle t) { cmds.push_back({c.engine().command_set().cls(k.cls).name, t}); });
+  c.enqueue({0, false, at(0, 0, 0, 1, 0), 0});
+  Cycle now = c.step(0);
+  REQUIRE(now == 1);
+  for (int i = 0; i < 4; ++i) c.enqueue({std::uint64_t(1 + i), true, at(0, 0, 0, 2, i), 1});
+  std::vector<Completion> done;
+  while (c.pending()) {
+    now = c.step(now);
+    for (const Completion& d : c.take_completions()) done.push_back(d);
+  }
+  REQUIRE(done.size() == 5);
+  CHECK(!done[0].req.write);
+  CHECK(done[0].column_issue == 14);
+  CHECK(done[0].done == 30);
+  CHECK(done[0].outcome == RowOutcome::Miss);
+  const std::vector<std::pair<std::string, Cycle>> head{{"ACT", 0}, {"RD", 14}, {"PRE", 34}, {"ACT", 48}};
+  CHECK(std::vector<std::pair<std::string, Cycle>>(cmds.begin(), cmds.begin() + 4) == head);
+  std::size_t acts = 0;
+  for (const auto& k : cmds) acts += k.first == "ACT";
+  CHECK(acts == 2);
+  CHECK(c.checker_violations() == 0);
+}
+
+TEST_CASE("random 50/50 traffic: no precharge closes a row that a queued read hits", "[dram][controller]") {
+  // Saturating random reads and writes on one channel with the default
+  // controller (refresh off, so only the scheduler closes rows): at every PRE
+  // and PREA the test looks at its own list of queued reads. Before the
+  // write-drain fix about 5 % of all ACTs were wasted this way (docs/dram.md).
+  const DramSpec s = one_channel("hbm2-pimba");
+  const AddressMap map(s.org, "ro_ba_bg_pc_ch_co");
+  ControllerConfig cfg;
+  cfg.refresh = RefreshMode::Off;
+  ChannelController c(s, cfg);
+  RuleChecker chk(s, cfg.dual_command_bus);
+  c.attach_checker(&chk);
+  std::map<std::uint64_t, Address> queued_reads;
+  std::uint64_t closed_with_read_hit = 0, precharges = 0;
+  c.set_command_hook([&](const Command& k, Cycle) {
+    const std::string& n = c.engine().command_set().cls(k.cls).name;
+    if (n != "PRE" && n != "PREA") return;
+    for (const auto& [id, a] : queued_reads) {
+      if (a.pch != k.addr.pch || (n == "PRE" && (a.bg != k.addr.bg || a.bank != k.addr.bank))) continue;
+      if (c.engine().is_open(a.pch, a.bg, a.bank) && c.engine().open_row(a.pch, a.bg, a.bank) == a.row)
+        ++closed_with_read_hit;
+    }
+    ++precharges;
+  });
+  std::mt19937_64 rng(11);
+  std::uint64_t id = 0;
+  Cycle now = 0;
+  const int n = 20000;
+  while (id < static_cast<std::uint64_t>(n) || c.pending()) {
+    // Keep every queue full: saturating offered load.
+    while (id < static_cast<std::uint64_t>(n)) {
+      const Address a = map.decode((rng() % map.capacity_bytes()) & ~std::uint64_t{31});
+      const bool w = rng() & 1;
+      if (c.full(a.pch)) break;
+      c.enqueue({id, w, a, now});
+      if (!w) queued_reads[id] = a;
+      ++id;
+    }
+    now = c.step(now);
+    for (const Completion& d : c.take_completions()) queued_reads.erase(d.req.id);
+  }
+  CHECK(precharges > 10000);
+  CHECK(closed_with_read_hit == 0);
+  CHECK(c.checker_violations() == 0);
+}
+
+TEST_CASE("controller defaults: HBM row and column command buses, 32 requests per pseudo-channel queue",
+          "[dram][controller]") {
+  const ControllerConfig d;
+  CHECK(d.dual_command_bus);
+  CHECK(d.queue_size == 32);
+  CHECK(d.write_high == 24);
+  CHECK(d.write_low == 8);
+  CHECK(to_json(d)["dual_command_bus"] == true);
+  // With the defaults a row and a column command issue in one cycle: read A
+  // opens bank (bg0, bank0) at 0 and reads at tRCD = 14; read B to bg1
+  // arrives at 14 and its ACT takes the row bus in that same cycle.
+  const DramSpec s = one_channel("hbm2-pimba");
+  ChannelController c(s, d);
+  RuleChecker chk(s, true);
+  c.attach_checker(&chk);
+  std::vector<std::pair<std::string, Cycle>> cmds;
+  c.set_command_hook([&](const Command& k, Cycle t) { cmds.push_back({c.engine().command_set().cls(k.cls).name, t}); });
+  c.enqueue({0, false, at(0, 0, 0, 1, 0), 0});
+  Cycle now = 0;
+  while (now < 14) now = c.step(now);
+  REQUIRE(now == 14);
+  c.enqueue({1, false, at(0, 1, 0, 1, 0), 14});
+  while (c.pending()) now = c.step(now);
+  const std::vector<std::pair<std::string, Cycle>> want{{"ACT", 0}, {"RD", 14}, {"ACT", 14}, {"RD", 28}};
+  CHECK(cmds == want);
+  CHECK(c.checker_violations() == 0);
+  // Each pseudo-channel has its own queue of queue_size requests; one more
+  // waits in that pseudo-channel's front end; the other one still has room.
+  ChannelController q(s, d);
+  for (int i = 0; i < 32; ++i) q.enqueue({std::uint64_t(i), false, at(0, 0, 0, 1, i), 0});
+  CHECK(q.full(PchId{0}));
+  CHECK(!q.full(PchId{1}));
+  q.enqueue({99, false, at(0, 0, 0, 1, 0), 0});
+  CHECK(q.pending(PchId{0}) == 33);
+  q.enqueue({100, false, at(1, 0, 0, 1, 0), 0});
+  CHECK(q.pending(PchId{1}) == 1);
+  CHECK(q.pending() == 34);
+  CHECK(!q.full());
+}
+
+TEST_CASE("front end: a full queue holds back only its own requests", "[dram][memory_system]") {
+  // 40 reads of one row in ch0.pch0 (the 32-deep queue fills, 8 wait) and
+  // one read to channel 1, all arriving at 0, then one read to ch0.pch1.
+  // Channel 1 is idle: ACT 0, RD 14, latency tRCD + CL + nBL = 30, exactly as
+  // unloaded (an in-order front end kept it behind the 8 waiting requests).
+  // ch0.pch1: its ACT follows pch0's on the shared row bus (cycle 1): 31.
+  // ch0.pch0, arrival order kept: RDs at 14 + 4 k (tCCD_L, one bank), the
+  // 40th at 170, done 186.
+  DramSpec s = preset("hbm2-pimba");
+  s.org.channels = 2;
+  const AddressMap map(s.org, "ro_ba_bg_pc_ch_co");
+  ControllerConfig cfg;
+  cfg.refresh = RefreshMode::Off;
+  auto addr = [&](int ch, int pch, int col) {
+    Address a = at(pch, 0, 0, 1, col);
+    a.ch = ChannelId{ch};
+    return map.encode(a);
+  };
+  std::vector<MemRequest> reqs;
+  for (int i = 0; i < 40; ++i) reqs.push_back({0, false, addr(0, 0, i % 32)});
+  reqs.push_back({0, false, addr(1, 0, 0)});
+  reqs.push_back({0, false, addr(0, 1, 0)});
+  MemorySystem mem(s, cfg, map, true);
+  std::vector<std::pair<int, Cycle>> rd;  // (channel * 2 + pch, cycle)
+  for (int ch = 0; ch < 2; ++ch)
+    mem.channel(ch).set_command_hook([&, ch](const Command& k, Cycle t) {
+      if (mem.channel(ch).engine().command_set().cls(k.cls).name == "RD") rd.push_back({ch * 2 + idx(k.addr.pch), t});
+    });
+  std::size_t i = 0;
+  const auto r = mem.run([&](MemRequest& m) {
+    if (i == reqs.size()) return false;
+    m = reqs[i++];
+    return true;
+  });
+  CHECK(r["checker_violations"] == 0);
+  CHECK(r["reads"] == 42);
+  CHECK(r["read_latency_cycles"]["min"] == 30);
+  CHECK(r["read_latency_cycles"]["max"] == 186);
+  std::vector<Cycle> pch0, other;
+  for (const auto& [q, t] : rd) (q == 0 ? pch0 : other).push_back(t);
+  REQUIRE(pch0.size() == 40);
+  for (std::size_t k = 0; k < 40; ++k) CHECK(pch0[k] == 14 + 4 * static_cast<Cycle>(k));
+  CHECK(other == std::vector<Cycle>{14, 15});
 }
 
 TEST_CASE("event-driven: idle time costs no work", "[dram][controller]") {

@@ -1,21 +1,16 @@
-#include "tlm/hbm/pim_kernel.h"
+#include "firmware/pimba/lowering.h"
 
 #include <stdexcept>
 #include <string>
 
 #include "pim/variant.h"
 
-namespace pimlab::tlm_hbm {
+namespace pimlab::firmware::pimba {
 
-using firmware::pimba::BankWork;
-using firmware::pimba::Op;
-using firmware::pimba::Program;
-using firmware::pimba::Round;
 using pim::CmdKind;
 
 namespace {
 
-constexpr int kCol = 4;  // max(nBL, nCCD_L) of the Pimba HBM2 timing: one column slot
 
 void check_supported(const Program& p, int ch) {
   const auto& k = p.spec;
@@ -73,7 +68,7 @@ std::vector<ChunkPlace> chunk_places(const Program& p, int ch, int base_row) {
   return out;
 }
 
-LoweredKernel lower_pimba_kernel(const Program& p, int ch, int base_row, const OperandSource& operands,
+LoweredKernel lower_kernel(const Program& p, int ch, int base_row, const OperandSource& operands,
                                  numerics::Rounding rounding) {
   check_supported(p, ch);
   const auto& k = p.spec;
@@ -81,7 +76,7 @@ LoweredKernel lower_pimba_kernel(const Program& p, int ch, int base_row, const O
   const int v_count = p.geo.v_count;
   const pim_unit::Mode mode = k.op == Op::SU ? pim_unit::Mode::su : k.op == Op::Score ? pim_unit::Mode::score : pim_unit::Mode::attend;
   LoweredKernel out;
-  PimExtension& ext = out.ext;
+  ChannelProgram& ext = out.program;
   ext.stream = p.channel_streams.at(static_cast<std::size_t>(ch));
 
   // Per pseudo-channel progress through its current round.
@@ -105,24 +100,29 @@ LoweredKernel lower_pimba_kernel(const Program& p, int ch, int base_row, const O
     c.row = base_row + static_cast<std::int32_t>(r.index_in_pch);
     return c;
   };
-  auto unit_op = [&](std::uint32_t step, std::uint32_t offset, int pch, int b, const pim_unit::Command& cmd) {
+  // offset cycles + col_slots column accesses after the command (the channel
+  // converts column accesses with its own timing).
+  auto unit_op = [&](std::uint32_t step, std::uint32_t offset, std::uint32_t col_slots, int pch, int b,
+                     const pim_unit::Command& cmd) {
     ext.ops.push_back({step, offset, static_cast<std::uint8_t>(pch), static_cast<std::uint8_t>(b / bpg),
-                       static_cast<std::uint8_t>((b % bpg) / 2), cmd});
+                       static_cast<std::uint8_t>((b % bpg) / 2), cmd, col_slots});
   };
-  auto reg_write = [&](std::uint32_t step, std::uint32_t offset, const Round& r, int b, pim_unit::Slot slot) {
+  auto reg_write = [&](std::uint32_t step, std::uint32_t offset, std::uint32_t col_slots, const Round& r, int b,
+                       pim_unit::Slot slot) {
     const Atom32 a = operands(r, r.banks[b], slot);
-    unit_op(step, offset, r.pch, b, pim_unit::Command::reg_wr(b % 2, 0, slot, a.data()));
+    unit_op(step, offset, col_slots, r.pch, b, pim_unit::Command::reg_wr(b % 2, 0, slot, a.data()));
   };
   // Result read k of a round: group k % 4 of bank (k / 4) % 2 of every unit
   // with work there; CLEAR one cycle after a bank's last read.
-  auto result_read = [&](std::uint32_t step, std::uint32_t offset, const Round& r, int kk, int reads) {
+  auto result_read = [&](std::uint32_t step, std::uint32_t offset, std::uint32_t col_slots, const Round& r, int kk,
+                         int reads) {
     const int half = (kk / 4) % 2, group = kk % 4;
     for (int b = half; b < bgs * bpg; b += 2) {
       if (r.banks[b].block_row < 0) continue;
-      unit_op(step, offset, r.pch, b, pim_unit::Command::result(half, group));
+      unit_op(step, offset, col_slots, r.pch, b, pim_unit::Command::result(half, group));
       out.results.push_back({place(r, b), group});
       const bool last_of_bank = kk + 4 >= reads || ((kk + 4) / 4) % 2 != half;
-      if (group == 3 && last_of_bank) unit_op(step, offset + 1, r.pch, b, pim_unit::Command::clear(half));
+      if (group == 3 && last_of_bank) unit_op(step, offset + 1, col_slots, r.pch, b, pim_unit::Command::clear(half));
     }
   };
 
@@ -146,15 +146,15 @@ LoweredKernel lower_pimba_kernel(const Program& p, int ch, int base_row, const O
       case CmdKind::Act4WithReg:
       case CmdKind::Act4: {
         const Round& r = p.rounds.at(c.round);
-        std::uint32_t off = 1;
+        std::uint32_t slots = 0;  // register write k: 1 cycle + k column accesses after the ACT4
         for (int i = 0; i < bpg; ++i) {
           const int b = c.bank_group * bpg + i;
           if (r.banks[b].block_row < 0) continue;
           ext.rows.push_back({s, c.pch, c.bank_group, static_cast<std::uint8_t>(i), place(r, b).row});
           for (pim_unit::Slot slot : slots_of(k.op, r.banks[b], v_count)) {
             if (c.kind == CmdKind::Act4WithReg) {
-              reg_write(s, off, r, b, slot);
-              off += kCol;
+              reg_write(s, 1, slots, r, b, slot);
+              ++slots;
             } else {
               ps.reg_queue.emplace_back(b, slot);
             }
@@ -167,14 +167,14 @@ LoweredKernel lower_pimba_kernel(const Program& p, int ch, int base_row, const O
         if (ps.reg_next >= ps.reg_queue.size())
           throw std::invalid_argument("PIM kernel lowering: REG_WRITE without a pending register write");
         const auto [b, slot] = ps.reg_queue[ps.reg_next++];
-        reg_write(s, 0, r, b, slot);
+        reg_write(s, 0, 0, r, b, slot);
         break;
       }
       case CmdKind::Comp: {
         const Round& r = p.rounds.at(c.round);
         const int half = ps.comp % 2, atom = ps.comp / 2;
         for (int b = half; b < bgs * bpg; b += 2)
-          if (r.banks[b].block_row >= 0) unit_op(s, 0, r.pch, b, pim_unit::Command::comp(half, atom));
+          if (r.banks[b].block_row >= 0) unit_op(s, 0, 0, r.pch, b, pim_unit::Command::comp(half, atom));
         ++ps.comp;
         break;
       }
@@ -186,12 +186,12 @@ LoweredKernel lower_pimba_kernel(const Program& p, int ch, int base_row, const O
             ext.rows.push_back({s, c.pch, static_cast<std::uint8_t>(b / bpg), static_cast<std::uint8_t>(b % bpg), -1});
         if (c.kind == CmdKind::PrechargeWithResult)
           for (int kk = 0; kk < static_cast<int>(c.arg); ++kk)
-            result_read(s, 1 + kCol * static_cast<std::uint32_t>(kk), r, kk, static_cast<int>(c.arg));
+            result_read(s, 1, static_cast<std::uint32_t>(kk), r, kk, static_cast<int>(c.arg));
         break;
       }
       case CmdKind::Result: {
         const Round& r = p.rounds.at(c.round);
-        result_read(s, 0, r, ps.result, r.results);
+        result_read(s, 0, 0, r, ps.result, r.results);
         ++ps.result;
         break;
       }
@@ -202,4 +202,4 @@ LoweredKernel lower_pimba_kernel(const Program& p, int ch, int base_row, const O
   return out;
 }
 
-}  // namespace pimlab::tlm_hbm
+}  // namespace pimlab::firmware::pimba

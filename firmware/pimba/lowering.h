@@ -1,6 +1,6 @@
-// Lowering a Pimba-family kernel program (firmware/pimba/generator.h) to the
-// PIM path's extension (tlm/hbm/pim_path.h): the data side of every stream
-// command — which rows each ACT4 opens, which register writes, COMPs, result
+// Lowering a Pimba-family kernel (firmware/pimba/generator.h) to one channel's
+// PIM program (firmware/pimba/program.h, what the TLM PIM path carries): the
+// data side of every stream command — which rows each ACT4 opens, which register writes, COMPs, result
 // reads and clears each PIM unit receives and when.
 //
 // Data layout: the chunk a bank processes in round k of its pseudo-channel
@@ -9,8 +9,8 @@
 // 32j + t, dimensions 32i..). chunk_places() lists where each chunk is, so a
 // loader can put the matrices there and read them back.
 //
-// Unit commands, per round of a pseudo-channel (offsets in cycles after the
-// stream command):
+// Unit commands, per round of a pseudo-channel (offsets after the stream
+// command; col = one column access of the channel that runs the program):
 //   REFRESH_BARRIER        every unit: CFG_WR CTRL bank A (+0), bank B (+1)
 //                          (mode of the op, rounding, register set 0);
 //   ACT4[_WITH_REG_n]      opens the rows of the bank group's banks with work;
@@ -37,9 +37,9 @@
 
 #include "firmware/pimba/generator.h"
 #include "numerics/mx8.h"
-#include "tlm/hbm/pim_path.h"
+#include "firmware/pimba/program.h"
 
-namespace pimlab::tlm_hbm {
+namespace pimlab::firmware::pimba {
 
 using Atom32 = std::array<std::uint8_t, 32>;
 
@@ -58,20 +58,20 @@ struct ResultRef {
 };
 
 // The register slice a bank receives for its chunk: (slot, 32-byte MX8 atom).
-using OperandSource = std::function<Atom32(const firmware::pimba::Round&, const firmware::pimba::BankWork&, pim_unit::Slot)>;
+using OperandSource = std::function<Atom32(const Round&, const BankWork&, pim_unit::Slot)>;
 
 struct LoweredKernel {
-  PimExtension ext;                // stream + rows + ops of channel `ch`
+  ChannelProgram program;          // stream + rows + ops of channel `ch`
   std::vector<ResultRef> results;  // what each 32-byte result slot holds
   std::size_t result_bytes() const { return 32 * results.size(); }
 };
 
 // Chunks of channel `ch` and where they live.
-std::vector<ChunkPlace> chunk_places(const firmware::pimba::Program& p, int ch, int base_row);
+std::vector<ChunkPlace> chunk_places(const Program& p, int ch, int base_row);
 
 // Throws std::invalid_argument for an unsupported program (element width not
 // 1, organisation other than the channel's) naming what is wrong.
-LoweredKernel lower_pimba_kernel(const firmware::pimba::Program& p, int ch, int base_row, const OperandSource& operands,
-                                 numerics::Rounding rounding = numerics::Rounding::nearest);
+LoweredKernel lower_kernel(const Program& p, int ch, int base_row, const OperandSource& operands,
+                           numerics::Rounding rounding = numerics::Rounding::nearest);
 
-}  // namespace pimlab::tlm_hbm
+}  // namespace pimlab::firmware::pimba
