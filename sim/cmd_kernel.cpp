@@ -13,8 +13,11 @@
 #include "cli.h"
 #include "pim_run.h"
 #include "dram/spec.h"
+#include "firmware/neupims/streams.h"
 #include "firmware/pimba/generator.h"
 #include "pim/engine.h"
+#include "pim/newton_checker.h"
+#include "pim/newton_trace.h"
 #include "pim/protocol.h"
 #include "pim/variant.h"
 
@@ -38,21 +41,87 @@ const char* kSummary =
     "state matrices of rows x cols; SCORE / ATTEND = q*K^T / p*V over num_op matrices of\n"
     "d_head (rows) x context length (cols). Bad input exits with status 2.";
 
-// The value of --family (pimba when absent); each family parses its own options.
+// The value of --family in argv ("" if absent).
 std::string family_of(int argc, char** argv) {
-  std::string f = "pimba";
   for (int i = 2; i < argc; ++i) {
     const std::string s = argv[i];
-    if (s == "--family" && i + 1 < argc) f = argv[i + 1];
-    else if (s.rfind("--family=", 0) == 0) f = s.substr(9);
+    if (s == "--family" && i + 1 < argc) return argv[i + 1];
+    if (s.rfind("--family=", 0) == 0) return s.substr(9);
   }
-  return f;
+  return "";
+}
+
+// --family neupims: NeuPIMs attention streams (firmware/neupims) of N
+// requests on one Newton / NeuPIMs channel (pim/newton_controller.h).
+int run_neupims(int argc, char** argv) {
+  namespace np = pimlab::firmware::neupims;
+  Args a("kernel",
+         {{"family", "F", "PIM family: pimba or neupims", "pimba"},
+          {"pim-type", "T", "neupims: dual (NeuPIMs, PIM row buffer) or single (Newton)", "dual"},
+          {"op", "OP", "neupims: score (q*K^T logits) or attend (p*V)", ""},
+          {"len", "L", "KV length (tokens)", ""},
+          {"width", "E", "model width per device E_tp (multiple of d_head 128)", ""},
+          {"requests", "N", "requests on the channel", "1"},
+          {"loads", "K", "concurrent normal reads: K iterations of 16 row-miss READs", "0"},
+          {"artifact-compatible", "", "reproduce NewtonSim, quirks included (docs/pim_protocols.md)", ""},
+          {"check", "", "re-validate every issued command with the independent rule checker", ""},
+          {"trace-out", "FILE", "write the transaction stream ('pimlab replay --format newton' reads it)", ""},
+          {"json", "", "print one JSON document instead of a table", ""}});
+  a.parse(argc, argv, 2);
+  if (a.help_requested()) {
+    std::cout << a.help_text("--family neupims --pim-type dual|single --op score|attend --len L --width E --requests N [--loads K] [--json]",
+                             "Runs the NeuPIMs attention command streams of N requests on one Newton / NeuPIMs channel\n"
+                             "and reports cycles, command counts and energy (docs/pim_protocols.md).");
+    return 0;
+  }
+  for (const char* req : {"op", "len", "width"})
+    if (!a.has(req)) throw UsageError(std::string("missing --") + req + " (see 'pimlab kernel --family neupims --help')");
+  np::AttentionSpec s;
+  s.op = np::parse_op(a.choice("op", "score", {"score", "attend"}));
+  s.type = pim::parse_pim_type(a.choice("pim-type", "dual", {"dual", "single"}));
+  s.len = static_cast<int>(a.integer("len", 1, 1, 1 << 20));
+  s.width = static_cast<int>(a.integer("width", 128, 1, 1 << 20));
+  s.requests = static_cast<int>(a.integer("requests", 1, 1, 1 << 16));
+  s.loads = static_cast<int>(a.integer("loads", 0, 0, 1 << 20));
+  const pim::NewtonWorkload w = np::attention_workload(s);
+  if (auto path = a.opt("trace-out")) {
+    std::ofstream f(*path);
+    if (!f) throw UsageError("--trace-out: cannot write '" + *path + "'");
+    pim::write_newton_trace(f, w);
+  }
+  const pim::NewtonOptions o{s.type, a.has("artifact-compatible")};
+  std::vector<pim::NewtonIssued> trace;
+  const pim::NewtonCounters c = pim::run_newton(o, w, a.has("check") ? &trace : nullptr);
+  nlohmann::json j = pim::newton_json(c);
+  std::size_t violations = 0;
+  if (a.has("check")) {
+    violations = pim::check_newton(pim::newton_command_set(o), pim::newton_spec().t, trace, 0).size();
+    j["checker_violations"] = violations;
+  }
+  j["config"] = {{"family", "neupims"}, {"pim_type", pim::pim_type_name(s.type)}, {"op", np::op_name(s.op)},
+                 {"len", s.len}, {"width", s.width}, {"requests", s.requests}, {"loads", s.loads},
+                 {"artifact_compatible", o.artifact_compatible}};
+  if (a.has("json")) {
+    std::cout << j.dump(2) << "\n";
+  } else {
+    std::printf("pimlab kernel: neupims %s, %s, L %d, E %d, %d request(s), %d load iteration(s)%s\n", np::op_name(s.op),
+                pim::pim_type_name(s.type), s.len, s.width, s.requests, s.loads,
+                o.artifact_compatible ? ", artifact-compatible" : "");
+    for (const auto& [k, v] : j.items())
+      if (v.is_number_unsigned()) std::printf("  %-24s %14llu\n", k.c_str(), v.get<unsigned long long>());
+      else if (v.is_number()) std::printf("  %-24s %14.1f\n", k.c_str(), v.get<double>());
+  }
+  return a.has("check") && violations ? 1 : 0;
 }
 
 int run(int argc, char** argv) {
-  if (family_of(argc, argv) == "attacc") return pimlab::sim::kernel_attacc(argc, argv);
+  const std::string family = family_of(argc, argv);
+  if (family == "neupims") return run_neupims(argc, argv);
+  if (family == "attacc") return pimlab::sim::kernel_attacc(argc, argv);
+  if (!family.empty() && family != "pimba")
+    throw UsageError("--family: unknown value '" + family + "' (allowed: pimba, attacc, neupims)");
   Args a("kernel",
-         {{"family", "F", "PIM family: pimba or attacc (docs/pim_protocols.md)", "pimba"},
+         {{"family", "F", "PIM family: pimba (default), attacc or neupims (see 'pimlab kernel --family attacc|neupims --help')", "pimba"},
           {"op", "OP", "kernel: su, score or attend", ""},
           {"variant", "V", "design: pimba, hbm-pim, time-multiplexed or pipelined", "pimba"},
           {"num-op", "N", "independent matrices (heads x batch)", ""},

@@ -16,6 +16,8 @@
 #include "dram/replay.h"
 #include "dram/spec.h"
 #include "pim/engine.h"
+#include "pim/newton_checker.h"
+#include "pim/newton_trace.h"
 #include "pim/protocol.h"
 #include "pim/trace.h"
 #include "pim/variant.h"
@@ -26,7 +28,7 @@ using pimlab::cli::Args;
 using pimlab::cli::UsageError;
 namespace pim = pimlab::pim;
 
-const char* kUsage = "FILE [--format pimba|mem] [--dram PRESET] [--config FILE] [--check] [--json] [options]";
+const char* kUsage = "FILE [--format pimba|mem|newton] [--dram PRESET] [--config FILE] [--check] [--json] [options]";
 const char* kSummary =
     "Replays a trace file and reports cycles, command counts, energy and time.\n"
     "  --format pimba: PIM command trace, one command per line 'name ch pch' (the barrier adds\n"
@@ -34,6 +36,7 @@ const char* kSummary =
     "  --format mem:   plain memory trace '<cycle> <R|W> <hex address>' through the HBM controller;\n"
     "                  adds bandwidth, read-latency and IDD-energy statistics; --config FILE sets the\n"
     "                  controller, queue depth, command buses, address mapping and preset overrides.\n"
+    "  --format newton: Newton / NeuPIMs transactions 'pim|mem TYPE 0xADDR' (docs/pim_protocols.md).\n"
     "Malformed lines are reported with file and line number (exit status 2).";
 
 void print_row(const char* k, unsigned long long v, const char* note = "") {
@@ -167,9 +170,43 @@ int run_mem(const Args& a, const std::string& path) {
   return check && violations ? 1 : 0;
 }
 
+// --format newton: the Newton / NeuPIMs channel (pim/newton_controller.h),
+// each channel of the file replayed on its own controller.
+int run_newton_format(const Args& a, const std::string& path) {
+  for (const char* o : {"dram", "channels", "variant", "pim-clock-mhz", "refresh", "config"})
+    if (a.has(o)) throw UsageError(std::string("--") + o + " does not apply to --format newton");
+  pim::NewtonOptions o;
+  o.type = pim::parse_pim_type(a.choice("pim-type", "dual", {"dual", "single", "dram"}));
+  o.artifact_compatible = a.has("artifact-compatible");
+  const auto channels = pim::read_newton_trace_file(path, o.type);
+  pim::NewtonCounters total;
+  std::uint64_t violations = 0;
+  for (const auto& [ch, w] : channels) {
+    std::vector<pim::NewtonIssued> trace;
+    const pim::NewtonCounters c = pim::run_newton(o, w, a.has("check") ? &trace : nullptr);
+    if (a.has("check")) violations += pim::check_newton(pim::newton_command_set(o), pim::newton_spec().t, trace, 0).size();
+    pim::accumulate(total, c);
+  }
+  nlohmann::json j = pim::newton_json(total);
+  if (a.has("check")) j["checker_violations"] = violations;
+  j["channels_used"] = channels.size();
+  j["config"] = {{"format", "newton"}, {"trace", path}, {"pim_type", pim::pim_type_name(o.type)},
+                 {"artifact_compatible", o.artifact_compatible}};
+  if (a.has("json")) {
+    std::cout << j.dump(2) << "\n";
+  } else {
+    std::printf("pimlab replay: %s (newton format), %zu channel(s), pim type %s%s\n", path.c_str(), channels.size(),
+                pim::pim_type_name(o.type), o.artifact_compatible ? ", artifact-compatible" : "");
+    for (const auto& [k, v] : j.items())
+      if (v.is_number_unsigned()) print_row(k.c_str(), v.get<unsigned long long>());
+      else if (v.is_number()) print_row(k.c_str(), v.get<double>());
+  }
+  return a.has("check") && violations ? 1 : 0;
+}
+
 int run(int argc, char** argv) {
   Args a("replay",
-         {{"format", "F", "trace format: pimba (PIM commands) or mem (plain memory requests)", "pimba"},
+         {{"format", "F", "trace format: pimba (PIM commands), mem (plain memory requests) or newton (Newton / NeuPIMs transactions)", "pimba"},
           {"dram", "PRESET", "DRAM preset: " + pimlab::cli::one_of(pimlab::dram::preset_names()), "hbm2-pimba"},
           {"channels", "K", "pimba: channel ids must be < K", "the preset's channels"},
           {"variant", "V", "pimba: energy table of this design", "pimba"},
@@ -179,6 +216,7 @@ int run(int argc, char** argv) {
            "slot; off with --artifact-compatible"},
           {"check", "", "re-validate every issued command with the independent rule checker", "off"},
           {"config", "FILE", "mem: JSON configuration with the keys preset, spec, mapping, controller, check (docs/dram.md)", ""},
+          {"pim-type", "T", "newton: controller dual (NeuPIMs), single (Newton) or dram", "dual"},
           {"json", "", "print one JSON document instead of a table", ""}},
          1, "FILE");
   a.parse(argc, argv, 2);
@@ -188,7 +226,9 @@ int run(int argc, char** argv) {
   }
   if (a.positional().empty()) throw UsageError("missing trace FILE (see 'pimlab replay --help')");
   const std::string path = a.positional()[0];
-  const std::string format = a.choice("format", "pimba", {"pimba", "mem"});
+  const std::string format = a.choice("format", "pimba", {"pimba", "mem", "newton"});
+  if (format == "newton") return run_newton_format(a, path);
+  if (a.has("pim-type")) throw UsageError("--pim-type applies to --format newton only");
   if (format == "mem") {
     for (const char* o : {"channels", "variant", "pim-clock-mhz", "artifact-compatible", "refresh"})
       if (a.has(o)) throw UsageError(std::string("--") + o + " applies to --format pimba only");

@@ -49,7 +49,7 @@ ChannelEngine::ChannelEngine(const DramSpec& spec, const CommandSet& set, bool d
       throw std::invalid_argument("rule " + r.name + ": nth > 1 needs a distance without n");
     const ClassId from = set.id(r.from), to = set.id(r.to);
     Compiled c{from, r.scope, d, r.nth, 0};
-    if (r.scope == Scope::Channel) m_reach_all[from] = 1;
+    if (r.scope == Scope::Channel || r.scope == Scope::OtherPseudoChannel) m_reach_all[from] = 1;
     if (r.nth == 1) {
       auto& g = groups[to];
       auto it = std::find_if(g.begin(), g.end(), [&](const auto& x) { return x.first == r.scope; });
@@ -61,7 +61,8 @@ ChannelEngine::ChannelEngine(const DramSpec& spec, const CommandSet& set, bool d
           case Scope::SameBank: acc += nbank; break;
           case Scope::SameBankGroup:
           case Scope::OtherBankGroup: acc += static_cast<std::size_t>(m_pchs) * m_bgs; break;
-          case Scope::PseudoChannel: acc += m_pchs; break;
+          case Scope::PseudoChannel:
+          case Scope::OtherPseudoChannel: acc += m_pchs; break;
           case Scope::Channel: acc += 1; break;
         }
       }
@@ -122,6 +123,12 @@ Cycle ChannelEngine::rules_ready(const Command& c) const {
       case Scope::PseudoChannel:
         ref = a[s.p0];
         for (int p = s.p0 + 1; p < s.p1; ++p) ref = std::max(ref, a[p]);
+        break;
+      case Scope::OtherPseudoChannel:
+        for (int p = 0; p < m_pchs; ++p) {
+          if (s.p1 - s.p0 == 1 && p == s.p0) continue;
+          ref = std::max(ref, a[p]);
+        }
         break;
       case Scope::Channel: ref = a[0]; break;
     }
@@ -235,6 +242,7 @@ void ChannelEngine::commit(const Command& c, Cycle t) {
           for (int g = s.g0; g < s.g1; ++g) bump(a[bg_index(p, g)]);
         break;
       case Scope::PseudoChannel:
+      case Scope::OtherPseudoChannel:
         for (int p = s.p0; p < s.p1; ++p) bump(a[p]);
         break;
       case Scope::Channel: bump(a[0]); break;

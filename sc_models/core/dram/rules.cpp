@@ -14,6 +14,7 @@ const char* scope_name(Scope s) {
     case Scope::OtherBankGroup: return "other bank group";
     case Scope::PseudoChannel: return "pseudo-channel";
     case Scope::Channel: return "channel";
+    case Scope::OtherPseudoChannel: return "other pseudo-channel";
   }
   return "?";
 }

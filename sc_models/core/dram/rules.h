@@ -70,6 +70,8 @@ enum class Scope : std::uint8_t {
   OtherBankGroup,  // same pseudo-channel, some pair of touched banks in different bank groups
   PseudoChannel,   // a common pseudo-channel
   Channel,         // anywhere in the channel
+  OtherPseudoChannel,  // some pair of touched banks in different pseudo-channels
+                       // (e.g. a rank-to-rank turnaround such as tRTRS)
 };
 
 const char* scope_name(Scope s);

@@ -474,4 +474,34 @@ TEST_CASE("target: bank index and bank in all pseudo-channels (broadcast targets
   e.issue(prep, 11 + 45);
   CHECK_FALSE(e.is_open(PchId{0}, BankGroupId{3}, BankId{0}));
   CHECK_FALSE(e.is_open(PchId{1}, BankGroupId{3}, BankId{0}));
+TEST_CASE("scope other pseudo-channel", "[dram][rule]") {
+  // A rank-to-rank turnaround (Newton's RD -> RD across ranks, tRTRS): a rule
+  // with scope OtherPseudoChannel binds a command in any other pseudo-channel
+  // and not one in the previous command's own pseudo-channel; a command that
+  // touches every pseudo-channel (Target::Channel) is always bound.
+  CommandSet set = hbm_command_set();
+  set.classes.push_back({"ALLBANK", Target::Channel, BankEffect::None, Bus::Column});
+  set.rules.push_back({"tRTRS", "RD", "RD", Scope::OtherPseudoChannel, "nBL+9"});
+  set.rules.push_back({"tRTRS", "RD", "ALLBANK", Scope::OtherPseudoChannel, "nBL+9"});
+  const DramSpec& s = preset("hbm2-pimba");
+  ChannelEngine e(s, set);
+  Command act;
+  act.cls = set.id("ACT");
+  for (int p = 0; p < 2; ++p) {
+    act.addr.pch = PchId{p};
+    e.issue(act, e.earliest(act));
+  }
+  Command rd;
+  rd.cls = set.id("RD");
+  rd.addr.pch = PchId{0};
+  const Cycle t0 = e.earliest(rd);
+  e.issue(rd, t0);
+  Command rd_same = rd, rd_other = rd;
+  rd_other.addr.pch = PchId{1};
+  const Cycle same = e.earliest(rd_same);
+  CHECK(same < t0 + s.t.nBL + 9);                    // own pseudo-channel: not bound
+  CHECK(e.earliest(rd_other) == t0 + s.t.nBL + 9);   // other pseudo-channel: bound
+  Command all;
+  all.cls = set.id("ALLBANK");
+  CHECK(e.earliest(all) == t0 + s.t.nBL + 9);        // touches pch 1 too
 }

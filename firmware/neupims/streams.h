@@ -1,0 +1,61 @@
+// NeuPIMs attention on the Newton / NeuPIMs channel (neupims_pim.md §9): the
+// KV layout of one request in one channel and the command streams of a decode
+// step (q length 1), d_head = 128, 32 banks of 1 KB rows (512 FP16 values):
+//  - logit q*K^T: per chunk of 4 heads a GWRITE of the 4 query vectors, then
+//    per tile of 32 tokens one GEMV row: P_HEADER(row, 8*heads, heads) and
+//    `heads` COMPS_READRES of 8 MACs (SINGLE: 8 COMP + READRES each);
+//  - attend p*V: per head and chunk of 512 tokens a GWRITE of the 512
+//    probabilities, then 4 tiles (4 x 32 output dims) of one GEMV row each:
+//    P_HEADER(row, pow2ceil(nc), 1) and one COMPS_READRES of nc MACs
+//    (nc = 32, or ceil((L mod 512)/16) in a partial last chunk).
+// Requests follow each other on the channel; each has its own K / V rows.
+#pragma once
+
+#include <string>
+
+#include <cstdint>
+#include <vector>
+
+#include "pim/newton_controller.h"
+#include "pim/newton_unit.h"
+
+namespace pimlab::firmware::neupims {
+
+enum class Op { Score, Attend };
+Op parse_op(const std::string& s);  // "score" | "attend"; throws std::invalid_argument
+const char* op_name(Op o);
+
+struct AttentionSpec {
+  Op op = Op::Score;
+  pim::PimType type = pim::PimType::Dual;
+  int len = 1;        // KV length L (tokens)
+  int width = 512;    // model width per device E_tp (multiple of d_head = 128)
+  int requests = 1;   // requests on the channel
+  int loads = 0;      // concurrent normal-read iterations (16 row-miss READs each, as the calibration driver)
+  int channel = 0;    // the channel field of every address
+};
+
+// The PIM stream and the concurrent loads of one channel. Throws
+// std::invalid_argument for non-positive sizes or a width not a multiple of 128.
+pim::NewtonWorkload attention_workload(const AttentionSpec& s);
+
+// The data of one request (FP16 bit patterns, d_head 128, h = width/128):
+// keys / values tokens x (h*128) (token-major, head-major inside a token),
+// queries h*128 (score) or probabilities h x len (attend).
+struct AttentionData {
+  std::vector<std::uint16_t> k, v, q, p;
+};
+
+// Runs the PIM stream of attention_workload(s) (requests = 1) functionally on
+// `units`: lays the request's K rows (a row holds, in bank b, one token's key
+// for the 4 heads of a chunk; 32 tokens per row) or V rows (in bank b, value
+// element b of a 32-dim tile for 512 tokens; the artifact reuses the V rows
+// for every head, so each head's values are written before its GEMVs),
+// writes the 4 queries / the 512 probabilities into bank 0 row 0 before each
+// GWRITE, and executes every PIM transaction in stream order.
+// Score returns the logits h x len (q.k, unscaled, FP16 as read); attend the
+// outputs h x 128: the FP16 partials of the 512-token chunks summed in FP32
+// in chunk order from +0 (the NPU's add).
+std::vector<float> run_attention_data(const AttentionSpec& s, const AttentionData& d, pim::NewtonUnits& units);
+
+}  // namespace pimlab::firmware::neupims

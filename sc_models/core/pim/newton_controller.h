@@ -1,0 +1,170 @@
+// The Newton / NeuPIMs channel controller (neupims_pim.md §5-§7): transaction
+// queues, per-bank command queues and a PIM command queue, the DUAL / SINGLE /
+// DRAM command selection with its refresh-deadline check and GEMV latency
+// estimate, rank-staggered refresh, responses and the IDD energy model. Every
+// timing question is asked of the one rule engine (dram::ChannelEngine over
+// newton_command_set()); the controller only decides what to ask and what to
+// issue. Cycle-driven like the simulator it reproduces: one tick() per clock.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <queue>
+#include <string>
+#include <vector>
+
+#include "dram/engine.h"
+#include "pim/newton.h"
+
+namespace pimlab::pim {
+
+struct NewtonCounters {
+  std::uint64_t cycles = 0;  // last response handed back + 1
+  std::uint64_t responses = 0, expected = 0;
+  std::uint64_t num_read_cmds = 0, num_write_cmds = 0, num_act_cmds = 0, num_pre_cmds = 0, num_ref_cmds = 0,
+                num_gact_cmds = 0, num_gwrite_cmds = 0, num_comp_cmds = 0, num_readres_cmds = 0,
+                num_pim_precharge_cmds = 0, num_p_header_cmds = 0;
+  double energy_pj = 0;         // events + background
+  double background_pj = 0;
+};
+
+// One issued command (the trace, and what the checker re-validates).
+struct NewtonIssued {
+  std::uint64_t cycle = 0;
+  NewtonClass cls = NewtonClass::ACT;
+  int rank = -1, bg = -1, bank = -1, row = -1;
+  std::uint32_t arg = 0;  // the engine argument (COMPS_READRES num_comps, first-COMP flag)
+};
+
+class NewtonChannel {
+ public:
+  explicit NewtonChannel(const NewtonOptions& o);
+
+  // Front end: whether `t` is accepted now, and handing it over (the caller
+  // checked will_accept). A DUAL controller rejects a NeuPIMs gwrite header
+  // (std::invalid_argument); SINGLE drops it; DRAM rejects PIM transactions.
+  bool will_accept(const Txn& t) const;
+  void add(const Txn& t);
+  // One clock: responses, refresh timer, refresh step, command selection,
+  // one transaction to the command queues.
+  void tick();
+
+  std::uint64_t clk() const { return m_clk; }
+  std::uint64_t outstanding() const { return m_outstanding; }
+  const NewtonCounters& counters() const { return m_cnt; }
+  // Cycle of the last response handed back (-1: none yet).
+  std::int64_t last_response() const { return m_last_response; }
+  void set_trace(std::vector<NewtonIssued>* t) { m_trace = t; }
+  const dram::CommandSet& command_set() const { return m_engine.command_set(); }
+  const dram::ChannelEngine& engine() const { return m_engine; }
+
+ private:
+  enum class Kind : std::uint8_t { None, Act, Pre, Read, Write, Ref, GWrite, GAct, PimPre, Comp, ReadRes, CompsReadRes, PHeader };
+  struct Req {  // a queued command-level request (normal queue or PIM queue)
+    Txn t;
+    std::uint64_t id = 0;
+  };
+  struct Cand {  // a command to issue and where it comes from
+    Kind k = Kind::None;
+    int rank = 0, bg = 0, bank = 0, row = 0;
+    std::uint32_t arg = 0;
+  };
+  int bank_index(int r, int g, int b) const { return (r * 4 + g) * 4 + b; }
+  int normal_row(int bi) const;
+  int pim_row(int bi) const;
+  bool legal(const Cand& c) const;
+  dram::Command engine_cmd(const Cand& c) const;
+  Kind required_normal(int bi, const Txn& t) const;
+  Kind required_pim(int bi, const Txn& t) const;
+  Cand all_bank(const Txn& head, Kind self, bool self_timed);
+  Cand pim_head();
+  Cand normal_scan();
+  bool deadline_check(const Txn& t);
+  // Issues `c`; a READ / WRITE leaves bank queue `queue` at position `pos`.
+  void issue(const Cand& c, int queue = 0, std::size_t pos = 0);
+  void complete_at(std::uint64_t when, bool gwrite);
+  bool try_refresh();
+  void move_transaction();
+  bool normal_queues_empty() const;
+
+  NewtonOptions m_opt;
+  NewtonTiming m_tm;
+  NewtonEnergy m_en;
+  dram::ChannelEngine m_engine;
+  std::uint64_t m_clk = 0;
+  std::uint64_t m_next_id = 0;
+  // Front end and transaction queues.
+  std::size_t m_resp_limit;
+  std::uint64_t m_outstanding = 0;
+  std::deque<Txn> m_read_q, m_write_buf, m_pim_txq;
+  std::map<std::uint64_t, int> m_pending_reads;  // address -> reads waiting for one READ
+  // Command queues.
+  std::vector<std::deque<Req>> m_bank_q;
+  std::vector<std::map<int, int>> m_row_count;  // per bank queue: queued requests per row
+  std::vector<int> m_writes_q;                  // per bank queue: queued WRITEs
+  std::deque<Req> m_pim_q;
+  int m_rr = 0;  // round-robin pointer over the 32 bank queues
+  // Bank bookkeeping beyond the engine's open rows.
+  std::vector<int> m_hits;
+  // Controller state (§6).
+  bool m_skip_pim = false, m_gwriting = false, m_pim_mode = false;
+  int m_gw_bank = -1;
+  int m_reserved_row = -1;
+  std::int64_t m_remain_slack = 0;
+  bool m_first_comp = true;  // SINGLE: the next COMP fills the adder tree
+  // Refresh.
+  std::deque<int> m_ref_pending;
+  int m_next_ref_rank = 0;
+  bool m_in_ref = false;
+  // Write draining.
+  int m_draining = 0;
+  bool m_rw_lock = false;
+  std::uint64_t m_rw_addr = 0;
+  // Responses: completion cycle (min-heap), flag = GWRITE.
+  std::priority_queue<std::pair<std::uint64_t, bool>, std::vector<std::pair<std::uint64_t, bool>>,
+                      std::greater<std::pair<std::uint64_t, bool>>>
+      m_resp;
+  std::int64_t m_last_response = -1;
+  NewtonCounters m_cnt;
+  // all_bank(): nothing can change before m_bank_wait_until unless a command issues.
+  std::uint64_t m_issued = 0, m_bank_wait_issued = ~0ull;
+  dram::Cycle m_bank_wait_until = 0;
+  int m_bank_wait_kind = -1;
+  // normal_scan(): a refused scan stays refused until `until` while nothing it
+  // reads changes (issues, bank queues, budget, refresh and PIM state).
+  struct ScanWait {
+    bool valid = false;
+    std::uint64_t issued = 0, qepoch = 0;
+    std::int64_t slack = 0;
+    int ref_rank = -1, gw_bank = -1, reserved = -1;
+    bool gwriting = false, pim_q_empty = true;
+    dram::Cycle until = 0;
+  } m_scan_wait;
+  std::uint64_t m_qepoch = 0;  // bank-queue changes
+  // rules_ready() per (kind, bank), valid while both ranks' engine generations are unchanged.
+  struct ReadyCache {
+    std::uint64_t g0 = ~0ull, g1 = ~0ull;
+    dram::Cycle ready = 0;
+  };
+  mutable std::vector<ReadyCache> m_ready;
+  std::vector<NewtonIssued>* m_trace = nullptr;
+};
+
+// A workload of two transaction streams replayed as the calibration driver
+// does: each cycle the PIM stream is pushed while the memory accepts, then
+// the memory stream, then one clock passes. Runs until every answering
+// transaction has answered.
+struct NewtonWorkload {
+  std::vector<Txn> pim, mem;
+};
+NewtonCounters run_newton(const NewtonOptions& o, const NewtonWorkload& w, std::vector<NewtonIssued>* trace = nullptr);
+
+// The calibration micro-benchmark (tests/data/neupims/README.md): `gemvs`
+// GEMVs on rows 100 + g, each P_HEADER(row, C*R, R) then R COMPS_READRES(C)
+// (DUAL) or R x (C COMP + READRES) (SINGLE), optionally preceded by a plain
+// P_HEADER(row 0, 1, 1) and GWRITE(bank 0, row 0); `loads` iterations of 16
+// READs (rank 0, bank group j/4, bank j%4, row 10 + l, column (j + l) % 16).
+NewtonWorkload newton_microbench(PimType type, int gemvs, int comps_per_readres, int readres, int loads, bool gwrite);
+
+}  // namespace pimlab::pim

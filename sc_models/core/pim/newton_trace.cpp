@@ -1,0 +1,129 @@
+#include "pim/newton_trace.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <istream>
+#include <ostream>
+#include <sstream>
+#include <stdexcept>
+
+namespace pimlab::pim {
+
+namespace {
+[[noreturn]] void fail(const std::string& source, std::size_t line_no, const std::string& what) {
+  throw std::invalid_argument(source + ":" + std::to_string(line_no) + ": " + what);
+}
+}  // namespace
+
+std::string newton_refusal(PimType type, const Txn& t) {
+  if (!is_pim_txn(t.type)) return {};
+  bool ok = type != PimType::Dram;
+  if (type == PimType::Dual && (t.type == TxnType::Comp || t.type == TxnType::ReadRes)) ok = false;
+  if (type == PimType::Single && t.type == TxnType::CompsReadRes) ok = false;
+  if (!ok)
+    return std::string("transaction ") + txn_type_name(t.type) + " is not accepted by the " + pim_type_name(type) +
+           " controller (dual: P_HEADER, COMPS_READRES, GWRITE; single: P_HEADER, COMP, READRES, GWRITE; dram: none)";
+  if (type == PimType::Dual && t.type == TxnType::PHeader && t.gwrite_header)
+    return "P_HEADER with the gwrite flag (column bit 3) is rejected by the dual controller";
+  return {};
+}
+
+std::map<int, NewtonWorkload> read_newton_trace(std::istream& in, const std::string& source, PimType ptype) {
+  std::map<int, NewtonWorkload> out;
+  std::string line;
+  std::size_t no = 0;
+  while (std::getline(in, line)) {
+    ++no;
+    const auto hash = line.find('#');
+    if (hash != std::string::npos) line.erase(hash);
+    std::istringstream ss(line);
+    std::string queue, type, addr, extra;
+    if (!(ss >> queue)) continue;
+    if (queue != "pim" && queue != "mem") fail(source, no, "unknown queue '" + queue + "' (allowed: pim, mem)");
+    if (!(ss >> type) || !(ss >> addr))
+      fail(source, no, "a transaction needs 3 fields 'pim|mem TYPE 0xADDR'");
+    if (ss >> extra) fail(source, no, "unexpected field '" + extra + "' after the address");
+    TxnType t;
+    try {
+      t = parse_txn_type(type);
+    } catch (const std::invalid_argument& e) {
+      fail(source, no, e.what());
+    }
+    if ((queue == "pim") != is_pim_txn(t))
+      fail(source, no, "transaction " + type + " does not belong in the " + queue + " queue (pim: GWRITE, P_HEADER, " +
+                           "COMP, READRES, COMPS_READRES; mem: READ, WRITE)");
+    if (addr.size() < 3 || addr[0] != '0' || (addr[1] != 'x' && addr[1] != 'X') ||
+        addr.find_first_not_of("0123456789abcdefABCDEF", 2) != std::string::npos || addr.size() > 2 + 16)
+      fail(source, no, "malformed address '" + addr + "' (expected hexadecimal 0x...)");
+    const std::uint64_t a = std::stoull(addr.substr(2), nullptr, 16);
+    Txn x;
+    try {
+      x = make_txn(t, a);
+    } catch (const std::invalid_argument& e) {
+      fail(source, no, e.what());
+    }
+    const std::string why = newton_refusal(ptype, x);
+    if (!why.empty()) fail(source, no, why);
+    NewtonWorkload& w = out[x.a.channel];
+    (queue == "pim" ? w.pim : w.mem).push_back(x);
+  }
+  return out;
+}
+
+std::map<int, NewtonWorkload> read_newton_trace_file(const std::string& path, PimType type) {
+  std::ifstream in(path);
+  if (!in) throw std::invalid_argument("cannot open trace file '" + path + "'");
+  return read_newton_trace(in, path, type);
+}
+
+void write_newton_trace(std::ostream& os, const NewtonWorkload& w) {
+  char buf[64];
+  for (const auto* q : {&w.pim, &w.mem})
+    for (const Txn& t : *q) {
+      std::snprintf(buf, sizeof buf, "%s %s 0x%llx\n", q == &w.pim ? "pim" : "mem", txn_type_name(t.type),
+                    static_cast<unsigned long long>(t.addr));
+      os << buf;
+    }
+}
+
+void accumulate(NewtonCounters& t, const NewtonCounters& c) {
+  t.cycles = std::max(t.cycles, c.cycles);
+  t.responses += c.responses;
+  t.expected += c.expected;
+  t.num_read_cmds += c.num_read_cmds;
+  t.num_write_cmds += c.num_write_cmds;
+  t.num_act_cmds += c.num_act_cmds;
+  t.num_pre_cmds += c.num_pre_cmds;
+  t.num_ref_cmds += c.num_ref_cmds;
+  t.num_gact_cmds += c.num_gact_cmds;
+  t.num_gwrite_cmds += c.num_gwrite_cmds;
+  t.num_comp_cmds += c.num_comp_cmds;
+  t.num_readres_cmds += c.num_readres_cmds;
+  t.num_pim_precharge_cmds += c.num_pim_precharge_cmds;
+  t.num_p_header_cmds += c.num_p_header_cmds;
+  t.energy_pj += c.energy_pj;
+  t.background_pj += c.background_pj;
+}
+
+nlohmann::json newton_json(const NewtonCounters& c) {
+  nlohmann::json j;
+  j["cycles"] = c.cycles;
+  j["responses"] = c.responses;
+  j["num_read_cmds"] = c.num_read_cmds;
+  j["num_write_cmds"] = c.num_write_cmds;
+  j["num_act_cmds"] = c.num_act_cmds;
+  j["num_pre_cmds"] = c.num_pre_cmds;
+  j["num_ref_cmds"] = c.num_ref_cmds;
+  j["num_gact_cmds"] = c.num_gact_cmds;
+  j["num_gwrite_cmds"] = c.num_gwrite_cmds;
+  j["num_comp_cmds"] = c.num_comp_cmds;
+  j["num_readres_cmds"] = c.num_readres_cmds;
+  j["num_pim_precharge_cmds"] = c.num_pim_precharge_cmds;
+  j["num_p_header_cmds"] = c.num_p_header_cmds;
+  j["energy_pj"] = c.energy_pj;
+  j["background_pj"] = c.background_pj;
+  return j;
+}
+
+}  // namespace pimlab::pim
