@@ -474,6 +474,8 @@ TEST_CASE("target: bank index and bank in all pseudo-channels (broadcast targets
   e.issue(prep, 11 + 45);
   CHECK_FALSE(e.is_open(PchId{0}, BankGroupId{3}, BankId{0}));
   CHECK_FALSE(e.is_open(PchId{1}, BankGroupId{3}, BankId{0}));
+}
+
 TEST_CASE("scope other pseudo-channel", "[dram][rule]") {
   // A rank-to-rank turnaround (Newton's RD -> RD across ranks, tRTRS): a rule
   // with scope OtherPseudoChannel binds a command in any other pseudo-channel
