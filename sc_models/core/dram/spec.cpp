@@ -225,6 +225,10 @@ DramSpec make_attacc(const AttaccGrade& g, bool npc) {
   // Power constraint: MACAB/MACSB spacing 6..8 tCK; without it (-npc) 4.
   t.nCCDAB = npc ? 4 : g.nCCDAB;
   t.nCCDSB = npc ? 4 : g.nCCDSB;
+  // No IDD values in the AttAcc sources: the HBM3 presets' (HBM2 currents at
+  // 1.1 V, indicative only; docs/dram.md, Energy). AttAcc's own energy model
+  // (attacc_pim.md) does not read them.
+  s.p = hbm3_power();
   return s;
 }
 
