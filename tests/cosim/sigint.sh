@@ -9,8 +9,10 @@ mkdir -p "$DIR"
 "$PIMLAB" cosim --kernel su --model retnet-2.7b --steps 100000 --units mixed --trace "$DIR" > "$DIR/log.txt" 2>&1 &
 pid=$!
 # Interrupt once the first FST has data in it (the run is well under way).
+# Setting the kernel up takes seconds, tens of them on a loaded machine: wait
+# up to 90 s for the waves to start, so the interrupt never comes before them.
 i=0
-while [ $i -lt 100 ]; do
+while [ $i -lt 450 ]; do
   sleep 0.2
   if [ -s "$DIR/top.hbm.pch0.bank_group0.pair0.fst" ] && [ -s "$DIR/tlm.vcd" ]; then break; fi
   i=$((i + 1))
