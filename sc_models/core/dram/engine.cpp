@@ -23,7 +23,7 @@ ChannelEngine::ChannelEngine(const DramSpec& spec, const CommandSet& set, bool d
   m_by_next.assign(m_nclasses, {});
   m_by_from.assign(m_nclasses, {});
   m_ringed.assign(m_nclasses, 0);
-  m_reach_all.assign(m_nclasses, 0);
+  std::vector<char> reach_all(m_nclasses, 0);  // per class: a rule from it binds in every pseudo-channel
   m_gen.assign(static_cast<std::size_t>(m_pchs), 0);
   std::size_t acc = 0;
   // Rules into one class with one scope share their accumulators (the max of
@@ -41,7 +41,6 @@ ChannelEngine::ChannelEngine(const DramSpec& spec, const CommandSet& set, bool d
     } catch (const std::invalid_argument& e) {
       throw std::invalid_argument("rule " + r.name + ": " + e.what());
     }
-    m_dist.push_back(d);
     if (r.nth < 1) throw std::invalid_argument("rule " + r.name + ": nth must be >= 1");
     if (r.nth > 1 && r.scope != Scope::PseudoChannel && r.scope != Scope::Channel)
       throw std::invalid_argument("rule " + r.name + ": nth > 1 needs scope pseudo-channel or channel");
@@ -49,7 +48,7 @@ ChannelEngine::ChannelEngine(const DramSpec& spec, const CommandSet& set, bool d
       throw std::invalid_argument("rule " + r.name + ": nth > 1 needs a distance without n");
     const ClassId from = set.id(r.from), to = set.id(r.to);
     Compiled c{from, r.scope, d, r.nth, 0};
-    if (r.scope == Scope::Channel || r.scope == Scope::OtherPseudoChannel) m_reach_all[from] = 1;
+    if (r.scope == Scope::Channel || r.scope == Scope::OtherPseudoChannel) reach_all[from] = 1;
     if (r.nth == 1) {
       auto& g = groups[to];
       auto it = std::find_if(g.begin(), g.end(), [&](const auto& x) { return x.first == r.scope; });
@@ -73,7 +72,7 @@ ChannelEngine::ChannelEngine(const DramSpec& spec, const CommandSet& set, bool d
       m_ringed[from] = 1;
     }
   }
-  for (int c = 0; c < m_nclasses; ++c) m_cls[c].gens_all = m_reach_all[c] || m_ringed[c];
+  for (int c = 0; c < m_nclasses; ++c) m_cls[c].gens_all = reach_all[c] || m_ringed[c];
   m_acc.assign(acc, -kNever);
   m_ring_pch.assign(static_cast<std::size_t>(m_nclasses) * m_pchs * m_hist, -kNever);
   m_ring_ch.assign(static_cast<std::size_t>(m_nclasses) * m_hist, -kNever);

@@ -96,8 +96,6 @@ class ChannelEngine {
 
   const DramSpec& spec() const { return m_spec; }
   const CommandSet& command_set() const { return m_set; }
-  // The compiled distance of each rule of the set, in rule order.
-  const std::vector<Distance>& distances() const { return m_dist; }
   Cycle last_issue() const { return m_last_issue; }
 
  private:
@@ -153,7 +151,6 @@ class ChannelEngine {
   CommandSet m_set;
   bool m_dual;
   int m_pchs, m_bgs, m_banks, m_nclasses, m_bufs;
-  std::vector<Distance> m_dist;
   // Per next class: one entry per scope of its nth == 1 rules (their shared
   // accumulators; distance unused) plus its nth > 1 rules.
   std::vector<std::vector<Compiled>> m_by_next;
@@ -166,7 +163,6 @@ class ChannelEngine {
   std::vector<int> m_ring_pch_pos, m_ring_ch_pos;
   std::vector<ClassInfo> m_cls;
   std::vector<char> m_ringed;  // per class: some nth rule reads its ring
-  std::vector<char> m_reach_all;  // per class: a rule from it binds in every pseudo-channel
   std::vector<std::uint64_t> m_gen;  // per pseudo-channel: see generation()
   std::vector<int> m_open;     // open row per bank and row buffer, -1 = closed
   Cycle m_bus_free[2] = {0, 0};
