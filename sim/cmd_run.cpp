@@ -1,47 +1,423 @@
-// `pimlab run`: the project's main job with built-in defaults. Until the
-// system simulation exists it runs the default accuracy study (the same as
-// `pimlab accuracy` without options) and says so on its first line.
+// `pimlab run`: serves a model to a request mix on one or more systems and
+// reports tokens/s, tokens/J, latency percentiles and where the time and
+// energy went (docs/serving.md). Without arguments it runs a small built-in
+// comparison.
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <csignal>
+#include <cstdlib>
+#include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <limits>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "cli.h"
-#include "golden/accuracy.h"
+#include "gpu/host.h"
+#include "model/graph.h"
+#include "model/model.h"
+#include "model/system.h"
+#include "serving/factory.h"
+#include "serving/gpu_backend.h"
+#include "serving/loop.h"
+#include "workload/lengths.h"
+#include "workload/request.h"
+#include "workload/snapshot.h"
+#include "workload/trace.h"
 
 namespace pimlab::sim {
-
-// Defined in sim/cmd_accuracy.cpp.
-std::vector<cli::OptionSpec> accuracy_json_option();
-std::ofstream open_json_file(const std::string& path);
-void write_accuracy_json(std::ofstream& os, const std::string& path, const golden::StudyResult& r);
+std::ofstream open_json_file(const std::string& path);  // cmd_accuracy.cpp
+}
 
 namespace {
 
-int run_run(int argc, char** argv) {
-  cli::Args args("run", accuracy_json_option());
-  args.parse(argc, argv, 2);
-  if (args.help_requested()) {
-    std::cout << args.help_text(
-        "[options]",
-        "Runs pimlab's main job with built-in defaults. The system simulation (NPU, HBM-PIM\n"
-        "channels, CIM tiles) is not available yet, so this runs the default accuracy study\n"
-        "instead: 'pimlab accuracy' with its defaults (Mamba-2-2.7B state update, formats\n"
-        "mx8, int8, e4m3, e5m2, fp16, bf16 against FP64). See 'pimlab accuracy --help'.");
+using pimlab::cli::Args;
+using pimlab::cli::UsageError;
+namespace model = pimlab::model;
+namespace serving = pimlab::serving;
+namespace workload = pimlab::workload;
+namespace gpu = pimlab::gpu;
+using Json = nlohmann::ordered_json;
+
+// First SIGINT: finish the current iteration, write the partial statistics,
+// exit 130. Second SIGINT: exit 130 at once.
+std::atomic<bool> g_stop{false};
+void run_sigint(int) {
+  if (g_stop.exchange(true)) std::_Exit(130);
+}
+
+const char* kUsage = "[--system S[,S...]] [--model NAME|config.json[,...]] [--batch B] [options]";
+const char* kSummary =
+    "Serves a model to a request mix on one or more systems and reports tokens/s, tokens/J, time to\n"
+    "first token and time per output token (p50, p99) and the time and energy of each category\n"
+    "(gemm, gemv, state_update, causal_conv1d, discretization, comm, others). Every iteration runs on\n"
+    "the system's models: the GPU roofline host and the PIM kernels at command level on every channel.\n"
+    "Without arguments: Mamba-2-2.7B and OPT-7B at batch 64 on gpu, gpu+pim and pimba (A100, 1024\n"
+    "prompt tokens, 128 output tokens). Bad input exits with status 2; an interrupted run writes its\n"
+    "partial statistics and exits with 130.";
+
+struct Case {
+  model::ModelConfig model;
+  model::SystemSpec system;
+};
+
+struct Outcome {
+  Case c;
+  serving::RunResult r;
+  std::map<std::string, std::string> hw;
+  double wall_s = 0;
+  std::uint64_t pim_simulated = 0, pim_reused = 0;
+};
+
+double percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  // Nearest rank: the smallest value with at least p of the samples at or below it.
+  const auto rank = static_cast<std::size_t>(std::ceil(p * static_cast<double>(v.size())));
+  return v[std::min(v.size() - 1, rank == 0 ? 0 : rank - 1)];
+}
+
+Json stats_json(const Outcome& o) {
+  const serving::RunResult& r = o.r;
+  Json s;
+  const double gen = r.decode.time_s;
+  const double energy = r.decode.energy_j() + r.prefill.energy_j();
+  s["generation_time_s"] = gen;
+  s["iteration_time_s"] = r.decode_iterations ? gen / static_cast<double>(r.decode_iterations) : 0.0;
+  s["tokens_per_s"] = gen > 0 ? static_cast<double>(r.decode_tokens) / gen : 0.0;
+  s["tokens_per_j"] = r.decode.energy_j() > 0 ? static_cast<double>(r.decode_tokens) / r.decode.energy_j() : 0.0;
+  s["energy_j"] = energy;
+  s["decode_energy_j"] = r.decode.energy_j();
+  s["prefill_time_s"] = r.prefill.time_s;
+  s["prefill_energy_j"] = r.prefill.energy_j();
+  s["end_to_end_time_s"] = r.end_s;
+  s["decode_iterations"] = r.decode_iterations;
+  s["prefill_iterations"] = r.prefill_iterations;
+  s["decode_tokens"] = r.decode_tokens;
+  s["peak_batch"] = r.peak_batch;
+  std::vector<double> ttft, tpot;
+  std::int64_t done = 0;
+  for (const auto& q : r.requests) {
+    if (q.first_token_s >= 0) ttft.push_back(q.first_token_s - q.arrival_s);
+    if (q.finish_s >= 0) {
+      ++done;
+      if (q.output > 1) tpot.push_back((q.finish_s - q.first_token_s) / static_cast<double>(q.output - 1));
+    }
+  }
+  s["requests_done"] = done;
+  s["ttft_s"] = {{"p50", percentile(ttft, 0.5)}, {"p99", percentile(ttft, 0.99)}};
+  s["tpot_s"] = {{"p50", percentile(tpot, 0.5)}, {"p99", percentile(tpot, 0.99)}};
+  Json b = Json::object();
+  for (const char* cat : {"gemm", "gemv", "state_update", "causal_conv1d", "discretization", "comm", "others"}) {
+    const auto d = r.decode.breakdown.find(cat);
+    const auto p = r.prefill.breakdown.find(cat);
+    double t = 0, e = 0;
+    if (d != r.decode.breakdown.end()) t += d->second.time_s, e += d->second.energy_j;
+    if (p != r.prefill.breakdown.end()) t += p->second.time_s, e += p->second.energy_j;
+    b[cat] = {{"time_s", t}, {"energy_j", e}};
+  }
+  s["breakdown"] = b;
+  s["energy_by_place_j"] = {{"host", r.decode.host_energy_j + r.prefill.host_energy_j},
+                            {"dram", r.decode.dram_energy_j + r.prefill.dram_energy_j},
+                            {"pim", r.decode.pim_energy_j + r.prefill.pim_energy_j}};
+  const double total = gen + r.prefill.time_s;
+  s["utilisation"] = {{"host_busy", total > 0 ? (r.decode.host_busy_s + r.prefill.host_busy_s) / total : 0.0},
+                      {"pim_busy", total > 0 ? (r.decode.pim_busy_s + r.prefill.pim_busy_s) / total : 0.0}};
+  const auto bw = o.hw.find("host_peak_bytes_per_s");
+  if (bw != o.hw.end() && total > 0)
+    s["utilisation"]["host_bandwidth"] = (r.decode.host_bytes + r.prefill.host_bytes) / (total * std::stod(bw->second));
+  s["pim_kernels"] = {{"simulated", o.pim_simulated}, {"reused", o.pim_reused}};
+  s["interrupted"] = r.interrupted;
+  s["truncated"] = r.truncated;
+  return s;
+}
+
+std::string fmt(double x, const char* f = "%.4g") {
+  char b[64];
+  std::snprintf(b, sizeof b, f, x);
+  return b;
+}
+
+int run(int argc, char** argv) {
+  Args a("run",
+         {{"system", "S[,S...]", "systems: " + pimlab::cli::one_of(model::system_names()), "gpu,gpu+pim,pimba"},
+          {"model", "NAME|FILE[,...]", "model presets (see 'pimlab model --list') or config.json files",
+           "mamba2-2.7b,opt-7b"},
+          {"batch", "B", "maximum batch (the fixed batch of the default workload)", "64"},
+          {"input-len", "N", "prompt tokens of the fixed-batch workload", "1024"},
+          {"output-len", "N", "output tokens of the fixed-batch workload (N-1 decode steps)", "128"},
+          {"workload", "W", "fixed (the default: --batch requests at t=0), sharegpt, alpaca, a trace CSV "
+                            "(arrival_s,input_tokens,output_tokens) or snapshot:FILE (seq_len,ch_idx)", "fixed"},
+          {"rate", "R", "sharegpt/alpaca: arrivals per second (Poisson); inf = all at t=0", "inf"},
+          {"requests", "N", "sharegpt/alpaca: requests drawn", "256"},
+          {"seed", "S", "sharegpt/alpaca: seed of the draws", "1"},
+          {"iterations", "N", "stop after N decode iterations (0: serve every request)", "0"},
+          {"prefill", "MODE", "off (prompts taken as done: the papers' decode-only setting), whole, or a chunk "
+                              "size in tokens", "off"},
+          {"host", "H", "GPU host: a100, h100, b200 or a JSON host file", "a100"},
+          {"gpus", "N", "GPUs (tensor-parallel degree), each with its own PIM channels", "1"},
+          {"tp", "N", "same as --gpus", ""},
+          {"artifact-compatible", "", "reproduce the published artifacts, quirks included (docs/serving.md)", ""},
+          {"no-reuse", "", "simulate every PIM kernel afresh (no exact reuse of equal kernels)", ""},
+          {"json", "FILE|-", "write the {meta, config, stats} document to FILE ('-': standard output, no table)", ""},
+          {"csv", "FILE", "write one CSV row per (model, system)", ""}});
+  a.parse(argc, argv, 2);
+  if (a.help_requested()) {
+    std::cout << a.help_text(kUsage, kSummary);
     return 0;
   }
-  std::ofstream json;
-  const auto json_path = args.opt("json");
-  if (json_path) json = open_json_file(*json_path);
-  std::cout << "pimlab run: no system simulation yet; running the default accuracy study (pimlab accuracy)\n";
-  const golden::StudyResult r = golden::run_accuracy_study(golden::StudyConfig{});
-  std::cout << "pimlab accuracy: " << golden::format_accuracy_table(r);
-  if (json_path) write_accuracy_json(json, *json_path, r);
-  return 0;
+  const bool artifact = a.has("artifact-compatible");
+  if (a.has("tp") && a.has("gpus") && a.str("tp", "") != a.str("gpus", ""))
+    throw UsageError("--tp " + a.str("tp", "") + " and --gpus " + a.str("gpus", "") + " disagree (they are one setting)");
+  const int gpus = static_cast<int>(a.has("tp") ? a.integer("tp", 1, 1, 64) : a.integer("gpus", 1, 1, 64));
+  const std::int64_t batch = a.integer("batch", 64, 1, 1 << 20);
+  const std::int64_t lin = a.integer("input-len", 1024, 1, 1 << 24);
+  const std::int64_t lout = a.integer("output-len", 128, 1, 1 << 24);
+  const std::int64_t iterations = a.integer("iterations", 0, 0, std::int64_t{1} << 40);
+
+  // Cases: every model on every system.
+  std::vector<model::ModelConfig> models;
+  for (const std::string& m : a.list("model", {"mamba2-2.7b", "opt-7b"})) {
+    try {
+      models.push_back(model::resolve_model(m));
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(std::string("--model: ") + e.what());
+    }
+  }
+  std::vector<model::SystemSpec> systems;
+  for (const std::string& s : a.list("system", {"gpu", "gpu+pim", "pimba"})) {
+    try {
+      systems.push_back(model::find_system(s));
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(std::string("--system: ") + e.what());
+    }
+  }
+  gpu::Host host;
+  {
+    const std::string h = a.str("host", "a100");
+    try {
+      host = h.size() > 5 && h.compare(h.size() - 5, 5, ".json") == 0 ? gpu::host_from_file(h) : gpu::preset(h);
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(std::string("--host: ") + e.what());
+    }
+  }
+
+  // Workload.
+  const std::string wl = a.str("workload", "fixed");
+  workload::Requests requests;
+  std::vector<int> pinned;
+  Json wl_json;
+  if (wl == "fixed") {
+    for (const char* o : {"rate", "requests", "seed"})
+      if (a.has(o)) throw UsageError(std::string("--") + o + " applies to --workload sharegpt|alpaca, not the fixed batch");
+    requests = workload::fixed_batch(static_cast<std::uint64_t>(batch), static_cast<std::uint64_t>(lin),
+                                     static_cast<std::uint64_t>(lout));
+    wl_json = {{"kind", "fixed"}, {"batch", batch}, {"input_len", lin}, {"output_len", lout}};
+  } else {
+    for (const char* o : {"input-len", "output-len"})
+      if (a.has(o)) throw UsageError(std::string("--") + o + " applies to the fixed batch, not --workload " + wl);
+    if (wl == "sharegpt" || wl == "alpaca") {
+      workload::GeneratorConfig g;
+      g.requests = a.integer("requests", 256, 1, 1 << 24);
+      const std::string rate = a.str("rate", "inf");
+      g.rate_per_s = rate == "inf" ? std::numeric_limits<double>::infinity() : a.real("rate", 1.0);
+      if (!(g.rate_per_s > 0)) throw UsageError("--rate " + rate + " must be > 0 or inf");
+      g.seed = a.u64("seed", 1);
+      requests = workload::generate(workload::LengthTable::builtin(wl), g);
+      wl_json = {{"kind", wl}, {"requests", g.requests}, {"rate", rate}, {"seed", g.seed}};
+    } else if (wl.rfind("snapshot:", 0) == 0) {
+      const workload::Snapshot snap = workload::read_snapshot(wl.substr(9));
+      for (const auto& e : snap) {
+        requests.push_back({0.0, e.seq_len, 2});  // one decode step at KV length seq_len
+        pinned.push_back(static_cast<int>(e.channel));
+      }
+      wl_json = {{"kind", "snapshot"}, {"file", wl.substr(9)}, {"requests", snap.size()}};
+    } else {
+      requests = workload::read_trace(wl);
+      wl_json = {{"kind", "trace"}, {"file", wl}, {"requests", requests.size()}};
+    }
+  }
+
+  serving::LoopOptions lo;
+  lo.max_batch = wl.rfind("snapshot:", 0) == 0 && !a.has("batch") ? static_cast<std::int64_t>(requests.size()) : batch;
+  {
+    const std::string p = a.str("prefill", "off");
+    if (p == "whole") {
+      lo.prefill = true;
+    } else if (p != "off") {
+      lo.prefill = true;
+      lo.prefill_chunk = a.integer("prefill", 0, 1, 1 << 24);
+    }
+  }
+  lo.max_iterations = iterations;
+  lo.stop = &g_stop;
+
+  std::ofstream json_file;
+  const auto json_path = a.opt("json");
+  const bool json_stdout = json_path && *json_path == "-";
+  if (json_path && !json_stdout) json_file = pimlab::sim::open_json_file(*json_path);
+  std::ofstream csv_file;
+  if (auto p = a.opt("csv")) {
+    csv_file.open(*p, std::ios::binary | std::ios::trunc);
+    if (!csv_file) throw UsageError("--csv: cannot write '" + *p + "'");
+  }
+
+  const bool tty = isatty(2) != 0;
+  std::signal(SIGINT, run_sigint);
+  std::vector<Outcome> outcomes;
+  for (const auto& m : models) {
+    for (const auto& s : systems) {
+      if (g_stop.load()) break;
+      serving::SystemChoice sc;
+      sc.system = s;
+      sc.model = m;
+      sc.host = host;
+      sc.gpus = gpus;
+      sc.artifact_compatible = artifact;
+      if (artifact) {
+        sc.attention_lo = lin + 1;
+        sc.attention_hi = lin + lout;
+      }
+      sc.reuse = !a.has("no-reuse");
+      std::unique_ptr<serving::Backend> be;
+      try {
+        be = serving::make_backend(sc);
+      } catch (const std::invalid_argument& e) {
+        throw UsageError(m.name + " on " + s.name + ": " + e.what());
+      }
+      const model::FormatSet formats = s.formats;
+      const double cap = be->kv_capacity_bytes();
+      serving::LoopOptions o = lo;
+      if (cap != 0 && be->kv_channels() == 0 && !artifact) {  // the artifacts check no capacity (quirk)
+        if (cap < 0)
+          throw UsageError(m.name + " on " + s.name + ": the weights do not fit in the memory (short by " +
+                           fmt(-cap / 1073741824.0, "%.3f") + " GiB)");
+        o.request_bytes = [m, formats](std::int64_t L) { return model::request_memory_bytes(m, L, formats); };
+        o.capacity_bytes = cap;
+        if (wl == "fixed") {
+          const double need = static_cast<double>(batch) * o.request_bytes(lin + lout - 1);
+          if (need > cap)
+            throw UsageError(m.name + " on " + s.name + ": batch " + std::to_string(batch) + " needs " +
+                             fmt(need / 1073741824.0, "%.3f") + " GiB of KV/state at length " +
+                             std::to_string(lin + lout - 1) + " but " + fmt(cap / 1073741824.0, "%.3f") +
+                             " GiB is free after the weights (short by " + fmt((need - cap) / 1073741824.0, "%.3f") +
+                             " GiB)");
+        }
+      }
+      const std::string label = m.name + " on " + s.name;
+      const std::size_t total = requests.size();
+      if (tty)
+        o.progress = [&, label](std::int64_t it, double sim_t, std::int64_t tokens) {
+          if (it % 16 != 0) return;
+          std::fprintf(stderr, "\r%s: %lld iterations, %.1f tokens/s (simulated)   ", label.c_str(),
+                       static_cast<long long>(it), sim_t > 0 ? static_cast<double>(tokens) / sim_t : 0.0);
+          (void)total;
+        };
+      const auto t0 = std::chrono::steady_clock::now();
+      Outcome out;
+      out.c = {m, s};
+      out.hw = be->describe();
+      out.r = serving::serve(*be, requests, o, pinned.empty() ? nullptr : &pinned);
+      out.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      if (auto* g = dynamic_cast<serving::GpuBackend*>(be.get()); g && g->pim()) {
+        out.pim_simulated = g->pim()->kernels_simulated();
+        out.pim_reused = g->pim()->kernels_reused();
+      }
+      if (tty) std::fprintf(stderr, "\r%*s\r", 80, "");
+      outcomes.push_back(std::move(out));
+    }
+  }
+
+  // The document.
+  Json doc;
+  doc["meta"] = {{"command", "run"}, {"schema", "pimlab.run/1"}};
+  Json cfg;
+  cfg["systems"] = Json::array();
+  for (const auto& s : systems) cfg["systems"].push_back(s.name);
+  cfg["models"] = Json::array();
+  for (const auto& m : models) cfg["models"].push_back(m.name);
+  cfg["workload"] = wl_json;
+  cfg["max_batch"] = lo.max_batch;
+  cfg["prefill"] = a.str("prefill", "off");
+  cfg["iterations"] = iterations;
+  cfg["host"] = host.name;
+  cfg["gpus"] = gpus;
+  cfg["artifact_compatible"] = artifact;
+  doc["config"] = cfg;
+  auto key_of = [&](const Outcome& o) { return models.size() > 1 ? o.c.model.name + "/" + o.c.system.name : o.c.system.name; };
+  Json stats;
+  const bool single = outcomes.size() == 1;
+  Json per = Json::object();
+  for (const Outcome& o : outcomes) {
+    Json s = stats_json(o);
+    s["model"] = o.c.model.name;
+    s["system"] = o.c.system.name;
+    Json hw = Json::object();
+    for (const auto& [k, v] : o.hw) hw[k] = v;
+    s["hardware"] = hw;
+    // Against the GPU system of the same model when it ran.
+    for (const Outcome& g : outcomes)
+      if (g.c.model.name == o.c.model.name && g.c.system.name == "gpu" && o.r.decode.time_s > 0) {
+        s["normalised_throughput"] = g.r.decode.time_s / o.r.decode.time_s;
+        s["normalised_energy"] = g.r.decode.energy_j() > 0 ? o.r.decode.energy_j() / g.r.decode.energy_j() : 0.0;
+      }
+    per[key_of(o)] = s;
+  }
+  if (single) {
+    stats = per.begin().value();
+  } else {
+    stats["systems"] = per;
+  }
+  doc["stats"] = stats;
+  const bool interrupted = g_stop.load();
+  if (interrupted) doc["stats"]["interrupted"] = true;
+
+  if (json_stdout) {
+    std::cout << doc.dump(2) << "\n";
+  } else {
+    std::printf("pimlab run: %s, batch %lld, %s%s\n", wl == "fixed" ? ("fixed batch, " + std::to_string(lin) + " in / " + std::to_string(lout) + " out").c_str() : wl.c_str(),
+                static_cast<long long>(lo.max_batch), (host.name + (gpus > 1 ? " x" + std::to_string(gpus) : "")).c_str(),
+                artifact ? ", artifact-compatible" : "");
+    std::printf("  %-14s %-18s %12s %12s %12s %10s %10s %9s\n", "model", "system", "tokens/s", "tokens/J", "iter ms",
+                "vs gpu", "energy", "wall s");
+    for (const Outcome& o : outcomes) {
+      const Json s = per[key_of(o)];
+      std::printf("  %-14s %-18s %12s %12s %12s %10s %10s %9.2f\n", o.c.model.name.c_str(), o.c.system.name.c_str(),
+                  fmt(s["tokens_per_s"].get<double>(), "%.1f").c_str(), fmt(s["tokens_per_j"].get<double>(), "%.3f").c_str(),
+                  fmt(s["iteration_time_s"].get<double>() * 1e3, "%.3f").c_str(),
+                  s.contains("normalised_throughput") ? (fmt(s["normalised_throughput"].get<double>(), "%.2f") + "x").c_str() : "-",
+                  s.contains("normalised_energy") ? fmt(s["normalised_energy"].get<double>(), "%.2f").c_str() : "-",
+                  o.wall_s);
+    }
+    std::printf("  (vs gpu: throughput over the gpu system's; energy: decode energy relative to it)\n");
+  }
+  if (json_path && !json_stdout) {
+    json_file << doc.dump(2) << "\n";
+    if (!json_file) throw std::runtime_error("--json: write to '" + *json_path + "' failed");
+  }
+  if (csv_file.is_open()) {
+    csv_file << "model,system,generation_time_s,iteration_time_s,tokens_per_s,tokens_per_j,energy_j,ttft_p50_s,"
+                "ttft_p99_s,tpot_p50_s,tpot_p99_s\n";
+    for (const Outcome& o : outcomes) {
+      const Json s = per[key_of(o)];
+      csv_file << o.c.model.name << "," << o.c.system.name << "," << s["generation_time_s"].dump() << ","
+               << s["iteration_time_s"].dump() << "," << s["tokens_per_s"].dump() << "," << s["tokens_per_j"].dump()
+               << "," << s["energy_j"].dump() << "," << s["ttft_s"]["p50"].dump() << "," << s["ttft_s"]["p99"].dump()
+               << "," << s["tpot_s"]["p50"].dump() << "," << s["tpot_s"]["p99"].dump() << "\n";
+    }
+    if (!csv_file) throw std::runtime_error("--csv: write failed");
+  }
+  return interrupted ? 130 : 0;
 }
 
 }  // namespace
-}  // namespace pimlab::sim
 
-PIMLAB_COMMAND("run", "the main job with built-in defaults (for now: the default accuracy study)",
-               pimlab::sim::run_run);
+PIMLAB_COMMAND("run", "serve a model to a request mix on one or more systems (the main job)", run);

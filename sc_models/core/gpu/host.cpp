@@ -27,6 +27,7 @@ std::vector<Host> make_presets() {
   a100.nvlink_bytes_per_s = 600e9;
   a100.hbm_stacks = 5;
   a100.hbm_clock_mhz = 1512;
+  a100.hbm_bytes = 85899345920.0;   // A100 SXM 80 GB (80 GiB of HBM2e)
   v.push_back(a100);
 
   Host h100;
@@ -39,6 +40,7 @@ std::vector<Host> make_presets() {
   h100.nvlink_bytes_per_s = 900e9;
   h100.hbm_stacks = 5;
   h100.hbm_clock_mhz = 2626;
+  h100.hbm_bytes = 85899345920.0;   // H100 SXM 80 GB (80 GiB of HBM3)
   v.push_back(h100);
 
   Host b200;
@@ -51,6 +53,7 @@ std::vector<Host> make_presets() {
   b200.nvlink_bytes_per_s = 1.8e12; // data sheet: fifth-generation NVLink 1.8 TB/s per GPU
   b200.hbm_stacks = 8;              // 8 HBM3e stacks (192 GB = 8 x 24 GB)
   b200.hbm_clock_mhz = 3906.25;     // 8e12 B/s / (8 stacks x 1024 bit / 8 x 2 transfers per clock)
+  b200.hbm_bytes = 192e9;           // data sheet: 192 GB HBM3e
   v.push_back(b200);
   return v;
 }
@@ -95,6 +98,7 @@ std::vector<Field> host_fields() {
       {"nvlink_bytes_per_s", [](Host& h) -> double& { return h.nvlink_bytes_per_s; }, nullptr, 0, 1e16, true},
       {"hbm_stacks", nullptr, [](Host& h) -> int& { return h.hbm_stacks; }, 1, 1024, false},
       {"hbm_clock_mhz", [](Host& h) -> double& { return h.hbm_clock_mhz; }, nullptr, 0, 1e6, true},
+      {"hbm_bytes", [](Host& h) -> double& { return h.hbm_bytes; }, nullptr, 0, 1e15, false},
       {"max_compute_util", [](Host& h) -> double& { return h.max_compute_util; }, nullptr, 0, 1, true},
       {"max_memory_util", [](Host& h) -> double& { return h.max_memory_util; }, nullptr, 0, 1, true},
   };
@@ -210,7 +214,7 @@ Host host_from_json(const nlohmann::json& j) {
     Host probe = h;
     for (const Field& f : host_fields()) {
       const double x = f.integer ? f.integer(probe) : f.real(probe);
-      if (x == 0) throw std::invalid_argument(std::string("gpu host: key '") + f.key + "' is missing; give it or a 'base' preset (" + join(preset_names()) + ")");
+      if (x == 0 && std::string(f.key) != "hbm_bytes") throw std::invalid_argument(std::string("gpu host: key '") + f.key + "' is missing; give it or a 'base' preset (" + join(preset_names()) + ")");
     }
   }
   validate(h);

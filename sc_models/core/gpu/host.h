@@ -30,6 +30,7 @@ struct Host {
   double nvlink_bytes_per_s = 0;    // NVLink bandwidth per GPU (both directions together)
   int hbm_stacks = 0;               // PIM channels = 8 x stacks
   double hbm_clock_mhz = 0;         // HBM clock (PIM cycles -> seconds)
+  double hbm_bytes = 0;             // HBM capacity (weights + KV/state must fit); 0 = unknown
   double max_compute_util = 0.8;    // roofline cap on peak_flops
   double max_memory_util = 0.85;    // roofline cap on hbm_bytes_per_s
   EnergyTable energy;
@@ -44,7 +45,7 @@ const Host& preset(const std::string& name);
 // A host from a JSON object. Keys: "base" (a preset name to start from;
 // without it every number must be given), "name", "sms", "l1_bytes_per_sm",
 // "l2_bytes", "peak_flops", "hbm_bytes_per_s", "nvlink_bytes_per_s",
-// "hbm_stacks", "hbm_clock_mhz", "max_compute_util", "max_memory_util",
+// "hbm_stacks", "hbm_clock_mhz", "hbm_bytes" (capacity), "max_compute_util", "max_memory_util",
 // "energy" {hbm_pj_per_byte, l2_pj_per_byte, l1_pj_per_byte, reg_pj_per_byte,
 // alu_pj_per_mac}. Unknown keys, wrong types and out-of-range values throw
 // std::invalid_argument naming the key, the value and what is allowed.

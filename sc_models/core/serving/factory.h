@@ -1,0 +1,30 @@
+// A system back-end from its name and the run's options (docs/serving.md):
+// the GPU-host systems (serving/gpu_backend.h) and the NPU systems.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "gpu/host.h"
+#include "model/model.h"
+#include "model/system.h"
+#include "serving/cost.h"
+
+namespace pimlab::serving {
+
+struct SystemChoice {
+  model::SystemSpec system;
+  model::ModelConfig model;
+  gpu::Host host;            // GPU-host systems
+  int gpus = 1;              // tensor-parallel degree
+  bool artifact_compatible = false;
+  std::int64_t attention_lo = 0, attention_hi = 0;  // artifact-compatible PIM attention interpolation
+  bool sub_batch = true;     // NPU+PIM systems: sub-batch interleaving
+  bool reuse = true;         // exact reuse of equal kernels
+};
+
+// Throws std::invalid_argument naming the system when it cannot be built.
+std::unique_ptr<Backend> make_backend(const SystemChoice& c);
+
+}  // namespace pimlab::serving

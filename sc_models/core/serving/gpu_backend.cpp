@@ -1,0 +1,197 @@
+#include "serving/gpu_backend.h"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+#include "model/graph.h"
+
+namespace pimlab::serving {
+
+namespace fw = firmware::pimba;
+
+namespace {
+
+gpu::OpClass gpu_class(const model::Operator& op) {
+  switch (op.cls) {
+    case model::OpClass::fc: return gpu::OpClass::FC;
+    case model::OpClass::matmul: return gpu::OpClass::MATMUL;
+    case model::OpClass::softmax: return gpu::OpClass::SOFTMAX;
+    case model::OpClass::norm: return gpu::OpClass::NORM;
+    case model::OpClass::act: return gpu::OpClass::ACT;
+    case model::OpClass::g2g: return gpu::OpClass::G2G;
+    case model::OpClass::su: break;
+  }
+  throw std::invalid_argument("operator '" + op.name + "' (class SU) is a PIM state-update kernel; it cannot run on the GPU");
+}
+
+std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }
+
+}  // namespace
+
+GpuBackend::GpuBackend(const GpuSystemOptions& o) : m_o(o) {
+  if (o.system.host != model::Device::gpu)
+    throw std::invalid_argument("system '" + o.system.name + "' has no GPU host");
+  if (o.gpus < 1 || o.gpus > 64) throw std::invalid_argument("gpus " + std::to_string(o.gpus) + " out of range (1..64)");
+  gpu::validate(o.host);
+  if (o.system.has_pim()) {
+    const std::string& f = o.system.pim_family;
+    if (f != "pimba" && f != "hbm-pim" && f != "time-multiplexed" && f != "pipelined")
+      throw std::invalid_argument("system '" + o.system.name + "': PIM family '" + f +
+                                  "' is not a Pimba-family design (pimba, hbm-pim, time-multiplexed, pipelined)");
+    PimbaPimOptions p;
+    p.variant = f;
+    p.channels = 8 * o.host.hbm_stacks;
+    p.artifact_compatible = o.artifact_compatible;
+    p.clock_mhz = o.host.hbm_clock_mhz;
+    p.reuse = o.reuse;
+    m_pim = std::make_unique<PimbaPim>(p);
+    if (o.artifact_compatible && !(o.attention_lo > 0 && o.attention_hi > o.attention_lo))
+      throw std::invalid_argument("artifact-compatible PIM attention needs its interpolation points (lin+1 < lin+lout)");
+  }
+}
+
+double GpuBackend::kv_capacity_bytes() const {
+  if (!(m_o.host.hbm_bytes > 0)) return 0;  // unknown: no capacity check
+  return m_o.host.hbm_bytes * m_o.gpus - model::weight_memory_bytes(m_o.model, m_o.system.formats);
+}
+
+std::map<std::string, std::string> GpuBackend::describe() const {
+  std::map<std::string, std::string> d{{"host", m_o.host.name},
+                                       {"gpus", std::to_string(m_o.gpus)},
+                                       {"mode", "serial"},
+                                       {"pim", m_o.system.has_pim() ? m_o.system.pim_family : "none"}};
+  if (m_pim) {
+    d["pim_channels"] = std::to_string(m_pim->options().channels);
+    d["pim_dram"] = m_pim->options().dram;
+  }
+  return d;
+}
+
+void GpuBackend::host_op(const model::Operator& op, IterationCost& c) {
+  gpu::Operator g;
+  g.cls = gpu_class(op);
+  g.name = op.name;
+  g.category = model::category_name(op.category);
+  g.m = op.m;
+  g.n = op.n;
+  g.k = op.k;
+  g.num_op = op.num_op;
+  g.dbyte = op.dbyte;
+  const OpKey key{static_cast<int>(g.cls), g.m, g.n, g.k, g.num_op, g.dbyte};
+  auto it = m_gpu_cache.find(key);
+  if (it == m_gpu_cache.end()) it = m_gpu_cache.emplace(key, gpu::time_operator(m_o.host, g, m_o.gpus)).first;
+  const gpu::OpResult& r = it->second;
+  const double times = static_cast<double>(op.repeat) / static_cast<double>(op.steps);
+  const double t = r.time_s * times;
+  c.charge(g.category, t, 0, nullptr);
+  const double off = r.e_offchip_pJ * 1e-12 * times * m_o.gpus, on = r.e_onchip_pJ * 1e-12 * times * m_o.gpus;
+  c.charge(g.category, 0, off, &c.dram_energy_j);
+  c.charge(g.category, 0, on, &c.host_energy_j);
+  c.host_busy_s += t;
+  if (g.cls != gpu::OpClass::G2G) c.host_bytes += r.hbm_bytes * times;
+  c.time_s += t;
+}
+
+PimKernelResult GpuBackend::attention_kernel(fw::Op op, std::int64_t num_op, std::int64_t rows, std::int64_t L) {
+  if (!m_o.artifact_compatible) return m_pim->run(op, num_op, rows, L);
+  // The artifact runs the kernel at the two ends of the KV range and
+  // interpolates (a quirk; exact only at the ends).
+  const PimKernelResult lo = m_pim->run(op, num_op, rows, m_o.attention_lo);
+  const PimKernelResult hi = m_pim->run(op, num_op, rows, m_o.attention_hi);
+  const double f = static_cast<double>(L - m_o.attention_lo) / static_cast<double>(m_o.attention_hi - m_o.attention_lo);
+  PimKernelResult r = lo;
+  r.time_s = lo.time_s + f * (hi.time_s - lo.time_s);
+  r.energy_j = lo.energy_j + f * (hi.energy_j - lo.energy_j);
+  return r;
+}
+
+void GpuBackend::pim_op(const model::Operator& op, const std::vector<DecodeRequest>& batch, IterationCost& c) {
+  if (!m_pim) throw std::logic_error("PIM operator on a system without PIM");
+  const std::string cat = model::category_name(op.category);
+  const double times = static_cast<double>(op.repeat) / static_cast<double>(op.steps);
+  auto charge = [&](const PimKernelResult& r) {
+    const double t = r.time_s * times;
+    c.charge(cat, t, r.energy_j * times * m_o.gpus, &c.pim_energy_j);
+    c.pim_busy_s += t;
+    c.time_s += t;
+  };
+  if (op.cls == model::OpClass::su) {
+    // m heads x num_op requests, each state n x k (system.md §1.3).
+    charge(m_pim->run(fw::Op::SU, op.m * op.num_op, op.n, op.k));
+    return;
+  }
+  const bool score = op.name == "attention_qk", attend = op.name == "attention_kv";
+  if (op.cls != model::OpClass::matmul || !(score || attend))
+    throw std::invalid_argument("operator '" + op.name + "' (" + model::class_name(op.cls) +
+                                ") has no Pimba-family PIM kernel (state updates and attention GEMVs only)");
+  // Matrices per request: KV heads of the shard x query rows sharing them
+  // (GQA: each query head is its own GEMV over the shared K/V).
+  const auto B = static_cast<std::int64_t>(batch.size());
+  const std::int64_t per_request = (op.num_op / B) * op.m;
+  const std::int64_t d = score ? op.k : op.n;
+  const fw::Op kop = score ? fw::Op::Score : fw::Op::Attend;
+  // Requests grouped by their KV length's column blocks: equal block columns
+  // lower to the same streams, so one kernel of the group at its longest
+  // length is exactly the group's kernel. Groups run back to back.
+  std::map<std::int64_t, std::pair<std::int64_t, std::int64_t>> groups;  // blocks -> (count, max L)
+  const int chunk_cols = fw::geometry([&] {
+    fw::KernelSpec k;
+    k.op = kop;
+    k.variant = m_pim->variant().name;
+    return k;
+  }()).chunk_cols;
+  for (const DecodeRequest& r : batch) {
+    auto& g = groups[ceil_div(r.context, chunk_cols)];
+    ++g.first;
+    g.second = std::max(g.second, r.context);
+  }
+  for (const auto& [blocks, g] : groups) charge(attention_kernel(kop, per_request * g.first, d, g.second));
+}
+
+IterationCost GpuBackend::decode(const std::vector<DecodeRequest>& batch) {
+  IterationCost c;
+  if (batch.empty()) return c;
+  std::int64_t sum = 0;
+  for (const DecodeRequest& r : batch) {
+    if (r.context < 1) throw std::invalid_argument("decode request with KV length " + std::to_string(r.context));
+    sum += r.context;
+  }
+  const auto B = static_cast<std::int64_t>(batch.size());
+  // The host's attention is memory bound on the KV bytes, sum of L over the
+  // batch: timed at the mean length (exact when all lengths are equal).
+  model::GraphOptions go = model::graph_options(m_o.system, B, ceil_div(sum, B), m_o.gpus, m_o.artifact_compatible);
+  go.artifact_steps = 1;  // one iteration = one decode step
+  const std::vector<model::Operator> ops = model::decode_graph(m_o.model, go);
+  for (const model::Operator& op : ops) {
+    if (model::map_operator(m_o.system, op, m_o.extra_rules) == model::Device::pim)
+      pim_op(op, batch, c);
+    else
+      host_op(op, c);
+  }
+  return c;
+}
+
+IterationCost GpuBackend::prefill(const std::vector<PrefillChunk>& chunks) {
+  IterationCost c;
+  // Chunks of equal length share one graph; all prefill operators run on the
+  // host (PIM serves decode GEMVs and state updates only).
+  std::map<std::int64_t, std::pair<std::int64_t, std::int64_t>> groups;  // tokens -> (count, sum of context)
+  for (const PrefillChunk& ch : chunks) {
+    if (ch.tokens < 1 || ch.context < ch.tokens) throw std::invalid_argument("bad prefill chunk");
+    auto& g = groups[ch.tokens];
+    ++g.first;
+    g.second += ch.context;
+  }
+  for (const auto& [q, g] : groups) {
+    model::GraphOptions go = model::graph_options(m_o.system, g.first, std::max(q, ceil_div(g.second, g.first)),
+                                                  m_o.gpus, m_o.artifact_compatible);
+    go.query_tokens = q;
+    go.su_kernel = false;
+    go.artifact_steps = 1;
+    for (const model::Operator& op : model::decode_graph(m_o.model, go)) host_op(op, c);
+  }
+  return c;
+}
+
+}  // namespace pimlab::serving

@@ -1,0 +1,60 @@
+// The GPU-host systems (gpu, gpu+q, gpu+pim, pimba, time-multiplexed,
+// pipelined): each operator of the model's decode graph runs on the GPU
+// roofline host (gpu/roofline.h) or, when the system's rules map it to PIM, as
+// a Pimba-family PIM kernel at command level on the GPU's PIM channels
+// (serving/pimba_pim.h). Host and PIM take turns (the `serial` mode of the
+// Pimba system): the iteration time is the sum of its operators' times.
+// Tensor parallelism: the graph is one GPU's shard; time is one GPU's, energy
+// counts every GPU (system.md §1.2). docs/serving.md.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "gpu/host.h"
+#include "gpu/roofline.h"
+#include "model/model.h"
+#include "model/system.h"
+#include "serving/cost.h"
+#include "serving/pimba_pim.h"
+
+namespace pimlab::serving {
+
+struct GpuSystemOptions {
+  model::SystemSpec system;  // host must be gpu; PIM family none or a Pimba variant
+  model::ModelConfig model;
+  gpu::Host host;
+  int gpus = 1;  // tensor-parallel degree (GPUs, each with its own PIM channels)
+  std::vector<model::MappingRule> extra_rules;  // user rules, before the system's
+  bool artifact_compatible = false;
+  // Artifact-compatible only: PIM attention is run at these two KV lengths and
+  // interpolated linearly in between (system.md §1.5; lin+1 and lin+lout).
+  std::int64_t attention_lo = 0, attention_hi = 0;
+  bool reuse = true;  // exact reuse of equal PIM kernels / channel streams
+};
+
+class GpuBackend : public Backend {
+ public:
+  explicit GpuBackend(const GpuSystemOptions& o);
+  IterationCost decode(const std::vector<DecodeRequest>& batch) override;
+  IterationCost prefill(const std::vector<PrefillChunk>& chunks) override;
+  int kv_channels() const override { return 0; }
+  double kv_capacity_bytes() const override;
+  std::map<std::string, std::string> describe() const override;
+  const PimbaPim* pim() const { return m_pim.get(); }
+
+ private:
+  void host_op(const model::Operator& op, IterationCost& c);
+  void pim_op(const model::Operator& op, const std::vector<DecodeRequest>& batch, IterationCost& c);
+  PimKernelResult attention_kernel(firmware::pimba::Op op, std::int64_t num_op, std::int64_t rows, std::int64_t L);
+  GpuSystemOptions m_o;
+  std::unique_ptr<PimbaPim> m_pim;
+  using OpKey = std::tuple<int, std::int64_t, std::int64_t, std::int64_t, std::int64_t, int>;
+  std::map<OpKey, gpu::OpResult> m_gpu_cache;  // the roofline is stateless: exact reuse
+};
+
+}  // namespace pimlab::serving
