@@ -1,7 +1,7 @@
 # Runs one pimlab command and checks its exit status, outputs and JSON keys.
 #   -DCMD="pimlab|kernel|--op|su|..."   the command, arguments separated by '|'
 #   -DEXPECT_RC=N                      expected exit status (default 0)
-#   -DJSON="key=value|key=value"       top-level JSON keys of stdout that must equal value
+#   -DJSON="key=value|key=value"       JSON keys of stdout that must equal value (a.b.c: nested members)
 #   -DSTDOUT_MATCH=regex               stdout must match
 #   -DSTDERR_MATCH=regex               stderr must match (and be exactly one line)
 #   -DFILE_FIRST_LINES="file|reference|N"  the first N lines of file equal those of reference
@@ -21,7 +21,8 @@ if(DEFINED JSON)
     string(SUBSTRING "${pair}" 0 ${eq} key)
     math(EXPR vstart "${eq} + 1")
     string(SUBSTRING "${pair}" ${vstart} -1 want)
-    string(JSON got ERROR_VARIABLE jerr GET "${out}" ${key})
+    string(REPLACE "." ";" path "${key}")
+    string(JSON got ERROR_VARIABLE jerr GET "${out}" ${path})
     if(jerr)
       message(FATAL_ERROR "key '${key}': ${jerr}\nstdout:\n${out}")
     endif()

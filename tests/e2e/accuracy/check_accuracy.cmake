@@ -1,5 +1,5 @@
 # cmake -DPIMLAB=<pimlab> -DCASE=<case> -DWORK=<dir> -P check_accuracy.cmake
-# Runs `pimlab accuracy` / `pimlab run` and checks exit status and output.
+# Runs `pimlab accuracy` and checks exit status and output.
 cmake_minimum_required(VERSION 3.22)
 file(REMOVE_RECURSE ${WORK})
 file(MAKE_DIRECTORY ${WORK})
@@ -113,17 +113,6 @@ elseif(CASE STREQUAL "opt")
     message(FATAL_ERROR "unexpected header:\n${o}")
   endif()
   check_rows("${o}" "mx8:8.00" "fp16:16.00" "bf16:16.00")
-elseif(CASE STREQUAL "run")
-  run(r 0 run --json run.json)
-  if(NOT r MATCHES "^pimlab run: no system simulation yet; running the default accuracy study \\(pimlab accuracy\\)\n")
-    message(FATAL_ERROR "unexpected first line:\n${r}")
-  endif()
-  check_rows("${r}" "mx8:8.00" "int8:9.00" "mxfp8-e4m3:8.25" "mxfp8-e5m2:8.25" "fp16:16.00" "bf16:16.00")
-  file(READ ${WORK}/run.json doc)
-  string(JSON model GET "${doc}" parameters model)
-  if(NOT model STREQUAL "mamba2-2.7b")
-    message(FATAL_ERROR "run.json: model ${model}")
-  endif()
 elseif(CASE STREQUAL "errors")
   # Bad input: exit 2, one line on stderr naming the problem.
   foreach(spec

@@ -1,0 +1,86 @@
+// Exact reuse of PIM kernels (serving/pimba_pim.h) against the plain run:
+// the geometry key (kernels with equal block rows and columns lower to equal
+// streams) and the stream key (equal channel streams issue at equal cycles).
+#include <catch2/catch.hpp>
+
+#include "firmware/pimba/generator.h"
+#include "serving/pimba_pim.h"
+
+namespace fw = pimlab::firmware::pimba;
+using pimlab::serving::PimbaPim;
+using pimlab::serving::PimbaPimOptions;
+
+namespace {
+
+void same(const pimlab::serving::PimKernelResult& a, const pimlab::serving::PimKernelResult& b) {
+  CHECK(a.cycles == b.cycles);
+  CHECK(a.counters.num_act == b.counters.num_act);
+  CHECK(a.counters.num_comp == b.counters.num_comp);
+  CHECK(a.counters.num_rdwr == b.counters.num_rdwr);
+  CHECK(a.counters.commands == b.counters.commands);
+  CHECK(a.counters.refreshes == b.counters.refreshes);
+  CHECK(a.time_s == b.time_s);
+  CHECK(a.energy_j == b.energy_j);
+}
+
+}  // namespace
+
+TEST_CASE("kernels whose lengths share the column blocks lower to the same channel streams", "[serving][pim]") {
+  for (fw::Op op : {fw::Op::Score, fw::Op::Attend}) {
+    fw::KernelSpec a;
+    a.op = op;
+    a.num_op = 96;
+    a.rows = 128;
+    a.channels = 4;
+    fw::KernelSpec b = a;
+    a.cols = 2049;  // ceil(2049/32) = ceil(2080/32) = 65 column blocks (FP16 and MX8 alike)
+    b.cols = 2080;
+    for (const char* v : {"pimba", "hbm-pim"}) {
+      a.variant = b.variant = v;
+      REQUIRE(fw::geometry(a).block_cols == fw::geometry(b).block_cols);
+      const fw::Program pa = fw::generate(a), pb = fw::generate(b);
+      REQUIRE(pa.channel_streams.size() == pb.channel_streams.size());
+      for (std::size_t c = 0; c < pa.channel_streams.size(); ++c) {
+        const auto &sa = pa.channel_streams[c], &sb = pb.channel_streams[c];
+        REQUIRE(sa.size() == sb.size());
+        std::size_t differ = 0;
+        for (std::size_t i = 0; i < sa.size(); ++i)
+          differ += sa[i].kind != sb[i].kind || sa[i].pch != sb[i].pch || sa[i].bank_group != sb[i].bank_group ||
+                    sa[i].arg != sb[i].arg || sa[i].comps != sb[i].comps || sa[i].sched != sb[i].sched ||
+                    sa[i].v_count != sb[i].v_count;
+        CHECK(differ == 0);
+      }
+    }
+  }
+}
+
+TEST_CASE("exact reuse gives the plain run's cycles, counts, time and energy", "[serving][pim]") {
+  PimbaPimOptions plain;
+  plain.reuse = false;
+  plain.channels = 8;
+  PimbaPimOptions reuse = plain;
+  reuse.reuse = true;
+  for (const char* v : {"pimba", "hbm-pim", "time-multiplexed"}) {
+    plain.variant = reuse.variant = v;
+    PimbaPim p(plain), r(reuse);
+    // SU with a remainder of rounds (some channels get one more), attention
+    // at lengths of one column-block group and of another.
+    same(p.run(fw::Op::SU, 83, 128, 64), r.run(fw::Op::SU, 83, 128, 64));
+    same(p.run(fw::Op::Score, 40, 128, 690), r.run(fw::Op::Score, 40, 128, 690));
+    same(p.run(fw::Op::Score, 40, 128, 700), r.run(fw::Op::Score, 40, 128, 700));  // reused: 22 column blocks as 690
+    same(p.run(fw::Op::Attend, 40, 128, 1000), r.run(fw::Op::Attend, 40, 128, 1000));
+    CHECK(r.kernels_reused() == 1);
+    CHECK(r.kernels_simulated() == 3);
+  }
+}
+
+TEST_CASE("artifact-compatible kernels time cycles at the PIM clock", "[serving][pim]") {
+  PimbaPimOptions o;
+  o.artifact_compatible = true;
+  o.clock_mhz = 1512;
+  o.channels = 2;
+  PimbaPim p(o);
+  const auto r = p.run(fw::Op::SU, 16, 128, 64);
+  CHECK(r.cycles > 0);
+  CHECK(r.time_s == static_cast<double>(r.cycles) / 1512e6);
+}
