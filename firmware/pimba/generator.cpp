@@ -5,7 +5,8 @@
 #include <algorithm>
 #include <cctype>
 #include <ostream>
-#include <set>
+#include <functional>
+#include <map>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -166,6 +167,8 @@ Program generate(const KernelSpec& k) {
   const int banks = k.bank_groups * k.banks_per_group;
   const std::int64_t R = g.block_rows, C = g.block_cols;
 
+  if (k.artifact_compatible && k.distinct_channels_only)
+    throw std::invalid_argument("distinct_channels_only does not apply to artifact-compatible kernels (one reader feeds every channel)");
   if (k.artifact_compatible && g.chunks % banks != 0)
     throw std::invalid_argument(
         "artifact-compatible: the reference generator fails on this shape (" + std::to_string(g.chunks) +
@@ -175,9 +178,21 @@ Program generate(const KernelSpec& k) {
 
   // Columns done per block-row and the rows ordered by (columns done, index):
   // a bank needing a new block-row takes the first entry.
+  // A min-heap of (columns done, row) with lazy deletion: an entry is current
+  // when its count equals the row's; the smallest current entry is the choice.
   std::vector<std::int64_t> done(static_cast<std::size_t>(R), 0);
-  std::set<std::pair<std::int64_t, std::int64_t>> open;
-  for (std::int64_t r = 0; r < R; ++r) open.emplace(0, r);
+  using Entry = std::pair<std::int64_t, std::int64_t>;
+  std::vector<Entry> open;
+  open.reserve(static_cast<std::size_t>(R) + 1024);
+  for (std::int64_t r = 0; r < R; ++r) open.emplace_back(0, r);  // sorted: a valid min-heap as is
+  const auto later = std::greater<Entry>();
+  auto first_open = [&]() {
+    while (open.front().first != done[static_cast<std::size_t>(open.front().second)]) {
+      std::pop_heap(open.begin(), open.end(), later);
+      open.pop_back();
+    }
+    return open.front().second;
+  };
   // Current block-row of every bank of every pseudo-channel.
   const std::size_t n_pch = static_cast<std::size_t>(k.channels) * k.pseudo_channels;
   std::vector<std::int64_t> bank_row(n_pch * banks, -1);
@@ -201,15 +216,17 @@ Program generate(const KernelSpec& k) {
           std::int64_t& cur = bank_row[sp * banks + b];
           BankWork& w = r.banks[static_cast<std::size_t>(b)];
           if (cur < 0 || done[static_cast<std::size_t>(cur)] == C) {
-            cur = open.begin()->second;  // fewest columns done, lowest index
+            cur = first_open();  // fewest columns done, lowest index
             w.new_block_row = true;
           }
           std::int64_t& d = done[static_cast<std::size_t>(cur)];
-          open.erase({d, cur});
           w.block_row = static_cast<std::int32_t>(cur);
           w.block_col = static_cast<std::int32_t>(d);
-          ++d;
-          if (d < C) open.emplace(d, cur);
+          ++d;  // the row's entry (d-1, cur) is now stale
+          if (d < C) {
+            open.emplace_back(d, cur);
+            std::push_heap(open.begin(), open.end(), later);
+          }
           if (k.op == Op::SU)
             w.reg_writes = static_cast<std::uint16_t>((w.new_block_row || !k.chunk_group) ? 3 + g.v_count : g.v_count);
           else
@@ -228,15 +245,56 @@ Program generate(const KernelSpec& k) {
           const std::int64_t max_regs = static_cast<std::int64_t>(banks) * (3 + g.v_count);
           const std::int64_t round_len = 2 + k.bank_groups + g.comps_per_round +
                                          (k.cmd_sched ? 0 : max_regs + g.results_per_round);
-          prog.pch_streams.back().reserve(static_cast<std::size_t>(per_pch * round_len));
+          if (!k.distinct_channels_only) prog.pch_streams.back().reserve(static_cast<std::size_t>(per_pch * round_len));
         }
         const auto idx = static_cast<std::uint32_t>(prog.rounds.size());
-        emit_round(k, g, r, idx, prog.pch_streams[static_cast<std::size_t>(stream_of[sp])]);
+        if (!k.distinct_channels_only)
+          emit_round(k, g, r, idx, prog.pch_streams[static_cast<std::size_t>(stream_of[sp])]);
         prog.rounds.push_back(std::move(r));
       }
     }
   }
   prog.chunks_generated = assigned;
+
+  prog.stream_source.resize(static_cast<std::size_t>(k.channels));
+  for (int ch = 0; ch < k.channels; ++ch) prog.stream_source[static_cast<std::size_t>(ch)] = ch;
+  if (k.distinct_channels_only) {
+    // A round's commands are a function of its pseudo-channel, register
+    // writes, COMPs, results and, per bank group, its register writes and
+    // whether it is active (emit_round): channels with equal sequences of
+    // these emit equal streams. Emit one channel of each class.
+    const int bpg = k.banks_per_group;
+    std::vector<std::vector<std::uint32_t>> sig(static_cast<std::size_t>(k.channels));
+    for (const Round& r : prog.rounds) {
+      auto& v = sig[r.ch];
+      v.push_back(r.pch);
+      v.push_back(r.regs);
+      v.push_back(r.comps);
+      v.push_back(r.results);
+      for (int bg = 0; bg < k.bank_groups; ++bg) {
+        std::uint32_t n = 0, active = 0;
+        for (int bank = 0; bank < bpg; ++bank) {
+          const BankWork& w = r.banks[static_cast<std::size_t>(bg * bpg + bank)];
+          n += w.reg_writes;
+          active |= w.block_row >= 0 ? 1u : 0u;
+        }
+        v.push_back(n << 1 | active);
+      }
+    }
+    std::map<std::vector<std::uint32_t>, int> first;
+    std::vector<char> emit(static_cast<std::size_t>(k.channels), 0);
+    for (int ch = 0; ch < k.channels; ++ch) {
+      auto [it, fresh] = first.emplace(std::move(sig[static_cast<std::size_t>(ch)]), ch);
+      prog.stream_source[static_cast<std::size_t>(ch)] = it->second;
+      emit[static_cast<std::size_t>(ch)] = fresh ? 1 : 0;
+    }
+    for (std::uint32_t idx = 0; idx < prog.rounds.size(); ++idx) {
+      const Round& r = prog.rounds[idx];
+      if (!emit[r.ch]) continue;
+      const std::size_t sp = static_cast<std::size_t>(r.ch) * k.pseudo_channels + r.pch;
+      emit_round(k, g, r, idx, prog.pch_streams[static_cast<std::size_t>(stream_of[sp])]);
+    }
+  }
 
   if (k.artifact_compatible) {
     // The reference interleaves the (ch, pch) streams with a zip, which stops
@@ -254,7 +312,9 @@ Program generate(const KernelSpec& k) {
   }
   // Chunks whose round reached the channel: a round counts when its
   // precharge survives (the whole round is then in the stream).
-  {
+  if (k.distinct_channels_only) {
+    prog.chunks_issued = assigned;  // independent channels drop nothing
+  } else {
     std::int64_t issued = 0;
     for (const auto& s : prog.pch_streams)
       for (const Command& c : s)

@@ -41,6 +41,10 @@ struct KernelSpec {
   bool chunk_group = true;   // SU: later chunks of a block-row need only the v slice
   bool cmd_sched = true;     // ACT4_WITH_REG_n / PRECHARGE_WITH_RESULT_r instead of separate commands
   bool artifact_compatible = false;
+  // Emit the command streams of only one channel of each group of channels
+  // whose streams are equal (Program::stream_source says which); the others
+  // stay empty. Not with artifact_compatible (its feed order couples channels).
+  bool distinct_channels_only = false;
   // Organisation (per channel): pseudo-channels x bank groups x banks; page
   // and atom size in bytes. Defaults: HBM2 as used by Pimba.
   int pseudo_channels = 2;
@@ -97,6 +101,10 @@ struct Program {
   std::int64_t chunks_generated = 0;  // chunks assigned to banks
   std::int64_t chunks_issued = 0;     // chunks whose round reaches the channel (artifact mode may drop)
   std::uint64_t commands = 0;         // commands in the channel streams
+  // Per channel: the channel whose stream equals its own (itself when its
+  // stream was emitted). Equal means equal in every field the channel engine
+  // reads (kind, pseudo-channel, bank group, argument, barrier fields).
+  std::vector<int> stream_source;
 };
 
 Program generate(const KernelSpec& k);

@@ -1,7 +1,7 @@
 #include "serving/pimba_pim.h"
 
 #include <stdexcept>
-#include <unordered_map>
+#include <algorithm>
 #include <vector>
 
 #include "pim/engine.h"
@@ -43,44 +43,6 @@ fw::KernelSpec PimbaPim::spec(fw::Op op, std::int64_t num_op, std::int64_t rows,
 
 namespace {
 
-// Hash of a channel stream over the fields the engine reads (not the channel
-// number or the generating round, which differ between equal streams).
-struct StreamKey {
-  std::uint64_t hash = 0;
-  std::size_t size = 0;
-  bool operator==(const StreamKey& o) const { return hash == o.hash && size == o.size; }
-};
-struct StreamKeyHash {
-  std::size_t operator()(const StreamKey& k) const { return static_cast<std::size_t>(k.hash ^ k.size); }
-};
-
-std::uint64_t mix(std::uint64_t h, std::uint64_t v) {
-  h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
-  return h * 0xff51afd7ed558ccdull;
-}
-
-StreamKey key_of(const std::vector<pim::Command>& s) {
-  std::uint64_t h = 0x84222325cbf29ce4ull;
-  for (const pim::Command& c : s) {
-    std::uint64_t v = static_cast<std::uint64_t>(c.kind) | (std::uint64_t{c.pch} << 8) |
-                      (std::uint64_t{c.bank_group} << 16) | (std::uint64_t{c.sched} << 24) |
-                      (std::uint64_t{c.v_count} << 32) | (std::uint64_t{c.comps} << 40);
-    h = mix(mix(h, v), c.arg);
-  }
-  return {h, s.size()};
-}
-
-bool same_stream(const std::vector<pim::Command>& a, const std::vector<pim::Command>& b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    const pim::Command &x = a[i], &y = b[i];
-    if (x.kind != y.kind || x.pch != y.pch || x.bank_group != y.bank_group || x.sched != y.sched ||
-        x.v_count != y.v_count || x.comps != y.comps || x.arg != y.arg)
-      return false;
-  }
-  return true;
-}
-
 void add(pim::Counters& to, const pim::Counters& c, std::uint64_t times) {
   to.num_act += c.num_act * times;
   to.num_comp += c.num_comp * times;
@@ -91,13 +53,13 @@ void add(pim::Counters& to, const pim::Counters& c, std::uint64_t times) {
 
 }  // namespace
 
-PimKernelResult PimbaPim::simulate(const fw::KernelSpec& k) const {
-  const fw::Program prog = fw::generate(k);
+PimKernelResult PimbaPim::simulate(fw::KernelSpec k) const {
   const pim::Protocol protocol = pim::pimba_protocol(k.artifact_compatible);
   const pim::ChannelEngine engine(protocol, m_spec);
   PimKernelResult r;
   if (k.artifact_compatible || !m_o.reuse) {
     // One global reader couples the channels (artifact), or no reuse asked.
+    const fw::Program prog = fw::generate(k);
     const std::vector<std::uint16_t> feed = k.artifact_compatible ? fw::feed_order(prog) : std::vector<std::uint16_t>{};
     const pim::MultiChannelRun run = k.artifact_compatible
                                          ? engine.run(prog.channel_streams, k.pseudo_channels, feed)
@@ -105,26 +67,19 @@ PimKernelResult PimbaPim::simulate(const fw::KernelSpec& k) const {
     r.cycles = run.cycles;
     r.counters = run.counters;
   } else {
-    // Independent channels: equal streams issue at equal cycles.
-    std::unordered_map<StreamKey, std::vector<std::size_t>, StreamKeyHash> groups;
-    std::vector<StreamKey> order;
+    // Independent channels: equal streams issue at equal cycles, so only one
+    // channel of each class of equal streams is generated and run.
+    k.distinct_channels_only = true;
+    const fw::Program prog = fw::generate(k);
+    std::vector<std::uint64_t> members(prog.channel_streams.size(), 0);
+    for (int src : prog.stream_source) ++members[static_cast<std::size_t>(src)];
     for (std::size_t ch = 0; ch < prog.channel_streams.size(); ++ch) {
-      const StreamKey key = key_of(prog.channel_streams[ch]);
-      auto [it, fresh] = groups.try_emplace(key);
-      if (fresh) order.push_back(key);
-      it->second.push_back(ch);
-    }
-    for (const StreamKey& key : order) {
-      const std::vector<std::size_t>& members = groups[key];
-      const std::vector<pim::Command>& s = prog.channel_streams[members.front()];
-      for (std::size_t m : members)
-        if (!same_stream(s, prog.channel_streams[m]))
-          throw std::logic_error("PIM stream hash collision between channels");  // never silently wrong
-      if (s.empty()) continue;
+      const std::vector<pim::Command>& s = prog.channel_streams[ch];
+      if (members[ch] == 0 || s.empty()) continue;
       const pim::ChannelRun run = engine.run(s, k.pseudo_channels);
       // MultiChannelRun: cycles = last issue over all channels + 1.
       r.cycles = std::max<std::uint64_t>(r.cycles, run.last_issue_cycle + 1);
-      add(r.counters, run.counters, members.size());
+      add(r.counters, run.counters, members[ch]);
     }
   }
   const double pj = pim::energy_pj(r.counters, {m_variant->act_pj, m_variant->rdwr_pj, m_variant->comp_pj});

@@ -7,7 +7,9 @@
 // depend on its spec only through the lowering's geometry (block rows and
 // columns), so kernels with equal geometry are run once; and with independent
 // channels (the default) channels whose command streams are equal issue at
-// equal cycles, so each distinct stream is run once and its counts multiplied.
+// equal cycles, so the generator emits one stream of each class of equal
+// streams (KernelSpec::distinct_channels_only), which is run once and its
+// counts multiplied.
 // Both are exact by construction; tests/unit/serving compares them with the
 // plain run.
 #pragma once
@@ -54,7 +56,7 @@ class PimbaPim {
  private:
   firmware::pimba::KernelSpec spec(firmware::pimba::Op op, std::int64_t num_op, std::int64_t rows,
                                    std::int64_t cols) const;
-  PimKernelResult simulate(const firmware::pimba::KernelSpec& k) const;
+  PimKernelResult simulate(firmware::pimba::KernelSpec k) const;
   PimbaPimOptions m_o;
   const pim::Variant* m_variant;
   dram::DramSpec m_spec;
