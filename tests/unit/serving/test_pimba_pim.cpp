@@ -84,3 +84,40 @@ TEST_CASE("artifact-compatible kernels time cycles at the PIM clock", "[serving]
   CHECK(r.cycles > 0);
   CHECK(r.time_s == static_cast<double>(r.cycles) / 1512e6);
 }
+
+TEST_CASE("distinct_channels_only: every channel's stream equals the emitted stream of its source", "[serving][pim]") {
+  struct Shape {
+    fw::Op op;
+    int num_op, rows, cols, channels;
+    const char* variant;
+  };
+  for (const Shape& s : {Shape{fw::Op::SU, 83, 128, 64, 8, "pimba"}, Shape{fw::Op::SU, 40, 256, 128, 5, "hbm-pim"},
+                         Shape{fw::Op::Score, 77, 128, 1000, 6, "pimba"},
+                         Shape{fw::Op::Attend, 64, 128, 2049, 40, "hbm-pim"}}) {
+    fw::KernelSpec k;
+    k.op = s.op;
+    k.num_op = s.num_op;
+    k.rows = s.rows;
+    k.cols = s.cols;
+    k.channels = s.channels;
+    k.variant = s.variant;
+    const fw::Program full = fw::generate(k);
+    k.distinct_channels_only = true;
+    const fw::Program d = fw::generate(k);
+    REQUIRE(d.stream_source.size() == full.channel_streams.size());
+    std::size_t emitted = 0, differ = 0;
+    for (std::size_t ch = 0; ch < full.channel_streams.size(); ++ch) {
+      const int src = d.stream_source[ch];
+      REQUIRE(src <= static_cast<int>(ch));
+      if (src == static_cast<int>(ch)) ++emitted;
+      const auto &a = full.channel_streams[ch], &b = d.channel_streams[static_cast<std::size_t>(src)];
+      REQUIRE(a.size() == b.size());
+      for (std::size_t i = 0; i < a.size(); ++i)
+        differ += a[i].kind != b[i].kind || a[i].pch != b[i].pch || a[i].bank_group != b[i].bank_group ||
+                  a[i].arg != b[i].arg || a[i].comps != b[i].comps || a[i].sched != b[i].sched ||
+                  a[i].v_count != b[i].v_count;
+    }
+    CHECK(differ == 0);
+    CHECK(emitted < full.channel_streams.size());  // something was shared
+  }
+}
