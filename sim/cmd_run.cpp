@@ -165,6 +165,8 @@ int run(int argc, char** argv) {
           {"host", "H", "GPU host: a100, h100, b200 or a JSON host file", "a100"},
           {"gpus", "N", "GPUs (tensor-parallel degree), each with its own PIM channels", "1"},
           {"tp", "N", "same as --gpus", ""},
+          {"attacc-placement", "P", "attacc system: the AttAcc processing units per bank, per bank group (bg) or on the buffer die", "bank"},
+          {"attention-sample", "S", "attacc system: simulate the attention at KV lengths that are multiples of S and interpolate in between (0: every length, exact; error in docs/serving.md)", "0"},
           {"artifact-compatible", "", "reproduce the published artifacts, quirks included (docs/serving.md)", ""},
           {"ignore-capacity", "", "do not check that KV caches and states fit in the memory (the artifacts never check)", ""},
           {"no-reuse", "", "simulate every PIM kernel afresh (no exact reuse of equal kernels)", ""},
@@ -281,6 +283,8 @@ int run(int argc, char** argv) {
         sc.attention_hi = lin + lout;
       }
       sc.reuse = !a.has("no-reuse");
+      sc.attacc_sample_stride = a.integer("attention-sample", 0, 0, 1 << 20);
+      sc.attacc_placement = pimlab::pim::parse_placement(a.choice("attacc-placement", "bank", {"bank", "bg", "buffer"}));
       std::unique_ptr<serving::Backend> be;
       try {
         be = serving::make_backend(sc);
@@ -322,9 +326,10 @@ int run(int argc, char** argv) {
       out.hw = be->describe();
       out.r = serving::serve(*be, requests, o, pinned.empty() ? nullptr : &pinned);
       out.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      if (auto* g = dynamic_cast<serving::GpuBackend*>(be.get()); g && g->pim()) {
-        out.pim_simulated = g->pim()->kernels_simulated();
-        out.pim_reused = g->pim()->kernels_reused();
+      if (auto* g = dynamic_cast<serving::GpuBackend*>(be.get())) {
+        if (g->pim()) out.pim_simulated = g->pim()->kernels_simulated(), out.pim_reused = g->pim()->kernels_reused();
+        if (g->attacc())
+          out.pim_simulated = g->attacc()->kernels_simulated(), out.pim_reused = g->attacc()->kernels_reused();
       }
       if (tty) std::fprintf(stderr, "\r%*s\r", 80, "");
       outcomes.push_back(std::move(out));

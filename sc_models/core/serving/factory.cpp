@@ -8,8 +8,6 @@ namespace pimlab::serving {
 
 std::unique_ptr<Backend> make_backend(const SystemChoice& c) {
   if (c.system.host == model::Device::gpu) {
-    if (c.system.pim_family == "attacc")
-      throw std::invalid_argument("system 'attacc' is not served yet (its PIM kernels run with 'pimlab kernel --family attacc')");
     GpuSystemOptions o;
     o.system = c.system;
     o.model = c.model;
@@ -19,6 +17,8 @@ std::unique_ptr<Backend> make_backend(const SystemChoice& c) {
     o.attention_lo = c.attention_lo;
     o.attention_hi = c.attention_hi;
     o.reuse = c.reuse;
+    o.attacc_placement = c.attacc_placement;
+    o.attacc_sample_stride = c.attacc_sample_stride;
     return std::make_unique<GpuBackend>(o);
   }
   throw std::invalid_argument("system '" + c.system.name + "' (NPU host) is not served yet");

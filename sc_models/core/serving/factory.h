@@ -9,6 +9,7 @@
 #include "gpu/host.h"
 #include "model/model.h"
 #include "model/system.h"
+#include "pim/attacc.h"
 #include "serving/cost.h"
 
 namespace pimlab::serving {
@@ -22,6 +23,8 @@ struct SystemChoice {
   std::int64_t attention_lo = 0, attention_hi = 0;  // artifact-compatible PIM attention interpolation
   bool sub_batch = true;     // NPU+PIM systems: sub-batch interleaving
   bool reuse = true;         // exact reuse of equal kernels
+  pim::AttaccPlacement attacc_placement = pim::AttaccPlacement::Bank;
+  std::int64_t attacc_sample_stride = 0;  // 0: exact
 };
 
 // Throws std::invalid_argument naming the system when it cannot be built.

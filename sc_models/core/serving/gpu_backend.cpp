@@ -34,7 +34,13 @@ GpuBackend::GpuBackend(const GpuSystemOptions& o) : m_o(o) {
     throw std::invalid_argument("system '" + o.system.name + "' has no GPU host");
   if (o.gpus < 1 || o.gpus > 64) throw std::invalid_argument("gpus " + std::to_string(o.gpus) + " out of range (1..64)");
   gpu::validate(o.host);
-  if (o.system.has_pim()) {
+  if (o.system.pim_family == "attacc") {
+    AttaccPimOptions p;
+    p.placement = o.attacc_placement;
+    p.sample_stride = o.attacc_sample_stride;
+    p.artifact_compatible = o.artifact_compatible;
+    m_attacc = std::make_unique<AttaccPim>(p);
+  } else if (o.system.has_pim()) {
     const std::string& f = o.system.pim_family;
     if (f != "pimba" && f != "hbm-pim" && f != "time-multiplexed" && f != "pipelined")
       throw std::invalid_argument("system '" + o.system.name + "': PIM family '" + f +
@@ -61,6 +67,11 @@ std::map<std::string, std::string> GpuBackend::describe() const {
                                        {"gpus", std::to_string(m_o.gpus)},
                                        {"mode", "serial"},
                                        {"pim", m_o.system.has_pim() ? m_o.system.pim_family : "none"}};
+  if (m_attacc) {
+    d["pim_stacks"] = std::to_string(m_attacc->options().stacks);
+    d["pim_dram"] = m_attacc->options().dram;
+    d["pim_placement"] = pim::placement_name(m_attacc->options().placement);
+  }
   if (m_pim) {
     d["pim_channels"] = std::to_string(m_pim->options().channels);
     d["pim_dram"] = m_pim->options().dram;
@@ -106,7 +117,28 @@ PimKernelResult GpuBackend::attention_kernel(fw::Op op, std::int64_t num_op, std
   return r;
 }
 
+void GpuBackend::attacc_op(const model::Operator& op, const std::vector<DecodeRequest>& batch, IterationCost& c) {
+  // One stack run covers the layer's whole attention: score, softmax and
+  // context (attacc_pim.md §9); the softmax and context operators add nothing.
+  if (op.name == "attention_softmax" || op.name == "attention_kv" || op.cls == model::OpClass::softmax) return;
+  if (op.name != "attention_qk")
+    throw std::invalid_argument("operator '" + op.name + "' has no AttAcc PIM kernel (decode attention only)");
+  const double times = static_cast<double>(op.repeat) / static_cast<double>(op.steps);
+  const auto B = static_cast<std::int64_t>(batch.size());
+  const std::int64_t per_request = (op.num_op / B) * op.m;
+  std::map<std::int64_t, std::int64_t> groups;  // KV length -> requests
+  for (const DecodeRequest& r : batch) ++groups[r.context];
+  for (const auto& [L, n] : groups) {
+    const AttaccKernelResult k = m_attacc->run(per_request * n, op.k, L, op.dbyte);
+    const double t = k.time_s * times;
+    c.charge("gemv", t, k.energy_j * times * m_o.gpus, &c.pim_energy_j);
+    c.pim_busy_s += t;
+    c.time_s += t;
+  }
+}
+
 void GpuBackend::pim_op(const model::Operator& op, const std::vector<DecodeRequest>& batch, IterationCost& c) {
+  if (m_attacc) return attacc_op(op, batch, c);
   if (!m_pim) throw std::logic_error("PIM operator on a system without PIM");
   const std::string cat = model::category_name(op.category);
   const double times = static_cast<double>(op.repeat) / static_cast<double>(op.steps);

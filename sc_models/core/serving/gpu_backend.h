@@ -1,8 +1,8 @@
 // The GPU-host systems (gpu, gpu+q, gpu+pim, pimba, time-multiplexed,
-// pipelined): each operator of the model's decode graph runs on the GPU
+// pipelined, attacc): each operator of the model's decode graph runs on the GPU
 // roofline host (gpu/roofline.h) or, when the system's rules map it to PIM, as
-// a Pimba-family PIM kernel at command level on the GPU's PIM channels
-// (serving/pimba_pim.h). Host and PIM take turns (the `serial` mode of the
+// a PIM kernel at command level on the GPU's PIM channels: Pimba family
+// (serving/pimba_pim.h) or AttAcc stacks (serving/attacc_pim.h). Host and PIM take turns (the `serial` mode of the
 // Pimba system): the iteration time is the sum of its operators' times.
 // Tensor parallelism: the graph is one GPU's shard; time is one GPU's, energy
 // counts every GPU (system.md §1.2). docs/serving.md.
@@ -20,6 +20,7 @@
 #include "model/model.h"
 #include "model/system.h"
 #include "serving/cost.h"
+#include "serving/attacc_pim.h"
 #include "serving/pimba_pim.h"
 
 namespace pimlab::serving {
@@ -35,6 +36,8 @@ struct GpuSystemOptions {
   // interpolated linearly in between (system.md §1.5; lin+1 and lin+lout).
   std::int64_t attention_lo = 0, attention_hi = 0;
   bool reuse = true;  // exact reuse of equal PIM kernels / channel streams
+  pim::AttaccPlacement attacc_placement = pim::AttaccPlacement::Bank;  // attacc system
+  std::int64_t attacc_sample_stride = 0;  // attacc system: 0 exact, else AttaccPimOptions::sample_stride
 };
 
 class GpuBackend : public Backend {
@@ -46,13 +49,16 @@ class GpuBackend : public Backend {
   double kv_capacity_bytes() const override;
   std::map<std::string, std::string> describe() const override;
   const PimbaPim* pim() const { return m_pim.get(); }
+  const AttaccPim* attacc() const { return m_attacc.get(); }
 
  private:
   void host_op(const model::Operator& op, IterationCost& c);
   void pim_op(const model::Operator& op, const std::vector<DecodeRequest>& batch, IterationCost& c);
   PimKernelResult attention_kernel(firmware::pimba::Op op, std::int64_t num_op, std::int64_t rows, std::int64_t L);
   GpuSystemOptions m_o;
+  void attacc_op(const model::Operator& op, const std::vector<DecodeRequest>& batch, IterationCost& c);
   std::unique_ptr<PimbaPim> m_pim;
+  std::unique_ptr<AttaccPim> m_attacc;
   using OpKey = std::tuple<int, std::int64_t, std::int64_t, std::int64_t, std::int64_t, int>;
   std::map<OpKey, gpu::OpResult> m_gpu_cache;  // the roofline is stateless: exact reuse
 };
