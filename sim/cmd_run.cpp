@@ -67,6 +67,7 @@ const char* kSummary =
 struct Case {
   model::ModelConfig model;
   model::SystemSpec system;
+  std::int64_t batch = 0;
 };
 
 struct Outcome {
@@ -152,6 +153,7 @@ int run(int argc, char** argv) {
           {"model", "NAME|FILE[,...]", "model presets (see 'pimlab model --list') or config.json files",
            "mamba2-2.7b,opt-7b"},
           {"batch", "B", "maximum batch (the fixed batch of the default workload)", "64"},
+          {"survey", "", "the survey's axes: run at batch 1, 8 and --batch (tokens/s and tokens/J at each)", ""},
           {"input-len", "N", "prompt tokens of the fixed-batch workload", "1024"},
           {"output-len", "N", "output tokens of the fixed-batch workload (N-1 decode steps)", "128"},
           {"workload", "W", "fixed (the default: --batch requests at t=0), sharegpt, alpaca, a trace CSV "
@@ -181,7 +183,20 @@ int run(int argc, char** argv) {
   if (a.has("tp") && a.has("gpus") && a.str("tp", "") != a.str("gpus", ""))
     throw UsageError("--tp " + a.str("tp", "") + " and --gpus " + a.str("gpus", "") + " disagree (they are one setting)");
   const int gpus = static_cast<int>(a.has("tp") ? a.integer("tp", 1, 1, 64) : a.integer("gpus", 1, 1, 64));
-  const std::int64_t batch = a.integer("batch", 64, 1, 1 << 20);
+  std::vector<std::int64_t> batches;
+  for (const std::string& b : a.list("batch", {"64"})) {
+    char* end = nullptr;
+    const long long v = std::strtoll(b.c_str(), &end, 10);
+    if (b.empty() || *end != '\0' || v < 1 || v > (1 << 20))
+      throw UsageError("--batch '" + b + "' is not an integer in [1, 1048576]");
+    batches.push_back(v);
+  }
+  if (a.has("survey")) {
+    if (batches.size() != 1) throw UsageError("--survey takes one --batch (the large batch), not a list");
+    const std::int64_t large = batches[0];
+    batches = {1, 8};
+    if (large > 8) batches.push_back(large);
+  }
   const std::int64_t lin = a.integer("input-len", 1024, 1, 1 << 24);
   const std::int64_t lout = a.integer("output-len", 128, 1, 1 << 24);
   const std::int64_t iterations = a.integer("iterations", 0, 0, std::int64_t{1} << 40);
@@ -221,9 +236,7 @@ int run(int argc, char** argv) {
   if (wl == "fixed") {
     for (const char* o : {"rate", "requests", "seed"})
       if (a.has(o)) throw UsageError(std::string("--") + o + " applies to --workload sharegpt|alpaca, not the fixed batch");
-    requests = workload::fixed_batch(static_cast<std::uint64_t>(batch), static_cast<std::uint64_t>(lin),
-                                     static_cast<std::uint64_t>(lout));
-    wl_json = {{"kind", "fixed"}, {"batch", batch}, {"input_len", lin}, {"output_len", lout}};
+    wl_json = {{"kind", "fixed"}, {"input_len", lin}, {"output_len", lout}};
   } else {
     for (const char* o : {"input-len", "output-len"})
       if (a.has(o)) throw UsageError(std::string("--") + o + " applies to the fixed batch, not --workload " + wl);
@@ -239,7 +252,8 @@ int run(int argc, char** argv) {
     } else if (wl.rfind("snapshot:", 0) == 0) {
       const workload::Snapshot snap = workload::read_snapshot(wl.substr(9));
       for (const auto& e : snap) {
-        requests.push_back({0.0, e.seq_len, 2});  // one decode step at KV length seq_len
+        // One decode step whose attention reads seq_len tokens.
+        requests.push_back({0.0, e.seq_len > 1 ? e.seq_len - 1 : 1, 2});
         pinned.push_back(static_cast<int>(e.channel));
       }
       wl_json = {{"kind", "snapshot"}, {"file", wl.substr(9)}, {"requests", snap.size()}};
@@ -250,7 +264,8 @@ int run(int argc, char** argv) {
   }
 
   serving::LoopOptions lo;
-  lo.max_batch = wl.rfind("snapshot:", 0) == 0 && !a.has("batch") ? static_cast<std::int64_t>(requests.size()) : batch;
+  const bool snapshot = wl.rfind("snapshot:", 0) == 0;
+  if (snapshot && !a.has("batch")) batches = {static_cast<std::int64_t>(requests.size())};
   {
     const std::string p = a.str("prefill", "off");
     if (p == "whole") {
@@ -270,6 +285,10 @@ int run(int argc, char** argv) {
   std::signal(SIGINT, run_sigint);
   std::vector<Outcome> outcomes;
   for (const auto& m : models) {
+   for (const std::int64_t batch : batches) {
+    if (wl == "fixed")
+      requests = workload::fixed_batch(static_cast<std::uint64_t>(batch), static_cast<std::uint64_t>(lin),
+                                       static_cast<std::uint64_t>(lout));
     for (const auto& s : systems) {
       if (g_stop.load()) break;
       serving::SystemChoice sc;
@@ -294,6 +313,7 @@ int run(int argc, char** argv) {
       const model::FormatSet formats = s.formats;
       const double cap = be->kv_capacity_bytes();
       serving::LoopOptions o = lo;
+      o.max_batch = batch;
       if (cap != 0 && be->kv_channels() == 0 && !artifact && !a.has("ignore-capacity")) {
         // The artifacts check no capacity (a quirk): off in artifact-compatible mode.
         if (cap < 0)
@@ -322,7 +342,7 @@ int run(int argc, char** argv) {
         };
       const auto t0 = std::chrono::steady_clock::now();
       Outcome out;
-      out.c = {m, s};
+      out.c = {m, s, batch};
       out.hw = be->describe();
       out.r = serving::serve(*be, requests, o, pinned.empty() ? nullptr : &pinned);
       out.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -334,6 +354,7 @@ int run(int argc, char** argv) {
       if (tty) std::fprintf(stderr, "\r%*s\r", 80, "");
       outcomes.push_back(std::move(out));
     }
+   }
   }
 
   // The document.
@@ -345,14 +366,20 @@ int run(int argc, char** argv) {
   cfg["models"] = Json::array();
   for (const auto& m : models) cfg["models"].push_back(m.name);
   cfg["workload"] = wl_json;
-  cfg["max_batch"] = lo.max_batch;
+  cfg["batches"] = batches;
   cfg["prefill"] = a.str("prefill", "off");
   cfg["iterations"] = iterations;
   cfg["host"] = host.name;
   cfg["gpus"] = gpus;
   cfg["artifact_compatible"] = artifact;
   doc["config"] = cfg;
-  auto key_of = [&](const Outcome& o) { return models.size() > 1 ? o.c.model.name + "/" + o.c.system.name : o.c.system.name; };
+  // Key of a run in stats.systems: the varying parts, then the system.
+  auto key_of = [&](const Outcome& o) {
+    std::string k;
+    if (models.size() > 1) k += o.c.model.name + "/";
+    if (batches.size() > 1) k += "b" + std::to_string(o.c.batch) + "/";
+    return k + o.c.system.name;
+  };
   Json stats;
   const bool single = outcomes.size() == 1;
   Json per = Json::object();
@@ -360,12 +387,13 @@ int run(int argc, char** argv) {
     Json s = stats_json(o);
     s["model"] = o.c.model.name;
     s["system"] = o.c.system.name;
+    s["batch"] = o.c.batch;
     Json hw = Json::object();
     for (const auto& [k, v] : o.hw) hw[k] = v;
     s["hardware"] = hw;
     // Against the GPU system of the same model when it ran.
     for (const Outcome& g : outcomes)
-      if (g.c.model.name == o.c.model.name && g.c.system.name == "gpu" && o.r.decode.time_s > 0) {
+      if (g.c.model.name == o.c.model.name && g.c.batch == o.c.batch && g.c.system.name == "gpu" && o.r.decode.time_s > 0) {
         s["normalised_throughput"] = g.r.decode.time_s / o.r.decode.time_s;
         s["normalised_energy"] = g.r.decode.energy_j() > 0 ? o.r.decode.energy_j() / g.r.decode.energy_j() : 0.0;
       }
@@ -383,14 +411,17 @@ int run(int argc, char** argv) {
   if (json_stdout) {
     std::cout << doc.dump(2) << "\n";
   } else {
-    std::printf("pimlab run: %s, batch %lld, %s%s\n", wl == "fixed" ? ("fixed batch, " + std::to_string(lin) + " in / " + std::to_string(lout) + " out").c_str() : wl.c_str(),
-                static_cast<long long>(lo.max_batch), (host.name + (gpus > 1 ? " x" + std::to_string(gpus) : "")).c_str(),
+    std::string bl;
+    for (std::size_t i = 0; i < batches.size(); ++i) bl += (i ? "," : "") + std::to_string(batches[i]);
+    std::printf("pimlab run: %s, batch %s, %s%s\n", wl == "fixed" ? ("fixed batch, " + std::to_string(lin) + " in / " + std::to_string(lout) + " out").c_str() : wl.c_str(),
+                bl.c_str(), (host.name + (gpus > 1 ? " x" + std::to_string(gpus) : "")).c_str(),
                 artifact ? ", artifact-compatible" : "");
-    std::printf("  %-14s %-18s %12s %12s %12s %10s %10s %9s\n", "model", "system", "tokens/s", "tokens/J", "iter ms",
+    std::printf("  %-14s %6s %-18s %12s %12s %12s %10s %10s %9s\n", "model", "batch", "system", "tokens/s", "tokens/J", "iter ms",
                 "vs gpu", "energy", "wall s");
     for (const Outcome& o : outcomes) {
       const Json s = per[key_of(o)];
-      std::printf("  %-14s %-18s %12s %12s %12s %10s %10s %9.2f\n", o.c.model.name.c_str(), o.c.system.name.c_str(),
+      std::printf("  %-14s %6lld %-18s %12s %12s %12s %10s %10s %9.2f\n", o.c.model.name.c_str(),
+                  static_cast<long long>(o.c.batch), o.c.system.name.c_str(),
                   fmt(s["tokens_per_s"].get<double>(), "%.1f").c_str(), fmt(s["tokens_per_j"].get<double>(), "%.3f").c_str(),
                   fmt(s["iteration_time_s"].get<double>() * 1e3, "%.3f").c_str(),
                   s.contains("normalised_throughput") ? (fmt(s["normalised_throughput"].get<double>(), "%.2f") + "x").c_str() : "-",
@@ -407,11 +438,11 @@ int run(int argc, char** argv) {
   if (auto csv_path = a.opt("csv")) {
     std::ofstream csv_file(*csv_path, std::ios::binary | std::ios::trunc);
     if (!csv_file) throw UsageError("--csv: cannot write '" + *csv_path + "'");
-    csv_file << "model,system,generation_time_s,iteration_time_s,tokens_per_s,tokens_per_j,energy_j,ttft_p50_s,"
+    csv_file << "model,batch,system,generation_time_s,iteration_time_s,tokens_per_s,tokens_per_j,energy_j,ttft_p50_s,"
                 "ttft_p99_s,tpot_p50_s,tpot_p99_s\n";
     for (const Outcome& o : outcomes) {
       const Json s = per[key_of(o)];
-      csv_file << o.c.model.name << "," << o.c.system.name << "," << s["generation_time_s"].dump() << ","
+      csv_file << o.c.model.name << "," << o.c.batch << "," << o.c.system.name << "," << s["generation_time_s"].dump() << ","
                << s["iteration_time_s"].dump() << "," << s["tokens_per_s"].dump() << "," << s["tokens_per_j"].dump()
                << "," << s["energy_j"].dump() << "," << s["ttft_s"]["p50"].dump() << "," << s["ttft_s"]["p99"].dump()
                << "," << s["tpot_s"]["p50"].dump() << "," << s["tpot_s"]["p99"].dump() << "\n";
