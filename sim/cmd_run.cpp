@@ -28,6 +28,7 @@
 #include "serving/factory.h"
 #include "serving/gpu_backend.h"
 #include "serving/loop.h"
+#include "serving/platform.h"
 #include "workload/lengths.h"
 #include "workload/request.h"
 #include "workload/snapshot.h"
@@ -149,7 +150,7 @@ std::string fmt(double x, const char* f = "%.4g") {
 
 int run(int argc, char** argv) {
   Args a("run",
-         {{"system", "S[,S...]", "systems: " + pimlab::cli::one_of(model::system_names()), "gpu,gpu+pim,pimba"},
+         {{"system", "S[,S...]", "systems: " + pimlab::cli::one_of(model::system_names()) + ", or a platform file *.json (docs/serving.md)", "gpu,gpu+pim,pimba"},
           {"model", "NAME|FILE[,...]", "model presets (see 'pimlab model --list') or config.json files",
            "mamba2-2.7b,opt-7b"},
           {"batch", "B", "maximum batch (the fixed batch of the default workload)", "64"},
@@ -211,9 +212,17 @@ int run(int argc, char** argv) {
     }
   }
   std::vector<model::SystemSpec> systems;
+  std::map<std::string, serving::Platform> platforms;  // systems from platform files, by name
   for (const std::string& s : a.list("system", {"gpu", "gpu+pim", "pimba"})) {
     try {
-      systems.push_back(model::find_system(s));
+      if (s.size() > 5 && s.compare(s.size() - 5, 5, ".json") == 0) {
+        serving::Platform p = serving::platform_from_file(s);
+        systems.push_back(p.system);
+        if (!platforms.emplace(p.system.name, p).second)
+          throw UsageError("--system: two systems named '" + p.system.name + "'");
+      } else {
+        systems.push_back(model::find_system(s));
+      }
     } catch (const std::invalid_argument& e) {
       throw UsageError(std::string("--system: ") + e.what());
     }
@@ -296,6 +305,7 @@ int run(int argc, char** argv) {
       sc.model = m;
       sc.host = host;
       sc.gpus = gpus;
+      const auto plat = platforms.find(s.name);
       sc.artifact_compatible = artifact;
       if (artifact) {
         sc.attention_lo = lin + 1;
@@ -304,6 +314,11 @@ int run(int argc, char** argv) {
       sc.reuse = !a.has("no-reuse");
       sc.attacc_sample_stride = a.integer("attention-sample", 0, 0, 1 << 20);
       sc.attacc_placement = pimlab::pim::parse_placement(a.choice("attacc-placement", "bank", {"bank", "bg", "buffer"}));
+      if (plat != platforms.end()) {  // what the platform file gives wins over the options
+        if (plat->second.gpu_host) sc.host = *plat->second.gpu_host;
+        if (plat->second.gpus) sc.gpus = *plat->second.gpus;
+        if (plat->second.attacc_placement) sc.attacc_placement = *plat->second.attacc_placement;
+      }
       std::unique_ptr<serving::Backend> be;
       try {
         be = serving::make_backend(sc);
