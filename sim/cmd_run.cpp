@@ -347,13 +347,19 @@ int run(int argc, char** argv) {
         }
       }
       const std::string label = m.name + " on " + s.name;
-      const std::size_t total = requests.size();
+      // Decode iterations the run will take, when known in advance (the fixed batch).
+      const std::int64_t total_steps = wl == "fixed" ? (iterations > 0 ? std::min(iterations, lout - 1) : lout - 1) : 0;
       if (tty)
-        o.progress = [&, label](std::int64_t it, double sim_t, std::int64_t tokens) {
+        o.progress = [&, label, total_steps, start = std::chrono::steady_clock::now()](
+                         std::int64_t it, double sim_t, std::int64_t tokens) {
           if (it % 16 != 0) return;
-          std::fprintf(stderr, "\r%s: %lld iterations, %.1f tokens/s (simulated)   ", label.c_str(),
-                       static_cast<long long>(it), sim_t > 0 ? static_cast<double>(tokens) / sim_t : 0.0);
-          (void)total;
+          const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+          std::string eta;
+          if (total_steps > 0 && it < total_steps)
+            eta = ", ETA " + fmt(wall / static_cast<double>(it) * static_cast<double>(total_steps - it), "%.0f") + " s";
+          std::fprintf(stderr, "\r%s: %lld%s iterations, %.1f tokens/s simulated%s   ", label.c_str(),
+                       static_cast<long long>(it), total_steps > 0 ? (" of " + std::to_string(total_steps)).c_str() : "",
+                       sim_t > 0 ? static_cast<double>(tokens) / sim_t : 0.0, eta.c_str());
         };
       const auto t0 = std::chrono::steady_clock::now();
       Outcome out;
@@ -366,7 +372,7 @@ int run(int argc, char** argv) {
         if (g->attacc())
           out.pim_simulated = g->attacc()->kernels_simulated(), out.pim_reused = g->attacc()->kernels_reused();
       }
-      if (tty) std::fprintf(stderr, "\r%*s\r", 80, "");
+      if (tty) std::fprintf(stderr, "\r%*s\r", 110, "");
       outcomes.push_back(std::move(out));
     }
    }
