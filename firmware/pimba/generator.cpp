@@ -98,31 +98,49 @@ Geometry geometry(const KernelSpec& k) {
 
 namespace {
 
-void emit_round(const KernelSpec& k, const Geometry& g, const Round& r, std::uint32_t round_idx,
-                std::vector<Command>& out) {
-  Command c;
-  c.ch = r.ch;
-  c.pch = r.pch;
-  c.round = round_idx;
-  Command b = c;
-  b.kind = CmdKind::RefreshBarrier;
-  b.sched = k.cmd_sched ? 1 : 0;
-  b.arg = r.regs;
-  b.v_count = static_cast<std::uint8_t>(g.v_count);
-  b.comps = r.comps;
-  out.push_back(b);
+// What a round's commands depend on (emit_round): its pseudo-channel, sums of
+// register writes, COMPs, results and, per bank group, the register writes of
+// its banks and whether any of them has work. Packed as 4 + bank_groups words:
+// pch, regs, comps, results, then (n << 1 | active) per bank group.
+void round_shape(const KernelSpec& k, const Round& r, std::vector<std::uint32_t>& out) {
+  out.push_back(r.pch);
+  out.push_back(r.regs);
+  out.push_back(r.comps);
+  out.push_back(r.results);
   const int bpg = k.banks_per_group;
   for (int bg = 0; bg < k.bank_groups; ++bg) {
-    std::uint32_t n = 0;
-    bool active = false;
+    std::uint32_t n = 0, active = 0;
     for (int bank = 0; bank < bpg; ++bank) {
       const BankWork& w = r.banks[static_cast<std::size_t>(bg * bpg + bank)];
       n += w.reg_writes;
-      active = active || w.block_row >= 0;
+      active |= w.block_row >= 0 ? 1u : 0u;
     }
+    out.push_back(n << 1 | active);
+  }
+}
+
+// The commands of one round of channel `ch` from its shape (round_shape).
+void emit_round(const KernelSpec& k, const Geometry& g, std::uint16_t ch, const std::uint32_t* shape,
+                std::uint32_t round_idx, std::vector<Command>& out) {
+  Command c;
+  c.ch = ch;
+  c.pch = static_cast<std::uint8_t>(shape[0]);
+  c.round = round_idx;
+  const std::uint32_t regs = shape[1];
+  const auto comps = static_cast<std::uint16_t>(shape[2]);
+  const std::uint32_t results = shape[3];
+  Command b = c;
+  b.kind = CmdKind::RefreshBarrier;
+  b.sched = k.cmd_sched ? 1 : 0;
+  b.arg = regs;
+  b.v_count = static_cast<std::uint8_t>(g.v_count);
+  b.comps = comps;
+  out.push_back(b);
+  for (int bg = 0; bg < k.bank_groups; ++bg) {
+    const std::uint32_t n = shape[4 + bg] >> 1;
     // A bank group with no chunk in this round is not activated (only the
     // last, partial round of the faithful generator has such groups).
-    if (!active) continue;
+    if (!(shape[4 + bg] & 1u)) continue;
     Command a = c;
     a.bank_group = static_cast<std::uint8_t>(bg);
     if (k.cmd_sched) {
@@ -140,11 +158,11 @@ void emit_round(const KernelSpec& k, const Geometry& g, const Round& r, std::uin
   }
   Command comp = c;
   comp.kind = CmdKind::Comp;
-  out.insert(out.end(), r.comps, comp);
+  out.insert(out.end(), comps, comp);
   if (k.cmd_sched) {
     Command p = c;
     p.kind = CmdKind::PrechargeWithResult;
-    p.arg = r.results;
+    p.arg = results;
     out.push_back(p);
   } else {
     Command p = c;
@@ -152,7 +170,7 @@ void emit_round(const KernelSpec& k, const Geometry& g, const Round& r, std::uin
     out.push_back(p);
     Command res = c;
     res.kind = CmdKind::Result;
-    out.insert(out.end(), r.results, res);
+    out.insert(out.end(), results, res);
   }
 }
 
@@ -201,17 +219,25 @@ Program generate(const KernelSpec& k) {
   std::vector<std::uint32_t> rounds_of(n_pch, 0);
 
   std::int64_t assigned = 0;
+  std::uint32_t round_count = 0;
+  std::vector<std::uint32_t> shape;
+  // distinct_channels_only: per channel, the shapes of its rounds in order and their indices.
+  std::vector<std::vector<std::uint32_t>> shapes(k.distinct_channels_only ? static_cast<std::size_t>(k.channels) : 0);
+  std::vector<std::vector<std::uint32_t>> round_index(shapes.size());
+  // One round's bank work, reused (the rounds are kept only when streams of every channel are emitted).
+  Round r;
   while (assigned < g.chunks) {
     for (int ch = 0; ch < k.channels && assigned < g.chunks; ++ch) {
       for (int pch = 0; pch < k.pseudo_channels && assigned < g.chunks; ++pch) {
         const std::size_t sp = static_cast<std::size_t>(ch) * k.pseudo_channels + pch;
-        Round r;
+        r.regs = 0;
+        r.chunks = 0;
         r.ch = static_cast<std::uint16_t>(ch);
         r.pch = static_cast<std::uint8_t>(pch);
         r.index_in_pch = rounds_of[sp]++;
         r.comps = static_cast<std::uint16_t>(g.comps_per_round);
         r.results = static_cast<std::uint16_t>(g.results_per_round);
-        r.banks.resize(static_cast<std::size_t>(banks));
+        r.banks.assign(static_cast<std::size_t>(banks), BankWork{});  // keeps its storage when reused
         for (int b = 0; b < banks && assigned < g.chunks; ++b) {
           std::int64_t& cur = bank_row[sp * banks + b];
           BankWork& w = r.banks[static_cast<std::size_t>(b)];
@@ -247,10 +273,18 @@ Program generate(const KernelSpec& k) {
                                          (k.cmd_sched ? 0 : max_regs + g.results_per_round);
           if (!k.distinct_channels_only) prog.pch_streams.back().reserve(static_cast<std::size_t>(per_pch * round_len));
         }
-        const auto idx = static_cast<std::uint32_t>(prog.rounds.size());
-        if (!k.distinct_channels_only)
-          emit_round(k, g, r, idx, prog.pch_streams[static_cast<std::size_t>(stream_of[sp])]);
-        prog.rounds.push_back(std::move(r));
+        const auto idx = round_count++;
+        if (k.distinct_channels_only) {
+          // Timing only: keep the round's shape in its channel's list, not the round.
+          auto& v = shapes[static_cast<std::size_t>(ch)];
+          round_shape(k, r, v);
+          round_index[static_cast<std::size_t>(ch)].push_back(idx);
+        } else {
+          shape.clear();
+          round_shape(k, r, shape);
+          emit_round(k, g, r.ch, shape.data(), idx, prog.pch_streams[static_cast<std::size_t>(stream_of[sp])]);
+          prog.rounds.push_back(std::move(r));
+        }
       }
     }
   }
@@ -259,43 +293,24 @@ Program generate(const KernelSpec& k) {
   prog.stream_source.resize(static_cast<std::size_t>(k.channels));
   for (int ch = 0; ch < k.channels; ++ch) prog.stream_source[static_cast<std::size_t>(ch)] = ch;
   if (k.distinct_channels_only) {
-    // A round's commands are a function of its pseudo-channel, register
-    // writes, COMPs, results and, per bank group, its register writes and
-    // whether it is active (emit_round): channels with equal sequences of
-    // these emit equal streams. Emit one channel of each class.
-    const int bpg = k.banks_per_group;
-    std::vector<std::vector<std::uint32_t>> sig(static_cast<std::size_t>(k.channels));
-    for (const Round& r : prog.rounds) {
-      auto& v = sig[r.ch];
-      v.push_back(r.pch);
-      v.push_back(r.regs);
-      v.push_back(r.comps);
-      v.push_back(r.results);
-      for (int bg = 0; bg < k.bank_groups; ++bg) {
-        std::uint32_t n = 0, active = 0;
-        for (int bank = 0; bank < bpg; ++bank) {
-          const BankWork& w = r.banks[static_cast<std::size_t>(bg * bpg + bank)];
-          n += w.reg_writes;
-          active |= w.block_row >= 0 ? 1u : 0u;
-        }
-        v.push_back(n << 1 | active);
+    // A round's commands are a function of its shape (emit_round), so
+    // channels with equal sequences of shapes emit equal streams. Emit one
+    // channel of each class; Program::rounds stays empty (timing only).
+    const std::size_t stride = 4 + static_cast<std::size_t>(k.bank_groups);
+    std::map<std::vector<std::uint32_t>, int> first;
+    for (int ch = 0; ch < k.channels; ++ch) {
+      auto& v = shapes[static_cast<std::size_t>(ch)];
+      auto [it, fresh] = first.emplace(v, ch);
+      prog.stream_source[static_cast<std::size_t>(ch)] = it->second;
+      if (!fresh) continue;
+      const auto& idx = round_index[static_cast<std::size_t>(ch)];
+      for (std::size_t i = 0; i < idx.size(); ++i) {
+        const std::uint32_t* sh = v.data() + i * stride;
+        const std::size_t sp = static_cast<std::size_t>(ch) * k.pseudo_channels + sh[0];
+        emit_round(k, g, static_cast<std::uint16_t>(ch), sh, idx[i], prog.pch_streams[static_cast<std::size_t>(stream_of[sp])]);
       }
     }
-    std::map<std::vector<std::uint32_t>, int> first;
-    std::vector<char> emit(static_cast<std::size_t>(k.channels), 0);
-    for (int ch = 0; ch < k.channels; ++ch) {
-      auto [it, fresh] = first.emplace(std::move(sig[static_cast<std::size_t>(ch)]), ch);
-      prog.stream_source[static_cast<std::size_t>(ch)] = it->second;
-      emit[static_cast<std::size_t>(ch)] = fresh ? 1 : 0;
-    }
-    for (std::uint32_t idx = 0; idx < prog.rounds.size(); ++idx) {
-      const Round& r = prog.rounds[idx];
-      if (!emit[r.ch]) continue;
-      const std::size_t sp = static_cast<std::size_t>(r.ch) * k.pseudo_channels + r.pch;
-      emit_round(k, g, r, idx, prog.pch_streams[static_cast<std::size_t>(stream_of[sp])]);
-    }
   }
-
   if (k.artifact_compatible) {
     // The reference interleaves the (ch, pch) streams with a zip, which stops
     // at the shortest one: everything beyond it is silently dropped.

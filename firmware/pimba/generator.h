@@ -43,7 +43,8 @@ struct KernelSpec {
   bool artifact_compatible = false;
   // Emit the command streams of only one channel of each group of channels
   // whose streams are equal (Program::stream_source says which); the others
-  // stay empty. Not with artifact_compatible (its feed order couples channels).
+  // stay empty, and so does Program::rounds (a timing-only program: nothing
+  // to lower). Not with artifact_compatible (its feed order couples channels).
   bool distinct_channels_only = false;
   // Organisation (per channel): pseudo-channels x bank groups x banks; page
   // and atom size in bytes. Defaults: HBM2 as used by Pimba.
