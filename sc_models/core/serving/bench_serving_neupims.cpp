@@ -1,7 +1,8 @@
 // bench_serving_neupims: one full decode iteration (all layers) of GPT-3 7B,
 // TP 4, on a 512-request NeuPIMs snapshot, for the three NeuPIMs systems.
-// Arguments: snapshot CSV [threads [systems]] where systems is a comma list of
-// npu-only, npu+pim, neupims, neupims-nosb (default: all four). Prints per
+// Arguments: snapshot CSV [threads [systems [artifact]]] where systems is a
+// comma list of npu-only, npu+pim, neupims, neupims-nosb (default: all four)
+// and the word `artifact` selects the artifact-compatible mode. Prints per
 // system the simulated iteration time, tokens/s, energy, the stages, the wall
 // time of the simulation and the peak RSS of the process. Speed is reported,
 // never asserted.
@@ -21,7 +22,7 @@ using namespace pimlab;
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: %s snapshot.csv [threads] [systems]\n", argv[0]);
+    std::fprintf(stderr, "usage: %s snapshot.csv [threads] [systems] [artifact]\n", argv[0]);
     return 2;
   }
   const workload::Snapshot snap = workload::read_snapshot(argv[1]);
@@ -33,9 +34,11 @@ int main(int argc, char** argv) {
     std::string x;
     while (std::getline(ss, x, ',')) systems.push_back(x);
   }
+  const bool artifact = argc > 4 && std::string(argv[4]) == "artifact";
   std::vector<serving::DecodeRequest> batch;
   for (const auto& e : snap) batch.push_back({static_cast<std::int64_t>(e.seq_len), static_cast<int>(e.channel)});
-  std::printf("GPT-3 7B, TP 4, %zu requests (%s), 32 channels, %d thread(s)\n", batch.size(), argv[1], threads);
+  std::printf("GPT-3 7B, TP 4, %zu requests (%s), 32 channels, %d thread(s), %s mode\n", batch.size(), argv[1],
+              threads, artifact ? "artifact-compatible" : "faithful");
   std::printf("%-13s %12s %11s %10s %9s | %s\n", "system", "iteration_ms", "tokens/s", "energy_J", "wall_s",
               "stages (name x repeat: stage / npu / pim us)");
   for (const std::string& name : systems) {
@@ -46,6 +49,7 @@ int main(int argc, char** argv) {
     o.model = model::preset("gpt3-7b");
     o.tp = 4;
     o.threads = threads;
+    o.artifact_compatible = artifact;
     serving::NeupimsBackend be(o);
     const auto t0 = std::chrono::steady_clock::now();
     const serving::IterationCost c = be.decode(batch);

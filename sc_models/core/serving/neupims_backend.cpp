@@ -395,15 +395,22 @@ struct NeupimsBackend::Impl {
         case pim::NewtonClass::READ: r.mem_done.push_back(static_cast<Cycle>(x.cycle) + kReadDelay); break;
         case pim::NewtonClass::WRITE: r.mem_done.push_back(static_cast<Cycle>(x.cycle) + kWriteDelay); break;
         case pim::NewtonClass::READRES:
-        case pim::NewtonClass::COMPS_READRES:
           r.pim_end = std::max<Cycle>(r.pim_end, static_cast<Cycle>(x.cycle) + kReadDelay + 1);
           break;
+        case pim::NewtonClass::COMPS_READRES: {
+          // Faithful: the results are read after the MACs, 2 max(nc, 6) cycles
+          // (docs/pim_protocols.md quirk 1); artifact: at issue + 16.
+          const Cycle mac = o.artifact_compatible ? 0 : 2 * std::max<Cycle>(x.arg, 6);
+          r.pim_end = std::max<Cycle>(r.pim_end, static_cast<Cycle>(x.cycle) + mac + kReadDelay + 1);
+          break;
+        }
         case pim::NewtonClass::GWRITE:
           r.pim_end = std::max<Cycle>(r.pim_end, static_cast<Cycle>(x.cycle) + 96 + 1);
           break;
         default: break;
       }
     }
+    if (m.write.empty()) r.pim_end = r.end;  // PIM alone: the last response is the run's end
     std::sort(r.mem_done.begin(), r.mem_done.end());
     // Writes may complete in the front end (posted) without a WRITE command yet.
     while (r.mem_done.size() < m.write.size()) r.mem_done.push_back(r.end);
