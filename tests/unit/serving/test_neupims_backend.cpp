@@ -288,3 +288,37 @@ TEST_CASE("neupims backend: capacity, channels, prefill and bad input", "[servin
   CHECK(serving::make_neupims_backend(o)->describe().at("mode") == "serial");
   CHECK(b.decode({}).time_s == 0);
 }
+
+TEST_CASE("neupims backend: deterministic, independent of threads and of the run cache", "[serving][neupims]") {
+  NeupimsOptions o = opts(NeupimsSystem::neupims, tiny(2), kChannels);
+  NeupimsBackend one(o);
+  o.threads = 2;
+  NeupimsBackend two(o);
+  const auto a = one.decode(kBatch), b = two.decode(kBatch);
+  const auto c = two.decode(kBatch);  // every channel run answered from the cache
+  CHECK(two.cache_hits() > 0);
+  for (const auto* x : {&b, &c}) {
+    CHECK(x->time_s == a.time_s);
+    CHECK(x->host_energy_j == a.host_energy_j);
+    CHECK(x->dram_energy_j == a.dram_energy_j);
+    CHECK(x->pim_energy_j == a.pim_energy_j);
+    CHECK(x->breakdown.size() == a.breakdown.size());
+    for (const auto& [k, v] : a.breakdown) {
+      CHECK(x->breakdown.at(k).time_s == v.time_s);
+      CHECK(x->breakdown.at(k).energy_j == v.energy_j);
+    }
+  }
+}
+
+TEST_CASE("neupims backend: one request with sub-batching leaves sub-batch 2 empty", "[serving][neupims]") {
+  // split rule: a single request on its channel goes to SB1; SB2 is empty, so
+  // C, E (MHA of SB2) have no PIM work and F has nothing at all.
+  NeupimsBackend b(opts(NeupimsSystem::neupims, tiny(2), kChannels));
+  const auto c = b.decode({{300, 5}});
+  CHECK(c.time_s > 0);
+  CHECK(stage(b, "B").requests_pim == 1);
+  CHECK(stage(b, "C").pim_s == 0);
+  CHECK(stage(b, "D").requests_pim == 1);
+  CHECK(stage(b, "F").time_s == 0);
+  CHECK(c.time_s == Approx(sum_stages(b)).epsilon(1e-12));
+}
