@@ -1,8 +1,10 @@
 // bench_serving_neupims: one full decode iteration (all layers) of GPT-3 7B,
-// TP 4, on a 512-request NeuPIMs snapshot, for the three NeuPIMs systems.
-// Arguments: snapshot CSV [threads [systems [artifact]]] where systems is a
-// comma list of npu-only, npu+pim, neupims, neupims-nosb (default: all four)
-// and the word `artifact` selects the artifact-compatible mode. Prints per
+// TP 4 (by default), on a 512-request NeuPIMs snapshot, for the three NeuPIMs
+// systems.
+// Arguments: snapshot CSV [threads [systems [mode [model [tp]]]]] where
+// systems is a comma list of npu-only, npu+pim, neupims, neupims-nosb (default:
+// all four), mode is `faithful` (default) or `artifact`, model a preset
+// (default gpt3-7b) and tp its tensor-parallel degree (default 4). Prints per
 // system the simulated iteration time, tokens/s, energy, the stages, the wall
 // time of the simulation and the peak RSS of the process. Speed is reported,
 // never asserted.
@@ -22,7 +24,7 @@ using namespace pimlab;
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: %s snapshot.csv [threads] [systems] [artifact]\n", argv[0]);
+    std::fprintf(stderr, "usage: %s snapshot.csv [threads] [systems] [faithful|artifact] [model] [tp]\n", argv[0]);
     return 2;
   }
   const workload::Snapshot snap = workload::read_snapshot(argv[1]);
@@ -35,10 +37,12 @@ int main(int argc, char** argv) {
     while (std::getline(ss, x, ',')) systems.push_back(x);
   }
   const bool artifact = argc > 4 && std::string(argv[4]) == "artifact";
+  const std::string model_name = argc > 5 ? argv[5] : "gpt3-7b";
+  const int tp = argc > 6 ? std::stoi(argv[6]) : 4;
   std::vector<serving::DecodeRequest> batch;
   for (const auto& e : snap) batch.push_back({static_cast<std::int64_t>(e.seq_len), static_cast<int>(e.channel)});
-  std::printf("GPT-3 7B, TP 4, %zu requests (%s), 32 channels, %d thread(s), %s mode\n", batch.size(), argv[1],
-              threads, artifact ? "artifact-compatible" : "faithful");
+  std::printf("%s, TP %d, %zu requests (%s), 32 channels, %d thread(s), %s mode\n", model_name.c_str(), tp,
+              batch.size(), argv[1], threads, artifact ? "artifact-compatible" : "faithful");
   std::printf("%-13s %12s %11s %10s %9s | %s\n", "system", "iteration_ms", "tokens/s", "energy_J", "wall_s",
               "stages (name x repeat: stage / npu / pim us)");
   for (const std::string& name : systems) {
@@ -46,8 +50,8 @@ int main(int argc, char** argv) {
     const bool nosb = name == "neupims-nosb";
     o.system = serving::parse_neupims_system(nosb ? "neupims" : name);
     o.sub_batch = !nosb;
-    o.model = model::preset("gpt3-7b");
-    o.tp = 4;
+    o.model = model::preset(model_name);
+    o.tp = tp;
     o.threads = threads;
     o.artifact_compatible = artifact;
     serving::NeupimsBackend be(o);
