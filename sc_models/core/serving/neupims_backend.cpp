@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <deque>
 #include <functional>
 #include <stdexcept>
 #include <thread>
@@ -381,13 +382,61 @@ struct NeupimsBackend::Impl {
     for (i64 L : lens) add(firmware::neupims::Op::Attend, L);
   }
 
+  // NPU reads in flight per channel: the DMA's max_outstanding shared by the
+  // channels (0: unlimited, the whole stream is offered at once as in the artifact).
+  i64 window() const {
+    return o.npu.dma.max_outstanding > 0 ? ceil_div(o.npu.dma.max_outstanding, o.channels) : 0;
+  }
+  // run_newton's driver (each cycle: the PIM stream while the memory accepts,
+  // then the NPU stream, then one clock) with at most window() NPU reads in
+  // flight; a read leaves the window when its data return (READ issue + 16),
+  // a write when the memory accepts it (posted).
+  pim::NewtonCounters run_windowed(const pim::NewtonOptions& no, const pim::NewtonWorkload& w,
+                                   std::vector<pim::NewtonIssued>* trace) const {
+    pim::NewtonChannel ch(no);
+    ch.set_trace(trace);
+    std::size_t ip = 0, im = 0, seen = 0, working = 0;  // working: commands other than REF and PRE
+    i64 in_flight = 0;
+    std::deque<std::uint64_t> returns;  // data-return cycles of issued READs
+    const i64 win = window();
+    std::uint64_t last_progress = 0, last_seen = 0;
+    for (;;) {
+      while (ip < w.pim.size() && ch.will_accept(w.pim[ip])) ch.add(w.pim[ip++]);
+      while (im < w.mem.size() && in_flight < win && ch.will_accept(w.mem[im])) {
+        if (w.mem[im].type == pim::TxnType::Read) ++in_flight;
+        ch.add(w.mem[im++]);
+      }
+      ch.tick();
+      for (; seen < trace->size(); ++seen) {
+        const pim::NewtonClass cls = (*trace)[seen].cls;
+        if (cls == pim::NewtonClass::READ) returns.push_back((*trace)[seen].cycle + kReadDelay);
+        if (cls != pim::NewtonClass::REF && cls != pim::NewtonClass::PRE) ++working;
+      }
+      while (!returns.empty() && returns.front() <= ch.clk()) {
+        returns.pop_front();
+        --in_flight;
+      }
+      if (ip == w.pim.size() && im == w.mem.size() && ch.outstanding() == 0) break;
+      // Refresh alone is no progress (as in run_newton).
+      const std::uint64_t progress = working + ip + im + ch.counters().responses;
+      if (progress != last_seen) {
+        last_seen = progress;
+        last_progress = ch.clk();
+      }
+      if (ch.clk() - last_progress > 200000)
+        throw std::runtime_error("neupims back-end: channel without progress for 200000 cycles at cycle " +
+                                 std::to_string(ch.clk()));
+    }
+    return ch.counters();
+  }
+
   ChannelRun run_channel(const std::vector<i64>& lens, const MemStream& m, int ch) {
     pim::NewtonWorkload w;
     append_pim(w, lens, ch);
     append_mem(w, m, ch);
     const pim::NewtonOptions no{flavour(), o.artifact_compatible};
     std::vector<pim::NewtonIssued> trace;
-    const pim::NewtonCounters c = pim::run_newton(no, w, &trace);
+    const pim::NewtonCounters c = window() > 0 ? run_windowed(no, w, &trace) : pim::run_newton(no, w, &trace);
     ChannelRun r;
     r.end = static_cast<Cycle>(c.cycles);
     for (const pim::NewtonIssued& x : trace) {
@@ -422,7 +471,8 @@ struct NeupimsBackend::Impl {
   }
 
   std::string run_key(const std::vector<i64>& lens, const std::string& mkey) const {
-    std::string k = std::string(pim::pim_type_name(flavour())) + (o.artifact_compatible ? "A" : "F") + "|";
+    std::string k = std::string(pim::pim_type_name(flavour())) + (o.artifact_compatible ? "A" : "F") +
+                    std::to_string(window()) + "|";
     for (i64 L : lens) k += std::to_string(L) + ",";
     return k + "|" + mkey;
   }

@@ -322,3 +322,27 @@ TEST_CASE("neupims backend: one request with sub-batching leaves sub-batch 2 emp
   CHECK(stage(b, "F").time_s == 0);
   CHECK(c.time_s == Approx(sum_stages(b)).epsilon(1e-12));
 }
+
+TEST_CASE("neupims backend: DMA window of the NPU stream", "[serving][neupims]") {
+  // npu.dma.max_outstanding limits the NPU reads in flight per channel
+  // (max_outstanding / channels); 0 offers the whole stream at once. A window
+  // larger than any stage's stream must reproduce the unlimited run exactly
+  // (the windowed driver is run_newton's with a limit); a small window can only
+  // slow the NPU down.
+  NeupimsOptions o = opts(NeupimsSystem::neupims, tiny(2), kChannels);
+  NeupimsBackend unlimited(o);
+  o.npu.dma.max_outstanding = 1 << 20;  // 131 072 per channel: more than any stream of the tiny stages
+  NeupimsBackend huge(o);
+  o.npu.dma.max_outstanding = kChannels * 8;
+  NeupimsBackend small(o);
+  const auto a = unlimited.decode(kBatch), b = huge.decode(kBatch), c = small.decode(kBatch);
+  CHECK(b.time_s == a.time_s);
+  CHECK(b.dram_energy_j == a.dram_energy_j);
+  CHECK(b.pim_energy_j == a.pim_energy_j);
+  for (std::size_t i = 0; i < unlimited.last_stages().size(); ++i) {
+    CHECK(huge.last_stages()[i].npu_s == unlimited.last_stages()[i].npu_s);
+    CHECK(huge.last_stages()[i].pim_s == unlimited.last_stages()[i].pim_s);
+    CHECK(small.last_stages()[i].npu_alone_s >= unlimited.last_stages()[i].npu_alone_s);
+  }
+  CHECK(c.time_s > a.time_s);
+}
