@@ -1,11 +1,12 @@
 // bench_serving_neupims: one full decode iteration (all layers) of GPT-3 7B,
 // TP 4 (by default), on a 512-request NeuPIMs snapshot, for the three NeuPIMs
 // systems.
-// Arguments: snapshot CSV [threads [systems [mode [model [tp [dma]]]]]] where
-// systems is a comma list of npu-only, npu+pim, neupims, neupims-nosb (default:
-// all four), mode is `faithful` (default) or `artifact`, model a preset
+// Arguments: snapshot CSV [threads [systems [mode [model [tp [dma [exact]]]]]]] where
+// systems is a comma list of npu-only, npu+pim, neupims, neupims-nosb,
+// neupims-fast (neupims with 2 exact channels; default: all five), mode is `faithful` (default) or `artifact`, model a preset
 // (default gpt3-7b), tp its tensor-parallel degree (default 4) and dma the
-// NPU DMA's max_outstanding reads (default 0: unlimited). Prints per
+// NPU DMA's max_outstanding reads (default 0: unlimited), exact the fast path's
+// number of channels simulated with both streams (default 0: all, exact). Prints per
 // system the simulated iteration time, tokens/s, energy, the stages, the wall
 // time of the simulation and the peak RSS of the process. Speed is reported,
 // never asserted.
@@ -25,12 +26,12 @@ using namespace pimlab;
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: %s snapshot.csv [threads] [systems] [faithful|artifact] [model] [tp] [dma]\n", argv[0]);
+    std::fprintf(stderr, "usage: %s snapshot.csv [threads] [systems] [faithful|artifact] [model] [tp] [dma] [exact]\n", argv[0]);
     return 2;
   }
   const workload::Snapshot snap = workload::read_snapshot(argv[1]);
   const int threads = argc > 2 ? std::stoi(argv[2]) : 1;
-  std::vector<std::string> systems = {"npu-only", "npu+pim", "neupims-nosb", "neupims"};
+  std::vector<std::string> systems = {"npu-only", "npu+pim", "neupims-nosb", "neupims", "neupims-fast"};
   if (argc > 3) {
     systems.clear();
     std::stringstream ss(argv[3]);
@@ -41,22 +42,25 @@ int main(int argc, char** argv) {
   const std::string model_name = argc > 5 ? argv[5] : "gpt3-7b";
   const int tp = argc > 6 ? std::stoi(argv[6]) : 4;
   const int dma = argc > 7 ? std::stoi(argv[7]) : 0;
+  const int exact = argc > 8 ? std::stoi(argv[8]) : 0;
   std::vector<serving::DecodeRequest> batch;
   for (const auto& e : snap) batch.push_back({static_cast<std::int64_t>(e.seq_len), static_cast<int>(e.channel)});
-  std::printf("%s, TP %d, %zu requests (%s), 32 channels, %d thread(s), %s mode, DMA max_outstanding %d\n",
-              model_name.c_str(), tp, batch.size(), argv[1], threads, artifact ? "artifact-compatible" : "faithful", dma);
+  std::printf("%s, TP %d, %zu requests (%s), 32 channels, %d thread(s), %s mode, DMA max_outstanding %d, exact channels %d\n",
+              model_name.c_str(), tp, batch.size(), argv[1], threads, artifact ? "artifact-compatible" : "faithful", dma,
+              exact);
   std::printf("%-13s %12s %11s %10s %9s | %s\n", "system", "iteration_ms", "tokens/s", "energy_J", "wall_s",
               "stages (name x repeat: stage / npu / pim us)");
   for (const std::string& name : systems) {
     serving::NeupimsOptions o;
-    const bool nosb = name == "neupims-nosb";
-    o.system = serving::parse_neupims_system(nosb ? "neupims" : name);
+    const bool nosb = name == "neupims-nosb", fast = name == "neupims-fast";
+    o.system = serving::parse_neupims_system(nosb || fast ? "neupims" : name);
     o.sub_batch = !nosb;
     o.model = model::preset(model_name);
     o.tp = tp;
     o.threads = threads;
     o.artifact_compatible = artifact;
     o.npu.dma.max_outstanding = dma;
+    o.exact_channels = fast ? 2 : exact;
     serving::NeupimsBackend be(o);
     const auto t0 = std::chrono::steady_clock::now();
     const serving::IterationCost c = be.decode(batch);

@@ -112,7 +112,8 @@ struct NeupimsBackend::Impl {
     std::vector<Cycle> mem_done;  // completion cycle of the k-th finished NPU transaction (sorted)
     Cycle pim_end = 0;            // last PIM response (0: no PIM work)
     Cycle end = 0;                // counters.cycles
-    double pim_pj = 0, dram_pj = 0;
+    double pim_pj = 0, dram_pj = 0, background_pj = 0;
+    std::uint64_t refreshes = 0;
   };
   std::map<std::string, ChannelRun> cache;
   std::uint64_t* hits;
@@ -467,6 +468,8 @@ struct NeupimsBackend::Impl {
     r.pim_pj = static_cast<double>(c.num_gact_cmds) * e.g_act + static_cast<double>(c.num_comp_cmds) * e.comp +
                static_cast<double>(c.num_readres_cmds) * e.readres + static_cast<double>(c.num_gwrite_cmds) * e.gwrite;
     r.dram_pj = c.energy_pj - r.pim_pj;
+    r.background_pj = c.background_pj;
+    r.refreshes = c.num_ref_cmds;
     return r;
   }
 
@@ -485,6 +488,54 @@ struct NeupimsBackend::Impl {
     double npu_bytes = 0;
   };
 
+  // Channel runs asked for by a stage: answered from the cache, or simulated
+  // (in parallel when threads > 1) by flush().
+  struct RunSet {
+    Impl& im;
+    struct Pending {
+      std::string key;
+      std::vector<i64> lens;
+      const MemStream* m;
+      int ch;
+    };
+    std::vector<Pending> todo;
+    std::map<std::string, std::vector<const ChannelRun**>> waiting;
+    void want(const std::vector<i64>& lens, const MemStream& m, const std::string& mk, int ch, const ChannelRun** slot) {
+      const std::string key = im.run_key(lens, mk);
+      auto it = im.cache.find(key);
+      if (it != im.cache.end()) {
+        *slot = &it->second;
+        ++*im.hits;
+        return;
+      }
+      auto& wl = waiting[key];
+      if (wl.empty()) todo.push_back({key, lens, &m, ch});
+      wl.push_back(slot);
+    }
+    void flush() {
+      std::vector<ChannelRun> fresh(todo.size());
+      const int nth = std::max(1, std::min<int>(im.o.threads, static_cast<int>(todo.size())));
+      auto work = [&](int tid) {
+        for (std::size_t i = static_cast<std::size_t>(tid); i < todo.size(); i += static_cast<std::size_t>(nth))
+          fresh[i] = im.run_channel(todo[i].lens, *todo[i].m, todo[i].ch);
+      };
+      if (nth == 1) {
+        work(0);
+      } else {
+        std::vector<std::thread> th;
+        for (int t = 0; t < nth; ++t) th.emplace_back(work, t);
+        for (auto& t : th) t.join();
+      }
+      *im.runs += todo.size();
+      for (std::size_t i = 0; i < todo.size(); ++i) {
+        auto it = im.cache.insert_or_assign(todo[i].key, std::move(fresh[i])).first;
+        for (const ChannelRun** slot : waiting[todo[i].key]) *slot = &it->second;
+      }
+      todo.clear();
+      waiting.clear();
+    }
+  };
+
   StageRun run_stage(const std::string& name, const Program& prog, const std::vector<std::vector<i64>>& pim_lens,
                      int npu_requests) {
     if (cache.size() > 256) cache.clear();  // bounded; never while a stage holds pointers into it
@@ -495,94 +546,91 @@ struct NeupimsBackend::Impl {
     run_program(prog, rec);
     const MemStream ms = mem_stream(rec.log);
     const std::string mkey = stream_key(ms);
+    const MemStream empty;
 
-    // Which channel runs are needed: one per channel with PIM work, plus one
-    // shared run for the channels without (they are identical but for the
-    // channel number, which the timing does not see).
     const int C = o.channels;
     std::vector<int> with_pim;
     for (int c = 0; c < C; ++c)
       if (c < static_cast<int>(pim_lens.size()) && !pim_lens[c].empty()) with_pim.push_back(c);
     const int idle = C - static_cast<int>(with_pim.size());  // channels without PIM work
-    std::vector<std::pair<std::vector<i64>, int>> jobs;  // (lens, channel)
-    for (int c : with_pim) jobs.push_back({pim_lens[c], c});
-    const bool mem_alone = !ms.write.empty();  // the NPU stream alone: idle channels, and npu_alone_s
-    if (mem_alone) jobs.push_back({{}, 0});
-    // Also the PIM streams alone (for the report), when the NPU has traffic.
-    const bool both = !ms.write.empty();
-    std::vector<const ChannelRun*> res(jobs.size(), nullptr), alone(both ? with_pim.size() : 0, nullptr);
-    const MemStream empty;
-    struct Pending {
-      std::string key;
-      const std::vector<i64>* lens;
-      const MemStream* m;
-      int ch;
-      const ChannelRun** slot;
-    };
-    std::vector<Pending> todo;
-    std::map<std::string, std::vector<const ChannelRun**>> waiting;
-    auto want = [&](const std::vector<i64>& lens, const MemStream& m, const std::string& mk, int ch,
-                    const ChannelRun** slot) {
-      const std::string key = run_key(lens, mk);
-      auto it = cache.find(key);
-      if (it != cache.end()) {
-        *slot = &it->second;
-        ++*hits;
-        return;
-      }
-      auto& wl = waiting[key];
-      if (wl.empty()) todo.push_back({key, &lens, &m, ch, slot});
-      wl.push_back(slot);
-    };
-    for (std::size_t j = 0; j < jobs.size(); ++j) want(jobs[j].first, ms, mkey, jobs[j].second, &res[j]);
-    if (both)
-      for (std::size_t j = 0; j < with_pim.size(); ++j) want(pim_lens[with_pim[j]], empty, "", with_pim[j], &alone[j]);
-    // Simulate the missing runs (in parallel when asked; each run is independent).
-    std::vector<ChannelRun> fresh(todo.size());
-    const int nth = std::max(1, std::min<int>(o.threads, static_cast<int>(todo.size())));
-    auto work = [&](int tid) {
-      for (std::size_t i = static_cast<std::size_t>(tid); i < todo.size(); i += static_cast<std::size_t>(nth))
-        fresh[i] = run_channel(*todo[i].lens, *todo[i].m, todo[i].ch);
-    };
-    if (nth == 1) {
-      work(0);
-    } else {
-      std::vector<std::thread> th;
-      for (int t = 0; t < nth; ++t) th.emplace_back(work, t);
-      for (auto& t : th) t.join();
+    const bool traffic = !ms.write.empty();
+    RunSet rs{*this, {}, {}};
+    // The NPU stream alone (channels without PIM work are identical but for the
+    // channel number, which the timing does not see), and every channel's PIM
+    // stream alone when the NPU has traffic (the report; the fast path's choice).
+    const ChannelRun* mem_only = nullptr;
+    if (traffic) rs.want({}, ms, mkey, 0, &mem_only);
+    std::vector<const ChannelRun*> alone(with_pim.size(), nullptr), mixed(with_pim.size(), nullptr);
+    if (traffic)
+      for (std::size_t j = 0; j < with_pim.size(); ++j) rs.want(pim_lens[with_pim[j]], empty, "", with_pim[j], &alone[j]);
+    // The channels simulated with both streams in one run: all of them, or in
+    // the fast path (o.exact_channels = K > 0) the K with the longest PIM
+    // stream alone; the others take their PIM-alone end and are assumed not to
+    // delay the NPU more than those K.
+    std::vector<bool> exact(with_pim.size(), true);
+    if (traffic && o.exact_channels > 0 && static_cast<int>(with_pim.size()) > o.exact_channels) {
+      rs.flush();
+      std::vector<std::size_t> order(with_pim.size());
+      for (std::size_t j = 0; j < order.size(); ++j) order[j] = j;
+      std::stable_sort(order.begin(), order.end(),
+                       [&](std::size_t a, std::size_t b) { return alone[a]->pim_end > alone[b]->pim_end; });
+      for (std::size_t r = static_cast<std::size_t>(o.exact_channels); r < order.size(); ++r) exact[order[r]] = false;
     }
-    *runs += todo.size();
-    for (std::size_t i = 0; i < todo.size(); ++i) {
-      auto it = cache.insert_or_assign(todo[i].key, std::move(fresh[i])).first;
-      for (const ChannelRun** s : waiting[todo[i].key]) *s = &it->second;
-    }
+    for (std::size_t j = 0; j < with_pim.size(); ++j)
+      if (exact[j]) rs.want(pim_lens[with_pim[j]], ms, mkey, with_pim[j], &mixed[j]);
+    rs.flush();
 
     // The NPU's transfers complete when every channel has delivered its part.
     const double ratio = static_cast<double>(o.npu.clock_mhz) / 1000.0;  // NPU cycles per DRAM cycle (1 GHz)
     auto to_npu = [&](Cycle d) { return static_cast<Cycle>(std::ceil(static_cast<double>(d) * ratio)); };
     std::vector<Cycle> curve(ms.write.size(), 0), curve_alone(ms.write.size(), 0);
     Cycle pim_end = 0, pim_alone = 0;
-    for (std::size_t j = 0; j < jobs.size(); ++j) {
-      const ChannelRun& r = *res[j];
-      if (!jobs[j].first.empty() || idle > 0)
-        for (std::size_t k = 0; k < curve.size(); ++k) curve[k] = std::max(curve[k], to_npu(r.mem_done[k]));
-      if (jobs[j].first.empty()) {
-        for (std::size_t k = 0; k < curve.size(); ++k) curve_alone[k] = to_npu(r.mem_done[k]);
-      }
-      pim_end = std::max(pim_end, r.pim_end);
-      const double copies = jobs[j].first.empty() ? static_cast<double>(idle) : 1.0;
-      out.pim_pj += r.pim_pj * copies;
-      out.dram_pj += r.dram_pj * copies;
+    if (mem_only) {
+      for (std::size_t k = 0; k < curve.size(); ++k) curve_alone[k] = to_npu(mem_only->mem_done[k]);
+      if (idle > 0) curve = curve_alone;
+      out.pim_pj += mem_only->pim_pj * idle;
+      out.dram_pj += mem_only->dram_pj * idle;
     }
-    if (!both) pim_alone = pim_end;
-    for (const ChannelRun* a : alone) pim_alone = std::max(pim_alone, a->pim_end);
+    for (std::size_t j = 0; j < with_pim.size(); ++j) {
+      if (exact[j]) {
+        const ChannelRun& r = *mixed[j];
+        for (std::size_t k = 0; k < curve.size(); ++k) curve[k] = std::max(curve[k], to_npu(r.mem_done[k]));
+        pim_end = std::max(pim_end, r.pim_end);
+        out.pim_pj += r.pim_pj;
+        out.dram_pj += r.dram_pj;
+      } else {
+        // Fast path: PIM commands as alone; DRAM = the events of both alone
+        // runs (NPU reads/writes and their ACTs; the GWRITEs' row opens) plus
+        // refresh and background over D = the longer alone run (shorter than the
+        // run with both streams: the estimate tends low), at the rate of
+        // both buffers busy: per rank-cycle the normal-buffer term of the
+        // NPU-alone run plus the PIM-buffer term of the PIM-alone run, i.e.
+        // r_npu + r_pim - 2 ranks x (48 + 48) pJ (neupims_pim.md §7).
+        const ChannelRun& a = *alone[j];
+        for (std::size_t k = 0; k < curve.size(); ++k) curve[k] = std::max(curve[k], curve_alone[k]);
+        pim_end = std::max(pim_end, a.pim_end);
+        out.pim_pj += a.pim_pj;
+        const pim::NewtonEnergy e;
+        auto events = [&](const ChannelRun& r) {
+          return r.dram_pj - r.background_pj - static_cast<double>(r.refreshes) * e.ref;
+        };
+        auto rate = [](const ChannelRun& r) { return r.end > 0 ? r.background_pj / static_cast<double>(r.end) : 0.0; };
+        const double D = static_cast<double>(std::max(a.end, mem_only->end));
+        const double idle_rate = 2 * 2 * e.bg_idle;
+        out.dram_pj += events(*mem_only) + events(a) + std::floor(D / 1950.0) * e.ref +
+                       std::max(0.0, rate(*mem_only) + rate(a) - idle_rate) * D;
+      }
+    }
+    for (const ChannelRun* a : alone)
+      if (a) pim_alone = std::max(pim_alone, a->pim_end);
+    if (!traffic) pim_alone = pim_end;  // no NPU traffic: the PIM runs are the PIM streams alone
     CurveDma dma(ms.last, curve);
     out.npu = run_program(prog, dma);
     const double cyc = o.npu.cycle_s();
     out.st.npu_s = static_cast<double>(out.npu.end) * cyc;
     out.st.pim_s = static_cast<double>(pim_end) * 1e-9;
     out.st.pim_alone_s = static_cast<double>(pim_alone) * 1e-9;
-    if (mem_alone) {
+    if (traffic) {
       CurveDma da(ms.last, curve_alone);
       out.st.npu_alone_s = static_cast<double>(run_program(prog, da).end) * cyc;
     } else {
@@ -629,6 +677,8 @@ NeupimsBackend::NeupimsBackend(const NeupimsOptions& o) : m_opt(o) {
   if (m_opt.channels < 1 || m_opt.channels > 32)
     bad("channels " + std::to_string(m_opt.channels) + " (allowed: 1..32, the address field has 5 bits)");
   if (m_opt.threads < 1) bad("threads " + std::to_string(m_opt.threads) + " (allowed: >= 1)");
+  if (m_opt.exact_channels < 0)
+    bad("exact_channels " + std::to_string(m_opt.exact_channels) + " (allowed: 0 = every channel, or K >= 1)");
   if (m_opt.system != NeupimsSystem::neupims) m_opt.sub_batch = false;
   if (m_opt.artifact_compatible) m_opt.npu.mode = npu::Mode::artifact;
   npu::validate(m_opt.npu);

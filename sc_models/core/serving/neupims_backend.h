@@ -50,6 +50,11 @@ struct NeupimsOptions {
   // decoder layers only).
   bool artifact_compatible = false;
   int threads = 1;           // worker threads for the per-channel runs (results do not depend on it)
+  // Fast path (0 = exact, every channel with PIM work simulated together with
+  // the NPU's traffic): only the K channels whose PIM stream alone is longest
+  // are; the others take their PIM-alone time and are assumed not to delay
+  // the NPU more (docs/serving_neupims.md states the measured error).
+  int exact_channels = 0;
 };
 
 // One stage of the iteration as simulated (the report of the last decode()).
