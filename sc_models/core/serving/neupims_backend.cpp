@@ -716,6 +716,8 @@ std::map<std::string, std::string> NeupimsBackend::describe() const {
                                                       : "serial";
   d["artifact_compatible"] = m_opt.artifact_compatible ? "true" : "false";
   d["comm"] = "none (no all-reduce is modelled)";
+  d["npu_dma_window_per_channel"] = m_impl->window() > 0 ? std::to_string(m_impl->window()) : "unlimited";
+  d["exact_channels"] = m_opt.exact_channels > 0 ? std::to_string(m_opt.exact_channels) : "all";
   return d;
 }
 

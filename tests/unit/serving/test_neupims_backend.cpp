@@ -109,11 +109,12 @@ TEST_CASE("neupims backend: NPU stage bounded by its compute and by the channels
   // Stage A = LayerNorm-1 (4 rows of 512) + QKV (4 x 512 x 1536, bias) with
   // the operands streamed from 8 channels. Lower bounds: the compute-only time
   // of the same operators on the npu core, and the bytes over the channels'
-  // peak (64 B per 2 cycles per channel at 1 GHz). Upper bound: the two in
-  // series plus one row miss and the read latency per 64 B block of the
-  // channel share is far above; we bound it by compute + bytes at a quarter of
-  // the peak (a striped stream keeps 16 reads per row open, so it never falls
-  // below that).
+  // peak (64 B per 2 cycles per channel at 1 GHz). Upper bound: compute and
+  // transfer in series, the transfer at a quarter of the peak: the stream reads
+  // 16 blocks (1 KB) per opened row; even with no overlap between banks a row
+  // costs tRCD 14 + 16 x 2 + tRP 14 = 60 cycles (17 B/cycle), and refresh
+  // takes 260 of every 1950 cycles of a rank, so a channel delivers more than
+  // 8 B/cycle.
   NeupimsBackend b(opts(NeupimsSystem::npu_pim, tiny(1), kChannels, false));
   b.decode(kBatch);
   const auto& a = stage(b, "A");
