@@ -660,6 +660,12 @@ NeupimsSystem parse_neupims_system(const std::string& s) {
   throw std::invalid_argument("unknown NeuPIMs system '" + s + "' (allowed: npu-only, npu+pim, neupims)");
 }
 
+bool is_neupims_system(const std::string& s) {
+  for (NeupimsSystem x : {NeupimsSystem::npu_only, NeupimsSystem::npu_pim, NeupimsSystem::neupims})
+    if (s == to_string(x)) return true;
+  return false;
+}
+
 NeupimsBackend::NeupimsBackend(const NeupimsOptions& o) : m_opt(o) {
   const model::ModelConfig& m = m_opt.model;
   auto bad = [&](const std::string& what) {

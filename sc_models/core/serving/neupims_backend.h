@@ -34,6 +34,8 @@ enum class NeupimsSystem { npu_only, npu_pim, neupims };
 const char* to_string(NeupimsSystem s);  // "npu-only", "npu+pim", "neupims"
 // Throws std::invalid_argument naming the value and the allowed names.
 NeupimsSystem parse_neupims_system(const std::string& s);
+// True for "npu-only", "npu+pim", "neupims" (the systems this back-end serves).
+bool is_neupims_system(const std::string& s);
 
 struct NeupimsOptions {
   NeupimsSystem system = NeupimsSystem::neupims;

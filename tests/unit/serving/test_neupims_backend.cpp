@@ -299,6 +299,8 @@ TEST_CASE("neupims backend: capacity, channels, prefill and bad input", "[servin
   CHECK(b.describe().at("mode") == "interleaved");
   o.model = model::preset("llama3-8b");
   CHECK_THROWS_AS(NeupimsBackend(o), std::invalid_argument);
+  CHECK(serving::is_neupims_system("npu+pim"));
+  CHECK_FALSE(serving::is_neupims_system("pimba"));
   CHECK_THROWS_WITH(serving::parse_neupims_system("npu"),
                     "unknown NeuPIMs system 'npu' (allowed: npu-only, npu+pim, neupims)");
   o.model = model::preset("gpt3-7b");
