@@ -70,6 +70,9 @@ int main(int argc, char** argv) {
     for (const auto& s : be.last_stages())
       std::printf(" %s x%lld: %.1f/%.1f/%.1f", s.name.c_str(), static_cast<long long>(s.repeat), s.time_s * 1e6,
                   s.npu_s * 1e6, s.pim_s * 1e6);
+    std::printf("\n%-13s energy J: host %.4f, dram %.4f, pim %.4f |", "", c.host_energy_j, c.dram_energy_j,
+                c.pim_energy_j);
+    for (const auto& [k, v] : c.breakdown) std::printf(" %s %.3f ms %.4f J", k.c_str(), v.time_s * 1e3, v.energy_j);
     std::printf("\n");
   }
   struct rusage ru {};
