@@ -680,6 +680,8 @@ NeupimsBackend::NeupimsBackend(const NeupimsOptions& o) : m_opt(o) {
   if (m.parallel_residual) bad("parallel-residual blocks are not in the NeuPIMs stage schedule");
   if (m_opt.tp < 1 || m.heads % m_opt.tp) bad("tp " + std::to_string(m_opt.tp) + " must divide the " +
                                               std::to_string(m.heads) + " heads");
+  if (m_opt.pp < 1 || m.layers % m_opt.pp)
+    bad("pp " + std::to_string(m_opt.pp) + " must divide the " + std::to_string(m.layers) + " layers");
   if (m_opt.channels < 1 || m_opt.channels > 32)
     bad("channels " + std::to_string(m_opt.channels) + " (allowed: 1..32, the address field has 5 bits)");
   if (m_opt.threads < 1) bad("threads " + std::to_string(m_opt.threads) + " (allowed: >= 1)");
@@ -697,7 +699,7 @@ int NeupimsBackend::kv_channels() const { return m_opt.system == NeupimsSystem::
 
 double NeupimsBackend::kv_capacity_bytes() const {
   model::FormatSet f;
-  const double weights = model::weight_memory_bytes(m_opt.model, f) / m_opt.tp;
+  const double weights = model::weight_memory_bytes(m_opt.model, f) / (m_opt.tp * m_opt.pp);
   const std::uint64_t per = firmware::compiler::kv_capacity_per_channel(
       static_cast<std::uint64_t>(m_opt.channel_bytes), static_cast<std::uint32_t>(m_opt.channels),
       static_cast<std::uint64_t>(std::ceil(weights)));
@@ -712,6 +714,7 @@ std::map<std::string, std::string> NeupimsBackend::describe() const {
   d["npu_mode"] = npu::to_string(m_opt.npu.mode);
   d["model"] = m_opt.model.name;
   d["tp"] = std::to_string(m_opt.tp);
+  d["pp"] = std::to_string(m_opt.pp);
   d["channels"] = std::to_string(m_opt.channels);
   d["pim_family"] = m_opt.system == NeupimsSystem::npu_only ? "none"
                     : m_opt.system == NeupimsSystem::npu_pim ? "newton (single row buffer)"
@@ -738,7 +741,7 @@ IterationCost NeupimsBackend::decode(const std::vector<DecodeRequest>& batch) {
   IterationCost cost;
   if (batch.empty()) return cost;
   const int C = m_opt.channels;
-  const i64 N = m_opt.model.layers;
+  const i64 N = m_opt.model.layers / m_opt.pp;  // layers of one pipeline stage
   std::vector<std::uint32_t> channel_of;
   for (std::size_t i = 0; i < batch.size(); ++i) {
     const DecodeRequest& r = batch[i];
@@ -816,9 +819,10 @@ IterationCost NeupimsBackend::decode(const std::vector<DecodeRequest>& batch) {
   }
 
   // Assemble: time, categories (the side that sets a stage's length is
-  // charged with it), energy by place (every device of the TP group).
-  const double devices = static_cast<double>(m_opt.tp);
+  // charged with it), energy by place: the layer stages run on every device
+  // (tp x pp), the LM head on the tp devices of the last pipeline stage.
   for (Impl::StageRun& r : runs) {
+    const double devices = static_cast<double>(m_opt.tp) * (r.st.name == "head" ? 1.0 : static_cast<double>(m_opt.pp));
     const double rep = static_cast<double>(r.st.repeat);
     const NeupimsStage& s = r.st;
     cost.time_s += s.time_s * rep;

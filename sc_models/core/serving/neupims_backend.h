@@ -41,6 +41,11 @@ struct NeupimsOptions {
   NeupimsSystem system = NeupimsSystem::neupims;
   model::ModelConfig model;  // a transformer with MHA and head_dim 128 (GPT-3 presets)
   int tp = 1;                // tensor-parallel degree: the back-end times one device
+  // Pipeline-parallel degree: each device holds layers / pp layers; the
+  // iteration is one pipeline stage's layers (plus the LM head), as NeuPIMs
+  // builds its iteration time (system.md §2.7: per-layer stage cycles x layers
+  // per pipeline stage); energy counts all tp x pp devices.
+  int pp = 1;
   // Sub-batch interleaving (stages A..F). Only the neupims system interleaves;
   // npu+pim is always serial (the baseline has none), npu-only has no PIM.
   bool sub_batch = true;
