@@ -1,12 +1,13 @@
 // bench_serving_neupims: one full decode iteration (all layers) of GPT-3 7B,
 // TP 4 (by default), on a 512-request NeuPIMs snapshot, for the three NeuPIMs
 // systems.
-// Arguments: snapshot CSV [threads [systems [mode [model [tp [dma [exact]]]]]]] where
+// Arguments: snapshot CSV [threads [systems [mode [model [tp [dma [exact [pp]]]]]]]] where
 // systems is a comma list of npu-only, npu+pim, neupims, neupims-nosb,
 // neupims-fast (neupims with 2 exact channels; default: all five), mode is `faithful` (default) or `artifact`, model a preset
 // (default gpt3-7b), tp its tensor-parallel degree (default 4) and dma the
 // NPU DMA's max_outstanding reads (default 0: unlimited), exact the fast path's
-// number of channels simulated with both streams (default 0: all, exact). Prints per
+// number of channels simulated with both streams (default 0: all, exact), pp
+// the pipeline-parallel degree (default 1). Prints per
 // system the simulated iteration time, tokens/s, energy, the stages, the wall
 // time of the simulation and the peak RSS of the process. Speed is reported,
 // never asserted.
@@ -26,7 +27,7 @@ using namespace pimlab;
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: %s snapshot.csv [threads] [systems] [faithful|artifact] [model] [tp] [dma] [exact]\n", argv[0]);
+    std::fprintf(stderr, "usage: %s snapshot.csv [threads] [systems] [faithful|artifact] [model] [tp] [dma] [exact] [pp]\n", argv[0]);
     return 2;
   }
   const workload::Snapshot snap = workload::read_snapshot(argv[1]);
@@ -43,10 +44,11 @@ int main(int argc, char** argv) {
   const int tp = argc > 6 ? std::stoi(argv[6]) : 4;
   const int dma = argc > 7 ? std::stoi(argv[7]) : 0;
   const int exact = argc > 8 ? std::stoi(argv[8]) : 0;
+  const int pp = argc > 9 ? std::stoi(argv[9]) : 1;
   std::vector<serving::DecodeRequest> batch;
   for (const auto& e : snap) batch.push_back({static_cast<std::int64_t>(e.seq_len), static_cast<int>(e.channel)});
-  std::printf("%s, TP %d, %zu requests (%s), 32 channels, %d thread(s), %s mode, DMA max_outstanding %d, exact channels %d\n",
-              model_name.c_str(), tp, batch.size(), argv[1], threads, artifact ? "artifact-compatible" : "faithful", dma,
+  std::printf("%s, TP %d PP %d, %zu requests (%s), 32 channels, %d thread(s), %s mode, DMA max_outstanding %d, exact channels %d\n",
+              model_name.c_str(), tp, pp, batch.size(), argv[1], threads, artifact ? "artifact-compatible" : "faithful", dma,
               exact);
   std::printf("%-13s %12s %11s %10s %9s | %s\n", "system", "iteration_ms", "tokens/s", "energy_J", "wall_s",
               "stages (name x repeat: stage / npu / pim us)");
@@ -57,6 +59,7 @@ int main(int argc, char** argv) {
     o.sub_batch = !nosb;
     o.model = model::preset(model_name);
     o.tp = tp;
+    o.pp = pp;
     o.threads = threads;
     o.artifact_compatible = artifact;
     o.npu.dma.max_outstanding = dma;
