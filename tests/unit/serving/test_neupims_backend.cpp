@@ -11,6 +11,8 @@
 #include <string>
 
 #include "firmware/compiler/placement.h"
+#include "firmware/neupims/streams.h"
+#include "pim/newton_controller.h"
 #include "model/graph.h"
 #include "model/model.h"
 #include "npu/gemm.h"
@@ -102,6 +104,34 @@ TEST_CASE("neupims backend: serial stage composition N*(A+B+E) on a tiny config"
     CHECK(cat == Approx(c3.time_s).epsilon(1e-9));
     CHECK(c3.breakdown.at("comm").time_s == 0);
     CHECK(c3.breakdown.at("gemv").time_s == Approx(3 * stage(b3, "B").time_s).epsilon(1e-9));
+  }
+}
+
+TEST_CASE("neupims backend: the attention stage is the channels' PIM streams run alone", "[serving][neupims]") {
+  // One request per channel (L 600 on channel 0, L 100 on channel 1), E 512:
+  // the serial stage B has no NPU traffic, so its PIM time is the longer of
+  // the two channels' runs of q.K^T then p.V built here directly from
+  // firmware/neupims (each stream starts at row 1024; the p.V rows reuse
+  // row numbers of the q.K^T rows, but never the row left open by the last
+  // q.K^T GEMV, so every row change costs the same as with distinct rows).
+  for (NeupimsSystem sys : {NeupimsSystem::npu_pim, NeupimsSystem::neupims}) {
+    NeupimsBackend b(opts(sys, tiny(1), kChannels, false));
+    b.decode({{600, 0}, {100, 1}});
+    const pim::PimType type = sys == NeupimsSystem::neupims ? pim::PimType::Dual : pim::PimType::Single;
+    std::uint64_t worst = 0;
+    for (const auto& [len, ch] : std::vector<std::pair<int, int>>{{600, 0}, {100, 1}}) {
+      firmware::neupims::AttentionSpec spec;
+      spec.type = type;
+      spec.len = len;
+      spec.width = 512;
+      spec.channel = ch;
+      spec.op = firmware::neupims::Op::Score;
+      pim::NewtonWorkload w = firmware::neupims::attention_workload(spec);
+      spec.op = firmware::neupims::Op::Attend;
+      for (const pim::Txn& t : firmware::neupims::attention_workload(spec).pim) w.pim.push_back(t);
+      worst = std::max<std::uint64_t>(worst, pim::run_newton({type, false}, w).cycles);
+    }
+    CHECK(stage(b, "B").pim_s * 1e9 == Approx(static_cast<double>(worst)).epsilon(1e-12));
   }
 }
 
