@@ -99,9 +99,8 @@ class NeupimsBackend : public Backend {
   std::uint64_t cache_hits() const { return m_cache_hits; }
   std::uint64_t channel_runs() const { return m_channel_runs; }
 
-  struct Impl;
-
  private:
+  struct Impl;
   NeupimsOptions m_opt;
   std::vector<NeupimsStage> m_stages;
   std::uint64_t m_cache_hits = 0, m_channel_runs = 0;
