@@ -1,0 +1,855 @@
+#include "serving/neupims_backend.h"
+
+#include <algorithm>
+#include <cmath>
+#include <deque>
+#include <functional>
+#include <stdexcept>
+#include <thread>
+
+#include "firmware/compiler/placement.h"
+#include "firmware/neupims/streams.h"
+#include "model/graph.h"
+#include "npu/gemm.h"
+#include "npu/vector.h"
+#include "pim/newton_controller.h"
+
+namespace pimlab::serving {
+
+namespace {
+
+using i64 = std::int64_t;
+using npu::Cycle;
+
+constexpr int kDHead = 128;            // NeuPIMs' PIM layout is built for d_head 128 (neupims_pim.md §9)
+constexpr int kBlockBytes = 64;        // one DRAM request (BL4 x 128 bit)
+constexpr int kBlocksPerRow = 16;      // consecutive blocks of a channel in one 1 KB row
+constexpr int kBanks = 32;
+constexpr int kKvFirstRow = 1024;      // streams.h: KV rows start here
+constexpr int kKvRowLimit = 16384;     // KV rows stay below the NPU's stream rows
+constexpr int kNpuFirstRow = 16384;    // rows of the NPU's striped stream (weights, activations)
+constexpr int kRows = 32768;
+constexpr int kWriteDelay = 6;         // WL + burst (neupims_pim.md §1)
+constexpr int kReadDelay = 16;         // RL + burst
+
+// Energy of the NPU (pJ); sources in docs/serving_neupims.md "Energy".
+constexpr double kMacPj = 0.32;        // one FP16 MAC = FLOP/2 of the Pimba GPU model's ALU (system.md §1.4)
+constexpr double kSramPjPerByte = 1.28;  // scratchpad byte: the GPU model's L1 SRAM figure (system.md §1.4)
+
+i64 ceil_div(i64 a, i64 b) { return (a + b - 1) / b; }
+
+// ---------------------------------------------------------------------------------------------
+// NPU programs.
+
+enum class OpKind { gemm, vector, attention };
+
+struct NpuOp {
+  OpKind kind = OpKind::gemm;
+  std::string category;  // gemm, gemv, others
+  npu::GemmShape shape;  // gemm
+  npu::VectorOp vop = npu::VectorOp::add;
+  i64 rows = 0, n = 0;   // vector: rows x n
+  i64 read_bytes = 0, write_bytes = 0;  // vector and attention traffic
+  double flops = 0;      // vector: the element-wise FLOPs (energy)
+  i64 len = 0, heads = 0;  // attention (npu-only): KV length and heads of one request
+};
+
+using Program = std::vector<NpuOp>;
+
+// Records the transfers of a program in program order (bytes, write), instant.
+struct Transfer {
+  i64 bytes = 0;
+  bool write = false;
+};
+
+class RecordDma : public npu::DmaPort {
+ public:
+  std::vector<Transfer> log;
+  Cycle transfer(const npu::Transfer& t, Cycle issue) override {
+    log.push_back({t.bytes, t.write});
+    return issue;
+  }
+  Cycle raw(i64 bytes, bool write, Cycle issue) {
+    log.push_back({bytes, write});
+    return issue;
+  }
+};
+
+// Serves the k-th transfer of the program when the channels have completed
+// the stream transactions up to its last block (`last[k]`, -1: none).
+class CurveDma : public npu::DmaPort {
+ public:
+  CurveDma(const std::vector<i64>& last, const std::vector<Cycle>& done) : m_last(last), m_done(done) {}
+  Cycle transfer(const npu::Transfer&, Cycle issue) override { return next(issue); }
+  Cycle raw(i64, bool, Cycle issue) { return next(issue); }
+
+ private:
+  Cycle next(Cycle issue) {
+    const i64 k = m_last.at(m_i++);
+    if (k < 0) return issue;
+    return std::max(issue, m_done.at(static_cast<std::size_t>(k)));
+  }
+  const std::vector<i64>& m_last;
+  const std::vector<Cycle>& m_done;
+  std::size_t m_i = 0;
+};
+
+struct ProgramRun {
+  Cycle end = 0;
+  std::map<std::string, Cycle> busy;     // category -> cycles (op durations, back to back)
+  std::map<std::string, double> bytes;   // category -> DRAM bytes
+  std::map<std::string, double> host_pj; // category -> NPU compute + scratchpad energy
+};
+
+}  // namespace
+
+struct NeupimsBackend::Impl {
+  const NeupimsOptions& o;
+  std::map<std::string, npu::GemmPlan> plans;
+  std::map<std::string, Cycle> gemv_cycles;  // npu-only attention GEMVs, compute-only
+  // Channel runs keyed on their exact inputs.
+  struct ChannelRun {
+    std::vector<Cycle> mem_done;  // completion cycle of the k-th finished NPU transaction (sorted)
+    Cycle pim_end = 0;            // last PIM response (0: no PIM work)
+    Cycle end = 0;                // counters.cycles
+    double pim_pj = 0, dram_pj = 0, background_pj = 0;
+    std::uint64_t refreshes = 0;
+  };
+  std::map<std::string, ChannelRun> cache;
+  std::uint64_t* hits;
+  std::uint64_t* runs;
+
+  Impl(const NeupimsOptions& opt, std::uint64_t* h, std::uint64_t* r) : o(opt), hits(h), runs(r) {}
+
+  pim::PimType flavour() const {
+    switch (o.system) {
+      case NeupimsSystem::npu_only: return pim::PimType::Dram;
+      case NeupimsSystem::npu_pim: return pim::PimType::Single;
+      case NeupimsSystem::neupims: return pim::PimType::Dual;
+    }
+    return pim::PimType::Dual;
+  }
+  i64 width() const { return o.model.heads / o.tp * o.model.head_dim; }  // E_tp
+  i64 heads_tp() const { return o.model.heads / o.tp; }
+  int eb() const { return o.npu.element_bytes; }
+
+  const npu::GemmPlan& plan(const npu::GemmShape& s) {
+    const std::string key = std::to_string(s.m) + "," + std::to_string(s.k) + "," + std::to_string(s.n) + "," +
+                            (s.bias ? "1" : "0");
+    auto it = plans.find(key);
+    if (it == plans.end()) it = plans.emplace(key, npu::plan_gemm(o.npu, s)).first;
+    return it->second;
+  }
+  Cycle gemv(i64 k, i64 n) {
+    const npu::GemmShape s{1, k, n, false};
+    const std::string key = std::to_string(k) + "," + std::to_string(n);
+    auto it = gemv_cycles.find(key);
+    if (it != gemv_cycles.end()) return it->second;
+    npu::InstantDma dma;
+    const Cycle c = npu::run_gemm(o.npu, plan(s), dma, 0).end;
+    gemv_cycles.emplace(key, c);
+    return c;
+  }
+
+  // ---- program construction -----------------------------------------------------------------
+  NpuOp gemm_op(const model::Operator& op, bool bias) {
+    NpuOp x;
+    x.kind = OpKind::gemm;
+    x.category = "gemm";
+    x.shape = npu::GemmShape{op.m, op.k, op.n, bias};
+    return x;
+  }
+  NpuOp vector_op(npu::VectorOp v, i64 rows, i64 n, i64 reads, i64 writes, double flops_per_elem) {
+    NpuOp x;
+    x.kind = OpKind::vector;
+    x.category = "others";
+    x.vop = v;
+    x.rows = rows;
+    x.n = n;
+    x.read_bytes = reads;
+    x.write_bytes = writes;
+    x.flops = flops_per_elem * static_cast<double>(rows) * static_cast<double>(n);
+    return x;
+  }
+  std::vector<model::Operator> graph(i64 tokens) const {
+    model::GraphOptions g;
+    g.batch = tokens;
+    g.context = 1;
+    g.tp = o.tp;
+    return model::decode_graph(o.model, g);
+  }
+  static const model::Operator& find(const std::vector<model::Operator>& ops, const std::string& name) {
+    for (const auto& op : ops)
+      if (op.name == name) return op;
+    throw std::logic_error("operator " + name + " missing from the decode graph");
+  }
+  npu::VectorOp norm_op() const { return o.model.rms_norm ? npu::VectorOp::rmsnorm : npu::VectorOp::layernorm; }
+  NpuOp norm(i64 T, i64 h) {
+    const i64 params = (o.model.rms_norm ? 1 : 2) * h;
+    return vector_op(norm_op(), T, h, (T * h + params) * eb(), T * h * eb(), 5);
+  }
+  NpuOp residual(i64 T, i64 h) { return vector_op(npu::VectorOp::add, T, h, 2 * T * h * eb(), T * h * eb(), 1); }
+
+  // LayerNorm-1 + QKV of T tokens ("QKV-gen").
+  void qkv_gen(Program& p, i64 T) {
+    if (T == 0) return;
+    const auto ops = graph(T);
+    p.push_back(norm(T, o.model.hidden));
+    p.push_back(gemm_op(find(ops, "qkv"), o.model.qkv_bias));
+  }
+  // Projection + residual + LayerNorm-2 + FFN + residual of T tokens.
+  void proj_ffn(Program& p, i64 T) {
+    if (T == 0) return;
+    const auto ops = graph(T);
+    const i64 h = o.model.hidden;
+    p.push_back(gemm_op(find(ops, "proj"), o.model.mlp_bias));
+    p.push_back(residual(T, h));
+    p.push_back(norm(T, h));
+    const model::Operator& f1 = find(ops, "ffn_1");
+    p.push_back(gemm_op(f1, o.model.mlp_bias));
+    const model::Operator& act = find(ops, "act");
+    const i64 I = act.n;
+    if (o.model.gated_ffn) {
+      p.push_back(vector_op(npu::VectorOp::silu, T, I, T * I * eb(), T * I * eb(), 8));
+      p.push_back(vector_op(npu::VectorOp::mul, T, I, 2 * T * I * eb(), T * I * eb(), 1));
+    } else {
+      p.push_back(vector_op(npu::VectorOp::gelu, T, I, T * I * eb(), T * I * eb(), 8));
+    }
+    p.push_back(gemm_op(find(ops, "ffn_2"), o.model.mlp_bias));
+    p.push_back(residual(T, h));
+  }
+  // The NPU's share of the PIM attention of `lens`: softmax over L per head on
+  // the PIM results, and the adds of the p.V partial sums of 512-token chunks.
+  void pim_side(Program& p, const std::vector<i64>& lens) {
+    const i64 h = heads_tp();
+    for (i64 L : lens) {
+      p.push_back(vector_op(npu::VectorOp::softmax, h, L, 0, 0, 5));
+      p.back().category = "gemv";
+      const i64 chunks = ceil_div(L, 512);
+      if (chunks > 1) {
+        p.push_back(vector_op(npu::VectorOp::add, h * (chunks - 1), kDHead, 0, 0, 1));
+        p.back().category = "gemv";
+      }
+    }
+  }
+  // npu-only attention of one request: K and V streamed from the channels.
+  NpuOp npu_attention(i64 L) {
+    NpuOp x;
+    x.kind = OpKind::attention;
+    x.category = "gemv";
+    x.len = L;
+    x.heads = heads_tp();
+    x.read_bytes = L * width() * eb();  // K (and again V)
+    x.write_bytes = width() * eb();
+    x.flops = 4.0 * static_cast<double>(L) * static_cast<double>(width());
+    return x;
+  }
+  void lm_head(Program& p, i64 T) {
+    const auto ops = graph(T);
+    p.push_back(norm(T, o.model.hidden));
+    p.push_back(gemm_op(find(ops, "lm_head"), false));
+  }
+
+  // ---- program timing -----------------------------------------------------------------------
+  template <class Dma>
+  ProgramRun run_program(const Program& p, Dma& dma) {
+    ProgramRun r;
+    Cycle t = 0;
+    const int units = o.npu.systolic.count;
+    for (const NpuOp& op : p) {
+      const Cycle t0 = t;
+      double bytes = 0, pj = 0;
+      switch (op.kind) {
+        case OpKind::gemm: {
+          const npu::GemmPlan& pl = plan(op.shape);
+          const npu::GemmTiming g = npu::run_gemm(o.npu, pl, dma, t);
+          t = g.end;
+          bytes = static_cast<double>(g.read_bytes + g.write_bytes);
+          pj = static_cast<double>(g.macs) * kMacPj + bytes * kSramPjPerByte;
+          break;
+        }
+        case OpKind::vector: {
+          Cycle a = t;
+          if (op.read_bytes > 0) a = dma.raw(op.read_bytes, false, t);
+          const Cycle c = npu::vector_batch_cycles(o.npu, op.vop, op.rows, op.n);
+          t = std::max(a, t) + c;
+          if (op.write_bytes > 0) t = dma.raw(op.write_bytes, true, t);
+          bytes = static_cast<double>(op.read_bytes + op.write_bytes);
+          pj = op.flops / 2 * kMacPj + bytes * kSramPjPerByte;
+          break;
+        }
+        case OpKind::attention: {
+          // K arrives, q.K^T of every head (heads spread over the arrays, one
+          // stationary block each), softmax, V arrives, p.V, output written.
+          const i64 rounds = ceil_div(op.heads, units);
+          const Cycle k_in = dma.raw(op.read_bytes, false, t);
+          Cycle u = std::max(t, k_in) + rounds * gemv(kDHead, op.len);
+          u += npu::vector_batch_cycles(o.npu, npu::VectorOp::softmax, op.heads, op.len);
+          const Cycle v_in = dma.raw(op.read_bytes, false, t);
+          u = std::max(u, v_in) + rounds * gemv(op.len, kDHead);
+          t = dma.raw(op.write_bytes, true, u);
+          bytes = static_cast<double>(2 * op.read_bytes + op.write_bytes);
+          pj = op.flops / 2 * kMacPj + bytes * kSramPjPerByte;
+          break;
+        }
+      }
+      r.busy[op.category] += t - t0;
+      r.bytes[op.category] += bytes;
+      r.host_pj[op.category] += pj;
+    }
+    r.end = t;
+    return r;
+  }
+
+  // ---- channel streams ----------------------------------------------------------------------
+  // The NPU's stream on one channel: 64 B blocks striped over the channels
+  // (block i -> channel i mod channels, neupims_pim.md §10.1); this channel
+  // gets the first channel's (the largest) share; 16 consecutive blocks of the
+  // channel share a row, then the bank changes. last[k] = index of the last
+  // transaction of transfer k (-1 if it adds none).
+  struct MemStream {
+    std::vector<bool> write;  // per transaction
+    std::vector<i64> last;    // per transfer
+  };
+  MemStream mem_stream(const std::vector<Transfer>& log) const {
+    MemStream s;
+    i64 total = 0, have = 0;
+    for (const Transfer& t : log) {
+      total += t.bytes;
+      const i64 blocks = ceil_div(total, kBlockBytes);
+      const i64 mine = ceil_div(blocks, o.channels);
+      for (; have < mine; ++have) s.write.push_back(t.write);
+      s.last.push_back(mine > 0 ? mine - 1 : -1);
+    }
+    // A transfer that added no block to this channel is ready when the previous one is.
+    for (std::size_t k = 1; k < s.last.size(); ++k)
+      if (s.last[k] == s.last[k - 1] && s.last[k] >= 0) s.last[k] = -1;
+    return s;
+  }
+  static std::string stream_key(const MemStream& m) {
+    std::string k;
+    k.reserve(m.write.size() / 8 + 16);
+    // Run-length code of the read/write pattern.
+    std::size_t i = 0;
+    while (i < m.write.size()) {
+      std::size_t j = i;
+      while (j < m.write.size() && m.write[j] == m.write[i]) ++j;
+      k += (m.write[i] ? "w" : "r") + std::to_string(j - i);
+      i = j;
+    }
+    return k;
+  }
+
+  void append_mem(pim::NewtonWorkload& w, const MemStream& m, int ch) const {
+    w.mem.reserve(m.write.size());
+    for (std::size_t v = 0; v < m.write.size(); ++v) {
+      const i64 col = static_cast<i64>(v) % kBlocksPerRow;
+      const i64 bank = (static_cast<i64>(v) / kBlocksPerRow) % kBanks;
+      const i64 row = kNpuFirstRow + (static_cast<i64>(v) / (kBlocksPerRow * kBanks)) % (kRows - kNpuFirstRow);
+      const std::uint64_t a = pim::normal_addr(ch, static_cast<int>(bank / 16), static_cast<int>((bank / 4) % 4),
+                                               static_cast<int>(bank % 4), static_cast<int>(row), static_cast<int>(col));
+      w.mem.push_back(pim::make_txn(m.write[v] ? pim::TxnType::Write : pim::TxnType::Read, a));
+    }
+  }
+
+  // The PIM attention of the requests `lens` on channel `ch`: every request's
+  // q.K^T, then every request's p.V (softmax on the NPU in between), each
+  // request on its own K / V rows.
+  void append_pim(pim::NewtonWorkload& w, const std::vector<i64>& lens, int ch) const {
+    int row = kKvFirstRow;
+    auto add = [&](firmware::neupims::Op op, i64 L) {
+      firmware::neupims::AttentionSpec s;
+      s.op = op;
+      s.type = flavour();
+      s.len = static_cast<int>(L);
+      s.width = static_cast<int>(width());
+      s.requests = 1;
+      s.channel = ch;
+      const pim::NewtonWorkload one = firmware::neupims::attention_workload(s);
+      int top = row;
+      for (const pim::Txn& t : one.pim) {
+        if (t.type == pim::TxnType::GWrite) {
+          w.pim.push_back(t);
+          continue;
+        }
+        pim::NewtonAddress a = pim::decode_newton_address(t.addr);
+        a.row = kKvFirstRow + (a.row - kKvFirstRow + row - kKvFirstRow) % (kKvRowLimit - kKvFirstRow);
+        top = std::max(top, a.row + 1);
+        w.pim.push_back(pim::make_txn(t.type, pim::encode_newton_address(a)));
+      }
+      row = top >= kKvRowLimit ? kKvFirstRow : top;
+    };
+    for (i64 L : lens) add(firmware::neupims::Op::Score, L);
+    for (i64 L : lens) add(firmware::neupims::Op::Attend, L);
+  }
+
+  // NPU reads in flight per channel: the DMA's max_outstanding shared by the
+  // channels (0: unlimited, the whole stream is offered at once as in the artifact).
+  i64 window() const {
+    return o.npu.dma.max_outstanding > 0 ? ceil_div(o.npu.dma.max_outstanding, o.channels) : 0;
+  }
+  // run_newton's driver (each cycle: the PIM stream while the memory accepts,
+  // then the NPU stream, then one clock) with at most window() NPU reads in
+  // flight; a read leaves the window when its data return (READ issue + 16),
+  // a write when the memory accepts it (posted).
+  pim::NewtonCounters run_windowed(const pim::NewtonOptions& no, const pim::NewtonWorkload& w,
+                                   std::vector<pim::NewtonIssued>* trace) const {
+    pim::NewtonChannel ch(no);
+    ch.set_trace(trace);
+    std::size_t ip = 0, im = 0, seen = 0, working = 0;  // working: commands other than REF and PRE
+    i64 in_flight = 0;
+    std::deque<std::uint64_t> returns;  // data-return cycles of issued READs
+    const i64 win = window();
+    std::uint64_t last_progress = 0, last_seen = 0;
+    for (;;) {
+      while (ip < w.pim.size() && ch.will_accept(w.pim[ip])) ch.add(w.pim[ip++]);
+      while (im < w.mem.size() && in_flight < win && ch.will_accept(w.mem[im])) {
+        if (w.mem[im].type == pim::TxnType::Read) ++in_flight;
+        ch.add(w.mem[im++]);
+      }
+      ch.tick();
+      for (; seen < trace->size(); ++seen) {
+        const pim::NewtonClass cls = (*trace)[seen].cls;
+        if (cls == pim::NewtonClass::READ) returns.push_back((*trace)[seen].cycle + kReadDelay);
+        if (cls != pim::NewtonClass::REF && cls != pim::NewtonClass::PRE) ++working;
+      }
+      while (!returns.empty() && returns.front() <= ch.clk()) {
+        returns.pop_front();
+        --in_flight;
+      }
+      if (ip == w.pim.size() && im == w.mem.size() && ch.outstanding() == 0) break;
+      // Refresh alone is no progress (as in run_newton).
+      const std::uint64_t progress = working + ip + im + ch.counters().responses;
+      if (progress != last_seen) {
+        last_seen = progress;
+        last_progress = ch.clk();
+      }
+      if (ch.clk() - last_progress > 200000)
+        throw std::runtime_error("neupims back-end: channel without progress for 200000 cycles at cycle " +
+                                 std::to_string(ch.clk()));
+    }
+    return ch.counters();
+  }
+
+  ChannelRun run_channel(const std::vector<i64>& lens, const MemStream& m, int ch) {
+    pim::NewtonWorkload w;
+    append_pim(w, lens, ch);
+    append_mem(w, m, ch);
+    const pim::NewtonOptions no{flavour(), o.artifact_compatible};
+    std::vector<pim::NewtonIssued> trace;
+    const pim::NewtonCounters c = window() > 0 ? run_windowed(no, w, &trace) : pim::run_newton(no, w, &trace);
+    ChannelRun r;
+    r.end = static_cast<Cycle>(c.cycles);
+    for (const pim::NewtonIssued& x : trace) {
+      switch (x.cls) {
+        case pim::NewtonClass::READ: r.mem_done.push_back(static_cast<Cycle>(x.cycle) + kReadDelay); break;
+        case pim::NewtonClass::WRITE: r.mem_done.push_back(static_cast<Cycle>(x.cycle) + kWriteDelay); break;
+        case pim::NewtonClass::READRES:
+          r.pim_end = std::max<Cycle>(r.pim_end, static_cast<Cycle>(x.cycle) + kReadDelay + 1);
+          break;
+        case pim::NewtonClass::COMPS_READRES: {
+          // Faithful: the results are read after the MACs, 2 max(nc, 6) cycles
+          // (docs/pim_protocols.md quirk 1); artifact: at issue + 16.
+          const Cycle mac = o.artifact_compatible ? 0 : 2 * std::max<Cycle>(x.arg, 6);
+          r.pim_end = std::max<Cycle>(r.pim_end, static_cast<Cycle>(x.cycle) + mac + kReadDelay + 1);
+          break;
+        }
+        case pim::NewtonClass::GWRITE:
+          r.pim_end = std::max<Cycle>(r.pim_end, static_cast<Cycle>(x.cycle) + 96 + 1);
+          break;
+        default: break;
+      }
+    }
+    if (m.write.empty()) r.pim_end = r.end;  // PIM alone: the last response is the run's end
+    std::sort(r.mem_done.begin(), r.mem_done.end());
+    // Writes may complete in the front end (posted) without a WRITE command yet.
+    while (r.mem_done.size() < m.write.size()) r.mem_done.push_back(r.end);
+    const pim::NewtonEnergy e;
+    r.pim_pj = static_cast<double>(c.num_gact_cmds) * e.g_act + static_cast<double>(c.num_comp_cmds) * e.comp +
+               static_cast<double>(c.num_readres_cmds) * e.readres + static_cast<double>(c.num_gwrite_cmds) * e.gwrite;
+    r.dram_pj = c.energy_pj - r.pim_pj;
+    r.background_pj = c.background_pj;
+    r.refreshes = c.num_ref_cmds;
+    return r;
+  }
+
+  std::string run_key(const std::vector<i64>& lens, const std::string& mkey) const {
+    std::string k = std::string(pim::pim_type_name(flavour())) + (o.artifact_compatible ? "A" : "F") +
+                    std::to_string(window()) + "|";
+    for (i64 L : lens) k += std::to_string(L) + ",";
+    return k + "|" + mkey;
+  }
+
+  // ---- one stage ----------------------------------------------------------------------------
+  struct StageRun {
+    NeupimsStage st;
+    ProgramRun npu;
+    double pim_pj = 0, dram_pj = 0;
+    double npu_bytes = 0;
+  };
+
+  // Channel runs asked for by a stage: answered from the cache, or simulated
+  // (in parallel when threads > 1) by flush().
+  struct RunSet {
+    Impl& im;
+    struct Pending {
+      std::string key;
+      std::vector<i64> lens;
+      const MemStream* m;
+      int ch;
+    };
+    std::vector<Pending> todo;
+    std::map<std::string, std::vector<const ChannelRun**>> waiting;
+    void want(const std::vector<i64>& lens, const MemStream& m, const std::string& mk, int ch, const ChannelRun** slot) {
+      const std::string key = im.run_key(lens, mk);
+      auto it = im.cache.find(key);
+      if (it != im.cache.end()) {
+        *slot = &it->second;
+        ++*im.hits;
+        return;
+      }
+      auto& wl = waiting[key];
+      if (wl.empty()) todo.push_back({key, lens, &m, ch});
+      wl.push_back(slot);
+    }
+    void flush() {
+      std::vector<ChannelRun> fresh(todo.size());
+      const int nth = std::max(1, std::min<int>(im.o.threads, static_cast<int>(todo.size())));
+      auto work = [&](int tid) {
+        for (std::size_t i = static_cast<std::size_t>(tid); i < todo.size(); i += static_cast<std::size_t>(nth))
+          fresh[i] = im.run_channel(todo[i].lens, *todo[i].m, todo[i].ch);
+      };
+      if (nth == 1) {
+        work(0);
+      } else {
+        std::vector<std::thread> th;
+        for (int t = 0; t < nth; ++t) th.emplace_back(work, t);
+        for (auto& t : th) t.join();
+      }
+      *im.runs += todo.size();
+      for (std::size_t i = 0; i < todo.size(); ++i) {
+        auto it = im.cache.insert_or_assign(todo[i].key, std::move(fresh[i])).first;
+        for (const ChannelRun** slot : waiting[todo[i].key]) *slot = &it->second;
+      }
+      todo.clear();
+      waiting.clear();
+    }
+  };
+
+  StageRun run_stage(const std::string& name, const Program& prog, const std::vector<std::vector<i64>>& pim_lens,
+                     int npu_requests) {
+    if (cache.size() > 256) cache.clear();  // bounded; never while a stage holds pointers into it
+    StageRun out;
+    out.st.name = name;
+    out.st.requests_npu = npu_requests;
+    RecordDma rec;
+    run_program(prog, rec);
+    const MemStream ms = mem_stream(rec.log);
+    const std::string mkey = stream_key(ms);
+    const MemStream empty;
+
+    const int C = o.channels;
+    std::vector<int> with_pim;
+    for (int c = 0; c < C; ++c)
+      if (c < static_cast<int>(pim_lens.size()) && !pim_lens[c].empty()) with_pim.push_back(c);
+    const int idle = C - static_cast<int>(with_pim.size());  // channels without PIM work
+    const bool traffic = !ms.write.empty();
+    RunSet rs{*this, {}, {}};
+    // The NPU stream alone (channels without PIM work are identical but for the
+    // channel number, which the timing does not see), and every channel's PIM
+    // stream alone when the NPU has traffic (the report; the fast path's choice).
+    const ChannelRun* mem_only = nullptr;
+    if (traffic) rs.want({}, ms, mkey, 0, &mem_only);
+    std::vector<const ChannelRun*> alone(with_pim.size(), nullptr), mixed(with_pim.size(), nullptr);
+    if (traffic)
+      for (std::size_t j = 0; j < with_pim.size(); ++j) rs.want(pim_lens[with_pim[j]], empty, "", with_pim[j], &alone[j]);
+    // The channels simulated with both streams in one run: all of them, or in
+    // the fast path (o.exact_channels = K > 0) the K with the longest PIM
+    // stream alone; the others take their PIM-alone end and are assumed not to
+    // delay the NPU more than those K.
+    std::vector<bool> exact(with_pim.size(), true);
+    if (traffic && o.exact_channels > 0 && static_cast<int>(with_pim.size()) > o.exact_channels) {
+      rs.flush();
+      std::vector<std::size_t> order(with_pim.size());
+      for (std::size_t j = 0; j < order.size(); ++j) order[j] = j;
+      std::stable_sort(order.begin(), order.end(),
+                       [&](std::size_t a, std::size_t b) { return alone[a]->pim_end > alone[b]->pim_end; });
+      for (std::size_t r = static_cast<std::size_t>(o.exact_channels); r < order.size(); ++r) exact[order[r]] = false;
+    }
+    for (std::size_t j = 0; j < with_pim.size(); ++j)
+      if (exact[j]) rs.want(pim_lens[with_pim[j]], ms, mkey, with_pim[j], &mixed[j]);
+    rs.flush();
+
+    // The NPU's transfers complete when every channel has delivered its part.
+    const double ratio = static_cast<double>(o.npu.clock_mhz) / 1000.0;  // NPU cycles per DRAM cycle (1 GHz)
+    auto to_npu = [&](Cycle d) { return static_cast<Cycle>(std::ceil(static_cast<double>(d) * ratio)); };
+    std::vector<Cycle> curve(ms.write.size(), 0), curve_alone(ms.write.size(), 0);
+    Cycle pim_end = 0, pim_alone = 0;
+    if (mem_only) {
+      for (std::size_t k = 0; k < curve.size(); ++k) curve_alone[k] = to_npu(mem_only->mem_done[k]);
+      if (idle > 0) curve = curve_alone;
+      out.pim_pj += mem_only->pim_pj * idle;
+      out.dram_pj += mem_only->dram_pj * idle;
+    }
+    for (std::size_t j = 0; j < with_pim.size(); ++j) {
+      if (exact[j]) {
+        const ChannelRun& r = *mixed[j];
+        for (std::size_t k = 0; k < curve.size(); ++k) curve[k] = std::max(curve[k], to_npu(r.mem_done[k]));
+        pim_end = std::max(pim_end, r.pim_end);
+        out.pim_pj += r.pim_pj;
+        out.dram_pj += r.dram_pj;
+      } else {
+        // Fast path: PIM commands as alone; DRAM = the events of both alone
+        // runs (NPU reads/writes and their ACTs; the GWRITEs' row opens) plus
+        // refresh and background over D = the longer alone run (shorter than the
+        // run with both streams: the estimate tends low), at the rate of
+        // both buffers busy: per rank-cycle the normal-buffer term of the
+        // NPU-alone run plus the PIM-buffer term of the PIM-alone run, i.e.
+        // r_npu + r_pim - 2 ranks x (48 + 48) pJ (neupims_pim.md §7).
+        const ChannelRun& a = *alone[j];
+        for (std::size_t k = 0; k < curve.size(); ++k) curve[k] = std::max(curve[k], curve_alone[k]);
+        pim_end = std::max(pim_end, a.pim_end);
+        out.pim_pj += a.pim_pj;
+        const pim::NewtonEnergy e;
+        auto events = [&](const ChannelRun& r) {
+          return r.dram_pj - r.background_pj - static_cast<double>(r.refreshes) * e.ref;
+        };
+        auto rate = [](const ChannelRun& r) { return r.end > 0 ? r.background_pj / static_cast<double>(r.end) : 0.0; };
+        const double D = static_cast<double>(std::max(a.end, mem_only->end));
+        const double idle_rate = 2 * 2 * e.bg_idle;
+        out.dram_pj += events(*mem_only) + events(a) + std::floor(D / 1950.0) * e.ref +
+                       std::max(0.0, rate(*mem_only) + rate(a) - idle_rate) * D;
+      }
+    }
+    for (const ChannelRun* a : alone)
+      if (a) pim_alone = std::max(pim_alone, a->pim_end);
+    if (!traffic) pim_alone = pim_end;  // no NPU traffic: the PIM runs are the PIM streams alone
+    CurveDma dma(ms.last, curve);
+    out.npu = run_program(prog, dma);
+    const double cyc = o.npu.cycle_s();
+    out.st.npu_s = static_cast<double>(out.npu.end) * cyc;
+    out.st.pim_s = static_cast<double>(pim_end) * 1e-9;
+    out.st.pim_alone_s = static_cast<double>(pim_alone) * 1e-9;
+    if (traffic) {
+      CurveDma da(ms.last, curve_alone);
+      out.st.npu_alone_s = static_cast<double>(run_program(prog, da).end) * cyc;
+    } else {
+      out.st.npu_alone_s = out.st.npu_s;  // no traffic: the program is compute only
+    }
+    out.st.time_s = std::max(out.st.npu_s, out.st.pim_s);
+    for (const auto& l : pim_lens) out.st.requests_pim += static_cast<int>(l.size());
+    for (const auto& [k, b] : out.npu.bytes) out.npu_bytes += b;
+    return out;
+  }
+};
+
+// ---------------------------------------------------------------------------------------------
+
+const char* to_string(NeupimsSystem s) {
+  switch (s) {
+    case NeupimsSystem::npu_only: return "npu-only";
+    case NeupimsSystem::npu_pim: return "npu+pim";
+    case NeupimsSystem::neupims: return "neupims";
+  }
+  return "?";
+}
+
+NeupimsSystem parse_neupims_system(const std::string& s) {
+  for (NeupimsSystem x : {NeupimsSystem::npu_only, NeupimsSystem::npu_pim, NeupimsSystem::neupims})
+    if (s == to_string(x)) return x;
+  throw std::invalid_argument("unknown NeuPIMs system '" + s + "' (allowed: npu-only, npu+pim, neupims)");
+}
+
+bool is_neupims_system(const std::string& s) {
+  for (NeupimsSystem x : {NeupimsSystem::npu_only, NeupimsSystem::npu_pim, NeupimsSystem::neupims})
+    if (s == to_string(x)) return true;
+  return false;
+}
+
+NeupimsBackend::NeupimsBackend(const NeupimsOptions& o) : m_opt(o) {
+  const model::ModelConfig& m = m_opt.model;
+  auto bad = [&](const std::string& what) {
+    throw std::invalid_argument("system " + std::string(to_string(m_opt.system)) + ", model '" + m.name + "': " + what);
+  };
+  if (!model::has_attention(m.family) || model::has_state(m.family))
+    bad("the NeuPIMs systems serve attention-only transformers (family " + std::string(model::family_name(m.family)) +
+        " has recurrent state or no attention)");
+  if (m.kv_heads != m.heads) bad("grouped-query attention is not in the NeuPIMs PIM layout (heads " +
+                                 std::to_string(m.heads) + ", kv_heads " + std::to_string(m.kv_heads) + ")");
+  if (m.head_dim != kDHead) bad("head_dim " + std::to_string(m.head_dim) + " (the PIM layout needs 128)");
+  if (m.parallel_residual) bad("parallel-residual blocks are not in the NeuPIMs stage schedule");
+  if (m_opt.tp < 1 || m.heads % m_opt.tp) bad("tp " + std::to_string(m_opt.tp) + " must divide the " +
+                                              std::to_string(m.heads) + " heads");
+  if (m_opt.pp < 1 || m.layers % m_opt.pp)
+    bad("pp " + std::to_string(m_opt.pp) + " must divide the " + std::to_string(m.layers) + " layers");
+  if (m_opt.channels < 1 || m_opt.channels > 32)
+    bad("channels " + std::to_string(m_opt.channels) + " (allowed: 1..32, the address field has 5 bits)");
+  if (m_opt.threads < 1) bad("threads " + std::to_string(m_opt.threads) + " (allowed: >= 1)");
+  if (m_opt.exact_channels < 0)
+    bad("exact_channels " + std::to_string(m_opt.exact_channels) + " (allowed: 0 = every channel, or K >= 1)");
+  if (m_opt.system != NeupimsSystem::neupims) m_opt.sub_batch = false;
+  if (m_opt.artifact_compatible) m_opt.npu.mode = npu::Mode::artifact;
+  npu::validate(m_opt.npu);
+  m_impl = std::make_unique<Impl>(m_opt, &m_cache_hits, &m_channel_runs);
+}
+
+NeupimsBackend::~NeupimsBackend() = default;
+
+int NeupimsBackend::kv_channels() const { return m_opt.system == NeupimsSystem::npu_only ? 0 : m_opt.channels; }
+
+double NeupimsBackend::kv_capacity_bytes() const {
+  model::FormatSet f;
+  const double weights = model::weight_memory_bytes(m_opt.model, f) / (m_opt.tp * m_opt.pp);
+  const std::uint64_t per = firmware::compiler::kv_capacity_per_channel(
+      static_cast<std::uint64_t>(m_opt.channel_bytes), static_cast<std::uint32_t>(m_opt.channels),
+      static_cast<std::uint64_t>(std::ceil(weights)));
+  return m_opt.system == NeupimsSystem::npu_only ? static_cast<double>(per) * m_opt.channels
+                                                 : static_cast<double>(per);
+}
+
+std::map<std::string, std::string> NeupimsBackend::describe() const {
+  std::map<std::string, std::string> d;
+  d["system"] = to_string(m_opt.system);
+  d["host"] = "npu:" + m_opt.npu.name;
+  d["npu_mode"] = npu::to_string(m_opt.npu.mode);
+  d["model"] = m_opt.model.name;
+  d["tp"] = std::to_string(m_opt.tp);
+  d["pp"] = std::to_string(m_opt.pp);
+  d["channels"] = std::to_string(m_opt.channels);
+  d["pim_family"] = m_opt.system == NeupimsSystem::npu_only ? "none"
+                    : m_opt.system == NeupimsSystem::npu_pim ? "newton (single row buffer)"
+                                                             : "neupims (dual row buffer)";
+  d["channel_controller"] = pim::pim_type_name(m_impl->flavour());
+  d["mode"] = m_opt.system == NeupimsSystem::npu_only ? "npu"
+              : m_opt.sub_batch                       ? "interleaved"
+                                                      : "serial";
+  d["artifact_compatible"] = m_opt.artifact_compatible ? "true" : "false";
+  d["comm"] = "none (no all-reduce is modelled)";
+  d["npu_dma_window_per_channel"] = m_impl->window() > 0 ? std::to_string(m_impl->window()) : "unlimited";
+  d["exact_channels"] = m_opt.exact_channels > 0 ? std::to_string(m_opt.exact_channels) : "all";
+  return d;
+}
+
+IterationCost NeupimsBackend::prefill(const std::vector<PrefillChunk>&) {
+  throw std::invalid_argument("prefill is not modelled on the NPU systems; run decode-only");
+}
+
+IterationCost NeupimsBackend::decode(const std::vector<DecodeRequest>& batch) {
+  using Impl = NeupimsBackend::Impl;
+  Impl& im = *m_impl;
+  m_stages.clear();
+  IterationCost cost;
+  if (batch.empty()) return cost;
+  const int C = m_opt.channels;
+  const i64 N = m_opt.model.layers / m_opt.pp;  // layers of one pipeline stage
+  std::vector<std::uint32_t> channel_of;
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    const DecodeRequest& r = batch[i];
+    if (r.context < 1)
+      throw std::invalid_argument("decode request " + std::to_string(i) + ": context " + std::to_string(r.context) +
+                                  " (allowed: >= 1)");
+    if (m_opt.system != NeupimsSystem::npu_only && (r.channel < 0 || r.channel >= C))
+      throw std::invalid_argument("decode request " + std::to_string(i) + ": channel " + std::to_string(r.channel) +
+                                  " (allowed: 0.." + std::to_string(C - 1) + ")");
+    channel_of.push_back(static_cast<std::uint32_t>(std::max(0, r.channel)));
+  }
+  std::vector<Impl::StageRun> runs;
+  auto per_channel = [&](const std::vector<std::size_t>& idx) {
+    std::vector<std::vector<i64>> l(static_cast<std::size_t>(C));
+    for (std::size_t i : idx) l[channel_of[i]].push_back(batch[i].context);
+    return l;
+  };
+  auto lens_of = [&](const std::vector<std::size_t>& idx) {
+    std::vector<i64> l;
+    for (std::size_t i : idx) l.push_back(batch[i].context);
+    return l;
+  };
+  std::vector<std::size_t> all(batch.size());
+  for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
+  const i64 B = static_cast<i64>(batch.size());
+
+  if (m_opt.system == NeupimsSystem::npu_only) {
+    Program p;
+    im.qkv_gen(p, B);
+    for (const DecodeRequest& r : batch) p.push_back(im.npu_attention(r.context));
+    im.proj_ffn(p, B);
+    runs.push_back(im.run_stage("layer", p, {}, static_cast<int>(B)));
+    runs.back().st.repeat = N;
+  } else if (!m_opt.sub_batch) {
+    Program a, b, e;
+    im.qkv_gen(a, B);
+    im.pim_side(b, lens_of(all));
+    im.proj_ffn(e, B);
+    runs.push_back(im.run_stage("A", a, {}, static_cast<int>(B)));
+    runs.push_back(im.run_stage("B", b, per_channel(all), 0));
+    runs.push_back(im.run_stage("E", e, {}, static_cast<int>(B)));
+    for (auto& r : runs) r.st.repeat = N;
+  } else {
+    const firmware::compiler::SubBatches sb = firmware::compiler::split_sub_batches(channel_of, static_cast<std::uint32_t>(C));
+    const i64 T1 = static_cast<i64>(sb.first.size()), T2 = static_cast<i64>(sb.second.size());
+    const auto pim1 = per_channel(sb.first), pim2 = per_channel(sb.second);
+    const auto l1 = lens_of(sb.first), l2 = lens_of(sb.second);
+    Program A, Bp, Cp, D, E, F;
+    im.qkv_gen(A, T1);
+    im.qkv_gen(Bp, T2);
+    im.pim_side(Bp, l1);
+    im.proj_ffn(Cp, T1);
+    im.qkv_gen(Cp, T1);
+    im.pim_side(Cp, l2);
+    im.proj_ffn(D, T2);
+    im.qkv_gen(D, T2);
+    im.pim_side(D, l1);
+    im.proj_ffn(E, T1);
+    im.pim_side(E, l2);
+    im.proj_ffn(F, T2);
+    runs.push_back(im.run_stage("A", A, {}, static_cast<int>(T1)));
+    runs.push_back(im.run_stage("B", Bp, pim1, static_cast<int>(T2)));
+    if (N > 1) {
+      runs.push_back(im.run_stage("C", Cp, pim2, static_cast<int>(T1)));
+      runs.push_back(im.run_stage("D", D, pim1, static_cast<int>(T2)));
+      runs[2].st.repeat = runs[3].st.repeat = N - 1;
+    }
+    runs.push_back(im.run_stage("E", E, pim2, static_cast<int>(T1)));
+    runs.push_back(im.run_stage("F", F, {}, static_cast<int>(T2)));
+  }
+  if (!m_opt.artifact_compatible) {
+    Program h;
+    im.lm_head(h, B);
+    runs.push_back(im.run_stage("head", h, {}, static_cast<int>(B)));
+  }
+
+  // Assemble: time, categories (the side that sets a stage's length is
+  // charged with it), energy by place: the layer stages run on every device
+  // (tp x pp), the LM head on the tp devices of the last pipeline stage.
+  for (Impl::StageRun& r : runs) {
+    const double devices = static_cast<double>(m_opt.tp) * (r.st.name == "head" ? 1.0 : static_cast<double>(m_opt.pp));
+    const double rep = static_cast<double>(r.st.repeat);
+    const NeupimsStage& s = r.st;
+    cost.time_s += s.time_s * rep;
+    cost.host_busy_s += s.npu_s * rep;
+    cost.pim_busy_s += s.pim_s * rep;
+    cost.host_bytes += r.npu_bytes * rep;
+    // Times.
+    if (s.npu_s >= s.pim_s) {
+      const double total = static_cast<double>(r.npu.end);
+      for (const auto& [cat, cyc] : r.npu.busy)
+        if (total > 0) cost.charge(cat, s.time_s * rep * static_cast<double>(cyc) / total, 0, nullptr);
+    } else {
+      cost.charge("gemv", s.time_s * rep, 0, nullptr);
+    }
+    // Energies (pJ -> J), per device x devices.
+    const double k = 1e-12 * rep * devices;
+    for (const auto& [cat, pj] : r.npu.host_pj) cost.charge(cat, 0, pj * k, &cost.host_energy_j);
+    for (const auto& [cat, b] : r.npu.bytes)
+      if (r.npu_bytes > 0) cost.charge(cat, 0, r.dram_pj * k * b / r.npu_bytes, &cost.dram_energy_j);
+    if (r.npu_bytes <= 0 && r.dram_pj > 0) cost.charge("gemv", 0, r.dram_pj * k, &cost.dram_energy_j);
+    if (r.pim_pj > 0) cost.charge("gemv", 0, r.pim_pj * k, &cost.pim_energy_j);
+    m_stages.push_back(s);
+  }
+  cost.breakdown["comm"];  // no all-reduce is modelled (system.md §2.3)
+  return cost;
+}
+
+std::unique_ptr<Backend> make_neupims_backend(const NeupimsOptions& o) { return std::make_unique<NeupimsBackend>(o); }
+
+}  // namespace pimlab::serving

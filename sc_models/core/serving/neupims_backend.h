@@ -1,0 +1,112 @@
+// The back-end of the NeuPIMs systems (docs/serving_neupims.md): one decode
+// iteration of a batch on the NeuPIMs NPU and its 32 HBM2 channels, for
+//  - npu-only: every operator on the NPU, the K/V caches streamed from plain
+//    DRAM channels (DRAM controller flavour) at their bandwidth;
+//  - npu+pim:  the naive Newton NPU+PIM baseline: attention GEMVs on the PIM
+//    channels (single row buffer, COMP/READRES commands), no sub-batching,
+//    per layer A (LayerNorm + QKV) -> B (attention) -> E (projection + FFN)
+//    strictly serial;
+//  - neupims:  dual row buffers, fused COMPS_READRES, and (by default)
+//    sub-batch interleaving: stages A..F of system.md §2.4, each as long as
+//    the slower of its NPU program and its PIM programs, the NPU's weight
+//    traffic and the PIM commands sharing every channel at command level.
+//
+// The NPU programs are timed by the npu core (npu/gemm.h, npu/vector.h) with
+// their operand transfers served by the channels; the channels are the
+// Newton/NeuPIMs controller (pim/newton_controller.h) running the PIM command
+// streams of firmware/neupims/streams.h and the NPU's striped reads and writes
+// in one run. Pure C++, no SystemC.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "model/model.h"
+#include "npu/config.h"
+#include "serving/cost.h"
+
+namespace pimlab::serving {
+
+enum class NeupimsSystem { npu_only, npu_pim, neupims };
+const char* to_string(NeupimsSystem s);  // "npu-only", "npu+pim", "neupims"
+// Throws std::invalid_argument naming the value and the allowed names.
+NeupimsSystem parse_neupims_system(const std::string& s);
+// True for "npu-only", "npu+pim", "neupims" (the systems this back-end serves).
+bool is_neupims_system(const std::string& s);
+
+struct NeupimsOptions {
+  NeupimsSystem system = NeupimsSystem::neupims;
+  model::ModelConfig model;  // a transformer with MHA and head_dim 128 (GPT-3 presets)
+  int tp = 1;                // tensor-parallel degree: the back-end times one device
+  // Pipeline-parallel degree: each device holds layers / pp layers; the
+  // iteration is one pipeline stage's layers (plus the LM head), as NeuPIMs
+  // builds its iteration time (system.md §2.7: per-layer stage cycles x layers
+  // per pipeline stage); energy counts all tp x pp devices.
+  int pp = 1;
+  // Sub-batch interleaving (stages A..F). Only the neupims system interleaves;
+  // npu+pim is always serial (the baseline has none), npu-only has no PIM.
+  bool sub_batch = true;
+  npu::NpuConfig npu;        // default: the NeuPIMs NPU
+  int channels = 32;         // HBM2 channels of one device
+  double channel_bytes = 1024.0 * 1024 * 1024;  // 1 GB per channel (system.md §3.5)
+  // The artifact's quirks: the NPU in artifact mode (npu::Mode::artifact), the
+  // channel controller's artifact rules, no LM head (the artifact models the
+  // decoder layers only).
+  bool artifact_compatible = false;
+  int threads = 1;           // worker threads for the per-channel runs (results do not depend on it)
+  // Fast path (0 = exact, every channel with PIM work simulated together with
+  // the NPU's traffic): only the K channels whose PIM stream alone is longest
+  // are; the others take their PIM-alone time and are assumed not to delay
+  // the NPU more (docs/serving_neupims.md states the measured error).
+  int exact_channels = 0;
+};
+
+// One stage of the iteration as simulated (the report of the last decode()).
+struct NeupimsStage {
+  std::string name;   // "A".."F" (neupims / npu+pim), "layer" (npu-only), "head" (LM head)
+  double time_s = 0;  // max(npu_s, pim_s)
+  double npu_s = 0;   // the NPU program with its transfers served by the channels
+  double pim_s = 0;   // the slowest channel's PIM commands (0: no PIM work)
+  double npu_alone_s = 0;   // the NPU program on channels without PIM work
+  double pim_alone_s = 0;   // the slowest channel's PIM stream without NPU traffic
+  std::int64_t repeat = 1;  // times the stage occurs in the iteration
+  int requests_npu = 0;     // requests in the NPU program
+  int requests_pim = 0;     // requests whose attention runs in the stage
+};
+
+class NeupimsBackend : public Backend {
+ public:
+  // Throws std::invalid_argument for a model or option the systems cannot run
+  // (no attention, GQA, head_dim != 128, heads not divisible by tp, ...).
+  explicit NeupimsBackend(const NeupimsOptions& o);
+  ~NeupimsBackend() override;
+
+  IterationCost decode(const std::vector<DecodeRequest>& batch) override;
+  // Throws std::invalid_argument: prefill is not modelled on the NPU systems.
+  IterationCost prefill(const std::vector<PrefillChunk>& chunks) override;
+  int kv_channels() const override;
+  double kv_capacity_bytes() const override;
+  std::map<std::string, std::string> describe() const override;
+
+  const NeupimsOptions& options() const { return m_opt; }
+  // The stages of the last decode() in the order they run, with repeat counts:
+  // iteration time = sum of time_s * repeat.
+  const std::vector<NeupimsStage>& last_stages() const { return m_stages; }
+  // Channel runs answered from the cache / simulated, since construction.
+  std::uint64_t cache_hits() const { return m_cache_hits; }
+  std::uint64_t channel_runs() const { return m_channel_runs; }
+
+ private:
+  struct Impl;
+  NeupimsOptions m_opt;
+  std::vector<NeupimsStage> m_stages;
+  std::uint64_t m_cache_hits = 0, m_channel_runs = 0;
+  std::unique_ptr<Impl> m_impl;
+};
+
+std::unique_ptr<Backend> make_neupims_backend(const NeupimsOptions& o);
+
+}  // namespace pimlab::serving
