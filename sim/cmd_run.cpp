@@ -29,6 +29,7 @@
 #include "serving/gpu_backend.h"
 #include "serving/loop.h"
 #include "serving/platform.h"
+#include "firmware/compiler/placement.h"
 #include "workload/lengths.h"
 #include "workload/request.h"
 #include "workload/snapshot.h"
@@ -61,14 +62,15 @@ const char* kSummary =
     "first token and time per output token (p50, p99) and the time and energy of each category\n"
     "(gemm, gemv, state_update, causal_conv1d, discretization, comm, others). Every iteration runs on\n"
     "the system's models: the GPU roofline host and the PIM kernels at command level on every channel.\n"
-    "Without arguments: Mamba-2-2.7B and OPT-7B at batch 64 on gpu, gpu+pim and pimba (A100, 1024\n"
-    "prompt tokens, 128 output tokens). Bad input exits with status 2; an interrupted run writes its\n"
-    "partial statistics and exits with 130.";
+    "Without arguments: Mamba-2-2.7B and OPT-7B at batch 64 on gpu, gpu+pim and pimba (one A100), and\n"
+    "GPT-3 7B on npu+pim and neupims (4 NPU devices, TP 4), 1024 prompt tokens, 128 output tokens.\n"
+    "Bad input exits with status 2; an interrupted run writes its partial statistics and exits with 130.";
 
 struct Case {
   model::ModelConfig model;
   model::SystemSpec system;
   std::int64_t batch = 0;
+  int gpus = 1;  // tensor-parallel degree (GPUs or NPU devices)
 };
 
 struct Outcome {
@@ -167,7 +169,12 @@ int run(int argc, char** argv) {
                               "size in tokens", "off"},
           {"host", "H", "GPU host: a100, h100, b200 or a JSON host file", "a100"},
           {"gpus", "N", "GPUs (tensor-parallel degree), each with its own PIM channels", "1"},
-          {"tp", "N", "same as --gpus", ""},
+          {"tp", "N", "same as --gpus (NPU systems: devices of the tensor-parallel group)", ""},
+          {"pp", "N", "NPU systems: pipeline-parallel degree (each device holds layers / N)", "1"},
+          {"sub-batch", "on|off|auto", "neupims: sub-batch interleaving (stages A-F); auto: on from batch 256 (the NeuPIMs evaluation's rule)", "auto"},
+          {"placement", "rr|clb", "NPU+PIM systems: KV channel placement, round robin or greedy channel load balancing",
+           "clb for neupims, rr for npu+pim"},
+          {"fast-channels", "K", "NPU+PIM systems: simulate only the K busiest channels with the NPU traffic (0: every channel, exact; error in docs/serving_neupims.md)", "0"},
           {"attacc-placement", "P", "attacc system: the AttAcc processing units per bank, per bank group (bg) or on the buffer die", "bank"},
           {"attention-sample", "S", "attacc system: simulate the attention at KV lengths that are multiples of S and interpolate in between (0: every length, exact; error in docs/serving.md)", "0"},
           {"artifact-compatible", "", "reproduce the published artifacts, quirks included (docs/serving.md)", ""},
@@ -211,7 +218,7 @@ int run(int argc, char** argv) {
       throw UsageError(std::string("--model: ") + e.what());
     }
   }
-  std::vector<model::SystemSpec> systems;
+  std::vector<model::SystemSpec> systems;  // for the config section and the keys
   std::map<std::string, serving::Platform> platforms;  // systems from platform files, by name
   for (const std::string& s : a.list("system", {"gpu", "gpu+pim", "pimba"})) {
     try {
@@ -293,18 +300,36 @@ int run(int argc, char** argv) {
   const bool tty = isatty(2) != 0;
   std::signal(SIGINT, run_sigint);
   std::vector<Outcome> outcomes;
-  for (const auto& m : models) {
-   for (const std::int64_t batch : batches) {
-    if (wl == "fixed")
+  // The runs: every model x batch x system; without --model, --system,
+  // --batch, --gpus and --tp, the built-in comparison, which adds GPT-3 7B on
+  // four NPU devices (TP 4, the NeuPIMs setting) on npu+pim and neupims.
+  std::vector<Case> cases;
+  for (const auto& m : models)
+    for (const std::int64_t b : batches)
+      for (const auto& s : systems) cases.push_back({m, s, b, gpus});
+  const bool builtin = !a.has("model") && !a.has("system") && !a.has("batch") && !a.has("gpus") && !a.has("tp");
+  if (builtin)
+    for (const char* s : {"npu+pim", "neupims"}) {
+      cases.push_back({model::preset("gpt3-7b"), model::find_system(s), batches[0], 4});
+      if (models.size() == 2) models.push_back(cases.back().model);
+      systems.push_back(cases.back().system);
+    }
+  std::int64_t prev_batch = -1;
+  for (const Case& cs : cases) {
+    const model::ModelConfig& m = cs.model;
+    const model::SystemSpec& s = cs.system;
+    const std::int64_t batch = cs.batch;
+    if (wl == "fixed" && batch != prev_batch)
       requests = workload::fixed_batch(static_cast<std::uint64_t>(batch), static_cast<std::uint64_t>(lin),
                                        static_cast<std::uint64_t>(lout));
-    for (const auto& s : systems) {
+    prev_batch = batch;
+    {
       if (g_stop.load()) break;
       serving::SystemChoice sc;
       sc.system = s;
       sc.model = m;
       sc.host = host;
-      sc.gpus = gpus;
+      sc.gpus = cs.gpus;
       const auto plat = platforms.find(s.name);
       sc.artifact_compatible = artifact;
       if (artifact) {
@@ -312,6 +337,13 @@ int run(int argc, char** argv) {
         sc.attention_hi = lin + lout;
       }
       sc.reuse = !a.has("no-reuse");
+      sc.pp = static_cast<int>(a.integer("pp", 1, 1, 64));
+      {
+        const std::string sb = a.choice("sub-batch", "auto", {"on", "off", "auto"});
+        sc.sub_batch = sb == "on" || (sb == "auto" && batch >= 256);
+      }
+      sc.exact_channels = static_cast<int>(a.integer("fast-channels", 0, 0, 1024));
+      sc.threads = 2;  // results do not depend on it
       sc.attacc_sample_stride = a.integer("attention-sample", 0, 0, 1 << 20);
       sc.attacc_placement = pimlab::pim::parse_placement(a.choice("attacc-placement", "bank", {"bank", "bg", "buffer"}));
       if (plat != platforms.end()) {  // what the platform file gives wins over the options
@@ -346,6 +378,23 @@ int run(int argc, char** argv) {
                              " GiB)");
         }
       }
+      if (be->kv_channels() > 0 && !snapshot) {
+        // Requests are pinned to channels: NeuPIMs' KV tile layout and load estimate.
+        namespace fc = pimlab::firmware::compiler;
+        fc::PlacementConfig pc;
+        const std::string pol = a.choice("placement", s.pim_family == "newton" ? "rr" : "clb", {"rr", "clb"});
+        pc.policy = pol == "rr" ? fc::Policy::round_robin : fc::Policy::greedy;
+        pc.channels = static_cast<std::uint32_t>(be->kv_channels());
+        pc.capacity_bytes = cap > 0 ? static_cast<std::uint64_t>(cap) : 0;
+        const auto tp = static_cast<std::uint64_t>(sc.gpus), pp = static_cast<std::uint64_t>(sc.pp);
+        pc.footprint = fc::KvFootprint::neupims_tiles(static_cast<std::uint64_t>(m.hidden) / tp,
+                                                      static_cast<std::uint64_t>(m.layers) / pp);
+        pc.load = fc::NeupimsLoadEstimate::faithful(static_cast<std::uint64_t>(m.hidden),
+                                                    static_cast<std::uint64_t>(m.heads), tp);
+        o.placement = pc;
+      } else if (a.has("placement")) {
+        throw UsageError("--placement applies to the NPU+PIM systems (npu+pim, neupims), not " + s.name);
+      }
       const std::string label = m.name + " on " + s.name;
       // Decode iterations the run will take, when known in advance (the fixed batch).
       const std::int64_t total_steps = wl == "fixed" ? (iterations > 0 ? std::min(iterations, lout - 1) : lout - 1) : 0;
@@ -363,7 +412,7 @@ int run(int argc, char** argv) {
         };
       const auto t0 = std::chrono::steady_clock::now();
       Outcome out;
-      out.c = {m, s, batch};
+      out.c = cs;
       out.hw = be->describe();
       out.r = serving::serve(*be, requests, o, pinned.empty() ? nullptr : &pinned);
       out.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -375,7 +424,6 @@ int run(int argc, char** argv) {
       if (tty) std::fprintf(stderr, "\r%*s\r", 110, "");
       outcomes.push_back(std::move(out));
     }
-   }
   }
 
   // The document.
@@ -434,15 +482,16 @@ int run(int argc, char** argv) {
   } else {
     std::string bl;
     for (std::size_t i = 0; i < batches.size(); ++i) bl += (i ? "," : "") + std::to_string(batches[i]);
-    std::printf("pimlab run: %s, batch %s, %s%s\n", wl == "fixed" ? ("fixed batch, " + std::to_string(lin) + " in / " + std::to_string(lout) + " out").c_str() : wl.c_str(),
-                bl.c_str(), (host.name + (gpus > 1 ? " x" + std::to_string(gpus) : "")).c_str(),
-                artifact ? ", artifact-compatible" : "");
-    std::printf("  %-14s %6s %-18s %12s %12s %12s %10s %10s %9s\n", "model", "batch", "system", "tokens/s", "tokens/J", "iter ms",
-                "vs gpu", "energy", "wall s");
+    std::printf("pimlab run: %s, batch %s%s\n", wl == "fixed" ? ("fixed batch, " + std::to_string(lin) + " in / " + std::to_string(lout) + " out").c_str() : wl.c_str(),
+                bl.c_str(), artifact ? ", artifact-compatible" : "");
+    std::printf("  %-14s %6s %-18s %-14s %12s %12s %12s %10s %10s %9s\n", "model", "batch", "system", "hardware", "tokens/s",
+                "tokens/J", "iter ms", "vs gpu", "energy", "wall s");
     for (const Outcome& o : outcomes) {
       const Json s = per[key_of(o)];
-      std::printf("  %-14s %6lld %-18s %12s %12s %12s %10s %10s %9.2f\n", o.c.model.name.c_str(),
-                  static_cast<long long>(o.c.batch), o.c.system.name.c_str(),
+      std::string hw = o.hw.count("host") ? o.hw.at("host") : "?";
+      if (o.c.gpus > 1) hw += " x" + std::to_string(o.c.gpus);
+      std::printf("  %-14s %6lld %-18s %-14s %12s %12s %12s %10s %10s %9.2f\n", o.c.model.name.c_str(),
+                  static_cast<long long>(o.c.batch), o.c.system.name.c_str(), hw.c_str(),
                   fmt(s["tokens_per_s"].get<double>(), "%.1f").c_str(), fmt(s["tokens_per_j"].get<double>(), "%.3f").c_str(),
                   fmt(s["iteration_time_s"].get<double>() * 1e3, "%.3f").c_str(),
                   s.contains("normalised_throughput") ? (fmt(s["normalised_throughput"].get<double>(), "%.2f") + "x").c_str() : "-",

@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "serving/gpu_backend.h"
+#include "serving/neupims_backend.h"
 
 namespace pimlab::serving {
 
@@ -21,7 +22,22 @@ std::unique_ptr<Backend> make_backend(const SystemChoice& c) {
     o.attacc_sample_stride = c.attacc_sample_stride;
     return std::make_unique<GpuBackend>(o);
   }
-  throw std::invalid_argument("system '" + c.system.name + "' (NPU host) is not served yet");
+  // NPU host: the NeuPIMs systems, by PIM design.
+  NeupimsOptions o;
+  if (c.system.pim_family.empty()) o.system = NeupimsSystem::npu_only;
+  else if (c.system.pim_family == "newton") o.system = NeupimsSystem::npu_pim;
+  else if (c.system.pim_family == "neupims") o.system = NeupimsSystem::neupims;
+  else
+    throw std::invalid_argument("system '" + c.system.name + "': an NPU host with PIM design '" + c.system.pim_family +
+                                "' is not served (NPU hosts take none, newton or neupims)");
+  o.model = c.model;
+  o.tp = c.gpus;
+  o.pp = c.pp;
+  o.sub_batch = c.sub_batch;
+  o.artifact_compatible = c.artifact_compatible;
+  o.threads = c.threads;
+  o.exact_channels = c.exact_channels;
+  return make_neupims_backend(o);
 }
 
 }  // namespace pimlab::serving

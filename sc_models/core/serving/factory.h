@@ -21,7 +21,10 @@ struct SystemChoice {
   int gpus = 1;              // tensor-parallel degree
   bool artifact_compatible = false;
   std::int64_t attention_lo = 0, attention_hi = 0;  // artifact-compatible PIM attention interpolation
-  bool sub_batch = true;     // NPU+PIM systems: sub-batch interleaving
+  bool sub_batch = true;     // NPU systems: sub-batch interleaving (neupims)
+  int pp = 1;                // NPU systems: pipeline-parallel degree
+  int threads = 1;           // NPU systems: worker threads (results do not depend on it)
+  int exact_channels = 0;    // NPU systems: 0 exact; K > 0 the fast path of docs/serving_neupims.md
   bool reuse = true;         // exact reuse of equal kernels
   pim::AttaccPlacement attacc_placement = pim::AttaccPlacement::Bank;
   std::int64_t attacc_sample_stride = 0;  // 0: exact

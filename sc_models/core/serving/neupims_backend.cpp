@@ -703,7 +703,10 @@ double NeupimsBackend::kv_capacity_bytes() const {
   const std::uint64_t per = firmware::compiler::kv_capacity_per_channel(
       static_cast<std::uint64_t>(m_opt.channel_bytes), static_cast<std::uint32_t>(m_opt.channels),
       static_cast<std::uint64_t>(std::ceil(weights)));
-  return m_opt.system == NeupimsSystem::npu_only ? static_cast<double>(per) * m_opt.channels
+  // npu-only pins nothing: the room of every channel of every device (the
+  // loop compares it with a request's memory over all shards); otherwise one
+  // channel's room on one device (the placement's footprint is one device's).
+  return m_opt.system == NeupimsSystem::npu_only ? static_cast<double>(per) * m_opt.channels * m_opt.tp * m_opt.pp
                                                  : static_cast<double>(per);
 }
 
