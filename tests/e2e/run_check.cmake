@@ -5,12 +5,18 @@
 #   -DSTDOUT_MATCH=regex               stdout must match
 #   -DSTDERR_MATCH=regex               stderr must match (and be exactly one line)
 #   -DFILE_FIRST_LINES="file|reference|N"  the first N lines of file equal those of reference
+#   -DINPUT_FILE=path                  standard input of the command
+#   -DJSON_ONLY=1                      stdout is one JSON document and nothing else
 cmake_minimum_required(VERSION 3.22)
 string(REPLACE "|" ";" cmd "${CMD}")
 if(NOT DEFINED EXPECT_RC)
   set(EXPECT_RC 0)
 endif()
-execute_process(COMMAND ${cmd} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+set(input)
+if(DEFINED INPUT_FILE)
+  set(input INPUT_FILE "${INPUT_FILE}")
+endif()
+execute_process(COMMAND ${cmd} ${input} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
 if(NOT rc EQUAL EXPECT_RC)
   message(FATAL_ERROR "exit status ${rc}, expected ${EXPECT_RC}\nstdout:\n${out}\nstderr:\n${err}")
 endif()
@@ -29,6 +35,15 @@ if(DEFINED JSON)
       message(FATAL_ERROR "key '${key}' = ${got}, expected ${want}\nstdout:\n${out}")
     endif()
   endforeach()
+endif()
+if(JSON_ONLY)
+  # string(JSON) stops at the end of the first value and ignores what follows:
+  # the text must also start and end the document.
+  string(STRIP "${out}" doc)
+  string(JSON type ERROR_VARIABLE jerr TYPE "${doc}")
+  if(jerr OR NOT doc MATCHES "^[{[]" OR NOT doc MATCHES "[]}]$")
+    message(FATAL_ERROR "stdout is not one JSON document (${jerr}):\n${out}")
+  endif()
 endif()
 if(DEFINED STDOUT_MATCH AND NOT out MATCHES "${STDOUT_MATCH}")
   message(FATAL_ERROR "stdout does not match '${STDOUT_MATCH}':\n${out}")
