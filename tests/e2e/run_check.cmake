@@ -5,6 +5,7 @@
 #   -DSTDOUT_MATCH=regex               stdout must match
 #   -DSTDERR_MATCH=regex               stderr must match (and be exactly one line)
 #   -DFILE_FIRST_LINES="file|reference|N"  the first N lines of file equal those of reference
+#                                      (comment lines starting with '#' skipped in both)
 #   -DINPUT_FILE=path                  standard input of the command
 #   -DJSON_ONLY=1                      stdout is one JSON document and nothing else
 cmake_minimum_required(VERSION 3.22)
@@ -62,8 +63,9 @@ if(DEFINED FILE_FIRST_LINES)
   list(GET f 0 got_file)
   list(GET f 1 ref_file)
   list(GET f 2 n)
-  file(STRINGS "${got_file}" got_lines LIMIT_COUNT ${n})
-  file(STRINGS "${ref_file}" ref_lines LIMIT_COUNT ${n})
+  # Comment lines ('#', e.g. a trace's header) are not content: skipped.
+  file(STRINGS "${got_file}" got_lines REGEX "^[^#]" LIMIT_COUNT ${n})
+  file(STRINGS "${ref_file}" ref_lines REGEX "^[^#]" LIMIT_COUNT ${n})
   if(NOT got_lines STREQUAL ref_lines)
     message(FATAL_ERROR "first ${n} lines of ${got_file} differ from ${ref_file}")
   endif()
