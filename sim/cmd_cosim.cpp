@@ -57,6 +57,12 @@ int run(int argc, char** argv) {
   }
   if (!a.has("kernel")) throw UsageError("--kernel is required (su or attention)");
   g_opts.kernel = a.choice("kernel", "su", {"su", "attention"});
+  // An option of the other kernel is an error, not ignored.
+  if (g_opts.kernel == "su")
+    for (const char* o : {"len", "data"})
+      if (a.has(o)) throw UsageError(std::string("--") + o + " applies to --kernel attention only (su takes --steps)");
+  if (g_opts.kernel == "attention" && a.has("steps"))
+    throw UsageError("--steps applies to --kernel su only (attention takes --len)");
   g_opts.model = a.str("model", "");
   g_opts.steps = static_cast<int>(a.integer("steps", 2, 1, 100000));
   g_opts.len = static_cast<int>(a.integer("len", 256, 32, 65536));

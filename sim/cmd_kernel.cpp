@@ -160,6 +160,9 @@ int run(int argc, char** argv) {
   k.rows = static_cast<int>(a.integer("rows", 1, 1, 1 << 24));
   k.cols = static_cast<int>(a.integer("cols", 1, 1, 1 << 24));
   k.channels = static_cast<int>(a.integer("channels", 1, 1, 1024));
+  if (a.has("no-chunk-group") && k.op != fw::Op::SU)
+    throw UsageError(std::string("--no-chunk-group applies to --op su only (chunk grouping is SU's register-write "
+                                 "scheme), not to --op ") + fw::op_name(k.op));
   k.chunk_group = !a.has("no-chunk-group");
   k.cmd_sched = !a.has("no-cmd-sched");
   k.artifact_compatible = a.has("artifact-compatible");
