@@ -49,21 +49,26 @@ function(pimlab_bench area)
   set_property(GLOBAL APPEND PROPERTY PIMLAB_BENCH_TARGETS bench_${area})
 endfunction()
 
-# pimlab_e2e(<group> <name> ARGS arg ... [PREFIX word] [EXPECT_RC n] [JSON "k=v|k=v"]
-#            [STDOUT_MATCH re] [STDERR_MATCH re] [FILE_FIRST_LINES "file|ref|N"] [LABELS l ...])
+# pimlab_e2e(<group> <name> ARGS arg ... [PREFIX word] [EXPECT_RC n] [JSON "k=v|k=v"] [JSON_ONLY]
+#            [STDOUT_MATCH re] [STDERR_MATCH re] [FILE_FIRST_LINES "file|ref|N"] [INPUT_FILE f]
+#            [LABELS l ...])
 # An end-to-end test e2e_<group>.<name>: runs `pimlab [PREFIX] ARGS` and checks
 # its exit status, outputs and JSON keys with tests/e2e/run_check.cmake;
 # labels `e2e` plus LABELS.
 function(pimlab_e2e group name)
-  cmake_parse_arguments(E "" "PREFIX;EXPECT_RC;JSON;STDOUT_MATCH;STDERR_MATCH;FILE_FIRST_LINES" "ARGS;LABELS" ${ARGN})
+  cmake_parse_arguments(E "JSON_ONLY" "PREFIX;EXPECT_RC;JSON;STDOUT_MATCH;STDERR_MATCH;FILE_FIRST_LINES;INPUT_FILE"
+                        "ARGS;LABELS" ${ARGN})
   set(args ${E_PREFIX} ${E_ARGS})
   list(JOIN args "|" cmd)
   set(defs -DCMD=$<TARGET_FILE:pimlab>|${cmd})
-  foreach(k EXPECT_RC JSON STDOUT_MATCH STDERR_MATCH FILE_FIRST_LINES)
+  foreach(k EXPECT_RC JSON STDOUT_MATCH STDERR_MATCH FILE_FIRST_LINES INPUT_FILE)
     if(DEFINED E_${k})
       list(APPEND defs "-D${k}=${E_${k}}")
     endif()
   endforeach()
+  if(E_JSON_ONLY)
+    list(APPEND defs -DJSON_ONLY=1)
+  endif()
   add_test(NAME e2e_${group}.${name} COMMAND ${CMAKE_COMMAND} ${defs} -P ${PROJECT_SOURCE_DIR}/tests/e2e/run_check.cmake)
   set(labels e2e ${E_LABELS})
   set_tests_properties(e2e_${group}.${name} PROPERTIES LABELS "${labels}")

@@ -24,7 +24,8 @@ std::vector<cli::OptionSpec> accuracy_json_option() {
 // Opens FILE for writing before the (long) study runs, so a bad path fails at once.
 std::ofstream open_json_file(const std::string& path) {
   std::ofstream os(path, std::ios::binary | std::ios::trunc);
-  if (!os) throw cli::UsageError("--json: cannot write '" + path + "' (" + std::strerror(errno) + ")");
+  // A file that cannot be written is an I/O error (exit status 3).
+  if (!os) throw std::runtime_error("--json: cannot write '" + path + "' (" + std::strerror(errno) + ")");
   return os;
 }
 

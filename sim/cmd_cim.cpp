@@ -225,9 +225,9 @@ int run_schedule(int argc, char** argv) {
   const double gain = chosen.utilisation / st.lbl.utilisation;
   if (auto path = a.opt("gantt")) {
     std::ofstream f(*path);
-    if (!f) throw UsageError("--gantt: cannot write '" + *path + "'");
+    if (!f) throw std::runtime_error("--gantt: cannot write '" + *path + "'");  // I/O error: status 3
     f << cs::gantt_svg(net, chosen);
-    if (!f) throw UsageError("--gantt: write to '" + *path + "' failed");
+    if (!f) throw std::runtime_error("--gantt: write to '" + *path + "' failed");
   }
   nlohmann::json layers = nlohmann::json::array();
   for (std::size_t i = 0; i < net.nodes.size(); ++i) {

@@ -33,7 +33,7 @@ const char* kSummary =
     "the channel's memory, sends the generated Pimba command stream, reads the results back; each\n"
     "bank-pair unit is the behavioural model or the Verilated RTL (mixed: RTL for pch0.bank_group0.pair0).\n"
     "A scoreboard compares golden, channel and (per cycle) RTL vs behavioural. Exit status 0 on a full\n"
-    "match, 1 on a mismatch, 2 on bad input.";
+    "match, 1 on a mismatch, 2 on bad input, 3 on an internal or I/O error, 130 when interrupted.";
 
 int run(int argc, char** argv) {
   Args a("cosim", {{"kernel", "K", "su (state update, N steps) or attention (SCORE -> host softmax -> ATTEND)", ""},
@@ -57,6 +57,12 @@ int run(int argc, char** argv) {
   }
   if (!a.has("kernel")) throw UsageError("--kernel is required (su or attention)");
   g_opts.kernel = a.choice("kernel", "su", {"su", "attention"});
+  // An option of the other kernel is an error, not ignored.
+  if (g_opts.kernel == "su")
+    for (const char* o : {"len", "data"})
+      if (a.has(o)) throw UsageError(std::string("--") + o + " applies to --kernel attention only (su takes --steps)");
+  if (g_opts.kernel == "attention" && a.has("steps"))
+    throw UsageError("--steps applies to --kernel su only (attention takes --len)");
   g_opts.model = a.str("model", "");
   g_opts.steps = static_cast<int>(a.integer("steps", 2, 1, 100000));
   g_opts.len = static_cast<int>(a.integer("len", 256, 32, 65536));
@@ -75,7 +81,7 @@ int run(int argc, char** argv) {
   setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
   char* sc_argv[] = {argv[0], nullptr};
   const int rc = sc_core::sc_elab_and_sim(1, sc_argv);
-  return rc == 0 || rc == 2 ? rc : 1;
+  return rc == 0 || rc == 1 || rc == 2 || rc == 130 ? rc : 3;
 }
 
 }  // namespace

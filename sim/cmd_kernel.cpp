@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,7 @@
 #include "pim/newton_checker.h"
 #include "pim/newton_trace.h"
 #include "pim/protocol.h"
+#include "pim/trace.h"
 #include "pim/variant.h"
 
 namespace pimlab::sim {
@@ -86,8 +88,9 @@ int run_neupims(int argc, char** argv) {
   const pim::NewtonWorkload w = np::attention_workload(s);
   if (auto path = a.opt("trace-out")) {
     std::ofstream f(*path);
-    if (!f) throw UsageError("--trace-out: cannot write '" + *path + "'");
+    if (!f) throw std::runtime_error("--trace-out: cannot write '" + *path + "'");
     pim::write_newton_trace(f, w);
+    if (!f.flush()) throw std::runtime_error("--trace-out: write to '" + *path + "' failed");
   }
   const pim::NewtonOptions o{s.type, a.has("artifact-compatible")};
   std::vector<pim::NewtonIssued> trace;
@@ -157,6 +160,9 @@ int run(int argc, char** argv) {
   k.rows = static_cast<int>(a.integer("rows", 1, 1, 1 << 24));
   k.cols = static_cast<int>(a.integer("cols", 1, 1, 1 << 24));
   k.channels = static_cast<int>(a.integer("channels", 1, 1, 1024));
+  if (a.has("no-chunk-group") && k.op != fw::Op::SU)
+    throw UsageError(std::string("--no-chunk-group applies to --op su only (chunk grouping is SU's register-write "
+                                 "scheme), not to --op ") + fw::op_name(k.op));
   k.chunk_group = !a.has("no-chunk-group");
   k.cmd_sched = !a.has("no-cmd-sched");
   k.artifact_compatible = a.has("artifact-compatible");
@@ -172,10 +178,22 @@ int run(int argc, char** argv) {
   const auto t0 = std::chrono::steady_clock::now();
   const fw::Program prog = fw::generate(k);
   if (auto path = a.opt("trace-out")) {
+    // A file that cannot be written is an I/O error (exit status 3).
     std::ofstream f(*path);
-    if (!f) throw UsageError("--trace-out: cannot write '" + *path + "'");
+    if (!f) throw std::runtime_error("--trace-out: cannot write '" + *path + "'");
+    // The header says what the trace was generated for (`pimlab replay` takes
+    // it when its options are absent). With --artifact-compatible the file is
+    // the reference's exchange format exactly, without it.
+    if (!k.artifact_compatible) {
+      pim::TraceHeader h;
+      h.family = "pimba";
+      h.variant = k.variant;
+      h.preset = spec.name;
+      h.channels = k.channels;
+      f << pim::format_trace_header(h) << '\n';
+    }
     fw::write_trace(f, prog);
-    if (!f) throw UsageError("--trace-out: write to '" + *path + "' failed");
+    if (!f.flush()) throw std::runtime_error("--trace-out: write to '" + *path + "' failed");
   }
   pim::Protocol protocol = pim::pimba_protocol(k.artifact_compatible);
   if (a.has("refresh")) protocol.refresh = pim::parse_refresh_model(a.choice("refresh", "slot", {"slot", "full", "off"}));

@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include <sys/stat.h>
+
 #include "cli.h"
 #include "numerics/format.h"
 #include "numerics/fp.h"
@@ -152,6 +154,11 @@ int run_quantize(int argc, char** argv) {
   const std::uint64_t seed = args.u64("seed", 1);
   if (seed > 0xFFFFFFFFull) throw UsageError("--seed " + std::to_string(seed) + " is out of range [0, 4294967295]");
 
+  // A directory redirected to stdin reads as an I/O error: refuse it as the
+  // bad input it is.
+  struct stat st {};
+  if (::fstat(0, &st) == 0 && S_ISDIR(st.st_mode))
+    throw UsageError("stdin is a directory; expected one value per line");
   std::ios::sync_with_stdio(false);
   std::vector<float> in;
   std::string line;
@@ -175,7 +182,7 @@ int run_quantize(int argc, char** argv) {
     text += buf;
   }
   std::fwrite(text.data(), 1, text.size(), stdout);
-  return std::fflush(stdout) == 0 ? 0 : 1;
+  return std::fflush(stdout) == 0 ? 0 : 3;  // a failed write is an I/O error
 }
 
 }  // namespace

@@ -21,6 +21,7 @@
 #include "pim/protocol.h"
 #include "pim/trace.h"
 #include "pim/variant.h"
+#include "textio/text_input.h"
 
 namespace {
 
@@ -37,21 +38,30 @@ const char* kSummary =
     "                  adds bandwidth, read-latency and IDD-energy statistics; --config FILE sets the\n"
     "                  controller, queue depth, command buses, address mapping and preset overrides.\n"
     "  --format newton: Newton / NeuPIMs transactions 'pim|mem TYPE 0xADDR' (docs/pim_protocols.md).\n"
-    "Malformed lines are reported with file and line number (exit status 2).";
+    "A pimba trace's header comment ('# pimlab trace: family=pimba variant=V preset=P channels=K', written\n"
+    "by 'pimlab kernel --trace-out') supplies --variant, --dram and --channels when they are absent.\n"
+    "Malformed lines, binary data, an empty file or a directory are reported with file (and line) and\n"
+    "exit status 2.";
 
 void print_row(const char* k, unsigned long long v, const char* note = "") {
   std::printf("  %-18s %14llu  %s\n", k, v, note);
 }
 void print_row(const char* k, double v, const char* note = "") { std::printf("  %-18s %14.1f  %s\n", k, v, note); }
 
-int run_pimba(const Args& a, const std::string& path, const pimlab::dram::DramSpec& spec) {
+int run_pimba(const Args& a, const std::string& path, const pim::TraceHeader& header) {
+  // Options absent: what the trace's header says it was generated for.
+  const pimlab::dram::DramSpec& spec =
+      pimlab::dram::preset(a.str("dram", header.preset.empty() ? "hbm2-pimba" : header.preset));
+  const std::string variant_name = a.str("variant", header.variant.empty() ? "pimba" : header.variant);
   const bool artifact = a.has("artifact-compatible");
   const double pim_mhz = pimlab::sim::pim_clock_option(a, artifact);
   pim::TraceLimits lim;
-  lim.channels = static_cast<int>(a.integer("channels", spec.org.channels, 1, 1024));
+  lim.channels =
+      static_cast<int>(a.integer("channels", header.channels > 0 ? header.channels : spec.org.channels, 1, 1024));
   lim.pseudo_channels = spec.org.pseudo_channels;
   lim.reference_names_only = artifact;
   const std::vector<pim::Command> all = pim::read_trace_file(path, lim);
+  if (all.empty()) throw UsageError("trace file '" + path + "': has no commands");
   int used = 0;
   for (const auto& c : all) used = std::max(used, static_cast<int>(c.ch) + 1);
   std::vector<std::vector<pim::Command>> streams(static_cast<std::size_t>(used));
@@ -70,7 +80,7 @@ int run_pimba(const Args& a, const std::string& path, const pimlab::dram::DramSp
   // channel, as the reference does; default: every channel fed independently.
   const pimlab::sim::PimRunReport rep =
       pimlab::sim::run_pim_streams(protocol, timing, streams, spec.org.pseudo_channels, artifact ? &feed : nullptr,
-                                   check, pim::variant(a.str("variant", "pimba")), pim_mhz);
+                                   check, pim::variant(variant_name), pim_mhz);
   const pim::MultiChannelRun& r = rep.run;
 
   if (a.has("json")) {
@@ -121,6 +131,7 @@ int run_mem(const Args& a, const std::string& path) {
   if (s.contains("commands_by_class") && s["commands_by_class"].contains("ACT"))
     acts = s["commands_by_class"]["ACT"].get<std::uint64_t>();
   const std::uint64_t rdwr = get("reads") + get("writes");
+  if (rdwr == 0) throw UsageError("memory trace '" + path + "': has no requests");
   const bool check = s.value("checker_enabled", false);
   const std::uint64_t violations = get("checker_violations");
   nlohmann::json j;
@@ -179,6 +190,7 @@ int run_newton_format(const Args& a, const std::string& path) {
   o.type = pim::parse_pim_type(a.choice("pim-type", "dual", {"dual", "single", "dram"}));
   o.artifact_compatible = a.has("artifact-compatible");
   const auto channels = pim::read_newton_trace_file(path, o.type);
+  if (channels.empty()) throw UsageError("trace file '" + path + "': has no transactions");
   pim::NewtonCounters total;
   std::uint64_t violations = 0;
   for (const auto& [ch, w] : channels) {
@@ -207,9 +219,10 @@ int run_newton_format(const Args& a, const std::string& path) {
 int run(int argc, char** argv) {
   Args a("replay",
          {{"format", "F", "trace format: pimba (PIM commands), mem (plain memory requests) or newton (Newton / NeuPIMs transactions)", "pimba"},
-          {"dram", "PRESET", "DRAM preset: " + pimlab::cli::one_of(pimlab::dram::preset_names()), "hbm2-pimba"},
-          {"channels", "K", "pimba: channel ids must be < K", "the preset's channels"},
-          {"variant", "V", "pimba: energy table of this design", "pimba"},
+          {"dram", "PRESET", "DRAM preset: " + pimlab::cli::one_of(pimlab::dram::preset_names()),
+           "pimba: the trace header's preset, else hbm2-pimba"},
+          {"channels", "K", "pimba: channel ids must be < K", "the trace header's channels, else the preset's"},
+          {"variant", "V", "pimba: energy table of this design", "the trace header's variant, else pimba"},
           {"pim-clock-mhz", "F", "pimba with --artifact-compatible: the clock time_ns converts cycles at; otherwise the preset's tCK", "1512 with --artifact-compatible"},
           {"artifact-compatible", "", "pimba: reference simulator behaviour (no refresh, one reader over the file in order, its command names only)", ""},
           {"refresh", "MODEL", "pimba: refresh model slot, full or off (see 'pimlab kernel --help')",
@@ -226,6 +239,9 @@ int run(int argc, char** argv) {
   }
   if (a.positional().empty()) throw UsageError("missing trace FILE (see 'pimlab replay --help')");
   const std::string path = a.positional()[0];
+  // Missing, directory and empty inputs are refused by name (they replayed
+  // to all-zero results); binary input by its first NUL byte, in the readers.
+  pimlab::textio::check_input_file(path, "trace file");
   const std::string format = a.choice("format", "pimba", {"pimba", "mem", "newton"});
   if (format == "newton") return run_newton_format(a, path);
   if (a.has("pim-type")) throw UsageError("--pim-type applies to --format newton only");
@@ -235,8 +251,11 @@ int run(int argc, char** argv) {
     return run_mem(a, path);
   }
   if (a.has("config")) throw UsageError("--config applies to --format mem only");
-  const pimlab::dram::DramSpec& spec = pimlab::dram::preset(a.str("dram", "hbm2-pimba"));
-  return run_pimba(a, path, spec);
+  const pim::TraceHeader header = pim::read_trace_header(path);
+  if (!header.family.empty() && header.family != "pimba")
+    throw UsageError("trace file '" + path + "': header family '" + header.family +
+                     "' is not allowed for --format pimba; allowed: pimba");
+  return run_pimba(a, path, header);
 }
 
 }  // namespace

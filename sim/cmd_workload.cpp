@@ -207,9 +207,9 @@ int run_workload(int argc, char** argv) {
   }
   if (auto out = args.opt("trace-out")) {
     std::ofstream f(*out);
-    if (!f) throw UsageError("--trace-out: cannot write '" + *out + "'");
+    if (!f) throw std::runtime_error("--trace-out: cannot write '" + *out + "'");  // I/O error: status 3
     wl::write_trace(f, reqs);
-    if (!f.flush()) throw UsageError("--trace-out: writing '" + *out + "' failed");
+    if (!f.flush()) throw std::runtime_error("--trace-out: writing '" + *out + "' failed");
   }
   const wl::WorkloadStats s = wl::workload_stats(reqs);
   const double duration = s.last_arrival_s - s.first_arrival_s;

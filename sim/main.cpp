@@ -1,5 +1,7 @@
 // The `pimlab` executable: dispatches to the subcommands registered in
-// sim/cmd_*.cpp. Errors in the user's input exit with status 2 and one line.
+// sim/cmd_*.cpp. Exit status (README, "Command-line contract"): 0 success,
+// 1 a verification mismatch, 2 bad input or usage, 3 an internal or I/O error,
+// 130 interrupted; every error is one line on standard error.
 #include <exception>
 #include <iostream>
 #include <stdexcept>
@@ -53,7 +55,12 @@ int main(int argc, char** argv) {
     std::cerr << "pimlab " << name << ": error: " << e.what() << "\n";
     return 2;
   } catch (const std::exception& e) {
+    // Anything else is pimlab's failure or the system's (a write that failed,
+    // memory): never the mismatch status 1.
     std::cerr << "pimlab " << name << ": error: " << e.what() << "\n";
-    return 1;
+    return 3;
+  } catch (...) {
+    std::cerr << "pimlab " << name << ": error: unknown exception\n";
+    return 3;
   }
 }

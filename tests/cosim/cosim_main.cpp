@@ -2,9 +2,11 @@
 // than pimlab does (planted faults, the untraced library for benchmarks):
 // `<program> [pimlab cosim options]` runs `pimlab cosim` with those options
 // (sim/cmd_cosim.cpp, compiled into this program, provides the command and
-// sc_main). Exit status as pimlab's: 0 match, 1 mismatch, 2 bad input.
+// sc_main). Exit status as pimlab's: 0 match, 1 mismatch, 2 bad input,
+// 3 internal or I/O error, 130 interrupted.
 #include <cstdio>
 #include <exception>
+#include <stdexcept>
 #include <vector>
 
 #include "cli.h"
@@ -18,8 +20,11 @@ int main(int argc, char** argv) {
   } catch (const pimlab::cli::UsageError& e) {
     std::fprintf(stderr, "%s cosim: error: %s\n", argv[0], e.what());
     return 2;
+  } catch (const std::invalid_argument& e) {
+    std::fprintf(stderr, "%s cosim: error: %s\n", argv[0], e.what());
+    return 2;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "%s cosim: error: %s\n", argv[0], e.what());
-    return 1;
+    return 3;
   }
 }

@@ -6,11 +6,14 @@
 //   pim_pu_tb --bench [--cycles N] [--stream all|b2b|checked|rounds|idle] [--trace F]
 //                                        (speed: unit cycles per second)
 //
-// Exit status: 0 pass, 1 mismatch (the first mismatches are reported), 2 bad
-// usage, 130/143 when interrupted (the FST is closed first).
+// Exit status (README, "Command-line contract"): 0 pass, 1 mismatch (the
+// first mismatches are reported), 2 bad usage, 3 an I/O or internal error (a
+// trace file that cannot be written), 130/143 when interrupted (the FST is
+// closed first).
 #include "Vpim_pu.h"  // first: the generated model (STYLE.md)
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <limits>
@@ -19,6 +22,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <cerrno>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <memory>
@@ -54,6 +59,10 @@ void on_signal(int sig) { g_stop_signal = sig; }
 struct UsageError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
+// A file that cannot be written: exit status 3.
+struct IoError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
 
 // ---------------------------------------------------------------------------
 // Harness: the DUT, its two banks (open rows), optional FST, the reference.
@@ -68,9 +77,14 @@ class Harness {
     m_dut.reset(new Vpim_pu(m_ctx.get(), "top"));
 #if PIM_PU_TB_TRACE
     if (!trace_path.empty()) {
+      // The FST writer fails silently on a path it cannot create (the run
+      // went on and printed PASS): check that the file can be written first.
+      if (!std::ofstream(trace_path, std::ios::binary | std::ios::trunc))
+        throw IoError("--trace: cannot write '" + trace_path + "': " + std::strerror(errno));
       m_fst.reset(new VerilatedFstC);
       m_dut->trace(m_fst.get(), 99);
       m_fst->open(trace_path.c_str());
+      if (!m_fst->isOpen()) throw IoError("--trace: cannot write '" + trace_path + "'");
       m_trace_path = trace_path;
     }
 #else
@@ -892,6 +906,10 @@ int run_bench(std::uint64_t cycles, const std::string& trace, const std::string&
 }
 
 std::uint64_t parse_u64(const std::string& key, const std::string& v) {
+  // std::stoull takes a sign and negates: '-5' would be 2^64 - 5 (a run
+  // without end). Only digits (0x hex included) are a count.
+  if (v.empty() || !std::isdigit(static_cast<unsigned char>(v[0])))
+    throw UsageError(key + ": '" + v + "' is not a non-negative integer");
   try {
     std::size_t pos = 0;
     const unsigned long long x = std::stoull(v, &pos, 0);
@@ -900,6 +918,28 @@ std::uint64_t parse_u64(const std::string& key, const std::string& v) {
   } catch (const std::exception&) {
     throw UsageError(key + ": '" + v + "' is not a non-negative integer");
   }
+}
+
+// Verilator's own parser aborts (exit status 134) on a malformed or unknown
+// +verilator+ argument: check the ones this bench takes first, with its limits.
+void check_verilator_arg(const std::string& a) {
+  auto number = [&](const std::string& prefix, std::uint64_t lo, std::uint64_t hi) {
+    const std::string v = a.substr(prefix.size());
+    const bool digits = !v.empty() && v.size() <= 10 &&
+                        std::all_of(v.begin(), v.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
+    const std::uint64_t x = digits ? std::stoull(v) : 0;
+    if (!digits || x < lo || x > hi)
+      throw UsageError(prefix + ": '" + v + "' is not allowed; allowed: an integer in [" + std::to_string(lo) + ", " +
+                       std::to_string(hi) + "]");
+  };
+  const std::uint64_t int_max = std::numeric_limits<int>::max();
+  if (a.rfind("+verilator+seed+", 0) == 0) return number("+verilator+seed+", 1, int_max);
+  if (a.rfind("+verilator+rand+reset+", 0) == 0) return number("+verilator+rand+reset+", 0, 2);
+  if (a.rfind("+verilator+error+limit+", 0) == 0) return number("+verilator+error+limit+", 0, int_max);
+  if (a == "+verilator+noassert") return;
+  throw UsageError("unknown argument '" + a +
+                   "' (allowed: +verilator+seed+N, +verilator+rand+reset+0|1|2, +verilator+error+limit+N, "
+                   "+verilator+noassert)");
 }
 
 }  // namespace
@@ -930,7 +970,7 @@ int main(int argc, char** argv) {
             bench_stream != "idle")
           throw UsageError("--stream: '" + bench_stream + "' (allowed: all, b2b, checked, rounds, idle)");
       }
-      else if (a.rfind("+verilator+", 0) == 0) continue;  // handled by Verilated::commandArgs
+      else if (a.rfind("+verilator+", 0) == 0) check_verilator_arg(a);  // then Verilated::commandArgs
       else throw UsageError("unknown argument '" + a + "' (allowed: --test NAME, --seed N, --comps N, "
                             "--trace FILE.fst, --list, --bench, --cycles N, --stream S, +verilator+seed+N)");
     }
@@ -989,5 +1029,8 @@ int main(int argc, char** argv) {
   } catch (const std::invalid_argument& e) {
     std::fprintf(stderr, "pim_pu_tb: %s\n", e.what());
     return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "pim_pu_tb: error: %s\n", e.what());
+    return 3;
   }
 }

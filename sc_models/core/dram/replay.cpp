@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "dram/memory_system.h"
+#include "textio/text_input.h"
 
 namespace pimlab::dram {
 
@@ -105,6 +106,7 @@ nlohmann::json read_replay_config(const std::string& path) {
 }
 
 nlohmann::json replay_mem_trace(const std::string& path, const nlohmann::json& config) {
+  textio::check_input_file(path, "memory trace");
   std::ifstream in(path);
   if (!in) throw std::invalid_argument("cannot open memory trace '" + path + "'");
   return replay_mem_trace(in, path, config);
@@ -120,7 +122,7 @@ nlohmann::json replay_mem_trace(std::istream& in, const std::string& name, const
   nlohmann::json stats;
   try {
     stats = mem.run([&](MemRequest& r) {
-      while (std::getline(in, line)) {
+      while (textio::read_line(in, line, name, lineno + 1)) {
         ++lineno;
         where = name + ":" + std::to_string(lineno);
         if (parse_line(line, where, r)) return true;

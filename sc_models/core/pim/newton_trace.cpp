@@ -8,6 +8,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "textio/text_input.h"
+
 namespace pimlab::pim {
 
 namespace {
@@ -33,7 +35,7 @@ std::map<int, NewtonWorkload> read_newton_trace(std::istream& in, const std::str
   std::map<int, NewtonWorkload> out;
   std::string line;
   std::size_t no = 0;
-  while (std::getline(in, line)) {
+  while (textio::read_line(in, line, source, no + 1)) {
     ++no;
     const auto hash = line.find('#');
     if (hash != std::string::npos) line.erase(hash);
@@ -72,6 +74,7 @@ std::map<int, NewtonWorkload> read_newton_trace(std::istream& in, const std::str
 }
 
 std::map<int, NewtonWorkload> read_newton_trace_file(const std::string& path, PimType type) {
+  textio::check_input_file(path, "trace file");
   std::ifstream in(path);
   if (!in) throw std::invalid_argument("cannot open trace file '" + path + "'");
   return read_newton_trace(in, path, type);

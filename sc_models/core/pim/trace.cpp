@@ -8,6 +8,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "textio/text_input.h"
+
 namespace pimlab::pim {
 
 std::string format_trace_line(const Command& c) {
@@ -113,18 +115,71 @@ std::vector<Command> read_trace(std::istream& is, const std::string& source, con
   std::string line;
   std::size_t line_no = 0;
   Command c;
-  while (std::getline(is, line)) {
+  while (textio::read_line(is, line, source, line_no + 1)) {
     ++line_no;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
     if (parse_trace_line(line, source, line_no, limits, c)) out.push_back(c);
   }
   return out;
 }
 
 std::vector<Command> read_trace_file(const std::string& path, const TraceLimits& limits) {
+  textio::check_input_file(path, "trace file");
   std::ifstream f(path);
   if (!f) throw std::invalid_argument("cannot open trace file '" + path + "'");
   return read_trace(f, path, limits);
+}
+
+// ---- header ----
+
+namespace {
+constexpr const char* kHeaderTag = "# pimlab trace:";
+}
+
+std::string format_trace_header(const TraceHeader& h) {
+  std::string s = kHeaderTag;
+  if (!h.family.empty()) s += " family=" + h.family;
+  if (!h.variant.empty()) s += " variant=" + h.variant;
+  if (!h.preset.empty()) s += " preset=" + h.preset;
+  if (h.channels > 0) s += " channels=" + std::to_string(h.channels);
+  return s;
+}
+
+TraceHeader parse_trace_header(const std::string& line, const std::string& source, std::size_t line_no) {
+  TraceHeader h;
+  const std::string tag = kHeaderTag;
+  if (line.compare(0, tag.size(), tag) != 0) return h;
+  h.present = true;
+  std::istringstream ss(line.substr(tag.size()));
+  for (std::string t; ss >> t;) {
+    const auto eq = t.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == t.size())
+      fail(source, line_no, "header field '" + t + "' is not key=value");
+    const std::string key = t.substr(0, eq), value = t.substr(eq + 1);
+    if (key == "family")
+      h.family = value;
+    else if (key == "variant")
+      h.variant = value;
+    else if (key == "preset")
+      h.preset = value;
+    else if (key == "channels")
+      h.channels = static_cast<int>(to_int(value, "header channels", 1, 1024, source, line_no));
+    else
+      fail(source, line_no, "unknown header key '" + key + "' (allowed: family, variant, preset, channels)");
+  }
+  return h;
+}
+
+TraceHeader read_trace_header(const std::string& path) {
+  textio::check_input_file(path, "trace file");
+  std::ifstream f(path);
+  if (!f) throw std::invalid_argument("cannot open trace file '" + path + "'");
+  std::string line;
+  // The header is the first line that is not blank.
+  for (std::size_t line_no = 1; textio::read_line(f, line, path, line_no); ++line_no) {
+    if (line.find_first_not_of(" \t") == std::string::npos) continue;
+    return parse_trace_header(line, path, line_no);
+  }
+  return {};
 }
 
 }  // namespace pimlab::pim

@@ -1,6 +1,7 @@
 #include "tlm/common/config.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 
 namespace pimlab::tlm_common {
@@ -46,6 +47,11 @@ void Config::flatten(const nlohmann::json& node, const std::string& prefix) {
 void Config::load(const nlohmann::json& doc) { flatten(doc, ""); }
 
 void Config::load_file(const std::string& path) {
+  // A directory opens as a stream on Linux and fails only when read (an
+  // ios_base::failure out of the stream buffer): refuse it by name.
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw ConfigError("config file '" + path + "': is a directory; expected a JSON file");
   std::ifstream in(path);
   if (!in) throw ConfigError("config file '" + path + "': cannot be opened");
   nlohmann::json doc;
@@ -53,6 +59,8 @@ void Config::load_file(const std::string& path) {
     in >> doc;
   } catch (const nlohmann::json::exception& e) {
     throw ConfigError("config file '" + path + "': not valid JSON: " + e.what());
+  } catch (const std::ios_base::failure& e) {
+    throw ConfigError("config file '" + path + "': cannot be read: " + e.what());
   }
   load(doc);
 }

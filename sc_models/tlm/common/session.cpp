@@ -24,6 +24,14 @@ extern "C" void on_sigint(int) {
   }
 }
 
+// SystemC's default handler displays reports on standard output, where they
+// would mix with a command's table or JSON document: display them on standard
+// error and leave every other action (log, cache, throw, stop, abort) to it.
+void report_to_stderr(const sc_core::sc_report& rep, const sc_core::sc_actions& actions) {
+  if (actions & sc_core::SC_DISPLAY) std::cerr << "\n" << sc_core::sc_report_compose_message(rep) << std::endl;
+  sc_core::sc_report_handler::default_handler(rep, actions & ~sc_core::SC_DISPLAY);
+}
+
 }  // namespace
 
 void install_sigint_handler() {
@@ -82,6 +90,7 @@ int run_sc_main(int argc, char** argv, const Elaborate& elaborate, const std::fu
   // Errors are displayed and counted; SC_ERROR keeps throwing, so a failing
   // model stops instead of running on in an undefined state.
   sc_report_handler::set_actions(SC_ERROR, SC_LOG | SC_DISPLAY | SC_CACHE_REPORT | SC_THROW);
+  sc_report_handler::set_handler(report_to_stderr);
   install_sigint_handler();
   const int reported_before = sc_report_handler::get_count(SC_ERROR) + sc_report_handler::get_count(SC_FATAL);
   int errors = 0;

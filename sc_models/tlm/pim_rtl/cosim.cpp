@@ -98,6 +98,7 @@ class Firmware : public sc_core::sc_module {
   }
 
   int errors = 0;
+  bool internal_error = false;  // an exception other than a mismatch report
   bool done = false;
   std::uint64_t kernels = 0, kernel_cycles = 0, compared = 0;
   std::vector<std::string> lines;  // what was checked, for the report
@@ -112,12 +113,15 @@ class Firmware : public sc_core::sc_module {
       else
         run_attention();
     } catch (const Failure& f) {
-      std::cout << f.text << std::flush;
+      // The report is a diagnostic: standard error, so that standard output
+      // carries the table or the JSON document alone.
+      std::cerr << f.text << std::flush;
       ++errors;
     } catch (const std::exception& e) {
-      std::cout << "pimlab cosim: error: " << e.what() << "\n" << std::flush;
+      std::cerr << "pimlab cosim: error: " << e.what() << "\n" << std::flush;
       mismatch_json = {{"error", e.what()}};
       ++errors;
+      internal_error = true;
     }
     done = true;  // nothing else is scheduled: the simulation ends when idle
   }
@@ -605,6 +609,8 @@ int run_cosim(const CosimOptions& o, int argc, char** argv) {
   using tlm_common::Session;
   Top* top = nullptr;
   bool config_error = false;
+  int mismatches = -1;  // the firmware's mismatch count; -1 until the simulation ran to its report
+  bool failed = false;  // the firmware stopped on an error that is not a mismatch, or never finished
   std::chrono::steady_clock::time_point t0;
   double wall = 0;
   const int errors = tlm_common::run_sc_main(
@@ -634,7 +640,7 @@ int run_cosim(const CosimOptions& o, int argc, char** argv) {
         // (planted faults) a traced run writes the channel VCD only.
         ro.trace_dir = o.units == "behavioural" || !rtl_can_trace() ? "" : o.trace_dir;
         if (!o.trace_dir.empty() && o.units != "behavioural" && !rtl_can_trace())
-          std::cout << "pimlab cosim: note: the RTL library '" << rtl_variant()
+          std::cerr << "pimlab cosim: note: the RTL library '" << rtl_variant()
                     << "' is not traced; --trace writes the channel VCD only\n";
         ro.shadow_check = o.shadow_check;
         ro.seed = o.seed;
@@ -660,6 +666,8 @@ int run_cosim(const CosimOptions& o, int argc, char** argv) {
         Firmware& f = top->fw;
         const bool interrupted = Session::instance().interrupted() || !f.done;
         const bool match = f.errors == 0 && !interrupted;
+        failed = f.internal_error || (!f.done && !Session::instance().interrupted());
+        mismatches = failed ? 0 : f.errors;
         const auto totals = model_totals();
         std::uint64_t rtl_cycles = 0, busy = 0;
         double rtl_s = 0;
@@ -753,7 +761,13 @@ int run_cosim(const CosimOptions& o, int argc, char** argv) {
         std::cout << std::flush;
         return f.errors;
       });
-  return config_error ? 2 : errors == 0 ? 0 : 1;
+  // The command-line contract (README): 2 bad input, 130 interrupted, 3 an
+  // internal or I/O error (anything counted besides the firmware's mismatches),
+  // 1 a verification mismatch, 0 a full match.
+  if (config_error) return 2;
+  if (Session::instance().interrupted()) return 130;
+  if (failed || mismatches < 0 || errors > mismatches) return 3;
+  return mismatches > 0 ? 1 : 0;
 }
 
 }  // namespace pimlab::tlm_pim_rtl

@@ -39,8 +39,9 @@ struct CosimOptions {
 void validate(CosimOptions& o);
 
 // Runs one co-simulation in this process (SystemC elaborates once per
-// process). Returns 0 on a full match, 1 on a mismatch, an error or an
-// interruption, 2 on a configuration error (bad input). Call from sc_main.
+// process). Returns 0 on a full match, 1 on a mismatch, 2 on a configuration
+// error (bad input), 3 on an internal or I/O error, 130 when interrupted
+// (SIGINT). Call from sc_main.
 int run_cosim(const CosimOptions& o, int argc, char** argv);
 
 // What the last run_cosim measured (for benchmarks).

@@ -128,7 +128,6 @@ elseif(CASE STREQUAL "errors")
       "--context;10|--context applies to opt-7b only"
       "--model;opt-7b;--rounding;stochastic|applies to the state update"
       "--rounding;up|unknown value 'up'"
-      "--json;${WORK}/no/such/dir/x.json|cannot write"
       "extra|unexpected argument 'extra'")
     string(REPLACE "|" ";" parts "${spec}")
     list(GET parts -1 want)
@@ -138,6 +137,11 @@ elseif(CASE STREQUAL "errors")
       message(FATAL_ERROR "pimlab accuracy ${parts}: stderr '${e_ERR}' is not one line containing '${want}'")
     endif()
   endforeach()
+  # A file that cannot be written is an I/O error: exit 3, one line.
+  run(e 3 accuracy --json ${WORK}/no/such/dir/x.json)
+  if(NOT e_ERR MATCHES "^pimlab accuracy: error: --json: cannot write [^\n]*\n$")
+    message(FATAL_ERROR "pimlab accuracy --json <unwritable>: stderr '${e_ERR}'")
+  endif()
   run(e 2 run --steps 3)
   if(NOT e_ERR MATCHES "^pimlab run: error: unknown option '--steps'")
     message(FATAL_ERROR "pimlab run --steps: '${e_ERR}'")
