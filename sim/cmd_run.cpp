@@ -507,7 +507,7 @@ int run(int argc, char** argv) {
   }
   if (auto csv_path = a.opt("csv")) {
     std::ofstream csv_file(*csv_path, std::ios::binary | std::ios::trunc);
-    if (!csv_file) throw UsageError("--csv: cannot write '" + *csv_path + "'");
+    if (!csv_file) throw std::runtime_error("--csv: cannot write '" + *csv_path + "'");  // I/O error: exit 3
     csv_file << "model,batch,system,generation_time_s,iteration_time_s,tokens_per_s,tokens_per_j,energy_j,ttft_p50_s,"
                 "ttft_p99_s,tpot_p50_s,tpot_p99_s\n";
     for (const Outcome& o : outcomes) {
