@@ -11,6 +11,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <limits>
@@ -29,6 +30,7 @@
 #include "serving/gpu_backend.h"
 #include "serving/loop.h"
 #include "serving/platform.h"
+#include "serving/timeline.h"
 #include "firmware/compiler/placement.h"
 #include "workload/lengths.h"
 #include "workload/request.h"
@@ -79,6 +81,43 @@ struct Outcome {
   std::map<std::string, std::string> hw;
   double wall_s = 0;
   std::uint64_t pim_simulated = 0, pim_reused = 0;
+};
+
+// Wraps a GPU-host back-end: the chosen decode iterations are recorded and
+// written as VCD files (serving/timeline.h).
+class TracingBackend : public serving::Backend {
+ public:
+  TracingBackend(serving::GpuBackend& inner, std::string dir, std::string stem, std::vector<std::int64_t> its)
+      : m_in(inner), m_dir(std::move(dir)), m_stem(std::move(stem)), m_its(std::move(its)) {}
+  serving::IterationCost decode(const std::vector<serving::DecodeRequest>& b) override {
+    ++m_n;
+    const bool on = std::find(m_its.begin(), m_its.end(), m_n) != m_its.end();
+    serving::Timeline t;
+    m_in.record(on ? &t : nullptr);
+    serving::IterationCost c = m_in.decode(b);
+    m_in.record(nullptr);
+    if (on) {
+      const std::string path = m_dir + "/" + m_stem + "_it" + std::to_string(m_n) + ".vcd";
+      std::ofstream f(path, std::ios::binary | std::ios::trunc);
+      if (!f) throw std::runtime_error("--trace: cannot write '" + path + "'");
+      serving::write_vcd(f, t, m_stem + " decode iteration " + std::to_string(m_n));
+      f.flush();
+      if (!f) throw std::runtime_error("--trace: write to '" + path + "' failed");
+      written.push_back(path);
+    }
+    return c;
+  }
+  serving::IterationCost prefill(const std::vector<serving::PrefillChunk>& c) override { return m_in.prefill(c); }
+  int kv_channels() const override { return m_in.kv_channels(); }
+  double kv_capacity_bytes() const override { return m_in.kv_capacity_bytes(); }
+  std::map<std::string, std::string> describe() const override { return m_in.describe(); }
+  std::vector<std::string> written;
+
+ private:
+  serving::GpuBackend& m_in;
+  std::string m_dir, m_stem;
+  std::vector<std::int64_t> m_its;
+  std::int64_t m_n = 0;
 };
 
 double percentile(std::vector<double> v, double p) {
@@ -180,6 +219,8 @@ int run(int argc, char** argv) {
           {"artifact-compatible", "", "reproduce the published artifacts, quirks included (docs/serving.md)", ""},
           {"ignore-capacity", "", "do not check that KV caches and states fit in the memory (the artifacts never check)", ""},
           {"no-reuse", "", "simulate every PIM kernel afresh (no exact reuse of equal kernels)", ""},
+          {"trace", "DIR", "GPU-host systems: write a VCD of the chosen decode iterations to DIR (operators, and channel 0's PIM commands of the first layer)", ""},
+          {"trace-iterations", "N[,N...]", "with --trace: the decode iterations to trace (1 = the first)", "1"},
           {"json", "FILE|-", "write the {meta, config, stats} document to FILE ('-': standard output, no table)", ""},
           {"csv", "FILE", "write one CSV row per (model, system)", ""}});
   a.parse(argc, argv, 2);
@@ -294,6 +335,21 @@ int run(int argc, char** argv) {
   lo.max_iterations = iterations;
   lo.stop = &g_stop;
 
+  const auto trace_dir = a.opt("trace");
+  std::vector<std::int64_t> trace_its;
+  for (const std::string& x : a.list("trace-iterations", {"1"})) {
+    char* end = nullptr;
+    const long long v = std::strtoll(x.c_str(), &end, 10);
+    if (x.empty() || *end != '\0' || v < 1) throw UsageError("--trace-iterations '" + x + "' is not an iteration number >= 1");
+    trace_its.push_back(v);
+  }
+  if (a.has("trace-iterations") && !trace_dir) throw UsageError("--trace-iterations applies only with --trace DIR");
+  if (trace_dir) {
+    std::error_code ec;
+    std::filesystem::create_directories(*trace_dir, ec);
+    if (ec || !std::filesystem::is_directory(*trace_dir))
+      throw std::runtime_error("--trace: cannot create the directory '" + *trace_dir + "'");
+  }
   const auto json_path = a.opt("json");
   const bool json_stdout = json_path && *json_path == "-";
 
@@ -414,7 +470,19 @@ int run(int argc, char** argv) {
       Outcome out;
       out.c = cs;
       out.hw = be->describe();
-      out.r = serving::serve(*be, requests, o, pinned.empty() ? nullptr : &pinned);
+      std::unique_ptr<TracingBackend> tracer;
+      if (trace_dir) {
+        auto* g = dynamic_cast<serving::GpuBackend*>(be.get());
+        if (!g) throw UsageError("--trace applies to the GPU-host systems, not " + s.name);
+        std::string stem = m.name + "_" + s.name + "_b" + std::to_string(batch);
+        for (char& ch : stem)
+          if (ch == '+' || ch == '/') ch = '-';
+        tracer = std::make_unique<TracingBackend>(*g, *trace_dir, stem, trace_its);
+      }
+      out.r = serving::serve(tracer ? static_cast<serving::Backend&>(*tracer) : *be, requests, o,
+                             pinned.empty() ? nullptr : &pinned);
+      if (tracer)
+        for (const auto& f : tracer->written) std::fprintf(stderr, "pimlab run: wrote %s (gtkwave %s)\n", f.c_str(), f.c_str());
       out.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       if (auto* g = dynamic_cast<serving::GpuBackend*>(be.get())) {
         if (g->pim()) out.pim_simulated = g->pim()->kernels_simulated(), out.pim_reused = g->pim()->kernels_reused();

@@ -102,6 +102,7 @@ void GpuBackend::host_op(const model::Operator& op, IterationCost& c) {
   c.host_busy_s += t;
   if (g.cls != gpu::OpClass::G2G) c.host_bytes += r.hbm_bytes * times;
   c.time_s += t;
+  if (m_trace) m_traced.push_back({op.name, g.category, false, r.time_s / static_cast<double>(op.steps), op.repeat, {}});
 }
 
 PimKernelResult GpuBackend::attention_kernel(fw::Op op, std::int64_t num_op, std::int64_t rows, std::int64_t L) {
@@ -131,6 +132,7 @@ void GpuBackend::attacc_op(const model::Operator& op, const std::vector<DecodeRe
   for (const auto& [L, n] : groups) {
     const AttaccKernelResult k = m_attacc->run(per_request * n, op.k, L, op.dbyte);
     const double t = k.time_s * times;
+    if (m_trace) m_traced.push_back({"attention", "gemv", true, k.time_s / static_cast<double>(op.steps), op.repeat, {}});
     c.charge("gemv", t, k.energy_j * times * m_o.gpus, &c.pim_energy_j);
     c.pim_busy_s += t;
     c.time_s += t;
@@ -148,9 +150,17 @@ void GpuBackend::pim_op(const model::Operator& op, const std::vector<DecodeReque
     c.pim_busy_s += t;
     c.time_s += t;
   };
+  // Recording: the operator instance and its channel-0 commands.
+  auto traced = [&](const PimKernelResult& r, fw::Op kop, std::int64_t num_op, std::int64_t rows, std::int64_t cols) {
+    if (m_trace)
+      m_traced.push_back({op.name, cat, true, r.time_s / static_cast<double>(op.steps), op.repeat,
+                          m_pim->channel0(kop, num_op, rows, cols)});
+  };
   if (op.cls == model::OpClass::su) {
     // m heads x num_op requests, each state n x k (system.md §1.3).
-    charge(m_pim->run(fw::Op::SU, op.m * op.num_op, op.n, op.k));
+    const PimKernelResult r = m_pim->run(fw::Op::SU, op.m * op.num_op, op.n, op.k);
+    charge(r);
+    traced(r, fw::Op::SU, op.m * op.num_op, op.n, op.k);
     return;
   }
   const bool score = op.name == "attention_qk", attend = op.name == "attention_kv";
@@ -178,7 +188,11 @@ void GpuBackend::pim_op(const model::Operator& op, const std::vector<DecodeReque
     ++g.first;
     g.second = std::max(g.second, r.context);
   }
-  for (const auto& [blocks, g] : groups) charge(attention_kernel(kop, per_request * g.first, d, g.second));
+  for (const auto& [blocks, g] : groups) {
+    const PimKernelResult r = attention_kernel(kop, per_request * g.first, d, g.second);
+    charge(r);
+    traced(r, kop, per_request * g.first, d, g.second);
+  }
 }
 
 IterationCost GpuBackend::decode(const std::vector<DecodeRequest>& batch) {
@@ -195,13 +209,38 @@ IterationCost GpuBackend::decode(const std::vector<DecodeRequest>& batch) {
   model::GraphOptions go = model::graph_options(m_o.system, B, ceil_div(sum, B), m_o.gpus, m_o.artifact_compatible);
   go.artifact_steps = 1;  // one iteration = one decode step
   const std::vector<model::Operator> ops = model::decode_graph(m_o.model, go);
+  m_traced.clear();
   for (const model::Operator& op : ops) {
     if (model::map_operator(m_o.system, op, m_o.extra_rules) == model::Device::pim)
       pim_op(op, batch, c);
     else
       host_op(op, c);
   }
+  if (m_trace) lay_out(*m_trace);
   return c;
+}
+
+void GpuBackend::lay_out(Timeline& t) const {
+  // Layer by layer: pass r runs every operator whose repeat exceeds r, in
+  // graph order (exact for one block type; blocks of different kinds, as in
+  // Zamba2, are interleaved by this rule rather than by the model's schedule).
+  t = Timeline{};
+  if (m_pim) {
+    t.pim_clock_ps = m_pim->cycle_s() * 1e12;
+    t.pseudo_channels = m_pim->pseudo_channels();
+  }
+  std::int64_t passes = 0;
+  for (const Traced& x : m_traced) passes = std::max(passes, x.repeat);
+  double now = 0;
+  for (std::int64_t r = 0; r < passes; ++r)
+    for (const Traced& x : m_traced) {
+      if (x.repeat <= r) continue;
+      if (r == 0 && m_pim)
+        for (const auto& [cyc, cmd] : x.commands)
+          t.pim_commands.push_back({now + static_cast<double>(cyc) * m_pim->cycle_s(), cmd.pch, pim::trace_name(cmd.kind, cmd.arg)});
+      t.ops.push_back({now, now + x.time_s, x.name, x.category, x.pim ? "pim" : "host"});
+      now += x.time_s;
+    }
 }
 
 IterationCost GpuBackend::prefill(const std::vector<PrefillChunk>& chunks) {

@@ -22,6 +22,7 @@
 #include "serving/cost.h"
 #include "serving/attacc_pim.h"
 #include "serving/pimba_pim.h"
+#include "serving/timeline.h"
 
 namespace pimlab::serving {
 
@@ -50,15 +51,29 @@ class GpuBackend : public Backend {
   std::map<std::string, std::string> describe() const override;
   const PimbaPim* pim() const { return m_pim.get(); }
   const AttaccPim* attacc() const { return m_attacc.get(); }
+  // Record the next decode() into `t` (null: stop recording). The operators
+  // are laid out layer by layer in graph order; the PIM commands are those of
+  // channel 0 in the first layer's kernels.
+  void record(Timeline* t) { m_trace = t; }
 
  private:
   void host_op(const model::Operator& op, IterationCost& c);
   void pim_op(const model::Operator& op, const std::vector<DecodeRequest>& batch, IterationCost& c);
+  void lay_out(Timeline& t) const;
   PimKernelResult attention_kernel(firmware::pimba::Op op, std::int64_t num_op, std::int64_t rows, std::int64_t L);
   GpuSystemOptions m_o;
   void attacc_op(const model::Operator& op, const std::vector<DecodeRequest>& batch, IterationCost& c);
   std::unique_ptr<PimbaPim> m_pim;
   std::unique_ptr<AttaccPim> m_attacc;
+  Timeline* m_trace = nullptr;
+  struct Traced {  // one operator instance of the recorded iteration
+    std::string name, category;
+    bool pim = false;
+    double time_s = 0;   // one instance
+    std::int64_t repeat = 1;
+    std::vector<std::pair<std::uint64_t, pim::Command>> commands;  // channel 0, PIM kernels
+  };
+  std::vector<Traced> m_traced;
   using OpKey = std::tuple<int, std::int64_t, std::int64_t, std::int64_t, std::int64_t, int>;
   std::map<OpKey, gpu::OpResult> m_gpu_cache;  // the roofline is stateless: exact reuse
 };

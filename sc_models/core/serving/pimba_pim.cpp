@@ -89,6 +89,30 @@ PimKernelResult PimbaPim::simulate(fw::KernelSpec k) const {
   return r;
 }
 
+double PimbaPim::cycle_s() const {
+  return m_o.artifact_compatible ? 1.0 / (m_o.clock_mhz * 1e6) : static_cast<double>(m_spec.t.tCK_ps) * 1e-12;
+}
+
+std::vector<std::pair<std::uint64_t, pim::Command>> PimbaPim::channel0(fw::Op op, std::int64_t num_op, std::int64_t rows,
+                                                                       std::int64_t cols) const {
+  fw::KernelSpec k = spec(op, num_op, rows, cols);
+  const pim::ChannelEngine engine(pim::pimba_protocol(k.artifact_compatible), m_spec);
+  std::vector<std::vector<std::uint64_t>> cycles;
+  if (!k.artifact_compatible) k.distinct_channels_only = true;
+  const fw::Program prog = fw::generate(k);
+  std::vector<std::pair<std::uint64_t, pim::Command>> out;
+  if (k.artifact_compatible) {
+    engine.run(prog.channel_streams, k.pseudo_channels, fw::feed_order(prog), &cycles);
+    for (std::size_t i = 0; i < prog.channel_streams[0].size(); ++i) out.emplace_back(cycles[0][i], prog.channel_streams[0][i]);
+  } else {
+    const auto& s = prog.channel_streams[static_cast<std::size_t>(prog.stream_source[0])];
+    std::vector<std::uint64_t> c;
+    engine.run(s, k.pseudo_channels, &c);
+    for (std::size_t i = 0; i < s.size(); ++i) out.emplace_back(c[i], s[i]);
+  }
+  return out;
+}
+
 PimKernelResult PimbaPim::run(fw::Op op, std::int64_t num_op, std::int64_t rows, std::int64_t cols) {
   const fw::KernelSpec k = spec(op, num_op, rows, cols);
   if (!m_o.reuse) {

@@ -18,6 +18,8 @@
 #include <map>
 #include <string>
 #include <tuple>
+#include <utility>
+#include <vector>
 
 #include "dram/spec.h"
 #include "firmware/pimba/generator.h"
@@ -48,6 +50,13 @@ class PimbaPim {
   // One kernel of `num_op` matrices of rows x cols (SU: state d x s;
   // score/attend: d_head x context) on all channels.
   PimKernelResult run(firmware::pimba::Op op, std::int64_t num_op, std::int64_t rows, std::int64_t cols);
+  // Channel 0's commands of that kernel with their issue cycles (for
+  // waveforms; simulated afresh, not cached).
+  std::vector<std::pair<std::uint64_t, pim::Command>> channel0(firmware::pimba::Op op, std::int64_t num_op,
+                                                                std::int64_t rows, std::int64_t cols) const;
+  // Seconds per DRAM cycle as run() converts them.
+  double cycle_s() const;
+  int pseudo_channels() const { return m_spec.org.pseudo_channels; }
   const pim::Variant& variant() const { return *m_variant; }
   const PimbaPimOptions& options() const { return m_o; }
   std::uint64_t kernels_simulated() const { return m_simulated; }

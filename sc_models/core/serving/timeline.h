@@ -1,0 +1,36 @@
+// What one traced iteration did, in time order, and its VCD file
+// (`pimlab run --trace DIR`, docs/serving.md "Waveforms"): the operator on the
+// critical path with its device and category, and the PIM commands of channel
+// 0 of every PIM kernel, per pseudo-channel, at their issue times.
+#pragma once
+
+#include <cstdint>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace pimlab::serving {
+
+struct Timeline {
+  struct Op {
+    double start_s = 0, end_s = 0;
+    std::string name, category, device;  // device: "host" or "pim"
+  };
+  struct PimCommand {
+    double time_s = 0;   // issue time from the start of the iteration
+    int pch = 0;
+    std::string name;    // "ACT4_WITH_REG_8", "COMP", ...
+  };
+  std::vector<Op> ops;
+  std::vector<PimCommand> pim_commands;  // channel 0
+  double pim_clock_ps = 1000;            // one PIM command slot (the channel's tCK)
+  int pseudo_channels = 2;
+};
+
+// A VCD (IEEE 1364 with string values, as GTKWave reads them), timescale 1 ps:
+// iteration.host_busy, iteration.pim_busy (1 bit), iteration.op and
+// iteration.category (strings), ch0.pch<p>.cmd (string: the command issued in
+// that cycle, empty otherwise).
+void write_vcd(std::ostream& os, const Timeline& t, const std::string& title);
+
+}  // namespace pimlab::serving
