@@ -370,6 +370,31 @@ int run(int argc, char** argv) {
       if (models.size() == 2) models.push_back(cases.back().model);
       systems.push_back(cases.back().system);
     }
+  // An option that applies to none of the systems is an error, not ignored.
+  {
+    auto any = [&](auto pred) {
+      return std::any_of(cases.begin(), cases.end(), [&](const Case& c) { return pred(c.system); });
+    };
+    const auto npu_pim = [](const model::SystemSpec& x) { return x.host == model::Device::npu && x.has_pim(); };
+    const auto npu = [](const model::SystemSpec& x) { return x.host == model::Device::npu; };
+    const auto attacc = [](const model::SystemSpec& x) { return x.pim_family == "attacc"; };
+    const auto gpu_host = [](const model::SystemSpec& x) { return x.host == model::Device::gpu; };
+    const auto neupims = [](const model::SystemSpec& x) { return x.pim_family == "neupims"; };
+    const struct {
+      const char* opt;
+      bool ok;
+      const char* what;
+    } rules[] = {{"sub-batch", any(neupims), "neupims"},
+                 {"placement", any(npu_pim), "npu+pim and neupims"},
+                 {"fast-channels", any(npu_pim), "npu+pim and neupims"},
+                 {"pp", any(npu), "the NPU systems"},
+                 {"attacc-placement", any(attacc), "attacc"},
+                 {"attention-sample", any(attacc), "attacc"},
+                 {"host", any(gpu_host), "the GPU-host systems"},
+                 {"trace", any(gpu_host), "the GPU-host systems"}};
+    for (const auto& r : rules)
+      if (a.has(r.opt) && !r.ok) throw UsageError(std::string("--") + r.opt + " applies to " + r.what + ", which none of --system is");
+  }
   std::int64_t prev_batch = -1;
   for (const Case& cs : cases) {
     const model::ModelConfig& m = cs.model;
