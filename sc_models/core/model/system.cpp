@@ -116,7 +116,9 @@ const std::vector<SystemSpec>& systems() {
                     "NPU + NeuPIMs (dual row buffers); softmax on the NPU vector unit"));
     SystemSpec attacc = sys("attacc", Device::gpu, "attacc", ElemFormat::fp16,
                             "GPU + AttAcc HBM3-PIM; the whole decode attention (softmax on the buffer die) in PIM");
-    attacc.rules.insert(attacc.rules.begin(), MappingRule{"SOFTMAX", "", "", Device::pim});
+    // AttAcc accelerates decode attention only (score, softmax, context):
+    // state updates of recurrent models stay on the GPU.
+    attacc.rules = {{"SOFTMAX", "", "", Device::pim}, {"", "gemv", "", Device::pim}};
     v.push_back(attacc);
     return v;
   }();
@@ -145,7 +147,12 @@ GraphOptions graph_options(const SystemSpec& s, std::int64_t batch, std::int64_t
   o.context = context;
   o.tp = tp;
   o.formats = s.formats;
-  o.su_kernel = s.has_pim();
+  // One SU kernel when the system sends state updates to its PIM (not AttAcc's).
+  Operator probe;
+  probe.cls = OpClass::su;
+  probe.category = Category::state_update;
+  probe.name = "state_update";
+  o.su_kernel = s.has_pim() && map_operator(s, probe) == Device::pim;
   o.artifact_compatible = artifact_compatible;
   return o;
 }
