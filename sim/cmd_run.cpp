@@ -177,6 +177,9 @@ Json stats_json(const Outcome& o) {
   const auto bw = o.hw.find("host_peak_bytes_per_s");
   if (bw != o.hw.end() && total > 0)
     s["utilisation"]["host_bandwidth"] = (r.decode.host_bytes + r.prefill.host_bytes) / (total * std::stod(bw->second));
+  const auto fl = o.hw.find("host_peak_flops");
+  if (fl != o.hw.end() && total > 0 && r.decode.host_flops + r.prefill.host_flops > 0)
+    s["utilisation"]["host_compute"] = (r.decode.host_flops + r.prefill.host_flops) / (total * std::stod(fl->second));
   s["pim_kernels"] = {{"simulated", o.pim_simulated}, {"reused", o.pim_reused}};
   s["interrupted"] = r.interrupted;
   s["truncated"] = r.truncated;

@@ -14,6 +14,7 @@ void IterationCost::add(const IterationCost& c) {
   host_busy_s += c.host_busy_s;
   pim_busy_s += c.pim_busy_s;
   host_bytes += c.host_bytes;
+  host_flops += c.host_flops;
 }
 
 void IterationCost::charge(const std::string& category, double t, double e, double* place_j) {

@@ -37,6 +37,7 @@ struct IterationCost {
   double host_busy_s = 0;
   double pim_busy_s = 0;
   double host_bytes = 0;
+  double host_flops = 0;  // arithmetic the host did (one device), for its compute utilisation
   double energy_j() const { return host_energy_j + dram_energy_j + pim_energy_j; }
   // Adds `c` to this one (times, energies, busy times and bytes all add).
   void add(const IterationCost& c);
@@ -74,6 +75,8 @@ class Backend {
   // are none) can hold after the weights.
   virtual double kv_capacity_bytes() const = 0;
   // A JSON-ready description of the hardware (host, channels, family, mode).
+  // Keys the report reads when present: host_peak_bytes_per_s and
+  // host_peak_flops (one device), for the utilisation figures.
   virtual std::map<std::string, std::string> describe() const = 0;
 };
 

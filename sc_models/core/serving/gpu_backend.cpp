@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <stdexcept>
 
 #include "model/graph.h"
@@ -63,7 +64,12 @@ double GpuBackend::kv_capacity_bytes() const {
 }
 
 std::map<std::string, std::string> GpuBackend::describe() const {
+  char peak[64], bw[64];
+  std::snprintf(peak, sizeof peak, "%.17g", m_o.host.peak_flops);
+  std::snprintf(bw, sizeof bw, "%.17g", m_o.host.hbm_bytes_per_s);
   std::map<std::string, std::string> d{{"host", m_o.host.name},
+                                       {"host_peak_flops", peak},
+                                       {"host_peak_bytes_per_s", bw},
                                        {"gpus", std::to_string(m_o.gpus)},
                                        {"mode", "serial"},
                                        {"pim", m_o.system.has_pim() ? m_o.system.pim_family : "none"}};
@@ -101,6 +107,7 @@ void GpuBackend::host_op(const model::Operator& op, IterationCost& c) {
   c.charge(g.category, 0, on, &c.host_energy_j);
   c.host_busy_s += t;
   if (g.cls != gpu::OpClass::G2G) c.host_bytes += r.hbm_bytes * times;
+  c.host_flops += r.flops * times;
   c.time_s += t;
   if (m_trace) m_traced.push_back({op.name, g.category, false, r.time_s / static_cast<double>(op.steps), op.repeat, {}});
 }

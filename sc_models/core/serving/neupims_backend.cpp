@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <deque>
 #include <functional>
 #include <stdexcept>
@@ -730,6 +731,11 @@ std::map<std::string, std::string> NeupimsBackend::describe() const {
   d["comm"] = "none (no all-reduce is modelled)";
   d["npu_dma_window_per_channel"] = m_impl->window() > 0 ? std::to_string(m_impl->window()) : "unlimited";
   d["exact_channels"] = m_opt.exact_channels > 0 ? std::to_string(m_opt.exact_channels) : "all";
+  // 64 B per 2-cycle burst at 1 GHz: 32 GB/s per channel (system.md §3.5).
+  d["host_peak_bytes_per_s"] = std::to_string(static_cast<long long>(32e9) * m_opt.channels);
+  char peak[64];
+  std::snprintf(peak, sizeof peak, "%.17g", m_opt.npu.peak_flops_per_cycle() / m_opt.npu.cycle_s());
+  d["host_peak_flops"] = peak;
   return d;
 }
 
