@@ -187,7 +187,9 @@ sw::Grid load_grid(const fs::path& file) {
 }
 
 // Creates OUT (or reopens it for a resumed sweep: the grid must be the same).
-Study open_study(const fs::path& out, const sw::Grid& g) {
+Study open_study(const fs::path& out_arg, const sw::Grid& g) {
+  // Absolute, so the emitted scripts and job lines work from any directory.
+  const fs::path out = fs::absolute(out_arg).lexically_normal();
   Study s{out, g};
   std::error_code ec;
   const fs::path saved = out / "grid.json";
@@ -204,7 +206,8 @@ Study open_study(const fs::path& out, const sw::Grid& g) {
 }
 
 // Reopens OUT for --merge and --point.
-Study reopen_study(const fs::path& out) {
+Study reopen_study(const fs::path& out_arg) {
+  const fs::path out = fs::absolute(out_arg).lexically_normal();
   const fs::path saved = out / "grid.json";
   std::error_code ec;
   if (!fs::exists(saved, ec))

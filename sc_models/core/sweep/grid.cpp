@@ -226,10 +226,10 @@ Grid parse_grid(const std::string& text, const std::string& where) {
   } catch (const Json::parse_error& e) {
     throw std::invalid_argument(where + ": not valid JSON (" + std::string(e.what()) + ")");
   }
-  return parse_grid(doc, where);
+  return grid_from_json(doc, where);
 }
 
-Grid parse_grid(const Json& doc, const std::string& where) {
+Grid grid_from_json(const Json& doc, const std::string& where) {
   if (!doc.is_object()) throw std::invalid_argument(where + ": a grid is a JSON object {\"name\", \"axes\", \"fixed\", \"points\", \"seed\"}");
   Grid g;
   g.canonical = doc;

@@ -59,7 +59,7 @@ struct Grid {
 // file name). Throws std::invalid_argument naming the key or the axis and the
 // value, and what is allowed.
 Grid parse_grid(const std::string& text, const std::string& where);
-Grid parse_grid(const Json& doc, const std::string& where);
+Grid grid_from_json(const Json& doc, const std::string& where);
 
 // The seed of a point: a splitmix64 mix of the study's base seed and the
 // FNV-1a hash of the point's settings, so a point keeps its seed when other
