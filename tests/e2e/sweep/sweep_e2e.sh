@@ -1,0 +1,176 @@
+#!/usr/bin/env bash
+# End-to-end checks of `pimlab sweep` with the real binary.
+#   sweep_e2e.sh MODE PIMLAB DATA_DIR WORK_DIR
+# MODE: pool_vs_slurm, parallel, resume, interrupt, failing, sbatch, bad.
+# Exit 0 pass, 1 fail, 77 skipped (ctest SKIP_RETURN_CODE).
+set -u
+mode=$1
+P=$2
+DATA=$3
+W=$4
+rm -rf "$W"
+mkdir -p "$W"
+cd "$W" || exit 1
+
+fail() {
+  echo "FAIL: $*" >&2
+  exit 1
+}
+rows() { tail -n +2 "$1" | wc -l; }
+manifest() {  # manifest KEY DIR: a top-level number of DIR/manifest.json
+  sed -n "s/^  \"$1\": \([0-9]*\),*$/\1/p" "$2/manifest.json"
+}
+
+# The Slurm array script run as Slurm would run each task (no cluster here:
+# SLURM_ARRAY_TASK_ID set by hand for every index of its --array range).
+run_sbatch_tasks() {
+  local script=$1 last
+  last=$(sed -n 's/^#SBATCH --array=0-\([0-9]*\)$/\1/p' "$script")
+  [ -n "$last" ] || fail "no --array=0-N line in $script"
+  for t in $(seq 0 "$last"); do
+    SLURM_ARRAY_TASK_ID=$t bash "$script" 2>>slurm.err || fail "array task $t exited $?"
+  done
+}
+
+case "$mode" in
+pool_vs_slurm)
+  # 12 points on the local pool and through the Slurm array script (5 points
+  # per task: 3 tasks) give byte-identical merged CSVs.
+  "$P" sweep "$DATA/small12.json" --out pool --jobs 2 >pool.out 2>pool.err || fail "pool exited $?: $(cat pool.err)"
+  [ "$(rows pool/results.csv)" = 12 ] || fail "pool: $(rows pool/results.csv) rows, expected 12"
+  [ "$(manifest points_ok pool)" = 12 ] || fail "pool: manifest points_ok $(manifest points_ok pool)"
+  grep -q '"config_digest": "fnv1a64:[0-9a-f]\{16\}"' pool/manifest.json || fail "no config_digest"
+  grep -q '"pimlab_version": "pimlab ' pool/manifest.json || fail "no pimlab_version"
+  head -1 pool/results.csv | grep -q '^point,system,batch,model,seed,generation_time_s,iteration_time_s,tokens_per_s,tokens_per_j,energy_j,' ||
+    fail "header: $(head -1 pool/results.csv)"
+  "$P" sweep "$DATA/small12.json" --out slurm --emit slurm --chunk 5 >/dev/null || fail "emit slurm exited $?"
+  run_sbatch_tasks slurm/sweep.sbatch
+  "$P" sweep --merge slurm >/dev/null || fail "merge exited $?"
+  cmp pool/results.csv slurm/results.csv || fail "pool and slurm CSVs differ"
+  # Each row against the point's own JSON: tokens_per_s of point 7.
+  want=$(sed -n 's/^    "tokens_per_s": \(.*\),$/\1/p' pool/points/007_*.json)
+  got=$(awk -F, 'NR == 9 { print $8 }' pool/results.csv)
+  [ -n "$want" ] && [ "$want" = "$got" ] || fail "point 7 tokens_per_s: csv $got, json $want"
+  ;;
+parallel)
+  if ! command -v parallel >/dev/null; then
+    echo "GNU parallel is not installed (tools/setup-deps.sh installs it): skipped"
+    exit 77
+  fi
+  "$P" sweep "$DATA/small12.json" --out pool --jobs 2 >/dev/null 2>&1 || fail "pool exited $?"
+  "$P" sweep "$DATA/small12.json" --out par --emit parallel >/dev/null || fail "emit parallel exited $?"
+  [ "$(wc -l <par/jobs.txt)" = 12 ] || fail "jobs.txt has $(wc -l <par/jobs.txt) lines"
+  grep -q '^parallel --joblog "$OUT/parallel.joblog" "$@" < "$OUT/jobs.txt"$' par/run-parallel.sh ||
+    fail "run-parallel.sh has not the parallel command"
+  # ':' in an sshloginfile is the local machine: the --sshloginfile path of
+  # GNU parallel without an ssh server.
+  echo ":" >hosts.txt
+  par/run-parallel.sh --sshloginfile hosts.txt --jobs 2 >par.out 2>par.err || fail "run-parallel.sh exited $?: $(cat par.err)"
+  [ "$(tail -n +2 par/parallel.joblog | wc -l)" = 12 ] || fail "joblog: $(cat par/parallel.joblog)"
+  awk -F'\t' 'NR > 1 && $7 != 0 { bad = 1 } END { exit bad }' par/parallel.joblog || fail "a job failed: $(cat par/parallel.joblog)"
+  cmp pool/results.csv par/results.csv || fail "pool and GNU parallel CSVs differ"
+  # Again: every point is finished, each job only says so.
+  par/run-parallel.sh --jobs 2 >/dev/null 2>par2.err || fail "second run exited $?"
+  [ "$(grep -c 'already finished' par2.err)" = 12 ] || fail "second run re-ran points: $(cat par2.err)"
+  ;;
+resume)
+  "$P" sweep "$DATA/demo.json" --out d --jobs 2 >/dev/null 2>first.err || fail "first run exited $?"
+  cp d/results.csv first.csv
+  # Two points lost: the next run runs those two only.
+  rm d/points/001_*.json d/points/001_*.status.json d/points/003_*.status.json
+  "$P" sweep "$DATA/demo.json" --out d --jobs 2 >second.out 2>second.err || fail "second run exited $?"
+  grep -q '^\[2/2\] ' second.err || fail "second run: $(cat second.err)"
+  grep -q '4 finished (2 from an earlier run)' second.out || fail "second run: $(cat second.out)"
+  cmp first.csv d/results.csv || fail "resumed CSV differs"
+  # A different grid in the same directory is refused.
+  sed 's/"output-len": 16/"output-len": 8/' "$DATA/demo.json" >other.json
+  "$P" sweep other.json --out d 2>other.err
+  rc=$?
+  [ $rc = 2 ] || fail "other grid in the same --out: exit $rc"
+  grep -q "holds study 'demo' of another grid" other.err || fail "$(cat other.err)"
+  ;;
+interrupt)
+  # Ctrl-C half-way: exit 130, a consistent partial result, then the rest only.
+  "$P" sweep "$DATA/slow.json" --out s --jobs 1 >int.out 2>int.err &
+  pid=$!
+  # Interrupted once the first point has finished (at most 30 s).
+  for _ in $(seq 300); do
+    ls s/points/*.status.json >/dev/null 2>&1 && break
+    sleep 0.1
+  done
+  kill -INT $pid
+  wait $pid
+  rc=$?
+  [ $rc = 130 ] || fail "interrupted sweep exited $rc: $(cat int.err)"
+  ok=$(manifest points_ok s)
+  [ -n "$ok" ] && [ "$ok" -ge 1 ] && [ "$ok" -lt 6 ] || fail "points_ok $ok after the interruption"
+  [ "$(rows s/results.csv)" = "$ok" ] || fail "results.csv has $(rows s/results.csv) rows, manifest $ok points ok"
+  [ "$(ls s/points/*.json | grep -c -v status)" = "$ok" ] || fail "point JSONs: $(ls s/points)"
+  ls s/points | grep -q '\.part$' && fail "a partial JSON was left: $(ls s/points)"
+  grep -q '"status": "interrupted"' s/manifest.json || fail "no interrupted point in the manifest"
+  mkdir kept && cp s/points/*.json kept/
+  "$P" sweep "$DATA/slow.json" --out s --jobs 2 >res.out 2>res.err || fail "resumed sweep exited $?: $(cat res.err)"
+  left=$((6 - ok))
+  grep -q "^\[$left/$left\] " res.err || fail "resumed sweep ran other than the $left missing points: $(cat res.err)"
+  [ "$(rows s/results.csv)" = 6 ] || fail "after resume: $(rows s/results.csv) rows"
+  for f in kept/*.json; do
+    case $f in *status.json) continue ;; esac
+    cmp "$f" "s/points/$(basename "$f")" || fail "finished point $f was rewritten"
+  done
+  ;;
+failing)
+  "$P" sweep "$DATA/failing.json" --out f --jobs 2 >f.out 2>f.err
+  rc=$?
+  [ $rc = 3 ] || fail "a failed point: exit $rc, expected 3"
+  grep -q '^\[./3\] 002_system-gpu_model-opt-7b_batch-4096_input-len-2048_output-len-2048: failed' f.err || fail "$(cat f.err)"
+  [ "$(manifest points_ok f)" = 2 ] && [ "$(manifest points_failed f)" = 1 ] || fail "manifest: $(head -20 f/manifest.json)"
+  [ "$(rows f/results.csv)" = 2 ] || fail "results.csv: $(cat f/results.csv)"
+  grep -q 'batch 4096 needs .* GiB of KV/state' f/points/002_*.log || fail "log: $(cat f/points/002_*.log)"
+  # --merge reports the failed point too.
+  "$P" sweep --merge f >/dev/null 2>m.err
+  rc=$?
+  [ $rc = 3 ] || fail "--merge with a failed point: exit $rc"
+  ;;
+sbatch)
+  "$P" sweep "$DATA/small12.json" --out b --emit slurm --partition debug --time 00:10:00 --mem 2G --chunk 4 >/dev/null ||
+    fail "emit slurm exited $?"
+  f=b/sweep.sbatch
+  bash -n "$f" || fail "bash -n rejects $f"
+  head -1 "$f" | grep -q '^#!/bin/bash$' || fail "no bash shebang"
+  for l in '#SBATCH --array=0-2' '#SBATCH --partition=debug' '#SBATCH --time=00:10:00' '#SBATCH --mem=2G' \
+    '#SBATCH --job-name=pimlab-sweep-small12' "#SBATCH --output=$W/b/slurm/%A_%a.out" "#SBATCH --chdir=$W" 'N=12' 'CHUNK=4'; do
+    grep -qxF -- "$l" "$f" || fail "missing line '$l' in $f"
+  done
+  grep -qF '"$PIMLAB" sweep --out "$OUT" --point "$i" || rc=$?' "$f" || fail "no per-point command in $f"
+  [ -d b/slurm ] || fail "the log directory of the array tasks is not created"
+  # Without --partition/--time/--mem the cluster's defaults apply.
+  "$P" sweep "$DATA/demo.json" --out c --emit slurm >/dev/null || fail "emit slurm exited $?"
+  grep -q -- '--partition\|--time\|--mem' c/sweep.sbatch && fail "default script sets partition, time or mem"
+  "$P" sweep "$DATA/demo.json" --out e --emit slurm --time soon 2>t.err
+  [ $? = 2 ] && grep -q "^pimlab sweep: error: --time 'soon': allowed" t.err || fail "--time soon: $(cat t.err)"
+  "$P" sweep "$DATA/demo.json" --out e --partition debug 2>p.err
+  [ $? = 2 ] && grep -q "^pimlab sweep: error: --partition applies to --emit slurm" p.err || fail "$(cat p.err)"
+  ;;
+bad)
+  # Each bad grid: exit 2, one line naming the axis/key and value, nothing started.
+  check() {  # check GRID REGEX
+    "$P" sweep "$DATA/$1" --out "o_$1" >o.out 2>o.err
+    local rc=$?
+    [ $rc = 2 ] || fail "$1: exit $rc"
+    [ "$(wc -l <o.err)" = 1 ] || fail "$1: not one line: $(cat o.err)"
+    grep -q "$2" o.err || fail "$1: $(cat o.err)"
+    [ -e "o_$1" ] && fail "$1: the output directory was created"
+    [ -s o.out ] && fail "$1: stdout: $(cat o.out)"
+    return 0
+  }
+  check bad_unknown_key.json "axis 'bacth': unknown key 'bacth': 'pimlab run' has no option --bacth; keys allowed: system, model, batch"
+  check bad_empty_axis.json "axis 'batch' is empty"
+  check bad_wrong_type.json "axis 'batch': value \"8\" is a string; expected an integer in \[1, 1048576\]"
+  check bad_config_key.json "axis 'pim.channels': config key 'pim.channels' has no 'pimlab run' option"
+  check bad_system.json "key 'system': value \"tpu\": unknown system 'tpu' (allowed: gpu, "
+  ;;
+*)
+  fail "unknown mode $mode"
+  ;;
+esac
+echo "ok: $mode"
