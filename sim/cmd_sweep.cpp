@@ -27,6 +27,7 @@
 #include "gpu/host.h"
 #include "model/model.h"
 #include "model/system.h"
+#include "serving/platform.h"
 #include "sweep/grid.h"
 
 namespace {
@@ -135,6 +136,7 @@ struct Study {
   fs::path part(const sw::Point& p) const { return out / "points" / (p.name + ".json.part"); }
   fs::path log(const sw::Point& p) const { return out / "points" / (p.name + ".log"); }
   fs::path status(const sw::Point& p) const { return out / "points" / (p.name + ".status.json"); }
+  fs::path platform(const sw::Point& p) const { return out / "points" / (p.name + ".platform.json"); }
 };
 
 // The status file of a point, or null when the point has not run.
@@ -162,7 +164,9 @@ void check_names(const sw::Grid& g, const std::string& where) {
       if (!st.value.is_string()) continue;
       const std::string v = st.value.get<std::string>();
       if (!seen.emplace(st.key + "\n" + v, true).second) continue;
-      const bool file = v.size() > 5 && (v.compare(v.size() - 5, 5, ".json") == 0 || v.compare(v.size() - 4, 4, ".csv") == 0);
+      if (st.key.rfind("platform.", 0) == 0) continue;
+      const std::string path = v.rfind("snapshot:", 0) == 0 ? v.substr(9) : v;
+      const bool file = path.size() > 5 && (path.compare(path.size() - 5, 5, ".json") == 0 || path.compare(path.size() - 4, 4, ".csv") == 0);
       auto bad = [&](const std::string& why) {
         throw UsageError(where + ": key '" + st.key + "': value \"" + v + "\": " + why);
       };
@@ -174,7 +178,7 @@ void check_names(const sw::Grid& g, const std::string& where) {
         bad(e.what());
       }
       std::error_code ec;
-      if (file && (st.key == "system" || st.key == "host" || st.key == "workload") && !fs::is_regular_file(v, ec))
+      if (file && (st.key == "system" || st.key == "host" || st.key == "workload") && !fs::is_regular_file(path, ec))
         bad("no such file");
     }
 }
@@ -183,6 +187,10 @@ sw::Grid load_grid(const fs::path& file) {
   const std::string text = read_text(file, true);
   sw::Grid g = sw::parse_grid(text, file.string());
   check_names(g, file.string());
+  // Platform keys: the platform file of every point is checked by the parser
+  // `pimlab run` uses (unknown key, wrong type, bad value).
+  for (const auto& p : g.points)
+    if (!p.platform.is_null()) pimlab::serving::platform_from_json(nlohmann::json::parse(p.platform.dump()), file.string() + ": point " + p.name + ": platform");
   return g;
 }
 
@@ -219,7 +227,8 @@ Study reopen_study(const fs::path& out_arg) {
 // ---------------------------------------------------------------- one point
 pid_t start_point(const Study& s, const sw::Point& p, const std::string& exe) {
   std::vector<std::string> args = {"pimlab", "run"};
-  for (auto& a : sw::run_arguments(p)) args.push_back(a);
+  if (!p.platform.is_null()) write_atomic(s.platform(p), p.platform.dump(2) + "\n");
+  for (auto& a : sw::run_arguments(p, s.platform(p).string())) args.push_back(a);
   args.push_back("--json");
   args.push_back(s.part(p).string());
   std::vector<char*> argv;

@@ -31,6 +31,7 @@ std::string expected(const OptionInfo& o) {
     case Kind::real_or_inf: return "a number > 0 or \"inf\"";
     case Kind::flag: return "true or false";
     case Kind::integer_or_text: return "\"off\", \"whole\" or an integer in [1, " + std::to_string(o.max) + "]";
+    case Kind::platform: return "a string, a number or a boolean (a key of a platform file, docs/serving.md)";
     case Kind::text:
       if (!o.choices.empty()) return join_words(o.choices);
       return o.single ? "one name or file (a string without commas)" : "a string";
@@ -81,6 +82,9 @@ void check_value(const std::string& where, const std::string& what, const Option
       if (!v.is_number_integer() && !v.is_number_unsigned()) bad(std::string("is ") + type_name(v));
       if (v.get<std::int64_t>() < 1 || v.get<std::int64_t>() > o.max) bad("is out of range");
       return;
+    case Kind::platform:
+      if (!v.is_string() && !v.is_number() && !v.is_boolean()) bad(std::string("is ") + type_name(v));
+      return;
     case Kind::text: {
       if (!v.is_string()) bad(std::string("is ") + type_name(v));
       const std::string s = v.get<std::string>();
@@ -105,11 +109,17 @@ const OptionInfo& key_option(const std::string& where, const std::string& what, 
   if (key == "survey")
     throw std::invalid_argument(where + ": " + what +
                                 ": --survey runs three batches in one process; make batch an axis with the values 1, 8 and the large batch");
+  if (key.rfind("platform.", 0) == 0) {
+    static const OptionInfo platform{"platform", Kind::platform, 0, 0, false, {}};
+    bool ok = key.size() > 9 && key.back() != '.' && key.find("..") == std::string::npos;
+    if (!ok) throw std::invalid_argument(where + ": " + what + ": '" + key + "' is not a key path platform.<key>[.<key>...]");
+    return platform;
+  }
   if (key.find('.') != std::string::npos)
     throw std::invalid_argument(where + ": " + what + ": config key '" + key +
-                                "' has no 'pimlab run' option (a system's hardware is set by a platform file: "
-                                "make 'system' an axis over platform files *.json, docs/serving.md); keys allowed: " +
-                                option_names());
+                                "' has no 'pimlab run' option; hardware keys are platform-file keys written "
+                                "platform.<key>[.<key>...] (platform.gpu.hbm_stacks, docs/serving.md) or whole "
+                                "platform files as 'system' values; options allowed: " + option_names());
   const OptionInfo* o = find_option(key);
   if (!o)
     throw std::invalid_argument(where + ": " + what + ": unknown key '" + key + "': 'pimlab run' has no option --" + key +
@@ -120,10 +130,12 @@ const OptionInfo& key_option(const std::string& where, const std::string& what, 
 std::string slug(const std::string& key, const Json& v) {
   std::string t = value_text(v);
   if (v.is_boolean()) t = v.get<bool>() ? "on" : "off";
+  std::string k = key;
+  if (k.rfind("platform.", 0) == 0) k = k.substr(k.find_last_of('.') + 1);
   const auto slash = t.find_last_of('/');
   if (slash != std::string::npos) t = t.substr(slash + 1);
   if (t.size() > 5 && t.compare(t.size() - 5, 5, ".json") == 0) t.resize(t.size() - 5);
-  std::string s = key + "-" + t;
+  std::string s = k + "-" + t;
   for (char& c : s) {
     const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
                     c == '+' || c == '-';
@@ -372,14 +384,49 @@ Grid grid_from_json(const Json& doc, const std::string& where) {
       const Json* w = find_setting(p.settings, "workload");
       p.seed_passed = w && (w->get<std::string>() == "sharegpt" || w->get<std::string>() == "alpaca");
     }
+    // Platform keys: the point's own platform file, based on its system.
+    for (const auto& st : p.settings) {
+      if (st.key.rfind("platform.", 0) != 0) continue;
+      if (p.platform.is_null()) {
+        const std::string sys = find_setting(p.settings, "system")->get<std::string>();
+        if (sys.size() > 5 && sys.compare(sys.size() - 5, 5, ".json") == 0)
+          throw std::invalid_argument(where + ": " + what + ": key '" + st.key + "' needs a built-in system as its base, not the platform file \"" + sys + "\"");
+        p.platform = Json::object();
+        p.platform["name"] = sys;
+        p.platform["base"] = sys;
+      }
+      Json* node = &p.platform;
+      std::string rest = st.key.substr(9);
+      for (std::size_t dot; (dot = rest.find('.')) != std::string::npos; rest = rest.substr(dot + 1)) {
+        Json& child = (*node)[rest.substr(0, dot)];
+        if (child.is_null()) child = Json::object();
+        if (!child.is_object())
+          throw std::invalid_argument(where + ": " + what + ": key '" + st.key + "' goes inside '" + rest.substr(0, dot) + "', which is set to " + child.dump());
+        node = &child;
+      }
+      if (node->contains(rest))
+        throw std::invalid_argument(where + ": " + what + ": key '" + st.key + "' conflicts with another platform key");
+      (*node)[rest] = st.value;
+    }
+    if (!p.platform.is_null() && p.platform.contains("gpu") && p.platform["gpu"].is_object() &&
+        !p.platform["gpu"].contains("base")) {
+      const Json* h = find_setting(p.settings, "host");
+      p.platform["gpu"]["base"] = h ? h->get<std::string>() : std::string("a100");
+    }
     g.points.push_back(std::move(p));
   }
   return g;
 }
 
-std::vector<std::string> run_arguments(const Point& p) {
+std::vector<std::string> run_arguments(const Point& p, const std::string& platform_file) {
   std::vector<std::string> a;
   for (const auto& s : p.settings) {
+    if (s.key.rfind("platform.", 0) == 0) continue;
+    if (s.key == "system" && !p.platform.is_null()) {
+      a.push_back("--system");
+      a.push_back(platform_file);
+      continue;
+    }
     if (s.value.is_boolean()) {
       if (s.value.get<bool>()) a.push_back("--" + s.key);
       continue;

@@ -17,7 +17,9 @@ namespace pimlab::sweep {
 using Json = nlohmann::ordered_json;
 
 // What a `pimlab run` option takes.
-enum class Kind { integer, real_or_inf, text, flag, integer_or_text };
+// platform: a hierarchical key "platform.<key>[.<key>...]" of a platform file
+// (docs/serving.md), written per point with the point's system as its base.
+enum class Kind { integer, real_or_inf, text, flag, integer_or_text, platform };
 
 struct OptionInfo {
   std::string name;  // the option without dashes: "output-len"
@@ -44,6 +46,10 @@ struct Point {
   std::vector<Setting> settings;    // axes (grid order), then explicit-point keys, then fixed keys
   std::uint64_t seed = 0;
   bool seed_passed = false;         // the seed is passed as --seed (sharegpt/alpaca workloads)
+  // The point's platform file when it sets platform.* keys (null otherwise):
+  // {"name": system, "base": system, <the keys>}; a "gpu" object without a
+  // "base" starts from the point's host (a100 when none).
+  Json platform;
 };
 
 struct Grid {
@@ -71,8 +77,9 @@ std::uint64_t fnv1a64(const std::string& bytes);
 std::uint64_t splitmix64(std::uint64_t x);
 
 // `pimlab run` arguments of a point (without the program and "run"; without
-// --json, which the caller adds).
-std::vector<std::string> run_arguments(const Point& p);
+// --json, which the caller adds). A point with a platform file runs
+// --system platform_file, where the caller has written p.platform.
+std::vector<std::string> run_arguments(const Point& p, const std::string& platform_file = {});
 
 // The text of a value in a CSV cell or a command line: strings as they are,
 // numbers as JSON prints them, booleans true/false.

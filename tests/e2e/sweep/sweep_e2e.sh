@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end checks of `pimlab sweep` with the real binary.
 #   sweep_e2e.sh MODE PIMLAB DATA_DIR WORK_DIR
-# MODE: pool_vs_slurm, parallel, resume, interrupt, failing, sbatch, bad.
+# MODE: pool_vs_slurm, parallel, resume, interrupt, failing, sbatch, bad, platform.
 # Exit 0 pass, 1 fail, 77 skipped (ctest SKIP_RETURN_CODE).
 set -u
 mode=$1
@@ -168,6 +168,16 @@ bad)
   check bad_wrong_type.json "axis 'batch': value \"8\" is a string; expected an integer in \[1, 1048576\]"
   check bad_config_key.json "axis 'pim.channels': config key 'pim.channels' has no 'pimlab run' option"
   check bad_system.json "key 'system': value \"tpu\": unknown system 'tpu' (allowed: gpu, "
+  check bad_platform_key.json "point 000_hbm_stackz-2: platform: key 'gpu': gpu host: unknown key 'hbm_stackz'; allowed: "
+  ;;
+platform)
+  # A platform key per point: the point's platform file, based on its system, is what the run read.
+  "$P" sweep "$DATA/platform.json" --out p >/dev/null 2>p.err || fail "exit $?: $(cat p.err)"
+  grep -q '"hbm_stacks": 5' p/points/001_hbm_stacks-5.platform.json || fail "$(cat p/points/001_*.platform.json)"
+  grep -q '"base": "pimba"' p/points/001_hbm_stacks-5.platform.json || fail "no base system"
+  grep -q '"host": "a100"' p/points/001_hbm_stacks-5.json || fail "the run's hardware is not the a100 base"
+  [ "$(head -1 p/results.csv | cut -d, -f1-3)" = "point,platform.gpu.hbm_stacks,seed" ] || fail "$(head -1 p/results.csv)"
+  [ "$(rows p/results.csv)" = 2 ] || fail "$(cat p/results.csv)"
   ;;
 *)
   fail "unknown mode $mode"

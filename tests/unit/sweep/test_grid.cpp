@@ -68,7 +68,8 @@ TEST_CASE("a false flag is left out, rate takes a number or inf, prefill a word 
     "fixed": {"system": "gpu", "model": "opt-7b", "workload": "sharegpt", "no-reuse": false}})", "f");
   REQUIRE(g.points.size() == 4);
   const auto a = run_arguments(g.points[1]);
-  REQUIRE(a.size() == 14);
+  // rate, prefill, system, model, workload: 5 options with a value; no-reuse false: none; --seed S.
+  REQUIRE(a.size() == 12);
   CHECK(a[1] == "2.5");
   CHECK(a[3] == "512");
   CHECK(a[10] == "--seed");  // sharegpt draws: the point's seed is passed
@@ -166,4 +167,24 @@ TEST_CASE("a seed set in the grid is the point's seed, the fixed batch gets none
     CHECK_FALSE(p.seed_passed);
     for (const auto& a : run_arguments(p)) CHECK(a != "--seed");
   }
+}
+
+TEST_CASE("platform keys build the point's platform file on its system, the gpu from its host", "[sweep]") {
+  const Grid g = parse_grid(R"({"name": "c", "axes": {"platform.gpu.hbm_stacks": [2, 5]},
+    "fixed": {"system": "pimba", "model": "mamba2-2.7b", "host": "h100", "platform.formats.state": "fp16"}})", "c");
+  REQUIRE(g.points.size() == 2);
+  CHECK(g.points[1].name == "001_hbm_stacks-5");
+  CHECK(g.points[1].platform.dump() ==
+        R"({"name":"pimba","base":"pimba","gpu":{"hbm_stacks":5,"base":"h100"},"formats":{"state":"fp16"}})");
+  CHECK(run_arguments(g.points[1], "P.json") ==
+        std::vector<std::string>{"--system", "P.json", "--model", "mamba2-2.7b", "--host", "h100"});
+  // Without platform keys: no platform file, the system by name.
+  CHECK(parse_grid(kDemo, "d").points[0].platform.is_null());
+  CHECK_THAT(error_of(R"({"name": "x", "axes": {"platform.gpu": ["h100"], "platform.gpu.hbm_stacks": [2]},
+    "fixed": {"system": "pimba", "model": "opt-7b"}})"),
+             Catch::Matches("g.json: point 0: key 'platform.gpu.hbm_stacks' goes inside 'gpu', which is set to \"h100\""));
+  CHECK(error_of(R"({"name": "x", "axes": {"platform.gpu.hbm_stacks": [[2]]}, "fixed": {"system": "pimba", "model": "opt-7b"}})") ==
+        "g.json: axis 'platform.gpu.hbm_stacks': value [2] is a list; expected a string, a number or a boolean (a key of a platform file, docs/serving.md)");
+  CHECK(error_of(R"({"name": "x", "axes": {"platform.": [1]}, "fixed": {"system": "pimba", "model": "opt-7b"}})") ==
+        "g.json: axis 'platform.': 'platform.' is not a key path platform.<key>[.<key>...]");
 }
