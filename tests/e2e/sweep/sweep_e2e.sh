@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end checks of `pimlab sweep` with the real binary.
 #   sweep_e2e.sh MODE PIMLAB DATA_DIR WORK_DIR
-# MODE: pool_vs_slurm, parallel, resume, interrupt, failing, sbatch, bad, platform.
+# MODE: pool_vs_slurm, parallel, resume, interrupt, failing, sbatch, bad, platform, plot.
 # Exit 0 pass, 1 fail, 77 skipped (ctest SKIP_RETURN_CODE).
 set -u
 mode=$1
@@ -178,6 +178,41 @@ platform)
   grep -q '"host": "a100"' p/points/001_hbm_stacks-5.json || fail "the run's hardware is not the a100 base"
   [ "$(head -1 p/results.csv | cut -d, -f1-3)" = "point,platform.gpu.hbm_stacks,seed" ] || fail "$(head -1 p/results.csv)"
   [ "$(rows p/results.csv)" = 2 ] || fail "$(cat p/results.csv)"
+  ;;
+plot)
+  if ! command -v gnuplot >/dev/null; then
+    echo "gnuplot is not installed (tools/setup-deps.sh installs gnuplot-nox): skipped"
+    exit 77
+  fi
+  "$P" sweep "$DATA/small12.json" --out s --jobs 2 >/dev/null 2>&1 || fail "sweep exited $?"
+  "$P" plot s/results.csv --x batch --y tokens_per_s --group system --where model=opt-7b --out tps >plot.out ||
+    fail "plot exited $?"
+  [ "$(cat plot.out)" = "$(printf 'tps.svg\ntps.png')" ] || fail "stdout: $(cat plot.out)"
+  # Valid files: the SVG is one XML document with an <svg> root; the PNG has the PNG signature.
+  head -c 200 tps.svg | grep -q '<svg' || fail "tps.svg has no <svg> element"
+  tail -c 20 tps.svg | grep -q '</svg>' || fail "tps.svg is not closed"
+  if command -v xmllint >/dev/null; then xmllint --noout tps.svg || fail "tps.svg is not well-formed XML"; fi
+  [ "$(head -c 8 tps.png | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ] || fail "tps.png has no PNG signature"
+  # The data series against the CSV: for each system, the rows of opt-7b, (batch, tokens_per_s) numerically equal.
+  for sys in gpu gpu+pim pimba; do
+    awk -v s="# $sys" '$0 == s { on = 1; next } /^$/ { on = 0 } on { print $1, $2 }' tps.dat >got_$sys
+    awk -F, -v s="$sys" 'NR > 1 && $2 == s && $4 == "opt-7b" { print $3, $8 }' s/results.csv | sort -n >want_$sys
+    [ "$(wc -l <want_$sys)" = 2 ] || fail "CSV rows of $sys: $(cat want_$sys)"
+    paste -d' ' got_$sys want_$sys | awk '{ if ($1 != $3 || $2 + 0 != $4 + 0) bad = 1 } END { exit bad }' ||
+      fail "series $sys: plotted $(cat got_$sys), CSV $(cat want_$sys)"
+  done
+  # The default set: tokens/s, tokens/J and the speedup over gpu, per model.
+  "$P" plot s/results.csv --defaults >def.out || fail "--defaults exited $?"
+  for m in mamba2-2.7b opt-7b; do
+    for f in tokens_per_s_vs_batch tokens_per_j_vs_batch speedup_over_gpu_vs_batch; do
+      for e in svg png; do [ -s "s/plots/${f}_model-$m.$e" ] || fail "no s/plots/${f}_model-$m.$e"; done
+    done
+  done
+  # Speedup of gpu over itself is 1 at every batch.
+  awk '/^# gpu$/ { on = 1; next } /^$/ { on = 0 } on && $2 != 1 { bad = 1 } END { exit bad }' \
+    s/plots/speedup_over_gpu_vs_batch_model-opt-7b.dat || fail "gpu speedup over gpu is not 1"
+  "$P" plot s/results.csv --x batch --y tokens_per_s --group system 2>e.err
+  [ $? = 2 ] && grep -q "column 'model' varies" e.err || fail "varying model: $(cat e.err)"
   ;;
 *)
   fail "unknown mode $mode"

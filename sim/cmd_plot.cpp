@@ -1,0 +1,165 @@
+// `pimlab plot`: plots of a merged sweep CSV through gnuplot, SVG and PNG
+// (docs/sweep.md, "Plots").
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "cli.h"
+#include "sweep/plot.h"
+#include "textio/text_input.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+namespace sw = pimlab::sweep;
+using pimlab::cli::Args;
+using pimlab::cli::UsageError;
+
+const char* kUsage = "CSV --x AXIS --y METRIC [--group AXIS] [--log] [--where COL=VALUE[,...]] [--out PREFIX] | CSV --defaults";
+const char* kSummary =
+    "Plots a column of a merged sweep CSV (OUT/results.csv) against an axis, one line per value of\n"
+    "--group, with gnuplot: PREFIX.svg and PREFIX.png, plus the data file PREFIX.dat and the script\n"
+    "PREFIX.gp. --speedup-over G divides each series by group G's values at the same x. --defaults\n"
+    "writes the survey's set next to the CSV (plots/): tokens/s and tokens/J against batch per system,\n"
+    "and the speedup over the gpu system, for every combination of the other axes.";
+
+void write_file(const fs::path& p, const std::string& text) {
+  std::ofstream f(p, std::ios::binary | std::ios::trunc);
+  if (!f) throw std::runtime_error("cannot write '" + p.string() + "'");
+  f << text;
+  if (!f) throw std::runtime_error("write to '" + p.string() + "' failed");
+}
+
+void run_gnuplot(const fs::path& script) {
+  const pid_t pid = fork();
+  if (pid < 0) throw std::runtime_error(std::string("fork failed: ") + std::strerror(errno));
+  if (pid == 0) {
+    execlp("gnuplot", "gnuplot", script.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  int ws = 0;
+  while (waitpid(pid, &ws, 0) < 0)
+    if (errno != EINTR) throw std::runtime_error("waitpid failed");
+  if (WIFEXITED(ws) && WEXITSTATUS(ws) == 127)
+    throw std::runtime_error("gnuplot is not installed (Debian package gnuplot-nox; tools/setup-deps.sh)");
+  if (!WIFEXITED(ws) || WEXITSTATUS(ws) != 0)
+    throw std::runtime_error("gnuplot failed on '" + script.string() + "'");
+}
+
+// One plot: the data, the script, SVG and PNG.
+void plot_one(const sw::Table& t, const sw::PlotSpec& s, const fs::path& prefix, const std::string& title) {
+  const sw::PlotData d = sw::plot_data(t, s, sw::axis_columns(t));
+  const fs::path dat = prefix.string() + ".dat", gp = prefix.string() + ".gp";
+  write_file(dat, sw::data_file(d));
+  write_file(gp, sw::gnuplot_script(d, s, dat.string(), prefix.string() + ".svg", prefix.string() + ".png", title));
+  run_gnuplot(gp);
+  std::cout << prefix.string() << ".svg\n" << prefix.string() << ".png\n";
+}
+
+std::string slug(const std::string& s) {
+  std::string o;
+  for (char c : s) o += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '+') ? c : '_';
+  return o;
+}
+
+int plot(int argc, char** argv) {
+  Args a("plot",
+         {{"x", "AXIS", "the column on the x axis (an axis of the sweep)", ""},
+          {"y", "METRIC", "the column on the y axis (a metric: tokens_per_s, tokens_per_j, energy_j, ...)", ""},
+          {"group", "AXIS", "one line per value of this column", ""},
+          {"where", "COL=VALUE[,...]", "keep the rows with these values", ""},
+          {"speedup-over", "G", "divide every series by the series of group value G at the same x", ""},
+          {"log", "", "logarithmic y (and x when numeric)", ""},
+          {"out", "PREFIX", "output files PREFIX.svg, .png, .dat, .gp", "<CSV dir>/<y>_vs_<x>"},
+          {"defaults", "", "the default set of plots of a study, in <CSV dir>/plots/", ""}},
+         1, "CSV");
+  a.parse(argc, argv, 2);
+  if (a.help_requested()) {
+    std::cout << a.help_text(kUsage, kSummary);
+    return 0;
+  }
+  if (a.positional().empty()) throw UsageError("no CSV file (usage: pimlab plot " + std::string(kUsage) + ")");
+  const std::string csv = a.positional()[0];
+  pimlab::textio::check_input_file(csv, "CSV");
+  std::ifstream in(csv, std::ios::binary);
+  const sw::Table t = sw::read_csv(in, csv);
+  const fs::path dir = fs::path(csv).parent_path();
+
+  if (a.has("defaults")) {
+    for (const char* o : {"x", "y", "group", "where", "speedup-over", "out"})
+      if (a.has(o)) throw UsageError(std::string("--") + o + " does not go with --defaults");
+    const auto axes = sw::axis_columns(t);
+    if (axes.empty()) throw UsageError(csv + ": no axis columns (not a results.csv of pimlab sweep)");
+    auto has = [&](const std::string& c) { for (const auto& x : axes) if (x == c) return true; return false; };
+    const std::string x = has("batch") ? "batch" : axes.front();
+    const std::string group = has("system") && x != "system" ? "system" : "";
+    // Every combination of the other axes that occurs, one plot set each.
+    std::vector<std::string> others;
+    for (const auto& c : axes)
+      if (c != x && c != group) others.push_back(c);
+    std::set<std::vector<std::string>> combos;
+    for (const auto& r : t.rows) {
+      std::vector<std::string> v;
+      for (const auto& c : others) v.push_back(r[t.column(c, "axis")]);
+      combos.insert(v);
+    }
+    const fs::path pdir = dir / "plots";
+    fs::create_directories(pdir);
+    std::set<std::string> groups;
+    if (!group.empty())
+      for (const auto& r : t.rows) groups.insert(r[t.column(group, "axis")]);
+    for (const auto& v : combos) {
+      sw::PlotSpec s;
+      s.x = x;
+      s.group = group;
+      s.log = a.has("log");
+      std::string tail, title_tail;
+      for (std::size_t i = 0; i < others.size(); ++i) {
+        s.where[others[i]] = v[i];
+        tail += "_" + slug(others[i] + "-" + v[i]);
+        title_tail += (title_tail.empty() ? ", " : " ") + others[i] + " " + v[i];
+      }
+      for (const char* m : {"tokens_per_s", "tokens_per_j"}) {
+        s.y = m;
+        plot_one(t, s, pdir / (std::string(m) + "_vs_" + x + tail), std::string(m) + title_tail);
+      }
+      if (groups.count("gpu")) {
+        s.y = "tokens_per_s";
+        s.speedup_over = "gpu";
+        plot_one(t, s, pdir / ("speedup_over_gpu_vs_" + x + tail), "speedup over gpu" + title_tail);
+      }
+    }
+    return 0;
+  }
+  if (!a.has("x") || !a.has("y")) throw UsageError("--x and --y are required (or --defaults)");
+  sw::PlotSpec s;
+  s.x = a.str("x", "");
+  s.y = a.str("y", "");
+  s.group = a.str("group", "");
+  s.log = a.has("log");
+  s.speedup_over = a.str("speedup-over", "");
+  if (!s.speedup_over.empty() && s.group.empty()) throw UsageError("--speedup-over needs --group");
+  for (const std::string& w : a.list("where", {})) {
+    const auto eq = w.find('=');
+    if (eq == std::string::npos || eq == 0) throw UsageError("--where '" + w + "' is not COL=VALUE");
+    s.where[w.substr(0, eq)] = w.substr(eq + 1);
+  }
+  const fs::path prefix = a.str("out", (dir / (slug(s.y) + "_vs_" + slug(s.x))).string());
+  std::string title = s.y + " vs " + s.x;
+  for (const auto& [k, v] : s.where) title += ", " + k + " " + v;
+  plot_one(t, s, prefix, title);
+  return 0;
+}
+
+}  // namespace
+
+PIMLAB_COMMAND("plot", "plot a merged sweep CSV with gnuplot (SVG and PNG)", plot);
