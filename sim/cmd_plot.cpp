@@ -114,25 +114,32 @@ int plot(int argc, char** argv) {
     }
     const fs::path pdir = dir / "plots";
     fs::create_directories(pdir);
-    std::set<std::string> groups;
-    if (!group.empty())
-      for (const auto& r : t.rows) groups.insert(r[t.column(group, "axis")]);
     for (const auto& v : combos) {
       sw::PlotSpec s;
       s.x = x;
       s.group = group;
       s.log = a.has("log");
+      s.log_x = x == "batch";  // batches 1, 8, 128: powers of two apart
       std::string tail, title_tail;
       for (std::size_t i = 0; i < others.size(); ++i) {
         s.where[others[i]] = v[i];
+        if (v[i].empty()) continue;  // a column this combination's points leave unset
         tail += "_" + slug(others[i] + "-" + v[i]);
         title_tail += (title_tail.empty() ? ", " : " ") + others[i] + " " + v[i];
       }
+      // The speedup plot when the gpu system is among this combination's rows.
+      bool gpu = false;
+      if (!group.empty())
+        for (const auto& r : t.rows) {
+          bool in = r[t.column(group, "axis")] == "gpu";
+          for (std::size_t i = 0; i < others.size() && in; ++i) in = r[t.column(others[i], "axis")] == v[i];
+          gpu = gpu || in;
+        }
       for (const char* m : {"tokens_per_s", "tokens_per_j"}) {
         s.y = m;
         plot_one(t, s, pdir / (std::string(m) + "_vs_" + x + tail), std::string(m) + title_tail);
       }
-      if (groups.count("gpu")) {
+      if (gpu) {
         s.y = "tokens_per_s";
         s.speedup_over = "gpu";
         plot_one(t, s, pdir / ("speedup_over_gpu_vs_" + x + tail), "speedup over gpu" + title_tail);

@@ -187,8 +187,9 @@ std::string gnuplot_script(const PlotData& d, const PlotSpec& s, const std::stri
   g += "set grid\nset key outside right top noenhanced\n";
   if (s.log) {
     g += "set logscale y\n";
-    if (d.x_numeric) g += "set logscale x\n";
+    if (d.x_numeric && !s.log_x) g += "set logscale x\n";
   }
+  if (s.log_x && d.x_numeric) g += "set logscale x 2\n";
   if (!d.x_numeric) {
     g += "set xtics (";
     for (std::size_t i = 0; i < d.x_labels.size(); ++i)

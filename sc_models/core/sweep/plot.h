@@ -26,6 +26,7 @@ struct PlotSpec {
   std::map<std::string, std::string> where;  // rows kept: column = value
   std::string speedup_over;                  // group value: y divided by its y at the same x
   bool log = false;                          // log-scale y (and x when numeric)
+  bool log_x = false;                        // log-scale x (base 2) when numeric
 };
 
 struct Series {
