@@ -130,6 +130,19 @@ failing)
   "$P" sweep --merge f >/dev/null 2>m.err
   rc=$?
   [ $rc = 3 ] || fail "--merge with a failed point: exit $rc"
+  # The job of the engines: one point; its exit status tells parallel and Slurm.
+  "$P" sweep "$DATA/failing.json" --out g --emit parallel >/dev/null || fail "emit exited $?"
+  "$P" sweep --out g --point 2 2>pt.err
+  rc=$?
+  [ $rc = 3 ] || fail "--point of the failing point: exit $rc"
+  "$P" sweep --out g --point 3 2>pr.err
+  rc=$?
+  [ $rc = 2 ] && grep -q -- "--point 3 is out of range (the study has 3 points: 0..2)" pr.err || fail "--point 3: $rc $(cat pr.err)"
+  "$P" sweep --merge g >/dev/null 2>gm.err
+  rc=$?
+  [ $rc = 3 ] || fail "--merge of a partly run study: exit $rc"
+  [ "$(manifest points_failed g)" = 1 ] && [ "$(manifest points_pending g)" = 2 ] || fail "manifest: $(head -20 g/manifest.json)"
+  [ "$(cat g/results.csv)" = "point,system,model,batch,input-len,output-len,seed" ] || fail "results.csv of no finished point: $(cat g/results.csv)"
   ;;
 sbatch)
   "$P" sweep "$DATA/small12.json" --out b --emit slurm --partition debug --time 00:10:00 --mem 2G --chunk 4 >/dev/null ||
