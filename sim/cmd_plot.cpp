@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -24,13 +25,16 @@ namespace sw = pimlab::sweep;
 using pimlab::cli::Args;
 using pimlab::cli::UsageError;
 
-const char* kUsage = "CSV --x AXIS --y METRIC [--group AXIS] [--log] [--where COL=VALUE[,...]] [--out PREFIX] | CSV --defaults";
+const char* kUsage =
+    "CSV --x AXIS --y METRIC [--group AXIS] [--log] [--where COL=VALUE[,...]] [--out PREFIX] | CSV --breakdown time|energy "
+    "--group AXIS [--where ...] | CSV --defaults";
 const char* kSummary =
     "Plots a column of a merged sweep CSV (OUT/results.csv) against an axis, one line per value of\n"
     "--group, with gnuplot: PREFIX.svg and PREFIX.png, plus the data file PREFIX.dat and the script\n"
     "PREFIX.gp. --speedup-over G divides each series by group G's values at the same x. --defaults\n"
     "writes the survey's set next to the CSV (plots/): tokens/s and tokens/J against batch per system,\n"
-    "and the speedup over the gpu system, for every combination of the other axes.";
+    "the speedup over the gpu system and the time and energy breakdown bars at the largest batch, for\n"
+    "every combination of the other axes.";
 
 void write_file(const fs::path& p, const std::string& text) {
   std::ofstream f(p, std::ios::binary | std::ios::trunc);
@@ -65,6 +69,16 @@ void plot_one(const sw::Table& t, const sw::PlotSpec& s, const fs::path& prefix,
   std::cout << prefix.string() << ".svg\n" << prefix.string() << ".png\n";
 }
 
+void breakdown_one(const sw::Table& t, const std::string& group, const std::string& quantity,
+                   const std::map<std::string, std::string>& where, const fs::path& prefix, const std::string& title) {
+  const sw::BreakdownData b = sw::breakdown_data(t, group, quantity, where, sw::axis_columns(t));
+  const fs::path dat = prefix.string() + ".dat", gp = prefix.string() + ".gp";
+  write_file(dat, sw::breakdown_file(b, group));
+  write_file(gp, sw::breakdown_script(b, dat.string(), prefix.string() + ".svg", prefix.string() + ".png", title));
+  run_gnuplot(gp);
+  std::cout << prefix.string() << ".svg\n" << prefix.string() << ".png\n";
+}
+
 std::string slug(const std::string& s) {
   std::string o;
   for (char c : s) o += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '+') ? c : '_';
@@ -79,6 +93,7 @@ int plot(int argc, char** argv) {
           {"where", "COL=VALUE[,...]", "keep the rows with these values", ""},
           {"speedup-over", "G", "divide every series by the series of group value G at the same x", ""},
           {"log", "", "logarithmic y (and x when numeric)", ""},
+          {"breakdown", "time|energy", "stacked bars of the time or energy per category (breakdown.*), one bar per --group value", ""},
           {"out", "PREFIX", "output files PREFIX.svg, .png, .dat, .gp", "<CSV dir>/<y>_vs_<x>"},
           {"defaults", "", "the default set of plots of a study, in <CSV dir>/plots/", ""}},
          1, "CSV");
@@ -95,7 +110,7 @@ int plot(int argc, char** argv) {
   const fs::path dir = fs::path(csv).parent_path();
 
   if (a.has("defaults")) {
-    for (const char* o : {"x", "y", "group", "where", "speedup-over", "out"})
+    for (const char* o : {"x", "y", "group", "where", "speedup-over", "out", "breakdown"})
       if (a.has(o)) throw UsageError(std::string("--") + o + " does not go with --defaults");
     const auto axes = sw::axis_columns(t);
     if (axes.empty()) throw UsageError(csv + ": no axis columns (not a results.csv of pimlab sweep)");
@@ -144,10 +159,50 @@ int plot(int argc, char** argv) {
         s.speedup_over = "gpu";
         plot_one(t, s, pdir / ("speedup_over_gpu_vs_" + x + tail), "speedup over gpu" + title_tail);
       }
+      // Breakdown bars at this combination's largest x (numeric x only).
+      if (!group.empty() && x != group) {
+        double best = 0;
+        std::string best_text;
+        for (const auto& r : t.rows) {
+          bool in = true;
+          for (std::size_t i = 0; i < others.size() && in; ++i) in = r[t.column(others[i], "axis")] == v[i];
+          const std::string& xv = r[t.column(x, "axis")];
+          char* end = nullptr;
+          const double d = std::strtod(xv.c_str(), &end);
+          if (in && !xv.empty() && *end == '\0' && (best_text.empty() || d > best)) best = d, best_text = xv;
+        }
+        bool has_breakdown = false;
+        for (const auto& h : t.header) has_breakdown = has_breakdown || h.rfind("breakdown.", 0) == 0;
+        if (!best_text.empty() && has_breakdown) {
+          auto w = s.where;
+          w[x] = best_text;
+          for (const char* q : {"time_s", "energy_j"})
+            breakdown_one(t, group, q, w, pdir / ("breakdown_" + std::string(q) + "_" + x + "-" + best_text + tail),
+                          std::string(q[0] == 't' ? "time" : "energy") + " by category, " + x + " " + best_text + title_tail);
+        }
+      }
     }
     return 0;
   }
-  if (!a.has("x") || !a.has("y")) throw UsageError("--x and --y are required (or --defaults)");
+  if (a.has("breakdown")) {
+    for (const char* o : {"x", "y", "speedup-over", "log"})
+      if (a.has(o)) throw UsageError(std::string("--") + o + " does not go with --breakdown");
+    if (!a.has("group")) throw UsageError("--breakdown needs --group (one bar per value)");
+    const std::string q = a.choice("breakdown", "time", {"time", "energy"}) == "time" ? "time_s" : "energy_j";
+    std::map<std::string, std::string> where;
+    for (const std::string& w : a.list("where", {})) {
+      const auto eq = w.find('=');
+      if (eq == std::string::npos || eq == 0) throw UsageError("--where '" + w + "' is not COL=VALUE");
+      where[w.substr(0, eq)] = w.substr(eq + 1);
+    }
+    const std::string group = a.str("group", "");
+    const fs::path prefix = a.str("out", (dir / ("breakdown_" + q + "_by_" + slug(group))).string());
+    std::string title = (q == "time_s" ? "time" : "energy") + std::string(" by category");
+    for (const auto& [k, v] : where) title += ", " + k + " " + v;
+    breakdown_one(t, group, q, where, prefix, title);
+    return 0;
+  }
+  if (!a.has("x") || !a.has("y")) throw UsageError("--x and --y are required (or --breakdown, --defaults)");
   sw::PlotSpec s;
   s.x = a.str("x", "");
   s.y = a.str("y", "");

@@ -208,4 +208,83 @@ std::string gnuplot_script(const PlotData& d, const PlotSpec& s, const std::stri
   return g;
 }
 
+BreakdownData breakdown_data(const Table& t, const std::string& group, const std::string& quantity,
+                             const std::map<std::string, std::string>& where, const std::vector<std::string>& axis_columns) {
+  if (quantity != "time_s" && quantity != "energy_j")
+    throw std::invalid_argument("breakdown quantity '" + quantity + "': allowed time_s or energy_j");
+  BreakdownData b;
+  b.quantity = quantity;
+  std::vector<std::size_t> cols;
+  const std::string suffix = "." + quantity;
+  for (std::size_t i = 0; i < t.header.size(); ++i) {
+    const std::string& h = t.header[i];
+    if (h.rfind("breakdown.", 0) == 0 && h.size() > 10 + suffix.size() &&
+        h.compare(h.size() - suffix.size(), suffix.size(), suffix) == 0) {
+      b.categories.push_back(h.substr(10, h.size() - 10 - suffix.size()));
+      cols.push_back(i);
+    }
+  }
+  if (cols.empty()) throw std::invalid_argument("no breakdown.<category>" + suffix + " columns");
+  const std::size_t cg = t.column(group, "--group");
+  std::vector<std::pair<std::size_t, std::string>> filters;
+  for (const auto& [k, v] : where) filters.emplace_back(t.column(k, "--where"), v);
+  std::vector<const std::vector<std::string>*> kept;
+  for (const auto& r : t.rows) {
+    bool ok = true;
+    for (const auto& [c, v] : filters) ok = ok && r[c] == v;
+    if (ok) kept.push_back(&r);
+  }
+  if (kept.empty()) throw std::invalid_argument("no row left to plot (check --where)");
+  for (const auto& a : axis_columns) {
+    const std::size_t c = t.column(a, "axis");
+    if (c == cg) continue;
+    for (const auto* r : kept)
+      if ((*r)[c] != (*kept.front())[c])
+        throw std::invalid_argument("column '" + a + "' varies ('" + (*kept.front())[c] + "', '" + (*r)[c] +
+                                    "'): keep one value with --where " + a + "=VALUE");
+  }
+  std::set<std::string> seen;
+  for (const auto* r : kept) {
+    if (!seen.insert((*r)[cg]).second)
+      throw std::invalid_argument("two rows with " + group + " '" + (*r)[cg] + "': filter with --where");
+    std::vector<double> v;
+    for (const std::size_t c : cols) {
+      double x = 0;
+      if (!(*r)[c].empty() && !number((*r)[c], x))
+        throw std::invalid_argument("'" + t.header[c] + "': value '" + (*r)[c] + "' (point " + (*r)[0] + ") is not a number");
+      v.push_back(x);
+    }
+    b.bars.emplace_back((*r)[cg], v);
+  }
+  return b;
+}
+
+std::string breakdown_file(const BreakdownData& b, const std::string& group) {
+  std::string f = group;
+  for (const auto& c : b.categories) f += " " + c;
+  f += "\n";
+  for (const auto& [name, v] : b.bars) {
+    f += gp_quote(name);
+    for (const double x : v) f += " " + exact(x);
+    f += "\n";
+  }
+  return f;
+}
+
+std::string breakdown_script(const BreakdownData& b, const std::string& data_path, const std::string& out_svg,
+                             const std::string& out_png, const std::string& title) {
+  std::string g;
+  g += "set title " + gp_quote(title) + " noenhanced\n";
+  g += "set ylabel " + gp_quote(b.quantity == "time_s" ? "time (s)" : "energy (J)") + "\n";
+  g += "set style data histograms\nset style histogram rowstacked\nset style fill solid 0.8 border -1\n";
+  g += "set boxwidth 0.6\nset grid ytics\nset key outside right top noenhanced autotitle columnhead\n";
+  g += "set xtics noenhanced rotate by -30\n";
+  const std::string plot = "plot for [i=2:" + std::to_string(b.categories.size() + 1) + "] " + gp_quote(data_path) +
+                           " using i:xtic(1)\n";
+  g += "set terminal svg size 800,500 dynamic\nset output " + gp_quote(out_svg) + "\n" + plot;
+  g += "set terminal png size 800,500\nset output " + gp_quote(out_png) + "\n" + plot;
+  g += "set output\n";
+  return g;
+}
+
 }  // namespace pimlab::sweep

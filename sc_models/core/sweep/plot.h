@@ -62,3 +62,23 @@ namespace pimlab::sweep {
 // The axis columns of a merged results.csv: those between "point" and "seed".
 std::vector<std::string> axis_columns(const Table& t);
 }  // namespace pimlab::sweep
+
+namespace pimlab::sweep {
+
+// Breakdown bars: one stacked bar per value of `group`, one segment per
+// category of the CSV's breakdown.<category>.<quantity> columns (quantity
+// time_s or energy_j). Every other axis column must be constant in the rows
+// kept (the same rule as plot_data), and each group has one row.
+struct BreakdownData {
+  std::string quantity;
+  std::vector<std::string> categories;
+  std::vector<std::pair<std::string, std::vector<double>>> bars;
+};
+BreakdownData breakdown_data(const Table& t, const std::string& group, const std::string& quantity,
+                             const std::map<std::string, std::string>& where, const std::vector<std::string>& axis_columns);
+// The data file: a header line "<group> <categories...>", then one line per bar.
+std::string breakdown_file(const BreakdownData& b, const std::string& group);
+std::string breakdown_script(const BreakdownData& b, const std::string& data_path, const std::string& out_svg,
+                             const std::string& out_png, const std::string& title);
+
+}  // namespace pimlab::sweep

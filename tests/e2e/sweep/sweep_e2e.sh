@@ -224,6 +224,16 @@ plot)
   # Speedup of gpu over itself is 1 at every batch.
   awk '/^# gpu$/ { on = 1; next } /^$/ { on = 0 } on && $2 != 1 { bad = 1 } END { exit bad }' \
     s/plots/speedup_over_gpu_vs_batch_model-opt-7b.dat || fail "gpu speedup over gpu is not 1"
+  # Breakdown bars: the bar of pimba equals its row's breakdown.*.time_s cells (numerically).
+  "$P" plot s/results.csv --breakdown time --group system --where model=opt-7b,batch=8 --out bd >/dev/null || fail "--breakdown exited $?"
+  [ "$(head -c 8 bd.png | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ] || fail "bd.png has no PNG signature"
+  got=$(awk '$1 == "\"pimba\"" { $1 = ""; print }' bd.dat)
+  want=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i ~ /^breakdown\..*\.time_s$/) c[++n] = i }
+                  NR > 1 && $2 == "pimba" && $3 == 8 && $4 == "opt-7b" { for (i = 1; i <= n; i++) printf " %s", $c[i]; print "" }' s/results.csv)
+  [ -n "$got" ] && [ "$(echo $got | wc -w)" = "$(echo $want | wc -w)" ] || fail "breakdown bar: $got, CSV: $want"
+  paste <(echo $got | tr ' ' '\n') <(echo $want | tr ' ' '\n') | awk '$1 + 0 != $2 + 0 { bad = 1 } END { exit bad }' ||
+    fail "breakdown bar: $got, CSV: $want"
+  [ -s s/plots/breakdown_time_s_batch-8_model-opt-7b.svg ] || fail "--defaults wrote no breakdown bars"
   "$P" plot s/results.csv --x batch --y tokens_per_s --group system 2>e.err
   [ $? = 2 ] && grep -q "column 'model' varies" e.err || fail "varying model: $(cat e.err)"
   ;;

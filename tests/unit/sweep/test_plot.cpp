@@ -112,3 +112,25 @@ TEST_CASE("read_csv: quoted cells and a row of the wrong width", "[sweep]") {
   CHECK_THROWS_WITH(table("a,b\n1\n"), "r.csv:2: 1 cells, the header has 2");
   CHECK_THROWS_WITH(table("a,b\n\"1,2\n"), "r.csv:2: a quoted cell is not closed");
 }
+
+TEST_CASE("breakdown bars: one bar per group, one segment per breakdown column of the quantity", "[sweep]") {
+  const Table t = table(
+      "point,system,batch,seed,tokens_per_s,breakdown.gemm.time_s,breakdown.gemm.energy_j,breakdown.state_update.time_s,"
+      "breakdown.state_update.energy_j\n"
+      "000,gpu,8,1,10,0.5,2,0.25,3\n"
+      "001,pimba,8,2,20,0.5,2,0.125,\n"
+      "002,gpu,64,3,30,1,4,2,6\n");
+  const BreakdownData b = breakdown_data(t, "system", "time_s", {{"batch", "8"}}, axis_columns(t));
+  CHECK(b.categories == std::vector<std::string>{"gemm", "state_update"});
+  REQUIRE(b.bars.size() == 2);
+  CHECK(b.bars[0] == std::pair<std::string, std::vector<double>>{"gpu", {0.5, 0.25}});
+  CHECK(b.bars[1] == std::pair<std::string, std::vector<double>>{"pimba", {0.5, 0.125}});
+  CHECK(breakdown_file(b, "system") == "system gemm state_update\n\"gpu\" 0.5 0.25\n\"pimba\" 0.5 0.125\n");
+  // An empty cell is a zero segment.
+  CHECK(breakdown_data(t, "system", "energy_j", {{"batch", "8"}}, axis_columns(t)).bars[1].second ==
+        std::vector<double>{2, 0});
+  CHECK_THROWS_WITH(breakdown_data(t, "system", "time_s", {}, axis_columns(t)),
+                    "column 'batch' varies ('8', '64'): keep one value with --where batch=VALUE");
+  CHECK_THROWS_WITH(breakdown_data(t, "system", "power_w", {}, axis_columns(t)),
+                    "breakdown quantity 'power_w': allowed time_s or energy_j");
+}
