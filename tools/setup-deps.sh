@@ -9,7 +9,7 @@ set -euo pipefail
 PACKAGES=(
   g++ cmake ninja-build pkg-config ccache git
   libsystemc-dev verilator nlohmann-json3-dev catch2 zlib1g-dev
-  gtkwave xvfb xauth yosys
+  gtkwave xvfb xauth yosys parallel gnuplot-nox
 )
 case "${1:-}" in
   "") ;;

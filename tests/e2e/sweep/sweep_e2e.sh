@@ -1,0 +1,244 @@
+#!/usr/bin/env bash
+# End-to-end checks of `pimlab sweep` with the real binary.
+#   sweep_e2e.sh MODE PIMLAB DATA_DIR WORK_DIR
+# MODE: pool_vs_slurm, parallel, resume, interrupt, failing, sbatch, bad, platform, plot.
+# Exit 0 pass, 1 fail, 77 skipped (ctest SKIP_RETURN_CODE).
+set -u
+mode=$1
+P=$2
+DATA=$3
+W=$4
+rm -rf "$W"
+mkdir -p "$W"
+cd "$W" || exit 1
+
+fail() {
+  echo "FAIL: $*" >&2
+  exit 1
+}
+rows() { tail -n +2 "$1" | wc -l; }
+manifest() {  # manifest KEY DIR: a top-level number of DIR/manifest.json
+  sed -n "s/^  \"$1\": \([0-9]*\),*$/\1/p" "$2/manifest.json"
+}
+
+# The Slurm array script run as Slurm would run each task (no cluster here:
+# SLURM_ARRAY_TASK_ID set by hand for every index of its --array range).
+run_sbatch_tasks() {
+  local script=$1 last
+  last=$(sed -n 's/^#SBATCH --array=0-\([0-9]*\)$/\1/p' "$script")
+  [ -n "$last" ] || fail "no --array=0-N line in $script"
+  for t in $(seq 0 "$last"); do
+    SLURM_ARRAY_TASK_ID=$t bash "$script" 2>>slurm.err || fail "array task $t exited $?"
+  done
+}
+
+case "$mode" in
+pool_vs_slurm)
+  # 12 points on the local pool and through the Slurm array script (5 points
+  # per task: 3 tasks) give byte-identical merged CSVs.
+  "$P" sweep "$DATA/small12.json" --out pool --jobs 2 >pool.out 2>pool.err || fail "pool exited $?: $(cat pool.err)"
+  [ "$(rows pool/results.csv)" = 12 ] || fail "pool: $(rows pool/results.csv) rows, expected 12"
+  [ "$(manifest points_ok pool)" = 12 ] || fail "pool: manifest points_ok $(manifest points_ok pool)"
+  grep -q '"config_digest": "fnv1a64:[0-9a-f]\{16\}"' pool/manifest.json || fail "no config_digest"
+  grep -q '"pimlab_version": "pimlab ' pool/manifest.json || fail "no pimlab_version"
+  head -1 pool/results.csv | grep -q '^point,system,batch,model,seed,generation_time_s,iteration_time_s,tokens_per_s,tokens_per_j,energy_j,' ||
+    fail "header: $(head -1 pool/results.csv)"
+  "$P" sweep "$DATA/small12.json" --out slurm --emit slurm --chunk 5 >/dev/null || fail "emit slurm exited $?"
+  run_sbatch_tasks slurm/sweep.sbatch
+  "$P" sweep --merge slurm >/dev/null || fail "merge exited $?"
+  cmp pool/results.csv slurm/results.csv || fail "pool and slurm CSVs differ"
+  # Each row against the point's own JSON: tokens_per_s of point 7.
+  want=$(sed -n 's/^    "tokens_per_s": \(.*\),$/\1/p' pool/points/007_*.json)
+  got=$(awk -F, 'NR == 9 { print $8 }' pool/results.csv)
+  [ -n "$want" ] && [ "$want" = "$got" ] || fail "point 7 tokens_per_s: csv $got, json $want"
+  ;;
+parallel)
+  if ! command -v parallel >/dev/null; then
+    echo "GNU parallel is not installed (tools/setup-deps.sh installs it): skipped"
+    exit 77
+  fi
+  "$P" sweep "$DATA/small12.json" --out pool --jobs 2 >/dev/null 2>&1 || fail "pool exited $?"
+  "$P" sweep "$DATA/small12.json" --out par --emit parallel >/dev/null || fail "emit parallel exited $?"
+  [ "$(wc -l <par/jobs.txt)" = 12 ] || fail "jobs.txt has $(wc -l <par/jobs.txt) lines"
+  grep -q '^parallel --joblog "$OUT/parallel.joblog" "$@" < "$OUT/jobs.txt"$' par/run-parallel.sh ||
+    fail "run-parallel.sh has not the parallel command"
+  # ':' in an sshloginfile is the local machine: the --sshloginfile path of
+  # GNU parallel without an ssh server.
+  echo ":" >hosts.txt
+  par/run-parallel.sh --sshloginfile hosts.txt --jobs 2 >par.out 2>par.err || fail "run-parallel.sh exited $?: $(cat par.err)"
+  [ "$(tail -n +2 par/parallel.joblog | wc -l)" = 12 ] || fail "joblog: $(cat par/parallel.joblog)"
+  awk -F'\t' 'NR > 1 && $7 != 0 { bad = 1 } END { exit bad }' par/parallel.joblog || fail "a job failed: $(cat par/parallel.joblog)"
+  cmp pool/results.csv par/results.csv || fail "pool and GNU parallel CSVs differ"
+  # Again: every point is finished, each job only says so.
+  par/run-parallel.sh --jobs 2 >/dev/null 2>par2.err || fail "second run exited $?"
+  [ "$(grep -c 'already finished' par2.err)" = 12 ] || fail "second run re-ran points: $(cat par2.err)"
+  ;;
+resume)
+  "$P" sweep "$DATA/demo.json" --out d --jobs 2 >/dev/null 2>first.err || fail "first run exited $?"
+  cp d/results.csv first.csv
+  # Two points lost: the next run runs those two only.
+  rm d/points/001_*.json d/points/001_*.status.json d/points/003_*.status.json
+  "$P" sweep "$DATA/demo.json" --out d --jobs 2 >second.out 2>second.err || fail "second run exited $?"
+  grep -q '^\[2/2\] ' second.err || fail "second run: $(cat second.err)"
+  grep -q '4 finished (2 from an earlier run)' second.out || fail "second run: $(cat second.out)"
+  cmp first.csv d/results.csv || fail "resumed CSV differs"
+  # A different grid in the same directory is refused.
+  sed 's/"output-len": 16/"output-len": 8/' "$DATA/demo.json" >other.json
+  "$P" sweep other.json --out d 2>other.err
+  rc=$?
+  [ $rc = 2 ] || fail "other grid in the same --out: exit $rc"
+  grep -q "holds study 'demo' of another grid" other.err || fail "$(cat other.err)"
+  ;;
+interrupt)
+  # Ctrl-C half-way: exit 130, a consistent partial result, then the rest only.
+  "$P" sweep "$DATA/slow.json" --out s --jobs 1 >int.out 2>int.err &
+  pid=$!
+  # Interrupted once the first point has finished (at most 30 s).
+  for _ in $(seq 300); do
+    ls s/points/*.status.json >/dev/null 2>&1 && break
+    sleep 0.1
+  done
+  kill -INT $pid
+  wait $pid
+  rc=$?
+  [ $rc = 130 ] || fail "interrupted sweep exited $rc: $(cat int.err)"
+  ok=$(manifest points_ok s)
+  [ -n "$ok" ] && [ "$ok" -ge 1 ] && [ "$ok" -lt 6 ] || fail "points_ok $ok after the interruption"
+  [ "$(rows s/results.csv)" = "$ok" ] || fail "results.csv has $(rows s/results.csv) rows, manifest $ok points ok"
+  [ "$(ls s/points/*.json | grep -c -v status)" = "$ok" ] || fail "point JSONs: $(ls s/points)"
+  ls s/points | grep -q '\.part$' && fail "a partial JSON was left: $(ls s/points)"
+  grep -q '"status": "interrupted"' s/manifest.json || fail "no interrupted point in the manifest"
+  mkdir kept && cp s/points/*.json kept/
+  "$P" sweep "$DATA/slow.json" --out s --jobs 2 >res.out 2>res.err || fail "resumed sweep exited $?: $(cat res.err)"
+  left=$((6 - ok))
+  grep -q "^\[$left/$left\] " res.err || fail "resumed sweep ran other than the $left missing points: $(cat res.err)"
+  [ "$(rows s/results.csv)" = 6 ] || fail "after resume: $(rows s/results.csv) rows"
+  for f in kept/*.json; do
+    case $f in *status.json) continue ;; esac
+    cmp "$f" "s/points/$(basename "$f")" || fail "finished point $f was rewritten"
+  done
+  ;;
+failing)
+  "$P" sweep "$DATA/failing.json" --out f --jobs 2 >f.out 2>f.err
+  rc=$?
+  [ $rc = 3 ] || fail "a failed point: exit $rc, expected 3"
+  grep -q '^\[./3\] 002_system-gpu_model-opt-7b_batch-4096_input-len-2048_output-len-2048: failed' f.err || fail "$(cat f.err)"
+  [ "$(manifest points_ok f)" = 2 ] && [ "$(manifest points_failed f)" = 1 ] || fail "manifest: $(head -20 f/manifest.json)"
+  [ "$(rows f/results.csv)" = 2 ] || fail "results.csv: $(cat f/results.csv)"
+  grep -q 'batch 4096 needs .* GiB of KV/state' f/points/002_*.log || fail "log: $(cat f/points/002_*.log)"
+  # --merge reports the failed point too.
+  "$P" sweep --merge f >/dev/null 2>m.err
+  rc=$?
+  [ $rc = 3 ] || fail "--merge with a failed point: exit $rc"
+  # The job of the engines: one point; its exit status tells parallel and Slurm.
+  "$P" sweep "$DATA/failing.json" --out g --emit parallel >/dev/null || fail "emit exited $?"
+  "$P" sweep --out g --point 2 2>pt.err
+  rc=$?
+  [ $rc = 3 ] || fail "--point of the failing point: exit $rc"
+  "$P" sweep --out g --point 3 2>pr.err
+  rc=$?
+  [ $rc = 2 ] && grep -q -- "--point 3 is out of range (the study has 3 points: 0..2)" pr.err || fail "--point 3: $rc $(cat pr.err)"
+  "$P" sweep --merge g >/dev/null 2>gm.err
+  rc=$?
+  [ $rc = 3 ] || fail "--merge of a partly run study: exit $rc"
+  [ "$(manifest points_failed g)" = 1 ] && [ "$(manifest points_pending g)" = 2 ] || fail "manifest: $(head -20 g/manifest.json)"
+  [ "$(cat g/results.csv)" = "point,system,model,batch,input-len,output-len,seed" ] || fail "results.csv of no finished point: $(cat g/results.csv)"
+  ;;
+sbatch)
+  "$P" sweep "$DATA/small12.json" --out b --emit slurm --partition debug --time 00:10:00 --mem 2G --chunk 4 >/dev/null ||
+    fail "emit slurm exited $?"
+  f=b/sweep.sbatch
+  bash -n "$f" || fail "bash -n rejects $f"
+  head -1 "$f" | grep -q '^#!/bin/bash$' || fail "no bash shebang"
+  for l in '#SBATCH --array=0-2' '#SBATCH --partition=debug' '#SBATCH --time=00:10:00' '#SBATCH --mem=2G' \
+    '#SBATCH --job-name=pimlab-sweep-small12' "#SBATCH --output=$W/b/slurm/%A_%a.out" "#SBATCH --chdir=$W" 'N=12' 'CHUNK=4'; do
+    grep -qxF -- "$l" "$f" || fail "missing line '$l' in $f"
+  done
+  grep -qF '"$PIMLAB" sweep --out "$OUT" --point "$i" || rc=$?' "$f" || fail "no per-point command in $f"
+  [ -d b/slurm ] || fail "the log directory of the array tasks is not created"
+  # Without --partition/--time/--mem the cluster's defaults apply.
+  "$P" sweep "$DATA/demo.json" --out c --emit slurm >/dev/null || fail "emit slurm exited $?"
+  grep -q -- '--partition\|--time\|--mem' c/sweep.sbatch && fail "default script sets partition, time or mem"
+  "$P" sweep "$DATA/demo.json" --out e --emit slurm --time soon 2>t.err
+  [ $? = 2 ] && grep -q "^pimlab sweep: error: --time 'soon': allowed" t.err || fail "--time soon: $(cat t.err)"
+  "$P" sweep "$DATA/demo.json" --out e --partition debug 2>p.err
+  [ $? = 2 ] && grep -q "^pimlab sweep: error: --partition applies to --emit slurm" p.err || fail "$(cat p.err)"
+  ;;
+bad)
+  # Each bad grid: exit 2, one line naming the axis/key and value, nothing started.
+  check() {  # check GRID REGEX
+    "$P" sweep "$DATA/$1" --out "o_$1" >o.out 2>o.err
+    local rc=$?
+    [ $rc = 2 ] || fail "$1: exit $rc"
+    [ "$(wc -l <o.err)" = 1 ] || fail "$1: not one line: $(cat o.err)"
+    grep -q "$2" o.err || fail "$1: $(cat o.err)"
+    [ -e "o_$1" ] && fail "$1: the output directory was created"
+    [ -s o.out ] && fail "$1: stdout: $(cat o.out)"
+    return 0
+  }
+  check bad_unknown_key.json "axis 'bacth': unknown key 'bacth': 'pimlab run' has no option --bacth; keys allowed: system, model, batch"
+  check bad_empty_axis.json "axis 'batch' is empty"
+  check bad_wrong_type.json "axis 'batch': value \"8\" is a string; expected an integer in \[1, 1048576\]"
+  check bad_config_key.json "axis 'pim.channels': config key 'pim.channels' has no 'pimlab run' option"
+  check bad_system.json "key 'system': value \"tpu\": unknown system 'tpu' (allowed: gpu, "
+  check bad_platform_key.json "point 000_hbm_stackz-2: platform: key 'gpu': gpu host: unknown key 'hbm_stackz'; allowed: "
+  ;;
+platform)
+  # A platform key per point: the point's platform file, based on its system, is what the run read.
+  "$P" sweep "$DATA/platform.json" --out p >/dev/null 2>p.err || fail "exit $?: $(cat p.err)"
+  grep -q '"hbm_stacks": 5' p/points/001_hbm_stacks-5.platform.json || fail "$(cat p/points/001_*.platform.json)"
+  grep -q '"base": "pimba"' p/points/001_hbm_stacks-5.platform.json || fail "no base system"
+  grep -q '"host": "a100"' p/points/001_hbm_stacks-5.json || fail "the run's hardware is not the a100 base"
+  [ "$(head -1 p/results.csv | cut -d, -f1-3)" = "point,platform.gpu.hbm_stacks,seed" ] || fail "$(head -1 p/results.csv)"
+  [ "$(rows p/results.csv)" = 2 ] || fail "$(cat p/results.csv)"
+  ;;
+plot)
+  if ! command -v gnuplot >/dev/null; then
+    echo "gnuplot is not installed (tools/setup-deps.sh installs gnuplot-nox): skipped"
+    exit 77
+  fi
+  "$P" sweep "$DATA/small12.json" --out s --jobs 2 >/dev/null 2>&1 || fail "sweep exited $?"
+  "$P" plot s/results.csv --x batch --y tokens_per_s --group system --where model=opt-7b --out tps >plot.out ||
+    fail "plot exited $?"
+  [ "$(cat plot.out)" = "$(printf 'tps.svg\ntps.png')" ] || fail "stdout: $(cat plot.out)"
+  # Valid files: the SVG is one XML document with an <svg> root; the PNG has the PNG signature.
+  head -c 200 tps.svg | grep -q '<svg' || fail "tps.svg has no <svg> element"
+  tail -c 20 tps.svg | grep -q '</svg>' || fail "tps.svg is not closed"
+  if command -v xmllint >/dev/null; then xmllint --noout tps.svg || fail "tps.svg is not well-formed XML"; fi
+  [ "$(head -c 8 tps.png | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ] || fail "tps.png has no PNG signature"
+  # The data series against the CSV: for each system, the rows of opt-7b, (batch, tokens_per_s) numerically equal.
+  for sys in gpu gpu+pim pimba; do
+    awk -v s="# $sys" '$0 == s { on = 1; next } /^$/ { on = 0 } on { print $1, $2 }' tps.dat >got_$sys
+    awk -F, -v s="$sys" 'NR > 1 && $2 == s && $4 == "opt-7b" { print $3, $8 }' s/results.csv | sort -n >want_$sys
+    [ "$(wc -l <want_$sys)" = 2 ] || fail "CSV rows of $sys: $(cat want_$sys)"
+    paste -d' ' got_$sys want_$sys | awk '{ if ($1 != $3 || $2 + 0 != $4 + 0) bad = 1 } END { exit bad }' ||
+      fail "series $sys: plotted $(cat got_$sys), CSV $(cat want_$sys)"
+  done
+  # The default set: tokens/s, tokens/J and the speedup over gpu, per model.
+  "$P" plot s/results.csv --defaults >def.out || fail "--defaults exited $?"
+  for m in mamba2-2.7b opt-7b; do
+    for f in tokens_per_s_vs_batch tokens_per_j_vs_batch speedup_over_gpu_vs_batch; do
+      for e in svg png; do [ -s "s/plots/${f}_model-$m.$e" ] || fail "no s/plots/${f}_model-$m.$e"; done
+    done
+  done
+  # Speedup of gpu over itself is 1 at every batch.
+  awk '/^# gpu$/ { on = 1; next } /^$/ { on = 0 } on && $2 != 1 { bad = 1 } END { exit bad }' \
+    s/plots/speedup_over_gpu_vs_batch_model-opt-7b.dat || fail "gpu speedup over gpu is not 1"
+  # Breakdown bars: the bar of pimba equals its row's breakdown.*.time_s cells (numerically).
+  "$P" plot s/results.csv --breakdown time --group system --where model=opt-7b,batch=8 --out bd >/dev/null || fail "--breakdown exited $?"
+  [ "$(head -c 8 bd.png | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ] || fail "bd.png has no PNG signature"
+  got=$(awk '$1 == "\"pimba\"" { $1 = ""; print }' bd.dat)
+  want=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i ~ /^breakdown\..*\.time_s$/) c[++n] = i }
+                  NR > 1 && $2 == "pimba" && $3 == 8 && $4 == "opt-7b" { for (i = 1; i <= n; i++) printf " %s", $c[i]; print "" }' s/results.csv)
+  [ -n "$got" ] && [ "$(echo $got | wc -w)" = "$(echo $want | wc -w)" ] || fail "breakdown bar: $got, CSV: $want"
+  paste <(echo $got | tr ' ' '\n') <(echo $want | tr ' ' '\n') | awk '$1 + 0 != $2 + 0 { bad = 1 } END { exit bad }' ||
+    fail "breakdown bar: $got, CSV: $want"
+  [ -s s/plots/breakdown_time_s_batch-8_model-opt-7b.svg ] || fail "--defaults wrote no breakdown bars"
+  "$P" plot s/results.csv --x batch --y tokens_per_s --group system 2>e.err
+  [ $? = 2 ] && grep -q "column 'model' varies" e.err || fail "varying model: $(cat e.err)"
+  ;;
+*)
+  fail "unknown mode $mode"
+  ;;
+esac
+echo "ok: $mode"
