@@ -10,6 +10,7 @@ PACKAGES=(
   g++ cmake ninja-build pkg-config ccache git
   libsystemc-dev verilator nlohmann-json3-dev catch2 zlib1g-dev
   gtkwave xvfb xauth yosys parallel gnuplot-nox
+  slurmctld slurmd slurm-client munge
 )
 case "${1:-}" in
   "") ;;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end checks of `pimlab sweep` with the real binary.
 #   sweep_e2e.sh MODE PIMLAB DATA_DIR WORK_DIR
-# MODE: pool_vs_slurm, parallel, resume, interrupt, failing, sbatch, bad, platform, plot.
+# MODE: pool_vs_slurm, slurm_cluster, parallel, resume, interrupt, failing, sbatch, bad, platform, plot.
 # Exit 0 pass, 1 fail, 77 skipped (ctest SKIP_RETURN_CODE).
 set -u
 mode=$1
@@ -51,6 +51,75 @@ pool_vs_slurm)
   want=$(sed -n 's/^    "tokens_per_s": \(.*\),$/\1/p' pool/points/007_*.json)
   got=$(awk -F, 'NR == 9 { print $8 }' pool/results.csv)
   [ -n "$want" ] && [ "$want" = "$got" ] || fail "point 7 tokens_per_s: csv $got, json $want"
+  ;;
+slurm_cluster)
+  # A real single-node Slurm (Debian slurm-wlm + munge), started here with
+  # all its state under the work directory: the emitted job array runs on it
+  # and its merged CSV equals the local pool's byte for byte.
+  for b in munged slurmctld slurmd sbatch sinfo; do
+    command -v $b >/dev/null || { echo "Slurm is not installed (tools/setup-deps.sh installs it): skipped"; exit 77; }
+  done
+  C=$W/cluster
+  mkdir -p $C/state $C/spool $C/log $C/munge
+  H=$(hostname -s)
+  stop_cluster() {
+    for f in $C/slurmd.pid $C/slurmctld.pid $C/munge/munged.pid; do
+      [ -f $f ] && kill "$(cat $f)" 2>/dev/null
+    done
+    return 0
+  }
+  trap stop_cluster EXIT
+  dd if=/dev/urandom bs=1 count=1024 of=$C/munge/munge.key 2>/dev/null && chmod 400 $C/munge/munge.key
+  munged --key-file=$C/munge/munge.key --socket=$C/munge/munge.socket --pid-file=$C/munge/munged.pid \
+    --log-file=$C/munge/munged.log --seed-file=$C/munge/munged.seed --force ||
+    { echo "munged did not start here: skipped"; exit 77; }
+  port=$((20000 + $$ % 20000))
+  cat > $C/slurm.conf <<CONF
+ClusterName=pimlab
+SlurmctldHost=$H
+SlurmUser=$(id -un)
+SlurmdUser=$(id -un)
+AuthType=auth/munge
+AuthInfo=socket=$C/munge/munge.socket
+CredType=cred/munge
+StateSaveLocation=$C/state
+SlurmdSpoolDir=$C/spool
+SlurmctldPidFile=$C/slurmctld.pid
+SlurmdPidFile=$C/slurmd.pid
+SlurmctldLogFile=$C/log/slurmctld.log
+SlurmdLogFile=$C/log/slurmd.log
+SlurmctldPort=$port
+SlurmdPort=$((port + 1))
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+JobAcctGatherType=jobacct_gather/none
+AccountingStorageType=accounting_storage/none
+SchedulerType=sched/builtin
+SelectType=select/cons_tres
+SelectTypeParameters=CR_Core
+MpiDefault=none
+ReturnToService=2
+NodeName=$H CPUs=$(nproc) State=UNKNOWN
+PartitionName=pimlab Nodes=$H Default=YES MaxTime=INFINITE State=UP
+CONF
+  export SLURM_CONF=$C/slurm.conf
+  # slurmd needs root (it starts jobs as their users); without it the cluster cannot run here.
+  [ "$(id -u)" = 0 ] || { echo "a Slurm node needs root to start: skipped"; exit 77; }
+  slurmctld -c -f $C/slurm.conf && slurmd -f $C/slurm.conf ||
+    { echo "Slurm did not start here: skipped"; cat $C/log/*.log 2>/dev/null | tail -5; exit 77; }
+  up=
+  for i in $(seq 1 60); do
+    sinfo -h -o %t 2>/dev/null | grep -q idle && { up=1; break; }
+    sleep 0.5
+  done
+  [ -n "$up" ] || { echo "the Slurm node did not come up here: skipped"; tail -5 $C/log/*.log; exit 77; }
+  "$P" sweep "$DATA/small12.json" --out pool --jobs 2 >/dev/null 2>&1 || fail "pool exited $?"
+  "$P" sweep "$DATA/small12.json" --out slurm --emit slurm --partition pimlab --time 00:10:00 --chunk 5 >/dev/null ||
+    fail "emit slurm exited $?"
+  timeout 300 sbatch --wait --quiet slurm/sweep.sbatch || fail "the job array failed: $(cat slurm/slurm/*.out 2>/dev/null | tail -5)"
+  "$P" sweep --merge slurm >/dev/null || fail "merge exited $?"
+  cmp pool/results.csv slurm/results.csv || fail "pool and Slurm CSVs differ"
+  echo "PASS: 12 points as a Slurm job array on a single-node cluster: the same CSV as the local pool"
   ;;
 parallel)
   if ! command -v parallel >/dev/null; then
