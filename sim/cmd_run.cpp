@@ -2,6 +2,8 @@
 // reports tokens/s, tokens/J, latency percentiles and where the time and
 // energy went (docs/serving.md). Without arguments it runs a small built-in
 // comparison.
+#include <fcntl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -31,6 +33,7 @@
 #include "serving/loop.h"
 #include "serving/platform.h"
 #include "serving/timeline.h"
+#include "sweep/grid.h"
 #include "firmware/compiler/placement.h"
 #include "workload/lengths.h"
 #include "workload/request.h"
@@ -119,6 +122,11 @@ class TracingBackend : public serving::Backend {
   std::vector<std::int64_t> m_its;
   std::int64_t m_n = 0;
 };
+
+// --plot DIR: the runs as the merged CSV of a sweep (one point per model,
+// batch and system), then `pimlab plot --defaults` on it, so a run's report
+// draws the same figures as a study.
+void write_plots(const std::string& dir, const std::vector<Outcome>& outcomes, const Json& doc);
 
 double percentile(std::vector<double> v, double p) {
   if (v.empty()) return 0;
@@ -224,6 +232,7 @@ int run(int argc, char** argv) {
           {"no-reuse", "", "simulate every PIM kernel afresh (no exact reuse of equal kernels)", ""},
           {"trace", "DIR", "GPU-host systems: write a VCD of the chosen decode iterations to DIR (operators, and channel 0's PIM commands of the first layer)", ""},
           {"trace-iterations", "N[,N...]", "with --trace: the decode iterations to trace (1 = the first)", "1"},
+          {"plot", "DIR", "write DIR/results.csv (the merged format of 'pimlab sweep') and the default figures of 'pimlab plot --defaults' in DIR/plots/ (gnuplot)", ""},
           {"json", "FILE|-", "write the {meta, config, stats} document to FILE ('-': standard output, no table)", ""},
           {"csv", "FILE", "write one CSV row per (model, system)", ""}});
   a.parse(argc, argv, 2);
@@ -601,6 +610,7 @@ int run(int argc, char** argv) {
     json_file << doc.dump(2) << "\n";
     if (!json_file) throw std::runtime_error("--json: write to '" + *json_path + "' failed");
   }
+  if (auto plot_dir = a.opt("plot")) write_plots(*plot_dir, outcomes, doc);
   if (auto csv_path = a.opt("csv")) {
     std::ofstream csv_file(*csv_path, std::ios::binary | std::ios::trunc);
     if (!csv_file) throw std::runtime_error("--csv: cannot write '" + *csv_path + "'");  // I/O error: exit 3
@@ -616,6 +626,61 @@ int run(int argc, char** argv) {
     if (!csv_file) throw std::runtime_error("--csv: write failed");
   }
   return interrupted ? 130 : 0;
+}
+
+void write_plots(const std::string& dir, const std::vector<Outcome>& outcomes, const Json& doc) {
+  namespace sw = pimlab::sweep;
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec || !std::filesystem::is_directory(dir)) throw std::runtime_error("--plot: cannot create the directory '" + dir + "'");
+  sw::Grid g;
+  g.name = "run";
+  g.columns = {"model", "batch", "system"};
+  g.points.resize(outcomes.size());
+  std::vector<sw::Finished> done;
+  const bool several = doc["stats"].contains("systems");
+  std::size_t i = 0;
+  for (auto it = outcomes.begin(); it != outcomes.end(); ++it, ++i) {
+    sw::Point& p = g.points[i];
+    p.index = i;
+    char idx[16];
+    std::snprintf(idx, sizeof idx, "%03zu", i);
+    p.name = std::string(idx) + "_" + it->c.model.name + "_b" + std::to_string(it->c.batch) + "_" + it->c.system.name;
+    p.settings = {{"model", it->c.model.name}, {"batch", it->c.batch}, {"system", it->c.system.name}};
+    Json d = doc;
+    if (several) {
+      // This run's stats object, found by its model, batch and system.
+      for (const auto& [k, v] : doc["stats"]["systems"].items())
+        if (v["model"] == it->c.model.name && v["batch"] == it->c.batch && v["system"] == it->c.system.name) d["stats"] = v;
+    }
+    done.push_back({&p, d});
+  }
+  const std::string csv = dir + "/results.csv";
+  {
+    std::ofstream f(csv, std::ios::binary | std::ios::trunc);
+    if (!f) throw std::runtime_error("--plot: cannot write '" + csv + "'");
+    f << sw::merge_csv(g, done);
+    if (!f.flush()) throw std::runtime_error("--plot: write to '" + csv + "' failed");
+  }
+  // The figures: `pimlab plot CSV --defaults`, this executable as its own child.
+  std::error_code e2;
+  const std::string exe = std::filesystem::read_symlink("/proc/self/exe", e2).string();
+  if (e2) throw std::runtime_error("--plot: cannot find the pimlab executable (/proc/self/exe)");
+  const pid_t pid = fork();
+  if (pid < 0) throw std::runtime_error("--plot: fork failed");
+  if (pid == 0) {
+    const int out = open("/dev/null", O_WRONLY);
+    if (out >= 0) dup2(out, 1);  // the figure list goes to the table's reader on stderr below
+    const char* argv[] = {exe.c_str(), "plot", csv.c_str(), "--defaults", nullptr};
+    execv(exe.c_str(), const_cast<char* const*>(argv));
+    _exit(3);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    throw std::runtime_error("--plot: 'pimlab plot " + csv + " --defaults' failed (exit " +
+                             std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) + ")");
+  std::fprintf(stderr, "pimlab run: wrote %s and the figures in %s/plots/\n", csv.c_str(), dir.c_str());
 }
 
 }  // namespace
