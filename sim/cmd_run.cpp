@@ -201,8 +201,9 @@ std::string fmt(double x, const char* f = "%.4g") {
 }
 
 int run(int argc, char** argv) {
-  Args a("run",
-         {{"system", "S[,S...]", "systems: " + pimlab::cli::one_of(model::system_names()) + ", or a platform file *.json (docs/serving.md)", "gpu,gpu+pim,pimba"},
+  const std::vector<pimlab::cli::OptionSpec> specs{
+          {"config", "FILE", "a JSON object of these options (keys without the dashes: {\"system\": \"gpu,pimba\", \"batch\": 64}); options on the command line win", ""},
+          {"system", "S[,S...]", "systems: " + pimlab::cli::one_of(model::system_names()) + ", or a platform file *.json (docs/serving.md)", "gpu,gpu+pim,pimba"},
           {"model", "NAME|FILE[,...]", "model presets (see 'pimlab model --list') or config.json files",
            "mamba2-2.7b,opt-7b"},
           {"batch", "B", "maximum batch (the fixed batch of the default workload)", "64"},
@@ -234,8 +235,60 @@ int run(int argc, char** argv) {
           {"trace-iterations", "N[,N...]", "with --trace: the decode iterations to trace (1 = the first)", "1"},
           {"plot", "DIR", "write DIR/results.csv (the merged format of 'pimlab sweep') and the default figures of 'pimlab plot --defaults' in DIR/plots/ (gnuplot)", ""},
           {"json", "FILE|-", "write the {meta, config, stats} document to FILE ('-': standard output, no table)", ""},
-          {"csv", "FILE", "write one CSV row per (model, system)", ""}});
-  a.parse(argc, argv, 2);
+          {"csv", "FILE", "write one CSV row per (model, system)", ""}};
+  Args a("run", specs);
+  // --config FILE: its options, except those the command line gives (which win).
+  std::vector<std::string> words;
+  std::vector<std::string> on_line;
+  for (int i = 2; i < argc; ++i) {
+    const std::string w = argv[i];
+    if (w.rfind("--", 0) == 0) on_line.push_back(w.substr(2, w.find('=') == std::string::npos ? std::string::npos : w.find('=') - 2));
+  }
+  for (int i = 2; i < argc; ++i) {
+    const std::string w = argv[i];
+    std::string path;
+    if (w == "--config" && i + 1 < argc) path = argv[i + 1];
+    else if (w.rfind("--config=", 0) == 0) path = w.substr(9);
+    if (path.empty()) continue;
+    std::ifstream f(path);
+    if (!f) throw UsageError("--config: cannot read '" + path + "'");
+    nlohmann::json c;
+    try {
+      c = nlohmann::json::parse(f);
+    } catch (const nlohmann::json::parse_error& e) {
+      throw UsageError("--config " + path + ": not JSON: " + e.what());
+    }
+    if (!c.is_object()) throw UsageError("--config " + path + ": expected a JSON object of pimlab run options");
+    for (const auto& [k, v] : c.items()) {
+      const bool known = k != "config" && std::any_of(specs.begin(), specs.end(), [&](const auto& o) { return o.name == k; });
+      if (!known) throw UsageError("--config " + path + ": key '" + k + "' is not a pimlab run option (see 'pimlab run --help')");
+      if (std::find(on_line.begin(), on_line.end(), k) != on_line.end()) continue;
+      const bool flag = std::any_of(specs.begin(), specs.end(), [&](const auto& o) { return o.name == k && o.value_name.empty(); });
+      if (flag) {
+        if (!v.is_boolean()) throw UsageError("--config " + path + ": key '" + k + "' has value " + v.dump() + "; allowed: true or false");
+        if (v.get<bool>()) words.push_back("--" + k);
+        continue;
+      }
+      std::string text;
+      if (v.is_string()) text = v.get<std::string>();
+      else if (v.is_number()) text = v.dump();
+      else if (v.is_array()) {
+        for (std::size_t j = 0; j < v.size(); ++j) {
+          if (!v[j].is_string() && !v[j].is_number())
+            throw UsageError("--config " + path + ": key '" + k + "' has an element " + v[j].dump() + "; allowed: strings and numbers");
+          text += (j ? "," : "") + (v[j].is_string() ? v[j].get<std::string>() : v[j].dump());
+        }
+      } else {
+        throw UsageError("--config " + path + ": key '" + k + "' has value " + v.dump() + "; allowed: a string, a number or a list");
+      }
+      words.push_back("--" + k);
+      words.push_back(text);
+    }
+  }
+  std::vector<char*> args2{argv[0], argv[1]};
+  for (auto& w : words) args2.push_back(w.data());
+  for (int i = 2; i < argc; ++i) args2.push_back(argv[i]);
+  a.parse(static_cast<int>(args2.size()), args2.data(), 2);
   if (a.help_requested()) {
     std::cout << a.help_text(kUsage, kSummary);
     return 0;
