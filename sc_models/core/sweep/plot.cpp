@@ -96,12 +96,14 @@ std::vector<std::string> axis_columns(const Table& t) {
   return a;
 }
 
-PlotData plot_data(const Table& t, const PlotSpec& s, const std::vector<std::string>& axis_columns) {
-  const std::size_t cx = t.column(s.x, "--x");
-  const std::size_t cy = t.column(s.y, "--y");
-  const std::size_t cg = s.group.empty() ? t.header.size() : t.column(s.group, "--group");
+// The rows that pass the --where filters; every axis column other than
+// `free` must hold one value in them (else an error naming the column and two
+// of its values, ending with `hint`).
+static std::vector<const std::vector<std::string>*> kept_rows(const Table& t, const std::map<std::string, std::string>& where,
+                                                       const std::vector<std::string>& axis_columns,
+                                                       const std::vector<std::size_t>& free, const std::string& hint) {
   std::vector<std::pair<std::size_t, std::string>> filters;
-  for (const auto& [k, v] : s.where) filters.emplace_back(t.column(k, "--where"), v);
+  for (const auto& [k, v] : where) filters.emplace_back(t.column(k, "--where"), v);
   std::vector<const std::vector<std::string>*> kept;
   for (const auto& r : t.rows) {
     bool ok = true;
@@ -109,15 +111,23 @@ PlotData plot_data(const Table& t, const PlotSpec& s, const std::vector<std::str
     if (ok) kept.push_back(&r);
   }
   if (kept.empty()) throw std::invalid_argument("no row left to plot (check --where)");
-  // Other axis columns must not vary: a series would mix their values.
   for (const auto& a : axis_columns) {
     const std::size_t c = t.column(a, "axis");
-    if (c == cx || c == cg) continue;
+    if (std::find(free.begin(), free.end(), c) != free.end()) continue;
     for (const auto* r : kept)
       if ((*r)[c] != (*kept.front())[c])
         throw std::invalid_argument("column '" + a + "' varies ('" + (*kept.front())[c] + "', '" + (*r)[c] +
-                                    "'): keep one value with --where " + a + "=VALUE or make it --group");
+                                    "'): keep one value with --where " + a + "=VALUE" + hint);
   }
+  return kept;
+}
+
+PlotData plot_data(const Table& t, const PlotSpec& s, const std::vector<std::string>& axis_columns) {
+  const std::size_t cx = t.column(s.x, "--x");
+  const std::size_t cy = t.column(s.y, "--y");
+  const std::size_t cg = s.group.empty() ? t.header.size() : t.column(s.group, "--group");
+  // Other axis columns must not vary: a series would mix their values.
+  const auto kept = kept_rows(t, s.where, axis_columns, {cx, cg}, " or make it --group");
   PlotData d;
   for (const auto* r : kept) {
     double v;
@@ -226,23 +236,7 @@ BreakdownData breakdown_data(const Table& t, const std::string& group, const std
   }
   if (cols.empty()) throw std::invalid_argument("no breakdown.<category>" + suffix + " columns");
   const std::size_t cg = t.column(group, "--group");
-  std::vector<std::pair<std::size_t, std::string>> filters;
-  for (const auto& [k, v] : where) filters.emplace_back(t.column(k, "--where"), v);
-  std::vector<const std::vector<std::string>*> kept;
-  for (const auto& r : t.rows) {
-    bool ok = true;
-    for (const auto& [c, v] : filters) ok = ok && r[c] == v;
-    if (ok) kept.push_back(&r);
-  }
-  if (kept.empty()) throw std::invalid_argument("no row left to plot (check --where)");
-  for (const auto& a : axis_columns) {
-    const std::size_t c = t.column(a, "axis");
-    if (c == cg) continue;
-    for (const auto* r : kept)
-      if ((*r)[c] != (*kept.front())[c])
-        throw std::invalid_argument("column '" + a + "' varies ('" + (*kept.front())[c] + "', '" + (*r)[c] +
-                                    "'): keep one value with --where " + a + "=VALUE");
-  }
+  const auto kept = kept_rows(t, where, axis_columns, {cg}, "");
   std::set<std::string> seen;
   for (const auto* r : kept) {
     if (!seen.insert((*r)[cg]).second)
