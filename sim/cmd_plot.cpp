@@ -95,7 +95,8 @@ int plot(int argc, char** argv) {
           {"log", "", "logarithmic y (and x when numeric)", ""},
           {"breakdown", "time|energy", "stacked bars of the time or energy per category (breakdown.*), one bar per --group value", ""},
           {"out", "PREFIX", "output files PREFIX.svg, .png, .dat, .gp", "<CSV dir>/<y>_vs_<x>"},
-          {"defaults", "", "the default set of plots of a study, in <CSV dir>/plots/", ""}},
+          {"defaults", "", "the default set of plots of a study, in <CSV dir>/plots/", ""},
+          {"roofline", "", "CSV is an operators.csv of 'pimlab run --plot': one roofline per model, batch and system, in <CSV dir>/plots/", ""}},
          1, "CSV");
   a.parse(argc, argv, 2);
   if (a.help_requested()) {
@@ -109,6 +110,21 @@ int plot(int argc, char** argv) {
   const sw::Table t = sw::read_csv(in, csv);
   const fs::path dir = fs::path(csv).parent_path();
 
+  if (a.has("roofline")) {
+    for (const char* o : {"x", "y", "group", "where", "speedup-over", "out", "breakdown", "defaults", "log"})
+      if (a.has(o)) throw UsageError(std::string("--") + o + " does not go with --roofline");
+    const fs::path pdir = dir / "plots";
+    fs::create_directories(pdir);
+    for (const sw::Roofline& r : sw::roofline_data(t)) {
+      const fs::path prefix = pdir / ("roofline_" + slug(r.model) + "_b" + slug(r.batch) + "_" + slug(r.system));
+      const fs::path dat = prefix.string() + ".dat", gp = prefix.string() + ".gp";
+      write_file(dat, sw::roofline_file(r));
+      write_file(gp, sw::roofline_script(r, dat.string(), prefix.string() + ".svg", prefix.string() + ".png"));
+      run_gnuplot(gp);
+      std::cout << prefix.string() << ".svg\n" << prefix.string() << ".png\n";
+    }
+    return 0;
+  }
   if (a.has("defaults")) {
     for (const char* o : {"x", "y", "group", "where", "speedup-over", "out", "breakdown"})
       if (a.has(o)) throw UsageError(std::string("--") + o + " does not go with --defaults");

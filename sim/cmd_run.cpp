@@ -84,21 +84,26 @@ struct Outcome {
   std::map<std::string, std::string> hw;
   double wall_s = 0;
   std::uint64_t pim_simulated = 0, pim_reused = 0;
+  std::vector<serving::Timeline::Op> first_step;  // --plot: the operators of the first decode step (GPU hosts)
 };
 
 // Wraps a GPU-host back-end: the chosen decode iterations are recorded and
 // written as VCD files (serving/timeline.h).
 class TracingBackend : public serving::Backend {
  public:
-  TracingBackend(serving::GpuBackend& inner, std::string dir, std::string stem, std::vector<std::int64_t> its)
-      : m_in(inner), m_dir(std::move(dir)), m_stem(std::move(stem)), m_its(std::move(its)) {}
+  // dir empty: no VCD files; keep_first: the first decode step's operators are kept (first_step).
+  TracingBackend(serving::GpuBackend& inner, std::string dir, std::string stem, std::vector<std::int64_t> its,
+                 bool keep_first)
+      : m_in(inner), m_dir(std::move(dir)), m_stem(std::move(stem)), m_its(std::move(its)), m_keep(keep_first) {}
   serving::IterationCost decode(const std::vector<serving::DecodeRequest>& b) override {
     ++m_n;
-    const bool on = std::find(m_its.begin(), m_its.end(), m_n) != m_its.end();
+    const bool on = !m_dir.empty() && std::find(m_its.begin(), m_its.end(), m_n) != m_its.end();
+    const bool keep = m_keep && m_n == 1;
     serving::Timeline t;
-    m_in.record(on ? &t : nullptr);
+    m_in.record(on || keep ? &t : nullptr);
     serving::IterationCost c = m_in.decode(b);
     m_in.record(nullptr);
+    if (keep) first_step = t.distinct;
     if (on) {
       const std::string path = m_dir + "/" + m_stem + "_it" + std::to_string(m_n) + ".vcd";
       std::ofstream f(path, std::ios::binary | std::ios::trunc);
@@ -115,11 +120,13 @@ class TracingBackend : public serving::Backend {
   double kv_capacity_bytes() const override { return m_in.kv_capacity_bytes(); }
   std::map<std::string, std::string> describe() const override { return m_in.describe(); }
   std::vector<std::string> written;
+  std::vector<serving::Timeline::Op> first_step;
 
  private:
   serving::GpuBackend& m_in;
   std::string m_dir, m_stem;
   std::vector<std::int64_t> m_its;
+  bool m_keep;
   std::int64_t m_n = 0;
 };
 
@@ -561,18 +568,21 @@ int run(int argc, char** argv) {
       out.c = cs;
       out.hw = be->describe();
       std::unique_ptr<TracingBackend> tracer;
-      if (trace_dir) {
-        auto* g = dynamic_cast<serving::GpuBackend*>(be.get());
-        if (!g) throw UsageError("--trace applies to the GPU-host systems, not " + s.name);
+      auto* gpu_be = dynamic_cast<serving::GpuBackend*>(be.get());
+      if (trace_dir && !gpu_be) throw UsageError("--trace applies to the GPU-host systems, not " + s.name);
+      if (gpu_be && (trace_dir || a.has("plot"))) {
         std::string stem = m.name + "_" + s.name + "_b" + std::to_string(batch);
         for (char& ch : stem)
           if (ch == '+' || ch == '/') ch = '-';
-        tracer = std::make_unique<TracingBackend>(*g, *trace_dir, stem, trace_its);
+        tracer = std::make_unique<TracingBackend>(*gpu_be, trace_dir ? *trace_dir : std::string(), stem, trace_its,
+                                                  a.has("plot"));
       }
       out.r = serving::serve(tracer ? static_cast<serving::Backend&>(*tracer) : *be, requests, o,
                              pinned.empty() ? nullptr : &pinned);
-      if (tracer)
+      if (tracer) {
         for (const auto& f : tracer->written) std::fprintf(stderr, "pimlab run: wrote %s (gtkwave %s)\n", f.c_str(), f.c_str());
+        out.first_step = tracer->first_step;
+      }
       out.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       if (auto* g = dynamic_cast<serving::GpuBackend*>(be.get())) {
         if (g->pim()) out.pim_simulated = g->pim()->kernels_simulated(), out.pim_reused = g->pim()->kernels_reused();
@@ -708,6 +718,27 @@ void write_plots(const std::string& dir, const std::vector<Outcome>& outcomes, c
     }
     done.push_back({&p, d});
   }
+  // The host operators of each GPU-host run's first decode step, for the roofline view.
+  bool any_ops = false;
+  {
+    const std::string ops = dir + "/operators.csv";
+    std::ofstream f(ops, std::ios::binary | std::ios::trunc);
+    if (!f) throw std::runtime_error("--plot: cannot write '" + ops + "'");
+    f << "model,batch,system,name,category,flops,bytes,time_s,peak_flops,peak_bytes_per_s\n";
+    char buf[160];
+    for (const Outcome& o : outcomes) {
+      const auto pf = o.hw.find("host_peak_flops"), pb = o.hw.find("host_peak_bytes_per_s");
+      if (pf == o.hw.end() || pb == o.hw.end()) continue;
+      for (const auto& op : o.first_step) {
+        if (op.device != "host") continue;
+        any_ops = true;
+        std::snprintf(buf, sizeof buf, ",%.17g,%.17g,%.17g,", op.flops, op.bytes, op.end_s - op.start_s);
+        f << o.c.model.name << "," << o.c.batch << "," << o.c.system.name << "," << op.name << "," << op.category << buf
+          << pf->second << "," << pb->second << "\n";
+      }
+    }
+    if (!f.flush()) throw std::runtime_error("--plot: write to '" + ops + "' failed");
+  }
   const std::string csv = dir + "/results.csv";
   {
     std::ofstream f(csv, std::ios::binary | std::ios::trunc);
@@ -733,6 +764,21 @@ void write_plots(const std::string& dir, const std::vector<Outcome>& outcomes, c
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
     throw std::runtime_error("--plot: 'pimlab plot " + csv + " --defaults' failed (exit " +
                              std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) + ")");
+  if (any_ops) {
+    const std::string ops = dir + "/operators.csv";
+    const pid_t p2 = fork();
+    if (p2 < 0) throw std::runtime_error("--plot: fork failed");
+    if (p2 == 0) {
+      const int out = open("/dev/null", O_WRONLY);
+      if (out >= 0) dup2(out, 1);
+      const char* argv[] = {exe.c_str(), "plot", ops.c_str(), "--roofline", nullptr};
+      execv(exe.c_str(), const_cast<char* const*>(argv));
+      _exit(3);
+    }
+    waitpid(p2, &status, 0);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+      throw std::runtime_error("--plot: 'pimlab plot " + ops + " --roofline' failed");
+  }
   std::fprintf(stderr, "pimlab run: wrote %s and the figures in %s/plots/\n", csv.c_str(), dir.c_str());
 }
 

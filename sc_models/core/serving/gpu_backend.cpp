@@ -109,7 +109,9 @@ void GpuBackend::host_op(const model::Operator& op, IterationCost& c) {
   if (g.cls != gpu::OpClass::G2G) c.host_bytes += r.hbm_bytes * times;
   c.host_flops += r.flops * times;
   c.time_s += t;
-  if (m_trace) m_traced.push_back({op.name, g.category, false, r.time_s / static_cast<double>(op.steps), op.repeat, {}});
+  if (m_trace)
+    m_traced.push_back({op.name, g.category, false, r.time_s / static_cast<double>(op.steps), op.repeat, {},
+                        g.cls == gpu::OpClass::G2G ? 0.0 : r.flops, g.cls == gpu::OpClass::G2G ? 0.0 : r.hbm_bytes});
 }
 
 PimKernelResult GpuBackend::attention_kernel(fw::Op op, std::int64_t num_op, std::int64_t rows, std::int64_t L) {
@@ -139,7 +141,7 @@ void GpuBackend::attacc_op(const model::Operator& op, const std::vector<DecodeRe
   for (const auto& [L, n] : groups) {
     const AttaccKernelResult k = m_attacc->run(per_request * n, op.k, L, op.dbyte);
     const double t = k.time_s * times;
-    if (m_trace) m_traced.push_back({"attention", "gemv", true, k.time_s / static_cast<double>(op.steps), op.repeat, {}});
+    if (m_trace) m_traced.push_back({"attention", "gemv", true, k.time_s / static_cast<double>(op.steps), op.repeat, {}, 0, 0});
     c.charge("gemv", t, k.energy_j * times * m_o.gpus, &c.pim_energy_j);
     c.pim_busy_s += t;
     c.time_s += t;
@@ -161,7 +163,7 @@ void GpuBackend::pim_op(const model::Operator& op, const std::vector<DecodeReque
   auto traced = [&](const PimKernelResult& r, fw::Op kop, std::int64_t num_op, std::int64_t rows, std::int64_t cols) {
     if (m_trace)
       m_traced.push_back({op.name, cat, true, r.time_s / static_cast<double>(op.steps), op.repeat,
-                          m_pim->channel0(kop, num_op, rows, cols)});
+                          m_pim->channel0(kop, num_op, rows, cols), 0, 0});
   };
   if (op.cls == model::OpClass::su) {
     // m heads x num_op requests, each state n x k (system.md §1.3).
@@ -245,9 +247,10 @@ void GpuBackend::lay_out(Timeline& t) const {
       if (r == 0 && m_pim)
         for (const auto& [cyc, cmd] : x.commands)
           t.pim_commands.push_back({now + static_cast<double>(cyc) * m_pim->cycle_s(), cmd.pch, pim::trace_name(cmd.kind, cmd.arg)});
-      t.ops.push_back({now, now + x.time_s, x.name, x.category, x.pim ? "pim" : "host"});
+      t.ops.push_back({now, now + x.time_s, x.name, x.category, x.pim ? "pim" : "host", x.flops, x.bytes});
       now += x.time_s;
     }
+  for (const Traced& x : m_traced) t.distinct.push_back({0, x.time_s, x.name, x.category, x.pim ? "pim" : "host", x.flops, x.bytes});
 }
 
 IterationCost GpuBackend::prefill(const std::vector<PrefillChunk>& chunks) {

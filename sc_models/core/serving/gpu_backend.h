@@ -72,6 +72,7 @@ class GpuBackend : public Backend {
     double time_s = 0;   // one instance
     std::int64_t repeat = 1;
     std::vector<std::pair<std::uint64_t, pim::Command>> commands;  // channel 0, PIM kernels
+    double flops = 0, bytes = 0;  // host operators, one instance
   };
   std::vector<Traced> m_traced;
   using OpKey = std::tuple<int, std::int64_t, std::int64_t, std::int64_t, std::int64_t, int>;

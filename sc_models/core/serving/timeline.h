@@ -15,6 +15,7 @@ struct Timeline {
   struct Op {
     double start_s = 0, end_s = 0;
     std::string name, category, device;  // device: "host" or "pim"
+    double flops = 0, bytes = 0;          // host operators: arithmetic and off-chip bytes of one instance
   };
   struct PimCommand {
     double time_s = 0;   // issue time from the start of the iteration
@@ -22,6 +23,7 @@ struct Timeline {
     std::string name;    // "ACT4_WITH_REG_8", "COMP", ...
   };
   std::vector<Op> ops;
+  std::vector<Op> distinct;  // every operator of the step once (one instance, start 0), graph order
   std::vector<PimCommand> pim_commands;  // channel 0
   double pim_clock_ps = 1000;            // one PIM command slot (the channel's tCK)
   int pseudo_channels = 2;

@@ -281,4 +281,65 @@ std::string breakdown_script(const BreakdownData& b, const std::string& data_pat
   return g;
 }
 
+std::vector<Roofline> roofline_data(const Table& t) {
+  const std::size_t cm = t.column("model", "roofline"), cb = t.column("batch", "roofline"),
+                    cs = t.column("system", "roofline"), cn = t.column("name", "roofline"),
+                    cc = t.column("category", "roofline"), cf = t.column("flops", "roofline"),
+                    cy = t.column("bytes", "roofline"), ct = t.column("time_s", "roofline"),
+                    cp = t.column("peak_flops", "roofline"), cw = t.column("peak_bytes_per_s", "roofline");
+  std::vector<Roofline> out;
+  std::size_t line = 1;
+  for (const auto& r : t.rows) {
+    ++line;
+    auto num = [&](std::size_t c) {
+      double v = 0;
+      if (!number(r[c], v)) throw std::invalid_argument("row " + std::to_string(line) + ": '" + t.header[c] + "' value '" + r[c] + "' is not a number");
+      return v;
+    };
+    auto it = std::find_if(out.begin(), out.end(), [&](const Roofline& x) {
+      return x.model == r[cm] && x.batch == r[cb] && x.system == r[cs];
+    });
+    if (it == out.end()) {
+      out.push_back({r[cm], r[cb], r[cs], num(cp), num(cw), {}});
+      it = out.end() - 1;
+    } else if (it->peak_flops != num(cp) || it->peak_bytes_per_s != num(cw)) {
+      throw std::invalid_argument("row " + std::to_string(line) + ": the peaks differ from the earlier rows of " + r[cm] + ", batch " + r[cb] + ", " + r[cs]);
+    }
+    const double f = num(cf), b = num(cy), s = num(ct);
+    if (!(f > 0) || !(b > 0) || !(s > 0)) continue;  // no arithmetic, traffic or time (e.g. an all-reduce)
+    it->points.push_back({r[cn], r[cc], f / b, f / s});
+  }
+  return out;
+}
+
+std::string roofline_file(const Roofline& r) {
+  std::string o = "# intensity_flop_per_byte flops_per_s name\n";
+  char buf[96];
+  for (const auto& p : r.points) {
+    std::snprintf(buf, sizeof buf, "%.17g %.17g ", p.intensity, p.flops_per_s);
+    o += buf + p.name + "\n";
+  }
+  return o;
+}
+
+std::string roofline_script(const Roofline& r, const std::string& data_path, const std::string& out_svg,
+                            const std::string& out_png) {
+  char peaks[160];
+  std::snprintf(peaks, sizeof peaks, "P = %.17g\nB = %.17g\n", r.peak_flops, r.peak_bytes_per_s);
+  const std::string head = std::string(peaks) +
+      "set logscale xy\nset xlabel 'arithmetic intensity (FLOP per byte of off-chip traffic)'\n"
+      "set ylabel 'FLOP/s'\nset grid\nset key inside left top\nset samples 400\nset xrange [1e-2:1e4]\n"
+      "set format x '%g'\nset format y '%.0e'\n"
+      "set title " + gp_quote(r.model + ", batch " + r.batch + ", " + r.system + ": roofline of the host operators") +
+      " noenhanced\nroof(x) = (B * x < P) ? B * x : P\n";
+  const std::string plot = "plot roof(x) title 'roof' with lines lw 2, \\\n"
+                           "     " + gp_quote(data_path) + " using 1:2 title 'operators' with points pt 7, \\\n"
+                           "     " + gp_quote(data_path) + " using 1:2:3 notitle with labels offset 0.6,0.6 left noenhanced font ',8'\n";
+  std::string g = head;
+  g += "set terminal svg size 900,600 dynamic\nset output " + gp_quote(out_svg) + "\n" + plot;
+  g += "set terminal png size 900,600\nset output " + gp_quote(out_png) + "\n" + plot;
+  g += "set output\n";
+  return g;
+}
+
 }  // namespace pimlab::sweep

@@ -81,4 +81,31 @@ std::string breakdown_file(const BreakdownData& b, const std::string& group);
 std::string breakdown_script(const BreakdownData& b, const std::string& data_path, const std::string& out_svg,
                              const std::string& out_png, const std::string& title);
 
+// Roofline view of the operators of a run (`pimlab run --plot` writes
+// operators.csv; `pimlab plot operators.csv --roofline` draws it): one plot per
+// (model, batch, system) of the host's operators in one decode step, each a
+// point at arithmetic intensity flops / bytes (FLOP per byte of off-chip
+// traffic) and achieved flops / time_s, under the roof min(peak FLOP/s,
+// peak bytes/s x intensity). Columns: model, batch, system, name, category,
+// flops, bytes, time_s, peak_flops, peak_bytes_per_s (one row per operator;
+// operators without traffic or time are left out).
+struct RooflinePoint {
+  std::string name, category;
+  double intensity = 0;  // FLOP / byte
+  double flops_per_s = 0;
+};
+struct Roofline {
+  std::string model, batch, system;
+  double peak_flops = 0, peak_bytes_per_s = 0;
+  std::vector<RooflinePoint> points;
+};
+// The plots of an operators table, in order of first appearance. Throws
+// std::invalid_argument naming the column and the row for a missing column,
+// a value that is not a number, or peaks that differ within one plot.
+std::vector<Roofline> roofline_data(const Table& t);
+// The data file ("intensity flops_per_s name" lines, %.17g) and the script.
+std::string roofline_file(const Roofline& r);
+std::string roofline_script(const Roofline& r, const std::string& data_path, const std::string& out_svg,
+                            const std::string& out_png);
+
 }  // namespace pimlab::sweep

@@ -134,3 +134,38 @@ TEST_CASE("breakdown bars: one bar per group, one segment per breakdown column o
   CHECK_THROWS_WITH(breakdown_data(t, "system", "power_w", {}, axis_columns(t)),
                     "breakdown quantity 'power_w': allowed time_s or energy_j");
 }
+
+TEST_CASE("roofline: intensity and achieved FLOP/s per operator, one plot per model, batch and system", "[sweep][plot]") {
+  // fc: 800 FLOP over 100 bytes in 2 s -> intensity 8, 400 FLOP/s; norm: 30 FLOP over
+  // 60 bytes in 0.5 s -> 0.5, 60 FLOP/s; g2g has no FLOPs and is left out.
+  const Table t = table(
+      "model,batch,system,name,category,flops,bytes,time_s,peak_flops,peak_bytes_per_s\n"
+      "m,8,gpu,fc,gemm,800,100,2,1000,50\n"
+      "m,8,gpu,norm,others,30,60,0.5,1000,50\n"
+      "m,8,gpu,g2g,comm,0,0,1,1000,50\n"
+      "m,8,pimba,fc,gemm,800,100,4,1000,50\n");
+  const auto r = roofline_data(t);
+  REQUIRE(r.size() == 2);
+  CHECK(r[0].system == "gpu");
+  CHECK(r[0].peak_flops == 1000);
+  CHECK(r[0].peak_bytes_per_s == 50);
+  REQUIRE(r[0].points.size() == 2);
+  CHECK(r[0].points[0].name == "fc");
+  CHECK(r[0].points[0].intensity == 8);
+  CHECK(r[0].points[0].flops_per_s == 400);
+  CHECK(r[0].points[1].intensity == 0.5);
+  CHECK(r[0].points[1].flops_per_s == 60);
+  CHECK(r[1].points[0].flops_per_s == 200);
+  CHECK(roofline_file(r[0]) == "# intensity_flop_per_byte flops_per_s name\n8 400 fc\n0.5 60 norm\n");
+  const std::string gp = roofline_script(r[0], "d.dat", "o.svg", "o.png");
+  CHECK(gp.find("P = 1000\nB = 50\n") != std::string::npos);
+  CHECK(gp.find("set output \"o.svg\"") != std::string::npos);
+  CHECK(gp.find("set output \"o.png\"") != std::string::npos);
+}
+
+TEST_CASE("roofline: differing peaks within one plot and a missing column are errors", "[sweep][plot]") {
+  CHECK_THROWS_WITH(roofline_data(table("model,batch,system,name,category,flops,bytes,time_s,peak_flops,peak_bytes_per_s\n"
+                                        "m,8,gpu,a,gemm,1,1,1,1000,50\nm,8,gpu,b,gemm,1,1,1,999,50\n")),
+                    Catch::Contains("row 3: the peaks differ"));
+  CHECK_THROWS_AS(roofline_data(table("model,batch,system,name\nm,8,gpu,a\n")), std::invalid_argument);
+}
