@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <csignal>
@@ -746,39 +747,30 @@ void write_plots(const std::string& dir, const std::vector<Outcome>& outcomes, c
     f << sw::merge_csv(g, done);
     if (!f.flush()) throw std::runtime_error("--plot: write to '" + csv + "' failed");
   }
-  // The figures: `pimlab plot CSV --defaults`, this executable as its own child.
+  // The figures: the default set, and the rooflines when there are operators.
   std::error_code e2;
   const std::string exe = std::filesystem::read_symlink("/proc/self/exe", e2).string();
   if (e2) throw std::runtime_error("--plot: cannot find the pimlab executable (/proc/self/exe)");
-  const pid_t pid = fork();
-  if (pid < 0) throw std::runtime_error("--plot: fork failed");
-  if (pid == 0) {
-    const int out = open("/dev/null", O_WRONLY);
-    if (out >= 0) dup2(out, 1);  // the figure list goes to the table's reader on stderr below
-    const char* argv[] = {exe.c_str(), "plot", csv.c_str(), "--defaults", nullptr};
-    execv(exe.c_str(), const_cast<char* const*>(argv));
-    _exit(3);
-  }
-  int status = 0;
-  waitpid(pid, &status, 0);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-    throw std::runtime_error("--plot: 'pimlab plot " + csv + " --defaults' failed (exit " +
-                             std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) + ")");
-  if (any_ops) {
-    const std::string ops = dir + "/operators.csv";
-    const pid_t p2 = fork();
-    if (p2 < 0) throw std::runtime_error("--plot: fork failed");
-    if (p2 == 0) {
+  // `pimlab plot FILE MODE`, this executable as its own child (its figure list to /dev/null).
+  auto plot = [&](const std::string& file, const char* mode) {
+    const pid_t pid = fork();
+    if (pid < 0) throw std::runtime_error("--plot: fork failed");
+    if (pid == 0) {
       const int out = open("/dev/null", O_WRONLY);
       if (out >= 0) dup2(out, 1);
-      const char* argv[] = {exe.c_str(), "plot", ops.c_str(), "--roofline", nullptr};
+      const char* argv[] = {exe.c_str(), "plot", file.c_str(), mode, nullptr};
       execv(exe.c_str(), const_cast<char* const*>(argv));
       _exit(3);
     }
-    waitpid(p2, &status, 0);
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0)
+      if (errno != EINTR) throw std::runtime_error("--plot: waitpid failed");
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-      throw std::runtime_error("--plot: 'pimlab plot " + ops + " --roofline' failed");
-  }
+      throw std::runtime_error("--plot: 'pimlab plot " + file + " " + mode + "' failed (exit " +
+                               std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) + ")");
+  };
+  plot(csv, "--defaults");
+  if (any_ops) plot(dir + "/operators.csv", "--roofline");
   std::fprintf(stderr, "pimlab run: wrote %s and the figures in %s/plots/\n", csv.c_str(), dir.c_str());
 }
 
