@@ -34,7 +34,9 @@ const char* kSummary =
     "PREFIX.gp. --speedup-over G divides each series by group G's values at the same x. --defaults\n"
     "writes the survey's set next to the CSV (plots/): tokens/s and tokens/J against batch per system,\n"
     "the speedup over the gpu system and the time and energy breakdown bars at the largest batch, for\n"
-    "every combination of the other axes.";
+    "every combination of the other axes, and a roofline of the host operators of every point that has\n"
+    "them (operators.csv beside the CSV, written by pimlab sweep and pimlab run --plot). --roofline\n"
+    "draws only the rooflines of an operators.csv.";
 
 void write_file(const fs::path& p, const std::string& text) {
   std::ofstream f(p, std::ios::binary | std::ios::trunc);
@@ -85,6 +87,20 @@ std::string slug(const std::string& s) {
   return o;
 }
 
+// The rooflines of an operators table, one per point, in PDIR.
+void rooflines(const sw::Table& t, const fs::path& pdir) {
+  fs::create_directories(pdir);
+  for (const sw::Roofline& r : sw::roofline_data(t)) {
+    const fs::path prefix = pdir / ("roofline_" + (r.point.empty() ? slug(r.model) + "_b" + slug(r.batch) + "_" + slug(r.system)
+                                                                   : slug(r.point)));
+    const fs::path dat = prefix.string() + ".dat", gp = prefix.string() + ".gp";
+    write_file(dat, sw::roofline_file(r));
+    write_file(gp, sw::roofline_script(r, dat.string(), prefix.string() + ".svg", prefix.string() + ".png"));
+    run_gnuplot(gp);
+    std::cout << prefix.string() << ".svg\n" << prefix.string() << ".png\n";
+  }
+}
+
 int plot(int argc, char** argv) {
   Args a("plot",
          {{"x", "AXIS", "the column on the x axis (an axis of the sweep)", ""},
@@ -96,7 +112,7 @@ int plot(int argc, char** argv) {
           {"breakdown", "time|energy", "stacked bars of the time or energy per category (breakdown.*), one bar per --group value", ""},
           {"out", "PREFIX", "output files PREFIX.svg, .png, .dat, .gp", "<CSV dir>/<y>_vs_<x>"},
           {"defaults", "", "the default set of plots of a study, in <CSV dir>/plots/", ""},
-          {"roofline", "", "CSV is an operators.csv of 'pimlab run --plot': one roofline per model, batch and system, in <CSV dir>/plots/", ""}},
+          {"roofline", "", "CSV is an operators.csv (pimlab sweep, pimlab run --plot): one roofline per point, in <CSV dir>/plots/", ""}},
          1, "CSV");
   a.parse(argc, argv, 2);
   if (a.help_requested()) {
@@ -113,16 +129,7 @@ int plot(int argc, char** argv) {
   if (a.has("roofline")) {
     for (const char* o : {"x", "y", "group", "where", "speedup-over", "out", "breakdown", "defaults", "log"})
       if (a.has(o)) throw UsageError(std::string("--") + o + " does not go with --roofline");
-    const fs::path pdir = dir / "plots";
-    fs::create_directories(pdir);
-    for (const sw::Roofline& r : sw::roofline_data(t)) {
-      const fs::path prefix = pdir / ("roofline_" + slug(r.model) + "_b" + slug(r.batch) + "_" + slug(r.system));
-      const fs::path dat = prefix.string() + ".dat", gp = prefix.string() + ".gp";
-      write_file(dat, sw::roofline_file(r));
-      write_file(gp, sw::roofline_script(r, dat.string(), prefix.string() + ".svg", prefix.string() + ".png"));
-      run_gnuplot(gp);
-      std::cout << prefix.string() << ".svg\n" << prefix.string() << ".png\n";
-    }
+    rooflines(t, dir / "plots");
     return 0;
   }
   if (a.has("defaults")) {
@@ -197,6 +204,13 @@ int plot(int argc, char** argv) {
                           std::string(q[0] == 't' ? "time" : "energy") + " by category, " + x + " " + best_text + title_tail);
         }
       }
+    }
+    // The rooflines of the host operators, when the study wrote them (operators.csv beside the CSV).
+    const fs::path ops = dir / "operators.csv";
+    std::error_code ec;
+    if (fs::is_regular_file(ops, ec)) {
+      std::ifstream oin(ops, std::ios::binary);
+      rooflines(sw::read_csv(oin, ops.string()), pdir);
     }
     return 0;
   }

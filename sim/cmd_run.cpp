@@ -571,12 +571,12 @@ int run(int argc, char** argv) {
       std::unique_ptr<TracingBackend> tracer;
       auto* gpu_be = dynamic_cast<serving::GpuBackend*>(be.get());
       if (trace_dir && !gpu_be) throw UsageError("--trace applies to the GPU-host systems, not " + s.name);
-      if (gpu_be && (trace_dir || a.has("plot"))) {
+      if (gpu_be) {  // always: the first decode step's host operators go into stats.operators
         std::string stem = m.name + "_" + s.name + "_b" + std::to_string(batch);
         for (char& ch : stem)
           if (ch == '+' || ch == '/') ch = '-';
         tracer = std::make_unique<TracingBackend>(*gpu_be, trace_dir ? *trace_dir : std::string(), stem, trace_its,
-                                                  a.has("plot"));
+                                                  true);
       }
       out.r = serving::serve(tracer ? static_cast<serving::Backend&>(*tracer) : *be, requests, o,
                              pinned.empty() ? nullptr : &pinned);
@@ -629,6 +629,15 @@ int run(int argc, char** argv) {
     Json hw = Json::object();
     for (const auto& [k, v] : o.hw) hw[k] = v;
     s["hardware"] = hw;
+    // The host operators of the first decode step (GPU hosts): the roofline view's data.
+    if (!o.first_step.empty()) {
+      Json ops = Json::array();
+      for (const auto& op : o.first_step)
+        if (op.device == "host")
+          ops.push_back({{"name", op.name}, {"category", op.category}, {"flops", op.flops}, {"bytes", op.bytes},
+                         {"time_s", op.end_s - op.start_s}});
+      s["operators"] = ops;
+    }
     // Against the GPU system of the same model when it ran.
     for (const Outcome& g : outcomes)
       if (g.c.model.name == o.c.model.name && g.c.batch == o.c.batch && g.c.system.name == "gpu" && o.r.decode.time_s > 0) {
@@ -720,25 +729,15 @@ void write_plots(const std::string& dir, const std::vector<Outcome>& outcomes, c
     done.push_back({&p, d});
   }
   // The host operators of each GPU-host run's first decode step, for the roofline view.
-  bool any_ops = false;
-  {
-    const std::string ops = dir + "/operators.csv";
-    std::ofstream f(ops, std::ios::binary | std::ios::trunc);
-    if (!f) throw std::runtime_error("--plot: cannot write '" + ops + "'");
-    f << "model,batch,system,name,category,flops,bytes,time_s,peak_flops,peak_bytes_per_s\n";
-    char buf[160];
-    for (const Outcome& o : outcomes) {
-      const auto pf = o.hw.find("host_peak_flops"), pb = o.hw.find("host_peak_bytes_per_s");
-      if (pf == o.hw.end() || pb == o.hw.end()) continue;
-      for (const auto& op : o.first_step) {
-        if (op.device != "host") continue;
-        any_ops = true;
-        std::snprintf(buf, sizeof buf, ",%.17g,%.17g,%.17g,", op.flops, op.bytes, op.end_s - op.start_s);
-        f << o.c.model.name << "," << o.c.batch << "," << o.c.system.name << "," << op.name << "," << op.category << buf
-          << pf->second << "," << pb->second << "\n";
-      }
-    }
-    if (!f.flush()) throw std::runtime_error("--plot: write to '" + ops + "' failed");
+  const std::string ops = sw::operators_csv(done);
+  if (!ops.empty()) {
+    const std::string path = dir + "/operators.csv";
+    std::ofstream f(path, std::ios::binary | std::ios::trunc);
+    if (!f) throw std::runtime_error("--plot: cannot write '" + path + "'");
+    f << ops;
+    if (!f.flush()) throw std::runtime_error("--plot: write to '" + path + "' failed");
+  } else {
+    std::filesystem::remove(dir + "/operators.csv", ec);  // none of an earlier run into the same DIR
   }
   const std::string csv = dir + "/results.csv";
   {
@@ -747,7 +746,7 @@ void write_plots(const std::string& dir, const std::vector<Outcome>& outcomes, c
     f << sw::merge_csv(g, done);
     if (!f.flush()) throw std::runtime_error("--plot: write to '" + csv + "' failed");
   }
-  // The figures: the default set, and the rooflines when there are operators.
+  // The figures: the default set (with the rooflines when there are operators).
   std::error_code e2;
   const std::string exe = std::filesystem::read_symlink("/proc/self/exe", e2).string();
   if (e2) throw std::runtime_error("--plot: cannot find the pimlab executable (/proc/self/exe)");
@@ -770,7 +769,6 @@ void write_plots(const std::string& dir, const std::vector<Outcome>& outcomes, c
                                std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) + ")");
   };
   plot(csv, "--defaults");
-  if (any_ops) plot(dir + "/operators.csv", "--roofline");
   std::fprintf(stderr, "pimlab run: wrote %s and the figures in %s/plots/\n", csv.c_str(), dir.c_str());
 }
 

@@ -84,7 +84,7 @@ std::string self_exe() {
 std::string read_text(const fs::path& p, bool user_input) {
   std::error_code ec;
   if (fs::is_directory(p, ec)) {
-    if (user_input) throw UsageError(p.string() + ": is a directory, not a grid file");
+    if (user_input) throw UsageError(p.string() + ": is a directory, not a file");
     throw std::runtime_error(p.string() + ": is a directory");
   }
   std::ifstream f(p, std::ios::binary);
@@ -150,10 +150,25 @@ Json read_status(const Study& s, const sw::Point& p) {
   }
 }
 
+// Finished: run with status ok, its JSON there, and (a point with platform
+// keys) run on the platform it has now: a user's platform file edited since
+// the run makes the point run again.
 bool finished(const Study& s, const sw::Point& p) {
   const Json st = read_status(s, p);
   std::error_code ec;
-  return st.is_object() && st.value("status", "") == "ok" && fs::exists(s.json(p), ec);
+  if (!(st.is_object() && st.value("status", "") == "ok" && fs::exists(s.json(p), ec))) return false;
+  return p.platform.is_null() || (fs::is_regular_file(s.platform(p), ec) && read_text(s.platform(p), false) == p.platform.dump(2) + "\n");
+}
+
+// A user's platform file under a point's platform.* keys, read from the
+// directory the sweep runs in (the emitted jobs run there too).
+Json load_platform(const std::string& path) {
+  const std::string text = read_text(path, true);
+  try {
+    return Json::parse(text);
+  } catch (const Json::parse_error& e) {
+    throw UsageError(path + ": not valid JSON (" + std::string(e.what()) + ")");
+  }
 }
 
 // Names and files the grid mentions are checked before anything starts.
@@ -185,7 +200,7 @@ void check_names(const sw::Grid& g, const std::string& where) {
 
 sw::Grid load_grid(const fs::path& file) {
   const std::string text = read_text(file, true);
-  sw::Grid g = sw::parse_grid(text, file.string());
+  sw::Grid g = sw::parse_grid(text, file.string(), load_platform);
   check_names(g, file.string());
   // Platform keys: the platform file of every point is checked by the parser
   // `pimlab run` uses (unknown key, wrong type, bad value).
@@ -202,7 +217,7 @@ Study open_study(const fs::path& out_arg, const sw::Grid& g) {
   std::error_code ec;
   const fs::path saved = out / "grid.json";
   if (fs::exists(saved, ec)) {
-    sw::Grid old = sw::parse_grid(read_text(saved, false), saved.string());
+    sw::Grid old = sw::parse_grid(read_text(saved, false), saved.string(), load_platform);
     if (old.digest != g.digest)
       throw UsageError("--out " + out.string() + " holds study '" + old.name + "' of another grid (" + old.digest +
                        ", this grid " + g.digest + "): choose another --out");
@@ -221,7 +236,7 @@ Study reopen_study(const fs::path& out_arg) {
   if (!fs::exists(saved, ec))
     throw UsageError(out.string() + ": no grid.json (not a sweep directory: make one with 'pimlab sweep GRID --out " +
                      out.string() + "')");
-  return Study{out, sw::parse_grid(read_text(saved, false), saved.string())};
+  return Study{out, sw::parse_grid(read_text(saved, false), saved.string(), load_platform)};
 }
 
 // ---------------------------------------------------------------- one point
@@ -328,6 +343,11 @@ MergeResult merge(const Study& s, const std::string& exe, double wall_s) {
     points.push_back(e);
   }
   write_atomic(s.out / "results.csv", sw::merge_csv(s.grid, done));
+  // The host operators of the points that have them (GPU hosts), for the rooflines of `pimlab plot --defaults`.
+  const std::string ops = sw::operators_csv(done);
+  std::error_code ec;
+  if (!ops.empty()) write_atomic(s.out / "operators.csv", ops);
+  else fs::remove(s.out / "operators.csv", ec);
   Json m;
   m["meta"] = {{"command", "sweep"}, {"schema", "pimlab.sweep/1"}};
   m["name"] = s.grid.name;
@@ -335,6 +355,7 @@ MergeResult merge(const Study& s, const std::string& exe, double wall_s) {
   m["config_digest"] = s.grid.digest;
   m["grid"] = "grid.json";
   m["results"] = "results.csv";
+  if (!ops.empty()) m["operators"] = "operators.csv";
   m["points_total"] = s.grid.points.size();
   m["points_ok"] = r.ok;
   m["points_failed"] = r.failed;

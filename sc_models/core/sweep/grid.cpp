@@ -231,17 +231,17 @@ std::string csv_cell(const std::string& s) {
   return q + "\"";
 }
 
-Grid parse_grid(const std::string& text, const std::string& where) {
+Grid parse_grid(const std::string& text, const std::string& where, const PlatformLoader& load) {
   Json doc;
   try {
     doc = Json::parse(text);
   } catch (const Json::parse_error& e) {
     throw std::invalid_argument(where + ": not valid JSON (" + std::string(e.what()) + ")");
   }
-  return grid_from_json(doc, where);
+  return grid_from_json(doc, where, load);
 }
 
-Grid grid_from_json(const Json& doc, const std::string& where) {
+Grid grid_from_json(const Json& doc, const std::string& where, const PlatformLoader& load) {
   if (!doc.is_object()) throw std::invalid_argument(where + ": a grid is a JSON object {\"name\", \"axes\", \"fixed\", \"points\", \"seed\"}");
   Grid g;
   g.canonical = doc;
@@ -384,31 +384,48 @@ Grid grid_from_json(const Json& doc, const std::string& where) {
       const Json* w = find_setting(p.settings, "workload");
       p.seed_passed = w && (w->get<std::string>() == "sharegpt" || w->get<std::string>() == "alpaca");
     }
-    // Platform keys: the point's own platform file, based on its system.
+    // Platform keys: the point's own platform file, based on its system: a
+    // built-in system as the "base", or a user's platform file whose keys the
+    // point's keys override (objects merged key by key, other values replaced).
+    std::vector<std::string> set_keys;
+    bool gpu_from_file = false;
     for (const auto& st : p.settings) {
       if (st.key.rfind("platform.", 0) != 0) continue;
       if (p.platform.is_null()) {
         const std::string sys = find_setting(p.settings, "system")->get<std::string>();
-        if (sys.size() > 5 && sys.compare(sys.size() - 5, 5, ".json") == 0)
-          throw std::invalid_argument(where + ": " + what + ": key '" + st.key + "' needs a built-in system as its base, not the platform file \"" + sys + "\"");
-        p.platform = Json::object();
-        p.platform["name"] = sys;
-        p.platform["base"] = sys;
+        if (sys.size() > 5 && sys.compare(sys.size() - 5, 5, ".json") == 0) {
+          if (!load)
+            throw std::invalid_argument(where + ": " + what + ": key '" + st.key + "' needs a built-in system as its base, not the platform file \"" + sys + "\"");
+          p.platform = load(sys);
+          if (!p.platform.is_object())
+            throw std::invalid_argument(where + ": " + what + ": the platform file \"" + sys + "\" is not a JSON object");
+          gpu_from_file = p.platform.contains("gpu");
+        } else {
+          p.platform = Json::object();
+          p.platform["name"] = sys;
+          p.platform["base"] = sys;
+        }
       }
+      const std::string path = st.key.substr(9);
+      for (const auto& k : set_keys)
+        if (k == path || path.rfind(k + ".", 0) == 0 || k.rfind(path + ".", 0) == 0)
+          throw std::invalid_argument(where + ": " + what + ": key '" + st.key + "' conflicts with key 'platform." + k + "'");
+      set_keys.push_back(path);
       Json* node = &p.platform;
-      std::string rest = st.key.substr(9);
+      std::string rest = path;
       for (std::size_t dot; (dot = rest.find('.')) != std::string::npos; rest = rest.substr(dot + 1)) {
-        Json& child = (*node)[rest.substr(0, dot)];
+        const std::string part = rest.substr(0, dot);
+        Json& child = (*node)[part];
         if (child.is_null()) child = Json::object();
+        // A file's GPU host given as a preset name: keys inside it start from that preset.
+        if (node == &p.platform && part == "gpu" && child.is_string()) child = Json{{"base", child.get<std::string>()}};
         if (!child.is_object())
-          throw std::invalid_argument(where + ": " + what + ": key '" + st.key + "' goes inside '" + rest.substr(0, dot) + "', which is set to " + child.dump());
+          throw std::invalid_argument(where + ": " + what + ": key '" + st.key + "' goes inside '" + part + "', which is set to " + child.dump());
         node = &child;
       }
-      if (node->contains(rest))
-        throw std::invalid_argument(where + ": " + what + ": key '" + st.key + "' conflicts with another platform key");
       (*node)[rest] = st.value;
     }
-    if (!p.platform.is_null() && p.platform.contains("gpu") && p.platform["gpu"].is_object() &&
+    if (!p.platform.is_null() && !gpu_from_file && p.platform.contains("gpu") && p.platform["gpu"].is_object() &&
         !p.platform["gpu"].contains("base")) {
       const Json* h = find_setting(p.settings, "host");
       p.platform["gpu"]["base"] = h ? h->get<std::string>() : std::string("a100");
@@ -498,6 +515,30 @@ std::string merge_csv(const Grid& g, const std::vector<Finished>& done) {
     csv += "\n";
   }
   return csv;
+}
+
+std::string operators_csv(const std::vector<Finished>& done) {
+  std::string csv;
+  for (const auto& f : done) {
+    const Json& st = f.document.contains("stats") ? f.document["stats"] : Json();
+    if (!st.is_object() || !st.contains("operators") || !st["operators"].is_array() || st["operators"].empty()) continue;
+    const Json* hw = st.contains("hardware") && st["hardware"].is_object() ? &st["hardware"] : nullptr;
+    if (!hw || !hw->contains("host_peak_flops") || !hw->contains("host_peak_bytes_per_s"))
+      throw std::invalid_argument("point " + f.point->name + ": operators without hardware.host_peak_flops and host_peak_bytes_per_s");
+    auto text = [](const Json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); };
+    const std::string head = csv_cell(f.point->name) + "," + csv_cell(text(st.value("model", Json("")))) + "," +
+                             text(st.value("batch", Json(""))) + "," + csv_cell(text(st.value("system", Json(""))));
+    const std::string peaks = text((*hw)["host_peak_flops"]) + "," + text((*hw)["host_peak_bytes_per_s"]);
+    char buf[96];
+    for (const Json& op : st["operators"]) {
+      std::snprintf(buf, sizeof buf, ",%.17g,%.17g,%.17g,", op.at("flops").get<double>(), op.at("bytes").get<double>(),
+                    op.at("time_s").get<double>());
+      csv += head + "," + csv_cell(op.at("name").get<std::string>()) + "," + csv_cell(op.at("category").get<std::string>()) +
+             buf + peaks + "\n";
+    }
+  }
+  if (csv.empty()) return csv;
+  return "point,model,batch,system,name,category,flops,bytes,time_s,peak_flops,peak_bytes_per_s\n" + csv;
 }
 
 }  // namespace pimlab::sweep

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -47,8 +48,10 @@ struct Point {
   std::uint64_t seed = 0;
   bool seed_passed = false;         // the seed is passed as --seed (sharegpt/alpaca workloads)
   // The point's platform file when it sets platform.* keys (null otherwise):
-  // {"name": system, "base": system, <the keys>}; a "gpu" object without a
-  // "base" starts from the point's host (a100 when none).
+  // {"name": system, "base": system, <the keys>} on a built-in system, where a
+  // "gpu" object without a "base" starts from the point's host (a100 when
+  // none); on a user's platform file, that file with the keys set over it (a
+  // "gpu" preset name becomes {"base": name} when a key goes inside it).
   Json platform;
 };
 
@@ -64,8 +67,11 @@ struct Grid {
 // Parses and checks a grid document; `where` names it in error messages (a
 // file name). Throws std::invalid_argument naming the key or the axis and the
 // value, and what is allowed.
-Grid parse_grid(const std::string& text, const std::string& where);
-Grid grid_from_json(const Json& doc, const std::string& where);
+// `load` reads a user's platform file (a "system" value ending in .json) when a
+// point sets platform.* keys on top of it; without it such a point is an error.
+using PlatformLoader = std::function<Json(const std::string& path)>;
+Grid parse_grid(const std::string& text, const std::string& where, const PlatformLoader& load = {});
+Grid grid_from_json(const Json& doc, const std::string& where, const PlatformLoader& load = {});
 
 // The seed of a point: a splitmix64 mix of the study's base seed and the
 // FNV-1a hash of the point's settings, so a point keeps its seed when other
@@ -98,6 +104,14 @@ struct Finished {
 // empty. Throws std::invalid_argument when a document has no single-run
 // `stats` object.
 std::string merge_csv(const Grid& g, const std::vector<Finished>& done);
+
+// The host operators of every finished point that has them (a GPU-host run's
+// stats.operators: its first decode step), for the roofline view: header
+// "point,model,batch,system,name,category,flops,bytes,time_s,peak_flops,
+// peak_bytes_per_s", one row per operator, points in order; numbers %.17g,
+// the peaks as the run's hardware wrote them. Empty when no point has
+// operators (NPU systems, platform files without a GPU host).
+std::string operators_csv(const std::vector<Finished>& done);
 
 // A CSV cell: quoted when it holds a comma, a quote or a line break.
 std::string csv_cell(const std::string& s);

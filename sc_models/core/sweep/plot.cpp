@@ -287,6 +287,10 @@ std::vector<Roofline> roofline_data(const Table& t) {
                     cc = t.column("category", "roofline"), cf = t.column("flops", "roofline"),
                     cy = t.column("bytes", "roofline"), ct = t.column("time_s", "roofline"),
                     cp = t.column("peak_flops", "roofline"), cw = t.column("peak_bytes_per_s", "roofline");
+  // The plot key: the sweep point when the table has a point column, else (model, batch, system).
+  const auto pc = std::find(t.header.begin(), t.header.end(), "point");
+  const bool by_point = pc != t.header.end();
+  const std::size_t cpt = by_point ? static_cast<std::size_t>(pc - t.header.begin()) : 0;
   std::vector<Roofline> out;
   std::size_t line = 1;
   for (const auto& r : t.rows) {
@@ -297,13 +301,14 @@ std::vector<Roofline> roofline_data(const Table& t) {
       return v;
     };
     auto it = std::find_if(out.begin(), out.end(), [&](const Roofline& x) {
-      return x.model == r[cm] && x.batch == r[cb] && x.system == r[cs];
+      return by_point ? x.point == r[cpt] : x.model == r[cm] && x.batch == r[cb] && x.system == r[cs];
     });
     if (it == out.end()) {
-      out.push_back({r[cm], r[cb], r[cs], num(cp), num(cw), {}});
+      out.push_back({by_point ? r[cpt] : std::string(), r[cm], r[cb], r[cs], num(cp), num(cw), {}});
       it = out.end() - 1;
     } else if (it->peak_flops != num(cp) || it->peak_bytes_per_s != num(cw)) {
-      throw std::invalid_argument("row " + std::to_string(line) + ": the peaks differ from the earlier rows of " + r[cm] + ", batch " + r[cb] + ", " + r[cs]);
+      throw std::invalid_argument("row " + std::to_string(line) + ": the peaks differ from the earlier rows of " +
+                                  (by_point ? "point " + r[cpt] : r[cm] + ", batch " + r[cb] + ", " + r[cs]));
     }
     const double f = num(cf), b = num(cy), s = num(ct);
     if (!(f > 0) || !(b > 0) || !(s > 0)) continue;  // no arithmetic, traffic or time (e.g. an all-reduce)
@@ -330,7 +335,8 @@ std::string roofline_script(const Roofline& r, const std::string& data_path, con
       "set logscale xy\nset xlabel 'arithmetic intensity (FLOP per byte of off-chip traffic)'\n"
       "set ylabel 'FLOP/s'\nset grid\nset key inside left top\nset samples 400\nset xrange [1e-2:1e4]\n"
       "set format x '%g'\nset format y '%.0e'\n"
-      "set title " + gp_quote(r.model + ", batch " + r.batch + ", " + r.system + ": roofline of the host operators") +
+      "set title " + gp_quote((r.point.empty() ? std::string() : "point " + r.point + ": ") + r.model + ", batch " +
+                               r.batch + ", " + r.system + ": roofline of the host operators") +
       " noenhanced\nroof(x) = (B * x < P) ? B * x : P\n";
   const std::string plot = "plot roof(x) title 'roof' with lines lw 2, \\\n"
                            "     " + gp_quote(data_path) + " using 1:2 title 'operators' with points pt 7, \\\n"

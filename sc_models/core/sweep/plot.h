@@ -83,7 +83,9 @@ std::string breakdown_script(const BreakdownData& b, const std::string& data_pat
 
 // Roofline view of the operators of a run (`pimlab run --plot` writes
 // operators.csv; `pimlab plot operators.csv --roofline` draws it): one plot per
-// (model, batch, system) of the host's operators in one decode step, each a
+// sweep point (column "point", as `pimlab sweep` and `pimlab run --plot` write
+// it) or, in a table without that column, per (model, batch, system), of the
+// host's operators in one decode step, each a
 // point at arithmetic intensity flops / bytes (FLOP per byte of off-chip
 // traffic) and achieved flops / time_s, under the roof min(peak FLOP/s,
 // peak bytes/s x intensity). Columns: model, batch, system, name, category,
@@ -95,6 +97,7 @@ struct RooflinePoint {
   double flops_per_s = 0;
 };
 struct Roofline {
+  std::string point;  // empty when the table has no point column
   std::string model, batch, system;
   double peak_flops = 0, peak_bytes_per_s = 0;
   std::vector<RooflinePoint> points;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end checks of `pimlab sweep` with the real binary.
 #   sweep_e2e.sh MODE PIMLAB DATA_DIR WORK_DIR
-# MODE: pool_vs_slurm, slurm_cluster, parallel, resume, interrupt, failing, sbatch, bad, platform, plot.
+# MODE: pool_vs_slurm, slurm_cluster, parallel, resume, interrupt, failing, sbatch, bad, platform, platform_file, plot.
 # Exit 0 pass, 1 fail, 77 skipped (ctest SKIP_RETURN_CODE).
 set -u
 mode=$1
@@ -47,6 +47,7 @@ pool_vs_slurm)
   run_sbatch_tasks slurm/sweep.sbatch
   "$P" sweep --merge slurm >/dev/null || fail "merge exited $?"
   cmp pool/results.csv slurm/results.csv || fail "pool and slurm CSVs differ"
+  cmp pool/operators.csv slurm/operators.csv || fail "pool and slurm operators.csv differ"
   # Each row against the point's own JSON: tokens_per_s of point 7.
   want=$(sed -n 's/^    "tokens_per_s": \(.*\),$/\1/p' pool/points/007_*.json)
   got=$(awk -F, 'NR == 9 { print $8 }' pool/results.csv)
@@ -119,6 +120,7 @@ CONF
   timeout 300 sbatch --wait --quiet slurm/sweep.sbatch || fail "the job array failed: $(cat slurm/slurm/*.out 2>/dev/null | tail -5)"
   "$P" sweep --merge slurm >/dev/null || fail "merge exited $?"
   cmp pool/results.csv slurm/results.csv || fail "pool and Slurm CSVs differ"
+  cmp pool/operators.csv slurm/operators.csv || fail "pool and Slurm operators.csv differ"
   echo "PASS: 12 points as a Slurm job array on a single-node cluster: the same CSV as the local pool"
   ;;
 parallel)
@@ -138,6 +140,7 @@ parallel)
   [ "$(tail -n +2 par/parallel.joblog | wc -l)" = 12 ] || fail "joblog: $(cat par/parallel.joblog)"
   awk -F'\t' 'NR > 1 && $7 != 0 { bad = 1 } END { exit bad }' par/parallel.joblog || fail "a job failed: $(cat par/parallel.joblog)"
   cmp pool/results.csv par/results.csv || fail "pool and GNU parallel CSVs differ"
+  cmp pool/operators.csv par/operators.csv || fail "pool and GNU parallel operators.csv differ"
   # Again: every point is finished, each job only says so.
   par/run-parallel.sh --jobs 2 >/dev/null 2>par2.err || fail "second run exited $?"
   [ "$(grep -c 'already finished' par2.err)" = 12 ] || fail "second run re-ran points: $(cat par2.err)"
@@ -261,6 +264,27 @@ platform)
   [ "$(head -1 p/results.csv | cut -d, -f1-3)" = "point,platform.gpu.hbm_stacks,seed" ] || fail "$(head -1 p/results.csv)"
   [ "$(rows p/results.csv)" = 2 ] || fail "$(cat p/results.csv)"
   ;;
+platform_file)
+  # Platform keys on top of a user's platform file (configs/systems/h100-pimba-fp8.json, copied
+  # as mine.json, which the grid names): the file with the keys set over it is what the run read.
+  cp "$DATA/../../../configs/systems/h100-pimba-fp8.json" mine.json || fail "no example platform file"
+  cp "$DATA/user_platform.json" g.json
+  "$P" sweep g.json --out u >/dev/null 2>u.err || fail "exit $?: $(cat u.err)"
+  f=u/points/001_hbm_stacks-5.platform.json
+  grep -q '"name": "h100-pimba-fp8"' $f && grep -q '"hbm_stacks": 5' $f && grep -q '"base": "h100"' $f &&
+    grep -q '"weights": "fp8"' $f || fail "point 1's platform: $(cat $f)"
+  grep -q '"host": "h100"' u/points/001_hbm_stacks-5.json || fail "the run's hardware is not the file's h100"
+  # 5 stacks against 2: more HBM bandwidth for the host's memory-bound decode, so more tokens/s.
+  awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "tokens_per_s") c = i } NR == 2 { a = $c } NR == 3 { b = $c }
+           END { exit !(b > a) }' u/results.csv || fail "tokens/s does not grow with the stacks: $(cut -c1-200 u/results.csv)"
+  # Resume: nothing runs again; after an edit of the user's file, every point runs again.
+  "$P" sweep g.json --out u >/dev/null 2>u2.err || fail "resume exited $?"
+  grep -q ': ok (' u2.err && fail "an unchanged study ran points again: $(cat u2.err)"
+  sed -i 's/"description": "/"description": "edited: /' mine.json
+  "$P" sweep g.json --out u >/dev/null 2>u3.err || fail "rerun exited $?"
+  [ "$(grep -c ': ok (' u3.err)" = 2 ] || fail "an edited platform file did not rerun both points: $(cat u3.err)"
+  grep -q '"description": "edited: ' $f || fail "the point's platform file was not rewritten"
+  ;;
 plot)
   if ! command -v gnuplot >/dev/null; then
     echo "gnuplot is not installed (tools/setup-deps.sh installs gnuplot-nox): skipped"
@@ -303,6 +327,16 @@ plot)
   paste <(echo $got | tr ' ' '\n') <(echo $want | tr ' ' '\n') | awk '$1 + 0 != $2 + 0 { bad = 1 } END { exit bad }' ||
     fail "breakdown bar: $got, CSV: $want"
   [ -s s/plots/breakdown_time_s_batch-8_model-opt-7b.svg ] || fail "--defaults wrote no breakdown bars"
+  # Rooflines: the sweep wrote every point's host operators (all 12 run on a GPU host) to
+  # operators.csv, and --defaults drew one roofline per point; point 7's rows are its JSON's
+  # operators, and its plotted points are flops/bytes and flops/time_s of those rows.
+  [ "$(ls s/plots/roofline_*.svg | wc -l)" = 12 ] || fail "$(ls s/plots/roofline_*.svg | wc -l) roofline SVGs, expected 12"
+  pt=$(awk -F, 'NR == 9 { print $1 }' s/results.csv)
+  [ "$(grep -c '"category": ' "s/points/$pt.json")" = "$(grep -c "^$pt," s/operators.csv)" ] ||
+    fail "point $pt: operators.csv rows differ from its JSON's operators"
+  awk -F, -v p="$pt" '$1 == p && $7 > 0 && $8 > 0 && $9 > 0 { printf "%.9g %.9g\n", $7 / $8, $7 / $9 }' s/operators.csv >want_roof
+  awk '!/^#/ { printf "%.9g %.9g\n", $1, $2 }' "s/plots/roofline_$pt.dat" >got_roof
+  [ -s want_roof ] && cmp -s want_roof got_roof || fail "roofline of $pt: plotted $(cat got_roof), CSV $(cat want_roof)"
   "$P" plot s/results.csv --x batch --y tokens_per_s --group system 2>e.err
   [ $? = 2 ] && grep -q "column 'model' varies" e.err || fail "varying model: $(cat e.err)"
   ;;

@@ -182,9 +182,44 @@ TEST_CASE("platform keys build the point's platform file on its system, the gpu 
   CHECK(parse_grid(kDemo, "d").points[0].platform.is_null());
   CHECK_THAT(error_of(R"({"name": "x", "axes": {"platform.gpu": ["h100"], "platform.gpu.hbm_stacks": [2]},
     "fixed": {"system": "pimba", "model": "opt-7b"}})"),
-             Catch::Matches("g.json: point 0: key 'platform.gpu.hbm_stacks' goes inside 'gpu', which is set to \"h100\""));
+             Catch::Matches("g.json: point 0: key 'platform.gpu.hbm_stacks' conflicts with key 'platform.gpu'"));
+  CHECK_THAT(error_of(R"({"name": "x", "axes": {"platform.pim": ["pimba"], "platform.pim.x": [2]},
+    "fixed": {"system": "pimba", "model": "opt-7b"}})"),
+             Catch::Matches("g.json: point 0: key 'platform.pim.x' conflicts with key 'platform.pim'"));
   CHECK(error_of(R"({"name": "x", "axes": {"platform.gpu.hbm_stacks": [[2]]}, "fixed": {"system": "pimba", "model": "opt-7b"}})") ==
         "g.json: axis 'platform.gpu.hbm_stacks': value [2] is a list; expected a string, a number or a boolean (a key of a platform file, docs/serving.md)");
   CHECK(error_of(R"({"name": "x", "axes": {"platform.": [1]}, "fixed": {"system": "pimba", "model": "opt-7b"}})") ==
         "g.json: axis 'platform.': 'platform.' is not a key path platform.<key>[.<key>...]");
+}
+
+TEST_CASE("platform keys on a user's platform file: the file with the keys set over it", "[sweep]") {
+  // The loader stands for the file system: it is what `pimlab sweep` reads from the file.
+  std::vector<std::string> asked;
+  const PlatformLoader load = [&](const std::string& path) {
+    asked.push_back(path);
+    return Json::parse(R"({"name": "mine", "base": "pimba", "gpu": "h100", "formats": {"state": "mx8", "kv": "fp16"}})");
+  };
+  const Grid g = parse_grid(R"({"name": "u", "axes": {"platform.gpu.hbm_stacks": [2, 5]},
+    "fixed": {"system": "my.json", "model": "mamba2-2.7b", "platform.formats.state": "fp16"}})",
+                            "u", load);
+  REQUIRE(g.points.size() == 2);
+  CHECK(asked == std::vector<std::string>{"my.json", "my.json"});
+  // The preset name "h100" became the base of the gpu object; formats merged key by key.
+  CHECK(g.points[1].platform.dump() ==
+        R"({"name":"mine","base":"pimba","gpu":{"base":"h100","hbm_stacks":5},"formats":{"state":"fp16","kv":"fp16"}})");
+  CHECK(run_arguments(g.points[1], "P.json") == std::vector<std::string>{"--system", "P.json", "--model", "mamba2-2.7b"});
+  // A file's gpu object keeps its own definition (no base added from the point's host).
+  const PlatformLoader obj = [](const std::string&) {
+    return Json::parse(R"({"name": "o", "gpu": {"peak_tflops": 100}})");
+  };
+  const Grid h = parse_grid(R"({"name": "u", "axes": {"platform.gpu.hbm_stacks": [3]},
+    "fixed": {"system": "o.json", "model": "opt-7b"}})", "u", obj);
+  CHECK(h.points[0].platform.dump() == R"({"name":"o","gpu":{"peak_tflops":100,"hbm_stacks":3}})");
+  // Without a loader (the pure core alone) a platform file as the base is an error; so is a file that is no object.
+  CHECK_THAT(error_of(R"({"name": "x", "axes": {"platform.gpus": [2]}, "fixed": {"system": "o.json", "model": "opt-7b"}})"),
+             Catch::Contains("needs a built-in system as its base"));
+  const PlatformLoader list = [](const std::string&) { return Json::parse("[1]"); };
+  CHECK_THROWS_WITH(parse_grid(R"({"name": "x", "axes": {"platform.gpus": [2]}, "fixed": {"system": "o.json", "model": "opt-7b"}})",
+                               "g.json", list),
+                    "g.json: point 0: the platform file \"o.json\" is not a JSON object");
 }

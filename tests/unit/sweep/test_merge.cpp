@@ -44,3 +44,22 @@ TEST_CASE("CSV cells with commas or quotes are quoted (RFC 4180)", "[sweep]") {
   CHECK(value_text(Json(2.5)) == "2.5");
   CHECK(value_text(Json("x")) == "x");
 }
+
+TEST_CASE("operators: the host operators of each point that has them, with the host's peaks", "[sweep]") {
+  const Grid g = parse_grid(R"({"name": "m", "axes": {"system": ["gpu", "neupims"]}, "fixed": {"model": "opt-7b"}})", "m");
+  // A GPU-host run (operators and peaks) and an NPU run (no operators: no rows).
+  const Json d0 = Json::parse(R"({"stats": {"model": "opt-7b", "system": "gpu", "batch": 8,
+    "hardware": {"host": "a100", "host_peak_flops": "312000000000000", "host_peak_bytes_per_s": "1935000000000"},
+    "operators": [{"name": "qkv", "category": "gemm", "flops": 1.5e9, "bytes": 0.5, "time_s": 0.25},
+                  {"name": "a,b", "category": "others", "flops": 0, "bytes": 3, "time_s": 1}]}})");
+  const Json d1 = Json::parse(R"({"stats": {"model": "opt-7b", "system": "neupims", "batch": 8, "hardware": {}}})");
+  CHECK(operators_csv({{&g.points[0], d0}, {&g.points[1], d1}}) ==
+        "point,model,batch,system,name,category,flops,bytes,time_s,peak_flops,peak_bytes_per_s\n"
+        "000_system-gpu,opt-7b,8,gpu,qkv,gemm,1500000000,0.5,0.25,312000000000000,1935000000000\n"
+        "000_system-gpu,opt-7b,8,gpu,\"a,b\",others,0,3,1,312000000000000,1935000000000\n");
+  CHECK(operators_csv({{&g.points[1], d1}}).empty());
+  // Operators without the host's peaks cannot be drawn: an error naming the point.
+  Json bad = d0;
+  bad["stats"]["hardware"].erase("host_peak_flops");
+  CHECK_THROWS_WITH(operators_csv({{&g.points[0], bad}}), Catch::Contains("point 000_system-gpu: operators without"));
+}

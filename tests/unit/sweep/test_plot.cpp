@@ -169,3 +169,17 @@ TEST_CASE("roofline: differing peaks within one plot and a missing column are er
                     Catch::Contains("row 3: the peaks differ"));
   CHECK_THROWS_AS(roofline_data(table("model,batch,system,name\nm,8,gpu,a\n")), std::invalid_argument);
 }
+
+TEST_CASE("roofline: with a point column (pimlab sweep's operators.csv), one plot per point", "[sweep][plot]") {
+  // Two points of the same model, batch and system (differing in a platform key) stay two plots.
+  const auto r = roofline_data(table(
+      "point,model,batch,system,name,category,flops,bytes,time_s,peak_flops,peak_bytes_per_s\n"
+      "0_stacks-2,m,8,pimba,fc,gemm,800,100,2,1000,50\n"
+      "1_stacks-5,m,8,pimba,fc,gemm,800,100,1,1000,125\n"));
+  REQUIRE(r.size() == 2);
+  CHECK(r[0].point == "0_stacks-2");
+  CHECK(r[1].point == "1_stacks-5");
+  CHECK(r[1].peak_bytes_per_s == 125);
+  CHECK(r[1].points[0].flops_per_s == 800);
+  CHECK(roofline_script(r[1], "d.dat", "o.svg", "o.png").find("point 1_stacks-5: m, batch 8, pimba") != std::string::npos);
+}
