@@ -27,7 +27,7 @@ cs::CosimOptions g_opts;
 
 const char* kUsage =
     "--kernel su|attention [--model NAME] [--steps N] [--len L] [--units rtl|behavioural|mixed] [--data random|carry] [--config FILE] [--seed S] "
-    "[--trace DIR] [--json]";
+    "[--trace DIR] [--json [--speed]]";
 const char* kSummary =
     "Co-simulates PIM kernels through the TLM HBM channel: the firmware writes operands and state into\n"
     "the channel's memory, sends the generated Pimba command stream, reads the results back; each\n"
@@ -49,7 +49,8 @@ int run(int argc, char** argv) {
                    {"seed", "S", "seed of the data and of the RTL's X initialisation", "1"},
                    {"trace", "DIR", "write DIR/tlm.vcd (channel) and DIR/<unit>.fst (each RTL unit), both in ps", ""},
                    {"no-shadow", "", "do not compare RTL units with a behavioural twin every cycle", ""},
-                   {"json", "", "print one JSON document instead of the table", ""}});
+                   {"json", "", "print one JSON document instead of the table", ""},
+                   {"speed", "", "with --json: add the wall-clock speed figures (wall_s, cycles per second; they differ run to run)", ""}});
   a.parse(argc, argv, 2);
   if (a.help_requested()) {
     std::cout << a.help_text(kUsage, kSummary);
@@ -72,6 +73,8 @@ int run(int argc, char** argv) {
   g_opts.trace_dir = a.str("trace", "");
   g_opts.config_file = a.str("config", "");
   g_opts.json = a.has("json");
+  g_opts.speed = a.has("speed");
+  if (g_opts.speed && !g_opts.json) throw UsageError("--speed adds figures to the --json document: give --json too");
   g_opts.shadow_check = !a.has("no-shadow");
   try {
     cs::validate(g_opts);

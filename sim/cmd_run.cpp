@@ -55,8 +55,10 @@ namespace workload = pimlab::workload;
 namespace gpu = pimlab::gpu;
 using Json = nlohmann::ordered_json;
 
-// First SIGINT: finish the current iteration, write the partial statistics,
-// exit 130. Second SIGINT: exit 130 at once.
+// First SIGINT (or SIGTERM: a job scheduler's cancel, `timeout`): finish the
+// current iteration, write the partial statistics, exit 130. Second: exit 130
+// at once (files are written under a temporary name and renamed, so none is
+// left half-written).
 std::atomic<bool> g_stop{false};
 void run_sigint(int) {
   if (g_stop.exchange(true)) std::_Exit(130);
@@ -107,11 +109,12 @@ class TracingBackend : public serving::Backend {
     if (keep) first_step = t.distinct;
     if (on) {
       const std::string path = m_dir + "/" + m_stem + "_it" + std::to_string(m_n) + ".vcd";
-      std::ofstream f(path, std::ios::binary | std::ios::trunc);
+      const std::string tmp = path + ".part";  // renamed when complete: a waveform is never half-written
+      std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
       if (!f) throw std::runtime_error("--trace: cannot write '" + path + "'");
       serving::write_vcd(f, t, m_stem + " decode iteration " + std::to_string(m_n));
-      f.flush();
-      if (!f) throw std::runtime_error("--trace: write to '" + path + "' failed");
+      f.close();
+      if (!f || std::rename(tmp.c_str(), path.c_str()) != 0) throw std::runtime_error("--trace: write to '" + path + "' failed");
       written.push_back(path);
     }
     return c;
@@ -428,6 +431,7 @@ int run(int argc, char** argv) {
 
   const bool tty = isatty(2) != 0;
   std::signal(SIGINT, run_sigint);
+  std::signal(SIGTERM, run_sigint);
   std::vector<Outcome> outcomes;
   // The runs: every model x batch x system; without --model, --system,
   // --batch, --gpus and --tp, the built-in comparison, which adds GPT-3 7B on

@@ -71,6 +71,7 @@ void install_sigint() {
   sigemptyset(&sa.sa_mask);
   sa.sa_flags = 0;  // no SA_RESTART: waitpid returns EINTR
   sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);  // a scheduler's cancel or `timeout`: the same consistent partial result
 }
 
 // ---------------------------------------------------------------- files

@@ -14,7 +14,7 @@
 namespace {
 
 nlohmann::json run(const std::string& exe, const std::string& args) {
-  const std::string cmd = "'" + exe + "' " + args + " --json";
+  const std::string cmd = "'" + exe + "' " + args + " --json --speed";
   std::unique_ptr<FILE, int (*)(FILE*)> p(popen(cmd.c_str(), "r"), pclose);
   if (!p) throw std::runtime_error("cannot run " + cmd);
   std::string out;

@@ -18,7 +18,7 @@ volatile std::sig_atomic_t g_sigint_count = 0;
 extern "C" void on_sigint(int) {
   g_sigint_count = g_sigint_count + 1;
   if (g_sigint_count >= 2) {
-    static const char msg[] = "\npimlab: second SIGINT, exiting without cleanup\n";
+    static const char msg[] = "\npimlab: second interrupt, exiting without cleanup\n";
     (void)!::write(2, msg, sizeof msg - 1);
     ::_exit(130);
   }
@@ -40,6 +40,7 @@ void install_sigint_handler() {
   sigemptyset(&sa.sa_mask);
   sa.sa_flags = 0;
   sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);  // treated as an interrupt: partial stats, readable waveforms
 }
 
 Session& Session::instance() {

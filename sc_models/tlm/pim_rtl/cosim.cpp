@@ -714,11 +714,14 @@ int run_cosim(const CosimOptions& o, int argc, char** argv) {
                                         {"last_busy_cycle", m.last_effect_cycle},
                                         {"commands", m.commands},
                                         {"rtl_cycles_clocked", m.cycles_clocked}});
-          j["wall_s"] = wall;
-          j["rtl_unit_cycles_per_s"] = wall > 0 ? rtl_cycles / wall : 0.0;
-          j["rtl_wrapper_s"] = rtl_s;
-          j["rtl_unit_cycles_per_wrapper_s"] = rtl_s > 0 ? rtl_cycles / rtl_s : 0.0;
-          j["kernel_cycles_per_s"] = wall > 0 ? f.kernel_cycles / wall : 0.0;
+          // Wall-clock figures only on request: the document is otherwise byte-identical across reruns.
+          if (o.speed) {
+            j["wall_s"] = wall;
+            j["rtl_unit_cycles_per_s"] = wall > 0 ? rtl_cycles / wall : 0.0;
+            j["rtl_wrapper_s"] = rtl_s;
+            j["rtl_unit_cycles_per_wrapper_s"] = rtl_s > 0 ? rtl_cycles / rtl_s : 0.0;
+            j["kernel_cycles_per_s"] = wall > 0 ? f.kernel_cycles / wall : 0.0;
+          }
           if (!f.mismatch_json.is_null()) j["mismatch"] = f.mismatch_json;
           j["traces"] = trace_files();
           if (!o.trace_dir.empty()) j["traces"].push_back(o.trace_dir + "/tlm.vcd");

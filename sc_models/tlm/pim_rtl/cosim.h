@@ -33,6 +33,7 @@ struct CosimOptions {
   bool json = false;
   bool shadow_check = true;              // RTL units compare with a behavioural twin every cycle
   bool quiet = false;                    // no table (benchmarks)
+  bool speed = false;                    // JSON: add the wall-clock speed figures (then not reproducible)
 };
 
 // Throws std::invalid_argument naming the option, the value and what is allowed.
