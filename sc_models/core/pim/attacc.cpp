@@ -326,12 +326,6 @@ class Channel {
   // §6.2; returns the index of a ready pick, kBarrierNoop, or kNone.
   int select(Cycle t, Cur& out) {
     if (q.empty()) return kNone;
-    // Banks on which a queued MAC is a row hit.
-    std::uint64_t hit = 0;
-    for (const QReq& r : q) {
-      if (r.type != AttaccReq::MacAB && r.type != AttaccReq::MacSB && r.type != AttaccReq::MacPB) continue;
-      if (current(r).row_hit) hit |= std::uint64_t{1} << bank_bit(r.a);
-    }
     bool removed = false;
     if (q.front().type == AttaccReq::Barrier) {
       q.pop_front();
@@ -345,6 +339,15 @@ class Channel {
       out = head;
       return 0;
     }
+    // Every request's current command once; the banks on which a queued MAC
+    // is a row hit (a barrier consumed above was no MAC: the set is the same).
+    m_cur.clear();
+    std::uint64_t hit = 0;
+    for (const QReq& r : q) {
+      m_cur.push_back(r.type == AttaccReq::Barrier ? Cur{} : current(r));
+      if (r.type != AttaccReq::MacAB && r.type != AttaccReq::MacSB && r.type != AttaccReq::MacPB) continue;
+      if (m_cur.back().row_hit) hit |= std::uint64_t{1} << bank_bit(r.a);
+    }
     bool past_barrier = false;
     for (std::size_t i = 1; i < q.size(); ++i) {
       const QReq& r = q[i];
@@ -352,7 +355,7 @@ class Channel {
         past_barrier = true;
         continue;
       }
-      Cur c = current(r);
+      const Cur& c = m_cur[i];
       if (past_barrier && !c.row_cmd) continue;
       // Row-hit guard (cheap) before the timing check.
       if (!c.row_hit && (hit >> bank_bit(r.a) & 1)) continue;
@@ -384,6 +387,7 @@ class Channel {
     if (m_record) issued.push_back({t, c.cls, a});
   }
 
+  std::vector<Cur> m_cur;  // select()'s scratch: the current command of each queued request
   dram::ChannelEngine m_eng;
   bool m_art;
   Cycle m_refi;
