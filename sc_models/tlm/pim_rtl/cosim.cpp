@@ -42,6 +42,7 @@ using tlm_hbm::HbmChannel;
 using tlm_hbm::PimKernel;
 
 CosimFigures g_figures;
+std::string g_document;
 
 std::string hex32(float f) {
   std::uint32_t u;
@@ -603,6 +604,7 @@ void validate(CosimOptions& o) {
 }
 
 const CosimFigures& last_figures() { return g_figures; }
+const std::string& last_document() { return g_document; }
 
 int run_cosim(const CosimOptions& o, int argc, char** argv) {
   using tlm_common::Config;
@@ -688,7 +690,7 @@ int run_cosim(const CosimOptions& o, int argc, char** argv) {
         std::snprintf(dig, sizeof dig, "%016llx", static_cast<unsigned long long>(dg.h));
         g_figures = {match, wall, f.kernel_cycles, rtl_cycles, busy, static_cast<int>(f.kernels)};
         const double sim_ps = sc_core::sc_time_stamp().to_seconds() * 1e12;
-        if (o.json) {
+        {
           nlohmann::json j;
           j["verdict"] = match ? "match" : interrupted && f.errors == 0 ? "interrupted" : "mismatch";
           j["kernel"] = o.kernel;
@@ -722,8 +724,9 @@ int run_cosim(const CosimOptions& o, int argc, char** argv) {
           if (!f.mismatch_json.is_null()) j["mismatch"] = f.mismatch_json;
           j["traces"] = trace_files();
           if (!o.trace_dir.empty()) j["traces"].push_back(o.trace_dir + "/tlm.vcd");
-          std::cout << j.dump(2) << "\n";
-        } else if (!o.quiet) {
+          g_document = j.dump(2);
+        }
+        if (!o.json && !o.quiet) {
           std::printf("pimlab cosim: kernel %s, model %s, %s, units %s, seed %u, RTL library %s\n", o.kernel.c_str(),
                       o.model.c_str(),
                       (o.kernel == "su" ? std::to_string(o.steps) + " steps" : "L " + std::to_string(o.len)).c_str(),
