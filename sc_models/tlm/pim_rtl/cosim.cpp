@@ -4,6 +4,7 @@
 
 #include <tlm_utils/simple_initiator_socket.h>
 
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -43,6 +44,26 @@ using tlm_hbm::PimKernel;
 
 CosimFigures g_figures;
 std::string g_document;
+
+// A path for a shell command line: quoted when it holds anything but
+// [A-Za-z0-9/._+-].
+std::string shell_word(const std::string& s) {
+  bool plain = !s.empty();
+  for (char c : s) plain = plain && (std::isalnum(static_cast<unsigned char>(c)) || std::strchr("/._+-", c));
+  if (plain) return s;
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+// A command that opens `wave` with the committed view tb/cosim/<view> from any
+// directory: absolute paths, run from the source tree, which the views' translate
+// filters (command names) are named relative to.
+std::string gtkwave_hint(const std::string& wave, const char* view) {
+  const std::string root = PIMLAB_SOURCE_DIR;
+  return "(cd " + shell_word(root) + " && gtkwave " + shell_word(std::filesystem::absolute(wave).lexically_normal().string()) +
+         " " + shell_word(root + "/tb/cosim/" + view) + ")";
+}
 
 std::string hex32(float f) {
   std::uint32_t u;
@@ -757,8 +778,8 @@ int run_cosim(const CosimOptions& o, int argc, char** argv) {
               wall, wall > 0 ? rtl_cycles / wall : 0.0, wall > 0 ? f.kernel_cycles / wall : 0.0, rtl_s,
               rtl_s > 0 ? rtl_cycles / rtl_s : 0.0);
           if (!o.trace_dir.empty()) {
-            std::printf("  waves        gtkwave %s/tlm.vcd tb/cosim/tlm.gtkw\n", o.trace_dir.c_str());
-            for (const auto& t : trace_files()) std::printf("               gtkwave %s tb/cosim/rtl.gtkw\n", t.c_str());
+            std::printf("  waves        %s\n", gtkwave_hint(o.trace_dir + "/tlm.vcd", "tlm.gtkw").c_str());
+            for (const auto& t : trace_files()) std::printf("               %s\n", gtkwave_hint(t, "rtl.gtkw").c_str());
           }
         }
         std::cout << std::flush;
