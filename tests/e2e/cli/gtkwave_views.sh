@@ -1,6 +1,6 @@
 #!/bin/sh
-# gtkwave_views.sh PIMLAB OUTDIR SOURCE_DIR: the committed co-simulation views
-# (tb/cosim/*.gtkw) show command names and one label per signal, and the
+# gtkwave_views.sh PIMLAB OUTDIR SOURCE_DIR: the committed views (tb/cosim/*.gtkw,
+# rtl/pim_pu/dv/pim_pu.gtkw) show command names and one label per signal, and the
 # waveform hint that `pimlab cosim --trace` prints opens them from any directory.
 #
 # 1. In every view, each command trace (pch<p>.command, pair<q>.command,
@@ -15,7 +15,7 @@ DIR=$2
 SRC=$3
 rm -rf "$DIR" && mkdir -p "$DIR" || exit 1
 fail=0
-for view in "$SRC"/tb/cosim/*.gtkw; do
+for view in "$SRC"/tb/cosim/*.gtkw "$SRC"/rtl/pim_pu/dv/pim_pu.gtkw; do
   out=$(awk -v src="$SRC" '
     function hex(s,   v, i, c) { v = 0; for (i = 1; i <= length(s); ++i) { c = index("0123456789abcdef", tolower(substr(s, i, 1))) - 1; v = v * 16 + c } return v }
     /^@/ { flags = hex(substr($0, 2)); next }
