@@ -1,8 +1,15 @@
 #include "cli.h"
 
+#include <unistd.h>
+
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
 #include <sstream>
 
 namespace pimlab::cli {
@@ -54,6 +61,16 @@ void Args::parse(int argc, char** argv, int first) {
       if (spec->value_name.empty()) {
         if (inline_value) throw UsageError("option '--" + name + "' takes no value");
         value = "1";
+      } else if (spec->value_name[0] == '[') {
+        // Optional value: the next argument unless it is another option.
+        if (inline_value) {
+          if (value.empty()) throw UsageError("option '--" + name + "=' needs a value (" + spec->value_name + ")");
+        } else if (i + 1 < argc && (std::string(argv[i + 1]) == "-" || argv[i + 1][0] != '-')) {
+          value = argv[++i];
+          if (value.empty()) throw UsageError("option '--" + name + "': empty value (" + spec->value_name + ")");
+        } else {
+          value = "-";
+        }
       } else if (!inline_value) {
         if (i + 1 >= argc) throw UsageError("option '--" + name + "' needs a value (" + spec->value_name + ")");
         value = argv[++i];
@@ -161,6 +178,50 @@ std::string Args::help_text(const std::string& usage, const std::string& summary
   }
   os << "  -h, --help                this text\n";
   return os.str();
+}
+
+OptionSpec json_option(std::string description) {
+  if (description.empty())
+    description = "write one JSON document to FILE; alone or '-': on standard output instead of the table";
+  return {"json", "[FILE|-]", std::move(description), ""};
+}
+
+JsonOutput::JsonOutput(const Args& args, const std::string& option) : m_option(option) {
+  const auto v = args.opt(option);
+  if (!v) return;
+  m_requested = true;
+  if (*v == "-") return;
+  m_path = *v;
+  namespace fs = std::filesystem;
+  // Checked without creating or truncating FILE: a run that fails later
+  // leaves an existing FILE as it was.
+  const auto fail = [&](const std::string& why) {
+    throw std::runtime_error("--" + m_option + ": cannot write '" + m_path + "' (" + why + ")");
+  };
+  std::error_code ec;
+  if (fs::is_directory(m_path, ec)) fail("is a directory");
+  if (fs::exists(m_path, ec)) {
+    if (::access(m_path.c_str(), W_OK) != 0) fail(std::strerror(errno));
+    return;
+  }
+  fs::path dir = fs::path(m_path).parent_path();
+  if (dir.empty()) dir = ".";
+  if (!fs::is_directory(dir, ec)) fail("no directory '" + dir.string() + "'");
+  if (::access(dir.c_str(), W_OK) != 0) fail(std::strerror(errno));
+}
+
+void JsonOutput::write_text(const std::string& text) const {
+  if (!m_requested) return;
+  if (m_path.empty()) {
+    std::cout << text << "\n" << std::flush;
+    if (!std::cout) throw std::runtime_error("--" + m_option + ": writing to standard output failed");
+    return;
+  }
+  std::ofstream os(m_path, std::ios::binary | std::ios::trunc);
+  if (!os) throw std::runtime_error("--" + m_option + ": cannot write '" + m_path + "' (" + std::strerror(errno) + ")");
+  os << text << "\n";
+  os.close();
+  if (!os) throw std::runtime_error("--" + m_option + ": writing '" + m_path + "' failed");
 }
 
 }  // namespace pimlab::cli

@@ -21,7 +21,8 @@ struct UsageError : std::runtime_error {
 
 struct OptionSpec {
   std::string name;         // without leading dashes: "seed"
-  std::string value_name;   // empty for a boolean flag; "N", "FILE", ...
+  std::string value_name;   // empty for a boolean flag; "N", "FILE", ...; in brackets
+                            // ("[FILE|-]") an optional value: see json_option()
   std::string description;  // one line for --help
   std::string default_text; // shown in --help; empty = none
 };
@@ -78,6 +79,42 @@ struct Registrar {
 
 // Parses a list of allowed words into "a, b or c" for error messages.
 std::string one_of(const std::vector<std::string>& allowed);
+
+// `--json [FILE|-]`, the same on every command: `--json` alone or `--json -`
+// prints one JSON document on standard output and nothing else (no table);
+// `--json FILE` (or `--json=FILE`) writes the document to FILE and the command
+// prints its usual table. The value is optional: the next argument is taken as
+// FILE unless it starts with '-' (other than "-" itself); `--json=FILE` is
+// unambiguous before a positional argument.
+OptionSpec json_option(std::string description = {});
+
+// Where the document of `--json [FILE|-]` goes. Constructed after parsing; a
+// FILE that cannot be written (missing directory, a directory, no permission)
+// is refused at once, before the command's work, as an I/O error (exit 3).
+class JsonOutput {
+ public:
+  explicit JsonOutput(const Args& args, const std::string& option = "json");
+  // --json was given (in either form).
+  bool requested() const { return m_requested; }
+  // The document replaces the table on standard output.
+  bool to_stdout() const { return m_requested && m_path.empty(); }
+  // The table is printed (no --json, or --json FILE).
+  bool table() const { return !to_stdout(); }
+  const std::string& path() const { return m_path; }
+  // Writes `text` (one document, a newline appended) to standard output or
+  // FILE; a failed write is an I/O error (std::runtime_error, exit 3). Does
+  // nothing without --json.
+  void write_text(const std::string& text) const;
+  template <class Json>
+  void write(const Json& doc, int indent = 2) const {
+    if (m_requested) write_text(doc.dump(indent));
+  }
+
+ private:
+  std::string m_option;
+  bool m_requested = false;
+  std::string m_path;  // empty: standard output
+};
 
 }  // namespace pimlab::cli
 

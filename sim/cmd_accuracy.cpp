@@ -16,20 +16,9 @@
 
 namespace pimlab::sim {
 
-// Shared with `pimlab run` (sim/cmd_run.cpp).
-std::vector<cli::OptionSpec> accuracy_json_option() {
-  return {{"json", "FILE", "also write the results as JSON to FILE", ""}};
-}
+namespace {
 
-// Opens FILE for writing before the (long) study runs, so a bad path fails at once.
-std::ofstream open_json_file(const std::string& path) {
-  std::ofstream os(path, std::ios::binary | std::ios::trunc);
-  // A file that cannot be written is an I/O error (exit status 3).
-  if (!os) throw std::runtime_error("--json: cannot write '" + path + "' (" + std::strerror(errno) + ")");
-  return os;
-}
-
-void write_accuracy_json(std::ofstream& os, const std::string& path, const golden::StudyResult& r) {
+nlohmann::ordered_json accuracy_json(const golden::StudyResult& r) {
   const golden::StudyModel& m = *r.model;
   const golden::StudyConfig& c = r.config;
   nlohmann::ordered_json j;
@@ -74,12 +63,8 @@ void write_accuracy_json(std::ofstream& os, const std::string& path, const golde
     rows.push_back(row);
   }
   j["results"] = rows;
-  os << j.dump(2) << "\n";
-  os.flush();
-  if (!os) throw std::runtime_error("--json: writing '" + path + "' failed");
+  return j;
 }
-
-namespace {
 
 const char* kSummary =
     "Measures what each storage format costs: runs a model's decode kernel (the state update\n"
@@ -105,7 +90,7 @@ int run_accuracy(int argc, char** argv) {
                   {"context", "L", "opt-7b: tokens in the K/V cache before the first step", "512"},
                   {"rounding", "MODE", "nearest or stochastic (stochastic: MX8 state write-back only)",
                    "nearest"},
-                  accuracy_json_option()[0]});
+                  cli::json_option()});
   args.parse(argc, argv, 2);
   if (args.help_requested()) {
     std::cout << args.help_text("[options]", kSummary);
@@ -131,12 +116,11 @@ int run_accuracy(int argc, char** argv) {
   for (const auto& name : args.list("formats", {"mx8", "int8", "e4m3", "e5m2", "fp16", "bf16"},
                                     golden::study_format_names()))
     c.formats.push_back(golden::parse_study_format(name));
-  std::ofstream json;
-  const auto json_path = args.opt("json");
-  if (json_path) json = open_json_file(*json_path);
+  // A FILE that cannot be written fails here, before the (long) study runs.
+  const cli::JsonOutput json_out(args);
   const golden::StudyResult r = golden::run_accuracy_study(c);
-  std::cout << "pimlab accuracy: " << golden::format_accuracy_table(r);
-  if (json_path) write_accuracy_json(json, *json_path, r);
+  if (json_out.table()) std::cout << "pimlab accuracy: " << golden::format_accuracy_table(r);
+  json_out.write(accuracy_json(r), 2);
   return 0;
 }
 

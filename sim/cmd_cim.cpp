@@ -24,9 +24,9 @@ namespace cs = pimlab::firmware::cim_schedule;
 
 const char* kTop =
     "usage: pimlab cim softmax|bert|schedule [options]\n\n"
-    "  softmax   softmax latency of one row: --len L [--cores N] [--baseline puma] [--json]\n"
-    "  bert      BERT encoder on UCLM cores: --model base|large --seq L [--json]\n"
-    "  schedule  cross-layer CIM scheduling: --network NAME|FILE [--pes N] [--duplicate] [--gantt FILE.svg] [--json]\n\n"
+    "  softmax   softmax latency of one row: --len L [--cores N] [--baseline puma] [--json [FILE|-]]\n"
+    "  bert      BERT encoder on UCLM cores: --model base|large --seq L [--json [FILE|-]]\n"
+    "  schedule  cross-layer CIM scheduling: --network NAME|FILE [--pes N] [--duplicate] [--gantt FILE.svg] [--json [FILE|-]]\n\n"
     "'pimlab cim <study> --help' lists every option.\n";
 
 nlohmann::json tile_json(const cim::TileConfig& c) {
@@ -44,7 +44,7 @@ void tile_options(std::vector<pimlab::cli::OptionSpec>& specs) {
   specs.push_back({"tiles", "T", "chip size in tiles of 8 cores x 16 UCLMs (bert: default sized to the model)", "16"});
   specs.push_back({"variant", "V", "exp residual: A (residual 1) or B (first order)", "B"});
   specs.push_back({"clock-ghz", "F", "clock in GHz", "1"});
-  specs.push_back({"json", "", "print one JSON document instead of a table", ""});
+  specs.push_back(pimlab::cli::json_option());
 }
 
 cim::TileConfig tile_from(const Args& a) {
@@ -69,11 +69,12 @@ int run_softmax(int argc, char** argv) {
   Args a("cim softmax", specs);
   a.parse(argc, argv, 3);
   if (a.help_requested()) {
-    std::cout << a.help_text("--len L [--cores N] [--baseline puma] [--json]",
+    std::cout << a.help_text("--len L [--cores N] [--baseline puma] [--json [FILE|-]]",
                              "Latency of one softmax row: local max, tree max, subtract, exp by lookup,\n"
                              "local sums, tree sum, divide and UINT8 requantisation (docs/cim.md).");
     return 0;
   }
+  const pimlab::cli::JsonOutput json_out(a);
   if (!a.has("len")) throw UsageError("missing --len (see 'pimlab cim softmax --help')");
   const cim::TileConfig cfg = tile_from(a);
   const std::int64_t L = a.integer("len", 1, 1, std::int64_t{1} << 30);
@@ -102,9 +103,8 @@ int run_softmax(int argc, char** argv) {
                       {"energy_pj", r.energy_pj},
                       {"hastily_l8192_us", {{"puma-like", 22.13}, {"one-uclm", 6.0}, {"multi-core", 1.36}}},
                       {"config", tile_json(cfg)}};
-  if (a.has("json")) {
-    std::cout << j.dump(2) << "\n";
-  } else {
+  json_out.write(j, 2);
+  if (json_out.table()) {
     std::printf("pimlab cim softmax: L %lld, %s (%d core(s), %d LUT UCLM(s) per core, VFU %d lanes)\n",
                 static_cast<long long>(L), setting, r.cores, r.lut_uclms_per_core, r.vfu_lanes);
     std::printf("  %-12s %12.3f\n", "latency_us", r.latency_us);
@@ -126,11 +126,12 @@ int run_bert(int argc, char** argv) {
   Args a("cim bert", specs);
   a.parse(argc, argv, 3);
   if (a.help_requested()) {
-    std::cout << a.help_text("--model base|large --seq L [--json]",
+    std::cout << a.help_text("--model base|large --seq L [--json [FILE|-]]",
                              "A BERT encoder on UCLM cores as a row pipeline: per-stage intervals, latency,\n"
                              "TOPS, sequences/s and TOPS/W (docs/cim.md).");
     return 0;
   }
+  const pimlab::cli::JsonOutput json_out(a);
   for (const char* req : {"model", "seq"})
     if (!a.has(req)) throw UsageError(std::string("missing --") + req + " (see 'pimlab cim bert --help')");
   const cim::TileConfig cfg = tile_from(a);
@@ -168,9 +169,8 @@ int run_bert(int argc, char** argv) {
                       {"stages", stages},
                       {"hastily_tops", m.name == "base" ? 158 : 263},
                       {"config", tile_json(cfg)}};
-  if (a.has("json")) {
-    std::cout << j.dump(2) << "\n";
-  } else {
+  json_out.write(j, 2);
+  if (json_out.table()) {
     std::printf("pimlab cim bert: BERT-%s, seq %lld, %d layers\n", m.name.c_str(), static_cast<long long>(L), m.layers);
     std::printf("  %-10s %8s %8s %12s %11s %10s\n", "stage", "uclms", "cores", "uclm_cycles", "vfu_cycles", "interval");
     for (const auto& s : r.stages)
@@ -201,14 +201,15 @@ int run_schedule(int argc, char** argv) {
           {"no-move", "", "do not charge the data move on producer -> consumer edges", ""},
           {"set-rows", "R", "OFM rows per set", "1"},
           {"gantt", "FILE.svg", "write a Gantt chart of the reported schedule", ""},
-          {"json", "", "print one JSON document instead of a table", ""}});
+          pimlab::cli::json_option()});
   a.parse(argc, argv, 3);
   if (a.help_requested()) {
-    std::cout << a.help_text("--network NAME|FILE [--pes N] [--duplicate] [--gantt FILE.svg] [--json]",
+    std::cout << a.help_text("--network NAME|FILE [--pes N] [--duplicate] [--gantt FILE.svg] [--json [FILE|-]]",
                              "Cross-layer (ASAP) scheduling of a CNN on weight-stationary CIM PEs, against\n"
                              "layer-by-layer scheduling on the same PEs (docs/cim.md).");
     return 0;
   }
+  const pimlab::cli::JsonOutput json_out(a);
   if (!a.has("network")) throw UsageError("missing --network (see 'pimlab cim schedule --help')");
   const cs::Network net = cs::load_network(a.str("network", ""));
   cs::PeConfig pe = a.choice("pe", "rram", {"rram", "uclm"}) == "uclm" ? cs::PeConfig::uclm() : cs::PeConfig::rram();
@@ -263,9 +264,8 @@ int run_schedule(int argc, char** argv) {
                         {"cross_layer_dup", sched_json(st.xl_dup)}}},
                       {"clsa_cim_reported", {{"utilisation_gain_max", 17.9}, {"speedup_max", 29.2}}},
                       {"layers", layers}};
-  if (a.has("json")) {
-    std::cout << j.dump(2) << "\n";
-  } else {
+  json_out.write(j, 2);
+  if (json_out.table()) {
     std::printf("pimlab cim schedule: %s on %lld %s PEs (one copy of every layer: %lld)\n", net.name.c_str(), n_pe,
                 pe.name.c_str(), need);
     std::printf("  %-22s %14s %12s\n", "configuration", "makespan_us", "utilisation");

@@ -27,7 +27,7 @@ cs::CosimOptions g_opts;
 
 const char* kUsage =
     "--kernel su|attention [--model NAME] [--steps N] [--len L] [--units rtl|behavioural|mixed] [--data random|carry] [--config FILE] [--seed S] "
-    "[--trace DIR] [--json [--speed]]";
+    "[--trace DIR] [--json [FILE|-] [--speed]]";
 const char* kSummary =
     "Co-simulates PIM kernels through the TLM HBM channel: the firmware writes operands and state into\n"
     "the channel's memory, sends the generated Pimba command stream, reads the results back; each\n"
@@ -49,13 +49,14 @@ int run(int argc, char** argv) {
                    {"seed", "S", "seed of the data and of the RTL's X initialisation", "1"},
                    {"trace", "DIR", "write DIR/tlm.vcd (channel) and DIR/<unit>.fst (each RTL unit), both in ps", ""},
                    {"no-shadow", "", "do not compare RTL units with a behavioural twin every cycle", ""},
-                   {"json", "", "print one JSON document instead of the table", ""},
+                   pimlab::cli::json_option(),
                    {"speed", "", "with --json: add the wall-clock speed figures (wall_s, cycles per second; they differ run to run)", ""}});
   a.parse(argc, argv, 2);
   if (a.help_requested()) {
     std::cout << a.help_text(kUsage, kSummary);
     return 0;
   }
+  const pimlab::cli::JsonOutput json_out(a);
   if (!a.has("kernel")) throw UsageError("--kernel is required (su or attention)");
   g_opts.kernel = a.choice("kernel", "su", {"su", "attention"});
   // An option of the other kernel is an error, not ignored.
@@ -72,9 +73,9 @@ int run(int argc, char** argv) {
   g_opts.seed = static_cast<std::uint32_t>(a.integer("seed", 1, 0, 0xffffffffll));
   g_opts.trace_dir = a.str("trace", "");
   g_opts.config_file = a.str("config", "");
-  g_opts.json = a.has("json");
+  g_opts.json = json_out.to_stdout();
   g_opts.speed = a.has("speed");
-  if (g_opts.speed && !g_opts.json) throw UsageError("--speed adds figures to the --json document: give --json too");
+  if (g_opts.speed && !json_out.requested()) throw UsageError("--speed adds figures to the --json document: give --json too");
   g_opts.shadow_check = !a.has("no-shadow");
   try {
     cs::validate(g_opts);
@@ -84,6 +85,9 @@ int run(int argc, char** argv) {
   setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
   char* sc_argv[] = {argv[0], nullptr};
   const int rc = sc_core::sc_elab_and_sim(1, sc_argv);
+  // The document of a run that reached its report (match, mismatch or
+  // interrupted); a bad configuration has none.
+  if (!cs::last_document().empty()) json_out.write_text(cs::last_document());
   return rc == 0 || rc == 1 || rc == 2 || rc == 130 ? rc : 3;
 }
 

@@ -36,7 +36,7 @@ namespace pim = pimlab::pim;
 
 const char* kUsage =
     "--op su|score|attend --num-op N --rows R --cols C [--variant V] [--channels K] [--dram PRESET] "
-    "[--json] [options]";
+    "[--json [FILE|-]] [options]";
 const char* kSummary =
     "Runs one Pimba-family PIM kernel on HBM-PIM channels at command level and reports its cycles\n"
     "(DRAM clock), command counts, energy and time at the PIM clock. SU = state update over num_op\n"
@@ -68,14 +68,15 @@ int run_neupims(int argc, char** argv) {
           {"artifact-compatible", "", "reproduce NewtonSim, quirks included (docs/pim_protocols.md)", ""},
           {"check", "", "re-validate every issued command with the independent rule checker", ""},
           {"trace-out", "FILE", "write the transaction stream ('pimlab replay --format newton' reads it)", ""},
-          {"json", "", "print one JSON document instead of a table", ""}});
+          pimlab::cli::json_option()});
   a.parse(argc, argv, 2);
   if (a.help_requested()) {
-    std::cout << a.help_text("--family neupims --pim-type dual|single --op score|attend --len L --width E --requests N [--loads K] [--json]",
+    std::cout << a.help_text("--family neupims --pim-type dual|single --op score|attend --len L --width E --requests N [--loads K] [--json [FILE|-]]",
                              "Runs the NeuPIMs attention command streams of N requests on one Newton / NeuPIMs channel\n"
                              "and reports cycles, command counts and energy (docs/pim_protocols.md).");
     return 0;
   }
+  const pimlab::cli::JsonOutput json_out(a);
   for (const char* req : {"op", "len", "width"})
     if (!a.has(req)) throw UsageError(std::string("missing --") + req + " (see 'pimlab kernel --family neupims --help')");
   np::AttentionSpec s;
@@ -104,9 +105,8 @@ int run_neupims(int argc, char** argv) {
   j["config"] = {{"family", "neupims"}, {"pim_type", pim::pim_type_name(s.type)}, {"op", np::op_name(s.op)},
                  {"len", s.len}, {"width", s.width}, {"requests", s.requests}, {"loads", s.loads},
                  {"artifact_compatible", o.artifact_compatible}};
-  if (a.has("json")) {
-    std::cout << j.dump(2) << "\n";
-  } else {
+  json_out.write(j, 2);
+  if (json_out.table()) {
     std::printf("pimlab kernel: neupims %s, %s, L %d, E %d, %d request(s), %d load iteration(s)%s\n", np::op_name(s.op),
                 pim::pim_type_name(s.type), s.len, s.width, s.requests, s.loads,
                 o.artifact_compatible ? ", artifact-compatible" : "");
@@ -141,12 +141,13 @@ int run(int argc, char** argv) {
            "slot; off with --artifact-compatible"},
           {"check", "", "re-validate every issued command with the independent rule checker", ""},
           {"trace-out", "FILE", "write the generated command trace (text format) to FILE", ""},
-          {"json", "", "print one JSON document instead of a table", ""}});
+          pimlab::cli::json_option()});
   a.parse(argc, argv, 2);
   if (a.help_requested()) {
     std::cout << a.help_text(kUsage, kSummary);
     return 0;
   }
+  const pimlab::cli::JsonOutput json_out(a);
   a.choice("family", "pimba", {"pimba", "attacc"});
   for (const char* req : {"op", "num-op", "rows", "cols"})
     if (!a.has(req)) throw UsageError(std::string("missing --") + req + " (see 'pimlab kernel --help')");
@@ -236,9 +237,8 @@ int run(int argc, char** argv) {
                  {"refresh", pim::refresh_model_name(protocol.refresh)},
                  {"nREFI", timing.t.nREFI},
                  {"col", pim::col(timing.t)}};
-  if (a.has("json")) {
-    std::cout << j.dump(2) << "\n";
-  } else {
+  json_out.write(j, 2);
+  if (json_out.table()) {
     std::printf("pimlab kernel: %s on %s, num_op %d, %d x %d, %d channel(s), dram %s%s\n", fw::op_name(k.op),
                 k.variant.c_str(), k.num_op, k.rows, k.cols, k.channels, spec.name.c_str(),
                 k.artifact_compatible ? ", artifact-compatible" : "");

@@ -34,7 +34,7 @@ int kernel_attacc(int argc, char** argv) {
           {"dram", "PRESET", "HBM3-PIM speed grade: " + cli::one_of(presets), "attacc-hbm3-5.2"},
           {"artifact-compatible", "", "reproduce the reference artifact, quirks included (docs/pim_protocols.md)", ""},
           {"check", "", "re-validate every issued command with the independent AttAcc checker", ""},
-          {"json", "", "print one JSON document instead of a table", ""}});
+          pimlab::cli::json_option()});
   a.parse(argc, argv, 2);
   if (a.help_requested()) {
     std::cout << a.help_text("--family attacc --placement bank|bg|buffer --heads H --len L [options]",
@@ -42,6 +42,7 @@ int kernel_attacc(int argc, char** argv) {
                              "on one AttAcc HBM3-PIM stack (16 channels) at command level. Bad input exits with status 2.");
     return 0;
   }
+  const pimlab::cli::JsonOutput json_out(a);
   for (const char* req : {"placement", "heads", "len"})
     if (!a.has(req)) throw cli::UsageError(std::string("missing --") + req + " (see 'pimlab kernel --family attacc --help')");
   firmware::attacc::AttentionSpec k;
@@ -109,9 +110,8 @@ int kernel_attacc(int argc, char** argv) {
                  {"nCCDAB", spec.t.nCCDAB},
                  {"nCCDSB", spec.t.nCCDSB},
                  {"artifact_compatible", k.artifact_compatible}};
-  if (a.has("json")) {
-    std::cout << j.dump(2) << "\n";
-  } else {
+  json_out.write(j, 2);
+  if (json_out.table()) {
     std::printf("pimlab kernel: attacc %s placement, %d head(s), L %d, d_head %d, dbyte %d, dram %s%s\n",
                 pim::placement_name(k.placement), k.heads, k.len, k.d_head, k.dbyte, spec.name.c_str(),
                 k.artifact_compatible ? ", artifact-compatible" : "");

@@ -19,7 +19,7 @@ using pimlab::cli::Args;
 using pimlab::cli::UsageError;
 namespace gpu = pimlab::gpu;
 
-const char* kUsage = "--host a100|h100|b200|FILE.json [--gpus N] --csv FILE [--json] [--faithful]";
+const char* kUsage = "--host a100|h100|b200|FILE.json [--gpus N] --csv FILE [--json [FILE|-]] [--faithful]";
 const char* kSummary =
     "Times operator rows (CSV header cls,name,category,m,n,k,num_op,dbyte) on one GPU of a\n"
     "tensor-parallel group with the roofline model of the Pimba artifact and prints every row with\n"
@@ -38,13 +38,14 @@ int run(int argc, char** argv) {
          {{"host", "NAME|FILE", "GPU: a100, h100, b200, or a JSON host file (*.json; keys in docs/gpu.md)", ""},
           {"gpus", "N", "GPUs of the tensor-parallel group (the all-reduce takes log2(N) hops)", "1"},
           {"csv", "FILE", "operator rows: header cls,name,category,m,n,k,num_op,dbyte", ""},
-          {"json", "", "print a JSON list of row objects instead of CSV", ""},
+          pimlab::cli::json_option(),
           {"faithful", "", "count register traffic of all num_op products (the artifact counts one)", ""}});
   a.parse(argc, argv, 2);
   if (a.help_requested()) {
     std::cout << a.help_text(kUsage, kSummary);
     return 0;
   }
+  const pimlab::cli::JsonOutput json_out(a);
   for (const char* req : {"host", "csv"})
     if (!a.has(req)) throw UsageError(std::string("missing --") + req + " (see 'pimlab layers --help')");
   const std::string host_arg = a.str("host", "");
@@ -62,7 +63,7 @@ int run(int argc, char** argv) {
   const gpu::OperatorTable t = gpu::read_operator_csv_file(a.str("csv", ""));
   const std::vector<gpu::OpResult> res = gpu::time_operators(host, t.ops, gpus, opt);
 
-  if (a.has("json")) {
+  if (json_out.requested()) {
     nlohmann::ordered_json rows = nlohmann::ordered_json::array();
     for (std::size_t i = 0; i < res.size(); ++i) {
       const gpu::Operator& op = t.ops[i];
@@ -86,8 +87,8 @@ int run(int argc, char** argv) {
       o["tiles"] = r.tiles ? gpu::tiles_string(*r.tiles) : std::string();
       rows.push_back(std::move(o));
     }
-    std::cout << rows.dump(2) << "\n";
-    return 0;
+    json_out.write(rows, 2);
+    if (json_out.to_stdout()) return 0;
   }
   std::string line;
   for (std::size_t c = 0; c < t.columns.size(); ++c) line += (c ? "," : "") + t.columns[c];

@@ -90,15 +90,16 @@ int run_model(int argc, char** argv) {
                   {"kv", "FMT", "KV cache and state format", "the system's"},
                   {"map", "RULES", "extra mapping rules, tried first", ""},
                   {"csv", "", "print the operator list as CSV", ""},
-                  {"json", "", "print one JSON document", ""}},
+                  pimlab::cli::json_option()},
                  1, "MODEL|config.json");
   args.parse(argc, argv, 2);
   if (args.help_requested()) {
     std::cout << args.help_text("MODEL|config.json [options]", kSummary);
     return 0;
   }
+  const pimlab::cli::JsonOutput json_out(args);
   if (args.positional().empty()) throw cli::UsageError("missing MODEL (a preset name or a config.json)");
-  if (args.has("csv") && args.has("json")) throw cli::UsageError("--csv and --json exclude each other");
+  if (args.has("csv") && json_out.requested()) throw cli::UsageError("--csv and --json exclude each other");
   const model::ModelConfig m = model::resolve_model(args.positional()[0]);
   const std::int64_t batch = args.integer("batch", 32, 1, 1 << 20);
   const std::int64_t context = args.integer("context", 2049, 1, 1LL << 30);
@@ -139,7 +140,7 @@ int run_model(int argc, char** argv) {
     }
     return 0;
   }
-  if (args.has("json")) {
+  if (json_out.requested()) {
     json j;
     j["command"] = "model";
     json c;
@@ -213,8 +214,8 @@ int run_model(int argc, char** argv) {
     for (const auto& [d, p] : by_dev) bd[d] = {{"flops", num_json(p.first)}, {"bytes", num_json(p.second)}};
     tj["by_device"] = bd;
     j["totals"] = tj;
-    std::cout << j.dump(2) << "\n";
-    return 0;
+    json_out.write(j, 2);
+    if (json_out.to_stdout()) return 0;
   }
 
   std::cout << "pimlab model: " << m.name << " (" << model::family_name(m.family) << ") on " << sys.name

@@ -29,7 +29,7 @@ using pimlab::cli::Args;
 using pimlab::cli::UsageError;
 namespace pim = pimlab::pim;
 
-const char* kUsage = "FILE [--format pimba|mem|newton] [--dram PRESET] [--config FILE] [--check] [--json] [options]";
+const char* kUsage = "FILE [--format pimba|mem|newton] [--dram PRESET] [--config FILE] [--check] [--json [FILE|-]] [options]";
 const char* kSummary =
     "Replays a trace file and reports cycles, command counts, energy and time.\n"
     "  --format pimba: PIM command trace, one command per line 'name ch pch' (the barrier adds\n"
@@ -83,15 +83,17 @@ int run_pimba(const Args& a, const std::string& path, const pim::TraceHeader& he
                                    check, pim::variant(variant_name), pim_mhz);
   const pim::MultiChannelRun& r = rep.run;
 
-  if (a.has("json")) {
+  const pimlab::cli::JsonOutput json_out(a);
+  if (json_out.requested()) {
     nlohmann::json j = rep.result_json();
     j["channels_used"] = used;
     j["config"] = {{"format", "pimba"},  {"trace", path},
                    {"dram", spec.name},  {"tCK_ps", timing.t.tCK_ps},
                    {"time_clock_mhz", pimlab::sim::time_clock_mhz(pim_mhz, spec)}, {"artifact_compatible", artifact},
                    {"window", protocol.window}, {"refresh", pim::refresh_model_name(protocol.refresh)}};
-    std::cout << j.dump(2) << "\n";
-  } else {
+    json_out.write(j, 2);
+  }
+  if (json_out.table()) {
     std::printf("pimlab replay: %s (pimba format), %d channel(s), dram %s%s\n", path.c_str(), used, spec.name.c_str(),
                 artifact ? ", artifact-compatible" : "");
     print_row("cycles", static_cast<unsigned long long>(r.cycles), "DRAM clock cycles");
@@ -149,9 +151,9 @@ int run_mem(const Args& a, const std::string& path) {
   j["check"] = check;
   j["checker_violations"] = violations;
   j["dram"] = doc;
-  if (a.has("json")) {
-    std::cout << j.dump(2) << "\n";
-  } else {
+  const pimlab::cli::JsonOutput json_out(a);
+  json_out.write(j, 2);
+  if (json_out.table()) {
     std::printf("pimlab replay: %s (memory trace), dram %s\n", path.c_str(), dram_name.c_str());
     print_row("cycles", static_cast<unsigned long long>(get("total_cycles")), "first arrival to last completion");
     print_row("time_ns", s.value("total_ns", 0.0));
@@ -204,9 +206,9 @@ int run_newton_format(const Args& a, const std::string& path) {
   j["channels_used"] = channels.size();
   j["config"] = {{"format", "newton"}, {"trace", path}, {"pim_type", pim::pim_type_name(o.type)},
                  {"artifact_compatible", o.artifact_compatible}};
-  if (a.has("json")) {
-    std::cout << j.dump(2) << "\n";
-  } else {
+  const pimlab::cli::JsonOutput json_out(a);
+  json_out.write(j, 2);
+  if (json_out.table()) {
     std::printf("pimlab replay: %s (newton format), %zu channel(s), pim type %s%s\n", path.c_str(), channels.size(),
                 pim::pim_type_name(o.type), o.artifact_compatible ? ", artifact-compatible" : "");
     for (const auto& [k, v] : j.items())
@@ -230,13 +232,14 @@ int run(int argc, char** argv) {
           {"check", "", "re-validate every issued command with the independent rule checker", "off"},
           {"config", "FILE", "mem: JSON configuration with the keys preset, spec, mapping, controller, check (docs/dram.md)", ""},
           {"pim-type", "T", "newton: controller dual (NeuPIMs), single (Newton) or dram", "dual"},
-          {"json", "", "print one JSON document instead of a table", ""}},
+          pimlab::cli::json_option()},
          1, "FILE");
   a.parse(argc, argv, 2);
   if (a.help_requested()) {
     std::cout << a.help_text(kUsage, kSummary);
     return 0;
   }
+  const pimlab::cli::JsonOutput json_out(a);
   if (a.positional().empty()) throw UsageError("missing trace FILE (see 'pimlab replay --help')");
   const std::string path = a.positional()[0];
   // Missing, directory and empty inputs are refused by name (they replayed

@@ -42,7 +42,6 @@
 #include "workload/trace.h"
 
 namespace pimlab::sim {
-std::ofstream open_json_file(const std::string& path);  // cmd_accuracy.cpp
 }
 
 namespace {
@@ -245,7 +244,7 @@ int run(int argc, char** argv) {
           {"trace", "DIR", "GPU-host systems: write a VCD of the chosen decode iterations to DIR (operators, and channel 0's PIM commands of the first layer)", ""},
           {"trace-iterations", "N[,N...]", "with --trace: the decode iterations to trace (1 = the first)", "1"},
           {"plot", "DIR", "write DIR/results.csv (the merged format of 'pimlab sweep') and the default figures of 'pimlab plot --defaults' in DIR/plots/ (gnuplot)", ""},
-          {"json", "FILE|-", "write the {meta, config, stats} document to FILE ('-': standard output, no table)", ""},
+          pimlab::cli::json_option("write the {meta, config, stats} document to FILE; alone or '-': on standard output, no table"),
           {"csv", "FILE", "write one CSV row per (model, system)", ""}};
   Args a("run", specs);
   // --config FILE: its options, except those the command line gives (which win).
@@ -426,8 +425,8 @@ int run(int argc, char** argv) {
     if (ec || !std::filesystem::is_directory(*trace_dir))
       throw std::runtime_error("--trace: cannot create the directory '" + *trace_dir + "'");
   }
-  const auto json_path = a.opt("json");
-  const bool json_stdout = json_path && *json_path == "-";
+  const pimlab::cli::JsonOutput json_out(a);
+  const bool json_stdout = json_out.to_stdout();
 
   const bool tty = isatty(2) != 0;
   std::signal(SIGINT, run_sigint);
@@ -660,7 +659,7 @@ int run(int argc, char** argv) {
   if (interrupted) doc["stats"]["interrupted"] = true;
 
   if (json_stdout) {
-    std::cout << doc.dump(2) << "\n";
+    json_out.write(doc, 2);
   } else {
     std::string bl;
     for (std::size_t i = 0; i < batches.size(); ++i) bl += (i ? "," : "") + std::to_string(batches[i]);
@@ -682,11 +681,7 @@ int run(int argc, char** argv) {
     }
     std::printf("  (vs gpu: throughput over the gpu system's; energy: decode energy relative to it)\n");
   }
-  if (json_path && !json_stdout) {
-    std::ofstream json_file = pimlab::sim::open_json_file(*json_path);
-    json_file << doc.dump(2) << "\n";
-    if (!json_file) throw std::runtime_error("--json: write to '" + *json_path + "' failed");
-  }
+  if (!json_stdout) json_out.write(doc, 2);
   if (auto plot_dir = a.opt("plot")) write_plots(*plot_dir, outcomes, doc);
   if (auto csv_path = a.opt("csv")) {
     std::ofstream csv_file(*csv_path, std::ios::binary | std::ios::trunc);

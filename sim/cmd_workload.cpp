@@ -50,7 +50,7 @@ std::string length_row(const std::string& name, const wl::LengthStats& s) {
 
 const char* kLengthHeader = "                        mean      p50      p99      min      max\n";
 
-int report_snapshot(const std::string& path, bool as_json) {
+int report_snapshot(const std::string& path, const pimlab::cli::JsonOutput& json_out) {
   const wl::Snapshot snap = wl::read_snapshot(path);
   std::vector<std::uint64_t> lens;
   std::uint32_t channels = 0;
@@ -66,7 +66,7 @@ int report_snapshot(const std::string& path, bool as_json) {
   const wl::LengthStats s = wl::length_stats(lens);
   const auto [rq_min, rq_max] = std::minmax_element(per_ch_requests.begin(), per_ch_requests.end());
   const auto [tk_min, tk_max] = std::minmax_element(per_ch_tokens.begin(), per_ch_tokens.end());
-  if (as_json) {
+  if (json_out.requested()) {
     json j;
     j["source"] = "snapshot:" + path;
     j["kind"] = "snapshot";
@@ -77,8 +77,8 @@ int report_snapshot(const std::string& path, bool as_json) {
     j["requests_per_channel_max"] = *rq_max;
     j["channel_tokens_min"] = *tk_min;
     j["channel_tokens_max"] = *tk_max;
-    std::cout << j.dump(2) << "\n";
-    return 0;
+    json_out.write(j, 2);
+    if (json_out.to_stdout()) return 0;
   }
   std::cout << "source          snapshot:" << path << "\n"
             << "requests        " << snap.size() << " (one decode step each)\n\n"
@@ -97,13 +97,13 @@ int run_workload(int argc, char** argv) {
        {"arrival", "KIND", "poisson (exponential gaps) or fixed (gaps of 1/R) (generators only)", "poisson"},
        {"seed", "S", "seed of the generator, 0..2^64-1 (generators only)", "1"},
        {"trace-out", "FILE", "also write the requests as a trace CSV (not for snapshots)", ""},
-       {"json", "", "print one JSON document instead of the table", ""}},
+       pimlab::cli::json_option()},
       1, "SOURCE");
   args.parse(argc, argv, 2);
   if (args.help_requested()) {
     std::cout << args.help_text(
         "sharegpt|alpaca|FILE|snapshot:FILE|fixed:B,IN,OUT [--requests N] [--rate R] [--arrival poisson|fixed] [--seed S]\n"
-        "       [--trace-out FILE] [--json]",
+        "       [--trace-out FILE] [--json [FILE|-]]",
         "Draws or reads a workload and prints its statistics (docs/workload.md).\n"
         "\n"
         "SOURCE:\n"
@@ -127,10 +127,10 @@ int run_workload(int argc, char** argv) {
         "  generator option given with a file exit with status 2 and one line.");
     return 0;
   }
+  const pimlab::cli::JsonOutput json_out(args);
   if (args.positional().empty())
     throw UsageError("missing SOURCE: sharegpt, alpaca, a trace FILE, snapshot:FILE or fixed:B,IN,OUT");
   const std::string source = args.positional().front();
-  const bool as_json = args.has("json");
   const bool generator = source == "sharegpt" || source == "alpaca";
   // Options that only a generator uses are errors elsewhere (they would silently do nothing).
   if (!generator)
@@ -144,7 +144,7 @@ int run_workload(int argc, char** argv) {
     if (args.has("trace-out")) throw UsageError("--trace-out: a snapshot has no arrival times or output lengths");
     const std::string path = source.substr(snap_prefix.size());
     if (path.empty()) throw UsageError("snapshot: needs a file name (snapshot:FILE)");
-    return report_snapshot(path, as_json);
+    return report_snapshot(path, json_out);
   }
 
   json j;
@@ -213,15 +213,15 @@ int run_workload(int argc, char** argv) {
   }
   const wl::WorkloadStats s = wl::workload_stats(reqs);
   const double duration = s.last_arrival_s - s.first_arrival_s;
-  if (as_json) {
+  if (json_out.requested()) {
     j["source"] = source;
     j["count"] = s.count;
     put_lengths(j, "input", s.input);
     put_lengths(j, "output", s.output);
     j["arrival_rate"] = s.arrival_rate_per_s ? json(*s.arrival_rate_per_s) : json(nullptr);
     j["duration_s"] = duration;
-    std::cout << j.dump(2) << "\n";
-    return 0;
+    json_out.write(j, 2);
+    if (json_out.to_stdout()) return 0;
   }
   std::cout << "source          " << label << "\n"
             << "requests        " << s.count << "\n\n"

@@ -6,7 +6,7 @@
 set -u
 dump=$1
 view=$2
-want=$(grep -v '^\[' "$view" | grep -v '^@' | grep -v '^\*' | grep -c .)
+want=$(grep -v '^\[' "$view" | grep -v '^[@^]' | grep -v '^\*' | grep -c .)
 tcl=$(mktemp /tmp/cosim_gtkw.XXXXXX)
 cat > "$tcl" <<'TCL'
 puts "traces displayed: [gtkwave::getTotalNumTraces]"

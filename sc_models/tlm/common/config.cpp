@@ -110,7 +110,7 @@ void Config::check_consumed() const {
     if (!best.empty() && best_d <= std::max<std::size_t>(3, key.size() / 4))
       msg += " (did you mean '" + best + "'?)";
   }
-  msg += m_declared.empty() ? " (no parameter is declared)" : " (declared keys: see Config::describe())";
+  msg += m_declared.empty() ? " (no parameter is declared)" : " (the declared keys: pimlab config --list)";
   throw ConfigError(msg);
 }
 
@@ -124,6 +124,7 @@ nlohmann::json Config::describe() const {
   nlohmann::json out = nlohmann::json::object();
   for (const auto& [key, rec] : m_declared) {
     nlohmann::json& e = out[key];
+    e["type"] = rec.type;
     e["value"] = rec.value;
     e["default"] = rec.default_value;
     if (!rec.unit.empty()) e["unit"] = rec.unit;

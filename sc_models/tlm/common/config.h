@@ -42,6 +42,7 @@ struct ParamRecord {
   std::string unit;
   std::string description;
   std::string allowed;  // human-readable, e.g. "integer in [1, 64]"
+  std::string type;     // JSON type of the value: boolean, integer, number, string, array
 };
 
 // The process-wide configuration broker (SystemC elaborates one design per
@@ -70,7 +71,8 @@ class Config {
 
   // The effective configuration: {key: value} (loadable again with load()).
   nlohmann::json effective() const;
-  // The same with default, unit, description and allowed values per key.
+  // The same with type, default, unit, description and allowed values per
+  // key: what `pimlab config --list` prints.
   nlohmann::json describe() const;
   void dump(const std::string& path) const;
 
@@ -160,7 +162,14 @@ class Param {
                           allowed);
     }
     cfg.declare(m_key, ParamRecord{nlohmann::json(m_value), nlohmann::json(default_value), std::move(unit),
-                                   std::move(description), allowed});
+                                   std::move(description), allowed, type_name()});
+  }
+
+  static const char* type_name() {
+    if constexpr (std::is_same_v<T, bool>) return "boolean";
+    else if constexpr (std::is_same_v<T, std::string>) return "string";
+    else if constexpr (std::is_integral_v<T>) return "integer";
+    else return "number";
   }
 
   static bool convert(const nlohmann::json& j, T& out) {

@@ -15,10 +15,18 @@ namespace {
 
 volatile std::sig_atomic_t g_sigint_count = 0;
 
+// The first SIGINT stops the run at the next slice; the second is
+// acknowledged and the run still closes its waveform and result files (an exit
+// from here would leave them truncated or unreadable: stdio buffers, FST
+// blocks); only a third exits at once.
 extern "C" void on_sigint(int) {
   g_sigint_count = g_sigint_count + 1;
-  if (g_sigint_count >= 2) {
-    static const char msg[] = "\npimlab: second interrupt, exiting without cleanup\n";
+  if (g_sigint_count == 2) {
+    static const char msg[] =
+        "\npimlab: finishing the waveform and result files; a third Ctrl-C exits at once and leaves them incomplete\n";
+    (void)!::write(2, msg, sizeof msg - 1);
+  } else if (g_sigint_count >= 3) {
+    static const char msg[] = "\npimlab: third interrupt, exiting without cleanup\n";
     (void)!::write(2, msg, sizeof msg - 1);
     ::_exit(130);
   }

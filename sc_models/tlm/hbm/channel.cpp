@@ -1,6 +1,7 @@
 #include "tlm/hbm/channel.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <cstring>
 #include <limits>
 
@@ -147,7 +148,7 @@ void HbmChannel::end_of_elaboration() {
   }
   PIMLAB_INFO(name()) << "tracing commands and bank state (command codes: 0 none, 1 ACT, 2 PRE, 3 RD, 4 WR, "
                          "5 REF, 6 PIM); open with: gtkwave "
-                      << p_trace_file.get() << ".vcd";
+                      << std::filesystem::absolute(p_trace_file.get() + ".vcd").lexically_normal().string();
 }
 
 void HbmChannel::trace_thread() {

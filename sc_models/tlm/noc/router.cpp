@@ -84,7 +84,8 @@ Router::Router(const sc_core::sc_module_name& name, unsigned inputs, unsigned ou
   cfg.declare(map_key, tlm_common::ParamRecord{m_map.to_json(), nlohmann::json::array(), "",
                                                "address ranges: [{base, size, port, offset}] (docs/noc.md)",
                                                "array of non-overlapping ranges with size > 0 and port < " +
-                                                   std::to_string(outputs)});
+                                                   std::to_string(outputs),
+                                               "array"});
   const LinkParams d{p_width_bytes.get(), p_clock_mhz.get(), p_latency_cycles.get()};
   for (unsigned k = 0; k < inputs; ++k) m_in.push_back(std::make_unique<Link>(("in" + std::to_string(k)).c_str(), d));
   for (unsigned p = 0; p < outputs; ++p)

@@ -4,6 +4,7 @@
 
 #include <tlm_utils/simple_initiator_socket.h>
 
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -42,6 +43,27 @@ using tlm_hbm::HbmChannel;
 using tlm_hbm::PimKernel;
 
 CosimFigures g_figures;
+std::string g_document;
+
+// A path for a shell command line: quoted when it holds anything but
+// [A-Za-z0-9/._+-].
+std::string shell_word(const std::string& s) {
+  bool plain = !s.empty();
+  for (char c : s) plain = plain && (std::isalnum(static_cast<unsigned char>(c)) || std::strchr("/._+-", c));
+  if (plain) return s;
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+// A command that opens `wave` with the committed view tb/cosim/<view> from any
+// directory: absolute paths, run from the source tree, which the views' translate
+// filters (command names) are named relative to.
+std::string gtkwave_hint(const std::string& wave, const char* view) {
+  const std::string root = PIMLAB_SOURCE_DIR;
+  return "(cd " + shell_word(root) + " && gtkwave " + shell_word(std::filesystem::absolute(wave).lexically_normal().string()) +
+         " " + shell_word(root + "/tb/cosim/" + view) + ")";
+}
 
 std::string hex32(float f) {
   std::uint32_t u;
@@ -603,6 +625,7 @@ void validate(CosimOptions& o) {
 }
 
 const CosimFigures& last_figures() { return g_figures; }
+const std::string& last_document() { return g_document; }
 
 int run_cosim(const CosimOptions& o, int argc, char** argv) {
   using tlm_common::Config;
@@ -688,7 +711,7 @@ int run_cosim(const CosimOptions& o, int argc, char** argv) {
         std::snprintf(dig, sizeof dig, "%016llx", static_cast<unsigned long long>(dg.h));
         g_figures = {match, wall, f.kernel_cycles, rtl_cycles, busy, static_cast<int>(f.kernels)};
         const double sim_ps = sc_core::sc_time_stamp().to_seconds() * 1e12;
-        if (o.json) {
+        {
           nlohmann::json j;
           j["verdict"] = match ? "match" : interrupted && f.errors == 0 ? "interrupted" : "mismatch";
           j["kernel"] = o.kernel;
@@ -725,8 +748,9 @@ int run_cosim(const CosimOptions& o, int argc, char** argv) {
           if (!f.mismatch_json.is_null()) j["mismatch"] = f.mismatch_json;
           j["traces"] = trace_files();
           if (!o.trace_dir.empty()) j["traces"].push_back(o.trace_dir + "/tlm.vcd");
-          std::cout << j.dump(2) << "\n";
-        } else if (!o.quiet) {
+          g_document = j.dump(2);
+        }
+        if (!o.json && !o.quiet) {
           std::printf("pimlab cosim: kernel %s, model %s, %s, units %s, seed %u, RTL library %s\n", o.kernel.c_str(),
                       o.model.c_str(),
                       (o.kernel == "su" ? std::to_string(o.steps) + " steps" : "L " + std::to_string(o.len)).c_str(),
@@ -757,8 +781,8 @@ int run_cosim(const CosimOptions& o, int argc, char** argv) {
               wall, wall > 0 ? rtl_cycles / wall : 0.0, wall > 0 ? f.kernel_cycles / wall : 0.0, rtl_s,
               rtl_s > 0 ? rtl_cycles / rtl_s : 0.0);
           if (!o.trace_dir.empty()) {
-            std::printf("  waves        gtkwave %s/tlm.vcd tb/cosim/tlm.gtkw\n", o.trace_dir.c_str());
-            for (const auto& t : trace_files()) std::printf("               gtkwave %s tb/cosim/rtl.gtkw\n", t.c_str());
+            std::printf("  waves        %s\n", gtkwave_hint(o.trace_dir + "/tlm.vcd", "tlm.gtkw").c_str());
+            for (const auto& t : trace_files()) std::printf("               %s\n", gtkwave_hint(t, "rtl.gtkw").c_str());
           }
         }
         std::cout << std::flush;

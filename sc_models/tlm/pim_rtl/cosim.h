@@ -30,7 +30,7 @@ struct CosimOptions {
   std::uint32_t seed = 1;
   std::string config_file;              // JSON channel configuration (keys under top.hbm), loaded after --units
   std::string trace_dir;                 // non-empty: TLM-side VCD + one FST per RTL unit there
-  bool json = false;
+  bool json = false;                     // the JSON document replaces the table on standard output
   bool shadow_check = true;              // RTL units compare with a behavioural twin every cycle
   bool quiet = false;                    // no table (benchmarks)
   bool speed = false;                    // JSON: add the wall-clock speed figures (then not reproducible)
@@ -55,5 +55,8 @@ struct CosimFigures {
   int kernels = 0;
 };
 const CosimFigures& last_figures();
+// The JSON document of the last run_cosim that ran to its report (empty when
+// it stopped before: bad configuration). The caller writes it (`--json`).
+const std::string& last_document();
 
 }  // namespace pimlab::tlm_pim_rtl

@@ -32,7 +32,12 @@ class MonitoredBehavioural : public tlm_hbm::BehaviouralUnitModel {
   MonitoredBehavioural(const pim_unit::PuParams& p, UnitRecord& rec) : BehaviouralUnitModel(p), m_rec(rec) {}
   bool issue(const pim_unit::Command& cmd, pim_unit::Cycle t, const pim_unit::PimUnit::Rows& rows,
              std::array<std::uint8_t, 32>* result) override {
-    count_until(t);
+    // Cycle t too: busy() looks at the bank's last COMP only, so cycle t's
+    // value must be taken before the command of cycle t is applied (a COMP to
+    // a busy bank keeps it busy in cycle t, as busy_o and the RTL wrapper's
+    // shadow twin have it). Taken after, the wave dipped for one cycle at
+    // every such COMP and the busy count missed that cycle.
+    count_until(t + 1);
     ++m_rec.commands;
     m_rec.wave_command(t, cmd.op & 7);
     if ((cmd.op & 7) == static_cast<int>(pim_unit::Op::comp)) m_last_comp = t;
@@ -48,8 +53,8 @@ class MonitoredBehavioural : public tlm_hbm::BehaviouralUnitModel {
   }
 
  private:
-  // Cycles [m_cursor, t): no command of this unit lies in between, so busy()
-  // of each is final.
+  // Cycles [m_cursor, t): no command of this unit applied so far lies in or
+  // after them, so busy() of each is final (settled: written once per cycle).
   void count_until(pim_unit::Cycle t) {
     const pim_unit::Cycle end = std::min<pim_unit::Cycle>(t, m_cursor + 4 * unit().params().acc_lat() + 8);
     for (pim_unit::Cycle c = m_cursor; c < end; ++c) {

@@ -4,6 +4,8 @@
 
 #include <csignal>
 #include <fstream>
+#include <iterator>
+#include <string>
 
 #include <nlohmann/json.hpp>
 #include <systemc>
@@ -24,6 +26,7 @@ struct Counter : sc_core::sc_module, stats_provider {
   std::uint64_t s_ticks = 0;
   std::uint64_t stop_after = 0;
   bool raise_sigint = false;
+  std::uint64_t second_sigint_at = 0;  // tick of a second SIGINT (0: none)
 
   explicit Counter(const sc_core::sc_module_name& n)
       : sc_module(n),
@@ -36,6 +39,7 @@ struct Counter : sc_core::sc_module, stats_provider {
       wait(sc_core::sc_time(static_cast<double>(p_period_ns.get()), sc_core::SC_NS));
       ++s_ticks;
       if (raise_sigint && s_ticks == 5) std::raise(SIGINT);
+      if (second_sigint_at && s_ticks == second_sigint_at) std::raise(SIGINT);
       if (stop_after && s_ticks == stop_after) return;
     }
   }
@@ -156,4 +160,41 @@ TEST_CASE("SIGINT stops the run at the next slice and writes partial stats") {
   // Stopped after the first 100 ns slice: ticks at 10..90 ns ran; the one at
   // exactly 100 ns is left for the next sc_start (STYLE.md fact 8).
   CHECK(doc["stats"]["top"]["ticks"]["value"] == 9);
+}
+
+TEST_CASE("a second SIGINT still closes the trace files and writes partial stats") {
+  // The second SIGINT exited from the signal handler: the process ended with
+  // status 130 here, the VCD without its buffered tail.
+  char arg0[] = "t";
+  char* argv[] = {arg0, nullptr};
+  const int errors = run_sc_main(
+      1, argv,
+      [](int, char**) {
+        auto c = std::make_unique<Counter>("top");
+        c->raise_sigint = true;     // tick 5 (50 ns)
+        c->second_sigint_at = 6;    // tick 6 (60 ns), before the slice ends at 100 ns
+        sc_core::sc_trace_file* tf = sc_core::sc_create_vcd_trace_file("common_sigint2");
+        tf->set_time_unit(1, sc_core::SC_PS);
+        sc_core::sc_trace(tf, c->s_ticks, "top.ticks");
+        Session::instance().add_trace_file(tf);
+        Session::instance().set_stats_path("common_sigint2.json");
+        Session::instance().set_poll_interval(sc_core::sc_time(100, sc_core::SC_NS));
+        return c;
+      },
+      []() {
+        Session::instance().run(sc_core::sc_time(1, sc_core::SC_MS));
+        return 0;
+      });
+  CHECK(errors == 1);
+  const auto doc = read_json("common_sigint2.json");
+  CHECK(doc["meta"]["end_reason"] == "SIGINT");
+  CHECK(doc["stats"]["top"]["ticks"]["value"] == 9);  // the same slice as with one SIGINT
+  std::ifstream in("common_sigint2.vcd");
+  REQUIRE(in.good());
+  const std::string vcd((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  CHECK(vcd.find("$enddefinitions") != std::string::npos);
+  // Tick 9 at 90 ns = 90000 ps is the last change, and the file ends after a whole line.
+  CHECK(vcd.find("#90000\n") != std::string::npos);
+  REQUIRE(!vcd.empty());
+  CHECK(vcd.back() == '\n');
 }
