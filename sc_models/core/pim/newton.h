@@ -74,6 +74,12 @@ struct NewtonOptions {
   // Reproduce the simulator's quirks (neupims_pim.md §12); default: the
   // physical rules (docs/pim_protocols.md lists each deviation).
   bool artifact_compatible = false;
+  // Controller speed-up that leaves every result bit unchanged (tested
+  // against the plain controller): cycles in which nothing can happen are
+  // jumped over, and cached rule bounds are invalidated per command class and
+  // bank instead of after every command. false: the plain cycle-stepped
+  // controller, every cached bound recomputed after any command.
+  bool event_skip = true;
 };
 
 // The command set: classes in NewtonClass order and the flavour's rule rows.
