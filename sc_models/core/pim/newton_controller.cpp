@@ -127,7 +127,11 @@ NewtonChannel::Cand NewtonChannel::all_bank(const Txn& head, Kind self, bool sel
   // The result depends on the bank states and the commands' first legal
   // cycles, which only an issue changes: a refusal holds until the earliest
   // of those cycles.
-  if (m_bank_wait_issued == m_issued && m_bank_wait_kind == static_cast<int>(self) && now < m_bank_wait_until) {
+  // event_skip: rule bounds only grow, so a refusal also outlives commands
+  // that leave the row buffers alone, as long as the head is the same.
+  const std::uint64_t epoch = m_opt.event_skip ? m_row_epoch : m_issued;
+  if (m_bank_wait_issued == epoch && m_bank_wait_kind == static_cast<int>(self) &&
+      (!m_opt.event_skip || m_bank_wait_head == m_pim_q.front().id) && now < m_bank_wait_until) {
     m_wake = std::min(m_wake, m_bank_wait_until);
     return {};
   }
@@ -159,7 +163,8 @@ NewtonChannel::Cand NewtonChannel::all_bank(const Txn& head, Kind self, bool sel
     all_ready = false;
   }
   if (all_ready) return me;
-  m_bank_wait_issued = m_issued;
+  m_bank_wait_issued = epoch;
+  m_bank_wait_head = m_pim_q.front().id;
   m_bank_wait_kind = static_cast<int>(self);
   m_bank_wait_until = next;
   return {};
@@ -237,7 +242,7 @@ NewtonChannel::Cand NewtonChannel::normal_scan() {
   const bool cacheable = !(m_opt.type == PimType::Single && m_pim_mode);  // that scan moves the pointer
   ScanWait key;
   key.valid = true;
-  key.issued = m_issued;
+  key.issued = m_opt.event_skip ? m_row_epoch : m_issued;  // event_skip: see all_bank()
   key.qepoch = m_qepoch;
   key.slack = m_remain_slack;
   key.ref_rank = ref_rank;
@@ -392,6 +397,7 @@ void NewtonChannel::issue(const Cand& c, int queue, std::size_t pos) {
   const dram::Command e = engine_cmd(c);
   m_engine.issue_unchecked(e, static_cast<dram::Cycle>(m_clk));
   ++m_issued;
+  if (c.k == Kind::Act || c.k == Kind::Pre || c.k == Kind::Ref || c.k == Kind::GAct || c.k == Kind::PimPre) ++m_row_epoch;
   const int bi = c.rank >= 0 ? bank_index(c.rank, c.bg, c.bank) : -1;
   NewtonIssued rec{m_clk, class_of(static_cast<int>(c.k)), c.rank, c.bg, c.bank, c.row, e.arg};
   switch (c.k) {
@@ -698,6 +704,11 @@ void NewtonChannel::tick() {
   move_transaction();
   // Background energy after the cycle's command, per rank (and PIM buffers).
   for (int r = 0; r < 2; ++r) {
+    if (m_opt.event_skip && m_bg_epoch == m_row_epoch) {  // same row buffers: same terms
+      m_cnt.background_pj += m_idle_bg[r];
+      m_cnt.energy_pj += m_idle_bg[r];
+      continue;
+    }
     bool n = false, p = false;
     for (int g = 0; g < 4; ++g)
       for (int b = 0; b < 4; ++b) {
@@ -711,6 +722,7 @@ void NewtonChannel::tick() {
     m_cnt.energy_pj += e;
     m_idle_bg[r] = e;
   }
+  m_bg_epoch = m_row_epoch;
   if (skipping) {
     // The deadline check re-derives the slack every cycle (it falls by one):
     // not a change of state by itself (idle_until() bounds it).

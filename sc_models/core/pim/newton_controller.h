@@ -163,7 +163,9 @@ class NewtonChannel {
   std::int64_t m_last_response = -1;
   NewtonCounters m_cnt;
   // all_bank(): nothing can change before m_bank_wait_until unless a command issues.
-  std::uint64_t m_issued = 0, m_bank_wait_issued = ~0ull;
+  std::uint64_t m_issued = 0, m_bank_wait_issued = ~0ull, m_bank_wait_head = 0;
+  std::uint64_t m_row_epoch = 0;  // commands that opened or closed row buffers
+  std::uint64_t m_bg_epoch = ~0ull;  // m_row_epoch of m_idle_bg
   dram::Cycle m_bank_wait_until = 0;
   int m_bank_wait_kind = -1;
   // normal_scan(): a refused scan stays refused until `until` while nothing it
