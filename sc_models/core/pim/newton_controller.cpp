@@ -24,8 +24,12 @@ NewtonChannel::NewtonChannel(const NewtonOptions& o)
   const dram::CommandSet& set = m_engine.command_set();
   // Skipping relies on a refused command staying refused until its first
   // legal cycle and legal after it (no refresh-interval fit in the set).
-  for (const dram::CommandClass& c : set.classes)
+  for (const dram::CommandClass& c : set.classes) {
     if (c.fits_refresh_interval) m_opt.event_skip = false;
+    // Classes whose command at a rank touches banks of that rank only.
+    m_one_rank.push_back(c.target == dram::Target::Bank || c.target == dram::Target::BankGroup ||
+                         c.target == dram::Target::PseudoChannel);
+  }
 }
 
 int NewtonChannel::normal_row(int bi) const {
@@ -68,9 +72,12 @@ dram::Cycle NewtonChannel::first_legal(const Cand& c) const {
   }
   const dram::Command e = engine_cmd(c);
   // The rule-table part of earliest() only changes when a command that can
-  // reach the command's ranks issues (ChannelEngine::generation).
+  // reach the command's ranks issues (ChannelEngine::generation); the plain
+  // controller watches both ranks, event_skip only the rank of a command
+  // that touches one.
   const std::uint64_t g0 = m_engine.generation(dram::PchId{0}), g1 = m_engine.generation(dram::PchId{1});
-  if (rc.g0 != g0 || rc.g1 != g1) {
+  const bool one_rank = m_opt.event_skip && c.rank >= 0 && m_one_rank[static_cast<std::size_t>(e.cls)];
+  if (one_rank ? (c.rank == 0 ? rc.g0 != g0 : rc.g1 != g1) : (rc.g0 != g0 || rc.g1 != g1)) {
     rc.ready = m_engine.rules_ready(e);
     rc.g0 = g0;
     rc.g1 = g1;

@@ -189,6 +189,7 @@ class NewtonChannel {
     dram::Cycle lower = 0;
   };
   mutable std::vector<ReadyCache> m_ready;
+  std::vector<bool> m_one_rank;  // per class: a command at a rank touches that rank only
   // event_skip: per bank queue, a visit of normal_scan that yielded nothing,
   // its inputs and the first cycle at which one of its refusals can end.
   struct BankWait {
