@@ -76,9 +76,10 @@ struct NewtonOptions {
   bool artifact_compatible = false;
   // Controller speed-up that leaves every result bit unchanged (tested
   // against the plain controller): cycles in which nothing can happen are
-  // jumped over, and cached rule bounds are invalidated per command class and
-  // bank instead of after every command. false: the plain cycle-stepped
-  // controller, every cached bound recomputed after any command.
+  // jumped over, and refusals (of a command, a bank queue's visit, the PIM
+  // head) are remembered until their first legal cycle while their inputs
+  // are unchanged (pim/newton_controller.h). false: the plain cycle-stepped
+  // controller.
   bool event_skip = true;
 };
 

@@ -162,7 +162,8 @@ class NewtonChannel {
       m_resp;
   std::int64_t m_last_response = -1;
   NewtonCounters m_cnt;
-  // all_bank(): nothing can change before m_bank_wait_until unless a command issues.
+  // all_bank(): nothing can change before m_bank_wait_until unless a command
+  // issues (event_skip: unless a row buffer opens or closes, or the head changes).
   std::uint64_t m_issued = 0, m_bank_wait_issued = ~0ull, m_bank_wait_head = 0;
   std::uint64_t m_row_epoch = 0;  // commands that opened or closed row buffers
   std::uint64_t m_bg_epoch = ~0ull;  // m_row_epoch of m_idle_bg
