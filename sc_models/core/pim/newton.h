@@ -74,6 +74,13 @@ struct NewtonOptions {
   // Reproduce the simulator's quirks (neupims_pim.md §12); default: the
   // physical rules (docs/pim_protocols.md lists each deviation).
   bool artifact_compatible = false;
+  // Controller speed-up that leaves every result bit unchanged (tested
+  // against the plain controller): cycles in which nothing can happen are
+  // jumped over, and refusals (of a command, a bank queue's visit, the PIM
+  // head) are remembered until their first legal cycle while their inputs
+  // are unchanged (pim/newton_controller.h). false: the plain cycle-stepped
+  // controller.
+  bool event_skip = true;
 };
 
 // The command set: classes in NewtonClass order and the flavour's rule rows.

@@ -19,6 +19,17 @@ NewtonChannel::NewtonChannel(const NewtonOptions& o)
   m_writes_q.assign(kBanks, 0);
   m_ready.resize(16 * 33);
   m_hits.assign(kBanks, 0);
+  m_bank_epoch.assign(kBanks, 0);
+  m_bank_wait.resize(kBanks);
+  const dram::CommandSet& set = m_engine.command_set();
+  // Skipping relies on a refused command staying refused until its first
+  // legal cycle and legal after it (no refresh-interval fit in the set).
+  for (const dram::CommandClass& c : set.classes) {
+    if (c.fits_refresh_interval) m_opt.event_skip = false;
+    // Classes whose command at a rank touches banks of that rank only.
+    m_one_rank.push_back(c.target == dram::Target::Bank || c.target == dram::Target::BankGroup ||
+                         c.target == dram::Target::PseudoChannel);
+  }
 }
 
 int NewtonChannel::normal_row(int bi) const {
@@ -50,20 +61,31 @@ dram::Command NewtonChannel::engine_cmd(const Cand& c) const {
   return e;
 }
 
-bool NewtonChannel::legal(const Cand& c) const {
+dram::Cycle NewtonChannel::first_legal(const Cand& c) const {
   const auto t = static_cast<dram::Cycle>(m_clk);
+  const int bank = c.rank < 0 ? 32 : bank_index(c.rank, c.bg < 0 ? 0 : c.bg, c.bank < 0 ? 0 : c.bank);
+  const std::size_t n = static_cast<std::size_t>(static_cast<int>(c.k) * 33 + bank);
+  ReadyCache& rc = m_ready[n];
+  if (m_opt.event_skip && t < rc.lower) {
+    m_wake = std::min(m_wake, rc.lower);
+    return rc.lower;  // refused; the first legal cycle is no earlier
+  }
   const dram::Command e = engine_cmd(c);
   // The rule-table part of earliest() only changes when a command that can
-  // reach the command's ranks issues (ChannelEngine::generation).
-  const int bank = c.rank < 0 ? 32 : bank_index(c.rank, c.bg < 0 ? 0 : c.bg, c.bank < 0 ? 0 : c.bank);
-  ReadyCache& rc = m_ready[static_cast<std::size_t>(static_cast<int>(c.k) * 33 + bank)];
+  // reach the command's ranks issues (ChannelEngine::generation); the plain
+  // controller watches both ranks, event_skip only the rank of a command
+  // that touches one.
   const std::uint64_t g0 = m_engine.generation(dram::PchId{0}), g1 = m_engine.generation(dram::PchId{1});
-  if (rc.g0 != g0 || rc.g1 != g1) {
+  const bool one_rank = m_opt.event_skip && c.rank >= 0 && m_one_rank[static_cast<std::size_t>(e.cls)];
+  if (one_rank ? (c.rank == 0 ? rc.g0 != g0 : rc.g1 != g1) : (rc.g0 != g0 || rc.g1 != g1)) {
     rc.ready = m_engine.rules_ready(e);
     rc.g0 = g0;
     rc.g1 = g1;
   }
-  return m_engine.earliest_after(e, rc.ready, t) == t;
+  const dram::Cycle f = m_engine.earliest_after(e, rc.ready, t);
+  rc.lower = f;
+  if (f != t && f < m_wake) m_wake = f;
+  return f;
 }
 
 NewtonChannel::Kind NewtonChannel::required_normal(int bi, const Txn& t) const {
@@ -93,17 +115,37 @@ NewtonChannel::Kind NewtonChannel::required_pim(int bi, const Txn& t) const {
   }
 }
 
+const NewtonChannel::RowCount* NewtonChannel::row_count(int queue, int row) const {
+  for (const RowCount& r : m_row_count[static_cast<std::size_t>(queue)])
+    if (r.row == row) return &r;
+  return nullptr;
+}
+
+void NewtonChannel::count_row(int queue, const Txn& t, int delta) {
+  auto& v = m_row_count[static_cast<std::size_t>(queue)];
+  auto it = std::find_if(v.begin(), v.end(), [&](const RowCount& r) { return r.row == t.a.row; });
+  if (it == v.end()) it = v.insert(v.end(), RowCount{t.a.row, 0, 0});
+  (t.type == TxnType::Write ? it->writes : it->reads) += delta;
+  if (it->reads == 0 && it->writes == 0) v.erase(it);
+}
+
 NewtonChannel::Cand NewtonChannel::all_bank(const Txn& head, Kind self, bool self_timed) {
   const auto now = static_cast<dram::Cycle>(m_clk);
   // The result depends on the bank states and the commands' first legal
   // cycles, which only an issue changes: a refusal holds until the earliest
   // of those cycles.
-  if (m_bank_wait_issued == m_issued && m_bank_wait_kind == static_cast<int>(self) && now < m_bank_wait_until) return {};
+  // event_skip: rule bounds only grow, so a refusal also outlives commands
+  // that leave the row buffers alone, as long as the head is the same.
+  const std::uint64_t epoch = m_opt.event_skip ? m_row_epoch : m_issued;
+  if (m_bank_wait_issued == epoch && m_bank_wait_kind == static_cast<int>(self) &&
+      (!m_opt.event_skip || m_bank_wait_head == m_pim_q.front().id) && now < m_bank_wait_until) {
+    m_wake = std::min(m_wake, m_bank_wait_until);
+    return {};
+  }
   Cand me{self, -1, -1, -1, head.a.row, 0};
   if (self == Kind::CompsReadRes) me.arg = static_cast<std::uint32_t>(head.num_comps);
   if (self == Kind::Comp) me.arg = m_first_comp ? 1u : 0u;
   dram::Cycle next = dram::kNever;
-  auto first_legal = [&](const Cand& c) { return m_engine.earliest(engine_cmd(c), now); };
   bool all_ready = true;
   int self_legal = -1;  // unknown
   for (int bi = 0; bi < kBanks; ++bi) {
@@ -128,13 +170,15 @@ NewtonChannel::Cand NewtonChannel::all_bank(const Txn& head, Kind self, bool sel
     all_ready = false;
   }
   if (all_ready) return me;
-  m_bank_wait_issued = m_issued;
+  m_bank_wait_issued = epoch;
+  m_bank_wait_head = m_pim_q.front().id;
   m_bank_wait_kind = static_cast<int>(self);
   m_bank_wait_until = next;
   return {};
 }
 
 bool NewtonChannel::deadline_check(const Txn& t) {
+  m_deadline_asked = true;
   const std::int64_t stagger = m_tm.refresh_stagger;
   const std::int64_t slack = stagger - static_cast<std::int64_t>((m_clk + 1) % static_cast<std::uint64_t>(stagger));
   std::int64_t e = 0;
@@ -205,7 +249,7 @@ NewtonChannel::Cand NewtonChannel::normal_scan() {
   const bool cacheable = !(m_opt.type == PimType::Single && m_pim_mode);  // that scan moves the pointer
   ScanWait key;
   key.valid = true;
-  key.issued = m_issued;
+  key.issued = m_opt.event_skip ? m_row_epoch : m_issued;  // event_skip: see all_bank()
   key.qepoch = m_qepoch;
   key.slack = m_remain_slack;
   key.ref_rank = ref_rank;
@@ -216,10 +260,23 @@ NewtonChannel::Cand NewtonChannel::normal_scan() {
   const ScanWait& w = m_scan_wait;
   if (cacheable && w.valid && w.issued == key.issued && w.qepoch == key.qepoch && w.slack == key.slack &&
       w.ref_rank == key.ref_rank && w.gw_bank == key.gw_bank && w.reserved == key.reserved &&
-      w.gwriting == key.gwriting && w.pim_q_empty == key.pim_q_empty && now < w.until)
+      w.gwriting == key.gwriting && w.pim_q_empty == key.pim_q_empty && now < w.until) {
+    m_wake = std::min(m_wake, w.until);
     return {};
-  dram::Cycle next = dram::kNever;
-  auto refused = [&](const Cand& c) { next = std::min(next, m_engine.earliest(engine_cmd(c), now)); };
+  }
+  dram::Cycle next = dram::kNever, bank_next = dram::kNever;
+  auto refused = [&](const Cand& c) {
+    const dram::Cycle f = first_legal(c);
+    next = std::min(next, f);
+    bank_next = std::min(bank_next, f);
+  };
+  // What a bank's visit reads besides its queue, its row buffers, its hit
+  // count and the legality of its commands: the reserved row and the slack
+  // budget's class (the comparisons with 0, 14 and 28 while the PIM queue
+  // holds work).
+  const int slack_class = pim && m_remain_slack > 0 && !m_pim_q.empty()
+                              ? (m_remain_slack <= 14 ? 1 : m_remain_slack <= 28 ? 2 : 3)
+                              : 0;
   for (int i = 0; i < kBanks; ++i) {
     m_rr = (m_rr + 1) % kBanks;
     const int qi = m_rr;
@@ -227,22 +284,28 @@ NewtonChannel::Cand NewtonChannel::normal_scan() {
     auto& q = m_bank_q[static_cast<std::size_t>(qi)];
     const bool skip = (ref_rank >= 0 && qi / 16 == ref_rank) || (pim && m_gwriting && m_gw_bank == qi);
     if (!skip && !q.empty()) {
+      // event_skip: a visit that yielded nothing yields nothing again before
+      // the first legal cycle of the commands it found refused, while its
+      // inputs are unchanged (rule bounds only grow).
+      const BankWait bkey{m_bank_epoch[static_cast<std::size_t>(qi)], m_reserved_row, slack_class,
+                          normal_row(qi), pim_row(qi), m_hits[static_cast<std::size_t>(qi)], dram::kNever};
+      BankWait& bw = m_bank_wait[static_cast<std::size_t>(qi)];
+      if (m_opt.event_skip && bw.same_inputs(bkey) && now < bw.until) {
+        next = std::min(next, bw.until);
+        m_wake = std::min(m_wake, bw.until);
+        if (only_first) break;
+        continue;
+      }
+      bank_next = dram::kNever;
       signed char memo[16];
       for (auto& m : memo) m = -1;
       // No queued request hits the open row: only the oldest request can
       // yield a command (its PRE); skip the walk over the others.
       const int open_now = normal_row(qi);
-      const auto queued_row = [&](int row) {
-        const auto& rc = m_row_count[static_cast<std::size_t>(qi)];
-        const auto it = rc.find(row);
-        return it != rc.end() && it->second > 0;
-      };
+      const auto queued_row = [&](int row) { return row_count(qi, row) != nullptr; };
+      const RowCount* open_count = open_now >= 0 ? row_count(qi, open_now) : nullptr;
       std::size_t limit = q.size();
-      if (open_now >= 0 && open_now != m_reserved_row) {
-        const auto& rc = m_row_count[static_cast<std::size_t>(qi)];
-        const auto it = rc.find(open_now);
-        if (it == rc.end() || it->second == 0) limit = std::min<std::size_t>(limit, 1);
-      }
+      if (open_now >= 0 && open_now != m_reserved_row && !open_count) limit = std::min<std::size_t>(limit, 1);
       // Open bank with queued hits: if neither a READ nor a WRITE of the bank
       // is legal now, only the oldest request can yield a command (its PRE).
       if (open_now >= 0 && limit > 1) {
@@ -260,7 +323,14 @@ NewtonChannel::Cand NewtonChannel::normal_scan() {
             (m_writes_q[static_cast<std::size_t>(qi)] == 0 || memo[static_cast<int>(Kind::Write)] == 0))
           limit = 1;
       }
+      // event_skip: past the oldest request an open bank yields only READ /
+      // WRITE hits of its open row; none queued, or the kind refused now: stop.
+      const bool hits_only_prune = m_opt.event_skip && open_now >= 0;
       for (std::size_t pos = 0; pos < limit; ++pos) {
+        if (pos == 1 && hits_only_prune) {
+          const auto none = [&](Kind x, int queued) { return queued == 0 || memo[static_cast<int>(x)] == 0; };
+          if (!open_count || (none(Kind::Read, open_count->reads) && none(Kind::Write, open_count->writes))) break;
+        }
         const Txn& t = q[pos].t;
         if (pim && t.a.row == m_reserved_row) continue;
         const Kind k = required_normal(qi, t);
@@ -314,6 +384,10 @@ NewtonChannel::Cand NewtonChannel::normal_scan() {
         issue(c, qi, pos);
         return c;
       }
+      if (m_opt.event_skip) {
+        bw = bkey;
+        bw.until = bank_next;
+      }
     }
     if (only_first) break;
   }
@@ -330,6 +404,7 @@ void NewtonChannel::issue(const Cand& c, int queue, std::size_t pos) {
   const dram::Command e = engine_cmd(c);
   m_engine.issue_unchecked(e, static_cast<dram::Cycle>(m_clk));
   ++m_issued;
+  if (c.k == Kind::Act || c.k == Kind::Pre || c.k == Kind::Ref || c.k == Kind::GAct || c.k == Kind::PimPre) ++m_row_epoch;
   const int bi = c.rank >= 0 ? bank_index(c.rank, c.bg, c.bank) : -1;
   NewtonIssued rec{m_clk, class_of(static_cast<int>(c.k)), c.rank, c.bg, c.bank, c.row, e.arg};
   switch (c.k) {
@@ -348,7 +423,8 @@ void NewtonChannel::issue(const Cand& c, int queue, std::size_t pos) {
       const Txn t = q[pos].t;
       q.erase(q.begin() + static_cast<std::ptrdiff_t>(pos));
       ++m_qepoch;
-      --m_row_count[static_cast<std::size_t>(queue)][t.a.row];
+      ++m_bank_epoch[static_cast<std::size_t>(queue)];
+      count_row(queue, t, -1);
       if (t.type == TxnType::Write) --m_writes_q[static_cast<std::size_t>(queue)];
       ++m_hits[static_cast<std::size_t>(bi)];
       if (c.k == Kind::Read) {
@@ -503,7 +579,8 @@ void NewtonChannel::move_transaction() {
     }
     q.push_back({t, m_next_id++});
     ++m_qepoch;
-    ++m_row_count[static_cast<std::size_t>(bi)][t.a.row];
+    ++m_bank_epoch[static_cast<std::size_t>(bi)];
+    count_row(bi, t, 1);
     if (t.type == TxnType::Write) ++m_writes_q[static_cast<std::size_t>(bi)];
     src->erase(it);
     return;
@@ -562,7 +639,30 @@ void NewtonChannel::add(const Txn& t) {
   }
 }
 
+NewtonChannel::Snapshot NewtonChannel::snapshot() const {
+  return Snapshot{m_issued, m_cnt.responses, m_next_id, m_qepoch, m_outstanding, m_ref_pending.size(), m_read_q.size(),
+                  m_write_buf.size(), m_pim_txq.size(), m_pim_q.size(), m_gw_bank, m_reserved_row, m_rr, m_draining,
+                  m_next_ref_rank, m_skip_pim, m_gwriting, m_pim_mode, m_first_comp, m_in_ref, m_rw_lock, m_rw_addr,
+                  m_remain_slack};
+}
+
+bool NewtonChannel::Snapshot::operator==(const Snapshot& o) const {
+  return issued == o.issued && responses == o.responses && next_id == o.next_id && qepoch == o.qepoch &&
+         outstanding == o.outstanding && ref_pending == o.ref_pending && read_q == o.read_q &&
+         write_buf == o.write_buf && pim_txq == o.pim_txq && pim_q == o.pim_q && gw_bank == o.gw_bank &&
+         reserved_row == o.reserved_row && rr == o.rr && draining == o.draining && next_ref_rank == o.next_ref_rank &&
+         skip_pim == o.skip_pim && gwriting == o.gwriting && pim_mode == o.pim_mode && first_comp == o.first_comp &&
+         in_ref == o.in_ref && rw_lock == o.rw_lock && rw_addr == o.rw_addr && remain_slack == o.remain_slack;
+}
+
 void NewtonChannel::tick() {
+  const bool skipping = m_opt.event_skip;
+  Snapshot before{};
+  if (skipping) {
+    before = snapshot();
+    m_wake = dram::kNever;
+    m_deadline_asked = false;
+  }
   // 1. responses
   while (!m_resp.empty() && m_resp.top().first <= m_clk) {
     const bool gw = m_resp.top().second;
@@ -611,6 +711,11 @@ void NewtonChannel::tick() {
   move_transaction();
   // Background energy after the cycle's command, per rank (and PIM buffers).
   for (int r = 0; r < 2; ++r) {
+    if (m_opt.event_skip && m_bg_epoch == m_row_epoch) {  // same row buffers: same terms
+      m_cnt.background_pj += m_idle_bg[r];
+      m_cnt.energy_pj += m_idle_bg[r];
+      continue;
+    }
     bool n = false, p = false;
     for (int g = 0; g < 4; ++g)
       for (int b = 0; b < 4; ++b) {
@@ -622,9 +727,54 @@ void NewtonChannel::tick() {
     if (m_opt.type == PimType::Dual) e += p ? m_en.bg_active : m_en.bg_idle;
     m_cnt.background_pj += e;
     m_cnt.energy_pj += e;
+    m_idle_bg[r] = e;
+  }
+  m_bg_epoch = m_row_epoch;
+  if (skipping) {
+    // The deadline check re-derives the slack every cycle (it falls by one):
+    // not a change of state by itself (idle_until() bounds it).
+    Snapshot after = snapshot();
+    if (m_deadline_asked) after.remain_slack = before.remain_slack;
+    m_quiet = after == before;
   }
   ++m_clk;
   m_cnt.cycles = m_last_response < 0 ? 0 : static_cast<std::uint64_t>(m_last_response) + 1;
+}
+
+std::uint64_t NewtonChannel::idle_until() const {
+  if (!m_opt.event_skip || !m_quiet) return m_clk;
+  // The tick at c = clk - 1 changed no state: the next ticks repeat it while
+  // every refused command stays refused (m_wake: the first legal cycle of
+  // each, or of a cached refusal), no response is due, the refresh timer does
+  // not fire and the deadline slack neither wraps nor crosses 28, 14, 9 or 0
+  // (the comparisons of normal_scan, tick and deadline_check).
+  const auto c = static_cast<dram::Cycle>(m_clk) - 1;
+  const auto stagger = static_cast<dram::Cycle>(m_tm.refresh_stagger);
+  dram::Cycle t = m_wake;
+  if (!m_resp.empty()) t = std::min(t, static_cast<dram::Cycle>(m_resp.top().first));
+  t = std::min(t, (c / stagger + 1) * stagger);  // the timer fires at the tick of a multiple
+  if (m_deadline_asked) {
+    t = std::min(t, ((c + 1) / stagger + 1) * stagger - 1);  // slack = stagger - ((clk + 1) mod stagger)
+    for (const std::int64_t h : {28, 14, 9, 0})
+      if (m_remain_slack > h) t = std::min(t, c + (m_remain_slack - h));
+  }
+  return static_cast<std::uint64_t>(std::max(t, static_cast<dram::Cycle>(m_clk)));
+}
+
+void NewtonChannel::skip_to(std::uint64_t t) {
+  if (t <= m_clk) return;
+  if (!m_opt.event_skip || !m_quiet || t > idle_until())
+    throw std::logic_error("newton channel: skip_to(" + std::to_string(t) + ") beyond the idle cycles");
+  // Each skipped cycle: the background energy of the tick (rank 0, then 1,
+  // added one by one as the ticks would), and the slack one lower.
+  if (m_deadline_asked) m_remain_slack -= static_cast<std::int64_t>(t - m_clk);
+  for (std::uint64_t u = m_clk; u < t; ++u)
+    for (const double e : m_idle_bg) {
+      m_cnt.background_pj += e;
+      m_cnt.energy_pj += e;
+    }
+  m_clk = t;
+  m_quiet = false;
 }
 
 NewtonCounters run_newton(const NewtonOptions& o, const NewtonWorkload& w, std::vector<NewtonIssued>* trace) {
@@ -646,9 +796,17 @@ NewtonCounters run_newton(const NewtonOptions& o, const NewtonWorkload& w, std::
       last_seen = seen - c.num_ref_cmds - c.num_pre_cmds;
       last_progress = ch.clk();
     }
-    if (ch.clk() - last_progress > 200000)
-      throw std::runtime_error("newton channel: no progress for 200000 cycles at cycle " + std::to_string(ch.clk()) +
-                               " (" + std::to_string(ch.outstanding()) + " responses outstanding)");
+    const auto stalled = [&] {
+      if (ch.clk() - last_progress > 200000)
+        throw std::runtime_error("newton channel: no progress for 200000 cycles at cycle " + std::to_string(ch.clk()) +
+                                 " (" + std::to_string(ch.outstanding()) + " responses outstanding)");
+    };
+    stalled();
+    // Idle cycles: the stream heads stay refused (the state did not change).
+    if (o.event_skip) {
+      ch.skip_to(std::min(ch.idle_until(), last_progress + 200001));
+      stalled();
+    }
   }
   NewtonCounters out = ch.counters();
   return out;

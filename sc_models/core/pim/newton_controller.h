@@ -5,6 +5,12 @@
 // timing question is asked of the one rule engine (dram::ChannelEngine over
 // newton_command_set()); the controller only decides what to ask and what to
 // issue. Cycle-driven like the simulator it reproduces: one tick() per clock.
+// With NewtonOptions::event_skip a driver may, after a tick, jump over the
+// cycles in which provably nothing happens (idle_until(), skip_to()): a tick
+// that changed no state but the clock and the background energy repeats
+// itself until the first of: a refused command's first legal cycle, a
+// response, the refresh timer, the refresh-deadline slack wrapping or
+// crossing a threshold the controller compares it with.
 #pragma once
 
 #include <cstdint>
@@ -49,6 +55,14 @@ class NewtonChannel {
   // One clock: responses, refresh timer, refresh step, command selection,
   // one transaction to the command queues.
   void tick();
+  // After tick(): the first cycle >= clk() at which the controller's state
+  // can change again (clk() if the last tick changed state or event_skip is
+  // off). Ticks before it change nothing but the clock and the background
+  // energy, provided no transaction is added.
+  std::uint64_t idle_until() const;
+  // Advances the clock to `t` (clk() <= t <= idle_until()) as that many idle
+  // ticks would: background energy per cycle, nothing else.
+  void skip_to(std::uint64_t t);
 
   std::uint64_t clk() const { return m_clk; }
   std::uint64_t outstanding() const { return m_outstanding; }
@@ -73,7 +87,22 @@ class NewtonChannel {
   int bank_index(int r, int g, int b) const { return (r * 4 + g) * 4 + b; }
   int normal_row(int bi) const;
   int pim_row(int bi) const;
-  bool legal(const Cand& c) const;
+  bool legal(const Cand& c) const { return first_legal(c) == static_cast<dram::Cycle>(m_clk); }
+  // First cycle >= now at which `c` meets every rule (the engine's earliest()
+  // with the rule-table part cached; with event_skip, for a refused command,
+  // possibly a lower bound of it, > now); a refusal also lowers m_wake.
+  dram::Cycle first_legal(const Cand& c) const;
+  // Everything a tick may change but the clock, background energy and caches.
+  struct Snapshot {
+    std::uint64_t issued, responses, next_id, qepoch, outstanding;
+    std::size_t ref_pending, read_q, write_buf, pim_txq, pim_q;
+    int gw_bank, reserved_row, rr, draining, next_ref_rank;
+    bool skip_pim, gwriting, pim_mode, first_comp, in_ref, rw_lock;
+    std::uint64_t rw_addr;
+    std::int64_t remain_slack;
+    bool operator==(const Snapshot& o) const;
+  };
+  Snapshot snapshot() const;
   dram::Command engine_cmd(const Cand& c) const;
   Kind required_normal(int bi, const Txn& t) const;
   Kind required_pim(int bi, const Txn& t) const;
@@ -101,7 +130,13 @@ class NewtonChannel {
   std::map<std::uint64_t, int> m_pending_reads;  // address -> reads waiting for one READ
   // Command queues.
   std::vector<std::deque<Req>> m_bank_q;
-  std::vector<std::map<int, int>> m_row_count;  // per bank queue: queued requests per row
+  // Per bank queue: queued READs and WRITEs per row (rows with none removed).
+  struct RowCount {
+    int row, reads, writes;
+  };
+  std::vector<std::vector<RowCount>> m_row_count;
+  const RowCount* row_count(int queue, int row) const;
+  void count_row(int queue, const Txn& t, int delta);
   std::vector<int> m_writes_q;                  // per bank queue: queued WRITEs
   std::deque<Req> m_pim_q;
   int m_rr = 0;  // round-robin pointer over the 32 bank queues
@@ -127,8 +162,11 @@ class NewtonChannel {
       m_resp;
   std::int64_t m_last_response = -1;
   NewtonCounters m_cnt;
-  // all_bank(): nothing can change before m_bank_wait_until unless a command issues.
-  std::uint64_t m_issued = 0, m_bank_wait_issued = ~0ull;
+  // all_bank(): nothing can change before m_bank_wait_until unless a command
+  // issues (event_skip: unless a row buffer opens or closes, or the head changes).
+  std::uint64_t m_issued = 0, m_bank_wait_issued = ~0ull, m_bank_wait_head = 0;
+  std::uint64_t m_row_epoch = 0;  // commands that opened or closed row buffers
+  std::uint64_t m_bg_epoch = ~0ull;  // m_row_epoch of m_idle_bg
   dram::Cycle m_bank_wait_until = 0;
   int m_bank_wait_kind = -1;
   // normal_scan(): a refused scan stays refused until `until` while nothing it
@@ -146,8 +184,32 @@ class NewtonChannel {
   struct ReadyCache {
     std::uint64_t g0 = ~0ull, g1 = ~0ull;
     dram::Cycle ready = 0;
+    // event_skip: the last first-legal cycle found. Rule bounds, the command
+    // bus and the last issue only grow, so it stays a lower bound: before it
+    // the command is refused without asking the engine.
+    dram::Cycle lower = 0;
   };
   mutable std::vector<ReadyCache> m_ready;
+  std::vector<bool> m_one_rank;  // per class: a command at a rank touches that rank only
+  // event_skip: per bank queue, a visit of normal_scan that yielded nothing,
+  // its inputs and the first cycle at which one of its refusals can end.
+  struct BankWait {
+    std::uint64_t epoch = ~0ull;  // m_bank_epoch of the queue
+    int reserved = -1, slack_class = -1, open = -1, pim_open = -1, hits = -1;
+    dram::Cycle until = 0;
+    bool same_inputs(const BankWait& o) const {
+      return epoch == o.epoch && reserved == o.reserved && slack_class == o.slack_class && open == o.open &&
+             pim_open == o.pim_open && hits == o.hits;
+    }
+  };
+  std::vector<BankWait> m_bank_wait;
+  std::vector<std::uint64_t> m_bank_epoch;  // per bank queue: changes of its contents
+  // Event skipping: the tick's earliest wake-up and whether it asked the
+  // refresh-deadline check (whose slack falls by one per cycle).
+  mutable dram::Cycle m_wake = dram::kNever;
+  bool m_deadline_asked = false;
+  bool m_quiet = false;  // the last tick changed no state
+  double m_idle_bg[2] = {0, 0};  // background energy per rank of the last tick
   std::vector<NewtonIssued>* m_trace = nullptr;
 };
 

@@ -425,9 +425,24 @@ struct NeupimsBackend::Impl {
         last_seen = progress;
         last_progress = ch.clk();
       }
-      if (ch.clk() - last_progress > 200000)
-        throw std::runtime_error("neupims back-end: channel without progress for 200000 cycles at cycle " +
-                                 std::to_string(ch.clk()));
+      const auto stalled = [&] {
+        if (ch.clk() - last_progress > 200000)
+          throw std::runtime_error("neupims back-end: channel without progress for 200000 cycles at cycle " +
+                                   std::to_string(ch.clk()));
+      };
+      stalled();
+      // Idle cycles of the channel (pim/newton_controller.h), up to the next
+      // data return that frees a window slot.
+      if (no.event_skip) {
+        std::uint64_t until = std::min(ch.idle_until(), last_progress + 200001);
+        if (!returns.empty()) until = std::min(until, returns.front());
+        ch.skip_to(until);
+        while (!returns.empty() && returns.front() <= ch.clk()) {
+          returns.pop_front();
+          --in_flight;
+        }
+        stalled();
+      }
     }
     return ch.counters();
   }
