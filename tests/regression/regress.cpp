@@ -240,8 +240,14 @@ pim::NewtonWorkload newton_workload(Rng& rng, pim::PimType type, int gemvs, int 
                                                             static_cast<int>(pick(rng, 0, 7)), 0)));
     }
     // The P_HEADER carries log2 of both counts (newton.h): powers of two.
-    const int comps = 1 << pick(rng, 0, 5);
+    int comps = 1 << pick(rng, 0, 5);
     const int readres = 1 << pick(rng, 0, 3);
+    // The header's num_comps field holds log2 in 3 bits (at most 128 COMPs
+    // per GEMV): 32 x 8 = 256 would wrap to 1. The SINGLE controller's
+    // refresh-deadline estimate then is far too short and it stops making
+    // progress (docs/testing.md, "Findings"), so SINGLE GEMVs stay encodable.
+    // (DUAL chunks keep the draw: their COMPS_READRES carry their own counts.)
+    if (type == PimType::Single && comps * readres > 128) comps = 128 / readres;
     w.pim.push_back(make_txn(TxnType::PHeader, p_header_addr(0, row, static_cast<std::uint64_t>(comps * readres),
                                                              static_cast<std::uint64_t>(readres))));
     for (int r = 0; r < readres; ++r) {
