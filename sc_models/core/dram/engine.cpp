@@ -5,6 +5,19 @@
 
 namespace pimlab::dram {
 
+namespace {
+// The planted fault (engine.h); empty rule = none.
+PlantedRuleFault g_fault;
+std::uint64_t g_fault_rows = 0;
+}  // namespace
+
+void set_planted_rule_fault(const PlantedRuleFault* f) {
+  g_fault = f ? *f : PlantedRuleFault{};
+  g_fault_rows = 0;
+}
+
+std::uint64_t planted_rule_fault_rows() { return g_fault_rows; }
+
 std::string to_string(const Address& a) {
   return "ch" + std::to_string(idx(a.ch)) + ".pch" + std::to_string(idx(a.pch)) + ".bg" +
          std::to_string(idx(a.bg)) + ".bank" + std::to_string(idx(a.bank)) + ".row" +
@@ -40,6 +53,11 @@ ChannelEngine::ChannelEngine(const DramSpec& spec, const CommandSet& set, bool d
       d = compile_distance(r.distance, spec.t);
     } catch (const std::invalid_argument& e) {
       throw std::invalid_argument("rule " + r.name + ": " + e.what());
+    }
+    if (!g_fault.rule.empty() && r.name == g_fault.rule) {  // test-only, see set_planted_rule_fault
+      if (d.base != Distance::kNone) d.base -= g_fault.cycles;
+      if (d.uses_arg()) d.arg_const -= g_fault.cycles;
+      ++g_fault_rows;
     }
     if (r.nth < 1) throw std::invalid_argument("rule " + r.name + ": nth must be >= 1");
     if (r.nth > 1 && r.scope != Scope::PseudoChannel && r.scope != Scope::Channel)

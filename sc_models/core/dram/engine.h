@@ -32,6 +32,22 @@ struct Command {
                            // class, the cycles of the work it opens
 };
 
+// Planted timing faults, for the fault-injection tests only (docs/testing.md,
+// "Planted timing faults"): while one is set, every ChannelEngine constructed
+// compiles the rule rows named `rule` with their distance `cycles` shorter
+// (every term of a max(), the argument term included). The independent
+// checkers never read an engine's compiled table, so they must flag what the
+// shortened rule lets through. Process-wide and not thread-safe: set it only
+// in single-threaded test programs, and clear it (nullptr) afterwards.
+struct PlantedRuleFault {
+  std::string rule;
+  int cycles = 1;
+};
+void set_planted_rule_fault(const PlantedRuleFault* f);
+// Rule rows the planted fault has shortened since it was set (0: the name
+// matched no row of any engine built since).
+std::uint64_t planted_rule_fault_rows();
+
 class ChannelEngine {
  public:
   // dual_command_bus: HBM's separate row and column command buses (one row and
