@@ -464,7 +464,7 @@ ModelConfig load_config(const std::string& path) {
   json d;
   try {
     d = json::parse(is);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, or out_of_range for a number too large (1e999)
     std::string what = e.what();
     // nlohmann: "[json.exception.parse_error.101] parse error at line 3, column 5: ..."
     const auto p = what.find("parse error");
