@@ -2,7 +2,8 @@
 # Runs every built fuzz harness of a fuzz build for a fixed number of
 # executions, one after the other, and prints one table row per harness:
 #   fuzz/run_all.sh [BUILD_DIR [RUNS [HARNESS ...]]]
-# BUILD_DIR defaults to build/fuzz (preset fuzz), RUNS to 1000000. The
+# BUILD_DIR defaults to build/fuzz (preset fuzz), RUNS to 1000000; with
+# MAX_SECONDS set, a harness also stops after that many seconds. The
 # options are those of the ctest fuzz.<harness> tests (seeds, kept
 # regressions, the build's corpus, -max_len 4096, -timeout 10 s); findings go
 # to BUILD_DIR/fuzz/findings/<harness>/ and the run exits 1 on the first one.
@@ -27,7 +28,9 @@ for h in "${harnesses[@]}"; do
   [ -d "$src/fuzz/regressions/$h" ] && dirs+=("$src/fuzz/regressions/$h")
   log=$d/findings/$h/run.log
   start=$(date +%s.%N)
-  if ! (cd "$d/findings/$h" && "$build/bin/fuzz_$h" -runs="$runs" -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
+  limit=()
+  [ -n "${MAX_SECONDS:-}" ] && limit=(-max_total_time="$MAX_SECONDS")
+  if ! (cd "$d/findings/$h" && "$build/bin/fuzz_$h" -runs="$runs" "${limit[@]}" -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
         -print_final_stats=1 -artifact_prefix="$d/findings/$h/" "${dirs[@]}") >"$log" 2>&1; then
     echo "fuzz_$h: finding, see $log" >&2
     exit 1
