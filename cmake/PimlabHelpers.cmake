@@ -18,6 +18,7 @@ function(pimlab_unit_test)
   cmake_parse_arguments(T "" "NAME" "SOURCES;LIBS;LABELS" ${ARGN})
   add_executable(${T_NAME} ${T_SOURCES})
   target_link_libraries(${T_NAME} PRIVATE pimlab_catch_main pimlab_options ${T_LIBS})
+  set_property(GLOBAL APPEND PROPERTY PIMLAB_UNIT_TESTS ${T_NAME})
   # Labels are set from a second include file: a list passed through
   # catch_discover_tests(PROPERTIES LABELS "a;b") reaches set_tests_properties
   # split into separate arguments, so only the first label would stick.

@@ -265,7 +265,7 @@ int run(int argc, char** argv) {
     nlohmann::json c;
     try {
       c = nlohmann::json::parse(f);
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for a number too large
       throw UsageError("--config " + path + ": not JSON: " + e.what());
     }
     if (!c.is_object()) throw UsageError("--config " + path + ": expected a JSON object of pimlab run options");

@@ -146,7 +146,7 @@ Json read_status(const Study& s, const sw::Point& p) {
   if (!fs::exists(s.status(p), ec)) return Json();
   try {
     return Json::parse(read_text(s.status(p), false));
-  } catch (const Json::parse_error&) {
+  } catch (const Json::exception&) {  // parse_error, or out_of_range for a number too large
     return Json();
   }
 }

@@ -1,6 +1,7 @@
 #include "dram/spec.h"
 
 #include <algorithm>
+#include <cmath>
 #include <functional>
 #include <limits>
 #include <map>
@@ -326,7 +327,10 @@ void for_power_fields(F&& f) {
 std::int64_t read_int(const nlohmann::json& v, const std::string& key, std::int64_t lo,
                       std::int64_t hi) {
   const std::string range = "an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]";
-  if (!v.is_number_integer() && !(v.is_number_float() && v.get<double>() == static_cast<double>(static_cast<std::int64_t>(v.get<double>())))) {
+  // An integral float converts only inside int64's range (a cast of 1e300 is undefined behaviour).
+  const bool integral_float = v.is_number_float() && std::fabs(v.get<double>()) < 9.0e18 &&
+                              v.get<double>() == std::floor(v.get<double>());
+  if (!v.is_number_integer() && !integral_float) {
     throw std::invalid_argument("dram spec: key '" + key + "' has value " + v.dump() + "; allowed: " + range);
   }
   std::int64_t x = v.is_number_integer() ? v.get<std::int64_t>() : static_cast<std::int64_t>(v.get<double>());

@@ -42,6 +42,9 @@ i64 req(const json& d, const char* key, const std::string& where) {
     fail(where, std::string("key '") + key + "' = " + v.dump() + " is not an integer");
   const i64 x = v.is_number_integer() ? v.get<i64>() : static_cast<i64>(v.get<double>());
   if (x <= 0) fail(where, std::string("key '") + key + "' = " + std::to_string(x) + " must be > 0");
+  // Products of two keys (expand * hidden_size) are formed before validate()
+  // bounds each dimension; this keeps them inside int64.
+  if (x > 2147483647) fail(where, std::string("key '") + key + "' = " + std::to_string(x) + " must be <= 2147483647");
   return x;
 }
 
@@ -367,19 +370,35 @@ bool ModelConfig::operator==(const ModelConfig& o) const {
   return t(*this) == t(o);
 }
 
+// Upper bounds of the dimensions (validate): parameters() and the element
+// counts are products of up to four of them in int64. Each bound is at least
+// 8x the largest published model (vocab 256k, hidden 16k, intermediate 53k,
+// 128 heads of 256, 126 layers); with them every sum of products stays below 2^58, so
+// a typo such as hidden_size 4096000000000 is refused instead of overflowing.
+constexpr i64 kMaxVocab = i64{1} << 22, kMaxWidth = i64{1} << 19, kMaxHidden = i64{1} << 17,
+              kMaxCount = i64{1} << 12, kMaxLayers = i64{1} << 10, kMaxConv = i64{1} << 8;
+
 void validate(const ModelConfig& c, const std::string& w) {
-  auto pos = [&](const char* field, i64 v) {
-    if (v <= 0) fail(w, std::string(field) + " = " + std::to_string(v) + " must be > 0");
+  auto bounded = [&](const char* field, i64 v, i64 hi) {
+    if (v > hi) fail(w, std::string(field) + " = " + std::to_string(v) + " must be <= " + std::to_string(hi));
   };
-  pos("hidden_size", c.hidden);
-  pos("num_hidden_layers", c.layers);
-  pos("vocab_size", c.vocab);
-  if (c.family != Family::mamba2) pos("intermediate_size", c.intermediate);
+  auto pos = [&](const char* field, i64 v, i64 hi = kMaxCount) {
+    if (v <= 0) fail(w, std::string(field) + " = " + std::to_string(v) + " must be > 0");
+    bounded(field, v, hi);
+  };
+  bounded("max_position_embeddings", c.learned_positions, kMaxVocab);
+  bounded("expand * hidden_size", c.d_inner, kMaxWidth);
+  bounded("attention input width", c.attn_input, kMaxWidth);
+  bounded("num_mem_blocks", c.shared_blocks, kMaxLayers);
+  pos("hidden_size", c.hidden, kMaxHidden);
+  pos("num_hidden_layers", c.layers, kMaxLayers);
+  pos("vocab_size", c.vocab, kMaxVocab);
+  if (c.family != Family::mamba2) pos("intermediate_size", c.intermediate, kMaxWidth);
   if (has_attention(c.family)) {
     pos("num_attention_heads", c.heads);
     pos("num_key_value_heads", c.kv_heads);
     pos("head_dim", c.head_dim);
-    pos("attention layers", c.attn_layers);
+    pos("attention layers", c.attn_layers, kMaxLayers);
     if (c.heads % c.kv_heads != 0)
       fail(w, "num_attention_heads = " + std::to_string(c.heads) + " is not a multiple of num_key_value_heads = " +
                   std::to_string(c.kv_heads));
@@ -396,7 +415,7 @@ void validate(const ModelConfig& c, const std::string& w) {
   if (c.family == Family::gla) pos("gate_low_rank_dim", c.gate_rank);
   if (c.family == Family::mamba2 || c.family == Family::zamba2) {
     pos("n_groups", c.n_groups);
-    pos("conv_kernel", c.conv_kernel);
+    pos("conv_kernel", c.conv_kernel, kMaxConv);
     if (c.d_inner != c.state_heads * c.state_dv)
       fail(w, "expand * hidden_size = " + std::to_string(c.d_inner) + " differs from num_heads * head_dim = " +
                   std::to_string(c.state_heads) + " * " + std::to_string(c.state_dv));
@@ -464,7 +483,7 @@ ModelConfig load_config(const std::string& path) {
   json d;
   try {
     d = json::parse(is);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, or out_of_range for a number too large (1e999)
     std::string what = e.what();
     // nlohmann: "[json.exception.parse_error.101] parse error at line 3, column 5: ..."
     const auto p = what.find("parse error");

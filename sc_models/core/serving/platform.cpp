@@ -127,7 +127,7 @@ Platform platform_from_file(const std::string& path) {
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(f);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for a number too large
     throw std::invalid_argument("platform file '" + path + "': not JSON: " + e.what());
   }
   return platform_from_json(j, path);

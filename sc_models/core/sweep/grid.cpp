@@ -235,7 +235,7 @@ Grid parse_grid(const std::string& text, const std::string& where, const Platfor
   Json doc;
   try {
     doc = Json::parse(text);
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {  // parse_error, or out_of_range for a number too large (1e999)
     throw std::invalid_argument(where + ": not valid JSON (" + std::string(e.what()) + ")");
   }
   return grid_from_json(doc, where, load);
