@@ -9,6 +9,7 @@
 #   -DINPUT_FILE=path                  standard input of the command
 #   -DJSON_ONLY=1                      stdout is one JSON document and nothing else
 cmake_minimum_required(VERSION 3.22)
+include(${CMAKE_CURRENT_LIST_DIR}/json_document.cmake)
 string(REPLACE "|" ";" cmd "${CMD}")
 if(NOT DEFINED EXPECT_RC)
   set(EXPECT_RC 0)
@@ -39,13 +40,7 @@ if(DEFINED JSON)
   endforeach()
 endif()
 if(JSON_ONLY)
-  # string(JSON) stops at the end of the first value and ignores what follows:
-  # the text must also start and end the document.
-  string(STRIP "${out}" doc)
-  string(JSON type ERROR_VARIABLE jerr TYPE "${doc}")
-  if(jerr OR NOT doc MATCHES "^[{[]" OR NOT doc MATCHES "[]}]$")
-    message(FATAL_ERROR "stdout is not one JSON document (${jerr}):\n${out}")
-  endif()
+  pimlab_check_json_document("stdout" "${out}")
 endif()
 if(DEFINED STDOUT_MATCH AND NOT out MATCHES "${STDOUT_MATCH}")
   message(FATAL_ERROR "stdout does not match '${STDOUT_MATCH}':\n${out}")

@@ -5,6 +5,7 @@
 #   --json FILE   FILE holds the same bytes; standard output carries the table
 # (the command's output must be deterministic: no wall times in its document).
 cmake_minimum_required(VERSION 3.22)
+include(${CMAKE_CURRENT_LIST_DIR}/../json_document.cmake)
 string(REPLACE "|" ";" cmd "${CMD}")
 file(MAKE_DIRECTORY "${OUT}")
 set(file "${OUT}/doc.json")
@@ -18,17 +19,10 @@ function(run_form label)
   set(out "${out}" PARENT_SCOPE)
 endfunction()
 
-function(check_document label text)
-  string(STRIP "${text}" doc)
-  string(JSON type ERROR_VARIABLE jerr TYPE "${doc}")
-  if(jerr OR NOT doc MATCHES "^[{[]" OR NOT doc MATCHES "[]}]$")
-    message(FATAL_ERROR "${label}: not one JSON document (${jerr}):\n${text}")
-  endif()
-endfunction()
 
 run_form("--json" --json)
 set(alone "${out}")
-check_document("--json" "${alone}")
+pimlab_check_json_document("--json" "${alone}")
 
 run_form("--json -" --json -)
 if(NOT out STREQUAL alone)
