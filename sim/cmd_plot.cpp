@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "cli.h"
 #include "sweep/plot.h"
 #include "textio/text_input.h"
@@ -37,6 +39,17 @@ const char* kSummary =
     "every combination of the other axes, and a roofline of the host operators of every point that has\n"
     "them (operators.csv beside the CSV, written by pimlab sweep and pimlab run --plot). --roofline\n"
     "draws only the rooflines of an operators.csv.";
+
+// The figures written, in order: printed one per line, or the document of --json.
+std::vector<std::string> g_written;
+bool g_print_paths = true;
+
+void wrote(const fs::path& prefix) {
+  for (const char* ext : {".svg", ".png"}) {
+    g_written.push_back(prefix.string() + ext);
+    if (g_print_paths) std::cout << g_written.back() << "\n";
+  }
+}
 
 void write_file(const fs::path& p, const std::string& text) {
   std::ofstream f(p, std::ios::binary | std::ios::trunc);
@@ -68,7 +81,7 @@ void plot_one(const sw::Table& t, const sw::PlotSpec& s, const fs::path& prefix,
   write_file(dat, sw::data_file(d));
   write_file(gp, sw::gnuplot_script(d, s, dat.string(), prefix.string() + ".svg", prefix.string() + ".png", title));
   run_gnuplot(gp);
-  std::cout << prefix.string() << ".svg\n" << prefix.string() << ".png\n";
+  wrote(prefix);
 }
 
 void breakdown_one(const sw::Table& t, const std::string& group, const std::string& quantity,
@@ -78,7 +91,7 @@ void breakdown_one(const sw::Table& t, const std::string& group, const std::stri
   write_file(dat, sw::breakdown_file(b, group));
   write_file(gp, sw::breakdown_script(b, dat.string(), prefix.string() + ".svg", prefix.string() + ".png", title));
   run_gnuplot(gp);
-  std::cout << prefix.string() << ".svg\n" << prefix.string() << ".png\n";
+  wrote(prefix);
 }
 
 std::string slug(const std::string& s) {
@@ -97,9 +110,11 @@ void rooflines(const sw::Table& t, const fs::path& pdir) {
     write_file(dat, sw::roofline_file(r));
     write_file(gp, sw::roofline_script(r, dat.string(), prefix.string() + ".svg", prefix.string() + ".png"));
     run_gnuplot(gp);
-    std::cout << prefix.string() << ".svg\n" << prefix.string() << ".png\n";
+    wrote(prefix);
   }
 }
+
+int plot_figures(const Args& a);
 
 int plot(int argc, char** argv) {
   Args a("plot",
@@ -112,13 +127,26 @@ int plot(int argc, char** argv) {
           {"breakdown", "time|energy", "stacked bars of the time or energy per category (breakdown.*), one bar per --group value", ""},
           {"out", "PREFIX", "output files PREFIX.svg, .png, .dat, .gp", "<CSV dir>/<y>_vs_<x>"},
           {"defaults", "", "the default set of plots of a study, in <CSV dir>/plots/", ""},
-          {"roofline", "", "CSV is an operators.csv (pimlab sweep, pimlab run --plot): one roofline per point, in <CSV dir>/plots/", ""}},
+          {"roofline", "", "CSV is an operators.csv (pimlab sweep, pimlab run --plot): one roofline per point, in <CSV dir>/plots/", ""},
+          pimlab::cli::json_option("the list of figures written as a JSON document (FILE or - for standard output) instead of one path per line")},
          1, "CSV");
   a.parse(argc, argv, 2);
   if (a.help_requested()) {
     std::cout << a.help_text(kUsage, kSummary);
     return 0;
   }
+  const pimlab::cli::JsonOutput json(a);
+  g_print_paths = json.table();
+  const int rc = plot_figures(a);
+  nlohmann::ordered_json doc;
+  doc["meta"] = {{"command", "plot"}, {"schema", "pimlab.plot/1"}};
+  doc["csv"] = a.positional()[0];
+  doc["figures"] = g_written;
+  json.write(doc);
+  return rc;
+}
+
+int plot_figures(const Args& a) {
   if (a.positional().empty()) throw UsageError("no CSV file (usage: pimlab plot " + std::string(kUsage) + ")");
   const std::string csv = a.positional()[0];
   pimlab::textio::check_input_file(csv, "CSV");

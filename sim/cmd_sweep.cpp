@@ -299,6 +299,7 @@ std::string finish_point(const Study& s, const sw::Point& p, int wait_status, do
 // ---------------------------------------------------------------- merge
 struct MergeResult {
   std::size_t ok = 0, failed = 0, pending = 0;
+  Json manifest;  // what OUT/manifest.json holds (also the document of --json)
 };
 
 MergeResult merge(const Study& s, const std::string& exe, double wall_s) {
@@ -365,20 +366,26 @@ MergeResult merge(const Study& s, const std::string& exe, double wall_s) {
   if (wall_s >= 0) m["wall_s"] = wall_s;
   m["points"] = points;
   write_atomic(s.out / "manifest.json", m.dump(2) + "\n");
+  r.manifest = std::move(m);
   return r;
 }
 
 int merge_status(const MergeResult& r) { return r.failed + r.pending == 0 ? 0 : 3; }
 
-void print_summary(const Study& s, const MergeResult& r, std::size_t skipped) {
-  std::printf("pimlab sweep %s: %zu points: %zu finished%s, %zu failed, %zu not run\n", s.grid.name.c_str(),
-              s.grid.points.size(), r.ok,
-              skipped ? (" (" + std::to_string(skipped) + " from an earlier run)").c_str() : "", r.failed, r.pending);
-  std::printf("  %s\n  %s\n", (s.out / "results.csv").string().c_str(), (s.out / "manifest.json").string().c_str());
+// The summary lines on standard output, or on standard error when --json puts
+// the manifest there; then the document of --json.
+void print_summary(const Study& s, const MergeResult& r, std::size_t skipped, const pimlab::cli::JsonOutput& json) {
+  std::FILE* out = json.table() ? stdout : stderr;
+  std::fprintf(out, "pimlab sweep %s: %zu points: %zu finished%s, %zu failed, %zu not run\n", s.grid.name.c_str(),
+               s.grid.points.size(), r.ok,
+               skipped ? (" (" + std::to_string(skipped) + " from an earlier run)").c_str() : "", r.failed, r.pending);
+  std::fprintf(out, "  %s\n  %s\n", (s.out / "results.csv").string().c_str(), (s.out / "manifest.json").string().c_str());
+  std::fflush(out);
+  json.write(r.manifest);
 }
 
 // ---------------------------------------------------------------- the local pool
-int run_pool(const Study& s, std::size_t jobs, const std::string& exe) {
+int run_pool(const Study& s, std::size_t jobs, const std::string& exe, const pimlab::cli::JsonOutput& json) {
   const auto t0 = std::chrono::steady_clock::now();
   std::vector<const sw::Point*> todo;
   std::size_t skipped = 0;
@@ -428,7 +435,7 @@ int run_pool(const Study& s, std::size_t jobs, const std::string& exe) {
   }
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const MergeResult m = merge(s, exe, wall);
-  print_summary(s, m, skipped);
+  print_summary(s, m, skipped, json);
   if (g_interrupted.load()) {
     std::fprintf(stderr, "pimlab sweep: interrupted: %zu of %zu points finished; run the same command again to finish the others\n",
                  m.ok, s.grid.points.size());
@@ -561,13 +568,19 @@ int sweep(int argc, char** argv) {
           {"mem", "M", "--emit slurm: memory of an array task (4G, 4000M)", ""},
           {"chunk", "K", "--emit slurm: points per array task", "1"},
           {"merge", "DIR", "merge the points finished in DIR into DIR/results.csv and DIR/manifest.json", ""},
-          {"point", "I", "run point I of the study in --out (the job of jobs.txt and sweep.sbatch)", ""}},
+          {"point", "I", "run point I of the study in --out (the job of jobs.txt and sweep.sbatch)", ""},
+          pimlab::cli::json_option("the study's manifest (what OUT/manifest.json holds) as the document, FILE or - for standard output; "
+                                   "with the local pool and --merge")},
          1, "GRID");
   a.parse(argc, argv, 2);
   if (a.help_requested()) {
     std::cout << a.help_text(kUsage, kSummary);
     return 0;
   }
+  const pimlab::cli::JsonOutput json(a);
+  if (json.requested() && (a.has("emit") || a.has("point")))
+    throw UsageError(std::string("--json applies to the local pool and --merge (the study's manifest), not --") +
+                     (a.has("emit") ? "emit" : "point"));
   const std::string exe = self_exe();
   const bool has_grid = !a.positional().empty();
   const std::string emit = a.has("emit") ? a.choice("emit", "", {"parallel", "slurm"}) : "";
@@ -579,7 +592,7 @@ int sweep(int argc, char** argv) {
       throw UsageError("--merge DIR takes no grid and no other option");
     const Study s = reopen_study(a.str("merge", ""));
     const MergeResult m = merge(s, exe, -1);
-    print_summary(s, m, 0);
+    print_summary(s, m, 0, json);
     if (m.failed + m.pending)
       std::fprintf(stderr, "pimlab sweep: %zu point(s) failed, %zu not run (see %s)\n", m.failed, m.pending,
                    (s.out / "manifest.json").string().c_str());
@@ -605,7 +618,7 @@ int sweep(int argc, char** argv) {
   }
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   const auto jobs = static_cast<std::size_t>(a.integer("jobs", cores, 1, static_cast<std::int64_t>(kMaxJobs)));
-  return run_pool(s, jobs, exe);
+  return run_pool(s, jobs, exe, json);
 }
 
 }  // namespace

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end checks of `pimlab sweep` with the real binary.
 #   sweep_e2e.sh MODE PIMLAB DATA_DIR WORK_DIR
-# MODE: pool_vs_slurm, slurm_cluster, parallel, resume, interrupt, failing, sbatch, bad, platform, platform_file, plot.
+# MODE: pool_vs_slurm, slurm_cluster, parallel, resume, interrupt, failing, sbatch, bad, platform, platform_file, plot, json.
 # Exit 0 pass, 1 fail, 77 skipped (ctest SKIP_RETURN_CODE).
 set -u
 mode=$1
@@ -32,7 +32,48 @@ run_sbatch_tasks() {
   done
 }
 
+# one_json_document FILE: FILE holds exactly one JSON document (the check of
+# the other commands' --json tests, tests/e2e/json_document.cmake).
+here=$(cd "$(dirname "$0")" && pwd)
+one_json_document() {
+  printf 'include(%s/../json_document.cmake)\nfile(READ "${F}" t)\npimlab_check_json_document("${F}" "${t}")\n' "$here" >check_json.cmake
+  cmake -DF="$1" -P check_json.cmake >/dev/null 2>cmake.err || fail "$1 is not one JSON document: $(head -c 400 cmake.err)"
+}
+
 case "$mode" in
+json)
+  # --json [FILE|-] on sweep and plot means what it means on every command: the
+  # document alone on standard output (the summary goes to standard error), or
+  # in FILE with the summary on standard output. sweep's document is the
+  # study's manifest; plot's lists the figures written.
+  "$P" sweep "$DATA/demo.json" --out s --jobs 2 --json >pool.json 2>pool.err || fail "sweep --json exited $?: $(cat pool.err)"
+  one_json_document pool.json
+  cmp pool.json s/manifest.json || fail "sweep --json: standard output is not the manifest"
+  grep -q "pimlab sweep demo: 4 points: 4 finished" pool.err || fail "sweep --json: no summary on standard error: $(cat pool.err)"
+  "$P" sweep --merge s --json - >merge.json 2>merge.err || fail "merge --json - exited $?"
+  one_json_document merge.json
+  cmp merge.json s/manifest.json || fail "merge --json -: standard output is not the manifest"
+  "$P" sweep --merge s --json m.json >merge.out 2>&1 || fail "merge --json FILE exited $?"
+  cmp m.json s/manifest.json || fail "merge --json FILE: the file is not the manifest"
+  grep -q "^pimlab sweep demo: 4 points: 4 finished" merge.out || fail "merge --json FILE: no summary on standard output"
+  "$P" sweep "$DATA/demo.json" --out e --emit parallel --json >/dev/null 2>emit.err && fail "--emit with --json was accepted"
+  grep -q "^pimlab sweep: error: --json applies to the local pool and --merge" emit.err || fail "--emit --json: $(cat emit.err)"
+  "$P" sweep --merge s --json /nonexistent/m.json >/dev/null 2>bad.err
+  [ $? = 3 ] || fail "merge --json /nonexistent/m.json: expected exit 3"
+  if command -v gnuplot >/dev/null; then
+    "$P" plot s/results.csv --defaults >paths.txt || fail "plot --defaults exited $?"
+    "$P" plot s/results.csv --defaults --json >plot.json || fail "plot --defaults --json exited $?"
+    one_json_document plot.json
+    # The document lists exactly the paths the text form prints, in order, each a written file.
+    grep -E '^    "[^"]*\.(svg|png)",?$' plot.json | sed 's/^    "\(.*\)",*$/\1/' >listed.txt
+    cmp listed.txt paths.txt || fail "plot --json lists other figures than the text form"
+    [ "$(wc -l <paths.txt)" -ge 8 ] || fail "plot --defaults wrote $(wc -l <paths.txt) figures"
+    while read -r f; do [ -s "$f" ] || fail "plot --json lists $f, which is not written"; done <paths.txt
+    "$P" plot s/results.csv --defaults --json p.json >ptable.txt || fail "plot --json FILE exited $?"
+    cmp p.json plot.json || fail "plot --json FILE differs from --json"
+    cmp ptable.txt paths.txt || fail "plot --json FILE: standard output is not the list of paths"
+  fi
+  ;;
 pool_vs_slurm)
   # 12 points on the local pool and through the Slurm array script (5 points
   # per task: 3 tasks) give byte-identical merged CSVs.
