@@ -99,7 +99,7 @@ int run_neupims(int argc, char** argv) {
   nlohmann::json j = pim::newton_json(c);
   std::size_t violations = 0;
   if (a.has("check")) {
-    violations = pim::check_newton(pim::newton_command_set(o), pim::newton_spec().t, trace, 0).size();
+    violations = pim::check_newton(o, pim::newton_spec().t, trace, 0).size();
     j["checker_violations"] = violations;
   }
   j["config"] = {{"family", "neupims"}, {"pim_type", pim::pim_type_name(s.type)}, {"op", np::op_name(s.op)},

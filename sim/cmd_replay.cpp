@@ -198,7 +198,7 @@ int run_newton_format(const Args& a, const std::string& path) {
   for (const auto& [ch, w] : channels) {
     std::vector<pim::NewtonIssued> trace;
     const pim::NewtonCounters c = pim::run_newton(o, w, a.has("check") ? &trace : nullptr);
-    if (a.has("check")) violations += pim::check_newton(pim::newton_command_set(o), pim::newton_spec().t, trace, 0).size();
+    if (a.has("check")) violations += pim::check_newton(o, pim::newton_spec().t, trace, 0).size();
     pim::accumulate(total, c);
   }
   nlohmann::json j = pim::newton_json(total);

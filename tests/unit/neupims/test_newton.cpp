@@ -60,7 +60,7 @@ TEST_CASE("newton micro-benchmark rows exact (artifact-compatible)", "[neupims][
     const std::string resp = std::to_string(n.responses) + "/" + std::to_string(n.expected);
     CHECK(n.cycles == std::stoull(r[7]));
     CHECK(resp == r[8]);
-    const auto v = check_newton(newton_command_set(o), newton_spec().t, trace, 5);
+    const auto v = check_newton(o, newton_spec().t, trace, 5);
     CHECK(v.empty());
     for (const auto& x : v) UNSCOPED_INFO(x.rule << ": " << x.what);
   }

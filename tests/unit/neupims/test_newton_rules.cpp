@@ -80,7 +80,7 @@ void check_rule(const std::string& rule) {
           next.cycle = 100 + static_cast<std::uint64_t>(d) - static_cast<std::uint64_t>(early);
           if (next.cycle <= s.back().cycle) continue;
           s.push_back(next);
-          const auto v = check_newton(set, spec.t, s, 0);
+          const auto v = check_newton(o, spec.t, s, 0);
           if (early) CHECK(names(v, rule));
           else CHECK_FALSE(names(v, rule));
         }

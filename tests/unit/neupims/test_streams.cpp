@@ -42,7 +42,7 @@ TEST_CASE("neupims attention streams exact (artifact-compatible)", "[neupims][ca
         const pim::NewtonCounters c = pim::run_newton(o, np::attention_workload(s), &trace);
         INFO(line << " " << pim::pim_type_name(t) << " loads " << loads);
         CHECK(c.cycles == std::stoull(f[col++]));
-        CHECK(pim::check_newton(pim::newton_command_set(o), pim::newton_spec().t, trace, 1).empty());
+        CHECK(pim::check_newton(o, pim::newton_spec().t, trace, 1).empty());
       }
   }
   CHECK(rows == 10);

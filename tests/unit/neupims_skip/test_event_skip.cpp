@@ -83,7 +83,7 @@ std::size_t compare(PimType type, bool artifact, const NewtonWorkload& w) {
   pim::NewtonOptions o;
   o.type = type;
   o.artifact_compatible = artifact;
-  CHECK(pim::check_newton(pim::newton_command_set(o), pim::newton_spec().t, b.trace, 0).empty());
+  CHECK(pim::check_newton(o, pim::newton_spec().t, b.trace, 0).empty());
   return b.trace.size();
 }
 
