@@ -25,7 +25,50 @@ class Fenwick {
   std::vector<std::size_t> m_t;
 };
 
+int column(const dram::Timing& t) { return std::max(t.nBL, t.nCCDL); }
+int n_of(std::uint32_t n) { return static_cast<int>(n); }
+
 }  // namespace
+
+const std::vector<PimbaCheckRow>& pimba_check_table() {
+  using K = CmdKind;
+  using T = const dram::Timing&;
+  static const std::vector<PimbaCheckRow> rows = {
+      {"act4_reg_to_act4_reg", K::Act4WithReg, K::Act4WithReg,
+       [](T t, std::uint32_t n) { return std::max({t.nRRDS, t.nFAW, n_of(n) * column(t) + 2}); }},
+      {"act4_reg_to_comp", K::Act4WithReg, K::Comp,
+       [](T t, std::uint32_t n) { return std::max({t.nRCDRD, t.nRCDWR, n_of(n) * column(t) + 2}); }},
+      {"act4_to_act4_or_reg_write", K::Act4, K::Act4, [](T t, std::uint32_t) { return std::max(t.nRRDS, t.nFAW); }},
+      {"act4_to_act4_or_reg_write", K::Act4, K::RegWrite, [](T t, std::uint32_t) { return std::max(t.nRRDS, t.nFAW); }},
+      {"act4_to_comp", K::Act4, K::Comp, [](T t, std::uint32_t) { return std::max(t.nRCDRD, t.nRCDWR); }},
+      {"reg_write_to_reg_write_or_comp", K::RegWrite, K::RegWrite, [](T t, std::uint32_t) { return column(t); }},
+      {"reg_write_to_reg_write_or_comp", K::RegWrite, K::Comp, [](T t, std::uint32_t) { return column(t); }},
+      {"comp_to_comp", K::Comp, K::Comp, [](T t, std::uint32_t) { return t.nCCDL; }},
+      {"comp_to_precharge", K::Comp, K::PrechargeWithResult, [](T t, std::uint32_t) { return std::max(t.nRTPL, t.nWR); }},
+      {"comp_to_precharge", K::Comp, K::Precharge, [](T t, std::uint32_t) { return std::max(t.nRTPL, t.nWR); }},
+      {"act4_to_precharge", K::Act4WithReg, K::PrechargeWithResult, [](T t, std::uint32_t) { return t.nRAS; }},
+      {"act4_to_precharge", K::Act4WithReg, K::Precharge, [](T t, std::uint32_t) { return t.nRAS; }},
+      {"act4_to_precharge", K::Act4, K::PrechargeWithResult, [](T t, std::uint32_t) { return t.nRAS; }},
+      {"act4_to_precharge", K::Act4, K::Precharge, [](T t, std::uint32_t) { return t.nRAS; }},
+      {"precharge_with_result_to_barrier", K::PrechargeWithResult, K::RefreshBarrier,
+       [](T t, std::uint32_t n) { return std::max(t.nRP, n_of(n) * column(t) + 1); }},
+      {"precharge_to_barrier", K::Precharge, K::RefreshBarrier, [](T t, std::uint32_t) { return t.nRP; }},
+      {"precharge_to_result", K::Precharge, K::Result, [](T t, std::uint32_t) { return t.nRP; }},
+      {"result_to_result", K::Result, K::Result, [](T t, std::uint32_t) { return column(t); }},
+  };
+  return rows;
+}
+
+int pimba_check_barrier_estimate(const dram::Timing& t, const BarrierArgs& b) {
+  const int c = column(t);
+  const int regs = static_cast<int>(b.regs), results = 8 * static_cast<int>(b.v_count) * c;
+  const int tail = static_cast<int>(b.comps) * t.nCCDL + std::max(t.nRTPL, t.nWR);
+  if (b.sched) {
+    const int w = 1 + (regs + 3) / 4 * c;  // W = 1 + ceil(regs/4)·col
+    return 3 * std::max({t.nRRDS, t.nFAW, w}) + std::max({t.nRCDRD, t.nRCDWR, w}) + std::max(t.nRP, results) + tail;
+  }
+  return 4 * std::max(t.nRRDS, t.nFAW) + regs * c + t.nRP + results + tail;
+}
 
 std::vector<Violation> check_channel(const Protocol& protocol, const dram::DramSpec& spec,
                                      const std::vector<Command>& stream,
@@ -73,7 +116,8 @@ std::vector<Violation> check_channel(const Protocol& protocol, const dram::DramS
     }
   }
 
-  // Per pseudo-channel: order, rule rows, refresh slots, barrier.
+  // Per pseudo-channel: order, rules, refresh slots, barrier.
+  const std::vector<PimbaCheckRow>& table = pimba_check_table();
   std::vector<std::map<std::pair<int, std::uint32_t>, std::uint64_t>> latest(num_pch);
   std::vector<std::uint64_t> last(num_pch, 0);
   std::vector<bool> any(num_pch, false);
@@ -92,26 +136,25 @@ std::vector<Violation> check_channel(const Protocol& protocol, const dram::DramS
     if (protocol.slot_cycles() > 0 && t >= refi && t % refi < static_cast<std::uint64_t>(protocol.slot_cycles()))
       report(i, "refresh", "cycle " + std::to_string(t) + " is a refresh slot");
     if (c.kind == CmdKind::RefreshBarrier) {
-      const std::uint64_t est = static_cast<std::uint64_t>(barrier_estimate(timing, c.barrier()));
+      const std::uint64_t est = static_cast<std::uint64_t>(pimba_check_barrier_estimate(timing, c.barrier()));
       if (t % refi + est >= refi)
         report(i, "refresh_barrier",
                "cycle " + std::to_string(t) + ": (t mod nREFI) + estimate " + std::to_string(est) +
                    " >= nREFI " + std::to_string(refi));
     }
-    // Every rule row of the protocol's command set into this command's class,
-    // evaluated one row at a time against the latest command of every
-    // (class, argument) of the pseudo-channel (refresh rows: see below).
-    for (const dram::Rule& r : protocol.set.rules) {
-      if (r.to != class_name(c.kind)) continue;
+    // Every rule of the checker's table into this command's kind, against the
+    // latest command of every (kind, argument) of the pseudo-channel (refresh:
+    // see below).
+    for (const PimbaCheckRow& r : table) {
+      if (r.to != c.kind) continue;
       for (const auto& [key, when] : latest[c.pch]) {
         const CmdKind prev = static_cast<CmdKind>(key.first);
-        if (r.from != class_name(prev)) continue;
-        const std::uint64_t need = static_cast<std::uint64_t>(std::max(0, rule_distance(r, timing, key.second)));
+        if (r.from != prev) continue;
+        const std::uint64_t need = static_cast<std::uint64_t>(std::max(0, r.distance(timing, key.second)));
         if (t < when + need)
           report(i, r.name,
                  trace_name(c.kind, c.arg) + " at " + std::to_string(t) + " only " + std::to_string(t - when) +
-                     " cycles after " + trace_name(prev, key.second) + " (needs " + r.distance + " = " +
-                     std::to_string(need) + ")");
+                     " cycles after " + trace_name(prev, key.second) + " (needs " + std::to_string(need) + ")");
       }
     }
     auto& slot = latest[c.pch][{index_of(c.kind), has_arg(c.kind) ? c.arg : 0u}];
