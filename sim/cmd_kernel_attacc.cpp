@@ -2,9 +2,10 @@
 // AttAcc HBM3-PIM stack (docs/pim_protocols.md, "AttAcc HBM3-PIM"): the
 // firmware generator lowers it to the stack's request trace, the per-channel
 // controllers time it on the DRAM rule engine. Dispatched from cmd_kernel.cpp.
-#include <chrono>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
+#include <stdexcept>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -13,7 +14,8 @@
 #include "dram/spec.h"
 #include "firmware/attacc/generator.h"
 #include "pim/attacc.h"
-#include "pim/attacc_checker.h"
+#include "pim/attacc_trace.h"
+#include "pim_run.h"
 
 namespace pimlab::sim {
 
@@ -34,6 +36,7 @@ int kernel_attacc(int argc, char** argv) {
           {"dram", "PRESET", "HBM3-PIM speed grade: " + cli::one_of(presets), "attacc-hbm3-5.2"},
           {"artifact-compatible", "", "reproduce the reference artifact, quirks included (docs/pim_protocols.md)", ""},
           {"check", "", "re-validate every issued command with the independent AttAcc checker", ""},
+          {"trace-out", "FILE", "write the generated request trace ('pimlab replay --format attacc' reads it)", ""},
           pimlab::cli::json_option()});
   a.parse(argc, argv, 2);
   if (a.help_requested()) {
@@ -60,44 +63,20 @@ int kernel_attacc(int argc, char** argv) {
   k.channels = spec.org.channels;
   const bool check = a.has("check");
 
-  const auto t0 = std::chrono::steady_clock::now();
   const auto trace = firmware::attacc::generate(k);
-  pim::AttaccOptions opt;
-  opt.artifact_compatible = k.artifact_compatible;
-  const pim::AttaccResult r = pim::run_attacc_stack(spec, trace, opt, check);
-  std::size_t violations = 0;
-  std::string first_violation;
-  if (check)
-    for (std::size_t ch = 0; ch < r.issued.size(); ++ch) {
-      const auto v = pim::check_attacc_channel(spec, r.issued[ch], k.artifact_compatible, 0);
-      violations += v.size();
-      if (!v.empty() && first_violation.empty())
-        first_violation = "channel " + std::to_string(ch) + " command " + std::to_string(v[0].index) + ": " + v[0].rule + ": " + v[0].what;
-    }
-  const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  using R = pim::AttaccReq;
-  auto req = [&](R t) { return r.counts.req[static_cast<int>(t)]; };
-  const double time_ns = static_cast<double>(r.cycles) * static_cast<double>(spec.t.tCK_ps) / 1000.0;
-  const double energy = pim::attacc_energy_pj(k.placement, r.counts, k.artifact_compatible);
-  nlohmann::json j;
-  j["cycles"] = r.cycles;
-  j["time_ns"] = time_ns;
-  j["mac_ab"] = req(R::MacAB);
-  j["mac_sb"] = req(R::MacSB);
-  j["mac_pb"] = req(R::MacPB);
-  j["wrgb"] = req(R::WrGB);
-  j["mvsb"] = req(R::MvSB);
-  j["mvgb"] = req(R::MvGB);
-  j["sfm"] = req(R::Sfm);
-  j["energy_pj"] = energy;
-  j["barriers"] = req(R::Barrier);
-  j["refreshes"] = r.refreshes;
-  nlohmann::json cmds = nlohmann::json::object();
-  const dram::CommandSet set = pim::attacc_command_set(spec, k.artifact_compatible);
-  for (int c = 0; c < pim::kAttaccClasses; ++c)
-    if (c != pim::kMACPBAlias) cmds[set.classes[static_cast<std::size_t>(c)].name] = r.counts.cmd[c];
-  j["commands"] = cmds;
-  if (check) j["checker_violations"] = violations;
+  if (auto path = a.opt("trace-out")) {
+    std::ofstream f(*path);
+    if (!f) throw std::runtime_error("--trace-out: cannot write '" + *path + "'");
+    pim::TraceHeader h;
+    h.family = "attacc";
+    h.variant = pim::placement_name(k.placement);
+    h.preset = spec.name;
+    h.channels = spec.org.channels;
+    pim::write_attacc_trace(f, h, trace);
+    if (!f.flush()) throw std::runtime_error("--trace-out: write to '" + *path + "' failed");
+  }
+  const AttaccRunReport rep = run_attacc_trace(spec, trace, k.placement, k.artifact_compatible, check);
+  nlohmann::json j = rep.result;
   j["config"] = {{"family", "attacc"},
                  {"placement", pim::placement_name(k.placement)},
                  {"heads", k.heads},
@@ -115,17 +94,10 @@ int kernel_attacc(int argc, char** argv) {
     std::printf("pimlab kernel: attacc %s placement, %d head(s), L %d, d_head %d, dbyte %d, dram %s%s\n",
                 pim::placement_name(k.placement), k.heads, k.len, k.d_head, k.dbyte, spec.name.c_str(),
                 k.artifact_compatible ? ", artifact-compatible" : "");
-    std::printf("  %-18s %14lld  DRAM clock cycles (tCK %lld ps)\n", "cycles", static_cast<long long>(r.cycles),
-                static_cast<long long>(spec.t.tCK_ps));
-    std::printf("  %-18s %14.1f\n", "time_ns", time_ns);
-    for (const char* key : {"mac_ab", "mac_sb", "mac_pb", "wrgb", "mvsb", "mvgb", "sfm", "refreshes"})
-      std::printf("  %-18s %14llu\n", key, j[key].get<unsigned long long>());
-    std::printf("  %-18s %14.1f\n", "energy_pj", energy);
-    if (check) std::printf("  %-18s %14zu\n", "checker_violations", violations);
-    std::printf("  (%.3f s wall)\n", wall_s);
+    print_attacc_result(j, static_cast<long long>(spec.t.tCK_ps), rep.wall_s);
   }
-  if (check && violations) std::fprintf(stderr, "pimlab kernel: checker: %s\n", first_violation.c_str());
-  return check && violations ? 1 : 0;
+  if (check && rep.violations) std::fprintf(stderr, "pimlab kernel: checker: %s\n", rep.first_violation.c_str());
+  return check && rep.violations ? 1 : 0;
 }
 
 }  // namespace pimlab::sim

@@ -1,8 +1,10 @@
-// `pimlab replay`: replays a trace. Two formats:
+// `pimlab replay`: replays a trace. Four formats:
 //  - pimba: the PIM command trace text format (pim_commands.md; what
 //    `pimlab kernel --trace-out` writes), timed by the HBM-PIM channel engine;
 //  - mem: a plain memory trace (<cycle> <R|W> <address>), run through the
-//    command-level HBM controller of the DRAM core.
+//    command-level HBM controller of the DRAM core;
+//  - newton: Newton / NeuPIMs transactions on the Newton channel controller;
+//  - attacc: AttAcc requests on one HBM3-PIM stack.
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
@@ -17,6 +19,7 @@
 #include "dram/spec.h"
 #include "pim/engine.h"
 #include "pim/newton_checker.h"
+#include "pim/attacc_trace.h"
 #include "pim/newton_trace.h"
 #include "pim/protocol.h"
 #include "pim/trace.h"
@@ -29,7 +32,7 @@ using pimlab::cli::Args;
 using pimlab::cli::UsageError;
 namespace pim = pimlab::pim;
 
-const char* kUsage = "FILE [--format pimba|mem|newton] [--dram PRESET] [--config FILE] [--check] [--json [FILE|-]] [options]";
+const char* kUsage = "FILE [--format pimba|mem|newton|attacc] [--dram PRESET] [--config FILE] [--check] [--json [FILE|-]] [options]";
 const char* kSummary =
     "Replays a trace file and reports cycles, command counts, energy and time.\n"
     "  --format pimba: PIM command trace, one command per line 'name ch pch' (the barrier adds\n"
@@ -38,8 +41,10 @@ const char* kSummary =
     "                  adds bandwidth, read-latency and IDD-energy statistics; --config FILE sets the\n"
     "                  controller, queue depth, command buses, address mapping and preset overrides.\n"
     "  --format newton: Newton / NeuPIMs transactions 'pim|mem TYPE 0xADDR' (docs/pim_protocols.md).\n"
+    "  --format attacc: AttAcc requests 'PIM_MAC_AB 0xADDR' ... in global order (docs/pim_protocols.md).\n"
     "A pimba trace's header comment ('# pimlab trace: family=pimba variant=V preset=P channels=K', written\n"
-    "by 'pimlab kernel --trace-out') supplies --variant, --dram and --channels when they are absent.\n"
+    "by 'pimlab kernel --trace-out') supplies --variant, --dram and --channels when they are absent; an\n"
+    "attacc trace's (family=attacc variant=PLACEMENT preset=P) supplies --placement and --dram.\n"
     "Malformed lines, binary data, an empty file or a directory are reported with file (and line) and\n"
     "exit status 2.";
 
@@ -218,9 +223,47 @@ int run_newton_format(const Args& a, const std::string& path) {
   return a.has("check") && violations ? 1 : 0;
 }
 
+// --format attacc: an AttAcc request trace (pim/attacc_trace.h) on one
+// HBM3-PIM stack; the header supplies --placement and --dram when absent.
+int run_attacc_format(const Args& a, const std::string& path) {
+  for (const char* o : {"channels", "variant", "pim-clock-mhz", "refresh", "config", "pim-type"})
+    if (a.has(o)) throw UsageError(std::string("--") + o + " does not apply to --format attacc");
+  const pim::TraceHeader header = pim::read_trace_header(path);
+  if (!header.family.empty() && header.family != "attacc")
+    throw UsageError("trace file '" + path + "': header family '" + header.family +
+                     "' is not allowed for --format attacc; allowed: attacc");
+  std::string placement_name = a.str("placement", header.variant);
+  if (placement_name.empty())
+    throw UsageError("trace file '" + path + "' has no header naming its placement: give --placement bank|bg|buffer");
+  const pim::AttaccPlacement placement = pim::parse_placement(placement_name);
+  const std::string dram_name = a.str("dram", header.preset.empty() ? "attacc-hbm3-5.2" : header.preset);
+  const pimlab::dram::DramSpec& spec = pimlab::dram::preset(dram_name);
+  if (spec.t.nCCDAB <= 0) throw UsageError("--dram " + dram_name + " has no HBM3-PIM commands (an attacc-hbm3-* preset)");
+  if (header.channels > 0 && header.channels != spec.org.channels)
+    throw UsageError("trace file '" + path + "' was written for " + std::to_string(header.channels) +
+                     " channels; preset " + spec.name + " has " + std::to_string(spec.org.channels));
+  const std::vector<pim::AttaccStatement> trace = pim::read_attacc_trace_file(path, spec.org.channels);
+  if (trace.empty()) throw UsageError("trace file '" + path + "': has no requests");
+  const bool artifact = a.has("artifact-compatible");
+  const pimlab::sim::AttaccRunReport rep =
+      pimlab::sim::run_attacc_trace(spec, trace, placement, artifact, a.has("check"));
+  nlohmann::json j = rep.result;
+  j["config"] = {{"format", "attacc"},        {"trace", path},          {"placement", pim::placement_name(placement)},
+                 {"dram", spec.name},         {"tCK_ps", spec.t.tCK_ps}, {"artifact_compatible", artifact}};
+  const pimlab::cli::JsonOutput json_out(a);
+  json_out.write(j, 2);
+  if (json_out.table()) {
+    std::printf("pimlab replay: %s (attacc format), %s placement, dram %s%s\n", path.c_str(),
+                pim::placement_name(placement), spec.name.c_str(), artifact ? ", artifact-compatible" : "");
+    pimlab::sim::print_attacc_result(j, static_cast<long long>(spec.t.tCK_ps), rep.wall_s);
+  }
+  if (rep.violations) std::fprintf(stderr, "pimlab replay: checker: %s\n", rep.first_violation.c_str());
+  return rep.violations ? 1 : 0;
+}
+
 int run(int argc, char** argv) {
   Args a("replay",
-         {{"format", "F", "trace format: pimba (PIM commands), mem (plain memory requests) or newton (Newton / NeuPIMs transactions)", "pimba"},
+         {{"format", "F", "trace format: pimba (PIM commands), mem (plain memory requests), newton (Newton / NeuPIMs transactions) or attacc (AttAcc requests)", "pimba"},
           {"dram", "PRESET", "DRAM preset: " + pimlab::cli::one_of(pimlab::dram::preset_names()),
            "pimba: the trace header's preset, else hbm2-pimba"},
           {"channels", "K", "pimba: channel ids must be < K", "the trace header's channels, else the preset's"},
@@ -232,6 +275,7 @@ int run(int argc, char** argv) {
           {"check", "", "re-validate every issued command with the independent rule checker", "off"},
           {"config", "FILE", "mem: JSON configuration with the keys preset, spec, mapping, controller, check (docs/dram.md)", ""},
           {"pim-type", "T", "newton: controller dual (NeuPIMs), single (Newton) or dram", "dual"},
+          {"placement", "P", "attacc: processing units bank, bg or buffer (the energy table)", "the trace header's variant"},
           pimlab::cli::json_option()},
          1, "FILE");
   a.parse(argc, argv, 2);
@@ -245,8 +289,10 @@ int run(int argc, char** argv) {
   // Missing, directory and empty inputs are refused by name (they replayed
   // to all-zero results); binary input by its first NUL byte, in the readers.
   pimlab::textio::check_input_file(path, "trace file");
-  const std::string format = a.choice("format", "pimba", {"pimba", "mem", "newton"});
+  const std::string format = a.choice("format", "pimba", {"pimba", "mem", "newton", "attacc"});
   if (format == "newton") return run_newton_format(a, path);
+  if (format == "attacc") return run_attacc_format(a, path);
+  if (a.has("placement")) throw UsageError("--placement applies to --format attacc only");
   if (a.has("pim-type")) throw UsageError("--pim-type applies to --format newton only");
   if (format == "mem") {
     for (const char* o : {"channels", "variant", "pim-clock-mhz", "artifact-compatible", "refresh"})

@@ -1,5 +1,10 @@
 #include "pim_run.h"
 
+#include <chrono>
+#include <cstdio>
+
+#include "pim/attacc_checker.h"
+#include "pim/attacc_trace.h"
 #include "pim/checker.h"
 
 namespace pimlab::sim {
@@ -64,6 +69,38 @@ PimRunReport run_pim_streams(const pim::Protocol& protocol, const pimlab::dram::
   rep.time_ns = pim_clock_mhz > 0 ? static_cast<double>(rep.run.cycles) * 1000.0 / pim_clock_mhz
                                   : static_cast<double>(rep.run.cycles) * static_cast<double>(timing.t.tCK_ps) / 1000.0;
   return rep;
+}
+
+AttaccRunReport run_attacc_trace(const pimlab::dram::DramSpec& spec, const std::vector<pim::AttaccStatement>& trace,
+                                 pim::AttaccPlacement placement, bool artifact_compatible, bool check) {
+  AttaccRunReport rep;
+  const auto t0 = std::chrono::steady_clock::now();
+  pim::AttaccOptions opt;
+  opt.artifact_compatible = artifact_compatible;
+  const pim::AttaccResult r = pim::run_attacc_stack(spec, trace, opt, check);
+  if (check)
+    for (std::size_t ch = 0; ch < r.issued.size(); ++ch) {
+      const auto v = pim::check_attacc_channel(spec, r.issued[ch], artifact_compatible, 0);
+      rep.violations += v.size();
+      if (!v.empty() && rep.first_violation.empty())
+        rep.first_violation =
+            "channel " + std::to_string(ch) + " command " + std::to_string(v[0].index) + ": " + v[0].rule + ": " + v[0].what;
+    }
+  rep.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  rep.result = pim::attacc_json(r, spec, placement, artifact_compatible);
+  if (check) rep.result["checker_violations"] = rep.violations;
+  return rep;
+}
+
+void print_attacc_result(const nlohmann::json& j, long long tck_ps, double wall_s) {
+  std::printf("  %-18s %14lld  DRAM clock cycles (tCK %lld ps)\n", "cycles", j["cycles"].get<long long>(), tck_ps);
+  std::printf("  %-18s %14.1f\n", "time_ns", j["time_ns"].get<double>());
+  for (const char* key : {"mac_ab", "mac_sb", "mac_pb", "wrgb", "mvsb", "mvgb", "sfm", "refreshes"})
+    std::printf("  %-18s %14llu\n", key, j[key].get<unsigned long long>());
+  std::printf("  %-18s %14.1f\n", "energy_pj", j["energy_pj"].get<double>());
+  if (j.contains("checker_violations"))
+    std::printf("  %-18s %14llu\n", "checker_violations", j["checker_violations"].get<unsigned long long>());
+  std::printf("  (%.3f s wall)\n", wall_s);
 }
 
 }  // namespace pimlab::sim

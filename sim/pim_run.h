@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "pim/attacc.h"
 #include "pim/engine.h"
 #include "pim/protocol.h"
 #include "pim/variant.h"
@@ -42,5 +43,19 @@ PimRunReport run_pim_streams(const pim::Protocol& protocol, const pimlab::dram::
                              const std::vector<std::vector<pim::Command>>& streams, int num_pch,
                              const std::vector<std::uint16_t>* feed_order, bool check, const pim::Variant& variant,
                              double pim_clock_mhz);  // > 0: time_ns at this clock (artifact-compatible); 0: the preset's tCK
+
+// AttAcc (`pimlab kernel --family attacc`, `pimlab replay --format attacc`):
+// the stack run, the optional independent checker and the result keys
+// (pim/attacc_trace.h attacc_json, + checker_violations when checked).
+struct AttaccRunReport {
+  nlohmann::json result;
+  std::uint64_t violations = 0;
+  std::string first_violation;  // "channel C command I: rule: what"
+  double wall_s = 0.0;
+};
+AttaccRunReport run_attacc_trace(const pimlab::dram::DramSpec& spec, const std::vector<pim::AttaccStatement>& trace,
+                                 pim::AttaccPlacement placement, bool artifact_compatible, bool check);
+// The human-readable table of an AttAcc result (standard output).
+void print_attacc_result(const nlohmann::json& result, long long tck_ps, double wall_s);
 
 }  // namespace pimlab::sim
