@@ -36,10 +36,9 @@ std::vector<AttaccStatement> read_attacc_trace(std::istream& in, const std::stri
     } catch (const std::invalid_argument& e) {
       fail(source, no, e.what());
     }
-    if (addr.size() < 3 || addr[0] != '0' || (addr[1] != 'x' && addr[1] != 'X') ||
-        addr.find_first_not_of("0123456789abcdefABCDEF", 2) != std::string::npos || addr.size() > 2 + 16)
-      fail(source, no, "malformed address '" + addr + "' (expected hexadecimal 0x...)");
-    s.addr = std::stoull(addr.substr(2), nullptr, 16);
+    const std::optional<std::uint64_t> parsed = textio::parse_hex_address(addr);
+    if (!parsed) fail(source, no, "malformed address '" + addr + "' (expected hexadecimal 0x...)");
+    s.addr = *parsed;
     const std::uint64_t ch = s.addr >> 30;
     if (ch >= static_cast<std::uint64_t>(channels))
       fail(source, no, "address " + addr + " names channel " + std::to_string(ch) + "; the stack has " +

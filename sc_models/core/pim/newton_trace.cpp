@@ -55,10 +55,9 @@ std::map<int, NewtonWorkload> read_newton_trace(std::istream& in, const std::str
     if ((queue == "pim") != is_pim_txn(t))
       fail(source, no, "transaction " + type + " does not belong in the " + queue + " queue (pim: GWRITE, P_HEADER, " +
                            "COMP, READRES, COMPS_READRES; mem: READ, WRITE)");
-    if (addr.size() < 3 || addr[0] != '0' || (addr[1] != 'x' && addr[1] != 'X') ||
-        addr.find_first_not_of("0123456789abcdefABCDEF", 2) != std::string::npos || addr.size() > 2 + 16)
-      fail(source, no, "malformed address '" + addr + "' (expected hexadecimal 0x...)");
-    const std::uint64_t a = std::stoull(addr.substr(2), nullptr, 16);
+    const std::optional<std::uint64_t> parsed = textio::parse_hex_address(addr);
+    if (!parsed) fail(source, no, "malformed address '" + addr + "' (expected hexadecimal 0x...)");
+    const std::uint64_t a = *parsed;
     Txn x;
     try {
       x = make_txn(t, a);

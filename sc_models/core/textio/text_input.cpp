@@ -52,4 +52,11 @@ bool read_line(std::istream& is, std::string& line, const std::string& source, s
   return any;
 }
 
+std::optional<std::uint64_t> parse_hex_address(const std::string& t) {
+  if (t.size() < 3 || t.size() > 2 + 16 || t[0] != '0' || (t[1] != 'x' && t[1] != 'X') ||
+      t.find_first_not_of("0123456789abcdefABCDEF", 2) != std::string::npos)
+    return std::nullopt;
+  return std::stoull(t.substr(2), nullptr, 16);
+}
+
 }  // namespace pimlab::textio

@@ -6,7 +6,9 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <iosfwd>
+#include <optional>
 #include <string>
 
 namespace pimlab::textio {
@@ -27,5 +29,9 @@ void check_input_file(const std::string& path, const std::string& what);
 // read error of the stream.
 bool read_line(std::istream& is, std::string& line, const std::string& source, std::size_t line_no,
                std::size_t max_length = kMaxLineLength);
+
+// A trace address token: "0x" (or "0X") and 1-16 hexadecimal digits. Empty
+// for anything else (the caller names file, line and the allowed form).
+std::optional<std::uint64_t> parse_hex_address(const std::string& token);
 
 }  // namespace pimlab::textio
