@@ -102,6 +102,20 @@ TEST_CASE("newton single: a refresh inside a GEMV, READRES reopens the row", "[n
     }
   }
   CHECK(bad == 0);
+
+  // The plain cycle-stepped controller issues the same commands at the same cycles.
+  NewtonOptions plain = o;
+  plain.event_skip = false;
+  std::vector<NewtonIssued> plain_trace;
+  const NewtonCounters pc = run_newton(plain, w, &plain_trace);
+  CHECK(pc.cycles == c.cycles);
+  REQUIRE(plain_trace.size() == trace.size());
+  std::size_t differ = 0;
+  for (std::size_t i = 0; i < trace.size(); ++i)
+    if (plain_trace[i].cycle != trace[i].cycle || plain_trace[i].cls != trace[i].cls ||
+        plain_trace[i].rank != trace[i].rank || plain_trace[i].bg != trace[i].bg || plain_trace[i].bank != trace[i].bank)
+      ++differ;
+  CHECK(differ == 0);
 }
 
 TEST_CASE("newton: NewtonStall names the cycle and the outstanding responses", "[neupims][progress]") {
