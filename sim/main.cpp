@@ -8,6 +8,7 @@
 #include <string>
 
 #include "cli.h"
+#include "pim/newton_controller.h"
 
 namespace {
 void print_usage(std::ostream& os) {
@@ -54,6 +55,11 @@ int main(int argc, char** argv) {
     // config value, a malformed trace line): the user's error, not pimlab's.
     std::cerr << "pimlab " << name << ": error: " << e.what() << "\n";
     return 2;
+  } catch (const pimlab::pim::NewtonStall& e) {
+    // A Newton / NeuPIMs channel that stopped making progress (replay, kernel
+    // --family neupims): the controller's failure, never the input's.
+    std::cerr << "pimlab " << name << ": error: " << e.what() << "\n";
+    return 3;
   } catch (const std::exception& e) {
     // Anything else is pimlab's failure or the system's (a write that failed,
     // memory): never the mismatch status 1.

@@ -230,7 +230,7 @@ std::uint64_t pimba_chunk(FamilyResult& res, Rng& rng, std::uint64_t k, int roun
 pim::NewtonWorkload newton_workload(Rng& rng, pim::PimType type, int gemvs, int host) {
   using namespace pim;
   NewtonWorkload w;
-  for (int g = 0; g < gemvs; ++g) {
+  for (int g = 0; g < (type == PimType::Dram ? 0 : gemvs); ++g) {
     const int row = 100 + static_cast<int>(pick(rng, 0, 63));
     if (chance(rng, 25)) {
       w.pim.push_back(make_txn(TxnType::PHeader, p_header_addr(0, 0, 1, 1)));
@@ -242,12 +242,9 @@ pim::NewtonWorkload newton_workload(Rng& rng, pim::PimType type, int gemvs, int 
     // The P_HEADER carries log2 of both counts (newton.h): powers of two.
     int comps = 1 << pick(rng, 0, 5);
     const int readres = 1 << pick(rng, 0, 3);
-    // The header's num_comps field holds log2 in 3 bits (at most 128 COMPs
-    // per GEMV): 32 x 8 = 256 would wrap to 1. The SINGLE controller's
-    // refresh-deadline estimate then is far too short and it stops making
-    // progress (docs/testing.md, "Findings"), so SINGLE GEMVs stay encodable.
-    // (DUAL chunks keep the draw: their COMPS_READRES carry their own counts.)
-    if (type == PimType::Single && comps * readres > 128) comps = 128 / readres;
+    // The header's num_comps field holds log2 in 3 bits: at most 128 COMPs
+    // per GEMV (p_header_addr refuses 32 x 8 = 256).
+    if (comps * readres > 128) comps = 128 / readres;
     w.pim.push_back(make_txn(TxnType::PHeader, p_header_addr(0, row, static_cast<std::uint64_t>(comps * readres),
                                                              static_cast<std::uint64_t>(readres))));
     for (int r = 0; r < readres; ++r) {
@@ -275,14 +272,25 @@ pim::NewtonWorkload newton_workload(Rng& rng, pim::PimType type, int gemvs, int 
   return w;
 }
 
-std::uint64_t newton_chunk(FamilyResult& res, Rng& rng, std::uint64_t k, int gemvs, int host, bool single) {
+std::uint64_t newton_chunk(FamilyResult& res, Rng& rng, std::uint64_t seed, std::uint64_t k, int gemvs, int host,
+                          const std::vector<pim::PimType>& types) {
   using namespace pim;
   NewtonOptions o;
-  o.type = single && k % 2 ? PimType::Single : PimType::Dual;
-  o.artifact_compatible = (k / 2) % 2 == 1;
+  const std::uint64_t n = types.size();
+  o.type = types[k % n];
+  o.artifact_compatible = (k / n) % 2 == 1;
+  // A DRAM chunk has no GEMVs; in the newton family (no host traffic) it
+  // gets host requests instead, about as many commands as a GEMV chunk.
+  if (o.type == PimType::Dram && host == 0) host = 10 * gemvs;
   const NewtonWorkload w = newton_workload(rng, o.type, gemvs, host);
   std::vector<NewtonIssued> trace;
-  run_newton(o, w, &trace);
+  try {
+    run_newton(o, w, &trace);
+  } catch (const NewtonStall& e) {
+    throw NewtonStall(e.cycle(), e.outstanding(),
+                      res.family + " seed " + std::to_string(seed) + " chunk " + std::to_string(k) + " (" +
+                          pim_type_name(o.type) + (o.artifact_compatible ? ", artifact" : "") + ")");
+  }
   Fnv fnv;
   for (const NewtonIssued& c : trace) fnv.add(c.cycle * 16 + static_cast<std::uint64_t>(c.cls));
   // The checker has its own table (pim/newton_checker.cpp), not the engine's rows.
@@ -351,10 +359,34 @@ const std::vector<std::string>& family_names() {
   return n;
 }
 
+const std::vector<pim::PimType>& all_newton_types() {
+  static const std::vector<pim::PimType> t = {pim::PimType::Dual, pim::PimType::Single, pim::PimType::Dram};
+  return t;
+}
+
+std::vector<pim::PimType> parse_newton_types(const std::string& list) {
+  std::vector<pim::PimType> out;
+  std::size_t b = 0;
+  for (;;) {
+    const std::size_t e = list.find(',', b);
+    const std::string w = list.substr(b, e == std::string::npos ? std::string::npos : e - b);
+    if (w != "dual" && w != "single" && w != "dram")
+      throw std::invalid_argument("newton type '" + w + "' unknown (allowed: dual, single, dram)");
+    const pim::PimType t = pim::parse_pim_type(w);
+    if (std::find(out.begin(), out.end(), t) != out.end())
+      throw std::invalid_argument("newton type '" + w + "' listed twice (allowed: dual, single, dram, each once)");
+    out.push_back(t);
+    if (e == std::string::npos) break;
+    b = e + 1;
+  }
+  return out;
+}
+
 FamilyResult run_family(const std::string& family, std::uint64_t seed, std::uint64_t commands,
-                        bool newton_single) {
+                        const std::vector<pim::PimType>& newton_types) {
   if (std::find(family_names().begin(), family_names().end(), family) == family_names().end())
     throw std::invalid_argument("unknown family '" + family + "' (allowed: hbm, pimba, newton, attacc, mixed)");
+  if (newton_types.empty()) throw std::invalid_argument("no newton controller type (allowed: dual, single, dram)");
   FamilyResult r;
   r.family = family;
   // Chunk sizes: a few hundred thousand commands at most in long runs, so
@@ -369,9 +401,9 @@ FamilyResult run_family(const std::string& family, std::uint64_t seed, std::uint
     std::uint64_t n = 0;
     if (family == "hbm") n = hbm_chunk(r, rng, k, static_cast<std::uint64_t>(hbm_req[size]));
     else if (family == "pimba") n = pimba_chunk(r, rng, k, pimba_rounds[size]);
-    else if (family == "newton") n = newton_chunk(r, rng, k, newton_gemvs[size], 0, newton_single);
+    else if (family == "newton") n = newton_chunk(r, rng, seed, k, newton_gemvs[size], 0, newton_types);
     else if (family == "attacc") n = attacc_chunk(r, rng, k, attacc_stmts[size]);
-    else n = newton_chunk(r, rng, k, mixed_gemvs[size], mixed_host[size], newton_single);
+    else n = newton_chunk(r, rng, seed, k, mixed_gemvs[size], mixed_host[size], newton_types);
     r.commands += n;
     ++r.chunks;
     if (n == 0) throw std::logic_error(family + ": a chunk issued no command");

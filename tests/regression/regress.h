@@ -9,7 +9,8 @@
 //   pimba   Pimba-family command streams through pim::ChannelEngine, every
 //           issue cycle re-checked by pim::check_channel;
 //   newton  Newton / NeuPIMs PIM transactions through pim::NewtonChannel
-//           (DUAL and SINGLE), every command re-checked by pim::check_newton;
+//           (DUAL, SINGLE; DRAM chunks carry host traffic), every command
+//           re-checked by pim::check_newton;
 //   attacc  AttAcc HBM3-PIM request traces through run_attacc_stack, every
 //           channel's commands re-checked by pim::check_attacc_channel;
 //   mixed   host reads/writes and PIM transactions at the same time on one
@@ -26,6 +27,8 @@
 #include <string>
 #include <vector>
 
+#include "pim/newton.h"
+
 namespace pimlab::regress {
 
 struct FamilyResult {
@@ -40,14 +43,20 @@ struct FamilyResult {
 
 const std::vector<std::string>& family_names();  // hbm, pimba, newton, attacc, mixed
 
+// The Newton / NeuPIMs controller types the newton and mixed families rotate
+// over, chunk by chunk: chunk k runs types[k % n] (n = types.size()),
+// faithful or artifact-compatible as (k / n) is even or odd. A DRAM chunk
+// carries host traffic only (the newton family's chunks then get some).
+const std::vector<pim::PimType>& all_newton_types();  // dual, single, dram
+// Parses a comma list of dual, single, dram (each at most once); throws
+// std::invalid_argument naming the word and the allowed ones.
+std::vector<pim::PimType> parse_newton_types(const std::string& list);
+
 // Runs `family` until at least `commands` commands were checked (whole
 // chunks; the last chunk may overshoot). Throws std::invalid_argument for an
-// unknown family.
-// newton_single: the newton and mixed families alternate DUAL (NeuPIMs) and
-// SINGLE (Newton) chunks instead of running DUAL only. Off by default: the
-// SINGLE controller stops making progress on some of this random traffic
-// (docs/testing.md, "Findings").
+// unknown family or an empty type list, pim::NewtonStall (with family, seed
+// and chunk) when a Newton controller stops making progress.
 FamilyResult run_family(const std::string& family, std::uint64_t seed, std::uint64_t commands,
-                        bool newton_single = false);
+                        const std::vector<pim::PimType>& newton_types = all_newton_types());
 
 }  // namespace pimlab::regress

@@ -3,11 +3,15 @@
 // (docs/testing.md, "Random regressions").
 //
 //   pimlab_regress [--family hbm,pimba,newton,attacc,mixed] [--seed N] [--commands N]
-//   pimlab_regress --family F --fault RULE [--seed N] [--commands N]
+//                  [--newton-types dual,single,dram]
+//   pimlab_regress --family F --fault RULE [--seed N] [--commands N] [--newton-types LIST]
 //
 // Prints one line per family: commands checked, violations, chunks, a digest
 // of every issue cycle (equal across reruns with the same options), then wall
-// time and commands/s. Exit 0 when no violation was found, 1 otherwise.
+// time and commands/s. Exit 0 when no violation was found, 1 otherwise, 2 for
+// bad options, 3 for an internal error (a Newton controller that stops
+// making progress: pim::NewtonStall, one line naming family, seed, chunk,
+// cycle and outstanding responses).
 // With --fault, the rule rows named RULE are shortened by one cycle in every
 // engine (dram::set_planted_rule_fault), never in the checker: the run first
 // checks the same traffic with the intact engine (0 violations needed), then
@@ -19,6 +23,7 @@
 
 #include "cli.h"
 #include "dram/engine.h"
+#include "pim/newton_controller.h"
 #include "regress.h"
 
 using namespace pimlab;
@@ -42,7 +47,8 @@ int run(int argc, char** argv) {
                {"seed", "N", "seed of the random traffic", "1"},
                {"commands", "N", "commands to check per family (whole chunks)", "1000000"},
                {"fault", "RULE", "plant an off-by-one in the engine's rule RULE (one family)", ""},
-               {"newton-single", "", "newton and mixed families: alternate SINGLE (Newton) chunks with DUAL ones", ""}});
+               {"newton-types", "LIST", "newton and mixed families: the controller types the chunks rotate over (dual, single, dram)",
+                "dual,single,dram"}});
   a.parse(argc, argv, 1);
   if (a.help_requested()) {
     std::printf("%s", a.help_text("pimlab_regress [options]", "random regressions under the independent checkers").c_str());
@@ -52,18 +58,18 @@ int run(int argc, char** argv) {
   const std::uint64_t seed = a.u64("seed", 1);
   const std::uint64_t n = a.u64("commands", 1000000);
   const auto fault = a.opt("fault");
-  const bool single = a.has("newton-single");
+  const std::vector<pim::PimType> types = regress::parse_newton_types(a.str("newton-types", "dual,single,dram"));
   std::printf("%-7s %14s %11s %7s  %-16s %10s %12s\n", "family", "commands", "violations", "chunks", "digest", "wall s",
               "commands/s");
   if (fault) {
     if (fams.size() != 1) throw cli::UsageError("--fault needs exactly one --family");
     const auto t0 = std::chrono::steady_clock::now();
-    const regress::FamilyResult base = regress::run_family(fams[0], seed, n, single);
+    const regress::FamilyResult base = regress::run_family(fams[0], seed, n, types);
     const auto t1 = std::chrono::steady_clock::now();
     print(base, std::chrono::duration<double>(t1 - t0).count());
     const dram::PlantedRuleFault f{*fault, 1};
     dram::set_planted_rule_fault(&f);
-    const regress::FamilyResult bad = regress::run_family(fams[0], seed, n, single);
+    const regress::FamilyResult bad = regress::run_family(fams[0], seed, n, types);
     const std::uint64_t rows = dram::planted_rule_fault_rows();
     dram::set_planted_rule_fault(nullptr);
     const auto t2 = std::chrono::steady_clock::now();
@@ -82,7 +88,7 @@ int run(int argc, char** argv) {
   double secs = 0;
   for (const std::string& f : fams) {
     const auto t0 = std::chrono::steady_clock::now();
-    const regress::FamilyResult r = regress::run_family(f, seed, n, single);
+    const regress::FamilyResult r = regress::run_family(f, seed, n, types);
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     print(r, s);
     total += r.commands;
@@ -105,6 +111,9 @@ int main(int argc, char** argv) {
   } catch (const std::invalid_argument& e) {
     std::fprintf(stderr, "pimlab_regress: error: %s\n", e.what());
     return 2;
+  } catch (const pim::NewtonStall& e) {
+    std::fprintf(stderr, "pimlab_regress: error: %s\n", e.what());
+    return 3;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "pimlab_regress: internal error: %s\n", e.what());
     return 3;

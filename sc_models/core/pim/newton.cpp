@@ -121,6 +121,15 @@ Txn make_txn(TxnType t, std::uint64_t addr) {
 }
 
 std::uint64_t p_header_addr(int channel, int row, std::uint64_t num_comps, std::uint64_t num_readres) {
+  // The fields hold log2 of each count (rounded down): 3 bits of column for
+  // num_comps, the 5-bit bank field for num_readres. A larger count would
+  // wrap (256 COMPs would read as 1) and mislead the refresh-deadline check.
+  if (num_comps < 1 || num_comps > 255)
+    throw std::invalid_argument("P_HEADER num_comps " + std::to_string(num_comps) +
+                                " out of range [1, 255] (log2 in 3 bits; counts are rounded down to a power of two)");
+  if (num_readres < 1 || num_readres > 0xFFFFFFFFull)
+    throw std::invalid_argument("P_HEADER num_readres " + std::to_string(num_readres) +
+                                " out of range [1, 4294967295] (log2 in 5 bits; counts are rounded down to a power of two)");
   return encode_newton_address(
       with_bank_field(channel, row, floor_log2(num_readres) & 31, floor_log2(num_comps) & 7));
 }

@@ -56,6 +56,9 @@ struct Txn {
 };
 Txn make_txn(TxnType t, std::uint64_t addr);
 // Encoders of the driver side (the micro-benchmark and the attention streams).
+// p_header_addr: the counts are rounded down to powers of two; num_comps
+// 1..255 (log2 <= 7), num_readres 1..2^32-1 (log2 <= 31), else
+// std::invalid_argument naming the value and the range (no wrapping).
 std::uint64_t p_header_addr(int channel, int row, std::uint64_t num_comps, std::uint64_t num_readres);
 std::uint64_t comps_readres_addr(int channel, int row, int num_comps, bool last);  // num_comps 1..32
 std::uint64_t comp_addr(int channel, int row);

@@ -107,10 +107,16 @@ NewtonChannel::Kind NewtonChannel::required_pim(int bi, const Txn& t) const {
     }
     return p < 0 ? Kind::GAct : Kind::CompsReadRes;
   }
+  // SINGLE. A refresh may fall inside a GEMV (the deadline estimate counts
+  // 2 cycles per READRES, the adder-tree fill takes 6 more): it closes the
+  // rank's banks, and the GEMV's next COMP or READRES reopens its row with a
+  // G_ACT first. (The reference leaves READRES on a closed bank undefined; a
+  // READRES waiting there for ever would stop the channel.) DUAL's
+  // COMPS_READRES does the same above.
   switch (t.type) {
     case TxnType::PHeader: return p < 0 || p == t.a.row ? Kind::PHeader : Kind::Pre;
     case TxnType::Comp: return p < 0 ? Kind::GAct : Kind::Comp;
-    case TxnType::ReadRes: return p < 0 ? Kind::None : Kind::ReadRes;
+    case TxnType::ReadRes: return p < 0 ? Kind::GAct : Kind::ReadRes;
     default: return Kind::None;
   }
 }
@@ -777,6 +783,17 @@ void NewtonChannel::skip_to(std::uint64_t t) {
   m_quiet = false;
 }
 
+namespace {
+std::string stall_message(std::uint64_t cycle, std::uint64_t outstanding, const std::string& context) {
+  return (context.empty() ? "" : context + ": ") + "newton channel: no progress for " +
+         std::to_string(NewtonStall::kCycles) + " cycles at cycle " + std::to_string(cycle) + " (" +
+         std::to_string(outstanding) + " responses outstanding)";
+}
+}  // namespace
+
+NewtonStall::NewtonStall(std::uint64_t cycle, std::uint64_t outstanding, const std::string& context)
+    : std::runtime_error(stall_message(cycle, outstanding, context)), m_cycle(cycle), m_outstanding(outstanding) {}
+
 NewtonCounters run_newton(const NewtonOptions& o, const NewtonWorkload& w, std::vector<NewtonIssued>* trace) {
   NewtonChannel ch(o);
   ch.set_trace(trace);
@@ -797,14 +814,12 @@ NewtonCounters run_newton(const NewtonOptions& o, const NewtonWorkload& w, std::
       last_progress = ch.clk();
     }
     const auto stalled = [&] {
-      if (ch.clk() - last_progress > 200000)
-        throw std::runtime_error("newton channel: no progress for 200000 cycles at cycle " + std::to_string(ch.clk()) +
-                                 " (" + std::to_string(ch.outstanding()) + " responses outstanding)");
+      if (ch.clk() - last_progress > NewtonStall::kCycles) throw NewtonStall(ch.clk(), ch.outstanding());
     };
     stalled();
     // Idle cycles: the stream heads stay refused (the state did not change).
     if (o.event_skip) {
-      ch.skip_to(std::min(ch.idle_until(), last_progress + 200001));
+      ch.skip_to(std::min(ch.idle_until(), last_progress + NewtonStall::kCycles + 1));
       stalled();
     }
   }

@@ -17,6 +17,7 @@
 #include <deque>
 #include <map>
 #include <queue>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -213,10 +214,28 @@ class NewtonChannel {
   std::vector<NewtonIssued>* m_trace = nullptr;
 };
 
+// The driver found the channel making no progress: for kCycles cycles no
+// transaction was accepted, no response handed back and no command but
+// REF / PRE issued before every transaction had answered (a controller that can no
+// longer serve its queues). An internal error (exit status 3 in the
+// programs), never bad input. The message is one line naming the cycle and
+// the outstanding responses, after an optional context.
+class NewtonStall : public std::runtime_error {
+ public:
+  static constexpr std::uint64_t kCycles = 200000;
+  NewtonStall(std::uint64_t cycle, std::uint64_t outstanding, const std::string& context = {});
+  std::uint64_t cycle() const { return m_cycle; }
+  std::uint64_t outstanding() const { return m_outstanding; }
+
+ private:
+  std::uint64_t m_cycle, m_outstanding;
+};
+
 // A workload of two transaction streams replayed as the calibration driver
 // does: each cycle the PIM stream is pushed while the memory accepts, then
 // the memory stream, then one clock passes. Runs until every answering
-// transaction has answered.
+// transaction has answered. Throws NewtonStall when the channel stops
+// making progress.
 struct NewtonWorkload {
   std::vector<Txn> pim, mem;
 };
