@@ -27,6 +27,7 @@
 #include "numerics/fp.h"
 #include "numerics/mx8.h"
 #include "tlm/common/config.h"
+#include "tlm/common/interrupt.h"
 #include "tlm/common/session.h"
 #include "tlm/hbm/channel.h"
 #include "firmware/pimba/lowering.h"
@@ -121,6 +122,7 @@ class Firmware : public sc_core::sc_module {
 
   int errors = 0;
   bool internal_error = false;  // an exception other than a mismatch report
+  std::string interrupted_kernel;  // the kernel an interrupt cut short (empty: none)
   bool done = false;
   std::uint64_t kernels = 0, kernel_cycles = 0, compared = 0;
   std::vector<std::string> lines;  // what was checked, for the report
@@ -134,6 +136,10 @@ class Firmware : public sc_core::sc_module {
         run_su();
       else
         run_attention();
+    } catch (const tlm_common::Interrupted&) {
+      // SIGINT/SIGTERM inside a kernel (or before the next one): stop here;
+      // run_cosim reports the verdict "interrupted".
+      interrupted_kernel = m_kernel_label.empty() ? "(between kernels)" : m_kernel_label;
     } catch (const Failure& f) {
       // The report is a diagnostic: standard error, so that standard output
       // carries the table or the JSON document alone.
@@ -163,6 +169,7 @@ class Firmware : public sc_core::sc_module {
     sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
     socket->b_transport(gp, delay);
     if (ext) gp.clear_extension(ext);
+    if (ext && ext->interrupted) throw tlm_common::Interrupted();
     if (gp.get_response_status() != tlm::TLM_OK_RESPONSE)
       throw std::runtime_error(std::string("transaction at address ") + std::to_string(addr) + " answered " +
                                gp.get_response_string() + (ext ? " (" + ext->error + ")" : std::string()));
@@ -220,6 +227,7 @@ class Firmware : public sc_core::sc_module {
     const sc_core::sc_time t0 = sc_core::sc_time_stamp();
     std::map<std::string, std::uint64_t> before;  // unit commands before this kernel
     m_kernel_label = label;
+    tlm_common::throw_if_interrupted();  // not after the host work before it (golden, lowering)
     transport(tlm::TLM_READ_COMMAND, 0, res.data(), res.size(), &lk.ext);
     ++kernels;
     kernel_cycles += lk.ext.kernel_cycles;
@@ -746,6 +754,12 @@ int run_cosim(const CosimOptions& o, int argc, char** argv) {
             j["kernel_cycles_per_s"] = wall > 0 ? f.kernel_cycles / wall : 0.0;
           }
           if (!f.mismatch_json.is_null()) j["mismatch"] = f.mismatch_json;
+          // Interrupted: the figures above cover what ran (the kernel cut
+          // short is not in kernels / kernel_cycles; its unit cycles are).
+          if (interrupted) {
+            j["pim_interrupted"] = true;
+            if (!f.interrupted_kernel.empty()) j["interrupted_kernel"] = f.interrupted_kernel;
+          }
           j["traces"] = trace_files();
           if (!o.trace_dir.empty()) j["traces"].push_back(o.trace_dir + "/tlm.vcd");
           g_document = j.dump(2);
@@ -758,6 +772,8 @@ int run_cosim(const CosimOptions& o, int argc, char** argv) {
           std::printf("  verdict      %s\n", match                          ? "MATCH (golden = channel, bit for bit)"
                                              : interrupted && f.errors == 0 ? "INTERRUPTED"
                                                                             : "MISMATCH");
+          if (interrupted && !f.interrupted_kernel.empty())
+            std::printf("  interrupted  in %s (figures below: the part that ran)\n", f.interrupted_kernel.c_str());
           for (const auto& l : f.lines)
             std::printf("  compared     %s (%llu values)\n", l.c_str(), static_cast<unsigned long long>(f.compared));
           if (o.units != "behavioural")

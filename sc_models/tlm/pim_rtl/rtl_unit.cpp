@@ -18,6 +18,7 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "tlm/common/interrupt.h"
 #include "tlm/pim_rtl/detail.h"
 #include "verilated.h"
 
@@ -225,6 +226,11 @@ class RtlUnit : public tlm_hbm::PimUnitModel {
 
   void run_until(pim_unit::Cycle t) {
     while (m_cycle < t) {
+      // One interrupt acts within a second even when a command waits for
+      // millions of cycles (a traced unit clocks every cycle): the PIM path
+      // catches tlm_common::Interrupted and ends the kernel. Between two
+      // cycles, so the unit and its FST stay consistent.
+      if ((++m_poll & (tlm_common::kInterruptPollCycles - 1)) == 0) tlm_common::throw_if_interrupted();
       // Nothing in flight and nothing to trace: jumping ahead is exact (the
       // unit's state does not change without commands once busy_o is low
       // and the last write-back and result are out).
@@ -334,6 +340,12 @@ class RtlUnit : public tlm_hbm::PimUnitModel {
     m_dut->eval();
     ++m_cycle;
     ++m_rec.cycles_clocked;
+#if PIMLAB_RTL_TRACE
+    // The FST writer keeps value changes in memory until a flush: write them
+    // out every kFstFlushCycles cycles, so a long run's memory stays bounded and
+    // closing the file (at the end, or on an interrupt) has little left to do.
+    if (m_fst && (m_cycle & (kFstFlushCycles - 1)) == 0) m_fst->flush();
+#endif
   }
 
   // Rows: the channel's open rows (written by the RTL); the twin computes on
@@ -401,6 +413,8 @@ class RtlUnit : public tlm_hbm::PimUnitModel {
   std::unique_ptr<VerilatedFstC> m_fst;
 #endif
   std::string m_trace_path;
+  static constexpr pim_unit::Cycle kFstFlushCycles = pim_unit::Cycle{1} << 16;
+  unsigned m_poll = 0;  // cycles clocked by run_until, for the interrupt poll
   std::uint64_t m_tck = 1000;
   pim_unit::Cycle m_cycle = 0;  // next cycle to clock
   std::uint8_t* m_rows[2] = {nullptr, nullptr};
