@@ -172,7 +172,8 @@ bool HbmChannel::run_pim_kernel(tlm::tlm_generic_payload& gp, Cycle start, PimEx
   auto unit_index = [&](int pch, int bg, int pair) { return (pch * bgs + bg) * pairs + pair; };
   std::size_t n_ev = 0;
   for (const Event& e : ev) {
-    if (++n_ev % tlm_common::kInterruptPollEvents == 0) tlm_common::throw_if_interrupted();
+    // Before the first event too: a kernel sent after an interrupt does not start.
+    if (n_ev++ % tlm_common::kInterruptPollEvents == 0) tlm_common::throw_if_interrupted();
     if (e.kind == 0) {
       const firmware::pimba::RowOp& r = ext.program.rows[e.index];
       const int b = (r.pch * bgs + r.bank_group) * banks + r.bank;

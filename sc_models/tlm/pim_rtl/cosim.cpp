@@ -137,9 +137,9 @@ class Firmware : public sc_core::sc_module {
       else
         run_attention();
     } catch (const tlm_common::Interrupted&) {
-      // SIGINT/SIGTERM inside a kernel (or before the next one): stop here;
-      // run_cosim reports the verdict "interrupted".
-      interrupted_kernel = m_kernel_label.empty() ? "(between kernels)" : m_kernel_label;
+      // SIGINT/SIGTERM inside a kernel or in the host work around the
+      // kernels: stop here; run_cosim reports the verdict "interrupted".
+      interrupted_kernel = m_in_kernel;
     } catch (const Failure& f) {
       // The report is a diagnostic: standard error, so that standard output
       // carries the table or the JSON document alone.
@@ -228,7 +228,9 @@ class Firmware : public sc_core::sc_module {
     std::map<std::string, std::uint64_t> before;  // unit commands before this kernel
     m_kernel_label = label;
     tlm_common::throw_if_interrupted();  // not after the host work before it (golden, lowering)
+    m_in_kernel = label;
     transport(tlm::TLM_READ_COMMAND, 0, res.data(), res.size(), &lk.ext);
+    m_in_kernel.clear();
     ++kernels;
     kernel_cycles += lk.ext.kernel_cycles;
     digest.add(lk.ext.kernel_cycles);
@@ -350,6 +352,7 @@ class Firmware : public sc_core::sc_module {
         in = golden::retnet_su_inputs(gamma, st);
       }
       steps.push_back(golden::to_fp32(in));
+      if (s % 256 == 255) tlm_common::throw_if_interrupted();  // up to 100000 steps of inputs
       if (!steps.back().gv.empty())
         throw std::logic_error("the Pimba register protocol writes no GV slice; the model needs gv = 1");
     }
@@ -482,10 +485,14 @@ class Firmware : public sc_core::sc_module {
         for (int i = 0; i < d; ++i) vt[i] = static_cast<float>(g.normal());
       }
       kv.append(kt, vt);
+      // The host work before the first kernel takes seconds at L = 65536: an
+      // interrupt acts within it.
+      if (t % 1024 == 1023) tlm_common::throw_if_interrupted();
     }
     for (float& x : q) x = static_cast<float>(2.0 * g.normal());  // scores ~ N(0, 4), as `pimlab accuracy`
     std::vector<golden::AttentionTrace> trace;
     const std::vector<float> o_gold = golden::attention_decode(kv, q, 1, &trace);
+    tlm_common::throw_if_interrupted();
 
     auto program = [&](fw::Op op) {
       fw::KernelSpec spec;
@@ -495,6 +502,7 @@ class Firmware : public sc_core::sc_module {
       return fw::generate(spec);
     };
     const fw::Program ps = program(fw::Op::Score), pa = program(fw::Op::Attend);
+    tlm_common::throw_if_interrupted();
     std::uint32_t rounds_per_pch = 0;
     for (const auto& r : ps.rounds) rounds_per_pch = std::max(rounds_per_pch, r.index_in_pch + 1);
     const int k_base = 0, v_base = static_cast<int>(rounds_per_pch);
@@ -558,6 +566,7 @@ class Firmware : public sc_core::sc_module {
 
     // ATTEND in PIM.
     auto attend_ops = [&](const fw::Round&, const fw::BankWork& w, pim_unit::Slot) { return encode32(&p[32 * w.block_col]); };
+    tlm_common::throw_if_interrupted();
     PimKernel la = firmware::pimba::lower_kernel(pa, 0, v_base, attend_ops);
     const std::vector<std::uint8_t> ra = run_kernel(la, "attention ATTEND, L = " + std::to_string(L));
     const int J = L / 32;
@@ -590,6 +599,7 @@ class Firmware : public sc_core::sc_module {
   std::vector<std::string> m_wave_names;
   std::vector<int> m_wave_busy, m_wave_cmd;
   std::string m_kernel_label;
+  std::string m_in_kernel;  // the label of the kernel in flight (empty: none)
   std::uint64_t m_last_start = 0;
 };
 

@@ -342,8 +342,9 @@ class RtlUnit : public tlm_hbm::PimUnitModel {
     ++m_rec.cycles_clocked;
 #if PIMLAB_RTL_TRACE
     // The FST writer keeps value changes in memory until a flush: write them
-    // out every kFstFlushCycles cycles, so a long run's memory stays bounded and
-    // closing the file (at the end, or on an interrupt) has little left to do.
+    // out every kFstFlushCycles cycles, so that closing the file (at the end,
+    // or on an interrupt) has little left to do, and a killed run leaves a
+    // file that reads (with its .hier side file) up to the last flush.
     if (m_fst && (m_cycle & (kFstFlushCycles - 1)) == 0) m_fst->flush();
 #endif
   }
@@ -413,7 +414,12 @@ class RtlUnit : public tlm_hbm::PimUnitModel {
   std::unique_ptr<VerilatedFstC> m_fst;
 #endif
   std::string m_trace_path;
-  static constexpr pim_unit::Cycle kFstFlushCycles = pim_unit::Cycle{1} << 16;
+  // Closing an FST flushes what is left: with a flush every 2^13 cycles that
+  // is at most 8192 cycles per unit, tens of ms, so an interrupt that closes
+  // 16 traced units still acts within a second (docs/cosim.md has the
+  // figures); every 2^16 cycles took up to 6 s on a loaded machine. The flush
+  // itself costs in proportion to the value changes, not to the period.
+  static constexpr pim_unit::Cycle kFstFlushCycles = pim_unit::Cycle{1} << 13;
   unsigned m_poll = 0;  // cycles clocked by run_until, for the interrupt poll
   std::uint64_t m_tck = 1000;
   pim_unit::Cycle m_cycle = 0;  // next cycle to clock
