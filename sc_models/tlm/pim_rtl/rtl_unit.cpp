@@ -84,6 +84,7 @@ class RtlUnit : public tlm_hbm::PimUnitModel {
       m_trace_path = opt.trace_dir + "/" + site.name + ".fst";
       m_fst->open(m_trace_path.c_str());
       add_trace_file(m_trace_path);
+      add_trace_closer(this, [this] { close_trace(); });
     }
 #else
     if (!opt.trace_dir.empty())
@@ -110,13 +111,19 @@ class RtlUnit : public tlm_hbm::PimUnitModel {
   }
 
   ~RtlUnit() override {
+    remove_trace_closer(this);
+    close_trace();
+    m_dut->final();
+  }
+
+  // The last time (the unit's current cycle) and the file's close; once.
+  void close_trace() {
 #if PIMLAB_RTL_TRACE
-    if (m_fst) {
+    if (m_fst && m_fst->isOpen()) {
       m_fst->dump(static_cast<std::uint64_t>(m_cycle) * m_tck);
       m_fst->close();
     }
 #endif
-    m_dut->final();
   }
 
   // Wall time spent in the unit (bench figures).
