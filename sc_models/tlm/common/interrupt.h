@@ -1,14 +1,15 @@
 // The process-wide interrupt request (SIGINT, or SIGTERM as a job scheduler's
 // cancel sends it): one flag that the signal handler sets and that long-running
 // loops poll cheaply, so that one Ctrl-C acts within a second even inside one
-// long PIM kernel (docs/tlm.md, "Interrupts").
+// long PIM kernel (docs/tlm.md, Session; docs/cosim.md, "Ctrl-C").
 //
 //   - Session::run()/run_to_idle() look at it between slices of simulated time;
 //   - the HBM channel's PIM path looks at it every kInterruptPollEvents row and
 //     unit events of a kernel and cuts the kernel short (PimExtension::interrupted);
 //   - unit models that clock many cycles per command (the Verilated unit) call
 //     throw_if_interrupted() every kInterruptPollCycles cycles; the PIM path
-//     catches the Interrupted it throws.
+//     catches the Interrupted it throws;
+//   - the co-simulation firmware polls it in its host work between kernels.
 //
 // Reading the flag is one load of a volatile sig_atomic_t: cheap enough for
 // the inner loops, and async-signal-safe to write from the handler.
@@ -45,12 +46,12 @@ inline void throw_if_interrupted() {
   if (interrupt_requested()) throw Interrupted();
 }
 
-// Poll periods of the inner loops: far below a second of wall time each
-// (a PIM event costs ~0.1-10 us, an RTL cycle with shadow check and FST ~1-5 us),
-// far above the cost of one load.
+// Poll periods of the inner loops: far below a second of wall time (a traced
+// RTL unit with its shadow check clocks about 0.4 million cycles per second,
+// so 1024 cycles take a few ms), far above the cost of one load.
 constexpr unsigned kInterruptPollEvents = 256;
 constexpr unsigned kInterruptPollCycles = 1024;
-static_assert((kInterruptPollEvents & (kInterruptPollEvents - 1)) == 0, "a power of two (a mask test)");
-static_assert((kInterruptPollCycles & (kInterruptPollCycles - 1)) == 0, "a power of two (a mask test)");
+static_assert((kInterruptPollEvents & (kInterruptPollEvents - 1)) == 0, "a power of two");
+static_assert((kInterruptPollCycles & (kInterruptPollCycles - 1)) == 0, "a power of two");
 
 }  // namespace pimlab::tlm_common
