@@ -1,36 +1,15 @@
 #include "tlm/common/session.h"
 
 #include <algorithm>
-#include <csignal>
 #include <exception>
 #include <iostream>
 
 #include "tlm/common/config.h"
-
-#include <unistd.h>
+#include "tlm/common/interrupt.h"
 
 namespace pimlab::tlm_common {
 
 namespace {
-
-volatile std::sig_atomic_t g_sigint_count = 0;
-
-// The first SIGINT stops the run at the next slice; the second is
-// acknowledged and the run still closes its waveform and result files (an exit
-// from here would leave them truncated or unreadable: stdio buffers, FST
-// blocks); only a third exits at once.
-extern "C" void on_sigint(int) {
-  g_sigint_count = g_sigint_count + 1;
-  if (g_sigint_count == 2) {
-    static const char msg[] =
-        "\npimlab: finishing the waveform and result files; a third Ctrl-C exits at once and leaves them incomplete\n";
-    (void)!::write(2, msg, sizeof msg - 1);
-  } else if (g_sigint_count >= 3) {
-    static const char msg[] = "\npimlab: third interrupt, exiting without cleanup\n";
-    (void)!::write(2, msg, sizeof msg - 1);
-    ::_exit(130);
-  }
-}
 
 // SystemC's default handler displays reports on standard output, where they
 // would mix with a command's table or JSON document: display them on standard
@@ -42,21 +21,12 @@ void report_to_stderr(const sc_core::sc_report& rep, const sc_core::sc_actions& 
 
 }  // namespace
 
-void install_sigint_handler() {
-  struct sigaction sa {};
-  sa.sa_handler = on_sigint;
-  sigemptyset(&sa.sa_mask);
-  sa.sa_flags = 0;
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);  // treated as an interrupt: partial stats, readable waveforms
-}
-
 Session& Session::instance() {
   static Session s;
   return s;
 }
 
-bool Session::interrupted() const { return g_sigint_count > 0; }
+bool Session::interrupted() const { return interrupt_requested(); }
 
 void Session::add_trace_file(sc_core::sc_trace_file* tf) {
   if (tf) m_traces.push_back(tf);

@@ -20,6 +20,7 @@
 
 #include <systemc>
 
+#include "tlm/common/interrupt.h"
 #include "tlm/common/stats.h"
 
 namespace pimlab::tlm_common {
@@ -56,9 +57,9 @@ class Session {
   bool m_finished = false;
 };
 
-// First SIGINT: the running Session stops at its next slice boundary and
-// finishes cleanly. Second SIGINT: immediate exit with status 130.
-void install_sigint_handler();
+// install_sigint_handler() (tlm/common/interrupt.h): the first SIGINT stops the
+// running Session at its next slice boundary, or sooner where a model polls the
+// flag (the PIM path, the Verilated unit), and the run finishes cleanly.
 
 // Sets up report handling (SC_ERROR and SC_FATAL are counted), installs the
 // SIGINT handler, then

@@ -384,6 +384,7 @@ void HbmChannel::collect_stats(tlm_common::StatsSink& s) const {
         "row_hits / (atoms_read + atoms_written)");
   s.add("pim_transactions", s_pim_transactions, "transactions", "PIM kernels run through the PIM path");
   s.add("pim_rejected", s_pim_rejected, "transactions", "PIM kernels rejected as malformed (generic error)");
+  s.add("pim_interrupted", s_pim_interrupted, "transactions", "PIM kernels cut short by SIGINT/SIGTERM (partial)");
   s.add("pim_unit_commands", s_pim_ops, "commands", "commands issued to the PIM units");
   s.add("pim_kernel_cycles", s_pim_kernel_cycles, "cycles", "sum of the kernels' cycle counts (last stream command)");
   s.add("pim_num_act", s_pim_act, "banks", "banks activated by PIM commands (4 per ACT4*)");
@@ -412,7 +413,7 @@ void HbmChannel::reset_stats() {
   s_err_address = s_err_burst = s_err_byte_enable = s_err_command = s_err_generic = 0;
   s_commands = s_activates = s_precharges = s_refreshes = s_row_hits = 0;
   s_pim_transactions = s_pim_ops = s_pim_kernel_cycles = s_pim_comp = s_pim_act = s_pim_rdwr = 0;
-  s_pim_errors = s_pim_rejected = 0;
+  s_pim_errors = s_pim_rejected = s_pim_interrupted = 0;
   s_latency_cycles = s_max_latency_cycles = 0;
   s_first_arrival = -1;
   s_last_done = 0;

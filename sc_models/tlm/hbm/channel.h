@@ -134,6 +134,7 @@ class HbmChannel : public sc_core::sc_module, public tlm_common::stats_provider 
   Cycle m_pim_free = 0;  // first cycle after the previous kernel
   std::uint64_t s_pim_kernel_cycles = 0, s_pim_comp = 0, s_pim_act = 0, s_pim_rdwr = 0, s_pim_errors = 0;
   std::uint64_t s_pim_rejected = 0;
+  std::uint64_t s_pim_interrupted = 0;  // kernels cut short by SIGINT/SIGTERM
 
   // Tracing: commands replayed into traced variables at their cycle.
   sc_core::sc_trace_file* m_tf = nullptr;

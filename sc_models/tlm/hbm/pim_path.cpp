@@ -3,6 +3,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "tlm/common/interrupt.h"
 #include "tlm/common/log.h"
 #include "tlm/hbm/channel.h"
 
@@ -36,8 +37,18 @@ void HbmChannel::pim_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& d
   const Cycle start = std::max({arrival_cycle(local), m_pim_free, m_timing->last_activity() + 1});
   Cycle done = start;
   bool ok = false;
+  ext.interrupted = false;
   try {
     ok = run_pim_kernel(gp, start, ext, done);
+  } catch (const tlm_common::Interrupted& e) {
+    // SIGINT/SIGTERM inside the kernel (polled below and by the unit models):
+    // the kernel stops where it is; the initiator sees an incomplete response.
+    ++s_pim_interrupted;
+    ext.interrupted = true;
+    ext.error = e.what();
+    PIMLAB_DEBUG(name()) << "PIM kernel interrupted";
+    gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+    return;
   } catch (const std::exception& e) {
     ext.error = e.what();
     ok = false;
@@ -159,7 +170,10 @@ bool HbmChannel::run_pim_kernel(tlm::tlm_generic_payload& gp, Cycle start, PimEx
     if ((ext.program.ops[i].cmd.op & 7) == static_cast<std::uint8_t>(pim_unit::Op::result)) slot[i] = k++;
 
   auto unit_index = [&](int pch, int bg, int pair) { return (pch * bgs + bg) * pairs + pair; };
+  std::size_t n_ev = 0;
   for (const Event& e : ev) {
+    // Before the first event too: a kernel sent after an interrupt does not start.
+    if (n_ev++ % tlm_common::kInterruptPollEvents == 0) tlm_common::throw_if_interrupted();
     if (e.kind == 0) {
       const firmware::pimba::RowOp& r = ext.program.rows[e.index];
       const int b = (r.pch * bgs + r.bank_group) * banks + r.bank;

@@ -22,7 +22,11 @@
 // TLM_GENERIC_ERROR_RESPONSE when the kernel is malformed (reason in
 // `error`): a unit op referring to a stream index out of range, two commands
 // to one unit in one cycle, a COMP on a closed bank, a result buffer of the
-// wrong size.
+// wrong size. TLM_INCOMPLETE_RESPONSE with `interrupted` set when an interrupt
+// (tlm/common/interrupt.h) arrived while the kernel ran: the channel polls it
+// every kInterruptPollEvents row and unit events and stops the kernel there;
+// the result buffer and the timing are then undefined and the channel state is
+// that of the cut (the run is ending).
 #pragma once
 
 #include <cstdint>
@@ -45,6 +49,7 @@ struct PimExtension : tlm::tlm_extension<PimExtension> {
   std::uint8_t err_cause = 0;         // OR of the units' sticky error causes after the kernel
   std::vector<std::string> unit_errors;  // "pch0.bg1.pair0: <reason>" per unit that flagged
   std::string error;                  // why the kernel was rejected (generic error)
+  bool interrupted = false;           // cut short by SIGINT/SIGTERM (TLM_INCOMPLETE_RESPONSE)
 
   tlm::tlm_extension_base* clone() const override { return new PimExtension(*this); }
   void copy_from(const tlm::tlm_extension_base& other) override { *this = static_cast<const PimExtension&>(other); }

@@ -27,6 +27,7 @@
 #include "numerics/fp.h"
 #include "numerics/mx8.h"
 #include "tlm/common/config.h"
+#include "tlm/common/interrupt.h"
 #include "tlm/common/session.h"
 #include "tlm/hbm/channel.h"
 #include "firmware/pimba/lowering.h"
@@ -121,6 +122,7 @@ class Firmware : public sc_core::sc_module {
 
   int errors = 0;
   bool internal_error = false;  // an exception other than a mismatch report
+  std::string interrupted_kernel;  // the kernel an interrupt cut short (empty: none)
   bool done = false;
   std::uint64_t kernels = 0, kernel_cycles = 0, compared = 0;
   std::vector<std::string> lines;  // what was checked, for the report
@@ -134,6 +136,10 @@ class Firmware : public sc_core::sc_module {
         run_su();
       else
         run_attention();
+    } catch (const tlm_common::Interrupted&) {
+      // SIGINT/SIGTERM inside a kernel or in the host work around the
+      // kernels: stop here; run_cosim reports the verdict "interrupted".
+      interrupted_kernel = m_in_kernel;
     } catch (const Failure& f) {
       // The report is a diagnostic: standard error, so that standard output
       // carries the table or the JSON document alone.
@@ -163,6 +169,7 @@ class Firmware : public sc_core::sc_module {
     sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
     socket->b_transport(gp, delay);
     if (ext) gp.clear_extension(ext);
+    if (ext && ext->interrupted) throw tlm_common::Interrupted();
     if (gp.get_response_status() != tlm::TLM_OK_RESPONSE)
       throw std::runtime_error(std::string("transaction at address ") + std::to_string(addr) + " answered " +
                                gp.get_response_string() + (ext ? " (" + ext->error + ")" : std::string()));
@@ -220,7 +227,10 @@ class Firmware : public sc_core::sc_module {
     const sc_core::sc_time t0 = sc_core::sc_time_stamp();
     std::map<std::string, std::uint64_t> before;  // unit commands before this kernel
     m_kernel_label = label;
+    tlm_common::throw_if_interrupted();  // not after the host work before it (golden, lowering)
+    m_in_kernel = label;
     transport(tlm::TLM_READ_COMMAND, 0, res.data(), res.size(), &lk.ext);
+    m_in_kernel.clear();
     ++kernels;
     kernel_cycles += lk.ext.kernel_cycles;
     digest.add(lk.ext.kernel_cycles);
@@ -342,6 +352,7 @@ class Firmware : public sc_core::sc_module {
         in = golden::retnet_su_inputs(gamma, st);
       }
       steps.push_back(golden::to_fp32(in));
+      if (s % 256 == 255) tlm_common::throw_if_interrupted();  // up to 100000 steps of inputs
       if (!steps.back().gv.empty())
         throw std::logic_error("the Pimba register protocol writes no GV slice; the model needs gv = 1");
     }
@@ -474,10 +485,14 @@ class Firmware : public sc_core::sc_module {
         for (int i = 0; i < d; ++i) vt[i] = static_cast<float>(g.normal());
       }
       kv.append(kt, vt);
+      // The host work before the first kernel takes seconds at L = 65536: an
+      // interrupt acts within it.
+      if (t % 1024 == 1023) tlm_common::throw_if_interrupted();
     }
     for (float& x : q) x = static_cast<float>(2.0 * g.normal());  // scores ~ N(0, 4), as `pimlab accuracy`
     std::vector<golden::AttentionTrace> trace;
     const std::vector<float> o_gold = golden::attention_decode(kv, q, 1, &trace);
+    tlm_common::throw_if_interrupted();
 
     auto program = [&](fw::Op op) {
       fw::KernelSpec spec;
@@ -487,6 +502,7 @@ class Firmware : public sc_core::sc_module {
       return fw::generate(spec);
     };
     const fw::Program ps = program(fw::Op::Score), pa = program(fw::Op::Attend);
+    tlm_common::throw_if_interrupted();
     std::uint32_t rounds_per_pch = 0;
     for (const auto& r : ps.rounds) rounds_per_pch = std::max(rounds_per_pch, r.index_in_pch + 1);
     const int k_base = 0, v_base = static_cast<int>(rounds_per_pch);
@@ -550,6 +566,7 @@ class Firmware : public sc_core::sc_module {
 
     // ATTEND in PIM.
     auto attend_ops = [&](const fw::Round&, const fw::BankWork& w, pim_unit::Slot) { return encode32(&p[32 * w.block_col]); };
+    tlm_common::throw_if_interrupted();
     PimKernel la = firmware::pimba::lower_kernel(pa, 0, v_base, attend_ops);
     const std::vector<std::uint8_t> ra = run_kernel(la, "attention ATTEND, L = " + std::to_string(L));
     const int J = L / 32;
@@ -582,6 +599,7 @@ class Firmware : public sc_core::sc_module {
   std::vector<std::string> m_wave_names;
   std::vector<int> m_wave_busy, m_wave_cmd;
   std::string m_kernel_label;
+  std::string m_in_kernel;  // the label of the kernel in flight (empty: none)
   std::uint64_t m_last_start = 0;
 };
 
@@ -746,6 +764,12 @@ int run_cosim(const CosimOptions& o, int argc, char** argv) {
             j["kernel_cycles_per_s"] = wall > 0 ? f.kernel_cycles / wall : 0.0;
           }
           if (!f.mismatch_json.is_null()) j["mismatch"] = f.mismatch_json;
+          // Interrupted: the figures above cover what ran (the kernel cut
+          // short is not in kernels / kernel_cycles; its unit cycles are).
+          if (interrupted) {
+            j["pim_interrupted"] = true;
+            if (!f.interrupted_kernel.empty()) j["interrupted_kernel"] = f.interrupted_kernel;
+          }
           j["traces"] = trace_files();
           if (!o.trace_dir.empty()) j["traces"].push_back(o.trace_dir + "/tlm.vcd");
           g_document = j.dump(2);
@@ -758,6 +782,8 @@ int run_cosim(const CosimOptions& o, int argc, char** argv) {
           std::printf("  verdict      %s\n", match                          ? "MATCH (golden = channel, bit for bit)"
                                              : interrupted && f.errors == 0 ? "INTERRUPTED"
                                                                             : "MISMATCH");
+          if (interrupted && !f.interrupted_kernel.empty())
+            std::printf("  interrupted  in %s (figures below: the part that ran)\n", f.interrupted_kernel.c_str());
           for (const auto& l : f.lines)
             std::printf("  compared     %s (%llu values)\n", l.c_str(), static_cast<unsigned long long>(f.compared));
           if (o.units != "behavioural")
@@ -786,6 +812,9 @@ int run_cosim(const CosimOptions& o, int argc, char** argv) {
           }
         }
         std::cout << std::flush;
+        // The FSTs now, several at once (the units' destructors would close
+        // them one by one): an interrupted run exits within a second.
+        close_unit_traces();
         return f.errors;
       });
   // The command-line contract (README): 2 bad input, 130 interrupted, 3 an

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -37,6 +38,11 @@ UnitRecord& new_unit(const std::string& name, const std::string& model, bool wav
 // Keeps the first mismatch reported.
 void report_mismatch(UnitMismatch m);
 void add_trace_file(const std::string& path);
+// What close_unit_traces() runs: one function per traced unit that writes the
+// unit's last FST time and closes the file (safe on its own thread: each unit
+// has its own Verilated context and FST writer), keyed by the unit.
+void add_trace_closer(const void* unit, std::function<void()> close);
+void remove_trace_closer(const void* unit);
 std::string hex(const std::uint8_t* p, int n);  // byte 0 first, "0x.." per 32-bit little-endian word
 
 // Defined by the variant library (rtl_unit.cpp, or rtl_none.cpp without RTL).

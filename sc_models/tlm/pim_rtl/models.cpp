@@ -1,9 +1,12 @@
 // Unit-model registration, the monitored behavioural unit, the records behind
 // model_totals() and the mismatch sink (`tlm/pim_rtl/rtl_unit.h).
+#include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <deque>
 #include <map>
 #include <optional>
+#include <thread>
 
 #include "tlm/pim_rtl/detail.h"
 
@@ -23,6 +26,10 @@ std::optional<UnitMismatch>& first() {
 std::vector<std::string>& traces() {
   static std::vector<std::string> t;
   return t;
+}
+std::map<const void*, std::function<void()>>& closers() {
+  static std::map<const void*, std::function<void()>> c;
+  return c;
 }
 
 // The behavioural unit with the busy-cycle count the RTL wrapper keeps too:
@@ -87,6 +94,8 @@ void report_mismatch(UnitMismatch m) {
   if (!first()) first() = std::move(m);
 }
 void add_trace_file(const std::string& path) { traces().push_back(path); }
+void add_trace_closer(const void* unit, std::function<void()> close) { closers()[unit] = std::move(close); }
+void remove_trace_closer(const void* unit) { closers().erase(unit); }
 std::string hex(const std::uint8_t* p, int n) {
   std::string s;
   char buf[16];
@@ -147,6 +156,22 @@ std::int64_t unit_busy_cycles(const std::string& unit) {
 }
 
 std::vector<std::string> trace_files() { return detail::traces(); }
+
+void close_unit_traces() {
+  std::vector<std::function<void()>> todo;
+  for (auto& [unit, close] : detail::closers()) todo.push_back(std::move(close));
+  detail::closers().clear();
+  if (todo.empty()) return;
+  std::atomic<std::size_t> next{0};
+  auto work = [&] {
+    for (std::size_t i; (i = next.fetch_add(1)) < todo.size();) todo[i]();
+  };
+  const std::size_t n = std::min<std::size_t>(todo.size(), std::max(1u, std::thread::hardware_concurrency()));
+  std::vector<std::thread> threads;
+  for (std::size_t t = 1; t < n; ++t) threads.emplace_back(work);
+  work();
+  for (std::thread& t : threads) t.join();
+}
 
 std::vector<std::string> wave_units() {
   std::vector<std::string> out;

@@ -18,6 +18,7 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "tlm/common/interrupt.h"
 #include "tlm/pim_rtl/detail.h"
 #include "verilated.h"
 
@@ -83,6 +84,7 @@ class RtlUnit : public tlm_hbm::PimUnitModel {
       m_trace_path = opt.trace_dir + "/" + site.name + ".fst";
       m_fst->open(m_trace_path.c_str());
       add_trace_file(m_trace_path);
+      add_trace_closer(this, [this] { close_trace(); });
     }
 #else
     if (!opt.trace_dir.empty())
@@ -109,13 +111,19 @@ class RtlUnit : public tlm_hbm::PimUnitModel {
   }
 
   ~RtlUnit() override {
+    remove_trace_closer(this);
+    close_trace();
+    m_dut->final();
+  }
+
+  // The last time (the unit's current cycle) and the file's close; once.
+  void close_trace() {
 #if PIMLAB_RTL_TRACE
-    if (m_fst) {
+    if (m_fst && m_fst->isOpen()) {
       m_fst->dump(static_cast<std::uint64_t>(m_cycle) * m_tck);
       m_fst->close();
     }
 #endif
-    m_dut->final();
   }
 
   // Wall time spent in the unit (bench figures).
@@ -225,6 +233,11 @@ class RtlUnit : public tlm_hbm::PimUnitModel {
 
   void run_until(pim_unit::Cycle t) {
     while (m_cycle < t) {
+      // One interrupt acts within a second even when a command waits for
+      // millions of cycles (a traced unit clocks every cycle): the PIM path
+      // catches tlm_common::Interrupted and ends the kernel. Between two
+      // cycles, so the unit and its FST stay consistent.
+      if ((++m_poll & (tlm_common::kInterruptPollCycles - 1)) == 0) tlm_common::throw_if_interrupted();
       // Nothing in flight and nothing to trace: jumping ahead is exact (the
       // unit's state does not change without commands once busy_o is low
       // and the last write-back and result are out).
@@ -334,6 +347,13 @@ class RtlUnit : public tlm_hbm::PimUnitModel {
     m_dut->eval();
     ++m_cycle;
     ++m_rec.cycles_clocked;
+#if PIMLAB_RTL_TRACE
+    // The FST writer keeps value changes in memory until a flush: write them
+    // out every kFstFlushCycles cycles, so that closing the file (at the end,
+    // or on an interrupt) has little left to do, and a killed run leaves a
+    // file that reads (with its .hier side file) up to the last flush.
+    if (m_fst && (m_cycle & (kFstFlushCycles - 1)) == 0) m_fst->flush();
+#endif
   }
 
   // Rows: the channel's open rows (written by the RTL); the twin computes on
@@ -401,6 +421,13 @@ class RtlUnit : public tlm_hbm::PimUnitModel {
   std::unique_ptr<VerilatedFstC> m_fst;
 #endif
   std::string m_trace_path;
+  // Closing an FST flushes what is left: with a flush every 2^13 cycles that
+  // is at most 8192 cycles per unit, tens of ms, so an interrupt that closes
+  // 16 traced units still acts within a second (docs/cosim.md has the
+  // figures); every 2^16 cycles took up to 6 s on a loaded machine. The flush
+  // itself costs in proportion to the value changes, not to the period.
+  static constexpr pim_unit::Cycle kFstFlushCycles = pim_unit::Cycle{1} << 13;
+  unsigned m_poll = 0;  // cycles clocked by run_until, for the interrupt poll
   std::uint64_t m_tck = 1000;
   pim_unit::Cycle m_cycle = 0;  // next cycle to clock
   std::uint8_t* m_rows[2] = {nullptr, nullptr};

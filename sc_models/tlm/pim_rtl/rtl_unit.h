@@ -88,5 +88,9 @@ std::vector<UnitWaveEvent> take_wave_events(std::size_t unit);
 
 // FST files written so far (traced runs).
 std::vector<std::string> trace_files();
+// Closes every traced RTL unit's FST now, several at once (closing one writes
+// what its writer still holds: ~0.1 s each, sequentially seconds for 16 units).
+// Call once the simulation is over; the units dump nothing more.
+void close_unit_traces();
 
 }  // namespace pimlab::tlm_pim_rtl

@@ -14,6 +14,7 @@
 #include "harness.h"
 #include "pim/engine.h"
 #include "pim/protocol.h"
+#include "tlm/common/interrupt.h"
 #include "tlm/common/session.h"
 #include "tlm/common/stats.h"
 #include "tlm/hbm/channel.h"
@@ -208,6 +209,34 @@ TEST_CASE("an SU kernel through the PIM path changes memory and returns partials
   CHECK(stats["pim_transactions"]["value"] == 1);
   CHECK(stats["pim_num_comp"]["value"] == 64);
   CHECK(stats["pim_unit_commands"]["value"] == kern.ext.program.ops.size());
+}
+
+TEST_CASE("an interrupt (SIGINT) stops a kernel: incomplete response, the extension and the stats say so") {
+  // The flag is polled before the first row or unit event and every
+  // kInterruptPollEvents events after it: this kernel stops before it changes
+  // anything. (Each TEST_CASE runs in its own process: the flag stays here.)
+  Top top("top");
+  SuKernel kern(11);
+  auto& timing = top.ch0.timing();
+  const auto before = kern.chunk_bytes(0);
+  top.ch0.debug_write(timing.row_address(0, 0, 0, kRow), before.data(), before.size());
+  std::vector<std::uint8_t> results(32 * kern.results);
+  sc_time d;
+  tlm::tlm_response_status st{};
+  top.cpu.body = [&](Initiator& i) {
+    tlm_common::request_interrupt();
+    st = i.transport(tlm::TLM_READ_COMMAND, 0, results.data(), static_cast<unsigned>(results.size()), d, &kern.ext);
+    tlm_common::clear_interrupt();
+  };
+  sc_core::sc_start();
+  CHECK(st == tlm::TLM_INCOMPLETE_RESPONSE);
+  CHECK(kern.ext.interrupted);
+  std::vector<std::uint8_t> after(1024);
+  top.ch0.debug_read(timing.row_address(0, 0, 0, kRow), after.data(), after.size());
+  CHECK(after == before);
+  const auto stats = tlm_common::collect_stats()["top.ch0"];
+  CHECK(stats["pim_interrupted"]["value"] == 1);
+  CHECK(stats["pim_transactions"]["value"] == 0);
 }
 
 TEST_CASE("an illegal unit command in a kernel sets the unit's error flag, reported in the extension") {
