@@ -110,6 +110,14 @@ ChannelController::ChannelController(const DramSpec& spec, const ControllerConfi
   m_refresh_until.assign(P, 0);
 }
 
+ChannelController::ChannelController(const ChannelController& proto, ChannelId ch) : ChannelController(proto) {
+  if (proto.m_seq != 0 || proto.m_cmds != 0 || proto.m_engine.last_issue() >= 0)
+    throw std::logic_error("dram controller: a controller that has run cannot be copied for another channel");
+  m_ch = ch;
+  m_checker = nullptr;
+  m_hook = nullptr;
+}
+
 void ChannelController::enqueue(const Request& r) {
   if (r.addr.ch != m_ch) throw std::logic_error("dram controller: request for another channel");
   const int p = idx(r.addr.pch);

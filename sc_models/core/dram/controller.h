@@ -89,6 +89,13 @@ class ChannelController {
   // classes by name (tests use this to run a deliberately broken rule table).
   ChannelController(const DramSpec& spec, const ControllerConfig& cfg, ChannelId ch = ChannelId{0},
                     const CommandSet* set = nullptr);
+  // A controller of channel `ch` with the spec, configuration and command set
+  // of `proto`, copied instead of built (the engine's compiled rule table
+  // included): the memory system builds channel 0's and copies it for the
+  // others. `proto` must not have received a request or issued a command
+  // (std::logic_error otherwise); the copy has no checker and no hook.
+  ChannelController(const ChannelController& proto, ChannelId ch);
+  ChannelController& operator=(const ChannelController&) = delete;
 
   // Whether the queue of pseudo-channel p is full (a request to p enqueued
   // now waits in p's front end).
@@ -164,6 +171,10 @@ class ChannelController {
   const std::vector<std::string>& violation_messages() const { return m_violation_msgs; }
 
  private:
+  // Member-wise copy, for the constructor above only (a public copy would
+  // share the checker and the channel).
+  ChannelController(const ChannelController&) = default;
+
   struct Entry {
     Request req;
     std::uint64_t seq = 0;  // enqueue order over all pseudo-channels (age)

@@ -7,10 +7,15 @@ namespace pimlab::dram {
 
 MemorySystem::MemorySystem(const DramSpec& spec, const ControllerConfig& cfg, const AddressMap& map, bool check)
     : m_spec(spec), m_cfg(cfg), m_map(map) {
+  // Channel 0's controller and checker are built; the other channels' are
+  // copies (the same spec and configuration: building the engine's rule table
+  // and the checker's once is most of the cost of a short replay).
   for (int c = 0; c < spec.org.channels; ++c) {
-    m_ctrl.push_back(std::make_unique<ChannelController>(spec, cfg, ChannelId{c}));
+    m_ctrl.push_back(c == 0 ? std::make_unique<ChannelController>(spec, cfg, ChannelId{0})
+                            : std::make_unique<ChannelController>(*m_ctrl.front(), ChannelId{c}));
     if (check) {
-      m_checkers.push_back(std::make_unique<RuleChecker>(spec, cfg.dual_command_bus));
+      m_checkers.push_back(c == 0 ? std::make_unique<RuleChecker>(spec, cfg.dual_command_bus)
+                                  : std::make_unique<RuleChecker>(*m_checkers.front()));
       m_ctrl.back()->attach_checker(m_checkers.back().get());
     }
   }
