@@ -116,7 +116,7 @@ ChannelController::ChannelController(const DramSpec& spec, const ControllerConfi
   m_refresh_until.assign(P, 0);
   if (cfg.fast_idle_refresh && m_engine.absolute_time_free())
     m_idle_period = cfg.refresh == RefreshMode::AllBank   ? spec.t.nREFI
-                    : cfg.refresh == RefreshMode::PerBank ? spec.t.nREFIpb * banks_per_pseudo_channel(spec.org)
+                    : cfg.refresh == RefreshMode::PerBank ? static_cast<Cycle>(spec.t.nREFIpb) * banks_per_pseudo_channel(spec.org)
                                                           : 0;
 }
 
