@@ -33,13 +33,15 @@ void accept_bad_input(F&& parse) {
   }
 }
 
-// Writes the input to a file of this process (under $TMPDIR, /tmp by
-// default) and returns its path; the same path each call, removed at exit.
+// Writes the input to a file of this process and returns its path; the same
+// path each call, removed at exit. The directory is $TMPDIR when set, else
+// /dev/shm when it is a writable directory (memory-backed: a harness rewrites
+// the file at every execution), else /tmp.
 inline const std::string& input_file(const std::uint8_t* data, std::size_t size, const char* suffix) {
   static const std::string path = [&] {
-    const char* dir = std::getenv("TMPDIR");
-    std::string p = std::string(dir && *dir ? dir : "/tmp") + "/pimlab_fuzz_" + std::to_string(::getpid()) + suffix;
-    return p;
+    const char* env = std::getenv("TMPDIR");
+    std::string dir = env && *env ? env : ::access("/dev/shm", W_OK | X_OK) == 0 ? "/dev/shm" : "/tmp";
+    return dir + "/pimlab_fuzz_" + std::to_string(::getpid()) + suffix;
   }();
   static const bool registered = [] {
     std::atexit([] { std::remove(path.c_str()); });

@@ -75,8 +75,9 @@ RuleChecker::RuleChecker(const DramSpec& spec, bool dual_command_bus) : m_spec(s
   m_window = T.nFAW;
   for (const Entry& e : m_table) m_window = std::max(m_window, e.min_distance);
   m_pair.assign(kKinds * kKinds, {});
-  for (const Entry& e : m_table) {
-    m_pair[static_cast<int>(e.prev) * kKinds + static_cast<int>(e.next)].push_back(&e);
+  for (std::size_t i = 0; i < m_table.size(); ++i) {
+    const Entry& e = m_table[i];
+    m_pair[static_cast<int>(e.prev) * kKinds + static_cast<int>(e.next)].push_back(static_cast<std::uint8_t>(i));
     m_reach[static_cast<int>(e.next)] = std::max(m_reach[static_cast<int>(e.next)], e.min_distance);
   }
   m_reach[static_cast<int>(K::ACT)] = std::max(m_reach[static_cast<int>(K::ACT)], T.nFAW);
@@ -124,8 +125,8 @@ std::vector<Violation> RuleChecker::check(const CheckedCommand& c) {
   for (auto it = hist.rbegin(); it != hist.rend(); ++it) {
     const CheckedCommand& p = *it;
     if (c.t - p.t >= reach) break;  // nothing older can constrain this kind
-    for (const Entry* ep : m_pair[static_cast<int>(p.kind) * kKinds + static_cast<int>(c.kind)]) {
-      const Entry& e = *ep;
+    for (const std::uint8_t ei : m_pair[static_cast<int>(p.kind) * kKinds + static_cast<int>(c.kind)]) {
+      const Entry& e = m_table[ei];
       if (!related(e.rel, p, c)) continue;
       if (c.t - p.t < e.min_distance)
         out.push_back({e.rule, here + " after " + checked_name(p.kind) + "@" + std::to_string(p.t) + " (bg" +

@@ -76,9 +76,10 @@ class RuleChecker {
   std::vector<Entry> m_table;
   int m_window = 0;  // longest distance in the table: older history is dropped
   static constexpr int kKinds = 7;
-  // Entries per (previous, next) pair and the longest distance into each next
+  // Entries per (previous, next) pair, as indices into m_table (so a copied
+  // checker reads its own table), and the longest distance into each next
   // kind: the backward scan of the history stops there.
-  std::vector<std::vector<const Entry*>> m_pair;  // index prev * kKinds + next
+  std::vector<std::vector<std::uint8_t>> m_pair;  // index prev * kKinds + next
   int m_reach[kKinds] = {0, 0, 0, 0, 0, 0, 0};
   std::vector<std::deque<CheckedCommand>> m_hist;  // per pseudo-channel
   std::vector<int> m_open;                          // open row per bank, -1 closed

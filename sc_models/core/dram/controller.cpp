@@ -40,9 +40,14 @@ ControllerConfig controller_config_from_json(const nlohmann::json& j, Controller
       else if (v == "per-bank") c.refresh = RefreshMode::PerBank;
       else if (v == "off") c.refresh = RefreshMode::Off;
       else throw std::invalid_argument("controller: key 'refresh' has value " + it->dump() + "; allowed: all-bank, per-bank or off");
+    } else if (k == "fast_idle_refresh") {
+      if (!it->is_boolean())
+        throw std::invalid_argument("controller: key 'fast_idle_refresh' has value " + it->dump() + "; allowed: true or false");
+      c.fast_idle_refresh = it->get<bool>();
     } else {
       throw std::invalid_argument("controller: unknown key '" + k +
-                                  "'; allowed: queue_size, page_policy, write_high, write_low, dual_command_bus or refresh");
+                                  "'; allowed: queue_size, page_policy, write_high, write_low, dual_command_bus, refresh or "
+                                  "fast_idle_refresh");
     }
   }
   if (c.queue_size < 1)
@@ -64,7 +69,8 @@ nlohmann::json to_json(const ControllerConfig& c) {
           {"write_high", c.write_high},
           {"write_low", c.write_low},
           {"dual_command_bus", c.dual_command_bus},
-          {"refresh", c.refresh == RefreshMode::AllBank ? "all-bank" : c.refresh == RefreshMode::PerBank ? "per-bank" : "off"}};
+          {"refresh", c.refresh == RefreshMode::AllBank ? "all-bank" : c.refresh == RefreshMode::PerBank ? "per-bank" : "off"},
+          {"fast_idle_refresh", c.fast_idle_refresh}};
 }
 
 ChannelController::ChannelController(const DramSpec& spec, const ControllerConfig& cfg, ChannelId ch,
@@ -108,6 +114,18 @@ ChannelController::ChannelController(const DramSpec& spec, const ControllerConfi
   m_bg_at.assign(P, 0);
   m_bg_active.assign(P, 0);
   m_refresh_until.assign(P, 0);
+  if (cfg.fast_idle_refresh && m_engine.absolute_time_free())
+    m_idle_period = cfg.refresh == RefreshMode::AllBank   ? spec.t.nREFI
+                    : cfg.refresh == RefreshMode::PerBank ? static_cast<Cycle>(spec.t.nREFIpb) * banks_per_pseudo_channel(spec.org)
+                                                          : 0;
+}
+
+ChannelController::ChannelController(const ChannelController& proto, ChannelId ch) : ChannelController(proto) {
+  if (proto.m_seq != 0 || proto.m_cmds != 0 || proto.m_engine.last_issue() >= 0)
+    throw std::logic_error("dram controller: a controller that has run cannot be copied for another channel");
+  m_ch = ch;
+  m_checker = nullptr;
+  m_hook = nullptr;
 }
 
 void ChannelController::enqueue(const Request& r) {
@@ -117,6 +135,7 @@ void ChannelController::enqueue(const Request& r) {
     throw std::logic_error("dram controller: request for pseudo-channel " + std::to_string(p) + " outside the channel");
   const Entry e{r, ++m_seq, idx(r.addr.bg) * m_spec.org.banks_per_group + idx(r.addr.bank), false, false};
   ++m_pending;
+  ++m_epoch;
   if (!m_wait[p].empty() || full(r.addr.pch)) {
     m_wait[p].push_back(e);
     return;
@@ -131,6 +150,7 @@ void ChannelController::set_time_origin(Cycle t0) {
                                                               : kNever;
   for (Cycle& d : m_ref_due) d = first == kNever ? kNever : t0 + first;
   m_origin = t0;
+  ++m_epoch;
   for (std::size_t p = 0; p < m_bg_at.size(); ++p) {
     m_bg_at[p] = t0;
     m_bg_active[p] = 0;
@@ -169,6 +189,7 @@ EnergyCounts ChannelController::energy_counts(Cycle until) const {
 Cycle ChannelController::close_all(Cycle now) {
   if (m_pending)
     throw std::logic_error("dram controller: close_all with " + std::to_string(m_pending) + " requests queued");
+  ++m_epoch;
   std::fill(m_dirty.begin(), m_dirty.end(), 1);
   invalidate_all_earliest();
   Cycle t = now;
@@ -302,6 +323,71 @@ void ChannelController::account_external(const ExternalUse& u) {
   }
   std::fill(m_dirty.begin(), m_dirty.end(), 1);
   invalidate_all_earliest();  // the external commands and the blocked buses move every earliest cycle
+  ++m_epoch;
+}
+
+void ChannelController::idle_state(Cycle t, std::vector<Cycle>& out) const {
+  out.clear();
+  m_engine.time_state(t, out);
+  for (std::size_t p = 0; p < m_ref_due.size(); ++p) {
+    out.push_back(m_ref_due[p] - t);
+    out.push_back(m_refpb_bank[p]);
+    out.push_back(m_draining[p]);
+    // Standby bookkeeping: counted up to m_bg_at, a refresh running to
+    // m_refresh_until (no effect when it ends before m_bg_at).
+    out.push_back(m_bg_at[p] - t);
+    out.push_back(std::max(m_refresh_until[p], m_bg_at[p]) - t);
+  }
+}
+
+Cycle ChannelController::run_idle(Cycle next, Cycle until) {
+  if (m_pending)
+    throw std::logic_error("dram controller: run_idle with " + std::to_string(m_pending) + " requests queued");
+  while (next < until) {
+    if (m_idle_period > 0 && !m_hook && m_engine.open_banks() == 0) {
+      const bool marked = m_mark.valid && m_mark.epoch == m_epoch;
+      if (marked && next == m_mark.t + m_idle_period) {
+        idle_state(next, m_idle_scratch);
+        const Cycle k = (until - 1 - next) / m_idle_period;  // whole periods that start and end before until
+        if (k > 0 && m_idle_scratch == m_mark.state && m_violations == m_mark.violations) {
+          // One period took the channel from the marked state to the same
+          // state one period later: every following period repeats it.
+          const auto times = [k](std::uint64_t now, std::uint64_t then) { return static_cast<std::uint64_t>(k) * (now - then); };
+          for (std::size_t i = 0; i < m_cmd_count.size(); ++i) m_cmd_count[i] += times(m_cmd_count[i], m_mark.cmd_count[i]);
+          m_cmds += times(m_cmds, m_mark.cmds);
+          m_banks_closed += times(m_banks_closed, m_mark.banks_closed);
+          const Cycle d = k * m_idle_period;
+          for (std::size_t p = 0; p < m_bg_active.size(); ++p) {
+            m_bg_active[p] += k * (m_bg_active[p] - m_mark.bg_active[p]);
+            m_bg_at[p] += d;
+            m_ref_due[p] += d;
+            m_refresh_until[p] += d;
+          }
+          m_engine.shift_time(d);
+          std::fill(m_dirty.begin(), m_dirty.end(), 1);
+          invalidate_all_earliest();
+          m_idle_skipped += static_cast<std::uint64_t>(k);
+          next += d;
+          m_mark.valid = false;
+          continue;
+        }
+      }
+      if (!marked || next >= m_mark.t + m_idle_period) {
+        m_mark.valid = true;
+        m_mark.epoch = m_epoch;
+        m_mark.t = next;
+        if (next == m_mark.t && !m_idle_scratch.empty() && marked) m_mark.state.swap(m_idle_scratch);
+        idle_state(next, m_mark.state);
+        m_mark.cmd_count = m_cmd_count;
+        m_mark.cmds = m_cmds;
+        m_mark.banks_closed = m_banks_closed;
+        m_mark.violations = m_violations;
+        m_mark.bg_active = m_bg_active;
+      }
+    }
+    next = step(next);
+  }
+  return next;
 }
 
 std::uint64_t ChannelController::refreshes() const { return m_cmd_count[m_id.REF] + m_cmd_count[m_id.REFPB]; }

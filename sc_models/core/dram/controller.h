@@ -37,10 +37,16 @@ struct ControllerConfig {
   int write_low = 8;         // ... and stops at this many
   bool dual_command_bus = true;  // HBM: separate row and column command buses
   RefreshMode refresh = RefreshMode::AllBank;
+  // An idle channel skips whole refresh periods in O(1) once one period has
+  // repeated the previous one exactly (ChannelController::run_idle); the
+  // counts and energy are those of issuing every refresh. false: every
+  // refresh of an idle gap is issued and checked.
+  bool fast_idle_refresh = true;
 };
 
 // Overrides from {"queue_size", "page_policy": "open"|"closed", "write_high",
-// "write_low", "dual_command_bus", "refresh": "all-bank"|"per-bank"|"off"};
+// "write_low", "dual_command_bus", "refresh": "all-bank"|"per-bank"|"off",
+// "fast_idle_refresh"};
 // unknown keys and bad values throw std::invalid_argument naming them.
 ControllerConfig controller_config_from_json(const nlohmann::json& j, ControllerConfig base = {});
 nlohmann::json to_json(const ControllerConfig& c);
@@ -89,6 +95,13 @@ class ChannelController {
   // classes by name (tests use this to run a deliberately broken rule table).
   ChannelController(const DramSpec& spec, const ControllerConfig& cfg, ChannelId ch = ChannelId{0},
                     const CommandSet* set = nullptr);
+  // A controller of channel `ch` with the spec, configuration and command set
+  // of `proto`, copied instead of built (the engine's compiled rule table
+  // included): the memory system builds channel 0's and copies it for the
+  // others. `proto` must not have received a request or issued a command
+  // (std::logic_error otherwise); the copy has no checker and no hook.
+  ChannelController(const ChannelController& proto, ChannelId ch);
+  ChannelController& operator=(const ChannelController&) = delete;
 
   // Whether the queue of pseudo-channel p is full (a request to p enqueued
   // now waits in p's front end).
@@ -112,6 +125,24 @@ class ChannelController {
   // returns the next cycle > now at which a command may become ready (a
   // refresh deadline included), or kNever when there is nothing to do.
   Cycle step(Cycle now);
+
+  // Runs an idle channel (nothing queued or waiting; std::logic_error
+  // otherwise) from the step cycle `next` up to `until`: the same as
+  // `while (next < until) next = step(next);`, returned value included. With
+  // fast_idle_refresh, a refresh on, every bank closed and no command hook
+  // set, it marks the channel's state relative to the time (the engine's
+  // timing state, bank states, refresh deadlines and rotation, standby
+  // bookkeeping) at a step cycle and again one refresh period later (nREFI
+  // all-bank; nREFIpb x banks per pseudo-channel per-bank); when the two are
+  // equal and the period had no checker violation, the channel would repeat
+  // that period until `until`, so the remaining whole periods before `until`
+  // are skipped in O(1): their commands, closed banks and active standby
+  // cycles are added as multiples of the period's, and every recorded cycle
+  // moves on by the skipped time. Skipped commands are counted, not issued:
+  // the checker and a hook see only the periods that ran.
+  Cycle run_idle(Cycle next, Cycle until);
+  // Refresh periods run_idle skipped.
+  std::uint64_t idle_refresh_periods_skipped() const { return m_idle_skipped; }
 
   // Closes the channel for another agent (docs/dram.md, "Sharing the banks").
   // Needs an empty queue (std::logic_error otherwise). From cycle `now` on:
@@ -164,6 +195,10 @@ class ChannelController {
   const std::vector<std::string>& violation_messages() const { return m_violation_msgs; }
 
  private:
+  // Member-wise copy, for the constructor above only (a public copy would
+  // share the checker and the channel).
+  ChannelController(const ChannelController&) = default;
+
   struct Entry {
     Request req;
     std::uint64_t seq = 0;  // enqueue order over all pseudo-channels (age)
@@ -184,6 +219,8 @@ class ChannelController {
   // Adds pseudo-channel p's active-standby cycles up to t (state unchanged since m_bg_at[p]).
   void advance_background(int p, Cycle t);
   Cycle active_between(int p, Cycle from, Cycle to) const;
+  // The state run_idle compares, relative to cycle t.
+  void idle_state(Cycle t, std::vector<Cycle>& out) const;
 
   DramSpec m_spec;
   ControllerConfig m_cfg;
@@ -236,6 +273,22 @@ class ChannelController {
   std::uint64_t m_violations = 0;
   std::vector<std::string> m_violation_msgs;
   std::function<void(const Command&, Cycle)> m_hook;
+  // run_idle: the refresh period (0: never skip), the mark and what has
+  // happened since (m_epoch counts everything but step()).
+  Cycle m_idle_period = 0;
+  std::uint64_t m_epoch = 0;
+  struct IdleMark {
+    bool valid = false;
+    std::uint64_t epoch = 0;
+    Cycle t = 0;
+    std::vector<Cycle> state;
+    std::vector<std::uint64_t> cmd_count;
+    std::uint64_t cmds = 0, banks_closed = 0, violations = 0;
+    std::vector<Cycle> bg_active;
+  };
+  IdleMark m_mark;
+  std::vector<Cycle> m_idle_scratch;
+  std::uint64_t m_idle_skipped = 0;
 };
 
 }  // namespace pimlab::dram

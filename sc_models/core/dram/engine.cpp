@@ -1,6 +1,7 @@
 #include "dram/engine.h"
 
 #include <algorithm>
+#include <limits>
 #include <stdexcept>
 
 namespace pimlab::dram {
@@ -87,6 +88,7 @@ ChannelEngine::ChannelEngine(const DramSpec& spec, const CommandSet& set, bool d
     } else {
       m_by_next[to].push_back(c);
       m_hist = std::max(m_hist, r.nth);
+      m_ring_reach = std::max(m_ring_reach, d.base);
       m_ringed[from] = 1;
     }
   }
@@ -215,6 +217,38 @@ void ChannelEngine::record_external(const Command& c, Cycle t) {
     throw std::logic_error("dram engine: external " + m_set.classes[c.cls].name + " at cycle " + std::to_string(t) +
                            " before the last issued command (cycle " + std::to_string(m_last_issue) + ")");
   commit(c, t);
+}
+
+bool ChannelEngine::absolute_time_free() const {
+  for (const ClassInfo& c : m_cls)
+    if (c.fits_refresh_interval) return false;
+  return true;
+}
+
+void ChannelEngine::time_state(Cycle t, std::vector<Cycle>& out) const {
+  constexpr Cycle kPast = std::numeric_limits<Cycle>::min();
+  // Accumulators hold issue + distance: a bound at or before t binds nothing.
+  for (Cycle v : m_acc) out.push_back(v <= t ? kPast : v - t);
+  // Rings hold issue cycles, read as issue + (an nth rule's distance).
+  for (Cycle v : m_ring_pch) out.push_back(v + m_ring_reach <= t ? kPast : v - t);
+  for (Cycle v : m_ring_ch) out.push_back(v + m_ring_reach <= t ? kPast : v - t);
+  for (int v : m_ring_pch_pos) out.push_back(v);
+  for (int v : m_ring_ch_pos) out.push_back(v);
+  for (Cycle b : m_bus_free) out.push_back(b <= t ? 0 : b - t);
+  out.push_back(m_last_issue <= t ? 0 : m_last_issue - t);
+  for (int v : m_open) out.push_back(v);
+}
+
+void ChannelEngine::shift_time(Cycle d) {
+  // The initial -kNever stays "never issued".
+  auto shift = [d](Cycle& v) {
+    if (v > -kNever / 2) v += d;
+  };
+  for (Cycle& v : m_acc) shift(v);
+  for (Cycle& v : m_ring_pch) shift(v);
+  for (Cycle& v : m_ring_ch) shift(v);
+  for (Cycle& b : m_bus_free) b += d;
+  if (m_last_issue >= 0) m_last_issue += d;
 }
 
 void ChannelEngine::block_until(Cycle t) {

@@ -114,6 +114,18 @@ class ChannelEngine {
   const CommandSet& command_set() const { return m_set; }
   Cycle last_issue() const { return m_last_issue; }
 
+  // Skipping idle time (ChannelController::run_idle). time_state appends the
+  // engine's state as seen from cycle t: every timing bound relative to t,
+  // those at or before t (which bind nothing from t on) as one value, and the
+  // bank states; two engines with equal time_state at t and at t + d behave
+  // alike, shifted by d, for every command from then on. shift_time(d) moves
+  // every recorded cycle d later (the state d cycles on). Only for command
+  // sets whose rules do not read absolute time (absolute_time_free()).
+  void time_state(Cycle t, std::vector<Cycle>& out) const;
+  void shift_time(Cycle d);
+  // No class of the set places commands by absolute time (fits_refresh_interval).
+  bool absolute_time_free() const;
+
  private:
   struct ClassInfo {  // what the hot paths read of a CommandClass
     Target target;
@@ -174,6 +186,7 @@ class ChannelEngine {
   // Per rule and scope unit: max over earlier commands of issue + distance(arg).
   std::vector<Cycle> m_acc;
   int m_hist = 1;                           // ring depth for nth rules
+  int m_ring_reach = 0;                     // longest distance of an nth rule
   // Ring of the last m_hist issue cycles per class and pseudo-channel / channel.
   std::vector<Cycle> m_ring_pch, m_ring_ch;
   std::vector<int> m_ring_pch_pos, m_ring_ch_pos;

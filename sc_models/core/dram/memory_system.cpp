@@ -7,10 +7,15 @@ namespace pimlab::dram {
 
 MemorySystem::MemorySystem(const DramSpec& spec, const ControllerConfig& cfg, const AddressMap& map, bool check)
     : m_spec(spec), m_cfg(cfg), m_map(map) {
+  // Channel 0's controller and checker are built; the other channels' are
+  // copies (the same spec and configuration: building the engine's rule table
+  // and the checker's once is most of the cost of a short replay).
   for (int c = 0; c < spec.org.channels; ++c) {
-    m_ctrl.push_back(std::make_unique<ChannelController>(spec, cfg, ChannelId{c}));
+    m_ctrl.push_back(c == 0 ? std::make_unique<ChannelController>(spec, cfg, ChannelId{0})
+                            : std::make_unique<ChannelController>(*m_ctrl.front(), ChannelId{c}));
     if (check) {
-      m_checkers.push_back(std::make_unique<RuleChecker>(spec, cfg.dual_command_bus));
+      m_checkers.push_back(c == 0 ? std::make_unique<RuleChecker>(spec, cfg.dual_command_bus)
+                                  : std::make_unique<RuleChecker>(*m_checkers.front()));
       m_ctrl.back()->attach_checker(m_checkers.back().get());
     }
   }
@@ -25,6 +30,11 @@ nlohmann::json MemorySystem::run(const std::function<bool(MemRequest&)>& next) {
   bool have = false, exhausted = false;
   MemRequest head;
   std::size_t in_flight = 0;
+  // Largest first-to-last arrival span whose standby sums fit in int64:
+  // pseudo-channels x span <= 2^61 leaves 2^62 for the service after it.
+  const Cycle pchs = static_cast<Cycle>(C) * m_spec.org.pseudo_channels;
+  const Cycle max_span = (Cycle{1} << 61) / pchs;
+  constexpr Cycle kMaxArrival = Cycle{1} << 60;  // far below kNever (the controllers' no-event cycle)
   auto pull = [&]() {
     if (have || exhausted) return;
     if (!next(head)) {
@@ -35,6 +45,18 @@ nlohmann::json MemorySystem::run(const std::function<bool(MemRequest&)>& next) {
       throw std::invalid_argument("request arrivals must not decrease (cycle " + std::to_string(head.arrival) +
                                   " after " + std::to_string(last_arrival) + ")");
     if (head.arrival < 0) throw std::invalid_argument("request arrival cycle " + std::to_string(head.arrival) + " is negative");
+    if (head.arrival > kMaxArrival)
+      throw std::invalid_argument("request arrival cycle " + std::to_string(head.arrival) + " is too large; allowed: at most " +
+                                  std::to_string(kMaxArrival));
+    // Standby cycles are summed over every pseudo-channel of the device from
+    // the first arrival on (energy_counts): refuse a span whose sum would
+    // leave int64, with room for the last requests' service.
+    const Cycle from = first_arrival == kNever ? head.arrival : first_arrival;
+    if (head.arrival - from > max_span)
+      throw std::invalid_argument("request arrival cycle " + std::to_string(head.arrival) + " is " +
+                                  std::to_string(head.arrival - from) + " cycles after the first arrival (cycle " +
+                                  std::to_string(from) + "); allowed: at most " + std::to_string(max_span) + " (the " +
+                                  std::to_string(pchs) + " pseudo-channels' standby cycles must fit in 64 bits)");
     last_arrival = head.arrival;
     have = true;
   };
@@ -96,8 +118,8 @@ nlohmann::json MemorySystem::run(const std::function<bool(MemRequest&)>& next) {
     if (t == kNever) throw std::logic_error("dram memory system: no next event while requests are pending");
     // Idle channels only need to catch up with their refreshes up to t.
     for (int c = 0; c < C; ++c) {
-      while (m_ctrl[c]->pending() == 0 && next_step[c] < t) {
-        next_step[c] = m_ctrl[c]->step(next_step[c]);
+      if (m_ctrl[c]->pending() == 0 && next_step[c] < t) {
+        next_step[c] = m_ctrl[c]->run_idle(next_step[c], t);
         collect(*m_ctrl[c]);
       }
     }
@@ -105,12 +127,13 @@ nlohmann::json MemorySystem::run(const std::function<bool(MemRequest&)>& next) {
   }
 
   nlohmann::json s;
-  std::uint64_t cmds = 0, refs = 0, viol = 0;
+  std::uint64_t cmds = 0, refs = 0, viol = 0, skipped = 0;
   nlohmann::json by_class = nlohmann::json::object();
   std::vector<std::string> msgs;
   for (auto& ctl : m_ctrl) {
     cmds += ctl->commands();
     refs += ctl->refreshes();
+    skipped += ctl->idle_refresh_periods_skipped();
     viol += ctl->checker_violations();
     const auto& cs = ctl->engine().command_set();
     for (std::size_t k = 0; k < cs.classes.size(); ++k) {
@@ -140,6 +163,7 @@ nlohmann::json MemorySystem::run(const std::function<bool(MemRequest&)>& next) {
   s["total_ns"] = static_cast<double>(span) * tck_ns;
   s["bandwidth_GBps"] = span > 0 ? static_cast<double>(bytes) / (static_cast<double>(span) * tck_ns) : 0.0;
   s["refreshes"] = refs;
+  s["idle_refresh_periods_skipped"] = skipped;
   s["energy_pj"] = eb.total_pj();
   s["energy_breakdown_pj"] = eb.to_json();
   s["standby_cycles"] = {{"active", ec.active_cycles}, {"precharged", ec.precharged_cycles}};

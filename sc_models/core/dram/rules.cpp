@@ -159,7 +159,8 @@ int eval_distance(const std::string& expr, const Timing& t) {
   return d.base;
 }
 
-CommandSet hbm_command_set() {
+namespace {
+CommandSet build_hbm_command_set() {
   CommandSet s;
   s.name = "hbm";
   s.classes = {
@@ -216,6 +217,12 @@ CommandSet hbm_command_set() {
       {"tRRD_REFPB", "REFPB", "ACT", S::PseudoChannel, "nRRDS"},
       {"tRRD_REFPB", "ACT", "REFPB", S::PseudoChannel, "nRRDS"},
   };
+  return s;
+}
+}  // namespace
+
+const CommandSet& hbm_command_set() {
+  static const CommandSet s = build_hbm_command_set();
   return s;
 }
 

@@ -108,8 +108,9 @@ struct CommandSet {
 };
 
 // The HBM command set: ACT, PRE, PREA, RD, WR, REF (all-bank, per pseudo-
-// channel), REFPB (per bank) and the rules of docs/dram.md.
-CommandSet hbm_command_set();
+// channel), REFPB (per bank) and the rules of docs/dram.md. Built once per
+// process (it does not depend on the spec); copy it to extend it.
+const CommandSet& hbm_command_set();
 
 // The ids of the HBM classes in a command set that contains them (the HBM set
 // or one extended with PIM rows); throws like CommandSet::id for a missing one.
