@@ -246,7 +246,13 @@ tlm::tlm_response_status CimTile::reg_access(std::uint32_t off, std::uint8_t* da
     ++s_rejected;
     return tlm::TLM_GENERIC_ERROR_RESPONSE;
   }
-  const ErrorCode e = run_command(arrival, done, why);
+  ErrorCode e = kErrNone;
+  try {
+    e = run_command(arrival, done, why);
+  } catch (const std::exception& ex) {  // operands the core refuses: an error response, never a crash
+    why = ex.what();
+    e = kErrInput;
+  }
   m_regs[kError / 4] = e;
   if (e != kErrNone) {
     m_regs[kStatus / 4] = kStatusRejected;

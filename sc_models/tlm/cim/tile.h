@@ -83,7 +83,7 @@ enum ErrorCode : std::uint32_t {
   kErrUclm = 3,      // UCLM group outside the core
   kErrLength = 4,    // length 0, or more inputs than the group's rows, or fewer scores than cores
   kErrBuffer = 5,    // an operand span leaves the buffer
-  kErrInput = 6,     // MVM input outside INT8/UINT8 (never with byte inputs) or a scale shift > 62
+  kErrInput = 6,     // a scale shift > 62, or operands the core refuses (its message in the log)
 };
 
 struct TileLayout {

@@ -12,6 +12,7 @@
 #include "cim/chip.h"
 #include "cim/softmax.h"
 #include "cim_harness.h"
+#include "golden_cim/attention.h"
 #include "golden_cim/mvm.h"
 #include "golden_cim/softmax.h"
 #include "tlm/cim/tile.h"
@@ -216,6 +217,60 @@ TEST_CASE("K^T by column writes; q K^T; softmax in lookup mode on 4 cores: bit-e
   };
   b.run();
   CHECK(b.tile.chip().stats().lookups == 2 * (128 - 26) + 40);  // one per unmasked element
+}
+
+TEST_CASE("attention rows as MVM + SOFTMAX + MVM over TLM equal golden_cim's attention slice") {
+  cim::TileConfig cfg;
+  Bench b("top", cfg);
+  const TileLayout l = b.tile.layout();
+  golden_cim::AttentionSliceInput in;
+  in.L = 128;
+  in.d_model = 64;
+  in.d_head = 64;
+  in.X = test::seeded_int8(128 * 64, 31);
+  in.Wq = test::seeded_int8(64 * 64, 32);
+  in.Wk = test::seeded_int8(64 * 64, 33);
+  in.Wv = test::seeded_int8(64 * 64, 34);
+  in.rq_q = in.rq_k = in.rq_v = golden_cim::requant_for(1.0 / 512);
+  in.rq_score = golden_cim::requant_for(1.0 / 16);
+  in.rq_out = golden_cim::requant_for(1.0 / 4096);
+  in.causal = true;
+  const golden_cim::AttentionSliceOutput g = golden_cim::attention_slice(in);
+  b.cpu.body = [&](Initiator& cpu) {
+    CimDriver d{cpu, 0, l, {}};
+    // K^T on core 0, UCLMs 0 and 1 (column writes); V on core 2, UCLMs 0 and 1 (row writes).
+    for (int t = 0; t < 2; ++t) {
+      std::vector<std::uint8_t> kt(4096), v(4096);
+      for (int c = 0; c < 64; ++c)
+        for (int r = 0; r < 64; ++r) {
+          kt[c * 64 + r] = static_cast<std::uint8_t>(g.K[(64 * t + c) * 64 + r]);
+          v[c * 64 + r] = static_cast<std::uint8_t>(g.V[(64 * t + c) * 64 + r]);
+        }
+      d.write(d.col_addr(static_cast<std::uint64_t>(t), 0, 0, 64), kt);
+      d.write(d.row_addr(static_cast<std::uint64_t>(2 * 16 + t), 0, 0, 64), v);
+    }
+    for (int i : {0, 77, 127}) {
+      INFO("row " << i);
+      d.write(l.buffer_base(), std::vector<std::uint8_t>(g.Q.begin() + i * 64, g.Q.begin() + i * 64 + 64));
+      REQUIRE(d.command(kOpMvm, 0, 0, 1, 2, 64, 0, 256) == tlm::TLM_OK_RESPONSE);  // S = q K^T
+      const std::vector<std::int32_t> S_row(g.S.begin() + i * 128, g.S.begin() + i * 128 + 128);
+      CHECK(test::from_le32(d.read(l.buffer_base() + 256, 512)) == S_row);
+      std::vector<std::uint8_t> mask(128, 0);
+      for (int j = i + 1; j < 128; ++j) mask[j] = 1;
+      d.write(l.buffer_base() + 2048, mask);
+      // Softmax on cores 0 and 1, the lookups in K^T's own UCLM 0 (its
+      // weights survive for the next row's q K^T).
+      REQUIRE(d.command(kOpSoftmax, 0, 0, 2, 0, 128, 256, 1024, kFlagScale | kFlagMask, 2048, in.rq_score.M,
+                        static_cast<std::uint32_t>(in.rq_score.sh)) == tlm::TLM_OK_RESPONSE);
+      const std::vector<std::uint8_t> P_row(g.P.begin() + i * 128, g.P.begin() + i * 128 + 128);
+      CHECK(d.read(l.buffer_base() + 1024, 128) == P_row);
+      REQUIRE(d.command(kOpMvm, 2, 0, 2, 1, 128, 1024, 3072, kFlagUint8) == tlm::TLM_OK_RESPONSE);  // O = P V
+      const std::vector<std::int32_t> O_row(g.O32.begin() + i * 64, g.O32.begin() + i * 64 + 64);
+      CHECK(test::from_le32(d.read(l.buffer_base() + 3072, 256)) == O_row);
+    }
+  };
+  b.run();
+  CHECK(b.tile.chip().stats().mode_switches >= 4);  // UCLM 0 of core 0 went to lookup mode and back
 }
 
 TEST_CASE("every error response of the tile; nothing moves and no time is added") {
