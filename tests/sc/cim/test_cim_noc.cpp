@@ -56,7 +56,7 @@ nlohmann::json platform_doc() {
 
 }  // namespace
 
-TEST_CASE("CIM tiles behind the router: address ranges; weights; MVM and results through the NoC") {
+TEST_CASE("CIM tiles behind the router: address ranges and weights and MVM results through the NoC") {
   Config::instance().clear();
   Config::instance().load(platform_doc());
   Platform p("top");

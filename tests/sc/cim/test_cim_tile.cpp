@@ -73,7 +73,7 @@ std::vector<sc_core::sc_time> load_group(CimDriver& d, int core, int u0, int rb,
 
 }  // namespace
 
-TEST_CASE("MVM over TLM: weights as row writes; results bit-exact with golden_cim; timing of the core") {
+TEST_CASE("MVM over TLM: weights as row writes and results bit-exact with golden_cim timed as the core") {
   cim::TileConfig cfg;  // 64 x 64 arrays, ADC 6 bits, 8 cores x 16 UCLMs
   Bench b("top", cfg);
   const TileLayout l = b.tile.layout();
@@ -142,7 +142,7 @@ TEST_CASE("MVM over TLM: weights as row writes; results bit-exact with golden_ci
   CHECK(s.row_writes == (5 * 64 + 1) * 8);  // bit-planes counted separately (core convention)
 }
 
-TEST_CASE("K^T by column writes; q K^T; softmax in lookup mode on 4 cores: bit-exact and timed as the core") {
+TEST_CASE("K^T by column writes then q K^T and softmax in lookup mode on 4 cores: bit-exact and timed as the core") {
   cim::TileConfig cfg;
   Bench b("top", cfg);
   const TileLayout l = b.tile.layout();
@@ -273,7 +273,7 @@ TEST_CASE("attention rows as MVM + SOFTMAX + MVM over TLM equal golden_cim's att
   CHECK(b.tile.chip().stats().mode_switches >= 4);  // UCLM 0 of core 0 went to lookup mode and back
 }
 
-TEST_CASE("every error response of the tile; nothing moves and no time is added") {
+TEST_CASE("every error response of the tile: nothing moves and no time is added") {
   cim::TileConfig cfg;
   Bench b("top", cfg);
   const TileLayout l = b.tile.layout();
@@ -367,7 +367,7 @@ TEST_CASE("every error response of the tile; nothing moves and no time is added"
   CHECK(t.at("softmax_commands").at("value") == 1);
 }
 
-TEST_CASE("debug transport moves array and buffer bytes untimed; DMI is refused") {
+TEST_CASE("debug transport moves array and buffer bytes untimed and DMI is refused") {
   cim::TileConfig cfg;
   Bench b("top", cfg);
   const TileLayout l = b.tile.layout();
