@@ -99,6 +99,24 @@ Router::Router(const sc_core::sc_module_name& name, unsigned inputs, unsigned ou
 
 Router::~Router() = default;
 
+void Router::add_ranges(const std::vector<AddressRange>& ranges) {
+  if (sc_core::sc_is_running())
+    throw std::logic_error(std::string(name()) + ": add_ranges() after the simulation started");
+  std::vector<AddressRange> all = m_map.ranges();
+  std::size_t index = all.size();
+  for (AddressRange r : ranges) {
+    r.index = index++;
+    all.push_back(r);
+  }
+  try {
+    m_map = AddressMap(std::move(all), std::string(name()) + ".address_map", m_outputs);
+  } catch (const ConfigError&) {
+    throw;
+  } catch (const std::invalid_argument& e) {
+    throw ConfigError(e.what());
+  }
+}
+
 void Router::end_of_elaboration() {
   if (static_cast<unsigned>(target_socket.size()) != m_inputs ||
       static_cast<unsigned>(initiator_socket.size()) != m_outputs)

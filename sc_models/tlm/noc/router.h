@@ -80,6 +80,12 @@ class Router : public sc_core::sc_module, public tlm_common::stats_provider {
   ~Router() override;
 
   const AddressMap& address_map() const { return m_map; }
+  // Adds ranges that a platform component derives from its own keys (e.g.
+  // the CIM tiles of tlm_cim::CimTiles) to the map read from the
+  // configuration; validated with it (overlap, ports). Before the simulation
+  // starts. They are not part of the `address_map` key's value: the
+  // component's keys reproduce them.
+  void add_ranges(const std::vector<AddressRange>& ranges);
   const Link& in_link(unsigned k) const { return *m_in.at(k); }
   const Link& out_link(unsigned p) const { return *m_out.at(p); }
 
