@@ -209,13 +209,7 @@ void CimTile::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay)
     }
   }
   if (st != tlm::TLM_OK_RESPONSE) {
-    switch (st) {
-      case tlm::TLM_ADDRESS_ERROR_RESPONSE: ++s_err_address; break;
-      case tlm::TLM_BURST_ERROR_RESPONSE: ++s_err_burst; break;
-      case tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE: ++s_err_byte_enable; break;
-      case tlm::TLM_COMMAND_ERROR_RESPONSE: ++s_err_command; break;
-      default: ++s_err_generic; break;
-    }
+    s_errors.count(st);
     PIMLAB_DEBUG(name()) << "rejected: " << why;
     gp.set_response_status(st);
     return;
@@ -438,11 +432,7 @@ void CimTile::collect_stats(tlm_common::StatsSink& s) const {
   s.add("softmax_commands", s_softmax_commands, "commands", "SOFTMAX commands run");
   s.add("rejected_commands", s_rejected, "commands", "GO writes answered GENERIC_ERROR (bad operands)");
   s.add("command_cycles", s_command_cycles, "cycles", "arrival-to-completion cycles of the commands run, summed");
-  s.add("errors_address", s_err_address, "transactions", "answered TLM_ADDRESS_ERROR_RESPONSE");
-  s.add("errors_burst", s_err_burst, "transactions", "answered TLM_BURST_ERROR_RESPONSE");
-  s.add("errors_byte_enable", s_err_byte_enable, "transactions", "answered TLM_BYTE_ENABLE_ERROR_RESPONSE");
-  s.add("errors_command", s_err_command, "transactions", "answered TLM_COMMAND_ERROR_RESPONSE");
-  s.add("errors_generic", s_err_generic, "transactions", "answered TLM_GENERIC_ERROR_RESPONSE");
+  s_errors.collect(s);
   s.add("mvms", c.mvms - m_base.mvms, "MVMs", "UCLM MVMs (core cim::ChipStats)");
   s.add("adc_conversions", c.adc_conversions - m_base.adc_conversions, "conversions", "ADC conversions");
   s.add("macs", c.macs - m_base.macs, "MACs", "INT8 MACs (array_rows x array_cols per MVM)");
@@ -458,7 +448,7 @@ void CimTile::reset_stats() {
   s_array_writes = s_array_reads = s_row_writes = s_col_writes = 0;
   s_buffer_bytes_written = s_buffer_bytes_read = s_reg_accesses = 0;
   s_mvm_commands = s_softmax_commands = s_rejected = s_command_cycles = 0;
-  s_err_address = s_err_burst = s_err_byte_enable = s_err_command = s_err_generic = 0;
+  s_errors.reset();
   m_base = m_chip.stats();
   m_base_energy = m_chip.energy_pj();
 }

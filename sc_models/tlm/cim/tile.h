@@ -140,7 +140,7 @@ class CimTile : public sc_core::sc_module, public tlm_common::stats_provider {
   std::uint64_t s_array_writes = 0, s_array_reads = 0, s_row_writes = 0, s_col_writes = 0;
   std::uint64_t s_buffer_bytes_written = 0, s_buffer_bytes_read = 0, s_reg_accesses = 0;
   std::uint64_t s_mvm_commands = 0, s_softmax_commands = 0, s_rejected = 0, s_command_cycles = 0;
-  std::uint64_t s_err_address = 0, s_err_burst = 0, s_err_byte_enable = 0, s_err_command = 0, s_err_generic = 0;
+  tlm_common::ResponseErrors s_errors;
   cim::ChipStats m_base;  // chip stats at the last reset
   double m_base_energy = 0;
 };

@@ -91,4 +91,27 @@ void write_stats_document(const std::string& path, const StatsMeta& meta) {
     throw std::runtime_error("stats file '" + path + "': cannot be renamed from " + tmp);
 }
 
+void ResponseErrors::count(tlm::tlm_response_status status) {
+  switch (status) {
+    case tlm::TLM_OK_RESPONSE:
+    case tlm::TLM_INCOMPLETE_RESPONSE: break;
+    case tlm::TLM_ADDRESS_ERROR_RESPONSE: ++address; break;
+    case tlm::TLM_BURST_ERROR_RESPONSE: ++burst; break;
+    case tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE: ++byte_enable; break;
+    case tlm::TLM_COMMAND_ERROR_RESPONSE: ++command; break;
+    case tlm::TLM_GENERIC_ERROR_RESPONSE: ++generic; break;
+  }
+}
+
+void ResponseErrors::collect(StatsSink& sink, const std::string& burst_cause, const std::string& generic_cause) const {
+  const auto with = [](const char* what, const std::string& cause) {
+    return cause.empty() ? std::string(what) : std::string(what) + " (" + cause + ")";
+  };
+  sink.add("address_errors", address, "transactions", "answered TLM_ADDRESS_ERROR_RESPONSE");
+  sink.add("burst_errors", burst, "transactions", with("answered TLM_BURST_ERROR_RESPONSE", burst_cause));
+  sink.add("byte_enable_errors", byte_enable, "transactions", "answered TLM_BYTE_ENABLE_ERROR_RESPONSE");
+  sink.add("command_errors", command, "transactions", "answered TLM_COMMAND_ERROR_RESPONSE");
+  sink.add("generic_errors", generic, "transactions", with("answered TLM_GENERIC_ERROR_RESPONSE", generic_cause));
+}
+
 }  // namespace pimlab::tlm_common

@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 #include <systemc>
+#include <tlm>
 
 namespace pimlab::tlm_common {
 
@@ -41,6 +42,19 @@ class stats_provider {
   virtual void collect_stats(StatsSink& sink) const = 0;
   // Resets the counters (e.g. after a warm-up phase). Optional.
   virtual void reset_stats() {}
+};
+
+// Transactions a target answered with a TLM error response, one counter per
+// status, under the same stat names on every target (`address_errors`,
+// `burst_errors`, `byte_enable_errors`, `command_errors`, `generic_errors`).
+struct ResponseErrors {
+  std::uint64_t address = 0, burst = 0, byte_enable = 0, command = 0, generic = 0;
+  // Counts one answer; TLM_OK_RESPONSE and TLM_INCOMPLETE_RESPONSE are not errors.
+  void count(tlm::tlm_response_status status);
+  // `burst_cause` and `generic_cause` name what this target answers those for
+  // (appended to the description in parentheses when not empty).
+  void collect(StatsSink& sink, const std::string& burst_cause = "", const std::string& generic_cause = "") const;
+  void reset() { *this = ResponseErrors{}; }
 };
 
 struct StatsMeta {

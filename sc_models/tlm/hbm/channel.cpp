@@ -297,13 +297,7 @@ void HbmChannel::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& del
   std::string why;
   const tlm::tlm_response_status st = validate(gp, why);
   if (st != tlm::TLM_OK_RESPONSE) {
-    switch (st) {
-      case tlm::TLM_ADDRESS_ERROR_RESPONSE: ++s_err_address; break;
-      case tlm::TLM_BURST_ERROR_RESPONSE: ++s_err_burst; break;
-      case tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE: ++s_err_byte_enable; break;
-      case tlm::TLM_COMMAND_ERROR_RESPONSE: ++s_err_command; break;
-      default: ++s_err_generic; break;
-    }
+    s_errors.count(st);
     PIMLAB_DEBUG(name()) << "rejected: " << why;
     gp.set_response_status(st);
     return;
@@ -369,11 +363,7 @@ void HbmChannel::collect_stats(tlm_common::StatsSink& s) const {
   s.add("bytes_written", s_bytes_written, "bytes", "payload bytes written");
   s.add("atoms_read", s_atoms_read, "atoms", "32-byte atoms read (RD commands needed)");
   s.add("atoms_written", s_atoms_written, "atoms", "32-byte atoms written (WR commands needed)");
-  s.add("address_errors", s_err_address, "transactions", "answered TLM_ADDRESS_ERROR_RESPONSE");
-  s.add("burst_errors", s_err_burst, "transactions", "answered TLM_BURST_ERROR_RESPONSE (length, streaming width, stride)");
-  s.add("byte_enable_errors", s_err_byte_enable, "transactions", "answered TLM_BYTE_ENABLE_ERROR_RESPONSE");
-  s.add("command_errors", s_err_command, "transactions", "answered TLM_COMMAND_ERROR_RESPONSE");
-  s.add("generic_errors", s_err_generic, "transactions", "answered TLM_GENERIC_ERROR_RESPONSE (null data pointer)");
+  s_errors.collect(s, "length, streaming width, stride", "null data pointer");
   s.add("dram_commands", s_commands, "commands", "DRAM commands issued by the engine (ACT, PRE, RD, WR, REF, PIM)");
   s.add("activates", s_activates, "commands", "ACT commands");
   s.add("precharges", s_precharges, "commands", "PRE commands");
@@ -410,7 +400,7 @@ void HbmChannel::collect_stats(tlm_common::StatsSink& s) const {
 
 void HbmChannel::reset_stats() {
   s_reads = s_writes = s_bytes_read = s_bytes_written = s_atoms_read = s_atoms_written = s_strided = 0;
-  s_err_address = s_err_burst = s_err_byte_enable = s_err_command = s_err_generic = 0;
+  s_errors.reset();
   s_commands = s_activates = s_precharges = s_refreshes = s_row_hits = 0;
   s_pim_transactions = s_pim_ops = s_pim_kernel_cycles = s_pim_comp = s_pim_act = s_pim_rdwr = 0;
   s_pim_errors = s_pim_rejected = s_pim_interrupted = 0;

@@ -119,7 +119,7 @@ class HbmChannel : public sc_core::sc_module, public tlm_common::stats_provider 
   // Stats (raw counters; derived values at dump time).
   std::uint64_t s_reads = 0, s_writes = 0, s_bytes_read = 0, s_bytes_written = 0;
   std::uint64_t s_atoms_read = 0, s_atoms_written = 0, s_strided = 0;
-  std::uint64_t s_err_address = 0, s_err_burst = 0, s_err_byte_enable = 0, s_err_command = 0, s_err_generic = 0;
+  tlm_common::ResponseErrors s_errors;
   std::uint64_t s_commands = 0, s_activates = 0, s_precharges = 0, s_refreshes = 0, s_row_hits = 0;
   std::uint64_t s_pim_transactions = 0, s_pim_ops = 0;
   std::uint64_t s_latency_cycles = 0;  // sum over transactions of (done - arrival)

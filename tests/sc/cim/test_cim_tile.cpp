@@ -357,11 +357,11 @@ TEST_CASE("every error response of the tile: nothing moves and no time is added"
   CHECK(b.tile.chip().stats().mode_switches == 2);  // into lookup mode, back to compute
   const auto s = tlm_common::collect_stats();
   const auto& t = s.at("top.tile");
-  CHECK(t.at("errors_address").at("value") == 5);
-  CHECK(t.at("errors_burst").at("value") == 4);
-  CHECK(t.at("errors_byte_enable").at("value") == 1);
-  CHECK(t.at("errors_command").at("value") == 8);
-  CHECK(t.at("errors_generic").at("value") == 15);
+  CHECK(t.at("address_errors").at("value") == 5);
+  CHECK(t.at("burst_errors").at("value") == 4);
+  CHECK(t.at("byte_enable_errors").at("value") == 1);
+  CHECK(t.at("command_errors").at("value") == 8);
+  CHECK(t.at("generic_errors").at("value") == 15);
   CHECK(t.at("rejected_commands").at("value") == 15);
   CHECK(t.at("mvm_commands").at("value") == 1);
   CHECK(t.at("softmax_commands").at("value") == 1);
