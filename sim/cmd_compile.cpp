@@ -1,0 +1,203 @@
+// `pimlab compile`: one decode iteration of a model on a system compiled into
+// per-device programs written as data (firmware/compiler/program.h,
+// docs/compiler.md): the host's kernel list and every PIM channel's command
+// stream from the family's generator, plus a manifest. The channel files
+// replay with `pimlab replay --format pimba|newton`.
+#include <algorithm>
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "cli.h"
+#include "firmware/compiler/placement.h"
+#include "firmware/compiler/program.h"
+#include "gpu/host.h"
+#include "model/model.h"
+#include "model/system.h"
+#include "serving/factory.h"
+#include "serving/gpu_backend.h"
+
+namespace {
+
+using pimlab::cli::Args;
+using pimlab::cli::UsageError;
+namespace fc = pimlab::firmware::compiler;
+namespace model = pimlab::model;
+namespace serving = pimlab::serving;
+
+const char* kUsage = "MODEL|config.json --system S --out DIR [--batch B] [--context L] [--tp N] [options]";
+const char* kSummary =
+    "Compiles one decode iteration of MODEL on system S (every request at KV length L) and writes\n"
+    "its programs to DIR: `manifest`, `host.kernels` (the host's kernels and PIM launches in\n"
+    "order, with sub-batch, repeat and the entry each waits for) and one file per PIM channel and\n"
+    "segment, pim/chNN.sSS.pimba (Pimba family) or pim/chNN.sSS.newton (Newton / NeuPIMs), the\n"
+    "command streams of the family's generator for the requests placed on that channel. Each\n"
+    "channel file replays with 'pimlab replay FILE --format pimba|newton' to the cycles the\n"
+    "manifest lists, which are the serving back-end's for that channel (docs/compiler.md).\n"
+    "Requests are placed as 'pimlab run' admits a fresh batch (prompt L-1, room for L).\n"
+    "Systems: gpu, gpu+q, gpu+pim, pimba, time-multiplexed, pipelined, npu-only, npu+pim, neupims\n"
+    "(attacc: no compiled streams).";
+
+int run(int argc, char** argv) {
+  Args a("compile",
+         {{"system", "S", "gpu, gpu+q, gpu+pim, pimba, time-multiplexed, pipelined, npu-only, npu+pim or neupims", ""},
+          {"out", "DIR", "directory the program is written to (created if missing)", ""},
+          {"batch", "B", "requests in the batch", "32"},
+          {"context", "L", "KV length of this decode step (>= 2)", "2049"},
+          {"tp", "N", "tensor-parallel degree (the programs are one device's)", "1"},
+          {"artifact-compatible", "", "the artifacts' shapes and controller rules (NPU systems; GPU hosts without PIM)", ""},
+          {"host", "H", "GPU-host systems: GPU preset (a100, h100, b200) or a host JSON file; sets the PIM channels", "a100"},
+          {"sub-batch", "on|off|auto", "neupims: sub-batch interleaving; auto: on from batch 256 (as 'pimlab run')", "auto"},
+          {"placement", "rr|clb", "npu+pim and neupims: KV channel placement (as 'pimlab run')", "rr on npu+pim, clb on neupims"},
+          pimlab::cli::json_option()},
+         1, "MODEL|config.json");
+  a.parse(argc, argv, 2);
+  if (a.help_requested()) {
+    std::cout << a.help_text(kUsage, kSummary);
+    return 0;
+  }
+  const pimlab::cli::JsonOutput json_out(a);
+  if (a.positional().empty()) throw UsageError("missing MODEL (a preset name or a config.json)");
+  if (!a.has("system")) throw UsageError("missing --system S (see 'pimlab compile --help')");
+  if (!a.has("out")) throw UsageError("missing --out DIR");
+  model::ModelConfig m;
+  try {
+    m = model::resolve_model(a.positional()[0]);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+  model::SystemSpec s;
+  try {
+    s = model::find_system(a.str("system", ""));
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(std::string("--system: ") + e.what());
+  }
+  const std::string out = a.str("out", "");
+  if (out.empty()) throw UsageError("--out: empty directory name");
+  const std::int64_t batch = a.integer("batch", 32, 1, 1 << 20);
+  const std::int64_t context = a.integer("context", 2049, 2, std::int64_t{1} << 30);
+  const int tp = static_cast<int>(a.integer("tp", 1, 1, 64));
+  const bool artifact = a.has("artifact-compatible");
+  const bool npu_pim = s.host == model::Device::npu && s.has_pim();
+  if (a.has("sub-batch") && s.pim_family != "neupims")
+    throw UsageError("--sub-batch applies to neupims, not " + s.name);
+  if (a.has("placement") && !npu_pim) throw UsageError("--placement applies to npu+pim and neupims, not " + s.name);
+  if (a.has("host") && s.host != model::Device::gpu) throw UsageError("--host applies to the GPU-host systems, not " + s.name);
+  if (fc::channel_format(s.pim_family).empty() && s.has_pim())
+    throw UsageError("system '" + s.name + "': PIM family '" + s.pim_family +
+                     "' has no compiled streams (systems with streams: gpu+pim, pimba, time-multiplexed, pipelined, "
+                     "npu+pim, neupims; without PIM: gpu, gpu+q, npu-only)");
+
+  // The back-end `pimlab run` would build: validates the model for the
+  // system and gives the PIM organisation and the KV room per channel.
+  serving::SystemChoice sc;
+  sc.system = s;
+  sc.model = m;
+  sc.gpus = tp;
+  sc.artifact_compatible = artifact;
+  if (s.host == model::Device::gpu) {
+    const std::string h = a.str("host", "a100");
+    try {
+      sc.host = h.size() > 5 && h.compare(h.size() - 5, 5, ".json") == 0 ? pimlab::gpu::host_from_file(h)
+                                                                         : pimlab::gpu::preset(h);
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(std::string("--host: ") + e.what());
+    }
+    if (artifact && s.has_pim())
+      throw UsageError("--artifact-compatible: the Pimba artifact interpolates PIM attention between two lengths; "
+                       "there is no per-iteration stream to emit (compile " + s.name + " without it)");
+  }
+  {
+    const std::string sb = a.choice("sub-batch", "auto", {"on", "off", "auto"});
+    sc.sub_batch = sb == "on" || (sb == "auto" && batch >= 256);
+  }
+  std::unique_ptr<serving::Backend> be;
+  try {
+    be = serving::make_backend(sc);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(m.name + " on " + s.name + ": " + e.what());
+  }
+
+  fc::CompileInput in;
+  in.model = m;
+  in.system = s;
+  in.contexts.assign(static_cast<std::size_t>(batch), context);
+  in.tp = tp;
+  in.artifact_compatible = artifact;
+  in.sub_batch = sc.sub_batch;
+  if (const auto* g = dynamic_cast<const serving::GpuBackend*>(be.get()); g && g->pim()) {
+    in.pim_channels = g->pim()->options().channels;
+    in.pim_dram = g->pim()->options().dram;
+  }
+  if (npu_pim) {
+    const std::string pol = a.choice("placement", s.pim_family == "newton" ? "rr" : "clb", {"rr", "clb"});
+    const double cap = be->kv_capacity_bytes();
+    in.placement = fc::neupims_placement(pol == "rr" ? fc::Policy::round_robin : fc::Policy::greedy,
+                                         static_cast<std::uint32_t>(be->kv_channels()),
+                                         cap > 0 ? static_cast<std::uint64_t>(cap) : 0,
+                                         static_cast<std::uint64_t>(m.hidden), static_cast<std::uint64_t>(m.heads),
+                                         static_cast<std::uint64_t>(m.layers), static_cast<std::uint64_t>(tp), 1);
+  }
+  const fc::SystemProgram p = fc::compile(in);
+  fc::write_program(out, p);
+
+  // Summary: per segment, the channels with work and the slowest one.
+  struct Seg {
+    int channels = 0;
+    std::uint64_t max_cycles = 0, commands = 0;
+  };
+  std::vector<Seg> segs(p.segments.size());
+  for (const fc::ChannelFile& f : p.files) {
+    Seg& x = segs[static_cast<std::size_t>(f.segment)];
+    ++x.channels;
+    x.max_cycles = std::max(x.max_cycles, f.cycles);
+    x.commands += f.commands;
+  }
+  std::size_t kernels = 0;
+  for (const fc::HostEntry& e : p.host) kernels += e.kind == fc::EntryKind::kernel;
+  if (json_out.requested()) {
+    nlohmann::ordered_json j;
+    j["command"] = "compile";
+    j["config"] = {{"model", p.header.model},     {"system", p.header.system}, {"batch", p.header.batch},
+                   {"context", p.header.context}, {"tp", p.header.tp},         {"family", p.header.family},
+                   {"variant", p.header.variant}, {"preset", p.header.preset}, {"channels", p.header.channels},
+                   {"artifact_compatible", p.header.artifact_compatible},      {"out", out}};
+    j["host_kernels"] = kernels;
+    j["pim_launches"] = p.host.size() - kernels;
+    j["channel_files"] = p.files.size();
+    nlohmann::ordered_json sj = nlohmann::ordered_json::array();
+    for (std::size_t i = 0; i < p.segments.size(); ++i)
+      sj.push_back({{"id", p.segments[i].id},
+                    {"name", p.segments[i].name},
+                    {"sub_batch", p.segments[i].sub_batch},
+                    {"repeat", p.segments[i].repeat},
+                    {"requests", p.segments[i].requests},
+                    {"channels", segs[i].channels},
+                    {"commands", segs[i].commands},
+                    {"max_cycles", segs[i].max_cycles}});
+    j["segments"] = sj;
+    json_out.write(j, 2);
+  }
+  if (json_out.table()) {
+    std::printf("pimlab compile: %s on %s, batch %lld, context %lld, tp %d -> %s\n", p.header.model.c_str(),
+                p.header.system.c_str(), static_cast<long long>(p.header.batch),
+                static_cast<long long>(p.header.context), tp, out.c_str());
+    std::printf("  host kernels %zu, PIM launches %zu, channel files %zu (family %s)\n", kernels,
+                p.host.size() - kernels, p.files.size(), p.header.family.c_str());
+    for (std::size_t i = 0; i < p.segments.size(); ++i)
+      std::printf("  segment %-3d %-18s sub-batch %d  repeat %-4lld channels %-4d max cycles %llu\n",
+                  p.segments[i].id, p.segments[i].name.c_str(), p.segments[i].sub_batch,
+                  static_cast<long long>(p.segments[i].repeat), segs[i].channels,
+                  static_cast<unsigned long long>(segs[i].max_cycles));
+  }
+  return 0;
+}
+
+}  // namespace
+
+PIMLAB_COMMAND("compile", "compile one decode iteration into per-device programs (host kernels, PIM streams)", run);
