@@ -35,25 +35,26 @@ const char* kSummary =
     "Compiles one decode iteration of MODEL on system S (every request at KV length L) and writes\n"
     "its programs to DIR: `manifest`, `host.kernels` (the host's kernels and PIM launches in\n"
     "order, with sub-batch, repeat and the entry each waits for) and one file per PIM channel and\n"
-    "segment, pim/chNN.sSS.pimba (Pimba family) or pim/chNN.sSS.newton (Newton / NeuPIMs), the\n"
-    "command streams of the family's generator for the requests placed on that channel. Each\n"
-    "channel file replays with 'pimlab replay FILE --format pimba|newton' to the cycles the\n"
+    "segment, pim/chNN.sSS.pimba (Pimba family) or pim/chNN.sSS.newton (Newton / NeuPIMs), or per\n"
+    "AttAcc stack, pim/stNN.sSS.attacc: the command streams of the family's generator for the\n"
+    "requests placed there. Each file replays with 'pimlab replay FILE --format pimba|newton|attacc' to the cycles the\n"
     "manifest lists, which are the serving back-end's for that channel (docs/compiler.md).\n"
     "Requests are placed as 'pimlab run' admits a fresh batch (prompt L-1, room for L).\n"
-    "Systems: gpu, gpu+q, gpu+pim, pimba, time-multiplexed, pipelined, npu-only, npu+pim, neupims\n"
-    "(attacc: no compiled streams).";
+    "Systems: gpu, gpu+q, gpu+pim, pimba, time-multiplexed, pipelined, npu-only, npu+pim, neupims,\n"
+    "attacc.";
 
 int run(int argc, char** argv) {
   Args a("compile",
-         {{"system", "S", "gpu, gpu+q, gpu+pim, pimba, time-multiplexed, pipelined, npu-only, npu+pim or neupims", ""},
+         {{"system", "S", "gpu, gpu+q, gpu+pim, pimba, time-multiplexed, pipelined, npu-only, npu+pim, neupims or attacc", ""},
           {"out", "DIR", "directory the program is written to (created if missing)", ""},
           {"batch", "B", "requests in the batch", "32"},
           {"context", "L", "KV length of this decode step (>= 2)", "2049"},
           {"tp", "N", "tensor-parallel degree (the programs are one device's)", "1"},
-          {"artifact-compatible", "", "the artifacts' shapes and controller rules (NPU systems; GPU hosts without PIM)", ""},
+          {"artifact-compatible", "", "the artifacts' shapes and controller rules (not with a Pimba-family PIM)", ""},
           {"host", "H", "GPU-host systems: GPU preset (a100, h100, b200) or a host JSON file; sets the PIM channels", "a100"},
           {"sub-batch", "on|off|auto", "neupims: sub-batch interleaving; auto: on from batch 256 (as 'pimlab run')", "auto"},
           {"placement", "rr|clb", "npu+pim and neupims: KV channel placement (as 'pimlab run')", "rr on npu+pim, clb on neupims"},
+          {"attacc-placement", "P", "attacc: the AttAcc processing units per bank, per bank group (bg) or on the buffer die", "bank"},
           pimlab::cli::json_option()},
          1, "MODEL|config.json");
   a.parse(argc, argv, 2);
@@ -88,10 +89,10 @@ int run(int argc, char** argv) {
     throw UsageError("--sub-batch applies to neupims, not " + s.name);
   if (a.has("placement") && !npu_pim) throw UsageError("--placement applies to npu+pim and neupims, not " + s.name);
   if (a.has("host") && s.host != model::Device::gpu) throw UsageError("--host applies to the GPU-host systems, not " + s.name);
+  if (a.has("attacc-placement") && s.pim_family != "attacc")
+    throw UsageError("--attacc-placement applies to attacc, not " + s.name);
   if (fc::channel_format(s.pim_family).empty() && s.has_pim())
-    throw UsageError("system '" + s.name + "': PIM family '" + s.pim_family +
-                     "' has no compiled streams (systems with streams: gpu+pim, pimba, time-multiplexed, pipelined, "
-                     "npu+pim, neupims; without PIM: gpu, gpu+q, npu-only)");
+    throw UsageError("system '" + s.name + "': PIM family '" + s.pim_family + "' has no compiled streams");
 
   // The back-end `pimlab run` would build: validates the model for the
   // system and gives the PIM organisation and the KV room per channel.
@@ -108,10 +109,11 @@ int run(int argc, char** argv) {
     } catch (const std::invalid_argument& e) {
       throw UsageError(std::string("--host: ") + e.what());
     }
-    if (artifact && s.has_pim())
+    if (artifact && fc::channel_format(s.pim_family) == "pimba")
       throw UsageError("--artifact-compatible: the Pimba artifact interpolates PIM attention between two lengths; "
                        "there is no per-iteration stream to emit (compile " + s.name + " without it)");
   }
+  sc.attacc_placement = pimlab::pim::parse_placement(a.choice("attacc-placement", "bank", {"bank", "bg", "buffer"}));
   {
     const std::string sb = a.choice("sub-batch", "auto", {"on", "off", "auto"});
     sc.sub_batch = sb == "on" || (sb == "auto" && batch >= 256);
@@ -133,6 +135,13 @@ int run(int argc, char** argv) {
   if (const auto* g = dynamic_cast<const serving::GpuBackend*>(be.get()); g && g->pim()) {
     in.pim_channels = g->pim()->options().channels;
     in.pim_dram = g->pim()->options().dram;
+  }
+  if (const auto* g = dynamic_cast<const serving::GpuBackend*>(be.get()); g && g->attacc()) {
+    const serving::AttaccPimOptions& ao = g->attacc()->options();
+    in.attacc_placement = ao.placement;
+    in.attacc_stacks = ao.stacks;
+    in.attacc_dram = ao.dram;
+    in.attacc_max_len = ao.max_len;
   }
   if (npu_pim) {
     const std::string pol = a.choice("placement", s.pim_family == "newton" ? "rr" : "clb", {"rr", "clb"});

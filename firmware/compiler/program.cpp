@@ -12,9 +12,11 @@
 #include <stdexcept>
 
 #include "dram/spec.h"
+#include "firmware/attacc/generator.h"
 #include "firmware/neupims/streams.h"
 #include "firmware/pimba/generator.h"
 #include "model/graph.h"
+#include "pim/attacc_trace.h"
 #include "pim/engine.h"
 #include "pim/newton.h"
 #include "pim/newton_trace.h"
@@ -46,7 +48,7 @@ std::string two(int v) {
 }
 
 std::string file_path(int channel, int segment, const std::string& fmt) {
-  return "pim/ch" + two(channel) + ".s" + two(segment) + "." + fmt;
+  return std::string(fmt == "attacc" ? "pim/st" : "pim/ch") + two(channel) + ".s" + two(segment) + "." + fmt;
 }
 
 HostEntry kernel_entry(const model::Operator& op, int sub_batch, int after) {
@@ -94,12 +96,47 @@ void compile_gpu(const CompileInput& in, SystemProgram& p, i64 mean) {
   go.artifact_steps = 1;  // one iteration = one decode step
   const std::vector<model::Operator> ops = model::decode_graph(in.model, go);
   const std::string& variant = in.system.pim_family;
-  const dram::DramSpec* dram = in.system.has_pim() ? &dram::preset(in.pim_dram) : nullptr;
+  const bool attacc = variant == "attacc";
+  const dram::DramSpec* dram =
+      in.system.has_pim() ? &dram::preset(attacc ? in.attacc_dram : in.pim_dram) : nullptr;
   int prev = -1;
   for (const model::Operator& op : ops) {
     if (model::map_operator(in.system, op) != model::Device::pim) {
       p.host.push_back(kernel_entry(op, 1, prev));
       prev = static_cast<int>(p.host.size()) - 1;
+      continue;
+    }
+    if (attacc) {
+      // One stack run covers the layer's score, softmax and context
+      // (GpuBackend::attacc_op): the softmax and context operators add nothing.
+      if (op.name == "attention_softmax" || op.name == "attention_kv" || op.cls == model::OpClass::softmax) continue;
+      if (op.name != "attention_qk")
+        throw std::invalid_argument("operator '" + op.name + "' has no AttAcc PIM kernel (decode attention only)");
+      const i64 per_request = (op.num_op / B) * op.m;
+      pim::AttaccOptions opt;
+      opt.artifact_compatible = in.artifact_compatible;
+      const std::vector<firmware::attacc::LengthGroup> groups = firmware::attacc::length_groups(in.contexts);
+      for (std::size_t j = 0; j < groups.size(); ++j) {
+        const int seg = add_segment(p, "attention." + std::to_string(j), 1, op.repeat / std::max<i64>(1, op.steps),
+                                    groups[j].requests, prev);
+        const firmware::attacc::AttentionSpec spec = firmware::attacc::stack_kernel(
+            in.attacc_placement, per_request * groups[j].requests, in.attacc_stacks, op.k, groups[j].len, op.dbyte,
+            in.attacc_max_len, dram->org.channels, in.artifact_compatible);
+        const std::vector<pim::AttaccStatement> trace = firmware::attacc::generate(spec);
+        const std::uint64_t cycles =
+            in.timing ? static_cast<std::uint64_t>(pim::run_attacc_stack(*dram, trace, opt).cycles) : 0;
+        // Every stack runs the same kernel (the back-end times one and charges all).
+        for (int st = 0; st < in.attacc_stacks; ++st) {
+          ChannelFile f;
+          f.segment = seg;
+          f.channel = st;
+          f.path = file_path(st, seg, "attacc");
+          f.commands = trace.size();
+          f.cycles = cycles;
+          f.attacc = trace;
+          p.files.push_back(std::move(f));
+        }
+      }
       continue;
     }
     // The PIM kernels of the operator, as GpuBackend::pim_op issues them.
@@ -280,6 +317,7 @@ std::ifstream open_in(const std::string& path, const char* what) {
 std::string channel_format(const std::string& family) {
   if (is_pimba_family(family)) return "pimba";
   if (family == "newton" || family == "neupims") return "newton";
+  if (family == "attacc") return "attacc";
   return "";
 }
 
@@ -319,6 +357,10 @@ SystemProgram compile(const CompileInput& in) {
       h.variant = fam;
       h.preset = in.pim_dram;
       h.channels = in.pim_channels;
+    } else if (fmt == "attacc") {
+      h.variant = pim::placement_name(in.attacc_placement);
+      h.preset = in.attacc_dram;
+      h.channels = in.attacc_stacks;
     } else {
       h.variant = fam == "newton" ? "single" : "dual";
       h.preset = pim::newton_spec().name;
@@ -365,7 +407,11 @@ void write_channel_file(std::ostream& os, const SystemProgram& p, const ChannelF
   th.variant = p.header.variant;
   th.preset = p.header.preset;
   th.channels = p.header.channels;
-  if (channel_format(p.header.family) == "pimba") {
+  if (channel_format(p.header.family) == "attacc") {
+    th.family = "attacc";
+    th.channels = dram::preset(p.header.preset).org.channels;  // of the stack
+    pim::write_attacc_trace(os, th, f.attacc);
+  } else if (channel_format(p.header.family) == "pimba") {
     th.family = "pimba";
     os << pim::format_trace_header(th) << '\n';
     for (const pim::Command& c : f.pimba) pim::write_trace_line(os, c);
@@ -556,10 +602,15 @@ SystemProgram read_program(const std::string& dir) {
         throw std::invalid_argument(hpath + ": entry " + std::to_string(i) + " launches segment " +
                                     std::to_string(p.host[i].segment) + ", which the manifest does not declare");
   }
-  const bool pimba = channel_format(p.header.family) == "pimba";
+  const std::string fmt = channel_format(p.header.family);
   for (ChannelFile& f : p.files) {
     const std::string path = (fs::path(dir) / f.path).string();
-    if (pimba) {
+    if (fmt == "attacc") {
+      f.attacc = pim::read_attacc_trace_file(path, dram::preset(p.header.preset).org.channels);
+      if (f.attacc.size() != f.commands)
+        throw std::invalid_argument(path + ": " + std::to_string(f.attacc.size()) + " requests, the manifest says " +
+                                    std::to_string(f.commands));
+    } else if (fmt == "pimba") {
       pim::TraceLimits lim;
       lim.channels = p.header.channels;
       lim.pseudo_channels = dram::preset(p.header.preset).org.pseudo_channels;

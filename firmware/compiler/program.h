@@ -15,7 +15,9 @@
 //                         channel NN in segment SS, with its header line
 //   pim/chNN.sSS.newton   Newton / NeuPIMs: the transaction trace format
 //                         (pim/newton_trace.h), with a header comment
-// Every channel file replays with `pimlab replay --format pimba|newton`.
+//   pim/stNN.sSS.attacc   AttAcc: stack NN's request trace (pim/attacc_trace.h);
+//                         for AttAcc `channels` and CHANNEL count stacks
+// Every channel file replays with `pimlab replay --format pimba|newton|attacc`.
 //
 // Header (first line of manifest and host.kernels):
 //   pimlab-program 1 KIND system=S model=M batch=B context=L tp=N family=F
@@ -51,6 +53,7 @@
 #include "firmware/compiler/placement.h"
 #include "model/model.h"
 #include "model/system.h"
+#include "pim/attacc.h"
 #include "pim/command.h"
 #include "pim/newton_controller.h"
 
@@ -97,6 +100,7 @@ struct ChannelFile {
   std::uint64_t commands = 0, cycles = 0;
   std::vector<pim::Command> pimba;  // Pimba family
   pim::NewtonWorkload newton;       // Newton / NeuPIMs
+  std::vector<pim::AttaccStatement> attacc;  // AttAcc: one stack's global trace
 };
 
 struct SystemProgram {
@@ -107,8 +111,7 @@ struct SystemProgram {
 };
 
 // "pimba" for the Pimba family (pimba, hbm-pim, time-multiplexed, pipelined),
-// "newton" for newton and neupims, "" otherwise (no PIM, or a family whose
-// streams are not emitted).
+// "newton" for newton and neupims, "attacc" for attacc, "" otherwise.
 std::string channel_format(const std::string& family);
 
 struct CompileInput {
@@ -120,6 +123,11 @@ struct CompileInput {
   // GPU host with a Pimba-family PIM: its channels and their DRAM preset.
   int pim_channels = 40;
   std::string pim_dram = "hbm2-pimba";
+  // GPU host with AttAcc: its stacks (one program file per stack), placement, preset, KV region.
+  pim::AttaccPlacement attacc_placement = pim::AttaccPlacement::Bank;
+  int attacc_stacks = 5;
+  std::string attacc_dram = "attacc-hbm3-5.2";
+  int attacc_max_len = 4096;
   // NPU host with Newton / NeuPIMs channels: placement (required) and sub-batching.
   std::optional<PlacementConfig> placement;
   bool sub_batch = true;

@@ -20,6 +20,7 @@
 #include "firmware/pimba/generator.h"
 #include "model/model.h"
 #include "model/system.h"
+#include "serving/attacc_pim.h"
 #include "serving/gpu_backend.h"
 #include "serving/neupims_backend.h"
 #include "serving/pimba_pim.h"
@@ -222,6 +223,32 @@ TEST_CASE("program: NeuPIMs channel cycles equal the back-end's PIM-alone stage 
   }
 }
 
+TEST_CASE("program: AttAcc stack cycles equal the serving back-end's", "[compiler][program]") {
+  for (const bool artifact : {false, true}) {
+    fc::CompileInput in = pimba_input({130, 300, 300});
+    in.system = model::find_system("attacc");
+    in.attacc_placement = pim::AttaccPlacement::BankGroup;
+    in.artifact_compatible = artifact;
+    const fc::SystemProgram p = fc::compile(in);
+    REQUIRE(p.segments.size() == 2);  // two KV lengths
+    CHECK(p.files.size() == 2u * static_cast<unsigned>(in.attacc_stacks));
+    serving::AttaccPimOptions o;
+    o.placement = in.attacc_placement;
+    o.artifact_compatible = artifact;
+    serving::AttaccPim pim(o);
+    const std::int64_t heads = in.model.heads;
+    const serving::AttaccKernelResult a = pim.exact(heads * 1, 128, 130, 2), b = pim.exact(heads * 2, 128, 300, 2);
+    INFO("artifact " << artifact);
+    CHECK(a.cycles > 100);
+    CHECK(max_cycles(p, 0) == static_cast<std::uint64_t>(a.cycles));
+    CHECK(max_cycles(p, 1) == static_cast<std::uint64_t>(b.cycles));
+    TempDir x("attacc_a"), y("attacc_b");
+    fc::write_program(x.path.string(), p);
+    fc::write_program(y.path.string(), fc::read_program(x.path.string()));
+    CHECK(tree(x.path) == tree(y.path));
+  }
+}
+
 TEST_CASE("program: what it refuses", "[compiler][program]") {
   fc::CompileInput in = pimba_input({130});
   in.artifact_compatible = true;
@@ -232,7 +259,8 @@ TEST_CASE("program: what it refuses", "[compiler][program]") {
   CHECK_THROWS_WITH(fc::compile(in), Catch::Contains("context 1 out of range"));
   in = pimba_input({130});
   in.system = model::find_system("attacc");
-  CHECK_THROWS_WITH(fc::compile(in), Catch::Contains("PIM family 'attacc' has no compiled streams"));
+  in.contexts = {5000};
+  CHECK_THROWS_WITH(fc::compile(in), Catch::Contains("exceeds the KV region of 4096 tokens"));
   in = neupims_input("neupims", {130}, true);
   in.placement.reset();
   CHECK_THROWS_WITH(fc::compile(in), Catch::Contains("placement"));
