@@ -30,7 +30,8 @@ namespace fc = pimlab::firmware::compiler;
 namespace model = pimlab::model;
 namespace serving = pimlab::serving;
 
-const char* kUsage = "MODEL|config.json --system S --out DIR [--batch B] [--context L] [--tp N] [options]";
+const char* kUsage = "MODEL|config.json --system S --out DIR [--batch B] [--context L] [--tp N] [options]\n"
+                     "       pimlab compile --read DIR [--json [FILE|-]]";
 const char* kSummary =
     "Compiles one decode iteration of MODEL on system S (every request at KV length L) and writes\n"
     "its programs to DIR: `manifest`, `host.kernels` (the host's kernels and PIM launches in\n"
@@ -40,8 +41,53 @@ const char* kSummary =
     "requests placed there. Each file replays with 'pimlab replay FILE --format pimba|newton|attacc' to the cycles the\n"
     "manifest lists, which are the serving back-end's for that channel (docs/compiler.md).\n"
     "Requests are placed as 'pimlab run' admits a fresh batch (prompt L-1, room for L).\n"
+    "--read DIR reads a program back (errors name file and line, exit 2), times every channel\n"
+    "file again and compares with the manifest's cycles (exit 1 on a difference).\n"
     "Systems: gpu, gpu+q, gpu+pim, pimba, time-multiplexed, pipelined, npu-only, npu+pim, neupims,\n"
     "attacc.";
+
+// --read DIR: the program read back and every channel file timed again.
+int read_back(const Args& a, const pimlab::cli::JsonOutput& json_out) {
+  if (!a.positional().empty()) throw UsageError("--read DIR takes no MODEL");
+  for (const char* o : {"system", "out", "batch", "context", "tp", "artifact-compatible", "host", "sub-batch",
+                        "placement", "attacc-placement"})
+    if (a.has(o)) throw UsageError(std::string("--") + o + " does not apply to --read");
+  const std::string dir = a.str("read", "");
+  const fc::SystemProgram p = fc::read_program(dir);
+  std::size_t mismatches = 0;
+  std::string first;
+  for (const fc::ChannelFile& f : p.files) {
+    const std::uint64_t c = fc::time_channel_file(p.header, f);
+    if (c != f.cycles) {
+      ++mismatches;
+      if (first.empty())
+        first = f.path + ": " + std::to_string(c) + " cycles, the manifest says " + std::to_string(f.cycles);
+    }
+  }
+  std::size_t kernels = 0;
+  for (const fc::HostEntry& e : p.host) kernels += e.kind == fc::EntryKind::kernel;
+  if (json_out.requested()) {
+    nlohmann::ordered_json j;
+    j["command"] = "compile";
+    j["read"] = dir;
+    j["system"] = p.header.system;
+    j["model"] = p.header.model;
+    j["family"] = p.header.family;
+    j["host_kernels"] = kernels;
+    j["pim_launches"] = p.host.size() - kernels;
+    j["segments"] = p.segments.size();
+    j["channel_files"] = p.files.size();
+    j["cycle_mismatches"] = mismatches;
+    json_out.write(j, 2);
+  }
+  if (json_out.table())
+    std::printf("pimlab compile --read: %s: %s on %s, %zu host kernels, %zu segments, %zu channel files, %zu cycle "
+                "mismatches\n",
+                dir.c_str(), p.header.model.c_str(), p.header.system.c_str(), kernels, p.segments.size(),
+                p.files.size(), mismatches);
+  if (mismatches) std::fprintf(stderr, "pimlab compile: %s\n", first.c_str());
+  return mismatches ? 1 : 0;
+}
 
 int run(int argc, char** argv) {
   Args a("compile",
@@ -55,6 +101,7 @@ int run(int argc, char** argv) {
           {"sub-batch", "on|off|auto", "neupims: sub-batch interleaving; auto: on from batch 256 (as 'pimlab run')", "auto"},
           {"placement", "rr|clb", "npu+pim and neupims: KV channel placement (as 'pimlab run')", "rr on npu+pim, clb on neupims"},
           {"attacc-placement", "P", "attacc: the AttAcc processing units per bank, per bank group (bg) or on the buffer die", "bank"},
+          {"read", "DIR", "read the program in DIR back and check every channel file's cycles against its manifest", ""},
           pimlab::cli::json_option()},
          1, "MODEL|config.json");
   a.parse(argc, argv, 2);
@@ -63,6 +110,7 @@ int run(int argc, char** argv) {
     return 0;
   }
   const pimlab::cli::JsonOutput json_out(a);
+  if (a.has("read")) return read_back(a, json_out);
   if (a.positional().empty()) throw UsageError("missing MODEL (a preset name or a config.json)");
   if (!a.has("system")) throw UsageError("missing --system S (see 'pimlab compile --help')");
   if (!a.has("out")) throw UsageError("missing --out DIR");

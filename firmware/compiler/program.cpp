@@ -113,8 +113,6 @@ void compile_gpu(const CompileInput& in, SystemProgram& p, i64 mean) {
       if (op.name != "attention_qk")
         throw std::invalid_argument("operator '" + op.name + "' has no AttAcc PIM kernel (decode attention only)");
       const i64 per_request = (op.num_op / B) * op.m;
-      pim::AttaccOptions opt;
-      opt.artifact_compatible = in.artifact_compatible;
       const std::vector<firmware::attacc::LengthGroup> groups = firmware::attacc::length_groups(in.contexts);
       for (std::size_t j = 0; j < groups.size(); ++j) {
         const int seg = add_segment(p, "attention." + std::to_string(j), 1, op.repeat / std::max<i64>(1, op.steps),
@@ -123,8 +121,7 @@ void compile_gpu(const CompileInput& in, SystemProgram& p, i64 mean) {
             in.attacc_placement, per_request * groups[j].requests, in.attacc_stacks, op.k, groups[j].len, op.dbyte,
             in.attacc_max_len, dram->org.channels, in.artifact_compatible);
         const std::vector<pim::AttaccStatement> trace = firmware::attacc::generate(spec);
-        const std::uint64_t cycles =
-            in.timing ? static_cast<std::uint64_t>(pim::run_attacc_stack(*dram, trace, opt).cycles) : 0;
+        std::uint64_t cycles = 0;
         // Every stack runs the same kernel (the back-end times one and charges all).
         for (int st = 0; st < in.attacc_stacks; ++st) {
           ChannelFile f;
@@ -132,8 +129,9 @@ void compile_gpu(const CompileInput& in, SystemProgram& p, i64 mean) {
           f.channel = st;
           f.path = file_path(st, seg, "attacc");
           f.commands = trace.size();
-          f.cycles = cycles;
           f.attacc = trace;
+          if (in.timing && st == 0) cycles = time_channel_file(p.header, f);
+          f.cycles = cycles;
           p.files.push_back(std::move(f));
         }
       }
@@ -158,7 +156,6 @@ void compile_gpu(const CompileInput& in, SystemProgram& p, i64 mean) {
       for (const fw::AttentionKernel& g : fw::attention_kernels(kop, variant, per_request, in.contexts))
         kernels.push_back({kop, g.num_op, score ? op.k : op.n, g.cols, g.requests});
     }
-    const pim::ChannelEngine engine(pim::pimba_protocol(false), *dram);
     for (std::size_t j = 0; j < kernels.size(); ++j) {
       const K& k = kernels[j];
       const int seg = add_segment(p, op.name + "." + std::to_string(j), 1, op.repeat / std::max<i64>(1, op.steps),
@@ -174,8 +171,8 @@ void compile_gpu(const CompileInput& in, SystemProgram& p, i64 mean) {
         f.channel = static_cast<int>(ch);
         f.path = file_path(f.channel, seg, "pimba");
         f.commands = s.size();
-        if (in.timing) f.cycles = engine.run(s, spec.pseudo_channels).last_issue_cycle + 1;
         f.pimba = s;
+        if (in.timing) f.cycles = time_channel_file(p.header, f);
         p.files.push_back(std::move(f));
       }
     }
@@ -209,7 +206,6 @@ void compile_npu(const CompileInput& in, SystemProgram& p) {
     for (std::size_t i = 0; i < in.contexts.size(); ++i) groups.back().push_back(i);
   }
   const int width = static_cast<int>(in.model.heads / in.tp * in.model.head_dim);
-  const pim::NewtonOptions no{type, in.artifact_compatible};
   std::vector<model::Operator> head_ops;
   for (std::size_t g = 0; g < groups.size(); ++g) {
     const std::vector<std::size_t>& idx = groups[g];
@@ -244,7 +240,7 @@ void compile_npu(const CompileInput& in, SystemProgram& p) {
         f.path = file_path(f.channel, seg, "newton");
         f.newton = firmware::neupims::channel_attention(lens[ch], type, width, static_cast<int>(ch));
         f.commands = f.newton.pim.size();
-        if (in.timing) f.cycles = pim::run_newton(no, f.newton).cycles;
+        if (in.timing) f.cycles = time_channel_file(p.header, f);
         p.files.push_back(std::move(f));
       }
     }
@@ -313,6 +309,25 @@ std::ifstream open_in(const std::string& path, const char* what) {
 }
 
 }  // namespace
+
+std::uint64_t time_channel_file(const ProgramHeader& h, const ChannelFile& f) {
+  const std::string fmt = channel_format(h.family);
+  if (fmt == "pimba") {
+    const dram::DramSpec& spec = dram::preset(h.preset);
+    const pim::ChannelEngine engine(pim::pimba_protocol(h.artifact_compatible), spec);
+    return f.pimba.empty() ? 0 : engine.run(f.pimba, spec.org.pseudo_channels).last_issue_cycle + 1;
+  }
+  if (fmt == "newton") {
+    const pim::NewtonOptions no{pim::parse_pim_type(h.variant), h.artifact_compatible};
+    return pim::run_newton(no, f.newton).cycles;
+  }
+  if (fmt == "attacc") {
+    pim::AttaccOptions opt;
+    opt.artifact_compatible = h.artifact_compatible;
+    return static_cast<std::uint64_t>(pim::run_attacc_stack(dram::preset(h.preset), f.attacc, opt).cycles);
+  }
+  throw std::invalid_argument("family '" + h.family + "' has no channel files");
+}
 
 std::string channel_format(const std::string& family) {
   if (is_pimba_family(family)) return "pimba";

@@ -140,6 +140,11 @@ struct CompileInput {
 // (naming it), CapacityError when a request fits on no channel.
 SystemProgram compile(const CompileInput& in);
 
+// A channel file's DRAM cycles as the serving back-end computes them (the
+// family's channel model on the header's preset and mode): what compile()
+// stores in ChannelFile::cycles and what replaying the file gives.
+std::uint64_t time_channel_file(const ProgramHeader& h, const ChannelFile& f);
+
 // Text of the two program files (see the header comment).
 void write_host_kernels(std::ostream& os, const SystemProgram& p);
 void write_manifest(std::ostream& os, const SystemProgram& p);
