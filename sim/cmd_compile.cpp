@@ -21,6 +21,9 @@
 #include "model/system.h"
 #include "serving/factory.h"
 #include "serving/gpu_backend.h"
+#include "workload/request.h"
+#include "workload/snapshot.h"
+#include "workload/trace.h"
 
 namespace {
 
@@ -30,7 +33,7 @@ namespace fc = pimlab::firmware::compiler;
 namespace model = pimlab::model;
 namespace serving = pimlab::serving;
 
-const char* kUsage = "MODEL|config.json --system S --out DIR [--batch B] [--context L] [--tp N] [options]\n"
+const char* kUsage = "MODEL|config.json --system S --out DIR [--batch B] [--context L | --workload W] [--tp N] [options]\n"
                      "       pimlab compile --read DIR [--json [FILE|-]]";
 const char* kSummary =
     "Compiles one decode iteration of MODEL on system S (every request at KV length L) and writes\n"
@@ -49,7 +52,7 @@ const char* kSummary =
 // --read DIR: the program read back and every channel file timed again.
 int read_back(const Args& a, const pimlab::cli::JsonOutput& json_out) {
   if (!a.positional().empty()) throw UsageError("--read DIR takes no MODEL");
-  for (const char* o : {"system", "out", "batch", "context", "tp", "artifact-compatible", "host", "sub-batch",
+  for (const char* o : {"system", "out", "batch", "context", "workload", "tp", "artifact-compatible", "host", "sub-batch",
                         "placement", "attacc-placement"})
     if (a.has(o)) throw UsageError(std::string("--") + o + " does not apply to --read");
   const std::string dir = a.str("read", "");
@@ -95,6 +98,8 @@ int run(int argc, char** argv) {
           {"out", "DIR", "directory the program is written to (created if missing)", ""},
           {"batch", "B", "requests in the batch", "32"},
           {"context", "L", "KV length of this decode step (>= 2)", "2049"},
+          {"workload", "W", "instead of --batch x --context: a request trace CSV (the first B requests, each at its "
+                            "first decode step) or snapshot:FILE (a NeuPIMs decode snapshot, channels pinned)", ""},
           {"tp", "N", "tensor-parallel degree (the programs are one device's)", "1"},
           {"artifact-compatible", "", "the artifacts' shapes and controller rules (not with a Pimba-family PIM)", ""},
           {"host", "H", "GPU-host systems: GPU preset (a100, h100, b200) or a host JSON file; sets the PIM channels", "a100"},
@@ -128,14 +133,44 @@ int run(int argc, char** argv) {
   }
   const std::string out = a.str("out", "");
   if (out.empty()) throw UsageError("--out: empty directory name");
-  const std::int64_t batch = a.integer("batch", 32, 1, 1 << 20);
+  if (a.has("workload") && a.has("context")) throw UsageError("--workload and --context exclude each other");
+  std::int64_t batch = a.integer("batch", 32, 1, 1 << 20);
   const std::int64_t context = a.integer("context", 2049, 2, std::int64_t{1} << 30);
+  // The requests: a fixed batch at one KV length, or the first B of a workload
+  // (all of it without --batch), each at its first decode step as `pimlab run`
+  // admits it; requests with a single output token never decode and are left out.
+  std::vector<std::int64_t> contexts, reserve;
+  std::vector<int> pinned;
+  if (a.has("workload")) {
+    const std::string wl = a.str("workload", "");
+    const std::size_t cap = a.has("batch") ? static_cast<std::size_t>(batch) : std::size_t{1} << 20;
+    if (wl.rfind("snapshot:", 0) == 0) {
+      for (const auto& e : pimlab::workload::read_snapshot(wl.substr(9))) {
+        if (contexts.size() == cap) break;
+        contexts.push_back(std::max<std::int64_t>(2, static_cast<std::int64_t>(e.seq_len)));
+        pinned.push_back(static_cast<int>(e.channel));
+      }
+    } else {
+      for (const auto& r : pimlab::workload::read_trace(wl)) {
+        if (contexts.size() == cap) break;
+        if (r.output_tokens < 2) continue;
+        contexts.push_back(static_cast<std::int64_t>(r.input_tokens) + 1);
+        reserve.push_back(static_cast<std::int64_t>(r.input_tokens + r.output_tokens) - 1);
+      }
+      if (contexts.empty()) throw UsageError("--workload " + wl + ": no request decodes (every output is 1 token)");
+    }
+    batch = static_cast<std::int64_t>(contexts.size());
+  } else {
+    contexts.assign(static_cast<std::size_t>(batch), context);
+  }
   const int tp = static_cast<int>(a.integer("tp", 1, 1, 64));
   const bool artifact = a.has("artifact-compatible");
   const bool npu_pim = s.host == model::Device::npu && s.has_pim();
   if (a.has("sub-batch") && s.pim_family != "neupims")
     throw UsageError("--sub-batch applies to neupims, not " + s.name);
   if (a.has("placement") && !npu_pim) throw UsageError("--placement applies to npu+pim and neupims, not " + s.name);
+  if (a.has("placement") && a.str("workload", "").rfind("snapshot:", 0) == 0)
+    throw UsageError("--placement does not apply to a snapshot (its channels are pinned)");
   if (a.has("host") && s.host != model::Device::gpu) throw UsageError("--host applies to the GPU-host systems, not " + s.name);
   if (a.has("attacc-placement") && s.pim_family != "attacc")
     throw UsageError("--attacc-placement applies to attacc, not " + s.name);
@@ -176,7 +211,9 @@ int run(int argc, char** argv) {
   fc::CompileInput in;
   in.model = m;
   in.system = s;
-  in.contexts.assign(static_cast<std::size_t>(batch), context);
+  in.contexts = contexts;
+  in.reserve = reserve;
+  if (npu_pim) in.pinned = pinned;
   in.tp = tp;
   in.artifact_compatible = artifact;
   in.sub_batch = sc.sub_batch;

@@ -190,12 +190,24 @@ void compile_npu(const CompileInput& in, SystemProgram& p) {
   if (pim) {
     if (!in.placement) throw std::invalid_argument("an NPU+PIM system needs a placement configuration");
     type = in.system.pim_family == "newton" ? pim::PimType::Single : pim::PimType::Dual;
-    Placer placer(*in.placement);
     C = in.placement->channels;
-    std::vector<NewRequest> fresh;
-    for (i64 L : in.contexts) fresh.push_back({static_cast<std::uint64_t>(L - 1), static_cast<std::uint64_t>(L)});
-    const Placement pl = placer.place({}, fresh);
-    channel_of = pl.channel;
+    if (!in.pinned.empty()) {
+      for (std::size_t i = 0; i < in.pinned.size(); ++i) {
+        if (in.pinned[i] < 0 || static_cast<std::uint32_t>(in.pinned[i]) >= C)
+          throw std::invalid_argument("request " + std::to_string(i) + ": channel " + std::to_string(in.pinned[i]) +
+                                      " (allowed: 0.." + std::to_string(C - 1) + ")");
+        channel_of[i] = static_cast<std::uint32_t>(in.pinned[i]);
+      }
+    } else {
+      Placer placer(*in.placement);
+      std::vector<NewRequest> fresh;
+      for (std::size_t i = 0; i < in.contexts.size(); ++i) {
+        const i64 L = in.contexts[i];
+        const i64 R = in.reserve.empty() ? L : std::max(L, in.reserve[i]);
+        fresh.push_back({static_cast<std::uint64_t>(L - 1), static_cast<std::uint64_t>(R)});
+      }
+      channel_of = placer.place({}, fresh).channel;
+    }
   }
   const bool interleave = pim && in.system.pim_family == "neupims" && in.sub_batch;
   if (interleave) {
@@ -347,6 +359,12 @@ SystemProgram compile(const CompileInput& in) {
     sum += L;
   }
   if (in.tp < 1) throw std::invalid_argument("tp " + std::to_string(in.tp) + " (allowed: >= 1)");
+  if (!in.reserve.empty() && in.reserve.size() != in.contexts.size())
+    throw std::invalid_argument("reserve lengths: " + std::to_string(in.reserve.size()) + " for " +
+                                std::to_string(in.contexts.size()) + " requests");
+  if (!in.pinned.empty() && in.pinned.size() != in.contexts.size())
+    throw std::invalid_argument("pinned channels: " + std::to_string(in.pinned.size()) + " for " +
+                                std::to_string(in.contexts.size()) + " requests");
   const std::string& fam = in.system.pim_family;
   const std::string fmt = channel_format(fam);
   if (in.system.has_pim() && fmt.empty())

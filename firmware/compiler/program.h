@@ -118,6 +118,11 @@ struct CompileInput {
   model::ModelConfig model;
   model::SystemSpec system;
   std::vector<std::int64_t> contexts;  // per request: the KV length this step reads (>= 2)
+  // Per request, optional: the KV length to reserve room for (the request's
+  // final length; empty: its context), and a channel fixed by the workload
+  // (a NeuPIMs snapshot; empty: the placement decides).
+  std::vector<std::int64_t> reserve;
+  std::vector<int> pinned;
   int tp = 1;
   bool artifact_compatible = false;
   // GPU host with a Pimba-family PIM: its channels and their DRAM preset.
@@ -136,7 +141,7 @@ struct CompileInput {
 
 // Compiles one decode iteration. The requests are placed as the serving loop
 // admits a fresh batch (KV length context - 1 at admission, room reserved for
-// context). Throws std::invalid_argument for a combination it cannot compile
+// `reserve`, else context), unless pinned. Throws std::invalid_argument for a combination it cannot compile
 // (naming it), CapacityError when a request fits on no channel.
 SystemProgram compile(const CompileInput& in);
 

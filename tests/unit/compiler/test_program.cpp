@@ -24,6 +24,7 @@
 #include "serving/gpu_backend.h"
 #include "serving/neupims_backend.h"
 #include "serving/pimba_pim.h"
+#include "workload/snapshot.h"
 
 using namespace pimlab;
 namespace fc = firmware::compiler;
@@ -311,4 +312,32 @@ TEST_CASE("program: bad input names file and line", "[compiler][program]") {
   }
   CHECK_THROWS_WITH(fc::read_program(d.path.string()), Catch::Contains("unknown item 'segmnt'"));
   CHECK_THROWS_WITH(fc::read_program((d.path / "nothere").string()), Catch::Contains("manifest"));
+}
+
+TEST_CASE("program: snapshot channels pinned, cycles equal the back-end's", "[compiler][program]") {
+  // The first 40 requests of a NeuPIMs snapshot on their recorded channels.
+  const workload::Snapshot snap =
+      workload::read_snapshot(std::string(PIMLAB_WORKLOAD_DATA) + "/neupims_snapshots/share-gpt2-bs512-ms7B-tp4-clb-0.csv");
+  fc::CompileInput in = neupims_input("neupims", {}, true, 32);
+  std::vector<serving::DecodeRequest> batch;
+  for (std::size_t i = 0; i < 40; ++i) {
+    in.contexts.push_back(std::max<std::int64_t>(2, static_cast<std::int64_t>(snap[i].seq_len)));
+    in.pinned.push_back(static_cast<int>(snap[i].channel));
+    batch.push_back({in.contexts.back(), in.pinned.back()});
+  }
+  const fc::SystemProgram p = fc::compile(in);
+  for (const fc::ChannelFile& f : p.files) CHECK(f.newton.pim.front().a.channel == f.channel);
+  serving::NeupimsOptions o;
+  o.system = serving::NeupimsSystem::neupims;
+  o.model = in.model;
+  o.channels = 32;
+  o.sub_batch = true;
+  serving::NeupimsBackend be(o);
+  be.decode(batch);
+  std::map<std::string, double> pim_alone;
+  for (const serving::NeupimsStage& s : be.last_stages()) pim_alone[s.name] = s.pim_alone_s;
+  CHECK(static_cast<double>(max_cycles(p, segment_named(p, "attention.sb1"))) * 1e-9 == pim_alone.at("B"));
+  CHECK(static_cast<double>(max_cycles(p, segment_named(p, "attention.sb2"))) * 1e-9 == pim_alone.at("E"));
+  in.pinned[3] = 32;
+  CHECK_THROWS_WITH(fc::compile(in), "request 3: channel 32 (allowed: 0..31)");
 }
