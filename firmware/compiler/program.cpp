@@ -460,6 +460,11 @@ void write_program(const std::string& dir, const SystemProgram& p) {
   std::error_code ec;
   fs::create_directories(fs::path(dir) / "pim", ec);
   if (ec) throw std::runtime_error("cannot create the directory '" + dir + "/pim': " + ec.message());
+  // Channel files of an earlier program in the same directory would be stale.
+  for (const auto& e : fs::directory_iterator(fs::path(dir) / "pim", ec)) {
+    const std::string x = e.path().extension().string();
+    if (e.is_regular_file() && (x == ".pimba" || x == ".newton" || x == ".attacc")) fs::remove(e.path(), ec);
+  }
   auto put = [&](const std::string& rel, auto&& body) {
     const std::string path = (fs::path(dir) / rel).string();
     std::ofstream os(path, std::ios::binary | std::ios::trunc);

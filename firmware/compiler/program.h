@@ -156,7 +156,8 @@ void write_manifest(std::ostream& os, const SystemProgram& p);
 // The text of one channel file.
 void write_channel_file(std::ostream& os, const SystemProgram& p, const ChannelFile& f);
 
-// Writes the directory (created if missing; files of the program replaced).
+// Writes the directory (created if missing; the program's files replaced, and
+// channel files of an earlier program in DIR/pim removed).
 // Throws std::runtime_error when a file cannot be written.
 void write_program(const std::string& dir, const SystemProgram& p);
 // Reads a directory back. Throws std::invalid_argument "FILE:LINE: what" for

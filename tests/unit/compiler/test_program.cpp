@@ -341,3 +341,12 @@ TEST_CASE("program: snapshot channels pinned, cycles equal the back-end's", "[co
   in.pinned[3] = 32;
   CHECK_THROWS_WITH(fc::compile(in), "request 3: channel 32 (allowed: 0..31)");
 }
+
+TEST_CASE("program: writing over an earlier program leaves no stale channel file", "[compiler][program]") {
+  TempDir d("stale"), e("stale_fresh");
+  fc::write_program(d.path.string(), fc::compile(neupims_input("neupims", {100, 200, 300, 150, 90}, true)));
+  const fc::SystemProgram small = fc::compile(neupims_input("npu+pim", {64}, false));
+  fc::write_program(d.path.string(), small);
+  fc::write_program(e.path.string(), small);
+  CHECK(tree(d.path) == tree(e.path));
+}
