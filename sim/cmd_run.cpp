@@ -538,17 +538,12 @@ int run(int argc, char** argv) {
       if (be->kv_channels() > 0 && !snapshot) {
         // Requests are pinned to channels: NeuPIMs' KV tile layout and load estimate.
         namespace fc = pimlab::firmware::compiler;
-        fc::PlacementConfig pc;
         const std::string pol = a.choice("placement", s.pim_family == "newton" ? "rr" : "clb", {"rr", "clb"});
-        pc.policy = pol == "rr" ? fc::Policy::round_robin : fc::Policy::greedy;
-        pc.channels = static_cast<std::uint32_t>(be->kv_channels());
-        pc.capacity_bytes = cap > 0 ? static_cast<std::uint64_t>(cap) : 0;
-        const auto tp = static_cast<std::uint64_t>(sc.gpus), pp = static_cast<std::uint64_t>(sc.pp);
-        pc.footprint = fc::KvFootprint::neupims_tiles(static_cast<std::uint64_t>(m.hidden) / tp,
-                                                      static_cast<std::uint64_t>(m.layers) / pp);
-        pc.load = fc::NeupimsLoadEstimate::faithful(static_cast<std::uint64_t>(m.hidden),
-                                                    static_cast<std::uint64_t>(m.heads), tp);
-        o.placement = pc;
+        o.placement = fc::neupims_placement(
+            pol == "rr" ? fc::Policy::round_robin : fc::Policy::greedy, static_cast<std::uint32_t>(be->kv_channels()),
+            cap > 0 ? static_cast<std::uint64_t>(cap) : 0, static_cast<std::uint64_t>(m.hidden),
+            static_cast<std::uint64_t>(m.heads), static_cast<std::uint64_t>(m.layers),
+            static_cast<std::uint64_t>(sc.gpus), static_cast<std::uint64_t>(sc.pp));
       } else if (a.has("placement")) {
         throw UsageError("--placement applies to the NPU+PIM systems (npu+pim, neupims), not " + s.name);
       }

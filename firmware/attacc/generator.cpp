@@ -1,5 +1,6 @@
 #include "firmware/attacc/generator.h"
 
+#include <map>
 #include <stdexcept>
 #include <string>
 
@@ -243,6 +244,38 @@ std::vector<AttaccStatement> generate(const AttentionSpec& s) {
     }
   }
   return std::move(e.out);
+}
+
+AttentionSpec stack_kernel(pim::AttaccPlacement placement, std::int64_t num_op, int stacks, std::int64_t d_head,
+                           std::int64_t L, int dbyte, int max_len, int channels, bool artifact_compatible) {
+  if (stacks < 1) throw std::invalid_argument("AttAcc stacks " + std::to_string(stacks) + " (allowed: >= 1)");
+  if (L > max_len)
+    throw std::invalid_argument("AttAcc: KV length " + std::to_string(L) + " exceeds the KV region of " +
+                                std::to_string(max_len) + " tokens per head");
+  const std::int64_t per_stack = (num_op + stacks - 1) / stacks;
+  auto narrow = [](std::int64_t v, const char* what) {
+    if (v < 1 || v > (std::int64_t{1} << 30))
+      throw std::invalid_argument(std::string("AttAcc kernel ") + what + " " + std::to_string(v) + " out of range");
+    return static_cast<int>(v);
+  };
+  AttentionSpec k;
+  k.placement = placement;
+  k.heads = narrow(per_stack, "heads per stack");
+  k.len = narrow(L, "KV length");
+  k.d_head = narrow(d_head, "d_head");
+  k.dbyte = dbyte;
+  k.max_len = max_len;
+  k.channels = channels;
+  k.artifact_compatible = artifact_compatible;
+  return k;
+}
+
+std::vector<LengthGroup> length_groups(const std::vector<std::int64_t>& contexts) {
+  std::map<std::int64_t, std::int64_t> groups;  // KV length -> requests
+  for (std::int64_t L : contexts) ++groups[L];
+  std::vector<LengthGroup> out;
+  for (const auto& [L, n] : groups) out.push_back({L, n});
+  return out;
 }
 
 }  // namespace pimlab::firmware::attacc

@@ -38,4 +38,18 @@ void validate(const AttentionSpec& s);
 // The global trace: statements in front-end order (barriers included).
 std::vector<pim::AttaccStatement> generate(const AttentionSpec& s);
 
+// One stack's kernel of a GPU's decode attention, as the serving back-end
+// (serving/attacc_pim.h) times it and `pimlab compile` emits it: num_op heads
+// (heads x requests) spread over `stacks` stacks, ceil(num_op / stacks) on
+// each, at KV length L. Throws std::invalid_argument for L > max_len (the KV
+// region per head) or a size out of range.
+AttentionSpec stack_kernel(pim::AttaccPlacement placement, std::int64_t num_op, int stacks, std::int64_t d_head,
+                           std::int64_t L, int dbyte, int max_len, int channels, bool artifact_compatible);
+
+// The requests of a decode batch grouped by KV length (ascending): one kernel per length.
+struct LengthGroup {
+  std::int64_t len = 0, requests = 0;
+};
+std::vector<LengthGroup> length_groups(const std::vector<std::int64_t>& contexts);
+
 }  // namespace pimlab::firmware::attacc

@@ -223,4 +223,17 @@ SubBatches split_sub_batches(const std::vector<std::uint32_t>& channel_of, std::
   return sb;
 }
 
+PlacementConfig neupims_placement(Policy policy, std::uint32_t channels, std::uint64_t capacity_bytes,
+                                  std::uint64_t hidden, std::uint64_t heads, std::uint64_t layers,
+                                  std::uint64_t tp, std::uint64_t pp) {
+  if (tp < 1 || pp < 1) throw std::invalid_argument("tp and pp must be >= 1");
+  PlacementConfig pc;
+  pc.policy = policy;
+  pc.channels = channels;
+  pc.capacity_bytes = capacity_bytes;
+  pc.footprint = KvFootprint::neupims_tiles(hidden / tp, layers / pp);
+  pc.load = NeupimsLoadEstimate::faithful(hidden, heads, tp);
+  return pc;
+}
+
 }  // namespace pimlab::firmware::compiler

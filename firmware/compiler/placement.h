@@ -151,6 +151,13 @@ class Placer {
 // Throws CapacityError naming the fullest channel if the residents exceed the capacity.
 void check_capacity(const PlacementConfig& cfg, const std::vector<Resident>& residents);
 
+// The placement of the NPU+PIM systems (npu+pim, neupims), as `pimlab run` and `pimlab compile`
+// use it: NeuPIMs' KV tile layout (one device: hidden / tp wide, layers / pp deep) and its
+// faithful load estimate, `channels` channels of `capacity_bytes` each.
+PlacementConfig neupims_placement(Policy policy, std::uint32_t channels, std::uint64_t capacity_bytes,
+                                  std::uint64_t hidden, std::uint64_t heads, std::uint64_t layers,
+                                  std::uint64_t tp, std::uint64_t pp);
+
 // ---------------------------------------------------------------------------------------------
 // Sub-batches for NPU/PIM interleaving (system.md §2.4): every channel's requests, in queue
 // order, are cut in half: the first half goes to sub-batch 1, the rest to sub-batch 2. For an

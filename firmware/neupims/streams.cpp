@@ -178,4 +178,37 @@ std::vector<float> run_attention_data(const AttentionSpec& s0, const AttentionDa
   return out;
 }
 
+pim::NewtonWorkload channel_attention(const std::vector<std::int64_t>& lens, pim::PimType type, int width,
+                                      int channel) {
+  pim::NewtonWorkload w;
+  int row = kKvFirstRow;
+  auto add = [&](Op op, std::int64_t L) {
+    if (L < 1 || L > (std::int64_t{1} << 30))
+      throw std::invalid_argument("KV length " + std::to_string(L) + " out of range (1..2^30)");
+    AttentionSpec s;
+    s.op = op;
+    s.type = type;
+    s.len = static_cast<int>(L);
+    s.width = width;
+    s.requests = 1;
+    s.channel = channel;
+    const pim::NewtonWorkload one = attention_workload(s);
+    int top = row;
+    for (const pim::Txn& t : one.pim) {
+      if (t.type == pim::TxnType::GWrite) {
+        w.pim.push_back(t);
+        continue;
+      }
+      pim::NewtonAddress a = pim::decode_newton_address(t.addr);
+      a.row = kKvFirstRow + (a.row - kKvFirstRow + row - kKvFirstRow) % (kKvRowLimit - kKvFirstRow);
+      top = std::max(top, a.row + 1);
+      w.pim.push_back(pim::make_txn(t.type, pim::encode_newton_address(a)));
+    }
+    row = top >= kKvRowLimit ? kKvFirstRow : top;
+  };
+  for (std::int64_t L : lens) add(Op::Score, L);
+  for (std::int64_t L : lens) add(Op::Attend, L);
+  return w;
+}
+
 }  // namespace pimlab::firmware::neupims

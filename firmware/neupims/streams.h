@@ -39,6 +39,17 @@ struct AttentionSpec {
 // std::invalid_argument for non-positive sizes or a width not a multiple of 128.
 pim::NewtonWorkload attention_workload(const AttentionSpec& s);
 
+// The PIM attention of several requests sharing channel `channel` in one
+// decode step, as the NeuPIMs systems issue it (docs/serving_neupims.md) and
+// `pimlab compile` writes it: every request's q*K^T (queue order), then every
+// request's p*V (the NPU's softmax in between), each request on its own K / V
+// rows: request i's rows follow request i-1's from row kKvFirstRow, wrapping
+// below kKvRowLimit (the NPU's striped rows start there). `lens` are the KV
+// lengths. Throws std::invalid_argument as attention_workload.
+inline constexpr int kKvFirstRow = 1024;
+inline constexpr int kKvRowLimit = 16384;
+pim::NewtonWorkload channel_attention(const std::vector<std::int64_t>& lens, pim::PimType type, int width, int channel);
+
 // The data of one request (FP16 bit patterns, d_head 128, h = width/128):
 // keys / values tokens x (h*128) (token-major, head-major inside a token),
 // queries h*128 (score) or probabilities h x len (attend).

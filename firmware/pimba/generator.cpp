@@ -385,4 +385,50 @@ std::vector<std::uint16_t> feed_order(const Program& p) {
   return out;
 }
 
+KernelSpec host_kernel(Op op, std::int64_t num_op, std::int64_t rows, std::int64_t cols, const std::string& variant,
+                       int channels, bool artifact_compatible, const dram::DramSpec& dram) {
+  if (channels < 1 || channels > 1024)
+    throw std::invalid_argument("PIM channels " + std::to_string(channels) + " out of range (1..1024)");
+  auto narrow = [](std::int64_t v, const char* what) {
+    if (v < 1 || v > (std::int64_t{1} << 30))
+      throw std::invalid_argument(std::string("PIM kernel ") + what + " " + std::to_string(v) + " out of range");
+    return static_cast<int>(v);
+  };
+  KernelSpec k;
+  k.op = op;
+  k.variant = variant;
+  k.num_op = narrow(num_op, "num_op");
+  k.rows = narrow(rows, "rows");
+  k.cols = narrow(cols, "cols");
+  k.channels = channels;
+  k.artifact_compatible = artifact_compatible;
+  k.pseudo_channels = dram.org.pseudo_channels;
+  k.bank_groups = dram.org.bank_groups;
+  k.banks_per_group = dram.org.banks_per_group;
+  k.page_bytes = dram.org.page_bytes;
+  k.atom_bytes = dram.org.atom_bytes;
+  return k;
+}
+
+std::vector<AttentionKernel> attention_kernels(Op op, const std::string& variant, std::int64_t per_request,
+                                               const std::vector<std::int64_t>& contexts) {
+  KernelSpec probe;
+  probe.op = op;
+  probe.variant = variant;
+  const std::int64_t chunk_cols = geometry(probe).chunk_cols;
+  std::map<std::int64_t, AttentionKernel> groups;  // column blocks -> kernel
+  for (std::int64_t L : contexts) {
+    if (L < 1) throw std::invalid_argument("attention KV length " + std::to_string(L) + " (allowed: >= 1)");
+    AttentionKernel& g = groups[(L + chunk_cols - 1) / chunk_cols];
+    ++g.requests;
+    g.cols = std::max(g.cols, L);
+  }
+  std::vector<AttentionKernel> out;
+  for (auto& [blocks, g] : groups) {
+    g.num_op = per_request * g.requests;
+    out.push_back(g);
+  }
+  return out;
+}
+
 }  // namespace pimlab::firmware::pimba

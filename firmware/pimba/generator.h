@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "dram/spec.h"
 #include "pim/command.h"
 #include "pim/variant.h"
 
@@ -109,6 +110,27 @@ struct Program {
 };
 
 Program generate(const KernelSpec& k);
+
+// The kernel a GPU host issues for one PIM operator, as the serving back-end
+// (serving/pimba_pim.h) times it and `pimlab compile` emits it: num_op
+// matrices of rows x cols on `channels` channels of `variant`, organisation
+// of the DRAM preset `dram`. Throws std::invalid_argument for a size outside
+// 1..2^30 or a channel count outside 1..1024.
+KernelSpec host_kernel(Op op, std::int64_t num_op, std::int64_t rows, std::int64_t cols, const std::string& variant,
+                       int channels, bool artifact_compatible, const dram::DramSpec& dram);
+
+// Decode attention (score or attend) of a batch: requests grouped by the
+// column blocks of their KV length (equal block columns lower to equal
+// streams, so one kernel of a group at its longest length is exactly the
+// group's kernel); one kernel per group, ascending block count, run back to
+// back. `per_request` matrices per request.
+struct AttentionKernel {
+  std::int64_t num_op = 0;    // per_request x requests of the group
+  std::int64_t cols = 0;      // the group's longest KV length
+  std::int64_t requests = 0;
+};
+std::vector<AttentionKernel> attention_kernels(Op op, const std::string& variant, std::int64_t per_request,
+                                               const std::vector<std::int64_t>& contexts);
 
 // The round a generated command belongs to: which bank gets which chunk
 // (block-row, block-column) and how many register writes, for a data-moving

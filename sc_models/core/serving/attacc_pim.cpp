@@ -34,18 +34,9 @@ AttaccKernelResult AttaccPim::exact(std::int64_t num_op, std::int64_t d_head, st
     return it->second;
   }
   ++m_simulated;
-  if (L > m_o.max_len)
-    throw std::invalid_argument("AttAcc: KV length " + std::to_string(L) + " exceeds the KV region of " +
-                                std::to_string(m_o.max_len) + " tokens per head");
-  firmware::attacc::AttentionSpec k;
-  k.placement = m_o.placement;
-  k.heads = static_cast<int>(per_stack);
-  k.len = static_cast<int>(L);
-  k.d_head = static_cast<int>(d_head);
-  k.dbyte = dbyte;
-  k.max_len = m_o.max_len;
-  k.channels = m_spec.org.channels;
-  k.artifact_compatible = m_o.artifact_compatible;
+  const firmware::attacc::AttentionSpec k =
+      firmware::attacc::stack_kernel(m_o.placement, num_op, m_o.stacks, d_head, L, dbyte, m_o.max_len,
+                                     m_spec.org.channels, m_o.artifact_compatible);
   pim::AttaccOptions opt;
   opt.artifact_compatible = m_o.artifact_compatible;
   const pim::AttaccResult r = pim::run_attacc_stack(m_spec, firmware::attacc::generate(k), opt);

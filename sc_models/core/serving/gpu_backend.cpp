@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <stdexcept>
 
+#include "firmware/attacc/generator.h"
 #include "model/graph.h"
 
 namespace pimlab::serving {
@@ -136,10 +137,10 @@ void GpuBackend::attacc_op(const model::Operator& op, const std::vector<DecodeRe
   const double times = static_cast<double>(op.repeat) / static_cast<double>(op.steps);
   const auto B = static_cast<std::int64_t>(batch.size());
   const std::int64_t per_request = (op.num_op / B) * op.m;
-  std::map<std::int64_t, std::int64_t> groups;  // KV length -> requests
-  for (const DecodeRequest& r : batch) ++groups[r.context];
-  for (const auto& [L, n] : groups) {
-    const AttaccKernelResult k = m_attacc->run(per_request * n, op.k, L, op.dbyte);
+  std::vector<std::int64_t> contexts;  // grouped by KV length (firmware/attacc: what `pimlab compile` emits)
+  for (const DecodeRequest& r : batch) contexts.push_back(r.context);
+  for (const firmware::attacc::LengthGroup& g : firmware::attacc::length_groups(contexts)) {
+    const AttaccKernelResult k = m_attacc->run(per_request * g.requests, op.k, g.len, op.dbyte);
     const double t = k.time_s * times;
     if (m_trace) m_traced.push_back({"attention", "gemv", true, k.time_s / static_cast<double>(op.steps), op.repeat, {}, 0, 0});
     c.charge("gemv", t, k.energy_j * times * m_o.gpus, &c.pim_energy_j);
@@ -182,25 +183,14 @@ void GpuBackend::pim_op(const model::Operator& op, const std::vector<DecodeReque
   const std::int64_t per_request = (op.num_op / B) * op.m;
   const std::int64_t d = score ? op.k : op.n;
   const fw::Op kop = score ? fw::Op::Score : fw::Op::Attend;
-  // Requests grouped by their KV length's column blocks: equal block columns
-  // lower to the same streams, so one kernel of the group at its longest
-  // length is exactly the group's kernel. Groups run back to back.
-  std::map<std::int64_t, std::pair<std::int64_t, std::int64_t>> groups;  // blocks -> (count, max L)
-  const int chunk_cols = fw::geometry([&] {
-    fw::KernelSpec k;
-    k.op = kop;
-    k.variant = m_pim->variant().name;
-    return k;
-  }()).chunk_cols;
-  for (const DecodeRequest& r : batch) {
-    auto& g = groups[ceil_div(r.context, chunk_cols)];
-    ++g.first;
-    g.second = std::max(g.second, r.context);
-  }
-  for (const auto& [blocks, g] : groups) {
-    const PimKernelResult r = attention_kernel(kop, per_request * g.first, d, g.second);
+  // Requests grouped by their KV length's column blocks (firmware/pimba:
+  // the kernels `pimlab compile` emits); groups run back to back.
+  std::vector<std::int64_t> contexts;
+  for (const DecodeRequest& r : batch) contexts.push_back(r.context);
+  for (const fw::AttentionKernel& g : fw::attention_kernels(kop, m_pim->variant().name, per_request, contexts)) {
+    const PimKernelResult r = attention_kernel(kop, g.num_op, d, g.cols);
     charge(r);
-    traced(r, kop, per_request * g.first, d, g.second);
+    traced(r, kop, g.num_op, d, g.cols);
   }
 }
 

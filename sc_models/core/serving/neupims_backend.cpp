@@ -26,8 +26,6 @@ constexpr int kDHead = 128;            // NeuPIMs' PIM layout is built for d_hea
 constexpr int kBlockBytes = 64;        // one DRAM request (BL4 x 128 bit)
 constexpr int kBlocksPerRow = 16;      // consecutive blocks of a channel in one 1 KB row
 constexpr int kBanks = 32;
-constexpr int kKvFirstRow = 1024;      // streams.h: KV rows start here
-constexpr int kKvRowLimit = 16384;     // KV rows stay below the NPU's stream rows
 constexpr int kNpuFirstRow = 16384;    // rows of the NPU's striped stream (weights, activations)
 constexpr int kRows = 32768;
 constexpr int kWriteDelay = 6;         // WL + burst (neupims_pim.md §1)
@@ -357,31 +355,8 @@ struct NeupimsBackend::Impl {
   // q.K^T, then every request's p.V (softmax on the NPU in between), each
   // request on its own K / V rows.
   void append_pim(pim::NewtonWorkload& w, const std::vector<i64>& lens, int ch) const {
-    int row = kKvFirstRow;
-    auto add = [&](firmware::neupims::Op op, i64 L) {
-      firmware::neupims::AttentionSpec s;
-      s.op = op;
-      s.type = flavour();
-      s.len = static_cast<int>(L);
-      s.width = static_cast<int>(width());
-      s.requests = 1;
-      s.channel = ch;
-      const pim::NewtonWorkload one = firmware::neupims::attention_workload(s);
-      int top = row;
-      for (const pim::Txn& t : one.pim) {
-        if (t.type == pim::TxnType::GWrite) {
-          w.pim.push_back(t);
-          continue;
-        }
-        pim::NewtonAddress a = pim::decode_newton_address(t.addr);
-        a.row = kKvFirstRow + (a.row - kKvFirstRow + row - kKvFirstRow) % (kKvRowLimit - kKvFirstRow);
-        top = std::max(top, a.row + 1);
-        w.pim.push_back(pim::make_txn(t.type, pim::encode_newton_address(a)));
-      }
-      row = top >= kKvRowLimit ? kKvFirstRow : top;
-    };
-    for (i64 L : lens) add(firmware::neupims::Op::Score, L);
-    for (i64 L : lens) add(firmware::neupims::Op::Attend, L);
+    const pim::NewtonWorkload x = firmware::neupims::channel_attention(lens, flavour(), static_cast<int>(width()), ch);
+    w.pim.insert(w.pim.end(), x.pim.begin(), x.pim.end());
   }
 
   // NPU reads in flight per channel: the DMA's max_outstanding shared by the

@@ -20,25 +20,7 @@ PimbaPim::PimbaPim(const PimbaPimOptions& o)
 }
 
 fw::KernelSpec PimbaPim::spec(fw::Op op, std::int64_t num_op, std::int64_t rows, std::int64_t cols) const {
-  fw::KernelSpec k;
-  k.op = op;
-  k.variant = m_variant->name;
-  auto narrow = [](std::int64_t v, const char* what) {
-    if (v < 1 || v > (std::int64_t{1} << 30))
-      throw std::invalid_argument(std::string("PIM kernel ") + what + " " + std::to_string(v) + " out of range");
-    return static_cast<int>(v);
-  };
-  k.num_op = narrow(num_op, "num_op");
-  k.rows = narrow(rows, "rows");
-  k.cols = narrow(cols, "cols");
-  k.channels = m_o.channels;
-  k.artifact_compatible = m_o.artifact_compatible;
-  k.pseudo_channels = m_spec.org.pseudo_channels;
-  k.bank_groups = m_spec.org.bank_groups;
-  k.banks_per_group = m_spec.org.banks_per_group;
-  k.page_bytes = m_spec.org.page_bytes;
-  k.atom_bytes = m_spec.org.atom_bytes;
-  return k;
+  return fw::host_kernel(op, num_op, rows, cols, m_variant->name, m_o.channels, m_o.artifact_compatible, m_spec);
 }
 
 namespace {
