@@ -34,7 +34,7 @@ CimPlace parse_cim_place(const std::string& s) {
 CimPlacement::CimPlacement(const CimSystem& s, const model::ModelConfig& m, int tp) : m_s(s) {
   m_s.tile.validate();
   m_s.energy.validate();
-  if (m_s.softmax_cores < 1 || m_s.softmax_cores > m_s.tile.cores())
+  if (m_s.place == CimPlace::softmax && (m_s.softmax_cores < 1 || m_s.softmax_cores > m_s.tile.cores()))
     throw std::invalid_argument("softmax_cores " + std::to_string(m_s.softmax_cores) + " is out of range [1, " +
                                 std::to_string(m_s.tile.cores()) + "] (the chip's cores)");
   if (m_s.place != CimPlace::ffn) return;

@@ -168,7 +168,7 @@ CimSystem cim_from_json(const nlohmann::json& c, const std::string& where) {
     if (k == "array") k = "array_cols";
     throw std::invalid_argument(where + ": key 'cim." + k + "': " + msg);
   }
-  if (s.softmax_cores > s.tile.cores())
+  if (s.place == CimPlace::softmax && s.softmax_cores > s.tile.cores())
     bad(where, "cim.softmax_cores", std::to_string(s.softmax_cores),
         "an integer in [1, " + std::to_string(s.tile.cores()) + "] (tiles x cores_per_tile)");
   return s;
