@@ -115,7 +115,6 @@ CimOpCost CimPlacement::ffn_layer(std::int64_t rows) {
     const cim::TileConfig& t = m_s.tile;
     const std::int64_t R = t.array_rows, C = t.array_cols, upc = t.uclms_per_core;
     const int act_ops = 2 + (m_ffn.gated ? 1 : 0);  // GELU/SiLU as bert.h counts it (2), x up when gated
-    std::vector<std::int32_t> out;
     std::int64_t end = 0;
     // One matrix: UCLM base + c x rb + r holds row block r of column block c;
     // returns when its last column block has left the VFU.
@@ -129,8 +128,7 @@ CimOpCost CimPlacement::ffn_layer(std::int64_t rows) {
           const std::int64_t g = base + cbi * rb + r;
           core = g / upc;
           if (first_core < 0) first_core = core;
-          const std::vector<int> x(static_cast<std::size_t>(std::min(R, k - r * R)), 0);
-          done = std::max(done, chip.mvm(static_cast<int>(core), static_cast<int>(g % upc), x, cim::InputKind::Int8, ready, out));
+          done = std::max(done, chip.mvm_timing(static_cast<int>(core), static_cast<int>(g % upc), ready));
         }
         if (core != first_core) done += t.hop_cycles;  // partial sums from another core
         const std::int64_t cols = std::min(C, n - cbi * C);
