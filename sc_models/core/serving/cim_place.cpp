@@ -122,17 +122,29 @@ CimOpCost CimPlacement::ffn_layer(std::int64_t rows) {
       const std::int64_t rb = ceil_div(k, R), cb = ceil_div(n, C);
       std::int64_t done_all = ready;
       for (std::int64_t cbi = 0; cbi < cb; ++cbi) {
-        std::int64_t done = ready;
-        std::int64_t first_core = -1, core = 0;
-        for (std::int64_t r = 0; r < rb; ++r) {
-          const std::int64_t g = base + cbi * rb + r;
-          core = g / upc;
-          if (first_core < 0) first_core = core;
-          done = std::max(done, chip.mvm_timing(static_cast<int>(core), static_cast<int>(g % upc), ready));
-        }
-        if (core != first_core) done += t.hop_cycles;  // partial sums from another core
         const std::int64_t cols = std::min(C, n - cbi * C);
-        done_all = std::max(done_all, chip.vfu(static_cast<int>(core), cols, static_cast<int>(rb - 1) + 1 + post_ops, done));
+        // Each core holding row blocks of this column block adds its own
+        // partial sums on its VFU; the cores' sums then meet in a binary tree
+        // (one hop and one add per level, the HASTILY reduce of uclm.md §1.3).
+        std::vector<std::pair<std::int64_t, std::int64_t>> parts;  // (core, partial sum ready)
+        std::int64_t local = 0;
+        for (std::int64_t r = 0; r < rb; ++r) {
+          const std::int64_t g = base + cbi * rb + r, core = g / upc;
+          const std::int64_t done = chip.mvm_timing(static_cast<int>(core), static_cast<int>(g % upc), ready);
+          if (parts.empty() || parts.back().first != core) {
+            if (local > 1) parts.back().second = chip.vfu(static_cast<int>(parts.back().first), cols, static_cast<int>(local - 1), parts.back().second);
+            parts.push_back({core, done});
+            local = 0;
+          }
+          parts.back().second = std::max(parts.back().second, done);
+          ++local;
+        }
+        if (local > 1) parts.back().second = chip.vfu(static_cast<int>(parts.back().first), cols, static_cast<int>(local - 1), parts.back().second);
+        for (std::size_t step = 1; step < parts.size(); step *= 2)
+          for (std::size_t i = 0; i + step < parts.size(); i += 2 * step)
+            parts[i].second = chip.vfu(static_cast<int>(parts[i].first), cols, 1,
+                                       std::max(parts[i].second, parts[i + step].second + t.hop_cycles));
+        done_all = std::max(done_all, chip.vfu(static_cast<int>(parts[0].first), cols, 1 + post_ops, parts[0].second));
       }
       return done_all;
     };

@@ -11,10 +11,11 @@
 //    group free first, and the layer's softmax lasts until the last group is
 //    done (a row's latency does not depend on when it starts on free cores);
 //  - FFN: one layer's token rows run on a cim::Chip: every weight row block x
-//    column block is one UCLM, each row an MVM on all of them, the VFU of the
-//    core holding a column block adds its row-block partial sums,
-//    requantises and applies the activation, one inter-core hop gathers the
-//    hidden vector, and the rows stream through the arrays. All layers' FFN
+//    column block is one UCLM, each row an MVM on all of them; per column
+//    block every core adds its own UCLMs' partial sums on its VFU, the cores'
+//    sums meet in a binary tree (a hop and an add per level), the first core
+//    requantises and applies the activation; one hop gathers the hidden
+//    vector, and the rows stream through the arrays. All layers' FFN
 //    weights must fit the chip's UCLMs at once (weight-stationary).
 // Layers are separated by host work, so a layer starts on a free chip and
 // the iteration's CIM time is the layer's time x layers (serial composition).

@@ -113,6 +113,16 @@ TEST_CASE("FFN on CIM: one block timed on the chip, derived by hand", "[cim_plac
   CHECK(p.rows_simulated() == 2);
   p.ffn_layer(2);
   CHECK(p.rows_simulated() == 2);  // equal blocks are simulated once
+
+  // One UCLM per core: every block on its own core. ffn_1's column blocks on
+  // cores 0 and 1 in parallel: 0 -> 64, 3 ops each on their own VFU -> 76;
+  // hop -> 80. ffn_2's row blocks on cores 2 and 3: MVMs 80 -> 144; core 3's
+  // partial sums reach core 2 after a hop (148), one add -> 152, requantise -> 156.
+  CimSystem s = one_tile(CimPlace::ffn);
+  s.tile.uclms_per_core = 1;
+  serving::CimPlacement spread(s, tiny(), 1);
+  CHECK(spread.ffn_layer(1).cycles == 156);
+  CHECK(spread.ffn_layer(1).energy_j == Approx(c.energy_j / 2).epsilon(1e-12));  // same events as one row above
 }
 
 TEST_CASE("softmax on CIM: rows of cim::softmax_latency on core groups", "[cim_place]") {
