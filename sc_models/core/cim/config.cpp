@@ -96,6 +96,11 @@ const std::vector<std::string>& config_keys() {
   return keys;
 }
 
+std::string config_error_key(const std::string& message) {
+  const std::string k = message.substr(0, message.find(' '));
+  return k == "array" ? "array_cols" : k;
+}
+
 bool is_config_key(const std::string& key) {
   for (const auto& k : config_keys())
     if (k == key) return true;

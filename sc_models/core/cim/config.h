@@ -67,5 +67,7 @@ bool is_config_key(const std::string& key);
 // std::invalid_argument "KEY VALUE ...; allowed: ..." for an unknown key or a
 // non-integer; ranges are checked by validate() on the whole configuration.
 void set_config_key(TileConfig& t, EnergyConfig& e, const std::string& key, double value);
+// The key a validate() message is about (its first word; "array ..." -> array_cols).
+std::string config_error_key(const std::string& message);
 
 }  // namespace pimlab::cim

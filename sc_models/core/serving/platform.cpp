@@ -163,10 +163,7 @@ CimSystem cim_from_json(const nlohmann::json& c, const std::string& where) {
     s.tile.validate();
     s.energy.validate();
   } catch (const std::invalid_argument& e) {
-    const std::string msg = e.what();
-    std::string k = msg.substr(0, msg.find(' '));
-    if (k == "array") k = "array_cols";
-    throw std::invalid_argument(where + ": key 'cim." + k + "': " + msg);
+    throw std::invalid_argument(where + ": key 'cim." + cim::config_error_key(e.what()) + "': " + e.what());
   }
   if (s.place == CimPlace::softmax && s.softmax_cores > s.tile.cores())
     bad(where, "cim.softmax_cores", std::to_string(s.softmax_cores),
