@@ -690,6 +690,7 @@ int run(int argc, char** argv) {
       const Json s = per[key_of(o)];
       std::string hw = o.hw.count("host") ? o.hw.at("host") : "?";
       if (o.c.gpus > 1) hw += " x" + std::to_string(o.c.gpus);
+      if (o.hw.count("cim_tiles")) hw += "+cim" + o.hw.at("cim_tiles");  // CIM tiles per GPU
       std::printf("  %-14s %6lld %-18s %-14s %12s %12s %12s %10s %10s %9.2f\n", o.c.model.name.c_str(),
                   static_cast<long long>(o.c.batch), o.c.system.name.c_str(), hw.c_str(),
                   fmt(s["tokens_per_s"].get<double>(), "%.1f").c_str(), fmt(s["tokens_per_j"].get<double>(), "%.3f").c_str(),
