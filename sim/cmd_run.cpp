@@ -86,6 +86,7 @@ struct Outcome {
   std::map<std::string, std::string> hw;
   double wall_s = 0;
   std::uint64_t pim_simulated = 0, pim_reused = 0;
+  std::uint64_t cim_simulated = 0;  // distinct CIM softmax rows / FFN blocks run on the CIM core
   std::vector<serving::Timeline::Op> first_step;  // --plot: the operators of the first decode step (GPU hosts)
 };
 
@@ -199,6 +200,22 @@ Json stats_json(const Outcome& o) {
   if (fl != o.hw.end() && total > 0 && r.decode.host_flops + r.prefill.host_flops > 0)
     s["utilisation"]["host_compute"] = (r.decode.host_flops + r.prefill.host_flops) / (total * std::stod(fl->second));
   s["pim_kernels"] = {{"simulated", o.pim_simulated}, {"reused", o.pim_reused}};
+  // The platform's CIM tiles (docs/serving.md "CIM tiles"): their time, energy and operators.
+  const auto place = o.hw.find("cim_place");
+  if (place != o.hw.end()) {
+    const double ce = r.decode.cim_energy_j + r.prefill.cim_energy_j, ct = r.decode.cim_busy_s + r.prefill.cim_busy_s;
+    s["energy_by_place_j"]["cim"] = ce;
+    s["utilisation"]["cim_busy"] = total > 0 ? ct / total : 0.0;
+    Json ops = Json::array();
+    const std::string& list = o.hw.at("cim_operators");
+    for (std::size_t a = 0; a < list.size();) {
+      const std::size_t b = std::min(list.find(',', a), list.size());
+      ops.push_back(list.substr(a, b - a));
+      a = b + 1;
+    }
+    s["cim"] = {{"place", place->second}, {"operators", ops}, {"time_s", ct}, {"energy_j", ce},
+                {"rows_simulated", o.cim_simulated}};
+  }
   s["interrupted"] = r.interrupted;
   s["truncated"] = r.truncated;
   return s;
@@ -507,6 +524,7 @@ int run(int argc, char** argv) {
         if (plat->second.gpu_host) sc.host = *plat->second.gpu_host;
         if (plat->second.gpus) sc.gpus = *plat->second.gpus;
         if (plat->second.attacc_placement) sc.attacc_placement = *plat->second.attacc_placement;
+        if (plat->second.cim) sc.cim = *plat->second.cim;
       }
       std::unique_ptr<serving::Backend> be;
       try {
@@ -585,6 +603,7 @@ int run(int argc, char** argv) {
       out.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       if (auto* g = dynamic_cast<serving::GpuBackend*>(be.get())) {
         if (g->pim()) out.pim_simulated = g->pim()->kernels_simulated(), out.pim_reused = g->pim()->kernels_reused();
+        if (g->cim()) out.cim_simulated = g->cim()->rows_simulated();
         if (g->attacc())
           out.pim_simulated = g->attacc()->kernels_simulated(), out.pim_reused = g->attacc()->kernels_reused();
       }
@@ -666,6 +685,7 @@ int run(int argc, char** argv) {
       const Json s = per[key_of(o)];
       std::string hw = o.hw.count("host") ? o.hw.at("host") : "?";
       if (o.c.gpus > 1) hw += " x" + std::to_string(o.c.gpus);
+      if (o.hw.count("cim_tiles")) hw += "+cim" + o.hw.at("cim_tiles");  // CIM tiles per GPU
       std::printf("  %-14s %6lld %-18s %-14s %12s %12s %12s %10s %10s %9.2f\n", o.c.model.name.c_str(),
                   static_cast<long long>(o.c.batch), o.c.system.name.c_str(), hw.c_str(),
                   fmt(s["tokens_per_s"].get<double>(), "%.1f").c_str(), fmt(s["tokens_per_j"].get<double>(), "%.3f").c_str(),

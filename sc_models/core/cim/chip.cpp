@@ -14,11 +14,15 @@ Chip::Chip(const TileConfig& cfg, const EnergyConfig& energy) : m_cfg(cfg), m_en
 }
 
 Chip::UclmState& Chip::state(int core, int u) {
-  if (core < 0 || core >= m_cfg.cores()) throw std::invalid_argument("core " + std::to_string(core) + " is outside the chip's " + std::to_string(m_cfg.cores()) + " cores");
-  if (u < 0 || u >= m_cfg.uclms_per_core) throw std::invalid_argument("UCLM " + std::to_string(u) + " is outside [0, " + std::to_string(m_cfg.uclms_per_core - 1) + "]");
-  UclmState& s = m_uclms[static_cast<std::size_t>(core) * m_cfg.uclms_per_core + u];
+  UclmState& s = slot(core, u);
   if (!s.arrays) s.arrays = std::make_unique<Uclm>(m_cfg);
   return s;
+}
+
+Chip::UclmState& Chip::slot(int core, int u) {
+  if (core < 0 || core >= m_cfg.cores()) throw std::invalid_argument("core " + std::to_string(core) + " is outside the chip's " + std::to_string(m_cfg.cores()) + " cores");
+  if (u < 0 || u >= m_cfg.uclms_per_core) throw std::invalid_argument("UCLM " + std::to_string(u) + " is outside [0, " + std::to_string(m_cfg.uclms_per_core - 1) + "]");
+  return m_uclms[static_cast<std::size_t>(core) * m_cfg.uclms_per_core + u];
 }
 
 Uclm& Chip::uclm(int core, int u) { return *state(core, u).arrays; }
@@ -53,6 +57,12 @@ std::int64_t Chip::mvm(int core, int u, const std::vector<int>& x, InputKind kin
                        std::vector<std::int32_t>& out) {
   UclmState& s = state(core, u);
   out = s.arrays->mvm(x, kind);
+  return issue_mvm(s, ready);
+}
+
+std::int64_t Chip::mvm_timing(int core, int u, std::int64_t ready) { return issue_mvm(slot(core, u), ready); }
+
+std::int64_t Chip::issue_mvm(UclmState& s, std::int64_t ready) {
   const std::int64_t start = std::max({ready, s.free_at, s.data_ready});
   m_stats.mvm_wait_cycles += static_cast<std::uint64_t>(start - ready);
   if (s.lookup_mode) { s.lookup_mode = false; ++m_stats.mode_switches; }

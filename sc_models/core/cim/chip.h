@@ -50,6 +50,10 @@ class Chip {
   std::int64_t write_col(int core, int u, int col, const std::int8_t* w, int n, std::int64_t ready);
   std::int64_t mvm(int core, int u, const std::vector<int>& x, InputKind kind, std::int64_t ready,
                    std::vector<std::int32_t>& out);
+  // The same MVM's timing, stats and energy without computing its values
+  // (they do not depend on the operands): for timing studies of many UCLMs
+  // whose results are not needed; the UCLM's arrays are not created.
+  std::int64_t mvm_timing(int core, int u, std::int64_t ready);
   // Up to weight_bits lookups, one per array, in one lookup batch.
   std::int64_t lookup_batch(int core, int u, const int* d, int n, std::uint16_t* out, std::int64_t ready);
   std::int64_t vfu(int core, std::int64_t elements, int ops, std::int64_t ready);
@@ -68,6 +72,8 @@ class Chip {
     bool lookup_mode = false;
   };
   UclmState& state(int core, int u);
+  UclmState& slot(int core, int u);  // without creating the arrays
+  std::int64_t issue_mvm(UclmState& s, std::int64_t ready);
   TileConfig m_cfg;
   EnergyConfig m_energy;
   std::vector<UclmState> m_uclms;

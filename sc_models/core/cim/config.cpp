@@ -1,5 +1,7 @@
 #include "cim/config.h"
 
+#include <cmath>
+#include <cstdio>
 #include <stdexcept>
 
 namespace pimlab::cim {
@@ -49,5 +51,82 @@ void EnergyConfig::validate() const {
 }
 
 std::string variant_name(ExpVariant v) { return v == ExpVariant::A ? "A" : "B"; }
+
+ExpVariant parse_variant(const std::string& s) {
+  if (s == "A") return ExpVariant::A;
+  if (s == "B") return ExpVariant::B;
+  throw std::invalid_argument("variant \"" + s + "\" is not allowed; allowed: A, B");
+}
+
+namespace {
+struct IntKey {
+  const char* name;
+  int TileConfig::*field;
+};
+const IntKey kIntKeys[] = {{"array_rows", &TileConfig::array_rows},         {"array_cols", &TileConfig::array_cols},
+                           {"adc_bits", &TileConfig::adc_bits},             {"adc_share", &TileConfig::adc_share},
+                           {"uclms_per_core", &TileConfig::uclms_per_core}, {"cores_per_tile", &TileConfig::cores_per_tile},
+                           {"tiles", &TileConfig::tiles},                   {"vfu_lanes", &TileConfig::vfu_lanes},
+                           {"lookup_cycles", &TileConfig::lookup_cycles},   {"hop_cycles", &TileConfig::hop_cycles}};
+struct RealKey {
+  const char* name;
+  double EnergyConfig::*field;
+};
+const RealKey kEnergyKeys[] = {{"mac_pj", &EnergyConfig::mac_pj},
+                               {"adc_conversion_pj", &EnergyConfig::adc_conversion_pj},
+                               {"row_write_pj", &EnergyConfig::row_write_pj},
+                               {"lookup_pj", &EnergyConfig::lookup_pj},
+                               {"vfu_op_pj", &EnergyConfig::vfu_op_pj}};
+std::string num(double v) {
+  char b[64];
+  std::snprintf(b, sizeof b, "%.17g", v);
+  return b;
+}
+}  // namespace
+
+const std::vector<std::string>& config_keys() {
+  static const std::vector<std::string> keys = [] {
+    std::vector<std::string> k;
+    for (const auto& x : kIntKeys) k.push_back(x.name);
+    k.push_back("clock_ghz");
+    k.push_back("variant");
+    for (const auto& x : kEnergyKeys) k.push_back(x.name);
+    return k;
+  }();
+  return keys;
+}
+
+std::string config_error_key(const std::string& message) {
+  const std::string k = message.substr(0, message.find(' '));
+  return k == "array" ? "array_cols" : k;
+}
+
+bool is_config_key(const std::string& key) {
+  for (const auto& k : config_keys())
+    if (k == key) return true;
+  return false;
+}
+
+void set_config_key(TileConfig& t, EnergyConfig& e, const std::string& key, double value) {
+  for (const auto& k : kIntKeys)
+    if (key == k.name) {
+      if (!(value == std::floor(value)) || value < -2147483648.0 || value > 2147483647.0)
+        throw std::invalid_argument(key + " " + num(value) + " is not allowed; allowed: an integer");
+      t.*k.field = static_cast<int>(value);
+      return;
+    }
+  if (key == "clock_ghz") {
+    t.clock_ghz = value;
+    return;
+  }
+  for (const auto& k : kEnergyKeys)
+    if (key == k.name) {
+      e.*k.field = value;
+      return;
+    }
+  std::string all;
+  for (const auto& k : config_keys()) all += (all.empty() ? "" : ", ") + k;
+  throw std::invalid_argument(key + " is not a numeric CIM key; allowed: " + all);
+}
 
 }  // namespace pimlab::cim

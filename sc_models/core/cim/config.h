@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace pimlab::cim {
 
@@ -52,5 +53,21 @@ struct EnergyConfig {
 };
 
 std::string variant_name(ExpVariant v);
+// "A" or "B"; throws std::invalid_argument naming the value and the allowed ones.
+ExpVariant parse_variant(const std::string& s);
+
+// The named keys of TileConfig and EnergyConfig, as platform files and the
+// TLM shell's top.cim keys spell them: array_rows, array_cols, adc_bits,
+// adc_share, uclms_per_core, cores_per_tile, tiles, vfu_lanes, lookup_cycles,
+// hop_cycles, clock_ghz (numbers), variant ("A"/"B"), mac_pj,
+// adc_conversion_pj, row_write_pj, lookup_pj, vfu_op_pj (numbers).
+const std::vector<std::string>& config_keys();
+bool is_config_key(const std::string& key);
+// Sets one numeric key (integer keys need an integral value). Throws
+// std::invalid_argument "KEY VALUE ...; allowed: ..." for an unknown key or a
+// non-integer; ranges are checked by validate() on the whole configuration.
+void set_config_key(TileConfig& t, EnergyConfig& e, const std::string& key, double value);
+// The key a validate() message is about (its first word; "array ..." -> array_cols).
+std::string config_error_key(const std::string& message);
 
 }  // namespace pimlab::cim

@@ -11,8 +11,10 @@ void IterationCost::add(const IterationCost& c) {
   host_energy_j += c.host_energy_j;
   dram_energy_j += c.dram_energy_j;
   pim_energy_j += c.pim_energy_j;
+  cim_energy_j += c.cim_energy_j;
   host_busy_s += c.host_busy_s;
   pim_busy_s += c.pim_busy_s;
+  cim_busy_s += c.cim_busy_s;
   host_bytes += c.host_bytes;
   host_flops += c.host_flops;
 }

@@ -32,13 +32,15 @@ struct IterationCost {
   double host_energy_j = 0;
   double dram_energy_j = 0;
   double pim_energy_j = 0;
+  double cim_energy_j = 0;  // the platform's CIM tiles (operators placed on them)
   // Busy time of each side within time_s (for utilisation), and the bytes the
   // host moved over the channels.
   double host_busy_s = 0;
   double pim_busy_s = 0;
+  double cim_busy_s = 0;
   double host_bytes = 0;
   double host_flops = 0;  // arithmetic the host did (one device), for its compute utilisation
-  double energy_j() const { return host_energy_j + dram_energy_j + pim_energy_j; }
+  double energy_j() const { return host_energy_j + dram_energy_j + pim_energy_j + cim_energy_j; }
   // Adds `c` to this one (times, energies, busy times and bytes all add).
   void add(const IterationCost& c);
   // Adds one category entry and its energy to the given place.

@@ -20,9 +20,12 @@ std::unique_ptr<Backend> make_backend(const SystemChoice& c) {
     o.reuse = c.reuse;
     o.attacc_placement = c.attacc_placement;
     o.attacc_sample_stride = c.attacc_sample_stride;
+    o.cim = c.cim;
     return std::make_unique<GpuBackend>(o);
   }
   // NPU host: the NeuPIMs systems, by PIM design.
+  if (c.cim.place != CimPlace::none)
+    throw std::invalid_argument("system '" + c.system.name + "': CIM placement applies to GPU-host systems, not an NPU host");
   NeupimsOptions o;
   if (c.system.pim_family.empty()) o.system = NeupimsSystem::npu_only;
   else if (c.system.pim_family == "newton") o.system = NeupimsSystem::npu_pim;

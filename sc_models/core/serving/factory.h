@@ -10,6 +10,7 @@
 #include "model/model.h"
 #include "model/system.h"
 #include "pim/attacc.h"
+#include "serving/cim_place.h"
 #include "serving/cost.h"
 
 namespace pimlab::serving {
@@ -28,6 +29,7 @@ struct SystemChoice {
   bool reuse = true;         // exact reuse of equal kernels
   pim::AttaccPlacement attacc_placement = pim::AttaccPlacement::Bank;
   std::int64_t attacc_sample_stride = 0;  // 0: exact
+  CimSystem cim;             // GPU-host systems: CIM tiles and their placement
 };
 
 // Throws std::invalid_argument naming the system when it cannot be built.

@@ -57,6 +57,14 @@ GpuBackend::GpuBackend(const GpuSystemOptions& o) : m_o(o) {
     if (o.artifact_compatible && !(o.attention_lo > 0 && o.attention_hi > o.attention_lo))
       throw std::invalid_argument("artifact-compatible PIM attention needs its interpolation points (lin+1 < lin+lout)");
   }
+  if (o.cim.place != CimPlace::none) {
+    if (o.artifact_compatible)
+      throw std::invalid_argument("system '" + o.system.name + "': CIM placement is not part of the artifacts (drop --artifact-compatible)");
+    if (o.cim.place == CimPlace::softmax && m_attacc)
+      throw std::invalid_argument("system '" + o.system.name +
+                                  "': cim.place \"softmax\" conflicts with attacc, whose attention kernel runs the softmax in PIM");
+    m_cim = std::make_unique<CimPlacement>(o.cim, o.model, o.gpus);
+  }
 }
 
 double GpuBackend::kv_capacity_bytes() const {
@@ -78,6 +86,22 @@ std::map<std::string, std::string> GpuBackend::describe() const {
     d["pim_stacks"] = std::to_string(m_attacc->options().stacks);
     d["pim_dram"] = m_attacc->options().dram;
     d["pim_placement"] = pim::placement_name(m_attacc->options().placement);
+  }
+  if (m_cim) {
+    const cim::TileConfig& t = m_cim->system().tile;
+    d["cim_place"] = cim_place_name(m_cim->system().place);
+    std::string ops;
+    for (const auto& x : m_cim->operators()) ops += (ops.empty() ? "" : ",") + x;
+    d["cim_operators"] = ops;
+    d["cim_tiles"] = std::to_string(t.tiles);
+    d["cim_cores"] = std::to_string(t.cores());
+    d["cim_uclms"] = std::to_string(t.uclms());
+    if (m_cim->system().place == CimPlace::softmax) {
+      d["cim_softmax_cores"] = std::to_string(m_cim->system().softmax_cores);
+      d["cim_softmax_groups"] = std::to_string(m_cim->softmax_groups());
+    } else {
+      d["cim_ffn_uclms"] = std::to_string(m_cim->ffn_uclms());
+    }
   }
   if (m_pim) {
     d["pim_channels"] = std::to_string(m_pim->options().channels);
@@ -194,6 +218,16 @@ void GpuBackend::pim_op(const model::Operator& op, const std::vector<DecodeReque
   }
 }
 
+void GpuBackend::cim_charge(const model::Operator& op, const CimOpCost& k, IterationCost& c) {
+  // Serial composition, as PIM kernels: the layer's CIM time adds to the
+  // iteration; every layer is the same (repeat), energy counts every GPU's chip.
+  const double times = static_cast<double>(op.repeat) / static_cast<double>(op.steps);
+  const double t = k.time_s * times;
+  c.charge(model::category_name(op.category), t, k.energy_j * times * m_o.gpus, &c.cim_energy_j);
+  c.cim_busy_s += t;
+  c.time_s += t;
+}
+
 IterationCost GpuBackend::decode(const std::vector<DecodeRequest>& batch) {
   IterationCost c;
   if (batch.empty()) return c;
@@ -209,7 +243,25 @@ IterationCost GpuBackend::decode(const std::vector<DecodeRequest>& batch) {
   go.artifact_steps = 1;  // one iteration = one decode step
   const std::vector<model::Operator> ops = model::decode_graph(m_o.model, go);
   m_traced.clear();
+  bool ffn_act = false;  // the activation between ffn_1 and ffn_2 runs on the CIM VFU
   for (const model::Operator& op : ops) {
+    if (m_cim && m_cim->system().place == CimPlace::softmax && op.name == "attention_softmax") {
+      std::vector<std::int64_t> lengths;
+      for (const DecodeRequest& r : batch) lengths.push_back(r.context);
+      cim_charge(op, m_cim->softmax_layer(lengths, (op.num_op / B) * op.m), c);
+      continue;
+    }
+    if (m_cim && m_cim->system().place == CimPlace::ffn) {
+      if (op.name == "ffn_1") {
+        cim_charge(op, m_cim->ffn_layer(op.m), c);
+        ffn_act = true;
+        continue;
+      }
+      if (op.name == "ffn_2" || (ffn_act && op.cls == model::OpClass::act)) {  // timed with ffn_1
+        ffn_act = false;
+        continue;
+      }
+    }
     if (model::map_operator(m_o.system, op, m_o.extra_rules) == model::Device::pim)
       pim_op(op, batch, c);
     else

@@ -21,6 +21,7 @@
 #include "model/system.h"
 #include "serving/cost.h"
 #include "serving/attacc_pim.h"
+#include "serving/cim_place.h"
 #include "serving/pimba_pim.h"
 #include "serving/timeline.h"
 
@@ -39,6 +40,7 @@ struct GpuSystemOptions {
   bool reuse = true;  // exact reuse of equal PIM kernels / channel streams
   pim::AttaccPlacement attacc_placement = pim::AttaccPlacement::Bank;  // attacc system
   std::int64_t attacc_sample_stride = 0;  // attacc system: 0 exact, else AttaccPimOptions::sample_stride
+  CimSystem cim;  // CIM tiles of each GPU and what is placed on them (place none: no CIM)
 };
 
 class GpuBackend : public Backend {
@@ -51,6 +53,7 @@ class GpuBackend : public Backend {
   std::map<std::string, std::string> describe() const override;
   const PimbaPim* pim() const { return m_pim.get(); }
   const AttaccPim* attacc() const { return m_attacc.get(); }
+  const CimPlacement* cim() const { return m_cim.get(); }
   // Record the next decode() into `t` (null: stop recording). The operators
   // are laid out layer by layer in graph order; the PIM commands are those of
   // channel 0 in the first layer's kernels.
@@ -65,6 +68,8 @@ class GpuBackend : public Backend {
   void attacc_op(const model::Operator& op, const std::vector<DecodeRequest>& batch, IterationCost& c);
   std::unique_ptr<PimbaPim> m_pim;
   std::unique_ptr<AttaccPim> m_attacc;
+  std::unique_ptr<CimPlacement> m_cim;
+  void cim_charge(const model::Operator& op, const CimOpCost& k, IterationCost& c);
   Timeline* m_trace = nullptr;
   struct Traced {  // one operator instance of the recorded iteration
     std::string name, category;

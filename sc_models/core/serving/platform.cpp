@@ -27,7 +27,7 @@ std::string str(const nlohmann::json& j, const std::string& where, const std::st
 Platform platform_from_json(const nlohmann::json& j, const std::string& where) {
   if (!j.is_object()) throw std::invalid_argument(where + ": expected a JSON object");
   static const std::set<std::string> keys{"name", "base", "description", "host", "gpu", "gpus", "pim",
-                                          "attacc_placement", "formats", "rules"};
+                                          "attacc_placement", "formats", "rules", "cim"};
   for (const auto& [k, v] : j.items())
     if (!keys.count(k)) {
       std::string all;
@@ -118,7 +118,57 @@ Platform platform_from_json(const nlohmann::json& j, const std::string& where) {
       }
     }
   }
+  if (j.contains("cim")) p.cim = cim_from_json(j.at("cim"), where);
   return p;
+}
+
+CimSystem cim_from_json(const nlohmann::json& c, const std::string& where) {
+  std::string all = "place, softmax_cores";
+  for (const auto& k : cim::config_keys()) all += ", " + k;
+  if (!c.is_object()) bad(where, "cim", c.dump(), "an object with the keys " + all);
+  CimSystem s;
+  for (const auto& [k, v] : c.items()) {
+    const std::string key = "cim." + k;
+    if (k == "place") {
+      if (!v.is_string()) bad(where, key, v.dump(), "\"none\", \"softmax\", \"ffn\"");
+      try {
+        s.place = parse_cim_place(v.get<std::string>());
+      } catch (const std::invalid_argument&) {
+        bad(where, key, v.dump(), "\"none\", \"softmax\", \"ffn\"");
+      }
+    } else if (k == "softmax_cores") {
+      if (!v.is_number_integer() || v.get<long long>() < 1 || v.get<long long>() > (1 << 20))
+        bad(where, key, v.dump(), "an integer in [1, the chip's cores]");
+      s.softmax_cores = v.get<int>();
+    } else if (k == "variant") {
+      if (!v.is_string()) bad(where, key, v.dump(), "\"A\", \"B\"");
+      try {
+        s.tile.variant = cim::parse_variant(v.get<std::string>());
+      } catch (const std::invalid_argument&) {
+        bad(where, key, v.dump(), "\"A\", \"B\"");
+      }
+    } else if (cim::is_config_key(k)) {
+      if (!v.is_number()) bad(where, key, v.dump(), "a number");
+      try {
+        cim::set_config_key(s.tile, s.energy, k, v.get<double>());
+      } catch (const std::invalid_argument& e) {
+        throw std::invalid_argument(where + ": key '" + key + "': " + e.what());
+      }
+    } else {
+      bad(where, key, v.dump(), "the keys " + all);
+    }
+  }
+  // The core's ranges and consistency rules; its messages start with the key.
+  try {
+    s.tile.validate();
+    s.energy.validate();
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(where + ": key 'cim." + cim::config_error_key(e.what()) + "': " + e.what());
+  }
+  if (s.place == CimPlace::softmax && s.softmax_cores > s.tile.cores())
+    bad(where, "cim.softmax_cores", std::to_string(s.softmax_cores),
+        "an integer in [1, " + std::to_string(s.tile.cores()) + "] (tiles x cores_per_tile)");
+  return s;
 }
 
 Platform platform_from_file(const std::string& path) {

@@ -13,6 +13,7 @@
 #include "gpu/host.h"
 #include "model/system.h"
 #include "pim/attacc.h"
+#include "serving/cim_place.h"
 
 namespace pimlab::serving {
 
@@ -21,6 +22,7 @@ struct Platform {
   std::optional<gpu::Host> gpu_host;  // given by the file
   std::optional<int> gpus;
   std::optional<pim::AttaccPlacement> attacc_placement;
+  std::optional<CimSystem> cim;  // the "cim" section
 };
 
 // Keys: "name" (required), "base" (a built-in system name), "description",
@@ -29,8 +31,12 @@ struct Platform {
 // time-multiplexed, pipelined, attacc, newton, neupims), "attacc_placement",
 // "formats" {weights, activations, kv, state}, "rules" (a list of
 // "KEY=VALUE[,KEY=VALUE]:DEVICE" strings, first match wins; they replace the
-// base's rules).
+// base's rules), "cim" (CIM tiles of each GPU: "place" none|softmax|ffn,
+// "softmax_cores", and the keys of cim::config_keys(), validated by
+// cim::TileConfig::validate and cim::EnergyConfig::validate).
 Platform platform_from_json(const nlohmann::json& j, const std::string& where);
 Platform platform_from_file(const std::string& path);
+// The "cim" section alone (`where` names the file in messages).
+CimSystem cim_from_json(const nlohmann::json& c, const std::string& where);
 
 }  // namespace pimlab::serving

@@ -11,8 +11,7 @@ namespace {
 const cim::TileConfig kD{};
 // The core's messages start with the key ("adc_share 7 must divide ...").
 ConfigError keyed(const std::string& prefix, const std::string& msg) {
-  std::string key = msg.substr(0, msg.find(' '));
-  if (key == "array") key = "array_cols";
+  const std::string key = cim::config_error_key(msg);
   return ConfigError("config key '" + prefix + key + "': " + msg);
 }
 const cim::EnergyConfig kE{};
@@ -41,24 +40,17 @@ CimTiles::CimTiles(const sc_core::sc_module_name& name)
       p_row_write_pj(*this, "row_write_pj", kE.row_write_pj, "pJ", "energy per array row write (per bit-plane)", 0.0, 1e9),
       p_lookup_pj(*this, "lookup_pj", kE.lookup_pj, "pJ", "energy per lookup", 0.0, 1e9),
       p_vfu_op_pj(*this, "vfu_op_pj", kE.vfu_op_pj, "pJ", "energy per vector-unit lane operation", 0.0, 1e9) {
-  m_cfg.array_rows = p_array_rows;
-  m_cfg.array_cols = p_array_cols;
-  m_cfg.adc_bits = p_adc_bits;
-  m_cfg.adc_share = p_adc_share;
-  m_cfg.uclms_per_core = p_uclms_per_core;
-  m_cfg.cores_per_tile = p_cores_per_tile;
-  m_cfg.tiles = 1;
-  m_cfg.vfu_lanes = p_vfu_lanes;
-  m_cfg.lookup_cycles = p_lookup_cycles;
-  m_cfg.hop_cycles = p_hop_cycles;
-  m_cfg.clock_ghz = p_clock_ghz;
-  m_cfg.variant = p_variant.get() == "A" ? cim::ExpVariant::A : cim::ExpVariant::B;
+  // The core's key names (cim::set_config_key), the same a serving platform file's "cim" section uses.
   cim::EnergyConfig e;
-  e.mac_pj = p_mac_pj;
-  e.adc_conversion_pj = p_adc_conversion_pj;
-  e.row_write_pj = p_row_write_pj;
-  e.lookup_pj = p_lookup_pj;
-  e.vfu_op_pj = p_vfu_op_pj;
+  const std::pair<const char*, double> keys[] = {
+      {"array_rows", p_array_rows},         {"array_cols", p_array_cols},       {"adc_bits", p_adc_bits},
+      {"adc_share", p_adc_share},           {"uclms_per_core", p_uclms_per_core}, {"cores_per_tile", p_cores_per_tile},
+      {"vfu_lanes", p_vfu_lanes},           {"lookup_cycles", p_lookup_cycles}, {"hop_cycles", p_hop_cycles},
+      {"clock_ghz", p_clock_ghz},           {"mac_pj", p_mac_pj},               {"adc_conversion_pj", p_adc_conversion_pj},
+      {"row_write_pj", p_row_write_pj},     {"lookup_pj", p_lookup_pj},         {"vfu_op_pj", p_vfu_op_pj}};
+  for (const auto& [k, v] : keys) cim::set_config_key(m_cfg, e, k, v);
+  m_cfg.tiles = 1;
+  m_cfg.variant = cim::parse_variant(p_variant.get());
   const std::string prefix = std::string(this->name()) + ".";
   try {
     m_cfg.validate();

@@ -305,6 +305,14 @@ platform)
   [ "$(head -1 p/results.csv | cut -d, -f1-3)" = "point,platform.gpu.hbm_stacks,seed" ] || fail "$(head -1 p/results.csv)"
   [ "$(rows p/results.csv)" = 2 ] || fail "$(cat p/results.csv)"
   ;;
+cim)
+  # CIM keys per point (docs/serving.md "CIM tiles"): the softmax on 16 and 64 tiles; the
+  # stats.cim columns are in the CSV, and 4x the tiles (4x the core groups) take less CIM time.
+  "$P" sweep "$DATA/cim.json" --out c >/dev/null 2>c.err || fail "exit $?: $(cat c.err)"
+  grep -q '"place": "softmax"' c/points/001_tiles-64.platform.json || fail "$(cat c/points/001_*.platform.json)"
+  awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "cim.time_s") c = i } NR == 2 { a = $c } NR == 3 { b = $c }
+           END { exit !(c > 0 && b > 0 && b < a) }' c/results.csv || fail "cim.time_s: $(cut -c1-200 c/results.csv)"
+  ;;
 platform_file)
   # Platform keys on top of a user's platform file (configs/systems/h100-pimba-fp8.json, copied
   # as mine.json, which the grid names): the file with the keys set over it is what the run read.

@@ -124,6 +124,33 @@ TEST_CASE("timing: MVM 64 cycles, lookup 4 cycles, row write 1 cycle, mode-switc
   CHECK(chip.tree(1, 7) == 7);
 }
 
+TEST_CASE("mvm_timing: the same timing, stats and energy as mvm, without the values") {
+  // The sequence of the timing test above, once with values and once timed only.
+  std::vector<std::int8_t> row(64, 1);
+  int d[8] = {0, 1, 2, 3, 4, 5, 6, 7};
+  std::uint16_t w[8];
+  std::vector<std::int32_t> out;
+  Chip a{TileConfig{}}, b{TileConfig{}};
+  for (Chip* c : {&a, &b}) {
+    c->write_row(0, 0, 0, row.data(), 64, 0);
+    const bool timed = c == &b;
+    const std::int64_t t1 = timed ? c->mvm_timing(0, 0, 0) : c->mvm(0, 0, std::vector<int>(64, 1), InputKind::Int8, 0, out);
+    CHECK(t1 == 65);
+    c->lookup_batch(0, 0, d, 8, w, 10);
+    const std::int64_t t2 = timed ? c->mvm_timing(0, 0, 66) : c->mvm(0, 0, std::vector<int>(64, 1), InputKind::Int8, 66, out);
+    CHECK(t2 == 69 + 64);
+    CHECK((timed ? c->mvm_timing(3, 5, 7) : c->mvm(3, 5, std::vector<int>(64, 1), InputKind::Int8, 7, out)) == 71);
+  }
+  CHECK(a.stats().mvms == b.stats().mvms);
+  CHECK(a.stats().adc_conversions == b.stats().adc_conversions);
+  CHECK(a.stats().macs == b.stats().macs);
+  CHECK(a.stats().mode_switches == b.stats().mode_switches);
+  CHECK(a.stats().mvm_wait_cycles == b.stats().mvm_wait_cycles);
+  CHECK(a.energy_pj() == b.energy_pj());
+  CHECK(a.uclm_free(3, 5) == b.uclm_free(3, 5));
+  CHECK_THROWS_AS(b.mvm_timing(128, 0, 0), std::invalid_argument);
+}
+
 TEST_CASE("energy counts each event once at its configured energy") {
   Chip chip{TileConfig{}};
   std::vector<std::int32_t> out;

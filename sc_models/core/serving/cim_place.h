@@ -1,0 +1,90 @@
+// CIM tiles on a serving platform (docs/serving.md "CIM tiles", docs/cim.md
+// section 5): a platform file's "cim" section gives the UCLM chip attached to
+// each GPU (cim::TileConfig and cim::EnergyConfig, the keys of cim/config.h)
+// and what the serving loop places on it: the attention softmax of every
+// decode step, or the FFN (ffn_1, its activation, ffn_2) with its INT8 weights
+// resident in the arrays. Every time and energy comes from the CIM core:
+//  - softmax: each (request, head) row of a layer is one cim::softmax_latency
+//    row of the request's KV length on `softmax_cores` cores (the multi-core
+//    setting, one LUT UCLM per core); the chip's cores form
+//    cores / softmax_cores groups, rows go in (request, head) order to the
+//    group free first, and the layer's softmax lasts until the last group is
+//    done (a row's latency does not depend on when it starts on free cores);
+//  - FFN: one layer's token rows run on a cim::Chip: every weight row block x
+//    column block is one UCLM, each row an MVM on all of them; per column
+//    block every core adds its own UCLMs' partial sums on its VFU, the cores'
+//    sums meet in a binary tree (a hop and an add per level), the first core
+//    requantises and applies the activation; one hop gathers the hidden
+//    vector, and the rows stream through the arrays. All layers' FFN
+//    weights must fit the chip's UCLMs at once (weight-stationary).
+// Layers are separated by host work, so a layer starts on a free chip and
+// the iteration's CIM time is the layer's time x layers (serial composition).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "cim/config.h"
+#include "model/graph.h"
+#include "model/model.h"
+
+namespace pimlab::serving {
+
+enum class CimPlace { none, softmax, ffn };
+const char* cim_place_name(CimPlace p);  // "none", "softmax", "ffn"
+// Throws std::invalid_argument "value X; allowed: none, softmax, ffn".
+CimPlace parse_cim_place(const std::string& s);
+
+struct CimSystem {
+  CimPlace place = CimPlace::none;
+  cim::TileConfig tile;
+  cim::EnergyConfig energy;
+  int softmax_cores = 4;  // cores per softmax row: cim::kDefaultMultiCores, the multi-core setting
+};
+
+// Time and energy of one layer's placed operators on one device's chip.
+struct CimOpCost {
+  std::int64_t cycles = 0;
+  double time_s = 0;
+  double energy_j = 0;   // one device
+  std::int64_t rows = 0;  // softmax rows or FFN token rows
+};
+
+// The FFN weight matrices of one layer instance, from the model's graph.
+struct CimFfnShape {
+  std::int64_t k1 = 0, n1 = 0, k2 = 0, n2 = 0;  // ffn_1: k1 x n1, ffn_2: k2 x n2 (inputs x outputs)
+  bool gated = false;
+  std::int64_t instances = 0;  // FFN blocks of the model (their repeat)
+};
+
+class CimPlacement {
+ public:
+  // Validates the chip (tile/energy configs, softmax_cores <= cores). With
+  // place = ffn, takes the FFN shapes from the model's graph on one of `tp`
+  // shards and throws std::invalid_argument when the model has no FFN or its
+  // INT8 weights need more UCLMs than the chip has (naming both counts).
+  CimPlacement(const CimSystem& s, const model::ModelConfig& m, int tp);
+  const CimSystem& system() const { return m_s; }
+  // The operators this placement takes over (graph names).
+  std::vector<std::string> operators() const;
+  // One layer's softmax rows: one per (request, head), lengths[r] the KV length of request r.
+  CimOpCost softmax_layer(const std::vector<std::int64_t>& lengths, std::int64_t heads);
+  // One FFN block over `rows` token rows.
+  CimOpCost ffn_layer(std::int64_t rows);
+  const CimFfnShape& ffn_shape() const { return m_ffn; }
+  std::int64_t ffn_uclms_per_layer() const;  // UCLMs of one FFN block
+  std::int64_t ffn_uclms() const { return ffn_uclms_per_layer() * m_ffn.instances; }
+  std::int64_t softmax_groups() const;
+  std::uint64_t rows_simulated() const { return m_simulated; }
+
+ private:
+  CimSystem m_s;
+  CimFfnShape m_ffn;
+  std::map<std::int64_t, std::pair<std::int64_t, double>> m_row_cache;  // L -> (cycles, pJ) of one softmax row
+  std::map<std::int64_t, std::pair<std::int64_t, double>> m_ffn_cache;  // rows -> (cycles, pJ) of one FFN block
+  std::uint64_t m_simulated = 0;
+};
+
+}  // namespace pimlab::serving
