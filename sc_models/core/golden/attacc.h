@@ -3,17 +3,23 @@
 // documented arithmetic as plain loops over tokens and dimensions, FP16 data:
 //  score   bank: per bank quarter b of the dimensions (ceil(D/64) atoms each),
 //          acc_b = sum over its atoms k in order from +0 of
-//          fp16_tree16(K atom, q atom); s = fp16((acc_0+acc_1)+(acc_2+acc_3));
-//          bg / buffer: acc = sum over the ceil(D/16) atoms in order from +0;
-//          s = fp16(acc). Dimensions >= D are zeros.
+//          fp16_tree16(K atom, q atom); bg / buffer: key t is MAC index
+//          n = t div 16 (bg) or t div 2 (buffer), its atoms x = k + n *
+//          ceil(D/16), and atom x is added (k in order, from +0) to the partial
+//          of its source bank: bg (x div 32) mod 4, buffer
+//          (x mod 8) * 4 + (x div 8) mod 4 (SID, BG, bank). s = fp16 of the
+//          pairwise sum of the 4 / 4 / 32 partials. Dimensions >= D are zeros.
 //  softmax s * fp32(1/sqrt(D)), host_softmax, p = fp16(p).
 //  context the tokens are dealt to lanes (bank / bg: 16 lanes, token t in lane
-//          t mod 16; buffer: 2 lanes, t mod 2), each lane accumulating
-//          acc[d] = acc[d] + V[t][d] * p_t over its tokens in increasing
-//          order (FP32 from +0); bank / bg: the 4 lanes of each group
+//          t mod 16; buffer: 2 lanes, t mod 2), k = t div lanes; each lane
+//          accumulates acc[d] = acc[d] + V[t][d] * p_t over its tokens in
+//          increasing order (FP32 from +0), bg / buffer into the partial of the
+//          source bank of atom x = k + (d div 16) * ceil(L / lanes), the
+//          partials summed pairwise; bank / bg: the 4 lanes of each group
 //          (lanes 4g..4g+3) summed pairwise, part_g = fp16((a0+a1)+(a2+a3));
-//          buffer: part_g = fp16(acc_g); o[d] = sum over groups in order from
+//          buffer: part_g = fp16(lane g); o[d] = sum over groups in order from
 //          +0 of part_g[d] (FP32).
+// (Pairwise: level by level, v[i] = v[2i] + v[2i+1].)
 #pragma once
 
 #include <cstdint>

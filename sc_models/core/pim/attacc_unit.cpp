@@ -18,6 +18,14 @@ std::uint64_t at(int ch, int pch, int rank, int bg, int bank, int row, int col) 
 }
 std::uint64_t head_key(int ch, int iter) { return (static_cast<std::uint64_t>(iter) << 8) | static_cast<std::uint64_t>(ch); }
 float f(std::uint16_t h) { return numerics::fp16_to_fp32(h); }
+// Buffer placement: the source bank (SID, BG, bank) of a per-bank MAC's atom.
+int src32(const AttaccAddr& a) { return (a.rank * 4 + a.bg) * 4 + a.bank; }
+// Pairwise FP32 reduction of n = 1, 2, 4, ... values (level by level, in place).
+float pairwise(float* v, int n) {
+  for (; n > 1; n /= 2)
+    for (int i = 0; i < n / 2; ++i) v[i] = v[2 * i] + v[2 * i + 1];
+  return v[0];
+}
 }  // namespace
 
 AttaccUnits::AttaccUnits(const AttaccUnitConfig& cfg) : m_cfg(cfg) {
@@ -33,7 +41,9 @@ AttaccUnits::AttaccUnits(const AttaccUnitConfig& cfg) : m_cfg(cfg) {
   m_mvsb_per_group = buffer ? 1 : 8;
   m_mvgb_per_head = buffer ? cdiv(cfg.len, 32) : 8 * cdiv(cfg.len, 256);
   m_ch.resize(static_cast<std::size_t>(cfg.channels));
-  const int banks = 4;  // accumulator index (lane * 4 + bank); bg / buffer use bank 0
+  // Accumulators per unit: bank placement one per bank PU (4 per lane); bg /
+  // buffer one partial per source bank of the atoms (4 / 32), reduced by the move.
+  const int banks = 32;
   for (Chan& c : m_ch) {
     for (int par = 0; par < 2; ++par) {
       c.q[par].assign(static_cast<std::size_t>(16 * (bank ? 4 * m_score_k : m_score_k)), 0);
@@ -46,11 +56,20 @@ AttaccUnits::AttaccUnits(const AttaccUnitConfig& cfg) : m_cfg(cfg) {
 
 int AttaccUnits::units() const { return m_cfg.placement == AttaccPlacement::Buffer ? 2 : 16; }
 
+// Double buffering by the group's position in the stream: consecutive groups
+// (a head's last and the next head's first included) use different halves.
+int AttaccUnits::score_slot(int iter, int n) const {
+  return static_cast<int>((static_cast<std::int64_t>(iter) * m_score_groups + n / 16) & 1) * 16 + n % 16;
+}
+int AttaccUnits::ctx_slot(int iter, int n) const {
+  return static_cast<int>((static_cast<std::int64_t>(iter) * m_ctx_n + n) & 1);
+}
+
 float& AttaccUnits::acc_s(Chan& c, int lane, int bank, int slot) {
-  return c.acc_s[static_cast<std::size_t>((lane * 4 + bank) * 32 + slot)];
+  return c.acc_s[static_cast<std::size_t>((lane * 32 + bank) * 32 + slot)];
 }
 float* AttaccUnits::acc_c(Chan& c, int lane, int bank, int slot) {
-  return &c.acc_c[static_cast<std::size_t>(((lane * 4 + bank) * 2 + slot) * 16)];
+  return &c.acc_c[static_cast<std::size_t>(((lane * 32 + bank) * 2 + slot) * 16)];
 }
 
 void AttaccUnits::write_atom(std::uint64_t addr, const AttaccAtom& v) { m_store[atom_key(addr)] = v; }
@@ -112,7 +131,7 @@ void AttaccUnits::execute(int ch, AttaccReq type, std::uint64_t addr, const Atta
     }
     case AttaccPhase::ScoreMac: {
       need(op.k >= 0 && op.k < m_score_k && op.n >= 0, "score MAC operand atom out of range");
-      const int slot = op.n % 32;
+      const int slot = score_slot(op.iter, op.n);
       if (op.n / 16 < m_score_groups) ++head(ch, op.iter).score_macs[static_cast<std::size_t>(op.n / 16)];
       if (bank) {
         for (int lane = 0; lane < 16; ++lane)
@@ -123,12 +142,12 @@ void AttaccUnits::execute(int ch, AttaccReq type, std::uint64_t addr, const Atta
       } else if (!buffer) {
         for (int lane = 0; lane < 16; ++lane) {
           const AttaccAtom x = read_atom(at(ch, lane / 8, lane / 4 % 2, lane % 4, a.bank, a.row, a.col));
-          acc_s(c, lane, 0, slot) += numerics::fp16_tree16(x.data(), &c.q[par][static_cast<std::size_t>(op.k * 16)]);
+          acc_s(c, lane, a.bank, slot) += numerics::fp16_tree16(x.data(), &c.q[par][static_cast<std::size_t>(op.k * 16)]);
         }
       } else {
         for (int p = 0; p < 2; ++p) {
           const AttaccAtom x = read_atom(at(ch, p, a.rank, a.bg, a.bank, a.row, a.col));
-          acc_s(c, p, 0, slot) += numerics::fp16_tree16(x.data(), &c.q[par][static_cast<std::size_t>(op.k * 16)]);
+          acc_s(c, p, src32(a), slot) += numerics::fp16_tree16(x.data(), &c.q[par][static_cast<std::size_t>(op.k * 16)]);
         }
       }
       return;
@@ -144,13 +163,15 @@ void AttaccUnits::execute(int ch, AttaccReq type, std::uint64_t addr, const Atta
       for (int p = 0; p < 2; ++p) {
         const int lane = buffer ? p : (p * 2 + a.rank) * 4 + a.bg;
         for (int n = 16 * op.n; n < 16 * op.n + 16 && n < nkeys; ++n) {
-          const int slot = n % 32;
+          const int slot = score_slot(op.iter, n);
           float v;
-          if (bank)
-            v = (acc_s(c, lane, 0, slot) + acc_s(c, lane, 1, slot)) + (acc_s(c, lane, 2, slot) + acc_s(c, lane, 3, slot));
-          else
-            v = acc_s(c, lane, 0, slot);
-          for (int b = 0; b < 4; ++b) acc_s(c, lane, b, slot) = 0.0f;
+          const int nsrc = buffer ? 32 : 4;
+          float part[32];
+          for (int b = 0; b < nsrc; ++b) {
+            part[b] = acc_s(c, lane, b, slot);
+            acc_s(c, lane, b, slot) = 0.0f;
+          }
+          v = pairwise(part, nsrc);
           const int t = buffer ? 2 * n + p : 16 * n + lane;
           if (t < L) h.scores[static_cast<std::size_t>(t)] = numerics::fp32_to_fp16(v);
         }
@@ -187,7 +208,7 @@ void AttaccUnits::execute(int ch, AttaccReq type, std::uint64_t addr, const Atta
     }
     case AttaccPhase::CtxMac: {
       need(op.n >= 0 && op.n < m_ctx_n && op.k >= 0 && op.k < m_ctx_k, "context MAC index out of range");
-      const int slot = op.n % 2;
+      const int slot = ctx_slot(op.iter, op.n);
       {
         Head& h = head(ch, op.iter);
         if (h.mvgb < m_mvgb_per_head) hazard(ch, op, "context MAC before the head's last MVGB");
@@ -204,11 +225,11 @@ void AttaccUnits::execute(int ch, AttaccReq type, std::uint64_t addr, const Atta
                  c.p[par][static_cast<std::size_t>(lane)][static_cast<std::size_t>(op.k)]);
       } else if (!buffer) {
         for (int lane = 0; lane < 16; ++lane)
-          axpy(acc_c(c, lane, 0, slot), read_atom(at(ch, lane / 8, lane / 4 % 2, lane % 4, a.bank, a.row, a.col)),
+          axpy(acc_c(c, lane, a.bank, slot), read_atom(at(ch, lane / 8, lane / 4 % 2, lane % 4, a.bank, a.row, a.col)),
                c.p[par][static_cast<std::size_t>(lane)][static_cast<std::size_t>(op.k)]);
       } else {
         for (int p = 0; p < 2; ++p)
-          axpy(acc_c(c, p, 0, slot), read_atom(at(ch, p, a.rank, a.bg, a.bank, a.row, a.col)),
+          axpy(acc_c(c, p, src32(a), slot), read_atom(at(ch, p, a.rank, a.bg, a.bank, a.row, a.col)),
                c.p[par][static_cast<std::size_t>(p)][static_cast<std::size_t>(op.k)]);
       }
       return;
@@ -217,7 +238,7 @@ void AttaccUnits::execute(int ch, AttaccReq type, std::uint64_t addr, const Atta
       // Output atom n = op.n: bank placement names (SID, bank), bg (SID),
       // buffer nothing; the bank groups of a (pCH, SID) are reduced.
       Head& h = head(ch, op.iter);
-      const int slot = op.n % 2;
+      const int slot = ctx_slot(op.iter, op.n);
       need(op.n >= 0 && op.n < m_ctx_n, "context MVSB atom out of range");
       if (h.ctx_macs[static_cast<std::size_t>(op.n)] < m_ctx_k)
         hazard(ch, op, "context MVSB of output atom " + std::to_string(op.n) + " before its MACs");
@@ -225,16 +246,32 @@ void AttaccUnits::execute(int ch, AttaccReq type, std::uint64_t addr, const Atta
         float v[16];
         const int group = buffer ? p : p * 2 + a.rank;
         const int b = bank ? a.bank : 0;
-        if (buffer) {
-          float* acc = acc_c(c, p, 0, slot);
-          for (int i = 0; i < 16; ++i) v[i] = acc[i];
-          for (int i = 0; i < 16; ++i) acc[i] = 0.0f;
-        } else {
-          float* g[4];
-          for (int bg = 0; bg < 4; ++bg) g[bg] = acc_c(c, (p * 2 + a.rank) * 4 + bg, b, slot);
-          for (int i = 0; i < 16; ++i) v[i] = (g[0][i] + g[1][i]) + (g[2][i] + g[3][i]);
-          for (float* x : g)
-            for (int i = 0; i < 16; ++i) x[i] = 0.0f;
+        // The value of one unit (lane): its bank PU (bank placement) or its
+        // source-bank partials reduced pairwise (bg: 4, buffer: 32); cleared.
+        auto lane_value = [&](int lane, int i) {
+          if (bank) {
+            float* x = acc_c(c, lane, b, slot);
+            const float r = x[i];
+            x[i] = 0.0f;
+            return r;
+          }
+          const int nsrc = buffer ? 32 : 4;
+          float part[32];
+          for (int j = 0; j < nsrc; ++j) {
+            float* x = acc_c(c, lane, j, slot);
+            part[j] = x[i];
+            x[i] = 0.0f;
+          }
+          return pairwise(part, nsrc);
+        };
+        for (int i = 0; i < 16; ++i) {
+          if (buffer) {
+            v[i] = lane_value(p, i);
+          } else {
+            float g[4];
+            for (int bg = 0; bg < 4; ++bg) g[bg] = lane_value((p * 2 + a.rank) * 4 + bg, i);
+            v[i] = (g[0] + g[1]) + (g[2] + g[3]);
+          }
         }
         const int atom = bank ? b * m_ctx_n + op.n : op.n;
         for (int i = 0; i < 16; ++i) {

@@ -17,14 +17,20 @@
 //
 // Arithmetic (FP16 storage, FP32 inside):
 //  - score MAC: acc += numerics::fp16_tree16(K atom, q atom) (16 exact FP32
-//    products, pairwise FP32 tree), one FP32 accumulator per key n, double
-//    buffered by score group (slot n mod 32);
+//    products, pairwise FP32 tree), one FP32 accumulator per key n (bg /
+//    buffer: per key and source bank of the atom), double buffered by score
+//    group (16 keys; consecutive groups of the stream, across heads, alternate);
 //  - context MAC: acc_i += V_i * p (exact FP32 product, FP32 add), 16 output
-//    lanes per unit, double buffered by output atom (slot n mod 2);
-//  - MVSB: bank placement (score): the 4 bank accumulators of a key summed
-//    pairwise (a0+a1)+(a2+a3) in FP32 at the bank-group mux; bank / bg
-//    (context): the 4 bank groups of a (pCH, SID) summed pairwise; the move
-//    carries FP16 (rounded to nearest even) and clears the accumulators;
+//    lanes per unit (bg / buffer: per source bank), double buffered by output
+//    atom (consecutive atoms of the stream alternate);
+//  - MVSB: the partials of a key / output lane summed pairwise in FP32 (bank
+//    placement: the 4 bank PUs of the bank group, (a0+a1)+(a2+a3); bg: the 4
+//    source banks; buffer: the 32 source banks), then for the context of
+//    bank / bg the 4 bank groups of a (pCH, SID) pairwise; the move carries
+//    FP16 (rounded to nearest even) and clears the accumulators. Partials per
+//    source bank make the result independent of the order in which the
+//    controller issues MACs to different banks (it reorders them; MACs to one
+//    bank keep their order);
 //  - SFM: s * fp32(1/sqrt(D)) in FP32, golden::host_softmax, p rounded to FP16;
 //  - output: the FP16 partials of the (pCH, SID) groups (buffer: of the 2 pCHs)
 //    summed in FP32 from +0 in group order.
@@ -115,6 +121,8 @@ class AttaccUnits {
   };
   Head& head(int ch, int iter);
   int units() const;  // MAC units addressed per command's lane (16 / 16 / 2)
+  int score_slot(int iter, int n) const;
+  int ctx_slot(int iter, int n) const;
   float& acc_s(Chan& c, int lane, int bank, int slot);
   float* acc_c(Chan& c, int lane, int bank, int slot);
 
