@@ -72,12 +72,13 @@ PimRunReport run_pim_streams(const pim::Protocol& protocol, const pimlab::dram::
 }
 
 AttaccRunReport run_attacc_trace(const pimlab::dram::DramSpec& spec, const std::vector<pim::AttaccStatement>& trace,
-                                 pim::AttaccPlacement placement, bool artifact_compatible, bool check) {
+                                 pim::AttaccPlacement placement, bool artifact_compatible, bool check,
+                                 pim::AttaccResult* recorded) {
   AttaccRunReport rep;
   const auto t0 = std::chrono::steady_clock::now();
   pim::AttaccOptions opt;
   opt.artifact_compatible = artifact_compatible;
-  const pim::AttaccResult r = pim::run_attacc_stack(spec, trace, opt, check);
+  pim::AttaccResult r = pim::run_attacc_stack(spec, trace, opt, check || recorded);
   if (check)
     for (std::size_t ch = 0; ch < r.issued.size(); ++ch) {
       const auto v = pim::check_attacc_channel(spec, r.issued[ch], artifact_compatible, 0);
@@ -89,6 +90,7 @@ AttaccRunReport run_attacc_trace(const pimlab::dram::DramSpec& spec, const std::
   rep.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   rep.result = pim::attacc_json(r, spec, placement, artifact_compatible);
   if (check) rep.result["checker_violations"] = rep.violations;
+  if (recorded) *recorded = std::move(r);
   return rep;
 }
 

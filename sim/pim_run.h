@@ -54,7 +54,8 @@ struct AttaccRunReport {
   double wall_s = 0.0;
 };
 AttaccRunReport run_attacc_trace(const pimlab::dram::DramSpec& spec, const std::vector<pim::AttaccStatement>& trace,
-                                 pim::AttaccPlacement placement, bool artifact_compatible, bool check);
+                                 pim::AttaccPlacement placement, bool artifact_compatible, bool check,
+                                 pim::AttaccResult* recorded = nullptr);  // with recorded: the run, every issued command kept
 // The human-readable table of an AttAcc result (standard output).
 void print_attacc_result(const nlohmann::json& result, long long tck_ps, double wall_s);
 

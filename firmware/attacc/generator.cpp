@@ -26,16 +26,21 @@ std::uint64_t at(std::uint64_t base, std::int64_t bank, std::int64_t bg, std::in
 struct List {
   AttaccReq type;
   std::vector<std::uint64_t> addr;
+  std::vector<pim::AttaccOp> op;  // what each entry does on the data path
+  void add(std::uint64_t a, pim::AttaccPhase ph, int iter, std::int64_t n, std::int64_t k) {
+    addr.push_back(a);
+    op.push_back({ph, iter, static_cast<std::int32_t>(n), static_cast<std::int32_t>(k)});
+  }
 };
 
 // The command lists of one head (iteration k), §7.2.
 struct Head {
   int v = 0;  // channels used
-  List wrgb{AttaccReq::WrGB, {}};
+  List wrgb{AttaccReq::WrGB, {}, {}};
   std::vector<List> score;       // per score group j: MACs of n = 16j .. 16j+15
   std::vector<List> score_mvsb;  // per score group j
-  List sfm{AttaccReq::Sfm, {}};
-  List mvgb{AttaccReq::MvGB, {}};
+  List sfm{AttaccReq::Sfm, {}, {}};
+  List mvgb{AttaccReq::MvGB, {}, {}};
   std::vector<List> ctx;       // per context group j (n = j)
   std::vector<List> ctx_mvsb;  // per context group j
 };
@@ -44,21 +49,12 @@ Head make_head(const AttentionSpec& s, int k, int v) {
   Head h;
   h.v = v;
   const std::int64_t L = s.len, D = s.d_head, m = 32 / s.dbyte;
-  const std::uint64_t P = static_cast<std::uint64_t>(cdiv(static_cast<std::int64_t>(s.max_len) * D, 64));
-  const std::uint64_t K = static_cast<std::uint64_t>(k) * P;
-  const std::uint64_t V = K + (std::uint64_t{1} << 23);
+  const std::uint64_t K = mac_address(s, k, false, 0);
+  const std::uint64_t V = mac_address(s, k, true, 0);
+  using Ph = pim::AttaccPhase;
   const AttaccReq mac = s.placement == AttaccPlacement::Bank        ? AttaccReq::MacAB
                         : s.placement == AttaccPlacement::BankGroup ? AttaccReq::MacSB
                                                                     : AttaccReq::MacPB;
-  // Atom x of a MAC operand region at `base`.
-  auto mac_addr = [&](std::uint64_t base, std::int64_t x) -> std::uint64_t {
-    switch (s.placement) {
-      case AttaccPlacement::Bank: return base + static_cast<std::uint64_t>(32 * x);
-      case AttaccPlacement::BankGroup: return at(base, (x / 32) % 4, 0, 0, x / 128, x % 32);
-      case AttaccPlacement::Buffer: return at(base, (x / 8) % 4, x % 8, 0, x / 1024, (x / 32) % 32);
-    }
-    return 0;
-  };
   const bool bank = s.placement == AttaccPlacement::Bank;
   const bool buffer = s.placement == AttaccPlacement::Buffer;
   // Score: n over keys, k over atoms of q.
@@ -69,47 +65,47 @@ Head make_head(const AttentionSpec& s, int k, int v) {
   // WRGB.
   if (bank) {
     for (int b = 0; b < 4; ++b)
-      for (std::int64_t c = 0; c < cdiv(D, 4 * m); ++c) h.wrgb.addr.push_back(K + (std::uint64_t(b) << 24) + c);
+      for (std::int64_t c = 0; c < cdiv(D, 4 * m); ++c) h.wrgb.add(K + (std::uint64_t(b) << 24) + c, Ph::Wrgb, k, c, 0);
   } else {
-    for (std::int64_t c = 0; c < cdiv(D, m); ++c) h.wrgb.addr.push_back(K + c);
+    for (std::int64_t c = 0; c < cdiv(D, m); ++c) h.wrgb.add(K + c, Ph::Wrgb, k, c, 0);
   }
-  auto score_mvsb_group = [&]() {
-    List l{AttaccReq::MvSB, {}};
+  auto score_mvsb_group = [&](std::int64_t j) {
+    List l{AttaccReq::MvSB, {}, {}};
     if (buffer) {
-      l.addr.push_back(K);
+      l.add(K, Ph::ScoreMvsb, k, j, 0);
     } else {
       for (int bg = 0; bg < 4; ++bg)
-        for (int r = 0; r < 2; ++r) l.addr.push_back(at(K, 0, bg, r, 0, 0));
+        for (int r = 0; r < 2; ++r) l.add(at(K, 0, bg, r, 0, 0), Ph::ScoreMvsb, k, j, 0);
     }
     return l;
   };
   for (std::int64_t n0 = 0; n0 < score_n; n0 += 16) {
-    List l{mac, {}};
+    List l{mac, {}, {}};
     for (std::int64_t n = n0; n < std::min(score_n, n0 + 16); ++n)
-      for (std::int64_t kk = 0; kk < score_k; ++kk) l.addr.push_back(mac_addr(K, kk + n * score_k));
+      for (std::int64_t kk = 0; kk < score_k; ++kk) l.add(mac_address(s, k, false, kk + n * score_k), Ph::ScoreMac, k, n, kk);
     h.score.push_back(std::move(l));
-    h.score_mvsb.push_back(score_mvsb_group());
+    h.score_mvsb.push_back(score_mvsb_group(n0 / 16));
   }
-  h.sfm.addr.push_back(0);  // the channel base
+  h.sfm.add(0, Ph::Sfm, k, 0, 0);  // the channel base
   if (buffer) {
-    for (std::int64_t c = 0; c < cdiv(L, 2 * m); ++c) h.mvgb.addr.push_back(V + c);
+    for (std::int64_t c = 0; c < cdiv(L, 2 * m); ++c) h.mvgb.add(V + c, Ph::Mvgb, k, c, 0);
   } else {
     for (int r = 0; r < 2; ++r)
       for (int bg = 0; bg < 4; ++bg)
-        for (std::int64_t c = 0; c < cdiv(L, 16 * m); ++c) h.mvgb.addr.push_back(at(V, 0, bg, r, 0, 0) + c);
+        for (std::int64_t c = 0; c < cdiv(L, 16 * m); ++c) h.mvgb.add(at(V, 0, bg, r, 0, 0) + c, Ph::Mvgb, k, c, 0);
   }
   for (std::int64_t n = 0; n < ctx_n; ++n) {
-    List l{mac, {}};
-    for (std::int64_t kk = 0; kk < ctx_k; ++kk) l.addr.push_back(mac_addr(V, kk + n * ctx_k));
+    List l{mac, {}, {}};
+    for (std::int64_t kk = 0; kk < ctx_k; ++kk) l.add(mac_address(s, k, true, kk + n * ctx_k), Ph::CtxMac, k, n, kk);
     h.ctx.push_back(std::move(l));
-    List mv{AttaccReq::MvSB, {}};
+    List mv{AttaccReq::MvSB, {}, {}};
     if (bank) {
       for (int b = 0; b < 4; ++b)
-        for (int r = 0; r < 2; ++r) mv.addr.push_back(at(K, b, 0, r, 0, 0));
+        for (int r = 0; r < 2; ++r) mv.add(at(K, b, 0, r, 0, 0), Ph::CtxMvsb, k, n, 0);
     } else if (buffer) {
-      mv.addr.push_back(K);
+      mv.add(K, Ph::CtxMvsb, k, n, 0);
     } else {
-      for (int r = 0; r < 2; ++r) mv.addr.push_back(at(K, 0, 0, r, 0, 0));
+      for (int r = 0; r < 2; ++r) mv.add(at(K, 0, 0, r, 0, 0), Ph::CtxMvsb, k, n, 0);
     }
     h.ctx_mvsb.push_back(std::move(mv));
   }
@@ -118,19 +114,23 @@ Head make_head(const AttentionSpec& s, int k, int v) {
 
 class Emitter {
  public:
-  Emitter(const AttentionSpec& s) : m_s(s) {}
+  Emitter(const AttentionSpec& s, std::vector<pim::AttaccOp>* ops) : m_s(s), m_ops(ops) {}
   std::vector<AttaccStatement> out;
 
+  void push(AttaccReq t, std::uint64_t a, const pim::AttaccOp& op) {
+    out.push_back({t, a});
+    if (m_ops) m_ops->push_back(op);
+  }
   // Every entry of `l` for channels 0..v-1 (channel fastest).
   void list(const List& l, int v) {
-    for (std::uint64_t a : l.addr)
-      for (int ch = 0; ch < v; ++ch) out.push_back({l.type, a + (static_cast<std::uint64_t>(ch) << 30)});
+    for (std::size_t i = 0; i < l.addr.size(); ++i)
+      for (int ch = 0; ch < v; ++ch) push(l.type, l.addr[i] + (static_cast<std::uint64_t>(ch) << 30), l.op[i]);
   }
   void first_entry(const List& l, int v) {
-    for (int ch = 0; ch < v; ++ch) out.push_back({l.type, l.addr.at(0) + (static_cast<std::uint64_t>(ch) << 30)});
+    for (int ch = 0; ch < v; ++ch) push(l.type, l.addr.at(0) + (static_cast<std::uint64_t>(ch) << 30), l.op.at(0));
   }
   void bar() {
-    for (int ch = 0; ch < m_s.channels; ++ch) out.push_back({AttaccReq::Barrier, static_cast<std::uint64_t>(ch) << 30});
+    for (int ch = 0; ch < m_s.channels; ++ch) push(AttaccReq::Barrier, static_cast<std::uint64_t>(ch) << 30, {});
   }
   // Slice s of n of the flat list. Artifact: S = floor(T / n) statements per
   // slice, the rest dropped [Q]; otherwise a partition of the whole list.
@@ -146,11 +146,13 @@ class Emitter {
       e = (s + 1) * T / n;
     }
     for (std::int64_t i = b; i < e; ++i)
-      out.push_back({l.type, l.addr[static_cast<std::size_t>(i / v)] + (static_cast<std::uint64_t>(i % v) << 30)});
+      push(l.type, l.addr[static_cast<std::size_t>(i / v)] + (static_cast<std::uint64_t>(i % v) << 30),
+           l.op[static_cast<std::size_t>(i / v)]);
   }
 
  private:
   const AttentionSpec& m_s;
+  std::vector<pim::AttaccOp>* m_ops;
 };
 
 }  // namespace
@@ -175,12 +177,24 @@ void validate(const AttentionSpec& s) {
            " B) exceeds the 8 MiB K region of a channel; fewer heads or a smaller max-len");
 }
 
-std::vector<AttaccStatement> generate(const AttentionSpec& s) {
+std::uint64_t mac_address(const AttentionSpec& s, int iter, bool context, std::int64_t x) {
+  const std::uint64_t P = static_cast<std::uint64_t>(cdiv(static_cast<std::int64_t>(s.max_len) * s.d_head, 64));
+  const std::uint64_t base = static_cast<std::uint64_t>(iter) * P + (context ? std::uint64_t{1} << 23 : 0);
+  switch (s.placement) {
+    case AttaccPlacement::Bank: return base + static_cast<std::uint64_t>(32 * x);
+    case AttaccPlacement::BankGroup: return at(base, (x / 32) % 4, 0, 0, x / 128, x % 32);
+    case AttaccPlacement::Buffer: return at(base, (x / 8) % 4, x % 8, 0, x / 1024, (x / 32) % 32);
+  }
+  return 0;
+}
+
+std::vector<AttaccStatement> generate(const AttentionSpec& s, std::vector<pim::AttaccOp>* ops) {
   validate(s);
+  if (ops) ops->clear();
   const int C = s.channels;
   const int n_itr = static_cast<int>(cdiv(s.heads, C));
   auto width = [&](int k) { return (k == n_itr - 1 && s.heads % C) ? s.heads % C : C; };
-  Emitter e(s);
+  Emitter e(s, ops);
   auto head = [&](int k) { return make_head(s, k, width(k)); };
   int i = 0;
   for (; i + 1 < n_itr; i += 2) {

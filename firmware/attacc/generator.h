@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "pim/attacc.h"
+#include "pim/attacc_unit.h"
 
 namespace pimlab::firmware::attacc {
 
@@ -35,8 +36,15 @@ struct AttentionSpec {
 // a channel.
 void validate(const AttentionSpec& s);
 
-// The global trace: statements in front-end order (barriers included).
-std::vector<pim::AttaccStatement> generate(const AttentionSpec& s);
+// The global trace: statements in front-end order (barriers included). With
+// ops, ops[i] says what statement i does on the data path (pim/attacc_unit.h).
+std::vector<pim::AttaccStatement> generate(const AttentionSpec& s, std::vector<pim::AttaccOp>* ops = nullptr);
+
+// The KV layout (§7.1-§7.2): the byte address (channel 0, the decisive bank)
+// of atom x of head iteration `iter`'s K (context = false) or V region: base
+// iter * ceil(max_len * d_head / 64) B (+ 8 MiB for V), atom x placed as the
+// placement's MACs address it.
+std::uint64_t mac_address(const AttentionSpec& s, int iter, bool context, std::int64_t x);
 
 // One stack's kernel of a GPU's decode attention, as the serving back-end
 // (serving/attacc_pim.h) times it and `pimlab compile` emits it: num_op heads

@@ -71,6 +71,14 @@ float fp16_to_fp32(std::uint16_t h) {
   return float_of(sign | (static_cast<std::uint32_t>(e + 127) << 23) | ((man & 0x3FFu) << 13));
 }
 
+float fp16_tree16(const std::uint16_t* a, const std::uint16_t* b) {
+  float lvl[16];
+  for (int i = 0; i < 16; ++i) lvl[i] = fp16_to_fp32(a[i]) * fp16_to_fp32(b[i]);
+  for (int n = 16; n > 1; n /= 2)
+    for (int i = 0; i < n / 2; ++i) lvl[i] = lvl[2 * i] + lvl[2 * i + 1];
+  return lvl[0];
+}
+
 std::uint16_t fp32_to_bf16(float x) {
   const std::uint32_t u = bits_of(x);
   if ((u & kExpMask) == kExpMask && (u & kManMask) != 0)

@@ -30,6 +30,12 @@ std::uint16_t fp32_to_fp16(float x);
 // Exact: every FP16 value (subnormals included) is an FP32 value.
 float fp16_to_fp32(std::uint16_t h);
 
+// One step of a 16-lane FP16 multiplier array with an adder tree (the Newton /
+// NeuPIMs per-bank units and the AttAcc units): the 16 products
+// fp16(a_i) * fp16(b_i), exact in FP32, summed pairwise in plain IEEE FP32
+// (round to nearest even): ((p0+p1)+(p2+p3)) + ... over 4 levels.
+float fp16_tree16(const std::uint16_t* a, const std::uint16_t* b);
+
 // FP32 -> BF16 with round-to-nearest-even; NaN stays a quiet NaN.
 std::uint16_t fp32_to_bf16(float x);
 float bf16_to_fp32(std::uint16_t b);

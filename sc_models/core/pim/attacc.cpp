@@ -174,6 +174,7 @@ namespace {
 struct QReq {
   AttaccReq type;
   AttaccAddr a;
+  std::int64_t stmt;  // index in the trace
 };
 
 int bank_bit(const AttaccAddr& a) { return ((a.pch * 2 + a.rank) * 4 + a.bg) * 4 + a.bank; }
@@ -349,6 +350,10 @@ class Channel {
       if (m_cur.back().row_hit) hit |= std::uint64_t{1} << bank_bit(r.a);
     }
     bool past_barrier = false;
+    // Faithful: the buffer die's data dependencies keep their order — no MVSB,
+    // MVGB or SFM passes a queued SFM (its probabilities are the MVGBs'
+    // input), no SFM passes a queued MVSB (its scores are the SFM's input).
+    bool sfm_passed = q.front().type == AttaccReq::Sfm, mvsb_passed = q.front().type == AttaccReq::MvSB;
     for (std::size_t i = 1; i < q.size(); ++i) {
       const QReq& r = q[i];
       if (r.type == AttaccReq::Barrier) {
@@ -357,6 +362,13 @@ class Channel {
       }
       const Cur& c = m_cur[i];
       if (past_barrier && !c.row_cmd) continue;
+      if (!m_art) {
+        const bool buf_move = r.type == AttaccReq::MvSB || r.type == AttaccReq::MvGB || r.type == AttaccReq::Sfm;
+        const bool blocked = (buf_move && sfm_passed) || (r.type == AttaccReq::Sfm && mvsb_passed);
+        sfm_passed = sfm_passed || r.type == AttaccReq::Sfm;
+        mvsb_passed = mvsb_passed || r.type == AttaccReq::MvSB;
+        if (blocked) continue;
+      }
       // Row-hit guard (cheap) before the timing check.
       if (!c.row_hit && (hit >> bank_bit(r.a) & 1)) continue;
       if (ready(c, t)) {
@@ -369,7 +381,7 @@ class Channel {
 
   void issue_request(int i, const Cur& c, Cycle t) {
     const QReq r = q[static_cast<std::size_t>(i)];
-    issue(c.cmd, t, r.a);
+    issue(c.cmd, t, r.a, c.final ? r.stmt : -1);
     if (m_art && c.cmd.cls == kMACPB) {
       // [Q] the broadcast helper's off-by-one-level side effect (§4.2).
       dram::Command alias;
@@ -380,11 +392,11 @@ class Channel {
     if (c.final) q.erase(q.begin() + i);
   }
 
-  void issue(const dram::Command& c, Cycle t, const AttaccAddr& a) {
+  void issue(const dram::Command& c, Cycle t, const AttaccAddr& a, std::int64_t stmt = -1) {
     m_active = true;
     m_eng.issue_unchecked(c, t);
     ++counts.cmd[c.cls];
-    if (m_record) issued.push_back({t, c.cls, a});
+    if (m_record) issued.push_back({t, c.cls, a, stmt});
   }
 
   std::vector<Cur> m_cur;  // select()'s scratch: the current command of each queued request
@@ -409,7 +421,7 @@ AttaccResult run_attacc_stack(const dram::DramSpec& spec, const std::vector<Atta
     if (a.ch >= nch)
       throw std::invalid_argument("AttAcc trace statement " + std::to_string(i) + ": channel " + std::to_string(a.ch) +
                                   " outside the stack's " + std::to_string(nch) + " channels");
-    reqs.push_back({trace[i].type, a});
+    reqs.push_back({trace[i].type, a, static_cast<std::int64_t>(i)});
     ++res.counts.req[static_cast<int>(trace[i].type)];
   }
   std::vector<Channel> chans;

@@ -91,6 +91,10 @@ struct AttaccIssued {
   std::int64_t cycle;
   dram::ClassId cls;
   AttaccAddr addr;  // the request's address (pCH of REFab in addr.pch)
+  // Index in the trace of the request whose final command (MAC or data move)
+  // this is; -1 for row and refresh commands (the data path, pim/attacc_unit.h,
+  // executes the finals in this order).
+  std::int64_t stmt = -1;
 };
 
 struct AttaccCounts {

@@ -24,14 +24,10 @@ void NewtonUnits::mac() {
   const int base = m_step * kNewtonMacWidth;
   for (int b = 0; b < kNewtonBanks; ++b) {
     const auto it = m_store.find({b, m_row});
-    float lvl[kNewtonMacWidth];
-    for (int i = 0; i < kNewtonMacWidth; ++i) {
-      const float w = it == m_store.end() ? 0.0f : numerics::fp16_to_fp32(it->second[static_cast<std::size_t>(base + i)]);
-      lvl[i] = w * numerics::fp16_to_fp32(m_gbuf[static_cast<std::size_t>(base + i)]);
-    }
-    for (int n = kNewtonMacWidth; n > 1; n /= 2)
-      for (int i = 0; i < n / 2; ++i) lvl[i] = lvl[2 * i] + lvl[2 * i + 1];
-    m_acc[b] = m_acc[b] + lvl[0];
+    static const std::uint16_t kZero[kNewtonMacWidth] = {};
+    const std::uint16_t* w = it == m_store.end() ? kZero : it->second.data() + base;
+    const float tree = numerics::fp16_tree16(w, m_gbuf.data() + base);
+    m_acc[b] = m_acc[b] + tree;
   }
   ++m_step;
 }
