@@ -107,7 +107,9 @@ class JsonOutput {
   void write_text(const std::string& text) const;
   template <class Json>
   void write(const Json& doc, int indent = 2) const {
-    if (m_requested) write_text(doc.dump(indent));
+    // Strings from user input that are not UTF-8 come out with U+FFFD rather than failing the
+    // whole document.
+    if (m_requested) write_text(doc.dump(indent, ' ', false, Json::error_handler_t::replace));
   }
 
  private:

@@ -200,12 +200,20 @@ int run_newton_format(const Args& a, const std::string& path) {
   if (channels.empty()) throw UsageError("trace file '" + path + "': has no transactions");
   pim::NewtonCounters total;
   std::uint64_t violations = 0;
+  std::string first_violation;
   for (const auto& [ch, w] : channels) {
     std::vector<pim::NewtonIssued> trace;
     const pim::NewtonCounters c = pim::run_newton(o, w, a.has("check") ? &trace : nullptr);
-    if (a.has("check")) violations += pim::check_newton(o, pim::newton_spec().t, trace, 0).size();
+    if (a.has("check")) {
+      const auto v = pim::check_newton(o, pim::newton_spec().t, trace, 0);
+      if (!v.empty() && first_violation.empty())
+        first_violation = "channel " + std::to_string(ch) + ", command " + std::to_string(v.front().index) + " (" +
+                          v.front().rule + "): " + v.front().what;
+      violations += v.size();
+    }
     pim::accumulate(total, c);
   }
+  if (violations) std::fprintf(stderr, "pimlab replay: checker: %s\n", first_violation.c_str());
   nlohmann::json j = pim::newton_json(total);
   if (a.has("check")) j["checker_violations"] = violations;
   j["channels_used"] = channels.size();

@@ -1,11 +1,13 @@
 #include "firmware/cim_schedule/network.h"
 
+#include <cstdio>
 #include <fstream>
 #include <map>
 #include <sstream>
 #include <stdexcept>
 
 #include "firmware/cim_schedule/networks_embedded.h"
+#include "textio/text_input.h"
 
 namespace pimlab::firmware::cim_schedule {
 
@@ -72,10 +74,19 @@ Network parse_network(std::istream& in, const std::string& source) {
   std::map<std::string, int> index;
   std::string text;
   int line_no = 0;
-  while (std::getline(in, text)) {
+  while (textio::read_line(in, text, source, static_cast<std::size_t>(line_no) + 1)) {
     ++line_no;
     const LineError err{source, line_no};
     if (auto h = text.find('#'); h != std::string::npos) text.resize(h);
+    // Names and keys are printed back (messages, JSON, Gantt charts): printable ASCII only.
+    for (const char ch : text) {
+      const auto u = static_cast<unsigned char>(ch);
+      if ((u < 0x20 && ch != '\t' && ch != '\r') || u > 0x7e) {
+        char hex[8];
+        std::snprintf(hex, sizeof hex, "0x%02X", u);
+        err(std::string("byte ") + hex + " is not printable ASCII (names, types and keys are ASCII; '#' starts a comment)");
+      }
+    }
     std::istringstream ls(text);
     std::vector<std::string> tok;
     for (std::string t; ls >> t;) tok.push_back(t);

@@ -264,6 +264,17 @@ int main(int argc, char** argv) {
     const bool ok = o.exited && o.status >= 0 && o.status <= 3;
     if (ok) {
       ++status_count[static_cast<std::size_t>(o.status)];
+      // A mismatch (1) or an internal or I/O error (3) from a mutated input is within the
+      // contract but worth a look: the input is kept and the command printed.
+      if (o.status == 1 || o.status == 3) {
+        const long n = status_count[1] + status_count[3];
+        const std::string keep = work + "/status" + std::to_string(o.status) + "_" + std::to_string(n) + "." + t.ext;
+        std::rename(path.c_str(), keep.c_str());
+        std::string cmd;
+        for (const auto& s : a) cmd += " " + (s == path ? keep : s);
+        if (n <= 40) std::printf("NOTE (%s): exit status %d:%s%s\n", t.name, o.status,
+                                 stdin_path.empty() ? "" : " (input on stdin)", cmd.c_str());
+      }
       continue;
     }
     ++findings;

@@ -101,4 +101,10 @@ TEST_CASE("shape mismatches and malformed lines are errors naming file and line"
   CHECK_THROWS_WITH(parse(head + "conv a data k=x s=1 p=1 c=3 -> 8x8x3\n"), Catch::Contains("'k=x' is not an integer"));
   CHECK_THROWS_WITH(parse(head + "split a data groups=2 id=0 -> 8x8x1\n"), Catch::Contains("do not split 3 channels"));
   CHECK_THROWS_WITH(load_network("no_such_network"), Catch::Contains("neither a built-in network"));
+  // A name that is not printable ASCII (it would be printed back into JSON and charts); comments
+  // may hold any text; binary input stops at its first NUL.
+  CHECK_THROWS_WITH(parse(head + "conv c\xAA data k=1 s=1 p=0 c=4 -> 8x8x4\n"),
+                    Catch::Contains("bad.net:3: byte 0xAA is not printable ASCII"));
+  CHECK_NOTHROW(parse(head + "conv c data k=1 s=1 p=0 c=4 -> 8x8x4  # caf\xC3\xA9\n"));
+  CHECK_THROWS_WITH(parse(head + std::string("conv c data\0", 12)), Catch::Contains("bad.net:3"));
 }
