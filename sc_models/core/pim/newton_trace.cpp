@@ -33,6 +33,7 @@ std::string newton_refusal(PimType type, const Txn& t) {
 
 std::map<int, NewtonWorkload> read_newton_trace(std::istream& in, const std::string& source, PimType ptype) {
   std::map<int, NewtonWorkload> out;
+  std::map<int, std::pair<int, std::size_t>> gemv_row;  // channel -> (row, line) of its last P_HEADER
   std::string line;
   std::size_t no = 0;
   while (textio::read_line(in, line, source, no + 1)) {
@@ -66,6 +67,18 @@ std::map<int, NewtonWorkload> read_newton_trace(std::istream& in, const std::str
     }
     const std::string why = newton_refusal(ptype, x);
     if (!why.empty()) fail(source, no, why);
+    // A GEMV's COMP / READRES / COMPS_READRES work on the row its P_HEADER opened in every bank:
+    // one that names another row is not part of a GEMV the controller can run (it would compute
+    // on a row no bank has open).
+    if (x.type == TxnType::PHeader) {
+      gemv_row[x.a.channel] = {x.a.row, no};
+    } else if (x.type == TxnType::Comp || x.type == TxnType::ReadRes || x.type == TxnType::CompsReadRes) {
+      const auto h = gemv_row.find(x.a.channel);
+      if (h != gemv_row.end() && h->second.first != x.a.row)
+        fail(source, no, type + " addresses row " + std::to_string(x.a.row) + " of channel " + std::to_string(x.a.channel) +
+                             ", but the GEMV's P_HEADER (line " + std::to_string(h->second.second) + ") opened row " +
+                             std::to_string(h->second.first));
+    }
     NewtonWorkload& w = out[x.a.channel];
     (queue == "pim" ? w.pim : w.mem).push_back(x);
   }
