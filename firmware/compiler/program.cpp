@@ -535,6 +535,7 @@ std::vector<HostEntry> read_host_kernels(std::istream& is, const std::string& so
       continue;
     }
     const std::vector<std::string> t = split(line);
+    if (t.empty()) continue;  // only white space the first test does not skip (\f, \v)
     const int index = static_cast<int>(out.size());
     HostEntry e;
     if (t[0] == "kernel") {
@@ -592,6 +593,7 @@ SystemProgram read_program(const std::string& dir) {
         continue;
       }
       const std::vector<std::string> t = split(line);
+      if (t.empty()) continue;  // only white space the first test does not skip (\f, \v)
       if (t[0] == "host") {
         if (t.size() != 2 || t[1] != "host.kernels") fail(mpath, n, "expected 'host host.kernels'");
         if (have_host) fail(mpath, n, "second 'host' line");
