@@ -1,6 +1,8 @@
-// A compiled program's host kernel list (firmware/compiler/program.h), as
-// `pimlab compile --read DIR` reads it. Extra check: what is read writes to
-// text that reads back and writes to the same text.
+// A compiled program's host file (firmware/compiler/program.h), as
+// `pimlab compile --read DIR` reads it: the GPU host's kernel list
+// (host.kernels), or the NPU host's instruction stream (host.npu) when the
+// first line names that kind. Extra check: what is read writes to text that
+// reads back and writes to the same text.
 #include <cstdint>
 #include <cstdlib>
 #include <sstream>
@@ -11,16 +13,30 @@
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   namespace fc = pimlab::firmware::compiler;
   pimlab::fuzz::accept_bad_input([&] {
-    std::istringstream in(pimlab::fuzz::text_of(data, size));
+    const std::string text = pimlab::fuzz::text_of(data, size);
+    const bool npu = text.find(" host.npu") < text.find('\n');
+    auto read = [&](std::istream& is, fc::SystemProgram& p) {
+      if (npu)
+        p.npu = fc::read_host_npu(is, "fuzz", &p.header);
+      else
+        p.host = fc::read_host_kernels(is, "fuzz", &p.header);
+    };
+    auto write = [&](std::ostream& os, const fc::SystemProgram& p) {
+      if (npu)
+        fc::write_host_npu(os, p);
+      else
+        fc::write_host_kernels(os, p);
+    };
+    std::istringstream in(text);
     fc::SystemProgram p;
-    p.host = fc::read_host_kernels(in, "fuzz", &p.header);
+    read(in, p);
     std::ostringstream once;
-    fc::write_host_kernels(once, p);
+    write(once, p);
     std::istringstream again(once.str());
     fc::SystemProgram q;
-    q.host = fc::read_host_kernels(again, "fuzz", &q.header);
+    read(again, q);
     std::ostringstream twice;
-    fc::write_host_kernels(twice, q);
+    write(twice, q);
     if (once.str() != twice.str()) std::abort();
   });
   return 0;

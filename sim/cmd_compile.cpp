@@ -33,12 +33,28 @@ namespace fc = pimlab::firmware::compiler;
 namespace model = pimlab::model;
 namespace serving = pimlab::serving;
 
+std::size_t npu_ops(const fc::SystemProgram& p) {
+  std::size_t n = 0;
+  for (const fc::NpuStage& s : p.npu) n += s.ops.size();
+  return n;
+}
+
+// "host kernels K, PIM launches L" (GPU host) or "NPU stages S, NPU operations O" (NPU host).
+std::string host_summary(const fc::SystemProgram& p) {
+  if (p.npu_host) return "NPU stages " + std::to_string(p.npu.size()) + ", NPU operations " + std::to_string(npu_ops(p));
+  std::size_t kernels = 0;
+  for (const fc::HostEntry& e : p.host) kernels += e.kind == fc::EntryKind::kernel;
+  return "host kernels " + std::to_string(kernels) + ", PIM launches " + std::to_string(p.host.size() - kernels);
+}
+
 const char* kUsage = "MODEL|config.json --system S --out DIR [--batch B] [--context L | --workload W] [--tp N] [options]\n"
                      "       pimlab compile --read DIR [--json [FILE|-]]";
 const char* kSummary =
     "Compiles one decode iteration of MODEL on system S (every request at KV length L) and writes\n"
-    "its programs to DIR: `manifest`, `host.kernels` (the host's kernels and PIM launches in\n"
-    "order, with sub-batch, repeat and the entry each waits for) and one file per PIM channel and\n"
+    "its programs to DIR: `manifest`, the host's program -- `host.kernels` on a GPU host (its kernels\n"
+    "and PIM launches in order, with sub-batch, repeat and the entry each waits for), `host.npu` on\n"
+    "an NPU host (its instruction stream by stage A..F, each naming the PIM segment the channels run\n"
+    "meanwhile) -- and one file per PIM channel and\n"
     "segment, pim/chNN.sSS.pimba (Pimba family) or pim/chNN.sSS.newton (Newton / NeuPIMs), or per\n"
     "AttAcc stack, pim/stNN.sSS.attacc: the command streams of the family's generator for the\n"
     "requests placed there. Each file replays with 'pimlab replay FILE --format pimba|newton|attacc'\n"
@@ -79,16 +95,17 @@ int read_back(const Args& a, const pimlab::cli::JsonOutput& json_out) {
     j["family"] = p.header.family;
     j["host_kernels"] = kernels;
     j["pim_launches"] = p.host.size() - kernels;
+    j["npu_stages"] = p.npu.size();
+    j["npu_ops"] = npu_ops(p);
     j["segments"] = p.segments.size();
     j["channel_files"] = p.files.size();
     j["cycle_mismatches"] = mismatches;
     json_out.write(j, 2);
   }
   if (json_out.table())
-    std::printf("pimlab compile --read: %s: %s on %s, %zu host kernels, %zu segments, %zu channel files, %zu cycle "
-                "mismatches\n",
-                dir.c_str(), p.header.model.c_str(), p.header.system.c_str(), kernels, p.segments.size(),
-                p.files.size(), mismatches);
+    std::printf("pimlab compile --read: %s: %s on %s, %s, %zu segments, %zu channel files, %zu cycle mismatches\n",
+                dir.c_str(), p.header.model.c_str(), p.header.system.c_str(), host_summary(p).c_str(),
+                p.segments.size(), p.files.size(), mismatches);
   if (mismatches) std::fprintf(stderr, "pimlab compile: %s\n", first.c_str());
   return mismatches ? 1 : 0;
 }
@@ -264,6 +281,8 @@ int run(int argc, char** argv) {
                    {"artifact_compatible", p.header.artifact_compatible},      {"out", out}};
     j["host_kernels"] = kernels;
     j["pim_launches"] = p.host.size() - kernels;
+    j["npu_stages"] = p.npu.size();
+    j["npu_ops"] = npu_ops(p);
     j["channel_files"] = p.files.size();
     nlohmann::ordered_json sj = nlohmann::ordered_json::array();
     for (std::size_t i = 0; i < p.segments.size(); ++i)
@@ -282,8 +301,8 @@ int run(int argc, char** argv) {
     std::printf("pimlab compile: %s on %s, batch %lld, context %lld, tp %d -> %s\n", p.header.model.c_str(),
                 p.header.system.c_str(), static_cast<long long>(p.header.batch),
                 static_cast<long long>(p.header.context), tp, out.c_str());
-    std::printf("  host kernels %zu, PIM launches %zu, channel files %zu (family %s)\n", kernels,
-                p.host.size() - kernels, p.files.size(), p.header.family.c_str());
+    std::printf("  %s, channel files %zu (family %s)\n", host_summary(p).c_str(), p.files.size(),
+                p.header.family.c_str());
     for (std::size_t i = 0; i < p.segments.size(); ++i)
       std::printf("  segment %-3d %-18s sub-batch %d  repeat %-4lld channels %-4d max cycles %llu\n",
                   p.segments[i].id, p.segments[i].name.c_str(), p.segments[i].sub_batch,

@@ -68,8 +68,8 @@ HostEntry kernel_entry(const model::Operator& op, int sub_batch, int after) {
   return e;
 }
 
-// A PIM segment and its launch on the host.
-int add_segment(SystemProgram& p, const std::string& name, int sub_batch, i64 repeat, i64 requests, int& prev) {
+// A PIM segment (the NPU host's stages name it; a GPU host launches it, below).
+int declare_segment(SystemProgram& p, const std::string& name, int sub_batch, i64 repeat, i64 requests) {
   Segment s;
   s.id = static_cast<int>(p.segments.size());
   s.name = name;
@@ -77,16 +77,22 @@ int add_segment(SystemProgram& p, const std::string& name, int sub_batch, i64 re
   s.repeat = repeat;
   s.requests = requests;
   p.segments.push_back(s);
+  return s.id;
+}
+
+// A PIM segment and its launch on the host.
+int add_segment(SystemProgram& p, const std::string& name, int sub_batch, i64 repeat, i64 requests, int& prev) {
+  const int id = declare_segment(p, name, sub_batch, repeat, requests);
   HostEntry e;
   e.kind = EntryKind::pim;
   e.sub_batch = sub_batch;
   e.repeat = repeat;
   e.after = prev;
   e.name = name;
-  e.segment = s.id;
+  e.segment = id;
   prev = static_cast<int>(p.host.size());
   p.host.push_back(e);
-  return s.id;
+  return id;
 }
 
 // ---- GPU host: graph order, serial (serving/gpu_backend.h) --------------------------------------
@@ -181,7 +187,6 @@ void compile_gpu(const CompileInput& in, SystemProgram& p, i64 mean) {
 
 // ---- NPU host: sub-batches of the placement (serving/neupims_backend.h) -------------------------
 void compile_npu(const CompileInput& in, SystemProgram& p) {
-  const auto B = static_cast<i64>(in.contexts.size());
   const bool pim = in.system.has_pim();
   std::vector<std::vector<std::size_t>> groups;
   std::vector<std::uint32_t> channel_of(in.contexts.size(), 0);
@@ -218,30 +223,16 @@ void compile_npu(const CompileInput& in, SystemProgram& p) {
     for (std::size_t i = 0; i < in.contexts.size(); ++i) groups.back().push_back(i);
   }
   const int width = static_cast<int>(in.model.heads / in.tp * in.model.head_dim);
-  std::vector<model::Operator> head_ops;
-  for (std::size_t g = 0; g < groups.size(); ++g) {
-    const std::vector<std::size_t>& idx = groups[g];
-    if (idx.empty()) continue;
-    const int sb = static_cast<int>(g) + 1;
-    const auto T = static_cast<i64>(idx.size());
-    i64 sum = 0;
-    for (std::size_t i : idx) sum += in.contexts[i];
-    model::GraphOptions go = model::graph_options(in.system, T, ceil_div(sum, T), in.tp, in.artifact_compatible);
-    go.artifact_steps = 1;
-    int prev = -1;
-    bool launched = false;
-    for (const model::Operator& op : model::decode_graph(in.model, go)) {
-      if (op.block == "head") continue;  // once for the whole batch, below
-      if (op.category == model::Category::comm) continue;  // the NPU systems model no all-reduce
-      if (model::map_operator(in.system, op) != model::Device::pim) {
-        p.host.push_back(kernel_entry(op, sb, prev));
-        prev = static_cast<int>(p.host.size()) - 1;
-        continue;
-      }
-      if (launched) continue;  // one segment holds the layer's q*K^T and p*V
-      launched = true;
+  // Each group's attention is one PIM segment (q*K^T and p*V of a layer).
+  std::vector<int> seg_of(groups.size(), -1);
+  if (pim) {
+    for (std::size_t g = 0; g < groups.size(); ++g) {
+      const std::vector<std::size_t>& idx = groups[g];
+      if (idx.empty()) continue;
+      const int sb = static_cast<int>(g) + 1;
       const std::string name = interleave ? "attention.sb" + std::to_string(sb) : std::string("attention");
-      const int seg = add_segment(p, name, sb, op.repeat, T, prev);
+      const int seg = declare_segment(p, name, sb, in.model.layers, static_cast<i64>(idx.size()));
+      seg_of[g] = seg;
       std::vector<std::vector<i64>> lens(C);
       for (std::size_t i : idx) lens[channel_of[i]].push_back(in.contexts[i]);
       for (std::uint32_t ch = 0; ch < C; ++ch) {
@@ -257,19 +248,18 @@ void compile_npu(const CompileInput& in, SystemProgram& p) {
       }
     }
   }
-  // The LM head runs once over the whole batch (not in artifact mode: the
-  // artifact models the decoder layers only).
-  if (!in.artifact_compatible) {
-    i64 sum = 0;
-    for (i64 L : in.contexts) sum += L;
-    model::GraphOptions go = model::graph_options(in.system, B, ceil_div(sum, B), in.tp, false);
-    int prev = -1;
-    for (const model::Operator& op : model::decode_graph(in.model, go))
-      if (op.block == "head") {
-        p.host.push_back(kernel_entry(op, 0, prev));
-        prev = static_cast<int>(p.host.size()) - 1;
-      }
-  }
+  // The NPU's instruction stream: the stages the NeuPIMs back-end times
+  // (npu_program.h), each naming the segment the channels run meanwhile.
+  NpuProgramOptions po;
+  po.model = in.model;
+  po.tp = in.tp;
+  po.element_bytes = in.npu_element_bytes;
+  po.lm_head = !in.artifact_compatible;  // the artifact models the decoder layers only
+  po.iteration = !pim ? NpuIteration::npu_only : interleave ? NpuIteration::interleaved : NpuIteration::serial;
+  p.npu_host = true;
+  p.npu = npu_decode_stages(po, in.contexts, groups);
+  for (NpuStage& s : p.npu)
+    if (s.pim_group >= 0 && pim) s.segment = seg_of[static_cast<std::size_t>(s.pim_group)];
 }
 
 // ---- text helpers -------------------------------------------------------------------------------
@@ -319,6 +309,8 @@ std::ifstream open_in(const std::string& path, const char* what) {
   if (!f) throw std::invalid_argument(std::string("cannot open ") + what + " '" + path + "'");
   return f;
 }
+
+const char* host_file(const SystemProgram& p) { return p.npu_host ? "host.npu" : "host.kernels"; }
 
 }  // namespace
 
@@ -423,9 +415,14 @@ void write_host_kernels(std::ostream& os, const SystemProgram& p) {
   }
 }
 
+void write_host_npu(std::ostream& os, const SystemProgram& p) {
+  os << header_line(p.header, "host.npu") << '\n';
+  write_npu_stages(os, p.npu);
+}
+
 void write_manifest(std::ostream& os, const SystemProgram& p) {
   os << header_line(p.header, "manifest") << '\n';
-  os << "host host.kernels\n";
+  os << "host " << host_file(p) << '\n';
   os << "# segment ID NAME SUB_BATCH REPEAT REQUESTS\n";
   for (const Segment& s : p.segments)
     os << "segment " << s.id << ' ' << s.name << ' ' << s.sub_batch << ' ' << s.repeat << ' ' << s.requests << '\n';
@@ -474,7 +471,12 @@ void write_program(const std::string& dir, const SystemProgram& p) {
     if (!os) throw std::runtime_error("cannot write '" + path + "'");
   };
   put("manifest", [&](std::ostream& os) { write_manifest(os, p); });
-  put("host.kernels", [&](std::ostream& os) { write_host_kernels(os, p); });
+  // The host file of the other kind, from an earlier program, would be stale.
+  fs::remove(fs::path(dir) / (p.npu_host ? "host.kernels" : "host.npu"), ec);
+  if (p.npu_host)
+    put("host.npu", [&](std::ostream& os) { write_host_npu(os, p); });
+  else
+    put("host.kernels", [&](std::ostream& os) { write_host_kernels(os, p); });
   for (const ChannelFile& f : p.files) put(f.path, [&](std::ostream& os) { write_channel_file(os, p, f); });
 }
 
@@ -576,6 +578,18 @@ std::vector<HostEntry> read_host_kernels(std::istream& is, const std::string& so
   return out;
 }
 
+std::vector<NpuStage> read_host_npu(std::istream& is, const std::string& source, ProgramHeader* header) {
+  std::string line;
+  for (std::size_t n = 1; textio::read_line(is, line, source, n); ++n) {
+    const auto first = line.find_first_not_of(" \t\r\f\v");
+    if (first == std::string::npos || line[first] == '#') continue;
+    const ProgramHeader h = parse_header(line, "host.npu", source, n);
+    if (header) *header = h;
+    return read_npu_stages(is, source, n);
+  }
+  throw std::invalid_argument(source + ": empty (no 'pimlab-program' header)");
+}
+
 SystemProgram read_program(const std::string& dir) {
   namespace fs = std::filesystem;
   SystemProgram p;
@@ -595,9 +609,11 @@ SystemProgram read_program(const std::string& dir) {
       const std::vector<std::string> t = split(line);
       if (t.empty()) continue;  // only white space the first test does not skip (\f, \v)
       if (t[0] == "host") {
-        if (t.size() != 2 || t[1] != "host.kernels") fail(mpath, n, "expected 'host host.kernels'");
+        if (t.size() != 2 || (t[1] != "host.kernels" && t[1] != "host.npu"))
+          fail(mpath, n, "expected 'host host.kernels' or 'host host.npu'");
         if (have_host) fail(mpath, n, "second 'host' line");
         have_host = true;
+        p.npu_host = t[1] == "host.npu";
       } else if (t[0] == "segment") {
         if (t.size() != 6) fail(mpath, n, "a segment line has 6 fields, not " + std::to_string(t.size()));
         Segment s;
@@ -627,10 +643,21 @@ SystemProgram read_program(const std::string& dir) {
       }
     }
     if (!have_header) throw std::invalid_argument(mpath + ": empty (no 'pimlab-program' header)");
-    if (!have_host) throw std::invalid_argument(mpath + ": no 'host host.kernels' line");
+    if (!have_host) throw std::invalid_argument(mpath + ": no 'host host.kernels' or 'host host.npu' line");
   }
-  const std::string hpath = (fs::path(dir) / "host.kernels").string();
-  {
+  const std::string hpath = (fs::path(dir) / host_file(p)).string();
+  if (p.npu_host) {
+    std::ifstream is = open_in(hpath, "NPU program");
+    ProgramHeader h;
+    p.npu = read_host_npu(is, hpath, &h);
+    if (!same_header(h, p.header))
+      throw std::invalid_argument(hpath + ":1: header disagrees with the manifest's (" + header_line(h, "host.npu") +
+                                  " vs " + header_line(p.header, "manifest") + ")");
+    for (const NpuStage& s : p.npu)
+      if (s.segment >= static_cast<int>(p.segments.size()))
+        throw std::invalid_argument(hpath + ": stage " + s.name + " names segment " + std::to_string(s.segment) +
+                                    ", which the manifest does not declare");
+  } else {
     std::ifstream is = open_in(hpath, "host kernel list");
     ProgramHeader h;
     p.host = read_host_kernels(is, hpath, &h);

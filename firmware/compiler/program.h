@@ -10,7 +10,10 @@
 //
 // On disk a program is a directory:
 //   manifest              header, segments, and one `file` line per channel file
-//   host.kernels          header, then the host's kernels and PIM launches in order
+//   host.kernels          GPU host: header, then its kernels and PIM launches in order
+//   host.npu              NPU host: header, then its instruction stream by stage
+//                         (npu_program.h), each stage naming the PIM segment
+//                         the channels run meanwhile
 //   pim/chNN.sSS.pimba    Pimba family: the trace text format (pim/trace.h) of
 //                         channel NN in segment SS, with its header line
 //   pim/chNN.sSS.newton   Newton / NeuPIMs: the transaction trace format
@@ -22,22 +25,19 @@
 // Header (first line of manifest and host.kernels):
 //   pimlab-program 1 KIND system=S model=M batch=B context=L tp=N family=F
 //                  variant=V preset=P channels=C artifact=0|1
-// KIND is `manifest` or `host.kernels`; family is none, pimba, hbm-pim,
+// KIND is `manifest`, `host.kernels` or `host.npu`; family is none, pimba, hbm-pim,
 // time-multiplexed, pipelined, newton or neupims; variant is the Pimba
 // variant or the Newton controller (dual, single), `-` without PIM; preset
 // the DRAM preset of the channels, `-` without PIM.
 // host.kernels lines (`#` starts a comment):
 //   kernel INDEX SUB_BATCH REPEAT AFTER CLS CATEGORY NAME M N K NUM_OP DBYTE
 //   pim    INDEX SUB_BATCH REPEAT AFTER SEGMENT NAME
-// On an NPU host the list has the two sub-batches' layers (sub-batch 1, 2;
-// the NeuPIMs back-end interleaves them in its stages A..F) and then the LM
-// head once for the whole batch (sub-batch 0); the all-reduce of tensor
-// parallelism is not listed (the NPU systems do not model it).
 // INDEX counts the lines from 0; AFTER is the index of the entry this one
 // waits for (its predecessor in the same sub-batch) or `-`; REPEAT is the
 // instances per iteration (one per layer). A `pim` line launches segment
 // SEGMENT on every channel that has a file for it.
 // manifest lines:
+//   host host.kernels | host host.npu
 //   segment ID NAME SUB_BATCH REPEAT REQUESTS
 //   file PATH SEGMENT CHANNEL COMMANDS CYCLES
 // CYCLES: the channel's DRAM cycles for the segment as the serving back-end
@@ -50,6 +50,7 @@
 #include <string>
 #include <vector>
 
+#include "firmware/compiler/npu_program.h"
 #include "firmware/compiler/placement.h"
 #include "model/model.h"
 #include "model/system.h"
@@ -105,7 +106,9 @@ struct ChannelFile {
 
 struct SystemProgram {
   ProgramHeader header;
-  std::vector<HostEntry> host;
+  bool npu_host = false;        // the host program is `npu` (host.npu), else `host` (host.kernels)
+  std::vector<HostEntry> host;  // GPU host
+  std::vector<NpuStage> npu;    // NPU host
   std::vector<Segment> segments;
   std::vector<ChannelFile> files;
 };
@@ -136,6 +139,7 @@ struct CompileInput {
   // NPU host with Newton / NeuPIMs channels: placement (required) and sub-batching.
   std::optional<PlacementConfig> placement;
   bool sub_batch = true;
+  int npu_element_bytes = 2;  // the NPU's activation and weight element (the NeuPIMs NPU: FP16)
   bool timing = true;  // fill ChannelFile::cycles
 };
 
@@ -152,6 +156,7 @@ std::uint64_t time_channel_file(const ProgramHeader& h, const ChannelFile& f);
 
 // Text of the two program files (see the header comment).
 void write_host_kernels(std::ostream& os, const SystemProgram& p);
+void write_host_npu(std::ostream& os, const SystemProgram& p);
 void write_manifest(std::ostream& os, const SystemProgram& p);
 // The text of one channel file.
 void write_channel_file(std::ostream& os, const SystemProgram& p, const ChannelFile& f);
@@ -169,5 +174,6 @@ SystemProgram read_program(const std::string& dir);
 ProgramHeader parse_header(const std::string& line, const std::string& kind, const std::string& source,
                            std::size_t line_no);
 std::vector<HostEntry> read_host_kernels(std::istream& is, const std::string& source, ProgramHeader* header);
+std::vector<NpuStage> read_host_npu(std::istream& is, const std::string& source, ProgramHeader* header);
 
 }  // namespace pimlab::firmware::compiler

@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "firmware/compiler/npu_program.h"
 #include "firmware/compiler/placement.h"
 #include "firmware/neupims/streams.h"
 #include "model/graph.h"
@@ -40,19 +41,8 @@ i64 ceil_div(i64 a, i64 b) { return (a + b - 1) / b; }
 // ---------------------------------------------------------------------------------------------
 // NPU programs.
 
-enum class OpKind { gemm, vector, attention };
-
-struct NpuOp {
-  OpKind kind = OpKind::gemm;
-  std::string category;  // gemm, gemv, others
-  npu::GemmShape shape;  // gemm
-  npu::VectorOp vop = npu::VectorOp::add;
-  i64 rows = 0, n = 0;   // vector: rows x n
-  i64 read_bytes = 0, write_bytes = 0;  // vector and attention traffic
-  double flops = 0;      // vector: the element-wise FLOPs (energy)
-  i64 len = 0, heads = 0;  // attention (npu-only): KV length and heads of one request
-};
-
+using firmware::compiler::NpuOp;
+using firmware::compiler::NpuOpKind;
 using Program = std::vector<NpuOp>;
 
 // Records the transfers of a program in program order (bytes, write), instant.
@@ -150,105 +140,6 @@ struct NeupimsBackend::Impl {
     return c;
   }
 
-  // ---- program construction -----------------------------------------------------------------
-  NpuOp gemm_op(const model::Operator& op, bool bias) {
-    NpuOp x;
-    x.kind = OpKind::gemm;
-    x.category = "gemm";
-    x.shape = npu::GemmShape{op.m, op.k, op.n, bias};
-    return x;
-  }
-  NpuOp vector_op(npu::VectorOp v, i64 rows, i64 n, i64 reads, i64 writes, double flops_per_elem) {
-    NpuOp x;
-    x.kind = OpKind::vector;
-    x.category = "others";
-    x.vop = v;
-    x.rows = rows;
-    x.n = n;
-    x.read_bytes = reads;
-    x.write_bytes = writes;
-    x.flops = flops_per_elem * static_cast<double>(rows) * static_cast<double>(n);
-    return x;
-  }
-  std::vector<model::Operator> graph(i64 tokens) const {
-    model::GraphOptions g;
-    g.batch = tokens;
-    g.context = 1;
-    g.tp = o.tp;
-    return model::decode_graph(o.model, g);
-  }
-  static const model::Operator& find(const std::vector<model::Operator>& ops, const std::string& name) {
-    for (const auto& op : ops)
-      if (op.name == name) return op;
-    throw std::logic_error("operator " + name + " missing from the decode graph");
-  }
-  npu::VectorOp norm_op() const { return o.model.rms_norm ? npu::VectorOp::rmsnorm : npu::VectorOp::layernorm; }
-  NpuOp norm(i64 T, i64 h) {
-    const i64 params = (o.model.rms_norm ? 1 : 2) * h;
-    return vector_op(norm_op(), T, h, (T * h + params) * eb(), T * h * eb(), 5);
-  }
-  NpuOp residual(i64 T, i64 h) { return vector_op(npu::VectorOp::add, T, h, 2 * T * h * eb(), T * h * eb(), 1); }
-
-  // LayerNorm-1 + QKV of T tokens ("QKV-gen").
-  void qkv_gen(Program& p, i64 T) {
-    if (T == 0) return;
-    const auto ops = graph(T);
-    p.push_back(norm(T, o.model.hidden));
-    p.push_back(gemm_op(find(ops, "qkv"), o.model.qkv_bias));
-  }
-  // Projection + residual + LayerNorm-2 + FFN + residual of T tokens.
-  void proj_ffn(Program& p, i64 T) {
-    if (T == 0) return;
-    const auto ops = graph(T);
-    const i64 h = o.model.hidden;
-    p.push_back(gemm_op(find(ops, "proj"), o.model.mlp_bias));
-    p.push_back(residual(T, h));
-    p.push_back(norm(T, h));
-    const model::Operator& f1 = find(ops, "ffn_1");
-    p.push_back(gemm_op(f1, o.model.mlp_bias));
-    const model::Operator& act = find(ops, "act");
-    const i64 I = act.n;
-    if (o.model.gated_ffn) {
-      p.push_back(vector_op(npu::VectorOp::silu, T, I, T * I * eb(), T * I * eb(), 8));
-      p.push_back(vector_op(npu::VectorOp::mul, T, I, 2 * T * I * eb(), T * I * eb(), 1));
-    } else {
-      p.push_back(vector_op(npu::VectorOp::gelu, T, I, T * I * eb(), T * I * eb(), 8));
-    }
-    p.push_back(gemm_op(find(ops, "ffn_2"), o.model.mlp_bias));
-    p.push_back(residual(T, h));
-  }
-  // The NPU's share of the PIM attention of `lens`: softmax over L per head on
-  // the PIM results, and the adds of the p.V partial sums of 512-token chunks.
-  void pim_side(Program& p, const std::vector<i64>& lens) {
-    const i64 h = heads_tp();
-    for (i64 L : lens) {
-      p.push_back(vector_op(npu::VectorOp::softmax, h, L, 0, 0, 5));
-      p.back().category = "gemv";
-      const i64 chunks = ceil_div(L, 512);
-      if (chunks > 1) {
-        p.push_back(vector_op(npu::VectorOp::add, h * (chunks - 1), kDHead, 0, 0, 1));
-        p.back().category = "gemv";
-      }
-    }
-  }
-  // npu-only attention of one request: K and V streamed from the channels.
-  NpuOp npu_attention(i64 L) {
-    NpuOp x;
-    x.kind = OpKind::attention;
-    x.category = "gemv";
-    x.len = L;
-    x.heads = heads_tp();
-    x.read_bytes = L * width() * eb();  // K (and again V)
-    x.write_bytes = width() * eb();
-    x.flops = 4.0 * static_cast<double>(L) * static_cast<double>(width());
-    return x;
-  }
-  void lm_head(Program& p, i64 T) {
-    const auto ops = graph(T);
-    p.push_back(norm(T, o.model.hidden));
-    p.push_back(gemm_op(find(ops, "lm_head"), false));
-  }
-
   // ---- program timing -----------------------------------------------------------------------
   template <class Dma>
   ProgramRun run_program(const Program& p, Dma& dma) {
@@ -259,7 +150,7 @@ struct NeupimsBackend::Impl {
       const Cycle t0 = t;
       double bytes = 0, pj = 0;
       switch (op.kind) {
-        case OpKind::gemm: {
+        case NpuOpKind::gemm: {
           const npu::GemmPlan& pl = plan(op.shape);
           const npu::GemmTiming g = npu::run_gemm(o.npu, pl, dma, t);
           t = g.end;
@@ -267,17 +158,17 @@ struct NeupimsBackend::Impl {
           pj = static_cast<double>(g.macs) * kMacPj + bytes * kSramPjPerByte;
           break;
         }
-        case OpKind::vector: {
+        case NpuOpKind::vector: {
           Cycle a = t;
           if (op.read_bytes > 0) a = dma.raw(op.read_bytes, false, t);
           const Cycle c = npu::vector_batch_cycles(o.npu, op.vop, op.rows, op.n);
           t = std::max(a, t) + c;
           if (op.write_bytes > 0) t = dma.raw(op.write_bytes, true, t);
           bytes = static_cast<double>(op.read_bytes + op.write_bytes);
-          pj = op.flops / 2 * kMacPj + bytes * kSramPjPerByte;
+          pj = static_cast<double>(op.flops) / 2 * kMacPj + bytes * kSramPjPerByte;
           break;
         }
-        case OpKind::attention: {
+        case NpuOpKind::attention: {
           // K arrives, q.K^T of every head (heads spread over the arrays, one
           // stationary block each), softmax, V arrives, p.V, output written.
           const i64 rounds = ceil_div(op.heads, units);
@@ -288,7 +179,7 @@ struct NeupimsBackend::Impl {
           u = std::max(u, v_in) + rounds * gemv(op.len, kDHead);
           t = dma.raw(op.write_bytes, true, u);
           bytes = static_cast<double>(2 * op.read_bytes + op.write_bytes);
-          pj = op.flops / 2 * kMacPj + bytes * kSramPjPerByte;
+          pj = static_cast<double>(op.flops) / 2 * kMacPj + bytes * kSramPjPerByte;
           break;
         }
       }
@@ -740,7 +631,6 @@ IterationCost NeupimsBackend::decode(const std::vector<DecodeRequest>& batch) {
   IterationCost cost;
   if (batch.empty()) return cost;
   const int C = m_opt.channels;
-  const i64 N = m_opt.model.layers / m_opt.pp;  // layers of one pipeline stage
   std::vector<std::uint32_t> channel_of;
   for (std::size_t i = 0; i < batch.size(); ++i) {
     const DecodeRequest& r = batch[i];
@@ -758,63 +648,38 @@ IterationCost NeupimsBackend::decode(const std::vector<DecodeRequest>& batch) {
     for (std::size_t i : idx) l[channel_of[i]].push_back(batch[i].context);
     return l;
   };
-  auto lens_of = [&](const std::vector<std::size_t>& idx) {
-    std::vector<i64> l;
-    for (std::size_t i : idx) l.push_back(batch[i].context);
-    return l;
-  };
   std::vector<std::size_t> all(batch.size());
   for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
-  const i64 B = static_cast<i64>(batch.size());
 
+  // The NPU's instruction stream of the iteration (firmware/compiler/npu_program.h),
+  // each stage timed with the PIM attention of its request group.
+  firmware::compiler::NpuProgramOptions po;
+  po.model = m_opt.model;
+  po.tp = m_opt.tp;
+  po.pp = m_opt.pp;
+  po.element_bytes = m_opt.npu.element_bytes;
+  po.lm_head = !m_opt.artifact_compatible;
+  std::vector<std::vector<std::size_t>> groups;
   if (m_opt.system == NeupimsSystem::npu_only) {
-    Program p;
-    im.qkv_gen(p, B);
-    for (const DecodeRequest& r : batch) p.push_back(im.npu_attention(r.context));
-    im.proj_ffn(p, B);
-    runs.push_back(im.run_stage("layer", p, {}, static_cast<int>(B)));
-    runs.back().st.repeat = N;
+    po.iteration = firmware::compiler::NpuIteration::npu_only;
+    groups = {all};
   } else if (!m_opt.sub_batch) {
-    Program a, b, e;
-    im.qkv_gen(a, B);
-    im.pim_side(b, lens_of(all));
-    im.proj_ffn(e, B);
-    runs.push_back(im.run_stage("A", a, {}, static_cast<int>(B)));
-    runs.push_back(im.run_stage("B", b, per_channel(all), 0));
-    runs.push_back(im.run_stage("E", e, {}, static_cast<int>(B)));
-    for (auto& r : runs) r.st.repeat = N;
+    po.iteration = firmware::compiler::NpuIteration::serial;
+    groups = {all};
   } else {
-    const firmware::compiler::SubBatches sb = firmware::compiler::split_sub_batches(channel_of, static_cast<std::uint32_t>(C));
-    const i64 T1 = static_cast<i64>(sb.first.size()), T2 = static_cast<i64>(sb.second.size());
-    const auto pim1 = per_channel(sb.first), pim2 = per_channel(sb.second);
-    const auto l1 = lens_of(sb.first), l2 = lens_of(sb.second);
-    Program A, Bp, Cp, D, E, F;
-    im.qkv_gen(A, T1);
-    im.qkv_gen(Bp, T2);
-    im.pim_side(Bp, l1);
-    im.proj_ffn(Cp, T1);
-    im.qkv_gen(Cp, T1);
-    im.pim_side(Cp, l2);
-    im.proj_ffn(D, T2);
-    im.qkv_gen(D, T2);
-    im.pim_side(D, l1);
-    im.proj_ffn(E, T1);
-    im.pim_side(E, l2);
-    im.proj_ffn(F, T2);
-    runs.push_back(im.run_stage("A", A, {}, static_cast<int>(T1)));
-    runs.push_back(im.run_stage("B", Bp, pim1, static_cast<int>(T2)));
-    if (N > 1) {
-      runs.push_back(im.run_stage("C", Cp, pim2, static_cast<int>(T1)));
-      runs.push_back(im.run_stage("D", D, pim1, static_cast<int>(T2)));
-      runs[2].st.repeat = runs[3].st.repeat = N - 1;
-    }
-    runs.push_back(im.run_stage("E", E, pim2, static_cast<int>(T1)));
-    runs.push_back(im.run_stage("F", F, {}, static_cast<int>(T2)));
+    po.iteration = firmware::compiler::NpuIteration::interleaved;
+    const firmware::compiler::SubBatches sb =
+        firmware::compiler::split_sub_batches(channel_of, static_cast<std::uint32_t>(C));
+    groups = {sb.first, sb.second};
   }
-  if (!m_opt.artifact_compatible) {
-    Program h;
-    im.lm_head(h, B);
-    runs.push_back(im.run_stage("head", h, {}, static_cast<int>(B)));
+  std::vector<i64> contexts;
+  for (const DecodeRequest& r : batch) contexts.push_back(r.context);
+  for (const firmware::compiler::NpuStage& s : firmware::compiler::npu_decode_stages(po, contexts, groups)) {
+    const bool pim = s.pim_group >= 0 && m_opt.system != NeupimsSystem::npu_only;
+    runs.push_back(im.run_stage(s.name, s.ops, pim ? per_channel(groups[static_cast<std::size_t>(s.pim_group)])
+                                                   : std::vector<std::vector<i64>>{},
+                                static_cast<int>(s.tokens)));
+    runs.back().st.repeat = s.repeat;
   }
 
   // Assemble: time, categories (the side that sets a stage's length is

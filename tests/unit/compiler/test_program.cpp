@@ -18,6 +18,7 @@
 #include "firmware/compiler/placement.h"
 #include "firmware/compiler/program.h"
 #include "firmware/pimba/generator.h"
+#include "model/graph.h"
 #include "model/model.h"
 #include "model/system.h"
 #include "serving/attacc_pim.h"
@@ -134,10 +135,10 @@ TEST_CASE("program: deterministic", "[compiler][program]") {
   std::ostringstream a, b;
   const fc::SystemProgram p = fc::compile(in), q = fc::compile(in);
   fc::write_manifest(a, p);
-  fc::write_host_kernels(a, p);
+  fc::write_host_npu(a, p);
   for (const auto& f : p.files) fc::write_channel_file(a, p, f);
   fc::write_manifest(b, q);
-  fc::write_host_kernels(b, q);
+  fc::write_host_npu(b, q);
   for (const auto& f : q.files) fc::write_channel_file(b, q, f);
   CHECK(a.str() == b.str());
 }
@@ -349,4 +350,96 @@ TEST_CASE("program: writing over an earlier program leaves no stale channel file
   fc::write_program(d.path.string(), small);
   fc::write_program(e.path.string(), small);
   CHECK(tree(d.path) == tree(e.path));
+}
+
+TEST_CASE("program: NPU host gets the back-end's stages, every layer's GEMMs once per request", "[compiler][program]") {
+  // Layer count 3: stages A, B, C x 2, D x 2, E, F and the LM head.
+  const std::vector<std::int64_t> lens{100, 200, 300, 150, 90, 400, 600};
+  for (const char* system : {"neupims", "npu+pim", "npu-only"}) {
+    INFO(system);
+    const bool sub_batch = std::string(system) == "neupims";
+    fc::CompileInput in = neupims_input(system, lens, sub_batch);
+    if (std::string(system) == "npu-only") in.placement.reset();
+    const fc::SystemProgram p = fc::compile(in);
+    REQUIRE(p.npu_host);
+    CHECK(p.host.empty());
+    // The serving back-end times the same stages: names, repeats and tokens agree.
+    fc::Placer placer(*neupims_input(system, lens, sub_batch).placement);
+    std::vector<fc::NewRequest> fresh;
+    for (std::int64_t L : lens) fresh.push_back({static_cast<std::uint64_t>(L - 1), static_cast<std::uint64_t>(L)});
+    const fc::Placement pl = placer.place({}, fresh);
+    std::vector<serving::DecodeRequest> batch;
+    for (std::size_t i = 0; i < lens.size(); ++i) batch.push_back({lens[i], static_cast<int>(pl.channel[i])});
+    serving::NeupimsOptions o;
+    o.system = serving::parse_neupims_system(system);
+    o.model = in.model;
+    o.channels = 8;
+    o.sub_batch = sub_batch;
+    serving::NeupimsBackend be(o);
+    be.decode(batch);
+    REQUIRE(be.last_stages().size() == p.npu.size());
+    for (std::size_t i = 0; i < p.npu.size(); ++i) {
+      CHECK(be.last_stages()[i].name == p.npu[i].name);
+      CHECK(be.last_stages()[i].repeat == p.npu[i].repeat);
+      CHECK(be.last_stages()[i].requests_npu == p.npu[i].tokens);
+    }
+    // Every layer's GEMMs run once for every request: the stages' GEMM FLOPs
+    // (times their repeats) equal the decode graph's host GEMMs of the whole
+    // batch, layers times, plus the LM head once.
+    double program = 0;
+    for (const fc::NpuStage& s : p.npu)
+      for (const fc::NpuOp& x : s.ops)
+        if (x.kind == fc::NpuOpKind::gemm)
+          program += 2.0 * x.shape.m * x.shape.k * x.shape.n * static_cast<double>(s.repeat);
+    model::GraphOptions g;
+    g.batch = static_cast<std::int64_t>(lens.size());
+    g.context = 1;
+    g.tp = in.tp;
+    double graph = 0;
+    for (const model::Operator& op : model::decode_graph(in.model, g))
+      if (op.name == "qkv" || op.name == "proj" || op.name == "ffn_1" || op.name == "ffn_2")
+        graph += 2.0 * op.m * op.k * op.n * static_cast<double>(in.model.layers);
+      else if (op.name == "lm_head")
+        graph += 2.0 * op.m * op.k * op.n;
+    CHECK(program == graph);
+    // Each PIM stage names the segment of its request group's attention.
+    if (sub_batch) {
+      for (const fc::NpuStage& s : p.npu) {
+        INFO(s.name);
+        const char* want = s.name == "B" || s.name == "D" ? "attention.sb1"
+                           : s.name == "C" || s.name == "E" ? "attention.sb2"
+                                                             : nullptr;
+        if (want) CHECK(s.segment == segment_named(p, want));
+        else CHECK(s.segment == -1);
+      }
+    } else if (std::string(system) == "npu+pim") {
+      for (const fc::NpuStage& s : p.npu) CHECK(s.segment == (s.name == "B" ? segment_named(p, "attention") : -1));
+    } else {
+      CHECK(p.segments.empty());
+      std::size_t attentions = 0;
+      for (const fc::NpuOp& x : p.npu.at(0).ops) attentions += x.kind == fc::NpuOpKind::attention;
+      CHECK(attentions == lens.size());
+    }
+  }
+}
+
+TEST_CASE("program: bad NPU program input names file and line", "[compiler][program]") {
+  const std::string hdr =
+      "pimlab-program 1 host.npu system=neupims model=m batch=1 context=2 tp=1 family=neupims variant=dual "
+      "preset=hbm2-newton channels=8 artifact=0\n";
+  auto read = [](const std::string& text) {
+    std::istringstream is(text);
+    return fc::read_host_npu(is, "host.npu", nullptr);
+  };
+  CHECK(read(hdr + "stage A 1 2 -\ngemm gemm 2 128 256 1\n").at(0).ops.at(0).shape.n == 256);
+  CHECK_THROWS_WITH(read(hdr + "gemm gemm 2 128 256 1\n"), "host.npu:2: 'gemm' before the first stage line");
+  CHECK_THROWS_WITH(read(hdr + "stage A 1 2 -\ngemn gemm 2 128 256 1\n"),
+                    "host.npu:3: unknown item 'gemn' (allowed: stage, gemm, vector, attention)");
+  CHECK_THROWS_WITH(read(hdr + "stage A 1 2 -\nvector others tanh 1 2 0 0 0\n"),
+                    Catch::StartsWith("host.npu:3: vector operation 'tanh'"));
+  CHECK_THROWS_WITH(read(hdr + "stage A 0 2 -\n"), "host.npu:2: repeat 0 out of range (1..1125899906842624)");
+  CHECK_THROWS_WITH(read(hdr + "stage A 1 2 -\nattention gemv 5 1 2 3\n"), "host.npu:3: an attention line has 7 fields, not 6");
+  CHECK_THROWS_WITH(read(hdr + "stage A 1 2 -\ngemm gemx 2 128 256 1\n"),
+                    "host.npu:3: category 'gemx' (allowed: gemm, gemv, others)");
+  CHECK_THROWS_WITH(read("pimlab-program 1 host.kernels system=x\n"), Catch::StartsWith("host.npu:1: file kind 'host.kernels'"));
 }

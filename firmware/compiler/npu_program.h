@@ -1,0 +1,85 @@
+// The NPU's instruction stream of one decode iteration (docs/compiler.md,
+// "NPU programs"): the ordered GEMMs, vector operations and (npu-only)
+// streamed attentions of each stage of the NeuPIMs iteration (system.md §2.4),
+// with the operand traffic each one moves. One builder serves the NeuPIMs
+// back-end of `pimlab run` (serving/neupims_backend.h times these very
+// stages) and `pimlab compile` (which writes them as `host.npu`), so the two
+// cannot disagree. SystemC-free.
+//
+// Stages, per iteration (N = layers per pipeline stage):
+//   npu-only                 layer x N: LayerNorm, QKV, every request's attention, projection, FFN
+//   serial (npu+pim, or      A x N: LayerNorm + QKV;  B x N: the host's share of the PIM attention
+//   neupims without            (softmax, partial-sum adds) while the channels run it;
+//   sub-batches)             E x N: projection + FFN
+//   interleaved (neupims)    A, B, C x (N-1), D x (N-1), E, F over two sub-batches (system.md §2.4)
+//   then `head` x 1 (LayerNorm + LM head over the whole batch) unless artifact-compatible.
+#pragma once
+
+#include <cstdint>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "model/model.h"
+#include "npu/gemm.h"
+#include "npu/vector.h"
+
+namespace pimlab::firmware::compiler {
+
+enum class NpuOpKind { gemm, vector, attention };
+const char* to_string(NpuOpKind k);
+
+struct NpuOp {
+  NpuOpKind kind = NpuOpKind::gemm;
+  std::string category = "gemm";  // the time/energy category: gemm, gemv, others
+  npu::GemmShape shape;           // gemm (operands moved by the GEMM's own tiling)
+  npu::VectorOp vop = npu::VectorOp::add;
+  std::int64_t rows = 0, n = 0;   // vector: rows x n elements
+  std::int64_t read_bytes = 0, write_bytes = 0;  // vector and attention: DRAM traffic
+  std::int64_t flops = 0;         // vector and attention: the FLOPs (energy)
+  std::int64_t len = 0, heads = 0;  // attention (npu-only): KV length and heads of one request
+  bool operator==(const NpuOp& o) const;
+};
+
+struct NpuStage {
+  std::string name;        // A..F, "layer", "head"
+  std::int64_t repeat = 1; // times per iteration
+  std::int64_t tokens = 0; // requests whose tokens the stage's NPU work carries
+  // The requests whose PIM attention runs on the channels during the stage:
+  // index into the builder's request groups, -1 none. In a program read back
+  // from text the link is `segment` instead (the compiler's segment id).
+  int pim_group = -1;
+  int segment = -1;
+  std::vector<NpuOp> ops;
+};
+
+enum class NpuIteration { npu_only, serial, interleaved };
+
+struct NpuProgramOptions {
+  model::ModelConfig model;  // a transformer (heads x head_dim per layer)
+  int tp = 1, pp = 1;
+  int element_bytes = 2;
+  NpuIteration iteration = NpuIteration::serial;
+  bool lm_head = true;       // false in artifact-compatible mode (the artifact models the decoder layers only)
+};
+
+// The stages of one decode iteration. `contexts`: the KV length of each
+// request; `groups`: serial / npu-only: one group of every request;
+// interleaved: the two sub-batches (serving/... split_sub_batches).
+std::vector<NpuStage> npu_decode_stages(const NpuProgramOptions& o, const std::vector<std::int64_t>& contexts,
+                                        const std::vector<std::vector<std::size_t>>& groups);
+
+// Text (the body of `host.npu`, after its header line):
+//   stage NAME REPEAT TOKENS SEGMENT|-
+//   gemm CATEGORY M K N BIAS(0|1)
+//   vector CATEGORY OP ROWS N READ_BYTES WRITE_BYTES FLOPS
+//   attention CATEGORY LEN HEADS READ_BYTES WRITE_BYTES FLOPS
+// `#` starts a comment. Operation lines belong to the stage above them.
+void write_npu_stages(std::ostream& os, const std::vector<NpuStage>& stages);
+// Reads what write_npu_stages wrote, after the header line was consumed
+// (`line_no` = that line's number). Throws std::invalid_argument
+// "SOURCE:LINE: what" for an unknown item or operation, a wrong field count,
+// a value out of range, an operation before the first stage.
+std::vector<NpuStage> read_npu_stages(std::istream& is, const std::string& source, std::size_t line_no);
+
+}  // namespace pimlab::firmware::compiler
