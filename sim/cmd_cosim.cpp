@@ -15,6 +15,7 @@
 #include <systemc>
 
 #include "cli.h"
+#include "cosim_process.h"
 #include "tlm/pim_rtl/cosim.h"
 
 namespace {
@@ -40,7 +41,7 @@ int run(int argc, char** argv) {
                    {"model", "NAME", "su: mamba2-2.7b (128 x 64) or retnet-2.7b (256 x 512); attention: opt-7b",
                     "mamba2-2.7b / opt-7b"},
                    {"steps", "N", "su: state-update steps", "2"},
-                   {"len", "L", "attention: context length, a multiple of 32", "256"},
+                   {"len", "L", "attention: context length (a partial last 32-token chunk is padded with zero tokens)", "256"},
                    {"data", "D", "attention: random, or carry (directed vector for the adder's rounding carry)", "random"},
                    {"units", "U", "unit models: rtl (all), behavioural (all) or mixed (one RTL unit)",
                     "mixed (behavioural without RTL)"},
@@ -67,7 +68,7 @@ int run(int argc, char** argv) {
     throw UsageError("--steps applies to --kernel su only (attention takes --len)");
   g_opts.model = a.str("model", "");
   g_opts.steps = static_cast<int>(a.integer("steps", 2, 1, 100000));
-  g_opts.len = static_cast<int>(a.integer("len", 256, 32, 65536));
+  g_opts.len = static_cast<int>(a.integer("len", 256, 1, 65536));
   g_opts.data = a.str("data", "random");
   if (a.has("units")) g_opts.units = a.choice("units", "mixed", {"rtl", "behavioural", "mixed"});
   g_opts.seed = static_cast<std::uint32_t>(a.integer("seed", 1, 0, 0xffffffffll));
@@ -82,9 +83,7 @@ int run(int argc, char** argv) {
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());
   }
-  setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
-  char* sc_argv[] = {argv[0], nullptr};
-  const int rc = sc_core::sc_elab_and_sim(1, sc_argv);
+  const int rc = pimlab::sim::run_cosim_process(g_opts, argv[0]);
   // The document of a run that reached its report (match, mismatch or
   // interrupted); a bad configuration has none.
   if (!cs::last_document().empty()) json_out.write_text(cs::last_document());
@@ -92,6 +91,13 @@ int run(int argc, char** argv) {
 }
 
 }  // namespace
+
+int pimlab::sim::run_cosim_process(const cs::CosimOptions& o, const char* argv0) {
+  if (&o != &g_opts) g_opts = o;
+  setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
+  char* sc_argv[] = {const_cast<char*>(argv0), nullptr};
+  return sc_core::sc_elab_and_sim(1, sc_argv);
+}
 
 int sc_main(int argc, char** argv) { return cs::run_cosim(g_opts, argc, argv); }
 

@@ -25,6 +25,8 @@
 #include <nlohmann/json.hpp>
 
 #include "cli.h"
+#include "cosim_process.h"
+#include "golden/accuracy.h"
 #include "gpu/host.h"
 #include "model/graph.h"
 #include "model/model.h"
@@ -52,6 +54,7 @@ namespace model = pimlab::model;
 namespace serving = pimlab::serving;
 namespace workload = pimlab::workload;
 namespace gpu = pimlab::gpu;
+namespace golden = pimlab::golden;
 using Json = nlohmann::ordered_json;
 
 // First SIGINT (or SIGTERM: a job scheduler's cancel, `timeout`): finish the
@@ -88,6 +91,7 @@ struct Outcome {
   std::uint64_t pim_simulated = 0, pim_reused = 0;
   std::uint64_t cim_simulated = 0;  // distinct CIM softmax rows / FFN blocks run on the CIM core
   std::vector<serving::Timeline::Op> first_step;  // --plot: the operators of the first decode step (GPU hosts)
+  std::vector<std::vector<std::int64_t>> decode_contexts;  // --functional: each decode iteration's KV lengths
 };
 
 // Wraps a GPU-host back-end: the chosen decode iterations are recorded and
@@ -100,6 +104,10 @@ class TracingBackend : public serving::Backend {
       : m_in(inner), m_dir(std::move(dir)), m_stem(std::move(stem)), m_its(std::move(its)), m_keep(keep_first) {}
   serving::IterationCost decode(const std::vector<serving::DecodeRequest>& b) override {
     ++m_n;
+    if (record_contexts) {
+      decode_contexts.emplace_back();
+      for (const serving::DecodeRequest& r : b) decode_contexts.back().push_back(r.context);
+    }
     const bool on = !m_dir.empty() && std::find(m_its.begin(), m_its.end(), m_n) != m_its.end();
     const bool keep = m_keep && m_n == 1;
     serving::Timeline t;
@@ -125,6 +133,8 @@ class TracingBackend : public serving::Backend {
   std::map<std::string, std::string> describe() const override { return m_in.describe(); }
   std::vector<std::string> written;
   std::vector<serving::Timeline::Op> first_step;
+  bool record_contexts = false;
+  std::vector<std::vector<std::int64_t>> decode_contexts;
 
  private:
   serving::GpuBackend& m_in;
@@ -133,6 +143,84 @@ class TracingBackend : public serving::Backend {
   bool m_keep;
   std::int64_t m_n = 0;
 };
+
+// --functional: every PIM kernel of every decode iteration of a run as a
+// co-simulation job (docs/serving.md, "Functional runs"): per iteration, PIM
+// layer, request and head, a state-update step or a decode attention at the
+// request's KV length, on seeded synthetic data, checked against golden.
+std::uint32_t job_seed(std::uint64_t seed, std::uint64_t it, std::uint64_t layer, std::uint64_t r, std::uint64_t h) {
+  std::uint64_t x = seed;
+  for (std::uint64_t v : {it, layer, r, h}) {
+    x += 0x9e3779b97f4a7c15ull + v;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+    x ^= x >> 31;
+  }
+  return static_cast<std::uint32_t>(x);
+}
+
+std::vector<pimlab::tlm_pim_rtl::CosimJob> functional_jobs(const model::ModelConfig& m, const model::SystemSpec& s,
+                                                           int gpus, const std::vector<std::vector<std::int64_t>>& its,
+                                                           std::uint64_t seed) {
+  using pimlab::tlm_pim_rtl::CosimJob;
+  constexpr std::size_t kMaxJobs = 200000;
+  std::vector<CosimJob> jobs;
+  const std::string who = m.name + " on " + s.name;
+  for (std::size_t it = 0; it < its.size(); ++it) {
+    const std::vector<std::int64_t>& ctx = its[it];
+    const auto B = static_cast<std::int64_t>(ctx.size());
+    if (B == 0) continue;
+    std::int64_t sum = 0;
+    for (std::int64_t L : ctx) sum += L;
+    model::GraphOptions go = model::graph_options(s, B, (sum + B - 1) / B, gpus, false);
+    go.artifact_steps = 1;
+    for (const model::Operator& op : model::decode_graph(m, go)) {
+      if (model::map_operator(s, op) != model::Device::pim) continue;
+      if (op.name == "attention_kv") continue;  // the attention job runs SCORE, softmax and ATTEND
+      const std::int64_t layers = op.repeat / std::max<std::int64_t>(1, op.steps);
+      std::string recipe;
+      std::int64_t heads = 0;
+      if (op.cls == model::OpClass::su) {
+        heads = op.m * op.num_op / B;
+        for (const golden::StudyModel& g : golden::study_models())
+          if (g.kind == golden::StudyKind::state_update && g.rows == op.n && g.cols == op.k &&
+              (std::string(g.name) == "mamba2-2.7b" || std::string(g.name) == "retnet-2.7b"))
+            recipe = g.name;  // the co-simulation draws these two models' inputs
+        if (recipe.empty())
+          throw UsageError("--functional: " + who + ": state update of " + std::to_string(op.n) + " x " +
+                           std::to_string(op.k) + " per head has no functional recipe (allowed: 128 x 64 as "
+                           "Mamba-2, 256 x 512 as RetNet)");
+      } else if (op.name == "attention_qk") {
+        heads = op.num_op / B * op.m;
+        if (op.k != 128)
+          throw UsageError("--functional: " + who + ": attention with d_head " + std::to_string(op.k) +
+                           " has no functional recipe (allowed: d_head 128)");
+        recipe = "opt-7b";
+      } else {
+        throw UsageError("--functional: " + who + ": PIM operator '" + op.name + "' has no functional model");
+      }
+      for (std::int64_t l = 0; l < layers; ++l)
+        for (std::int64_t r = 0; r < B; ++r)
+          for (std::int64_t h = 0; h < heads; ++h) {
+            if (jobs.size() >= kMaxJobs)
+              throw UsageError("--functional: " + who + " has more than " + std::to_string(kMaxJobs) +
+                               " PIM kernels to check; use a model with fewer layers (a config file), a smaller "
+                               "batch or --iterations");
+            CosimJob j;
+            j.kernel = op.cls == model::OpClass::su ? "su" : "attention";
+            j.model = recipe;
+            j.steps = 1;
+            j.len = static_cast<int>(ctx[static_cast<std::size_t>(r)]);
+            j.seed = job_seed(seed, it, static_cast<std::uint64_t>(l), static_cast<std::uint64_t>(r),
+                              static_cast<std::uint64_t>(h));
+            j.label = who + ", iteration " + std::to_string(it + 1) + ", layer " + std::to_string(l + 1) +
+                      ", request " + std::to_string(r + 1) + ", head " + std::to_string(h + 1) + " (" + op.name + ")";
+            jobs.push_back(std::move(j));
+          }
+    }
+  }
+  return jobs;
+}
 
 // --plot DIR: the runs as the merged CSV of a sweep (one point per model,
 // batch and system), then `pimlab plot --defaults` on it, so a run's report
@@ -241,7 +329,7 @@ int run(int argc, char** argv) {
                             "(arrival_s,input_tokens,output_tokens) or snapshot:FILE (seq_len,ch_idx)", "fixed"},
           {"rate", "R", "sharegpt/alpaca: arrivals per second (Poisson); inf = all at t=0", "inf"},
           {"requests", "N", "sharegpt/alpaca: requests drawn", "256"},
-          {"seed", "S", "sharegpt/alpaca: seed of the draws", "1"},
+          {"seed", "S", "sharegpt/alpaca: seed of the draws; --functional: seed of the data", "1"},
           {"iterations", "N", "stop after N decode iterations (0: serve every request)", "0"},
           {"prefill", "MODE", "off (prompts taken as done: the papers' decode-only setting), whole, or a chunk "
                               "size in tokens", "off"},
@@ -258,6 +346,8 @@ int run(int argc, char** argv) {
           {"artifact-compatible", "", "reproduce the published artifacts, quirks included (docs/serving.md)", ""},
           {"ignore-capacity", "", "do not check that KV caches and states fit in the memory (the artifacts never check)", ""},
           {"no-reuse", "", "simulate every PIM kernel afresh (no exact reuse of equal kernels)", ""},
+          {"functional", "", "pimba: every PIM kernel of every decode iteration also computes on seeded data in the channel's DRAM image (TLM channel, behavioural or RTL units) and is checked bit for bit against the golden kernels; small models or few layers", ""},
+          {"rtl-units", "LIST", "with --functional: units co-simulated as the Verilated RTL, e.g. pch0.bank_group0.pair0,pch1.bank_group3.pair1, or all", ""},
           {"trace", "DIR", "GPU-host systems: write a VCD of the chosen decode iterations to DIR (operators, and channel 0's PIM commands of the first layer)", ""},
           {"trace-iterations", "N[,N...]", "with --trace: the decode iterations to trace (1 = the first)", "1"},
           {"plot", "DIR", "write DIR/results.csv (the merged format of 'pimlab sweep') and the default figures of 'pimlab plot --defaults' in DIR/plots/ (gnuplot)", ""},
@@ -383,8 +473,10 @@ int run(int argc, char** argv) {
   std::vector<int> pinned;
   Json wl_json;
   if (wl == "fixed") {
-    for (const char* o : {"rate", "requests", "seed"})
+    for (const char* o : {"rate", "requests"})
       if (a.has(o)) throw UsageError(std::string("--") + o + " applies to --workload sharegpt|alpaca, not the fixed batch");
+    if (a.has("seed") && !a.has("functional"))
+      throw UsageError("--seed applies to --workload sharegpt|alpaca and --functional, not the fixed batch alone");
     wl_json = {{"kind", "fixed"}, {"input_len", lin}, {"output_len", lout}};
   } else {
     for (const char* o : {"input-len", "output-len"})
@@ -487,6 +579,34 @@ int run(int argc, char** argv) {
                  {"trace", any(gpu_host), "the GPU-host systems"}};
     for (const auto& r : rules)
       if (a.has(r.opt) && !r.ok) throw UsageError(std::string("--") + r.opt + " applies to " + r.what + ", which none of --system is");
+  }
+  const bool functional = a.has("functional");
+  if (functional) {
+    for (const Case& c : cases)
+      if (c.system.pim_family != "pimba")
+        throw UsageError("--functional applies to the pimba system (MX8 data on the Pimba processing unit), not " +
+                         c.system.name);
+    if (artifact) throw UsageError("--functional checks the faithful kernels; drop --artifact-compatible");
+  }
+  std::vector<std::string> rtl_units;
+  if (a.has("rtl-units")) {
+    if (!functional) throw UsageError("--rtl-units applies only with --functional");
+    for (const std::string& u : a.list("rtl-units", {}))
+      if (u == "all")
+        for (int p = 0; p < 2; ++p)
+          for (int g = 0; g < 4; ++g)
+            for (int q = 0; q < 2; ++q)
+              rtl_units.push_back("pch" + std::to_string(p) + ".bank_group" + std::to_string(g) + ".pair" + std::to_string(q));
+      else {
+        // The co-simulated channel (hbm2-pimba): 2 pseudo-channels x 4 bank groups x 2 bank pairs.
+        int p = -1, g = -1, q = -1, n = 0;
+        if (std::sscanf(u.c_str(), "pch%d.bank_group%d.pair%d%n", &p, &g, &q, &n) != 3 ||
+            n != static_cast<int>(u.size()) || p < 0 || p > 1 || g < 0 || g > 3 || q < 0 || q > 1 ||
+            u != "pch" + std::to_string(p) + ".bank_group" + std::to_string(g) + ".pair" + std::to_string(q))
+          throw UsageError("--rtl-units: '" + u + "' is not a unit of the channel (allowed: pch<0..1>.bank_group<0..3>.pair<0..1>, or all)");
+        rtl_units.push_back(u);
+      }
+    if (rtl_units.empty()) throw UsageError("--rtl-units: an empty list (give unit names or all)");
   }
   std::int64_t prev_batch = -1;
   for (const Case& cs : cases) {
@@ -593,12 +713,14 @@ int run(int argc, char** argv) {
           if (ch == '+' || ch == '/') ch = '-';
         tracer = std::make_unique<TracingBackend>(*gpu_be, trace_dir ? *trace_dir : std::string(), stem, trace_its,
                                                   true);
+        tracer->record_contexts = functional;
       }
       out.r = serving::serve(tracer ? static_cast<serving::Backend&>(*tracer) : *be, requests, o,
                              pinned.empty() ? nullptr : &pinned);
       if (tracer) {
         for (const auto& f : tracer->written) std::fprintf(stderr, "pimlab run: wrote %s (gtkwave %s)\n", f.c_str(), f.c_str());
         out.first_step = tracer->first_step;
+        out.decode_contexts = std::move(tracer->decode_contexts);
       }
       out.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       if (auto* g = dynamic_cast<serving::GpuBackend*>(be.get())) {
@@ -610,6 +732,46 @@ int run(int argc, char** argv) {
       if (tty) std::fprintf(stderr, "\r%*s\r", 110, "");
       outcomes.push_back(std::move(out));
     }
+  }
+
+  // --functional: the PIM kernels of every decode iteration of every run,
+  // computed in one co-simulation (SystemC elaborates once per process).
+  Json functional_json;
+  int functional_rc = 0;
+  if (functional && !g_stop.load()) {
+    namespace cs = pimlab::tlm_pim_rtl;
+    cs::CosimOptions co;
+    for (const Outcome& o : outcomes) {
+      auto jobs = functional_jobs(o.c.model, o.c.system, o.c.gpus, o.decode_contexts, a.u64("seed", 1));
+      co.jobs.insert(co.jobs.end(), std::make_move_iterator(jobs.begin()), std::make_move_iterator(jobs.end()));
+    }
+    co.units = "behavioural";
+    co.rtl_units = rtl_units;
+    co.quiet = true;
+    try {
+      cs::validate(co);
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(std::string("--functional: ") + e.what());
+    }
+    functional_rc = pimlab::sim::run_cosim_process(co, argv[0]);
+    if (functional_rc == 2) throw UsageError("--rtl-units: a unit name is not a unit of the channel (see the message above)");
+    const cs::CosimFigures& f = cs::last_figures();
+    std::vector<std::string> recipes;  // the input recipe of each kind of kernel checked
+    for (const cs::CosimJob& j : co.jobs) {
+      const std::string r = j.kernel + ": " + j.model;
+      if (std::find(recipes.begin(), recipes.end(), r) == recipes.end()) recipes.push_back(r);
+    }
+    const char* verdict = functional_rc == 0 ? "match" : functional_rc == 1 ? "mismatch" : functional_rc == 130 ? "interrupted" : "error";
+    functional_json = {{"verdict", verdict},
+                       {"jobs", co.jobs.size()},
+                       {"jobs_checked", f.jobs},
+                       {"pim_kernels", f.kernels},
+                       {"values_compared", f.values_compared},
+                       {"kernel_cycles", f.kernel_cycles},
+                       {"recipes", recipes},
+                       {"rtl_units", rtl_units},
+                       {"digest", f.digest}};
+    if (functional_rc == 130) g_stop.store(true);
   }
 
   // The document.
@@ -668,6 +830,7 @@ int run(int argc, char** argv) {
   } else {
     stats["systems"] = per;
   }
+  if (!functional_json.is_null()) stats["functional"] = functional_json;
   doc["stats"] = stats;
   const bool interrupted = g_stop.load();
   if (interrupted) doc["stats"]["interrupted"] = true;
@@ -695,6 +858,15 @@ int run(int argc, char** argv) {
                   o.wall_s);
     }
     std::printf("  (vs gpu: throughput over the gpu system's; energy: decode energy relative to it)\n");
+    if (!functional_json.is_null())
+      std::printf("  functional: %s -- %llu PIM kernels of %llu jobs, %llu values compared bit for bit with golden, "
+                  "%llu kernel cycles, %zu RTL units, digest %s\n",
+                  functional_json["verdict"].get<std::string>() == "match" ? "MATCH" : "MISMATCH or incomplete",
+                  functional_json["pim_kernels"].get<unsigned long long>(),
+                  functional_json["jobs_checked"].get<unsigned long long>(),
+                  functional_json["values_compared"].get<unsigned long long>(),
+                  functional_json["kernel_cycles"].get<unsigned long long>(), rtl_units.size(),
+                  functional_json["digest"].get<std::string>().c_str());
   }
   if (!json_stdout) json_out.write(doc, 2);
   if (auto plot_dir = a.opt("plot")) write_plots(*plot_dir, outcomes, doc);
@@ -712,7 +884,10 @@ int run(int argc, char** argv) {
     }
     if (!csv_file) throw std::runtime_error("--csv: write failed");
   }
-  return interrupted ? 130 : 0;
+  if (interrupted) return 130;
+  if (functional_rc == 1) return 1;  // a PIM result differs from golden (reported on standard error)
+  if (functional_rc != 0) return 3;
+  return 0;
 }
 
 void write_plots(const std::string& dir, const std::vector<Outcome>& outcomes, const Json& doc) {

@@ -125,6 +125,7 @@ class Firmware : public sc_core::sc_module {
   std::string interrupted_kernel;  // the kernel an interrupt cut short (empty: none)
   bool done = false;
   std::uint64_t kernels = 0, kernel_cycles = 0, compared = 0;
+  int jobs_done = 0;
   std::vector<std::string> lines;  // what was checked, for the report
   Digest digest;
   nlohmann::json mismatch_json;
@@ -132,10 +133,16 @@ class Firmware : public sc_core::sc_module {
  private:
   void run() {
     try {
-      if (m_o.kernel == "su")
-        run_su();
-      else
-        run_attention();
+      std::vector<CosimJob> plan = m_o.jobs;
+      if (plan.empty()) plan.push_back({m_o.kernel, m_o.model, m_o.steps, m_o.len, m_o.seed, ""});
+      for (const CosimJob& j : plan) {
+        m_job = j;
+        if (j.kernel == "su")
+          run_su();
+        else
+          run_attention();
+        ++jobs_done;
+      }
     } catch (const tlm_common::Interrupted&) {
       // SIGINT/SIGTERM inside a kernel or in the host work around the
       // kernels: stop here; run_cosim reports the verdict "interrupted".
@@ -226,9 +233,9 @@ class Firmware : public sc_core::sc_module {
     std::vector<std::uint8_t> res(lk.result_bytes());
     const sc_core::sc_time t0 = sc_core::sc_time_stamp();
     std::map<std::string, std::uint64_t> before;  // unit commands before this kernel
-    m_kernel_label = label;
+    m_kernel_label = m_job.label.empty() ? label : m_job.label + ": " + label;
     tlm_common::throw_if_interrupted();  // not after the host work before it (golden, lowering)
-    m_in_kernel = label;
+    m_in_kernel = m_kernel_label;
     transport(tlm::TLM_READ_COMMAND, 0, res.data(), res.size(), &lk.ext);
     m_in_kernel.clear();
     ++kernels;
@@ -313,7 +320,7 @@ class Firmware : public sc_core::sc_module {
 
   // ---- state update ----
   void run_su() {
-    const golden::StudyModel& m = golden::find_study_model(m_o.model);
+    const golden::StudyModel& m = golden::find_study_model(m_job.model);
     const int R = m.rows, C = m.cols;
     fw::KernelSpec spec;
     spec.op = fw::Op::SU;
@@ -323,15 +330,15 @@ class Firmware : public sc_core::sc_module {
     const std::vector<ChunkPlace> places = firmware::pimba::chunk_places(prog, 0, 0);
     // Inputs (docs/cosim.md): h0 ~ N(0, 1/4); per step the model's synthetic
     // inputs as `pimlab accuracy` draws them (docs/golden.md).
-    golden::SynthRng g = golden::SynthRng::stream(m_o.seed, 1);
+    golden::SynthRng g = golden::SynthRng::stream(m_job.seed, 1);
     std::vector<float> h0(static_cast<std::size_t>(R) * C);
     for (float& x : h0) x = static_cast<float>(0.5 * g.normal());
     golden::SuState state(numerics::Format::mx8, R, C, h0);
     std::vector<golden::SuInputs> steps;
     const double A = -g.uniform(1.0, 16.0), gamma = 1.0 - std::ldexp(1.0, -5);
-    for (int s = 0; s < m_o.steps; ++s) {
+    for (int s = 0; s < m_job.steps; ++s) {
       golden::SuInputs64 in;
-      if (m_o.model == "mamba2-2.7b") {
+      if (m_job.model == "mamba2-2.7b") {
         golden::Mamba2Step st;
         st.dt = std::exp(g.uniform(std::log(1e-3), std::log(1e-1)));
         for (auto* v : {&st.B, &st.C}) {
@@ -370,7 +377,7 @@ class Firmware : public sc_core::sc_module {
     };
     for (const ChunkPlace& p : places) write_page(p, chunk_image(state, p).data());
 
-    for (int s = 0; s < m_o.steps; ++s) {
+    for (int s = 0; s < m_job.steps; ++s) {
       const golden::SuInputs& in = steps[s];
       auto operands = [&](const fw::Round&, const fw::BankWork& w, pim_unit::Slot slot) {
         switch (slot) {
@@ -387,7 +394,7 @@ class Firmware : public sc_core::sc_module {
         }
       };
       PimKernel lk = firmware::pimba::lower_kernel(prog, 0, 0, operands);
-      const std::string label = "su step " + std::to_string(s + 1) + " of " + std::to_string(m_o.steps);
+      const std::string label = "su step " + std::to_string(s + 1) + " of " + std::to_string(m_job.steps);
       const std::vector<std::uint8_t> res = run_kernel(lk, label);
       // Golden.
       std::vector<float> o_gold;
@@ -458,18 +465,21 @@ class Firmware : public sc_core::sc_module {
       }
     }
     std::ostringstream os;
-    os << m_o.steps << " x " << C << " outputs o and " << m_o.steps << " x " << R * C << " state elements h";
+    os << m_job.steps << " x " << C << " outputs o and " << m_job.steps << " x " << R * C << " state elements h";
     lines.push_back(os.str());
   }
 
   // ---- decode attention ----
   void run_attention() {
-    const int d = 128, L = m_o.len;
-    golden::SynthRng g = golden::SynthRng::stream(m_o.seed, 2);
+    // A partial last chunk of 32 tokens is padded with zero tokens (K = V = 0,
+    // p = 0): their scores are not used, and their p.V products are +0, which
+    // leave every sum the golden kernel forms unchanged.
+    const int d = 128, L = m_job.len, Lp = (L + 31) / 32 * 32;
+    golden::SynthRng g = golden::SynthRng::stream(m_job.seed, 2);
     golden::KvCache kv(numerics::Format::mx8, d);
     std::vector<float> kt(d), vt(d), q(d);
     for (int t = 0; t < L; ++t) {
-      if (m_o.data == "carry") {
+      if (m_o.jobs.empty() && m_o.data == "carry") {
         // Directed vector for the adder's rounding carry (docs/cosim.md): K = 0,
         // so every score is 0 and p = 1/L exactly (L a power of two); V is
         // constant along d per token: tokens 0..3 hold 63 * 2^-5, 2^-11,
@@ -493,12 +503,18 @@ class Firmware : public sc_core::sc_module {
     std::vector<golden::AttentionTrace> trace;
     const std::vector<float> o_gold = golden::attention_decode(kv, q, 1, &trace);
     tlm_common::throw_if_interrupted();
+    // The cache as the channel holds it: padded to whole chunks.
+    golden::KvCache kvp = kv;
+    {
+      const std::vector<float> zero(d, 0.0f);
+      for (int t = L; t < Lp; ++t) kvp.append(zero, zero);
+    }
 
     auto program = [&](fw::Op op) {
       fw::KernelSpec spec;
       spec.op = op;
       spec.rows = d;
-      spec.cols = L;
+      spec.cols = Lp;
       return fw::generate(spec);
     };
     const fw::Program ps = program(fw::Op::Score), pa = program(fw::Op::Attend);
@@ -520,8 +536,8 @@ class Firmware : public sc_core::sc_module {
         write_page(p, page.data());
       }
     };
-    load(kp, kv.k_blocks());
-    load(vp, kv.v_blocks());
+    load(kp, kvp.k_blocks());
+    load(vp, kvp.v_blocks());
 
     // SCORE in PIM.
     std::vector<float> qq(d);
@@ -556,7 +572,7 @@ class Firmware : public sc_core::sc_module {
     }
     // Softmax on the host with the golden code; p quantized to MX8 in blocks
     // along the tokens.
-    std::vector<float> p(L), pq(L);
+    std::vector<float> p(Lp, 0.0f), pq(L);
     golden::host_softmax(s.data(), p.data(), static_cast<std::size_t>(L));
     numerics::quantize(numerics::Format::mx8, p.data(), pq.data(), static_cast<std::size_t>(L));
     for (int t = 0; t < L; ++t)
@@ -569,7 +585,7 @@ class Firmware : public sc_core::sc_module {
     tlm_common::throw_if_interrupted();
     PimKernel la = firmware::pimba::lower_kernel(pa, 0, v_base, attend_ops);
     const std::vector<std::uint8_t> ra = run_kernel(la, "attention ATTEND, L = " + std::to_string(L));
-    const int J = L / 32;
+    const int J = Lp / 32;
     std::vector<std::vector<float>> pa_part(J, std::vector<float>(d, 0.0f));
     std::vector<std::size_t> slot_d(d, 0);
     for (std::size_t k = 0; k < la.results.size(); ++k) {
@@ -595,6 +611,7 @@ class Firmware : public sc_core::sc_module {
   }
 
   const CosimOptions& m_o;
+  CosimJob m_job;  // the job in progress
   HbmChannel& m_ch;
   std::vector<std::string> m_wave_names;
   std::vector<int> m_wave_busy, m_wave_cmd;
@@ -615,6 +632,19 @@ struct Top : sc_core::sc_module {
 
 void validate(CosimOptions& o) {
   auto bad = [](const std::string& what) { throw std::invalid_argument(what); };
+  for (CosimJob& j : o.jobs) {
+    const std::string who = "job '" + j.label + "': ";
+    if (j.kernel == "su") {
+      if (j.model != "mamba2-2.7b" && j.model != "retnet-2.7b")
+        bad(who + "model '" + j.model + "' has no state-update recipe (allowed: mamba2-2.7b, retnet-2.7b)");
+      if (j.steps < 1 || j.steps > 100000) bad(who + "steps " + std::to_string(j.steps) + " (allowed: 1..100000)");
+    } else if (j.kernel == "attention") {
+      if (j.model != "opt-7b") bad(who + "model '" + j.model + "' has no attention recipe (allowed: opt-7b, d_head 128)");
+      if (j.len < 1 || j.len > 65536) bad(who + "len " + std::to_string(j.len) + " (allowed: 1..65536)");
+    } else {
+      bad(who + "kernel '" + j.kernel + "' (allowed: su, attention)");
+    }
+  }
   if (o.kernel != "su" && o.kernel != "attention")
     bad("--kernel: value '" + o.kernel + "' is not allowed; allowed: su, attention");
   if (o.kernel == "su") {
@@ -628,16 +658,18 @@ void validate(CosimOptions& o) {
     if (o.model.empty()) o.model = "opt-7b";
     if (o.model != "opt-7b")
       bad("--model: value '" + o.model + "' is not allowed for --kernel attention; allowed: opt-7b (d_head 128)");
-    if (o.len < 32 || o.len > 65536 || o.len % 32 != 0)
-      bad("--len: value " + std::to_string(o.len) + " is not allowed; allowed: a multiple of 32 in [32, 65536]");
+    if (o.len < 1 || o.len > 65536)
+      bad("--len: value " + std::to_string(o.len) + " is not allowed; allowed: 1..65536");
     if (o.data != "random" && o.data != "carry")
       bad("--data: value '" + o.data + "' is not allowed; allowed: random, carry");
-    if (o.data == "carry" && (o.len & (o.len - 1)) != 0)
-      bad("--data carry: --len " + std::to_string(o.len) + " is not allowed; allowed: a power of two (p = 1/L exact)");
+    if (o.data == "carry" && (o.len < 32 || (o.len & (o.len - 1)) != 0))
+      bad("--data carry: --len " + std::to_string(o.len) + " is not allowed; allowed: a power of two >= 32 (p = 1/L exact)");
   }
   if (o.units.empty()) o.units = rtl_available() ? "mixed" : "behavioural";
   if (o.units != "rtl" && o.units != "behavioural" && o.units != "mixed")
     bad("--units: value '" + o.units + "' is not allowed; allowed: rtl, behavioural, mixed");
+  if (!o.rtl_units.empty() && !rtl_available())
+    bad("RTL units: this pimlab was built without RTL (PIMLAB_WITH_RTL=OFF)");
   if (o.units != "behavioural" && !rtl_available())
     bad("--units " + o.units + ": this pimlab was built without RTL (PIMLAB_WITH_RTL=OFF); allowed: behavioural");
 }
@@ -660,6 +692,7 @@ int run_cosim(const CosimOptions& o, int argc, char** argv) {
         nlohmann::json cfg;
         cfg["top.hbm.pu_model"] = o.units == "rtl" ? "rtl" : "behavioural";
         if (o.units == "mixed") cfg["top.hbm.pch0.bank_group0.pair0.model"] = "rtl";
+        for (const std::string& u : o.rtl_units) cfg["top.hbm." + u + ".model"] = "rtl";
         if (!o.trace_dir.empty()) {
           std::filesystem::create_directories(o.trace_dir);
           cfg["top.hbm.trace"] = true;
@@ -727,7 +760,7 @@ int run_cosim(const CosimOptions& o, int argc, char** argv) {
                                       std::to_string(q)));
         char dig[32];
         std::snprintf(dig, sizeof dig, "%016llx", static_cast<unsigned long long>(dg.h));
-        g_figures = {match, wall, f.kernel_cycles, rtl_cycles, busy, static_cast<int>(f.kernels)};
+        g_figures = {match, f.jobs_done, f.compared, wall, f.kernel_cycles, rtl_cycles, busy, static_cast<int>(f.kernels), dig};
         const double sim_ps = sc_core::sc_time_stamp().to_seconds() * 1e12;
         {
           nlohmann::json j;

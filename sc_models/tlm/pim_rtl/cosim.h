@@ -19,6 +19,19 @@
 
 namespace pimlab::tlm_pim_rtl {
 
+// One kernel job of a co-simulation: an SU run of `steps` steps, or one
+// decode attention at context length `len`, on its own seeded data. A run
+// with a plan (CosimOptions::jobs, e.g. `pimlab run --functional`) runs its
+// jobs one after the other in one simulation, on the same channel.
+struct CosimJob {
+  std::string kernel = "su";  // su | attention
+  std::string model;          // as CosimOptions::model
+  int steps = 1;              // su
+  int len = 256;              // attention: 1..65536 (a partial last chunk is padded with zero tokens, p = 0)
+  std::uint32_t seed = 1;
+  std::string label;          // names the job in reports ("layer 1 request 3 head 17 ...")
+};
+
 struct CosimOptions {
   std::string kernel = "su";             // su | attention
   std::string model = "";                // su: mamba2-2.7b (default) | retnet-2.7b; attention: opt-7b
@@ -34,6 +47,12 @@ struct CosimOptions {
   bool shadow_check = true;              // RTL units compare with a behavioural twin every cycle
   bool quiet = false;                    // no table (benchmarks)
   bool speed = false;                    // JSON: add the wall-clock speed figures (then not reproducible)
+  // A plan of jobs (non-empty: kernel/model/steps/len/data/seed above are not used; data is random).
+  std::vector<CosimJob> jobs;
+  // Units co-simulated as RTL besides what `units` says (hierarchical names
+  // under the channel, e.g. "pch0.bank_group1.pair0"); an unknown name is a
+  // configuration error (exit status 2).
+  std::vector<std::string> rtl_units;
 };
 
 // Throws std::invalid_argument naming the option, the value and what is allowed.
@@ -48,11 +67,14 @@ int run_cosim(const CosimOptions& o, int argc, char** argv);
 // What the last run_cosim measured (for benchmarks).
 struct CosimFigures {
   bool match = false;
+  int jobs = 0;                        // jobs run to the end
+  std::uint64_t values_compared = 0;
   double wall_s = 0;
   std::uint64_t kernel_cycles = 0;     // sum of the PIM channel engine's counts
   std::uint64_t rtl_unit_cycles = 0;   // RTL unit cycles clocked
   std::uint64_t unit_busy_cycles = 0;  // busy cycles over all units
   int kernels = 0;
+  std::string digest;                  // as in the JSON document: results, kernel cycles, per-unit busy cycles
 };
 const CosimFigures& last_figures();
 // The JSON document of the last run_cosim that ran to its report (empty when
