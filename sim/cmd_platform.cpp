@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <regex>
 #include <string>
@@ -31,7 +32,7 @@ using pimlab::cli::UsageError;
 namespace tp = pimlab::tlm_platform;
 
 const char* kUsage =
-    "FILE [--gemm MxKxN [--bias] [--place X,W,BIAS,Y]] [--layer MODEL [--batch B] [--tp T]] [--json [FILE|-]]";
+    "FILE [--gemm MxKxN [--bias] [--place X,W,BIAS,Y]] [--layer MODEL [--batch B] [--tp T]] [--effective FILE] [--json [FILE|-]]";
 const char* kSummary =
     "Builds the platform of a platform document (keys = SystemC hierarchical names: top.host, top.channels,\n"
     "top.interleave_bytes, top.npu.*, top.ch<i>.*, top.channel.*, top.noc.*, top.cim.*; docs/platform.md;\n"
@@ -70,6 +71,7 @@ int run(int argc, char** argv) {
           {"layer", "MODEL", "run the GEMMs of one decoder layer of MODEL (preset or config file)", ""},
           {"batch", "B", "with --layer: decode batch (tokens per GEMM)", "256"},
           {"tp", "T", "with --layer: tensor-parallel degree (the shard one host holds)", "4"},
+          {"effective", "FILE", "write the effective configuration (every key with its value; loads again as a platform file)", ""},
           pimlab::cli::json_option()},
          1, "FILE");
   a.parse(argc, argv, 2);
@@ -93,6 +95,12 @@ int run(int argc, char** argv) {
   setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
   const std::string file = a.positional()[0];
   auto top = tp::build_from_file(file);
+  if (a.has("effective")) {
+    const std::string out = a.str("effective", "");
+    std::ofstream os(out);
+    os << pimlab::tlm_common::Config::instance().effective().dump(2) << "\n";
+    if (!os) throw std::runtime_error("--effective '" + out + "': cannot be written");
+  }
   const pimlab::npu::NpuConfig& cfg = top->npu().config();
   std::vector<pimlab::tlm_npu::TensorPlacement> places;
   std::uint64_t at = top->memory_base();

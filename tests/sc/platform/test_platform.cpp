@@ -4,8 +4,11 @@
 // TEST_CASE runs in its own process.
 #include <catch2/catch.hpp>
 
+#include <array>
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 #include <systemc>
@@ -172,4 +175,39 @@ TEST_CASE("platform: a GEMM through the built platform takes the cycles of the h
   CHECK(run.stall_cycles == 3985);
   CHECK(run.timing.read_bytes == 13668);
   CHECK(run.timing.write_bytes == 1728);
+}
+
+TEST_CASE("platform: the effective configuration builds the same platform again") {
+  json first;
+  std::vector<std::pair<std::uint64_t, unsigned>> ranges;
+  {
+    auto top = tlm_platform::build(json::parse(R"({"top": {"channels": 3, "interleave_bytes": 2048,
+        "memory_bytes": 49152, "channel": {"preset": "hbm3-6400"}, "ch1": {"page_policy": "closed"},
+        "npu": {"dma": {"request_bytes": 128}}}})"));
+    first = tlm_common::Config::instance().effective();
+    for (const auto& r : top->noc().address_map().ranges()) ranges.emplace_back(r.base, r.port);
+  }
+  auto again = tlm_platform::build(first);
+  CHECK(tlm_common::Config::instance().effective() == first);
+  std::vector<std::pair<std::uint64_t, unsigned>> ranges2;
+  for (const auto& r : again->noc().address_map().ranges()) ranges2.emplace_back(r.base, r.port);
+  CHECK(ranges2 == ranges);
+  CHECK(ranges.size() == 24);
+  CHECK(first.at("top.ch1.page_policy") == "closed");
+  CHECK(first.at("top.ch2.preset") == "hbm3-6400");
+}
+
+TEST_CASE("platform: the GEMMs of a GPT-3 7B decoder layer come from the model's operator graph") {
+  const auto g = tlm_platform::decoder_layer_gemms("gpt3-7b", 256, 4);
+  REQUIRE(g.size() == 4);
+  const std::vector<std::string> names = {"qkv", "proj", "ffn_1", "ffn_2"};
+  const std::vector<std::array<std::int64_t, 3>> mkn = {
+      {256, 4096, 3072}, {256, 1024, 4096}, {256, 4096, 4096}, {256, 4096, 4096}};
+  for (std::size_t i = 0; i < 4; ++i) {
+    CHECK(g[i].name == names[i]);
+    CHECK(g[i].shape.m == mkn[i][0]);
+    CHECK(g[i].shape.k == mkn[i][1]);
+    CHECK(g[i].shape.n == mkn[i][2]);
+    CHECK(g[i].shape.bias);
+  }
 }
