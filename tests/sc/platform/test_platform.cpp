@@ -4,6 +4,7 @@
 // TEST_CASE runs in its own process.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <string>
@@ -13,6 +14,7 @@
 #include <nlohmann/json.hpp>
 #include <systemc>
 
+#include "dram/spec.h"
 #include "npu/gemm.h"
 #include "tlm/common/config.h"
 #include "tlm/common/stats.h"
@@ -210,4 +212,25 @@ TEST_CASE("platform: the GEMMs of a GPT-3 7B decoder layer come from the model's
     CHECK(g[i].shape.n == mkn[i][2]);
     CHECK(g[i].shape.bias);
   }
+}
+
+TEST_CASE("platform: channels of every DRAM preset the channel supports build, mixed in one platform") {
+  const std::vector<std::string> presets = dram::preset_names();
+  REQUIRE(presets.size() >= 2);
+  json doc;
+  doc["top.channels"] = presets.size();
+  for (std::size_t i = 0; i < presets.size(); ++i) doc["top.ch" + std::to_string(i) + ".preset"] = presets[i];
+  auto top = tlm_platform::build(doc);
+  const json eff = tlm_common::Config::instance().effective();
+  for (std::size_t i = 0; i < presets.size(); ++i) {
+    INFO(presets[i]);
+    CHECK(eff.at("top.ch" + std::to_string(i) + ".preset") == presets[i]);
+  }
+  // One contiguous range per channel, each as large as the smallest channel.
+  const auto& ranges = top->noc().address_map().ranges();
+  REQUIRE(ranges.size() == presets.size());
+  std::uint64_t smallest = ~0ull;
+  for (unsigned p = 0; p < top->channel_count(); ++p) smallest = std::min(smallest, top->channel(p).capacity_bytes());
+  CHECK(ranges[1].base == smallest);
+  CHECK(top->memory_bytes() == smallest * presets.size());
 }
