@@ -21,6 +21,7 @@
 #include "tlm/hbm/channel.h"
 #include "tlm/noc/router.h"
 #include "tlm/pim_rtl/rtl_unit.h"
+#include "tlm/platform/platform.h"
 
 namespace {
 
@@ -62,6 +63,9 @@ const std::vector<Component>& components() {
       {"cim", "a platform of CIM tiles on the router (keys top.cim.*, top.noc.*; tlm_cim::CimTiles, tests/sc/cim)", [] {
          return std::unique_ptr<sc_core::sc_module>(std::make_unique<CimTop>("top"));
        }},
+      {"platform", "pimlab platform FILE (keys top.*: host, channels, interleave, top.npu.*, top.ch<i>.*, top.noc.*, "
+                   "top.cim.*; docs/platform.md)",
+       [] { return std::unique_ptr<sc_core::sc_module>(std::make_unique<pimlab::tlm_platform::Platform>("top")); }},
   };
   return list;
 }
@@ -78,7 +82,8 @@ const char* kSummary =
     "Lists every configuration key of a component: key, type, unit, default, allowed values and\n"
     "description, as the component declares them (a key file sets them: 'pimlab cosim --config FILE').\n"
     "COMPONENT: hbm (the HBM-PIM channel of pimlab cosim, keys top.hbm.*), cim (CIM tiles on the router,\n"
-    "keys top.cim.*, top.noc.*); without it, all of them. --file FILE elaborates COMPONENT with the keys\n"
+    "keys top.cim.*, top.noc.*), platform (the platform of pimlab platform FILE, keys top.*); without it,\n"
+    "all of them. --file FILE elaborates COMPONENT with the keys\n"
     "of FILE loaded and adds each key's value: a bad or unknown key is one error line (exit status 2).";
 
 int run(int argc, char** argv) {

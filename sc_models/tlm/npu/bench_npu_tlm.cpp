@@ -14,11 +14,9 @@
 #include <systemc>
 
 #include "npu/gemm.h"
-#include "tlm/common/stats.h"
 #include "tlm/common/config.h"
-#include "tlm/hbm/channel.h"
-#include "tlm/noc/router.h"
-#include "tlm/npu/npu.h"
+#include "tlm/common/stats.h"
+#include "tlm/platform/platform.h"
 
 using namespace pimlab;
 
@@ -28,42 +26,26 @@ constexpr int kChannels = 32;
 std::uint64_t kInterleave = 1024;  // bytes; argument 1 overrides
 constexpr std::uint64_t kSpan = 32ull << 20;  // router addresses mapped
 
-struct Top : sc_core::sc_module {
-  tlm_npu::Npu npu;
-  tlm_noc::Router noc;
-  std::vector<std::unique_ptr<tlm_hbm::HbmChannel>> ch;
-  Top(const sc_core::sc_module_name& n, const npu::NpuConfig& cfg) : sc_module(n), npu("npu", cfg), noc("noc", 1, kChannels) {
-    npu.socket.bind(noc.target_socket);
-    for (int p = 0; p < kChannels; ++p) {
-      ch.push_back(std::make_unique<tlm_hbm::HbmChannel>(("ch" + std::to_string(p)).c_str()));
-      noc.initiator_socket.bind(ch[p]->socket);
-    }
-  }
-};
-
 }  // namespace
 
 int sc_main(int argc, char** argv) {
   if (argc > 1) kInterleave = std::stoull(argv[1]);
-  nlohmann::json map = nlohmann::json::array();
-  for (std::uint64_t i = 0; i < kSpan / kInterleave; ++i)
-    map.push_back({{"base", i * kInterleave}, {"size", kInterleave}, {"port", i % kChannels},
-                   {"offset", (i / kChannels) * kInterleave}});
+  // The platform (docs/platform.md): NPU -> router -> 32 channels, the router's
+  // map generated from the interleave over 32 MiB.
   nlohmann::json doc;
-  doc["top.noc.address_map"] = map;
+  doc["top.host"] = "npu";
+  doc["top.channels"] = kChannels;
+  doc["top.interleave_bytes"] = kInterleave;
+  doc["top.memory_bytes"] = kSpan;
   // The NPU's port: a link carries one transfer per cycle (docs/noc.md), so a
   // 64 B request per cycle at 20 GHz = 1.28 TB/s, above the channels' aggregate.
   doc["top.noc.in0.width_bytes"] = 64;  // (larger requests: 1 transfer of ceil(B / 64) cycles)
   doc["top.noc.in0.clock_mhz"] = 20000;
-  for (int p = 0; p < kChannels; ++p) {
-    doc["top.ch" + std::to_string(p) + ".check"] = false;
-    if (argc > 3) doc["top.ch" + std::to_string(p) + ".mapping"] = argv[3];  // argument 3: channel address mapping
-  }
-  tlm_common::Config::instance().load(doc);
-  npu::NpuConfig cfg0;  // the NeuPIMs NPU
-  if (argc > 2) cfg0.dma.request_bytes = std::stoi(argv[2]);  // argument 2: DMA request bytes
-  Top top("top", cfg0);
-  tlm_common::Config::instance().check_consumed();
+  doc["top.channel.check"] = false;
+  if (argc > 3) doc["top.channel.mapping"] = argv[3];  // argument 3: channel address mapping
+  if (argc > 2) doc["top.npu.dma.request_bytes"] = std::stoi(argv[2]);  // argument 2: DMA request bytes
+  auto built = tlm_platform::build(doc);
+  tlm_platform::Platform& top = *built;
 
   const npu::GemmShape shape{256, 4096, 3072, true};
   const std::uint64_t eb = 2;
@@ -73,12 +55,12 @@ int sc_main(int argc, char** argv) {
   place.bias = place.x + shape.m * shape.k * eb;
   place.y = place.bias + 4096;
   tlm_npu::GemmRun run;
-  top.npu.program = [&](tlm_npu::Npu& n) { run = n.gemm(shape, place); };
+  top.npu().program = [&](tlm_npu::Npu& n) { run = n.gemm(shape, place); };
   const auto t0 = std::chrono::steady_clock::now();
   sc_core::sc_start();
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
-  const npu::NpuConfig& cfg = top.npu.config();
+  const npu::NpuConfig& cfg = top.npu().config();
   const double per_channel = 32e9;  // bytes/s of one hbm2-pimba channel (docs/dram.md: 8 x 32 GB/s per stack)
   const npu::Roofline roof = npu::gemm_roofline(cfg, shape, per_channel * kChannels);
   const npu::GemmReport link = npu::time_gemm(cfg, shape, per_channel * kChannels);

@@ -137,6 +137,10 @@ TEST_CASE("npu tlm: the DMA reads the bytes placed in two HBM channels through t
   CHECK(static_cast<double>(run.timing.end - run.timing.start) * cfg.cycle_s() >= roof.time_s);
   CHECK(s.at("top.npu").at("stall_cycles").at("value") == run.stall_cycles);
   CHECK(sc_core::sc_time_stamp() == sc_core::sc_time(static_cast<double>(run.timing.end), sc_core::SC_NS));
+  // The measured end (docs/npu.md); tests/sc/platform builds the same
+  // configuration from a platform document and must end at the same cycle.
+  CHECK(run.timing.end == 4561);
+  CHECK(run.compute_only_end == 576);
 }
 
 TEST_CASE("npu tlm: with a fast memory the GEMM ends at run_gemm's cycle with an equivalent LinkDma") {

@@ -1,0 +1,188 @@
+// `pimlab platform FILE`: builds the SystemC platform a platform document
+// describes (docs/platform.md: host, router, HBM channels, CIM tiles), checks
+// every key, optionally runs GEMMs on its host with every operand moved over
+// TLM through the router to the channels, and prints what was built and the
+// results; --json gives the {meta, config, stats} document (config = the
+// effective configuration, every parameter with its value) with the GEMM runs.
+//
+// SystemC is elaborated in this process directly (no sc_main: cmd_cosim.cpp
+// owns it); one platform per invocation.
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <systemc>
+
+#include "cli.h"
+#include "npu/gemm.h"
+#include "tlm/common/config.h"
+#include "tlm/common/stats.h"
+#include "tlm/platform/platform.h"
+
+namespace {
+
+using pimlab::cli::Args;
+using pimlab::cli::UsageError;
+namespace tp = pimlab::tlm_platform;
+
+const char* kUsage =
+    "FILE [--gemm MxKxN [--bias] [--place X,W,BIAS,Y]] [--layer MODEL [--batch B] [--tp T]] [--effective FILE] [--json [FILE|-]]";
+const char* kSummary =
+    "Builds the platform of a platform document (keys = SystemC hierarchical names: top.host, top.channels,\n"
+    "top.interleave_bytes, top.npu.*, top.ch<i>.*, top.channel.*, top.noc.*, top.cim.*; docs/platform.md;\n"
+    "ready-made files in configs/platforms/). Every key is checked: a malformed file, an unknown key, a bad\n"
+    "value, overlapping address ranges or an unknown host preset is one error line, exit status 2.\n"
+    "--gemm runs one GEMM on the host, --layer the GEMMs of one decoder layer of MODEL (shapes from its\n"
+    "operator graph); operands placed from top.memory_base (W, X, bias, Y of each GEMM in turn) and moved\n"
+    "through the router to the channels. --json: {meta, config, stats, gemms}.";
+
+pimlab::npu::GemmShape parse_gemm(const std::string& text, bool bias) {
+  static const std::regex re("([0-9]{1,9})x([0-9]{1,9})x([0-9]{1,9})");
+  std::smatch m;
+  if (!std::regex_match(text, m, re))
+    throw UsageError("--gemm '" + text + "' is not MxKxN (three positive integers, e.g. 256x4096x3072)");
+  const pimlab::npu::GemmShape s{std::stoll(m[1]), std::stoll(m[2]), std::stoll(m[3]), bias};
+  if (s.m <= 0 || s.k <= 0 || s.n <= 0) throw UsageError("--gemm '" + text + "': every dimension must be > 0");
+  return s;
+}
+
+pimlab::tlm_npu::TensorPlacement parse_place(const std::string& text) {
+  static const std::regex re("(0x[0-9a-fA-F]{1,16}|[0-9]{1,19}),(0x[0-9a-fA-F]{1,16}|[0-9]{1,19}),"
+                             "(0x[0-9a-fA-F]{1,16}|[0-9]{1,19}),(0x[0-9a-fA-F]{1,16}|[0-9]{1,19})");
+  std::smatch m;
+  if (!std::regex_match(text, m, re))
+    throw UsageError("--place '" + text + "' is not X,W,BIAS,Y (four addresses, decimal or 0x hex)");
+  auto u = [&](int i) { return static_cast<std::uint64_t>(std::stoull(m[i].str(), nullptr, 0)); };
+  return pimlab::tlm_npu::TensorPlacement{u(1), u(2), u(3), u(4)};
+}
+
+int run(int argc, char** argv) {
+  Args a("platform",
+         {{"gemm", "MxKxN", "run one GEMM (m tokens, k inputs, n outputs) on the host", ""},
+          {"bias", "", "with --gemm: the GEMM adds a bias row", ""},
+          {"place", "X,W,BIAS,Y", "with --gemm: router addresses of the tensors (decimal or 0x hex)",
+           "W, X, bias, Y back to back from top.memory_base"},
+          {"layer", "MODEL", "run the GEMMs of one decoder layer of MODEL (preset or config file)", ""},
+          {"batch", "B", "with --layer: decode batch (tokens per GEMM)", "256"},
+          {"tp", "T", "with --layer: tensor-parallel degree (the shard one host holds)", "4"},
+          {"effective", "FILE", "write the effective configuration (every key with its value; loads again as a platform file)", ""},
+          pimlab::cli::json_option()},
+         1, "FILE");
+  a.parse(argc, argv, 2);
+  if (a.help_requested()) {
+    std::cout << a.help_text(kUsage, kSummary);
+    return 0;
+  }
+  const pimlab::cli::JsonOutput json_out(a);
+  if (a.positional().empty()) throw UsageError("a platform FILE is required (e.g. configs/platforms/neupims-npu-32ch.json)");
+  for (const char* o : {"bias", "place"})
+    if (a.has(o) && !a.has("gemm")) throw UsageError(std::string("--") + o + " applies to --gemm");
+  for (const char* o : {"batch", "tp"})
+    if (a.has(o) && !a.has("layer")) throw UsageError(std::string("--") + o + " applies to --layer");
+  std::vector<tp::LayerGemm> gemms;
+  if (a.has("gemm")) gemms.push_back({"gemm", parse_gemm(a.str("gemm", ""), a.has("bias"))});
+  if (a.has("layer")) {
+    const std::int64_t batch = a.integer("batch", 256, 1, 1 << 20), t = a.integer("tp", 4, 1, 1024);
+    for (const auto& g : tp::decoder_layer_gemms(a.str("layer", ""), batch, t)) gemms.push_back(g);
+  }
+
+  setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
+  const std::string file = a.positional()[0];
+  auto top = tp::build_from_file(file);
+  if (a.has("effective")) {
+    const std::string out = a.str("effective", "");
+    std::ofstream os(out);
+    os << pimlab::tlm_common::Config::instance().effective().dump(2) << "\n";
+    if (!os) throw std::runtime_error("--effective '" + out + "': cannot be written");
+  }
+  const pimlab::npu::NpuConfig& cfg = top->npu().config();
+  std::vector<pimlab::tlm_npu::TensorPlacement> places;
+  std::uint64_t at = top->memory_base();
+  for (const auto& g : gemms) places.push_back(tp::place_gemm(g.shape, cfg.element_bytes, at));
+  if (a.has("place")) places[0] = parse_place(a.str("place", ""));
+  if (at - top->memory_base() > top->memory_bytes())
+    throw UsageError("the GEMMs' operands need " + std::to_string(at - top->memory_base()) +
+                     " bytes; the platform maps " + std::to_string(top->memory_bytes()) + " (top.memory_bytes)");
+  std::vector<pimlab::tlm_npu::GemmRun> runs;
+  std::string failure;
+  top->npu().program = [&](pimlab::tlm_npu::Npu& n) {
+    try {
+      for (std::size_t i = 0; i < gemms.size(); ++i) runs.push_back(n.gemm(gemms[i].shape, places[i]));
+    } catch (const std::exception& e) {
+      failure = e.what();
+    }
+  };
+  const auto t0 = std::chrono::steady_clock::now();
+  sc_core::sc_start();
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (!failure.empty()) {
+    // Tensors placed by --place outside the map: the user's input.
+    if (a.has("place") && failure.find("TLM_ADDRESS_ERROR_RESPONSE") != std::string::npos)
+      throw UsageError("--place: " + failure);
+    throw std::runtime_error(failure);
+  }
+
+  const double us = cfg.cycle_s() * 1e6;
+  nlohmann::json doc = pimlab::tlm_common::build_stats_document(pimlab::tlm_common::StatsMeta{});
+  nlohmann::json jruns = nlohmann::json::array();
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    const auto& r = runs[i];
+    const auto& s = gemms[i].shape;
+    jruns.push_back({{"name", gemms[i].name}, {"m", s.m}, {"k", s.k}, {"n", s.n}, {"bias", s.bias},
+                     {"w", places[i].w}, {"x", places[i].x}, {"y", places[i].y},
+                     {"start_cycle", r.timing.start}, {"end_cycle", r.timing.end},
+                     {"compute_only_end_cycle", r.compute_only_end}, {"stall_cycles", r.stall_cycles},
+                     {"time_us", static_cast<double>(r.timing.end - r.timing.start) * us},
+                     {"bytes_read", r.timing.read_bytes}, {"bytes_written", r.timing.write_bytes}});
+  }
+  doc["gemms"] = jruns;
+  json_out.write(doc, 2);
+  if (json_out.table()) {
+    const auto& ranges = top->noc().address_map().ranges();
+    std::printf("platform %s\n", file.c_str());
+    std::printf("  host      %s: %s NPU, %d x %dx%d arrays at %lld MHz, DMA requests of %d B\n",
+                top->npu().name(), cfg.name.c_str(), cfg.systolic.count, cfg.systolic.rows, cfg.systolic.cols,
+                static_cast<long long>(cfg.clock_mhz), cfg.dma.request_bytes);
+    std::printf("  router    %s: 1 input, %zu outputs, %zu address ranges (%s)\n", top->noc().name(),
+                top->channel_count() + static_cast<std::size_t>(top->cim() ? top->cim()->count() : 0u), ranges.size(),
+                top->explicit_map() ? "explicit top.noc.address_map"
+                : top->p_interleave_bytes.get()
+                    ? ("generated, " + std::to_string(top->p_interleave_bytes.get()) + " B interleave").c_str()
+                    : "generated, one range per channel");
+    std::printf("  channels  %u x %s, %llu B each; memory [0x%llx, 0x%llx)\n", top->channel_count(),
+                pimlab::tlm_common::Config::instance().effective().at("top.ch0.preset").get<std::string>().c_str(),
+                static_cast<unsigned long long>(top->channel(0).capacity_bytes()),
+                static_cast<unsigned long long>(top->memory_base()),
+                static_cast<unsigned long long>(top->memory_base() + top->memory_bytes()));
+    if (top->cim()) std::printf("  cim       %u tiles from 0x%llx\n", top->cim()->count(),
+                                static_cast<unsigned long long>(top->cim()->tile_base(0)));
+    if (!runs.empty()) {
+      std::printf("%-8s %-20s %11s %11s %11s %12s %12s\n", "gemm", "m x k x n", "time us", "compute us", "stall us",
+                  "read B", "written B");
+      std::int64_t total = 0;
+      for (std::size_t i = 0; i < runs.size(); ++i) {
+        const auto& r = runs[i];
+        const auto& s = gemms[i].shape;
+        total += r.timing.end - r.timing.start;
+        const std::string dims = std::to_string(s.m) + " x " + std::to_string(s.k) + " x " + std::to_string(s.n);
+        std::printf("%-8s %-20s %11.3f %11.3f %11.3f %12lld %12lld\n", gemms[i].name.c_str(), dims.c_str(),
+                    static_cast<double>(r.timing.end - r.timing.start) * us,
+                    static_cast<double>(r.compute_only_end - r.timing.start) * us,
+                    static_cast<double>(r.stall_cycles) * us, static_cast<long long>(r.timing.read_bytes),
+                    static_cast<long long>(r.timing.write_bytes));
+      }
+      std::printf("total    %-20s %11.3f us simulated, %.3f s wall\n", "", static_cast<double>(total) * us, wall);
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+
+PIMLAB_COMMAND("platform", "build a SystemC platform from a platform document and run GEMMs on its host", run);
