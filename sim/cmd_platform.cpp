@@ -20,6 +20,7 @@
 #include <systemc>
 
 #include "cli.h"
+#include "gpu/roofline.h"
 #include "npu/gemm.h"
 #include "tlm/common/config.h"
 #include "tlm/common/stats.h"
@@ -62,6 +63,105 @@ pimlab::tlm_npu::TensorPlacement parse_place(const std::string& text) {
   return pimlab::tlm_npu::TensorPlacement{u(1), u(2), u(3), u(4)};
 }
 
+// The router, channel and CIM lines of the table (either host).
+void print_memory_side(tp::Platform& top) {
+  const auto& ranges = top.noc().address_map().ranges();
+  std::printf("  router    %s: 1 input, %zu outputs, %zu address ranges (%s)\n", top.noc().name(),
+              top.channel_count() + static_cast<std::size_t>(top.cim() ? top.cim()->count() : 0u), ranges.size(),
+              top.explicit_map() ? "explicit top.noc.address_map"
+              : top.p_interleave_bytes.get()
+                  ? ("generated, " + std::to_string(top.p_interleave_bytes.get()) + " B interleave").c_str()
+                  : "generated, one range per channel");
+  std::printf("  channels  %u x %s, %llu B each; memory [0x%llx, 0x%llx)\n", top.channel_count(),
+              pimlab::tlm_common::Config::instance().effective().at("top.ch0.preset").get<std::string>().c_str(),
+              static_cast<unsigned long long>(top.channel(0).capacity_bytes()),
+              static_cast<unsigned long long>(top.memory_base()),
+              static_cast<unsigned long long>(top.memory_base() + top.memory_bytes()));
+  if (top.cim())
+    std::printf("  cim       %u tiles from 0x%llx\n", top.cim()->count(), static_cast<unsigned long long>(top.cim()->tile_base(0)));
+}
+
+// The platform's host is the GPU: each GEMM is an FC kernel of the roofline
+// GPU (A = X, B = W, C = Y; no bias row), its HBM traffic through the router.
+int run_gpu(const Args& a, const pimlab::cli::JsonOutput& json_out, const std::string& file, tp::Platform& top,
+            const std::vector<tp::LayerGemm>& gemms) {
+  if (a.has("bias")) throw UsageError("--bias: the GPU host's FC kernels have no bias row (drop --bias)");
+  constexpr int kElementBytes = 2;  // FP16 operands
+  std::vector<pimlab::tlm_npu::TensorPlacement> places;
+  std::uint64_t at = top.memory_base();
+  for (const auto& g : gemms) places.push_back(tp::place_gemm(g.shape, kElementBytes, at));
+  if (a.has("place")) places[0] = parse_place(a.str("place", ""));
+  if (at - top.memory_base() > top.memory_bytes())
+    throw UsageError("the GEMMs' operands need " + std::to_string(at - top.memory_base()) +
+                     " bytes; the platform maps " + std::to_string(top.memory_bytes()) + " (top.memory_bytes)");
+  std::vector<pimlab::tlm_gpu::KernelRun> runs;
+  std::string failure;
+  top.gpu().program = [&](pimlab::tlm_gpu::Gpu& g) {
+    try {
+      for (std::size_t i = 0; i < gemms.size(); ++i) {
+        pimlab::gpu::Operator op;
+        op.cls = pimlab::gpu::OpClass::FC;
+        op.name = gemms[i].name;
+        op.m = gemms[i].shape.m;
+        op.n = gemms[i].shape.n;
+        op.k = gemms[i].shape.k;
+        op.dbyte = kElementBytes;
+        runs.push_back(g.kernel(op, {places[i].x, places[i].w, places[i].y}));
+      }
+    } catch (const std::exception& e) {
+      failure = e.what();
+    }
+  };
+  const auto t0 = std::chrono::steady_clock::now();
+  sc_core::sc_start();
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (!failure.empty()) {
+    if (a.has("place") && failure.find("TLM_ADDRESS_ERROR_RESPONSE") != std::string::npos)
+      throw UsageError("--place: " + failure);
+    throw std::runtime_error(failure);
+  }
+  nlohmann::json doc = pimlab::tlm_common::build_stats_document(pimlab::tlm_common::StatsMeta{});
+  nlohmann::json jruns = nlohmann::json::array();
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    const auto& r = runs[i];
+    const auto& s = gemms[i].shape;
+    jruns.push_back({{"name", gemms[i].name}, {"m", s.m}, {"k", s.k}, {"n", s.n}, {"a", places[i].x},
+                     {"b", places[i].w}, {"c", places[i].y}, {"start_s", r.start_s}, {"end_s", r.end_s},
+                     {"time_us", (r.end_s - r.start_s) * 1e6}, {"roofline_us", r.roofline.time_s * 1e6},
+                     {"compute_us", r.roofline.compute_s * 1e6}, {"memory_us", (r.memory_end_s - r.start_s) * 1e6},
+                     {"tiles", pimlab::gpu::tiles_string(*r.roofline.tiles)}, {"bytes_read", r.bytes_read},
+                     {"bytes_written", r.bytes_written}});
+  }
+  doc["gemms"] = jruns;
+  json_out.write(doc, 2);
+  if (json_out.table()) {
+    const pimlab::gpu::Host& h = top.gpu().host();
+    std::printf("platform %s\n", file.c_str());
+    std::printf("  host      %s: %s GPU (roofline), HBM requests of up to %llu B\n", top.gpu().name(), h.name.c_str(),
+                static_cast<unsigned long long>(pimlab::tlm_common::Config::instance()
+                                                    .effective()
+                                                    .at(std::string(top.name()) + ".gpu.dma.request_bytes")
+                                                    .get<std::uint64_t>()));
+    print_memory_side(top);
+    if (!runs.empty()) {
+      std::printf("%-8s %-20s %11s %11s %11s %12s %12s\n", "kernel", "m x k x n", "time us", "roofline us",
+                  "memory us", "read B", "written B");
+      double total = 0;
+      for (std::size_t i = 0; i < runs.size(); ++i) {
+        const auto& r = runs[i];
+        const auto& s = gemms[i].shape;
+        total += r.end_s - r.start_s;
+        const std::string dims = std::to_string(s.m) + " x " + std::to_string(s.k) + " x " + std::to_string(s.n);
+        std::printf("%-8s %-20s %11.3f %11.3f %11.3f %12llu %12llu\n", gemms[i].name.c_str(), dims.c_str(),
+                    (r.end_s - r.start_s) * 1e6, r.roofline.time_s * 1e6, (r.memory_end_s - r.start_s) * 1e6,
+                    static_cast<unsigned long long>(r.bytes_read), static_cast<unsigned long long>(r.bytes_written));
+      }
+      std::printf("total    %-20s %11.3f us simulated, %.3f s wall\n", "", total * 1e6, wall);
+    }
+  }
+  return 0;
+}
+
 int run(int argc, char** argv) {
   Args a("platform",
          {{"gemm", "MxKxN", "run one GEMM (m tokens, k inputs, n outputs) on the host", ""},
@@ -101,6 +201,7 @@ int run(int argc, char** argv) {
     os << pimlab::tlm_common::Config::instance().effective().dump(2) << "\n";
     if (!os) throw std::runtime_error("--effective '" + out + "': cannot be written");
   }
+  if (top->gpu_host()) return run_gpu(a, json_out, file, *top, gemms);
   const pimlab::npu::NpuConfig& cfg = top->npu().config();
   std::vector<pimlab::tlm_npu::TensorPlacement> places;
   std::uint64_t at = top->memory_base();
@@ -144,24 +245,11 @@ int run(int argc, char** argv) {
   doc["gemms"] = jruns;
   json_out.write(doc, 2);
   if (json_out.table()) {
-    const auto& ranges = top->noc().address_map().ranges();
     std::printf("platform %s\n", file.c_str());
     std::printf("  host      %s: %s NPU, %d x %dx%d arrays at %lld MHz, DMA requests of %d B\n",
                 top->npu().name(), cfg.name.c_str(), cfg.systolic.count, cfg.systolic.rows, cfg.systolic.cols,
                 static_cast<long long>(cfg.clock_mhz), cfg.dma.request_bytes);
-    std::printf("  router    %s: 1 input, %zu outputs, %zu address ranges (%s)\n", top->noc().name(),
-                top->channel_count() + static_cast<std::size_t>(top->cim() ? top->cim()->count() : 0u), ranges.size(),
-                top->explicit_map() ? "explicit top.noc.address_map"
-                : top->p_interleave_bytes.get()
-                    ? ("generated, " + std::to_string(top->p_interleave_bytes.get()) + " B interleave").c_str()
-                    : "generated, one range per channel");
-    std::printf("  channels  %u x %s, %llu B each; memory [0x%llx, 0x%llx)\n", top->channel_count(),
-                pimlab::tlm_common::Config::instance().effective().at("top.ch0.preset").get<std::string>().c_str(),
-                static_cast<unsigned long long>(top->channel(0).capacity_bytes()),
-                static_cast<unsigned long long>(top->memory_base()),
-                static_cast<unsigned long long>(top->memory_base() + top->memory_bytes()));
-    if (top->cim()) std::printf("  cim       %u tiles from 0x%llx\n", top->cim()->count(),
-                                static_cast<unsigned long long>(top->cim()->tile_base(0)));
+    print_memory_side(*top);
     if (!runs.empty()) {
       std::printf("%-8s %-20s %11s %11s %11s %12s %12s\n", "gemm", "m x k x n", "time us", "compute us", "stall us",
                   "read B", "written B");

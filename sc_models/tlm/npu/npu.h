@@ -33,6 +33,7 @@
 
 #include "npu/config.h"
 #include "npu/gemm.h"
+#include "tlm/common/dma.h"
 #include "tlm/common/stats.h"
 
 namespace pimlab::tlm_npu {
@@ -96,7 +97,8 @@ class Npu : public sc_core::sc_module, public tlm_common::stats_provider {
   std::vector<std::uint8_t> m_y;
   std::vector<std::uint8_t> m_img[4];
 
-  std::uint64_t s_gemms = 0, s_bytes_read = 0, s_bytes_written = 0, s_read_requests = 0, s_write_requests = 0;
+  tlm_common::DmaEngine m_dma;
+  std::uint64_t s_gemms = 0;
   std::uint64_t s_gemm_cycles = 0, s_compute_only_cycles = 0, s_stall_cycles = 0, s_macs = 0;
 };
 

@@ -18,7 +18,7 @@ using tlm_common::ConfigError;
 using tlm_common::Param;
 
 const std::vector<std::string>& host_kinds() {
-  static const std::vector<std::string> kinds = {"npu"};
+  static const std::vector<std::string> kinds = {"npu", "gpu"};
   return kinds;
 }
 
@@ -136,6 +136,28 @@ npu::NpuConfig NpuParams::config() const {
   return c;
 }
 
+struct GpuParams::Impl {
+  Param<std::string> preset;
+  Param<std::int64_t> gpus, request_bytes, max_outstanding;
+  gpu::Host host;
+  explicit Impl(const std::string& p)
+      : preset(p + ".preset", "a100", "GPU preset (docs/gpu.md: where each number comes from)", gpu::preset_names()),
+        gpus(p + ".gpus", 1, "GPUs", "GPUs of the tensor-parallel group (the all-reduce's hops)", 1, 1024),
+        request_bytes(p + ".dma.request_bytes", 256, "bytes",
+                      "largest HBM request of a kernel (requests never cross a multiple of it)", 1, 1 << 20),
+        max_outstanding(p + ".dma.max_outstanding", 0, "requests", "requests in flight (0 = every request of a kernel at its start)",
+                        0, 1 << 20),
+        host(gpu::preset(preset.get())) {}
+};
+
+GpuParams::GpuParams(const std::string& prefix) : m(std::make_unique<Impl>(prefix)) {}
+GpuParams::~GpuParams() = default;
+const gpu::Host& GpuParams::host() const { return m->host; }
+int GpuParams::gpus() const { return static_cast<int>(m->gpus.get()); }
+tlm_gpu::DmaConfig GpuParams::dma() const {
+  return {static_cast<std::uint64_t>(m->request_bytes.get()), static_cast<std::size_t>(m->max_outstanding.get())};
+}
+
 // ---------------------------------------------------------------------------
 // Platform
 
@@ -164,7 +186,9 @@ std::string replace_all(std::string s, const std::string& from, const std::strin
 Platform::Platform(const sc_core::sc_module_name& name)
     : sc_module(name),
       p_host(*this, "host", "npu",
-             "host kind: npu (tlm_npu::Npu, keys <top>.npu.*); the GPU TLM initiator is not built yet", host_kinds()),
+             "host kind: npu (tlm_npu::Npu, keys <top>.npu.*) or gpu (tlm_gpu::Gpu, the roofline GPU as a TLM "
+             "initiator, keys <top>.gpu.*)",
+             host_kinds()),
       p_channels(*this, "channels", 32u, "channels", "HBM channels <top>.ch0 .. ch<N-1> on router ports 0 .. N-1", 1u,
                  1024u),
       p_interleave_bytes(*this, "interleave_bytes", 0ull, "bytes",
@@ -182,9 +206,21 @@ Platform::Platform(const sc_core::sc_module_name& name)
   auto& cfg = Config::instance();
   const unsigned n = p_channels.get();
 
-  // Host.
-  m_npu_params = std::make_unique<NpuParams>(top + ".npu");
-  const npu::NpuConfig npu_cfg = m_npu_params->config();
+  // Host: its keys only (the other kind's keys are unknown keys).
+  const bool gpu_host = p_host.get() == "gpu";
+  npu::NpuConfig npu_cfg;
+  std::uint64_t request_bytes = 0;
+  std::string request_key;
+  if (gpu_host) {
+    m_gpu_params = std::make_unique<GpuParams>(top + ".gpu");
+    request_bytes = m_gpu_params->dma().request_bytes;
+    request_key = top + ".gpu.dma.request_bytes";
+  } else {
+    m_npu_params = std::make_unique<NpuParams>(top + ".npu");
+    npu_cfg = m_npu_params->config();
+    request_bytes = static_cast<std::uint64_t>(npu_cfg.dma.request_bytes);
+    request_key = top + ".npu.dma.request_bytes";
+  }
 
   // Channels, with the keys of <top>.channel.* as defaults of every channel.
   const std::string tmpl = top + ".channel.";
@@ -242,10 +278,9 @@ Platform::Platform(const sc_core::sc_module_name& name)
     throw ConfigError("config key '" + key + "': value " + value + " is not allowed; allowed: " + allowed);
   };
   if (il != 0) {
-    if ((il & (il - 1)) != 0 || il % static_cast<std::uint64_t>(npu_cfg.dma.request_bytes) != 0)
+    if ((il & (il - 1)) != 0 || il % request_bytes != 0)
       bad(k_il, std::to_string(il),
-          "0 or a power of two that is a multiple of " + top + ".npu.dma.request_bytes (" +
-              std::to_string(npu_cfg.dma.request_bytes) + ")");
+          "0 or a power of two that is a multiple of " + request_key + " (" + std::to_string(request_bytes) + ")");
   }
   m_memory_bytes = p_memory_bytes.get() ? p_memory_bytes.get() : capacity * n;
   const std::uint64_t unit = static_cast<std::uint64_t>(n) * (il ? il : 1);
@@ -278,8 +313,13 @@ Platform::Platform(const sc_core::sc_module_name& name)
   if (m_cim) m_cim->map_into(*m_noc, n);
 
   // The host: built last, with its keys checked above.
-  m_npu = std::make_unique<tlm_npu::Npu>("npu", npu_cfg);
-  m_npu->socket.bind(m_noc->target_socket);
+  if (gpu_host) {
+    m_gpu = std::make_unique<tlm_gpu::Gpu>("gpu", m_gpu_params->host(), m_gpu_params->dma(), m_gpu_params->gpus());
+    m_gpu->socket.bind(m_noc->target_socket);
+  } else {
+    m_npu = std::make_unique<tlm_npu::Npu>("npu", npu_cfg);
+    m_npu->socket.bind(m_noc->target_socket);
+  }
   for (auto& c : m_ch) m_noc->initiator_socket.bind(c->socket);
   if (m_cim)
     for (unsigned i = 0; i < m_cim->count(); ++i) m_noc->initiator_socket.bind(m_cim->tile(i).socket);
@@ -287,9 +327,18 @@ Platform::Platform(const sc_core::sc_module_name& name)
 
 Platform::~Platform() = default;
 
+tlm_npu::Npu& Platform::npu() {
+  if (!m_npu) throw std::logic_error("platform " + std::string(name()) + ": the host is not an NPU");
+  return *m_npu;
+}
+tlm_gpu::Gpu& Platform::gpu() {
+  if (!m_gpu) throw std::logic_error("platform " + std::string(name()) + ": the host is not a GPU");
+  return *m_gpu;
+}
+
 std::vector<std::string> Platform::components() const {
   std::vector<std::string> out;
-  out.push_back(m_npu->name());
+  out.push_back(m_gpu ? m_gpu->name() : m_npu->name());
   out.push_back(m_noc->name());
   out.push_back(std::string(m_noc->name()) + ".in0");
   for (std::size_t p = 0; p < m_ch.size() + (m_cim ? m_cim->count() : 0u); ++p)

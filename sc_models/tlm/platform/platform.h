@@ -2,12 +2,14 @@
 // by SystemC hierarchical names, builds the module `top` with its host, the
 // interconnect, N HBM(-PIM) channels and optional CIM tiles.
 //
-//   host (top.npu) ─► top.noc (Router, 1 input) ─► top.ch0 .. top.ch<N-1> (HbmChannel)
+//   host (top.npu or top.gpu) ─► top.noc (Router, 1 input) ─► top.ch0 .. top.ch<N-1> (HbmChannel)
 //                                               └► top.cim.tile0 ..      (CimTiles, optional)
 //
 // Structural keys of `top` are declared like every other parameter
 // (tlm_common::Param: type, range or allowed values, one-line ConfigError):
-//   top.host              host kind ("npu"; the GPU TLM initiator does not exist yet)
+//   top.host              host kind: "npu" (tlm_npu::Npu, keys top.npu.*) or "gpu"
+//                         (tlm_gpu::Gpu, keys top.gpu.*: preset, gpus, dma.request_bytes,
+//                         dma.max_outstanding)
 //   top.channels          number of HBM channels (router ports 0 .. N-1)
 //   top.interleave_bytes  0: channel p holds the router addresses
 //                         [memory_base + p S, memory_base + (p + 1) S), S = memory_bytes / N;
@@ -37,6 +39,7 @@
 
 #include "npu/config.h"
 #include "tlm/cim/tiles.h"
+#include "tlm/gpu/gpu.h"
 #include "tlm/common/config.h"
 #include "tlm/common/stats.h"
 #include "tlm/hbm/channel.h"
@@ -67,6 +70,22 @@ class NpuParams {
   std::unique_ptr<Impl> m;
 };
 
+// The GPU host's keys under `prefix`: preset (a100, h100, b200), gpus (the
+// tensor-parallel group: the all-reduce's hops), dma.request_bytes,
+// dma.max_outstanding.
+class GpuParams {
+ public:
+  explicit GpuParams(const std::string& prefix);
+  ~GpuParams();
+  const gpu::Host& host() const;
+  int gpus() const;
+  tlm_gpu::DmaConfig dma() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> m;
+};
+
 class Platform : public sc_core::sc_module {
  public:
   // `name` should be "top" (the keys' first component).
@@ -80,7 +99,10 @@ class Platform : public sc_core::sc_module {
   tlm_common::Param<std::uint64_t> p_memory_bytes;
   tlm_common::Param<bool> p_cim_enabled;
 
-  tlm_npu::Npu& npu() { return *m_npu; }
+  // The host: npu() on an NPU platform, gpu() on a GPU one (std::logic_error otherwise).
+  tlm_npu::Npu& npu();
+  tlm_gpu::Gpu& gpu();
+  bool gpu_host() const { return m_gpu != nullptr; }
   tlm_noc::Router& noc() { return *m_noc; }
   unsigned channel_count() const { return static_cast<unsigned>(m_ch.size()); }
   tlm_hbm::HbmChannel& channel(unsigned p) { return *m_ch.at(p); }
@@ -98,6 +120,8 @@ class Platform : public sc_core::sc_module {
  private:
   std::unique_ptr<NpuParams> m_npu_params;
   std::unique_ptr<tlm_npu::Npu> m_npu;
+  std::unique_ptr<GpuParams> m_gpu_params;
+  std::unique_ptr<tlm_gpu::Gpu> m_gpu;
   std::vector<std::unique_ptr<tlm_hbm::HbmChannel>> m_ch;
   std::unique_ptr<tlm_cim::CimTiles> m_cim;
   std::unique_ptr<tlm_noc::Router> m_noc;

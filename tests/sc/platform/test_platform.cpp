@@ -18,6 +18,8 @@
 #include "npu/gemm.h"
 #include "tlm/common/config.h"
 #include "tlm/common/stats.h"
+#include "gpu/roofline.h"
+#include "tlm/hbm/dram_timing.h"
 #include "tlm/platform/platform.h"
 
 using namespace pimlab;
@@ -123,8 +125,13 @@ TEST_CASE("platform: overlapping explicit address ranges are an error naming bot
 }
 
 TEST_CASE("platform: an unknown host kind or preset names the key, the value and the allowed ones") {
-  CHECK(build_error(json::parse(R"({"top": {"host": "gpu"}})")) ==
-        "config key 'top.host': value \"gpu\" is not allowed; allowed: one of \"npu\"");
+  CHECK(build_error(json::parse(R"({"top": {"host": "tpu"}})")) ==
+        "config key 'top.host': value \"tpu\" is not allowed; allowed: one of \"npu\", \"gpu\"");
+  CHECK(build_error(json::parse(R"({"top": {"host": "gpu", "gpu": {"preset": "v100"}}})")) ==
+        "config key 'top.gpu.preset': value \"v100\" is not allowed; allowed: one of \"a100\", \"h100\", \"b200\"");
+  // The other kind's keys are unknown keys on a GPU host.
+  CHECK(build_error(json::parse(R"({"top": {"host": "gpu", "npu": {"preset": "neupims"}}})")).find("top.npu.preset") !=
+        std::string::npos);
   CHECK(build_error(json::parse(R"({"top": {"npu": {"preset": "tpu-v4"}}})")) ==
         "config key 'top.npu.preset': value \"tpu-v4\" is not allowed; allowed: one of \"neupims\"");
   const std::string ch = build_error(json::parse(R"({"top": {"channels": 2, "channel": {"preset": "hbm9"}}})"));
@@ -233,4 +240,34 @@ TEST_CASE("platform: channels of every DRAM preset the channel supports build, m
   for (unsigned p = 0; p < top->channel_count(); ++p) smallest = std::min(smallest, top->channel(p).capacity_bytes());
   CHECK(ranges[1].base == smallest);
   CHECK(top->memory_bytes() == smallest * presets.size());
+}
+
+TEST_CASE("platform: a GPU host's FC kernel moves the roofline's HBM bytes through the router to the channels") {
+  auto top = tlm_platform::build(json::parse(R"({"top": {"host": "gpu", "gpu": {"preset": "h100"},
+      "channels": 4, "interleave_bytes": 1024, "memory_bytes": 16777216,
+      "channel": {"preset": "hbm2-pimba", "check": true}}})"));
+  tlm_common::Config::instance().check_consumed();
+  REQUIRE(top->gpu_host());
+  CHECK_THROWS_AS(top->npu(), std::logic_error);
+  gpu::Operator op;
+  op.cls = gpu::OpClass::FC;
+  op.name = "fc";
+  op.m = 16;
+  op.k = 512;
+  op.n = 256;
+  tlm_gpu::KernelRun run;
+  top->gpu().program = [&](tlm_gpu::Gpu& g) { run = g.kernel(op, {0x0, 0x10000, 0x80000}); };
+  sc_core::sc_start();
+  const gpu::OpResult ref = gpu::time_operator(gpu::preset("h100"), op, 1);
+  CHECK(static_cast<double>(run.bytes_read + run.bytes_written) == ref.hbm_bytes);
+  // Every channel served part of it (1 KiB interleave), with no timing violation.
+  std::uint64_t served = 0;
+  for (unsigned p = 0; p < top->channel_count(); ++p) {
+    const auto s = tlm_common::collect_stats().at(top->channel(p).name());
+    CHECK(s.at("bytes_read").at("value").get<std::uint64_t>() > 0);
+    served += s.at("bytes_read").at("value").get<std::uint64_t>() + s.at("bytes_written").at("value").get<std::uint64_t>();
+    CHECK(dynamic_cast<tlm_hbm::DramTiming&>(top->channel(p).timing()).checker_violations() == 0);
+  }
+  CHECK(served == run.bytes_read + run.bytes_written);
+  CHECK(run.end_s >= run.start_s + ref.time_s);  // four channels are slower than an H100's HBM
 }
