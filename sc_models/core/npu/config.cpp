@@ -117,6 +117,11 @@ void read_level(const nlohmann::json& j, const std::string& prefix, NpuConfig& c
       c.double_buffered = it->get<bool>();
       continue;
     }
+    if (key == "dma.stream_addresses") {
+      if (!it->is_boolean()) bad(key, it->dump(), "true or false");
+      c.dma.stream_addresses = it->get<bool>();
+      continue;
+    }
     if (key == "systolic" || key == "vector" || key == "vector.latency" || key == "dma") {
       read_level(*it, key + ".", c, fields);
       continue;
@@ -142,7 +147,8 @@ void read_level(const nlohmann::json& j, const std::string& prefix, NpuConfig& c
         if (head.empty() || std::find(heads.begin(), heads.end(), head) != heads.end()) return;
         heads.push_back(head);
       };
-      for (const char* k : {"name", "mode", "double_buffered", "systolic.", "vector.", "vector.latency.", "dma."})
+      for (const char* k : {"name", "mode", "double_buffered", "systolic.", "vector.", "vector.latency.", "dma.",
+                            "dma.stream_addresses"})
         add(k);
       for (const auto& f : fields) add(f.key);
       std::string allowed;
@@ -209,7 +215,10 @@ nlohmann::json to_json(const NpuConfig& c) {
           {"add_tree", l.add_tree},
           {"scalar_mul", l.scalar_mul},
           {"scalar_sqrt", l.scalar_sqrt}}}}},
-      {"dma", {{"request_bytes", c.dma.request_bytes}, {"max_outstanding", c.dma.max_outstanding}}},
+      {"dma",
+       {{"request_bytes", c.dma.request_bytes},
+        {"max_outstanding", c.dma.max_outstanding},
+        {"stream_addresses", c.dma.stream_addresses}}},
   };
 }
 

@@ -53,6 +53,12 @@ struct VectorConfig {
 struct DmaConfig {
   int request_bytes = 64;
   int max_outstanding = 0;
+  // TLM shell only: the transfers' bytes form one synthetic sequential
+  // address stream from address 0 (the tensors' placed addresses are not
+  // used), as the NeuPIMs artifact issues its loads and stores
+  // (neupims_pim.md §10.1; with a 64 B interleave over the channels, block i
+  // goes to channel i mod C). Off: real placed addresses (faithful).
+  bool stream_addresses = false;
 };
 
 struct NpuConfig {

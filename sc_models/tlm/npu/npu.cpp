@@ -44,7 +44,12 @@ class Npu::TlmDma : public npu::DmaPort {
     for (const npu::ByteRange& r : npu::byte_ranges(m_shape, eb, t)) {
       const std::uint64_t off = static_cast<std::uint64_t>(r.offset), len = static_cast<std::uint64_t>(r.bytes);
       std::uint8_t* data = t.write ? m_npu.m_y.data() + off : img.data() + off;
-      arrival_ps = std::max(arrival_ps, m_npu.m_dma.transfer(t.write, base + off, data, len, issue_ps));
+      std::uint64_t addr = base + off;
+      if (m_npu.m_cfg.dma.stream_addresses) {  // the artifact's synthetic sequential stream
+        addr = m_npu.m_stream_next;
+        m_npu.m_stream_next += len;
+      }
+      arrival_ps = std::max(arrival_ps, m_npu.m_dma.transfer(t.write, addr, data, len, issue_ps));
       if (t.write) std::copy(data, data + len, img.begin() + static_cast<std::ptrdiff_t>(off));
     }
   // The engine's own time is the issue cycle: keep it as the local time

@@ -98,6 +98,7 @@ class Npu : public sc_core::sc_module, public tlm_common::stats_provider {
   std::vector<std::uint8_t> m_img[4];
 
   tlm_common::DmaEngine m_dma;
+  std::uint64_t m_stream_next = 0;  // dma.stream_addresses: the next stream address
   std::uint64_t s_gemms = 0;
   std::uint64_t s_gemm_cycles = 0, s_compute_only_cycles = 0, s_stall_cycles = 0, s_macs = 0;
 };

@@ -96,6 +96,7 @@ struct NpuParams::Impl {
   npu::NpuConfig base;
   Param<std::string> mode;
   Param<bool> double_buffered;
+  Param<bool> stream_addresses;
   std::vector<std::unique_ptr<Param<std::int64_t>>> ints;
 
   explicit Impl(const std::string& p)
@@ -105,7 +106,10 @@ struct NpuParams::Impl {
         mode(p + ".mode", npu::to_string(base.mode),
              "faithful: a physical weight-stationary array; artifact: the NeuPIMs simulator's rules (docs/npu.md)",
              {"faithful", "artifact"}),
-        double_buffered(p + ".double_buffered", base.double_buffered, "double-buffered scratchpad and accumulator") {
+        double_buffered(p + ".double_buffered", base.double_buffered, "double-buffered scratchpad and accumulator"),
+        stream_addresses(p + ".dma.stream_addresses", base.dma.stream_addresses,
+                         "the NeuPIMs artifact's sequential address stream from 0 instead of the tensors' placed "
+                         "addresses (with a 64 B interleave: block i to channel i mod N)") {
     for (const IntField& f : int_fields())
       ints.push_back(std::make_unique<Param<std::int64_t>>(prefix + "." + f.key, f.get(base), f.unit, f.description,
                                                            f.lo, f.hi));
@@ -119,6 +123,7 @@ npu::NpuConfig NpuParams::config() const {
   npu::NpuConfig c = m->base;
   c.mode = m->mode.get() == "artifact" ? npu::Mode::artifact : npu::Mode::faithful;
   c.double_buffered = m->double_buffered.get();
+  c.dma.stream_addresses = m->stream_addresses.get();
   for (std::size_t i = 0; i < int_fields().size(); ++i) int_fields()[i].set(c, m->ints[i]->get());
   try {
     npu::validate(c);
