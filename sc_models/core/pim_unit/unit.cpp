@@ -41,9 +41,27 @@ void decode_slice(const std::array<std::uint8_t, 32>& s, float* out32) {
 
 PimUnit::PimUnit(const PuParams& params) : m_p(params) {
   m_p.validate();
+  reset_state();
+}
+
+void PimUnit::reset_state() {
   const auto gv = gv_reset_value();
-  for (Bank& b : m_bank)
+  for (Bank& b : m_bank) {
+    b = Bank{};
     for (auto& set : b.regs) set[static_cast<int>(Slot::gv)] = gv;
+  }
+  m_last_comp = INT64_MIN / 2;
+  m_err = 0;
+  m_data_err_at = -1;
+}
+
+void PimUnit::reset(Cycle t) {
+  settle(t);  // write-backs of cycles < t reached the rows
+  m_wb.clear();
+  reset_state();
+  m_reason.clear();
+  m_last_cmd = std::max(m_last_cmd, t);
+  m_quiet = std::max(m_quiet, t);
 }
 
 bool PimUnit::busy(int bank, Cycle t) const {
@@ -120,6 +138,7 @@ bool PimUnit::issue(const Command& cmd, Cycle t, const Rows& rows, std::array<st
         std::memcpy(&u, &b.acc[8 * (idx & 3) + i], 4);
         for (int k = 0; k < 4; ++k) (*result)[4 * i + k] = static_cast<std::uint8_t>(u >> (8 * k));
       }
+      if (m_observer) m_observer->result(t + 1, bank, *result);
       return true;
     }
     case Op::clear:
@@ -161,7 +180,9 @@ void PimUnit::comp(Bank& b, int bank, int atom, Cycle t, std::uint8_t* row) {
   m_last_comp = t;
   b.last_comp = t;
   m_quiet = std::max(m_quiet, t + m_p.acc_lat());
+  ++m_comps[static_cast<int>(b.mode)];
   // The read happens in cycle t+1: it sees write-backs of cycles <= t.
+  if (m_observer) m_observer->bank_read(t + 1, bank, atom);
   settle(t + 1);
   std::uint8_t raw[32];
   std::memcpy(raw, row + atom * kAtomBytes, 32);
@@ -191,6 +212,7 @@ void PimUnit::comp(Bank& b, int bank, int atom, Cycle t, std::uint8_t* row) {
       Writeback w{t + m_p.wb_lat(), row, atom, {}};
       std::memcpy(w.data.data(), out[0].bytes.data(), 16);
       std::memcpy(w.data.data() + 16, out[1].bytes.data(), 16);
+      if (m_observer) m_observer->bank_write(w.cycle, bank, atom, w.data);
       m_wb.push_back(w);
       break;
     }
