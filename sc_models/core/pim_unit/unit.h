@@ -31,10 +31,9 @@
 
 #include "numerics/rng.h"
 #include "pim_unit/isa.h"
+#include "pim_unit/rules.h"
 
 namespace pimlab::pim_unit {
-
-using Cycle = std::int64_t;
 
 class PimUnit {
  public:
@@ -103,13 +102,13 @@ class PimUnit {
 
   // Architectural state, for tests and waveforms.
   const std::array<float, kLanes>& acc(int bank) const { return m_bank[bank].acc; }
-  Mode mode(int bank) const { return m_bank[bank].mode; }
-  bool busy(int bank, Cycle t) const;
+  Mode mode(int bank) const { return m_rules.mode(bank); }
+  bool busy(int bank, Cycle t) const { return m_rules.busy(bank, t); }
   // busy_o in cycle t: bit b = bank b busy.
   int busy_mask(Cycle t) const { return (busy(0, t) ? 1 : 0) | (busy(1, t) ? 2 : 0); }
   // Whether a COMP in cycle t keeps the COMP rate (spec.md, "COMP rate").
-  bool comp_allowed(Cycle t) const { return t - m_last_comp >= PuParams::kCompInterval; }
-  int set_sel(int bank) const { return m_bank[bank].set_sel; }
+  bool comp_allowed(Cycle t) const { return m_rules.comp_allowed(t); }
+  int set_sel(int bank) const { return m_rules.set_sel(bank); }
   const std::array<std::uint8_t, 32>& slice(int bank, int set, Slot s) const {
     return m_bank[bank].regs[set][static_cast<int>(s)];
   }
@@ -122,12 +121,8 @@ class PimUnit {
  private:
   struct Bank {
     std::array<std::array<std::array<std::uint8_t, 32>, kNumSlots>, 4> regs{};
-    Mode mode = Mode::su;
-    bool stochastic = false;
-    int set_sel = 0;
     numerics::SrRng rng{0};
     std::array<float, kLanes> acc{};
-    Cycle last_comp = INT64_MIN / 2;
   };
   struct Writeback {
     Cycle cycle;
@@ -140,10 +135,10 @@ class PimUnit {
   void comp(Bank& b, int bank, int atom, Cycle t, std::uint8_t* row);
 
   PuParams m_p;
+  CommandRules m_rules;  // CTRL of each bank, accepted COMPs, legality
   Bank m_bank[kBanks];
   std::deque<Writeback> m_wb;
   Cycle m_last_cmd = INT64_MIN / 2;
-  Cycle m_last_comp = INT64_MIN / 2;  // any bank (COMP rate)
   Cycle m_quiet = 0;
   std::uint8_t m_err = 0;
   Cycle m_data_err_at = -1;  // latest CAP cycle of a COMP that read a bad block, not yet in m_err

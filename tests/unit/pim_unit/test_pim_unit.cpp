@@ -371,3 +371,39 @@ TEST_CASE("reset in cycle t: write-backs before t reach the row, later ones and 
   unit.settle_all();
   CHECK(decode(row.data() + 32) == fill(0.0f));
 }
+
+TEST_CASE("command rules alone: which COMPs are accepted and which bank mode they run in") {
+  // What the RTL wrapper asks of them: an accepted COMP in SU mode writes back.
+  pim_unit::CommandRules rules(pim_unit::PuParams{8, 2});
+  const auto legal = [&](const Command& c, pim_unit::Cycle t) {
+    const bool ok = rules.check(c, t) == 0;
+    if (ok) rules.accept(c, t);
+    return ok;
+  };
+  CHECK(legal(Command::ctrl(1, pim_unit::Mode::score, false, 1), 0));
+  CHECK(rules.mode(1) == pim_unit::Mode::score);
+  CHECK(rules.set_sel(1) == 1);
+  CHECK(legal(Command::comp(0, 3), 5));
+  CHECK(rules.last_comp() == 5);
+  std::string why;
+  CHECK(rules.check(Command::comp(1, 3), 8, &why) == pim_unit::kErrRate);  // 3 cycles later
+  CHECK(why == "COMP 3 cycles after the previous one (at least 4)");
+  CHECK(rules.last_comp() == 5);
+  // Bank A busy in cycles 6 .. 5 + AccLat (16): its CTRL is refused and the
+  // mode stays SU; bank B's is legal.
+  CHECK(rules.check(Command::ctrl(0, pim_unit::Mode::attend), 21, &why) == pim_unit::kErrBusy);
+  CHECK(why == "configuration write to a busy bank");
+  CHECK(rules.mode(0) == pim_unit::Mode::su);
+  CHECK(legal(Command::ctrl(1, pim_unit::Mode::su, true, 0), 21));
+  CHECK(rules.stochastic(1));
+  CHECK(legal(Command::ctrl(0, pim_unit::Mode::attend), 22));
+  CHECK(rules.mode(0) == pim_unit::Mode::attend);
+  // Illegal values: mode 3 (CFG), set_sel beyond RegSets (CFG), register 3 (ADDR).
+  CHECK(rules.check(Command::cfg_wr(0, pim_unit::CfgReg::ctrl, 3), 30) == pim_unit::kErrCfg);
+  CHECK(rules.check(Command::ctrl(0, pim_unit::Mode::su, false, 2), 30) == pim_unit::kErrCfg);
+  CHECK(rules.check(Command::cfg_wr(0, static_cast<pim_unit::CfgReg>(3), 0), 30) == pim_unit::kErrAddr);
+  rules.reset();
+  CHECK(rules.mode(0) == pim_unit::Mode::su);
+  CHECK(rules.mode(1) == pim_unit::Mode::su);
+  CHECK(rules.comp_allowed(0));
+}
