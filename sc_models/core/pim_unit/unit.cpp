@@ -92,13 +92,16 @@ bool PimUnit::issue(const Command& cmd, Cycle t, const Rows& rows, std::array<st
   const int idx = cmd.idx & 31;
   ++m_count[op];
   Bank& b = m_bank[bank];
-  const std::string where = std::string(op_name(cmd.op)) + " bank " + std::to_string(bank) + " idx " +
-                            std::to_string(idx) + " in cycle " + std::to_string(t);
+  // For messages only (built when one is needed).
+  const auto where = [&] {
+    return std::string(op_name(cmd.op)) + " bank " + std::to_string(bank) + " idx " + std::to_string(idx) +
+           " in cycle " + std::to_string(t);
+  };
   m_quiet = std::max(m_quiet, t + 1);
   std::string why;
-  if (const std::uint8_t cause = m_rules.check(cmd, t, &why)) return reject(cause, where + ": " + why);
+  if (const std::uint8_t cause = m_rules.check(cmd, t, &why)) return reject(cause, where() + ": " + why);
   if (static_cast<Op>(op) == Op::comp && rows.row[bank] == nullptr)
-    throw std::logic_error("pim unit: " + where + " with the bank's row closed");
+    throw std::logic_error("pim unit: " + where() + " with the bank's row closed");
   if (static_cast<Op>(op) == Op::result && !result) throw std::logic_error("pim unit: RESULT without a result buffer");
   m_rules.accept(cmd, t);
   switch (static_cast<Op>(op)) {
