@@ -1,5 +1,7 @@
 // Verilator C++ test bench of pim_pu: driver -> DUT -> monitor -> in-order
-// checker against PuRef (which computes with golden/pu_ops.h).
+// checker against the behavioural unit pim_unit::PimUnit
+// (sc_models/core/pim_unit, computing with golden/pu_ops.h), given the same
+// commands in the same cycles over its own copy of the open rows.
 //
 //   pim_pu_tb --test NAME [--seed N] [--comps N] [--trace FILE.fst] [+verilator+seed+N]
 //   pim_pu_tb --list
@@ -23,6 +25,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <cerrno>
+#include <deque>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -32,8 +35,9 @@
 #include <string>
 #include <vector>
 
+#include "golden/pu_ops.h"
 #include "numerics/fp.h"
-#include "pu_ref.h"
+#include "pim_unit/unit.h"
 #include "verilated.h"
 #if PIM_PU_TB_TRACE
 #include "verilated_fst_c.h"
@@ -48,10 +52,33 @@
 
 namespace {
 
-using pimlab::tb::Atom;
-using pimlab::tb::Command;
-using pimlab::tb::PuRef;
 namespace numerics = pimlab::numerics;
+namespace pim_unit = pimlab::pim_unit;
+using Atom = std::array<std::uint8_t, 32>;  // two packed MX8 blocks, block 0 = bytes 0..15
+using pim_unit::CfgReg;
+using pim_unit::Cycle;
+using pim_unit::Mode;
+using pim_unit::Op;
+using pim_unit::PimUnit;
+using pim_unit::Slot;
+
+// One cycle of the command port: a command (cmd_valid_i high) or none.
+struct Command {
+  bool valid = false;
+  pim_unit::Command cmd;
+};
+
+// Bytes 31..16 _ 15..0 in hex, most significant first.
+std::string atom_hex(const Atom& a) {
+  std::string s;
+  char buf[4];
+  for (int i = 31; i >= 0; --i) {
+    std::snprintf(buf, sizeof buf, "%02x", a[i]);
+    s += buf;
+    if (i == 16) s += '_';
+  }
+  return s;
+}
 
 volatile std::sig_atomic_t g_stop_signal = 0;
 void on_signal(int sig) { g_stop_signal = sig; }
@@ -67,10 +94,46 @@ struct IoError : std::runtime_error {
 // ---------------------------------------------------------------------------
 // Harness: the DUT, its two banks (open rows), optional FST, the reference.
 // ---------------------------------------------------------------------------
+// What the reference predicts on the ports, in cycle order per kind.
+struct BankRead {
+  Cycle cycle;
+  int bank;
+  int col;
+};
+struct BankWrite {
+  Cycle cycle;
+  int bank;
+  int col;
+  Atom data;
+};
+struct ResultOut {
+  Cycle cycle;
+  std::array<std::uint32_t, 8> words;  // FP32 bit patterns, accumulator 8g+i in word i
+};
+struct Expected : PimUnit::Observer {
+  std::deque<BankRead> reads;
+  std::deque<BankWrite> writes;
+  std::deque<ResultOut> results;
+  void bank_read(Cycle c, int bank, int atom) override { reads.push_back({c, bank, atom}); }
+  void bank_write(Cycle c, int bank, int atom, const Atom& data) override { writes.push_back({c, bank, atom, data}); }
+  void result(Cycle c, int, const Atom& data) override {
+    ResultOut r{c, {}};
+    std::memcpy(r.words.data(), data.data(), 32);  // little-endian FP32 words
+    results.push_back(r);
+  }
+  // Reset in cycle c: what was predicted for cycle c or later never happens.
+  void cancel_from(Cycle c) {
+    while (!reads.empty() && reads.back().cycle >= c) reads.pop_back();
+    while (!writes.empty() && writes.back().cycle >= c) writes.pop_back();
+    while (!results.empty() && results.back().cycle >= c) results.pop_back();
+  }
+};
+
 class Harness {
  public:
   Harness(const std::string& trace_path, bool check)
-      : m_ctx(new VerilatedContext), m_ref({PIM_PU_TB_LANES, PIM_PU_TB_REGSETS}), m_check(check) {
+      : m_ctx(new VerilatedContext), m_ref(pim_unit::PuParams{PIM_PU_TB_LANES, PIM_PU_TB_REGSETS}), m_check(check) {
+    m_ref.set_observer(&m_exp);
 #if PIM_PU_TB_TRACE
     m_ctx->traceEverOn(true);
 #endif
@@ -112,16 +175,19 @@ class Harness {
 
   const std::string& trace_path() const { return m_trace_path; }
   VerilatedContext* ctx() { return m_ctx.get(); }
-  PuRef& ref() { return m_ref; }
+  const PimUnit& ref() const { return m_ref; }
   std::uint64_t cycle() const { return m_cycle; }
   int failures() const { return m_fail; }
-  bool comp_allowed() const { return m_ref.comp_allowed(); }
+  // The reference's view of the current cycle.
+  bool comp_allowed() const { return m_ref.comp_allowed(now()); }
+  bool bank_busy(int bank) const { return m_ref.busy(bank, now()); }
+  std::uint8_t err() const { return m_ref.err_cause_at(now()); }
 
   // Loads (activates) an atom of the open row of a bank: the DRAM side, not
-  // a PU command, so it goes to the bank model and the reference shadow.
+  // a PU command, so it goes to the bank model and the reference's rows.
   void load_row(int bank, int col, const Atom& a) {
     m_rows[bank][col] = a;
-    m_ref.row(bank, col) = a;
+    std::memcpy(m_ref_rows[bank].data() + 32 * col, a.data(), 32);
   }
   const Atom& row(int bank, int col) const { return m_rows[bank][col]; }
 
@@ -130,7 +196,8 @@ class Harness {
   void reset(int cycles) {
     m_dut->rst_ni = 0;
     m_dut->eval();
-    m_ref.reset(m_cycle);
+    m_ref.reset(now());
+    m_exp.cancel_from(now());
     for (int i = 0; i < cycles; ++i) tick(Command{}, /*in_reset=*/true);
     m_dut->rst_ni = 1;
     m_dut->eval();
@@ -152,13 +219,21 @@ class Harness {
       if (we & (1 << b)) get_wide(m_dut->bank_wdata_o, m_rows[b][m_dut->bank_wcol_o]);
     // Driver.
     m_dut->cmd_valid_i = cmd.valid;
-    m_dut->cmd_op_i = cmd.op & 7;
-    m_dut->cmd_bank_i = cmd.bank & 1;
-    m_dut->cmd_idx_i = cmd.idx & 31;
-    set_wide(m_dut->cmd_wdata_i, cmd.wdata);
+    m_dut->cmd_op_i = cmd.cmd.op & 7;
+    m_dut->cmd_bank_i = cmd.cmd.bank & 1;
+    m_dut->cmd_idx_i = cmd.cmd.idx & 31;
+    set_wide(m_dut->cmd_wdata_i, cmd.cmd.wdata);
     // Reference model: the same command in the same cycle (only when
-    // checking; the speed bench also runs the DUT alone).
-    if (!in_reset && m_check) m_ref.step(m_cycle, cmd);
+    // checking; the speed bench also runs the DUT alone). Its write-backs of
+    // this cycle land in its rows now, as the DUT's do in the bank model:
+    // a row loaded after this cycle replaces them.
+    if (!in_reset && m_check) {
+      if (cmd.valid) {
+        Atom res;
+        m_ref.issue(cmd.cmd, now(), PimUnit::Rows{{m_ref_rows[0].data(), m_ref_rows[1].data()}}, &res);
+      }
+      m_ref.settle(now() + 1);
+    }
     // Rising edge at the end of the cycle; falling edge half a cycle later.
     m_dut->clk_i = 1;
     m_dut->eval();
@@ -185,9 +260,9 @@ class Harness {
   // At the end of a test: every expected event must have been observed.
   void drain() {
     idle(m_ref.params().acc_lat() + 2);
-    if (!m_ref.exp_reads.empty()) fail("expected bank read never happened");
-    if (!m_ref.exp_writes.empty()) fail("expected bank write-back never happened");
-    if (!m_ref.exp_results.empty()) fail("expected result never came");
+    if (!m_exp.reads.empty()) fail("expected bank read never happened");
+    if (!m_exp.writes.empty()) fail("expected bank write-back never happened");
+    if (!m_exp.results.empty()) fail("expected result never came");
   }
 
   struct Interrupted {};
@@ -211,6 +286,8 @@ class Harness {
     }
   }
 
+  Cycle now() const { return static_cast<Cycle>(m_cycle); }
+
   void idle_inputs() {
     m_dut->cmd_valid_i = 0;
     m_dut->cmd_op_i = 0;
@@ -230,12 +307,12 @@ class Harness {
   void monitor() {
     if (!m_check) return;
     char buf[256];
-    auto& reads = m_ref.exp_reads;
-    auto& writes = m_ref.exp_writes;
-    auto& results = m_ref.exp_results;
+    auto& reads = m_exp.reads;
+    auto& writes = m_exp.writes;
+    auto& results = m_exp.results;
     // Bank reads.
     const int re = m_dut->bank_re_o;
-    const bool read_due = !reads.empty() && reads.front().cycle == m_cycle;
+    const bool read_due = !reads.empty() && reads.front().cycle == now();
     if (re) {
       const int bank = (re & 2) ? 1 : 0;
       if (!read_due) {
@@ -257,7 +334,7 @@ class Harness {
     }
     // Bank write-backs.
     const int we = m_dut->bank_we_o;
-    const bool write_due = !writes.empty() && writes.front().cycle == m_cycle;
+    const bool write_due = !writes.empty() && writes.front().cycle == now();
     if (we) {
       Atom got;
       get_wide(m_dut->bank_wdata_o, got);
@@ -268,8 +345,8 @@ class Harness {
         const auto& e = writes.front();
         if (we != (1 << e.bank) || static_cast<int>(m_dut->bank_wcol_o) != e.col || got != e.data) {
           std::snprintf(buf, sizeof buf, "write-back: got we=%d col %d data ", we, m_dut->bank_wcol_o);
-          fail(buf + pimlab::tb::atom_hex(got) + "\n           expected bank " + std::to_string(e.bank) +
-               " col " + std::to_string(e.col) + " data " + pimlab::tb::atom_hex(e.data));
+          fail(buf + atom_hex(got) + "\n           expected bank " + std::to_string(e.bank) +
+               " col " + std::to_string(e.col) + " data " + atom_hex(e.data));
         }
         writes.pop_front();
         ++n_checked;
@@ -279,7 +356,7 @@ class Harness {
       writes.pop_front();
     }
     // Results.
-    const bool res_due = !results.empty() && results.front().cycle == m_cycle;
+    const bool res_due = !results.empty() && results.front().cycle == now();
     if (m_dut->res_valid_o) {
       if (!res_due) {
         fail("unexpected result");
@@ -302,13 +379,15 @@ class Harness {
       results.pop_front();
     }
     // Status.
-    if (m_dut->busy_o != m_ref.busy()) {
-      std::snprintf(buf, sizeof buf, "busy_o %d, expected %d", m_dut->busy_o, m_ref.busy());
+    const int busy = m_ref.busy_mask(now());
+    if (m_dut->busy_o != busy) {
+      std::snprintf(buf, sizeof buf, "busy_o %d, expected %d", m_dut->busy_o, busy);
       fail(buf);
     }
-    if (m_dut->err_cause_o != m_ref.err() || m_dut->err_o != (m_ref.err() != 0)) {
+    const std::uint8_t err = m_ref.err_cause_at(now());
+    if (m_dut->err_cause_o != err || m_dut->err_o != (err != 0)) {
       std::snprintf(buf, sizeof buf, "err_cause_o 0x%02x err_o %d, expected 0x%02x", m_dut->err_cause_o,
-                    m_dut->err_o, m_ref.err());
+                    m_dut->err_o, err);
       fail(buf);
     }
   }
@@ -319,7 +398,9 @@ class Harness {
   std::unique_ptr<VerilatedFstC> m_fst;
 #endif
   std::string m_trace_path;
-  PuRef m_ref;
+  PimUnit m_ref;
+  Expected m_exp;
+  std::array<std::uint8_t, PimUnit::kRowBytes> m_ref_rows[2]{};  // the reference's copy of the open rows
   bool m_check;
   std::uint64_t m_cycle = 0;
   int m_fail = 0;
@@ -330,35 +411,31 @@ class Harness {
 // ---------------------------------------------------------------------------
 // Command builders
 // ---------------------------------------------------------------------------
-Command cmd(pimlab::tb::Op op, int bank, int idx) {
-  Command c;
-  c.valid = true;
-  c.op = static_cast<std::uint8_t>(op);
-  c.bank = static_cast<std::uint8_t>(bank);
-  c.idx = static_cast<std::uint8_t>(idx);
-  return c;
+Command valid(const pim_unit::Command& c) { return Command{true, c}; }
+// Any opcode, the illegal 6 and 7 included.
+Command cmd(int op, int bank, int idx) {
+  return valid(pim_unit::Command::from_head(static_cast<std::uint16_t>((op & 7) | ((bank & 1) << 3) | ((idx & 31) << 4))));
 }
-Command comp(int bank, int atom) { return cmd(pimlab::tb::Op::comp, bank, atom); }
+Command comp(int bank, int atom) { return valid(pim_unit::Command::comp(bank, atom)); }
+// Slots 6 and 7 are representable (illegal: ERR_ADDR).
 Command reg_wr(int bank, int set, int slot, const Atom& data) {
-  Command c = cmd(pimlab::tb::Op::reg_wr, bank, (set << 3) | slot);
-  c.wdata = data;
-  return c;
+  return valid(pim_unit::Command::reg_wr(bank, set, static_cast<Slot>(slot), data.data()));
 }
+Command reg_wr(int bank, int set, Slot slot, const Atom& data) { return reg_wr(bank, set, static_cast<int>(slot), data); }
+// Registers 3..31 are representable (illegal: ERR_ADDR).
 Command cfg_wr(int bank, int reg, std::uint32_t value) {
-  Command c = cmd(pimlab::tb::Op::cfg_wr, bank, reg);
-  std::memcpy(c.wdata.data(), &value, 4);
-  return c;
+  return valid(pim_unit::Command::cfg_wr(bank, static_cast<CfgReg>(reg), value));
 }
-std::uint32_t ctrl(pimlab::tb::Mode mode, bool stoch, int set = 0) {
-  return static_cast<std::uint32_t>(mode) | (stoch ? 4u : 0u) | (static_cast<std::uint32_t>(set) << 3);
-}
-Command result(int bank, int group) { return cmd(pimlab::tb::Op::result, bank, group); }
-Command clear(int bank) { return cmd(pimlab::tb::Op::clear, bank, 0); }
+Command cfg_wr(int bank, CfgReg reg, std::uint32_t value) { return cfg_wr(bank, static_cast<int>(reg), value); }
+// The CTRL value (spec.md, "Configuration registers").
+std::uint32_t ctrl(Mode mode, bool stoch, int set = 0) { return pim_unit::Command::ctrl(0, mode, stoch, set).wdata[0]; }
+Command result(int bank, int group) { return valid(pim_unit::Command::result(bank, group)); }
+Command clear(int bank) { return valid(pim_unit::Command::clear(bank)); }
 
 Atom splat(float v) {
   float a[32];
   for (float& x : a) x = v;
-  return pimlab::tb::encode_atom(a);
+  return pimlab::golden::encode_atom_bytes(a);
 }
 
 // Issues a command and waits the cycles needed by the COMP spacing rule.
@@ -370,7 +447,7 @@ void issue(Harness& h, const Command& c, int gap = 1) {
 // Reads all 32 accumulators of a bank through RESULT (checked by the
 // monitor) and returns them from the reference, after the bank is idle.
 void read_all(Harness& h, int bank) {
-  while (h.ref().bank_busy(bank)) h.idle(1);
+  while (h.bank_busy(bank)) h.idle(1);
   for (int g = 0; g < 4; ++g) h.tick(result(bank, g));
   h.idle(1);
 }
@@ -384,8 +461,7 @@ void expect_eq(Harness& h, const char* what, std::uint32_t got, std::uint32_t wa
   }
 }
 void expect_atom(Harness& h, const char* what, const Atom& got, const Atom& want) {
-  if (got != want) h.fail(std::string(what) + ": " + pimlab::tb::atom_hex(got) + ", hand-derived " +
-                          pimlab::tb::atom_hex(want));
+  if (got != want) h.fail(std::string(what) + ": " + atom_hex(got) + ", hand-derived " + atom_hex(want));
 }
 
 // An atom whose 16+16 element fields all equal `field`, with E and micro bytes.
@@ -403,9 +479,6 @@ Atom atom_fields(unsigned field, unsigned e, unsigned micro) {
   }
   return a;
 }
-
-using pimlab::tb::Mode;
-using pimlab::tb::Op;
 
 // ---------------------------------------------------------------------------
 // Random stimulus
@@ -437,7 +510,7 @@ class Stim {
   Atom atom(int scale) {
     float v[32];
     for (float& x : v) x = value(scale);
-    return pimlab::tb::encode_atom(v);
+    return pimlab::golden::encode_atom_bytes(v);
   }
   Atom atom() { return atom(scale()); }
   // A block outside the format (E = 255, or micro bits with E = 0).
@@ -463,12 +536,12 @@ class Stim {
 void random_round(Harness& h, Stim& s, bool nasty, int max_gap, std::uint64_t& comps) {
   const int sets = PIM_PU_TB_REGSETS;
   for (int b = 0; b < 2; ++b) {
-    while (h.ref().bank_busy(b)) h.idle(1);
+    while (h.bank_busy(b)) h.idle(1);
     const Mode mode = static_cast<Mode>(s.range(0, 2));
     const int set = s.range(0, sets - 1);
-    issue(h, cfg_wr(b, pimlab::tb::cfg_ctrl, ctrl(mode, s.chance(0.3), set)));
-    if (s.chance(0.5)) issue(h, cfg_wr(b, pimlab::tb::cfg_seed, s.chance(0.1) ? 0u : s.u32()));
-    for (int slot = 0; slot < pimlab::tb::num_slots; ++slot)
+    issue(h, cfg_wr(b, CfgReg::ctrl, ctrl(mode, s.chance(0.3), set)));
+    if (s.chance(0.5)) issue(h, cfg_wr(b, CfgReg::seed, s.chance(0.1) ? 0u : s.u32()));
+    for (int slot = 0; slot < pim_unit::kNumSlots; ++slot)
       if (s.chance(0.85)) issue(h, reg_wr(b, set, slot, s.atom()));
     if (s.chance(0.7)) issue(h, clear(b));
     for (int col = 0; col < 32; ++col) h.load_row(b, col, s.chance(0.01) ? s.bad_atom() : s.atom());
@@ -484,7 +557,7 @@ void random_round(Harness& h, Stim& s, bool nasty, int max_gap, std::uint64_t& c
       const int kind = s.range(0, 6);
       Command c;
       switch (kind) {
-        case 0: c = cmd(static_cast<Op>(6 + s.range(0, 1)), bank, 0); break;
+        case 0: c = cmd(6 + s.range(0, 1), bank, 0); break;
         case 1: c = reg_wr(bank, h.ref().set_sel(bank), s.range(0, 5), s.atom()); break;  // busy
         case 2: c = result(bank, s.range(4, 31)); break;                                   // addr
         case 3: c = cfg_wr(bank, s.range(3, 31), 0); break;                                // addr
@@ -493,7 +566,7 @@ void random_round(Harness& h, Stim& s, bool nasty, int max_gap, std::uint64_t& c
         default: c = clear(bank); break;                                                   // busy (maybe)
       }
       h.tick(c);
-      if (s.chance(0.3)) h.tick(cfg_wr(0, pimlab::tb::cfg_err_clr, 0x3F));
+      if (s.chance(0.3)) h.tick(cfg_wr(0, CfgReg::err_clr, 0x3F));
       continue;
     }
     h.tick(comp(bank, atom));
@@ -502,13 +575,13 @@ void random_round(Harness& h, Stim& s, bool nasty, int max_gap, std::uint64_t& c
     const int gap = s.chance(0.7) ? 4 : s.range(4, max_gap);
     for (int g = 1; g < gap; ++g) {
       // Spaced commands to the other (idle) bank are legal in between.
-      if (s.chance(0.05) && !h.ref().bank_busy(bank ^ 1)) h.tick(result(bank ^ 1, s.range(0, 3)));
+      if (s.chance(0.05) && !h.bank_busy(bank ^ 1)) h.tick(result(bank ^ 1, s.range(0, 3)));
       else h.idle(1);
     }
     if (nasty && s.chance(0.002)) h.reset(s.range(1, 3));  // reset in the middle of the stream
   }
   for (int b = 0; b < 2; ++b) read_all(h, b);
-  if (h.ref().err() && s.chance(0.5)) h.tick(cfg_wr(s.range(0, 1), pimlab::tb::cfg_err_clr, 0x3F));
+  if (h.err() && s.chance(0.5)) h.tick(cfg_wr(s.range(0, 1), CfgReg::err_clr, 0x3F));
 }
 
 // ---------------------------------------------------------------------------
@@ -528,10 +601,10 @@ using TestFn = std::function<void(Harness&, const Options&)>;
 //   o_acc[c] = 0 + 1.5 * 2.0 = 3.0 = 0x40400000; after two COMPs on rows 0, 1
 //   of the same bank: 6.0 = 0x40C00000.
 void t_su_basic(Harness& h, const Options&) {
-  issue(h, reg_wr(0, 0, pimlab::tb::slot_k, splat(0.5f)));
-  issue(h, reg_wr(0, 0, pimlab::tb::slot_gk, splat(1.0f)));
-  issue(h, reg_wr(0, 0, pimlab::tb::slot_v, splat(1.0f)));
-  issue(h, reg_wr(0, 0, pimlab::tb::slot_q, splat(2.0f)));
+  issue(h, reg_wr(0, 0, Slot::k, splat(0.5f)));
+  issue(h, reg_wr(0, 0, Slot::gk, splat(1.0f)));
+  issue(h, reg_wr(0, 0, Slot::v, splat(1.0f)));
+  issue(h, reg_wr(0, 0, Slot::q, splat(2.0f)));
   h.load_row(0, 0, splat(1.0f));
   h.load_row(0, 1, splat(1.0f));
   issue(h, comp(0, 0), 4);
@@ -540,8 +613,8 @@ void t_su_basic(Harness& h, const Options&) {
   h.drain();
   expect_atom(h, "row 0 after SU", h.row(0, 0), atom_fields(0x30, 127, 0));
   expect_atom(h, "row 1 after SU", h.row(0, 1), atom_fields(0x30, 127, 0));
-  expect_eq(h, "o_acc[0]", numerics::bits_of(h.ref().acc(0, 0)), 0x40C00000u);
-  expect_eq(h, "o_acc[31]", numerics::bits_of(h.ref().acc(0, 31)), 0x40C00000u);
+  expect_eq(h, "o_acc[0]", numerics::bits_of(h.ref().acc(0)[0]), 0x40C00000u);
+  expect_eq(h, "o_acc[31]", numerics::bits_of(h.ref().acc(0)[31]), 0x40C00000u);
 }
 
 // su_round_tie: h = 1.0, gk = gv = 1, k = 2^-6, v = 1: y = 1 + 2^-6.
@@ -552,12 +625,12 @@ void t_su_basic(Harness& h, const Options&) {
 //   sig = 0xFF0000, (0xFF0000 + 0x20000) >> 18 = 64 -> carry out of the 6-bit
 //   field -> saturates to 63 (field 0x3F).
 void t_su_round_tie(Harness& h, const Options&) {
-  issue(h, reg_wr(0, 0, pimlab::tb::slot_k, splat(1.0f / 64)));
-  issue(h, reg_wr(0, 0, pimlab::tb::slot_gk, splat(1.0f)));
-  issue(h, reg_wr(0, 0, pimlab::tb::slot_v, splat(1.0f)));
-  issue(h, reg_wr(1, 0, pimlab::tb::slot_k, splat(3.0f / 128)));
-  issue(h, reg_wr(1, 0, pimlab::tb::slot_gk, splat(1.0f)));
-  issue(h, reg_wr(1, 0, pimlab::tb::slot_v, splat(1.0f)));
+  issue(h, reg_wr(0, 0, Slot::k, splat(1.0f / 64)));
+  issue(h, reg_wr(0, 0, Slot::gk, splat(1.0f)));
+  issue(h, reg_wr(0, 0, Slot::v, splat(1.0f)));
+  issue(h, reg_wr(1, 0, Slot::k, splat(3.0f / 128)));
+  issue(h, reg_wr(1, 0, Slot::gk, splat(1.0f)));
+  issue(h, reg_wr(1, 0, Slot::v, splat(1.0f)));
   h.load_row(0, 5, splat(1.0f));
   h.load_row(1, 5, splat(63.0f / 32));
   issue(h, comp(0, 5), 4);
@@ -576,8 +649,8 @@ void t_su_round_tie(Harness& h, const Options&) {
 void t_su_micro_exp(Harness& h, const Options&) {
   float v[32];
   for (int i = 0; i < 32; ++i) v[i] = ((i & 15) < 2) ? 1.0f : 0.375f;
-  issue(h, reg_wr(0, 0, pimlab::tb::slot_gk, splat(1.0f)));
-  h.load_row(0, 3, pimlab::tb::encode_atom(v));
+  issue(h, reg_wr(0, 0, Slot::gk, splat(1.0f)));
+  h.load_row(0, 3, pimlab::golden::encode_atom_bytes(v));
   issue(h, comp(0, 3), 4);
   h.drain();
   Atom want{};
@@ -603,10 +676,10 @@ void t_su_micro_exp(Harness& h, const Options&) {
 //   to 24 bits: 12582911.25 * 2^104 -> 12582911 * 2^104 = 0x7F3FFFFF; y = a.
 //   MX8: E = 254, m = (0xBFFFFF + 2^17) >> 18 = 48 -> field 0x30.
 void t_su_extremes(Harness& h, const Options&) {
-  issue(h, reg_wr(0, 0, pimlab::tb::slot_gk, splat(std::ldexp(1.0f, -30))));
+  issue(h, reg_wr(0, 0, Slot::gk, splat(std::ldexp(1.0f, -30))));
   h.load_row(0, 7, splat(std::ldexp(1.0f, -100)));
-  issue(h, reg_wr(1, 0, pimlab::tb::slot_gk, splat(std::ldexp(1.0f, 100))));
-  issue(h, reg_wr(1, 0, pimlab::tb::slot_gv, splat(std::ldexp(1.0f, 100))));
+  issue(h, reg_wr(1, 0, Slot::gk, splat(std::ldexp(1.0f, 100))));
+  issue(h, reg_wr(1, 0, Slot::gv, splat(std::ldexp(1.0f, 100))));
   h.load_row(1, 7, splat(0.75f));
   issue(h, comp(0, 7), 4);
   issue(h, comp(1, 7), 4);
@@ -621,7 +694,7 @@ void t_su_extremes(Harness& h, const Options&) {
 //   h = -0 (field 0x40), g = 1, k = 0: a = -0 * 1 = -0, b = +0 * 1 = +0,
 //   y = -0 + +0 = +0 -> stored +0 (field 0x00), E = 0.
 void t_su_zeros(Harness& h, const Options&) {
-  issue(h, reg_wr(0, 0, pimlab::tb::slot_gk, splat(1.0f)));
+  issue(h, reg_wr(0, 0, Slot::gk, splat(1.0f)));
   h.load_row(0, 0, splat(-0.0f));
   issue(h, comp(0, 0), 4);
   h.drain();
@@ -633,32 +706,32 @@ void t_su_zeros(Harness& h, const Options&) {
 //   Atom 9: x = +1/-1 alternating: every level-1 sum is 1 + (-1) = +0, the
 //   tree gives +0, acc[9] = +0 + +0 = +0.
 void t_score_basic(Harness& h, const Options&) {
-  issue(h, cfg_wr(1, pimlab::tb::cfg_ctrl, ctrl(Mode::score, false)));
-  issue(h, reg_wr(1, 0, pimlab::tb::slot_q, splat(1.0f)));
+  issue(h, cfg_wr(1, CfgReg::ctrl, ctrl(Mode::score, false)));
+  issue(h, reg_wr(1, 0, Slot::q, splat(1.0f)));
   float alt[32];
   for (int i = 0; i < 32; ++i) alt[i] = (i & 1) ? -1.0f : 1.0f;
   h.load_row(1, 4, splat(1.0f));
-  h.load_row(1, 9, pimlab::tb::encode_atom(alt));
+  h.load_row(1, 9, pimlab::golden::encode_atom_bytes(alt));
   issue(h, comp(1, 4), 4);
   issue(h, comp(1, 4), 4);
   issue(h, comp(1, 9), 4);
   read_all(h, 1);
   h.drain();
-  expect_eq(h, "score acc[4]", numerics::bits_of(h.ref().acc(1, 4)), 0x42800000u);
-  expect_eq(h, "score acc[9]", numerics::bits_of(h.ref().acc(1, 9)), 0x00000000u);
+  expect_eq(h, "score acc[4]", numerics::bits_of(h.ref().acc(1)[4]), 0x42800000u);
+  expect_eq(h, "score acc[9]", numerics::bits_of(h.ref().acc(1)[9]), 0x00000000u);
 }
 
 // attend_basic: x = 1.5, p[t] = 0.5 for every token: each COMP adds 0.75;
 //   4 COMPs (atoms 0..3) -> 3.0 = 0x40400000 in every accumulator.
 void t_attend_basic(Harness& h, const Options&) {
-  issue(h, cfg_wr(0, pimlab::tb::cfg_ctrl, ctrl(Mode::attend, false)));
-  issue(h, reg_wr(0, 0, pimlab::tb::slot_p, splat(0.5f)));
+  issue(h, cfg_wr(0, CfgReg::ctrl, ctrl(Mode::attend, false)));
+  issue(h, reg_wr(0, 0, Slot::p, splat(0.5f)));
   for (int t = 0; t < 4; ++t) h.load_row(0, t, splat(1.5f));
   for (int t = 0; t < 4; ++t) issue(h, comp(0, t), 4);
   read_all(h, 0);
   h.drain();
-  expect_eq(h, "attend acc[0]", numerics::bits_of(h.ref().acc(0, 0)), 0x40400000u);
-  expect_eq(h, "attend acc[17]", numerics::bits_of(h.ref().acc(0, 17)), 0x40400000u);
+  expect_eq(h, "attend acc[0]", numerics::bits_of(h.ref().acc(0)[0]), 0x40400000u);
+  expect_eq(h, "attend acc[17]", numerics::bits_of(h.ref().acc(0)[17]), 0x40400000u);
 }
 
 // attend_carry: an accumulation whose rounding carries into the exponent.
@@ -669,27 +742,27 @@ void t_attend_basic(Harness& h, const Options&) {
 //   half and the kept LSB is 1, so round-to-nearest-even rounds up, the
 //   carry runs through all 24 bits into the exponent: 1.0 = 0x3F800000.
 void t_attend_carry(Harness& h, const Options&) {
-  issue(h, cfg_wr(0, pimlab::tb::cfg_ctrl, ctrl(Mode::attend, false)));
-  issue(h, reg_wr(0, 0, pimlab::tb::slot_p, splat(1.0f)));
+  issue(h, cfg_wr(0, CfgReg::ctrl, ctrl(Mode::attend, false)));
+  issue(h, reg_wr(0, 0, Slot::p, splat(1.0f)));
   for (int t = 0; t < 4; ++t) h.load_row(0, t, splat(std::ldexp(63.0f / 64, -6 * t)));
   h.load_row(0, 4, splat(std::ldexp(1.0f, -25)));
   for (int t = 0; t < 4; ++t) issue(h, comp(0, t), 4);
-  while (h.ref().bank_busy(0)) h.idle(1);
+  while (h.bank_busy(0)) h.idle(1);
   for (int g = 0; g < 4; ++g) h.tick(result(0, g));
   h.idle(1);
-  expect_eq(h, "1 - 2^-24 after four COMPs", numerics::bits_of(h.ref().acc(0, 0)), 0x3F7FFFFFu);
+  expect_eq(h, "1 - 2^-24 after four COMPs", numerics::bits_of(h.ref().acc(0)[0]), 0x3F7FFFFFu);
   issue(h, comp(0, 4), 4);
   read_all(h, 0);
   h.drain();
-  expect_eq(h, "carry into the exponent", numerics::bits_of(h.ref().acc(0, 5)), 0x3F800000u);
+  expect_eq(h, "carry into the exponent", numerics::bits_of(h.ref().acc(0)[5]), 0x3F800000u);
 }
 
 // Loads random operands and rows in both banks for `mode`.
 void setup_random(Harness& h, Stim& s, Mode mode, bool stoch) {
   for (int b = 0; b < 2; ++b) {
-    issue(h, cfg_wr(b, pimlab::tb::cfg_ctrl, ctrl(mode, stoch)));
-    issue(h, cfg_wr(b, pimlab::tb::cfg_seed, s.u32()));
-    for (int slot = 0; slot < pimlab::tb::num_slots; ++slot) issue(h, reg_wr(b, 0, slot, s.atom(0)));
+    issue(h, cfg_wr(b, CfgReg::ctrl, ctrl(mode, stoch)));
+    issue(h, cfg_wr(b, CfgReg::seed, s.u32()));
+    for (int slot = 0; slot < pim_unit::kNumSlots; ++slot) issue(h, reg_wr(b, 0, slot, s.atom(0)));
     for (int col = 0; col < 32; ++col) h.load_row(b, col, s.atom());
   }
 }
@@ -733,10 +806,10 @@ void t_stochastic(Harness& h, const Options& o) {
 void t_mixed_modes(Harness& h, const Options& o) {
   Stim s(o.seed);
   setup_random(h, s, Mode::su, false);
-  issue(h, cfg_wr(1, pimlab::tb::cfg_ctrl, ctrl(Mode::score, false)));
+  issue(h, cfg_wr(1, CfgReg::ctrl, ctrl(Mode::score, false)));
   for (int i = 0; i < 64; ++i) issue(h, comp(i & 1, i / 2), 4);
-  while (h.ref().bank_busy(1)) h.idle(1);
-  issue(h, cfg_wr(1, pimlab::tb::cfg_ctrl, ctrl(Mode::attend, false)));
+  while (h.bank_busy(1)) h.idle(1);
+  issue(h, cfg_wr(1, CfgReg::ctrl, ctrl(Mode::attend, false)));
   for (int i = 0; i < 64; ++i) issue(h, comp(i & 1, i / 2), 4);
   read_all(h, 0);
   read_all(h, 1);
@@ -766,34 +839,34 @@ void t_reset_mid_op(Harness& h, const Options& o) {
 void t_illegal(Harness& h, const Options& o) {
   Stim s(o.seed);
   setup_random(h, s, Mode::su, false);
-  issue(h, cmd(static_cast<Op>(6), 0, 0));                                   // OPCODE
-  issue(h, cmd(static_cast<Op>(7), 1, 3));                                   // OPCODE
+  issue(h, cmd(6, 0, 0));                                                    // OPCODE
+  issue(h, cmd(7, 1, 3));                                                    // OPCODE
   issue(h, comp(0, 0));
   issue(h, comp(1, 0));                                                      // RATE (1 cycle)
   h.idle(1);
   issue(h, comp(1, 1));                                                      // RATE (3 cycles)
-  issue(h, reg_wr(0, 0, pimlab::tb::slot_k, s.atom()));                      // BUSY
+  issue(h, reg_wr(0, 0, Slot::k, s.atom()));                      // BUSY
   issue(h, result(0, 0));                                                    // BUSY
   issue(h, clear(0));                                                        // BUSY
-  issue(h, cfg_wr(0, pimlab::tb::cfg_ctrl, ctrl(Mode::score, false)));       // BUSY
-  issue(h, cfg_wr(0, pimlab::tb::cfg_seed, 5));                              // BUSY
+  issue(h, cfg_wr(0, CfgReg::ctrl, ctrl(Mode::score, false)));       // BUSY
+  issue(h, cfg_wr(0, CfgReg::seed, 5));                              // BUSY
   issue(h, reg_wr(1, 0, 6, s.atom()));                                       // ADDR slot 6
   issue(h, reg_wr(1, 1, 0, s.atom()));                                       // ADDR set 1 (RegSets 1)
   issue(h, result(1, 4));                                                    // ADDR group
   issue(h, cfg_wr(1, 3, 0));                                                 // ADDR cfg
-  issue(h, cfg_wr(1, pimlab::tb::cfg_ctrl, 3));                              // CFG mode 3
-  issue(h, cfg_wr(1, pimlab::tb::cfg_ctrl, ctrl(Mode::su, false, 3)));       // CFG set 3
+  issue(h, cfg_wr(1, CfgReg::ctrl, 3));                              // CFG mode 3
+  issue(h, cfg_wr(1, CfgReg::ctrl, ctrl(Mode::su, false, 3)));       // CFG set 3
   issue(h, reg_wr(1, 0, 0, s.bad_atom()));                                   // DATA
-  issue(h, cfg_wr(0, pimlab::tb::cfg_err_clr, 0x0F));                        // clear some
-  issue(h, cfg_wr(1, pimlab::tb::cfg_err_clr, 0x3F));                        // clear all
+  issue(h, cfg_wr(0, CfgReg::err_clr, 0x0F));                        // clear some
+  issue(h, cfg_wr(1, CfgReg::err_clr, 0x3F));                        // clear all
   h.load_row(1, 2, s.bad_atom());
   h.idle(4);
   issue(h, comp(1, 2), 4);                                                   // DATA from the row
   read_all(h, 0);
   read_all(h, 1);
-  issue(h, cmd(Op::nop, 0, 0));
+  issue(h, cmd(static_cast<int>(Op::nop), 0, 0));
   h.drain();
-  if (h.ref().err() == 0) h.fail("illegal: ERR_DATA of the atom read not recorded");
+  if (h.err() == 0) h.fail("illegal: ERR_DATA of the atom read not recorded");
 }
 
 // regsets_preload: bank A computes SU with set 0 while the host writes the
@@ -806,14 +879,14 @@ void t_regsets_preload(Harness& h, const Options& o) {
   const int next = PIM_PU_TB_REGSETS > 1 ? 1 : 0;
   for (int i = 0; i < 16; ++i) {
     h.tick(comp(0, i));
-    if (i < pimlab::tb::num_slots) h.tick(reg_wr(0, 1, i, s.atom(0)));
+    if (i < pim_unit::kNumSlots) h.tick(reg_wr(0, 1, i, s.atom(0)));
     else h.idle(1);
-    if (i == 8) h.tick(reg_wr(0, 0, pimlab::tb::slot_k, s.atom(0)));  // selected set, busy: ERR_BUSY
+    if (i == 8) h.tick(reg_wr(0, 0, Slot::k, s.atom(0)));  // selected set, busy: ERR_BUSY
     else h.idle(1);
     h.idle(1);
   }
-  while (h.ref().bank_busy(0)) h.idle(1);
-  issue(h, cfg_wr(0, pimlab::tb::cfg_ctrl, ctrl(Mode::su, false, next)));
+  while (h.bank_busy(0)) h.idle(1);
+  issue(h, cfg_wr(0, CfgReg::ctrl, ctrl(Mode::su, false, next)));
   for (int i = 16; i < 32; ++i) issue(h, comp(0, i), 4);
   read_all(h, 0);
   h.drain();
@@ -880,7 +953,7 @@ int run_bench(std::uint64_t cycles, const std::string& trace, const std::string&
     std::uint64_t comps = 0;
     while (h.cycle() - start < cycles) {
       for (int b = 0; b < 2; ++b)
-        for (int slot : {pimlab::tb::slot_k, pimlab::tb::slot_q, pimlab::tb::slot_gk, pimlab::tb::slot_v})
+        for (Slot slot : {Slot::k, Slot::q, Slot::gk, Slot::v})
           issue(h, reg_wr(b, 0, slot, s.atom(0)), 4);
       h.idle(3 * 65 + 65 - 32);
       for (int i = 0; i < 64; ++i) issue(h, comp(i & 1, i / 2), 4);
@@ -1000,12 +1073,13 @@ int main(int argc, char** argv) {
                   static_cast<unsigned long long>(h.cycle()));
       return 128 + static_cast<int>(g_stop_signal);
     }
-    const PuRef& r = h.ref();
+    const PimUnit& r = h.ref();
     std::printf("pim_pu_tb: %llu cycles, COMPs su %llu score %llu attend %llu, illegal commands %llu, "
                 "%llu events checked\n",
-                static_cast<unsigned long long>(h.cycle()), static_cast<unsigned long long>(r.n_comp[0]),
-                static_cast<unsigned long long>(r.n_comp[1]), static_cast<unsigned long long>(r.n_comp[2]),
-                static_cast<unsigned long long>(r.n_illegal), static_cast<unsigned long long>(h.n_checked));
+                static_cast<unsigned long long>(h.cycle()), static_cast<unsigned long long>(r.comps(Mode::su)),
+                static_cast<unsigned long long>(r.comps(Mode::score)),
+                static_cast<unsigned long long>(r.comps(Mode::attend)), static_cast<unsigned long long>(r.illegal()),
+                static_cast<unsigned long long>(h.n_checked));
 #if PIM_PU_TB_COV
     {
       const char* cov = std::getenv("PIM_PU_COV_FILE");

@@ -49,6 +49,11 @@ struct Command {
   std::uint16_t head() const {
     return static_cast<std::uint16_t>((op & 7u) | ((bank & 1u) << 3) | ((idx & 31u) << 4));
   }
+  // CFG_WR value: wdata bytes 0..3, little-endian.
+  std::uint32_t value() const {
+    return static_cast<std::uint32_t>(wdata[0]) | static_cast<std::uint32_t>(wdata[1]) << 8 |
+           static_cast<std::uint32_t>(wdata[2]) << 16 | static_cast<std::uint32_t>(wdata[3]) << 24;
+  }
   static Command from_head(std::uint16_t head, const std::array<std::uint8_t, 32>& wdata = {}) {
     Command c;
     c.op = head & 7u;

@@ -11,10 +11,6 @@ namespace pimlab::pim_unit {
 
 namespace {
 
-// spec.md, "MX8 blocks outside the format": E = 255, or a micro-exponent bit
-// with E = 0.
-bool block_valid(const std::uint8_t* b16) { return b16[14] != 255 && !(b16[14] == 0 && b16[15] != 0); }
-
 std::array<std::uint8_t, 32> gv_reset_value() {
   numerics::Mx8Fields f;
   f.shared_exp = 127;
@@ -39,16 +35,29 @@ void decode_slice(const std::array<std::uint8_t, 32>& s, float* out32) {
 
 }  // namespace
 
-PimUnit::PimUnit(const PuParams& params) : m_p(params) {
+PimUnit::PimUnit(const PuParams& params) : m_p(params), m_rules(params) {
   m_p.validate();
-  const auto gv = gv_reset_value();
-  for (Bank& b : m_bank)
-    for (auto& set : b.regs) set[static_cast<int>(Slot::gv)] = gv;
+  reset_state();
 }
 
-bool PimUnit::busy(int bank, Cycle t) const {
-  const Cycle d = t - m_bank[bank].last_comp;
-  return d >= 1 && d <= m_p.acc_lat();
+void PimUnit::reset_state() {
+  const auto gv = gv_reset_value();
+  for (Bank& b : m_bank) {
+    b = Bank{};
+    for (auto& set : b.regs) set[static_cast<int>(Slot::gv)] = gv;
+  }
+  m_rules.reset();
+  m_err = 0;
+  m_data_err_at = -1;
+}
+
+void PimUnit::reset(Cycle t) {
+  settle(t);  // write-backs of cycles < t reached the rows
+  m_wb.clear();
+  reset_state();
+  m_reason.clear();
+  m_last_cmd = std::max(m_last_cmd, t);
+  m_quiet = std::max(m_quiet, t);
 }
 
 bool PimUnit::reject(std::uint8_t cause, std::string why) {
@@ -83,85 +92,61 @@ bool PimUnit::issue(const Command& cmd, Cycle t, const Rows& rows, std::array<st
   const int idx = cmd.idx & 31;
   ++m_count[op];
   Bank& b = m_bank[bank];
-  const std::string where = std::string(op_name(cmd.op)) + " bank " + std::to_string(bank) + " idx " +
-                            std::to_string(idx) + " in cycle " + std::to_string(t);
+  // For messages only (built when one is needed).
+  const auto where = [&] {
+    return std::string(op_name(cmd.op)) + " bank " + std::to_string(bank) + " idx " + std::to_string(idx) +
+           " in cycle " + std::to_string(t);
+  };
   m_quiet = std::max(m_quiet, t + 1);
+  std::string why;
+  if (const std::uint8_t cause = m_rules.check(cmd, t, &why)) return reject(cause, where() + ": " + why);
+  if (static_cast<Op>(op) == Op::comp && rows.row[bank] == nullptr)
+    throw std::logic_error("pim unit: " + where() + " with the bank's row closed");
+  if (static_cast<Op>(op) == Op::result && !result) throw std::logic_error("pim unit: RESULT without a result buffer");
+  m_rules.accept(cmd, t);
   switch (static_cast<Op>(op)) {
-    case Op::nop:
-      return true;
-    case Op::comp: {
-      if (t - m_last_comp < PuParams::kCompInterval)
-        return reject(kErrRate, where + ": COMP " + std::to_string(t - m_last_comp) +
-                                    " cycles after the previous one (at least 4)");
-      if (rows.row[bank] == nullptr)
-        throw std::logic_error("pim unit: " + where + " with the bank's row closed");
+    case Op::comp:
       comp(b, bank, idx, t, rows.row[bank]);
-      return true;
-    }
-    case Op::reg_wr: {
-      const int set = idx >> 3, slot = idx & 7;
-      if (slot >= kNumSlots || set >= m_p.reg_sets)
-        return reject(kErrAddr, where + ": register set " + std::to_string(set) + " slot " + std::to_string(slot) +
-                                    " (slots 0..5, sets 0.." + std::to_string(m_p.reg_sets - 1) + ")");
-      if (set == b.set_sel && busy(bank, t))
-        return reject(kErrBusy, where + ": writes the selected register set of a busy bank");
-      if (!block_valid(cmd.wdata.data()) || !block_valid(cmd.wdata.data() + 16))
-        return reject(kErrData, where + ": MX8 block outside the format");
-      b.regs[set][slot] = cmd.wdata;
-      return true;
-    }
-    case Op::result: {
-      if (idx >> 2)
-        return reject(kErrAddr, where + ": RESULT group " + std::to_string(idx) + " (allowed 0..3)");
-      if (busy(bank, t)) return reject(kErrBusy, where + ": RESULT of a busy bank");
-      if (!result) throw std::logic_error("pim unit: RESULT without a result buffer");
+      break;
+    case Op::reg_wr:
+      b.regs[idx >> 3][idx & 7] = cmd.wdata;
+      break;
+    case Op::result:
       for (int i = 0; i < 8; ++i) {
         std::uint32_t u;
         std::memcpy(&u, &b.acc[8 * (idx & 3) + i], 4);
         for (int k = 0; k < 4; ++k) (*result)[4 * i + k] = static_cast<std::uint8_t>(u >> (8 * k));
       }
-      return true;
-    }
+      if (m_observer) m_observer->result(t + 1, bank, *result);
+      break;
     case Op::clear:
-      if (busy(bank, t)) return reject(kErrBusy, where + ": CLEAR of a busy bank");
       b.acc.fill(0.0f);
-      return true;
+      break;
     case Op::cfg_wr: {
-      std::uint32_t v = 0;
-      for (int k = 0; k < 4; ++k) v |= static_cast<std::uint32_t>(cmd.wdata[k]) << (8 * k);
-      if (idx >= 3) return reject(kErrAddr, where + ": configuration register " + std::to_string(idx) + " (0..2)");
+      const std::uint32_t v = cmd.value();
       if (idx == static_cast<int>(CfgReg::err_clr)) {
         m_err = static_cast<std::uint8_t>(m_err & ~(v & 0x3Fu));
         if (m_data_err_at == t) {  // set in the same edge: the set wins
           m_err |= kErrData;
           m_data_err_at = -1;
         }
-        return true;
-      }
-      if (busy(bank, t)) return reject(kErrBusy, where + ": configuration write to a busy bank");
-      if (idx == static_cast<int>(CfgReg::seed)) {
+      } else if (idx == static_cast<int>(CfgReg::seed)) {
         b.rng = numerics::SrRng(v);
-        return true;
-      }
-      const int mode = v & 3, set_sel = (v >> 3) & 3;
-      if (mode == 3 || set_sel >= m_p.reg_sets)
-        return reject(kErrCfg, where + ": CTRL mode " + std::to_string(mode) + " set_sel " + std::to_string(set_sel) +
-                                   " (mode 0..2, set_sel 0.." + std::to_string(m_p.reg_sets - 1) + ")");
-      b.mode = static_cast<Mode>(mode);
-      b.stochastic = (v >> 2) & 1u;
-      b.set_sel = set_sel;
-      return true;
+      }  // CTRL: accepted by the rules above
+      break;
     }
-    default:
-      return reject(kErrOpcode, where + ": opcode " + std::to_string(op) + " is illegal");
+    default:  // NOP; the rules reject opcodes 6 and 7
+      break;
   }
+  return true;
 }
 
 void PimUnit::comp(Bank& b, int bank, int atom, Cycle t, std::uint8_t* row) {
-  m_last_comp = t;
-  b.last_comp = t;
+  const Mode mode = m_rules.mode(bank);
   m_quiet = std::max(m_quiet, t + m_p.acc_lat());
+  ++m_comps[static_cast<int>(mode)];
   // The read happens in cycle t+1: it sees write-backs of cycles <= t.
+  if (m_observer) m_observer->bank_read(t + 1, bank, atom);
   settle(t + 1);
   std::uint8_t raw[32];
   std::memcpy(raw, row + atom * kAtomBytes, 32);
@@ -174,9 +159,9 @@ void PimUnit::comp(Bank& b, int bank, int atom, Cycle t, std::uint8_t* row) {
     }
   numerics::Mx8Block x[2];
   to_blocks(raw, x);
-  const auto& regs = b.regs[b.set_sel];
+  const auto& regs = b.regs[m_rules.set_sel(bank)];
   float lane[32];
-  switch (b.mode) {
+  switch (mode) {
     case Mode::su: {
       float k[32], gk[32], q[32], v[32], gv[32];
       decode_slice(regs[static_cast<int>(Slot::k)], k);
@@ -186,11 +171,12 @@ void PimUnit::comp(Bank& b, int bank, int atom, Cycle t, std::uint8_t* row) {
       decode_slice(regs[static_cast<int>(Slot::gv)], gv);
       numerics::Mx8Block out[2];
       golden::su_atom(x, k[atom], q[atom], gk[atom], v, gv,
-                      b.stochastic ? numerics::Rounding::stochastic : numerics::Rounding::nearest, &b.rng, b.acc.data(), out,
+                      m_rules.stochastic(bank) ? numerics::Rounding::stochastic : numerics::Rounding::nearest, &b.rng, b.acc.data(), out,
                       lane);
       Writeback w{t + m_p.wb_lat(), row, atom, {}};
       std::memcpy(w.data.data(), out[0].bytes.data(), 16);
       std::memcpy(w.data.data() + 16, out[1].bytes.data(), 16);
+      if (m_observer) m_observer->bank_write(w.cycle, bank, atom, w.data);
       m_wb.push_back(w);
       break;
     }

@@ -65,7 +65,7 @@ class MonitoredBehavioural : public tlm_hbm::BehaviouralUnitModel {
   void count_until(pim_unit::Cycle t) {
     const pim_unit::Cycle end = std::min<pim_unit::Cycle>(t, m_cursor + 4 * unit().params().acc_lat() + 8);
     for (pim_unit::Cycle c = m_cursor; c < end; ++c) {
-      const int busy = (unit().busy(0, c) ? 1 : 0) | (unit().busy(1, c) ? 2 : 0);
+      const int busy = unit().busy_mask(c);
       m_rec.wave_busy_at(c, busy);
       if (busy) {
         ++m_rec.busy_cycles;

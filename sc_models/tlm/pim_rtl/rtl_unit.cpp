@@ -59,7 +59,8 @@ std::string describe(const pim_unit::Command& c) {
 class RtlUnit : public tlm_hbm::PimUnitModel {
  public:
   RtlUnit(const tlm_hbm::PimUnitSite& site, const RtlOptions& opt, UnitRecord& rec)
-      : m_site(site), m_rec(rec), m_ctx(new VerilatedContext), m_check(opt.shadow_check), m_twin(site.params) {
+      : m_site(site), m_rec(rec), m_ctx(new VerilatedContext), m_rules(site.params), m_check(opt.shadow_check),
+        m_twin(site.params) {
     if (site.params.lanes != 8 || site.params.reg_sets != 1)
       throw std::invalid_argument("unit '" + site.name +
                                   "': the Verilated pim_pu library is built with Lanes 8, RegSets 1; "
@@ -142,22 +143,16 @@ class RtlUnit : public tlm_hbm::PimUnitModel {
     run_until(t);
     track_rows(rows);
     const std::uint8_t err_before = m_dut->err_cause_o;
-    // Mirror of the rules needed to know which COMPs write back (spec.md,
-    // "Busy window and command rules"): legality of COMP and CTRL.
+    // The unit's command rules (spec.md, "Busy window and command rules")
+    // tell which COMPs are accepted and which of them write back (SU).
     const int op = cmd.op & 7;
     bool su_comp = false;
-    if (op == static_cast<int>(pim_unit::Op::comp)) {
-      if (t - m_last_comp >= pim_unit::PuParams::kCompInterval) {
-        m_last_comp = t;
-        su_comp = m_mode[cmd.bank & 1] == 0;
+    if (m_rules.check(cmd, t) == 0) {
+      if (op == static_cast<int>(pim_unit::Op::comp)) {
+        su_comp = m_rules.mode(cmd.bank & 1) == pim_unit::Mode::su;
         m_comp_cmd.push_back({t, m_rec.commands});
       }
-    } else if (op == static_cast<int>(pim_unit::Op::cfg_wr) && (cmd.idx & 31) == static_cast<int>(pim_unit::CfgReg::ctrl)) {
-      std::uint32_t v;
-      std::memcpy(&v, cmd.wdata.data(), 4);
-      const bool busy = (m_dut->busy_o >> (cmd.bank & 1)) & 1;
-      if ((v & 3) != 3 && ((v >> 3) & 3) < static_cast<std::uint32_t>(m_site.params.reg_sets) && !busy)
-        m_mode[cmd.bank & 1] = static_cast<int>(v & 3);
+      m_rules.accept(cmd, t);
     }
     if (su_comp) m_su_pending.push_back(t);
     std::array<std::uint8_t, 32> twin_res{};
@@ -197,7 +192,7 @@ class RtlUnit : public tlm_hbm::PimUnitModel {
     // AccLat + 1 cycles after its bank's COMP and clocks them through then.
     // Not further: the channel may start the next kernel AccLat cycles after
     // the last COMP.
-    run_until(std::max(m_cycle, m_last_comp + m_site.params.wb_lat() + 1));
+    run_until(std::max(m_cycle, m_rules.last_comp() + m_site.params.wb_lat() + 1));
     if (m_check) {
       m_twin.settle_all();
       for (int b = 0; b < 2; ++b) compare_row(b);
@@ -241,7 +236,7 @@ class RtlUnit : public tlm_hbm::PimUnitModel {
       // Nothing in flight and nothing to trace: jumping ahead is exact (the
       // unit's state does not change without commands once busy_o is low
       // and the last write-back and result are out).
-      if (!m_fst_on() && m_dut->busy_o == 0 && m_cycle > m_last_comp + m_site.params.acc_lat() + 1 &&
+      if (!m_fst_on() && m_dut->busy_o == 0 && m_cycle > m_rules.last_comp() + m_site.params.acc_lat() + 1 &&
           !m_dut->res_valid_o) {
         m_cycle = t;
         break;
@@ -270,7 +265,7 @@ class RtlUnit : public tlm_hbm::PimUnitModel {
   }
 
   // One clock cycle m_cycle with `cmd` (or an idle port).
-  int twin_busy_at(pim_unit::Cycle n) const { return (m_twin.busy(0, n) ? 1 : 0) | (m_twin.busy(1, n) ? 2 : 0); }
+  int twin_busy_at(pim_unit::Cycle n) const { return m_twin.busy_mask(n); }
 
   void clock(const pim_unit::Command* cmd, int twin_busy = -1) {
     const pim_unit::Cycle n = m_cycle;
@@ -432,8 +427,7 @@ class RtlUnit : public tlm_hbm::PimUnitModel {
   pim_unit::Cycle m_cycle = 0;  // next cycle to clock
   std::uint8_t* m_rows[2] = {nullptr, nullptr};
   Atom m_rd_next[2];
-  pim_unit::Cycle m_last_comp = INT64_MIN / 4;
-  int m_mode[2] = {0, 0};
+  pim_unit::CommandRules m_rules;  // the RTL's accepted COMPs and each bank's mode
   std::deque<pim_unit::Cycle> m_su_pending;  // issue cycles of SU COMPs whose write-back may be pending
   std::deque<std::pair<pim_unit::Cycle, std::uint64_t>> m_comp_cmd;  // (issue cycle, unit command index) of recent COMPs
   pim_unit::Command m_last_cmd;                                      // the last command issued (for reports)

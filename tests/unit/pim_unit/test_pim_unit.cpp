@@ -8,6 +8,7 @@
 #include <cstring>
 #include <vector>
 
+#include "golden/pu_ops.h"
 #include "numerics/mx8.h"
 #include "pim_unit/unit.h"
 
@@ -251,4 +252,158 @@ TEST_CASE("command encoding: the head packs op in bits 2..0, bank in bit 3, idx 
   CHECK(d.idx == 3);
   // CTRL write: idx 0, value mode | rounding<<2 | set_sel<<3.
   CHECK(Command::ctrl(0, pim_unit::Mode::attend, true, 0).wdata[0] == (2 | 4));
+}
+
+namespace {
+
+// Records the port events the unit announces (PimUnit::Observer).
+struct Ports : PimUnit::Observer {
+  struct Event {
+    char kind;  // 'r' bank read, 'w' bank write-back, 'q' result
+    pim_unit::Cycle cycle;
+    int bank, atom;
+    std::array<std::uint8_t, 32> data;
+  };
+  std::vector<Event> ev;
+  void bank_read(pim_unit::Cycle c, int bank, int atom) override { ev.push_back({'r', c, bank, atom, {}}); }
+  void bank_write(pim_unit::Cycle c, int bank, int atom, const std::array<std::uint8_t, 32>& d) override {
+    ev.push_back({'w', c, bank, atom, d});
+  }
+  void result(pim_unit::Cycle c, int bank, const std::array<std::uint8_t, 32>& d) override {
+    ev.push_back({'q', c, bank, -1, d});
+  }
+};
+
+}  // namespace
+
+TEST_CASE("observer: a COMP's read in issue + 1, its SU write-back in issue + WbLat, a RESULT's data in issue + 1") {
+  for (int lanes : {8, 16, 32}) {
+    PimUnit unit(pim_unit::PuParams{lanes, 1});
+    Ports ports;
+    unit.set_observer(&ports);
+    std::vector<std::uint8_t> row_a(PimUnit::kRowBytes, 0), row_b(PimUnit::kRowBytes, 0);
+    PimUnit::Rows rows{{row_a.data(), row_b.data()}};
+    const auto h = atom_of(fill(1.0f));
+    std::memcpy(row_b.data() + 32 * 7, h.data(), 32);
+    REQUIRE(unit.issue(Command::reg_wr(1, 0, Slot::gk, atom_of(fill(0.5f)).data()), 1, rows));
+    REQUIRE(unit.issue(Command::reg_wr(1, 0, Slot::q, atom_of(fill(2.0f)).data()), 2, rows));
+    REQUIRE(unit.issue(Command::comp(1, 7), 10, rows));  // SU: y = h*gk*gv = 0.5, acc = 2*0.5 = 1
+    REQUIRE(unit.issue(Command::ctrl(0, pim_unit::Mode::score), 11, rows));
+    REQUIRE(unit.issue(Command::comp(0, 2), 14, rows));  // SCORE: no write-back
+    const int acc_lat = unit.params().acc_lat(), wb_lat = unit.params().wb_lat();
+    std::array<std::uint8_t, 32> res{};
+    REQUIRE(unit.issue(Command::result(1, 3), 10 + acc_lat + 1, rows, &res));
+    REQUIRE(ports.ev.size() == 4);
+    CHECK((ports.ev[0].kind == 'r' && ports.ev[0].cycle == 11 && ports.ev[0].bank == 1 && ports.ev[0].atom == 7));
+    CHECK((ports.ev[1].kind == 'w' && ports.ev[1].cycle == 10 + wb_lat && ports.ev[1].bank == 1 && ports.ev[1].atom == 7));
+    CHECK(decode(ports.ev[1].data.data()) == fill(0.5f));
+    CHECK((ports.ev[2].kind == 'r' && ports.ev[2].cycle == 15 && ports.ev[2].bank == 0 && ports.ev[2].atom == 2));
+    CHECK((ports.ev[3].kind == 'q' && ports.ev[3].cycle == 10 + acc_lat + 2 && ports.ev[3].bank == 1));
+    CHECK(ports.ev[3].data == res);
+    float words[8];
+    std::memcpy(words, res.data(), 32);
+    for (float w : words) CHECK(w == 1.0f);
+    // busy_o: bank B in cycles 11 .. 10 + AccLat, bank A in 15 .. 14 + AccLat.
+    CHECK(unit.busy_mask(10) == 0);
+    CHECK(unit.busy_mask(11) == 2);
+    CHECK(unit.busy_mask(15) == 3);
+    CHECK(unit.busy_mask(10 + acc_lat + 1) == 1);
+    CHECK(unit.busy_mask(14 + acc_lat + 1) == 0);
+    CHECK(unit.comps(pim_unit::Mode::su) == 1);
+    CHECK(unit.comps(pim_unit::Mode::score) == 1);
+  }
+}
+
+TEST_CASE("err_cause_at: a command's cause shows from the next cycle, a COMP's DATA cause from issue + 3") {
+  PimUnit unit;
+  std::vector<std::uint8_t> row(PimUnit::kRowBytes, 0);
+  row[32 * 4 + 14] = 0xFF;  // atom 4, block 0: E = 255
+  PimUnit::Rows rows{{row.data(), nullptr}};
+  REQUIRE(unit.issue(Command::comp(0, 4), 20, rows));
+  CHECK(unit.err_cause_at(22) == 0);
+  CHECK(unit.err_cause_at(23) == pim_unit::kErrData);  // set at the edge ending the CAP cycle 22
+  CHECK_FALSE(unit.issue(Command::comp(0, 5), 21, rows));  // 1 cycle later: RATE
+  CHECK(unit.err_cause_at(22) == pim_unit::kErrRate);
+  CHECK(unit.err_cause_at(23) == (pim_unit::kErrRate | pim_unit::kErrData));
+  CHECK_FALSE(unit.comp_allowed(23));
+  CHECK(unit.comp_allowed(24));
+}
+
+TEST_CASE("reset in cycle t: write-backs before t reach the row, later ones and every register, rate and cause reset") {
+  PimUnit unit(pim_unit::PuParams{8, 2});
+  Ports ports;
+  unit.set_observer(&ports);
+  std::vector<std::uint8_t> row(PimUnit::kRowBytes, 0);
+  PimUnit::Rows rows{{row.data(), nullptr}};
+  for (int a = 0; a < 2; ++a) {
+    const auto h = atom_of(fill(1.0f));
+    std::memcpy(row.data() + 32 * a, h.data(), 32);
+  }
+  REQUIRE(unit.issue(Command::reg_wr(0, 0, Slot::gk, atom_of(fill(0.5f)).data()), 0, rows));
+  REQUIRE(unit.issue(Command::reg_wr(0, 0, Slot::q, atom_of(fill(2.0f)).data()), 1, rows));
+  REQUIRE(unit.issue(Command::cfg_wr(0, pim_unit::CfgReg::seed, 77), 2, rows));
+  REQUIRE(unit.issue(Command::comp(0, 0), 10, rows));  // write-back in cycle 21
+  REQUIRE(unit.issue(Command::comp(0, 1), 14, rows));  // write-back in cycle 25
+  CHECK_FALSE(unit.issue(Command::clear(0), 15, rows));  // BUSY
+  // Reset asserted in cycle 22: the first write-back (cycle 21) landed, the
+  // second is discarded.
+  unit.reset(22);
+  // Commands of the reset cycle or earlier are out of order.
+  CHECK_THROWS_AS(unit.issue(Command::nop(), 22, rows), std::logic_error);
+  CHECK(decode(row.data()) == fill(0.5f));
+  CHECK(decode(row.data() + 32) == fill(1.0f));
+  CHECK_FALSE(unit.writeback_pending());
+  CHECK(unit.err_cause_at(23) == 0);
+  CHECK(unit.busy_mask(23) == 0);
+  CHECK(unit.acc(0) == fill(0.0f));
+  CHECK(unit.set_sel(0) == 0);
+  CHECK(unit.mode(0) == pim_unit::Mode::su);
+  CHECK(decode(unit.slice(0, 0, Slot::gk).data()) == fill(0.0f));
+  // GV's reset value: field 0x20, E = 127 (1.0), the MX8 encoding of 1.0.
+  float one[32];
+  for (float& v : one) v = 1.0f;
+  CHECK(unit.slice(0, 0, Slot::gv) == golden::encode_atom_bytes(one));
+  CHECK(unit.slice(0, 1, Slot::gv) == golden::encode_atom_bytes(one));
+  // The COMP rate starts over: a COMP right after the reset is legal, and
+  // with k = gk = 0 it writes +0 back.
+  CHECK(unit.comp_allowed(23));
+  REQUIRE(unit.issue(Command::comp(0, 1), 23, rows));
+  unit.settle_all();
+  CHECK(decode(row.data() + 32) == fill(0.0f));
+}
+
+TEST_CASE("command rules alone: which COMPs are accepted and which bank mode they run in") {
+  // What the RTL wrapper asks of them: an accepted COMP in SU mode writes back.
+  pim_unit::CommandRules rules(pim_unit::PuParams{8, 2});
+  const auto legal = [&](const Command& c, pim_unit::Cycle t) {
+    const bool ok = rules.check(c, t) == 0;
+    if (ok) rules.accept(c, t);
+    return ok;
+  };
+  CHECK(legal(Command::ctrl(1, pim_unit::Mode::score, false, 1), 0));
+  CHECK(rules.mode(1) == pim_unit::Mode::score);
+  CHECK(rules.set_sel(1) == 1);
+  CHECK(legal(Command::comp(0, 3), 5));
+  CHECK(rules.last_comp() == 5);
+  std::string why;
+  CHECK(rules.check(Command::comp(1, 3), 8, &why) == pim_unit::kErrRate);  // 3 cycles later
+  CHECK(why == "COMP 3 cycles after the previous one (at least 4)");
+  CHECK(rules.last_comp() == 5);
+  // Bank A busy in cycles 6 .. 5 + AccLat (16): its CTRL is refused and the
+  // mode stays SU; bank B's is legal.
+  CHECK(rules.check(Command::ctrl(0, pim_unit::Mode::attend), 21, &why) == pim_unit::kErrBusy);
+  CHECK(why == "configuration write to a busy bank");
+  CHECK(rules.mode(0) == pim_unit::Mode::su);
+  CHECK(legal(Command::ctrl(1, pim_unit::Mode::su, true, 0), 21));
+  CHECK(rules.stochastic(1));
+  CHECK(legal(Command::ctrl(0, pim_unit::Mode::attend), 22));
+  CHECK(rules.mode(0) == pim_unit::Mode::attend);
+  // Illegal values: mode 3 (CFG), set_sel beyond RegSets (CFG), register 3 (ADDR).
+  CHECK(rules.check(Command::cfg_wr(0, pim_unit::CfgReg::ctrl, 3), 30) == pim_unit::kErrCfg);
+  CHECK(rules.check(Command::ctrl(0, pim_unit::Mode::su, false, 2), 30) == pim_unit::kErrCfg);
+  CHECK(rules.check(Command::cfg_wr(0, static_cast<pim_unit::CfgReg>(3), 0), 30) == pim_unit::kErrAddr);
+  rules.reset();
+  CHECK(rules.mode(0) == pim_unit::Mode::su);
+  CHECK(rules.mode(1) == pim_unit::Mode::su);
+  CHECK(rules.comp_allowed(0));
 }
