@@ -147,7 +147,7 @@ void NewtonTiming::advance(Cycle until) {
     progress = progress || !m_resp.empty();
     if (!m_resp.empty()) collect(static_cast<Cycle>(m_ch.clk()) - 1);
     if (progress) m_last_progress = m_ch.clk();
-    if (m_ch.clk() - m_last_progress > pim::NewtonStall::kCycles && !idle())
+    if (m_ch.clk() > m_last_progress + pim::NewtonStall::kCycles && !idle())
       throw pim::NewtonStall(m_ch.clk(), m_ch.outstanding(), "HBM channel (newton)");
     if (idle()) break;
     // Cycles in which provably nothing happens: up to the controller's next
