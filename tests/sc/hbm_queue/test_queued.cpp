@@ -597,3 +597,46 @@ TEST_CASE("queued newton: a program the flavour cannot run is refused and change
   CHECK(ok.start_cycle == 5);
   CHECK(ok.kernel_cycles == 187);
 }
+
+TEST_CASE("immediate newton: a read and a program each timed alone in call order") {
+  // One initiator, the immediate front end on a DUAL Newton channel. A read of
+  // one 64 B atom at t = 0 arrives at cycle 1: tick 1 moves it into its bank
+  // queue, ACT at 2, READ tRCD = 14 later at 16, data + 16: done 32; the
+  // router brings the 64 B of read data back in 2 ns (two 32 B beats of
+  // 0.5 ns on its output and input links, plus their latency; derived in
+  // tests/sc/noc): 34 ns at the initiator.
+  // The GEMV of the sharing case, sent when the initiator's local time is
+  // 34 ns, arrives at 35 (tick 35 moves the P_HEADER): bank r0bg0b0 has row 10
+  // open in its normal buffer, another row than the GEMV's, so nothing to
+  // close: P_HEADER at 36, G_ACTs from 37 (a G_ACT 30 after the ACT of its
+  // rank at 2 at the earliest, 32, already past). G_ACTs 37, 38, 67, 68, 97, 98, 127, 128; COMPS_READRES 142; done
+  // 142 + 64 + 16 = 222, 187 cycles after its arrival, as on an idle channel;
+  // its 64 B result comes back 2 ns later, as the read's data: 224 ns.
+  tlm_common::Config::instance().load(nlohmann::json::parse(R"({
+      "top.noc.address_map": [{"base": 0, "size": "0x40000000", "port": 0}],
+      "top.ch0.pim_family": "newton"})"));
+  Top top("top", 1, 1);
+  tlm_common::Config::instance().check_consumed();
+  auto& nt = dynamic_cast<tlm_hbm::NewtonTiming&>(top.ch[0]->timing());
+  tlm_hbm::PimExtension ext;
+  ext.newton = gemv(pim::PimType::Dual, 100);
+  std::vector<std::uint8_t> buf(64), res;
+  sc_time d_read, d_prog;
+  top.cpu[0]->body = [&](Initiator& i) {
+    CHECK(i.transport(tlm::TLM_READ_COMMAND, nt.row_address(0, 0, 0, 10), buf.data(), 64, d_read) ==
+          tlm::TLM_OK_RESPONSE);
+    d_prog = d_read;
+    CHECK(send_newton(i, 0, ext, res, d_prog) == tlm::TLM_OK_RESPONSE);
+  };
+  sc_core::sc_start();
+  top.check_protocol();
+  CHECK(d_read == sc_time(34, SC_NS));
+  CHECK(first_cycle(nt.trace(), pim::NewtonClass::ACT) == 2);
+  CHECK(first_cycle(nt.trace(), pim::NewtonClass::READ) == 16);
+  CHECK(ext.start_cycle == 35);
+  CHECK(first_cycle(nt.trace(), pim::NewtonClass::G_ACT) == 37);
+  CHECK(first_cycle(nt.trace(), pim::NewtonClass::COMPS_READRES) == 142);
+  CHECK(ext.kernel_cycles == 187);
+  CHECK(d_prog == sc_time(224, SC_NS));
+  CHECK(nt.check().empty());
+}
