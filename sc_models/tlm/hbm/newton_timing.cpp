@@ -115,12 +115,29 @@ std::size_t NewtonTiming::count_commands(std::size_t from) {
     m_counts.writes += c.cls == pim::NewtonClass::WRITE;
     m_last_issue = static_cast<Cycle>(c.cycle);
     work += c.cls != pim::NewtonClass::REF && c.cls != pim::NewtonClass::PRE;
+    if (on_command) {
+      // For waveforms: the normal row buffer's commands by their HBM codes,
+      // every PIM command (G_ACT, PIM_PRECHARGE, COMP, ...) as `pim`.
+      IssuedCommand ic;
+      ic.cycle = static_cast<Cycle>(c.cycle);
+      ic.pch = std::max(c.rank, 0);
+      ic.bank_group = c.bg;
+      ic.bank = c.bank;
+      switch (c.cls) {
+        case pim::NewtonClass::ACT: ic.code = CmdCode::act; ic.row = c.row; break;
+        case pim::NewtonClass::PRE: ic.code = CmdCode::pre; break;
+        case pim::NewtonClass::READ: ic.code = CmdCode::rd; break;
+        case pim::NewtonClass::WRITE: ic.code = CmdCode::wr; break;
+        case pim::NewtonClass::REF: ic.code = CmdCode::ref; ic.bank_group = ic.bank = -1; break;
+        default: ic.code = CmdCode::pim; ic.bank_group = ic.bank = -1; break;
+      }
+      on_command(ic);
+    }
   }
   return work;
 }
 
-void NewtonTiming::collect(Cycle now) {
-  (void)now;
+void NewtonTiming::collect() {
   for (const pim::NewtonChannel::Response& r : m_resp) {
     const auto it = m_tags.find(r.tag);
     if (it == m_tags.end()) throw std::logic_error("NewtonTiming: response of an unknown transaction");
@@ -145,7 +162,7 @@ void NewtonTiming::advance(Cycle until) {
     progress = count_commands(from) > 0 || progress;
     if (!m_keep_trace) m_trace.clear();
     progress = progress || !m_resp.empty();
-    if (!m_resp.empty()) collect(static_cast<Cycle>(m_ch.clk()) - 1);
+    if (!m_resp.empty()) collect();
     if (progress) m_last_progress = m_ch.clk();
     if (m_ch.clk() > m_last_progress + pim::NewtonStall::kCycles && !idle())
       throw pim::NewtonStall(m_ch.clk(), m_ch.outstanding(), "HBM channel (newton)");

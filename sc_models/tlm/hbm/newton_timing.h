@@ -93,7 +93,7 @@ class NewtonTiming : public TimingSource {
   };
   bool idle() const;
   void push_streams();
-  void collect(Cycle now);
+  void collect();
   std::size_t count_commands(std::size_t from);  // returns the commands other than REF / PRE
 
   pim::NewtonOptions m_opt;
