@@ -56,6 +56,7 @@ void NewtonTiming::submit(std::uint64_t tag, const std::vector<AtomAccess>& atom
 
 std::string NewtonTiming::program_error(const std::vector<pim::Txn>& program) const {
   int row = -1;
+  std::uint64_t macs = 0;  // MAC steps since the P_HEADER
   bool answers = false;
   for (std::size_t i = 0; i < program.size(); ++i) {
     const pim::Txn& t = program[i];
@@ -65,10 +66,15 @@ std::string NewtonTiming::program_error(const std::vector<pim::Txn>& program) co
     if (!why.empty()) return at + why;
     if (t.type == pim::TxnType::PHeader) {
       row = t.a.row;
+      macs = 0;
     } else if (t.type != pim::TxnType::GWrite && row >= 0 && t.a.row != row) {
       return at + "addresses row " + std::to_string(t.a.row) + ", but its GEMV's P_HEADER opened row " +
              std::to_string(row);
     }
+    macs += t.type == pim::TxnType::Comp ? 1 : t.type == pim::TxnType::CompsReadRes ? t.num_comps : 0;
+    if (macs > 32)
+      return at + "MAC step " + std::to_string(macs) + " on the row of its P_HEADER (a 1 KB row holds 32 steps of 16 "
+                  "values; pim/newton_unit.h)";
     answers = answers || t.type != pim::TxnType::PHeader;
   }
   if (!answers) return "the program has no transaction that answers (only P_HEADERs, or none)";

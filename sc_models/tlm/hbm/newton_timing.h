@@ -68,7 +68,9 @@ class NewtonTiming : public TimingSource {
   void submit_program(std::uint64_t tag, std::vector<pim::Txn> program, Cycle arrival);
   // Why the flavour cannot run `program` (empty: it can): a transaction the
   // flavour refuses (neupims_pim.md §2), a COMP / READRES / COMPS_READRES on
-  // another row than its P_HEADER's, or no transaction that answers.
+  // another row than its P_HEADER's, more than 32 MAC steps after one
+  // P_HEADER (the units compute on a 1 KB row: 32 steps of 16 values), or no
+  // transaction that answers.
   std::string program_error(const std::vector<pim::Txn>& program) const;
   void advance(Cycle until) override;
   Cycle next_event() const override;
