@@ -189,8 +189,6 @@ Cycle NewtonTiming::next_event() const {
   Cycle t = static_cast<Cycle>(m_ch.idle_until());
   if (!m_pim_in.empty()) t = std::min(t, std::max(m_pim_in.front().arrival, clk));
   if (!m_mem_in.empty()) t = std::min(t, std::max(m_mem_in.front().arrival, clk));
-  // Nothing queued in the controller yet: the clock runs to the first arrival.
-  if (m_tags.size() && m_ch.outstanding() == 0 && t < clk) t = clk;
   return std::max(t, clk);
 }
 
