@@ -53,6 +53,9 @@ struct Txn {
   std::uint64_t num_comps = 0, num_readres = 0;
   bool last = false;
   bool gwrite_header = false;  // P_HEADER with column bit 3 (NeuPIMs' own gwrite flag)
+  // The driver's name for the transaction, handed back with its response
+  // (NewtonChannel::set_response_sink); the controller never reads it.
+  std::uint64_t tag = 0;
 };
 Txn make_txn(TxnType t, std::uint64_t addr);
 // Encoders of the driver side (the micro-benchmark and the attention streams).

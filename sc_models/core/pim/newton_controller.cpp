@@ -404,7 +404,7 @@ NewtonChannel::Cand NewtonChannel::normal_scan() {
   return {};
 }
 
-void NewtonChannel::complete_at(std::uint64_t when, bool gwrite) { m_resp.push({when, gwrite}); }
+void NewtonChannel::complete_at(std::uint64_t when, bool gwrite, std::uint64_t tag) { m_resp.push({when, gwrite, tag}); }
 
 void NewtonChannel::issue(const Cand& c, int queue, std::size_t pos) {
   const dram::Command e = engine_cmd(c);
@@ -438,7 +438,9 @@ void NewtonChannel::issue(const Cand& c, int queue, std::size_t pos) {
         m_cnt.energy_pj += m_en.read;
         auto it = m_pending_reads.find(t.addr);
         if (it != m_pending_reads.end()) {
-          for (int k = 0; k < it->second; ++k) complete_at(m_clk + static_cast<std::uint64_t>(m_tm.read_delay), false);
+          const std::uint64_t when = m_clk + static_cast<std::uint64_t>(m_tm.read_delay);
+          complete_at(when, false, it->second.tag);
+          for (const std::uint64_t tag : it->second.more) complete_at(when, false, tag);
           m_pending_reads.erase(it);
         }
       } else {
@@ -454,8 +456,8 @@ void NewtonChannel::issue(const Cand& c, int queue, std::size_t pos) {
     case Kind::GWrite:
       ++m_cnt.num_gwrite_cmds;
       m_cnt.energy_pj += m_en.gwrite;
+      complete_at(m_clk + static_cast<std::uint64_t>(m_tm.gwrite_delay), true, m_pim_q.front().t.tag);
       m_pim_q.pop_front();
-      complete_at(m_clk + static_cast<std::uint64_t>(m_tm.gwrite_delay), true);
       break;
     case Kind::GAct:
       ++m_cnt.num_gact_cmds;
@@ -466,16 +468,16 @@ void NewtonChannel::issue(const Cand& c, int queue, std::size_t pos) {
       ++m_cnt.num_comp_cmds;
       m_cnt.energy_pj += m_en.comp;
       m_first_comp = false;
+      complete_at(m_clk, false, m_pim_q.front().t.tag);
       m_pim_q.pop_front();
-      complete_at(m_clk, false);
       break;
     case Kind::ReadRes: {
       const bool last = m_pim_q.front().t.last;
       ++m_cnt.num_readres_cmds;
       m_cnt.energy_pj += m_en.readres;
       m_first_comp = true;
+      complete_at(m_clk + static_cast<std::uint64_t>(m_tm.read_delay), false, m_pim_q.front().t.tag);
       m_pim_q.pop_front();
-      complete_at(m_clk + static_cast<std::uint64_t>(m_tm.read_delay), false);
       if (last && m_opt.type == PimType::Single) {
         m_pim_mode = false;
         m_reserved_row = -1;
@@ -484,7 +486,7 @@ void NewtonChannel::issue(const Cand& c, int queue, std::size_t pos) {
       break;
     }
     case Kind::CompsReadRes: {
-      const std::uint64_t nc = m_pim_q.front().t.num_comps;
+      const std::uint64_t nc = m_pim_q.front().t.num_comps, tag = m_pim_q.front().t.tag;
       m_cnt.num_comp_cmds += nc;
       ++m_cnt.num_readres_cmds;
       m_cnt.energy_pj += m_en.comp * static_cast<double>(nc) + m_en.readres;
@@ -492,7 +494,7 @@ void NewtonChannel::issue(const Cand& c, int queue, std::size_t pos) {
       // Artifact: the data return ignores the MACs (quirk 1); faithful: the
       // results are read after 2 * max(num_comps, 6) cycles of MACs.
       const std::uint64_t mac = m_opt.artifact_compatible ? 0 : 2 * std::max<std::uint64_t>(nc, 6);
-      complete_at(m_clk + mac + static_cast<std::uint64_t>(m_tm.read_delay), false);
+      complete_at(m_clk + mac + static_cast<std::uint64_t>(m_tm.read_delay), false, tag);
       break;
     }
     case Kind::PHeader:
@@ -627,14 +629,20 @@ void NewtonChannel::add(const Txn& t) {
                         return r.t.type == TxnType::Write && r.t.addr == t.addr;
                       });
       if (pending_write) {
-        complete_at(m_clk + 1, false);
+        complete_at(m_clk + 1, false, t.tag);
         return;
       }
-      if (m_pending_reads[t.addr]++ == 0) m_read_q.push_back(t);
+      PendingRead& pr = m_pending_reads[t.addr];
+      if (pr.count++ == 0) {
+        pr.tag = t.tag;
+        m_read_q.push_back(t);
+      } else {
+        pr.more.push_back(t.tag);
+      }
       return;
     }
     case TxnType::Write:
-      complete_at(m_clk + 1, false);
+      complete_at(m_clk + 1, false, t.tag);
       if (std::none_of(m_write_buf.begin(), m_write_buf.end(), [&](const Txn& w) { return w.addr == t.addr; }))
         m_write_buf.push_back(t);
       return;
@@ -670,8 +678,9 @@ void NewtonChannel::tick() {
     m_deadline_asked = false;
   }
   // 1. responses
-  while (!m_resp.empty() && m_resp.top().first <= m_clk) {
-    const bool gw = m_resp.top().second;
+  while (!m_resp.empty() && m_resp.top().when <= m_clk) {
+    const bool gw = m_resp.top().gwrite;
+    if (m_sink) m_sink->push_back({m_resp.top().tag, m_clk});
     m_resp.pop();
     ++m_cnt.responses;
     --m_outstanding;
@@ -757,7 +766,7 @@ std::uint64_t NewtonChannel::idle_until() const {
   const auto c = static_cast<dram::Cycle>(m_clk) - 1;
   const auto stagger = static_cast<dram::Cycle>(m_tm.refresh_stagger);
   dram::Cycle t = m_wake;
-  if (!m_resp.empty()) t = std::min(t, static_cast<dram::Cycle>(m_resp.top().first));
+  if (!m_resp.empty()) t = std::min(t, static_cast<dram::Cycle>(m_resp.top().when));
   t = std::min(t, (c / stagger + 1) * stagger);  // the timer fires at the tick of a multiple
   if (m_deadline_asked) {
     t = std::min(t, ((c + 1) / stagger + 1) * stagger - 1);  // slack = stagger - ((clk + 1) mod stagger)

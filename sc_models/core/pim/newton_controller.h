@@ -71,6 +71,14 @@ class NewtonChannel {
   // Cycle of the last response handed back (-1: none yet).
   std::int64_t last_response() const { return m_last_response; }
   void set_trace(std::vector<NewtonIssued>* t) { m_trace = t; }
+  // Each response handed back (tick() step 1) appends {the transaction's tag,
+  // the cycle} to `s` (not owned; nullptr: none). A READ merged with an
+  // earlier READ of the same address answers with its own tag; a P_HEADER
+  // never answers.
+  struct Response {
+    std::uint64_t tag = 0, cycle = 0;
+  };
+  void set_response_sink(std::vector<Response>* s) { m_sink = s; }
   const dram::CommandSet& command_set() const { return m_engine.command_set(); }
   const dram::ChannelEngine& engine() const { return m_engine; }
 
@@ -113,7 +121,7 @@ class NewtonChannel {
   bool deadline_check(const Txn& t);
   // Issues `c`; a READ / WRITE leaves bank queue `queue` at position `pos`.
   void issue(const Cand& c, int queue = 0, std::size_t pos = 0);
-  void complete_at(std::uint64_t when, bool gwrite);
+  void complete_at(std::uint64_t when, bool gwrite, std::uint64_t tag);
   bool try_refresh();
   void move_transaction();
   bool normal_queues_empty() const;
@@ -128,7 +136,14 @@ class NewtonChannel {
   std::size_t m_resp_limit;
   std::uint64_t m_outstanding = 0;
   std::deque<Txn> m_read_q, m_write_buf, m_pim_txq;
-  std::map<std::uint64_t, int> m_pending_reads;  // address -> reads waiting for one READ
+  // address -> reads waiting for one READ: their count, the first one's tag
+  // and the tags of the others.
+  struct PendingRead {
+    int count = 0;
+    std::uint64_t tag = 0;
+    std::vector<std::uint64_t> more;
+  };
+  std::map<std::uint64_t, PendingRead> m_pending_reads;
   // Command queues.
   std::vector<std::deque<Req>> m_bank_q;
   // Per bank queue: queued READs and WRITEs per row (rows with none removed).
@@ -157,10 +172,17 @@ class NewtonChannel {
   int m_draining = 0;
   bool m_rw_lock = false;
   std::uint64_t m_rw_addr = 0;
-  // Responses: completion cycle (min-heap), flag = GWRITE.
-  std::priority_queue<std::pair<std::uint64_t, bool>, std::vector<std::pair<std::uint64_t, bool>>,
-                      std::greater<std::pair<std::uint64_t, bool>>>
-      m_resp;
+  // Responses: completion cycle (min-heap), flag = GWRITE, the tag.
+  struct Resp {
+    std::uint64_t when;
+    bool gwrite;
+    std::uint64_t tag;
+    bool operator>(const Resp& o) const {
+      return when != o.when ? when > o.when : gwrite != o.gwrite ? gwrite > o.gwrite : tag > o.tag;
+    }
+  };
+  std::priority_queue<Resp, std::vector<Resp>, std::greater<Resp>> m_resp;
+  std::vector<Response>* m_sink = nullptr;
   std::int64_t m_last_response = -1;
   NewtonCounters m_cnt;
   // all_bank(): nothing can change before m_bank_wait_until unless a command

@@ -8,6 +8,7 @@
 #include "tlm/common/log.h"
 #include "tlm/common/session.h"
 #include "tlm/hbm/dram_timing.h"
+#include "tlm/hbm/newton_timing.h"
 #include "tlm/hbm/extensions.h"
 
 namespace pimlab::tlm_hbm {
@@ -47,6 +48,14 @@ std::unique_ptr<TimingSource> HbmChannel::make_dram_timing() const {
   }
 }
 
+std::unique_ptr<TimingSource> HbmChannel::make_timing() const {
+  if (p_pim_family.get() != "newton") return make_dram_timing();
+  pim::NewtonOptions o;
+  o.type = pim::parse_pim_type(p_pim_type.get());  // the key's allowed values are those names
+  o.artifact_compatible = p_artifact_compatible.get();
+  return std::make_unique<NewtonTiming>(o, p_check.get());
+}
+
 HbmChannel::HbmChannel(const sc_core::sc_module_name& name) : HbmChannel(name, nullptr) {}
 
 HbmChannel::HbmChannel(const sc_core::sc_module_name& name, std::unique_ptr<TimingSource> timing)
@@ -63,11 +72,25 @@ HbmChannel::HbmChannel(const sc_core::sc_module_name& name, std::unique_ptr<Timi
       p_refresh(*this, "refresh", "all-bank", "refresh mode", {"all-bank", "per-bank", "off"}),
       p_dual_command_bus(*this, "dual_command_bus", true, "separate row and column command buses (HBM has both)"),
       p_check(*this, "check", true, "re-validate every issued DRAM command with the independent rule checker"),
+      p_frontend(*this, "frontend", "immediate",
+                 "immediate: each transaction timed alone in call order (one initiator); queued: one controller "
+                 "queue shared by every initiator (docs/tlm.md, Front ends)",
+                 {"immediate", "queued"}),
+      p_pim_family(*this, "pim_family", "pimba",
+                   "PIM family of the channel: pimba (the DRAM preset and the Pimba PIM path) or newton (the "
+                   "Newton / NeuPIMs HBM2 channel of neupims_pim.md, its controller and PIM programs)",
+                   {"pimba", "newton"}),
+      p_pim_type(*this, "pim_type", "dual",
+                 "newton family: dual (NeuPIMs, dual row buffer), single (Newton) or dram (no PIM)",
+                 {"dual", "single", "dram"}),
+      p_artifact_compatible(*this, "artifact_compatible", false,
+                            "newton family: reproduce the NewtonSim quirks (docs/pim_protocols.md) instead of the "
+                            "physical rules"),
       p_pu_lanes(*this, "pu_lanes", 8, "lanes", "element lanes of each PIM unit's datapath (rtl/pim_pu Lanes)", 8, 32),
       p_pu_reg_sets(*this, "pu_reg_sets", 1, "sets", "register sets per bank of each PIM unit (rtl/pim_pu RegSets)", 1, 4),
       p_pu_model(*this, "pu_model", "behavioural", "model of every PIM unit (a unit's own .model key overrides it)",
                  pim_unit_model_names()),
-      m_timing(timing ? std::move(timing) : make_dram_timing()),
+      m_timing(timing ? std::move(timing) : make_timing()),
       m_tck(static_cast<double>(m_timing->tck_ps()), sc_core::SC_PS),
       p_capacity_bytes(*this, "capacity_bytes", m_timing->capacity_bytes(), "bytes",
                        "addressable bytes of the channel (at most what the DRAM organisation holds)",
@@ -85,7 +108,13 @@ HbmChannel::HbmChannel(const sc_core::sc_module_name& name, std::unique_ptr<Timi
     throw tlm_common::ConfigError("config key '" + p_capacity_bytes.key() + "': value " +
                                   std::to_string(m_capacity) + " is not allowed; allowed: a multiple of the page size (" +
                                   std::to_string(m_timing->page_bytes()) + " bytes)");
-  {
+  m_newton = dynamic_cast<NewtonTiming*>(m_timing.get()) != nullptr;
+  m_queued = p_frontend.get() == "queued";
+  if (m_queued && !m_timing->incremental())
+    throw tlm_common::ConfigError("config key '" + p_frontend.key() +
+                                  "' = \"queued\": the channel's timing source has no incremental interface (" +
+                                  m_timing->describe() + ")");
+  if (!m_newton) {
     pim_unit::PuParams pp;
     pp.lanes = p_pu_lanes.get();
     pp.reg_sets = p_pu_reg_sets.get();
@@ -114,6 +143,7 @@ HbmChannel::HbmChannel(const sc_core::sc_module_name& name, std::unique_ptr<Timi
     // The PIM family's rules run on the device the channel's timing source models.
     m_pim_engine = std::make_unique<pim::ChannelEngine>(pim::pimba_protocol(), m_timing->spec());
   }
+  if (m_queued) SC_THREAD(queue_thread);
   socket.register_b_transport(this, &HbmChannel::b_transport);
   socket.register_transport_dbg(this, &HbmChannel::transport_dbg);
   if (p_trace.get()) {
@@ -234,7 +264,7 @@ tlm::tlm_response_status HbmChannel::validate(const tlm::tlm_generic_payload& gp
   return tlm::TLM_OK_RESPONSE;
 }
 
-void HbmChannel::move_data(tlm::tlm_generic_payload& gp) {
+void HbmChannel::move_data(tlm::tlm_generic_payload& gp, bool bytes) {
   const bool write = gp.is_write();
   std::uint8_t* data = gp.get_data_ptr();
   const std::uint64_t len = gp.get_data_length();
@@ -246,7 +276,9 @@ void HbmChannel::move_data(tlm::tlm_generic_payload& gp) {
   m_atoms.clear();
   std::uint64_t last_atom = std::numeric_limits<std::uint64_t>::max();
   for (std::uint64_t off = 0, addr = gp.get_address(); off < len; off += piece, addr += step) {
-    if (be) {
+    if (!bytes) {
+      // atoms only
+    } else if (be) {
       // The byte-enable pattern runs over the data buffer, not the addresses.
       if (write)
         for (std::uint64_t i = 0; i < piece; ++i) {
@@ -291,7 +323,10 @@ Cycle HbmChannel::arrival_cycle(const sc_core::sc_time& local) const {
 
 void HbmChannel::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
   if (auto* pim_ext = gp.get_extension<PimExtension>()) {
-    pim_transport(gp, delay, *pim_ext);
+    if (m_newton)
+      newton_transport(gp, delay, *pim_ext);
+    else
+      pim_transport(gp, delay, *pim_ext);
     return;
   }
   std::string why;
@@ -302,17 +337,32 @@ void HbmChannel::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& del
     gp.set_response_status(st);
     return;
   }
-  move_data(gp);
-
-  // Arrival = the initiator's local time, rounded up to the next DRAM cycle.
-  const sc_core::sc_time local = sc_core::sc_time_stamp() + delay;
-  const double tck_ps = static_cast<double>(m_timing->tck_ps());
-  // Blocked PIM model: a memory access waits for a running PIM kernel.
-  const Cycle arrival = std::max(arrival_cycle(local), m_pim_free);
-  const AccessTiming t = m_timing->access(m_atoms, arrival);
+  AccessTiming t;
+  if (m_queued) {
+    // Synchronise the initiator: its local time becomes the simulation time.
+    if (delay != sc_core::SC_ZERO_TIME) {
+      sc_core::wait(delay);
+      delay = sc_core::SC_ZERO_TIME;
+    }
+    QueuedRequest r;
+    move_data(gp, false);
+    r.atoms = m_atoms;
+    r.arrival = std::max(arrival_cycle(sc_core::sc_time_stamp()), m_pim_free);
+    queue_and_wait(r);
+    move_data(gp, true);  // the bytes move at completion
+    t = r.timing;
+  } else {
+    move_data(gp, true);
+    // Arrival = the initiator's local time, rounded up to the next DRAM cycle.
+    const sc_core::sc_time local = sc_core::sc_time_stamp() + delay;
+    const double tck_ps = static_cast<double>(m_timing->tck_ps());
+    // Blocked PIM model: a memory access waits for a running PIM kernel.
+    const Cycle arrival = std::max(arrival_cycle(local), m_pim_free);
+    t = m_timing->access(m_atoms, arrival);
+    const sc_core::sc_time done(static_cast<double>(t.done) * tck_ps, sc_core::SC_PS);
+    delay += done - local;  // done >= arrival >= local
+  }
   account_access(t);
-  const sc_core::sc_time done(static_cast<double>(t.done) * tck_ps, sc_core::SC_PS);
-  delay += done - local;  // done >= arrival >= local
 
   const std::uint64_t len = gp.get_data_length();
   if (gp.is_write()) {
@@ -324,6 +374,73 @@ void HbmChannel::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& del
   PIMLAB_TRACE(name()) << (gp.is_write() ? "WR " : "RD ") << "0x" << std::hex << gp.get_address() << std::dec
                        << " +" << len << " atoms " << m_atoms.size() << " cycles " << t.arrival << ".." << t.done;
   gp.set_response_status(tlm::TLM_OK_RESPONSE);
+}
+
+Cycle HbmChannel::now_cycle() const {
+  const auto ps = static_cast<std::uint64_t>(sc_core::sc_time_stamp().value() / sc_core::sc_time(1, sc_core::SC_PS).value());
+  return static_cast<Cycle>(ps / static_cast<std::uint64_t>(m_timing->tck_ps()));
+}
+
+void HbmChannel::queue_and_wait(QueuedRequest& r) {
+  r.tag = m_next_tag++;
+  m_inbox.push_back(&r);
+  // A delta notification: every initiator of this evaluation phase has
+  // enqueued before the controller thread runs.
+  m_queue_ev.notify(sc_core::SC_ZERO_TIME);
+  sc_core::wait(r.done_ev);
+}
+
+void HbmChannel::queue_thread() {
+  const double tck_ps = static_cast<double>(m_timing->tck_ps());
+  for (;;) {
+    // One delta first: every initiator resuming at this time has enqueued, so
+    // requests that arrive in one cycle enter it together, whatever the order
+    // in which the kernel runs the processes.
+    sc_core::wait(sc_core::SC_ZERO_TIME);
+    ++s_queue_wakeups;
+    const Cycle now = now_cycle();
+    m_timing->advance(now - 1);
+    // Admit in arrival order what has arrived by this cycle.
+    // Nothing enters while a Pimba kernel waits for its turn or runs.
+    while (m_pim_waiting == 0 && !m_inbox.empty() && m_inbox.front()->arrival <= now) {
+      QueuedRequest* r = m_inbox.front();
+      m_inbox.pop_front();
+      r->arrival = std::max(r->arrival, m_pim_free);  // behind the last kernel
+      if (r->program)
+        static_cast<NewtonTiming&>(*m_timing).submit_program(r->tag, *r->program, r->arrival);
+      else
+        m_timing->submit(r->tag, r->atoms, r->arrival);
+      m_in_flight.emplace(r->tag, r);
+      s_max_in_flight = std::max<std::uint64_t>(s_max_in_flight, m_in_flight.size());
+    }
+    m_timing->advance(now);
+    for (const TimingSource::Done& d : m_timing->take_done()) {
+      const auto it = m_in_flight.find(d.tag);
+      if (it == m_in_flight.end()) throw std::logic_error(std::string(name()) + ": completion of an unknown request");
+      QueuedRequest* r = it->second;
+      m_in_flight.erase(it);
+      r->timing = d.timing;
+      r->done = true;
+      const sc_core::sc_time at(static_cast<double>(d.timing.done) * tck_ps, sc_core::SC_PS);
+      r->done_ev.notify(at > sc_core::sc_time_stamp() ? at - sc_core::sc_time_stamp() : sc_core::SC_ZERO_TIME);
+    }
+    if (m_in_flight.empty() && m_pim_waiting > 0) m_drained_ev.notify(sc_core::SC_ZERO_TIME);
+    const AccessTiming c = m_timing->take_command_counts();
+    s_commands += c.commands;
+    s_activates += c.activates;
+    s_precharges += c.precharges;
+    s_refreshes += c.refreshes;
+    // Sleep until the engine's next event or the next arrival; with nothing
+    // outstanding, until a request is enqueued (no wake-ups while idle).
+    Cycle next = m_timing->next_event();
+    if (!m_inbox.empty() && m_pim_waiting == 0) next = std::min(next, m_inbox.front()->arrival);
+    if (next == TimingSource::kNoEvent) {
+      sc_core::wait(m_queue_ev);
+    } else {
+      const sc_core::sc_time at(static_cast<double>(std::max(next, now + 1)) * tck_ps, sc_core::SC_PS);
+      sc_core::wait(at - sc_core::sc_time_stamp(), m_queue_ev);
+    }
+  }
 }
 
 unsigned int HbmChannel::transport_dbg(tlm::tlm_generic_payload& gp) {
@@ -353,6 +470,109 @@ void HbmChannel::debug_write(std::uint64_t addr, const std::uint8_t* in, std::ui
   if (addr > m_capacity || n > m_capacity - addr)
     throw std::out_of_range(std::string(name()) + ": debug_write outside the channel");
   m_store.write(addr, in, n);
+}
+
+void HbmChannel::newton_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay, PimExtension& ext) {
+  ext.error.clear();
+  ext.unit_errors.clear();
+  ext.interrupted = false;
+  ext.err_cause = 0;
+  auto& nt = static_cast<NewtonTiming&>(*m_timing);
+  if (gp.get_address() >= m_capacity) {
+    ++s_pim_rejected;
+    ext.error = "PIM payload address " + std::to_string(gp.get_address()) + " is outside the channel (capacity " +
+                std::to_string(m_capacity) + " bytes)";
+    gp.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+    return;
+  }
+  // Validate before anything changes: one 64-byte burst (the 32 banks' FP16
+  // results) per READRES / COMPS_READRES.
+  std::size_t results = 0;
+  for (const pim::Txn& t : ext.newton)
+    results += t.type == pim::TxnType::ReadRes || t.type == pim::TxnType::CompsReadRes;
+  std::string why;
+  if (!ext.program.stream.empty()) why = "a Pimba-family program sent to a channel of the newton family";
+  else if (gp.get_command() != tlm::TLM_READ_COMMAND) why = "PIM payload command must be TLM_READ_COMMAND";
+  else if (gp.get_data_length() != 64 * results)
+    why = "PIM payload data_length " + std::to_string(gp.get_data_length()) + " != 64 x " + std::to_string(results) +
+          " READRES / COMPS_READRES";
+  else if (results > 0 && gp.get_data_ptr() == nullptr) why = "PIM payload without a result buffer";
+  else if (gp.get_byte_enable_ptr() != nullptr) why = "PIM payload with byte enables";
+  else if (gp.get_streaming_width() < gp.get_data_length()) why = "PIM payload streaming_width < data_length";
+  else why = nt.program_error(ext.newton);
+  if (!why.empty()) {
+    ++s_pim_rejected;
+    ext.error = why;
+    PIMLAB_DEBUG(name()) << "PIM program rejected: " << why;
+    gp.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
+    return;
+  }
+  AccessTiming t;
+  if (m_queued) {
+    if (delay != sc_core::SC_ZERO_TIME) {
+      sc_core::wait(delay);
+      delay = sc_core::SC_ZERO_TIME;
+    }
+    QueuedRequest r;
+    r.program = &ext.newton;
+    r.arrival = arrival_cycle(sc_core::sc_time_stamp());
+    queue_and_wait(r);
+    t = r.timing;
+  } else {
+    // Alone, in call order: the program runs to its last response.
+    const sc_core::sc_time local = sc_core::sc_time_stamp() + delay;
+    const std::uint64_t tag = m_next_tag++;
+    nt.submit_program(tag, ext.newton, arrival_cycle(local));
+    for (bool done = false; !done;) {
+      nt.advance(nt.next_event());
+      for (const TimingSource::Done& d : nt.take_done()) {
+        if (d.tag != tag) throw std::logic_error(std::string(name()) + ": completion of an unknown request");
+        t = d.timing;
+        done = true;
+      }
+    }
+    const AccessTiming c = nt.take_command_counts();
+    s_commands += c.commands;
+    s_activates += c.activates;
+    s_precharges += c.precharges;
+    s_refreshes += c.refreshes;
+    const sc_core::sc_time done_t(static_cast<double>(t.done) * static_cast<double>(m_timing->tck_ps()), sc_core::SC_PS);
+    delay += done_t - local;
+  }
+  // The units compute on the row bytes of the backing store at completion, in
+  // stream order: a P_HEADER opens its row in all 32 banks, a GWRITE copies
+  // its bank's row into the global buffer (pim/newton_unit.h).
+  std::vector<std::uint16_t> row(pim::kNewtonRowValues);
+  auto load = [&](int bank, int r) {
+    m_store.read(m_timing->row_address(bank / 16, (bank / 4) % 4, bank % 4, r),
+                 reinterpret_cast<std::uint8_t*>(row.data()), 1024);  // FP16, little-endian
+    m_newton_units.write_row(bank, r, row);
+  };
+  std::uint8_t* out = gp.get_data_ptr();
+  std::size_t k = 0;
+  for (const pim::Txn& x : ext.newton) {
+    if (x.type == pim::TxnType::PHeader && !x.gwrite_header)
+      for (int b = 0; b < pim::kNewtonBanks; ++b) load(b, x.a.row);
+    if (x.type == pim::TxnType::GWrite) load(x.a.rank * 16 + x.a.bg * 4 + x.a.bank, x.a.row);
+    const std::vector<std::uint16_t> res = m_newton_units.execute(x);
+    if (!res.empty()) {
+      std::memcpy(out + 64 * k, res.data(), 64);
+      ++k;
+    }
+  }
+  s_newton_results += k;
+  ext.start_cycle = static_cast<std::uint64_t>(t.arrival);
+  ext.kernel_cycles = static_cast<std::uint64_t>(t.done - t.arrival);
+  ++s_pim_transactions;
+  ++s_newton_programs;
+  s_pim_kernel_cycles += ext.kernel_cycles;
+  s_last_done = std::max(s_last_done, t.done);
+  gp.set_response_status(tlm::TLM_OK_RESPONSE);
+}
+
+std::uint64_t HbmChannel::newton_violations() const {
+  if (!m_newton || !p_check.get()) return 0;
+  return static_cast<const NewtonTiming&>(*m_timing).check().size();
 }
 
 void HbmChannel::collect_stats(tlm_common::StatsSink& s) const {
@@ -396,6 +616,26 @@ void HbmChannel::collect_stats(tlm_common::StatsSink& s) const {
         "GB/s", "payload bytes / active span (1 GB/s = 1 byte/ns)");
   s.add("resident_pages", static_cast<std::uint64_t>(m_store.resident_pages()), "pages",
         "backing-store pages holding memory (written at least once)");
+  if (m_queued) {
+    s.add("queue_wakeups", s_queue_wakeups, "activations",
+          "activations of the queued front end's controller thread (it sleeps while idle)");
+    s.add("queue_max_in_flight", s_max_in_flight, "requests",
+          "most requests inside the controller at once (all initiators)");
+  }
+  if (m_newton) {
+    const auto& nt = static_cast<const NewtonTiming&>(*m_timing);
+    const pim::NewtonCounters& c = nt.controller().counters();
+    s.add("newton_programs", s_newton_programs, "transactions", "Newton PIM programs run");
+    s.add("newton_results", s_newton_results, "bursts", "64-byte result bursts (READRES, COMPS_READRES) returned");
+    s.add("newton_gact_cmds", c.num_gact_cmds, "commands", "G_ACT commands");
+    s.add("newton_comp_cmds", c.num_comp_cmds, "commands", "MAC steps (a COMPS_READRES counts its num_comps)");
+    s.add("newton_readres_cmds", c.num_readres_cmds, "commands", "READRES plus COMPS_READRES");
+    s.add("newton_gwrite_cmds", c.num_gwrite_cmds, "commands", "GWRITE commands");
+    s.add("newton_pim_precharge_cmds", c.num_pim_precharge_cmds, "commands", "PIM_PRECHARGE commands (dual)");
+    s.add("newton_energy_pj", c.energy_pj, "pJ", "the controller's IDD energy (neupims_pim.md §7), background included");
+    s.add("newton_check_violations", newton_violations(), "violations",
+          "issued commands the independent Newton checker rejects (pim/newton_checker.h; check = true)");
+  }
 }
 
 void HbmChannel::reset_stats() {

@@ -9,6 +9,20 @@
 // never waits: the initiator's local time (sc_time_stamp() + delay) is the
 // arrival time at the controller.
 //
+// That is the `immediate` front end (the default). The `queued` front end
+// (frontend = queued) lets several initiators share the one controller queue:
+// b_transport validates as above, synchronises the initiator (wait(delay),
+// delay = 0), hands the request with its arrival cycle to the channel's
+// controller thread and waits for its completion; the bytes move at
+// completion. The controller thread admits requests in arrival order,
+// advances the timing source from event to event (TimingSource::submit /
+// advance / next_event / take_done) and notifies each request at the cycle
+// of its last data beat. docs/tlm.md, "Front ends", says when each is exact.
+//
+// pim_family = newton runs the Newton / NeuPIMs channel (pim::NewtonChannel,
+// pim_type dual | single | dram) as the timing source: memory requests and
+// Newton PIM programs (PimExtension::newton) enter its one controller.
+//
 // transport_dbg moves bytes without timing or stats. DMI is refused: it would
 // bypass timing and stats.
 //
@@ -17,6 +31,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -33,6 +48,7 @@
 #include "tlm/hbm/pim_path.h"
 #include "tlm/hbm/timing.h"
 #include "tlm/hbm/unit_model.h"
+#include "pim/newton_unit.h"
 
 namespace pimlab::tlm_hbm {
 
@@ -47,6 +63,13 @@ class HbmChannel : public sc_core::sc_module, public tlm_common::stats_provider 
   // Uses `timing` instead; the DRAM keys are then declared but unused.
   HbmChannel(const sc_core::sc_module_name& name, std::unique_ptr<TimingSource> timing);
   ~HbmChannel() override;
+
+  // The front end in use (frontend key): false = immediate, true = queued.
+  bool queued() const { return m_queued; }
+  // Independent-checker violations of the Newton family's issued commands
+  // (0 when check is off or the family is pimba; the DRAM rule checker's
+  // count is the timing source's checker_violations()).
+  std::uint64_t newton_violations() const;
 
   // Back door for tests and loaders (same as transport_dbg, no timing, no stats).
   void debug_read(std::uint64_t addr, std::uint8_t* out, std::uint64_t n) const;
@@ -71,14 +94,32 @@ class HbmChannel : public sc_core::sc_module, public tlm_common::stats_provider 
   unsigned int transport_dbg(tlm::tlm_generic_payload& gp);
   // Checks the payload; returns TLM_OK_RESPONSE or the error to answer.
   tlm::tlm_response_status validate(const tlm::tlm_generic_payload& gp, std::string& why) const;
-  void move_data(tlm::tlm_generic_payload& gp);
+  // Moves the payload's bytes (bytes = false: only lists the atoms) and
+  // lists the atoms it touches in m_atoms.
+  void move_data(tlm::tlm_generic_payload& gp, bool bytes);
   void pim_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay, PimExtension& ext);
   bool run_pim_kernel(tlm::tlm_generic_payload& gp, Cycle start, PimExtension& ext, Cycle& done);
   Cycle arrival_cycle(const sc_core::sc_time& local) const;
   void end_of_elaboration() override;
   void trace_thread();
+  // Queued front end.
+  void queue_thread();
+  Cycle now_cycle() const;  // the cycle the current simulation time lies in
+  struct QueuedRequest {
+    std::uint64_t tag = 0;
+    Cycle arrival = 0;
+    std::vector<AtomAccess> atoms;
+    const std::vector<pim::Txn>* program = nullptr;  // a Newton PIM program instead of atoms
+    sc_core::sc_event done_ev;
+    AccessTiming timing;
+    bool done = false;
+  };
+  // Enqueues `r` for the controller thread and waits until it completes.
+  void queue_and_wait(QueuedRequest& r);
+  void newton_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay, PimExtension& ext);
 
   std::unique_ptr<TimingSource> make_dram_timing() const;
+  std::unique_ptr<TimingSource> make_timing() const;
 
  public:
   // Configuration (docs/tlm.md lists them with defaults and units).
@@ -92,6 +133,11 @@ class HbmChannel : public sc_core::sc_module, public tlm_common::stats_provider 
   tlm_common::Param<std::string> p_refresh;
   tlm_common::Param<bool> p_dual_command_bus;
   tlm_common::Param<bool> p_check;
+  // Front end and family.
+  tlm_common::Param<std::string> p_frontend;
+  tlm_common::Param<std::string> p_pim_family;
+  tlm_common::Param<std::string> p_pim_type;
+  tlm_common::Param<bool> p_artifact_compatible;
   // PIM units (one per bank pair) and the PIM command timing.
   tlm_common::Param<int> p_pu_lanes;
   tlm_common::Param<int> p_pu_reg_sets;
@@ -135,6 +181,22 @@ class HbmChannel : public sc_core::sc_module, public tlm_common::stats_provider 
   std::uint64_t s_pim_kernel_cycles = 0, s_pim_comp = 0, s_pim_act = 0, s_pim_rdwr = 0, s_pim_errors = 0;
   std::uint64_t s_pim_rejected = 0;
   std::uint64_t s_pim_interrupted = 0;  // kernels cut short by SIGINT/SIGTERM
+
+  // Queued front end: requests not yet handed to the timing source (arrival
+  // order), requests in it by tag, the controller thread's wake-up.
+  bool m_queued = false;
+  bool m_newton = false;
+  std::deque<QueuedRequest*> m_inbox;
+  std::map<std::uint64_t, QueuedRequest*> m_in_flight;
+  std::uint64_t m_next_tag = 0;
+  sc_core::sc_event m_queue_ev;
+  int m_pim_waiting = 0;  // Pimba kernels waiting for or holding their turn
+  sc_core::sc_event m_drained_ev;  // the controller holds no request any more
+  std::uint64_t s_queue_wakeups = 0;  // controller-thread activations
+  std::uint64_t s_max_in_flight = 0;
+  std::uint64_t s_newton_programs = 0, s_newton_results = 0;
+  // Newton PIM units computing on the backing store (results of READRES).
+  pim::NewtonUnits m_newton_units;
 
   // Tracing: commands replayed into traced variables at their cycle.
   sc_core::sc_trace_file* m_tf = nullptr;

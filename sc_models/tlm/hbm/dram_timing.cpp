@@ -82,8 +82,8 @@ void DramTiming::on_issue(const dram::Command& c, dram::Cycle t) {
   } else if (c.cls == m_cls.REFPB) {
     ic.code = CmdCode::ref;
   }
-  if (m_batch) {
-    AccessTiming& b = *m_batch;
+  {
+    AccessTiming& b = m_batch ? *m_batch : m_counts;
     if (b.commands == 0) b.first_issue = t;
     ++b.commands;
     b.activates += ic.code == CmdCode::act;
@@ -140,6 +140,82 @@ void DramTiming::pim_interval(Cycle begin, Cycle end, const std::vector<IssuedCo
   if (!m_started) return;  // the controller's clock starts with the first memory batch
   m_now = std::max(m_now, end - 1);
   if (m_next_step != dram::kNever) m_next_step = std::max(m_next_step, end);
+}
+
+void DramTiming::start_at(Cycle arrival) {
+  // As MemorySystem::run: the controller's clock starts at the first arrival.
+  m_started = true;
+  m_ctl.set_time_origin(arrival);
+  m_next_step = m_cfg.refresh == dram::RefreshMode::Off ? dram::kNever : arrival;
+}
+
+void DramTiming::catch_up(Cycle arrival) {
+  // An idle controller catches up with its refreshes up to the arrival.
+  while (m_ctl.pending() == 0 && m_next_step < arrival) {
+    m_now = std::max(m_now, m_next_step);
+    m_next_step = m_ctl.step(m_next_step);
+    (void)m_ctl.take_completions();
+  }
+}
+
+void DramTiming::submit(std::uint64_t tag, const std::vector<AtomAccess>& atoms, Cycle arrival) {
+  if (arrival < 0) throw std::invalid_argument("DramTiming: negative arrival cycle " + std::to_string(arrival));
+  if (atoms.empty()) throw std::invalid_argument("DramTiming: a request without atoms");
+  if (m_tags.count(tag)) throw std::logic_error("DramTiming: tag " + std::to_string(tag) + " is outstanding");
+  Cycle at = arrival;
+  if (!m_started) {
+    start_at(arrival);
+    m_now = arrival - 1;
+  } else {
+    catch_up(arrival);
+    // A request arriving at or before the cycle the controller last ran joins
+    // it after that cycle's step, as a request admitted late in a cycle does.
+    if (arrival <= m_now) at = m_now + 1;
+  }
+  TagState& ts = m_tags[tag];
+  ts.remaining = atoms.size();
+  ts.timing.arrival = arrival;
+  ts.timing.first_issue = dram::kNever;
+  ts.timing.done = arrival;
+  for (const AtomAccess& a : atoms) {
+    m_id_tag.emplace(m_id, tag);
+    m_ctl.enqueue({m_id++, a.write, m_map.decode(a.addr), arrival});
+  }
+  m_next_step = std::min(m_next_step, at);
+}
+
+void DramTiming::advance(Cycle until) {
+  while (m_ctl.pending() > 0 && m_next_step <= until) {
+    const Cycle now = m_next_step;
+    m_next_step = m_ctl.step(now);
+    m_now = std::max(m_now, now);
+    for (const dram::Completion& d : m_ctl.take_completions()) {
+      const auto it = m_id_tag.find(d.req.id);
+      if (it == m_id_tag.end()) throw std::logic_error("DramTiming: completion of an unknown request");
+      const auto t = m_tags.find(it->second);
+      m_id_tag.erase(it);
+      AccessTiming& a = t->second.timing;
+      a.done = std::max(a.done, d.done);
+      a.first_issue = std::min(a.first_issue, d.column_issue);
+      a.row_hits += d.outcome == dram::RowOutcome::Hit;
+      if (--t->second.remaining == 0) {
+        m_done.push_back({t->first, a});
+        m_tags.erase(t);
+      }
+    }
+    if (m_ctl.pending() > 0 && m_next_step == dram::kNever)
+      throw std::logic_error("DramTiming: no next event while requests are pending");
+  }
+}
+
+Cycle DramTiming::next_event() const { return m_ctl.pending() > 0 ? m_next_step : kNoEvent; }
+
+std::vector<TimingSource::Done> DramTiming::take_done() { return std::move(m_done); }
+
+AccessTiming DramTiming::take_command_counts() {
+  AccessTiming c = m_counts;
+  m_counts = AccessTiming{};
+  return c;
 }
 
 AccessTiming DramTiming::access(const std::vector<AtomAccess>& atoms, Cycle arrival) {

@@ -10,8 +10,10 @@
 // batches; an idle controller catches up with its refreshes before a batch.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
+#include <unordered_map>
 
 #include "dram/address_map.h"
 #include "dram/checker.h"
@@ -49,6 +51,18 @@ class DramTiming : public TimingSource {
   AccessTiming close_rows(Cycle now) override;
   void pim_interval(Cycle begin, Cycle end, const std::vector<IssuedCommand>& bank_commands, bool refreshed) override;
 
+  // Incremental interface (timing.h): the same controller, the same stepping
+  // as access(); a request's atoms enter the controller at submit() (the
+  // controller never refuses: beyond a pseudo-channel's queue they wait in
+  // its front end), advance() steps it from event to event, completions are
+  // gathered per tag (first_issue = the request's first RD/WR).
+  bool incremental() const override { return true; }
+  void submit(std::uint64_t tag, const std::vector<AtomAccess>& atoms, Cycle arrival) override;
+  void advance(Cycle until) override;
+  Cycle next_event() const override;
+  std::vector<Done> take_done() override;
+  AccessTiming take_command_counts() override;
+
   const dram::AddressMap& map() const { return m_map; }
   const dram::ControllerConfig& controller_config() const { return m_cfg; }
   std::uint64_t checker_violations() const { return m_ctl.checker_violations(); }
@@ -71,6 +85,17 @@ class DramTiming : public TimingSource {
   Cycle m_next_step = 0;
   std::uint64_t m_id = 0;
   AccessTiming* m_batch = nullptr;  // the batch being timed (counters)
+  // Incremental interface.
+  void start_at(Cycle arrival);
+  void catch_up(Cycle arrival);
+  struct TagState {
+    std::size_t remaining = 0;
+    AccessTiming timing;
+  };
+  std::map<std::uint64_t, TagState> m_tags;
+  std::unordered_map<std::uint64_t, std::uint64_t> m_id_tag;  // request id -> tag
+  std::vector<Done> m_done;
+  AccessTiming m_counts;  // commands issued outside a batch, since the last take
 };
 
 // The one-channel spec of a preset with JSON overrides applied.

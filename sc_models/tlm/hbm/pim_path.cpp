@@ -31,6 +31,28 @@ void HbmChannel::pim_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& d
     gp.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
     return;
   }
+  // Queued front end: the kernel takes its turn in the one queue. It waits
+  // until the requests inside the controller have been served; requests that
+  // arrive meanwhile wait behind it (the controller thread admits nothing
+  // while a kernel waits or runs) and enter the controller at its end.
+  struct Turn {
+    HbmChannel& ch;
+    bool on;
+    ~Turn() {
+      if (on) {
+        --ch.m_pim_waiting;
+        ch.m_queue_ev.notify(sc_core::SC_ZERO_TIME);
+      }
+    }
+  } turn{*this, m_queued};
+  if (m_queued) {
+    if (delay != sc_core::SC_ZERO_TIME) {
+      sc_core::wait(delay);
+      delay = sc_core::SC_ZERO_TIME;
+    }
+    ++m_pim_waiting;
+    while (!m_in_flight.empty()) sc_core::wait(m_drained_ev);
+  }
   const sc_core::sc_time local = sc_core::sc_time_stamp() + delay;
   // Blocked PIM model: kernels on one channel run one after the other, and a
   // kernel starts after the last command of the memory traffic before it.
@@ -62,6 +84,11 @@ void HbmChannel::pim_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& d
   m_pim_free = done;
   const sc_core::sc_time done_t(static_cast<double>(done) * static_cast<double>(m_timing->tck_ps()), sc_core::SC_PS);
   delay += done_t - local;
+  if (m_queued) {
+    // The initiator waits for the kernel's end here, as for a memory request.
+    sc_core::wait(delay);
+    delay = sc_core::SC_ZERO_TIME;
+  }
   gp.set_response_status(tlm::TLM_OK_RESPONSE);
 }
 

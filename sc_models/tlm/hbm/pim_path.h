@@ -37,12 +37,18 @@
 
 #include "firmware/pimba/lowering.h"
 #include "firmware/pimba/program.h"
+#include "pim/newton.h"
 
 namespace pimlab::tlm_hbm {
 
 struct PimExtension : tlm::tlm_extension<PimExtension> {
-  // In.
+  // In. A channel of the Pimba family runs `program`; a channel of the
+  // Newton / NeuPIMs family (pim_family = newton) runs `newton`: the channel's
+  // PIM transaction stream (P_HEADER, GWRITE, COMP, READRES, COMPS_READRES) as
+  // firmware/neupims emits it and pim/newton_trace.h reads and writes it (the
+  // `pim` lines of a channel's trace). See docs/tlm.md, "Newton family".
   firmware::pimba::ChannelProgram program;
+  std::vector<pim::Txn> newton;
   // Out.
   std::uint64_t kernel_cycles = 0;    // the PIM channel engine's count: cycle of the last stream command
   std::uint64_t start_cycle = 0;      // channel cycle in which the kernel's cycle 1 fell

@@ -7,6 +7,8 @@
 
 #include <cstdint>
 #include <functional>
+#include <limits>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -86,6 +88,39 @@ class TimingSource {
   // own refresh model covered the refreshes that fell due meanwhile.
   virtual void pim_interval(Cycle /*begin*/, Cycle /*end*/, const std::vector<IssuedCommand>& /*bank_commands*/,
                             bool /*refreshed*/) {}
+
+  // Incremental operation (the channel's queued front end, docs/tlm.md
+  // "Front ends"): requests of several initiators enter the one controller
+  // queue with their arrival cycles and a tag, the caller advances the
+  // engine cycle by cycle (skipping what next_event() says is idle) and
+  // collects completions by tag. A source without it keeps these defaults.
+  virtual bool incremental() const { return false; }
+  // Request `tag` (unique among the outstanding ones) touches `atoms` and
+  // arrives at `arrival`. A request arriving at a cycle the engine has
+  // already run joins it after that cycle (it can be scheduled from the next
+  // one on). The engine first catches up with what an idle controller does
+  // (refresh) up to the arrival.
+  virtual void submit(std::uint64_t /*tag*/, const std::vector<AtomAccess>& /*atoms*/, Cycle /*arrival*/) {
+    throw std::logic_error("timing source: no incremental interface");
+  }
+  // Runs every cycle <= `until` at which something can happen.
+  virtual void advance(Cycle /*until*/) {}
+  // First cycle > the last one run at which advance() can change anything
+  // (a command, a completion, an admission); kNoEvent when nothing is
+  // outstanding (an idle controller's refreshes are caught up lazily).
+  static constexpr Cycle kNoEvent = std::numeric_limits<Cycle>::max();
+  virtual Cycle next_event() const { return kNoEvent; }
+  // Requests finished since the last call, in completion order: `done` is
+  // the cycle after the last data beat (the last command of a PIM program);
+  // arrival and first_issue as in access(); the command counters of a
+  // completion stay 0 (take_command_counts() has them).
+  struct Done {
+    std::uint64_t tag = 0;
+    AccessTiming timing;
+  };
+  virtual std::vector<Done> take_done() { return {}; }
+  // Commands issued since the last call (summed; arrival/done unused).
+  virtual AccessTiming take_command_counts() { return {}; }
 
   // Called for each command the engine issues (tracing); may be empty.
   std::function<void(const IssuedCommand&)> on_command;

@@ -11,7 +11,10 @@
 //     pointer and length not restored (an interconnect may translate the
 //     address on its way down, but must restore it before returning);
 //   - response status still TLM_INCOMPLETE_RESPONSE;
-//   - delay decreased (a component may only add to the annotated delay);
+//   - the initiator's local time (sc_time_stamp() + delay) decreased: a
+//     component may only add to the annotated delay, or consume part of it by
+//     waiting (a target that synchronises with wait(delay) returns delay 0
+//     at the later simulation time);
 //   - the data of a write changed (the callee may only read it);
 //   - a byte the byte enables disable changed in the buffer of a read;
 //   - simulated time went backwards across the call;
@@ -101,7 +104,8 @@ class ProtocolChecker : public sc_core::sc_module {
     check_restored("b_transport", s, gp, true);
     if (gp.get_response_status() == tlm::TLM_INCOMPLETE_RESPONSE)
       fail("b_transport", s, "response status left TLM_INCOMPLETE_RESPONSE");
-    if (delay < d0) fail("b_transport", s, "delay decreased (overwritten instead of annotated)");
+    if (sc_core::sc_time_stamp() + delay < t0 + d0)
+      fail("b_transport", s, "local time decreased (delay overwritten instead of annotated)");
     if (sc_core::sc_time_stamp() < t0) fail("b_transport", s, "time went backwards");
     if (s.data && s.len) {
       if (s.cmd == tlm::TLM_WRITE_COMMAND && std::memcmp(before.data(), s.data, s.len) != 0)

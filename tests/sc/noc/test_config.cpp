@@ -185,7 +185,7 @@ TEST_CASE("protocol checker: detects each rule a misbehaving target breaks") {
   std::string all;
   for (const auto& s : v) all += s + "\n";
   INFO(all);
-  CHECK_THAT(all, Contains("@0x0 len 4: delay decreased"));
+  CHECK_THAT(all, Contains("@0x0 len 4: local time decreased"));
   CHECK_THAT(all, Contains("WRITE @0x10 len 4: data of a write modified"));
   CHECK_THAT(all, Contains("@0x20 len 4: response status left TLM_INCOMPLETE_RESPONSE"));
   CHECK_THAT(all, Contains("@0x30 len 4: address not restored"));
