@@ -34,6 +34,9 @@ std::uint64_t DmaEngine::transfer(bool write, std::uint64_t addr, std::uint8_t* 
       m_inflight.pop_front();
     }
     start_ps = std::max(start_ps, m_last_start_ps);  // the engine issues in order
+    // Not in the past: a target that blocks in b_transport (the channel's
+    // queued front end) moves simulated time on while the engine waits.
+    start_ps = std::max(start_ps, ps_of(sc_core::sc_time_stamp()));
     m_last_start_ps = start_ps;
     const std::uint64_t d = request(write, a, data + off, static_cast<unsigned>(n), start_ps);
     if (m_window > 0) m_inflight.push_back(d);

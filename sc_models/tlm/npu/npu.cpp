@@ -34,9 +34,11 @@ class Npu::TlmDma : public npu::DmaPort {
 
   Cycle transfer(const npu::Transfer& t, Cycle issue) override {
     const std::uint64_t period = m_npu.m_period_ps;
-    const std::uint64_t issue_ps = static_cast<std::uint64_t>(issue) * period;
-    if (issue_ps < ps_of(sc_core::sc_time_stamp()))
-      throw std::logic_error("npu dma: a transfer issued before the current simulated time");
+    // A target that blocks in b_transport (the channel's queued front end)
+    // moves simulated time past the core's planned issue: the DMA then issues
+    // when it gets control back.
+    const std::uint64_t issue_ps =
+        std::max<std::uint64_t>(static_cast<std::uint64_t>(issue) * period, ps_of(sc_core::sc_time_stamp()));
     const int eb = m_npu.m_cfg.element_bytes;
     const std::uint64_t base = base_of(t.operand);
     std::vector<std::uint8_t>& img = m_npu.m_img[static_cast<int>(t.operand)];
@@ -52,10 +54,10 @@ class Npu::TlmDma : public npu::DmaPort {
       arrival_ps = std::max(arrival_ps, m_npu.m_dma.transfer(t.write, addr, data, len, issue_ps));
       if (t.write) std::copy(data, data + len, img.begin() + static_cast<std::ptrdiff_t>(off));
     }
-  // The engine's own time is the issue cycle: keep it as the local time
+    // The engine's own time is the issue cycle: keep it as the local time
     // offset and synchronise when the quantum is used up.
     const std::uint64_t now_ps = ps_of(sc_core::sc_time_stamp());
-    m_npu.m_qk.set(time_of(issue_ps - now_ps));
+    m_npu.m_qk.set(time_of(std::max(issue_ps, now_ps) - now_ps));
     if (m_npu.m_qk.need_sync()) m_npu.m_qk.sync();
     return static_cast<Cycle>((arrival_ps + period - 1) / period);
   }
@@ -127,8 +129,8 @@ GemmRun Npu::gemm(const npu::GemmShape& shape, const TensorPlacement& place) {
   run.write_requests = m_dma.write_requests - wq0;
   m_y.clear();
   // The GEMM is over at timing.end: the initiator's local time moves there.
-  const std::uint64_t end_ps = static_cast<std::uint64_t>(run.timing.end) * m_period_ps;
   const std::uint64_t now_ps = ps_of(sc_core::sc_time_stamp());
+  const std::uint64_t end_ps = std::max<std::uint64_t>(static_cast<std::uint64_t>(run.timing.end) * m_period_ps, now_ps);
   m_qk.set(time_of(end_ps - now_ps));
   if (m_qk.need_sync()) m_qk.sync();
   ++s_gemms;

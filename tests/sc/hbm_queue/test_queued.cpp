@@ -35,6 +35,7 @@
 #include "tlm/hbm/channel.h"
 #include "tlm/hbm/dram_timing.h"
 #include "tlm/hbm/newton_timing.h"
+#include "tlm/npu/npu.h"
 
 using namespace pimlab;
 using sc_core::SC_NS;
@@ -747,4 +748,96 @@ TEST_CASE("queued: four initiators with seeded random traffic complete as the co
   CHECK(dt.checker_violations() == 0);
   const auto s = tlm_common::collect_stats();
   CHECK(s.at("top.ch0").at("queue_max_in_flight").at("value").get<std::uint64_t>() >= 3);
+}
+
+namespace {
+
+// The NPU as the host (issue 13 item 3): npu and a firmware initiator ->
+// router -> probe -> one Newton channel (queued). The firmware sends the GEMV
+// of run_sharing at t = 0; the NPU starts a tiny GEMM at 129 ns (one 4 x 4
+// array, 4 x 4 x 4 FP16: W then X, 32 B each, both in row 10 of rank 0, bank
+// group 0, bank 0; Y to rank 1, bank group 3, bank 3, row 10).
+struct NpuSharing {
+  std::int64_t first_read_arrival = 0, first_read_done = 0, gemv_done = 0;
+  npu::Cycle gemm_end = 0;
+  std::uint64_t violations = 0;
+};
+
+NpuSharing run_npu_sharing(pim::PimType type) {
+  tlm_common::Config::instance().load(nlohmann::json{
+      {"top.noc.address_map", nlohmann::json::array({{{"base", 0}, {"size", "0x40000000"}, {"port", 0}}})},
+      {"top.ch0.frontend", "queued"},
+      {"top.ch0.pim_family", "newton"},
+      {"top.ch0.pim_type", type == pim::PimType::Dual ? "dual" : "single"}});
+  struct NTop : sc_core::sc_module {
+    tlm_npu::Npu npu;
+    Initiator fw;
+    tlm_noc::Router noc;
+    Probe probe;
+    tlm_hbm::HbmChannel ch0;
+    NTop(const sc_core::sc_module_name& n, const npu::NpuConfig& cfg)
+        : sc_module(n), npu("npu", cfg), fw("fw"), noc("noc", 2, 1), probe("probe"), ch0("ch0") {
+      fw.socket.bind(noc.target_socket);
+      npu.socket.bind(noc.target_socket);
+      noc.initiator_socket.bind(probe.target_socket);
+      probe.initiator_socket.bind(ch0.socket);
+    }
+  };
+  npu::NpuConfig cfg;
+  cfg.systolic = {1, 4, 4};
+  cfg.dma.request_bytes = 64;
+  static std::unique_ptr<NTop> top;
+  top = std::make_unique<NTop>("top", cfg);
+  tlm_common::Config::instance().check_consumed();
+  auto& nt = dynamic_cast<tlm_hbm::NewtonTiming&>(top->ch0.timing());
+  tlm_hbm::PimExtension ext;
+  ext.newton = gemv(type, 100);
+  std::vector<std::uint8_t> res;
+  top->fw.body = [&](Initiator& i) {
+    sc_time d;
+    CHECK(send_newton(i, 0, ext, res, d) == tlm::TLM_OK_RESPONSE);
+  };
+  const std::uint64_t row10 = nt.row_address(0, 0, 0, 10);
+  const tlm_npu::TensorPlacement place{row10, row10 + 64, 0, nt.row_address(1, 3, 3, 10)};
+  NpuSharing out;
+  top->npu.program = [&](tlm_npu::Npu& n) {
+    sc_core::wait(129, SC_NS);
+    out.gemm_end = n.gemm(npu::GemmShape{4, 4, 4, false}, place).timing.end;
+  };
+  sc_core::sc_start();
+  const auto& recs = top->probe.recs;
+  REQUIRE(recs.size() >= 3);  // the GEMV, then the NPU's requests
+  out.gemv_done = cycle_of(recs[0].done);
+  out.first_read_arrival = cycle_of(recs[1].arrival);
+  out.first_read_done = cycle_of(recs[1].done);
+  const auto s = tlm_common::collect_stats();
+  out.violations = static_cast<std::uint64_t>(s.at("top.ch0").at("newton_check_violations").at("value").get<double>());
+  return out;
+}
+
+}  // namespace
+
+// The NPU's first operand read arrives in cycle 130 like the host reads of
+// run_sharing and is one 64 B READ of the same bank and row: with a dual row
+// buffer its ACT issues at 131 and the READ at 145 (the derivation above),
+// data +16: done in cycle 161, while the GEMV runs (done 188); with a single
+// row buffer it waits for the GEMV: PRE 177, ACT 191, READ 205, done 221.
+TEST_CASE("queued newton: the NPU's operand read during a GEMV proceeds with a dual row buffer") {
+  const NpuSharing r = run_npu_sharing(pim::PimType::Dual);
+  CHECK(r.first_read_arrival == 130);
+  CHECK(r.first_read_done == 161);
+  CHECK(r.gemv_done == 188);
+  CHECK(r.violations == 0);
+  INFO("GEMM end " << r.gemm_end);
+  CHECK(r.gemm_end > r.first_read_done);  // the GEMM cannot end before its operand arrived
+}
+
+TEST_CASE("queued newton: the NPU's operand read during a GEMV waits for it with a single row buffer") {
+  const NpuSharing r = run_npu_sharing(pim::PimType::Single);
+  CHECK(r.first_read_arrival == 130);
+  CHECK(r.first_read_done == 221);
+  CHECK(r.gemv_done == 188);
+  CHECK(r.violations == 0);
+  INFO("GEMM end " << r.gemm_end);
+  CHECK(r.gemm_end > r.first_read_done);  // the GEMM cannot end before its operand arrived
 }
