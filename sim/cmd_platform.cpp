@@ -63,6 +63,35 @@ pimlab::tlm_npu::TensorPlacement parse_place(const std::string& text) {
   return pimlab::tlm_npu::TensorPlacement{u(1), u(2), u(3), u(4)};
 }
 
+// Where the GEMMs' tensors go: back to back from top.memory_base, or the
+// first at --place; every byte within the memory the platform maps.
+std::vector<pimlab::tlm_npu::TensorPlacement> place_all(const Args& a, tp::Platform& top,
+                                                        const std::vector<tp::LayerGemm>& gemms, int element_bytes) {
+  std::vector<pimlab::tlm_npu::TensorPlacement> places;
+  std::uint64_t at = top.memory_base();
+  for (const auto& g : gemms) places.push_back(tp::place_gemm(g.shape, element_bytes, at));
+  if (a.has("place")) places[0] = parse_place(a.str("place", ""));
+  if (at - top.memory_base() > top.memory_bytes())
+    throw UsageError("the GEMMs' operands need " + std::to_string(at - top.memory_base()) +
+                     " bytes; the platform maps " + std::to_string(top.memory_bytes()) + " (top.memory_bytes)");
+  return places;
+}
+
+// Runs the simulation; returns its wall time. `failure`: what the host's
+// program caught (empty: none), set by the time the simulation ends.
+double simulate(const Args& a, const std::string& failure) {
+  const auto t0 = std::chrono::steady_clock::now();
+  sc_core::sc_start();
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (!failure.empty()) {
+    // Tensors placed by --place outside the map: the user's input.
+    if (a.has("place") && failure.find("TLM_ADDRESS_ERROR_RESPONSE") != std::string::npos)
+      throw UsageError("--place: " + failure);
+    throw std::runtime_error(failure);
+  }
+  return wall;
+}
+
 // The router, channel and CIM lines of the table (either host).
 void print_memory_side(tp::Platform& top) {
   const auto& ranges = top.noc().address_map().ranges();
@@ -87,13 +116,7 @@ int run_gpu(const Args& a, const pimlab::cli::JsonOutput& json_out, const std::s
             const std::vector<tp::LayerGemm>& gemms) {
   if (a.has("bias")) throw UsageError("--bias: the GPU host's FC kernels have no bias row (drop --bias)");
   constexpr int kElementBytes = 2;  // FP16 operands
-  std::vector<pimlab::tlm_npu::TensorPlacement> places;
-  std::uint64_t at = top.memory_base();
-  for (const auto& g : gemms) places.push_back(tp::place_gemm(g.shape, kElementBytes, at));
-  if (a.has("place")) places[0] = parse_place(a.str("place", ""));
-  if (at - top.memory_base() > top.memory_bytes())
-    throw UsageError("the GEMMs' operands need " + std::to_string(at - top.memory_base()) +
-                     " bytes; the platform maps " + std::to_string(top.memory_bytes()) + " (top.memory_bytes)");
+  const std::vector<pimlab::tlm_npu::TensorPlacement> places = place_all(a, top, gemms, kElementBytes);
   std::vector<pimlab::tlm_gpu::KernelRun> runs;
   std::string failure;
   top.gpu().program = [&](pimlab::tlm_gpu::Gpu& g) {
@@ -112,14 +135,7 @@ int run_gpu(const Args& a, const pimlab::cli::JsonOutput& json_out, const std::s
       failure = e.what();
     }
   };
-  const auto t0 = std::chrono::steady_clock::now();
-  sc_core::sc_start();
-  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  if (!failure.empty()) {
-    if (a.has("place") && failure.find("TLM_ADDRESS_ERROR_RESPONSE") != std::string::npos)
-      throw UsageError("--place: " + failure);
-    throw std::runtime_error(failure);
-  }
+  const double wall = simulate(a, failure);
   nlohmann::json doc = pimlab::tlm_common::build_stats_document(pimlab::tlm_common::StatsMeta{});
   nlohmann::json jruns = nlohmann::json::array();
   for (std::size_t i = 0; i < runs.size(); ++i) {
@@ -203,13 +219,7 @@ int run(int argc, char** argv) {
   }
   if (top->gpu_host()) return run_gpu(a, json_out, file, *top, gemms);
   const pimlab::npu::NpuConfig& cfg = top->npu().config();
-  std::vector<pimlab::tlm_npu::TensorPlacement> places;
-  std::uint64_t at = top->memory_base();
-  for (const auto& g : gemms) places.push_back(tp::place_gemm(g.shape, cfg.element_bytes, at));
-  if (a.has("place")) places[0] = parse_place(a.str("place", ""));
-  if (at - top->memory_base() > top->memory_bytes())
-    throw UsageError("the GEMMs' operands need " + std::to_string(at - top->memory_base()) +
-                     " bytes; the platform maps " + std::to_string(top->memory_bytes()) + " (top.memory_bytes)");
+  const std::vector<pimlab::tlm_npu::TensorPlacement> places = place_all(a, *top, gemms, cfg.element_bytes);
   std::vector<pimlab::tlm_npu::GemmRun> runs;
   std::string failure;
   top->npu().program = [&](pimlab::tlm_npu::Npu& n) {
@@ -219,15 +229,7 @@ int run(int argc, char** argv) {
       failure = e.what();
     }
   };
-  const auto t0 = std::chrono::steady_clock::now();
-  sc_core::sc_start();
-  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  if (!failure.empty()) {
-    // Tensors placed by --place outside the map: the user's input.
-    if (a.has("place") && failure.find("TLM_ADDRESS_ERROR_RESPONSE") != std::string::npos)
-      throw UsageError("--place: " + failure);
-    throw std::runtime_error(failure);
-  }
+  const double wall = simulate(a, failure);
 
   const double us = cfg.cycle_s() * 1e6;
   nlohmann::json doc = pimlab::tlm_common::build_stats_document(pimlab::tlm_common::StatsMeta{});

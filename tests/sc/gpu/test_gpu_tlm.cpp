@@ -13,6 +13,7 @@
 #include "gpu/host.h"
 #include "gpu/roofline.h"
 #include "noc_harness.h"
+#include "open_close_kernel.h"
 #include "tlm/common/config.h"
 #include "tlm/common/stats.h"
 #include "tlm/gpu/gpu.h"
@@ -179,29 +180,6 @@ TEST_CASE("gpu tlm: a request outside the address map is an error naming the add
 
 namespace {
 
-// A kernel without unit work on pseudo-channel 0, bank group 0 (as
-// tests/sc/hbm/test_pim_sharing.cpp): REFRESH_BARRIER, ACT4 (row 5 of banks
-// 0..3), PRECHARGE.
-tlm_hbm::PimExtension open_close_kernel() {
-  tlm_hbm::PimExtension ext;
-  pim::Command barrier;
-  barrier.kind = pim::CmdKind::RefreshBarrier;
-  barrier.sched = 0;
-  ext.program.stream.push_back(barrier);
-  pim::Command act;
-  act.kind = pim::CmdKind::Act4;
-  act.bank_group = 0;
-  ext.program.stream.push_back(act);
-  pim::Command pre;
-  pre.kind = pim::CmdKind::Precharge;
-  ext.program.stream.push_back(pre);
-  for (std::uint8_t b = 0; b < 4; ++b) {
-    ext.program.rows.push_back({1, 0, 0, b, 5});
-    ext.program.rows.push_back({2, 0, 0, b, -1});
-  }
-  return ext;
-}
-
 // Two copies of one system: GPU + firmware initiator -> router -> HBM channel;
 // in `shared` the firmware sends a PIM kernel at time 0, in `alone` it does not.
 struct Side : sc_core::sc_module {
@@ -237,7 +215,7 @@ TEST_CASE("gpu tlm: the GPU's reads of a bank a PIM kernel is using wait for the
   // Input in row 9 of pch0 bank group 0 bank 0: the bank the kernel activates.
   const std::uint64_t a = shared.ch.timing().row_address(0, 0, 0, 9);
   const std::uint64_t c = shared.ch.timing().row_address(1, 3, 3, 9);
-  tlm_hbm::PimExtension ext = open_close_kernel();
+  tlm_hbm::PimExtension ext = test::open_close_kernel();
   sc_core::sc_time d_kernel;
   shared.fw.body = [&](test::Initiator& i) {
     tlm::tlm_generic_payload gp;  // a PIM kernel: a read of its (0) result bytes carrying the program

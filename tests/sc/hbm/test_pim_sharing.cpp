@@ -10,6 +10,7 @@
 
 #include "dram/spec.h"
 #include "harness.h"
+#include "open_close_kernel.h"
 #include "pim/engine.h"
 #include "pim/protocol.h"
 #include "tlm/common/stats.h"
@@ -33,31 +34,8 @@ struct Top : sc_core::sc_module {
   std::uint64_t violations() { return dynamic_cast<tlm_hbm::DramTiming&>(ch0.timing()).checker_violations(); }
 };
 
-// A kernel without unit work on pseudo-channel 0, bank group 0: REFRESH_BARRIER,
-// ACT4 (opens row 5 of banks 0..3), PRECHARGE (closes them). PIM engine cycles
-// (docs/pim_protocols.md): barrier 1; ACT4 2 (no rule from the barrier, one
-// command per cycle); PRECHARGE 2 + nRAS = 36 (act4_to_precharge). The kernel
-// is done in its cycle 37.
-PimExtension open_close_kernel() {
-  PimExtension ext;
-  pim::Command barrier;
-  barrier.kind = pim::CmdKind::RefreshBarrier;
-  barrier.sched = 0;
-  ext.program.stream.push_back(barrier);
-  pim::Command act;
-  act.kind = pim::CmdKind::Act4;
-  act.bank_group = 0;
-  ext.program.stream.push_back(act);
-  pim::Command pre;
-  pre.kind = pim::CmdKind::Precharge;
-  ext.program.stream.push_back(pre);
-  for (std::uint8_t b = 0; b < 4; ++b) {
-    ext.program.rows.push_back({1, 0, 0, b, 5});
-    ext.program.rows.push_back({2, 0, 0, b, -1});
-  }
-  return ext;
-}
-constexpr std::uint64_t kKernelLast = 36;
+using test::open_close_kernel;
+constexpr std::uint64_t kKernelLast = test::kOpenCloseKernelLast;
 
 }  // namespace
 

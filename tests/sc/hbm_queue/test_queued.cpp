@@ -26,6 +26,7 @@
 #include "dram/address_map.h"
 #include "dram/controller.h"
 #include "noc_harness.h"
+#include "open_close_kernel.h"
 #include "numerics/fp.h"
 #include "pim/command.h"
 #include "pim/newton.h"
@@ -474,24 +475,7 @@ TEST_CASE("queued pimba: a kernel takes its turn in the queue and a read behind 
       "top.ch0.frontend": "queued"})"));
   Top top("top", 2, 1);
   tlm_common::Config::instance().check_consumed();
-  tlm_hbm::PimExtension ext;
-  {
-    pim::Command barrier;
-    barrier.kind = pim::CmdKind::RefreshBarrier;
-    barrier.sched = 0;
-    ext.program.stream.push_back(barrier);
-    pim::Command act;
-    act.kind = pim::CmdKind::Act4;
-    act.bank_group = 0;
-    ext.program.stream.push_back(act);
-    pim::Command pre;
-    pre.kind = pim::CmdKind::Precharge;
-    ext.program.stream.push_back(pre);
-    for (std::uint8_t b = 0; b < 4; ++b) {
-      ext.program.rows.push_back({1, 0, 0, b, 5});
-      ext.program.rows.push_back({2, 0, 0, b, -1});
-    }
-  }
+  tlm_hbm::PimExtension ext = test::open_close_kernel();
   const std::uint64_t addr = top.ch[0]->timing().row_address(0, 0, 0, 9);
   std::vector<std::uint8_t> b(32);
   top.cpu[0]->body = [&](Initiator& i) {
