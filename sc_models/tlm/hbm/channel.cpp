@@ -339,11 +339,7 @@ void HbmChannel::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& del
   }
   AccessTiming t;
   if (m_queued) {
-    // Synchronise the initiator: its local time becomes the simulation time.
-    if (delay != sc_core::SC_ZERO_TIME) {
-      sc_core::wait(delay);
-      delay = sc_core::SC_ZERO_TIME;
-    }
+    sync_initiator(delay);
     QueuedRequest r;
     move_data(gp, false);
     r.atoms = m_atoms;
@@ -379,6 +375,13 @@ void HbmChannel::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& del
 Cycle HbmChannel::now_cycle() const {
   const auto ps = static_cast<std::uint64_t>(sc_core::sc_time_stamp().value() / sc_core::sc_time(1, sc_core::SC_PS).value());
   return static_cast<Cycle>(ps / static_cast<std::uint64_t>(m_timing->tck_ps()));
+}
+
+void HbmChannel::sync_initiator(sc_core::sc_time& delay) {
+  if (delay != sc_core::SC_ZERO_TIME) {
+    sc_core::wait(delay);
+    delay = sc_core::SC_ZERO_TIME;
+  }
 }
 
 void HbmChannel::queue_and_wait(QueuedRequest& r) {
@@ -509,10 +512,7 @@ void HbmChannel::newton_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time
   }
   AccessTiming t;
   if (m_queued) {
-    if (delay != sc_core::SC_ZERO_TIME) {
-      sc_core::wait(delay);
-      delay = sc_core::SC_ZERO_TIME;
-    }
+    sync_initiator(delay);
     QueuedRequest r;
     r.program = &ext.newton;
     r.arrival = arrival_cycle(sc_core::sc_time_stamp());

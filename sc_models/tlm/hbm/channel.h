@@ -116,6 +116,9 @@ class HbmChannel : public sc_core::sc_module, public tlm_common::stats_provider 
   };
   // Enqueues `r` for the controller thread and waits until it completes.
   void queue_and_wait(QueuedRequest& r);
+  // Queued front end: the initiator's local time becomes the simulation time
+  // (waits for `delay`, then sets it to 0).
+  static void sync_initiator(sc_core::sc_time& delay);
   void newton_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay, PimExtension& ext);
 
   std::unique_ptr<TimingSource> make_dram_timing() const;

@@ -46,10 +46,7 @@ void HbmChannel::pim_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& d
     }
   } turn{*this, m_queued};
   if (m_queued) {
-    if (delay != sc_core::SC_ZERO_TIME) {
-      sc_core::wait(delay);
-      delay = sc_core::SC_ZERO_TIME;
-    }
+    sync_initiator(delay);
     ++m_pim_waiting;
     while (!m_in_flight.empty()) sc_core::wait(m_drained_ev);
   }
@@ -86,8 +83,7 @@ void HbmChannel::pim_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& d
   delay += done_t - local;
   if (m_queued) {
     // The initiator waits for the kernel's end here, as for a memory request.
-    sc_core::wait(delay);
-    delay = sc_core::SC_ZERO_TIME;
+    sync_initiator(delay);
   }
   gp.set_response_status(tlm::TLM_OK_RESPONSE);
 }
