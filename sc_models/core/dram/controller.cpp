@@ -431,7 +431,14 @@ void ChannelController::build_candidates(int p, Cycle now, std::vector<Cand>& ou
   const int ncls = static_cast<int>(m_engine.command_set().classes.size());
   // Per-bank flags of this build.
   enum : std::uint8_t { kReadHit = 1, kWriteHit = 2, kClaimed = 4, kHitCand = 8 };
-  m_bank_flags.assign(nb, 0);
+  // Flags of the banks this build reads: those of the queued requests (and,
+  // closed page, every bank).
+  if (m_cfg.page_policy == PagePolicy::Closed) {
+    m_bank_flags.assign(nb, 0);
+  } else {
+    m_bank_flags.resize(nb);
+    for (const Entry& e : q) m_bank_flags[e.bank] = 0;
+  }
   std::uint8_t* const f = m_bank_flags.data();
   // Single-bank commands of one class to one bank share their earliest cycle
   // (the row and column do not enter any rule), and it stays valid until a
@@ -446,34 +453,34 @@ void ChannelController::build_candidates(int p, Cycle now, std::vector<Cand>& ou
     }
     return m_earliest_cache[k];
   };
-  // Open row of every bank of this pseudo-channel (-1 closed), and the bank a
+  // Open row of each queued request's bank (-1 closed), and the bank a
   // per-bank refresh blocks (-1 none; an all-bank refresh blocks them all).
-  m_rows.resize(nb);
-  for (int g = 0; g < G; ++g)
-    for (int b = 0; b < B; ++b)
-      m_rows[g * B + b] = m_engine.is_open(PchId{p}, BankGroupId{g}, BankId{b})
-                              ? idx(m_engine.open_row(PchId{p}, BankGroupId{g}, BankId{b}))
-                              : -1;
+  m_rows.resize(q.size());
+  const PchId pch{p};
+  for (std::size_t i = 0; i < q.size(); ++i) {
+    const Address& a = q[i].req.addr;
+    m_rows[i] = m_engine.is_open(pch, a.bg, a.bank) ? idx(m_engine.open_row(pch, a.bg, a.bank)) : -1;
+  }
   const bool refresh_due = m_cfg.refresh != RefreshMode::Off && now >= m_ref_due[p];
   const bool all_blocked = refresh_due && m_cfg.refresh == RefreshMode::AllBank;
   const int blocked_bank = refresh_due && m_cfg.refresh == RefreshMode::PerBank ? m_refpb_bank[p] : -1;
-  for (const Entry& e : q)
-    if (m_rows[e.bank] == idx(e.req.addr.row)) {
-      f[e.bank] |= e.req.write ? kWriteHit : kReadHit;
-    }
+  for (std::size_t i = 0; i < q.size(); ++i) {
+    const Entry& e = q[i];
+    if (m_rows[i] == idx(e.req.addr.row)) f[e.bank] |= e.req.write ? kWriteHit : kReadHit;
+  }
   // Candidates of the requests of one direction; returns how many.
   // Row hits of one bank and direction share their ready cycle, so only the
   // oldest can win: one candidate per bank keeps the list short.
   auto pass = [&](bool dir_write) {
     std::size_t added = 0;
     if (all_blocked) return added;
-    for (int b = 0; b < nb; ++b) f[b] &= static_cast<std::uint8_t>(~kHitCand);
+    for (const Entry& e : q) f[e.bank] &= static_cast<std::uint8_t>(~kHitCand);
     for (std::size_t i = 0; i < q.size(); ++i) {
       const Entry& e = q[i];
       if (e.req.write != dir_write) continue;
       const int bi = e.bank;
       if (bi == blocked_bank) continue;
-      const int open = m_rows[bi];
+      const int open = m_rows[i];
       int prio = 3;
       ClassId cls;
       if (open >= 0) {

@@ -186,6 +186,12 @@ class ChannelController {
 
   // Completed requests since the last take (moved out).
   std::vector<Completion> take_completions() { return std::move(m_done); }
+  // The same into `out` (cleared first): its storage and the controller's are
+  // swapped, so a caller that keeps `out` between calls allocates nothing.
+  void take_completions(std::vector<Completion>& out) {
+    out.clear();
+    out.swap(m_done);
+  }
 
   const ChannelEngine& engine() const { return m_engine; }
   const std::vector<std::uint64_t>& commands_by_class() const { return m_cmd_count; }
@@ -239,7 +245,7 @@ class ChannelController {
   std::vector<std::vector<Cand>> m_cands;  // per pseudo-channel
   // Scratch of build_candidates (kept to avoid allocation per step).
   std::vector<std::uint8_t> m_bank_flags;  // per bank of the pseudo-channel being built
-  std::vector<int> m_rows;  // open row per bank of the pseudo-channel being built, -1 closed
+  std::vector<int> m_rows;  // per queued request of the pseudo-channel being built: its bank's open row, -1 closed
   std::vector<Cycle> m_earliest_cache;  // per (pseudo-channel, bank, class): earliest cycle
   std::vector<char> m_cache_valid;      // ... valid until issue() clears it
   // Per class: the classes a rule leads to, and how far (0 the same bank, 1

@@ -71,6 +71,7 @@ class DramTiming : public TimingSource {
   Cycle m_next_step = 0;
   std::uint64_t m_id = 0;
   AccessTiming* m_batch = nullptr;  // the batch being timed (counters)
+  std::vector<dram::Completion> m_completions;  // reused by every take
 };
 
 // The one-channel spec of a preset with JSON overrides applied.
