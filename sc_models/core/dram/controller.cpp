@@ -419,27 +419,36 @@ void ChannelController::build_candidates(int p, Cycle now, std::vector<Cand>& ou
     out.push_back({c, m_engine.earliest(c), 0, 0, kNone});
   }
   const std::vector<Entry>& q = m_q[p];
-  // Which requests are eligible: reads, unless this pseudo-channel drains writes.
+  const std::size_t n = q.size();
+  // Banks with a queued row hit (by a read / by a write), banks already
+  // claimed by an older request's ACT or PRE, and banks with a row-hit
+  // candidate of the pass writing / reading.
+  enum : std::uint8_t { kReadHit = 1, kWriteHit = 2, kClaimed = 4, kHitCandRead = 8, kHitCandWrite = 16 };
+  // Flags of the banks this build reads: those of the queued requests (and,
+  // closed page, every bank). Open row of each queued request's bank (-1
+  // closed), and the writes queued.
+  if (m_cfg.page_policy == PagePolicy::Closed) m_bank_flags.assign(nb, 0);
+  else m_bank_flags.resize(nb);
+  std::uint8_t* const f = m_bank_flags.data();
+  m_rows.resize(n);
+  const PchId pch{p};
   int writes = 0;
-  for (const Entry& e : q) writes += e.req.write;
-  const int reads = static_cast<int>(q.size()) - writes;
+  for (std::size_t i = 0; i < n; ++i) {
+    const Entry& e = q[i];
+    writes += e.req.write;
+    m_rows[i] = idx(m_engine.open_row(pch, e.req.addr.bg, e.req.addr.bank));
+    f[e.bank] = 0;
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    const Entry& e = q[i];
+    if (m_rows[i] == idx(e.req.addr.row)) f[e.bank] |= e.req.write ? kWriteHit : kReadHit;
+  }
+  // Which requests are eligible: reads, unless this pseudo-channel drains writes.
+  const int reads = static_cast<int>(n) - writes;
   if (!m_draining[p] && writes >= m_cfg.write_high) m_draining[p] = 1;
   if (m_draining[p] && writes <= m_cfg.write_low) m_draining[p] = 0;
   const bool serve_writes = m_draining[p] || reads == 0;
-  // Banks with a queued row hit (by a read / by a write) and banks already
-  // claimed by an older request's ACT or PRE.
   const int ncls = static_cast<int>(m_engine.command_set().classes.size());
-  // Per-bank flags of this build.
-  enum : std::uint8_t { kReadHit = 1, kWriteHit = 2, kClaimed = 4, kHitCand = 8 };
-  // Flags of the banks this build reads: those of the queued requests (and,
-  // closed page, every bank).
-  if (m_cfg.page_policy == PagePolicy::Closed) {
-    m_bank_flags.assign(nb, 0);
-  } else {
-    m_bank_flags.resize(nb);
-    for (const Entry& e : q) m_bank_flags[e.bank] = 0;
-  }
-  std::uint8_t* const f = m_bank_flags.data();
   // Single-bank commands of one class to one bank share their earliest cycle
   // (the row and column do not enter any rule), and it stays valid until a
   // command issues from which a rule leads to that class within the rule's
@@ -453,28 +462,17 @@ void ChannelController::build_candidates(int p, Cycle now, std::vector<Cand>& ou
     }
     return m_earliest_cache[k];
   };
-  // Open row of each queued request's bank (-1 closed), and the bank a
-  // per-bank refresh blocks (-1 none; an all-bank refresh blocks them all).
-  m_rows.resize(q.size());
-  const PchId pch{p};
-  for (std::size_t i = 0; i < q.size(); ++i) {
-    const Address& a = q[i].req.addr;
-    m_rows[i] = m_engine.is_open(pch, a.bg, a.bank) ? idx(m_engine.open_row(pch, a.bg, a.bank)) : -1;
-  }
+  // The bank a per-bank refresh blocks (-1 none; an all-bank refresh blocks them all).
   const bool refresh_due = m_cfg.refresh != RefreshMode::Off && now >= m_ref_due[p];
   const bool all_blocked = refresh_due && m_cfg.refresh == RefreshMode::AllBank;
   const int blocked_bank = refresh_due && m_cfg.refresh == RefreshMode::PerBank ? m_refpb_bank[p] : -1;
-  for (std::size_t i = 0; i < q.size(); ++i) {
-    const Entry& e = q[i];
-    if (m_rows[i] == idx(e.req.addr.row)) f[e.bank] |= e.req.write ? kWriteHit : kReadHit;
-  }
   // Candidates of the requests of one direction; returns how many.
   // Row hits of one bank and direction share their ready cycle, so only the
   // oldest can win: one candidate per bank keeps the list short.
   auto pass = [&](bool dir_write) {
     std::size_t added = 0;
     if (all_blocked) return added;
-    for (const Entry& e : q) f[e.bank] &= static_cast<std::uint8_t>(~kHitCand);
+    const std::uint8_t hit_cand = dir_write ? kHitCandWrite : kHitCandRead;
     for (std::size_t i = 0; i < q.size(); ++i) {
       const Entry& e = q[i];
       if (e.req.write != dir_write) continue;
@@ -485,8 +483,8 @@ void ChannelController::build_candidates(int p, Cycle now, std::vector<Cand>& ou
       ClassId cls;
       if (open >= 0) {
         if (open == idx(e.req.addr.row)) {
-          if (f[bi] & kHitCand) continue;
-          f[bi] |= kHitCand;
+          if (f[bi] & hit_cand) continue;
+          f[bi] |= hit_cand;
           cls = dir_write ? m_id.WR : m_id.RD;
           prio = 1;
         } else {
