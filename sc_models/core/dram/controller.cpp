@@ -606,6 +606,35 @@ void ChannelController::issue(const Cand& c, Cycle now) {
   }
 }
 
+Cycle ChannelController::look_ahead(Cycle t1) {
+  const int P = m_spec.org.pseudo_channels;
+  for (int p = 0; p < P; ++p)
+    if (m_ref_due[p] > m_built_at[p] && m_ref_due[p] <= t1) m_dirty[p] = 1;
+  bool at_t1 = false;
+  Cycle mn = kNever;
+  for (int p = 0; p < P; ++p) {
+    if (m_dirty[p]) {
+      const char draining = m_draining[p];
+      build_candidates(p, t1, m_cands[p]);
+      if (m_draining[p] != draining) {
+        // The build at t1 starts or stops a write drain: a request enqueued
+        // before step(t1) would have entered that build, so it stays dirty
+        // and step(t1) builds it.
+        m_draining[p] = draining;
+        at_t1 = true;
+        continue;
+      }
+      m_built_at[p] = t1;
+      m_dirty[p] = 0;
+      Cycle m = kNever;
+      for (const Cand& c : m_cands[p]) m = std::min(m, c.ready);
+      m_min_ready[p] = m;
+    }
+    mn = std::min(mn, m_min_ready[p]);
+  }
+  return at_t1 ? t1 : std::max(mn, t1);
+}
+
 Cycle ChannelController::step(Cycle now) {
   const int P = m_spec.org.pseudo_channels;
   const bool dual = m_cfg.dual_command_bus;
@@ -654,9 +683,10 @@ Cycle ChannelController::step(Cycle now) {
         m_wait[p].pop_front();
         m_dirty[p] = 1;
       }
-  // After an issue the candidates changed: look again in the next cycle.
+  // After an issue the candidates changed: with requests pending, build them
+  // now as step(now + 1) would and skip to the first cycle one is ready.
   // Otherwise nothing is ready before the earliest candidate.
-  if (issued) next = now + 1;
+  if (issued) next = m_pending > 0 ? look_ahead(now + 1) : now + 1;
   for (Cycle due : m_ref_due)
     if (due > now) next = std::min(next, due);
   return next == kNever ? kNever : std::max(next, now + 1);

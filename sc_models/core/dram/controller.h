@@ -221,6 +221,15 @@ class ChannelController {
   };
   void build_candidates(int p, Cycle now, std::vector<Cand>& out);
   void issue(const Cand& c, Cycle now);
+  // After a step that issued, with requests pending: builds the dirty
+  // pseudo-channels' candidates as step(t1) would (a build that would start
+  // or stop a write drain excepted: that pseudo-channel stays dirty) and
+  // returns the first cycle >= t1 at which one is ready (t1 when one stayed
+  // dirty). step(t1) would issue nothing before it and change nothing else, so
+  // the caller skips those steps; a request enqueued meanwhile marks its
+  // pseudo-channel dirty as before. The write-drain state is the same as
+  // with a build at t1: building one queue twice changes it at most once.
+  Cycle look_ahead(Cycle t1);
   bool bank_blocked_by_refresh(PchId p, BankGroupId g, BankId b, Cycle now) const;
   // Adds pseudo-channel p's active-standby cycles up to t (state unchanged since m_bg_at[p]).
   void advance_background(int p, Cycle t);
