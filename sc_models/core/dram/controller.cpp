@@ -109,8 +109,9 @@ ChannelController::ChannelController(const DramSpec& spec, const ControllerConfi
   m_dirty.assign(P, 1);
   m_built_at.assign(P, -1);
   m_min_ready.assign(P, kNever);
-  m_earliest_cache.assign(static_cast<std::size_t>(P) * banks_per_pseudo_channel(spec.org) * s.classes.size(), 0);
-  m_cache_valid.assign(m_earliest_cache.size(), 0);
+  m_earliest_cache.assign(static_cast<std::size_t>(P) * banks_per_pseudo_channel(spec.org) * s.classes.size(), {});
+  m_inv_pch.assign(static_cast<std::size_t>(P) * s.classes.size(), 0);
+  m_inv_bg.assign(static_cast<std::size_t>(P) * spec.org.bank_groups * s.classes.size(), 0);
   m_bg_at.assign(P, 0);
   m_bg_active.assign(P, 0);
   m_refresh_until.assign(P, 0);
@@ -455,12 +456,14 @@ void ChannelController::build_candidates(int p, Cycle now, std::vector<Cand>& ou
   // reach (issue() clears it; see m_dirty for why the other pseudo-channel's
   // commands and the command buses do not matter).
   auto earliest_of = [&](const Command& c, int bi) {
-    const std::size_t k = (static_cast<std::size_t>(p) * nb + bi) * ncls + c.cls;
-    if (!m_cache_valid[k]) {
-      m_cache_valid[k] = 1;
-      m_earliest_cache[k] = m_engine.earliest(c);
+    CachedEarliest& e = m_earliest_cache[(static_cast<std::size_t>(p) * nb + bi) * ncls + c.cls];
+    const std::uint64_t inv = std::max({m_inv_all, m_inv_pch[static_cast<std::size_t>(p) * ncls + c.cls],
+                                        m_inv_bg[(static_cast<std::size_t>(p) * G + bi / B) * ncls + c.cls]});
+    if (e.stamp == 0 || e.stamp < inv) {
+      e.stamp = m_tick;
+      e.ready = m_engine.earliest(c);
     }
-    return m_earliest_cache[k];
+    return e.ready;
   };
   // The bank a per-bank refresh blocks (-1 none; an all-bank refresh blocks them all).
   const bool refresh_due = m_cfg.refresh != RefreshMode::Off && now >= m_ref_due[p];
@@ -572,11 +575,12 @@ void ChannelController::issue(const Cand& c, Cycle now) {
     const Target tgt = m_engine.command_set().cls(c.cmd.cls).target;
     const int own = tgt == Target::Bank ? 0 : tgt == Target::BankGroup ? 1 : 2;
     const int bank = idx(c.cmd.addr.bg) * B + idx(c.cmd.addr.bank);
+    const std::uint64_t tick = ++m_tick;
     for (const Affect& a : m_affects[c.cmd.cls]) {
       const int reach = std::max(a.reach, own);
-      const int b0 = reach == 0 ? bank : reach == 1 ? idx(c.cmd.addr.bg) * B : 0;
-      const int b1 = reach == 0 ? bank + 1 : reach == 1 ? b0 + B : nb;
-      for (int b = b0; b < b1; ++b) m_cache_valid[(static_cast<std::size_t>(p) * nb + b) * ncls + a.to] = 0;
+      if (reach == 0) m_earliest_cache[(static_cast<std::size_t>(p) * nb + bank) * ncls + a.to].stamp = 0;
+      else if (reach == 1) m_inv_bg[(static_cast<std::size_t>(p) * m_spec.org.bank_groups + idx(c.cmd.addr.bg)) * ncls + a.to] = tick;
+      else m_inv_pch[static_cast<std::size_t>(p) * ncls + a.to] = tick;
     }
   }
   if (c.cmd.cls == m_id.REF) {

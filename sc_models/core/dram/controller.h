@@ -255,8 +255,20 @@ class ChannelController {
   // Scratch of build_candidates (kept to avoid allocation per step).
   std::vector<std::uint8_t> m_bank_flags;  // per bank of the pseudo-channel being built
   std::vector<int> m_rows;  // per queued request of the pseudo-channel being built: its bank's open row, -1 closed
-  std::vector<Cycle> m_earliest_cache;  // per (pseudo-channel, bank, class): earliest cycle
-  std::vector<char> m_cache_valid;      // ... valid until issue() clears it
+  // Per (pseudo-channel, bank, class): earliest cycle and the invalidation
+  // tick at which it was computed (0: never). It is valid while no
+  // invalidation of its bank (stamp 0), bank group, pseudo-channel or of all
+  // came later: issue() bumps m_tick and stamps the level its rules reach,
+  // so invalidating a bank group or a pseudo-channel costs O(1).
+  struct CachedEarliest {
+    Cycle ready = 0;
+    std::uint64_t stamp = 0;
+  };
+  std::vector<CachedEarliest> m_earliest_cache;
+  std::vector<std::uint64_t> m_inv_pch;  // per (pseudo-channel, class): tick of its last invalidation
+  std::vector<std::uint64_t> m_inv_bg;   // per (pseudo-channel, bank group, class)
+  std::uint64_t m_inv_all = 0;           // tick of the last invalidation of everything
+  std::uint64_t m_tick = 1;
   // Per class: the classes a rule leads to, and how far (0 the same bank, 1
   // its bank group, 2 the pseudo-channel).
   struct Affect {
@@ -264,7 +276,7 @@ class ChannelController {
     int reach;
   };
   std::vector<std::vector<Affect>> m_affects;
-  void invalidate_all_earliest() { std::fill(m_cache_valid.begin(), m_cache_valid.end(), 0); }
+  void invalidate_all_earliest() { m_inv_all = ++m_tick; }
   // A pseudo-channel's candidates stay valid until a command of that
   // pseudo-channel issues, a request arrives in its queue or its refresh falls
   // due: no HBM rule crosses pseudo-channels, and the shared command buses
