@@ -687,10 +687,16 @@ Cycle ChannelController::step(Cycle now) {
         m_wait[p].pop_front();
         m_dirty[p] = 1;
       }
-  // After an issue the candidates changed: with requests pending, build them
-  // now as step(now + 1) would and skip to the first cycle one is ready.
-  // Otherwise nothing is ready before the earliest candidate.
-  if (issued) next = m_pending > 0 ? look_ahead(now + 1) : now + 1;
+  // After an issue the candidates changed: build them now as step(now + 1)
+  // would and skip to the first cycle one is ready, unless run_idle may mark
+  // its idle state at the next step cycle (nothing pending, no hook, every
+  // bank closed: it compares the state at step cycles one refresh period
+  // apart, so those stay as they were). Otherwise nothing is ready before
+  // the earliest candidate.
+  if (issued) {
+    const bool idle_mark = m_pending == 0 && m_idle_period > 0 && !m_hook && m_engine.open_banks() == 0;
+    next = idle_mark ? now + 1 : look_ahead(now + 1);
+  }
   for (Cycle due : m_ref_due)
     if (due > now) next = std::min(next, due);
   return next == kNever ? kNever : std::max(next, now + 1);

@@ -221,7 +221,7 @@ class ChannelController {
   };
   void build_candidates(int p, Cycle now, std::vector<Cand>& out);
   void issue(const Cand& c, Cycle now);
-  // After a step that issued, with requests pending: builds the dirty
+  // After a step that issued: builds the dirty
   // pseudo-channels' candidates as step(t1) would (a build that would start
   // or stop a write drain excepted: that pseudo-channel stays dirty) and
   // returns the first cycle >= t1 at which one is ready (t1 when one stayed
