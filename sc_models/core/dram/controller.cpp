@@ -109,8 +109,9 @@ ChannelController::ChannelController(const DramSpec& spec, const ControllerConfi
   m_dirty.assign(P, 1);
   m_built_at.assign(P, -1);
   m_min_ready.assign(P, kNever);
-  m_earliest_cache.assign(static_cast<std::size_t>(P) * banks_per_pseudo_channel(spec.org) * s.classes.size(), 0);
-  m_cache_valid.assign(m_earliest_cache.size(), 0);
+  m_earliest_cache.assign(static_cast<std::size_t>(P) * banks_per_pseudo_channel(spec.org) * s.classes.size(), {});
+  m_inv_pch.assign(static_cast<std::size_t>(P) * s.classes.size(), 0);
+  m_inv_bg.assign(static_cast<std::size_t>(P) * spec.org.bank_groups * s.classes.size(), 0);
   m_bg_at.assign(P, 0);
   m_bg_active.assign(P, 0);
   m_refresh_until.assign(P, 0);
@@ -419,67 +420,74 @@ void ChannelController::build_candidates(int p, Cycle now, std::vector<Cand>& ou
     out.push_back({c, m_engine.earliest(c), 0, 0, kNone});
   }
   const std::vector<Entry>& q = m_q[p];
-  // Which requests are eligible: reads, unless this pseudo-channel drains writes.
+  const std::size_t n = q.size();
+  // Banks with a queued row hit (by a read / by a write), banks already
+  // claimed by an older request's ACT or PRE, and banks with a row-hit
+  // candidate of the pass writing / reading.
+  enum : std::uint8_t { kReadHit = 1, kWriteHit = 2, kClaimed = 4, kHitCandRead = 8, kHitCandWrite = 16 };
+  // Flags of the banks this build reads: those of the queued requests (and,
+  // closed page, every bank). Open row of each queued request's bank (-1
+  // closed), and the writes queued.
+  if (m_cfg.page_policy == PagePolicy::Closed) m_bank_flags.assign(nb, 0);
+  else m_bank_flags.resize(nb);
+  std::uint8_t* const f = m_bank_flags.data();
+  m_rows.resize(n);
+  const PchId pch{p};
   int writes = 0;
-  for (const Entry& e : q) writes += e.req.write;
-  const int reads = static_cast<int>(q.size()) - writes;
+  for (std::size_t i = 0; i < n; ++i) {
+    const Entry& e = q[i];
+    writes += e.req.write;
+    m_rows[i] = idx(m_engine.open_row(pch, e.req.addr.bg, e.req.addr.bank));
+    f[e.bank] = 0;
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    const Entry& e = q[i];
+    if (m_rows[i] == idx(e.req.addr.row)) f[e.bank] |= e.req.write ? kWriteHit : kReadHit;
+  }
+  // Which requests are eligible: reads, unless this pseudo-channel drains writes.
+  const int reads = static_cast<int>(n) - writes;
   if (!m_draining[p] && writes >= m_cfg.write_high) m_draining[p] = 1;
   if (m_draining[p] && writes <= m_cfg.write_low) m_draining[p] = 0;
   const bool serve_writes = m_draining[p] || reads == 0;
-  // Banks with a queued row hit (by a read / by a write) and banks already
-  // claimed by an older request's ACT or PRE.
   const int ncls = static_cast<int>(m_engine.command_set().classes.size());
-  // Per-bank flags of this build.
-  enum : std::uint8_t { kReadHit = 1, kWriteHit = 2, kClaimed = 4, kHitCand = 8 };
-  m_bank_flags.assign(nb, 0);
-  std::uint8_t* const f = m_bank_flags.data();
   // Single-bank commands of one class to one bank share their earliest cycle
   // (the row and column do not enter any rule), and it stays valid until a
   // command issues from which a rule leads to that class within the rule's
   // reach (issue() clears it; see m_dirty for why the other pseudo-channel's
   // commands and the command buses do not matter).
   auto earliest_of = [&](const Command& c, int bi) {
-    const std::size_t k = (static_cast<std::size_t>(p) * nb + bi) * ncls + c.cls;
-    if (!m_cache_valid[k]) {
-      m_cache_valid[k] = 1;
-      m_earliest_cache[k] = m_engine.earliest(c);
+    CachedEarliest& e = m_earliest_cache[(static_cast<std::size_t>(p) * nb + bi) * ncls + c.cls];
+    const std::uint64_t inv = std::max({m_inv_all, m_inv_pch[static_cast<std::size_t>(p) * ncls + c.cls],
+                                        m_inv_bg[(static_cast<std::size_t>(p) * G + bi / B) * ncls + c.cls]});
+    if (e.stamp == 0 || e.stamp < inv) {
+      e.stamp = m_tick;
+      e.ready = m_engine.earliest(c);
     }
-    return m_earliest_cache[k];
+    return e.ready;
   };
-  // Open row of every bank of this pseudo-channel (-1 closed), and the bank a
-  // per-bank refresh blocks (-1 none; an all-bank refresh blocks them all).
-  m_rows.resize(nb);
-  for (int g = 0; g < G; ++g)
-    for (int b = 0; b < B; ++b)
-      m_rows[g * B + b] = m_engine.is_open(PchId{p}, BankGroupId{g}, BankId{b})
-                              ? idx(m_engine.open_row(PchId{p}, BankGroupId{g}, BankId{b}))
-                              : -1;
+  // The bank a per-bank refresh blocks (-1 none; an all-bank refresh blocks them all).
   const bool refresh_due = m_cfg.refresh != RefreshMode::Off && now >= m_ref_due[p];
   const bool all_blocked = refresh_due && m_cfg.refresh == RefreshMode::AllBank;
   const int blocked_bank = refresh_due && m_cfg.refresh == RefreshMode::PerBank ? m_refpb_bank[p] : -1;
-  for (const Entry& e : q)
-    if (m_rows[e.bank] == idx(e.req.addr.row)) {
-      f[e.bank] |= e.req.write ? kWriteHit : kReadHit;
-    }
   // Candidates of the requests of one direction; returns how many.
   // Row hits of one bank and direction share their ready cycle, so only the
   // oldest can win: one candidate per bank keeps the list short.
   auto pass = [&](bool dir_write) {
     std::size_t added = 0;
     if (all_blocked) return added;
-    for (int b = 0; b < nb; ++b) f[b] &= static_cast<std::uint8_t>(~kHitCand);
+    const std::uint8_t hit_cand = dir_write ? kHitCandWrite : kHitCandRead;
     for (std::size_t i = 0; i < q.size(); ++i) {
       const Entry& e = q[i];
       if (e.req.write != dir_write) continue;
       const int bi = e.bank;
       if (bi == blocked_bank) continue;
-      const int open = m_rows[bi];
+      const int open = m_rows[i];
       int prio = 3;
       ClassId cls;
       if (open >= 0) {
         if (open == idx(e.req.addr.row)) {
-          if (f[bi] & kHitCand) continue;
-          f[bi] |= kHitCand;
+          if (f[bi] & hit_cand) continue;
+          f[bi] |= hit_cand;
           cls = dir_write ? m_id.WR : m_id.RD;
           prio = 1;
         } else {
@@ -535,7 +543,15 @@ void ChannelController::issue(const Cand& c, Cycle now) {
   }
   if (c.cmd.cls == m_id.PRE) ++m_banks_closed;  // needs an open bank
   else if (c.cmd.cls == m_id.PREA) m_banks_closed += static_cast<std::uint64_t>(m_engine.open_banks(c.cmd.addr.pch));
+  // Every candidate was chosen with its bank state and its cached earliest
+  // cycle (ready <= now, its command bus free at now): issue_unchecked is
+  // legal here. Builds with assertions re-check both (ChannelEngine::issue
+  // throws on an illegal command); the attached checker sees every command.
+#ifdef NDEBUG
+  m_engine.issue_unchecked(c.cmd, now);
+#else
   m_engine.issue(c.cmd, now);
+#endif
   ++m_cmds;
   ++m_cmd_count[c.cmd.cls];
   if (m_checker) {
@@ -559,11 +575,12 @@ void ChannelController::issue(const Cand& c, Cycle now) {
     const Target tgt = m_engine.command_set().cls(c.cmd.cls).target;
     const int own = tgt == Target::Bank ? 0 : tgt == Target::BankGroup ? 1 : 2;
     const int bank = idx(c.cmd.addr.bg) * B + idx(c.cmd.addr.bank);
+    const std::uint64_t tick = ++m_tick;
     for (const Affect& a : m_affects[c.cmd.cls]) {
       const int reach = std::max(a.reach, own);
-      const int b0 = reach == 0 ? bank : reach == 1 ? idx(c.cmd.addr.bg) * B : 0;
-      const int b1 = reach == 0 ? bank + 1 : reach == 1 ? b0 + B : nb;
-      for (int b = b0; b < b1; ++b) m_cache_valid[(static_cast<std::size_t>(p) * nb + b) * ncls + a.to] = 0;
+      if (reach == 0) m_earliest_cache[(static_cast<std::size_t>(p) * nb + bank) * ncls + a.to].stamp = 0;
+      else if (reach == 1) m_inv_bg[(static_cast<std::size_t>(p) * m_spec.org.bank_groups + idx(c.cmd.addr.bg)) * ncls + a.to] = tick;
+      else m_inv_pch[static_cast<std::size_t>(p) * ncls + a.to] = tick;
     }
   }
   if (c.cmd.cls == m_id.REF) {
@@ -591,6 +608,35 @@ void ChannelController::issue(const Cand& c, Cycle now) {
       --m_pending;
     }
   }
+}
+
+Cycle ChannelController::look_ahead(Cycle t1) {
+  const int P = m_spec.org.pseudo_channels;
+  for (int p = 0; p < P; ++p)
+    if (m_ref_due[p] > m_built_at[p] && m_ref_due[p] <= t1) m_dirty[p] = 1;
+  bool at_t1 = false;
+  Cycle mn = kNever;
+  for (int p = 0; p < P; ++p) {
+    if (m_dirty[p]) {
+      const char draining = m_draining[p];
+      build_candidates(p, t1, m_cands[p]);
+      if (m_draining[p] != draining) {
+        // The build at t1 starts or stops a write drain: a request enqueued
+        // before step(t1) would have entered that build, so it stays dirty
+        // and step(t1) builds it.
+        m_draining[p] = draining;
+        at_t1 = true;
+        continue;
+      }
+      m_built_at[p] = t1;
+      m_dirty[p] = 0;
+      Cycle m = kNever;
+      for (const Cand& c : m_cands[p]) m = std::min(m, c.ready);
+      m_min_ready[p] = m;
+    }
+    mn = std::min(mn, m_min_ready[p]);
+  }
+  return at_t1 ? t1 : std::max(mn, t1);
 }
 
 Cycle ChannelController::step(Cycle now) {
@@ -641,9 +687,16 @@ Cycle ChannelController::step(Cycle now) {
         m_wait[p].pop_front();
         m_dirty[p] = 1;
       }
-  // After an issue the candidates changed: look again in the next cycle.
-  // Otherwise nothing is ready before the earliest candidate.
-  if (issued) next = now + 1;
+  // After an issue the candidates changed: build them now as step(now + 1)
+  // would and skip to the first cycle one is ready, unless run_idle may mark
+  // its idle state at the next step cycle (nothing pending, no hook, every
+  // bank closed: it compares the state at step cycles one refresh period
+  // apart, so those stay as they were). Otherwise nothing is ready before
+  // the earliest candidate.
+  if (issued) {
+    const bool idle_mark = m_pending == 0 && m_idle_period > 0 && !m_hook && m_engine.open_banks() == 0;
+    next = idle_mark ? now + 1 : look_ahead(now + 1);
+  }
   for (Cycle due : m_ref_due)
     if (due > now) next = std::min(next, due);
   return next == kNever ? kNever : std::max(next, now + 1);

@@ -186,6 +186,12 @@ class ChannelController {
 
   // Completed requests since the last take (moved out).
   std::vector<Completion> take_completions() { return std::move(m_done); }
+  // The same into `out` (cleared first): its storage and the controller's are
+  // swapped, so a caller that keeps `out` between calls allocates nothing.
+  void take_completions(std::vector<Completion>& out) {
+    out.clear();
+    out.swap(m_done);
+  }
 
   const ChannelEngine& engine() const { return m_engine; }
   const std::vector<std::uint64_t>& commands_by_class() const { return m_cmd_count; }
@@ -215,6 +221,15 @@ class ChannelController {
   };
   void build_candidates(int p, Cycle now, std::vector<Cand>& out);
   void issue(const Cand& c, Cycle now);
+  // After a step that issued: builds the dirty
+  // pseudo-channels' candidates as step(t1) would (a build that would start
+  // or stop a write drain excepted: that pseudo-channel stays dirty) and
+  // returns the first cycle >= t1 at which one is ready (t1 when one stayed
+  // dirty). step(t1) would issue nothing before it and change nothing else, so
+  // the caller skips those steps; a request enqueued meanwhile marks its
+  // pseudo-channel dirty as before. The write-drain state is the same as
+  // with a build at t1: building one queue twice changes it at most once.
+  Cycle look_ahead(Cycle t1);
   bool bank_blocked_by_refresh(PchId p, BankGroupId g, BankId b, Cycle now) const;
   // Adds pseudo-channel p's active-standby cycles up to t (state unchanged since m_bg_at[p]).
   void advance_background(int p, Cycle t);
@@ -239,9 +254,21 @@ class ChannelController {
   std::vector<std::vector<Cand>> m_cands;  // per pseudo-channel
   // Scratch of build_candidates (kept to avoid allocation per step).
   std::vector<std::uint8_t> m_bank_flags;  // per bank of the pseudo-channel being built
-  std::vector<int> m_rows;  // open row per bank of the pseudo-channel being built, -1 closed
-  std::vector<Cycle> m_earliest_cache;  // per (pseudo-channel, bank, class): earliest cycle
-  std::vector<char> m_cache_valid;      // ... valid until issue() clears it
+  std::vector<int> m_rows;  // per queued request of the pseudo-channel being built: its bank's open row, -1 closed
+  // Per (pseudo-channel, bank, class): earliest cycle and the invalidation
+  // tick at which it was computed (0: never). It is valid while no
+  // invalidation of its bank (stamp 0), bank group, pseudo-channel or of all
+  // came later: issue() bumps m_tick and stamps the level its rules reach,
+  // so invalidating a bank group or a pseudo-channel costs O(1).
+  struct CachedEarliest {
+    Cycle ready = 0;
+    std::uint64_t stamp = 0;
+  };
+  std::vector<CachedEarliest> m_earliest_cache;
+  std::vector<std::uint64_t> m_inv_pch;  // per (pseudo-channel, class): tick of its last invalidation
+  std::vector<std::uint64_t> m_inv_bg;   // per (pseudo-channel, bank group, class)
+  std::uint64_t m_inv_all = 0;           // tick of the last invalidation of everything
+  std::uint64_t m_tick = 1;
   // Per class: the classes a rule leads to, and how far (0 the same bank, 1
   // its bank group, 2 the pseudo-channel).
   struct Affect {
@@ -249,7 +276,7 @@ class ChannelController {
     int reach;
   };
   std::vector<std::vector<Affect>> m_affects;
-  void invalidate_all_earliest() { std::fill(m_cache_valid.begin(), m_cache_valid.end(), 0); }
+  void invalidate_all_earliest() { m_inv_all = ++m_tick; }
   // A pseudo-channel's candidates stay valid until a command of that
   // pseudo-channel issues, a request arrives in its queue or its refresh falls
   // due: no HBM rule crosses pseudo-channels, and the shared command buses

@@ -99,6 +99,7 @@ ChannelEngine::ChannelEngine(const DramSpec& spec, const CommandSet& set, bool d
   m_ring_pch_pos.assign(static_cast<std::size_t>(m_nclasses) * m_pchs, 0);
   m_ring_ch_pos.assign(m_nclasses, 0);
   m_open.assign(static_cast<std::size_t>(nbank) * m_bufs, -1);
+  m_open_banks.assign(static_cast<std::size_t>(m_pchs), 0);
 }
 
 Cycle ChannelEngine::rules_ready(const Command& c) const {
@@ -266,10 +267,29 @@ void ChannelEngine::commit(const Command& c, Cycle t) {
   }
   if (cc.effect == BankEffect::Open || cc.effect == BankEffect::Close) {
     const int v = cc.effect == BankEffect::Open ? idx(c.addr.row) : -1;
-    for (int p = s.p0; p < s.p1; ++p)
+    for (int p = s.p0; p < s.p1; ++p) {
+      int delta = 0;  // banks of p whose "any row buffer open" changes
       for (int g = s.g0; g < s.g1; ++g)
-        for (int b = s.b0; b < s.b1; ++b)
-          m_open[static_cast<std::size_t>(bank_index(p, g, b)) * m_bufs + cc.row_buffer] = v;
+        for (int b = s.b0; b < s.b1; ++b) {
+          const std::size_t base = static_cast<std::size_t>(bank_index(p, g, b)) * m_bufs;
+          int& slot = m_open[base + cc.row_buffer];
+          if (m_bufs == 1) {
+            delta += (v >= 0) - (slot >= 0);
+            slot = v;
+            continue;
+          }
+          auto any_open = [&] {
+            for (int buf = 0; buf < m_bufs; ++buf)
+              if (m_open[base + buf] >= 0) return 1;
+            return 0;
+          };
+          const int before = any_open();
+          slot = v;
+          delta += any_open() - before;
+        }
+      m_open_banks[static_cast<std::size_t>(p)] += delta;
+      m_open_total += delta;
+    }
   }
   for (const Bump& r : m_by_from[c.cls]) {
     const Cycle when = t + r.distance.at(c.arg);
@@ -310,26 +330,6 @@ void ChannelEngine::commit(const Command& c, Cycle t) {
   }
   const int bus = m_dual && cc.bus == Bus::Column ? 1 : 0;
   m_bus_free[bus] = std::max(m_bus_free[bus], t + 1);
-}
-
-int ChannelEngine::open_banks(PchId p) const {
-  int n = 0;
-  for (int g = 0; g < m_bgs; ++g)
-    for (int b = 0; b < m_banks; ++b) {
-      const int bi = bank_index(idx(p), g, b);
-      for (int buf = 0; buf < m_bufs; ++buf)
-        if (open_at(bi, buf) >= 0) {
-          ++n;
-          break;
-        }
-    }
-  return n;
-}
-
-int ChannelEngine::open_banks() const {
-  int n = 0;
-  for (int p = 0; p < m_pchs; ++p) n += open_banks(PchId{p});
-  return n;
 }
 
 }  // namespace pimlab::dram

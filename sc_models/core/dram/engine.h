@@ -105,10 +105,11 @@ class ChannelEngine {
   // Row buffer `buf` of a bank (0 = the bank's row buffer).
   bool is_open(PchId p, BankGroupId g, BankId b, int buf = 0) const { return open_at(bank_index(p, g, b), buf) >= 0; }
   RowId open_row(PchId p, BankGroupId g, BankId b, int buf = 0) const { return RowId{open_at(bank_index(p, g, b), buf)}; }
-  // Banks of pseudo-channel p with any row buffer open.
-  int open_banks(PchId p) const;
+  // Banks of pseudo-channel p with any row buffer open (kept up to date by
+  // every commit, so O(1)).
+  int open_banks(PchId p) const { return m_open_banks[static_cast<std::size_t>(idx(p))]; }
   // Banks of the channel with any row buffer open.
-  int open_banks() const;
+  int open_banks() const { return m_open_total; }
 
   const DramSpec& spec() const { return m_spec; }
   const CommandSet& command_set() const { return m_set; }
@@ -194,6 +195,8 @@ class ChannelEngine {
   std::vector<char> m_ringed;  // per class: some nth rule reads its ring
   std::vector<std::uint64_t> m_gen;  // per pseudo-channel: see generation()
   std::vector<int> m_open;     // open row per bank and row buffer, -1 = closed
+  std::vector<int> m_open_banks;  // per pseudo-channel: banks with any row buffer open
+  int m_open_total = 0;           // ... summed over the channel
   Cycle m_bus_free[2] = {0, 0};
   Cycle m_last_issue = -1;
 };

@@ -76,8 +76,10 @@ nlohmann::json MemorySystem::run(const std::function<bool(MemRequest&)>& next) {
       have = false;
     }
   };
+  std::vector<Completion> done;  // reused by every take
   auto collect = [&](ChannelController& ctl) {
-    for (const Completion& d : ctl.take_completions()) {
+    ctl.take_completions(done);
+    for (const Completion& d : done) {
       --in_flight;
       last_done = std::max(last_done, d.done);
       if (d.req.write) {

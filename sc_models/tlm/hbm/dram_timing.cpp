@@ -107,7 +107,7 @@ AccessTiming DramTiming::close_rows(Cycle now) {
   // An idle controller catches up with its refreshes before `now`, as before a batch.
   while (m_ctl.pending() == 0 && m_next_step < now) {
     m_next_step = m_ctl.step(m_next_step);
-    (void)m_ctl.take_completions();
+    m_ctl.take_completions(m_completions);
   }
   result.done = m_ctl.close_all(now);
   m_now = std::max(m_now, m_last_issue);
@@ -244,7 +244,7 @@ AccessTiming DramTiming::access(const std::vector<AtomAccess>& atoms, Cycle arri
     // batch arriving before the controller's current cycle waits behind it.
     while (m_ctl.pending() == 0 && m_next_step < arrival) {
       m_next_step = m_ctl.step(m_next_step);
-      (void)m_ctl.take_completions();
+      m_ctl.take_completions(m_completions);
     }
     // A batch arriving at or before the cycle the controller last ran joins
     // it after that cycle's step, as a request admitted late in a cycle does.
@@ -262,7 +262,8 @@ AccessTiming DramTiming::access(const std::vector<AtomAccess>& atoms, Cycle arri
     }
   };
   auto collect = [&]() {
-    for (const dram::Completion& d : m_ctl.take_completions()) {
+    m_ctl.take_completions(m_completions);
+    for (const dram::Completion& d : m_completions) {
       if (d.req.id < first_id) continue;  // cannot happen: batches do not overlap
       --in_flight;
       result.done = std::max(result.done, d.done);

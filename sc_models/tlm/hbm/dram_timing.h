@@ -96,6 +96,7 @@ class DramTiming : public TimingSource {
   std::unordered_map<std::uint64_t, std::uint64_t> m_id_tag;  // request id -> tag
   std::vector<Done> m_done;
   AccessTiming m_counts;  // commands issued outside a batch, since the last take
+  std::vector<dram::Completion> m_completions;  // reused by every take
 };
 
 // The one-channel spec of a preset with JSON overrides applied.
