@@ -167,13 +167,6 @@ const char* to_string(NpuOpKind k) {
   return "?";
 }
 
-bool NpuOp::operator==(const NpuOp& o) const {
-  return kind == o.kind && category == o.category && shape.m == o.shape.m && shape.k == o.shape.k &&
-         shape.n == o.shape.n && shape.bias == o.shape.bias && vop == o.vop && rows == o.rows && n == o.n &&
-         read_bytes == o.read_bytes && write_bytes == o.write_bytes && flops == o.flops && len == o.len &&
-         heads == o.heads;
-}
-
 std::vector<NpuStage> npu_decode_stages(const NpuProgramOptions& o, const std::vector<std::int64_t>& contexts,
                                         const std::vector<std::vector<std::size_t>>& groups) {
   if (o.tp < 1 || o.pp < 1 || o.model.layers % o.pp != 0)
@@ -252,15 +245,15 @@ void write_npu_stages(std::ostream& os, const std::vector<NpuStage>& stages) {
     for (const NpuOp& x : s.ops) {
       switch (x.kind) {
         case NpuOpKind::gemm:
-          os << "gemm " << x.category << ' ' << x.shape.m << ' ' << x.shape.k << ' ' << x.shape.n << ' '
+          os << to_string(x.kind) << ' ' << x.category << ' ' << x.shape.m << ' ' << x.shape.k << ' ' << x.shape.n << ' '
              << (x.shape.bias ? 1 : 0) << '\n';
           break;
         case NpuOpKind::vector:
-          os << "vector " << x.category << ' ' << npu::to_string(x.vop) << ' ' << x.rows << ' ' << x.n << ' '
+          os << to_string(x.kind) << ' ' << x.category << ' ' << npu::to_string(x.vop) << ' ' << x.rows << ' ' << x.n << ' '
              << x.read_bytes << ' ' << x.write_bytes << ' ' << x.flops << '\n';
           break;
         case NpuOpKind::attention:
-          os << "attention " << x.category << ' ' << x.len << ' ' << x.heads << ' ' << x.read_bytes << ' '
+          os << to_string(x.kind) << ' ' << x.category << ' ' << x.len << ' ' << x.heads << ' ' << x.read_bytes << ' '
              << x.write_bytes << ' ' << x.flops << '\n';
           break;
       }
@@ -292,11 +285,11 @@ std::vector<NpuStage> read_npu_stages(std::istream& is, const std::string& sourc
     }
     if (out.empty()) fail(source, n, "'" + t[0] + "' before the first stage line");
     NpuOp x;
-    if (t[0] == "gemm") {
+    if (t[0] == to_string(NpuOpKind::gemm)) {
       fields(6);
       x.kind = NpuOpKind::gemm;
       x.shape = npu::GemmShape{num(2, "m", 1), num(3, "k", 1), num(4, "n", 1), num(5, "bias", 0, 1) == 1};
-    } else if (t[0] == "vector") {
+    } else if (t[0] == to_string(NpuOpKind::vector)) {
       fields(8);
       x.kind = NpuOpKind::vector;
       x.vop = parse_vector_op(t[2], source, n);
@@ -305,7 +298,7 @@ std::vector<NpuStage> read_npu_stages(std::istream& is, const std::string& sourc
       x.read_bytes = num(5, "read_bytes");
       x.write_bytes = num(6, "write_bytes");
       x.flops = num(7, "flops");
-    } else if (t[0] == "attention") {
+    } else if (t[0] == to_string(NpuOpKind::attention)) {
       fields(7);
       x.kind = NpuOpKind::attention;
       x.len = num(2, "len", 1);

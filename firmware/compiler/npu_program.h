@@ -27,7 +27,7 @@
 namespace pimlab::firmware::compiler {
 
 enum class NpuOpKind { gemm, vector, attention };
-const char* to_string(NpuOpKind k);
+const char* to_string(NpuOpKind k);  // the item name of its line in host.npu
 
 struct NpuOp {
   NpuOpKind kind = NpuOpKind::gemm;
@@ -38,7 +38,6 @@ struct NpuOp {
   std::int64_t read_bytes = 0, write_bytes = 0;  // vector and attention: DRAM traffic
   std::int64_t flops = 0;         // vector and attention: the FLOPs (energy)
   std::int64_t len = 0, heads = 0;  // attention (npu-only): KV length and heads of one request
-  bool operator==(const NpuOp& o) const;
 };
 
 struct NpuStage {
