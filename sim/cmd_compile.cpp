@@ -60,6 +60,8 @@ const char* kSummary =
     "requests placed there. Each file replays with 'pimlab replay FILE --format pimba|newton|attacc'\n"
     "to the cycles the manifest lists, which are the serving back-end's (docs/compiler.md). Channel\n"
     "files of an earlier program in DIR/pim are removed.\n"
+    "With --chunk Q > 1 it compiles one prefill pass instead: Q prompt tokens per request ending at L,\n"
+    "every operator on the host (host.kernels or host.npu, no PIM files).\n"
     "Requests are placed as 'pimlab run' admits a fresh batch (prompt L-1, room for L).\n"
     "--read DIR reads a program back (errors name file and line, exit 2), times every channel\n"
     "file again and compares with the manifest's cycles (exit 1 on a difference).\n"
@@ -69,7 +71,7 @@ const char* kSummary =
 // --read DIR: the program read back and every channel file timed again.
 int read_back(const Args& a, const pimlab::cli::JsonOutput& json_out) {
   if (!a.positional().empty()) throw UsageError("--read DIR takes no MODEL");
-  for (const char* o : {"system", "out", "batch", "context", "workload", "tp", "artifact-compatible", "host", "sub-batch",
+  for (const char* o : {"system", "out", "batch", "context", "chunk", "workload", "tp", "artifact-compatible", "host", "sub-batch",
                         "placement", "attacc-placement"})
     if (a.has(o)) throw UsageError(std::string("--") + o + " does not apply to --read");
   const std::string dir = a.str("read", "");
@@ -116,6 +118,8 @@ int run(int argc, char** argv) {
           {"out", "DIR", "directory the program is written to (created if missing)", ""},
           {"batch", "B", "requests in the batch", "32"},
           {"context", "L", "KV length of this decode step (>= 2)", "2049"},
+          {"chunk", "Q", "tokens per request: 1 = a decode step, Q > 1 = a prefill chunk of Q prompt tokens ending at "
+                         "the request's context (every operator on the host: no PIM files)", "1"},
           {"workload", "W", "instead of --batch x --context: a request trace CSV (the first B requests, each at its "
                             "first decode step) or snapshot:FILE (a NeuPIMs decode snapshot, channels pinned)", ""},
           {"tp", "N", "tensor-parallel degree (the programs are one device's)", "1"},
@@ -210,7 +214,7 @@ int run(int argc, char** argv) {
     } catch (const std::invalid_argument& e) {
       throw UsageError(std::string("--host: ") + e.what());
     }
-    if (artifact && fc::channel_format(s.pim_family) == "pimba")
+    if (artifact && fc::channel_format(s.pim_family) == "pimba" && !a.has("chunk"))
       throw UsageError("--artifact-compatible: the Pimba artifact interpolates PIM attention between two lengths; "
                        "there is no per-iteration stream to emit (compile " + s.name + " without it)");
   }
@@ -235,6 +239,7 @@ int run(int argc, char** argv) {
   in.tp = tp;
   in.artifact_compatible = artifact;
   in.sub_batch = sc.sub_batch;
+  if (const std::int64_t q = a.integer("chunk", 1, 1, std::int64_t{1} << 30); q > 1) in.chunk = q;
   if (const auto* g = dynamic_cast<const serving::GpuBackend*>(be.get()); g && g->pim()) {
     in.pim_channels = g->pim()->options().channels;
     in.pim_dram = g->pim()->options().dram;
@@ -278,7 +283,8 @@ int run(int argc, char** argv) {
     j["config"] = {{"model", p.header.model},     {"system", p.header.system}, {"batch", p.header.batch},
                    {"context", p.header.context}, {"tp", p.header.tp},         {"family", p.header.family},
                    {"variant", p.header.variant}, {"preset", p.header.preset}, {"channels", p.header.channels},
-                   {"artifact_compatible", p.header.artifact_compatible},      {"out", out}};
+                   {"artifact_compatible", p.header.artifact_compatible},      {"chunk", std::max<std::int64_t>(1, p.header.chunk)},
+                   {"out", out}};
     j["host_kernels"] = kernels;
     j["pim_launches"] = p.host.size() - kernels;
     j["npu_stages"] = p.npu.size();

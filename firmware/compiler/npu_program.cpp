@@ -67,16 +67,19 @@ class Builder {
       }
     }
   }
-  // npu-only attention of one request: K and V streamed from the channels.
-  NpuOp attention(i64 L) const {
+  // Attention of one request on the NPU, q query tokens against L keys (q = 1:
+  // a decode step of npu-only, a GEMV per head; q > 1: a prefill chunk, a GEMM
+  // per head): K and V streamed from the channels, the outputs written.
+  NpuOp attention(i64 L, i64 q = 1) const {
     NpuOp x;
     x.kind = NpuOpKind::attention;
-    x.category = "gemv";
+    x.category = q == 1 ? "gemv" : "gemm";
     x.len = L;
     x.heads = heads_tp();
+    x.tokens = q;
     x.read_bytes = L * width() * eb();  // K (and again V)
-    x.write_bytes = width() * eb();
-    x.flops = 4 * L * width();
+    x.write_bytes = q * width() * eb();
+    x.flops = 4 * q * L * width();
     return x;
   }
   void lm_head(std::vector<NpuOp>& p, i64 T) const {
@@ -234,11 +237,44 @@ std::vector<NpuStage> npu_decode_stages(const NpuProgramOptions& o, const std::v
   return st;
 }
 
+std::vector<NpuStage> npu_prefill_stages(const NpuProgramOptions& o, const std::vector<NpuPrefillChunk>& chunks) {
+  if (o.tp < 1 || o.pp < 1 || o.model.layers % o.pp != 0)
+    throw std::invalid_argument("NPU program: tp " + std::to_string(o.tp) + ", pp " + std::to_string(o.pp) + " for " +
+                                std::to_string(o.model.layers) + " layers");
+  if (chunks.empty()) throw std::invalid_argument("NPU prefill program: no chunk");
+  i64 T = 0;
+  for (std::size_t i = 0; i < chunks.size(); ++i) {
+    const NpuPrefillChunk& c = chunks[i];
+    if (c.tokens < 1 || c.context < c.tokens)
+      throw std::invalid_argument("NPU prefill program: chunk " + std::to_string(i) + " of " + std::to_string(c.tokens) +
+                                  " tokens ending at KV length " + std::to_string(c.context) +
+                                  " (allowed: 1 <= tokens <= context)");
+    T += c.tokens;
+  }
+  const Builder b(o);
+  const i64 R = static_cast<i64>(chunks.size());
+  std::vector<NpuStage> st(1);
+  st[0].name = "prefill";
+  st[0].repeat = o.model.layers / o.pp;
+  st[0].tokens = T;
+  b.qkv_gen(st[0].ops, T);
+  for (const NpuPrefillChunk& c : chunks) st[0].ops.push_back(b.attention(c.context, c.tokens));
+  b.proj_ffn(st[0].ops, T);
+  if (o.lm_head) {
+    NpuStage h;
+    h.name = "head";
+    h.tokens = R;
+    b.lm_head(h.ops, R);
+    st.push_back(std::move(h));
+  }
+  return st;
+}
+
 void write_npu_stages(std::ostream& os, const std::vector<NpuStage>& stages) {
   os << "# stage NAME REPEAT TOKENS SEGMENT\n";
   os << "# gemm CATEGORY M K N BIAS\n";
   os << "# vector CATEGORY OP ROWS N READ_BYTES WRITE_BYTES FLOPS\n";
-  os << "# attention CATEGORY LEN HEADS READ_BYTES WRITE_BYTES FLOPS\n";
+  os << "# attention CATEGORY LEN HEADS READ_BYTES WRITE_BYTES FLOPS TOKENS\n";
   for (const NpuStage& s : stages) {
     os << "stage " << s.name << ' ' << s.repeat << ' ' << s.tokens << ' '
        << (s.segment < 0 ? std::string("-") : std::to_string(s.segment)) << '\n';
@@ -254,7 +290,7 @@ void write_npu_stages(std::ostream& os, const std::vector<NpuStage>& stages) {
           break;
         case NpuOpKind::attention:
           os << to_string(x.kind) << ' ' << x.category << ' ' << x.len << ' ' << x.heads << ' ' << x.read_bytes << ' '
-             << x.write_bytes << ' ' << x.flops << '\n';
+             << x.write_bytes << ' ' << x.flops << ' ' << x.tokens << '\n';
           break;
       }
     }
@@ -299,13 +335,15 @@ std::vector<NpuStage> read_npu_stages(std::istream& is, const std::string& sourc
       x.write_bytes = num(6, "write_bytes");
       x.flops = num(7, "flops");
     } else if (t[0] == to_string(NpuOpKind::attention)) {
-      fields(7);
+      if (t.size() != 7 && t.size() != 8)  // 7: a decode step without the TOKENS field
+        fail(source, n, "an attention line has 7 or 8 fields, not " + std::to_string(t.size()));
       x.kind = NpuOpKind::attention;
       x.len = num(2, "len", 1);
       x.heads = num(3, "heads", 1);
       x.read_bytes = num(4, "read_bytes");
       x.write_bytes = num(5, "write_bytes");
       x.flops = num(6, "flops");
+      x.tokens = t.size() == 8 ? num(7, "tokens", 1, x.len) : 1;
     } else {
       fail(source, n, "unknown item '" + t[0] + "' (allowed: stage, gemm, vector, attention)");
     }

@@ -37,7 +37,8 @@ struct NpuOp {
   std::int64_t rows = 0, n = 0;   // vector: rows x n elements
   std::int64_t read_bytes = 0, write_bytes = 0;  // vector and attention: DRAM traffic
   std::int64_t flops = 0;         // vector and attention: the FLOPs (energy)
-  std::int64_t len = 0, heads = 0;  // attention (npu-only): KV length and heads of one request
+  std::int64_t len = 0, heads = 0;  // attention: KV length and heads of one request
+  std::int64_t tokens = 1;          // attention: query tokens (1 = a decode step, q > 1 = a prefill chunk)
 };
 
 struct NpuStage {
@@ -68,11 +69,29 @@ struct NpuProgramOptions {
 std::vector<NpuStage> npu_decode_stages(const NpuProgramOptions& o, const std::vector<std::int64_t>& contexts,
                                         const std::vector<std::vector<std::size_t>>& groups);
 
+// One request's prefill chunk: `tokens` new prompt tokens ending at KV length `context`.
+struct NpuPrefillChunk {
+  std::int64_t tokens = 0;
+  std::int64_t context = 0;
+};
+
+// The stages of one prefill pass over `chunks`, every operator on the NPU:
+//   prefill x N: LayerNorm + QKV of all T chunk tokens, each request's
+//                attention (its q tokens against its L keys: K and V streamed
+//                from the channels, the scores block computed whole, causal
+//                entries masked, not skipped), projection, FFN;
+//   then `head` x 1 over the chunks' requests (one row each: the token the
+//   chunk ends with) unless artifact-compatible.
+// `o.iteration` is ignored. Throws std::invalid_argument for a chunk with
+// tokens < 1 or context < tokens, or no chunk.
+std::vector<NpuStage> npu_prefill_stages(const NpuProgramOptions& o, const std::vector<NpuPrefillChunk>& chunks);
+
 // Text (the body of `host.npu`, after its header line):
 //   stage NAME REPEAT TOKENS SEGMENT|-
 //   gemm CATEGORY M K N BIAS(0|1)
 //   vector CATEGORY OP ROWS N READ_BYTES WRITE_BYTES FLOPS
-//   attention CATEGORY LEN HEADS READ_BYTES WRITE_BYTES FLOPS
+//   attention CATEGORY LEN HEADS READ_BYTES WRITE_BYTES FLOPS TOKENS
+// (an attention line of 7 fields, without TOKENS, is a decode step: TOKENS 1).
 // `#` starts a comment. Operation lines belong to the stage above them.
 void write_npu_stages(std::ostream& os, const std::vector<NpuStage>& stages);
 // Reads what write_npu_stages wrote, after the header line was consumed

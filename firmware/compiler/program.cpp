@@ -262,6 +262,33 @@ void compile_npu(const CompileInput& in, SystemProgram& p) {
     if (s.pim_group >= 0 && pim) s.segment = seg_of[static_cast<std::size_t>(s.pim_group)];
 }
 
+// ---- prefill: every operator on the host -------------------------------------------------------
+// GPU: the graph of Q query tokens per request (serving/gpu_backend.h
+// prefill); NPU: npu_prefill_stages (serving/neupims_backend.h prefill).
+void compile_prefill(const CompileInput& in, SystemProgram& p) {
+  if (in.system.host == model::Device::gpu) {
+    model::GraphOptions go = model::graph_options(in.system, static_cast<i64>(in.contexts.size()), p.header.context,
+                                                  in.tp, false);
+    go.query_tokens = in.chunk;
+    go.su_kernel = false;
+    go.artifact_steps = 1;
+    int prev = -1;
+    for (const model::Operator& op : model::decode_graph(in.model, go)) {
+      p.host.push_back(kernel_entry(op, 1, prev));
+      prev = static_cast<int>(p.host.size()) - 1;
+    }
+    return;
+  }
+  NpuProgramOptions po;
+  po.model = in.model;
+  po.tp = in.tp;
+  po.element_bytes = in.npu_element_bytes;
+  std::vector<NpuPrefillChunk> chunks;
+  for (i64 L : in.contexts) chunks.push_back({in.chunk, L});
+  p.npu_host = true;
+  p.npu = npu_prefill_stages(po, chunks);
+}
+
 // ---- text helpers -------------------------------------------------------------------------------
 std::vector<std::string> split(const std::string& line) {
   std::vector<std::string> t;
@@ -294,13 +321,15 @@ std::string header_line(const ProgramHeader& h, const char* kind) {
      << " batch=" << h.batch << " context=" << h.context << " tp=" << h.tp << " family=" << h.family
      << " variant=" << h.variant << " preset=" << h.preset << " channels=" << h.channels
      << " artifact=" << (h.artifact_compatible ? 1 : 0);
+  if (h.chunk > 0) os << " chunk=" << h.chunk;
   return os.str();
 }
 
 bool same_header(const ProgramHeader& a, const ProgramHeader& b) {
   return a.version == b.version && a.system == b.system && a.model == b.model && a.batch == b.batch &&
          a.context == b.context && a.tp == b.tp && a.family == b.family && a.variant == b.variant &&
-         a.preset == b.preset && a.channels == b.channels && a.artifact_compatible == b.artifact_compatible;
+         a.preset == b.preset && a.channels == b.channels && a.artifact_compatible == b.artifact_compatible &&
+         a.chunk == b.chunk;
 }
 
 std::ifstream open_in(const std::string& path, const char* what) {
@@ -363,7 +392,16 @@ SystemProgram compile(const CompileInput& in) {
     throw std::invalid_argument("system '" + in.system.name + "': PIM family '" + fam +
                                 "' has no compiled streams (families compiled: pimba, hbm-pim, time-multiplexed, "
                                 "pipelined, newton, neupims)");
-  if (fmt == "pimba" && in.artifact_compatible)
+  if (in.chunk < 0) throw std::invalid_argument("chunk " + std::to_string(in.chunk) + " (allowed: 0 = a decode step, or >= 1 tokens)");
+  if (in.chunk > 0) {
+    if (in.artifact_compatible)
+      throw std::invalid_argument("a prefill chunk with --artifact-compatible: the artifacts model decode steps only");
+    for (std::size_t i = 0; i < in.contexts.size(); ++i)
+      if (in.chunk > in.contexts[i])
+        throw std::invalid_argument("request " + std::to_string(i) + ": a chunk of " + std::to_string(in.chunk) +
+                                    " tokens does not fit in context " + std::to_string(in.contexts[i]));
+  }
+  if (fmt == "pimba" && in.artifact_compatible && in.chunk == 0)
     throw std::invalid_argument("system '" + in.system.name +
                                 "': artifact-compatible Pimba-family PIM attention is interpolated between two "
                                 "lengths and has no stream of its own; compile without --artifact-compatible");
@@ -391,6 +429,11 @@ SystemProgram compile(const CompileInput& in) {
       h.preset = pim::newton_spec().name;
       h.channels = in.placement ? static_cast<int>(in.placement->channels) : 0;
     }
+  }
+  if (in.chunk > 0) {
+    h.chunk = in.chunk;
+    compile_prefill(in, p);
+    return p;
   }
   if (in.system.host == model::Device::gpu) compile_gpu(in, p, h.context);
   else compile_npu(in, p);
@@ -492,7 +535,7 @@ ProgramHeader parse_header(const std::string& line, const std::string& kind, con
   if (h.version != kProgramVersion)
     fail(source, line_no, "format version " + t[1] + " is not supported (allowed: " + std::to_string(kProgramVersion) + ")");
   if (t[2] != kind) fail(source, line_no, "file kind '" + t[2] + "' where '" + kind + "' is expected");
-  static const char* keys[] = {"system", "model", "batch", "context", "tp", "family", "variant", "preset", "channels", "artifact"};
+  static const char* keys[] = {"system", "model", "batch", "context", "tp", "family", "variant", "preset", "channels", "artifact", "chunk"};
   std::map<std::string, std::string> kv;
   for (std::size_t i = 3; i < t.size(); ++i) {
     const auto eq = t[i].find('=');
@@ -501,11 +544,11 @@ ProgramHeader parse_header(const std::string& line, const std::string& kind, con
     const std::string k = t[i].substr(0, eq);
     if (std::find(std::begin(keys), std::end(keys), k) == std::end(keys))
       fail(source, line_no, "unknown header key '" + k +
-                                "' (allowed: system, model, batch, context, tp, family, variant, preset, channels, artifact)");
+                                "' (allowed: system, model, batch, context, tp, family, variant, preset, channels, artifact, chunk)");
     if (!kv.emplace(k, t[i].substr(eq + 1)).second) fail(source, line_no, "header key '" + k + "' given twice");
   }
   for (const char* k : keys)
-    if (!kv.count(k)) fail(source, line_no, std::string("header key '") + k + "' missing");
+    if (!kv.count(k) && std::string(k) != "chunk") fail(source, line_no, std::string("header key '") + k + "' missing");
   h.system = kv["system"];
   h.model = kv["model"];
   h.batch = to_int(kv["batch"], "batch", 1, 1 << 20, source, line_no);
@@ -519,6 +562,7 @@ ProgramHeader parse_header(const std::string& line, const std::string& kind, con
   h.preset = kv["preset"];
   h.channels = static_cast<int>(to_int(kv["channels"], "channels", 0, 1024, source, line_no));
   h.artifact_compatible = to_int(kv["artifact"], "artifact", 0, 1, source, line_no) == 1;
+  if (kv.count("chunk")) h.chunk = to_int(kv["chunk"], "chunk", 1, h.context, source, line_no);
   if (h.family != "none" && h.channels < 1) fail(source, line_no, "channels 0 with PIM family '" + h.family + "'");
   return h;
 }

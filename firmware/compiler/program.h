@@ -24,7 +24,9 @@
 //
 // Header (first line of manifest and host.kernels):
 //   pimlab-program 1 KIND system=S model=M batch=B context=L tp=N family=F
-//                  variant=V preset=P channels=C artifact=0|1
+//                  variant=V preset=P channels=C artifact=0|1 [chunk=Q]
+// chunk=Q (a prefill chunk of Q tokens per request ending at the request's
+// context; absent: a decode step): every operator on the host, no PIM segment.
 // KIND is `manifest`, `host.kernels` or `host.npu`; family is none, pimba, hbm-pim,
 // time-multiplexed, pipelined, newton or neupims; variant is the Pimba
 // variant or the Newton controller (dual, single), `-` without PIM; preset
@@ -69,6 +71,7 @@ struct ProgramHeader {
   std::string family = "none", variant = "-", preset = "-";
   int channels = 0;
   bool artifact_compatible = false;
+  std::int64_t chunk = 0;  // 0: a decode step; Q > 0: a prefill chunk of Q tokens per request
 };
 
 enum class EntryKind { kernel, pim };
@@ -141,6 +144,11 @@ struct CompileInput {
   bool sub_batch = true;
   int npu_element_bytes = 2;  // the NPU's activation and weight element (the NeuPIMs NPU: FP16)
   bool timing = true;  // fill ChannelFile::cycles
+  // 0: one decode iteration. Q > 0: one prefill pass, a chunk of Q prompt
+  // tokens per request ending at its context (Q <= context); every operator
+  // runs on the host (GPU: the graph with Q query tokens; NPU:
+  // npu_prefill_stages), so the program has no PIM segment.
+  std::int64_t chunk = 0;
 };
 
 // Compiles one decode iteration. The requests are placed as the serving loop

@@ -95,7 +95,7 @@ struct ProgramRun {
 struct NeupimsBackend::Impl {
   const NeupimsOptions& o;
   std::map<std::string, npu::GemmPlan> plans;
-  std::map<std::string, Cycle> gemv_cycles;  // npu-only attention GEMVs, compute-only
+  std::map<std::string, Cycle> compute_cycles;  // attention GEMVs / GEMMs, compute-only
   // Channel runs keyed on their exact inputs.
   struct ChannelRun {
     std::vector<Cycle> mem_done;  // completion cycle of the k-th finished NPU transaction (sorted)
@@ -129,14 +129,15 @@ struct NeupimsBackend::Impl {
     if (it == plans.end()) it = plans.emplace(key, npu::plan_gemm(o.npu, s)).first;
     return it->second;
   }
-  Cycle gemv(i64 k, i64 n) {
-    const npu::GemmShape s{1, k, n, false};
-    const std::string key = std::to_string(k) + "," + std::to_string(n);
-    auto it = gemv_cycles.find(key);
-    if (it != gemv_cycles.end()) return it->second;
+  // Compute-only cycles of an m x k x n GEMM (operands already on chip).
+  Cycle compute_only(i64 m, i64 k, i64 n) {
+    const npu::GemmShape s{m, k, n, false};
+    const std::string key = std::to_string(m) + "," + std::to_string(k) + "," + std::to_string(n);
+    auto it = compute_cycles.find(key);
+    if (it != compute_cycles.end()) return it->second;
     npu::InstantDma dma;
     const Cycle c = npu::run_gemm(o.npu, plan(s), dma, 0).end;
-    gemv_cycles.emplace(key, c);
+    compute_cycles.emplace(key, c);
     return c;
   }
 
@@ -169,14 +170,28 @@ struct NeupimsBackend::Impl {
           break;
         }
         case NpuOpKind::attention: {
-          // K arrives, q.K^T of every head (heads spread over the arrays, one
-          // stationary block each), softmax, V arrives, p.V, output written.
-          const i64 rounds = ceil_div(op.heads, units);
+          // K arrives, q.K^T of every head, softmax, V arrives, p.V, output
+          // written. A decode step (q = 1): one GEMV per head, the heads spread
+          // over the arrays (one stationary block each). A prefill chunk (q > 1):
+          // the heads' q x L score blocks as one GEMM of heads x q rows, so the
+          // stationary blocks of all heads spread over the arrays as the GEMM
+          // tiling spreads them (a block may hold the rows of two heads when q is
+          // not a multiple of the array size; each head streams its own K / V of
+          // the same shape, so the timing is that of the separate GEMMs but for
+          // those shared blocks).
+          const i64 q = op.tokens;
           const Cycle k_in = dma.raw(op.read_bytes, false, t);
-          Cycle u = std::max(t, k_in) + rounds * gemv(kDHead, op.len);
-          u += npu::vector_batch_cycles(o.npu, npu::VectorOp::softmax, op.heads, op.len);
+          Cycle u = std::max(t, k_in);
+          if (q == 1) {
+            u += ceil_div(op.heads, units) * compute_only(1, kDHead, op.len);
+          } else {
+            u += compute_only(op.heads * q, kDHead, op.len);
+          }
+          u += npu::vector_batch_cycles(o.npu, npu::VectorOp::softmax, op.heads * q, op.len);
           const Cycle v_in = dma.raw(op.read_bytes, false, t);
-          u = std::max(u, v_in) + rounds * gemv(op.len, kDHead);
+          u = std::max(u, v_in);
+          u += q == 1 ? ceil_div(op.heads, units) * compute_only(1, op.len, kDHead)
+                      : compute_only(op.heads * q, op.len, kDHead);
           t = dma.raw(op.write_bytes, true, u);
           bytes = static_cast<double>(2 * op.read_bytes + op.write_bytes);
           pj = static_cast<double>(op.flops) / 2 * kMacPj + bytes * kSramPjPerByte;
@@ -523,6 +538,37 @@ struct NeupimsBackend::Impl {
     for (const auto& [k, b] : out.npu.bytes) out.npu_bytes += b;
     return out;
   }
+
+  // Iteration cost of the stage runs: time, categories (the side that sets a
+  // stage's length is charged with it), energy by place: the layer stages run on
+  // every device (tp x pp), the LM head on the tp devices of the last pipeline stage.
+  void assemble(const std::vector<StageRun>& runs, IterationCost& cost, std::vector<NeupimsStage>& stages) const {
+    for (const StageRun& r : runs) {
+      const double devices = static_cast<double>(o.tp) * (r.st.name == "head" ? 1.0 : static_cast<double>(o.pp));
+      const double rep = static_cast<double>(r.st.repeat);
+      const NeupimsStage& s = r.st;
+      cost.time_s += s.time_s * rep;
+      cost.host_busy_s += s.npu_s * rep;
+      cost.pim_busy_s += s.pim_s * rep;
+      cost.host_bytes += r.npu_bytes * rep;
+      // Times.
+      if (s.npu_s >= s.pim_s) {
+        const double total = static_cast<double>(r.npu.end);
+        for (const auto& [cat, cyc] : r.npu.busy)
+          if (total > 0) cost.charge(cat, s.time_s * rep * static_cast<double>(cyc) / total, 0, nullptr);
+      } else {
+        cost.charge("gemv", s.time_s * rep, 0, nullptr);
+      }
+      // Energies (pJ -> J), per device x devices.
+      const double k = 1e-12 * rep * devices;
+      for (const auto& [cat, pj] : r.npu.host_pj) cost.charge(cat, 0, pj * k, &cost.host_energy_j);
+      for (const auto& [cat, b] : r.npu.bytes)
+        if (r.npu_bytes > 0) cost.charge(cat, 0, r.dram_pj * k * b / r.npu_bytes, &cost.dram_energy_j);
+      if (r.npu_bytes <= 0 && r.dram_pj > 0) cost.charge("gemv", 0, r.dram_pj * k, &cost.dram_energy_j);
+      if (r.pim_pj > 0) cost.charge("gemv", 0, r.pim_pj * k, &cost.pim_energy_j);
+      stages.push_back(s);
+    }
+  }
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -620,8 +666,30 @@ std::map<std::string, std::string> NeupimsBackend::describe() const {
   return d;
 }
 
-IterationCost NeupimsBackend::prefill(const std::vector<PrefillChunk>&) {
-  throw std::invalid_argument("prefill is not modelled on the NPU systems; run decode-only");
+IterationCost NeupimsBackend::prefill(const std::vector<PrefillChunk>& chunks) {
+  // Every prefill operator runs on the NPU (the PIM units serve decode
+  // attention GEMVs only); the channels serve the NPU's transfers alone.
+  m_stages.clear();
+  IterationCost cost;
+  if (chunks.empty()) return cost;
+  if (m_opt.artifact_compatible)
+    throw std::invalid_argument("prefill with artifact-compatible mode: the NeuPIMs artifact models decode iterations only");
+  std::vector<firmware::compiler::NpuPrefillChunk> c;
+  for (const PrefillChunk& ch : chunks) c.push_back({ch.tokens, ch.context});
+  firmware::compiler::NpuProgramOptions po;
+  po.model = m_opt.model;
+  po.tp = m_opt.tp;
+  po.pp = m_opt.pp;
+  po.element_bytes = m_opt.npu.element_bytes;
+  po.lm_head = !m_opt.artifact_compatible;
+  std::vector<Impl::StageRun> runs;
+  for (const firmware::compiler::NpuStage& s : firmware::compiler::npu_prefill_stages(po, c)) {
+    runs.push_back(m_impl->run_stage(s.name, s.ops, {}, static_cast<int>(s.tokens)));
+    runs.back().st.repeat = s.repeat;
+  }
+  m_impl->assemble(runs, cost, m_stages);
+  cost.breakdown["comm"];  // no all-reduce is modelled (system.md §2.3)
+  return cost;
 }
 
 IterationCost NeupimsBackend::decode(const std::vector<DecodeRequest>& batch) {
@@ -682,34 +750,7 @@ IterationCost NeupimsBackend::decode(const std::vector<DecodeRequest>& batch) {
     runs.back().st.repeat = s.repeat;
   }
 
-  // Assemble: time, categories (the side that sets a stage's length is
-  // charged with it), energy by place: the layer stages run on every device
-  // (tp x pp), the LM head on the tp devices of the last pipeline stage.
-  for (Impl::StageRun& r : runs) {
-    const double devices = static_cast<double>(m_opt.tp) * (r.st.name == "head" ? 1.0 : static_cast<double>(m_opt.pp));
-    const double rep = static_cast<double>(r.st.repeat);
-    const NeupimsStage& s = r.st;
-    cost.time_s += s.time_s * rep;
-    cost.host_busy_s += s.npu_s * rep;
-    cost.pim_busy_s += s.pim_s * rep;
-    cost.host_bytes += r.npu_bytes * rep;
-    // Times.
-    if (s.npu_s >= s.pim_s) {
-      const double total = static_cast<double>(r.npu.end);
-      for (const auto& [cat, cyc] : r.npu.busy)
-        if (total > 0) cost.charge(cat, s.time_s * rep * static_cast<double>(cyc) / total, 0, nullptr);
-    } else {
-      cost.charge("gemv", s.time_s * rep, 0, nullptr);
-    }
-    // Energies (pJ -> J), per device x devices.
-    const double k = 1e-12 * rep * devices;
-    for (const auto& [cat, pj] : r.npu.host_pj) cost.charge(cat, 0, pj * k, &cost.host_energy_j);
-    for (const auto& [cat, b] : r.npu.bytes)
-      if (r.npu_bytes > 0) cost.charge(cat, 0, r.dram_pj * k * b / r.npu_bytes, &cost.dram_energy_j);
-    if (r.npu_bytes <= 0 && r.dram_pj > 0) cost.charge("gemv", 0, r.dram_pj * k, &cost.dram_energy_j);
-    if (r.pim_pj > 0) cost.charge("gemv", 0, r.pim_pj * k, &cost.pim_energy_j);
-    m_stages.push_back(s);
-  }
+  im.assemble(runs, cost, m_stages);
   cost.breakdown["comm"];  // no all-reduce is modelled (system.md §2.3)
   return cost;
 }

@@ -15,7 +15,8 @@
 // their operand transfers served by the channels; the channels are the
 // Newton/NeuPIMs controller (pim/newton_controller.h) running the PIM command
 // streams of firmware/neupims/streams.h and the NPU's striped reads and writes
-// in one run. Pure C++, no SystemC.
+// in one run. Prefill (all three systems) runs every operator on the NPU, the
+// channels serving its transfers alone. Pure C++, no SystemC.
 #pragma once
 
 #include <cstdint>
@@ -85,7 +86,10 @@ class NeupimsBackend : public Backend {
   ~NeupimsBackend() override;
 
   IterationCost decode(const std::vector<DecodeRequest>& batch) override;
-  // Throws std::invalid_argument: prefill is not modelled on the NPU systems.
+  // One prefill pass over the chunks, every operator on the NPU
+  // (firmware::compiler::npu_prefill_stages), its transfers served by the
+  // channels; last_stages() then holds its stages ("prefill", "head").
+  // Throws std::invalid_argument for a chunk with tokens < 1 or context < tokens.
   IterationCost prefill(const std::vector<PrefillChunk>& chunks) override;
   int kv_channels() const override;
   double kv_capacity_bytes() const override;

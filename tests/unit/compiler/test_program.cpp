@@ -438,8 +438,74 @@ TEST_CASE("program: bad NPU program input names file and line", "[compiler][prog
   CHECK_THROWS_WITH(read(hdr + "stage A 1 2 -\nvector others tanh 1 2 0 0 0\n"),
                     Catch::StartsWith("host.npu:3: vector operation 'tanh'"));
   CHECK_THROWS_WITH(read(hdr + "stage A 0 2 -\n"), "host.npu:2: repeat 0 out of range (1..1125899906842624)");
-  CHECK_THROWS_WITH(read(hdr + "stage A 1 2 -\nattention gemv 5 1 2 3\n"), "host.npu:3: an attention line has 7 fields, not 6");
+  CHECK_THROWS_WITH(read(hdr + "stage A 1 2 -\nattention gemv 5 1 2 3\n"), "host.npu:3: an attention line has 7 or 8 fields, not 6");
   CHECK_THROWS_WITH(read(hdr + "stage A 1 2 -\ngemm gemx 2 128 256 1\n"),
                     "host.npu:3: category 'gemx' (allowed: gemm, gemv, others)");
   CHECK_THROWS_WITH(read("pimlab-program 1 host.kernels system=x\n"), Catch::StartsWith("host.npu:1: file kind 'host.kernels'"));
+}
+
+TEST_CASE("program: a prefill chunk puts every operator on the host", "[compiler][program][prefill]") {
+  // NPU host: one `prefill` stage per layer and the LM head; its GEMM FLOPs
+  // equal the prefill graph's (Q query tokens per request) QKV, projection and
+  // FFN over every token plus the LM head over one row per request; each
+  // request's attention is Q x L per head (4 Q L E FLOPs). No PIM segment.
+  const std::vector<std::int64_t> lens{100, 200, 300};
+  const std::int64_t Q = 64;
+  fc::CompileInput in = neupims_input("neupims", lens, true);
+  in.chunk = Q;
+  const fc::SystemProgram p = fc::compile(in);
+  REQUIRE(p.npu_host);
+  CHECK(p.segments.empty());
+  CHECK(p.files.empty());
+  CHECK(p.header.chunk == Q);
+  REQUIRE(p.npu.size() == 2);
+  CHECK(p.npu[0].name == "prefill");
+  CHECK(p.npu[0].repeat == in.model.layers);
+  CHECK(p.npu[0].tokens == 3 * Q);
+  double program = 0, attention = 0;
+  std::size_t attentions = 0;
+  for (const fc::NpuStage& s : p.npu)
+    for (const fc::NpuOp& x : s.ops) {
+      if (x.kind == fc::NpuOpKind::gemm) program += 2.0 * x.shape.m * x.shape.k * x.shape.n * static_cast<double>(s.repeat);
+      if (x.kind == fc::NpuOpKind::attention) {
+        CHECK(x.tokens == Q);
+        CHECK(x.len == lens.at(attentions % lens.size()));
+        attention += static_cast<double>(x.flops);
+        ++attentions;
+      }
+    }
+  CHECK(attentions == lens.size());
+  const double E = static_cast<double>(in.model.heads / in.tp * in.model.head_dim);
+  CHECK(attention == 4.0 * Q * (100 + 200 + 300) * E);
+  model::GraphOptions g;
+  g.batch = 3 * Q;
+  g.context = 1;
+  g.tp = in.tp;
+  double graph = 0;
+  for (const model::Operator& op : model::decode_graph(in.model, g))
+    if (op.name == "qkv" || op.name == "proj" || op.name == "ffn_1" || op.name == "ffn_2")
+      graph += 2.0 * op.m * op.k * op.n * static_cast<double>(in.model.layers);
+  g.batch = 3;
+  for (const model::Operator& op : model::decode_graph(in.model, g))
+    if (op.name == "lm_head") graph += 2.0 * op.m * op.k * op.n;
+  CHECK(program == graph);
+  // Written and read back: the same stages, TOKENS included.
+  const auto dir = std::filesystem::temp_directory_path() / "pimlab_test_program_prefill";
+  std::filesystem::remove_all(dir);
+  fc::write_program(dir.string(), p);
+  const fc::SystemProgram back = fc::read_program(dir.string());
+  CHECK(back.header.chunk == Q);
+  REQUIRE(back.npu.size() == p.npu.size());
+  CHECK(back.npu[0].ops.size() == p.npu[0].ops.size());
+  for (std::size_t i = 0; i < p.npu[0].ops.size(); ++i) CHECK(back.npu[0].ops[i].tokens == p.npu[0].ops[i].tokens);
+  std::filesystem::remove_all(dir);
+  // Refused: a chunk longer than a context, artifact-compatible mode, a negative chunk.
+  in.chunk = 101;
+  CHECK_THROWS_WITH(fc::compile(in), "request 0: a chunk of 101 tokens does not fit in context 100");
+  in.chunk = Q;
+  in.artifact_compatible = true;
+  CHECK_THROWS_WITH(fc::compile(in), "a prefill chunk with --artifact-compatible: the artifacts model decode steps only");
+  in.artifact_compatible = false;
+  in.chunk = -1;
+  CHECK_THROWS_AS(fc::compile(in), std::invalid_argument);
 }

@@ -323,7 +323,8 @@ TEST_CASE("neupims backend: capacity, channels, prefill and bad input", "[servin
   // (32 x 1 GiB - weights / 4) / 32, weights FP16 = 2 B per parameter.
   const double w = std::ceil(static_cast<double>(model::parameters(o.model)) * 2 / 4);
   CHECK(b.kv_capacity_bytes() == std::floor((32.0 * 1024 * 1024 * 1024 - w) / 32));
-  CHECK_THROWS_WITH(b.prefill({}), "prefill is not modelled on the NPU systems; run decode-only");
+  CHECK(b.prefill({}).time_s == 0);
+  CHECK_THROWS_AS(b.prefill({{5, 4, 0}}), std::invalid_argument);  // 5 tokens do not fit in KV length 4
   CHECK_THROWS_AS(b.decode({{100, 32}}), std::invalid_argument);
   CHECK_THROWS_AS(b.decode({{0, 3}}), std::invalid_argument);
   CHECK(b.describe().at("mode") == "interleaved");
@@ -440,4 +441,58 @@ TEST_CASE("neupims backend: pipeline parallelism runs layers / pp per device", "
   NeupimsOptions o = opts(NeupimsSystem::neupims, tiny(3), kChannels);
   o.pp = 2;
   CHECK_THROWS_AS(NeupimsBackend(o), std::invalid_argument);
+}
+
+TEST_CASE("neupims backend: prefill runs every operator on the NPU", "[serving][neupims][prefill]") {
+  // A chunk of one token per request is the npu-only decode step operator for
+  // operator (LayerNorm, QKV, each request's attention streamed from the
+  // channels, projection, FFN, the LM head): the two passes cost the same, to
+  // the last bit, on the npu-only back-end.
+  const std::vector<DecodeRequest> batch = {{300, -1}, {64, -1}, {1000, -1}};
+  std::vector<serving::PrefillChunk> ones;
+  for (const DecodeRequest& r : batch) ones.push_back({1, r.context, -1});
+  NeupimsBackend only(opts(NeupimsSystem::npu_only, tiny(2), kChannels));
+  const serving::IterationCost d = only.decode(batch);
+  const serving::IterationCost p = only.prefill(ones);
+  CHECK(names(only) == std::vector<std::string>{"prefillx2", "headx1"});
+  CHECK(p.time_s == d.time_s);
+  CHECK(p.energy_j() == d.energy_j());
+  CHECK(p.breakdown.at("gemv").time_s == d.breakdown.at("gemv").time_s);
+
+  // Chunks of q tokens on the NeuPIMs system: no PIM work (the channels serve
+  // the NPU alone), the stage at least as long as its GEMMs' compute-only time
+  // (QKV, projection, FFN over all 3 q tokens; each request's scores and p.V
+  // as heads x q rows) and as its bytes over the channels' peak.
+  const std::int64_t q = 96;
+  const std::vector<DecodeRequest> prompts = {{300, 0}, {128, 0}, {1000, 1}};
+  std::vector<serving::PrefillChunk> chunks;
+  for (const DecodeRequest& r : prompts) chunks.push_back({q, r.context, r.channel});
+  NeupimsBackend nb(opts(NeupimsSystem::neupims, tiny(2), kChannels));
+  const serving::IterationCost c = nb.prefill(chunks);
+  const serving::NeupimsStage& st = stage(nb, "prefill");
+  CHECK(st.pim_s == 0);
+  CHECK(c.pim_energy_j == 0);
+  CHECK(st.npu_s == st.npu_alone_s);
+  const npu::NpuConfig cfg;
+  npu::InstantDma inst;
+  auto compute = [&](std::int64_t m, std::int64_t k, std::int64_t n, bool bias) {
+    return static_cast<double>(npu::run_gemm(cfg, npu::plan_gemm(cfg, {m, k, n, bias}), inst, 0).end);
+  };
+  const std::int64_t T = 3 * q, E = 512;
+  double lower = compute(T, E, 3 * E, true) + compute(T, E, E, true) + compute(T, E, 4 * E, true) +
+                 compute(T, 4 * E, E, true);
+  for (const DecodeRequest& r : prompts) lower += compute(4 * q, 128, r.context, false) + compute(4 * q, r.context, 128, false);
+  CHECK(st.time_s >= lower * 1e-9);
+  const double kv = 2.0 * (300 + 128 + 1000) * E * 2;  // K and V of every request, FP16
+  CHECK(st.time_s >= kv / (kChannels * 32.0) * 1e-9);
+  // Longer chunks cost more; the same chunks cost the same (deterministic).
+  CHECK(nb.prefill(chunks).time_s == c.time_s);
+  std::vector<serving::PrefillChunk> longer = chunks;
+  for (auto& x : longer) x.tokens = 2 * q <= x.context ? 2 * q : x.context;
+  CHECK(nb.prefill(longer).time_s > c.time_s);
+
+  NeupimsOptions art = opts(NeupimsSystem::neupims, tiny(2), kChannels);
+  art.artifact_compatible = true;
+  CHECK_THROWS_WITH(NeupimsBackend(art).prefill(chunks),
+                    "prefill with artifact-compatible mode: the NeuPIMs artifact models decode iterations only");
 }
