@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <limits>
 #include <memory>
@@ -34,6 +35,7 @@
 #include "serving/factory.h"
 #include "serving/gpu_backend.h"
 #include "serving/loop.h"
+#include "serving/neupims_backend.h"
 #include "serving/platform.h"
 #include "serving/timeline.h"
 #include "sweep/grid.h"
@@ -94,14 +96,20 @@ struct Outcome {
   std::vector<std::vector<std::int64_t>> decode_contexts;  // --functional: each decode iteration's KV lengths
 };
 
-// Wraps a GPU-host back-end: the chosen decode iterations are recorded and
-// written as VCD files (serving/timeline.h).
+// Wraps a back-end that can lay an iteration out (the GPU-host and the NPU
+// systems): the chosen decode iterations are recorded and written as VCD
+// files (serving/timeline.h).
 class TracingBackend : public serving::Backend {
  public:
   // dir empty: no VCD files; keep_first: the first decode step's operators are kept (first_step).
-  TracingBackend(serving::GpuBackend& inner, std::string dir, std::string stem, std::vector<std::int64_t> its,
-                 bool keep_first)
-      : m_in(inner), m_dir(std::move(dir)), m_stem(std::move(stem)), m_its(std::move(its)), m_keep(keep_first) {}
+  template <class B>
+  TracingBackend(B& inner, std::string dir, std::string stem, std::vector<std::int64_t> its, bool keep_first)
+      : m_in(inner),
+        m_record([&inner](serving::Timeline* t) { inner.record(t); }),
+        m_dir(std::move(dir)),
+        m_stem(std::move(stem)),
+        m_its(std::move(its)),
+        m_keep(keep_first) {}
   serving::IterationCost decode(const std::vector<serving::DecodeRequest>& b) override {
     ++m_n;
     if (record_contexts) {
@@ -111,9 +119,9 @@ class TracingBackend : public serving::Backend {
     const bool on = !m_dir.empty() && std::find(m_its.begin(), m_its.end(), m_n) != m_its.end();
     const bool keep = m_keep && m_n == 1;
     serving::Timeline t;
-    m_in.record(on || keep ? &t : nullptr);
+    m_record(on || keep ? &t : nullptr);
     serving::IterationCost c = m_in.decode(b);
-    m_in.record(nullptr);
+    m_record(nullptr);
     if (keep) first_step = t.distinct;
     if (on) {
       const std::string path = m_dir + "/" + m_stem + "_it" + std::to_string(m_n) + ".vcd";
@@ -137,7 +145,8 @@ class TracingBackend : public serving::Backend {
   std::vector<std::vector<std::int64_t>> decode_contexts;
 
  private:
-  serving::GpuBackend& m_in;
+  serving::Backend& m_in;
+  std::function<void(serving::Timeline*)> m_record;
   std::string m_dir, m_stem;
   std::vector<std::int64_t> m_its;
   bool m_keep;
@@ -348,7 +357,7 @@ int run(int argc, char** argv) {
           {"no-reuse", "", "simulate every PIM kernel afresh (no exact reuse of equal kernels)", ""},
           {"functional", "", "pimba: every PIM kernel of every decode iteration also computes on seeded data in the channel's DRAM image (TLM channel, behavioural or RTL units) and is checked bit for bit against the golden kernels; small models or few layers", ""},
           {"rtl-units", "LIST", "with --functional: units co-simulated as the Verilated RTL, e.g. pch0.bank_group0.pair0,pch1.bank_group3.pair1, or all", ""},
-          {"trace", "DIR", "GPU-host systems: write a VCD of the chosen decode iterations to DIR (operators, and channel 0's PIM commands of the first layer)", ""},
+          {"trace", "DIR", "GPU-host and NPU systems: write a VCD of the chosen decode iterations to DIR (operators, stages, and channel 0's commands of the first layer)", ""},
           {"trace-iterations", "N[,N...]", "with --trace: the decode iterations to trace (1 = the first)", "1"},
           {"plot", "DIR", "write DIR/results.csv (the merged format of 'pimlab sweep') and the default figures of 'pimlab plot --defaults' in DIR/plots/ (gnuplot)", ""},
           pimlab::cli::json_option("write the {meta, config, stats} document to FILE; alone or '-': on standard output, no table"),
@@ -576,7 +585,7 @@ int run(int argc, char** argv) {
                  {"attacc-placement", any(attacc), "attacc"},
                  {"attention-sample", any(attacc), "attacc"},
                  {"host", any(gpu_host), "the GPU-host systems"},
-                 {"trace", any(gpu_host), "the GPU-host systems"}};
+                 {"trace", any(gpu_host) || any(npu), "the GPU-host and NPU systems"}};
     for (const auto& r : rules)
       if (a.has(r.opt) && !r.ok) throw UsageError(std::string("--") + r.opt + " applies to " + r.what + ", which none of --system is");
   }
@@ -706,14 +715,18 @@ int run(int argc, char** argv) {
       out.hw = be->describe();
       std::unique_ptr<TracingBackend> tracer;
       auto* gpu_be = dynamic_cast<serving::GpuBackend*>(be.get());
-      if (trace_dir && !gpu_be) throw UsageError("--trace applies to the GPU-host systems, not " + s.name);
+      auto* npu_be = dynamic_cast<serving::NeupimsBackend*>(be.get());
+      if (trace_dir && !gpu_be && !npu_be)
+        throw UsageError("--trace applies to the GPU-host and NPU systems, not " + s.name);
+      std::string stem = m.name + "_" + s.name + "_b" + std::to_string(batch);
+      for (char& ch : stem)
+        if (ch == '+' || ch == '/') ch = '-';
       if (gpu_be) {  // always: the first decode step's host operators go into stats.operators
-        std::string stem = m.name + "_" + s.name + "_b" + std::to_string(batch);
-        for (char& ch : stem)
-          if (ch == '+' || ch == '/') ch = '-';
         tracer = std::make_unique<TracingBackend>(*gpu_be, trace_dir ? *trace_dir : std::string(), stem, trace_its,
                                                   true);
         tracer->record_contexts = functional;
+      } else if (npu_be && trace_dir) {
+        tracer = std::make_unique<TracingBackend>(*npu_be, *trace_dir, stem, trace_its, false);
       }
       out.r = serving::serve(tracer ? static_cast<serving::Backend&>(*tracer) : *be, requests, o,
                              pinned.empty() ? nullptr : &pinned);

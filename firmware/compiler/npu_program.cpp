@@ -64,6 +64,7 @@ class Builder {
       if (chunks > 1) {
         p.push_back(vector(npu::VectorOp::add, h * (chunks - 1), kDHead, 0, 0, 1));
         p.back().category = "gemv";
+        p.back().name = "psum_add";
       }
     }
   }
@@ -73,6 +74,7 @@ class Builder {
   NpuOp attention(i64 L, i64 q = 1) const {
     NpuOp x;
     x.kind = NpuOpKind::attention;
+    x.name = "attention";
     x.category = q == 1 ? "gemv" : "gemm";
     x.len = L;
     x.heads = heads_tp();
@@ -107,6 +109,7 @@ class Builder {
   static NpuOp gemm(const model::Operator& op, bool bias) {
     NpuOp x;
     x.kind = NpuOpKind::gemm;
+    x.name = op.name;
     x.category = "gemm";
     x.shape = npu::GemmShape{op.m, op.k, op.n, bias};
     return x;
@@ -114,6 +117,7 @@ class Builder {
   static NpuOp vector(npu::VectorOp v, i64 rows, i64 n, i64 reads, i64 writes, i64 flops_per_elem) {
     NpuOp x;
     x.kind = NpuOpKind::vector;
+    x.name = npu::to_string(v);
     x.category = "others";
     x.vop = v;
     x.rows = rows;
@@ -128,7 +132,11 @@ class Builder {
     return vector(m_o.model.rms_norm ? npu::VectorOp::rmsnorm : npu::VectorOp::layernorm, T, h, (T * h + params) * eb(),
                   T * h * eb(), 5);
   }
-  NpuOp residual(i64 T, i64 h) const { return vector(npu::VectorOp::add, T, h, 2 * T * h * eb(), T * h * eb(), 1); }
+  NpuOp residual(i64 T, i64 h) const {
+    NpuOp x = vector(npu::VectorOp::add, T, h, 2 * T * h * eb(), T * h * eb(), 1);
+    x.name = "residual";
+    return x;
+  }
 
   const NpuProgramOptions& m_o;
 };

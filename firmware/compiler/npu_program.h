@@ -31,6 +31,10 @@ const char* to_string(NpuOpKind k);  // the item name of its line in host.npu
 
 struct NpuOp {
   NpuOpKind kind = NpuOpKind::gemm;
+  // What the operation computes (qkv, proj, ffn_1, ffn_2, lm_head, layernorm,
+  // residual, gelu, silu, mul, softmax, psum_add, attention): waveforms and
+  // reports; not part of the text format (empty in a program read back).
+  std::string name;
   std::string category = "gemm";  // the time/energy category: gemm, gemv, others
   npu::GemmShape shape;           // gemm (operands moved by the GEMM's own tiling)
   npu::VectorOp vop = npu::VectorOp::add;

@@ -1,6 +1,7 @@
 #include "serving/neupims_backend.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <deque>
@@ -85,6 +86,7 @@ class CurveDma : public npu::DmaPort {
 
 struct ProgramRun {
   Cycle end = 0;
+  std::vector<std::pair<Cycle, Cycle>> spans;  // per operation: start and end cycle
   std::map<std::string, Cycle> busy;     // category -> cycles (op durations, back to back)
   std::map<std::string, double> bytes;   // category -> DRAM bytes
   std::map<std::string, double> host_pj; // category -> NPU compute + scratchpad energy
@@ -198,6 +200,7 @@ struct NeupimsBackend::Impl {
           break;
         }
       }
+      r.spans.emplace_back(t0, t);
       r.busy[op.category] += t - t0;
       r.bytes[op.category] += bytes;
       r.host_pj[op.category] += pj;
@@ -328,7 +331,9 @@ struct NeupimsBackend::Impl {
     return ch.counters();
   }
 
-  ChannelRun run_channel(const std::vector<i64>& lens, const MemStream& m, int ch) {
+  // keep: the issued commands (a traced run).
+  ChannelRun run_channel(const std::vector<i64>& lens, const MemStream& m, int ch,
+                         std::vector<pim::NewtonIssued>* keep = nullptr) {
     pim::NewtonWorkload w;
     append_pim(w, lens, ch);
     append_mem(w, m, ch);
@@ -367,6 +372,7 @@ struct NeupimsBackend::Impl {
     r.dram_pj = c.energy_pj - r.pim_pj;
     r.background_pj = c.background_pj;
     r.refreshes = c.num_ref_cmds;
+    if (keep) *keep = std::move(trace);
     return r;
   }
 
@@ -433,8 +439,10 @@ struct NeupimsBackend::Impl {
     }
   };
 
+  // ch0: when set, channel 0 is simulated once more with the stage's streams
+  // (its PIM work and the NPU's traffic) and its issued commands kept.
   StageRun run_stage(const std::string& name, const Program& prog, const std::vector<std::vector<i64>>& pim_lens,
-                     int npu_requests) {
+                     int npu_requests, std::vector<pim::NewtonIssued>* ch0 = nullptr) {
     if (cache.size() > 256) cache.clear();  // bounded; never while a stage holds pointers into it
     StageRun out;
     out.st.name = name;
@@ -536,7 +544,54 @@ struct NeupimsBackend::Impl {
     out.st.time_s = std::max(out.st.npu_s, out.st.pim_s);
     for (const auto& l : pim_lens) out.st.requests_pim += static_cast<int>(l.size());
     for (const auto& [k, b] : out.npu.bytes) out.npu_bytes += b;
+    if (ch0) run_channel(pim_lens.empty() ? std::vector<i64>{} : pim_lens[0], ms, 0, ch0);
     return out;
+  }
+
+  // The iteration as a timeline. Stages run in list order, except that
+  // consecutive stages of the same repeat count R > 1 form a loop body run R
+  // times (serial: (A, B, E) x layers; interleaved: (C, D) x (layers - 1);
+  // npu-only: layer x layers). Each stage instance: its NPU operations at
+  // their simulated cycles, its PIM work from the stage's start to pim_s;
+  // channel 0's commands of each stage's first instance.
+  void lay_out(Timeline& t, const std::vector<firmware::compiler::NpuStage>& stages, const std::vector<StageRun>& runs,
+               const std::vector<std::vector<pim::NewtonIssued>>& ch0, const std::vector<std::string>& pim_names) const {
+    t = Timeline{};
+    t.concurrent = true;
+    t.pseudo_channels = 1;  // HBM2 channels without pseudo-channels
+    t.pim_clock_ps = 1000;  // 1 GHz command clock (neupims_pim.md §1)
+    const double cyc = o.npu.cycle_s();
+    double now = 0;
+    auto lay = [&](std::size_t k, bool first) {
+      const StageRun& r = runs[k];
+      t.stages.push_back({now, now + r.st.time_s, r.st.name, "", "", 0, 0});
+      const std::vector<NpuOp>& ops = stages[k].ops;
+      for (std::size_t i = 0; i < ops.size() && i < r.npu.spans.size(); ++i) {
+        const NpuOp& x = ops[i];
+        const std::string name = x.name.empty() ? firmware::compiler::to_string(x.kind) : x.name;
+        t.ops.push_back({now + static_cast<double>(r.npu.spans[i].first) * cyc,
+                         now + static_cast<double>(r.npu.spans[i].second) * cyc, name, x.category, "host", 0, 0});
+      }
+      if (!pim_names[k].empty() && r.st.pim_s > 0)
+        t.ops.push_back({now, now + r.st.pim_s, pim_names[k], "gemv", "pim", 0, 0});
+      if (first)
+        for (const pim::NewtonIssued& c : ch0[k]) {
+          std::string n = pim::newton_class_name(c.cls);
+          for (char& ch : n) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+          if (c.bank >= 0) n += "_b" + std::to_string(c.bank);
+          t.pim_commands.push_back({now + static_cast<double>(c.cycle) * 1e-9, 0, n});
+        }
+      now += r.st.time_s;
+    };
+    for (std::size_t i = 0; i < runs.size();) {
+      const std::int64_t R = runs[i].st.repeat;
+      std::size_t j = i + 1;
+      if (R > 1)
+        while (j < runs.size() && runs[j].st.repeat == R) ++j;
+      for (std::int64_t rep = 0; rep < std::max<std::int64_t>(1, R); ++rep)
+        for (std::size_t k = i; k < j; ++k) lay(k, rep == 0);
+      i = j;
+    }
   }
 
   // Iteration cost of the stage runs: time, categories (the side that sets a
@@ -742,13 +797,21 @@ IterationCost NeupimsBackend::decode(const std::vector<DecodeRequest>& batch) {
   }
   std::vector<i64> contexts;
   for (const DecodeRequest& r : batch) contexts.push_back(r.context);
-  for (const firmware::compiler::NpuStage& s : firmware::compiler::npu_decode_stages(po, contexts, groups)) {
+  const std::vector<firmware::compiler::NpuStage> stages = firmware::compiler::npu_decode_stages(po, contexts, groups);
+  std::vector<std::vector<pim::NewtonIssued>> ch0(m_trace ? stages.size() : 0);
+  std::vector<std::string> pim_names;  // the PIM work of each stage, "" none
+  for (std::size_t k = 0; k < stages.size(); ++k) {
+    const firmware::compiler::NpuStage& s = stages[k];
     const bool pim = s.pim_group >= 0 && m_opt.system != NeupimsSystem::npu_only;
     runs.push_back(im.run_stage(s.name, s.ops, pim ? per_channel(groups[static_cast<std::size_t>(s.pim_group)])
                                                    : std::vector<std::vector<i64>>{},
-                                static_cast<int>(s.tokens)));
+                                static_cast<int>(s.tokens), m_trace ? &ch0[k] : nullptr));
     runs.back().st.repeat = s.repeat;
+    pim_names.push_back(!pim ? std::string()
+                        : m_opt.sub_batch ? "attention.sb" + std::to_string(s.pim_group + 1)
+                                          : std::string("attention"));
   }
+  if (m_trace) im.lay_out(*m_trace, stages, runs, ch0, pim_names);
 
   im.assemble(runs, cost, m_stages);
   cost.breakdown["comm"];  // no all-reduce is modelled (system.md §2.3)

@@ -28,6 +28,7 @@
 #include "model/model.h"
 #include "npu/config.h"
 #include "serving/cost.h"
+#include "serving/timeline.h"
 
 namespace pimlab::serving {
 
@@ -99,6 +100,11 @@ class NeupimsBackend : public Backend {
   // The stages of the last decode() in the order they run, with repeat counts:
   // iteration time = sum of time_s * repeat.
   const std::vector<NeupimsStage>& last_stages() const { return m_stages; }
+  // While set, each decode() lays its iteration out in *t (docs/serving.md
+  // "Waveforms"): the stages in execution order, the NPU's operations, the
+  // PIM attention of each stage, and channel 0's commands (NPU reads and
+  // writes, PIM commands, refresh) of each stage's first instance.
+  void record(Timeline* t) { m_trace = t; }
   // Channel runs answered from the cache / simulated, since construction.
   std::uint64_t cache_hits() const { return m_cache_hits; }
   std::uint64_t channel_runs() const { return m_channel_runs; }
@@ -108,6 +114,7 @@ class NeupimsBackend : public Backend {
   NeupimsOptions m_opt;
   std::vector<NeupimsStage> m_stages;
   std::uint64_t m_cache_hits = 0, m_channel_runs = 0;
+  Timeline* m_trace = nullptr;
   std::unique_ptr<Impl> m_impl;
 };
 

@@ -20,11 +20,16 @@ std::string token(std::string s) {
 }  // namespace
 
 void write_vcd(std::ostream& os, const Timeline& t, const std::string& title) {
-  // Identifier codes: '!' host_busy, '"' pim_busy, '#' op, '$' category, then one per pseudo-channel.
+  // Identifier codes: '!' host_busy, '"' pim_busy, '#' op, '$' category, then
+  // one per pseudo-channel, then pim_op (concurrent) and stage (with stages).
+  const char pim_op = static_cast<char>('%' + t.pseudo_channels);
+  const char stage = static_cast<char>(pim_op + (t.concurrent ? 1 : 0));
   os << "$comment " << title << " $end\n$timescale 1ps $end\n$scope module iteration $end\n"
      << "$var wire 1 ! host_busy $end\n$var wire 1 \" pim_busy $end\n"
-     << "$var string 1 # op $end\n$var string 1 $ category $end\n$upscope $end\n"
-     << "$scope module ch0 $end\n";
+     << "$var string 1 # op $end\n$var string 1 $ category $end\n";
+  if (t.concurrent) os << "$var string 1 " << pim_op << " pim_op $end\n";
+  if (!t.stages.empty()) os << "$var string 1 " << stage << " stage $end\n";
+  os << "$upscope $end\n$scope module ch0 $end\n";
   for (int p = 0; p < t.pseudo_channels; ++p)
     os << "$scope module pch" << p << " $end\n$var string 1 " << static_cast<char>('%' + p) << " cmd $end\n$upscope $end\n";
   os << "$upscope $end\n$enddefinitions $end\n";
@@ -36,9 +41,22 @@ void write_vcd(std::ostream& os, const Timeline& t, const std::string& title) {
   at(0, "s- #");
   at(0, "s- $");
   for (int p = 0; p < t.pseudo_channels; ++p) at(0, std::string("s- ") + static_cast<char>('%' + p));
+  if (t.concurrent) at(0, std::string("s- ") + pim_op);
+  if (!t.stages.empty()) at(0, std::string("s- ") + stage);
+  for (const auto& o : t.stages) {
+    at(ps(o.start_s), "s" + token(o.name) + " " + stage);
+    at(ps(o.end_s), std::string("s- ") + stage);
+  }
   for (const auto& o : t.ops) {
-    const char* busy = o.device == "pim" ? "\"" : "!";
+    const bool pim = o.device == "pim";
+    const char* busy = pim ? "\"" : "!";
     at(ps(o.start_s), std::string("1") + busy);
+    if (pim && t.concurrent) {
+      at(ps(o.start_s), "s" + token(o.name) + " " + pim_op);
+      at(ps(o.end_s), std::string("0") + busy);
+      at(ps(o.end_s), std::string("s- ") + pim_op);
+      continue;
+    }
     at(ps(o.start_s), "s" + token(o.name) + " #");
     at(ps(o.start_s), "s" + token(o.category) + " $");
     at(ps(o.end_s), std::string("0") + busy);

@@ -27,12 +27,18 @@ struct Timeline {
   std::vector<PimCommand> pim_commands;  // channel 0
   double pim_clock_ps = 1000;            // one PIM command slot (the channel's tCK)
   int pseudo_channels = 2;
+  // Host and PIM run at the same time (the NPU systems): `op` and `category`
+  // follow the host's operations, `pim_op` the PIM work; otherwise (GPU hosts)
+  // the operators are serial and `op` is the one on the critical path.
+  bool concurrent = false;
+  std::vector<Op> stages;  // optional: the schedule's stages (name, start, end)
 };
 
 // A VCD (IEEE 1364 with string values, as GTKWave reads them), timescale 1 ps:
 // iteration.host_busy, iteration.pim_busy (1 bit), iteration.op and
-// iteration.category (strings), ch0.pch<p>.cmd (string: the command issued in
-// that cycle, empty otherwise).
+// iteration.category (strings), with `concurrent` iteration.pim_op, with
+// stages iteration.stage (strings), ch0.pch<p>.cmd (string: the command
+// issued in that cycle, empty otherwise).
 void write_vcd(std::ostream& os, const Timeline& t, const std::string& title);
 
 }  // namespace pimlab::serving

@@ -496,3 +496,53 @@ TEST_CASE("neupims backend: prefill runs every operator on the NPU", "[serving][
   CHECK_THROWS_WITH(NeupimsBackend(art).prefill(chunks),
                     "prefill with artifact-compatible mode: the NeuPIMs artifact models decode iterations only");
 }
+
+TEST_CASE("neupims backend: the iteration laid out for a waveform", "[serving][neupims][trace]") {
+  // Serial npu+pim on 2 layers: stages (A, B, E) x 2 then the LM head, back to
+  // back, summing to the iteration time; every NPU operation inside its stage;
+  // the PIM attention from the start of each B for pim_s; channel 0's commands
+  // of the first B hold exactly the MAC steps of its requests' PIM stream.
+  NeupimsBackend b(opts(NeupimsSystem::npu_pim, tiny(2), kChannels, false));
+  serving::Timeline t;
+  b.record(&t);
+  const serving::IterationCost c = b.decode(kBatch);
+  b.record(nullptr);
+  CHECK(t.concurrent);
+  std::vector<std::string> order;
+  for (const auto& s : t.stages) order.push_back(s.name);
+  CHECK(order == std::vector<std::string>{"A", "B", "E", "A", "B", "E", "head"});
+  for (std::size_t i = 1; i < t.stages.size(); ++i) CHECK(t.stages[i].start_s == t.stages[i - 1].end_s);
+  CHECK(t.stages.back().end_s == Approx(c.time_s).epsilon(1e-12));
+  std::size_t host_ops = 0, pim_ops = 0;
+  for (const auto& o : t.ops) {
+    const auto st = std::find_if(t.stages.begin(), t.stages.end(),
+                                 [&](const serving::Timeline::Op& s) { return o.start_s >= s.start_s && o.start_s < s.end_s; });
+    REQUIRE(st != t.stages.end());
+    CHECK(o.end_s <= st->end_s * (1 + 1e-12));
+    if (o.device == "pim") {
+      ++pim_ops;
+      CHECK(st->name == "B");
+      CHECK(o.name == "attention");
+      CHECK(o.start_s == st->start_s);
+      CHECK(o.end_s - o.start_s == Approx(stage(b, "B").pim_s));
+    } else {
+      ++host_ops;
+    }
+  }
+  CHECK(pim_ops == 2);
+  CHECK(host_ops > 0);
+  // Channel 0 holds requests of KV length 32 and 600 (kBatch); single row
+  // buffer: one all-bank COMP per MAC step, as in the same stream alone.
+  const pim::NewtonWorkload w =
+      firmware::neupims::channel_attention({32, 600}, pim::PimType::Single, 512, 0);
+  const pim::NewtonCounters alone = pim::run_newton({pim::PimType::Single, false}, w);
+  std::uint64_t comps = 0;
+  const double b0 = t.stages.at(1).start_s, b1 = t.stages.at(1).end_s;
+  for (const auto& x : t.pim_commands)
+    if (x.name == "comp") {
+      ++comps;
+      CHECK(x.time_s >= b0);
+      CHECK(x.time_s < b1);
+    }
+  CHECK(comps == alone.num_comp_cmds);
+}
