@@ -36,6 +36,7 @@
 #include "serving/gpu_backend.h"
 #include "serving/loop.h"
 #include "serving/neupims_backend.h"
+#include "firmware/neupims/check.h"
 #include "serving/platform.h"
 #include "serving/timeline.h"
 #include "sweep/grid.h"
@@ -355,7 +356,7 @@ int run(int argc, char** argv) {
           {"artifact-compatible", "", "reproduce the published artifacts, quirks included (docs/serving.md)", ""},
           {"ignore-capacity", "", "do not check that KV caches and states fit in the memory (the artifacts never check)", ""},
           {"no-reuse", "", "simulate every PIM kernel afresh (no exact reuse of equal kernels)", ""},
-          {"functional", "", "pimba: every PIM kernel of every decode iteration also computes on seeded data in the channel's DRAM image (TLM channel, behavioural or RTL units) and is checked bit for bit against the golden kernels; small models or few layers", ""},
+          {"functional", "", "pimba: every PIM kernel of every decode iteration also computes on seeded data in the channel's DRAM image (TLM channel, behavioural or RTL units); npu+pim, neupims: every request's attention on the per-bank units' rows; each result checked bit for bit against the golden kernels; small models or few layers", ""},
           {"rtl-units", "LIST", "with --functional: units co-simulated as the Verilated RTL, e.g. pch0.bank_group0.pair0,pch1.bank_group3.pair1, or all", ""},
           {"trace", "DIR", "GPU-host and NPU systems: write a VCD of the chosen decode iterations to DIR (operators, stages, and channel 0's commands of the first layer)", ""},
           {"trace-iterations", "N[,N...]", "with --trace: the decode iterations to trace (1 = the first)", "1"},
@@ -590,16 +591,25 @@ int run(int argc, char** argv) {
       if (a.has(r.opt) && !r.ok) throw UsageError(std::string("--") + r.opt + " applies to " + r.what + ", which none of --system is");
   }
   const bool functional = a.has("functional");
+  // --functional runs one family's units: the Pimba processing unit (pimba) or
+  // the Newton / NeuPIMs per-bank units (npu+pim, neupims).
+  bool functional_newton = false;
   if (functional) {
-    for (const Case& c : cases)
-      if (c.system.pim_family != "pimba")
-        throw UsageError("--functional applies to the pimba system (MX8 data on the Pimba processing unit), not " +
-                         c.system.name);
+    auto newton = [](const Case& c) { return c.system.pim_family == "newton" || c.system.pim_family == "neupims"; };
+    functional_newton = !cases.empty() && newton(cases.front());
+    for (const Case& c : cases) {
+      if (c.system.pim_family != "pimba" && !newton(c))
+        throw UsageError("--functional applies to pimba (the Pimba processing unit) and npu+pim, neupims (the "
+                         "Newton / NeuPIMs per-bank units), not " + c.system.name);
+      if (newton(c) != functional_newton)
+        throw UsageError("--functional checks one PIM family per run: pimba, or npu+pim and neupims, not both");
+    }
     if (artifact) throw UsageError("--functional checks the faithful kernels; drop --artifact-compatible");
   }
   std::vector<std::string> rtl_units;
   if (a.has("rtl-units")) {
     if (!functional) throw UsageError("--rtl-units applies only with --functional");
+    if (functional_newton) throw UsageError("--rtl-units: the Newton / NeuPIMs units have no RTL (pimba only)");
     for (const std::string& u : a.list("rtl-units", {}))
       if (u == "all")
         for (int p = 0; p < 2; ++p)
@@ -725,8 +735,10 @@ int run(int argc, char** argv) {
         tracer = std::make_unique<TracingBackend>(*gpu_be, trace_dir ? *trace_dir : std::string(), stem, trace_its,
                                                   true);
         tracer->record_contexts = functional;
-      } else if (npu_be && trace_dir) {
-        tracer = std::make_unique<TracingBackend>(*npu_be, *trace_dir, stem, trace_its, false);
+      } else if (npu_be && (trace_dir || functional)) {
+        tracer = std::make_unique<TracingBackend>(*npu_be, trace_dir ? *trace_dir : std::string(), stem, trace_its,
+                                                  false);
+        tracer->record_contexts = functional;
       }
       out.r = serving::serve(tracer ? static_cast<serving::Backend&>(*tracer) : *be, requests, o,
                              pinned.empty() ? nullptr : &pinned);
@@ -751,7 +763,59 @@ int run(int argc, char** argv) {
   // computed in one co-simulation (SystemC elaborates once per process).
   Json functional_json;
   int functional_rc = 0;
-  if (functional && !g_stop.load()) {
+  if (functional && functional_newton && !g_stop.load()) {
+    // Every request's attention of every decode iteration, layer and device
+    // (its heads / tp heads) on the per-bank units, in process.
+    namespace fn = pimlab::firmware::neupims;
+    constexpr double kMaxMacs = 4e9;
+    double macs = 0;
+    for (const Outcome& o : outcomes)
+      for (const auto& ctx : o.decode_contexts)
+        for (std::int64_t L : ctx)
+          macs += 2.0 * static_cast<double>(L) * static_cast<double>(o.c.model.heads * o.c.model.head_dim) *
+                  static_cast<double>(o.c.model.layers);
+    if (macs > kMaxMacs)
+      throw UsageError("--functional: " + fmt(macs / 1e9, "%.1f") + " G MACs of attention to check (at most " +
+                       fmt(kMaxMacs / 1e9, "%.0f") + " G); use a model with fewer layers (a config file), a smaller "
+                       "batch or --iterations");
+    fn::AttentionCheck chk;
+    std::vector<std::string> recipes;
+    for (const Outcome& o : outcomes) {
+      const pimlab::pim::PimType type =
+          o.c.system.pim_family == "newton" ? pimlab::pim::PimType::Single : pimlab::pim::PimType::Dual;
+      const std::string r = std::string("attention: newton-") + pimlab::pim::pim_type_name(type);
+      if (std::find(recipes.begin(), recipes.end(), r) == recipes.end()) recipes.push_back(r);
+      const int tp = o.c.gpus;
+      const int width = static_cast<int>(o.c.model.heads / tp * o.c.model.head_dim);
+      const std::string who = o.c.model.name + " on " + o.c.system.name;
+      for (std::size_t it = 0; it < o.decode_contexts.size() && !g_stop.load(); ++it)
+        for (int l = 0; l < o.c.model.layers; ++l)
+          for (std::size_t q = 0; q < o.decode_contexts[it].size(); ++q)
+            for (int d = 0; d < tp; ++d)
+              fn::check_attention(type, width, static_cast<int>(o.decode_contexts[it][q]),
+                                  job_seed(a.u64("seed", 1), it, static_cast<std::uint64_t>(l), q, static_cast<std::uint64_t>(d)),
+                                  who + ", iteration " + std::to_string(it + 1) + ", layer " + std::to_string(l + 1) +
+                                      ", request " + std::to_string(q + 1) + ", device " + std::to_string(d + 1),
+                                  chk);
+    }
+    char digest[17];
+    std::snprintf(digest, sizeof digest, "%016llx", static_cast<unsigned long long>(chk.digest));
+    functional_rc = g_stop.load() ? 130 : chk.mismatches ? 1 : 0;
+    if (chk.mismatches)
+      std::fprintf(stderr, "pimlab run: --functional: %llu values differ from golden; first: %s\n",
+                   static_cast<unsigned long long>(chk.mismatches), chk.first_mismatch.c_str());
+    const char* verdict = functional_rc == 0 ? "match" : functional_rc == 1 ? "mismatch" : "interrupted";
+    functional_json = {{"verdict", verdict},
+                       {"jobs", chk.jobs},
+                       {"jobs_checked", chk.jobs},
+                       {"pim_kernels", chk.kernels},
+                       {"values_compared", chk.values_compared},
+                       {"kernel_cycles", chk.kernel_cycles},
+                       {"recipes", recipes},
+                       {"rtl_units", Json::array()},
+                       {"digest", digest}};
+  }
+  if (functional && !functional_newton && !g_stop.load()) {
     namespace cs = pimlab::tlm_pim_rtl;
     cs::CosimOptions co;
     for (const Outcome& o : outcomes) {

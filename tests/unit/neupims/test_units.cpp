@@ -13,7 +13,9 @@
 #include <vector>
 
 #include "firmware/neupims/streams.h"
+#include "firmware/neupims/check.h"
 #include "golden/attention.h"
+#include "golden/newton.h"
 #include "numerics/fp.h"
 
 using namespace pimlab;
@@ -130,5 +132,49 @@ TEST_CASE("newton units: q*K^T and p*V bit-exact, end to end against the golden 
         CHECK(worst <= tol);
       }
     }
+  }
+}
+
+TEST_CASE("newton units: golden::newton_attention is the documented loop; the functional check matches it", "[neupims][units]") {
+  // golden::newton_attention against the loop above (logits, and the outputs
+  // from its own FP16 probabilities), then firmware::neupims::check_attention
+  // (the units on seeded data against that golden) for both flavours.
+  const int L = 530, E = 256, h = 2;  // two 512-token chunks, the second partial
+  const std::vector<std::uint16_t> K = seeded(static_cast<std::size_t>(L) * E, 11), V = seeded(K.size(), 12),
+                                   q = seeded(E, 13);
+  const golden::NewtonAttention g = golden::newton_attention(E, L, K, V, q);
+  int exact = 0;
+  for (int hh = 0; hh < h; ++hh) {
+    std::vector<float> b(128);
+    for (int x = 0; x < 128; ++x) b[static_cast<std::size_t>(x)] = f(q[static_cast<std::size_t>(hh * 128 + x)]);
+    for (int t = 0; t < L; ++t) {
+      std::vector<float> a(128);
+      for (int x = 0; x < 128; ++x) a[static_cast<std::size_t>(x)] = f(K[static_cast<std::size_t>(t) * E + hh * 128 + x]);
+      exact += dot_unit(a, b) == f(g.logits[static_cast<std::size_t>(hh) * L + t]);
+    }
+    for (int x = 0; x < 128; ++x) {
+      float want = 0.0f;
+      for (int c = 0; c * 512 < L; ++c) {
+        const int n = std::min(512, L - c * 512), padded = (n + 15) / 16 * 16;
+        std::vector<float> a(static_cast<std::size_t>(padded), 0.0f), p(a.size(), 0.0f);
+        for (int i = 0; i < n; ++i) {
+          a[static_cast<std::size_t>(i)] = f(V[static_cast<std::size_t>(c * 512 + i) * E + hh * 128 + x]);
+          p[static_cast<std::size_t>(i)] = f(g.probs[static_cast<std::size_t>(hh) * L + c * 512 + i]);
+        }
+        want = want + dot_unit(a, p);
+      }
+      exact += want == g.out[static_cast<std::size_t>(hh) * 128 + x];
+    }
+  }
+  CHECK(exact == h * L + h * 128);
+  CHECK_THROWS_AS(golden::newton_attention(100, L, K, V, q), std::invalid_argument);
+  for (pim::PimType type : {pim::PimType::Dual, pim::PimType::Single}) {
+    np::AttentionCheck c;
+    np::check_attention(type, E, L, 7, "test", c);
+    CHECK(c.mismatches == 0);
+    CHECK(c.jobs == 1);
+    CHECK(c.kernels == 2);
+    CHECK(c.values_compared == static_cast<std::uint64_t>(h * L + h * 128));
+    CHECK(c.kernel_cycles > 0);
   }
 }
