@@ -20,6 +20,7 @@
 #include <iostream>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,8 @@
 #include "serving/loop.h"
 #include "serving/neupims_backend.h"
 #include "firmware/neupims/check.h"
+#include "firmware/attacc/check.h"
+#include "dram/spec.h"
 #include "serving/platform.h"
 #include "serving/timeline.h"
 #include "sweep/grid.h"
@@ -95,6 +98,7 @@ struct Outcome {
   std::uint64_t cim_simulated = 0;  // distinct CIM softmax rows / FFN blocks run on the CIM core
   std::vector<serving::Timeline::Op> first_step;  // --plot: the operators of the first decode step (GPU hosts)
   std::vector<std::vector<std::int64_t>> decode_contexts;  // --functional: each decode iteration's KV lengths
+  std::optional<serving::AttaccPimOptions> attacc;          // --functional: the attacc system's PIM
 };
 
 // Wraps a back-end that can lay an iteration out (the GPU-host and the NPU
@@ -356,7 +360,7 @@ int run(int argc, char** argv) {
           {"artifact-compatible", "", "reproduce the published artifacts, quirks included (docs/serving.md)", ""},
           {"ignore-capacity", "", "do not check that KV caches and states fit in the memory (the artifacts never check)", ""},
           {"no-reuse", "", "simulate every PIM kernel afresh (no exact reuse of equal kernels)", ""},
-          {"functional", "", "pimba: every PIM kernel of every decode iteration also computes on seeded data in the channel's DRAM image (TLM channel, behavioural or RTL units); npu+pim, neupims: every request's attention on the per-bank units' rows; each result checked bit for bit against the golden kernels; small models or few layers", ""},
+          {"functional", "", "pimba: every PIM kernel of every decode iteration also computes on seeded data in the channel's DRAM image (TLM channel, behavioural or RTL units); npu+pim, neupims: every request's attention on the per-bank units' rows; attacc: on the AttAcc units of one stack; each result checked bit for bit against the golden kernels; small models or few layers", ""},
           {"rtl-units", "LIST", "with --functional: units co-simulated as the Verilated RTL, e.g. pch0.bank_group0.pair0,pch1.bank_group3.pair1, or all", ""},
           {"trace", "DIR", "GPU-host and NPU systems: write a VCD of the chosen decode iterations to DIR (operators, stages, and channel 0's commands of the first layer)", ""},
           {"trace-iterations", "N[,N...]", "with --trace: the decode iterations to trace (1 = the first)", "1"},
@@ -593,23 +597,30 @@ int run(int argc, char** argv) {
   const bool functional = a.has("functional");
   // --functional runs one family's units: the Pimba processing unit (pimba) or
   // the Newton / NeuPIMs per-bank units (npu+pim, neupims).
-  bool functional_newton = false;
+  std::string functional_family;  // pimba, newton (npu+pim, neupims) or attacc
   if (functional) {
-    auto newton = [](const Case& c) { return c.system.pim_family == "newton" || c.system.pim_family == "neupims"; };
-    functional_newton = !cases.empty() && newton(cases.front());
+    auto family = [](const Case& c) -> std::string {
+      const std::string& f = c.system.pim_family;
+      if (f == "pimba" || f == "attacc") return f;
+      if (f == "newton" || f == "neupims") return "newton";
+      return "";
+    };
+    functional_family = cases.empty() ? std::string() : family(cases.front());
     for (const Case& c : cases) {
-      if (c.system.pim_family != "pimba" && !newton(c))
-        throw UsageError("--functional applies to pimba (the Pimba processing unit) and npu+pim, neupims (the "
-                         "Newton / NeuPIMs per-bank units), not " + c.system.name);
-      if (newton(c) != functional_newton)
-        throw UsageError("--functional checks one PIM family per run: pimba, or npu+pim and neupims, not both");
+      if (family(c).empty())
+        throw UsageError("--functional applies to pimba (the Pimba processing unit), npu+pim and neupims (the "
+                         "Newton / NeuPIMs per-bank units) and attacc (the AttAcc units), not " + c.system.name);
+      if (family(c) != functional_family)
+        throw UsageError("--functional checks one PIM family per run: pimba, npu+pim and neupims, or attacc");
     }
     if (artifact) throw UsageError("--functional checks the faithful kernels; drop --artifact-compatible");
   }
   std::vector<std::string> rtl_units;
   if (a.has("rtl-units")) {
     if (!functional) throw UsageError("--rtl-units applies only with --functional");
-    if (functional_newton) throw UsageError("--rtl-units: the Newton / NeuPIMs units have no RTL (pimba only)");
+    if (functional_family != "pimba")
+      throw UsageError("--rtl-units: the " + std::string(functional_family == "newton" ? "Newton / NeuPIMs" : "AttAcc") +
+                       " units have no RTL (pimba only)");
     for (const std::string& u : a.list("rtl-units", {}))
       if (u == "all")
         for (int p = 0; p < 2; ++p)
@@ -751,8 +762,10 @@ int run(int argc, char** argv) {
       if (auto* g = dynamic_cast<serving::GpuBackend*>(be.get())) {
         if (g->pim()) out.pim_simulated = g->pim()->kernels_simulated(), out.pim_reused = g->pim()->kernels_reused();
         if (g->cim()) out.cim_simulated = g->cim()->rows_simulated();
-        if (g->attacc())
+        if (g->attacc()) {
           out.pim_simulated = g->attacc()->kernels_simulated(), out.pim_reused = g->attacc()->kernels_reused();
+          out.attacc = g->attacc()->options();
+        }
       }
       if (tty) std::fprintf(stderr, "\r%*s\r", 110, "");
       outcomes.push_back(std::move(out));
@@ -763,7 +776,7 @@ int run(int argc, char** argv) {
   // computed in one co-simulation (SystemC elaborates once per process).
   Json functional_json;
   int functional_rc = 0;
-  if (functional && functional_newton && !g_stop.load()) {
+  if (functional && functional_family == "newton" && !g_stop.load()) {
     // Every request's attention of every decode iteration, layer and device
     // (its heads / tp heads) on the per-bank units, in process.
     namespace fn = pimlab::firmware::neupims;
@@ -815,7 +828,81 @@ int run(int argc, char** argv) {
                        {"rtl_units", Json::array()},
                        {"digest", digest}};
   }
-  if (functional && !functional_newton && !g_stop.load()) {
+  if (functional && functional_family == "attacc" && !g_stop.load()) {
+    // Every request's attention of every decode iteration and layer: its
+    // heads on one GPU, on one stack of that GPU's AttAcc device, in process.
+    namespace fa = pimlab::firmware::attacc;
+    double macs = 0;
+    for (const Outcome& o : outcomes)
+      for (const auto& ctx : o.decode_contexts)
+        for (std::int64_t L : ctx)
+          macs += 2.0 * static_cast<double>(L) * static_cast<double>(o.c.model.heads * o.c.model.head_dim) *
+                  static_cast<double>(o.c.model.attn_layers);
+    if (macs > 1e9)
+      throw UsageError("--functional: " + fmt(macs / 1e9, "%.1f") + " G MACs of attention to check (at most 1 G); "
+                       "use a model with fewer layers (a config file), a smaller batch or --iterations");
+    std::uint64_t jobs = 0, values = 0, mismatches = 0, cycles = 0, digest = 1469598103934665603ull;
+    std::string first;
+    auto mix = [&](std::uint64_t v) {
+      for (int i = 0; i < 8; ++i) {
+        digest ^= (v >> (8 * i)) & 0xff;
+        digest *= 1099511628211ull;
+      }
+    };
+    std::vector<std::string> recipes;
+    for (const Outcome& o : outcomes) {
+      if (!o.attacc) continue;
+      const serving::AttaccPimOptions& ao = *o.attacc;
+      const std::string r = std::string("attention: attacc-") + pimlab::pim::placement_name(ao.placement);
+      if (std::find(recipes.begin(), recipes.end(), r) == recipes.end()) recipes.push_back(r);
+      const pimlab::dram::DramSpec& spec = pimlab::dram::preset(ao.dram);
+      const std::string who = o.c.model.name + " on " + o.c.system.name;
+      for (std::size_t it = 0; it < o.decode_contexts.size() && !g_stop.load(); ++it)
+        for (int l = 0; l < o.c.model.attn_layers; ++l)
+          for (std::size_t q = 0; q < o.decode_contexts[it].size(); ++q) {
+            fa::AttentionSpec k;
+            k.placement = ao.placement;
+            k.heads = static_cast<int>(o.c.model.heads / o.c.gpus);
+            k.len = static_cast<int>(o.decode_contexts[it][q]);
+            k.d_head = static_cast<int>(o.c.model.head_dim);
+            k.dbyte = 2;
+            k.max_len = ao.max_len;
+            k.channels = spec.org.channels;
+            fa::KernelCheck c;
+            try {
+              c = fa::check_kernel(k, spec, job_seed(a.u64("seed", 1), it, static_cast<std::uint64_t>(l), q, 0));
+            } catch (const std::invalid_argument& e) {
+              throw UsageError("--functional: " + who + ": " + e.what());
+            }
+            const fa::VerifyReport& v = c.report;
+            ++jobs;
+            values += v.scores + v.probs + v.outputs;
+            const std::uint64_t bad = v.scores_mismatched + v.probs_mismatched + v.outputs_mismatched;
+            if (bad && mismatches == 0)
+              first = who + ", iteration " + std::to_string(it + 1) + ", layer " + std::to_string(l + 1) +
+                      ", request " + std::to_string(q + 1) + ": " + v.first_mismatch;
+            mismatches += bad;
+            cycles += static_cast<std::uint64_t>(c.cycles);
+            for (std::uint64_t x : {static_cast<std::uint64_t>(c.cycles), v.scores, v.probs, v.outputs, bad}) mix(x);
+          }
+    }
+    char dg[17];
+    std::snprintf(dg, sizeof dg, "%016llx", static_cast<unsigned long long>(digest));
+    functional_rc = g_stop.load() ? 130 : mismatches ? 1 : 0;
+    if (mismatches)
+      std::fprintf(stderr, "pimlab run: --functional: %llu values differ from golden; first: %s\n",
+                   static_cast<unsigned long long>(mismatches), first.c_str());
+    functional_json = {{"verdict", functional_rc == 0 ? "match" : functional_rc == 1 ? "mismatch" : "interrupted"},
+                       {"jobs", jobs},
+                       {"jobs_checked", jobs},
+                       {"pim_kernels", jobs},
+                       {"values_compared", values},
+                       {"kernel_cycles", cycles},
+                       {"recipes", recipes},
+                       {"rtl_units", Json::array()},
+                       {"digest", dg}};
+  }
+  if (functional && functional_family == "pimba" && !g_stop.load()) {
     namespace cs = pimlab::tlm_pim_rtl;
     cs::CosimOptions co;
     for (const Outcome& o : outcomes) {
