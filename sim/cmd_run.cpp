@@ -236,6 +236,24 @@ std::vector<pimlab::tlm_pim_rtl::CosimJob> functional_jobs(const model::ModelCon
   return jobs;
 }
 
+// --functional on the attention units checked in process (npu+pim, neupims,
+// attacc): refuses a run whose attention (2 L x heads x d_head MACs per
+// request, layer and iteration) exceeds `limit` MACs.
+void check_attention_macs(const std::vector<Outcome>& outcomes, bool attention_layers, double limit) {
+  double macs = 0;
+  for (const Outcome& o : outcomes)
+    for (const auto& ctx : o.decode_contexts)
+      for (std::int64_t L : ctx)
+        macs += 2.0 * static_cast<double>(L) * static_cast<double>(o.c.model.heads * o.c.model.head_dim) *
+                static_cast<double>(attention_layers ? o.c.model.attn_layers : o.c.model.layers);
+  if (macs > limit) {
+    char buf[160];
+    std::snprintf(buf, sizeof buf, "--functional: %.1f G MACs of attention to check (at most %.0f G); ", macs / 1e9,
+                  limit / 1e9);
+    throw UsageError(std::string(buf) + "use a model with fewer layers (a config file), a smaller batch or --iterations");
+  }
+}
+
 // --plot DIR: the runs as the merged CSV of a sweep (one point per model,
 // batch and system), then `pimlab plot --defaults` on it, so a run's report
 // draws the same figures as a study.
@@ -780,17 +798,7 @@ int run(int argc, char** argv) {
     // Every request's attention of every decode iteration, layer and device
     // (its heads / tp heads) on the per-bank units, in process.
     namespace fn = pimlab::firmware::neupims;
-    constexpr double kMaxMacs = 4e9;
-    double macs = 0;
-    for (const Outcome& o : outcomes)
-      for (const auto& ctx : o.decode_contexts)
-        for (std::int64_t L : ctx)
-          macs += 2.0 * static_cast<double>(L) * static_cast<double>(o.c.model.heads * o.c.model.head_dim) *
-                  static_cast<double>(o.c.model.layers);
-    if (macs > kMaxMacs)
-      throw UsageError("--functional: " + fmt(macs / 1e9, "%.1f") + " G MACs of attention to check (at most " +
-                       fmt(kMaxMacs / 1e9, "%.0f") + " G); use a model with fewer layers (a config file), a smaller "
-                       "batch or --iterations");
+    check_attention_macs(outcomes, false, 4e9);
     fn::AttentionCheck chk;
     std::vector<std::string> recipes;
     for (const Outcome& o : outcomes) {
@@ -832,15 +840,7 @@ int run(int argc, char** argv) {
     // Every request's attention of every decode iteration and layer: its
     // heads on one GPU, on one stack of that GPU's AttAcc device, in process.
     namespace fa = pimlab::firmware::attacc;
-    double macs = 0;
-    for (const Outcome& o : outcomes)
-      for (const auto& ctx : o.decode_contexts)
-        for (std::int64_t L : ctx)
-          macs += 2.0 * static_cast<double>(L) * static_cast<double>(o.c.model.heads * o.c.model.head_dim) *
-                  static_cast<double>(o.c.model.attn_layers);
-    if (macs > 1e9)
-      throw UsageError("--functional: " + fmt(macs / 1e9, "%.1f") + " G MACs of attention to check (at most 1 G); "
-                       "use a model with fewer layers (a config file), a smaller batch or --iterations");
+    check_attention_macs(outcomes, true, 1e9);
     std::uint64_t jobs = 0, values = 0, mismatches = 0, cycles = 0, digest = 1469598103934665603ull;
     std::string first;
     auto mix = [&](std::uint64_t v) {

@@ -548,6 +548,17 @@ struct NeupimsBackend::Impl {
     return out;
   }
 
+  // The NPU program's options (the iteration kind is set per decode).
+  firmware::compiler::NpuProgramOptions program_options() const {
+    firmware::compiler::NpuProgramOptions po;
+    po.model = o.model;
+    po.tp = o.tp;
+    po.pp = o.pp;
+    po.element_bytes = o.npu.element_bytes;
+    po.lm_head = !o.artifact_compatible;  // the artifact models the decoder layers only
+    return po;
+  }
+
   // The iteration as a timeline. Stages run in list order, except that
   // consecutive stages of the same repeat count R > 1 form a loop body run R
   // times (serial: (A, B, E) x layers; interleaved: (C, D) x (layers - 1);
@@ -731,14 +742,8 @@ IterationCost NeupimsBackend::prefill(const std::vector<PrefillChunk>& chunks) {
     throw std::invalid_argument("prefill with artifact-compatible mode: the NeuPIMs artifact models decode iterations only");
   std::vector<firmware::compiler::NpuPrefillChunk> c;
   for (const PrefillChunk& ch : chunks) c.push_back({ch.tokens, ch.context});
-  firmware::compiler::NpuProgramOptions po;
-  po.model = m_opt.model;
-  po.tp = m_opt.tp;
-  po.pp = m_opt.pp;
-  po.element_bytes = m_opt.npu.element_bytes;
-  po.lm_head = !m_opt.artifact_compatible;
   std::vector<Impl::StageRun> runs;
-  for (const firmware::compiler::NpuStage& s : firmware::compiler::npu_prefill_stages(po, c)) {
+  for (const firmware::compiler::NpuStage& s : firmware::compiler::npu_prefill_stages(m_impl->program_options(), c)) {
     runs.push_back(m_impl->run_stage(s.name, s.ops, {}, static_cast<int>(s.tokens)));
     runs.back().st.repeat = s.repeat;
   }
@@ -776,12 +781,7 @@ IterationCost NeupimsBackend::decode(const std::vector<DecodeRequest>& batch) {
 
   // The NPU's instruction stream of the iteration (firmware/compiler/npu_program.h),
   // each stage timed with the PIM attention of its request group.
-  firmware::compiler::NpuProgramOptions po;
-  po.model = m_opt.model;
-  po.tp = m_opt.tp;
-  po.pp = m_opt.pp;
-  po.element_bytes = m_opt.npu.element_bytes;
-  po.lm_head = !m_opt.artifact_compatible;
+  firmware::compiler::NpuProgramOptions po = im.program_options();
   std::vector<std::vector<std::size_t>> groups;
   if (m_opt.system == NeupimsSystem::npu_only) {
     po.iteration = firmware::compiler::NpuIteration::npu_only;

@@ -108,6 +108,23 @@ int segment_named(const fc::SystemProgram& p, const std::string& name) {
   return -1;
 }
 
+// The decode graph's host GEMM FLOPs: QKV, projection and FFN over `rows`
+// token rows in every layer, plus the LM head over `head_rows` rows.
+double graph_gemm_flops(const model::ModelConfig& m, int tp, std::int64_t rows, std::int64_t head_rows) {
+  model::GraphOptions g;
+  g.context = 1;
+  g.tp = tp;
+  double flops = 0;
+  g.batch = rows;
+  for (const model::Operator& op : model::decode_graph(m, g))
+    if (op.name == "qkv" || op.name == "proj" || op.name == "ffn_1" || op.name == "ffn_2")
+      flops += 2.0 * op.m * op.k * op.n * static_cast<double>(m.layers);
+  g.batch = head_rows;
+  for (const model::Operator& op : model::decode_graph(m, g))
+    if (op.name == "lm_head") flops += 2.0 * op.m * op.k * op.n;
+  return flops;
+}
+
 }  // namespace
 
 TEST_CASE("program: round trip write-read-write is byte-identical", "[compiler][program]") {
@@ -391,17 +408,8 @@ TEST_CASE("program: NPU host gets the back-end's stages, every layer's GEMMs onc
       for (const fc::NpuOp& x : s.ops)
         if (x.kind == fc::NpuOpKind::gemm)
           program += 2.0 * x.shape.m * x.shape.k * x.shape.n * static_cast<double>(s.repeat);
-    model::GraphOptions g;
-    g.batch = static_cast<std::int64_t>(lens.size());
-    g.context = 1;
-    g.tp = in.tp;
-    double graph = 0;
-    for (const model::Operator& op : model::decode_graph(in.model, g))
-      if (op.name == "qkv" || op.name == "proj" || op.name == "ffn_1" || op.name == "ffn_2")
-        graph += 2.0 * op.m * op.k * op.n * static_cast<double>(in.model.layers);
-      else if (op.name == "lm_head")
-        graph += 2.0 * op.m * op.k * op.n;
-    CHECK(program == graph);
+    const auto B = static_cast<std::int64_t>(lens.size());
+    CHECK(program == graph_gemm_flops(in.model, in.tp, B, B));
     // Each PIM stage names the segment of its request group's attention.
     if (sub_batch) {
       for (const fc::NpuStage& s : p.npu) {
@@ -477,18 +485,7 @@ TEST_CASE("program: a prefill chunk puts every operator on the host", "[compiler
   CHECK(attentions == lens.size());
   const double E = static_cast<double>(in.model.heads / in.tp * in.model.head_dim);
   CHECK(attention == 4.0 * Q * (100 + 200 + 300) * E);
-  model::GraphOptions g;
-  g.batch = 3 * Q;
-  g.context = 1;
-  g.tp = in.tp;
-  double graph = 0;
-  for (const model::Operator& op : model::decode_graph(in.model, g))
-    if (op.name == "qkv" || op.name == "proj" || op.name == "ffn_1" || op.name == "ffn_2")
-      graph += 2.0 * op.m * op.k * op.n * static_cast<double>(in.model.layers);
-  g.batch = 3;
-  for (const model::Operator& op : model::decode_graph(in.model, g))
-    if (op.name == "lm_head") graph += 2.0 * op.m * op.k * op.n;
-  CHECK(program == graph);
+  CHECK(program == graph_gemm_flops(in.model, in.tp, 3 * Q, 3));
   // Written and read back: the same stages, TOKENS included.
   const auto dir = std::filesystem::temp_directory_path() / "pimlab_test_program_prefill";
   std::filesystem::remove_all(dir);
