@@ -401,6 +401,12 @@ class Channel {
 
   // §6.2; returns the index of a ready pick, kBarrierNoop, or kNone.
   int select(Cycle t, Cur& out) {
+    if (!q.empty() && q.front().host && q.front().accessed && m_host_bank < 0) {
+      // A refresh's PREA closed a host access's bank after its RD / WR:
+      // its closing PRE is not needed any more.
+      q.pop_front();
+      m_active = true;
+    }
     if (q.empty()) return kNone;
     bool removed = false;
     if (q.front().type == AttaccReq::Barrier) {
@@ -409,13 +415,7 @@ class Channel {
       m_active = true;
       if (q.empty()) return kNone;
     }
-    if (q.front().type == AttaccReq::Barrier && !q.front().host) return removed ? kBarrierNoop : kNone;
-    if (q.front().host && q.front().accessed && m_host_bank < 0) {
-      // A refresh's PREA closed the bank after the access: nothing left to do.
-      q.pop_front();
-      m_active = true;
-      if (q.empty()) return kNone;
-    }
+    if (q.front().type == AttaccReq::Barrier) return removed ? kBarrierNoop : kNone;
     Cur head = current(q.front());
     if (ready(head, t)) {
       out = head;

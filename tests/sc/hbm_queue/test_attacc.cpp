@@ -468,3 +468,20 @@ TEST_CASE("attacc channel: an unknown placement is a ConfigError naming the key 
                                 w.find("buffer") != std::string::npos;
                        }));
 }
+
+TEST_CASE("attacc timing: refresh closes a host access's bank; the next activation waits nRFC") {
+  // AttaccTiming alone (attacc-hbm3-5.2, faithful): a read of pCH 0 SID 1
+  // BG 2 bank 3 row 9 at 5060: ACT 5060, RD 5079 (the second slot of the
+  // cycles that belong to the refresh due at nREFI = 5070), done 5100. The
+  // refresh's PREA at ACT + nRAS = 5105 closes the bank (the read's own PRE is
+  // dropped), REFab pCH 0 at PREA + nRP = 5124, pCH 1 at 5125. A read at 6000
+  // (> 5124 + nRFC 456): ACT 6000, RD 6019, done 6040, PRE 6045.
+  tlm_hbm::AttaccTiming at(spec52(), pim::AttaccPlacement::Bank, false, true);
+  const std::uint64_t a1 = pim::encode_addr(pim::AttaccAddr{0, 0, 1, 2, 3, 9, 0});
+  const std::uint64_t a2 = pim::encode_addr(pim::AttaccAddr{0, 1, 0, 1, 0, 4, 5});
+  CHECK(at.access({{a1, false}}, 5060).done == 5100);
+  CHECK(at.access({{a2, false}}, 6000).done == 6040);
+  at.advance(7000);
+  CHECK(trace_text(at.trace()) == "5060 ACT, 5079 RD, 5105 PREA, 5124 REFab, 5125 REFab, 6000 ACT, 6019 RD, 6045 PRE");
+  CHECK(at.check().empty());
+}
