@@ -469,7 +469,7 @@ TEST_CASE("attacc channel: an unknown placement is a ConfigError naming the key 
                        }));
 }
 
-TEST_CASE("attacc timing: refresh closes a host access's bank; the next activation waits nRFC") {
+TEST_CASE("attacc timing: refresh closes a host access's bank and the next activation waits nRFC") {
   // AttaccTiming alone (attacc-hbm3-5.2, faithful): a read of pCH 0 SID 1
   // BG 2 bank 3 row 9 at 5060: ACT 5060, RD 5079 (the second slot of the
   // cycles that belong to the refresh due at nREFI = 5070), done 5100. The
