@@ -1,6 +1,8 @@
 #include "firmware/attacc/data.h"
 
 #include <algorithm>
+#include <functional>
+#include <unordered_set>
 #include <cmath>
 #include <random>
 #include <stdexcept>
@@ -42,7 +44,12 @@ pim::AttaccUnitConfig unit_config(const AttentionSpec& s) {
   return c;
 }
 
-void load_heads(const AttentionSpec& s, const std::vector<HeadData>& d, pim::AttaccUnits& u) {
+namespace {
+// load_heads' placement, writing through `write` (`has`: the atom is taken).
+void place_heads(const AttentionSpec& s, const std::vector<HeadData>& d,
+                 const std::function<void(int, int, const std::vector<std::uint16_t>&)>& set_query,
+                 const std::function<bool(std::uint64_t)>& has,
+                 const std::function<void(std::uint64_t, const pim::AttaccAtom&)>& write) {
   if (s.dbyte != 2)
     throw std::invalid_argument("dbyte " + std::to_string(s.dbyte) + ": the units compute on FP16 data; allowed: 2");
   if (d.size() != static_cast<std::size_t>(s.heads)) throw std::invalid_argument("attacc data: one HeadData per head");
@@ -54,12 +61,12 @@ void load_heads(const AttentionSpec& s, const std::vector<HeadData>& d, pim::Att
   for (int h = 0; h < s.heads; ++h) {
     const HeadData& hd = d[static_cast<std::size_t>(h)];
     const int ch = h % s.channels, iter = h / s.channels;
-    u.set_query(ch, iter, hd.q);
+    set_query(ch, iter, hd.q);
     auto value = [&](const std::vector<std::uint16_t>& m, int t, int dim) -> std::uint16_t {
       return t < L && dim < D ? m[static_cast<std::size_t>(t) * static_cast<std::size_t>(D) + static_cast<std::size_t>(dim)] : 0;
     };
     auto put = [&](std::uint64_t addr, const std::vector<std::uint16_t>& m, int t, int dim0) {
-      if (u.has_atom(addr)) {
+      if (has(addr)) {
         const pim::AttaccAddr a = pim::decode_addr(addr);
         throw std::invalid_argument("the KV layout places head " + std::to_string(h) + " on an atom already used (channel " +
                                     std::to_string(a.ch) + ", row " + std::to_string(a.row) + ", col " +
@@ -68,7 +75,7 @@ void load_heads(const AttentionSpec& s, const std::vector<HeadData>& d, pim::Att
       }
       pim::AttaccAtom x{};
       for (int i = 0; i < 16; ++i) x[static_cast<std::size_t>(i)] = value(m, t, dim0 + i);
-      u.write_atom(addr, x);
+      write(addr, x);
     };
     for (int region = 0; region < 2; ++region) {
       const bool ctx = region == 1;
@@ -104,6 +111,28 @@ void load_heads(const AttentionSpec& s, const std::vector<HeadData>& d, pim::Att
         }
     }
   }
+}
+
+}  // namespace
+
+void load_heads(const AttentionSpec& s, const std::vector<HeadData>& d, pim::AttaccUnits& u) {
+  place_heads(
+      s, d, [&](int ch, int iter, const std::vector<std::uint16_t>& q) { u.set_query(ch, iter, q); },
+      [&](std::uint64_t a) { return u.has_atom(a); }, [&](std::uint64_t a, const pim::AttaccAtom& x) { u.write_atom(a, x); });
+}
+
+std::vector<std::pair<std::uint64_t, pim::AttaccAtom>> head_atoms(const AttentionSpec& s,
+                                                                  const std::vector<HeadData>& d) {
+  std::vector<std::pair<std::uint64_t, pim::AttaccAtom>> out;
+  std::unordered_set<std::uint64_t> taken;
+  place_heads(
+      s, d, [](int, int, const std::vector<std::uint16_t>&) {},
+      [&](std::uint64_t a) { return taken.count(a >> 5) > 0; },
+      [&](std::uint64_t a, const pim::AttaccAtom& x) {
+        taken.insert(a >> 5);
+        out.emplace_back(a, x);
+      });
+  return out;
 }
 
 void execute_issued(const std::vector<pim::AttaccStatement>& trace, const std::vector<pim::AttaccOp>& ops,

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "firmware/attacc/generator.h"
@@ -34,6 +35,12 @@ pim::AttaccUnitConfig unit_config(const AttentionSpec& s);
 // same address (the K / V stride ceil(max_len * d_head / 64) B does not hold a
 // head when len * dbyte > max_len and heads > channels).
 void load_heads(const AttentionSpec& s, const std::vector<HeadData>& d, pim::AttaccUnits& u);
+
+// The atoms load_heads writes, as (byte address, FP16 values) in its order,
+// without units: what a host writes into the channels' memory (the TLM
+// channel target, docs/tlm.md "AttAcc family"). Same refusals as load_heads.
+std::vector<std::pair<std::uint64_t, pim::AttaccAtom>> head_atoms(const AttentionSpec& s,
+                                                                  const std::vector<HeadData>& d);
 
 // Executes, per channel in issue order, the final command of every request in
 // res.issued (run_attacc_stack with record = true) on the units.

@@ -72,7 +72,9 @@ SlotKind slot_kind(ClassId c, bool) {
     case kACTSB:
     case kACTPB:
     case kPREA:
-    case kREFab: return SlotKind::Row;
+    case kREFab:
+    case kACT:
+    case kPRE: return SlotKind::Row;
     // The artifact's row/column classification omits PRESB and PREPB [Q];
     // kept in both modes (it only removes pairing opportunities).
     case kPRESB:
@@ -113,6 +115,10 @@ CommandSet attacc_command_set(const dram::DramSpec& spec, bool art) {
       {"MVGB", Target::Bank, BankEffect::None, Bus::Column},
       {"SFM", Target::Bank, BankEffect::None, Bus::Column},
       {"MACPB_ALIAS", Target::Bank, BankEffect::None, Bus::Column},
+      {"ACT", Target::Bank, BankEffect::Open, Bus::Row},
+      {"PRE", Target::Bank, BankEffect::Close, Bus::Row},
+      {"RD", Target::Bank, BankEffect::Access, Bus::Column},
+      {"WR", Target::Bank, BankEffect::Access, Bus::Column},
   };
   auto& r = s.rules;
   // §4.1, channel level: two-cycle row commands, all-bank and same-bank MAC pacing.
@@ -142,13 +148,48 @@ CommandSet attacc_command_set(const dram::DramSpec& spec, bool art) {
   // Data moves share the data path: pCH nBL, bank group nCCDL (rank nCCDS is
   // implied by the pCH rule). SFM checks only the channel level in the
   // artifact [Q], so it follows a data move at once; faithful: it waits too.
-  const char* moves[] = {"WRGB", "MVSB", "MVGB", "SFM"};
+  const char* moves[] = {"WRGB", "MVSB", "MVGB", "SFM", "RD", "WR"};
   for (const char* from : moves)
     for (const char* to : moves) {
       if (art && std::string(to) == "SFM") continue;
       r.push_back({"tDATA_BL", from, to, S::PseudoChannel, "nBL"});
       r.push_back({"tDATA_CCDL", from, to, S::SameBankGroup, "nCCDL"});
     }
+  // Host memory traffic (both modes; the artifact has none): the HBM3 bank
+  // rules of RD / WR / ACT / PRE, and against the PIM row commands on the
+  // banks they share, refresh, and the read / write turnarounds.
+  r.push_back({"tRCD", "ACT", "RD", S::SameBank, "nRCDRD"});
+  r.push_back({"tRCDWR", "ACT", "WR", S::SameBank, "nRCDWR"});
+  r.push_back({"tRRD_S", "ACT", "ACT", S::PseudoChannel, "nRRDS"});
+  r.push_back({"tRRD_L", "ACT", "ACT", S::SameBankGroup, "nRRDL"});
+  r.push_back({"tFAW", "ACT", "ACT", S::PseudoChannel, "nFAW", 4});
+  // Artifact-compatible PIM commands keep their state on the decisive bank
+  // only, so there the rules between host and PIM row commands apply
+  // channel-wide (conservative); faithful: on the banks both touch.
+  const S pim_host = art ? S::Channel : S::SameBank;
+  for (const char* act : {"ACT", "ACTAB", "ACTSB", "ACTPB"})
+    for (const char* pre : {"PRE", "PREA", "PRESB", "PREPB"}) {
+      const bool host = std::string(act) == "ACT", host_pre = std::string(pre) == "PRE";
+      if (!host && !host_pre) continue;
+      const S sc = host && host_pre ? S::SameBank : pim_host;
+      r.push_back({"tRAS", act, pre, sc, "nRAS"});
+      r.push_back({"tRP", pre, act, sc, "nRP"});
+    }
+  for (const char* act : {"ACTAB", "ACTSB", "ACTPB"}) {
+    r.push_back({"tRC", "ACT", act, pim_host, "nRC"});
+    r.push_back({"tRC", act, "ACT", pim_host, "nRC"});
+  }
+  r.push_back({"tRC", "ACT", "ACT", S::SameBank, "nRC"});
+  for (const char* pre : {"PRE", "PREA"}) {
+    r.push_back({"tRTP", "RD", pre, S::SameBank, "nRTPL"});
+    r.push_back({"tWR", "WR", pre, S::SameBank, "nCWL+nBL+nWR"});
+  }
+  r.push_back({"tRFC", "REFab", "ACT", S::PseudoChannel, "nRFC"});
+  r.push_back({"tRC_REF", "ACT", "REFab", S::SameBank, "nRC"});
+  r.push_back({"tRP_REF", "PRE", "REFab", S::SameBank, "nRP"});
+  r.push_back({"tRTW", "RD", "WR", S::PseudoChannel, "nCL+nBL+1-nCWL"});
+  r.push_back({"tWTR_L", "WR", "RD", S::SameBankGroup, "nCWL+nBL+nWTRL"});
+  r.push_back({"tWTR_S", "WR", "RD", S::OtherBankGroup, "nCWL+nBL+nWTRS"});
   if (art) {
     // [Q] MACPB side effect: MACPB -> PREPB (nRTPL) also on the bank at
     // (rank 0, BG = rank, bank) of the MAC; the controller records the alias.
@@ -174,7 +215,11 @@ namespace {
 struct QReq {
   AttaccReq type;
   AttaccAddr a;
-  std::int64_t stmt;  // index in the trace
+  std::int64_t stmt;  // index in the trace (host access: its tag)
+  // Host memory access (AttaccController::push_host): 0 none, 1 read, 2 write;
+  // `accessed`: its RD / WR issued, the closing PRE pending.
+  std::uint8_t host = 0;
+  bool accessed = false;
 };
 
 int bank_bit(const AttaccAddr& a) { return ((a.pch * 2 + a.rank) * 4 + a.bg) * 4 + a.bank; }
@@ -285,7 +330,37 @@ class Channel {
 
   static constexpr int kNone = -1, kBarrierNoop = -2;
 
+  // The bank a host access opened (engine bank index), -1: none open.
+  int m_host_bank = -1;
+  static int engine_bank(const AttaccAddr& a) { return (a.pch * 8 + a.rank * 4 + a.bg) * 4 + a.bank; }
+
+  Cur host_current(const QReq& r) const {
+    Cur c;
+    c.cmd.addr = engine_addr(r.a.pch, r.a.rank, r.a.bg, r.a.bank, r.a.row);
+    const dram::PchId p{r.a.pch};
+    const dram::BankGroupId g{r.a.rank * 4 + r.a.bg};
+    const dram::BankId b{r.a.bank};
+    const bool mine = m_host_bank == engine_bank(r.a) && m_eng.is_open(p, g, b);
+    if (r.accessed) {
+      c.cmd.cls = kPRE;  // only while the bank is still open (select() drops it otherwise)
+      c.final = true;
+      c.row_cmd = true;
+    } else if (mine && dram::idx(m_eng.open_row(p, g, b)) == r.a.row) {
+      c.cmd.cls = r.host == 2 ? kWR : kRD;
+      c.final = true;
+      c.row_hit = true;
+    } else if (m_eng.open_banks() > 0) {
+      c.cmd.cls = kPREA;
+      c.row_cmd = true;
+    } else {
+      c.cmd.cls = kACT;
+      c.row_cmd = true;
+    }
+    return c;
+  }
+
   Cur current(const QReq& r) const {
+    if (r.host) return host_current(r);
     Cur c;
     int rank = 0, bg = 0, bank = 0;
     ClassId act = 0, pre = 0, mac = 0;
@@ -326,6 +401,12 @@ class Channel {
 
   // §6.2; returns the index of a ready pick, kBarrierNoop, or kNone.
   int select(Cycle t, Cur& out) {
+    if (!q.empty() && q.front().host && q.front().accessed && m_host_bank < 0) {
+      // A refresh's PREA closed a host access's bank after its RD / WR:
+      // its closing PRE is not needed any more.
+      q.pop_front();
+      m_active = true;
+    }
     if (q.empty()) return kNone;
     bool removed = false;
     if (q.front().type == AttaccReq::Barrier) {
@@ -340,12 +421,15 @@ class Channel {
       out = head;
       return 0;
     }
+    // A host access at the head is a fence: nothing passes it.
+    if (q.front().host) return kNone;
     // Every request's current command once; the banks on which a queued MAC
     // is a row hit (a barrier consumed above was no MAC: the set is the same).
     m_cur.clear();
     std::uint64_t hit = 0;
     for (const QReq& r : q) {
-      m_cur.push_back(r.type == AttaccReq::Barrier ? Cur{} : current(r));
+      m_cur.push_back(r.type == AttaccReq::Barrier || r.host ? Cur{} : current(r));
+      if (r.host) break;  // the scan below stops at it
       if (r.type != AttaccReq::MacAB && r.type != AttaccReq::MacSB && r.type != AttaccReq::MacPB) continue;
       if (m_cur.back().row_hit) hit |= std::uint64_t{1} << bank_bit(r.a);
     }
@@ -356,6 +440,7 @@ class Channel {
     bool sfm_passed = q.front().type == AttaccReq::Sfm, mvsb_passed = q.front().type == AttaccReq::MvSB;
     for (std::size_t i = 1; i < q.size(); ++i) {
       const QReq& r = q[i];
+      if (r.host) break;  // nothing passes a host access
       if (r.type == AttaccReq::Barrier) {
         past_barrier = true;
         continue;
@@ -381,7 +466,8 @@ class Channel {
 
   void issue_request(int i, const Cur& c, Cycle t) {
     const QReq r = q[static_cast<std::size_t>(i)];
-    issue(c.cmd, t, r.a, c.final ? r.stmt : -1);
+    const bool host_data = r.host && (c.cmd.cls == kRD || c.cmd.cls == kWR);
+    issue(c.cmd, t, r.a, (r.host ? host_data : c.final) ? r.stmt : -1);
     if (m_art && c.cmd.cls == kMACPB) {
       // [Q] the broadcast helper's off-by-one-level side effect (§4.2).
       dram::Command alias;
@@ -389,11 +475,27 @@ class Channel {
       alias.addr = engine_addr(0, 0, r.a.rank, r.a.bank, 0);
       m_eng.record_external(alias, t);
     }
+    if (r.host) {
+      // Host access: ACT / PREA / RD / WR / PRE at the head (i == 0).
+      if (c.cmd.cls == kACT) m_host_bank = engine_bank(r.a);
+      if (c.cmd.cls == kPRE) m_host_bank = -1;
+      if (c.cmd.cls == kRD || c.cmd.cls == kWR) {
+        // The bank stays open for a following access to the same row.
+        const bool same = q.size() > 1 && q[1].host && q[1].a.pch == r.a.pch && q[1].a.rank == r.a.rank &&
+                          q[1].a.bg == r.a.bg && q[1].a.bank == r.a.bank && q[1].a.row == r.a.row;
+        if (same) q.pop_front();
+        else q.front().accessed = true;
+      } else if (c.cmd.cls == kPRE) {
+        q.pop_front();
+      }
+      return;
+    }
     if (c.final) q.erase(q.begin() + i);
   }
 
   void issue(const dram::Command& c, Cycle t, const AttaccAddr& a, std::int64_t stmt = -1) {
     m_active = true;
+    if (c.cls == kPREA) m_host_bank = -1;
     m_eng.issue_unchecked(c, t);
     ++counts.cmd[c.cls];
     if (m_record) issued.push_back({t, c.cls, a, stmt});
@@ -468,6 +570,40 @@ AttaccResult run_attacc_stack(const dram::DramSpec& spec, const std::vector<Atta
     if (record) res.issued.push_back(std::move(ch.issued));
   }
   return res;
+}
+
+struct AttaccController::Impl {
+  Impl(const dram::DramSpec& spec, const AttaccOptions& opt)
+      : ch(spec, attacc_command_set(spec, opt.artifact_compatible), opt, true), cap(opt.queue_capacity) {}
+  Channel ch;
+  std::size_t cap;
+};
+
+AttaccController::AttaccController(const dram::DramSpec& spec, const AttaccOptions& opt)
+    : m(std::make_unique<Impl>(spec, opt)) {}
+AttaccController::~AttaccController() = default;
+bool AttaccController::can_accept() const { return m->ch.q.size() < m->cap; }
+void AttaccController::push(AttaccReq type, std::uint64_t addr, std::int64_t stmt) {
+  AttaccAddr a = decode_addr(addr);
+  a.ch = 0;
+  m->ch.q.push_back({type, a, stmt});
+}
+void AttaccController::push_host(std::uint64_t addr, bool write, std::int64_t tag) {
+  AttaccAddr a = decode_addr(addr);
+  a.ch = 0;
+  QReq r{AttaccReq::WrGB, a, tag};  // the type is unused for a host access
+  r.host = write ? 2 : 1;
+  m->ch.q.push_back(r);
+}
+bool AttaccController::cycle(std::int64_t t) { return m->ch.cycle(t); }
+std::int64_t AttaccController::next_event(std::int64_t t) const { return m->ch.next_event(t); }
+bool AttaccController::idle() const { return m->ch.idle(); }
+const AttaccCounts& AttaccController::counts() const { return m->ch.counts; }
+std::int64_t AttaccController::refreshes() const { return m->ch.refreshes; }
+std::vector<AttaccIssued> AttaccController::take_issued() {
+  std::vector<AttaccIssued> out;
+  out.swap(m->ch.issued);
+  return out;
 }
 
 double attacc_energy_pj(AttaccPlacement p, const AttaccCounts& c, bool art) {

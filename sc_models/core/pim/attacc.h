@@ -17,6 +17,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -63,6 +64,9 @@ enum AttaccClass : dram::ClassId {
   kACTAB, kACTSB, kACTPB, kPREA, kPRESB, kPREPB, kREFab,
   kMACAB, kMACSB, kMACPB, kWRGB, kMVSB, kMVGB, kSFM,
   kMACPBAlias,  // artifact-compatible only: the MACPB side effect [Q] (§4.2)
+  // Host memory traffic in the channel (AttaccController::push_host): one
+  // bank of one pCH, its single row buffer shared with the PIM commands.
+  kACT, kPRE, kRD, kWR,
   kAttaccClasses
 };
 // Issue slot kind (§6.3): two commands per cycle only of different kinds;
@@ -116,6 +120,48 @@ struct AttaccResult {
 // stack. With record, every issued command is kept per channel.
 AttaccResult run_attacc_stack(const dram::DramSpec& spec, const std::vector<AttaccStatement>& trace,
                               const AttaccOptions& opt, bool record = false);
+
+// One channel's controller (§6) driven cycle by cycle from outside: what
+// run_attacc_stack runs per channel, for a caller with its own front end (the
+// TLM channel target, docs/tlm.md "AttAcc family"). It also schedules host
+// memory accesses (one 32 B atom each) in the same queue: a host access is a
+// fence — it issues only at the head of the queue and nothing behind it
+// passes it; at the head it closes the PIM rows (PREA, when any bank is
+// open and its own bank is not open on its row by an earlier host access),
+// activates its bank (ACT), reads or writes (RD / WR) and precharges the bank
+// again (PRE) unless the next queued request is a host access to the same
+// row. Every issued command is recorded.
+class AttaccController {
+ public:
+  AttaccController(const dram::DramSpec& spec, const AttaccOptions& opt);
+  ~AttaccController();
+  AttaccController(const AttaccController&) = delete;
+  AttaccController& operator=(const AttaccController&) = delete;
+
+  // Whether the queue takes one more request (it holds < queue_capacity).
+  bool can_accept() const;
+  // A trace statement (the address's channel bits are ignored); its final
+  // command is recorded with `stmt`.
+  void push(AttaccReq type, std::uint64_t addr, std::int64_t stmt);
+  // A host access of the 32 B atom at byte address `addr` (channel bits
+  // ignored); its RD / WR is recorded with stmt = `tag`.
+  void push_host(std::uint64_t addr, bool write, std::int64_t tag);
+  // One controller cycle at clock t (refresh is due at multiples of nREFI);
+  // returns whether anything changed. Cycles must increase.
+  bool cycle(std::int64_t t);
+  // First cycle >= t at which cycle() can change anything while nothing is pushed.
+  std::int64_t next_event(std::int64_t t) const;
+  // Queue and refresh queue empty.
+  bool idle() const;
+  const AttaccCounts& counts() const;  // issued commands per class (req[] stays 0)
+  std::int64_t refreshes() const;
+  // Commands issued since the last call, in issue order.
+  std::vector<AttaccIssued> take_issued();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> m;
+};
 
 // Energy (§9, FGDRAM pJ/bit figures); docs/pim_protocols.md lists the terms.
 double attacc_energy_pj(AttaccPlacement p, const AttaccCounts& c, bool artifact_compatible);

@@ -83,7 +83,7 @@ nlohmann::json attacc_json(const AttaccResult& r, const dram::DramSpec& spec, At
   nlohmann::json cmds = nlohmann::json::object();
   const dram::CommandSet set = attacc_command_set(spec, artifact_compatible);
   for (int c = 0; c < kAttaccClasses; ++c)
-    if (c != kMACPBAlias) cmds[set.classes[static_cast<std::size_t>(c)].name] = r.counts.cmd[c];
+    if (c != kMACPBAlias && (c < kACT || r.counts.cmd[c] > 0)) cmds[set.classes[static_cast<std::size_t>(c)].name] = r.counts.cmd[c];
   j["commands"] = cmds;
   return j;
 }

@@ -9,6 +9,7 @@
 #include "tlm/common/session.h"
 #include "tlm/hbm/dram_timing.h"
 #include "tlm/hbm/newton_timing.h"
+#include "tlm/hbm/attacc_timing.h"
 #include "tlm/hbm/extensions.h"
 
 namespace pimlab::tlm_hbm {
@@ -49,6 +50,15 @@ std::unique_ptr<TimingSource> HbmChannel::make_dram_timing() const {
 }
 
 std::unique_ptr<TimingSource> HbmChannel::make_timing() const {
+  if (p_pim_family.get() == "attacc") {
+    try {
+      return std::make_unique<AttaccTiming>(dram::preset(p_preset.get()), pim::parse_placement(p_placement.get()),
+                                            p_artifact_compatible.get(), p_check.get());
+    } catch (const std::invalid_argument& e) {
+      throw tlm_common::ConfigError("config key '" + p_preset.key() + "' = \"" + p_preset.get() +
+                                    "\" with pim_family = attacc: " + e.what());
+    }
+  }
   if (p_pim_family.get() != "newton") return make_dram_timing();
   pim::NewtonOptions o;
   o.type = pim::parse_pim_type(p_pim_type.get());  // the key's allowed values are those names
@@ -77,15 +87,19 @@ HbmChannel::HbmChannel(const sc_core::sc_module_name& name, std::unique_ptr<Timi
                  "queue shared by every initiator (docs/tlm.md, Front ends)",
                  {"immediate", "queued"}),
       p_pim_family(*this, "pim_family", "pimba",
-                   "PIM family of the channel: pimba (the DRAM preset and the Pimba PIM path) or newton (the "
-                   "Newton / NeuPIMs HBM2 channel of neupims_pim.md, its controller and PIM programs)",
-                   {"pimba", "newton"}),
+                   "PIM family of the channel: pimba (the DRAM preset and the Pimba PIM path), newton (the "
+                   "Newton / NeuPIMs HBM2 channel of neupims_pim.md, its controller and PIM programs) or attacc "
+                   "(one AttAcc HBM3-PIM channel of an attacc-hbm3-* preset, attacc_pim.md)",
+                   {"pimba", "newton", "attacc"}),
       p_pim_type(*this, "pim_type", "dual",
                  "newton family: dual (NeuPIMs, dual row buffer), single (Newton) or dram (no PIM)",
                  {"dual", "single", "dram"}),
       p_artifact_compatible(*this, "artifact_compatible", false,
-                            "newton family: reproduce the NewtonSim quirks (docs/pim_protocols.md) instead of the "
-                            "physical rules"),
+                            "newton / attacc family: reproduce the NewtonSim / AttAcc quirks (docs/pim_protocols.md) "
+                            "instead of the physical rules"),
+      p_placement(*this, "placement", "bank",
+                  "attacc family: PU placement, bank (all-bank MACs), bg (same-bank) or buffer (per-bank, buffer die)",
+                  {"bank", "bg", "buffer"}),
       p_pu_lanes(*this, "pu_lanes", 8, "lanes", "element lanes of each PIM unit's datapath (rtl/pim_pu Lanes)", 8, 32),
       p_pu_reg_sets(*this, "pu_reg_sets", 1, "sets", "register sets per bank of each PIM unit (rtl/pim_pu RegSets)", 1, 4),
       p_pu_model(*this, "pu_model", "behavioural", "model of every PIM unit (a unit's own .model key overrides it)",
@@ -109,12 +123,13 @@ HbmChannel::HbmChannel(const sc_core::sc_module_name& name, std::unique_ptr<Timi
                                   std::to_string(m_capacity) + " is not allowed; allowed: a multiple of the page size (" +
                                   std::to_string(m_timing->page_bytes()) + " bytes)");
   m_newton = dynamic_cast<NewtonTiming*>(m_timing.get()) != nullptr;
+  m_attacc = dynamic_cast<AttaccTiming*>(m_timing.get()) != nullptr;
   m_queued = p_frontend.get() == "queued";
   if (m_queued && !m_timing->incremental())
     throw tlm_common::ConfigError("config key '" + p_frontend.key() +
                                   "' = \"queued\": the channel's timing source has no incremental interface (" +
                                   m_timing->describe() + ")");
-  if (!m_newton) {
+  if (!m_newton && !m_attacc) {
     pim_unit::PuParams pp;
     pp.lanes = p_pu_lanes.get();
     pp.reg_sets = p_pu_reg_sets.get();
@@ -323,7 +338,9 @@ Cycle HbmChannel::arrival_cycle(const sc_core::sc_time& local) const {
 
 void HbmChannel::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
   if (auto* pim_ext = gp.get_extension<PimExtension>()) {
-    if (m_newton)
+    if (m_attacc)
+      attacc_transport(gp, delay, *pim_ext);
+    else if (m_newton)
       newton_transport(gp, delay, *pim_ext);
     else
       pim_transport(gp, delay, *pim_ext);
@@ -411,6 +428,8 @@ void HbmChannel::queue_thread() {
       r->arrival = std::max(r->arrival, m_pim_free);  // behind the last kernel
       if (r->program)
         static_cast<NewtonTiming&>(*m_timing).submit_program(r->tag, *r->program, r->arrival);
+      else if (r->attacc)
+        static_cast<AttaccTiming&>(*m_timing).submit_program(r->tag, *r->attacc, r->arrival);
       else
         m_timing->submit(r->tag, r->atoms, r->arrival);
       m_in_flight.emplace(r->tag, r);
@@ -570,6 +589,151 @@ void HbmChannel::newton_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time
   gp.set_response_status(tlm::TLM_OK_RESPONSE);
 }
 
+void HbmChannel::attacc_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay, PimExtension& ext) {
+  ext.error.clear();
+  ext.unit_errors.clear();
+  ext.interrupted = false;
+  ext.err_cause = 0;
+  ext.attacc_hazards = 0;
+  auto& at = static_cast<AttaccTiming&>(*m_timing);
+  if (gp.get_address() >= m_capacity) {
+    ++s_pim_rejected;
+    ext.error = "PIM payload address " + std::to_string(gp.get_address()) + " is outside the channel (capacity " +
+                std::to_string(m_capacity) + " bytes)";
+    gp.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+    return;
+  }
+  // Validate before anything changes.
+  const bool compute = !ext.attacc_ops.empty();
+  const std::size_t iters = ext.attacc_queries.size();
+  // Timing only (no ops): the read data is the program's cycle count (8
+  // bytes; the base protocol has no empty read).
+  const std::uint64_t want = compute ? 4ull * static_cast<std::uint64_t>(ext.attacc_d_head) * iters : 8;
+  std::string why;
+  if (!ext.program.stream.empty() || !ext.newton.empty()) why = "a Pimba or Newton program sent to a channel of the attacc family";
+  else if (gp.get_command() != tlm::TLM_READ_COMMAND) why = "PIM payload command must be TLM_READ_COMMAND";
+  else if (compute && ext.attacc_ops.size() != ext.attacc.size())
+    why = "attacc_ops holds " + std::to_string(ext.attacc_ops.size()) + " entries for " +
+          std::to_string(ext.attacc.size()) + " statements (one per statement, or none)";
+  else if (compute && (ext.attacc_len < 1 || ext.attacc_d_head < 1))
+    why = "attacc_len " + std::to_string(ext.attacc_len) + " / attacc_d_head " + std::to_string(ext.attacc_d_head) +
+          " must be positive when the units compute";
+  else if (gp.get_data_length() != want)
+    why = "PIM payload data_length " + std::to_string(gp.get_data_length()) + " != " + std::to_string(want) +
+          (compute ? " (4 x attacc_d_head FP32 outputs per query)" : " (no attacc_ops: the 8-byte cycle count)");
+  else if (want > 0 && gp.get_data_ptr() == nullptr) why = "PIM payload without a result buffer";
+  else if (gp.get_byte_enable_ptr() != nullptr) why = "PIM payload with byte enables";
+  else if (gp.get_streaming_width() < gp.get_data_length()) why = "PIM payload streaming_width < data_length";
+  else if (compute)
+    for (std::size_t i = 0; i < iters && why.empty(); ++i)
+      if (ext.attacc_queries[i].size() != static_cast<std::size_t>(ext.attacc_d_head))
+        why = "attacc_queries[" + std::to_string(i) + "] holds " + std::to_string(ext.attacc_queries[i].size()) +
+              " values, not attacc_d_head = " + std::to_string(ext.attacc_d_head);
+  if (why.empty()) why = at.program_error(ext.attacc);
+  if (why.empty() && compute)
+    for (std::size_t i = 0; i < ext.attacc_ops.size() && why.empty(); ++i) {
+      const pim::AttaccOp& op = ext.attacc_ops[i];
+      if (op.phase != pim::AttaccPhase::None && (op.iter < 0 || static_cast<std::size_t>(op.iter) >= iters))
+        why = "attacc_ops[" + std::to_string(i) + "] names head iteration " + std::to_string(op.iter) + " of " +
+              std::to_string(iters) + " queries";
+    }
+  if (!why.empty()) {
+    ++s_pim_rejected;
+    ext.error = why;
+    PIMLAB_DEBUG(name()) << "PIM program rejected: " << why;
+    gp.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
+    return;
+  }
+  AccessTiming t;
+  std::uint64_t tag = 0;
+  if (m_queued) {
+    sync_initiator(delay);
+    QueuedRequest r;
+    r.attacc = &ext.attacc;
+    r.arrival = arrival_cycle(sc_core::sc_time_stamp());
+    queue_and_wait(r);
+    t = r.timing;
+    tag = r.tag;
+  } else {
+    const sc_core::sc_time local = sc_core::sc_time_stamp() + delay;
+    tag = m_next_tag++;
+    at.submit_program(tag, ext.attacc, arrival_cycle(local));
+    for (bool done = false; !done;) {
+      at.advance(at.next_event());
+      for (const TimingSource::Done& d : at.take_done()) {
+        if (d.tag != tag) throw std::logic_error(std::string(name()) + ": completion of an unknown request");
+        t = d.timing;
+        done = true;
+      }
+    }
+    const AccessTiming c = at.take_command_counts();
+    s_commands += c.commands;
+    s_activates += c.activates;
+    s_precharges += c.precharges;
+    s_refreshes += c.refreshes;
+    const sc_core::sc_time done_t(static_cast<double>(t.done) * static_cast<double>(m_timing->tck_ps()), sc_core::SC_PS);
+    delay += done_t - local;
+  }
+  const std::vector<std::size_t> order = at.take_program_order(tag);
+  if (compute) {
+    // The units compute on the channel's bytes at completion, the finals in
+    // issue order (pim/attacc_unit.h); a MAC first loads the atoms it reads
+    // (every bank it touches) from the backing store.
+    pim::AttaccUnitConfig cfg;
+    cfg.placement = at.placement();
+    cfg.d_head = ext.attacc_d_head;
+    cfg.len = ext.attacc_len;
+    cfg.channels = 1;
+    pim::AttaccUnits units(cfg);
+    for (std::size_t i = 0; i < iters; ++i) units.set_query(0, static_cast<int>(i), ext.attacc_queries[i]);
+    std::vector<std::uint64_t> loaded;
+    auto load = [&](const pim::AttaccAddr& a) {
+      const std::uint64_t addr = pim::encode_addr(a);
+      if (units.has_atom(addr)) return;
+      pim::AttaccAtom x{};
+      m_store.read(addr, reinterpret_cast<std::uint8_t*>(x.data()), 32);  // FP16, little-endian
+      units.write_atom(addr, x);
+    };
+    for (std::size_t i : order) {
+      const pim::AttaccStatement& st = ext.attacc[i];
+      const pim::AttaccAddr a = pim::decode_addr(st.addr);
+      for (int p = 0; p < 2; ++p)
+        for (int r = 0; r < 2; ++r)
+          for (int g = 0; g < 4; ++g)
+            for (int b = 0; b < 4; ++b) {
+              const bool reads = (st.type == pim::AttaccReq::MacAB) ||
+                                 (st.type == pim::AttaccReq::MacSB && b == a.bank) ||
+                                 (st.type == pim::AttaccReq::MacPB && r == a.rank && g == a.bg && b == a.bank);
+              if (reads) load(pim::AttaccAddr{0, p, r, g, b, a.row, a.col});
+            }
+      units.execute(0, st.type, st.addr, ext.attacc_ops[i]);
+    }
+    std::uint8_t* out = gp.get_data_ptr();
+    for (std::size_t i = 0; i < iters; ++i) {
+      std::vector<float> o = units.outputs(0, static_cast<int>(i));
+      o.resize(static_cast<std::size_t>(ext.attacc_d_head), 0.0f);
+      std::memcpy(out + 4 * static_cast<std::size_t>(ext.attacc_d_head) * i, o.data(), 4 * o.size());
+    }
+    ext.attacc_hazards = units.hazards();
+    if (units.hazards() > 0) ext.unit_errors.push_back("units: " + units.first_hazard());
+    s_attacc_hazards += units.hazards();
+    s_attacc_outputs += iters * static_cast<std::uint64_t>(ext.attacc_d_head);
+  }
+  ext.start_cycle = static_cast<std::uint64_t>(t.first_issue);
+  ext.kernel_cycles = static_cast<std::uint64_t>(t.done - t.first_issue);
+  if (!compute) std::memcpy(gp.get_data_ptr(), &ext.kernel_cycles, 8);
+  ++s_pim_transactions;
+  ++s_attacc_programs;
+  s_pim_kernel_cycles += ext.kernel_cycles;
+  s_last_done = std::max(s_last_done, t.done);
+  gp.set_response_status(tlm::TLM_OK_RESPONSE);
+}
+
+std::uint64_t HbmChannel::attacc_violations() const {
+  if (!m_attacc || !p_check.get()) return 0;
+  return static_cast<const AttaccTiming&>(*m_timing).check().size();
+}
+
 std::uint64_t HbmChannel::newton_violations() const {
   if (!m_newton || !p_check.get()) return 0;
   return static_cast<const NewtonTiming&>(*m_timing).check().size();
@@ -636,9 +800,35 @@ void HbmChannel::collect_stats(tlm_common::StatsSink& s) const {
     s.add("newton_check_violations", newton_violations(), "violations",
           "issued commands the independent Newton checker rejects (pim/newton_checker.h; check = true)");
   }
+  if (m_attacc) {
+    const auto& at = static_cast<const AttaccTiming&>(*m_timing);
+    const pim::AttaccCounts& c = at.controller().counts();
+    s.add("attacc_programs", s_attacc_programs, "transactions", "AttAcc PIM programs run");
+    s.add("attacc_outputs", s_attacc_outputs, "values", "FP32 attention outputs returned");
+    s.add("attacc_hazards", s_attacc_hazards, "commands", "data hazards of the units (a final before its inputs)");
+    s.add("attacc_mac_cmds", c.cmd[pim::kMACAB] + c.cmd[pim::kMACSB] + c.cmd[pim::kMACPB], "commands",
+          "MAC commands (MACAB, MACSB, MACPB)");
+    s.add("attacc_move_cmds", c.cmd[pim::kWRGB] + c.cmd[pim::kMVSB] + c.cmd[pim::kMVGB] + c.cmd[pim::kSFM],
+          "commands", "data moves (WRGB, MVSB, MVGB, SFM)");
+    s.add("attacc_pim_act_cmds", c.cmd[pim::kACTAB] + c.cmd[pim::kACTSB] + c.cmd[pim::kACTPB], "commands",
+          "PIM activations (ACTAB, ACTSB, ACTPB)");
+    s.add("attacc_pim_pre_cmds", c.cmd[pim::kPREA] + c.cmd[pim::kPRESB] + c.cmd[pim::kPREPB], "commands",
+          "PIM and refresh precharges (PREA, PRESB, PREPB)");
+    s.add("attacc_host_act_cmds", c.cmd[pim::kACT], "commands", "host activations (ACT)");
+    s.add("attacc_host_rdwr_cmds", c.cmd[pim::kRD] + c.cmd[pim::kWR], "commands", "host column commands (RD, WR)");
+    s.add("attacc_energy_pj", pim::attacc_energy_pj(at.placement(), [&] {
+            pim::AttaccCounts e = c;
+            for (int k = 0; k < pim::kAttaccReqTypes; ++k) e.req[k] = at.requests().req[k];
+            return e;
+          }(), at.artifact_compatible()),
+          "pJ", "PIM energy of the programs run (attacc_pim.md §9 terms; host traffic not included)");
+    s.add("attacc_check_violations", attacc_violations(), "violations",
+          "issued commands the independent AttAcc checker rejects (pim/attacc_checker.h; check = true)");
+  }
 }
 
 void HbmChannel::reset_stats() {
+  s_attacc_programs = s_attacc_outputs = s_attacc_hazards = 0;
   s_reads = s_writes = s_bytes_read = s_bytes_written = s_atoms_read = s_atoms_written = s_strided = 0;
   s_errors.reset();
   s_commands = s_activates = s_precharges = s_refreshes = s_row_hits = 0;

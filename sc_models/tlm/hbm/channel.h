@@ -19,6 +19,10 @@
 // advance / next_event / take_done) and notifies each request at the cycle
 // of its last data beat. docs/tlm.md, "Front ends", says when each is exact.
 //
+// pim_family = attacc runs one AttAcc HBM3-PIM channel (pim::AttaccController
+// of an attacc-hbm3-* preset, placement bank | bg | buffer): memory requests
+// and AttAcc PIM programs (PimExtension::attacc) enter its one queue.
+//
 // pim_family = newton runs the Newton / NeuPIMs channel (pim::NewtonChannel,
 // pim_type dual | single | dram) as the timing source: memory requests and
 // Newton PIM programs (PimExtension::newton) enter its one controller.
@@ -70,6 +74,8 @@ class HbmChannel : public sc_core::sc_module, public tlm_common::stats_provider 
   // (0 when check is off or the family is pimba; the DRAM rule checker's
   // count is the timing source's checker_violations()).
   std::uint64_t newton_violations() const;
+  // The same for the AttAcc family (pim/attacc_checker.h).
+  std::uint64_t attacc_violations() const;
 
   // Back door for tests and loaders (same as transport_dbg, no timing, no stats).
   void debug_read(std::uint64_t addr, std::uint8_t* out, std::uint64_t n) const;
@@ -110,6 +116,7 @@ class HbmChannel : public sc_core::sc_module, public tlm_common::stats_provider 
     Cycle arrival = 0;
     std::vector<AtomAccess> atoms;
     const std::vector<pim::Txn>* program = nullptr;  // a Newton PIM program instead of atoms
+    const std::vector<pim::AttaccStatement>* attacc = nullptr;  // an AttAcc PIM program instead of atoms
     sc_core::sc_event done_ev;
     AccessTiming timing;
     bool done = false;
@@ -120,6 +127,7 @@ class HbmChannel : public sc_core::sc_module, public tlm_common::stats_provider 
   // (waits for `delay`, then sets it to 0).
   static void sync_initiator(sc_core::sc_time& delay);
   void newton_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay, PimExtension& ext);
+  void attacc_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay, PimExtension& ext);
 
   std::unique_ptr<TimingSource> make_dram_timing() const;
   std::unique_ptr<TimingSource> make_timing() const;
@@ -141,6 +149,7 @@ class HbmChannel : public sc_core::sc_module, public tlm_common::stats_provider 
   tlm_common::Param<std::string> p_pim_family;
   tlm_common::Param<std::string> p_pim_type;
   tlm_common::Param<bool> p_artifact_compatible;
+  tlm_common::Param<std::string> p_placement;
   // PIM units (one per bank pair) and the PIM command timing.
   tlm_common::Param<int> p_pu_lanes;
   tlm_common::Param<int> p_pu_reg_sets;
@@ -189,6 +198,8 @@ class HbmChannel : public sc_core::sc_module, public tlm_common::stats_provider 
   // order), requests in it by tag, the controller thread's wake-up.
   bool m_queued = false;
   bool m_newton = false;
+  bool m_attacc = false;
+  std::uint64_t s_attacc_programs = 0, s_attacc_outputs = 0, s_attacc_hazards = 0;
   std::deque<QueuedRequest*> m_inbox;
   std::map<std::uint64_t, QueuedRequest*> m_in_flight;
   std::uint64_t m_next_tag = 0;

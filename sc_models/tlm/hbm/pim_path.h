@@ -37,6 +37,8 @@
 
 #include "firmware/pimba/lowering.h"
 #include "firmware/pimba/program.h"
+#include "pim/attacc.h"
+#include "pim/attacc_unit.h"
 #include "pim/newton.h"
 
 namespace pimlab::tlm_hbm {
@@ -49,6 +51,22 @@ struct PimExtension : tlm::tlm_extension<PimExtension> {
   // `pim` lines of a channel's trace). See docs/tlm.md, "Newton family".
   firmware::pimba::ChannelProgram program;
   std::vector<pim::Txn> newton;
+  // A channel of the AttAcc family (pim_family = attacc) runs `attacc`: one
+  // channel's AttAcc request statements (channel-local addresses, the
+  // channel field 0) as firmware/attacc emits them for one channel and
+  // pim/attacc_trace.h reads and writes them. With `attacc_ops` (one per
+  // statement, the generator's data-path annotation) the units compute:
+  // `attacc_queries` holds each head iteration's query (attacc_d_head FP16
+  // values, what its WRGBs send), K / V are read from the channel's bytes,
+  // and the read data returns each iteration's attacc_d_head FP32 outputs
+  // (little-endian, iteration-major); without ops (timing only) the read
+  // data is 8 bytes, the program's kernel_cycles. See docs/tlm.md, "AttAcc
+  // family in the channel".
+  std::vector<pim::AttaccStatement> attacc;
+  std::vector<pim::AttaccOp> attacc_ops;
+  std::vector<std::vector<std::uint16_t>> attacc_queries;
+  int attacc_len = 0, attacc_d_head = 128;
+  std::uint64_t attacc_hazards = 0;  // out: data hazards of the units (pim::AttaccUnits::hazards)
   // Out.
   std::uint64_t kernel_cycles = 0;    // the PIM channel engine's count: cycle of the last stream command
   std::uint64_t start_cycle = 0;      // channel cycle in which the kernel's cycle 1 fell

@@ -190,3 +190,50 @@ TEST_CASE("state: MAC on a closed row, activation of an open bank, refresh with 
   std::vector<AttaccIssued> ref{I(0, kACTPB, 0, 0, 1, 5), I(100, kREFab)};
   CHECK(has(check_attacc_channel(hbm(), ref, true), "state", 1));
 }
+
+// Host memory traffic in an AttAcc channel (pim::AttaccController::push_host,
+// docs/tlm.md "AttAcc family in the channel"): the HBM3 bank rules of ACT /
+// RD / WR / PRE and their rules against the PIM row commands on the banks
+// both touch; faithful streams (host ACT on pCH 1, SID 0, BG 1, bank 2).
+TEST_CASE("host tRCD and tRCDWR", "[attacc][rule][host]") {
+  boundary({I(0, kACT, 0, 1, 2, 5, 1), I(0, kRD, 0, 1, 2, 5, 1)}, 19, "tRCD", false);
+  boundary({I(0, kACT, 0, 1, 2, 5, 1), I(0, kWR, 0, 1, 2, 5, 1)}, 19, "tRCDWR", false);
+}
+
+TEST_CASE("host tRAS and tWR", "[attacc][rule][host]") {
+  boundary({I(0, kACT, 0, 1, 2, 5, 1), I(19, kRD, 0, 1, 2, 5, 1), I(0, kPRE, 0, 1, 2, 5, 1)}, 45, "tRAS", false);
+  // nCWL 6 + nBL 2 + nWR 21 after the WR at 19.
+  boundary({I(0, kACT, 0, 1, 2, 5, 1), I(19, kWR, 0, 1, 2, 5, 1), I(0, kPRE, 0, 1, 2, 5, 1)}, 48, "tWR", false);
+}
+
+TEST_CASE("host tRP: a host activation after the PIM rows' PREA, a PIM activation after a host PRE",
+          "[attacc][rule][host]") {
+  boundary({I(0, kACTAB, 0, 0, 0, 5), I(45, kPREA), I(0, kACT, 0, 1, 2, 7, 1)}, 64, "tRP", false);
+  boundary({I(0, kACT, 0, 1, 2, 7, 1), I(45, kPRE, 0, 1, 2, 7, 1), I(0, kACTSB, 0, 0, 2, 5)}, 64, "tRP", false);
+}
+
+TEST_CASE("host tFAW", "[attacc][rule][host]") {
+  // Five activations of pCH 0 in different bank groups (tRRD_S 2 apart): the
+  // fifth waits nFAW 39 after the first.
+  boundary({I(0, kACT, 0, 0, 0, 1), I(2, kACT, 0, 1, 0, 1), I(4, kACT, 0, 2, 0, 1), I(6, kACT, 0, 3, 0, 1),
+            I(0, kACT, 1, 0, 0, 1)},
+           39, "tFAW", false);
+}
+
+TEST_CASE("host tDATA_BL: host reads share the data bus with the data moves", "[attacc][rule][host]") {
+  boundary({I(0, kACT, 1, 1, 0, 3), I(19, kWRGB), I(0, kRD, 1, 1, 0, 3)}, 21, "tDATA_BL", false);
+}
+
+TEST_CASE("host tWTR_L", "[attacc][rule][host]") {
+  // nCWL 6 + nBL 2 + nWTRL 11 after the WR at 19.
+  boundary({I(0, kACT, 0, 1, 2, 5, 1), I(19, kWR, 0, 1, 2, 5, 1), I(0, kRD, 0, 1, 2, 5, 1)}, 38, "tWTR_L", false);
+}
+
+TEST_CASE("host state: one row buffer per bank shared by host and PIM", "[attacc][rule][host]") {
+  std::vector<AttaccIssued> host_over_pim{I(0, kACTAB, 0, 0, 0, 5), I(100, kACT, 0, 1, 2, 7, 1)};
+  CHECK(has(check_attacc_channel(hbm(), host_over_pim, false), "state", 1));
+  std::vector<AttaccIssued> pim_over_host{I(0, kACT, 0, 1, 2, 7, 1), I(100, kACTSB, 0, 0, 1, 5)};
+  CHECK(has(check_attacc_channel(hbm(), pim_over_host, false), "state", 1));
+  std::vector<AttaccIssued> closed{I(0, kACT, 0, 1, 2, 7, 1), I(50, kPRE, 0, 1, 2, 7, 1), I(100, kRD, 0, 1, 2, 7, 1)};
+  CHECK(has(check_attacc_channel(hbm(), closed, false), "state", 2));
+}
