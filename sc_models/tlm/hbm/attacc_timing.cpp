@@ -232,28 +232,7 @@ AccessTiming AttaccTiming::take_command_counts() {
 }
 
 AccessTiming AttaccTiming::access(const std::vector<AtomAccess>& atoms, Cycle arrival) {
-  const std::uint64_t tag = m_private_tag--;
-  const AccessTiming before = m_counts;
-  m_counts = AccessTiming{};
-  submit(tag, atoms, arrival);
-  AccessTiming result;
-  for (;;) {
-    advance(next_event());
-    auto done = take_done();
-    auto it = std::find_if(done.begin(), done.end(), [&](const Done& d) { return d.tag == tag; });
-    if (it != done.end()) {
-      result = it->timing;
-      break;
-    }
-  }
-  result.commands = m_counts.commands;
-  result.activates = m_counts.activates;
-  result.precharges = m_counts.precharges;
-  result.refreshes = m_counts.refreshes;
-  result.reads = m_counts.reads;
-  result.writes = m_counts.writes;
-  m_counts = before;
-  return result;
+  return access_incrementally(atoms, arrival, m_private_tag--, m_counts);
 }
 
 std::vector<pim::AttaccViolation> AttaccTiming::check() const {

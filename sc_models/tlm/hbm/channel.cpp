@@ -500,13 +500,7 @@ void HbmChannel::newton_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time
   ext.interrupted = false;
   ext.err_cause = 0;
   auto& nt = static_cast<NewtonTiming&>(*m_timing);
-  if (gp.get_address() >= m_capacity) {
-    ++s_pim_rejected;
-    ext.error = "PIM payload address " + std::to_string(gp.get_address()) + " is outside the channel (capacity " +
-                std::to_string(m_capacity) + " bytes)";
-    gp.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
-    return;
-  }
+  if (reject_outside(gp, ext)) return;
   // Validate before anything changes: one 64-byte burst (the 32 banks' FP16
   // results) per READRES / COMPS_READRES.
   std::size_t results = 0;
@@ -522,13 +516,7 @@ void HbmChannel::newton_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time
   else if (gp.get_byte_enable_ptr() != nullptr) why = "PIM payload with byte enables";
   else if (gp.get_streaming_width() < gp.get_data_length()) why = "PIM payload streaming_width < data_length";
   else why = nt.program_error(ext.newton);
-  if (!why.empty()) {
-    ++s_pim_rejected;
-    ext.error = why;
-    PIMLAB_DEBUG(name()) << "PIM program rejected: " << why;
-    gp.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
-    return;
-  }
+  if (reject_program(gp, ext, why)) return;
   AccessTiming t;
   if (m_queued) {
     sync_initiator(delay);
@@ -542,21 +530,7 @@ void HbmChannel::newton_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time
     const sc_core::sc_time local = sc_core::sc_time_stamp() + delay;
     const std::uint64_t tag = m_next_tag++;
     nt.submit_program(tag, ext.newton, arrival_cycle(local));
-    for (bool done = false; !done;) {
-      nt.advance(nt.next_event());
-      for (const TimingSource::Done& d : nt.take_done()) {
-        if (d.tag != tag) throw std::logic_error(std::string(name()) + ": completion of an unknown request");
-        t = d.timing;
-        done = true;
-      }
-    }
-    const AccessTiming c = nt.take_command_counts();
-    s_commands += c.commands;
-    s_activates += c.activates;
-    s_precharges += c.precharges;
-    s_refreshes += c.refreshes;
-    const sc_core::sc_time done_t(static_cast<double>(t.done) * static_cast<double>(m_timing->tck_ps()), sc_core::SC_PS);
-    delay += done_t - local;
+    t = finish_alone(tag, local, delay);
   }
   // The units compute on the row bytes of the backing store at completion, in
   // stream order: a P_HEADER opens its row in all 32 banks, a GWRITE copies
@@ -589,6 +563,44 @@ void HbmChannel::newton_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time
   gp.set_response_status(tlm::TLM_OK_RESPONSE);
 }
 
+bool HbmChannel::reject_program(tlm::tlm_generic_payload& gp, PimExtension& ext, const std::string& why) {
+  if (why.empty()) return false;
+  ++s_pim_rejected;
+  ext.error = why;
+  PIMLAB_DEBUG(name()) << "PIM program rejected: " << why;
+  gp.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
+  return true;
+}
+
+bool HbmChannel::reject_outside(tlm::tlm_generic_payload& gp, PimExtension& ext) {
+  if (gp.get_address() < m_capacity) return false;
+  ++s_pim_rejected;
+  ext.error = "PIM payload address " + std::to_string(gp.get_address()) + " is outside the channel (capacity " +
+              std::to_string(m_capacity) + " bytes)";
+  gp.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+  return true;
+}
+
+AccessTiming HbmChannel::finish_alone(std::uint64_t tag, const sc_core::sc_time& local, sc_core::sc_time& delay) {
+  AccessTiming t;
+  for (bool done = false; !done;) {
+    m_timing->advance(m_timing->next_event());
+    for (const TimingSource::Done& d : m_timing->take_done()) {
+      if (d.tag != tag) throw std::logic_error(std::string(name()) + ": completion of an unknown request");
+      t = d.timing;
+      done = true;
+    }
+  }
+  const AccessTiming c = m_timing->take_command_counts();
+  s_commands += c.commands;
+  s_activates += c.activates;
+  s_precharges += c.precharges;
+  s_refreshes += c.refreshes;
+  const sc_core::sc_time done_t(static_cast<double>(t.done) * static_cast<double>(m_timing->tck_ps()), sc_core::SC_PS);
+  delay += done_t - local;
+  return t;
+}
+
 void HbmChannel::attacc_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay, PimExtension& ext) {
   ext.error.clear();
   ext.unit_errors.clear();
@@ -596,13 +608,7 @@ void HbmChannel::attacc_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time
   ext.err_cause = 0;
   ext.attacc_hazards = 0;
   auto& at = static_cast<AttaccTiming&>(*m_timing);
-  if (gp.get_address() >= m_capacity) {
-    ++s_pim_rejected;
-    ext.error = "PIM payload address " + std::to_string(gp.get_address()) + " is outside the channel (capacity " +
-                std::to_string(m_capacity) + " bytes)";
-    gp.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
-    return;
-  }
+  if (reject_outside(gp, ext)) return;
   // Validate before anything changes.
   const bool compute = !ext.attacc_ops.empty();
   const std::size_t iters = ext.attacc_queries.size();
@@ -637,13 +643,7 @@ void HbmChannel::attacc_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time
         why = "attacc_ops[" + std::to_string(i) + "] names head iteration " + std::to_string(op.iter) + " of " +
               std::to_string(iters) + " queries";
     }
-  if (!why.empty()) {
-    ++s_pim_rejected;
-    ext.error = why;
-    PIMLAB_DEBUG(name()) << "PIM program rejected: " << why;
-    gp.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
-    return;
-  }
+  if (reject_program(gp, ext, why)) return;
   AccessTiming t;
   std::uint64_t tag = 0;
   if (m_queued) {
@@ -658,21 +658,7 @@ void HbmChannel::attacc_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time
     const sc_core::sc_time local = sc_core::sc_time_stamp() + delay;
     tag = m_next_tag++;
     at.submit_program(tag, ext.attacc, arrival_cycle(local));
-    for (bool done = false; !done;) {
-      at.advance(at.next_event());
-      for (const TimingSource::Done& d : at.take_done()) {
-        if (d.tag != tag) throw std::logic_error(std::string(name()) + ": completion of an unknown request");
-        t = d.timing;
-        done = true;
-      }
-    }
-    const AccessTiming c = at.take_command_counts();
-    s_commands += c.commands;
-    s_activates += c.activates;
-    s_precharges += c.precharges;
-    s_refreshes += c.refreshes;
-    const sc_core::sc_time done_t(static_cast<double>(t.done) * static_cast<double>(m_timing->tck_ps()), sc_core::SC_PS);
-    delay += done_t - local;
+    t = finish_alone(tag, local, delay);
   }
   const std::vector<std::size_t> order = at.take_program_order(tag);
   if (compute) {

@@ -127,6 +127,16 @@ class HbmChannel : public sc_core::sc_module, public tlm_common::stats_provider 
   // (waits for `delay`, then sets it to 0).
   static void sync_initiator(sc_core::sc_time& delay);
   void newton_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay, PimExtension& ext);
+  // A PIM program the channel cannot run (`why` not empty): counted,
+  // answered with TLM_GENERIC_ERROR_RESPONSE and `why` in ext.error; true if so.
+  bool reject_program(tlm::tlm_generic_payload& gp, PimExtension& ext, const std::string& why);
+  // A PIM payload addressed beyond the channel: counted, answered with
+  // TLM_ADDRESS_ERROR_RESPONSE and the reason in ext.error; true if so.
+  bool reject_outside(tlm::tlm_generic_payload& gp, PimExtension& ext);
+  // Immediate front end: advances the incremental engine until request `tag`
+  // (submitted at local time `local`) is done, books the commands it issued
+  // and moves `delay` to its completion.
+  AccessTiming finish_alone(std::uint64_t tag, const sc_core::sc_time& local, sc_core::sc_time& delay);
   void attacc_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay, PimExtension& ext);
 
   std::unique_ptr<TimingSource> make_dram_timing() const;

@@ -24,13 +24,7 @@ void HbmChannel::pim_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& d
   ext.unit_errors.clear();
   // A PIM program is addressed to its channel (any byte address of it, by
   // convention the channel's base), so a router can route it like memory traffic.
-  if (gp.get_address() >= m_capacity) {
-    ++s_pim_rejected;
-    ext.error = "PIM payload address " + std::to_string(gp.get_address()) + " is outside the channel (capacity " +
-                std::to_string(m_capacity) + " bytes)";
-    gp.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
-    return;
-  }
+  if (reject_outside(gp, ext)) return;
   // Queued front end: the kernel takes its turn in the one queue. It waits
   // until the requests inside the controller have been served; requests that
   // arrive meanwhile wait behind it (the controller thread admits nothing

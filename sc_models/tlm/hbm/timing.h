@@ -124,6 +124,36 @@ class TimingSource {
 
   // Called for each command the engine issues (tracing); may be empty.
   std::function<void(const IssuedCommand&)> on_command;
+
+ protected:
+  // access() of a source whose engine has only the incremental interface:
+  // submits `atoms` under `tag` (a tag no caller uses), advances until that
+  // request is done and returns its timing with the commands issued for it
+  // (`counts`: the source's counters since the last take_command_counts(),
+  // left as they were).
+  AccessTiming access_incrementally(const std::vector<AtomAccess>& atoms, Cycle arrival, std::uint64_t tag,
+                                    AccessTiming& counts) {
+    const AccessTiming before = counts;
+    counts = AccessTiming{};
+    submit(tag, atoms, arrival);
+    AccessTiming result;
+    for (bool done = false; !done;) {
+      advance(next_event());
+      for (const Done& d : take_done())
+        if (d.tag == tag) {
+          result = d.timing;
+          done = true;
+        }
+    }
+    result.commands = counts.commands;
+    result.activates = counts.activates;
+    result.precharges = counts.precharges;
+    result.refreshes = counts.refreshes;
+    result.reads = counts.reads;
+    result.writes = counts.writes;
+    counts = before;
+    return result;
+  }
 };
 
 }  // namespace pimlab::tlm_hbm
