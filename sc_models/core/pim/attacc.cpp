@@ -320,8 +320,12 @@ class Channel {
     return c;
   }
 
+  // Ready by the timing rules alone (§4.2). The command bus is not part of
+  // it: in the second slot the first slot's command holds its bus, and a pick
+  // of that kind is refused by the slot rule after select() has chosen it — it
+  // must not make select() pass over it to a later request.
   bool ready(const Cur& c, Cycle t) const {
-    return m_eng.earliest(c.cmd, t) == t && (m_art || m_eng.state_allows(c.cmd));
+    return m_eng.rules_ready(c.cmd) <= t && (m_art || m_eng.state_allows(c.cmd));
   }
 
   // §6.2; returns the index of a ready pick, kBarrierNoop, or kNone.
