@@ -252,14 +252,15 @@ class Channel {
     const std::size_t nc = set.classes.size();
     m_floor.assign(nc, 0);
     m_floor_rows.assign(nc, {});
-    m_pfloor.assign(nc * kPchs, 0);
+    m_npch = static_cast<std::size_t>(spec.org.pseudo_channels);
+    m_pfloor.assign(nc * m_npch, 0);
     m_pfloor_rows.assign(nc, {});
     m_narrow.assign(nc, 0);
     for (std::size_t c = 0; c < nc; ++c) {
       const Target tg = set.classes[c].target;
       m_narrow[c] = tg == Target::Bank || tg == Target::BankGroup || tg == Target::PseudoChannel;
     }
-    if (dram::planted_rule_fault_rows() != 0 || spec.org.pseudo_channels > kPchs) return;
+    if (dram::planted_rule_fault_rows() != 0) return;
     for (const Rule& r : set.rules) {
       if ((r.scope != S::Channel && r.scope != S::PseudoChannel) || r.nth != 1) continue;
       const dram::Distance d = dram::compile_distance(r.distance, spec.t);
@@ -420,7 +421,7 @@ class Channel {
   // rows (a command whose target spans several pseudo-channels is bound by
   // each of them, so the one of its address is a floor too).
   Cycle floor_of(const dram::Command& c) const {
-    return std::max(m_floor[c.cls], m_pfloor[c.cls * kPchs + static_cast<std::size_t>(dram::idx(c.addr.pch))]);
+    return std::max(m_floor[c.cls], m_pfloor[c.cls * m_npch + static_cast<std::size_t>(dram::idx(c.addr.pch))]);
   }
   bool ready(QReq& r, const Cur& c, Cycle t) const {
     if (floor_of(c.cmd) > t) return false;
@@ -527,10 +528,10 @@ class Channel {
     // The engine bumps the pseudo-channel rows on every pseudo-channel of the
     // command's target: its own for the narrow targets, all for the others.
     const std::size_t p0 = m_narrow[c.cls] ? static_cast<std::size_t>(dram::idx(c.addr.pch)) : 0;
-    const std::size_t p1 = m_narrow[c.cls] ? p0 + 1 : kPchs;
+    const std::size_t p1 = m_narrow[c.cls] ? p0 + 1 : m_npch;
     for (const auto& [to, d] : m_pfloor_rows[c.cls])
       for (std::size_t p = p0; p < p1; ++p) {
-        Cycle& f = m_pfloor[to * kPchs + p];
+        Cycle& f = m_pfloor[to * m_npch + p];
         f = std::max(f, t + d);
       }
   }
@@ -580,7 +581,7 @@ class Channel {
   std::uint64_t m_hit = 0, m_hit_epoch = ~std::uint64_t{0};
   std::array<int, 64> m_hitcnt{};
   int m_row_cmds = 0;  // queued MACs whose current command is an ACT* or PRE* (epoch of m_hit)
-  static constexpr std::size_t kPchs = 2;
+  std::size_t m_npch = 1;      // pseudo-channels of the channel
   std::vector<Cycle> m_floor;   // per class: no command of it before (channel-scope rules)
   std::vector<Cycle> m_pfloor;  // per class and pseudo-channel (pseudo-channel-scope rules)
   std::vector<char> m_narrow;   // per class: its target lies in one pseudo-channel
