@@ -478,6 +478,8 @@ class Channel {
     for (std::size_t i = 1; i < end; ++i) {
       QReq& r = q[i];
       if (r.type == AttaccReq::Barrier) {
+        // Past a barrier only row commands are eligible: none queued, none to find.
+        if (m_row_cmds == 0) break;
         past_barrier = true;
         continue;
       }
