@@ -1,7 +1,9 @@
 #include "pim/attacc.h"
 
 #include <algorithm>
+#include <array>
 #include <deque>
+#include <vector>
 #include <stdexcept>
 
 namespace pimlab::pim {
@@ -212,18 +214,6 @@ CommandSet attacc_command_set(const dram::DramSpec& spec, bool art) {
 
 namespace {
 
-struct QReq {
-  AttaccReq type;
-  AttaccAddr a;
-  std::int64_t stmt;  // index in the trace (host access: its tag)
-  // Host memory access (AttaccController::push_host): 0 none, 1 read, 2 write;
-  // `accessed`: its RD / WR issued, the closing PRE pending.
-  std::uint8_t host = 0;
-  bool accessed = false;
-};
-
-int bank_bit(const AttaccAddr& a) { return ((a.pch * 2 + a.rank) * 4 + a.bg) * 4 + a.bank; }
-
 // The request's current command (§4.3).
 struct Cur {
   dram::Command cmd;
@@ -232,18 +222,112 @@ struct Cur {
   bool row_hit = false;  // a MAC whose row is open
 };
 
+struct QReq {
+  AttaccReq type = AttaccReq::Barrier;
+  AttaccAddr a{};
+  std::int64_t stmt = -1;  // index in the trace (host access: its tag)
+  // Host memory access (AttaccController::push_host): 0 none, 1 read, 2 write;
+  // `accessed`: its RD / WR issued, the closing PRE pending. A host access's
+  // current command depends on more than the open rows: never cached.
+  std::uint8_t host = 0;
+  bool accessed = false;
+  // The current command as of bank-state epoch `epoch` (it depends only on
+  // the open rows, which change only with a row command).
+  Cur cur;
+  std::uint64_t epoch = ~std::uint64_t{0};
+  // A lower bound on rules_ready() of the request's command of class `bcls`
+  // (the address of that command is fixed by the request): the rule engine's
+  // bounds only grow, so a request known unready until `bound` needs no
+  // re-evaluation before then.
+  dram::ClassId bcls = static_cast<dram::ClassId>(-1);
+  Cycle bound = 0;
+};
+
+int bank_bit(const AttaccAddr& a) { return ((a.pch * 2 + a.rank) * 4 + a.bg) * 4 + a.bank; }
+
+// The PIM queue: a ring of queued requests in arrival order (front = oldest),
+// erasable at any position (the pick of select()). Capacity: a power of two
+// at least the queue capacity.
+class ReqRing {
+ public:
+  explicit ReqRing(std::size_t capacity) {
+    std::size_t n = 1;
+    while (n < capacity) n <<= 1;
+    m_buf.resize(n);
+    m_mask = n - 1;
+  }
+  bool empty() const { return m_size == 0; }
+  std::size_t size() const { return m_size; }
+  QReq& operator[](std::size_t i) { return m_buf[(m_head + i) & m_mask]; }
+  const QReq& operator[](std::size_t i) const { return m_buf[(m_head + i) & m_mask]; }
+  QReq& front() { return m_buf[m_head]; }
+  const QReq& front() const { return m_buf[m_head]; }
+  void push_back(const QReq& r) {
+    m_buf[(m_head + m_size) & m_mask] = r;
+    ++m_size;
+  }
+  void pop_front() {
+    m_head = (m_head + 1) & m_mask;
+    --m_size;
+  }
+  // Removes entry i; the entries before it move up one place (order kept).
+  void erase(std::size_t i) {
+    for (std::size_t k = i; k > 0; --k) (*this)[k] = (*this)[k - 1];
+    pop_front();
+  }
+
+ private:
+  std::vector<QReq> m_buf;
+  std::size_t m_mask = 0, m_head = 0, m_size = 0;
+};
+
 class Channel {
  public:
   Channel(const dram::DramSpec& spec, const CommandSet& set, const AttaccOptions& opt, bool record)
-      : m_eng(spec, set, true), m_art(opt.artifact_compatible), m_refi(spec.t.nREFI), m_record(record) {}
+      : q(static_cast<std::size_t>(opt.queue_capacity)),
+        m_eng(spec, set, true),
+        m_art(opt.artifact_compatible),
+        m_refi(spec.t.nREFI),
+        m_record(record) {
+    // The channel-scope rows of the rule table bind a class at every address:
+    // their bound is a floor under rules_ready() of any command of the class,
+    // kept here so that select() can pass over a class that cannot issue yet
+    // without asking the engine for each queued request. Not with a planted
+    // rule fault (the engine then times shorter rows than the table's).
+    // Pseudo-channel-scope rows likewise, per pseudo-channel.
+    const std::size_t nc = set.classes.size();
+    m_floor.assign(nc, 0);
+    m_floor_rows.assign(nc, {});
+    m_npch = static_cast<std::size_t>(spec.org.pseudo_channels);
+    m_pfloor.assign(nc * m_npch, 0);
+    m_pfloor_rows.assign(nc, {});
+    m_narrow.assign(nc, 0);
+    for (std::size_t c = 0; c < nc; ++c) {
+      const Target tg = set.classes[c].target;
+      m_narrow[c] = tg == Target::Bank || tg == Target::BankGroup || tg == Target::PseudoChannel;
+    }
+    if (dram::planted_rule_fault_rows() != 0) return;
+    for (const Rule& r : set.rules) {
+      if ((r.scope != S::Channel && r.scope != S::PseudoChannel) || r.nth != 1) continue;
+      const dram::Distance d = dram::compile_distance(r.distance, spec.t);
+      if (d.uses_arg()) continue;
+      (r.scope == S::Channel ? m_floor_rows : m_pfloor_rows)[set.id(r.from)].push_back({set.id(r.to), d.base});
+    }
+  }
 
-  std::deque<QReq> q;
+  ReqRing q;
   std::deque<int> prio;  // pending refresh requests (pCH)
   AttaccCounts counts;
   std::int64_t refreshes = 0;
   std::vector<AttaccIssued> issued;
 
   bool idle() const { return q.empty() && prio.empty(); }
+
+  // The front-end's push.
+  void push(const QReq& r) {
+    q.push_back(r);
+    if (m_hit_epoch == m_epoch && is_mac(r.type)) count_hit(q[q.size() - 1], +1);
+  }
 
   // Cycle at which this channel next needs a controller pass: an idle pass
   // changes nothing, so the passes in between are skipped (a push by the
@@ -265,7 +349,7 @@ class Channel {
 
   // First cycle >= t at which some queued request or the pending refresh
   // could issue, or the next refresh is due (state unchanged until then).
-  Cycle next_event(Cycle t) const {
+  Cycle next_event(Cycle t) {
     Cycle m = (t + m_refi - 1) / m_refi * m_refi;
     if (!q.empty() && q.front().type == AttaccReq::Barrier) return t;
     if (!prio.empty()) {
@@ -274,9 +358,15 @@ class Channel {
       c.cls = m_eng.open_banks() > 0 ? kPREA : kREFab;
       m = std::min(m, m_eng.earliest(c, t));
     }
-    for (const QReq& r : q) {
+    for (std::size_t i = 0; i < q.size(); ++i) {
+      QReq& r = q[i];
       if (r.type == AttaccReq::Barrier) continue;
-      m = std::min(m, m_eng.earliest(current(r).cmd, t));
+      const Cur& c = cur(r);
+      // A floor at or past the earliest found cannot lower it.
+      if (floor_of(c.cmd) >= m || (r.bcls == c.cmd.cls && r.bound >= m)) continue;
+      r.bcls = c.cmd.cls;
+      r.bound = m_eng.rules_ready(c.cmd);
+      m = std::min(m, m_eng.earliest_after(c.cmd, r.bound, t));
       if (m == t) break;
     }
     return m;
@@ -321,7 +411,7 @@ class Channel {
       return;
     }
     Cur cur;
-    const int pick = select(t, cur);
+    const int pick = select(t, cur, ref == SlotKind::Column);
     if (pick < 0) return;
     const SlotKind k = slot_kind(cur.cmd.cls, m_art);
     if (k == SlotKind::Untyped || k == ref) return;
@@ -332,6 +422,18 @@ class Channel {
 
   // The bank a host access opened (engine bank index), -1: none open.
   int m_host_bank = -1;
+  // Host accesses queued (the hit set and the scans stop at the first).
+  std::size_t m_hosts = 0;
+  void pop_host() {
+    q.pop_front();
+    --m_hosts;
+  }
+ public:
+  void push_host(const QReq& r) {
+    push(r);
+    ++m_hosts;
+  }
+ private:
   static int engine_bank(const AttaccAddr& a) { return (a.pch * 8 + a.rank * 4 + a.bg) * 4 + a.bank; }
 
   Cur host_current(const QReq& r) const {
@@ -395,16 +497,38 @@ class Channel {
     return c;
   }
 
+  // Ready by the timing rules alone (§4.2). The command bus is not part of
+  // it: in the second slot the first slot's command holds its bus, and a pick
+  // of that kind is refused by the slot rule after select() has chosen it — it
+  // must not make select() pass over it to a later request.
   bool ready(const Cur& c, Cycle t) const {
-    return m_eng.earliest(c.cmd, t) == t && (m_art || m_eng.state_allows(c.cmd));
+    return m_eng.rules_ready(c.cmd) <= t && (m_art || m_eng.state_allows(c.cmd));
+  }
+  // ready() for a queued request, through its cached bound.
+  // A floor under rules_ready(c) from the channel- and pseudo-channel-scope
+  // rows (a command whose target spans several pseudo-channels is bound by
+  // each of them, so the one of its address is a floor too).
+  Cycle floor_of(const dram::Command& c) const {
+    return std::max(m_floor[c.cls], m_pfloor[c.cls * m_npch + static_cast<std::size_t>(dram::idx(c.addr.pch))]);
+  }
+  bool ready(QReq& r, const Cur& c, Cycle t) const {
+    if (floor_of(c.cmd) > t) return false;
+    if (r.bcls == c.cmd.cls && r.bound > t) return false;
+    r.bcls = c.cmd.cls;
+    r.bound = m_eng.rules_ready(c.cmd);
+    return r.bound <= t && (m_art || m_eng.state_allows(c.cmd));
   }
 
   // §6.2; returns the index of a ready pick, kBarrierNoop, or kNone.
-  int select(Cycle t, Cur& out) {
+  // only_row: the caller refuses a column pick (second slot after a column
+  // command). The pick is the same; select() then looks for the first ready
+  // row command j first and checks only the column requests before j (none
+  // ready: j is the pick; one ready: it is, and it is refused: kNone).
+  int select(Cycle t, Cur& out, bool only_row = false) {
     if (!q.empty() && q.front().host && q.front().accessed && m_host_bank < 0) {
       // A refresh's PREA closed a host access's bank after its RD / WR:
       // its closing PRE is not needed any more.
-      q.pop_front();
+      pop_host();
       m_active = true;
     }
     if (q.empty()) return kNone;
@@ -416,8 +540,8 @@ class Channel {
       if (q.empty()) return kNone;
     }
     if (q.front().type == AttaccReq::Barrier) return removed ? kBarrierNoop : kNone;
-    Cur head = current(q.front());
-    if (ready(head, t)) {
+    const Cur head = cur(q.front());
+    if (ready(q.front(), head, t)) {
       out = head;
       return 0;
     }
@@ -425,27 +549,51 @@ class Channel {
     if (q.front().host) return kNone;
     // Every request's current command once; the banks on which a queued MAC
     // is a row hit (a barrier consumed above was no MAC: the set is the same).
-    m_cur.clear();
-    std::uint64_t hit = 0;
-    for (const QReq& r : q) {
-      m_cur.push_back(r.type == AttaccReq::Barrier || r.host ? Cur{} : current(r));
-      if (r.host) break;  // the scan below stops at it
-      if (r.type != AttaccReq::MacAB && r.type != AttaccReq::MacSB && r.type != AttaccReq::MacPB) continue;
-      if (m_cur.back().row_hit) hit |= std::uint64_t{1} << bank_bit(r.a);
+    if (m_hit_epoch != m_epoch) recount_hits();
+    std::uint64_t hit = m_hit;
+    if (m_hosts > 0) {
+      // The set H up to the first host access (nothing behind it is eligible).
+      hit = 0;
+      for (std::size_t i = 0; i < q.size(); ++i) {
+        QReq& r = q[i];
+        if (r.host) break;
+        if (is_mac(r.type) && cur(r).row_hit) hit |= std::uint64_t{1} << bank_bit(r.a);
+      }
     }
+    const std::size_t n = q.size();
     bool past_barrier = false;
     // Faithful: the buffer die's data dependencies keep their order — no MVSB,
     // MVGB or SFM passes a queued SFM (its probabilities are the MVGBs'
     // input), no SFM passes a queued MVSB (its scores are the SFM's input).
+    std::size_t end = n;
+    if (only_row) {
+      if (m_row_cmds == 0) return kNone;  // no queued request waits for a row command
+      std::size_t j = 1;
+      for (; j < n; ++j) {
+        QReq& r = q[j];
+        if (r.host) {  // nothing passes a host access
+          j = n;
+          break;
+        }
+        if (r.type == AttaccReq::Barrier) continue;
+        const Cur& c = cur(r);
+        if (!c.row_cmd || (hit >> bank_bit(r.a) & 1)) continue;
+        if (ready(r, c, t)) break;
+      }
+      if (j == n) return kNone;  // no row command ready: the pick, if any, is a column command
+      end = j;                   // a ready column request before j would be the pick
+    }
     bool sfm_passed = q.front().type == AttaccReq::Sfm, mvsb_passed = q.front().type == AttaccReq::MvSB;
-    for (std::size_t i = 1; i < q.size(); ++i) {
-      const QReq& r = q[i];
+    for (std::size_t i = 1; i < end; ++i) {
+      QReq& r = q[i];
       if (r.host) break;  // nothing passes a host access
       if (r.type == AttaccReq::Barrier) {
+        // Past a barrier only row commands are eligible: none queued, none to find.
+        if (m_row_cmds == 0) break;
         past_barrier = true;
         continue;
       }
-      const Cur& c = m_cur[i];
+      const Cur& c = cur(r);
       if (past_barrier && !c.row_cmd) continue;
       if (!m_art) {
         const bool buf_move = r.type == AttaccReq::MvSB || r.type == AttaccReq::MvGB || r.type == AttaccReq::Sfm;
@@ -456,10 +604,16 @@ class Channel {
       }
       // Row-hit guard (cheap) before the timing check.
       if (!c.row_hit && (hit >> bank_bit(r.a) & 1)) continue;
-      if (ready(c, t)) {
+      if (only_row && c.row_cmd) continue;  // not ready (the first ready one is `end`)
+      if (ready(r, c, t)) {
+        if (only_row) return kNone;  // a column pick, refused
         out = c;
         return static_cast<int>(i);
       }
+    }
+    if (only_row) {
+      out = cur(q[end]);
+      return static_cast<int>(end);
     }
     return kNone;
   }
@@ -474,6 +628,7 @@ class Channel {
       alias.cls = kMACPBAlias;
       alias.addr = engine_addr(0, 0, r.a.rank, r.a.bank, 0);
       m_eng.record_external(alias, t);
+      raise_floors(alias, t);
     }
     if (r.host) {
       // Host access: ACT / PREA / RD / WR / PRE at the head (i == 0).
@@ -483,25 +638,89 @@ class Channel {
         // The bank stays open for a following access to the same row.
         const bool same = q.size() > 1 && q[1].host && q[1].a.pch == r.a.pch && q[1].a.rank == r.a.rank &&
                           q[1].a.bg == r.a.bg && q[1].a.bank == r.a.bank && q[1].a.row == r.a.row;
-        if (same) q.pop_front();
+        if (same) pop_host();
         else q.front().accessed = true;
       } else if (c.cmd.cls == kPRE) {
-        q.pop_front();
+        pop_host();
       }
       return;
     }
-    if (c.final) q.erase(q.begin() + i);
+    if (c.final) {
+      if (m_hit_epoch == m_epoch && is_mac(r.type)) count_hit(q[static_cast<std::size_t>(i)], -1);
+      q.erase(static_cast<std::size_t>(i));
+    }
+  }
+
+  void raise_floors(const dram::Command& c, Cycle t) {
+    for (const auto& [to, d] : m_floor_rows[c.cls]) m_floor[to] = std::max(m_floor[to], t + d);
+    // The engine bumps the pseudo-channel rows on every pseudo-channel of the
+    // command's target: its own for the narrow targets, all for the others.
+    const std::size_t p0 = m_narrow[c.cls] ? static_cast<std::size_t>(dram::idx(c.addr.pch)) : 0;
+    const std::size_t p1 = m_narrow[c.cls] ? p0 + 1 : m_npch;
+    for (const auto& [to, d] : m_pfloor_rows[c.cls])
+      for (std::size_t p = p0; p < p1; ++p) {
+        Cycle& f = m_pfloor[to * m_npch + p];
+        f = std::max(f, t + d);
+      }
+  }
+
+  static bool is_mac(AttaccReq t) { return t == AttaccReq::MacAB || t == AttaccReq::MacSB || t == AttaccReq::MacPB; }
+
+  // The current command through the request's cache.
+  const Cur& cur(QReq& r) const {
+    if (r.host) {
+      r.cur = host_current(r);
+      return r.cur;
+    }
+    if (r.epoch != m_epoch) {
+      r.cur = current(r);
+      r.epoch = m_epoch;
+    }
+    return r.cur;
+  }
+  // The set H of §6.2 (banks with a queued MAC row hit), kept as a count per
+  // bank: rebuilt when the open rows change, else updated by pushes and
+  // issued MACs.
+  void count_hit(QReq& r, int d) {
+    if (cur(r).row_cmd) m_row_cmds += d;
+    if (!cur(r).row_hit) return;
+    const int b = bank_bit(r.a);
+    m_hitcnt[static_cast<std::size_t>(b)] += d;
+    if (m_hitcnt[static_cast<std::size_t>(b)] > 0)
+      m_hit |= std::uint64_t{1} << b;
+    else
+      m_hit &= ~(std::uint64_t{1} << b);
+  }
+  void recount_hits() {
+    m_hitcnt.fill(0);
+    m_hit = 0;
+    m_row_cmds = 0;
+    m_hit_epoch = m_epoch;
+    for (std::size_t i = 0; i < q.size(); ++i)
+      if (is_mac(q[i].type)) count_hit(q[i], +1);
   }
 
   void issue(const dram::Command& c, Cycle t, const AttaccAddr& a, std::int64_t stmt = -1) {
     m_active = true;
     if (c.cls == kPREA) m_host_bank = -1;
+    // ACT*, PRE* and the host's ACT / PRE: the open rows change.
+    if (c.cls <= kPREPB || c.cls == kACT || c.cls == kPRE) ++m_epoch;
     m_eng.issue_unchecked(c, t);
+    raise_floors(c, t);
     ++counts.cmd[c.cls];
     if (m_record) issued.push_back({t, c.cls, a, stmt});
   }
 
-  std::vector<Cur> m_cur;  // select()'s scratch: the current command of each queued request
+  std::uint64_t m_epoch = 0;  // bank-state epoch: bumped by every row command
+  std::uint64_t m_hit = 0, m_hit_epoch = ~std::uint64_t{0};
+  std::array<int, 64> m_hitcnt{};
+  int m_row_cmds = 0;  // queued MACs whose current command is an ACT* or PRE* (epoch of m_hit)
+  std::size_t m_npch = 1;      // pseudo-channels of the channel
+  std::vector<Cycle> m_floor;   // per class: no command of it before (channel-scope rules)
+  std::vector<Cycle> m_pfloor;  // per class and pseudo-channel (pseudo-channel-scope rules)
+  std::vector<char> m_narrow;   // per class: its target lies in one pseudo-channel
+  std::vector<std::vector<std::pair<ClassId, int>>> m_pfloor_rows;
+  std::vector<std::vector<std::pair<ClassId, int>>> m_floor_rows;  // per class: (next class, distance)
   dram::ChannelEngine m_eng;
   bool m_art;
   Cycle m_refi;
@@ -523,7 +742,11 @@ AttaccResult run_attacc_stack(const dram::DramSpec& spec, const std::vector<Atta
     if (a.ch >= nch)
       throw std::invalid_argument("AttAcc trace statement " + std::to_string(i) + ": channel " + std::to_string(a.ch) +
                                   " outside the stack's " + std::to_string(nch) + " channels");
-    reqs.push_back({trace[i].type, a, static_cast<std::int64_t>(i)});
+    QReq r;
+    r.type = trace[i].type;
+    r.a = a;
+    r.stmt = static_cast<std::int64_t>(i);
+    reqs.push_back(r);
     ++res.counts.req[static_cast<int>(trace[i].type)];
   }
   std::vector<Channel> chans;
@@ -538,7 +761,7 @@ AttaccResult run_attacc_stack(const dram::DramSpec& spec, const std::vector<Atta
     while (pos < reqs.size()) {
       Channel& ch = chans[static_cast<std::size_t>(reqs[pos].a.ch)];
       if (ch.q.size() >= cap) break;
-      ch.q.push_back(reqs[pos]);
+      ch.push(reqs[pos]);
       ch.wake = t;
       ++pos;
     }
@@ -586,14 +809,21 @@ bool AttaccController::can_accept() const { return m->ch.q.size() < m->cap; }
 void AttaccController::push(AttaccReq type, std::uint64_t addr, std::int64_t stmt) {
   AttaccAddr a = decode_addr(addr);
   a.ch = 0;
-  m->ch.q.push_back({type, a, stmt});
+  QReq r;
+  r.type = type;
+  r.a = a;
+  r.stmt = stmt;
+  m->ch.push(r);
 }
 void AttaccController::push_host(std::uint64_t addr, bool write, std::int64_t tag) {
   AttaccAddr a = decode_addr(addr);
   a.ch = 0;
-  QReq r{AttaccReq::WrGB, a, tag};  // the type is unused for a host access
+  QReq r;
+  r.type = AttaccReq::WrGB;  // unused for a host access
+  r.a = a;
+  r.stmt = tag;
   r.host = write ? 2 : 1;
-  m->ch.q.push_back(r);
+  m->ch.push_host(r);
 }
 bool AttaccController::cycle(std::int64_t t) { return m->ch.cycle(t); }
 std::int64_t AttaccController::next_event(std::int64_t t) const { return m->ch.next_event(t); }
