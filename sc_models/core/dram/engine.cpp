@@ -103,6 +103,42 @@ ChannelEngine::ChannelEngine(const DramSpec& spec, const CommandSet& set, bool d
 }
 
 Cycle ChannelEngine::rules_ready(const Command& c) const {
+  if (m_cls[c.cls].target != Target::Bank) return rules_ready_span(c);
+  // One bank (the common case: ACT, PRE, RD, WR): the scope units are known,
+  // the "other" scopes walk the remaining bank groups / pseudo-channels.
+  const int p = idx(c.addr.pch), g = idx(c.addr.bg);
+  const BankUnits u{bank_index(p, g, idx(c.addr.bank)), bg_index(p, g), p};
+  Cycle t = 0;
+  for (const Compiled& r : m_by_next[c.cls]) {
+    Cycle ref = -kNever;
+    if (r.nth > 1) {
+      if (r.scope == Scope::PseudoChannel) {
+        const std::size_t k = static_cast<std::size_t>(r.from) * m_pchs + p;
+        ref = m_ring_pch[k * m_hist + (m_ring_pch_pos[k] - r.nth + m_hist * 2) % m_hist];
+      } else {
+        ref = m_ring_ch[static_cast<std::size_t>(r.from) * m_hist + (m_ring_ch_pos[r.from] - r.nth + m_hist * 2) % m_hist];
+      }
+      t = std::max(t, ref + r.distance.base);
+      continue;
+    }
+    const Cycle* a = &m_acc[r.acc];
+    switch (r.scope) {
+      case Scope::OtherBankGroup:
+        for (int g2 = 0; g2 < m_bgs; ++g2)
+          if (g2 != g) ref = std::max(ref, a[bg_index(p, g2)]);
+        break;
+      case Scope::OtherPseudoChannel:
+        for (int p2 = 0; p2 < m_pchs; ++p2)
+          if (p2 != p) ref = std::max(ref, a[p2]);
+        break;
+      default: ref = a[u.of(r.scope)]; break;
+    }
+    if (ref > t) t = ref;
+  }
+  return t;
+}
+
+Cycle ChannelEngine::rules_ready_span(const Command& c) const {
   const Span s = span(c);
   Cycle t = 0;
   for (const Compiled& r : m_by_next[c.cls]) {
@@ -256,6 +292,37 @@ void ChannelEngine::block_until(Cycle t) {
   for (Cycle& b : m_bus_free) b = std::max(b, t);
 }
 
+void ChannelEngine::commit_bumps(const Command& c, Cycle t, const Span& s) {
+  for (const Bump& r : m_by_from[c.cls]) {
+    const Cycle when = t + r.distance.at(c.arg);
+    Cycle* a = &m_acc[r.acc];
+    auto bump = [when](Cycle& x) {
+      if (when > x) x = when;
+    };
+    if (r.scope == Scope::PseudoChannel && s.p1 - s.p0 == 1) {
+      bump(a[s.p0]);
+      continue;
+    }
+    switch (r.scope) {
+      case Scope::SameBank:
+        for (int p = s.p0; p < s.p1; ++p)
+          for (int g = s.g0; g < s.g1; ++g)
+            for (int b = s.b0; b < s.b1; ++b) bump(a[bank_index(p, g, b)]);
+        break;
+      case Scope::SameBankGroup:
+      case Scope::OtherBankGroup:
+        for (int p = s.p0; p < s.p1; ++p)
+          for (int g = s.g0; g < s.g1; ++g) bump(a[bg_index(p, g)]);
+        break;
+      case Scope::PseudoChannel:
+      case Scope::OtherPseudoChannel:
+        for (int p = s.p0; p < s.p1; ++p) bump(a[p]);
+        break;
+      case Scope::Channel: bump(a[0]); break;
+    }
+  }
+}
+
 void ChannelEngine::commit(const Command& c, Cycle t) {
   m_last_issue = t;
   const Span s = span(c);
@@ -291,33 +358,17 @@ void ChannelEngine::commit(const Command& c, Cycle t) {
       m_open_total += delta;
     }
   }
-  for (const Bump& r : m_by_from[c.cls]) {
-    const Cycle when = t + r.distance.at(c.arg);
-    Cycle* a = &m_acc[r.acc];
-    auto bump = [when](Cycle& x) {
+  if (cc.target == Target::Bank) {
+    // One bank (the common case: ACT, PRE, RD, WR): one accumulator per rule.
+    const int p = idx(c.addr.pch), g = idx(c.addr.bg);
+    const BankUnits u{bank_index(p, g, idx(c.addr.bank)), bg_index(p, g), p};
+    for (const Bump& r : m_by_from[c.cls]) {
+      const Cycle when = t + r.distance.at(c.arg);
+      Cycle& x = m_acc[r.acc + static_cast<std::size_t>(u.of(r.scope))];
       if (when > x) x = when;
-    };
-    if (r.scope == Scope::PseudoChannel && s.p1 - s.p0 == 1) {
-      bump(a[s.p0]);
-      continue;
     }
-    switch (r.scope) {
-      case Scope::SameBank:
-        for (int p = s.p0; p < s.p1; ++p)
-          for (int g = s.g0; g < s.g1; ++g)
-            for (int b = s.b0; b < s.b1; ++b) bump(a[bank_index(p, g, b)]);
-        break;
-      case Scope::SameBankGroup:
-      case Scope::OtherBankGroup:
-        for (int p = s.p0; p < s.p1; ++p)
-          for (int g = s.g0; g < s.g1; ++g) bump(a[bg_index(p, g)]);
-        break;
-      case Scope::PseudoChannel:
-      case Scope::OtherPseudoChannel:
-        for (int p = s.p0; p < s.p1; ++p) bump(a[p]);
-        break;
-      case Scope::Channel: bump(a[0]); break;
-    }
+  } else {
+    commit_bumps(c, t, s);
   }
   if (m_ringed[c.cls]) {
     for (int p = s.p0; p < s.p1; ++p) {

@@ -84,6 +84,7 @@ AddressMap::AddressMap(std::vector<AddressRange> ranges, const std::string& key,
     : m_ranges(std::move(ranges)) {
   constexpr std::uint64_t kMax = std::numeric_limits<std::uint64_t>::max();
   for (const AddressRange& r : m_ranges) {
+    if (r.size != 0 && r.size - 1 <= kMax - r.base && r.size - 1 <= kMax - r.offset && r.port < ports) continue;
     const std::string k = key + "[" + std::to_string(r.index) + "]";
     if (r.size == 0) bad(k + ".size", "0", "an integer > 0 (an empty range maps nothing)");
     if (r.size - 1 > kMax - r.base)
@@ -93,8 +94,13 @@ AddressMap::AddressMap(std::vector<AddressRange> ranges, const std::string& key,
       bad(k + ".offset", std::to_string(r.offset), "at most 2^64 - size (the translated range must fit in 64 bits)");
     if (r.port >= ports) bad(k + ".port", std::to_string(r.port), "a port index in [0, " + std::to_string(ports) + ")");
   }
-  std::sort(m_ranges.begin(), m_ranges.end(),
-            [](const AddressRange& a, const AddressRange& b) { return a.base < b.base; });
+  // Ranges given in strictly increasing order (a generated map) are sorted
+  // already; std::sort would leave them as they are.
+  const auto by_base = [](const AddressRange& a, const AddressRange& b) { return a.base < b.base; };
+  const bool strictly_increasing =
+      std::adjacent_find(m_ranges.begin(), m_ranges.end(),
+                         [](const AddressRange& a, const AddressRange& b) { return a.base >= b.base; }) == m_ranges.end();
+  if (!strictly_increasing) std::sort(m_ranges.begin(), m_ranges.end(), by_base);
   for (std::size_t i = 1; i < m_ranges.size(); ++i) {
     const AddressRange& a = m_ranges[i - 1];
     const AddressRange& b = m_ranges[i];
