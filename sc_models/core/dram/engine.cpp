@@ -345,14 +345,11 @@ void ChannelEngine::commit(const Command& c, Cycle t) {
             slot = v;
             continue;
           }
-          auto any_open = [&] {
-            for (int buf = 0; buf < m_bufs; ++buf)
-              if (m_open[base + buf] >= 0) return 1;
-            return 0;
-          };
-          const int before = any_open();
+          // The bank's other row buffers decide with this one whether it is open.
+          bool others = false;
+          for (int buf = 0; buf < m_bufs && !others; ++buf) others = buf != cc.row_buffer && m_open[base + buf] >= 0;
+          if (!others) delta += (v >= 0) - (slot >= 0);
           slot = v;
-          delta += any_open() - before;
         }
       m_open_banks[static_cast<std::size_t>(p)] += delta;
       m_open_total += delta;

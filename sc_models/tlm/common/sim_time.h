@@ -12,8 +12,13 @@
 
 namespace pimlab::tlm_common {
 
-// sc_time(1, SC_PS).value(): resolution units per picosecond (>= 1).
-std::uint64_t ps_units();
+// sc_time(1, SC_PS).value(): resolution units per picosecond (>= 1). Building
+// that time fixes the kernel's resolution, as building it on every conversion
+// did.
+inline std::uint64_t ps_units() {
+  static const std::uint64_t units = static_cast<std::uint64_t>(sc_core::sc_time(1, sc_core::SC_PS).value());
+  return units;
+}
 inline std::uint64_t ps_of(const sc_core::sc_time& t) { return t.value() / ps_units(); }
 inline sc_core::sc_time time_of(std::uint64_t ps) { return sc_core::sc_time::from_value(ps * ps_units()); }
 

@@ -112,9 +112,20 @@ AddressMap::AddressMap(std::vector<AddressRange> ranges, const std::string& key,
           "a range that does not overlap " + key + "[" + std::to_string(early.index) + "] = " + interval(early));
     }
   }
+  // Equal sizes, each range starting where the previous one ends.
+  bool uniform = !m_ranges.empty();
+  for (std::size_t i = 1; uniform && i < m_ranges.size(); ++i)
+    uniform = m_ranges[i].size == m_ranges[0].size && m_ranges[i].base - m_ranges[i - 1].base == m_ranges[0].size;
+  m_uniform = uniform ? m_ranges[0].size : 0;
 }
 
 const AddressRange* AddressMap::find(std::uint64_t addr) const {
+  if (m_uniform) {
+    const AddressRange& first = m_ranges.front();
+    if (addr < first.base) return nullptr;
+    const std::uint64_t i = (addr - first.base) / m_uniform;
+    return i < m_ranges.size() ? &m_ranges[static_cast<std::size_t>(i)] : nullptr;
+  }
   auto it = std::upper_bound(m_ranges.begin(), m_ranges.end(), addr,
                              [](std::uint64_t a, const AddressRange& r) { return a < r.base; });
   if (it == m_ranges.begin()) return nullptr;

@@ -49,20 +49,6 @@ class AddressMap {
 
   // The range holding `addr`, or nullptr.
   const AddressRange* find(std::uint64_t addr) const;
-  // The same, trying first the range at position `hint` of ranges() and the
-  // one after it (a caller that walks memory in order finds most addresses
-  // there), then searching; `hint` becomes the position of the range found.
-  const AddressRange* find(std::uint64_t addr, std::size_t& hint) const {
-    const std::size_t n = m_ranges.size();
-    for (std::size_t i = hint; i < n && i < hint + 2; ++i)
-      if (m_ranges[i].contains(addr)) {
-        hint = i;
-        return &m_ranges[i];
-      }
-    const AddressRange* r = find(addr);
-    if (r) hint = static_cast<std::size_t>(r - m_ranges.data());
-    return r;
-  }
   // The largest unmapped interval [first, last] around an unmapped `addr`.
   void hole(std::uint64_t addr, std::uint64_t& first, std::uint64_t& last) const;
 
@@ -71,6 +57,9 @@ class AddressMap {
 
  private:
   std::vector<AddressRange> m_ranges;
+  // A map of equal-sized ranges that follow each other without gaps (e.g. a
+  // generated channel interleave): find() computes the position, no search.
+  std::uint64_t m_uniform = 0;  // their size, 0 = not such a map
 };
 
 std::string hex(std::uint64_t v);

@@ -87,7 +87,6 @@ Router::Router(const sc_core::sc_module_name& name, unsigned inputs, unsigned ou
                                                    std::to_string(outputs),
                                                "array"});
   const LinkParams d{p_width_bytes.get(), p_clock_mhz.get(), p_latency_cycles.get()};
-  m_hint.assign(inputs, 0);
   for (unsigned k = 0; k < inputs; ++k) m_in.push_back(std::make_unique<Link>(("in" + std::to_string(k)).c_str(), d));
   for (unsigned p = 0; p < outputs; ++p)
     m_out.push_back(std::make_unique<Link>(("out" + std::to_string(p)).c_str(), d));
@@ -135,7 +134,7 @@ void Router::b_transport(int id, tlm::tlm_generic_payload& gp, sc_core::sc_time&
   const std::uint64_t len = gp.get_data_length();
   const std::uint64_t sw = gp.get_streaming_width();
   const std::uint64_t span = m_span ? m_span(gp) : (sw > 0 && sw < len ? sw : len);
-  const AddressRange* r = m_map.find(addr, m_hint[static_cast<unsigned>(id)]);
+  const AddressRange* r = m_map.find(addr);
   if (!r) {
     ++s_unmapped;
     PIMLAB_DEBUG(name()) << "in" << id << ": address " << hex(addr) << " is unmapped";

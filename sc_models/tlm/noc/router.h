@@ -120,7 +120,6 @@ class Router : public sc_core::sc_module, public tlm_common::stats_provider {
   AddressMap m_map;
   std::vector<std::unique_ptr<Link>> m_in, m_out;
   SpanFn m_span;
-  std::vector<std::size_t> m_hint;  // per input: position of the range its last access hit (AddressMap::find)
 
   std::uint64_t s_forwarded = 0, s_unmapped = 0, s_crossing = 0;
   std::uint64_t s_dbg = 0, s_dbg_bytes = 0, s_dbg_unmapped = 0;
