@@ -104,6 +104,7 @@ ChannelController::ChannelController(const DramSpec& spec, const ControllerConfi
   m_q.assign(P, {});
   m_wait.assign(P, {});
   for (auto& q : m_q) q.reserve(cfg.queue_size);
+  m_rows.assign(static_cast<std::size_t>(cfg.queue_size), -1);  // a queue never holds more
   m_draining.assign(P, 0);
   m_cands.assign(P, {});
   m_dirty.assign(P, 1);
@@ -431,7 +432,6 @@ void ChannelController::build_candidates(int p, Cycle now, std::vector<Cand>& ou
   if (m_cfg.page_policy == PagePolicy::Closed) m_bank_flags.assign(nb, 0);
   else m_bank_flags.resize(nb);
   std::uint8_t* const f = m_bank_flags.data();
-  m_rows.resize(n);
   const PchId pch{p};
   int writes = 0;
   for (std::size_t i = 0; i < n; ++i) {

@@ -103,6 +103,42 @@ ChannelEngine::ChannelEngine(const DramSpec& spec, const CommandSet& set, bool d
 }
 
 Cycle ChannelEngine::rules_ready(const Command& c) const {
+  if (m_cls[c.cls].target != Target::Bank) return rules_ready_span(c);
+  // One bank (the common case: ACT, PRE, RD, WR): the scope units are known,
+  // the "other" scopes walk the remaining bank groups / pseudo-channels.
+  const int p = idx(c.addr.pch), g = idx(c.addr.bg);
+  const BankUnits u{bank_index(p, g, idx(c.addr.bank)), bg_index(p, g), p};
+  Cycle t = 0;
+  for (const Compiled& r : m_by_next[c.cls]) {
+    Cycle ref = -kNever;
+    if (r.nth > 1) {
+      if (r.scope == Scope::PseudoChannel) {
+        const std::size_t k = static_cast<std::size_t>(r.from) * m_pchs + p;
+        ref = m_ring_pch[k * m_hist + (m_ring_pch_pos[k] - r.nth + m_hist * 2) % m_hist];
+      } else {
+        ref = m_ring_ch[static_cast<std::size_t>(r.from) * m_hist + (m_ring_ch_pos[r.from] - r.nth + m_hist * 2) % m_hist];
+      }
+      t = std::max(t, ref + r.distance.base);
+      continue;
+    }
+    const Cycle* a = &m_acc[r.acc];
+    switch (r.scope) {
+      case Scope::OtherBankGroup:
+        for (int g2 = 0; g2 < m_bgs; ++g2)
+          if (g2 != g) ref = std::max(ref, a[bg_index(p, g2)]);
+        break;
+      case Scope::OtherPseudoChannel:
+        for (int p2 = 0; p2 < m_pchs; ++p2)
+          if (p2 != p) ref = std::max(ref, a[p2]);
+        break;
+      default: ref = a[u.of(r.scope)]; break;
+    }
+    if (ref > t) t = ref;
+  }
+  return t;
+}
+
+Cycle ChannelEngine::rules_ready_span(const Command& c) const {
   const Span s = span(c);
   Cycle t = 0;
   for (const Compiled& r : m_by_next[c.cls]) {
@@ -256,41 +292,7 @@ void ChannelEngine::block_until(Cycle t) {
   for (Cycle& b : m_bus_free) b = std::max(b, t);
 }
 
-void ChannelEngine::commit(const Command& c, Cycle t) {
-  m_last_issue = t;
-  const Span s = span(c);
-  const ClassInfo& cc = m_cls[c.cls];
-  if (cc.gens_all) {
-    for (auto& g : m_gen) ++g;
-  } else {
-    for (int p = s.p0; p < s.p1; ++p) ++m_gen[static_cast<std::size_t>(p)];
-  }
-  if (cc.effect == BankEffect::Open || cc.effect == BankEffect::Close) {
-    const int v = cc.effect == BankEffect::Open ? idx(c.addr.row) : -1;
-    for (int p = s.p0; p < s.p1; ++p) {
-      int delta = 0;  // banks of p whose "any row buffer open" changes
-      for (int g = s.g0; g < s.g1; ++g)
-        for (int b = s.b0; b < s.b1; ++b) {
-          const std::size_t base = static_cast<std::size_t>(bank_index(p, g, b)) * m_bufs;
-          int& slot = m_open[base + cc.row_buffer];
-          if (m_bufs == 1) {
-            delta += (v >= 0) - (slot >= 0);
-            slot = v;
-            continue;
-          }
-          auto any_open = [&] {
-            for (int buf = 0; buf < m_bufs; ++buf)
-              if (m_open[base + buf] >= 0) return 1;
-            return 0;
-          };
-          const int before = any_open();
-          slot = v;
-          delta += any_open() - before;
-        }
-      m_open_banks[static_cast<std::size_t>(p)] += delta;
-      m_open_total += delta;
-    }
-  }
+void ChannelEngine::commit_bumps(const Command& c, Cycle t, const Span& s) {
   for (const Bump& r : m_by_from[c.cls]) {
     const Cycle when = t + r.distance.at(c.arg);
     Cycle* a = &m_acc[r.acc];
@@ -318,6 +320,52 @@ void ChannelEngine::commit(const Command& c, Cycle t) {
         break;
       case Scope::Channel: bump(a[0]); break;
     }
+  }
+}
+
+void ChannelEngine::commit(const Command& c, Cycle t) {
+  m_last_issue = t;
+  const Span s = span(c);
+  const ClassInfo& cc = m_cls[c.cls];
+  if (cc.gens_all) {
+    for (auto& g : m_gen) ++g;
+  } else {
+    for (int p = s.p0; p < s.p1; ++p) ++m_gen[static_cast<std::size_t>(p)];
+  }
+  if (cc.effect == BankEffect::Open || cc.effect == BankEffect::Close) {
+    const int v = cc.effect == BankEffect::Open ? idx(c.addr.row) : -1;
+    for (int p = s.p0; p < s.p1; ++p) {
+      int delta = 0;  // banks of p whose "any row buffer open" changes
+      for (int g = s.g0; g < s.g1; ++g)
+        for (int b = s.b0; b < s.b1; ++b) {
+          const std::size_t base = static_cast<std::size_t>(bank_index(p, g, b)) * m_bufs;
+          int& slot = m_open[base + cc.row_buffer];
+          if (m_bufs == 1) {
+            delta += (v >= 0) - (slot >= 0);
+            slot = v;
+            continue;
+          }
+          // The bank's other row buffers decide with this one whether it is open.
+          bool others = false;
+          for (int buf = 0; buf < m_bufs && !others; ++buf) others = buf != cc.row_buffer && m_open[base + buf] >= 0;
+          if (!others) delta += (v >= 0) - (slot >= 0);
+          slot = v;
+        }
+      m_open_banks[static_cast<std::size_t>(p)] += delta;
+      m_open_total += delta;
+    }
+  }
+  if (cc.target == Target::Bank) {
+    // One bank (the common case: ACT, PRE, RD, WR): one accumulator per rule.
+    const int p = idx(c.addr.pch), g = idx(c.addr.bg);
+    const BankUnits u{bank_index(p, g, idx(c.addr.bank)), bg_index(p, g), p};
+    for (const Bump& r : m_by_from[c.cls]) {
+      const Cycle when = t + r.distance.at(c.arg);
+      Cycle& x = m_acc[r.acc + static_cast<std::size_t>(u.of(r.scope))];
+      if (when > x) x = when;
+    }
+  } else {
+    commit_bumps(c, t, s);
   }
   if (m_ringed[c.cls]) {
     for (int p = s.p0; p < s.p1; ++p) {

@@ -144,6 +144,24 @@ class ChannelEngine {
     Scope scope;
     Distance distance;
   };
+  // Scope unit of a one-bank command: the accumulator of scope `s` that a
+  // command touching bank `bank` (bank group `bg`, pseudo-channel `p`) bumps
+  // sits at acc + unit(s) (the same unit the generic walk over its span
+  // reaches).
+  struct BankUnits {
+    int bank, bg, p;
+    int of(Scope s) const {
+      switch (s) {
+        case Scope::SameBank: return bank;
+        case Scope::SameBankGroup:
+        case Scope::OtherBankGroup: return bg;
+        case Scope::PseudoChannel:
+        case Scope::OtherPseudoChannel: return p;
+        case Scope::Channel: break;
+      }
+      return 0;
+    }
+  };
   struct Compiled {
     ClassId from;
     Scope scope;
@@ -166,7 +184,9 @@ class ChannelEngine {
     }
     return {0, m_pchs, 0, m_bgs, 0, m_banks};
   }
+  Cycle rules_ready_span(const Command& c) const;  // rules_ready() of a command of any span
   void commit(const Command& c, Cycle t);  // state and history update of issue / record_external
+  void commit_bumps(const Command& c, Cycle t, const Span& s);  // commit()'s rule bounds, any span
   bool state_allows_slow(const Command& c, std::string* why) const;
   Cycle fit_refresh_interval(const Command& c, Cycle t) const;
   int open_at(int bank, int buf) const { return m_open[static_cast<std::size_t>(bank) * m_bufs + buf]; }

@@ -6,11 +6,6 @@
 
 namespace pimlab::tlm_common {
 
-std::uint64_t DmaEngine::ps_of(const sc_core::sc_time& t) {
-  return static_cast<std::uint64_t>(t.value() / sc_core::sc_time(1, sc_core::SC_PS).value());
-}
-sc_core::sc_time DmaEngine::time_of(std::uint64_t ps) { return sc_core::sc_time(static_cast<double>(ps), sc_core::SC_PS); }
-
 DmaEngine::DmaEngine(std::string who, Transport transport, std::uint64_t request_bytes, std::size_t max_outstanding)
     : m_who(std::move(who)), m_transport(std::move(transport)), m_request_bytes(request_bytes), m_window(max_outstanding) {
   if (m_request_bytes < 1) throw std::invalid_argument(m_who + ": request_bytes 0 (allowed: >= 1)");
@@ -47,7 +42,7 @@ std::uint64_t DmaEngine::transfer(bool write, std::uint64_t addr, std::uint8_t* 
 }
 
 std::uint64_t DmaEngine::request(bool write, std::uint64_t addr, std::uint8_t* data, unsigned len, std::uint64_t start_ps) {
-  tlm::tlm_generic_payload gp;
+  tlm::tlm_generic_payload& gp = m_gp;
   gp.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
   gp.set_address(addr);
   gp.set_data_ptr(data);

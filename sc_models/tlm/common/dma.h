@@ -17,6 +17,8 @@
 #include <systemc>
 #include <tlm>
 
+#include "tlm/common/sim_time.h"
+
 namespace pimlab::tlm_common {
 
 class DmaEngine {
@@ -36,12 +38,17 @@ class DmaEngine {
 
   std::uint64_t read_requests = 0, write_requests = 0, bytes_read = 0, bytes_written = 0;
 
-  static std::uint64_t ps_of(const sc_core::sc_time& t);
-  static sc_core::sc_time time_of(std::uint64_t ps);
+  // tlm/common/sim_time.h
+  static std::uint64_t ps_of(const sc_core::sc_time& t) { return tlm_common::ps_of(t); }
+  static sc_core::sc_time time_of(std::uint64_t ps) { return tlm_common::time_of(ps); }
 
  private:
   std::uint64_t request(bool write, std::uint64_t addr, std::uint8_t* data, unsigned len, std::uint64_t start_ps);
 
+  // The payload of every request (one request is in flight at a time:
+  // b_transport returns before the next one starts), so none is built and
+  // torn down per request.
+  tlm::tlm_generic_payload m_gp;
   std::string m_who;
   Transport m_transport;
   std::uint64_t m_request_bytes;

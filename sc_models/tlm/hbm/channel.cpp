@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "tlm/common/log.h"
+#include "tlm/common/sim_time.h"
 #include "tlm/common/session.h"
 #include "tlm/hbm/dram_timing.h"
 #include "tlm/hbm/newton_timing.h"
@@ -106,6 +107,7 @@ HbmChannel::HbmChannel(const sc_core::sc_module_name& name, std::unique_ptr<Timi
                  pim_unit_model_names()),
       m_timing(timing ? std::move(timing) : make_timing()),
       m_tck(static_cast<double>(m_timing->tck_ps()), sc_core::SC_PS),
+      m_tck_ps(static_cast<std::uint64_t>(m_timing->tck_ps())),
       p_capacity_bytes(*this, "capacity_bytes", m_timing->capacity_bytes(), "bytes",
                        "addressable bytes of the channel (at most what the DRAM organisation holds)",
                        m_timing->page_bytes(), m_timing->capacity_bytes()),
@@ -332,8 +334,8 @@ void HbmChannel::account_access(const AccessTiming& t) {
 }
 
 Cycle HbmChannel::arrival_cycle(const sc_core::sc_time& local) const {
-  const auto local_ps = static_cast<std::uint64_t>(local.value() / sc_core::sc_time(1, sc_core::SC_PS).value());
-  return static_cast<Cycle>((local_ps + m_timing->tck_ps() - 1) / m_timing->tck_ps());
+  const std::uint64_t local_ps = tlm_common::ps_of(local);
+  return static_cast<Cycle>((local_ps + m_tck_ps - 1) / m_tck_ps);
 }
 
 void HbmChannel::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
@@ -368,11 +370,10 @@ void HbmChannel::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& del
     move_data(gp, true);
     // Arrival = the initiator's local time, rounded up to the next DRAM cycle.
     const sc_core::sc_time local = sc_core::sc_time_stamp() + delay;
-    const double tck_ps = static_cast<double>(m_timing->tck_ps());
     // Blocked PIM model: a memory access waits for a running PIM kernel.
     const Cycle arrival = std::max(arrival_cycle(local), m_pim_free);
     t = m_timing->access(m_atoms, arrival);
-    const sc_core::sc_time done(static_cast<double>(t.done) * tck_ps, sc_core::SC_PS);
+    const sc_core::sc_time done = tlm_common::time_of(static_cast<std::uint64_t>(t.done) * m_tck_ps);
     delay += done - local;  // done >= arrival >= local
   }
   account_access(t);
@@ -390,7 +391,7 @@ void HbmChannel::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& del
 }
 
 Cycle HbmChannel::now_cycle() const {
-  const auto ps = static_cast<std::uint64_t>(sc_core::sc_time_stamp().value() / sc_core::sc_time(1, sc_core::SC_PS).value());
+  const std::uint64_t ps = tlm_common::ps_of(sc_core::sc_time_stamp());
   return static_cast<Cycle>(ps / static_cast<std::uint64_t>(m_timing->tck_ps()));
 }
 

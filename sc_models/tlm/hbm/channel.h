@@ -171,6 +171,7 @@ class HbmChannel : public sc_core::sc_module, public tlm_common::stats_provider 
  private:
   std::unique_ptr<TimingSource> m_timing;
   sc_core::sc_time m_tck;
+  std::uint64_t m_tck_ps;  // m_timing->tck_ps()
 
  public:
   tlm_common::Param<std::uint64_t> p_capacity_bytes;

@@ -84,6 +84,7 @@ AddressMap::AddressMap(std::vector<AddressRange> ranges, const std::string& key,
     : m_ranges(std::move(ranges)) {
   constexpr std::uint64_t kMax = std::numeric_limits<std::uint64_t>::max();
   for (const AddressRange& r : m_ranges) {
+    if (r.size != 0 && r.size - 1 <= kMax - r.base && r.size - 1 <= kMax - r.offset && r.port < ports) continue;
     const std::string k = key + "[" + std::to_string(r.index) + "]";
     if (r.size == 0) bad(k + ".size", "0", "an integer > 0 (an empty range maps nothing)");
     if (r.size - 1 > kMax - r.base)
@@ -93,8 +94,13 @@ AddressMap::AddressMap(std::vector<AddressRange> ranges, const std::string& key,
       bad(k + ".offset", std::to_string(r.offset), "at most 2^64 - size (the translated range must fit in 64 bits)");
     if (r.port >= ports) bad(k + ".port", std::to_string(r.port), "a port index in [0, " + std::to_string(ports) + ")");
   }
-  std::sort(m_ranges.begin(), m_ranges.end(),
-            [](const AddressRange& a, const AddressRange& b) { return a.base < b.base; });
+  // Ranges given in strictly increasing order (a generated map) are sorted
+  // already; std::sort would leave them as they are.
+  const auto by_base = [](const AddressRange& a, const AddressRange& b) { return a.base < b.base; };
+  const bool strictly_increasing =
+      std::adjacent_find(m_ranges.begin(), m_ranges.end(),
+                         [](const AddressRange& a, const AddressRange& b) { return a.base >= b.base; }) == m_ranges.end();
+  if (!strictly_increasing) std::sort(m_ranges.begin(), m_ranges.end(), by_base);
   for (std::size_t i = 1; i < m_ranges.size(); ++i) {
     const AddressRange& a = m_ranges[i - 1];
     const AddressRange& b = m_ranges[i];
@@ -106,9 +112,20 @@ AddressMap::AddressMap(std::vector<AddressRange> ranges, const std::string& key,
           "a range that does not overlap " + key + "[" + std::to_string(early.index) + "] = " + interval(early));
     }
   }
+  // Equal sizes, each range starting where the previous one ends.
+  bool uniform = !m_ranges.empty();
+  for (std::size_t i = 1; uniform && i < m_ranges.size(); ++i)
+    uniform = m_ranges[i].size == m_ranges[0].size && m_ranges[i].base - m_ranges[i - 1].base == m_ranges[0].size;
+  m_uniform = uniform ? m_ranges[0].size : 0;
 }
 
 const AddressRange* AddressMap::find(std::uint64_t addr) const {
+  if (m_uniform) {
+    const AddressRange& first = m_ranges.front();
+    if (addr < first.base) return nullptr;
+    const std::uint64_t i = (addr - first.base) / m_uniform;
+    return i < m_ranges.size() ? &m_ranges[static_cast<std::size_t>(i)] : nullptr;
+  }
   auto it = std::upper_bound(m_ranges.begin(), m_ranges.end(), addr,
                              [](std::uint64_t a, const AddressRange& r) { return a < r.base; });
   if (it == m_ranges.begin()) return nullptr;

@@ -57,6 +57,9 @@ class AddressMap {
 
  private:
   std::vector<AddressRange> m_ranges;
+  // A map of equal-sized ranges that follow each other without gaps (e.g. a
+  // generated channel interleave): find() computes the position, no search.
+  std::uint64_t m_uniform = 0;  // their size, 0 = not such a map
 };
 
 std::string hex(std::uint64_t v);

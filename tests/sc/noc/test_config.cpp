@@ -1,6 +1,9 @@
 // Address map from JSON (good and bad documents), link timing arithmetic,
 // router config errors, and the protocol checker's own detection. Each
 // TEST_CASE runs in its own process.
+#include <algorithm>
+#include <vector>
+
 #include <catch2/catch.hpp>
 
 #include "noc_harness.h"
@@ -49,6 +52,38 @@ TEST_CASE("address map: decode, hex strings, adjacency, holes") {
   // to_json keeps the document order, numbers as integers.
   CHECK(m.to_json()[0].at("base") == 0x2000);
   CHECK(m.to_json()[1].at("offset") == 0);
+}
+
+TEST_CASE("address map: a map of equal contiguous ranges finds every address as a scan does") {
+  // Equal contiguous ranges (a generated interleave; found by division) in
+  // document order and reversed, one with a different size, one with a gap
+  // and one ending at 2^64 - 1 (searched): each lookup equals a linear scan.
+  auto scan = [](const AddressMap& m, std::uint64_t a) -> const tlm_noc::AddressRange* {
+    for (const auto& r : m.ranges())
+      if (r.contains(a)) return &r;
+    return nullptr;
+  };
+  auto build = [](std::uint64_t base, std::uint64_t size, int n, bool reverse, std::uint64_t gap_at, std::uint64_t odd_size) {
+    std::vector<tlm_noc::AddressRange> rs;
+    std::uint64_t at = base;
+    for (int i = 0; i < n; ++i) {
+      const std::uint64_t sz = (i == n - 1 && odd_size) ? odd_size : size;
+      if (gap_at && i == static_cast<int>(gap_at)) at += 64;
+      rs.push_back({at, sz, static_cast<unsigned>(i % 4), static_cast<std::uint64_t>(i) * 7, static_cast<std::size_t>(i)});
+      at += sz;
+    }
+    if (reverse) std::reverse(rs.begin(), rs.end());
+    for (std::size_t i = 0; i < rs.size(); ++i) rs[i].index = i;
+    return AddressMap(rs, "m", 4);
+  };
+  const std::vector<AddressMap> maps = {build(0x1000, 1024, 64, false, 0, 0), build(0x1000, 1024, 64, true, 0, 0),
+                                        build(0, 256, 9, false, 0, 512), build(0, 256, 9, false, 5, 0),
+                                        build(~0ull - 4 * 4096 + 1, 4096, 4, false, 0, 0)};
+  for (const AddressMap& m : maps) {
+    const std::uint64_t lo = m.ranges().front().base, hi = m.ranges().back().last();
+    for (std::uint64_t a : {std::uint64_t{0}, lo - 1, lo, hi, hi + 1, ~std::uint64_t{0}}) CHECK(m.find(a) == scan(m, a));
+    for (std::uint64_t k = 0, a = lo; k < 1400 && a >= lo && a <= hi; ++k, a += 61) CHECK(m.find(a) == scan(m, a));
+  }
 }
 
 TEST_CASE("address map: every bad document is an error naming the key and the value") {
