@@ -26,6 +26,7 @@
 #include "firmware/attacc/generator.h"
 #include "golden/attacc.h"
 #include "noc_harness.h"
+#include "routed_top.h"
 #include "pim/attacc.h"
 #include "pim/attacc_checker.h"
 #include "pim/attacc_trace.h"
@@ -43,34 +44,8 @@ namespace fa = pimlab::firmware::attacc;
 
 namespace {
 
-// cpu<k> -> chk_in<k> -> noc -> chk_out<p> -> ch<p>
-struct ATop : sc_core::sc_module {
-  tlm_noc::Router noc;
-  std::vector<std::unique_ptr<Initiator>> cpu;
-  std::vector<std::unique_ptr<ProtocolChecker>> chk_in, chk_out;
-  std::vector<std::unique_ptr<tlm_hbm::HbmChannel>> ch;
-  ATop(const sc_core::sc_module_name& n, unsigned initiators, unsigned channels)
-      : sc_module(n), noc("noc", initiators, channels) {
-    for (unsigned k = 0; k < initiators; ++k) {
-      cpu.push_back(std::make_unique<Initiator>(("cpu" + std::to_string(k)).c_str()));
-      chk_in.push_back(std::make_unique<ProtocolChecker>(("chk_in" + std::to_string(k)).c_str()));
-      cpu[k]->socket.bind(chk_in[k]->target_socket);
-      chk_in[k]->initiator_socket.bind(noc.target_socket);
-    }
-    for (unsigned p = 0; p < channels; ++p) {
-      ch.push_back(std::make_unique<tlm_hbm::HbmChannel>(("ch" + std::to_string(p)).c_str()));
-      chk_out.push_back(std::make_unique<ProtocolChecker>(("chk_out" + std::to_string(p)).c_str()));
-      noc.initiator_socket.bind(chk_out[p]->target_socket);
-      chk_out[p]->initiator_socket.bind(ch[p]->socket);
-    }
-  }
-  void check_protocol() const {
-    for (const auto& c : chk_in)
-      for (const auto& v : c->violations) FAIL(v);
-    for (const auto& c : chk_out)
-      for (const auto& v : c->violations) FAIL(v);
-  }
-};
+// cpu<k> -> chk_in<k> -> noc -> chk_out<p> -> probe<p> -> ch<p>
+using ATop = test::ChannelTop;
 
 constexpr std::uint64_t kGiB = std::uint64_t{1} << 30;
 const pim::AttaccPlacement kPlacements[] = {pim::AttaccPlacement::Bank, pim::AttaccPlacement::BankGroup,
@@ -108,18 +83,8 @@ fa::AttentionSpec one_channel(pim::AttaccPlacement pl, int heads, int len) {
 
 tlm::tlm_response_status send_attacc(Initiator& i, std::uint64_t addr, tlm_hbm::PimExtension& ext,
                                      std::vector<std::uint8_t>& res, sc_time& delay) {
-  tlm::tlm_generic_payload gp;
-  gp.set_command(tlm::TLM_READ_COMMAND);
-  gp.set_address(addr);
   if (res.empty()) res.assign(8, 0);  // timing only: the 8-byte cycle count
-  gp.set_data_ptr(res.data());
-  gp.set_data_length(static_cast<unsigned>(res.size()));
-  gp.set_streaming_width(static_cast<unsigned>(res.size()));
-  gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-  gp.set_extension(&ext);
-  i.socket->b_transport(gp, delay);
-  gp.clear_extension(&ext);
-  return gp.get_response_status();
+  return test::send_pim(i, addr, ext, res, delay);
 }
 
 const dram::DramSpec& spec52() {
