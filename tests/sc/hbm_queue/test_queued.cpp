@@ -422,17 +422,8 @@ TEST_CASE("queued pimba: a kernel takes its turn in the queue and a read behind 
   };
   top.cpu[1]->body = [&](Initiator& i) {
     sc_time d(5, SC_NS);
-    tlm::tlm_generic_payload gp;
-    gp.set_command(tlm::TLM_READ_COMMAND);
-    gp.set_address(0);
-    gp.set_data_ptr(nullptr);
-    gp.set_data_length(0);
-    gp.set_streaming_width(0);
-    gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-    gp.set_extension(&ext);
-    i.socket->b_transport(gp, d);
-    gp.clear_extension(&ext);
-    CHECK(gp.get_response_status() == tlm::TLM_OK_RESPONSE);
+    std::vector<std::uint8_t> no_results;  // the kernel returns no result bytes
+    CHECK(test::send_pim(i, 0, ext, no_results, d) == tlm::TLM_OK_RESPONSE);
   };
   sc_core::sc_start();
   INFO(ext.error);
