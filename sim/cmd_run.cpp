@@ -372,7 +372,7 @@ int run(int argc, char** argv) {
           {"sub-batch", "on|off|auto", "neupims: sub-batch interleaving (stages A-F); auto: on from batch 256 (the NeuPIMs evaluation's rule)", "auto"},
           {"placement", "rr|clb", "NPU+PIM systems: KV channel placement, round robin or greedy channel load balancing",
            "clb for neupims, rr for npu+pim"},
-          {"fast-channels", "K", "NPU+PIM systems: simulate only the K busiest channels with the NPU traffic (0: every channel, exact; error in docs/serving_neupims.md)", "0"},
+          {"fast-channels", "K", "NPU+PIM systems: simulate only the K busiest channels and the least busy one with the NPU traffic, estimate the others (0: every channel, exact; error in docs/serving_neupims.md)", "0"},
           {"attacc-placement", "P", "attacc system: the AttAcc processing units per bank, per bank group (bg) or on the buffer die", "bank"},
           {"attention-sample", "S", "attacc system: simulate the attention at KV lengths that are multiples of S and interpolate in between (0: every length, exact; error in docs/serving.md)", "0"},
           {"artifact-compatible", "", "reproduce the published artifacts, quirks included (docs/serving.md)", ""},

@@ -3,7 +3,7 @@
 // systems.
 // Arguments: snapshot CSV [threads [systems [mode [model [tp [dma [exact [pp]]]]]]]] where
 // systems is a comma list of npu-only, npu+pim, neupims, neupims-nosb,
-// neupims-fast (neupims with 2 exact channels; default: all five), mode is `faithful` (default) or `artifact`, model a preset
+// neupims-fast (neupims on the fast path, K = 2: the 2 longest and the shortest PIM channel exact; default: all five), mode is `faithful` (default) or `artifact`, model a preset
 // (default gpt3-7b), tp its tensor-parallel degree (default 4) and dma the
 // NPU DMA's max_outstanding reads (default 0: unlimited), exact the fast path's
 // number of channels simulated with both streams (default 0: all, exact), pp

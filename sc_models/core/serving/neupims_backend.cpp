@@ -470,16 +470,21 @@ struct NeupimsBackend::Impl {
       for (std::size_t j = 0; j < with_pim.size(); ++j) rs.want(pim_lens[with_pim[j]], empty, "", with_pim[j], &alone[j]);
     // The channels simulated with both streams in one run: all of them, or in
     // the fast path (o.exact_channels = K > 0) the K with the longest PIM
-    // stream alone; the others take their PIM-alone end and are assumed not to
-    // delay the NPU more than those K.
+    // stream alone and the one with the shortest; the others take their
+    // PIM-alone end, are assumed not to delay the NPU more than the longest K,
+    // and take the length of their shared run interpolated between the
+    // shortest and the longest (for their DRAM energy).
     std::vector<bool> exact(with_pim.size(), true);
-    if (traffic && o.exact_channels > 0 && static_cast<int>(with_pim.size()) > o.exact_channels) {
+    std::size_t lo = 0, hi = 0;  // the fast path's shortest and longest channel (indices into with_pim)
+    if (traffic && o.exact_channels > 0 && static_cast<int>(with_pim.size()) > o.exact_channels + 1) {
       rs.flush();
       std::vector<std::size_t> order(with_pim.size());
       for (std::size_t j = 0; j < order.size(); ++j) order[j] = j;
       std::stable_sort(order.begin(), order.end(),
                        [&](std::size_t a, std::size_t b) { return alone[a]->pim_end > alone[b]->pim_end; });
-      for (std::size_t r = static_cast<std::size_t>(o.exact_channels); r < order.size(); ++r) exact[order[r]] = false;
+      for (std::size_t r = static_cast<std::size_t>(o.exact_channels); r + 1 < order.size(); ++r) exact[order[r]] = false;
+      hi = order.front();
+      lo = order.back();
     }
     for (std::size_t j = 0; j < with_pim.size(); ++j)
       if (exact[j]) rs.want(pim_lens[with_pim[j]], ms, mkey, with_pim[j], &mixed[j]);
@@ -504,13 +509,16 @@ struct NeupimsBackend::Impl {
         out.pim_pj += r.pim_pj;
         out.dram_pj += r.dram_pj;
       } else {
-        // Fast path: PIM commands as alone; DRAM = the events of both alone
-        // runs (NPU reads/writes and their ACTs; the GWRITEs' row opens) plus
-        // refresh and background over D = the longer alone run (shorter than the
-        // run with both streams: the estimate tends low), at the rate of
-        // both buffers busy: per rank-cycle the normal-buffer term of the
-        // NPU-alone run plus the PIM-buffer term of the PIM-alone run, i.e.
-        // r_npu + r_pim - 2 ranks x (48 + 48) pJ (neupims_pim.md §7).
+        // Fast path: PIM commands as alone. DRAM = the events of both alone
+        // runs (NPU reads/writes and their ACTs; the GWRITEs' row opens), plus
+        // refresh and background over D, the estimated length of the shared
+        // run: the NPU stream's end in it (its alone end plus the delay the
+        // PIM stream adds, interpolated linearly in the PIM-alone length
+        // between the shortest and the longest exact channel) or the PIM
+        // stream's end (its alone end stretched by the interpolated factor),
+        // whichever is later. Background: the idle rate over D plus what each
+        // alone run spent above the idle rate (its open-row time, which
+        // sharing moves but does not add to: neupims_pim.md §7).
         const ChannelRun& a = *alone[j];
         for (std::size_t k = 0; k < curve.size(); ++k) curve[k] = std::max(curve[k], curve_alone[k]);
         pim_end = std::max(pim_end, a.pim_end);
@@ -519,11 +527,22 @@ struct NeupimsBackend::Impl {
         auto events = [&](const ChannelRun& r) {
           return r.dram_pj - r.background_pj - static_cast<double>(r.refreshes) * e.ref;
         };
-        auto rate = [](const ChannelRun& r) { return r.end > 0 ? r.background_pj / static_cast<double>(r.end) : 0.0; };
-        const double D = static_cast<double>(std::max(a.end, mem_only->end));
-        const double idle_rate = 2 * 2 * e.bg_idle;
-        out.dram_pj += events(*mem_only) + events(a) + std::floor(D / 1950.0) * e.ref +
-                       std::max(0.0, rate(*mem_only) + rate(a) - idle_rate) * D;
+        const ChannelRun &rl = *mixed[lo], &rh = *mixed[hi], &al = *alone[lo], &ah = *alone[hi];
+        const double span = static_cast<double>(ah.end - al.end);
+        const double t = span > 0 ? static_cast<double>(a.end - al.end) / span : 0.0;
+        auto lerp = [t](double x0, double x1) { return x0 + t * (x1 - x0); };
+        const double m_end = static_cast<double>(mem_only->end);
+        auto npu_delay = [&](const ChannelRun& r) { return static_cast<double>(r.mem_done.back()) - m_end; };
+        auto stretch = [](const ChannelRun& r, const ChannelRun& alone_run) {
+          return static_cast<double>(r.pim_end) / static_cast<double>(alone_run.pim_end);
+        };
+        const double D = std::max({m_end + lerp(npu_delay(rl), npu_delay(rh)),
+                                   lerp(stretch(rl, al), stretch(rh, ah)) * static_cast<double>(a.pim_end),
+                                   static_cast<double>(a.end), m_end});
+        const double idle_rate = 2 * (flavour() == pim::PimType::Dual ? 2 : 1) * e.bg_idle;  // 2 ranks
+        auto above_idle = [&](const ChannelRun& r) { return r.background_pj - idle_rate * static_cast<double>(r.end); };
+        out.dram_pj += events(*mem_only) + events(a) + std::floor(D / 1950.0) * e.ref + idle_rate * D +
+                       above_idle(a) + above_idle(*mem_only);
       }
     }
     for (const ChannelRun* a : alone)

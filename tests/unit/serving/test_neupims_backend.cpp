@@ -290,16 +290,15 @@ TEST_CASE("neupims backend: GPT-3 7B TP4 snapshot: NeuPIMs vs NPU+PIM, sub-batch
   std::printf("  npu+pim on rr-0 %.3f ms: NeuPIMs (clb) / NPU+PIM (rr) %.3fx (paper 1.6x)\n", t_naive_rr * 1e3,
               t_naive_rr / t_neu);
   CHECK(t_naive_rr > t_naive);  // clb balances the attention better than rr
-  // Fast path (2 of 32 channels simulated with both streams per stage) against
-  // the exact run: time within the 0.5 % target; energy within 1 % (the
-  // background of the other channels is counted over the longer of their two
-  // alone runs, shorter than their shared run: measured -0.67 %).
+  // Fast path (3 of 32 channels simulated with both streams per stage: the 2
+  // longest and the shortest PIM streams) against the exact run: time and
+  // energy within the 0.5 % target (measured: time 0.0000 %, energy -0.04 %).
   const double dt = cf.time_s / ce.time_s - 1, de = cf.energy_j() / ce.energy_j() - 1;
-  std::printf("  fast path (2 exact channels): time %+.4f %%, energy %+.3f %%; %llu channel runs vs %llu\n", dt * 100,
+  std::printf("  fast path (K = 2: 3 channels with both streams): time %+.4f %%, energy %+.3f %%; %llu channel runs vs %llu\n", dt * 100,
               de * 100, static_cast<unsigned long long>(fast.channel_runs()),
               static_cast<unsigned long long>(exact->channel_runs()));
   CHECK(std::abs(dt) <= 0.005);
-  CHECK(std::abs(de) <= 0.01);
+  CHECK(std::abs(de) <= 0.005);
   CHECK(cf.pim_energy_j == Approx(ce.pim_energy_j).epsilon(0.005));
   // Physically sensible range: NeuPIMs can only gain (dual row buffer, overlap),
   // and overlap of two serial parts gains at most (A+B+E) / max(A+E, B) <= 2
@@ -399,22 +398,28 @@ TEST_CASE("neupims backend: DMA window of the NPU stream", "[serving][neupims]")
 }
 
 TEST_CASE("neupims backend: fast path with K exact channels", "[serving][neupims]") {
-  // K >= the channels with PIM work is the exact run (bit-identical); K = 1
-  // simulates only the channel whose PIM stream alone is longest (channel 1:
-  // L 100 + 1024 against 32 + 600) with the NPU's traffic. Its error on the
-  // GPT-3 7B snapshot is checked in the snapshot test.
+  // The fast path runs the K channels whose PIM stream alone is longest and
+  // the one whose stream is shortest with the NPU's traffic. On kBatch (PIM
+  // work on two channels) K = 1 already covers both: bit-identical to the
+  // exact run. On four channels with PIM work, K = 1 simulates channel 1
+  // (L 100 + 1024) and channel 2 (L 40) with the traffic and estimates
+  // channels 0 and 3. Its error on the GPT-3 7B snapshot is checked in the
+  // snapshot test.
   NeupimsOptions o = opts(NeupimsSystem::neupims, tiny(2), kChannels);
   NeupimsBackend exact(o);
-  o.exact_channels = 2;
-  NeupimsBackend two(o);
   o.exact_channels = 1;
   NeupimsBackend one(o);
-  const auto a = exact.decode(kBatch), b = two.decode(kBatch), c = one.decode(kBatch);
+  const auto a = exact.decode(kBatch), b = one.decode(kBatch);
   CHECK(b.time_s == a.time_s);
   CHECK(b.energy_j() == a.energy_j());
-  CHECK(one.channel_runs() < exact.channel_runs());
-  CHECK(c.time_s == Approx(a.time_s).epsilon(0.02));
-  CHECK(c.energy_j() == Approx(a.energy_j()).epsilon(0.01));
+  const std::vector<DecodeRequest> four = {{32, 0}, {600, 0}, {100, 1}, {1024, 1}, {40, 2}, {300, 3}, {200, 3}};
+  NeupimsBackend exact4(opts(NeupimsSystem::neupims, tiny(2), kChannels));
+  NeupimsBackend one4(o);
+  const auto c = exact4.decode(four), d = one4.decode(four);
+  CHECK(one4.channel_runs() < exact4.channel_runs());
+  CHECK(d.time_s == Approx(c.time_s).epsilon(0.02));
+  CHECK(d.energy_j() == Approx(c.energy_j()).epsilon(0.01));
+  CHECK(d.pim_energy_j == Approx(c.pim_energy_j).epsilon(0.005));
   o.exact_channels = -1;
   CHECK_THROWS_AS(NeupimsBackend(o), std::invalid_argument);
 }
