@@ -6,20 +6,17 @@
 #include "pim/attacc_checker.h"
 #include "pim/attacc_trace.h"
 #include "pim/checker.h"
+#include "stats/stats.h"
 
 namespace pimlab::sim {
 
 nlohmann::json PimRunReport::result_json() const {
-  nlohmann::json j;
+  // The counters' keys come from their stats schema (pim::Counters::collect).
+  nlohmann::json j = stats::flat(run.counters);
   j["cycles"] = run.cycles;
-  j["num_act"] = run.counters.num_act;
-  j["num_comp"] = run.counters.num_comp;
-  j["num_rdwr"] = run.counters.num_rdwr;
   j["energy_pj"] = energy_pj;
-  j["commands"] = run.counters.commands;
   j["time_ns"] = time_ns;
   j["last_issue_cycle"] = run.last_issue_cycle;
-  j["refreshes"] = run.counters.refreshes;
   if (checked) {
     j["checker_violations"] = violations;
     if (!messages.empty()) j["checker_messages"] = messages;
