@@ -13,6 +13,7 @@
 
 #include "cim/chip.h"
 #include "dram/energy.h"
+#include "dram/memory_system.h"
 #include "dram/spec.h"
 #include "pim/command.h"
 #include "pim/newton_controller.h"
@@ -196,4 +197,32 @@ TEST_CASE("stats: cim::ChipStats: both views agree; since() subtracts a snapshot
   CHECK(d["mvm_wait_cycles"] == 72);
   CHECK(d["lookups"] == 40);
   CHECK(keys(d).size() == 8);
+}
+
+TEST_CASE("stats: dram::MemoryStats: the scalar keys of replay --format mem, both views agree") {
+  dram::MemoryStats m;
+  m.commands = 10;
+  m.reads = 3;
+  m.writes = 1;
+  m.row_hits = 2;
+  m.row_misses = 1;
+  m.row_conflicts = 1;
+  m.bytes = 128;
+  m.total_cycles = 40;
+  m.total_ns = 12.5;
+  m.bandwidth_GBps = 10.24;
+  m.refreshes = 0;
+  m.idle_refresh_periods_skipped = 0;
+  m.energy_pj = 321.0;
+  m.events = 9;
+  m.checker_violations = 0;
+  m.checker_enabled = true;
+  views_agree(m);
+  const nlohmann::json f = stats::flat(m);
+  CHECK(keys(f) == std::vector<std::string>{"bandwidth_GBps", "bytes", "checker_enabled", "checker_violations",
+                                            "commands", "energy_pj", "events", "idle_refresh_periods_skipped",
+                                            "reads", "refreshes", "row_conflicts", "row_hits", "row_misses",
+                                            "total_cycles", "total_ns", "writes"});
+  CHECK(f["checker_enabled"] == true);
+  CHECK(stats::document(m)["checker_enabled"]["unit"] == "flag");
 }
