@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cim/chip.h"
+#include "cim/softmax.h"
 #include "dram/energy.h"
 #include "dram/memory_system.h"
 #include "dram/spec.h"
@@ -225,4 +226,15 @@ TEST_CASE("stats: dram::MemoryStats: the scalar keys of replay --format mem, bot
                                             "total_cycles", "total_ns", "writes"});
   CHECK(f["checker_enabled"] == true);
   CHECK(stats::document(m)["checker_enabled"]["unit"] == "flag");
+}
+
+TEST_CASE("stats: cim::SoftmaxLatency: the result keys of cim softmax, both views agree") {
+  const cim::SoftmaxLatency r = cim::softmax_latency(cim::TileConfig{}, cim::SoftmaxSetting::MultiCore, 300, 2, 2);
+  views_agree(r);
+  const nlohmann::json f = stats::flat(r);
+  CHECK(keys(f) == std::vector<std::string>{"cores", "cycles", "energy_pj", "latency_us", "lut_uclms_per_core",
+                                            "vfu_lanes"});
+  CHECK(f["cores"] == 2);
+  CHECK(f["cycles"] == r.cycles);
+  CHECK(stats::document(r)["energy_pj"]["unit"] == "pJ");
 }
