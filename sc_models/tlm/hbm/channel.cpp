@@ -1,6 +1,7 @@
 #include "tlm/hbm/channel.h"
 
 #include <algorithm>
+#include <stdexcept>
 #include <filesystem>
 #include <cstring>
 #include <limits>
@@ -753,6 +754,7 @@ void HbmChannel::collect_stats(tlm_common::StatsSink& s) const {
     stats::Prefixed pim_sink(s, "pim_");
     stats::Only counters(pim_sink, {"num_act", "num_comp", "num_rdwr"});
     s_pim_counters.collect(counters);
+    if (!counters.seen_all()) throw std::logic_error("channel stats: pim::Counters no longer names a pim_num_* stat");
   }
   s.add("pim_unit_errors", s_pim_errors, "kernels", "kernels after which a unit's sticky error flag was set");
   const std::uint64_t txns = s_reads + s_writes;
@@ -788,6 +790,8 @@ void HbmChannel::collect_stats(tlm_common::StatsSink& s) const {
       stats::Only counters(newton_sink, {"num_gact_cmds", "num_comp_cmds", "num_readres_cmds", "num_gwrite_cmds",
                                          "num_pim_precharge_cmds", "energy_pj"});
       c.collect(counters);
+      if (!counters.seen_all())
+        throw std::logic_error("channel stats: pim::NewtonCounters no longer names a newton_* stat");
     }
     s.add("newton_check_violations", newton_violations(), "violations",
           "issued commands the independent Newton checker rejects (pim/newton_checker.h; check = true)");
