@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "firmware/cim_schedule/network.h"
 #include "firmware/cim_schedule/schedule.h"
+#include "stats/stats.h"
 
 namespace {
 
@@ -92,17 +93,13 @@ int run_softmax(int argc, char** argv) {
   if (!a.has("cores")) cores = 0;
   const cim::SoftmaxLatency r = cim::softmax_latency(cfg, s, L, cores, luts);
   const char* setting = puma ? "puma-like" : (r.cores == 1 ? "one-uclm" : "multi-core");
-  nlohmann::json j = {{"study", "softmax"},
-                      {"setting", setting},
-                      {"len", L},
-                      {"latency_us", r.latency_us},
-                      {"cycles", r.cycles},
-                      {"cores", r.cores},
-                      {"lut_uclms_per_core", r.lut_uclms_per_core},
-                      {"vfu_lanes", r.vfu_lanes},
-                      {"energy_pj", r.energy_pj},
-                      {"hastily_l8192_us", {{"puma-like", 22.13}, {"one-uclm", 6.0}, {"multi-core", 1.36}}},
-                      {"config", tile_json(cfg)}};
+  // The result's keys come from its stats schema (cim::SoftmaxLatency::collect).
+  nlohmann::json j = pimlab::stats::flat(r);
+  j["study"] = "softmax";
+  j["setting"] = setting;
+  j["len"] = L;
+  j["hastily_l8192_us"] = {{"puma-like", 22.13}, {"one-uclm", 6.0}, {"multi-core", 1.36}};
+  j["config"] = tile_json(cfg);
   json_out.write(j, 2);
   if (json_out.table()) {
     std::printf("pimlab cim softmax: L %lld, %s (%d core(s), %d LUT UCLM(s) per core, VFU %d lanes)\n",

@@ -6,24 +6,22 @@
 #include "pim/attacc_checker.h"
 #include "pim/attacc_trace.h"
 #include "pim/checker.h"
+#include "stats/stats.h"
 
 namespace pimlab::sim {
 
+void PimRunReport::collect(stats::Sink& s) const {
+  s.add("cycles", run.cycles, "cycles", "kernel completion: last issue + 1 (DRAM clock)");
+  s.add("last_issue_cycle", run.last_issue_cycle, "cycles", "cycle of the last command, over all channels");
+  run.counters.collect(s);
+  s.add("energy_pj", energy_pj, "pJ", "the variant's per-event energies x num_act, num_rdwr, num_comp");
+  s.add("time_ns", time_ns, "ns", "cycles at the preset's tCK (--artifact-compatible: at --pim-clock-mhz)");
+  if (checked) s.add("checker_violations", violations, "violations", "issued commands the independent checker rejects");
+}
+
 nlohmann::json PimRunReport::result_json() const {
-  nlohmann::json j;
-  j["cycles"] = run.cycles;
-  j["num_act"] = run.counters.num_act;
-  j["num_comp"] = run.counters.num_comp;
-  j["num_rdwr"] = run.counters.num_rdwr;
-  j["energy_pj"] = energy_pj;
-  j["commands"] = run.counters.commands;
-  j["time_ns"] = time_ns;
-  j["last_issue_cycle"] = run.last_issue_cycle;
-  j["refreshes"] = run.counters.refreshes;
-  if (checked) {
-    j["checker_violations"] = violations;
-    if (!messages.empty()) j["checker_messages"] = messages;
-  }
+  nlohmann::json j = stats::flat(*this);
+  if (checked && !messages.empty()) j["checker_messages"] = messages;
   return j;
 }
 

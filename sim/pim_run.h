@@ -15,6 +15,7 @@
 #include "pim/protocol.h"
 #include "pim/variant.h"
 #include "cli.h"
+#include "stats/stats.h"
 
 namespace pimlab::sim {
 
@@ -25,8 +26,12 @@ struct PimRunReport {
   std::vector<std::string> messages;  // the first few violations, readable
   double energy_pj = 0.0;
   double time_ns = 0.0;
-  // cycles, num_act, num_comp, num_rdwr, energy_pj, commands, time_ns,
-  // last_issue_cycle, refreshes (+ checker_violations / checker_messages).
+  // The stats schema of the result (stats/stats.h): cycles, num_act,
+  // num_comp, num_rdwr, energy_pj, commands, time_ns, last_issue_cycle,
+  // refreshes (+ checker_violations when checked).
+  void collect(stats::Sink& sink) const;
+  // Its value-only view (+ checker_messages): the `pimlab kernel` / `pimlab
+  // replay` JSON of the Pimba family.
   nlohmann::json result_json() const;
 };
 

@@ -6,6 +6,31 @@
 
 namespace pimlab::cim {
 
+ChipStats ChipStats::since(const ChipStats& b) const {
+  ChipStats d;
+  d.mvms = mvms - b.mvms;
+  d.adc_conversions = adc_conversions - b.adc_conversions;
+  d.macs = macs - b.macs;
+  d.lookups = lookups - b.lookups;
+  d.row_writes = row_writes - b.row_writes;
+  d.vfu_lane_ops = vfu_lane_ops - b.vfu_lane_ops;
+  d.mode_switches = mode_switches - b.mode_switches;
+  d.mvm_wait_cycles = mvm_wait_cycles - b.mvm_wait_cycles;
+  return d;
+}
+
+void ChipStats::collect(stats::Sink& s) const {
+  s.add("mvms", mvms, "MVMs", "UCLM MVMs (core cim::ChipStats)");
+  s.add("adc_conversions", adc_conversions, "conversions", "ADC conversions");
+  s.add("macs", macs, "MACs", "INT8 MACs (array_rows x array_cols per MVM)");
+  s.add("lookups", lookups, "lookups", "exp-ROM lookups in lookup mode");
+  s.add("row_writes", row_writes, "array rows", "array rows written, bit-planes counted separately");
+  s.add("vfu_lane_ops", vfu_lane_ops, "lane ops", "vector-unit lane operations");
+  s.add("mode_switches", mode_switches, "switches", "compute <-> lookup mode switches");
+  s.add("mvm_wait_cycles", mvm_wait_cycles, "cycles",
+        "cycles MVMs waited for a busy or lookup-mode UCLM or a pending write");
+}
+
 Chip::Chip(const TileConfig& cfg, const EnergyConfig& energy) : m_cfg(cfg), m_energy(energy) {
   cfg.validate();
   energy.validate();

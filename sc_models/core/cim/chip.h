@@ -22,6 +22,7 @@
 
 #include "cim/config.h"
 #include "cim/uclm.h"
+#include "stats/stats.h"
 
 namespace pimlab::cim {
 
@@ -34,6 +35,10 @@ struct ChipStats {
   std::uint64_t vfu_lane_ops = 0;
   std::uint64_t mode_switches = 0;
   std::uint64_t mvm_wait_cycles = 0;  // cycles MVMs waited for a busy or lookup-mode UCLM
+  // The counts since `base` (a snapshot taken earlier, e.g. at a stats reset).
+  ChipStats since(const ChipStats& base) const;
+  // The stats schema of these counters (stats/stats.h): the CIM tile's stats.
+  void collect(stats::Sink& sink) const;
 };
 
 class Chip {

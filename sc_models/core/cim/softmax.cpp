@@ -161,6 +161,15 @@ SoftmaxTimedRow softmax_on_chip(Chip& chip, const std::vector<std::int64_t>& x, 
   return r;
 }
 
+void SoftmaxLatency::collect(stats::Sink& s) const {
+  s.add("latency_us", latency_us, "us", "one softmax row, first input to last output");
+  s.add("cycles", cycles, "cycles", "the same latency in tile clock cycles");
+  s.add("cores", cores, "cores", "cores the row is spread over");
+  s.add("lut_uclms_per_core", lut_uclms_per_core, "UCLMs", "UCLMs per core doing exp lookups (0: PUMA-like, no lookup)");
+  s.add("vfu_lanes", vfu_lanes, "lanes", "vector-unit lanes per core");
+  s.add("energy_pj", energy_pj, "pJ", "MAC, ADC, write, lookup and VFU energy of the row (cim::EnergyConfig)");
+}
+
 std::int64_t max_softmax_len(const TileConfig& cfg) { return cfg.uclms() * cfg.array_cols; }
 
 SoftmaxLatency softmax_latency(const TileConfig& base, SoftmaxSetting s, std::int64_t L, int cores, int lut_uclms_per_core) {

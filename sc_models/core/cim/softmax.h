@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "cim/chip.h"
+#include "stats/stats.h"
 
 namespace pimlab::cim {
 
@@ -66,6 +67,8 @@ struct SoftmaxLatency {
   std::int64_t cycles = 0;
   int cores = 0, lut_uclms_per_core = 0, vfu_lanes = 0;
   double energy_pj = 0;
+  // The stats schema (stats/stats.h): the result keys of `pimlab cim softmax`.
+  void collect(stats::Sink& sink) const;
 };
 // Latency of one row of length L (scores drawn from a fixed seeded pattern:
 // the timing does not depend on the values). cores = 0 takes the setting's

@@ -44,15 +44,18 @@ double EnergyBreakdown::total_pj() const {
   return act_pj + pre_pj + rd_pj + wr_pj + ref_pj + active_background_pj + precharged_background_pj;
 }
 
-nlohmann::json EnergyBreakdown::to_json() const {
-  return {{"act", act_pj},
-          {"pre", pre_pj},
-          {"rd", rd_pj},
-          {"wr", wr_pj},
-          {"ref", ref_pj},
-          {"background_active", active_background_pj},
-          {"background_precharged", precharged_background_pj}};
+void EnergyBreakdown::collect(stats::Sink& s) const {
+  s.add("act", act_pj, "pJ", "activates: VDD (IDD0 - IDD3N) tRAS each");
+  s.add("pre", pre_pj, "pJ", "banks closed by PRE / PREA: VDD (IDD0 - IDD2N) tRP each");
+  s.add("rd", rd_pj, "pJ", "read bursts: VDD (IDD4R - IDD3N) nBL each");
+  s.add("wr", wr_pj, "pJ", "write bursts: VDD (IDD4W - IDD3N) nBL each");
+  s.add("ref", ref_pj, "pJ", "refreshes: VDD (IDD5AB - IDD3N) tRFC per REF, its bank share per REFPB");
+  s.add("background_active", active_background_pj, "pJ", "active standby: VDD IDD3N per pseudo-channel cycle");
+  s.add("background_precharged", precharged_background_pj, "pJ",
+        "precharged standby: VDD IDD2N per pseudo-channel cycle");
 }
+
+nlohmann::json EnergyBreakdown::to_json() const { return stats::flat(*this); }
 
 EnergyBreakdown dram_energy(const DramSpec& s, const EnergyCounts& c) {
   const EnergyPerEvent e = energy_per_event(s);

@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "dram/spec.h"
+#include "stats/stats.h"
 
 namespace pimlab::dram {
 
@@ -44,7 +45,10 @@ struct EnergyBreakdown {
   double act_pj = 0, pre_pj = 0, rd_pj = 0, wr_pj = 0, ref_pj = 0;
   double active_background_pj = 0, precharged_background_pj = 0;
   double total_pj() const;
-  // {"act", "pre", "rd", "wr", "ref", "background_active", "background_precharged"} in pJ.
+  // The stats schema (stats/stats.h), every term in pJ: act, pre, rd, wr,
+  // ref, background_active, background_precharged.
+  void collect(stats::Sink& sink) const;
+  // Its value-only view (the energy_breakdown_pj of `pimlab replay --format mem`).
   nlohmann::json to_json() const;
 };
 EnergyBreakdown dram_energy(const DramSpec& s, const EnergyCounts& c);

@@ -5,6 +5,26 @@
 
 namespace pimlab::dram {
 
+void MemoryStats::collect(stats::Sink& s) const {
+  s.add("commands", commands, "commands", "DRAM commands issued, every channel and class");
+  s.add("reads", reads, "requests", "read requests served (one atom each)");
+  s.add("writes", writes, "requests", "write requests served (one atom each)");
+  s.add("row_hits", row_hits, "requests", "requests with no ACT or PRE on their behalf (row already open)");
+  s.add("row_misses", row_misses, "requests", "requests to a closed bank (ACT needed)");
+  s.add("row_conflicts", row_conflicts, "requests", "requests to a bank open on another row (PRE and ACT needed)");
+  s.add("bytes", bytes, "bytes", "payload bytes read and written");
+  s.add("total_cycles", total_cycles, "cycles", "first arrival to the end of the last burst (tCK)");
+  s.add("total_ns", total_ns, "ns", "total_cycles x tCK");
+  s.add("bandwidth_GBps", bandwidth_GBps, "GB/s", "bytes / total_ns (1 GB/s = 1 byte/ns)");
+  s.add("refreshes", refreshes, "commands", "refresh commands issued");
+  s.add("idle_refresh_periods_skipped", idle_refresh_periods_skipped, "periods",
+        "refresh periods of idle gaps counted, not issued (summed over channels; docs/dram.md, Idle gaps)");
+  s.add("energy_pj", energy_pj, "pJ", "IDD energy over total_cycles, every channel (the sum of energy_breakdown_pj)");
+  s.add("events", events, "iterations", "event-loop iterations of the run (time jumps over idle cycles)");
+  s.add("checker_violations", checker_violations, "violations", "issued commands the independent checker rejects");
+  s.add_flag("checker_enabled", checker_enabled, "every issued command was re-validated by the independent checker");
+}
+
 MemorySystem::MemorySystem(const DramSpec& spec, const ControllerConfig& cfg, const AddressMap& map, bool check)
     : m_spec(spec), m_cfg(cfg), m_map(map) {
   // Channel 0's controller and checker are built; the other channels' are
@@ -128,7 +148,6 @@ nlohmann::json MemorySystem::run(const std::function<bool(MemRequest&)>& next) {
     now = std::max(t, now + 1);
   }
 
-  nlohmann::json s;
   std::uint64_t cmds = 0, refs = 0, viol = 0, skipped = 0;
   nlohmann::json by_class = nlohmann::json::object();
   std::vector<std::string> msgs;
@@ -153,20 +172,25 @@ nlohmann::json MemorySystem::run(const std::function<bool(MemRequest&)>& next) {
   const EnergyBreakdown eb = dram_energy(m_spec, ec);
   const double tck_ns = static_cast<double>(m_spec.t.tCK_ps) / 1000.0;
   const std::uint64_t bytes = (reads + writes) * static_cast<std::uint64_t>(m_spec.org.atom_bytes);
-  s["commands"] = cmds;
+  MemoryStats ms;
+  ms.commands = cmds;
+  ms.reads = reads;
+  ms.writes = writes;
+  ms.row_hits = hits;
+  ms.row_misses = misses;
+  ms.row_conflicts = conflicts;
+  ms.bytes = bytes;
+  ms.total_cycles = span;
+  ms.total_ns = static_cast<double>(span) * tck_ns;
+  ms.bandwidth_GBps = span > 0 ? static_cast<double>(bytes) / (static_cast<double>(span) * tck_ns) : 0.0;
+  ms.refreshes = refs;
+  ms.idle_refresh_periods_skipped = skipped;
+  ms.energy_pj = eb.total_pj();
+  ms.events = m_events;
+  ms.checker_violations = viol;
+  ms.checker_enabled = !m_checkers.empty();
+  nlohmann::json s = stats::flat(ms);
   s["commands_by_class"] = by_class;
-  s["reads"] = reads;
-  s["writes"] = writes;
-  s["row_hits"] = hits;
-  s["row_misses"] = misses;
-  s["row_conflicts"] = conflicts;
-  s["bytes"] = bytes;
-  s["total_cycles"] = span;
-  s["total_ns"] = static_cast<double>(span) * tck_ns;
-  s["bandwidth_GBps"] = span > 0 ? static_cast<double>(bytes) / (static_cast<double>(span) * tck_ns) : 0.0;
-  s["refreshes"] = refs;
-  s["idle_refresh_periods_skipped"] = skipped;
-  s["energy_pj"] = eb.total_pj();
   s["energy_breakdown_pj"] = eb.to_json();
   s["standby_cycles"] = {{"active", ec.active_cycles}, {"precharged", ec.precharged_cycles}};
   nlohmann::json lc = nlohmann::json::object(), ln = nlohmann::json::object();
@@ -186,9 +210,6 @@ nlohmann::json MemorySystem::run(const std::function<bool(MemRequest&)>& next) {
   }
   s["read_latency_cycles"] = lc;
   s["read_latency_ns"] = ln;
-  s["events"] = m_events;
-  s["checker_violations"] = viol;
-  s["checker_enabled"] = !m_checkers.empty();
   if (!msgs.empty()) s["checker_messages"] = msgs;
   return s;
 }

@@ -15,6 +15,7 @@
 #include "dram/address_map.h"
 #include "dram/checker.h"
 #include "dram/controller.h"
+#include "stats/stats.h"
 
 namespace pimlab::dram {
 
@@ -22,6 +23,21 @@ struct MemRequest {
   Cycle arrival = 0;
   bool write = false;
   std::uint64_t address = 0;
+};
+
+// The scalar results of one MemorySystem::run (the nested ones — commands per
+// class, read latency distribution, energy breakdown, standby cycles — are
+// objects of their own).
+struct MemoryStats {
+  std::uint64_t commands = 0, reads = 0, writes = 0, row_hits = 0, row_misses = 0, row_conflicts = 0, bytes = 0;
+  Cycle total_cycles = 0;  // first arrival to the end of the last burst
+  double total_ns = 0, bandwidth_GBps = 0;
+  std::uint64_t refreshes = 0, idle_refresh_periods_skipped = 0;
+  double energy_pj = 0;
+  std::uint64_t events = 0, checker_violations = 0;
+  bool checker_enabled = false;
+  // The stats schema (stats/stats.h): the keys of `pimlab replay --format mem`.
+  void collect(stats::Sink& sink) const;
 };
 
 class MemorySystem {

@@ -50,4 +50,21 @@ void Counters::count(const Command& c) {
   ++commands;
 }
 
+Counters& Counters::operator+=(const Counters& o) {
+  num_act += o.num_act;
+  num_comp += o.num_comp;
+  num_rdwr += o.num_rdwr;
+  commands += o.commands;
+  refreshes += o.refreshes;
+  return *this;
+}
+
+void Counters::collect(stats::Sink& s) const {
+  s.add("num_act", num_act, "banks", "banks activated by PIM commands (4 per ACT4*)");
+  s.add("num_comp", num_comp, "commands", "COMP commands of the PIM streams");
+  s.add("num_rdwr", num_rdwr, "accesses", "column accesses of the PIM streams (reference convention)");
+  s.add("commands", commands, "commands", "stream commands issued (refreshes excluded)");
+  s.add("refreshes", refreshes, "commands", "all-bank refreshes issued by the controller");
+}
+
 }  // namespace pimlab::pim

@@ -12,6 +12,8 @@
 #include <cstdint>
 #include <string>
 
+#include "stats/stats.h"
+
 namespace pimlab::pim {
 
 // Command classes of the Pimba family. `Refresh` is the controller's all-bank
@@ -85,6 +87,10 @@ struct Counters {
   std::uint64_t refreshes = 0; // all-bank refreshes issued by the controller
 
   void count(const Command& c);
+  Counters& operator+=(const Counters& o);
+  // The stats schema of these counters (stats/stats.h): the keys of the
+  // `pimlab kernel` / `pimlab replay` JSON and the channel's pim_* stats.
+  void collect(stats::Sink& sink) const;
 };
 
 }  // namespace pimlab::pim

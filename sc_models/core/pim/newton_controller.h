@@ -23,6 +23,7 @@
 
 #include "dram/engine.h"
 #include "pim/newton.h"
+#include "stats/stats.h"
 
 namespace pimlab::pim {
 
@@ -34,6 +35,10 @@ struct NewtonCounters {
                 num_pim_precharge_cmds = 0, num_p_header_cmds = 0;
   double energy_pj = 0;         // events + background
   double background_pj = 0;
+  // The stats schema of these counters (stats/stats.h; `expected` is the
+  // driver's bookkeeping, not a stat): the keys of newton_json and the
+  // channel's newton_* stats. Defined in newton_trace.cpp.
+  void collect(stats::Sink& sink) const;
 };
 
 // One issued command (the trace, and what the checker re-validates).

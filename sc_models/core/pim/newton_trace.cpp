@@ -121,24 +121,24 @@ void accumulate(NewtonCounters& t, const NewtonCounters& c) {
   t.background_pj += c.background_pj;
 }
 
-nlohmann::json newton_json(const NewtonCounters& c) {
-  nlohmann::json j;
-  j["cycles"] = c.cycles;
-  j["responses"] = c.responses;
-  j["num_read_cmds"] = c.num_read_cmds;
-  j["num_write_cmds"] = c.num_write_cmds;
-  j["num_act_cmds"] = c.num_act_cmds;
-  j["num_pre_cmds"] = c.num_pre_cmds;
-  j["num_ref_cmds"] = c.num_ref_cmds;
-  j["num_gact_cmds"] = c.num_gact_cmds;
-  j["num_gwrite_cmds"] = c.num_gwrite_cmds;
-  j["num_comp_cmds"] = c.num_comp_cmds;
-  j["num_readres_cmds"] = c.num_readres_cmds;
-  j["num_pim_precharge_cmds"] = c.num_pim_precharge_cmds;
-  j["num_p_header_cmds"] = c.num_p_header_cmds;
-  j["energy_pj"] = c.energy_pj;
-  j["background_pj"] = c.background_pj;
-  return j;
+void NewtonCounters::collect(stats::Sink& s) const {
+  s.add("cycles", cycles, "cycles", "last response handed back + 1 (DRAM clock)");
+  s.add("responses", responses, "transactions", "transactions answered (reads, writes, PIM transactions)");
+  s.add("num_read_cmds", num_read_cmds, "commands", "RD commands");
+  s.add("num_write_cmds", num_write_cmds, "commands", "WR commands");
+  s.add("num_act_cmds", num_act_cmds, "commands", "ACT commands");
+  s.add("num_pre_cmds", num_pre_cmds, "commands", "PRE commands");
+  s.add("num_ref_cmds", num_ref_cmds, "commands", "REF commands");
+  s.add("num_gact_cmds", num_gact_cmds, "commands", "G_ACT commands");
+  s.add("num_gwrite_cmds", num_gwrite_cmds, "commands", "GWRITE commands");
+  s.add("num_comp_cmds", num_comp_cmds, "commands", "MAC steps (a COMPS_READRES counts its num_comps)");
+  s.add("num_readres_cmds", num_readres_cmds, "commands", "READRES plus COMPS_READRES");
+  s.add("num_pim_precharge_cmds", num_pim_precharge_cmds, "commands", "PIM_PRECHARGE commands (dual)");
+  s.add("num_p_header_cmds", num_p_header_cmds, "commands", "P_HEADER transactions taken from the PIM queue");
+  s.add("energy_pj", energy_pj, "pJ", "the controller's IDD energy (neupims_pim.md §7), background included");
+  s.add("background_pj", background_pj, "pJ", "the background (standby) part of energy_pj");
 }
+
+nlohmann::json newton_json(const NewtonCounters& c) { return stats::flat(c); }
 
 }  // namespace pimlab::pim

@@ -433,14 +433,7 @@ void CimTile::collect_stats(tlm_common::StatsSink& s) const {
   s.add("rejected_commands", s_rejected, "commands", "GO writes answered GENERIC_ERROR (bad operands)");
   s.add("command_cycles", s_command_cycles, "cycles", "arrival-to-completion cycles of the commands run, summed");
   s_errors.collect(s);
-  s.add("mvms", c.mvms - m_base.mvms, "MVMs", "UCLM MVMs (core cim::ChipStats)");
-  s.add("adc_conversions", c.adc_conversions - m_base.adc_conversions, "conversions", "ADC conversions");
-  s.add("macs", c.macs - m_base.macs, "MACs", "INT8 MACs (array_rows x array_cols per MVM)");
-  s.add("lookups", c.lookups - m_base.lookups, "lookups", "exp-ROM lookups in lookup mode");
-  s.add("row_writes", c.row_writes - m_base.row_writes, "array rows", "array rows written, bit-planes counted separately");
-  s.add("vfu_lane_ops", c.vfu_lane_ops - m_base.vfu_lane_ops, "lane ops", "vector-unit lane operations");
-  s.add("mode_switches", c.mode_switches - m_base.mode_switches, "switches", "compute <-> lookup mode switches");
-  s.add("mvm_wait_cycles", c.mvm_wait_cycles - m_base.mvm_wait_cycles, "cycles", "cycles MVMs waited for a busy or lookup-mode UCLM or a pending write");
+  c.since(m_base).collect(s);  // the core counters, described once (cim::ChipStats::collect)
   s.add("energy_pj", m_chip.energy_pj() - m_base_energy, "pJ", "MAC, ADC, write, lookup and VFU energy (cim::EnergyConfig)");
 }
 

@@ -13,25 +13,6 @@
 
 namespace pimlab::tlm_common {
 
-void StatsSink::put(const std::string& name, nlohmann::json value, const std::string& unit,
-                    const std::string& description) {
-  if (unit.empty() || description.empty())
-    throw std::logic_error("stat '" + name + "': every stat needs a unit and a description");
-  if (m_group.contains(name)) throw std::logic_error("stat '" + name + "' added twice");
-  m_group[name] = {{"value", std::move(value)}, {"unit", unit}, {"description", description}};
-}
-
-void StatsSink::add(const std::string& name, std::uint64_t value, const std::string& unit,
-                    const std::string& description) {
-  put(name, value, unit, description);
-}
-
-void StatsSink::add(const std::string& name, double value, const std::string& unit,
-                    const std::string& description) {
-  // JSON has no NaN/Inf: an undefined ratio (0/0) is written as null.
-  put(name, std::isfinite(value) ? nlohmann::json(value) : nlohmann::json(nullptr), unit, description);
-}
-
 namespace {
 
 template <class Fn>
@@ -49,7 +30,7 @@ nlohmann::json collect_stats() {
   walk(sc_core::sc_get_top_level_objects(), [&](sc_core::sc_object* obj) {
     if (auto* p = dynamic_cast<const stats_provider*>(obj)) {
       nlohmann::json group = nlohmann::json::object();
-      StatsSink sink(group);
+      ::pimlab::stats::Document sink(group);
       p->collect_stats(sink);
       stats[obj->name()] = std::move(group);
     }

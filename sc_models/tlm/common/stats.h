@@ -6,9 +6,12 @@
 //     "config": the effective configuration (Config::effective()),
 //     "stats":  { "<hierarchical name>": { "<stat>": {"value", "unit", "description"} } } }
 //
-// Every stat carries a unit and a description. Derived values (bandwidth,
-// utilisation, averages) are computed by the provider when it is asked, i.e.
-// at dump time, from its raw counters.
+// Every stat carries a unit and a description: the sink is the core schema's
+// (stats/stats.h, pure C++), so a shell hands it to the describing function of
+// the core counters it holds (`collect(stats::Sink&)`) instead of naming
+// those counters again. Derived values (bandwidth, utilisation, averages) are
+// computed by the provider when it is asked, i.e. at dump time, from its raw
+// counters.
 #pragma once
 
 #include <cstdint>
@@ -18,22 +21,13 @@
 #include <systemc>
 #include <tlm>
 
+#include "stats/stats.h"
+
 namespace pimlab::tlm_common {
 
-// Collects one provider's stats.
-class StatsSink {
- public:
-  explicit StatsSink(nlohmann::json& group) : m_group(group) {}
-  void add(const std::string& name, std::uint64_t value, const std::string& unit, const std::string& description);
-  void add(const std::string& name, double value, const std::string& unit, const std::string& description);
-  void add(const std::string& name, int value, const std::string& unit, const std::string& description) {
-    add(name, static_cast<std::uint64_t>(value < 0 ? 0 : value), unit, description);
-  }
-
- private:
-  void put(const std::string& name, nlohmann::json value, const std::string& unit, const std::string& description);
-  nlohmann::json& m_group;
-};
+// Collects one provider's stats: the core schema's sink (a group of the
+// document is written through stats::Document).
+using StatsSink = stats::Sink;
 
 class stats_provider {
  public:

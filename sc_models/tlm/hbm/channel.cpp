@@ -1,6 +1,7 @@
 #include "tlm/hbm/channel.h"
 
 #include <algorithm>
+#include <stdexcept>
 #include <filesystem>
 #include <cstring>
 #include <limits>
@@ -748,9 +749,13 @@ void HbmChannel::collect_stats(tlm_common::StatsSink& s) const {
   s.add("pim_interrupted", s_pim_interrupted, "transactions", "PIM kernels cut short by SIGINT/SIGTERM (partial)");
   s.add("pim_unit_commands", s_pim_ops, "commands", "commands issued to the PIM units");
   s.add("pim_kernel_cycles", s_pim_kernel_cycles, "cycles", "sum of the kernels' cycle counts (last stream command)");
-  s.add("pim_num_act", s_pim_act, "banks", "banks activated by PIM commands (4 per ACT4*)");
-  s.add("pim_num_comp", s_pim_comp, "commands", "COMP commands of the PIM streams");
-  s.add("pim_num_rdwr", s_pim_rdwr, "accesses", "column accesses of the PIM streams (reference convention)");
+  {
+    // pim_num_act, pim_num_comp, pim_num_rdwr: described by pim::Counters::collect.
+    stats::Prefixed pim_sink(s, "pim_");
+    stats::Only counters(pim_sink, {"num_act", "num_comp", "num_rdwr"});
+    s_pim_counters.collect(counters);
+    if (!counters.seen_all()) throw std::logic_error("channel stats: pim::Counters no longer names a pim_num_* stat");
+  }
   s.add("pim_unit_errors", s_pim_errors, "kernels", "kernels after which a unit's sticky error flag was set");
   const std::uint64_t txns = s_reads + s_writes;
   const double tck_ns = static_cast<double>(m_timing->tck_ps()) / 1000.0;
@@ -778,12 +783,16 @@ void HbmChannel::collect_stats(tlm_common::StatsSink& s) const {
     const pim::NewtonCounters& c = nt.controller().counters();
     s.add("newton_programs", s_newton_programs, "transactions", "Newton PIM programs run");
     s.add("newton_results", s_newton_results, "bursts", "64-byte result bursts (READRES, COMPS_READRES) returned");
-    s.add("newton_gact_cmds", c.num_gact_cmds, "commands", "G_ACT commands");
-    s.add("newton_comp_cmds", c.num_comp_cmds, "commands", "MAC steps (a COMPS_READRES counts its num_comps)");
-    s.add("newton_readres_cmds", c.num_readres_cmds, "commands", "READRES plus COMPS_READRES");
-    s.add("newton_gwrite_cmds", c.num_gwrite_cmds, "commands", "GWRITE commands");
-    s.add("newton_pim_precharge_cmds", c.num_pim_precharge_cmds, "commands", "PIM_PRECHARGE commands (dual)");
-    s.add("newton_energy_pj", c.energy_pj, "pJ", "the controller's IDD energy (neupims_pim.md §7), background included");
+    {
+      // newton_gact_cmds ... newton_energy_pj: described by pim::NewtonCounters::collect
+      // (num_X_cmds -> newton_X_cmds).
+      stats::Prefixed newton_sink(s, "newton_", "num_");
+      stats::Only counters(newton_sink, {"num_gact_cmds", "num_comp_cmds", "num_readres_cmds", "num_gwrite_cmds",
+                                         "num_pim_precharge_cmds", "energy_pj"});
+      c.collect(counters);
+      if (!counters.seen_all())
+        throw std::logic_error("channel stats: pim::NewtonCounters no longer names a newton_* stat");
+    }
     s.add("newton_check_violations", newton_violations(), "violations",
           "issued commands the independent Newton checker rejects (pim/newton_checker.h; check = true)");
   }
@@ -819,7 +828,8 @@ void HbmChannel::reset_stats() {
   s_reads = s_writes = s_bytes_read = s_bytes_written = s_atoms_read = s_atoms_written = s_strided = 0;
   s_errors.reset();
   s_commands = s_activates = s_precharges = s_refreshes = s_row_hits = 0;
-  s_pim_transactions = s_pim_ops = s_pim_kernel_cycles = s_pim_comp = s_pim_act = s_pim_rdwr = 0;
+  s_pim_transactions = s_pim_ops = s_pim_kernel_cycles = 0;
+  s_pim_counters = pim::Counters{};
   s_pim_errors = s_pim_rejected = s_pim_interrupted = 0;
   s_latency_cycles = s_max_latency_cycles = 0;
   s_first_arrival = -1;

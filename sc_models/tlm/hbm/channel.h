@@ -201,7 +201,8 @@ class HbmChannel : public sc_core::sc_module, public tlm_common::stats_provider 
   std::vector<std::uint8_t*> m_pim_rows;
   std::unique_ptr<pim::ChannelEngine> m_pim_engine;
   Cycle m_pim_free = 0;  // first cycle after the previous kernel
-  std::uint64_t s_pim_kernel_cycles = 0, s_pim_comp = 0, s_pim_act = 0, s_pim_rdwr = 0, s_pim_errors = 0;
+  std::uint64_t s_pim_kernel_cycles = 0, s_pim_errors = 0;
+  pim::Counters s_pim_counters;  // the Pimba-family streams run, summed (stats pim_num_*)
   std::uint64_t s_pim_rejected = 0;
   std::uint64_t s_pim_interrupted = 0;  // kernels cut short by SIGINT/SIGTERM
 

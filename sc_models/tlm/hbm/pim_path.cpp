@@ -269,9 +269,7 @@ bool HbmChannel::run_pim_kernel(tlm::tlm_generic_payload& gp, Cycle start, PimEx
   }
   ++s_pim_transactions;
   s_pim_kernel_cycles += run.last_issue_cycle;
-  s_pim_comp += run.counters.num_comp;
-  s_pim_act += run.counters.num_act;
-  s_pim_rdwr += run.counters.num_rdwr;
+  s_pim_counters += run.counters;
   if (s_first_arrival < 0 || start < s_first_arrival) s_first_arrival = start;
   s_last_done = std::max(s_last_done, done);
   return true;

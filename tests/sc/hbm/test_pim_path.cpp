@@ -14,6 +14,7 @@
 #include "harness.h"
 #include "pim/engine.h"
 #include "pim/protocol.h"
+#include "stats/stats.h"
 #include "tlm/common/interrupt.h"
 #include "tlm/common/session.h"
 #include "tlm/common/stats.h"
@@ -209,6 +210,22 @@ TEST_CASE("an SU kernel through the PIM path changes memory and returns partials
   CHECK(stats["pim_transactions"]["value"] == 1);
   CHECK(stats["pim_num_comp"]["value"] == 64);
   CHECK(stats["pim_unit_commands"]["value"] == kern.ext.program.ops.size());
+  // pim_num_* are the core counters (pim::Counters::collect) under "pim_": the
+  // same values as the value-only view of the engine's run of the same stream.
+  const nlohmann::json core = pimlab::stats::flat(run.counters);
+  for (const char* k : {"num_act", "num_comp", "num_rdwr"}) {
+    INFO(k);
+    CHECK(stats.at(std::string("pim_") + k).at("value") == core.at(k));
+  }
+  // Every stat of the channel's group names a unit and a description.
+  REQUIRE(stats.size() > 30);
+  for (auto it = stats.begin(); it != stats.end(); ++it) {
+    INFO("stat " << it.key());
+    CHECK(it->size() == 3);
+    CHECK(it->contains("value"));
+    CHECK(!it->at("unit").get<std::string>().empty());
+    CHECK(!it->at("description").get<std::string>().empty());
+  }
 }
 
 TEST_CASE("an interrupt (SIGINT) stops a kernel: incomplete response, the extension and the stats say so") {

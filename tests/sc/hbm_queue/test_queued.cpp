@@ -31,6 +31,8 @@
 #include "numerics/fp.h"
 #include "pim/command.h"
 #include "pim/newton.h"
+#include "pim/newton_trace.h"
+#include "stats/stats.h"
 #include "tlm/common/config.h"
 #include "tlm/common/session.h"
 #include "tlm/common/stats.h"
@@ -234,6 +236,24 @@ SharingResult run_sharing(pim::PimType type, int gemv_reads = 1) {
                   static_cast<std::uint64_t>(s.at("top.ch0").at("newton_check_violations").at("value").get<double>())};
   CHECK(s.at("top.ch0").at("newton_programs").at("value") == 1);
   CHECK(r.violations == nt.check().size());
+  // The channel's newton_* counters are the core counters' stats
+  // (pim::NewtonCounters::collect, num_X -> newton_X): the same values as the
+  // value-only view `pimlab replay --format newton` prints, and every stat of
+  // every group names a unit and a description.
+  const nlohmann::json core = pim::newton_json(nt.controller().counters());
+  for (const char* k : {"gact_cmds", "comp_cmds", "readres_cmds", "gwrite_cmds", "pim_precharge_cmds"}) {
+    INFO(k);
+    CHECK(s.at("top.ch0").at(std::string("newton_") + k).at("value") == core.at(std::string("num_") + k));
+  }
+  CHECK(s.at("top.ch0").at("newton_energy_pj").at("value") == core.at("energy_pj"));
+  CHECK(s.at("top.ch0").at("newton_energy_pj").at("unit") == "pJ");
+  for (auto g = s.begin(); g != s.end(); ++g)
+    for (auto it = g->begin(); it != g->end(); ++it) {
+      INFO(g.key() << " stat " << it.key());
+      CHECK(it->size() == 3);
+      CHECK(!it->at("unit").get<std::string>().empty());
+      CHECK(!it->at("description").get<std::string>().empty());
+    }
   r.wakeups = s.at("top.ch0").at("queue_wakeups").at("value").get<std::uint64_t>();
   return r;
 }
