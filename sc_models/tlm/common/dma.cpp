@@ -70,4 +70,11 @@ std::uint64_t DmaEngine::request(bool write, std::uint64_t addr, std::uint8_t* d
   return ps_of(sc_core::sc_time_stamp() + delay);
 }
 
+void DmaEngine::collect(stats::Sink& s) const {
+  s.add("bytes_read", bytes_read, "bytes", "bytes the DMA read (re-reads of the tiling included)");
+  s.add("bytes_written", bytes_written, "bytes", "bytes the DMA wrote");
+  s.add("read_requests", read_requests, "transactions", "read transactions issued (request_bytes or less each)");
+  s.add("write_requests", write_requests, "transactions", "write transactions issued (request_bytes or less each)");
+}
+
 }  // namespace pimlab::tlm_common

@@ -17,6 +17,7 @@
 #include <systemc>
 #include <tlm>
 
+#include "stats/stats.h"
 #include "tlm/common/sim_time.h"
 
 namespace pimlab::tlm_common {
@@ -37,6 +38,9 @@ class DmaEngine {
   void reset();
 
   std::uint64_t read_requests = 0, write_requests = 0, bytes_read = 0, bytes_written = 0;
+  // The four counters above, with units and descriptions (docs/tlm.md,
+  // "Stats document"); the host shells add them to their group.
+  void collect(stats::Sink& s) const;
 
   // tlm/common/sim_time.h
   static std::uint64_t ps_of(const sc_core::sc_time& t) { return tlm_common::ps_of(t); }

@@ -118,10 +118,7 @@ void Gpu::collect_stats(tlm_common::StatsSink& s) const {
   s.add("kernel_time_s", s_kernel_s, "s", "sum of each kernel's end - start (its HBM traffic through the channels)");
   s.add("roofline_time_s", s_roofline_s, "s", "sum of the same kernels' roofline times (gpu::time_operator, ideal HBM)");
   s.add("flops", s_flops, "FLOP", "floating-point operations of the kernels");
-  s.add("bytes_read", m_dma.bytes_read, "bytes", "HBM bytes read (the L2 tiling's re-reads included)");
-  s.add("bytes_written", m_dma.bytes_written, "bytes", "HBM bytes written");
-  s.add("read_requests", m_dma.read_requests, "transactions", "read transactions issued");
-  s.add("write_requests", m_dma.write_requests, "transactions", "write transactions issued");
+  m_dma.collect(s);
 }
 
 void Gpu::reset_stats() {

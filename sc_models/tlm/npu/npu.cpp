@@ -143,10 +143,7 @@ GemmRun Npu::gemm(const npu::GemmShape& shape, const TensorPlacement& place) {
 
 void Npu::collect_stats(tlm_common::StatsSink& s) const {
   s.add("gemms", s_gemms, "GEMMs", "GEMMs run");
-  s.add("bytes_read", m_dma.bytes_read, "bytes", "bytes the DMA read (X, W, bias; re-reads included)");
-  s.add("bytes_written", m_dma.bytes_written, "bytes", "bytes the DMA wrote (Y)");
-  s.add("read_requests", m_dma.read_requests, "transactions", "read transactions issued (dma.request_bytes or less each)");
-  s.add("write_requests", m_dma.write_requests, "transactions", "write transactions issued");
+  m_dma.collect(s);
   s.add("gemm_cycles", s_gemm_cycles, "cycles", "NPU cycles from each GEMM's start to its last output written, summed");
   s.add("compute_only_cycles", s_compute_only_cycles, "cycles",
         "the same GEMMs with operands present at issue (npu::InstantDma), summed");
