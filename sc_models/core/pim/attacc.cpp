@@ -220,6 +220,7 @@ struct Cur {
   bool final = false;    // the request's own command (MAC or data move)
   bool row_cmd = false;  // ACT* or PRE*
   bool row_hit = false;  // a MAC whose row is open
+  std::uint16_t fidx = 0;  // the command's entry in the floor table (class, pseudo-channel)
 };
 
 struct QReq {
@@ -294,12 +295,14 @@ class Channel {
     // kept here so that select() can pass over a class that cannot issue yet
     // without asking the engine for each queued request. Not with a planted
     // rule fault (the engine then times shorter rows than the table's).
-    // Pseudo-channel-scope rows likewise, per pseudo-channel.
+    // Pseudo-channel-scope rows likewise, per pseudo-channel; one table per
+    // class and pseudo-channel holds both (a channel row raises every
+    // pseudo-channel's entry).
     const std::size_t nc = set.classes.size();
-    m_floor.assign(nc, 0);
     m_floor_rows.assign(nc, {});
     m_npch = static_cast<std::size_t>(spec.org.pseudo_channels);
     m_pfloor.assign(nc * m_npch, 0);
+    m_fmask_ok = nc * m_npch <= 64;
     m_pfloor_rows.assign(nc, {});
     m_narrow.assign(nc, 0);
     for (std::size_t c = 0; c < nc; ++c) {
@@ -326,7 +329,7 @@ class Channel {
   // The front-end's push.
   void push(const QReq& r) {
     q.push_back(r);
-    if (m_hit_epoch == m_epoch && is_mac(r.type)) count_hit(q[q.size() - 1], +1);
+    if (m_hit_epoch == m_epoch) count_queued(q[q.size() - 1], +1);
   }
 
   // Cycle at which this channel next needs a controller pass: an idle pass
@@ -347,26 +350,81 @@ class Channel {
     return m_active;
   }
 
+  // The cycle to wake at for a request pushed at t: a push changes no other
+  // request's eligibility (it joins the back of the queue: it passes nothing;
+  // H and the row-command count only grow, and with the count at zero no
+  // queued request waited for a row command), so only the new request's own
+  // readiness can come earlier than the wake already due, and not before
+  // its class's floor.
+  Cycle push_wake(Cycle t) {
+    QReq& r = q[q.size() - 1];
+    if (r.host || r.type == AttaccReq::Barrier || !m_fmask_ok) return t;
+    return std::max(t, m_pfloor[cur(r).fidx]);
+  }
+
+  // The cycle to wake at after a pass at t - 1 that changed something (true)
+  // or nothing (false): a changed state is bounded cheaply first — when the
+  // floor of every queued request's class lies past t, nothing can issue
+  // before the lowest of them (the usual case in the cycle after a MAC).
+  Cycle wake_after(Cycle t, bool changed) {
+    if (!changed) return next_event(t);
+    if (!m_fmask_ok || m_hosts > 0 || !prio.empty() || q.empty() || q.front().type == AttaccReq::Barrier)
+      return t;
+    hit_set();  // the counts of the current epoch
+    Cycle m = (t + m_refi - 1) / m_refi * m_refi;
+    for (std::uint64_t k = m_fmask; k != 0; k &= k - 1)
+      m = std::min(m, m_pfloor[static_cast<std::size_t>(__builtin_ctzll(k))]);
+    return std::max(m, t);
+  }
+
   // First cycle >= t at which some queued request or the pending refresh
   // could issue, or the next refresh is due (state unchanged until then).
+  // Only the requests select() may pick are considered: what makes a request
+  // eligible (the host fence, barriers, the buffer-die order, the row-hit
+  // guard) changes only when something issues or is pushed, and either wakes
+  // the channel, so until the wake it is as now.
   Cycle next_event(Cycle t) {
     Cycle m = (t + m_refi - 1) / m_refi * m_refi;
     if (!q.empty() && q.front().type == AttaccReq::Barrier) return t;
+    if (!q.empty() && q.front().host && q.front().accessed && m_host_bank < 0) return t;
     if (!prio.empty()) {
       dram::Command c;
       c.addr.pch = dram::PchId{prio.front()};
       c.cls = m_eng.open_banks() > 0 ? kPREA : kREFab;
       m = std::min(m, m_eng.earliest(c, t));
     }
-    for (std::size_t i = 0; i < q.size(); ++i) {
-      QReq& r = q[i];
-      if (r.type == AttaccReq::Barrier) continue;
-      const Cur& c = cur(r);
+    if (q.empty()) return m;
+    auto consider = [&](QReq& r, const Cur& c) {
       // A floor at or past the earliest found cannot lower it.
-      if (floor_of(c.cmd) >= m || (r.bcls == c.cmd.cls && r.bound >= m)) continue;
+      if (floor_of(c.cmd) >= m || (r.bcls == c.cmd.cls && r.bound >= m)) return;
       r.bcls = c.cmd.cls;
       r.bound = m_eng.rules_ready(c.cmd);
       m = std::min(m, m_eng.earliest_after(c.cmd, r.bound, t));
+    };
+    consider(q.front(), cur(q.front()));
+    if (q.front().host || m == t) return m;  // a host access at the head is a fence
+    const std::uint64_t hit = hit_set();
+    bool past_barrier = false;
+    bool sfm_passed = q.front().type == AttaccReq::Sfm, mvsb_passed = q.front().type == AttaccReq::MvSB;
+    for (std::size_t i = 1; i < q.size(); ++i) {
+      QReq& r = q[i];
+      if (r.host) break;
+      if (r.type == AttaccReq::Barrier) {
+        if (m_row_cmds == 0) break;
+        past_barrier = true;
+        continue;
+      }
+      const Cur& c = cur(r);
+      if (past_barrier && !c.row_cmd) continue;
+      if (!m_art) {
+        const bool buf_move = r.type == AttaccReq::MvSB || r.type == AttaccReq::MvGB || r.type == AttaccReq::Sfm;
+        const bool blocked = (buf_move && sfm_passed) || (r.type == AttaccReq::Sfm && mvsb_passed);
+        sfm_passed = sfm_passed || r.type == AttaccReq::Sfm;
+        mvsb_passed = mvsb_passed || r.type == AttaccReq::MvSB;
+        if (blocked) continue;
+      }
+      if (!c.row_hit && (hit >> bank_bit(r.a) & 1)) continue;
+      consider(r, c);
       if (m == t) break;
     }
     return m;
@@ -509,11 +567,17 @@ class Channel {
   // rows (a command whose target spans several pseudo-channels is bound by
   // each of them, so the one of its address is a floor too).
   Cycle floor_of(const dram::Command& c) const {
-    return std::max(m_floor[c.cls], m_pfloor[c.cls * m_npch + static_cast<std::size_t>(dram::idx(c.addr.pch))]);
+    return m_pfloor[c.cls * m_npch + static_cast<std::size_t>(dram::idx(c.addr.pch))];
   }
   bool ready(QReq& r, const Cur& c, Cycle t) const {
-    if (floor_of(c.cmd) > t) return false;
     if (r.bcls == c.cmd.cls && r.bound > t) return false;
+    const Cycle f = floor_of(c.cmd);
+    if (f > t) {
+      // The floor is under rules_ready(), and both only grow: a bound too.
+      r.bcls = c.cmd.cls;
+      r.bound = f;
+      return false;
+    }
     r.bcls = c.cmd.cls;
     r.bound = m_eng.rules_ready(c.cmd);
     return r.bound <= t && (m_art || m_eng.state_allows(c.cmd));
@@ -549,17 +613,10 @@ class Channel {
     if (q.front().host) return kNone;
     // Every request's current command once; the banks on which a queued MAC
     // is a row hit (a barrier consumed above was no MAC: the set is the same).
-    if (m_hit_epoch != m_epoch) recount_hits();
-    std::uint64_t hit = m_hit;
-    if (m_hosts > 0) {
-      // The set H up to the first host access (nothing behind it is eligible).
-      hit = 0;
-      for (std::size_t i = 0; i < q.size(); ++i) {
-        QReq& r = q[i];
-        if (r.host) break;
-        if (is_mac(r.type) && cur(r).row_hit) hit |= std::uint64_t{1} << bank_bit(r.a);
-      }
-    }
+    const std::uint64_t hit = hit_set();
+    // No queued request's class may issue yet (the usual case in the cycle
+    // after a MAC): nothing is ready, whatever its eligibility.
+    if (floors_past(t)) return kNone;
     const std::size_t n = q.size();
     bool past_barrier = false;
     // Faithful: the buffer die's data dependencies keep their order — no MVSB,
@@ -591,6 +648,14 @@ class Channel {
         // Past a barrier only row commands are eligible: none queued, none to find.
         if (m_row_cmds == 0) break;
         past_barrier = true;
+        continue;
+      }
+      if (known_unready(r, t)) {
+        // Not the pick whatever its eligibility; only the order state moves on.
+        if (!m_art) {
+          sfm_passed = sfm_passed || r.type == AttaccReq::Sfm;
+          mvsb_passed = mvsb_passed || r.type == AttaccReq::MvSB;
+        }
         continue;
       }
       const Cur& c = cur(r);
@@ -646,13 +711,17 @@ class Channel {
       return;
     }
     if (c.final) {
-      if (m_hit_epoch == m_epoch && is_mac(r.type)) count_hit(q[static_cast<std::size_t>(i)], -1);
+      if (m_hit_epoch == m_epoch) count_queued(q[static_cast<std::size_t>(i)], -1);
       q.erase(static_cast<std::size_t>(i));
     }
   }
 
   void raise_floors(const dram::Command& c, Cycle t) {
-    for (const auto& [to, d] : m_floor_rows[c.cls]) m_floor[to] = std::max(m_floor[to], t + d);
+    for (const auto& [to, d] : m_floor_rows[c.cls])
+      for (std::size_t p = 0; p < m_npch; ++p) {
+        Cycle& f = m_pfloor[to * m_npch + p];
+        f = std::max(f, t + d);
+      }
     // The engine bumps the pseudo-channel rows on every pseudo-channel of the
     // command's target: its own for the narrow targets, all for the others.
     const std::size_t p0 = m_narrow[c.cls] ? static_cast<std::size_t>(dram::idx(c.addr.pch)) : 0;
@@ -668,19 +737,67 @@ class Channel {
 
   // The current command through the request's cache.
   const Cur& cur(QReq& r) const {
-    if (r.host) {
-      r.cur = host_current(r);
-      return r.cur;
-    }
-    if (r.epoch != m_epoch) {
-      r.cur = current(r);
-      r.epoch = m_epoch;
-    }
+    if (__builtin_expect(r.host != 0, 0)) return cur_host(r);
+    if (r.epoch != m_epoch) refresh_cur(r);
     return r.cur;
+  }
+  const Cur& cur_host(QReq& r) const {
+    r.cur = host_current(r);
+    set_fidx(r.cur);
+    return r.cur;
+  }
+  void refresh_cur(QReq& r) const {
+    r.cur = current(r);
+    set_fidx(r.cur);
+    r.epoch = m_epoch;
+  }
+  void set_fidx(Cur& c) const {
+    c.fidx = static_cast<std::uint16_t>(c.cmd.cls * m_npch + static_cast<std::size_t>(dram::idx(c.cmd.addr.pch)));
+  }
+  // A (non-host) request whose cached current command is known not to be
+  // rules-ready at t: its class's floor or its own bound (of that class) lies
+  // past t.
+  bool known_unready(const QReq& r, Cycle t) const {
+    return r.epoch == m_epoch && (m_pfloor[r.cur.fidx] > t || (r.bcls == r.cur.cmd.cls && r.bound > t));
+  }
+  // Whether the floor of every queued request's current command lies past t
+  // (then none is rules-ready at t). Needs the counts up to date (hit_set()).
+  bool floors_past(Cycle t) const {
+    if (!m_fmask_ok) return false;
+    for (std::uint64_t m = m_fmask; m != 0; m &= m - 1)
+      if (m_pfloor[static_cast<std::size_t>(__builtin_ctzll(m))] <= t) return false;
+    return true;
+  }
+  // The set H of §6.2 as select() uses it (m_row_cmds up to date with it).
+  std::uint64_t hit_set() {
+    if (m_hit_epoch != m_epoch) recount_hits();
+    if (m_hosts == 0) return m_hit;
+    // The set H up to the first host access (nothing behind it is eligible).
+    std::uint64_t hit = 0;
+    for (std::size_t i = 0; i < q.size(); ++i) {
+      QReq& r = q[i];
+      if (r.host) break;
+      if (is_mac(r.type) && cur(r).row_hit) hit |= std::uint64_t{1} << bank_bit(r.a);
+    }
+    return hit;
   }
   // The set H of §6.2 (banks with a queued MAC row hit), kept as a count per
   // bank: rebuilt when the open rows change, else updated by pushes and
   // issued MACs.
+  // The set H, m_row_cmds and the floor entries of the queued requests'
+  // current commands, for one request (host accesses and barriers: none).
+  void count_queued(QReq& r, int d) {
+    if (r.host || r.type == AttaccReq::Barrier) return;
+    const std::size_t f = cur(r).fidx;
+    if (f < 64) {
+      m_fcnt[f] += d;
+      if (m_fcnt[f] > 0)
+        m_fmask |= std::uint64_t{1} << f;
+      else
+        m_fmask &= ~(std::uint64_t{1} << f);
+    }
+    if (is_mac(r.type)) count_hit(r, d);
+  }
   void count_hit(QReq& r, int d) {
     if (cur(r).row_cmd) m_row_cmds += d;
     if (!cur(r).row_hit) return;
@@ -695,9 +812,10 @@ class Channel {
     m_hitcnt.fill(0);
     m_hit = 0;
     m_row_cmds = 0;
+    m_fcnt.fill(0);
+    m_fmask = 0;
     m_hit_epoch = m_epoch;
-    for (std::size_t i = 0; i < q.size(); ++i)
-      if (is_mac(q[i].type)) count_hit(q[i], +1);
+    for (std::size_t i = 0; i < q.size(); ++i) count_queued(q[i], +1);
   }
 
   void issue(const dram::Command& c, Cycle t, const AttaccAddr& a, std::int64_t stmt = -1) {
@@ -715,9 +833,16 @@ class Channel {
   std::uint64_t m_hit = 0, m_hit_epoch = ~std::uint64_t{0};
   std::array<int, 64> m_hitcnt{};
   int m_row_cmds = 0;  // queued MACs whose current command is an ACT* or PRE* (epoch of m_hit)
+  // Queued requests (not host accesses) per floor entry of their current
+  // command, and the entries with any (epoch of m_hit; entries >= 64, which
+  // no AttAcc preset has, are not tracked and disable the test below).
+  std::array<int, 64> m_fcnt{};
+  std::uint64_t m_fmask = 0;
+  bool m_fmask_ok = true;
   std::size_t m_npch = 1;      // pseudo-channels of the channel
-  std::vector<Cycle> m_floor;   // per class: no command of it before (channel-scope rules)
-  std::vector<Cycle> m_pfloor;  // per class and pseudo-channel (pseudo-channel-scope rules)
+  // Per class and pseudo-channel: no command of it before (channel- and
+  // pseudo-channel-scope rules).
+  std::vector<Cycle> m_pfloor;
   std::vector<char> m_narrow;   // per class: its target lies in one pseudo-channel
   std::vector<std::vector<std::pair<ClassId, int>>> m_pfloor_rows;
   std::vector<std::vector<std::pair<ClassId, int>>> m_floor_rows;  // per class: (next class, distance)
@@ -762,7 +887,7 @@ AttaccResult run_attacc_stack(const dram::DramSpec& spec, const std::vector<Atta
       Channel& ch = chans[static_cast<std::size_t>(reqs[pos].a.ch)];
       if (ch.q.size() >= cap) break;
       ch.push(reqs[pos]);
-      ch.wake = t;
+      ch.wake = std::min(ch.wake, ch.push_wake(t));
       ++pos;
     }
     // (b) Every channel's controller cycle (skipped while it sleeps: an idle
@@ -771,7 +896,7 @@ AttaccResult run_attacc_stack(const dram::DramSpec& spec, const std::vector<Atta
     Cycle next = kNever;
     for (Channel& ch : chans) {
       if (ch.wake <= t || t % spec.t.nREFI == 0) {
-        ch.wake = ch.cycle(t) ? t + 1 : ch.next_event(t + 1);
+        ch.wake = ch.wake_after(t + 1, ch.cycle(t));
       }
       next = std::min(next, ch.wake);
       idle = idle && ch.idle();
