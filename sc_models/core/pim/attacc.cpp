@@ -242,6 +242,12 @@ struct QReq {
   // re-evaluation before then.
   dram::ClassId bcls = static_cast<dram::ClassId>(-1);
   Cycle bound = 0;
+  // A MAC's decisive bank's open row (-1 closed) when `cur` was derived: an
+  // unchanged row leaves the current command as it is.
+  int seen = -2;
+  // What the channel's counts hold of this request (Channel::count_add).
+  bool counted = false, c_row_cmd = false, c_row_hit = false;
+  std::uint16_t c_fidx = 0;
 };
 
 int bank_bit(const AttaccAddr& a) { return ((a.pch * 2 + a.rank) * 4 + a.bg) * 4 + a.bank; }
@@ -329,7 +335,7 @@ class Channel {
   // The front-end's push.
   void push(const QReq& r) {
     q.push_back(r);
-    if (m_hit_epoch == m_epoch) count_queued(q[q.size() - 1], +1);
+    count_add(q[q.size() - 1]);
   }
 
   // Cycle at which this channel next needs a controller pass: an idle pass
@@ -538,13 +544,21 @@ class Channel {
     }
     // The decisive bank: pCH 0, and the MAC's (rank, bg, bank) per family.
     c.cmd.addr = engine_addr(0, rank, bg, bank, r.a.row);
-    const dram::PchId p{0};
-    const dram::BankGroupId g{rank * 4 + bg};
-    const dram::BankId b{bank};
-    if (!m_eng.is_open(p, g, b)) {
+    mac_state(r, c, act, pre, mac, decisive_open(c));
+    return c;
+  }
+  // The open row (-1: closed) of the bank a MAC's current command c addresses.
+  int decisive_open(const Cur& c) const {
+    return idx(m_eng.open_row(c.cmd.addr.pch, c.cmd.addr.bg, c.cmd.addr.bank));
+  }
+  // A MAC's current command from its decisive bank's open row (the address in
+  // c.cmd is the decisive bank's).
+  static void mac_state(const QReq& r, Cur& c, ClassId act, ClassId pre, ClassId mac, int open) {
+    c.final = c.row_cmd = c.row_hit = false;
+    if (open < 0) {
       c.cmd.cls = act;
       c.row_cmd = true;
-    } else if (dram::idx(m_eng.open_row(p, g, b)) == r.a.row) {
+    } else if (open == r.a.row) {
       c.cmd.cls = mac;
       c.final = true;
       c.row_hit = true;
@@ -552,7 +566,6 @@ class Channel {
       c.cmd.cls = pre;
       c.row_cmd = true;
     }
-    return c;
   }
 
   // Ready by the timing rules alone (§4.2). The command bus is not part of
@@ -604,7 +617,7 @@ class Channel {
       if (q.empty()) return kNone;
     }
     if (q.front().type == AttaccReq::Barrier) return removed ? kBarrierNoop : kNone;
-    const Cur head = cur(q.front());
+    const Cur& head = cur(q.front());
     if (ready(q.front(), head, t)) {
       out = head;
       return 0;
@@ -684,7 +697,7 @@ class Channel {
   }
 
   void issue_request(int i, const Cur& c, Cycle t) {
-    const QReq r = q[static_cast<std::size_t>(i)];
+    const QReq& r = q[static_cast<std::size_t>(i)];  // in place until the pop / erase at the end
     const bool host_data = r.host && (c.cmd.cls == kRD || c.cmd.cls == kWR);
     issue(c.cmd, t, r.a, (r.host ? host_data : c.final) ? r.stmt : -1);
     if (m_art && c.cmd.cls == kMACPB) {
@@ -711,7 +724,7 @@ class Channel {
       return;
     }
     if (c.final) {
-      if (m_hit_epoch == m_epoch) count_queued(q[static_cast<std::size_t>(i)], -1);
+      count_remove(q[static_cast<std::size_t>(i)]);
       q.erase(static_cast<std::size_t>(i));
     }
   }
@@ -736,19 +749,34 @@ class Channel {
   static bool is_mac(AttaccReq t) { return t == AttaccReq::MacAB || t == AttaccReq::MacSB || t == AttaccReq::MacPB; }
 
   // The current command through the request's cache.
-  const Cur& cur(QReq& r) const {
+  __attribute__((always_inline)) const Cur& cur(QReq& r) const {
     if (__builtin_expect(r.host != 0, 0)) return cur_host(r);
     if (r.epoch != m_epoch) refresh_cur(r);
     return r.cur;
   }
-  const Cur& cur_host(QReq& r) const {
+  __attribute__((noinline)) const Cur& cur_host(QReq& r) const {
     r.cur = host_current(r);
     set_fidx(r.cur);
     return r.cur;
   }
-  void refresh_cur(QReq& r) const {
-    r.cur = current(r);
-    set_fidx(r.cur);
+  __attribute__((noinline)) void refresh_cur(QReq& r) const {
+    // A data move's command never changes; a MAC's address does not either
+    // (only its class, from the decisive bank's state).
+    constexpr std::uint64_t kUnset = ~std::uint64_t{0};
+    if (r.epoch == kUnset) {
+      r.cur = current(r);
+      set_fidx(r.cur);
+      if (is_mac(r.type)) r.seen = decisive_open(r.cur);
+    } else if (is_mac(r.type)) {
+      const int open = decisive_open(r.cur);
+      if (open != r.seen) {
+        r.seen = open;
+        if (r.type == AttaccReq::MacAB) mac_state(r, r.cur, kACTAB, kPREA, kMACAB, open);
+        else if (r.type == AttaccReq::MacSB) mac_state(r, r.cur, kACTSB, kPRESB, kMACSB, open);
+        else mac_state(r, r.cur, kACTPB, kPREPB, kMACPB, open);
+        set_fidx(r.cur);
+      }
+    }
     r.epoch = m_epoch;
   }
   void set_fidx(Cur& c) const {
@@ -770,7 +798,7 @@ class Channel {
   }
   // The set H of §6.2 as select() uses it (m_row_cmds up to date with it).
   std::uint64_t hit_set() {
-    if (m_hit_epoch != m_epoch) recount_hits();
+    if (m_hit_epoch != m_epoch) sync_counts();
     if (m_hosts == 0) return m_hit;
     // The set H up to the first host access (nothing behind it is eligible).
     std::uint64_t hit = 0;
@@ -782,13 +810,27 @@ class Channel {
     return hit;
   }
   // The set H of §6.2 (banks with a queued MAC row hit), kept as a count per
-  // bank: rebuilt when the open rows change, else updated by pushes and
-  // issued MACs.
-  // The set H, m_row_cmds and the floor entries of the queued requests'
-  // current commands, for one request (host accesses and barriers: none).
-  void count_queued(QReq& r, int d) {
+  // bank, m_row_cmds and the floor entries of the queued requests' current
+  // commands: each queued request (host accesses and barriers: none) adds its
+  // share when pushed and removes it when issued; when the open rows change
+  // (a row command), the requests whose current command changed re-add theirs
+  // (sync_counts, before the counts are next read).
+  void count_add(QReq& r) {
     if (r.host || r.type == AttaccReq::Barrier) return;
-    const std::size_t f = cur(r).fidx;
+    const Cur& c = cur(r);
+    r.counted = true;
+    r.c_fidx = c.fidx;
+    r.c_row_cmd = c.row_cmd;
+    r.c_row_hit = c.row_hit;
+    tally(r, +1);
+  }
+  void count_remove(QReq& r) {
+    if (!r.counted) return;
+    tally(r, -1);
+    r.counted = false;
+  }
+  void tally(const QReq& r, int d) {
+    const std::size_t f = r.c_fidx;
     if (f < 64) {
       m_fcnt[f] += d;
       if (m_fcnt[f] > 0)
@@ -796,11 +838,9 @@ class Channel {
       else
         m_fmask &= ~(std::uint64_t{1} << f);
     }
-    if (is_mac(r.type)) count_hit(r, d);
-  }
-  void count_hit(QReq& r, int d) {
-    if (cur(r).row_cmd) m_row_cmds += d;
-    if (!cur(r).row_hit) return;
+    if (!is_mac(r.type)) return;
+    if (r.c_row_cmd) m_row_cmds += d;
+    if (!r.c_row_hit) return;
     const int b = bank_bit(r.a);
     m_hitcnt[static_cast<std::size_t>(b)] += d;
     if (m_hitcnt[static_cast<std::size_t>(b)] > 0)
@@ -808,14 +848,16 @@ class Channel {
     else
       m_hit &= ~(std::uint64_t{1} << b);
   }
-  void recount_hits() {
-    m_hitcnt.fill(0);
-    m_hit = 0;
-    m_row_cmds = 0;
-    m_fcnt.fill(0);
-    m_fmask = 0;
+  void sync_counts() {
     m_hit_epoch = m_epoch;
-    for (std::size_t i = 0; i < q.size(); ++i) count_queued(q[i], +1);
+    for (std::size_t i = 0; i < q.size(); ++i) {
+      QReq& r = q[i];
+      if (r.host || !is_mac(r.type)) continue;  // a data move's command never changes
+      const Cur& c = cur(r);
+      if (r.counted && r.c_fidx == c.fidx && r.c_row_cmd == c.row_cmd && r.c_row_hit == c.row_hit) continue;
+      count_remove(r);
+      count_add(r);
+    }
   }
 
   void issue(const dram::Command& c, Cycle t, const AttaccAddr& a, std::int64_t stmt = -1) {
@@ -830,11 +872,11 @@ class Channel {
   }
 
   std::uint64_t m_epoch = 0;  // bank-state epoch: bumped by every row command
-  std::uint64_t m_hit = 0, m_hit_epoch = ~std::uint64_t{0};
+  std::uint64_t m_hit = 0, m_hit_epoch = 0;  // the counts below are of epoch m_hit_epoch
   std::array<int, 64> m_hitcnt{};
-  int m_row_cmds = 0;  // queued MACs whose current command is an ACT* or PRE* (epoch of m_hit)
+  int m_row_cmds = 0;  // queued MACs whose current command is an ACT* or PRE*
   // Queued requests (not host accesses) per floor entry of their current
-  // command, and the entries with any (epoch of m_hit; entries >= 64, which
+  // command, and the entries with any (entries >= 64, which
   // no AttAcc preset has, are not tracked and disable the test below).
   std::array<int, 64> m_fcnt{};
   std::uint64_t m_fmask = 0;
