@@ -602,6 +602,12 @@ class Channel {
   // row command j first and checks only the column requests before j (none
   // ready: j is the pick; one ready: it is, and it is refused: kNone).
   int select(Cycle t, Cur& out, bool only_row = false) {
+    if (only_row && m_hosts == 0 && !q.empty() && q.front().type != AttaccReq::Barrier) {
+      // No queued request waits for a row command (and no barrier is to be
+      // consumed): no row command to find, the head included.
+      hit_set();
+      if (m_row_cmds == 0) return kNone;
+    }
     if (!q.empty() && q.front().host && q.front().accessed && m_host_bank < 0) {
       // A refresh's PREA closed a host access's bank after its RD / WR:
       // its closing PRE is not needed any more.
