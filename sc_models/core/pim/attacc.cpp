@@ -1045,7 +1045,19 @@ double attacc_energy_pj(AttaccPlacement p, const AttaccCounts& c, bool art) {
   // Row activations: banks opened x 1 KiB row x 8 bits.
   const double acts = static_cast<double>(c.cmd[kACTAB]) * 64 + static_cast<double>(c.cmd[kACTSB]) * 16 +
                       static_cast<double>(c.cmd[kACTPB]) * 2;
-  return array_bits * access + io_units * io_path + lanes * 0.32 + acts * 1024.0 * 8.0 * 0.11;
+  return array_bits * access + io_units * io_path + lanes * 0.32 + acts * 1024.0 * 8.0 * 0.11 +
+         attacc_host_energy_pj(c);
+}
+
+double attacc_host_energy_pj(const AttaccCounts& c) {
+  // The same FGDRAM figures (pJ/bit) along the host's path: a host ACT opens
+  // one bank's 1 KiB row (ACT/PRE 0.11, as a PIM activation per bank); a RD /
+  // WR moves one 32 B atom between the cell and the host: cell RD/WR 0.44,
+  // column decoder -> BG mux 1.01, BG mux -> GIO 1.23, TSV 0.5, interposer
+  // 0.3 = 3.48. The artifact has no host traffic: per bit (x 8) in both modes.
+  const double per_bit = 0.44 + 1.01 + 1.23 + 0.5 + 0.3;
+  const double rdwr = static_cast<double>(c.cmd[kRD] + c.cmd[kWR]);
+  return static_cast<double>(c.cmd[kACT]) * 1024.0 * 8.0 * 0.11 + rdwr * 32.0 * 8.0 * per_bit;
 }
 
 }  // namespace pimlab::pim

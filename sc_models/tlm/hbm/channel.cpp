@@ -808,7 +808,10 @@ void HbmChannel::collect_stats(tlm_common::StatsSink& s) const {
             for (int k = 0; k < pim::kAttaccReqTypes; ++k) e.req[k] = at.requests().req[k];
             return e;
           }(), at.artifact_compatible()),
-          "pJ", "PIM energy of the programs run (attacc_pim.md §9 terms; host traffic not included)");
+          "pJ", "energy of the programs run and the host accesses (attacc_pim.md §9 FGDRAM pJ/bit figures)");
+    s.add("attacc_host_energy_pj", pim::attacc_host_energy_pj(c), "pJ",
+          "host accesses' share of attacc_energy_pj: 901.12 per ACT (1 KiB row, 0.11 pJ/bit), 890.88 per RD / WR "
+          "(32 B, cell to interposer 3.48 pJ/bit)");
     s.add("attacc_check_violations", attacc_violations(), "violations",
           "issued commands the independent AttAcc checker rejects (pim/attacc_checker.h; check = true)");
   }

@@ -340,6 +340,14 @@ TEST_CASE("queued attacc: host reads and PIM programs share the channel's queue 
   CHECK(s.at("top.ch0").at("reads").at("value") == 2);
   CHECK(s.at("top.ch0").at("attacc_host_act_cmds").at("value") == 2);
   CHECK(s.at("top.ch0").at("attacc_check_violations").at("value") == 0);
+  // Energy (attacc_pim.md §9 FGDRAM figures): the host's 2 ACT x 1 KiB row x
+  // 8 x 0.11 = 1802.24 pJ and 2 RD x 32 B x 8 x 3.48 = 1781.76 pJ; the programs'
+  // 6 MACAB x 64 banks x 256 bits x 0.55 = 54067.2, 6 x 64 x 16 lanes x 0.32 =
+  // 1966.08 and 2 ACTAB x 64 banks x 8192 bits x 0.11 = 115343.36.
+  CHECK(s.at("top.ch0").at("attacc_host_energy_pj").at("value").get<double>() == Approx(3584.0).epsilon(1e-12));
+  CHECK(s.at("top.ch0").at("attacc_host_energy_pj").at("unit") == "pJ");
+  CHECK(s.at("top.ch0").at("attacc_energy_pj").at("value").get<double>() ==
+        Approx(171376.64 + 3584.0).epsilon(1e-12));
   // The VCD shows the channel's banks (8 bank groups = SID x BG per pCH).
   tlm_common::Session::instance().finish({});
   std::ifstream vcd("attacc_sharing_cmds.vcd");
