@@ -907,21 +907,17 @@ AttaccResult run_attacc_stack(const dram::DramSpec& spec, const std::vector<Atta
                               const AttaccOptions& opt, bool record) {
   const CommandSet set = attacc_command_set(spec, opt.artifact_compatible);
   const int nch = spec.org.channels;
-  std::vector<QReq> reqs;
-  reqs.reserve(trace.size());
+  // Every statement's channel checked before anything runs; a statement
+  // becomes a queued request only when the front-end pushes it.
   AttaccResult res;
   for (std::size_t i = 0; i < trace.size(); ++i) {
     const AttaccAddr a = decode_addr(trace[i].addr);
     if (a.ch >= nch)
       throw std::invalid_argument("AttAcc trace statement " + std::to_string(i) + ": channel " + std::to_string(a.ch) +
                                   " outside the stack's " + std::to_string(nch) + " channels");
-    QReq r;
-    r.type = trace[i].type;
-    r.a = a;
-    r.stmt = static_cast<std::int64_t>(i);
-    reqs.push_back(r);
     ++res.counts.req[static_cast<int>(trace[i].type)];
   }
+  auto channel_of = [&](std::size_t i) { return static_cast<std::size_t>(decode_addr(trace[i].addr).ch); };
   std::vector<Channel> chans;
   chans.reserve(static_cast<std::size_t>(nch));
   for (int c = 0; c < nch; ++c) chans.emplace_back(spec, set, opt, record);
@@ -931,16 +927,20 @@ AttaccResult run_attacc_stack(const dram::DramSpec& spec, const std::vector<Atta
   for (;;) {
     ++t;
     // (a) The front-end feeds statements in order until a target queue is full.
-    while (pos < reqs.size()) {
-      Channel& ch = chans[static_cast<std::size_t>(reqs[pos].a.ch)];
+    while (pos < trace.size()) {
+      Channel& ch = chans[channel_of(pos)];
       if (ch.q.size() >= cap) break;
-      ch.push(reqs[pos]);
+      QReq r;
+      r.type = trace[pos].type;
+      r.a = decode_addr(trace[pos].addr);
+      r.stmt = static_cast<std::int64_t>(pos);
+      ch.push(r);
       ch.wake = std::min(ch.wake, ch.push_wake(t));
       ++pos;
     }
     // (b) Every channel's controller cycle (skipped while it sleeps: an idle
     // pass changes nothing; refresh enqueues are due at multiples of nREFI).
-    bool idle = pos == reqs.size();
+    bool idle = pos == trace.size();
     Cycle next = kNever;
     for (Channel& ch : chans) {
       if (ch.wake <= t || t % spec.t.nREFI == 0) {
@@ -951,7 +951,7 @@ AttaccResult run_attacc_stack(const dram::DramSpec& spec, const std::vector<Atta
     }
     if (idle) break;
     // Nothing can change before the next wake unless the front-end can push.
-    const bool can_push = pos < reqs.size() && chans[static_cast<std::size_t>(reqs[pos].a.ch)].q.size() < cap;
+    const bool can_push = pos < trace.size() && chans[channel_of(pos)].q.size() < cap;
     if (!can_push && next > t + 1) {
       const Cycle refi = spec.t.nREFI;
       const Cycle due = (t + 1 + refi - 1) / refi * refi;
