@@ -273,6 +273,24 @@ class ReqRing {
     m_buf[(m_head + m_size) & m_mask] = r;
     ++m_size;
   }
+  // A trace statement appended in place: the fields a new request starts
+  // with (QReq's defaults) set one by one instead of copying a whole request.
+  QReq& push_statement(AttaccReq type, const AttaccAddr& a, std::int64_t stmt) {
+    QReq& r = m_buf[(m_head + m_size) & m_mask];
+    ++m_size;
+    r.type = type;
+    r.a = a;
+    r.stmt = stmt;
+    r.host = 0;
+    r.accessed = false;
+    r.epoch = ~std::uint64_t{0};
+    r.bcls = static_cast<dram::ClassId>(-1);
+    r.bound = 0;
+    r.seen = -2;
+    r.counted = r.c_row_cmd = r.c_row_hit = false;
+    r.c_fidx = 0;
+    return r;
+  }
   void pop_front() {
     m_head = (m_head + 1) & m_mask;
     --m_size;
@@ -337,6 +355,7 @@ class Channel {
     q.push_back(r);
     count_add(q[q.size() - 1]);
   }
+  void push_statement(AttaccReq type, const AttaccAddr& a, std::int64_t stmt) { count_add(q.push_statement(type, a, stmt)); }
 
   // Cycle at which this channel next needs a controller pass: an idle pass
   // changes nothing, so the passes in between are skipped (a push by the
@@ -930,11 +949,7 @@ AttaccResult run_attacc_stack(const dram::DramSpec& spec, const std::vector<Atta
     while (pos < trace.size()) {
       Channel& ch = chans[channel_of(pos)];
       if (ch.q.size() >= cap) break;
-      QReq r;
-      r.type = trace[pos].type;
-      r.a = decode_addr(trace[pos].addr);
-      r.stmt = static_cast<std::int64_t>(pos);
-      ch.push(r);
+      ch.push_statement(trace[pos].type, decode_addr(trace[pos].addr), static_cast<std::int64_t>(pos));
       ch.wake = std::min(ch.wake, ch.push_wake(t));
       ++pos;
     }
