@@ -468,9 +468,9 @@ TEST_CASE("queued attacc: a MAC computes on the bytes as they are when it issues
   // BG0, bank0) with FP16 +inf, arriving the cycle after that MAC issued: the
   // write queues behind the program's statements already queued (a fence),
   // completes before the program does, and must not reach a MAC that issued
-  // before it. Computed at the program's end, that MAC would read +inf and
-  // every output would be NaN; per command, the outputs are the golden's of
-  // the original data, bit for bit.
+  // before it. Computed at the program's end, that MAC would read +inf (a
+  // score of +-inf or NaN: no output matched); per command, the outputs are
+  // the golden's of the original data, bit for bit.
   tlm_common::Config::instance().load(three_channels("queued"));
   ATop top("top", 2, 3);
   tlm_common::Config::instance().check_consumed();
