@@ -1,10 +1,16 @@
 // bench_attacc: every calibration row simulated in artifact-compatible mode,
 // the result compared with the row and the wall time set against the
 // reference simulator's wall_s. Prints one line per row and the speed-up.
+// Options after the file: --row N (repeatable; data row N of the file,
+// 1-based: only those rows) and --speed-only (no quirk-effect table), for
+// profiling one row.
 #include <chrono>
 #include <ctime>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
+#include <string>
+#include <vector>
 
 #include "dram/spec.h"
 #include "firmware/attacc/calibration.h"
@@ -14,11 +20,31 @@
 int main(int argc, char** argv) {
   using namespace pimlab;
   if (argc < 2) {
-    std::fprintf(stderr, "usage: %s attacc_calibration.csv\n", argv[0]);
+    std::fprintf(stderr, "usage: %s attacc_calibration.csv [--row N]... [--speed-only]\n", argv[0]);
     return 2;
   }
   try {
-    const auto rows = firmware::attacc::read_calibration(argv[1]);
+    const auto all = firmware::attacc::read_calibration(argv[1]);
+    std::vector<firmware::attacc::CalibrationRow> rows;
+    bool speed_only = false;
+    for (int i = 2; i < argc; ++i) {
+      const std::string a = argv[i];
+      if (a == "--speed-only") {
+        speed_only = true;
+      } else if (a == "--row" && i + 1 < argc) {
+        char* end = nullptr;
+        const long n = std::strtol(argv[++i], &end, 10);
+        if (*end != '\0' || n < 1 || n > static_cast<long>(all.size())) {
+          std::fprintf(stderr, "bench_attacc: --row '%s': allowed 1..%zu\n", argv[i], all.size());
+          return 2;
+        }
+        rows.push_back(all[static_cast<std::size_t>(n - 1)]);
+      } else {
+        std::fprintf(stderr, "bench_attacc: unknown option '%s'; allowed: --row N, --speed-only\n", a.c_str());
+        return 2;
+      }
+    }
+    if (rows.empty()) rows = all;
     int bad = 0;
     double ours_total = 0, ref_total = 0, cpu_total = 0;
     // Wall time and process CPU time (the machine may be shared; the
@@ -55,6 +81,7 @@ int main(int argc, char** argv) {
     }
     std::printf("rows %zu, mismatches %d, wall %.3f s, cpu %.3f s vs reference %.1f s (%.0fx wall, %.0fx cpu)\n",
                 rows.size(), bad, ours_total, cpu_total, ref_total, ref_total / ours_total, ref_total / cpu_total);
+    if (speed_only) return bad ? 1 : 0;
     // Quirk effects: cycles with the generator's quirks removed (own context
     // per head, no extra MAC, no dropped slice statements), with the
     // controller/timing quirks removed (every touched bank checked, physical

@@ -220,6 +220,7 @@ struct Cur {
   bool final = false;    // the request's own command (MAC or data move)
   bool row_cmd = false;  // ACT* or PRE*
   bool row_hit = false;  // a MAC whose row is open
+  std::uint16_t fidx = 0;  // the command's entry in the floor table (class, pseudo-channel)
 };
 
 struct QReq {
@@ -241,6 +242,12 @@ struct QReq {
   // re-evaluation before then.
   dram::ClassId bcls = static_cast<dram::ClassId>(-1);
   Cycle bound = 0;
+  // A MAC's decisive bank's open row (-1 closed) when `cur` was derived: an
+  // unchanged row leaves the current command as it is.
+  int seen = -2;
+  // What the channel's counts hold of this request (Channel::count_add).
+  bool counted = false, c_row_cmd = false, c_row_hit = false;
+  std::uint16_t c_fidx = 0;
 };
 
 int bank_bit(const AttaccAddr& a) { return ((a.pch * 2 + a.rank) * 4 + a.bg) * 4 + a.bank; }
@@ -265,6 +272,24 @@ class ReqRing {
   void push_back(const QReq& r) {
     m_buf[(m_head + m_size) & m_mask] = r;
     ++m_size;
+  }
+  // A trace statement appended in place: the fields a new request starts
+  // with (QReq's defaults) set one by one instead of copying a whole request.
+  QReq& push_statement(AttaccReq type, const AttaccAddr& a, std::int64_t stmt) {
+    QReq& r = m_buf[(m_head + m_size) & m_mask];
+    ++m_size;
+    r.type = type;
+    r.a = a;
+    r.stmt = stmt;
+    r.host = 0;
+    r.accessed = false;
+    r.epoch = ~std::uint64_t{0};
+    r.bcls = static_cast<dram::ClassId>(-1);
+    r.bound = 0;
+    r.seen = -2;
+    r.counted = r.c_row_cmd = r.c_row_hit = false;
+    r.c_fidx = 0;
+    return r;
   }
   void pop_front() {
     m_head = (m_head + 1) & m_mask;
@@ -294,12 +319,14 @@ class Channel {
     // kept here so that select() can pass over a class that cannot issue yet
     // without asking the engine for each queued request. Not with a planted
     // rule fault (the engine then times shorter rows than the table's).
-    // Pseudo-channel-scope rows likewise, per pseudo-channel.
+    // Pseudo-channel-scope rows likewise, per pseudo-channel; one table per
+    // class and pseudo-channel holds both (a channel row raises every
+    // pseudo-channel's entry).
     const std::size_t nc = set.classes.size();
-    m_floor.assign(nc, 0);
     m_floor_rows.assign(nc, {});
     m_npch = static_cast<std::size_t>(spec.org.pseudo_channels);
     m_pfloor.assign(nc * m_npch, 0);
+    m_fmask_ok = nc * m_npch <= 64;
     m_pfloor_rows.assign(nc, {});
     m_narrow.assign(nc, 0);
     for (std::size_t c = 0; c < nc; ++c) {
@@ -326,8 +353,9 @@ class Channel {
   // The front-end's push.
   void push(const QReq& r) {
     q.push_back(r);
-    if (m_hit_epoch == m_epoch && is_mac(r.type)) count_hit(q[q.size() - 1], +1);
+    count_add(q[q.size() - 1]);
   }
+  void push_statement(AttaccReq type, const AttaccAddr& a, std::int64_t stmt) { count_add(q.push_statement(type, a, stmt)); }
 
   // Cycle at which this channel next needs a controller pass: an idle pass
   // changes nothing, so the passes in between are skipped (a push by the
@@ -347,26 +375,81 @@ class Channel {
     return m_active;
   }
 
+  // The cycle to wake at for a request pushed at t: a push changes no other
+  // request's eligibility (it joins the back of the queue: it passes nothing;
+  // H and the row-command count only grow, and with the count at zero no
+  // queued request waited for a row command), so only the new request's own
+  // readiness can come earlier than the wake already due, and not before
+  // its class's floor.
+  Cycle push_wake(Cycle t) {
+    QReq& r = q[q.size() - 1];
+    if (r.host || r.type == AttaccReq::Barrier || !m_fmask_ok) return t;
+    return std::max(t, m_pfloor[cur(r).fidx]);
+  }
+
+  // The cycle to wake at after a pass at t - 1 that changed something (true)
+  // or nothing (false): a changed state is bounded cheaply first — when the
+  // floor of every queued request's class lies past t, nothing can issue
+  // before the lowest of them (the usual case in the cycle after a MAC).
+  Cycle wake_after(Cycle t, bool changed) {
+    if (!changed) return next_event(t);
+    if (!m_fmask_ok || m_hosts > 0 || !prio.empty() || q.empty() || q.front().type == AttaccReq::Barrier)
+      return t;
+    hit_set();  // the counts of the current epoch
+    Cycle m = (t + m_refi - 1) / m_refi * m_refi;
+    for (std::uint64_t k = m_fmask; k != 0; k &= k - 1)
+      m = std::min(m, m_pfloor[static_cast<std::size_t>(__builtin_ctzll(k))]);
+    return std::max(m, t);
+  }
+
   // First cycle >= t at which some queued request or the pending refresh
   // could issue, or the next refresh is due (state unchanged until then).
+  // Only the requests select() may pick are considered: what makes a request
+  // eligible (the host fence, barriers, the buffer-die order, the row-hit
+  // guard) changes only when something issues or is pushed, and either wakes
+  // the channel, so until the wake it is as now.
   Cycle next_event(Cycle t) {
     Cycle m = (t + m_refi - 1) / m_refi * m_refi;
     if (!q.empty() && q.front().type == AttaccReq::Barrier) return t;
+    if (!q.empty() && q.front().host && q.front().accessed && m_host_bank < 0) return t;
     if (!prio.empty()) {
       dram::Command c;
       c.addr.pch = dram::PchId{prio.front()};
       c.cls = m_eng.open_banks() > 0 ? kPREA : kREFab;
       m = std::min(m, m_eng.earliest(c, t));
     }
-    for (std::size_t i = 0; i < q.size(); ++i) {
-      QReq& r = q[i];
-      if (r.type == AttaccReq::Barrier) continue;
-      const Cur& c = cur(r);
+    if (q.empty()) return m;
+    auto consider = [&](QReq& r, const Cur& c) {
       // A floor at or past the earliest found cannot lower it.
-      if (floor_of(c.cmd) >= m || (r.bcls == c.cmd.cls && r.bound >= m)) continue;
+      if (floor_of(c.cmd) >= m || (r.bcls == c.cmd.cls && r.bound >= m)) return;
       r.bcls = c.cmd.cls;
       r.bound = m_eng.rules_ready(c.cmd);
       m = std::min(m, m_eng.earliest_after(c.cmd, r.bound, t));
+    };
+    consider(q.front(), cur(q.front()));
+    if (q.front().host || m == t) return m;  // a host access at the head is a fence
+    const std::uint64_t hit = hit_set();
+    bool past_barrier = false;
+    bool sfm_passed = q.front().type == AttaccReq::Sfm, mvsb_passed = q.front().type == AttaccReq::MvSB;
+    for (std::size_t i = 1; i < q.size(); ++i) {
+      QReq& r = q[i];
+      if (r.host) break;
+      if (r.type == AttaccReq::Barrier) {
+        if (m_row_cmds == 0) break;
+        past_barrier = true;
+        continue;
+      }
+      const Cur& c = cur(r);
+      if (past_barrier && !c.row_cmd) continue;
+      if (!m_art) {
+        const bool buf_move = r.type == AttaccReq::MvSB || r.type == AttaccReq::MvGB || r.type == AttaccReq::Sfm;
+        const bool blocked = (buf_move && sfm_passed) || (r.type == AttaccReq::Sfm && mvsb_passed);
+        sfm_passed = sfm_passed || r.type == AttaccReq::Sfm;
+        mvsb_passed = mvsb_passed || r.type == AttaccReq::MvSB;
+        if (blocked) continue;
+      }
+      if (!c.row_hit && (hit >> bank_bit(r.a) & 1)) continue;
+      consider(r, c);
       if (m == t) break;
     }
     return m;
@@ -480,13 +563,21 @@ class Channel {
     }
     // The decisive bank: pCH 0, and the MAC's (rank, bg, bank) per family.
     c.cmd.addr = engine_addr(0, rank, bg, bank, r.a.row);
-    const dram::PchId p{0};
-    const dram::BankGroupId g{rank * 4 + bg};
-    const dram::BankId b{bank};
-    if (!m_eng.is_open(p, g, b)) {
+    mac_state(r, c, act, pre, mac, decisive_open(c));
+    return c;
+  }
+  // The open row (-1: closed) of the bank a MAC's current command c addresses.
+  int decisive_open(const Cur& c) const {
+    return idx(m_eng.open_row(c.cmd.addr.pch, c.cmd.addr.bg, c.cmd.addr.bank));
+  }
+  // A MAC's current command from its decisive bank's open row (the address in
+  // c.cmd is the decisive bank's).
+  static void mac_state(const QReq& r, Cur& c, ClassId act, ClassId pre, ClassId mac, int open) {
+    c.final = c.row_cmd = c.row_hit = false;
+    if (open < 0) {
       c.cmd.cls = act;
       c.row_cmd = true;
-    } else if (dram::idx(m_eng.open_row(p, g, b)) == r.a.row) {
+    } else if (open == r.a.row) {
       c.cmd.cls = mac;
       c.final = true;
       c.row_hit = true;
@@ -494,7 +585,6 @@ class Channel {
       c.cmd.cls = pre;
       c.row_cmd = true;
     }
-    return c;
   }
 
   // Ready by the timing rules alone (§4.2). The command bus is not part of
@@ -509,11 +599,17 @@ class Channel {
   // rows (a command whose target spans several pseudo-channels is bound by
   // each of them, so the one of its address is a floor too).
   Cycle floor_of(const dram::Command& c) const {
-    return std::max(m_floor[c.cls], m_pfloor[c.cls * m_npch + static_cast<std::size_t>(dram::idx(c.addr.pch))]);
+    return m_pfloor[c.cls * m_npch + static_cast<std::size_t>(dram::idx(c.addr.pch))];
   }
   bool ready(QReq& r, const Cur& c, Cycle t) const {
-    if (floor_of(c.cmd) > t) return false;
     if (r.bcls == c.cmd.cls && r.bound > t) return false;
+    const Cycle f = floor_of(c.cmd);
+    if (f > t) {
+      // The floor is under rules_ready(), and both only grow: a bound too.
+      r.bcls = c.cmd.cls;
+      r.bound = f;
+      return false;
+    }
     r.bcls = c.cmd.cls;
     r.bound = m_eng.rules_ready(c.cmd);
     return r.bound <= t && (m_art || m_eng.state_allows(c.cmd));
@@ -525,6 +621,12 @@ class Channel {
   // row command j first and checks only the column requests before j (none
   // ready: j is the pick; one ready: it is, and it is refused: kNone).
   int select(Cycle t, Cur& out, bool only_row = false) {
+    if (only_row && m_hosts == 0 && !q.empty() && q.front().type != AttaccReq::Barrier) {
+      // No queued request waits for a row command (and no barrier is to be
+      // consumed): no row command to find, the head included.
+      hit_set();
+      if (m_row_cmds == 0) return kNone;
+    }
     if (!q.empty() && q.front().host && q.front().accessed && m_host_bank < 0) {
       // A refresh's PREA closed a host access's bank after its RD / WR:
       // its closing PRE is not needed any more.
@@ -540,7 +642,7 @@ class Channel {
       if (q.empty()) return kNone;
     }
     if (q.front().type == AttaccReq::Barrier) return removed ? kBarrierNoop : kNone;
-    const Cur head = cur(q.front());
+    const Cur& head = cur(q.front());
     if (ready(q.front(), head, t)) {
       out = head;
       return 0;
@@ -549,17 +651,10 @@ class Channel {
     if (q.front().host) return kNone;
     // Every request's current command once; the banks on which a queued MAC
     // is a row hit (a barrier consumed above was no MAC: the set is the same).
-    if (m_hit_epoch != m_epoch) recount_hits();
-    std::uint64_t hit = m_hit;
-    if (m_hosts > 0) {
-      // The set H up to the first host access (nothing behind it is eligible).
-      hit = 0;
-      for (std::size_t i = 0; i < q.size(); ++i) {
-        QReq& r = q[i];
-        if (r.host) break;
-        if (is_mac(r.type) && cur(r).row_hit) hit |= std::uint64_t{1} << bank_bit(r.a);
-      }
-    }
+    const std::uint64_t hit = hit_set();
+    // No queued request's class may issue yet (the usual case in the cycle
+    // after a MAC): nothing is ready, whatever its eligibility.
+    if (floors_past(t)) return kNone;
     const std::size_t n = q.size();
     bool past_barrier = false;
     // Faithful: the buffer die's data dependencies keep their order — no MVSB,
@@ -593,6 +688,14 @@ class Channel {
         past_barrier = true;
         continue;
       }
+      if (known_unready(r, t)) {
+        // Not the pick whatever its eligibility; only the order state moves on.
+        if (!m_art) {
+          sfm_passed = sfm_passed || r.type == AttaccReq::Sfm;
+          mvsb_passed = mvsb_passed || r.type == AttaccReq::MvSB;
+        }
+        continue;
+      }
       const Cur& c = cur(r);
       if (past_barrier && !c.row_cmd) continue;
       if (!m_art) {
@@ -619,7 +722,7 @@ class Channel {
   }
 
   void issue_request(int i, const Cur& c, Cycle t) {
-    const QReq r = q[static_cast<std::size_t>(i)];
+    const QReq& r = q[static_cast<std::size_t>(i)];  // in place until the pop / erase at the end
     const bool host_data = r.host && (c.cmd.cls == kRD || c.cmd.cls == kWR);
     issue(c.cmd, t, r.a, (r.host ? host_data : c.final) ? r.stmt : -1);
     if (m_art && c.cmd.cls == kMACPB) {
@@ -646,13 +749,17 @@ class Channel {
       return;
     }
     if (c.final) {
-      if (m_hit_epoch == m_epoch && is_mac(r.type)) count_hit(q[static_cast<std::size_t>(i)], -1);
+      count_remove(q[static_cast<std::size_t>(i)]);
       q.erase(static_cast<std::size_t>(i));
     }
   }
 
   void raise_floors(const dram::Command& c, Cycle t) {
-    for (const auto& [to, d] : m_floor_rows[c.cls]) m_floor[to] = std::max(m_floor[to], t + d);
+    for (const auto& [to, d] : m_floor_rows[c.cls])
+      for (std::size_t p = 0; p < m_npch; ++p) {
+        Cycle& f = m_pfloor[to * m_npch + p];
+        f = std::max(f, t + d);
+      }
     // The engine bumps the pseudo-channel rows on every pseudo-channel of the
     // command's target: its own for the narrow targets, all for the others.
     const std::size_t p0 = m_narrow[c.cls] ? static_cast<std::size_t>(dram::idx(c.addr.pch)) : 0;
@@ -667,23 +774,98 @@ class Channel {
   static bool is_mac(AttaccReq t) { return t == AttaccReq::MacAB || t == AttaccReq::MacSB || t == AttaccReq::MacPB; }
 
   // The current command through the request's cache.
-  const Cur& cur(QReq& r) const {
-    if (r.host) {
-      r.cur = host_current(r);
-      return r.cur;
-    }
-    if (r.epoch != m_epoch) {
-      r.cur = current(r);
-      r.epoch = m_epoch;
-    }
+  __attribute__((always_inline)) const Cur& cur(QReq& r) const {
+    if (__builtin_expect(r.host != 0, 0)) return cur_host(r);
+    if (r.epoch != m_epoch) refresh_cur(r);
     return r.cur;
   }
+  __attribute__((noinline)) const Cur& cur_host(QReq& r) const {
+    r.cur = host_current(r);
+    set_fidx(r.cur);
+    return r.cur;
+  }
+  __attribute__((noinline)) void refresh_cur(QReq& r) const {
+    // A data move's command never changes; a MAC's address does not either
+    // (only its class, from the decisive bank's state).
+    constexpr std::uint64_t kUnset = ~std::uint64_t{0};
+    if (r.epoch == kUnset) {
+      r.cur = current(r);
+      set_fidx(r.cur);
+      if (is_mac(r.type)) r.seen = decisive_open(r.cur);
+    } else if (is_mac(r.type)) {
+      const int open = decisive_open(r.cur);
+      if (open != r.seen) {
+        r.seen = open;
+        if (r.type == AttaccReq::MacAB) mac_state(r, r.cur, kACTAB, kPREA, kMACAB, open);
+        else if (r.type == AttaccReq::MacSB) mac_state(r, r.cur, kACTSB, kPRESB, kMACSB, open);
+        else mac_state(r, r.cur, kACTPB, kPREPB, kMACPB, open);
+        set_fidx(r.cur);
+      }
+    }
+    r.epoch = m_epoch;
+  }
+  void set_fidx(Cur& c) const {
+    c.fidx = static_cast<std::uint16_t>(c.cmd.cls * m_npch + static_cast<std::size_t>(dram::idx(c.cmd.addr.pch)));
+  }
+  // A (non-host) request whose cached current command is known not to be
+  // rules-ready at t: its class's floor or its own bound (of that class) lies
+  // past t.
+  bool known_unready(const QReq& r, Cycle t) const {
+    return r.epoch == m_epoch && (m_pfloor[r.cur.fidx] > t || (r.bcls == r.cur.cmd.cls && r.bound > t));
+  }
+  // Whether the floor of every queued request's current command lies past t
+  // (then none is rules-ready at t). Needs the counts up to date (hit_set()).
+  bool floors_past(Cycle t) const {
+    if (!m_fmask_ok) return false;
+    for (std::uint64_t m = m_fmask; m != 0; m &= m - 1)
+      if (m_pfloor[static_cast<std::size_t>(__builtin_ctzll(m))] <= t) return false;
+    return true;
+  }
+  // The set H of §6.2 as select() uses it (m_row_cmds up to date with it).
+  std::uint64_t hit_set() {
+    if (m_hit_epoch != m_epoch) sync_counts();
+    if (m_hosts == 0) return m_hit;
+    // The set H up to the first host access (nothing behind it is eligible).
+    std::uint64_t hit = 0;
+    for (std::size_t i = 0; i < q.size(); ++i) {
+      QReq& r = q[i];
+      if (r.host) break;
+      if (is_mac(r.type) && cur(r).row_hit) hit |= std::uint64_t{1} << bank_bit(r.a);
+    }
+    return hit;
+  }
   // The set H of §6.2 (banks with a queued MAC row hit), kept as a count per
-  // bank: rebuilt when the open rows change, else updated by pushes and
-  // issued MACs.
-  void count_hit(QReq& r, int d) {
-    if (cur(r).row_cmd) m_row_cmds += d;
-    if (!cur(r).row_hit) return;
+  // bank, m_row_cmds and the floor entries of the queued requests' current
+  // commands: each queued request (host accesses and barriers: none) adds its
+  // share when pushed and removes it when issued; when the open rows change
+  // (a row command), the requests whose current command changed re-add theirs
+  // (sync_counts, before the counts are next read).
+  void count_add(QReq& r) {
+    if (r.host || r.type == AttaccReq::Barrier) return;
+    const Cur& c = cur(r);
+    r.counted = true;
+    r.c_fidx = c.fidx;
+    r.c_row_cmd = c.row_cmd;
+    r.c_row_hit = c.row_hit;
+    tally(r, +1);
+  }
+  void count_remove(QReq& r) {
+    if (!r.counted) return;
+    tally(r, -1);
+    r.counted = false;
+  }
+  void tally(const QReq& r, int d) {
+    const std::size_t f = r.c_fidx;
+    if (f < 64) {
+      m_fcnt[f] += d;
+      if (m_fcnt[f] > 0)
+        m_fmask |= std::uint64_t{1} << f;
+      else
+        m_fmask &= ~(std::uint64_t{1} << f);
+    }
+    if (!is_mac(r.type)) return;
+    if (r.c_row_cmd) m_row_cmds += d;
+    if (!r.c_row_hit) return;
     const int b = bank_bit(r.a);
     m_hitcnt[static_cast<std::size_t>(b)] += d;
     if (m_hitcnt[static_cast<std::size_t>(b)] > 0)
@@ -691,13 +873,16 @@ class Channel {
     else
       m_hit &= ~(std::uint64_t{1} << b);
   }
-  void recount_hits() {
-    m_hitcnt.fill(0);
-    m_hit = 0;
-    m_row_cmds = 0;
+  void sync_counts() {
     m_hit_epoch = m_epoch;
-    for (std::size_t i = 0; i < q.size(); ++i)
-      if (is_mac(q[i].type)) count_hit(q[i], +1);
+    for (std::size_t i = 0; i < q.size(); ++i) {
+      QReq& r = q[i];
+      if (r.host || !is_mac(r.type)) continue;  // a data move's command never changes
+      const Cur& c = cur(r);
+      if (r.counted && r.c_fidx == c.fidx && r.c_row_cmd == c.row_cmd && r.c_row_hit == c.row_hit) continue;
+      count_remove(r);
+      count_add(r);
+    }
   }
 
   void issue(const dram::Command& c, Cycle t, const AttaccAddr& a, std::int64_t stmt = -1) {
@@ -712,12 +897,19 @@ class Channel {
   }
 
   std::uint64_t m_epoch = 0;  // bank-state epoch: bumped by every row command
-  std::uint64_t m_hit = 0, m_hit_epoch = ~std::uint64_t{0};
+  std::uint64_t m_hit = 0, m_hit_epoch = 0;  // the counts below are of epoch m_hit_epoch
   std::array<int, 64> m_hitcnt{};
-  int m_row_cmds = 0;  // queued MACs whose current command is an ACT* or PRE* (epoch of m_hit)
+  int m_row_cmds = 0;  // queued MACs whose current command is an ACT* or PRE*
+  // Queued requests (not host accesses) per floor entry of their current
+  // command, and the entries with any (entries >= 64, which
+  // no AttAcc preset has, are not tracked and disable the test below).
+  std::array<int, 64> m_fcnt{};
+  std::uint64_t m_fmask = 0;
+  bool m_fmask_ok = true;
   std::size_t m_npch = 1;      // pseudo-channels of the channel
-  std::vector<Cycle> m_floor;   // per class: no command of it before (channel-scope rules)
-  std::vector<Cycle> m_pfloor;  // per class and pseudo-channel (pseudo-channel-scope rules)
+  // Per class and pseudo-channel: no command of it before (channel- and
+  // pseudo-channel-scope rules).
+  std::vector<Cycle> m_pfloor;
   std::vector<char> m_narrow;   // per class: its target lies in one pseudo-channel
   std::vector<std::vector<std::pair<ClassId, int>>> m_pfloor_rows;
   std::vector<std::vector<std::pair<ClassId, int>>> m_floor_rows;  // per class: (next class, distance)
@@ -734,21 +926,17 @@ AttaccResult run_attacc_stack(const dram::DramSpec& spec, const std::vector<Atta
                               const AttaccOptions& opt, bool record) {
   const CommandSet set = attacc_command_set(spec, opt.artifact_compatible);
   const int nch = spec.org.channels;
-  std::vector<QReq> reqs;
-  reqs.reserve(trace.size());
+  // Every statement's channel checked before anything runs; a statement
+  // becomes a queued request only when the front-end pushes it.
   AttaccResult res;
   for (std::size_t i = 0; i < trace.size(); ++i) {
     const AttaccAddr a = decode_addr(trace[i].addr);
     if (a.ch >= nch)
       throw std::invalid_argument("AttAcc trace statement " + std::to_string(i) + ": channel " + std::to_string(a.ch) +
                                   " outside the stack's " + std::to_string(nch) + " channels");
-    QReq r;
-    r.type = trace[i].type;
-    r.a = a;
-    r.stmt = static_cast<std::int64_t>(i);
-    reqs.push_back(r);
     ++res.counts.req[static_cast<int>(trace[i].type)];
   }
+  auto channel_of = [&](std::size_t i) { return static_cast<std::size_t>(decode_addr(trace[i].addr).ch); };
   std::vector<Channel> chans;
   chans.reserve(static_cast<std::size_t>(nch));
   for (int c = 0; c < nch; ++c) chans.emplace_back(spec, set, opt, record);
@@ -758,27 +946,27 @@ AttaccResult run_attacc_stack(const dram::DramSpec& spec, const std::vector<Atta
   for (;;) {
     ++t;
     // (a) The front-end feeds statements in order until a target queue is full.
-    while (pos < reqs.size()) {
-      Channel& ch = chans[static_cast<std::size_t>(reqs[pos].a.ch)];
+    while (pos < trace.size()) {
+      Channel& ch = chans[channel_of(pos)];
       if (ch.q.size() >= cap) break;
-      ch.push(reqs[pos]);
-      ch.wake = t;
+      ch.push_statement(trace[pos].type, decode_addr(trace[pos].addr), static_cast<std::int64_t>(pos));
+      ch.wake = std::min(ch.wake, ch.push_wake(t));
       ++pos;
     }
     // (b) Every channel's controller cycle (skipped while it sleeps: an idle
     // pass changes nothing; refresh enqueues are due at multiples of nREFI).
-    bool idle = pos == reqs.size();
+    bool idle = pos == trace.size();
     Cycle next = kNever;
     for (Channel& ch : chans) {
       if (ch.wake <= t || t % spec.t.nREFI == 0) {
-        ch.wake = ch.cycle(t) ? t + 1 : ch.next_event(t + 1);
+        ch.wake = ch.wake_after(t + 1, ch.cycle(t));
       }
       next = std::min(next, ch.wake);
       idle = idle && ch.idle();
     }
     if (idle) break;
     // Nothing can change before the next wake unless the front-end can push.
-    const bool can_push = pos < reqs.size() && chans[static_cast<std::size_t>(reqs[pos].a.ch)].q.size() < cap;
+    const bool can_push = pos < trace.size() && chans[channel_of(pos)].q.size() < cap;
     if (!can_push && next > t + 1) {
       const Cycle refi = spec.t.nREFI;
       const Cycle due = (t + 1 + refi - 1) / refi * refi;
@@ -872,7 +1060,19 @@ double attacc_energy_pj(AttaccPlacement p, const AttaccCounts& c, bool art) {
   // Row activations: banks opened x 1 KiB row x 8 bits.
   const double acts = static_cast<double>(c.cmd[kACTAB]) * 64 + static_cast<double>(c.cmd[kACTSB]) * 16 +
                       static_cast<double>(c.cmd[kACTPB]) * 2;
-  return array_bits * access + io_units * io_path + lanes * 0.32 + acts * 1024.0 * 8.0 * 0.11;
+  return array_bits * access + io_units * io_path + lanes * 0.32 + acts * 1024.0 * 8.0 * 0.11 +
+         attacc_host_energy_pj(c);
+}
+
+double attacc_host_energy_pj(const AttaccCounts& c) {
+  // The same FGDRAM figures (pJ/bit) along the host's path: a host ACT opens
+  // one bank's 1 KiB row (ACT/PRE 0.11, as a PIM activation per bank); a RD /
+  // WR moves one 32 B atom between the cell and the host: cell RD/WR 0.44,
+  // column decoder -> BG mux 1.01, BG mux -> GIO 1.23, TSV 0.5, interposer
+  // 0.3 = 3.48. The artifact has no host traffic: per bit (x 8) in both modes.
+  const double per_bit = 0.44 + 1.01 + 1.23 + 0.5 + 0.3;
+  const double rdwr = static_cast<double>(c.cmd[kRD] + c.cmd[kWR]);
+  return static_cast<double>(c.cmd[kACT]) * 1024.0 * 8.0 * 0.11 + rdwr * 32.0 * 8.0 * per_bit;
 }
 
 }  // namespace pimlab::pim

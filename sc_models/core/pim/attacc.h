@@ -164,6 +164,12 @@ class AttaccController {
 };
 
 // Energy (§9, FGDRAM pJ/bit figures); docs/pim_protocols.md lists the terms.
+// The PIM requests' terms (req[] and the PIM activations of cmd[]) plus the
+// host accesses' (attacc_host_energy_pj; zero without host traffic).
 double attacc_energy_pj(AttaccPlacement p, const AttaccCounts& c, bool artifact_compatible);
+// The host accesses' share (AttaccController::push_host): per host ACT one
+// bank's 1 KiB row at 0.11 pJ/bit (901.12 pJ); per RD / WR one 32 B atom along
+// cell -> BG mux -> GIO -> TSV -> interposer, 3.48 pJ/bit (890.88 pJ). Both modes.
+double attacc_host_energy_pj(const AttaccCounts& c);
 
 }  // namespace pimlab::pim

@@ -175,7 +175,10 @@ void AttaccTiming::collect(Cycle) {
       if (c.cls == pim::kRD) end = c.cycle + m_spec.t.nCL + m_spec.t.nBL;
       if (c.cls == pim::kWR) end = c.cycle + m_spec.t.nCWL + m_spec.t.nBL;
       ts.timing.done = std::max(ts.timing.done, end);
-      if (ts.program) ts.order.push_back(s->second.second);
+      if (ts.program) {
+        ts.order.push_back(s->second.second);
+        if (on_final) on_final(it->first, s->second.second);
+      }
       m_stmt.erase(s);
       if (--ts.remaining == 0) {
         m_done.push_back({it->first, ts.timing});

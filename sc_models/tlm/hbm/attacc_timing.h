@@ -69,6 +69,10 @@ class AttaccTiming : public TimingSource {
   // issue order (kept until the program's completion has been taken; then
   // moved out by this call).
   std::vector<std::size_t> take_program_order(std::uint64_t tag);
+  // Called as each final (MAC, data move) of a PIM program issues, in issue
+  // order: the program's tag and the statement's index in it (the channel's
+  // units compute there, per command).
+  std::function<void(std::uint64_t tag, std::size_t index)> on_final;
   void advance(Cycle until) override;
   Cycle next_event() const override;
   std::vector<Done> take_done() override;

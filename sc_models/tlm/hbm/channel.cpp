@@ -13,8 +13,21 @@
 #include "tlm/hbm/newton_timing.h"
 #include "tlm/hbm/attacc_timing.h"
 #include "tlm/hbm/extensions.h"
+#include "pim/attacc_unit.h"
 
 namespace pimlab::tlm_hbm {
+
+// An AttAcc program whose units compute: the units of its one channel, its
+// statements and their data-path annotation (the payload's, alive until the
+// program completes).
+struct AttaccRun {
+  AttaccRun(const pim::AttaccUnitConfig& cfg, const std::vector<pim::AttaccStatement>& p,
+            const std::vector<pim::AttaccOp>& o)
+      : units(cfg), program(p), ops(o) {}
+  pim::AttaccUnits units;
+  const std::vector<pim::AttaccStatement>& program;
+  const std::vector<pim::AttaccOp>& ops;
+};
 
 using tlm_common::Param;
 
@@ -127,6 +140,10 @@ HbmChannel::HbmChannel(const sc_core::sc_module_name& name, std::unique_ptr<Timi
                                   std::to_string(m_timing->page_bytes()) + " bytes)");
   m_newton = dynamic_cast<NewtonTiming*>(m_timing.get()) != nullptr;
   m_attacc = dynamic_cast<AttaccTiming*>(m_timing.get()) != nullptr;
+  if (m_attacc)
+    static_cast<AttaccTiming&>(*m_timing).on_final = [this](std::uint64_t tag, std::size_t index) {
+      attacc_execute(tag, index);
+    };
   m_queued = p_frontend.get() == "queued";
   if (m_queued && !m_timing->incremental())
     throw tlm_common::ConfigError("config key '" + p_frontend.key() +
@@ -430,8 +447,10 @@ void HbmChannel::queue_thread() {
       r->arrival = std::max(r->arrival, m_pim_free);  // behind the last kernel
       if (r->program)
         static_cast<NewtonTiming&>(*m_timing).submit_program(r->tag, *r->program, r->arrival);
-      else if (r->attacc)
+      else if (r->attacc) {
+        if (r->attacc_run) m_attacc_runs[r->tag] = r->attacc_run;
         static_cast<AttaccTiming&>(*m_timing).submit_program(r->tag, *r->attacc, r->arrival);
+      }
       else
         m_timing->submit(r->tag, r->atoms, r->arrival);
       m_in_flight.emplace(r->tag, r);
@@ -646,56 +665,53 @@ void HbmChannel::attacc_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time
               std::to_string(iters) + " queries";
     }
   if (reject_program(gp, ext, why)) return;
+  // The units (pim/attacc_unit.h, one channel) compute on the channel's bytes
+  // per command: each final (MAC, data move) executes as it issues, in issue
+  // order; a MAC first loads the atoms it reads (every bank it touches) from
+  // the backing store at that moment.
+  std::unique_ptr<AttaccRun> run;
+  if (compute) {
+    pim::AttaccUnitConfig cfg;
+    cfg.placement = at.placement();
+    cfg.d_head = ext.attacc_d_head;
+    cfg.len = ext.attacc_len;
+    cfg.channels = 1;
+    run = std::make_unique<AttaccRun>(cfg, ext.attacc, ext.attacc_ops);
+    for (std::size_t i = 0; i < iters; ++i) run->units.set_query(0, static_cast<int>(i), ext.attacc_queries[i]);
+  }
   AccessTiming t;
   std::uint64_t tag = 0;
+  struct Unregister {  // the program's units leave the map however the run ends
+    std::map<std::uint64_t, AttaccRun*>& runs;
+    const std::uint64_t* tag;
+    bool armed = false;
+    ~Unregister() {
+      if (armed) runs.erase(*tag);
+    }
+  } unregister{m_attacc_runs, &tag};
   if (m_queued) {
     sync_initiator(delay);
     QueuedRequest r;
     r.attacc = &ext.attacc;
+    r.attacc_run = run.get();
     r.arrival = arrival_cycle(sc_core::sc_time_stamp());
+    unregister.armed = compute;
     queue_and_wait(r);
     t = r.timing;
     tag = r.tag;
   } else {
     const sc_core::sc_time local = sc_core::sc_time_stamp() + delay;
     tag = m_next_tag++;
+    if (compute) {
+      m_attacc_runs[tag] = run.get();
+      unregister.armed = true;
+    }
     at.submit_program(tag, ext.attacc, arrival_cycle(local));
     t = finish_alone(tag, local, delay);
   }
-  const std::vector<std::size_t> order = at.take_program_order(tag);
+  at.take_program_order(tag);  // the issue order (the units have executed it)
   if (compute) {
-    // The units compute on the channel's bytes at completion, the finals in
-    // issue order (pim/attacc_unit.h); a MAC first loads the atoms it reads
-    // (every bank it touches) from the backing store.
-    pim::AttaccUnitConfig cfg;
-    cfg.placement = at.placement();
-    cfg.d_head = ext.attacc_d_head;
-    cfg.len = ext.attacc_len;
-    cfg.channels = 1;
-    pim::AttaccUnits units(cfg);
-    for (std::size_t i = 0; i < iters; ++i) units.set_query(0, static_cast<int>(i), ext.attacc_queries[i]);
-    std::vector<std::uint64_t> loaded;
-    auto load = [&](const pim::AttaccAddr& a) {
-      const std::uint64_t addr = pim::encode_addr(a);
-      if (units.has_atom(addr)) return;
-      pim::AttaccAtom x{};
-      m_store.read(addr, reinterpret_cast<std::uint8_t*>(x.data()), 32);  // FP16, little-endian
-      units.write_atom(addr, x);
-    };
-    for (std::size_t i : order) {
-      const pim::AttaccStatement& st = ext.attacc[i];
-      const pim::AttaccAddr a = pim::decode_addr(st.addr);
-      for (int p = 0; p < 2; ++p)
-        for (int r = 0; r < 2; ++r)
-          for (int g = 0; g < 4; ++g)
-            for (int b = 0; b < 4; ++b) {
-              const bool reads = (st.type == pim::AttaccReq::MacAB) ||
-                                 (st.type == pim::AttaccReq::MacSB && b == a.bank) ||
-                                 (st.type == pim::AttaccReq::MacPB && r == a.rank && g == a.bg && b == a.bank);
-              if (reads) load(pim::AttaccAddr{0, p, r, g, b, a.row, a.col});
-            }
-      units.execute(0, st.type, st.addr, ext.attacc_ops[i]);
-    }
+    pim::AttaccUnits& units = run->units;
     std::uint8_t* out = gp.get_data_ptr();
     for (std::size_t i = 0; i < iters; ++i) {
       std::vector<float> o = units.outputs(0, static_cast<int>(i));
@@ -715,6 +731,31 @@ void HbmChannel::attacc_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time
   s_pim_kernel_cycles += ext.kernel_cycles;
   s_last_done = std::max(s_last_done, t.done);
   gp.set_response_status(tlm::TLM_OK_RESPONSE);
+}
+
+void HbmChannel::attacc_execute(std::uint64_t tag, std::size_t index) {
+  const auto it = m_attacc_runs.find(tag);
+  if (it == m_attacc_runs.end()) return;  // a program timed only
+  AttaccRun& run = *it->second;
+  const pim::AttaccStatement& st = run.program[index];
+  const pim::AttaccAddr a = pim::decode_addr(st.addr);
+  auto load = [&](const pim::AttaccAddr& x) {
+    const std::uint64_t addr = pim::encode_addr(x);
+    if (run.units.has_atom(addr)) return;
+    pim::AttaccAtom v{};
+    m_store.read(addr, reinterpret_cast<std::uint8_t*>(v.data()), 32);  // FP16, little-endian
+    run.units.write_atom(addr, v);
+  };
+  for (int p = 0; p < 2; ++p)
+    for (int r = 0; r < 2; ++r)
+      for (int g = 0; g < 4; ++g)
+        for (int b = 0; b < 4; ++b) {
+          const bool reads = (st.type == pim::AttaccReq::MacAB) ||
+                             (st.type == pim::AttaccReq::MacSB && b == a.bank) ||
+                             (st.type == pim::AttaccReq::MacPB && r == a.rank && g == a.bg && b == a.bank);
+          if (reads) load(pim::AttaccAddr{0, p, r, g, b, a.row, a.col});
+        }
+  run.units.execute(0, st.type, st.addr, run.ops[index]);
 }
 
 std::uint64_t HbmChannel::attacc_violations() const {
@@ -817,7 +858,10 @@ void HbmChannel::collect_stats(tlm_common::StatsSink& s) const {
             for (int k = 0; k < pim::kAttaccReqTypes; ++k) e.req[k] = at.requests().req[k];
             return e;
           }(), at.artifact_compatible()),
-          "pJ", "PIM energy of the programs run (attacc_pim.md §9 terms; host traffic not included)");
+          "pJ", "energy of the programs run and the host accesses (attacc_pim.md §9 FGDRAM pJ/bit figures)");
+    s.add("attacc_host_energy_pj", pim::attacc_host_energy_pj(c), "pJ",
+          "host accesses' share of attacc_energy_pj: 901.12 per ACT (1 KiB row, 0.11 pJ/bit), 890.88 per RD / WR "
+          "(32 B, cell to interposer 3.48 pJ/bit)");
     s.add("attacc_check_violations", attacc_violations(), "violations",
           "issued commands the independent AttAcc checker rejects (pim/attacc_checker.h; check = true)");
   }

@@ -56,6 +56,8 @@
 
 namespace pimlab::tlm_hbm {
 
+struct AttaccRun;  // an AttAcc program whose units compute (channel.cpp)
+
 class HbmChannel : public sc_core::sc_module, public tlm_common::stats_provider {
  public:
   SC_HAS_PROCESS(HbmChannel);
@@ -117,6 +119,7 @@ class HbmChannel : public sc_core::sc_module, public tlm_common::stats_provider 
     std::vector<AtomAccess> atoms;
     const std::vector<pim::Txn>* program = nullptr;  // a Newton PIM program instead of atoms
     const std::vector<pim::AttaccStatement>* attacc = nullptr;  // an AttAcc PIM program instead of atoms
+    AttaccRun* attacc_run = nullptr;  // its units, when they compute (attacc_execute)
     sc_core::sc_event done_ev;
     AccessTiming timing;
     bool done = false;
@@ -212,6 +215,10 @@ class HbmChannel : public sc_core::sc_module, public tlm_common::stats_provider 
   bool m_newton = false;
   bool m_attacc = false;
   std::uint64_t s_attacc_programs = 0, s_attacc_outputs = 0, s_attacc_hazards = 0;
+  // AttAcc programs whose units compute, by tag: each final is executed as it
+  // issues (AttaccTiming::on_final -> attacc_execute).
+  std::map<std::uint64_t, AttaccRun*> m_attacc_runs;
+  void attacc_execute(std::uint64_t tag, std::size_t index);
   std::deque<QueuedRequest*> m_inbox;
   std::map<std::uint64_t, QueuedRequest*> m_in_flight;
   std::uint64_t m_next_tag = 0;

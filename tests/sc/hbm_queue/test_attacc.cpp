@@ -7,6 +7,8 @@
 //  - K / V written with ordinary TLM writes, the units compute on the
 //    channel's bytes, and the outputs read back are bit-exact against
 //    golden::attacc_attention, for each placement, on seeded data;
+//  - the units compute per command: a MAC reads the bytes as they are when it
+//    issues (a later host write does not reach it);
 //  - host reads share the channel with PIM work at hand-derived cycles (a
 //    host access is a fence in the one queue: AttAcc has one row buffer per
 //    bank);
@@ -340,6 +342,14 @@ TEST_CASE("queued attacc: host reads and PIM programs share the channel's queue 
   CHECK(s.at("top.ch0").at("reads").at("value") == 2);
   CHECK(s.at("top.ch0").at("attacc_host_act_cmds").at("value") == 2);
   CHECK(s.at("top.ch0").at("attacc_check_violations").at("value") == 0);
+  // Energy (attacc_pim.md §9 FGDRAM figures): the host's 2 ACT x 1 KiB row x
+  // 8 x 0.11 = 1802.24 pJ and 2 RD x 32 B x 8 x 3.48 = 1781.76 pJ; the programs'
+  // 6 MACAB x 64 banks x 256 bits x 0.55 = 54067.2, 6 x 64 x 16 lanes x 0.32 =
+  // 1966.08 and 2 ACTAB x 64 banks x 8192 bits x 0.11 = 115343.36.
+  CHECK(s.at("top.ch0").at("attacc_host_energy_pj").at("value").get<double>() == Approx(3584.0).epsilon(1e-12));
+  CHECK(s.at("top.ch0").at("attacc_host_energy_pj").at("unit") == "pJ");
+  CHECK(s.at("top.ch0").at("attacc_energy_pj").at("value").get<double>() ==
+        Approx(171376.64 + 3584.0).epsilon(1e-12));
   // The VCD shows the channel's banks (8 bank groups = SID x BG per pCH).
   tlm_common::Session::instance().finish({});
   std::ifstream vcd("attacc_sharing_cmds.vcd");
@@ -449,4 +459,73 @@ TEST_CASE("attacc timing: refresh closes a host access's bank and the next activ
   at.advance(7000);
   CHECK(trace_text(at.trace()) == "5060 ACT, 5079 RD, 5105 PREA, 5124 REFab, 5125 REFab, 6000 ACT, 6019 RD, 6045 PRE");
   CHECK(at.check().empty());
+}
+
+TEST_CASE("queued attacc: a MAC computes on the bytes as they are when it issues, not at the program's end") {
+  // Bank placement, faithful, 1 head x 100. K / V through the back door at
+  // time 0; the program arrives at cycle 0 (first statement queued at 1).
+  // cpu1 then overwrites the atom the first MACAB reads in bank (pCH0, SID0,
+  // BG0, bank0) with FP16 +inf, arriving the cycle after that MAC issued: the
+  // write queues behind the program's statements already queued (a fence),
+  // completes before the program does, and must not reach a MAC that issued
+  // before it. Computed at the program's end, that MAC would read +inf (a
+  // score of +-inf or NaN: no output matched); per command, the outputs are
+  // the golden's of the original data, bit for bit.
+  tlm_common::Config::instance().load(three_channels("queued"));
+  ATop top("top", 2, 3);
+  tlm_common::Config::instance().check_consumed();
+  const fa::AttentionSpec s = one_channel(pim::AttaccPlacement::Bank, 1, 100);
+  const std::vector<fa::HeadData> d = fa::seeded_heads(s, 29);
+  tlm_hbm::PimExtension ext;
+  ext.attacc = fa::generate(s, &ext.attacc_ops);
+  ext.attacc_len = s.len;
+  ext.attacc_d_head = s.d_head;
+  ext.attacc_queries.push_back(d[0].q);
+  for (const auto& [addr, atom] : fa::head_atoms(s, d))
+    top.ch[0]->debug_write(addr, reinterpret_cast<const std::uint8_t*>(atom.data()), 32);
+  // The first MACAB and the cycle it issues (the program alone, from cycle 1).
+  std::size_t first = 0;
+  while (ext.attacc[first].type != pim::AttaccReq::MacAB) ++first;
+  pim::AttaccOptions o;
+  const pim::AttaccResult ref = pim::run_attacc_stack(spec52(), ext.attacc, o, true);
+  std::int64_t mac_cycle = -1;
+  for (const pim::AttaccIssued& c : ref.issued[0])
+    if (c.stmt == static_cast<std::int64_t>(first)) mac_cycle = c.cycle;
+  REQUIRE(mac_cycle > 0);
+  const std::uint64_t victim = ext.attacc[first].addr;
+  std::vector<std::uint8_t> res(4u * 128, 0xAA);
+  sc_time write_done, prog_done;
+  const sc_time tck(static_cast<double>(spec52().t.tCK_ps), sc_core::SC_PS);
+  top.cpu[0]->body = [&](Initiator& i) {
+    sc_time dl;
+    CHECK(send_attacc(i, 0, ext, res, dl) == tlm::TLM_OK_RESPONSE);
+    prog_done = sc_core::sc_time_stamp() + dl;
+  };
+  top.cpu[1]->body = [&](Initiator& i) {
+    std::uint8_t inf[32];
+    for (int k = 0; k < 16; ++k) inf[2 * k] = 0x00, inf[2 * k + 1] = 0x7C;  // FP16 +inf, little-endian
+    sc_time dl = tck * static_cast<double>(mac_cycle + 1);
+    CHECK(i.transport(tlm::TLM_WRITE_COMMAND, victim, inf, 32, dl) == tlm::TLM_OK_RESPONSE);
+    write_done = sc_core::sc_time_stamp() + dl;
+  };
+  sc_core::sc_start();
+  top.check_protocol();
+  CHECK(ext.start_cycle == 1);
+  CHECK(cycle_at(write_done) > mac_cycle);
+  CHECK(write_done < prog_done);
+  CHECK(ext.attacc_hazards == 0);
+  const golden::AttaccAttention g =
+      golden::attacc_attention(golden::AttaccLevel::Bank, 128, s.len, d[0].k, d[0].v, d[0].q);
+  int exact = 0;
+  for (int x = 0; x < 128; ++x) {
+    std::uint32_t got, want;
+    std::memcpy(&got, res.data() + 4 * x, 4);
+    std::memcpy(&want, &g.out[static_cast<std::size_t>(x)], 4);
+    exact += got == want;
+  }
+  CHECK(exact == 128);
+  // The store holds the write afterwards.
+  std::uint8_t back[32];
+  top.ch[0]->debug_read(victim, back, 32);
+  CHECK(back[1] == 0x7C);
 }
