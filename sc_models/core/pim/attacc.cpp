@@ -1075,4 +1075,22 @@ double attacc_host_energy_pj(const AttaccCounts& c) {
   return static_cast<double>(c.cmd[kACT]) * 1024.0 * 8.0 * 0.11 + rdwr * 32.0 * 8.0 * per_bit;
 }
 
+void AttaccCounts::collect(stats::Sink& s) const {
+  auto rq = [&](AttaccReq t) { return req[static_cast<int>(t)]; };
+  s.add("mac_ab", rq(AttaccReq::MacAB), "requests", "all-bank MAC requests (PIM_MAC_AB: every bank's unit, one atom each)");
+  s.add("mac_sb", rq(AttaccReq::MacSB), "requests", "same-bank MAC requests (PIM_MAC_SB: one bank per bank group)");
+  s.add("mac_pb", rq(AttaccReq::MacPB), "requests", "per-bank MAC requests (PIM_MAC_PB: one bank, to the buffer-die unit)");
+  s.add("wrgb", rq(AttaccReq::WrGB), "requests", "writes of a 32 B query chunk into the GEMV buffer (PIM_WR_GB)");
+  s.add("mvsb", rq(AttaccReq::MvSB), "requests", "moves of 32 B of MAC results to the softmax buffer (PIM_MV_SB)");
+  s.add("mvgb", rq(AttaccReq::MvGB), "requests", "moves of 32 B of probabilities into the GEMV buffers (PIM_MV_GB)");
+  s.add("sfm", rq(AttaccReq::Sfm), "requests", "softmax requests (PIM_SFM)");
+  s.add("barriers", rq(AttaccReq::Barrier), "requests", "barriers of the trace (PIM_BARRIER)");
+  s.add("mac_cmds", cmd[kMACAB] + cmd[kMACSB] + cmd[kMACPB], "commands", "MAC commands (MACAB, MACSB, MACPB)");
+  s.add("move_cmds", cmd[kWRGB] + cmd[kMVSB] + cmd[kMVGB] + cmd[kSFM], "commands", "data moves (WRGB, MVSB, MVGB, SFM)");
+  s.add("pim_act_cmds", cmd[kACTAB] + cmd[kACTSB] + cmd[kACTPB], "commands", "PIM activations (ACTAB, ACTSB, ACTPB)");
+  s.add("pim_pre_cmds", cmd[kPREA] + cmd[kPRESB] + cmd[kPREPB], "commands", "PIM and refresh precharges (PREA, PRESB, PREPB)");
+  s.add("host_act_cmds", cmd[kACT], "commands", "host activations (ACT)");
+  s.add("host_rdwr_cmds", cmd[kRD] + cmd[kWR], "commands", "host column commands (RD, WR)");
+}
+
 }  // namespace pimlab::pim

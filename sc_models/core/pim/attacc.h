@@ -24,6 +24,7 @@
 #include "dram/engine.h"
 #include "dram/rules.h"
 #include "dram/spec.h"
+#include "stats/stats.h"
 
 namespace pimlab::pim {
 
@@ -104,6 +105,12 @@ struct AttaccIssued {
 struct AttaccCounts {
   std::uint64_t req[kAttaccReqTypes] = {};  // requests per type (barriers included)
   std::uint64_t cmd[kAttaccClasses] = {};   // issued commands per class
+  // Every count with unit and description (docs/tlm.md, "Stats document"):
+  // the requests per type under the keys of `pimlab kernel --family attacc`
+  // (mac_ab ... sfm, barriers) and the issued commands in groups (mac_cmds,
+  // move_cmds, pim_act_cmds, pim_pre_cmds, host_act_cmds, host_rdwr_cmds;
+  // the channel's attacc_* stats).
+  void collect(stats::Sink& s) const;
 };
 
 struct AttaccResult {

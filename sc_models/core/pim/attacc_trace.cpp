@@ -66,19 +66,13 @@ void write_attacc_trace(std::ostream& os, const TraceHeader& header, const std::
 
 nlohmann::json attacc_json(const AttaccResult& r, const dram::DramSpec& spec, AttaccPlacement placement,
                            bool artifact_compatible) {
-  auto req = [&](AttaccReq t) { return r.counts.req[static_cast<int>(t)]; };
-  nlohmann::json j;
+  nlohmann::json j = nlohmann::json::object();
+  stats::Flat flat(j);
+  stats::Only requests(flat, {"mac_ab", "mac_sb", "mac_pb", "wrgb", "mvsb", "mvgb", "sfm", "barriers"});
+  r.counts.collect(requests);
   j["cycles"] = r.cycles;
   j["time_ns"] = static_cast<double>(r.cycles) * static_cast<double>(spec.t.tCK_ps) / 1000.0;
-  j["mac_ab"] = req(AttaccReq::MacAB);
-  j["mac_sb"] = req(AttaccReq::MacSB);
-  j["mac_pb"] = req(AttaccReq::MacPB);
-  j["wrgb"] = req(AttaccReq::WrGB);
-  j["mvsb"] = req(AttaccReq::MvSB);
-  j["mvgb"] = req(AttaccReq::MvGB);
-  j["sfm"] = req(AttaccReq::Sfm);
   j["energy_pj"] = attacc_energy_pj(placement, r.counts, artifact_compatible);
-  j["barriers"] = req(AttaccReq::Barrier);
   j["refreshes"] = r.refreshes;
   nlohmann::json cmds = nlohmann::json::object();
   const dram::CommandSet set = attacc_command_set(spec, artifact_compatible);

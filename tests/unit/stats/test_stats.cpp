@@ -16,6 +16,8 @@
 #include "dram/energy.h"
 #include "dram/memory_system.h"
 #include "dram/spec.h"
+#include "pim/attacc.h"
+#include "pim/attacc_trace.h"
 #include "pim/command.h"
 #include "pim/newton_controller.h"
 #include "pim/newton_trace.h"
@@ -124,6 +126,26 @@ TEST_CASE("stats: pim::Counters: the kernel/replay keys, both views agree") {
   sum += c;
   CHECK(stats::flat(sum)["num_rdwr"] == 12);
   CHECK(stats::flat(sum)["refreshes"] == 16);
+}
+
+TEST_CASE("stats: pim::AttaccCounts: the kernel keys come from its flat view, both views agree") {
+  pim::AttaccResult r;
+  r.cycles = 1000;
+  r.refreshes = 2;
+  for (int k = 0; k < pim::kAttaccReqTypes; ++k) r.counts.req[k] = 10 + static_cast<std::uint64_t>(k);
+  for (int k = 0; k < pim::kAttaccClasses; ++k) r.counts.cmd[k] = 100 + static_cast<std::uint64_t>(k);
+  views_agree(r.counts);
+  const nlohmann::json flat = stats::flat(r.counts);
+  CHECK(flat["mac_cmds"] == r.counts.cmd[pim::kMACAB] + r.counts.cmd[pim::kMACSB] + r.counts.cmd[pim::kMACPB]);
+  CHECK(flat["host_rdwr_cmds"] == r.counts.cmd[pim::kRD] + r.counts.cmd[pim::kWR]);
+  // pimlab kernel --family attacc: the request keys are the flat view's, the
+  // command groups stay out (the per-class commands are under "commands").
+  const dram::DramSpec& spec = dram::preset("attacc-hbm3-5.2");
+  const nlohmann::json j = pim::attacc_json(r, spec, pim::AttaccPlacement::Bank, false);
+  for (const char* k : {"mac_ab", "mac_sb", "mac_pb", "wrgb", "mvsb", "mvgb", "sfm", "barriers"}) CHECK(j.at(k) == flat.at(k));
+  CHECK(!j.contains("mac_cmds"));
+  CHECK(j["refreshes"] == 2);
+  CHECK(j["cycles"] == 1000);
 }
 
 TEST_CASE("stats: pim::NewtonCounters: newton_json is the flat view, both views agree") {
