@@ -441,13 +441,7 @@ class Channel {
       }
       const Cur& c = cur(r);
       if (past_barrier && !c.row_cmd) continue;
-      if (!m_art) {
-        const bool buf_move = r.type == AttaccReq::MvSB || r.type == AttaccReq::MvGB || r.type == AttaccReq::Sfm;
-        const bool blocked = (buf_move && sfm_passed) || (r.type == AttaccReq::Sfm && mvsb_passed);
-        sfm_passed = sfm_passed || r.type == AttaccReq::Sfm;
-        mvsb_passed = mvsb_passed || r.type == AttaccReq::MvSB;
-        if (blocked) continue;
-      }
+      if (buffer_order_blocks(r.type, sfm_passed, mvsb_passed)) continue;
       if (!c.row_hit && (hit >> bank_bit(r.a) & 1)) continue;
       consider(r, c);
       if (m == t) break;
@@ -690,21 +684,12 @@ class Channel {
       }
       if (known_unready(r, t)) {
         // Not the pick whatever its eligibility; only the order state moves on.
-        if (!m_art) {
-          sfm_passed = sfm_passed || r.type == AttaccReq::Sfm;
-          mvsb_passed = mvsb_passed || r.type == AttaccReq::MvSB;
-        }
+        buffer_order_blocks(r.type, sfm_passed, mvsb_passed);
         continue;
       }
       const Cur& c = cur(r);
       if (past_barrier && !c.row_cmd) continue;
-      if (!m_art) {
-        const bool buf_move = r.type == AttaccReq::MvSB || r.type == AttaccReq::MvGB || r.type == AttaccReq::Sfm;
-        const bool blocked = (buf_move && sfm_passed) || (r.type == AttaccReq::Sfm && mvsb_passed);
-        sfm_passed = sfm_passed || r.type == AttaccReq::Sfm;
-        mvsb_passed = mvsb_passed || r.type == AttaccReq::MvSB;
-        if (blocked) continue;
-      }
+      if (buffer_order_blocks(r.type, sfm_passed, mvsb_passed)) continue;
       // Row-hit guard (cheap) before the timing check.
       if (!c.row_hit && (hit >> bank_bit(r.a) & 1)) continue;
       if (only_row && c.row_cmd) continue;  // not ready (the first ready one is `end`)
@@ -769,6 +754,19 @@ class Channel {
         Cycle& f = m_pfloor[to * m_npch + p];
         f = std::max(f, t + d);
       }
+  }
+
+  // The order rule of the buffer moves in faithful mode (none in
+  // artifact-compatible mode): a buffer move (MVSB, MVGB, SFM) does not pass
+  // an earlier SFM, nor an SFM an earlier MVSB. Moves a scan's order state
+  // past a request of `type` and says whether that request must wait.
+  bool buffer_order_blocks(AttaccReq type, bool& sfm_passed, bool& mvsb_passed) const {
+    if (m_art) return false;
+    const bool buf_move = type == AttaccReq::MvSB || type == AttaccReq::MvGB || type == AttaccReq::Sfm;
+    const bool blocked = (buf_move && sfm_passed) || (type == AttaccReq::Sfm && mvsb_passed);
+    sfm_passed = sfm_passed || type == AttaccReq::Sfm;
+    mvsb_passed = mvsb_passed || type == AttaccReq::MvSB;
+    return blocked;
   }
 
   static bool is_mac(AttaccReq t) { return t == AttaccReq::MacAB || t == AttaccReq::MacSB || t == AttaccReq::MacPB; }
