@@ -68,8 +68,8 @@ nlohmann::json attacc_json(const AttaccResult& r, const dram::DramSpec& spec, At
                            bool artifact_compatible) {
   nlohmann::json j = nlohmann::json::object();
   stats::Flat flat(j);
-  stats::Only requests(flat, {"mac_ab", "mac_sb", "mac_pb", "wrgb", "mvsb", "mvgb", "sfm", "barriers"});
-  r.counts.collect(requests);
+  stats::collect_only(flat, r.counts, {"mac_ab", "mac_sb", "mac_pb", "wrgb", "mvsb", "mvgb", "sfm", "barriers"},
+                      "pim::AttaccCounts");
   j["cycles"] = r.cycles;
   j["time_ns"] = static_cast<double>(r.cycles) * static_cast<double>(spec.t.tCK_ps) / 1000.0;
   j["energy_pj"] = attacc_energy_pj(placement, r.counts, artifact_compatible);

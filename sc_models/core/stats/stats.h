@@ -21,6 +21,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
+#include <stdexcept>
 #include <string>
 #include <vector>
 #include <type_traits>
@@ -114,6 +115,18 @@ class Only : public Sink {
   std::vector<std::string> m_names;
   std::size_t m_seen = 0;
 };
+
+// The stats `names` of `c` only, into `s` as `prefix` + name (a leading
+// `strip` removed first). A view that selects a stat relies on it: throws
+// std::logic_error (naming `what`) if `c` no longer names one of them.
+template <class Counters>
+void collect_only(Sink& s, const Counters& c, std::initializer_list<const char*> names, const char* what,
+                  const std::string& prefix = "", const std::string& strip = "") {
+  Prefixed named(s, prefix, strip);
+  Only only(named, names);
+  c.collect(only);
+  if (!only.seen_all()) throw std::logic_error(std::string(what) + " no longer names a stat its view selects");
+}
 
 // The value-only view of anything with `void collect(Sink&) const`.
 template <class Counters>

@@ -688,24 +688,20 @@ void HbmChannel::attacc_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time
     ~Unregister() {
       if (armed) runs.erase(*tag);
     }
-  } unregister{m_attacc_runs, &tag};
+  } unregister{m_attacc_runs, &tag, compute};
   if (m_queued) {
     sync_initiator(delay);
     QueuedRequest r;
     r.attacc = &ext.attacc;
     r.attacc_run = run.get();
     r.arrival = arrival_cycle(sc_core::sc_time_stamp());
-    unregister.armed = compute;
     queue_and_wait(r);
     t = r.timing;
     tag = r.tag;
   } else {
     const sc_core::sc_time local = sc_core::sc_time_stamp() + delay;
     tag = m_next_tag++;
-    if (compute) {
-      m_attacc_runs[tag] = run.get();
-      unregister.armed = true;
-    }
+    if (compute) m_attacc_runs[tag] = run.get();
     at.submit_program(tag, ext.attacc, arrival_cycle(local));
     t = finish_alone(tag, local, delay);
   }
@@ -792,10 +788,7 @@ void HbmChannel::collect_stats(tlm_common::StatsSink& s) const {
   s.add("pim_kernel_cycles", s_pim_kernel_cycles, "cycles", "sum of the kernels' cycle counts (last stream command)");
   {
     // pim_num_act, pim_num_comp, pim_num_rdwr: described by pim::Counters::collect.
-    stats::Prefixed pim_sink(s, "pim_");
-    stats::Only counters(pim_sink, {"num_act", "num_comp", "num_rdwr"});
-    s_pim_counters.collect(counters);
-    if (!counters.seen_all()) throw std::logic_error("channel stats: pim::Counters no longer names a pim_num_* stat");
+    stats::collect_only(s, s_pim_counters, {"num_act", "num_comp", "num_rdwr"}, "channel stats: pim::Counters", "pim_");
   }
   s.add("pim_unit_errors", s_pim_errors, "kernels", "kernels after which a unit's sticky error flag was set");
   const std::uint64_t txns = s_reads + s_writes;
@@ -827,12 +820,10 @@ void HbmChannel::collect_stats(tlm_common::StatsSink& s) const {
     {
       // newton_gact_cmds ... newton_energy_pj: described by pim::NewtonCounters::collect
       // (num_X_cmds -> newton_X_cmds).
-      stats::Prefixed newton_sink(s, "newton_", "num_");
-      stats::Only counters(newton_sink, {"num_gact_cmds", "num_comp_cmds", "num_readres_cmds", "num_gwrite_cmds",
-                                         "num_pim_precharge_cmds", "energy_pj"});
-      c.collect(counters);
-      if (!counters.seen_all())
-        throw std::logic_error("channel stats: pim::NewtonCounters no longer names a newton_* stat");
+      stats::collect_only(s, c,
+                          {"num_gact_cmds", "num_comp_cmds", "num_readres_cmds", "num_gwrite_cmds",
+                           "num_pim_precharge_cmds", "energy_pj"},
+                          "channel stats: pim::NewtonCounters", "newton_", "num_");
     }
     s.add("newton_check_violations", newton_violations(), "violations",
           "issued commands the independent Newton checker rejects (pim/newton_checker.h; check = true)");
@@ -843,14 +834,9 @@ void HbmChannel::collect_stats(tlm_common::StatsSink& s) const {
     s.add("attacc_programs", s_attacc_programs, "transactions", "AttAcc PIM programs run");
     s.add("attacc_outputs", s_attacc_outputs, "values", "FP32 attention outputs returned");
     s.add("attacc_hazards", s_attacc_hazards, "commands", "data hazards of the units (a final before its inputs)");
-    {
-      stats::Prefixed attacc_sink(s, "attacc_");
-      stats::Only counters(attacc_sink, {"mac_cmds", "move_cmds", "pim_act_cmds", "pim_pre_cmds", "host_act_cmds",
-                                         "host_rdwr_cmds"});
-      c.collect(counters);
-      if (!counters.seen_all())
-        throw std::logic_error("channel stats: pim::AttaccCounts no longer names an attacc_* stat");
-    }
+    stats::collect_only(s, c,
+                        {"mac_cmds", "move_cmds", "pim_act_cmds", "pim_pre_cmds", "host_act_cmds", "host_rdwr_cmds"},
+                        "channel stats: pim::AttaccCounts", "attacc_");
     s.add("attacc_energy_pj", pim::attacc_energy_pj(at.placement(), [&] {
             pim::AttaccCounts e = c;
             for (int k = 0; k < pim::kAttaccReqTypes; ++k) e.req[k] = at.requests().req[k];
