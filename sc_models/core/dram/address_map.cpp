@@ -60,7 +60,10 @@ void AddressMap::init(const Organization& org, const std::vector<std::string>& n
   for (int i = 0; i < 6; ++i)
     if (!seen[i]) throw std::invalid_argument(std::string("address mapping: field '") + kNames[i] + "' is missing; each of ro, ba, bg, pc, ch, co exactly once");
   const int counts[6] = {org.rows, org.banks_per_group, org.bank_groups, org.pseudo_channels, org.channels, org.columns};
-  for (int i = 0; i < 6; ++i) m_bits[i] = log2_exact(counts[i]);
+  for (int i = 0; i < 6; ++i) {
+    m_bits[i] = log2_exact(counts[i]);
+    m_mask[i] = (std::uint64_t{1} << m_bits[i]) - 1;
+  }
   m_offset_bits = log2_exact(org.atom_bytes);
   int shift = m_offset_bits;
   for (auto it = m_msb_first.rbegin(); it != m_msb_first.rend(); ++it) {
@@ -71,24 +74,10 @@ void AddressMap::init(const Organization& org, const std::vector<std::string>& n
   if (m_total_bits > 62) throw std::invalid_argument("address mapping: organisation needs " + std::to_string(m_total_bits) + " address bits; allowed: at most 62");
 }
 
-Address AddressMap::decode(std::uint64_t a) const {
-  if (a >> m_total_bits) {
-    std::ostringstream os;
-    os << "address 0x" << std::hex << a << " is beyond the capacity of 0x" << capacity_bytes() << " bytes";
-    throw std::invalid_argument(os.str());
-  }
-  auto get = [&](Field f) {
-    const int i = static_cast<int>(f);
-    return static_cast<std::int32_t>((a >> m_shift[i]) & ((std::uint64_t{1} << m_bits[i]) - 1));
-  };
-  Address r;
-  r.row = RowId{get(Field::Row)};
-  r.bank = BankId{get(Field::Bank)};
-  r.bg = BankGroupId{get(Field::BankGroup)};
-  r.pch = PchId{get(Field::PseudoChannel)};
-  r.ch = ChannelId{get(Field::Channel)};
-  r.col = ColumnId{get(Field::Column)};
-  return r;
+void AddressMap::throw_beyond(std::uint64_t a) const {
+  std::ostringstream os;
+  os << "address 0x" << std::hex << a << " is beyond the capacity of 0x" << capacity_bytes() << " bytes";
+  throw std::invalid_argument(os.str());
 }
 
 std::uint64_t AddressMap::encode(const Address& a) const {

@@ -94,17 +94,27 @@ ChannelController::ChannelController(const DramSpec& spec, const ControllerConfi
     if (it == a.end()) a.push_back({to, reach});
     else it->reach = std::max(it->reach, reach);
   }
+  // A command reaches at least its own target's banks (a pseudo-channel-wide
+  // command every bank of it, even through a same-bank rule).
+  for (std::size_t k = 0; k < s.classes.size(); ++k) {
+    const Target tgt = s.classes[k].target;
+    const int own = tgt == Target::Bank ? 0 : tgt == Target::BankGroup ? 1 : 2;
+    for (Affect& x : m_affects[k]) x.reach = std::max(x.reach, own);
+    m_cls_wide.push_back(tgt == Target::Channel ? 1 : 0);
+  }
   const int P = spec.org.pseudo_channels;
   const Cycle first = cfg.refresh == RefreshMode::AllBank ? spec.t.nREFI
                       : cfg.refresh == RefreshMode::PerBank ? spec.t.nREFIpb
                                                             : kNever;
   m_ref_due.assign(P, first);
+  m_ref_min = first;
   m_refpb_bank.assign(P, 0);
   m_cmd_count.assign(s.classes.size(), 0);
   m_q.assign(P, {});
   m_wait.assign(P, {});
   for (auto& q : m_q) q.reserve(cfg.queue_size);
   m_rows.assign(static_cast<std::size_t>(cfg.queue_size), -1);  // a queue never holds more
+  m_bank_flags.assign(static_cast<std::size_t>(banks_per_pseudo_channel(spec.org)), 0);
   m_draining.assign(P, 0);
   m_cands.assign(P, {});
   m_dirty.assign(P, 1);
@@ -151,6 +161,7 @@ void ChannelController::set_time_origin(Cycle t0) {
                       : m_cfg.refresh == RefreshMode::PerBank ? m_spec.t.nREFIpb
                                                               : kNever;
   for (Cycle& d : m_ref_due) d = first == kNever ? kNever : t0 + first;
+  update_ref_min();
   m_origin = t0;
   ++m_epoch;
   for (std::size_t p = 0; p < m_bg_at.size(); ++p) {
@@ -322,6 +333,7 @@ void ChannelController::account_external(const ExternalUse& u) {
       m_ref_due[p] += k * every;
       m_refpb_bank[p] = static_cast<int>((m_refpb_bank[p] + k % banks) % banks);
     }
+    update_ref_min();
   }
   std::fill(m_dirty.begin(), m_dirty.end(), 1);
   invalidate_all_earliest();  // the external commands and the blocked buses move every earliest cycle
@@ -365,6 +377,7 @@ Cycle ChannelController::run_idle(Cycle next, Cycle until) {
             m_ref_due[p] += d;
             m_refresh_until[p] += d;
           }
+          update_ref_min();
           m_engine.shift_time(d);
           std::fill(m_dirty.begin(), m_dirty.end(), 1);
           invalidate_all_earliest();
@@ -422,6 +435,12 @@ void ChannelController::build_candidates(int p, Cycle now, std::vector<Cand>& ou
   }
   const std::vector<Entry>& q = m_q[p];
   const std::size_t n = q.size();
+  if (n == 0 && m_cfg.page_policy == PagePolicy::Open) {
+    // Nothing queued: no request candidate, and a write drain ends (no write
+    // queued is at most write_low), as the general path below concludes.
+    m_draining[p] = 0;
+    return;
+  }
   // Banks with a queued row hit (by a read / by a write), banks already
   // claimed by an older request's ACT or PRE, and banks with a row-hit
   // candidate of the pass writing / reading.
@@ -429,8 +448,7 @@ void ChannelController::build_candidates(int p, Cycle now, std::vector<Cand>& ou
   // Flags of the banks this build reads: those of the queued requests (and,
   // closed page, every bank). Open row of each queued request's bank (-1
   // closed), and the writes queued.
-  if (m_cfg.page_policy == PagePolicy::Closed) m_bank_flags.assign(nb, 0);
-  else m_bank_flags.resize(nb);
+  if (m_cfg.page_policy == PagePolicy::Closed) std::fill(m_bank_flags.begin(), m_bank_flags.end(), 0);
   std::uint8_t* const f = m_bank_flags.data();
   const PchId pch{p};
   int writes = 0;
@@ -455,10 +473,12 @@ void ChannelController::build_candidates(int p, Cycle now, std::vector<Cand>& ou
   // command issues from which a rule leads to that class within the rule's
   // reach (issue() clears it; see m_dirty for why the other pseudo-channel's
   // commands and the command buses do not matter).
+  CachedEarliest* const cache = &m_earliest_cache[static_cast<std::size_t>(p) * nb * ncls];
+  const std::uint64_t* const inv_pch = &m_inv_pch[static_cast<std::size_t>(p) * ncls];
+  const std::uint64_t* const inv_bg = &m_inv_bg[static_cast<std::size_t>(p) * G * ncls];
   auto earliest_of = [&](const Command& c, int bi) {
-    CachedEarliest& e = m_earliest_cache[(static_cast<std::size_t>(p) * nb + bi) * ncls + c.cls];
-    const std::uint64_t inv = std::max({m_inv_all, m_inv_pch[static_cast<std::size_t>(p) * ncls + c.cls],
-                                        m_inv_bg[(static_cast<std::size_t>(p) * G + bi / B) * ncls + c.cls]});
+    CachedEarliest& e = cache[static_cast<std::size_t>(bi) * ncls + c.cls];
+    const std::uint64_t inv = std::max({m_inv_all, inv_pch[c.cls], inv_bg[static_cast<std::size_t>(bi / B) * ncls + c.cls]});
     if (e.stamp == 0 || e.stamp < inv) {
       e.stamp = m_tick;
       e.ready = m_engine.earliest(c);
@@ -534,7 +554,7 @@ void ChannelController::build_candidates(int p, Cycle now, std::vector<Cand>& ou
 
 void ChannelController::issue(const Cand& c, Cycle now) {
   const int p = idx(c.cmd.addr.pch);
-  const bool wide = m_engine.command_set().cls(c.cmd.cls).target == Target::Channel;
+  const bool wide = m_cls_wide[c.cmd.cls] != 0;
   // Standby cycles up to `now` in the state before this command.
   if (wide) {
     for (int k = 0; k < m_spec.org.pseudo_channels; ++k) advance_background(k, now);
@@ -570,24 +590,27 @@ void ChannelController::issue(const Cand& c, Cycle now) {
     // Cached earliest cycles this command can move: the classes its rules
     // lead to, in the banks the rules reach (a pseudo-channel-wide command
     // reaches every bank of it even through a same-bank rule).
+    // (m_affects holds each reach already widened to the command's own target.)
     const std::size_t ncls = m_cmd_count.size();
-    const int B = m_spec.org.banks_per_group, nb = banks_per_pseudo_channel(m_spec.org);
-    const Target tgt = m_engine.command_set().cls(c.cmd.cls).target;
-    const int own = tgt == Target::Bank ? 0 : tgt == Target::BankGroup ? 1 : 2;
+    const int B = m_spec.org.banks_per_group, nb = m_spec.org.bank_groups * B;  // banks per pseudo-channel
     const int bank = idx(c.cmd.addr.bg) * B + idx(c.cmd.addr.bank);
     const std::uint64_t tick = ++m_tick;
+    CachedEarliest* const bank_cache = &m_earliest_cache[(static_cast<std::size_t>(p) * nb + bank) * ncls];
+    std::uint64_t* const bg_inv = &m_inv_bg[(static_cast<std::size_t>(p) * m_spec.org.bank_groups + idx(c.cmd.addr.bg)) * ncls];
+    std::uint64_t* const pch_inv = &m_inv_pch[static_cast<std::size_t>(p) * ncls];
     for (const Affect& a : m_affects[c.cmd.cls]) {
-      const int reach = std::max(a.reach, own);
-      if (reach == 0) m_earliest_cache[(static_cast<std::size_t>(p) * nb + bank) * ncls + a.to].stamp = 0;
-      else if (reach == 1) m_inv_bg[(static_cast<std::size_t>(p) * m_spec.org.bank_groups + idx(c.cmd.addr.bg)) * ncls + a.to] = tick;
-      else m_inv_pch[static_cast<std::size_t>(p) * ncls + a.to] = tick;
+      if (a.reach == 0) bank_cache[a.to].stamp = 0;
+      else if (a.reach == 1) bg_inv[a.to] = tick;
+      else pch_inv[a.to] = tick;
     }
   }
   if (c.cmd.cls == m_id.REF) {
     m_ref_due[p] += m_spec.t.nREFI;
+    update_ref_min();
     m_refresh_until[p] = std::max(m_refresh_until[p], now + m_spec.t.nRFC);
   } else if (c.cmd.cls == m_id.REFPB) {
     m_ref_due[p] += m_spec.t.nREFIpb;
+    update_ref_min();
     m_refpb_bank[p] = (m_refpb_bank[p] + 1) % banks_per_pseudo_channel(m_spec.org);
     m_refresh_until[p] = std::max(m_refresh_until[p], now + m_spec.t.nRFCpb);
   } else if (c.q != std::numeric_limits<std::size_t>::max()) {
@@ -612,8 +635,9 @@ void ChannelController::issue(const Cand& c, Cycle now) {
 
 Cycle ChannelController::look_ahead(Cycle t1) {
   const int P = m_spec.org.pseudo_channels;
-  for (int p = 0; p < P; ++p)
-    if (m_ref_due[p] > m_built_at[p] && m_ref_due[p] <= t1) m_dirty[p] = 1;
+  if (m_ref_min <= t1)
+    for (int p = 0; p < P; ++p)
+      if (m_ref_due[p] > m_built_at[p] && m_ref_due[p] <= t1) m_dirty[p] = 1;
   bool at_t1 = false;
   Cycle mn = kNever;
   for (int p = 0; p < P; ++p) {
@@ -645,8 +669,9 @@ Cycle ChannelController::step(Cycle now) {
   bool used[2] = {false, false};
   bool issued = false;
   Cycle next = kNever;
-  for (int p = 0; p < P; ++p)
-    if (m_ref_due[p] > m_built_at[p] && m_ref_due[p] <= now) m_dirty[p] = 1;
+  if (m_ref_min <= now)
+    for (int p = 0; p < P; ++p)
+      if (m_ref_due[p] > m_built_at[p] && m_ref_due[p] <= now) m_dirty[p] = 1;
   for (int round = 0; round < (dual ? 2 : 1); ++round) {
     for (int p = 0; p < P; ++p)
       if (m_dirty[p]) {
@@ -697,8 +722,12 @@ Cycle ChannelController::step(Cycle now) {
     const bool idle_mark = m_pending == 0 && m_idle_period > 0 && !m_hook && m_engine.open_banks() == 0;
     next = idle_mark ? now + 1 : look_ahead(now + 1);
   }
-  for (Cycle due : m_ref_due)
-    if (due > now) next = std::min(next, due);
+  if (m_ref_min > now) {
+    next = std::min(next, m_ref_min);
+  } else {
+    for (Cycle due : m_ref_due)
+      if (due > now) next = std::min(next, due);
+  }
   return next == kNever ? kNever : std::max(next, now + 1);
 }
 

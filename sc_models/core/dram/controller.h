@@ -12,6 +12,7 @@
 // cycle at which anything can issue, so the caller never ticks idle cycles.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -249,6 +250,8 @@ class ChannelController {
   std::uint64_t m_seq = 0;
   std::vector<char> m_draining;         // per pseudo-channel
   std::vector<Cycle> m_ref_due;     // per pseudo-channel
+  Cycle m_ref_min = kNever;         // the earliest of m_ref_due (update_ref_min() after each change)
+  void update_ref_min() { m_ref_min = m_ref_due.empty() ? kNever : *std::min_element(m_ref_due.begin(), m_ref_due.end()); }
   std::vector<int> m_refpb_bank;    // per pseudo-channel: next bank (bg-major) to refresh
   std::vector<Completion> m_done;
   std::vector<std::vector<Cand>> m_cands;  // per pseudo-channel
@@ -270,7 +273,7 @@ class ChannelController {
   std::uint64_t m_inv_all = 0;           // tick of the last invalidation of everything
   std::uint64_t m_tick = 1;
   // Per class: the classes a rule leads to, and how far (0 the same bank, 1
-  // its bank group, 2 the pseudo-channel).
+  // its bank group, 2 the pseudo-channel; at least the class's own target).
   struct Affect {
     ClassId to;
     int reach;
@@ -287,6 +290,7 @@ class ChannelController {
   std::vector<Cycle> m_built_at;    // per pseudo-channel
   std::vector<Cycle> m_min_ready;   // per pseudo-channel: earliest ready cycle of its candidates
   std::vector<int> m_column_bus;    // per class: 1 if it uses the column command bus
+  std::vector<char> m_cls_wide;     // per class: 1 if it targets the whole channel
   bool m_channel_wide = false;
   // Energy bookkeeping (docs/dram.md, "Energy").
   std::uint64_t m_banks_closed = 0;
