@@ -19,6 +19,25 @@ void set_planted_rule_fault(const PlantedRuleFault* f) {
 
 std::uint64_t planted_rule_fault_rows() { return g_fault_rows; }
 
+namespace {
+// A command of this target touches banks of one pseudo-channel only.
+bool in_one_pch(Target t) { return t == Target::Bank || t == Target::BankGroup || t == Target::PseudoChannel; }
+// A command of target t (inside one pseudo-channel) reaches one unit of
+// scope s: the unit a rule of that scope bumps, or around which an "other"
+// scope walks.
+bool one_unit(Target t, Scope s) {
+  switch (s) {
+    case Scope::SameBank: return t == Target::Bank;
+    case Scope::SameBankGroup:
+    case Scope::OtherBankGroup: return t == Target::Bank || t == Target::BankGroup;
+    case Scope::PseudoChannel:
+    case Scope::OtherPseudoChannel:
+    case Scope::Channel: return true;
+  }
+  return false;
+}
+}  // namespace
+
 std::string to_string(const Address& a) {
   return "ch" + std::to_string(idx(a.ch)) + ".pch" + std::to_string(idx(a.pch)) + ".bg" +
          std::to_string(idx(a.bg)) + ".bank" + std::to_string(idx(a.bank)) + ".row" +
@@ -47,7 +66,7 @@ ChannelEngine::ChannelEngine(const DramSpec& spec, const CommandSet& set, bool d
   for (const CommandClass& cc : set.classes)
     m_cls.push_back({cc.target, cc.effect, cc.bus, cc.row_buffer, cc.fits_refresh_interval,
                      cc.effect == BankEffect::None || (cc.effect == BankEffect::Close && cc.target != Target::Bank),
-                     false});
+                     false, false, false, false, false, 0, false});
   for (const Rule& r : set.rules) {
     Distance d;
     try {
@@ -66,7 +85,7 @@ ChannelEngine::ChannelEngine(const DramSpec& spec, const CommandSet& set, bool d
     if (r.nth > 1 && d.uses_arg())
       throw std::invalid_argument("rule " + r.name + ": nth > 1 needs a distance without n");
     const ClassId from = set.id(r.from), to = set.id(r.to);
-    Compiled c{from, r.scope, d, r.nth, 0};
+    Compiled c{from, r.scope, d, r.nth, 0, unit_of(r.scope)};
     if (r.scope == Scope::Channel || r.scope == Scope::OtherPseudoChannel) reach_all[from] = 1;
     if (r.nth == 1) {
       auto& g = groups[to];
@@ -74,7 +93,7 @@ ChannelEngine::ChannelEngine(const DramSpec& spec, const CommandSet& set, bool d
       if (it == g.end()) {
         g.emplace_back(r.scope, acc);
         it = g.end() - 1;
-        m_by_next[to].push_back(Compiled{0, r.scope, Distance{}, 1, acc});
+        m_by_next[to].push_back(Compiled{0, r.scope, Distance{}, 1, acc, unit_of(r.scope)});
         switch (r.scope) {
           case Scope::SameBank: acc += nbank; break;
           case Scope::SameBankGroup:
@@ -84,7 +103,7 @@ ChannelEngine::ChannelEngine(const DramSpec& spec, const CommandSet& set, bool d
           case Scope::Channel: acc += 1; break;
         }
       }
-      m_by_from[from].push_back(Bump{it->second, r.scope, d});
+      m_by_from[from].push_back(Bump{it->second, r.scope, unit_of(r.scope), d});
     } else {
       m_by_next[to].push_back(c);
       m_hist = std::max(m_hist, r.nth);
@@ -92,7 +111,23 @@ ChannelEngine::ChannelEngine(const DramSpec& spec, const CommandSet& set, bool d
       m_ringed[from] = 1;
     }
   }
-  for (int c = 0; c < m_nclasses; ++c) m_cls[c].gens_all = reach_all[c] || m_ringed[c];
+  for (int c = 0; c < m_nclasses; ++c) {
+    ClassInfo& ci = m_cls[c];
+    ci.gens_all = reach_all[c] || m_ringed[c];
+    ci.narrow_query = ci.narrow_commit = in_one_pch(ci.target);
+    for (const Compiled& r : m_by_next[c])
+      if (r.nth == 1 && !one_unit(ci.target, r.scope)) ci.narrow_query = false;
+    for (const Bump& r : m_by_from[c])
+      if (!one_unit(ci.target, r.scope)) ci.narrow_commit = false;
+    ci.unit_query = ci.narrow_query;
+    for (const Compiled& r : m_by_next[c])
+      if (r.nth > 1 || r.scope == Scope::OtherBankGroup || r.scope == Scope::OtherPseudoChannel) ci.unit_query = false;
+    ci.bus_index = m_dual && ci.bus == Bus::Column ? 1 : 0;
+    for (const Compiled& r : m_by_next[c]) ci.bank_unit = ci.bank_unit || (r.nth == 1 && r.scope == Scope::SameBank);
+    for (const Bump& r : m_by_from[c]) ci.bank_unit = ci.bank_unit || r.scope == Scope::SameBank;
+    ci.unit_commit = ci.narrow_commit && !ci.gens_all && !m_ringed[c] && ci.effect != BankEffect::Open &&
+                     ci.effect != BankEffect::Close;
+  }
   m_acc.assign(acc, -kNever);
   m_ring_pch.assign(static_cast<std::size_t>(m_nclasses) * m_pchs * m_hist, -kNever);
   m_ring_ch.assign(static_cast<std::size_t>(m_nclasses) * m_hist, -kNever);
@@ -102,12 +137,14 @@ ChannelEngine::ChannelEngine(const DramSpec& spec, const CommandSet& set, bool d
   m_open_banks.assign(static_cast<std::size_t>(m_pchs), 0);
 }
 
-Cycle ChannelEngine::rules_ready(const Command& c) const {
-  if (m_cls[c.cls].target != Target::Bank) return rules_ready_span(c);
-  // One bank (the common case: ACT, PRE, RD, WR): the scope units are known,
-  // the "other" scopes walk the remaining bank groups / pseudo-channels.
+Cycle ChannelEngine::rules_ready_slow(const Command& c) const {
+  if (!m_cls[c.cls].narrow_query) return rules_ready_span(c);
+  // Inside one pseudo-channel, one unit per scope (one bank: ACT, PRE, RD,
+  // WR; a PIM family's pseudo-channel-wide commands): the scope units are
+  // known, the "other" scopes walk the remaining bank groups /
+  // pseudo-channels.
   const int p = idx(c.addr.pch), g = idx(c.addr.bg);
-  const BankUnits u{bank_index(p, g, idx(c.addr.bank)), bg_index(p, g), p};
+  const BankUnits u = units(c);
   Cycle t = 0;
   for (const Compiled& r : m_by_next[c.cls]) {
     Cycle ref = -kNever;
@@ -131,7 +168,7 @@ Cycle ChannelEngine::rules_ready(const Command& c) const {
         for (int p2 = 0; p2 < m_pchs; ++p2)
           if (p2 != p) ref = std::max(ref, a[p2]);
         break;
-      default: ref = a[u.of(r.scope)]; break;
+      default: ref = a[u.of(r.unit)]; break;
     }
     if (ref > t) t = ref;
   }
@@ -325,59 +362,62 @@ void ChannelEngine::commit_bumps(const Command& c, Cycle t, const Span& s) {
 
 void ChannelEngine::commit(const Command& c, Cycle t) {
   m_last_issue = t;
-  const Span s = span(c);
   const ClassInfo& cc = m_cls[c.cls];
+  const int p = idx(c.addr.pch);
+  const bool one_pch = in_one_pch(cc.target);
   if (cc.gens_all) {
     for (auto& g : m_gen) ++g;
+  } else if (one_pch) {
+    ++m_gen[static_cast<std::size_t>(p)];
   } else {
-    for (int p = s.p0; p < s.p1; ++p) ++m_gen[static_cast<std::size_t>(p)];
+    const Span s = span(c);
+    for (int q = s.p0; q < s.p1; ++q) ++m_gen[static_cast<std::size_t>(q)];
   }
-  if (cc.effect == BankEffect::Open || cc.effect == BankEffect::Close) {
-    const int v = cc.effect == BankEffect::Open ? idx(c.addr.row) : -1;
-    for (int p = s.p0; p < s.p1; ++p) {
-      int delta = 0;  // banks of p whose "any row buffer open" changes
-      for (int g = s.g0; g < s.g1; ++g)
-        for (int b = s.b0; b < s.b1; ++b) {
-          const std::size_t base = static_cast<std::size_t>(bank_index(p, g, b)) * m_bufs;
-          int& slot = m_open[base + cc.row_buffer];
-          if (m_bufs == 1) {
-            delta += (v >= 0) - (slot >= 0);
-            slot = v;
-            continue;
-          }
-          // The bank's other row buffers decide with this one whether it is open.
-          bool others = false;
-          for (int buf = 0; buf < m_bufs && !others; ++buf) others = buf != cc.row_buffer && m_open[base + buf] >= 0;
-          if (!others) delta += (v >= 0) - (slot >= 0);
-          slot = v;
-        }
-      m_open_banks[static_cast<std::size_t>(p)] += delta;
-      m_open_total += delta;
-    }
-  }
-  if (cc.target == Target::Bank) {
-    // One bank (the common case: ACT, PRE, RD, WR): one accumulator per rule.
-    const int p = idx(c.addr.pch), g = idx(c.addr.bg);
-    const BankUnits u{bank_index(p, g, idx(c.addr.bank)), bg_index(p, g), p};
-    for (const Bump& r : m_by_from[c.cls]) {
-      const Cycle when = t + r.distance.at(c.arg);
-      Cycle& x = m_acc[r.acc + static_cast<std::size_t>(u.of(r.scope))];
-      if (when > x) x = when;
-    }
+  if (cc.effect == BankEffect::Open || cc.effect == BankEffect::Close) commit_banks(c);
+  // One unit per scope (one bank: ACT, PRE, RD, WR; a PIM family's
+  // pseudo-channel-wide commands): one accumulator per rule.
+  if (cc.narrow_commit) {
+    bump_units(c, t);
   } else {
-    commit_bumps(c, t, s);
+    commit_bumps(c, t, span(c));
   }
   if (m_ringed[c.cls]) {
-    for (int p = s.p0; p < s.p1; ++p) {
-      const std::size_t k = static_cast<std::size_t>(c.cls) * m_pchs + p;
+    const Span s = one_pch ? Span{p, p + 1, 0, 0, 0, 0} : span(c);
+    for (int q = s.p0; q < s.p1; ++q) {
+      const std::size_t k = static_cast<std::size_t>(c.cls) * m_pchs + q;
       m_ring_pch[k * m_hist + m_ring_pch_pos[k]] = t;
       m_ring_pch_pos[k] = (m_ring_pch_pos[k] + 1) % m_hist;
     }
     m_ring_ch[static_cast<std::size_t>(c.cls) * m_hist + m_ring_ch_pos[c.cls]] = t;
     m_ring_ch_pos[c.cls] = (m_ring_ch_pos[c.cls] + 1) % m_hist;
   }
-  const int bus = m_dual && cc.bus == Bus::Column ? 1 : 0;
-  m_bus_free[bus] = std::max(m_bus_free[bus], t + 1);
+  take_bus(cc, t);
+}
+
+void ChannelEngine::commit_banks(const Command& c) {
+  const ClassInfo& cc = m_cls[c.cls];
+  const Span s = span(c);
+  const int v = cc.effect == BankEffect::Open ? idx(c.addr.row) : -1;
+  for (int p = s.p0; p < s.p1; ++p) {
+    int delta = 0;  // banks of p whose "any row buffer open" changes
+    for (int g = s.g0; g < s.g1; ++g)
+      for (int b = s.b0; b < s.b1; ++b) {
+        const std::size_t base = static_cast<std::size_t>(bank_index(p, g, b)) * m_bufs;
+        int& slot = m_open[base + cc.row_buffer];
+        if (m_bufs == 1) {
+          delta += (v >= 0) - (slot >= 0);
+          slot = v;
+          continue;
+        }
+        // The bank's other row buffers decide with this one whether it is open.
+        bool others = false;
+        for (int buf = 0; buf < m_bufs && !others; ++buf) others = buf != cc.row_buffer && m_open[base + buf] >= 0;
+        if (!others) delta += (v >= 0) - (slot >= 0);
+        slot = v;
+      }
+    m_open_banks[static_cast<std::size_t>(p)] += delta;
+    m_open_total += delta;
+  }
 }
 
 }  // namespace pimlab::dram

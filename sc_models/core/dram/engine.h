@@ -66,12 +66,24 @@ class ChannelEngine {
   // the rule table alone puts on `c`, which changes only when a command that
   // can reach c's pseudo-channels issues (generation() tells), and the rest
   // (not_before, command bus, last issue, refresh fit) given that bound.
-  Cycle rules_ready(const Command& c) const;
+  Cycle rules_ready(const Command& c) const {
+    // The common case inline: a command inside one pseudo-channel whose rules
+    // each read one accumulator (ACT, PRE, RD, WR; the Pimba family's
+    // pseudo-channel-wide commands).
+    if (!m_cls[c.cls].unit_query) return rules_ready_slow(c);
+    const BankUnits u = units(c);
+    Cycle t = 0;
+    for (const Compiled& r : m_by_next[c.cls]) {
+      const Cycle v = m_acc[r.acc + static_cast<std::size_t>(u.of(r.unit))];
+      if (v > t) t = v;
+    }
+    return t;
+  }
   Cycle earliest_after(const Command& c, Cycle rules_ready, Cycle not_before) const {
     const ClassInfo& ci = m_cls[c.cls];
     // Never before the last issued command (time only moves forward).
     Cycle t = rules_ready > not_before ? rules_ready : not_before;
-    const Cycle bus = m_bus_free[m_dual && ci.bus == Bus::Column ? 1 : 0];
+    const Cycle bus = m_bus_free[ci.bus_index];
     if (bus > t) t = bus;
     if (m_last_issue > t) t = m_last_issue;
     return ci.fits_refresh_interval ? fit_refresh_interval(c, t) : t;
@@ -90,7 +102,16 @@ class ChannelEngine {
   // issue() without re-evaluating what the caller has just established:
   // earliest(c, t) == t and state_allows(c) (a scheduler that evaluated both
   // to choose c). The rule checker still sees every command.
-  void issue_unchecked(const Command& c, Cycle t) { commit(c, t); }
+  void issue_unchecked(const Command& c, Cycle t) {
+    const ClassInfo& cc = m_cls[c.cls];
+    if (!cc.unit_commit) return commit(c, t);
+    // commit() of a class that changes no bank state, bumps one accumulator
+    // per rule and moves one pseudo-channel's generation, inline.
+    m_last_issue = t;
+    ++m_gen[static_cast<std::size_t>(idx(c.addr.pch))];
+    bump_units(c, t);
+    take_bus(cc, t);
+  }
 
   // Commands of another agent on the channel (a PIM command stream, timed and
   // checked by its own rules; docs/dram.md, "Sharing the banks"):
@@ -136,38 +157,59 @@ class ChannelEngine {
     bool fits_refresh_interval;
     bool stateless;   // no precondition on the bank state (None, or Close of several banks)
     bool gens_all;    // an issue moves generation() of every pseudo-channel
+    // The command stays inside one pseudo-channel and every rule into it
+    // (narrow_query) / out of it (narrow_commit) reads / bumps one scope unit
+    // of the command's own (bank, bank group, pseudo-channel, channel), or
+    // walks the other bank groups / pseudo-channels: rules_ready() and
+    // commit() take the per-unit path instead of walking the span.
+    bool narrow_query;
+    bool narrow_commit;
+    // narrow_query without nth rules and "other" scopes: one accumulator per
+    // rule (rules_ready's inline path).
+    bool unit_query;
+    // narrow_commit, no bank-state change, no ring, one pseudo-channel's
+    // generation (issue_unchecked's inline path).
+    bool unit_commit;
+    std::uint8_t bus_index;  // m_bus_free entry: 1 = the column bus of a dual command bus
+    bool bank_unit;          // some rule into or out of the class has scope same-bank
   };
   // A rule as commit() applies it: bump the accumulators of its (next class,
   // scope) by issue + distance(arg).
   struct Bump {
     std::size_t acc;
     Scope scope;
+    std::uint8_t unit;  // unit_of(scope): the BankUnits entry a narrow commit bumps
     Distance distance;
   };
-  // Scope unit of a one-bank command: the accumulator of scope `s` that a
-  // command touching bank `bank` (bank group `bg`, pseudo-channel `p`) bumps
-  // sits at acc + unit(s) (the same unit the generic walk over its span
-  // reaches).
+  // Scope unit of a command inside one pseudo-channel: the accumulator of
+  // scope `s` that a command touching bank `bank` (bank group `bg`,
+  // pseudo-channel `p`) bumps sits at acc + u[unit_of(s)] (the same unit the
+  // generic walk over its span reaches; entry 3 is the channel's one unit).
+  // Fields finer than the command's target are read only for scopes its
+  // class is narrow for.
   struct BankUnits {
-    int bank, bg, p;
-    int of(Scope s) const {
-      switch (s) {
-        case Scope::SameBank: return bank;
-        case Scope::SameBankGroup:
-        case Scope::OtherBankGroup: return bg;
-        case Scope::PseudoChannel:
-        case Scope::OtherPseudoChannel: return p;
-        case Scope::Channel: break;
-      }
-      return 0;
-    }
+    int u[4];
+    BankUnits(int bank, int bg, int p) : u{bank, bg, p, 0} {}
+    int of(std::uint8_t unit) const { return u[unit]; }
   };
+  static std::uint8_t unit_of(Scope s) {
+    switch (s) {
+      case Scope::SameBank: return 0;
+      case Scope::SameBankGroup:
+      case Scope::OtherBankGroup: return 1;
+      case Scope::PseudoChannel:
+      case Scope::OtherPseudoChannel: return 2;
+      case Scope::Channel: break;
+    }
+    return 3;
+  }
   struct Compiled {
     ClassId from;
     Scope scope;
     Distance distance;
     int nth;
     std::size_t acc;  // nth == 1: offset of the accumulators of its (next class, scope)
+    std::uint8_t unit;  // unit_of(scope)
   };
   struct Span {  // touched banks: pch [p0,p1), bg [g0,g1), bank [b0,b1)
     int p0, p1, g0, g1, b0, b1;
@@ -184,9 +226,28 @@ class ChannelEngine {
     }
     return {0, m_pchs, 0, m_bgs, 0, m_banks};
   }
+  BankUnits units(const Command& c) const {
+    const int p = idx(c.addr.pch), g = idx(c.addr.bg);
+    return BankUnits{m_cls[c.cls].bank_unit ? bank_index(p, g, idx(c.addr.bank)) : 0, bg_index(p, g), p};
+  }
+  // A narrow_commit class's rule bounds: one accumulator per rule.
+  void bump_units(const Command& c, Cycle t) {
+    const BankUnits u = units(c);
+    for (const Bump& r : m_by_from[c.cls]) {
+      const Cycle when = t + r.distance.at(c.arg);
+      Cycle& x = m_acc[r.acc + static_cast<std::size_t>(u.of(r.unit))];
+      if (when > x) x = when;
+    }
+  }
+  void take_bus(const ClassInfo& cc, Cycle t) {
+    Cycle& b = m_bus_free[cc.bus_index];
+    if (t + 1 > b) b = t + 1;
+  }
+  Cycle rules_ready_slow(const Command& c) const;  // rules_ready() but its inline path
   Cycle rules_ready_span(const Command& c) const;  // rules_ready() of a command of any span
   void commit(const Command& c, Cycle t);  // state and history update of issue / record_external
   void commit_bumps(const Command& c, Cycle t, const Span& s);  // commit()'s rule bounds, any span
+  void commit_banks(const Command& c);  // commit()'s bank-state update of an Open / Close class
   bool state_allows_slow(const Command& c, std::string* why) const;
   Cycle fit_refresh_interval(const Command& c, Cycle t) const;
   int open_at(int bank, int buf) const { return m_open[static_cast<std::size_t>(bank) * m_bufs + buf]; }

@@ -32,24 +32,6 @@ std::string trace_name(CmdKind k, std::uint32_t arg) {
   return "?";
 }
 
-void Counters::count(const Command& c) {
-  switch (c.kind) {
-    case CmdKind::Act4WithReg:
-      num_act += 4;
-      num_rdwr += c.arg;
-      break;
-    case CmdKind::Act4: num_act += 4; break;
-    case CmdKind::RegWrite: num_rdwr += 1; break;
-    case CmdKind::Comp: num_comp += 1; break;
-    case CmdKind::PrechargeWithResult: num_rdwr += 8ull * c.arg + 1; break;
-    case CmdKind::Result: num_rdwr += 1; break;
-    case CmdKind::Refresh: ++refreshes; return;
-    case CmdKind::RefreshBarrier:
-    case CmdKind::Precharge: break;
-  }
-  ++commands;
-}
-
 Counters& Counters::operator+=(const Counters& o) {
   num_act += o.num_act;
   num_comp += o.num_comp;

@@ -86,7 +86,23 @@ struct Counters {
   std::uint64_t commands = 0;  // stream commands (refreshes excluded)
   std::uint64_t refreshes = 0; // all-bank refreshes issued by the controller
 
-  void count(const Command& c);
+  void count(const Command& c) {
+    switch (c.kind) {
+      case CmdKind::Act4WithReg:
+        num_act += 4;
+        num_rdwr += c.arg;
+        break;
+      case CmdKind::Act4: num_act += 4; break;
+      case CmdKind::RegWrite: num_rdwr += 1; break;
+      case CmdKind::Comp: num_comp += 1; break;
+      case CmdKind::PrechargeWithResult: num_rdwr += 8ull * c.arg + 1; break;
+      case CmdKind::Result: num_rdwr += 1; break;
+      case CmdKind::Refresh: ++refreshes; return;
+      case CmdKind::RefreshBarrier:
+      case CmdKind::Precharge: break;
+    }
+    ++commands;
+  }
   Counters& operator+=(const Counters& o);
   // The stats schema of these counters (stats/stats.h): the keys of the
   // `pimlab kernel` / `pimlab replay` JSON and the channel's pim_* stats.

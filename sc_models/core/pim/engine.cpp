@@ -27,19 +27,26 @@ namespace {
 using Cyc = std::int64_t;
 constexpr Cyc kNever = std::numeric_limits<Cyc>::max();
 
+// Scheduling state of one pseudo-channel of a channel.
+struct PchState {
+  const std::uint32_t* pos = nullptr;  // its commands' positions in the channel stream
+  std::uint32_t n = 0;                 // ... how many
+  std::uint32_t head = 0;              // next index into pos
+  int acts = 0;                        // ACT4s since its last precharge
+  // The head's engine command and its rule bound, valid while the head and
+  // the engine's generation of the pseudo-channel are unchanged.
+  std::uint32_t head_of = ~std::uint32_t{0};
+  std::uint64_t head_gen = ~std::uint64_t{0};
+  dram::Command head_cmd;
+  Cyc head_rules = 0;
+};
+
 // Scheduling state of one channel.
 struct Chan {
   const std::vector<Command>* s = nullptr;
   std::unique_ptr<dram::ChannelEngine> eng;     // the channel's rules and bank state
   std::vector<std::vector<std::uint32_t>> pos;  // per pch: positions in the channel stream
-  std::vector<std::size_t> head;                // per pch: next index into pos
-  std::vector<int> acts;                        // per pch: ACT4s since its last precharge
-  // Per pch: the head's engine command and its rule bound, valid while the
-  // head and the engine's generation of that pch are unchanged.
-  std::vector<dram::Command> head_cmd;
-  std::vector<Cyc> head_rules;
-  std::vector<std::uint64_t> head_gen;
-  std::vector<std::uint32_t> head_of;
+  std::vector<PchState> pch;
   std::size_t sent = 0;                         // commands handed to the controller
   std::size_t issued = 0;
   Cyc last = 0;                                 // last stream command issue cycle
@@ -50,6 +57,22 @@ struct Chan {
   std::vector<std::uint64_t> refreshes;         // issue cycles
   ChannelRun run;
 };
+
+// The errors of simulate()'s loop, out of line so the loop stays small.
+[[noreturn]] __attribute__((noinline, cold)) void barrier_never_fits(const Command& c, std::uint32_t estimate,
+                                                                      Cyc refi) {
+  throw std::invalid_argument("refresh_barrier (ch " + std::to_string(c.ch) + ", pch " + std::to_string(c.pch) +
+                              "): the round's estimate " + std::to_string(estimate) +
+                              " cycles does not fit in nREFI " + std::to_string(refi) + "; the round can never start");
+}
+
+[[noreturn]] __attribute__((noinline, cold)) void state_forbids(const dram::ChannelEngine& eng, const dram::Command& e,
+                                                                 std::size_t ci, std::uint32_t P, const Command& cmd) {
+  std::string why;
+  eng.state_allows(e, &why);
+  throw std::invalid_argument("channel " + std::to_string(ci) + " command " + std::to_string(P) + " (" +
+                              trace_name(cmd.kind, cmd.arg) + "): " + why);
+}
 
 }  // namespace
 
@@ -70,13 +93,9 @@ MultiChannelRun ChannelEngine::simulate(const std::vector<std::vector<Command>>&
     k.s = &streams[c];
     k.eng = std::make_unique<dram::ChannelEngine>(spec, set);
     k.pos.assign(static_cast<std::size_t>(num_pch), {});
-    k.head.assign(static_cast<std::size_t>(num_pch), 0);
-    k.acts.assign(static_cast<std::size_t>(num_pch), 0);
-    k.head_cmd.assign(static_cast<std::size_t>(num_pch), {});
-    k.head_rules.assign(static_cast<std::size_t>(num_pch), 0);
-    k.head_gen.assign(static_cast<std::size_t>(num_pch), ~std::uint64_t{0});
-    k.head_of.assign(static_cast<std::size_t>(num_pch), ~std::uint32_t{0});
+    k.pch.assign(static_cast<std::size_t>(num_pch), {});
     k.ref_due = T.nREFI;
+    std::vector<std::uint32_t> per(static_cast<std::size_t>(num_pch), 0);
     for (std::size_t i = 0; i < streams[c].size(); ++i) {
       const Command& cmd = streams[c][i];
       if (cmd.pch >= num_pch)
@@ -86,9 +105,17 @@ MultiChannelRun ChannelEngine::simulate(const std::vector<std::vector<Command>>&
       if (cmd.kind == CmdKind::Refresh)
         throw std::invalid_argument("channel " + std::to_string(c) + " command " + std::to_string(i) +
                                     ": refresh is controller-internal");
-      k.pos[cmd.pch].push_back(static_cast<std::uint32_t>(i));
+      ++per[cmd.pch];
     }
+    for (int p = 0; p < num_pch; ++p) k.pos[static_cast<std::size_t>(p)].reserve(per[static_cast<std::size_t>(p)]);
+    for (std::size_t i = 0; i < streams[c].size(); ++i)
+      k.pos[streams[c][i].pch].push_back(static_cast<std::uint32_t>(i));
     total += streams[c].size();
+    for (int p = 0; p < num_pch; ++p) {
+      PchState& q = k.pch[static_cast<std::size_t>(p)];
+      q.pos = k.pos[static_cast<std::size_t>(p)].data();
+      q.n = static_cast<std::uint32_t>(k.pos[static_cast<std::size_t>(p)].size());
+    }
   }
   if (feed) {
     if (feed->size() != total)
@@ -123,12 +150,11 @@ MultiChannelRun ChannelEngine::simulate(const std::vector<std::vector<Command>>&
     }
     return c;
   };
-  // The engine command of stream command `c` of pseudo-channel p: an ACT4
+  // The engine command of stream command `c`, the head of pseudo-channel q: an ACT4
   // opens the next bank group of its round (the stream's order defines it).
-  auto engine_cmd = [&](const Chan& k, const Command& c, int p) {
-    dram::Command e = to_engine_command(c, T);
-    if (is_act4(c.kind)) e.addr.bg = dram::BankGroupId{k.acts[static_cast<std::size_t>(p)] % bgs};
-    return e;
+  auto set_head_cmd = [&](PchState& q, const Command& c) {
+    set_engine_command(q.head_cmd, c, T);
+    if (is_act4(c.kind)) q.head_cmd.addr.bg = dram::BankGroupId{q.acts % bgs};
   };
   // Earliest legal cycle (>= t) of the best head of channel k, or kNever.
   auto earliest = [&](Chan& k, Cyc t) {
@@ -143,37 +169,33 @@ MultiChannelRun ChannelEngine::simulate(const std::vector<std::vector<Command>>&
       k.next_pch = -2;
     }
     for (int p = 0; p < num_pch; ++p) {
-      const auto& pp = k.pos[static_cast<std::size_t>(p)];
-      const std::size_t h = k.head[static_cast<std::size_t>(p)];
-      if (h >= pp.size() || pp[h] >= k.sent) continue;  // exhausted or not yet in the window
-      const std::uint32_t P = pp[h];
+      PchState& q = k.pch[static_cast<std::size_t>(p)];
+      if (q.head >= q.n || q.pos[q.head] >= k.sent) continue;  // exhausted or not yet in the window
+      const std::uint32_t P = q.pos[q.head];
       const Command& c = (*k.s)[P];
-      const auto pi = static_cast<std::size_t>(p);
       const std::uint64_t gen = k.eng->generation(dram::PchId{p});
-      if (k.head_of[pi] != P || k.head_gen[pi] != gen) {
-        k.head_cmd[pi] = engine_cmd(k, c, p);
-        k.head_rules[pi] = k.eng->rules_ready(k.head_cmd[pi]);
-        k.head_of[pi] = P;
-        k.head_gen[pi] = gen;
+      if (q.head_of != P || q.head_gen != gen) {
+        if (q.head_of != P) {
+          set_head_cmd(q, c);
+          if (c.kind == CmdKind::RefreshBarrier && static_cast<Cyc>(q.head_cmd.arg) + slots >= refi)
+            barrier_never_fits(c, q.head_cmd.arg, refi);
+        }
+        q.head_rules = k.eng->rules_ready(q.head_cmd);
+        q.head_of = P;
+        q.head_gen = gen;
       }
-      const dram::Command& e = k.head_cmd[pi];
-      if (c.kind == CmdKind::RefreshBarrier && static_cast<Cyc>(e.arg) + slots >= refi)
-        throw std::invalid_argument(
-            "refresh_barrier (ch " + std::to_string(c.ch) + ", pch " + std::to_string(c.pch) +
-            "): the round's estimate " + std::to_string(e.arg) + " cycles does not fit in nREFI " +
-            std::to_string(refi) + "; the round can never start");
       // The rule engine places a barrier in a refresh interval its round fits
       // in; a refresh slot at the start of the interval only moves it on by
       // the slot (the round still fits: estimate + slots < nREFI).
-      Cyc cyc = skip_refresh(k.eng->earliest_after(e, k.head_rules[pi], t));
+      Cyc cyc = skip_refresh(k.eng->earliest_after(q.head_cmd, q.head_rules, t));
       if (c.kind == CmdKind::RefreshBarrier && full && cyc >= k.ref_due) {
         // Full model: a due refresh goes before a new round once every
         // other pseudo-channel is precharged too (this one is, it is at a
         // barrier). While another one is still open the round may start and
         // the refresh is postponed, so the two can never wait on each other.
         bool others_closed = true;
-        for (int q = 0; q < num_pch; ++q)
-          if (q != p && k.eng->open_banks(dram::PchId{q}) > 0) others_closed = false;
+        for (int o = 0; o < num_pch; ++o)
+          if (o != p && k.eng->open_banks(dram::PchId{o}) > 0) others_closed = false;
         if (others_closed) continue;
       }
       if (cyc < k.next || (cyc == k.next && k.next_pch != -2 && P < best_pos)) {
@@ -224,20 +246,17 @@ MultiChannelRun ChannelEngine::simulate(const std::vector<std::vector<Command>>&
         k.ref_due += refi;
         continue;
       }
-      const auto p = static_cast<std::size_t>(k.next_pch);
-      const std::uint32_t P = k.pos[p][k.head[p]];
+      PchState& q = k.pch[static_cast<std::size_t>(k.next_pch)];
+      const std::uint32_t P = q.pos[q.head];
       const Command& cmd = (*k.s)[P];
-      const dram::Command e = k.head_cmd[p];
-      std::string why;
-      if (!k.eng->state_allows(e, &why))
-        throw std::invalid_argument("channel " + std::to_string(ci) + " command " + std::to_string(P) + " (" +
-                                    trace_name(cmd.kind, cmd.arg) + "): " + why);
+      const dram::Command& e = q.head_cmd;
+      if (!k.eng->state_allows(e)) state_forbids(*k.eng, e, ci, P, cmd);
       k.eng->issue_unchecked(e, c);  // c = earliest(e, t) was just evaluated for it
-      if (is_act4(cmd.kind)) ++k.acts[p];
-      if (is_precharge(cmd.kind)) k.acts[p] = 0;
+      if (is_act4(cmd.kind)) ++q.acts;
+      if (is_precharge(cmd.kind)) q.acts = 0;
       k.run.counters.count(cmd);
       if (issue_cycles) (*issue_cycles)[ci][P] = static_cast<std::uint64_t>(c);
-      ++k.head[p];
+      ++q.head;
       ++k.issued;
       k.last = c;
       --left;

@@ -111,15 +111,6 @@ Protocol pimba_protocol(bool artifact_compatible) {
   return p;
 }
 
-dram::Command to_engine_command(const Command& c, const dram::Timing& t) {
-  dram::Command e;
-  e.cls = static_cast<dram::ClassId>(index_of(c.kind));
-  e.addr.pch = dram::PchId{c.pch};
-  e.addr.bg = dram::BankGroupId{c.bank_group};
-  e.arg = c.kind == CmdKind::RefreshBarrier ? static_cast<std::uint32_t>(barrier_estimate(t, c.barrier())) : c.arg;
-  return e;
-}
-
 int rule_distance(const dram::Rule& r, const dram::Timing& t, std::uint32_t n) {
   return dram::compile_distance(r.distance, t).at(n);
 }

@@ -67,7 +67,15 @@ Protocol pimba_protocol(bool artifact_compatible = false);
 
 // The engine command of a stream command: class = its kind, the bank group it
 // opens (ACT4*), the argument the rules read (n, r; a barrier's estimate).
-dram::Command to_engine_command(const Command& c, const dram::Timing& t);
+// Written field by field into `e` (whose other fields the engine ignores for
+// these classes), so a scheduler refreshing its cached head command does not
+// build and copy a temporary.
+inline void set_engine_command(dram::Command& e, const Command& c, const dram::Timing& t) {
+  e.cls = static_cast<dram::ClassId>(index_of(c.kind));
+  e.addr.pch = dram::PchId{c.pch};
+  e.addr.bg = dram::BankGroupId{c.bank_group};
+  e.arg = c.kind == CmdKind::RefreshBarrier ? static_cast<std::uint32_t>(barrier_estimate(t, c.barrier())) : c.arg;
+}
 
 // Distance of rule `r` after a previous command with argument n (the rule
 // rows evaluated one at a time, for checkers and reference models).
