@@ -663,6 +663,89 @@ Cycle ChannelController::look_ahead(Cycle t1) {
   return at_t1 ? t1 : std::max(mn, t1);
 }
 
+bool ChannelController::serve_alone(Cycle now, Cycle& last, Cycle& next) {
+  // Only open page, no channel-wide class or rule, nothing due before `now`.
+  if (m_cfg.page_policy != PagePolicy::Open || m_channel_wide || now >= m_ref_min) return false;
+  const int P = m_spec.org.pseudo_channels;
+  int p = -1;
+  for (int k = 0; k < P; ++k) {
+    if (!m_q[k].empty()) {
+      if (p >= 0) return false;
+      p = k;
+    } else if (!m_dirty[k] && !m_cands[k].empty()) {
+      return false;
+    }
+  }
+  if (p < 0 || m_pending != m_q[p].size() || m_draining[p]) return false;
+  std::vector<Entry>& q = m_q[p];
+  const Entry& e0 = q.front();
+  if (static_cast<int>(q.size()) >= m_cfg.write_high) return false;
+  for (const Entry& e : q)
+    if (e.bank != e0.bank || e.req.write != e0.req.write || e.req.addr.row != e0.req.addr.row) return false;
+  // One bank, one row, one direction: FR-FCFS has exactly one candidate at a
+  // time (the oldest request's PRE, ACT or column command; the others are
+  // row hits behind it or wait for its bank), and no other pseudo-channel has
+  // any until a refresh falls due. So each command issues at the first step
+  // cycle at which it is ready, as step() would: at max(ready, previous + 1),
+  // or in the previous command's cycle when that step's second round (the
+  // other command bus) finds it ready.
+  const int B = m_spec.org.banks_per_group, nb = m_spec.org.bank_groups * B;
+  const int ncls = static_cast<int>(m_cmd_count.size());
+  const bool dual = m_cfg.dual_command_bus;
+  const PchId pch{p};
+  const int bi = e0.bank;
+  const int g = bi / B;
+  const ClassId col = e0.req.write ? m_id.WR : m_id.RD;
+  CachedEarliest* const cache = &m_earliest_cache[(static_cast<std::size_t>(p) * nb + bi) * ncls];
+  const std::uint64_t* const inv_pch = &m_inv_pch[static_cast<std::size_t>(p) * ncls];
+  const std::uint64_t* const inv_bg = &m_inv_bg[(static_cast<std::size_t>(p) * m_spec.org.bank_groups + g) * ncls];
+  Cycle prev = -1;
+  int in_prev = 0;  // commands issued in cycle `prev`
+  int prev_bus = 0;
+  while (!q.empty()) {
+    const Entry& e = q.front();
+    const int open = idx(m_engine.open_row(pch, e.req.addr.bg, e.req.addr.bank));
+    Cand c{};
+    c.cmd.addr = e.req.addr;
+    c.cmd.cls = open == idx(e.req.addr.row) ? col : open >= 0 ? m_id.PRE : m_id.ACT;
+    c.prio = c.cmd.cls == col ? 1 : 3;
+    c.age = e.seq;
+    c.q = 0;
+    CachedEarliest& ce = cache[c.cmd.cls];
+    const std::uint64_t inv = std::max({m_inv_all, inv_pch[c.cmd.cls], inv_bg[c.cmd.cls]});
+    if (ce.stamp == 0 || ce.stamp < inv) {
+      ce.stamp = m_tick;
+      ce.ready = m_engine.earliest(c.cmd);
+    }
+    c.ready = ce.ready;
+    const int bus = dual ? m_column_bus[c.cmd.cls] : 0;
+    Cycle t;
+    if (prev >= 0 && dual && in_prev == 1 && bus != prev_bus && c.ready <= prev) t = prev;
+    else t = std::max(c.ready, prev >= 0 ? prev + 1 : now);
+    if (t >= m_ref_min) break;  // a refresh falls due first: step() takes over
+    issue(c, t);
+    in_prev = t == prev ? in_prev + 1 : 1;
+    prev = t;
+    prev_bus = bus;
+  }
+  if (prev < 0) return false;
+  // The step at `prev` ends as step() ends one that issued.
+  m_dirty[p] = 1;
+  last = prev;
+  bool tail = m_pending != 0 || m_ref_min <= prev + 1 || (m_idle_period > 0 && !m_hook && m_engine.open_banks() == 0);
+  for (int k = 0; k < P && !tail; ++k) tail = m_dirty[k] && m_draining[k];
+  if (tail) {
+    next = step_tail(prev, true, kNever);
+  } else {
+    // Nothing queued or waiting and no refresh due by prev + 1: the
+    // look-ahead's builds would give every pseudo-channel no candidate (and
+    // end no write drain), so the next step is the next refresh deadline; the
+    // dirty ones are built by the next step instead, to the same candidates.
+    next = m_ref_min;
+  }
+  return true;
+}
+
 Cycle ChannelController::step(Cycle now) {
   const int P = m_spec.org.pseudo_channels;
   const bool dual = m_cfg.dual_command_bus;
@@ -704,6 +787,11 @@ Cycle ChannelController::step(Cycle now) {
     issue(chosen, now);
     issued = true;
   }
+  return step_tail(now, issued, next);
+}
+
+Cycle ChannelController::step_tail(Cycle now, bool issued, Cycle next) {
+  const int P = m_spec.org.pseudo_channels;
   // Waiting requests take the slots that freed (schedulable from now + 1).
   if (issued)
     for (int p = 0; p < P; ++p)

@@ -127,6 +127,18 @@ class ChannelController {
   // refresh deadline included), or kNever when there is nothing to do.
   Cycle step(Cycle now);
 
+  // Serves the queued requests from the step cycle `now` on, as repeated
+  // step() calls would (same commands, cycles and completions), when they are
+  // the channel's only requests and all go to one row of one bank in one
+  // direction (open page, no write drain, nothing waiting): true, with `last`
+  // the cycle of the last step that issued and `next` what that step
+  // returned. It stops before the cycle at which a refresh falls due, leaving
+  // the rest queued for step() from `next` on. false, with nothing changed,
+  // when the requests are not of that kind or nothing issues before the next
+  // refresh deadline. A front end that runs one transaction at a time calls
+  // it instead of one step() per command.
+  bool serve_alone(Cycle now, Cycle& last, Cycle& next);
+
   // Runs an idle channel (nothing queued or waiting; std::logic_error
   // otherwise) from the step cycle `next` up to `until`: the same as
   // `while (next < until) next = step(next);`, returned value included. With
@@ -231,6 +243,10 @@ class ChannelController {
   // pseudo-channel dirty as before. The write-drain state is the same as
   // with a build at t1: building one queue twice changes it at most once.
   Cycle look_ahead(Cycle t1);
+  // The end of a step at `now`: waiting requests enter the freed slots, and
+  // after an issue the look-ahead; returns the next step cycle from `next`
+  // (the earliest candidate when nothing issued).
+  Cycle step_tail(Cycle now, bool issued, Cycle next);
   bool bank_blocked_by_refresh(PchId p, BankGroupId g, BankId b, Cycle now) const;
   // Adds pseudo-channel p's active-standby cycles up to t (state unchanged since m_bg_at[p]).
   void advance_background(int p, Cycle t);

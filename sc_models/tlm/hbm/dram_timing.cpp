@@ -270,6 +270,10 @@ AccessTiming DramTiming::access(const std::vector<AtomAccess>& atoms, Cycle arri
       result.row_hits += d.outcome == dram::RowOutcome::Hit;
     }
   };
+  // A batch on an otherwise idle controller whose requests all go to one row
+  // of one bank (a 64 B transaction's two atoms): the controller serves it in
+  // one call, as the steps below would, up to a refresh falling due.
+  bool alone = m_ctl.pending() == 0;
   if (resume) {
     admit(now + 1);
     now = std::max(m_next_step, now + 1);
@@ -277,7 +281,13 @@ AccessTiming DramTiming::access(const std::vector<AtomAccess>& atoms, Cycle arri
   for (;;) {
     admit(now);
     if (m_next_step <= now) {
-      m_next_step = m_ctl.step(now);
+      Cycle last = now;
+      if (alone && next == atoms.size() && m_ctl.serve_alone(now, last, m_next_step)) {
+        now = last;
+      } else {
+        m_next_step = m_ctl.step(now);
+      }
+      alone = false;
       collect();
     }
     admit(now + 1);

@@ -576,3 +576,97 @@ TEST_CASE("step skips the cycles in which nothing can issue, with every command 
     CHECK(steps[0] * 2 < steps[1]);
   }
 }
+
+TEST_CASE("serve_alone issues a lone one-bank batch as the steps it replaces", "[dram][controller]") {
+  // Batches of one to four requests, each on an otherwise idle controller as
+  // a TLM front end gives them (mostly one row of one bank in one direction;
+  // some mixed, which serve_alone refuses), arrivals from back to back to
+  // beyond several refresh intervals, into two controllers: one run by step()
+  // alone, one by serve_alone first and step() for the rest. Every command,
+  // completion, step cycle returned and final step cycle is the same.
+  const DramSpec s = one_channel("hbm2-pimba");
+  struct Case {
+    RefreshMode ref;
+    bool dual;
+    bool hook;
+  };
+  for (const Case& k : {Case{RefreshMode::AllBank, true, true}, Case{RefreshMode::PerBank, true, true},
+                        Case{RefreshMode::Off, true, true}, Case{RefreshMode::AllBank, false, true},
+                        Case{RefreshMode::AllBank, true, false}, Case{RefreshMode::PerBank, false, false}}) {
+    const ControllerConfig cfg = cfg_with(k.ref, k.dual);
+    std::mt19937 rng(23);
+    std::vector<std::pair<Cycle, std::vector<Request>>> batches;
+    Cycle t = 0;
+    std::uint64_t id = 0;
+    for (int b = 0; b < 4000; ++b) {
+      const std::uint32_t gap = rng() % 16;
+      t += gap < 6 ? 0 : gap < 13 ? static_cast<Cycle>(rng() % 40) : static_cast<Cycle>(rng() % 20000);
+      const int pch = static_cast<int>(rng() % 2), bg = static_cast<int>(rng() % 2), bank = static_cast<int>(rng() % 2);
+      const int row = static_cast<int>(rng() % 3);
+      const bool write = rng() % 4 == 0;
+      const int n = 1 + static_cast<int>(rng() % 4);
+      std::vector<Request> reqs;
+      for (int i = 0; i < n; ++i) {
+        Address a = at(pch, bg, bank, row, static_cast<int>(rng() % 32));
+        bool w = write;
+        if (rng() % 10 == 0) {  // a request the fast path does not take
+          const int what = static_cast<int>(rng() % 3);
+          if (what == 0) a = at(1 - pch, bg, bank, row, 0);
+          else if (what == 1) a = at(pch, bg, bank, row + 1, 0);
+          else w = !w;
+        }
+        reqs.push_back({id++, w, a, t});
+      }
+      batches.push_back({t, reqs});
+    }
+    struct Log {
+      std::vector<std::pair<ClassId, Cycle>> cmds;
+      std::vector<std::tuple<std::uint64_t, Cycle, Cycle, int>> done;
+      std::vector<Cycle> next;
+      std::uint64_t served_alone = 0;
+    };
+    std::vector<Log> logs(2);
+    for (int fast = 0; fast < 2; ++fast) {
+      ChannelController c(s, cfg);
+      RuleChecker chk(s, cfg.dual_command_bus);
+      c.attach_checker(&chk);
+      Log& log = logs[fast];
+      if (k.hook) c.set_command_hook([&](const Command& cmd, Cycle at_cycle) { log.cmds.push_back({cmd.cls, at_cycle}); });
+      Cycle next_step = k.ref == RefreshMode::Off ? kNever : 0, last_now = -1;
+      for (const auto& [arrival, reqs] : batches) {
+        while (next_step < arrival) next_step = c.step(next_step);  // idle: refreshes up to the arrival
+        Cycle now = arrival <= last_now ? last_now + 1 : arrival;
+        for (const Request& r : reqs) c.enqueue(r);
+        next_step = std::min(next_step, now);
+        bool first = fast != 0;
+        for (;;) {
+          if (next_step <= now) {
+            Cycle last = now;
+            if (first && c.serve_alone(now, last, next_step)) {
+              now = last;
+              ++log.served_alone;
+            } else {
+              next_step = c.step(now);
+            }
+            first = false;
+          }
+          for (const Completion& d : c.take_completions())
+            log.done.emplace_back(d.req.id, d.column_issue, d.done, static_cast<int>(d.outcome));
+          if (c.pending() == 0) break;
+          REQUIRE(next_step != kNever);
+          now = std::max(next_step, now + 1);
+        }
+        last_now = now;
+        log.next.push_back(next_step);
+        log.next.push_back(now);
+      }
+      CHECK(c.checker_violations() == 0);
+      if (!k.hook) log.cmds.push_back({0, static_cast<Cycle>(c.commands())});
+    }
+    CHECK(logs[0].done.size() == id);
+    CHECK(logs[1].served_alone > 2000);
+    CHECK(logs[0].cmds == logs[1].cmds);
+    CHECK(logs[0].done == logs[1].done);
+    CHECK(logs[0].next == logs[1].next);  // after each batch: next step cycle, last step cycle
+  }
+}
