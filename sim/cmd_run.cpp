@@ -370,6 +370,8 @@ int run(int argc, char** argv) {
           {"tp", "N", "same as --gpus (NPU systems: devices of the tensor-parallel group)", ""},
           {"pp", "N", "NPU systems: pipeline-parallel degree (each device holds layers / N)", "1"},
           {"sub-batch", "on|off|auto", "neupims: sub-batch interleaving (stages A-F); auto: on from batch 256 (the NeuPIMs evaluation's rule)", "auto"},
+          {"mode", "serial|interleaved|overlap", "execution mode: serial (host and PIM take turns), interleaved (neupims: sub-batch stages A-F), overlap (GPU-host systems with PIM: sub-batches whose operators run as their dependencies and the host, channels and PIM allow; docs/serving.md)", "each system's own"},
+          {"sub-batches", "N", "with --mode overlap: sub-batches the decode batch is cut into (1..64)", "2"},
           {"placement", "rr|clb", "NPU+PIM systems: KV channel placement, round robin or greedy channel load balancing",
            "clb for neupims, rr for npu+pim"},
           {"fast-channels", "K", "NPU+PIM systems: simulate only the K busiest channels and the least busy one with the NPU traffic, estimate the others (0: every channel, exact; error in docs/serving_neupims.md)", "0"},
@@ -611,6 +613,11 @@ int run(int argc, char** argv) {
                  {"trace", any(gpu_host) || any(npu), "the GPU-host and NPU systems"}};
     for (const auto& r : rules)
       if (a.has(r.opt) && !r.ok) throw UsageError(std::string("--") + r.opt + " applies to " + r.what + ", which none of --system is");
+    const std::string mode = a.choice("mode", "serial", {"serial", "interleaved", "overlap"});
+    if (a.has("sub-batches") && !(a.has("mode") && mode == "overlap"))
+      throw UsageError("--sub-batches applies with --mode overlap (the neupims sub-batches are --sub-batch on|off|auto)");
+    if (a.has("mode") && a.has("sub-batch"))
+      throw UsageError("--mode and --sub-batch both set the neupims schedule (interleaved = --sub-batch on); give one");
   }
   const bool functional = a.has("functional");
   // --functional runs one family's units: the Pimba processing unit (pimba) or
@@ -684,6 +691,8 @@ int run(int argc, char** argv) {
         const std::string sb = a.choice("sub-batch", "auto", {"on", "off", "auto"});
         sc.sub_batch = sb == "on" || (sb == "auto" && batch >= 256);
       }
+      if (a.has("mode")) sc.mode = serving::parse_mode(a.choice("mode", "serial", {"serial", "interleaved", "overlap"}));
+      sc.sub_batches = static_cast<int>(a.integer("sub-batches", 2, 1, 64));
       sc.exact_channels = static_cast<int>(a.integer("fast-channels", 0, 0, 1024));
       sc.threads = 2;  // results do not depend on it
       sc.attacc_sample_stride = a.integer("attention-sample", 0, 0, 1 << 20);
@@ -953,6 +962,10 @@ int run(int argc, char** argv) {
   cfg["host"] = host.name;
   cfg["gpus"] = gpus;
   cfg["artifact_compatible"] = artifact;
+  if (a.has("mode")) {  // without --mode each system runs its own (hardware.mode of each run)
+    cfg["mode"] = a.str("mode", "");
+    if (cfg["mode"] == "overlap") cfg["sub_batches"] = a.integer("sub-batches", 2, 1, 64);
+  }
   doc["config"] = cfg;
   // Key of a run in stats.systems: the varying parts, then the system.
   auto key_of = [&](const Outcome& o) {

@@ -17,7 +17,8 @@ namespace pimlab::serving {
 // state_update, causal_conv1d, discretization, comm, others). time_s is the
 // time the category occupies the critical path of the iteration; in a mode
 // where host and PIM overlap, the overlapped part is charged to the side that
-// set the stage length, so the categories add up to the iteration time.
+// set the stage length (GPU hosts' overlap mode: to the PIM kernel), so the
+// categories add up to the iteration time.
 struct CategoryCost {
   double time_s = 0;
   double energy_j = 0;

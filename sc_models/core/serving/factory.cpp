@@ -21,6 +21,8 @@ std::unique_ptr<Backend> make_backend(const SystemChoice& c) {
     o.attacc_placement = c.attacc_placement;
     o.attacc_sample_stride = c.attacc_sample_stride;
     o.cim = c.cim;
+    o.mode = c.mode.value_or(ExecMode::serial);
+    o.sub_batches = c.sub_batches;
     return std::make_unique<GpuBackend>(o);
   }
   // NPU host: the NeuPIMs systems, by PIM design.
@@ -37,6 +39,13 @@ std::unique_ptr<Backend> make_backend(const SystemChoice& c) {
   o.tp = c.gpus;
   o.pp = c.pp;
   o.sub_batch = c.sub_batch;
+  if (c.mode) {
+    const std::string allowed = o.system == NeupimsSystem::neupims ? "serial, interleaved" : "serial";
+    if (*c.mode == ExecMode::overlap || (*c.mode == ExecMode::interleaved && o.system != NeupimsSystem::neupims))
+      throw std::invalid_argument("system '" + c.system.name + "': mode '" + mode_name(*c.mode) +
+                                  "' is not built for it (allowed: " + allowed + ")");
+    o.sub_batch = *c.mode == ExecMode::interleaved;
+  }
   o.artifact_compatible = c.artifact_compatible;
   o.threads = c.threads;
   o.exact_channels = c.exact_channels;

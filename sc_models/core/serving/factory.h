@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "gpu/host.h"
@@ -12,6 +13,7 @@
 #include "pim/attacc.h"
 #include "serving/cim_place.h"
 #include "serving/cost.h"
+#include "serving/overlap.h"
 
 namespace pimlab::serving {
 
@@ -30,6 +32,11 @@ struct SystemChoice {
   pim::AttaccPlacement attacc_placement = pim::AttaccPlacement::Bank;
   std::int64_t attacc_sample_stride = 0;  // 0: exact
   CimSystem cim;             // GPU-host systems: CIM tiles and their placement
+  // Execution mode; unset: the system's own (GPU hosts serial; npu+pim serial;
+  // neupims interleaved with sub_batch, else serial). Set on an NPU system,
+  // serial / interleaved decide sub_batch; overlap is refused there.
+  std::optional<ExecMode> mode;
+  int sub_batches = 2;       // overlap: sub-batches of the decode batch
 };
 
 // Throws std::invalid_argument naming the system when it cannot be built.

@@ -65,6 +65,20 @@ GpuBackend::GpuBackend(const GpuSystemOptions& o) : m_o(o) {
                                   "': cim.place \"softmax\" conflicts with attacc, whose attention kernel runs the softmax in PIM");
     m_cim = std::make_unique<CimPlacement>(o.cim, o.model, o.gpus);
   }
+  if (o.mode == ExecMode::interleaved)
+    throw std::invalid_argument("system '" + o.system.name + "': mode 'interleaved' is the NeuPIMs sub-batch schedule "
+                                "(neupims only); GPU-host systems take serial or overlap");
+  if (o.mode == ExecMode::overlap) {
+    if (!o.system.has_pim())
+      throw std::invalid_argument("system '" + o.system.name + "': mode 'overlap' needs PIM to overlap with the host "
+                                  "(gpu+pim, pimba, time-multiplexed, pipelined, attacc); allowed here: serial");
+    if (o.cim.place != CimPlace::none)
+      throw std::invalid_argument("system '" + o.system.name + "': mode 'overlap' does not schedule CIM tiles; allowed with CIM: serial");
+    if (o.artifact_compatible)
+      throw std::invalid_argument("system '" + o.system.name + "': the artifacts are serial; mode 'overlap' is not artifact-compatible");
+    if (o.sub_batches < 1 || o.sub_batches > 64)
+      throw std::invalid_argument("sub-batches " + std::to_string(o.sub_batches) + " out of range (1..64)");
+  }
 }
 
 double GpuBackend::kv_capacity_bytes() const {
@@ -80,8 +94,9 @@ std::map<std::string, std::string> GpuBackend::describe() const {
                                        {"host_peak_flops", peak},
                                        {"host_peak_bytes_per_s", bw},
                                        {"gpus", std::to_string(m_o.gpus)},
-                                       {"mode", "serial"},
+                                       {"mode", mode_name(m_o.mode)},
                                        {"pim", m_o.system.has_pim() ? m_o.system.pim_family : "none"}};
+  if (m_o.mode == ExecMode::overlap) d["sub_batches"] = std::to_string(m_o.sub_batches);
   if (m_attacc) {
     d["pim_stacks"] = std::to_string(m_attacc->options().stacks);
     d["pim_dram"] = m_attacc->options().dram;
@@ -134,9 +149,10 @@ void GpuBackend::host_op(const model::Operator& op, IterationCost& c) {
   if (g.cls != gpu::OpClass::G2G) c.host_bytes += r.hbm_bytes * times;
   c.host_flops += r.flops * times;
   c.time_s += t;
-  if (m_trace)
+  if (m_collect)
     m_traced.push_back({op.name, g.category, false, r.time_s / static_cast<double>(op.steps), op.repeat, {},
-                        g.cls == gpu::OpClass::G2G ? 0.0 : r.flops, g.cls == gpu::OpClass::G2G ? 0.0 : r.hbm_bytes});
+                        g.cls == gpu::OpClass::G2G ? 0.0 : r.flops, g.cls == gpu::OpClass::G2G ? 0.0 : r.hbm_bytes,
+                        std::min(r.memory_s, r.time_s) / static_cast<double>(op.steps)});
 }
 
 PimKernelResult GpuBackend::attention_kernel(fw::Op op, std::int64_t num_op, std::int64_t rows, std::int64_t L) {
@@ -166,7 +182,7 @@ void GpuBackend::attacc_op(const model::Operator& op, const std::vector<DecodeRe
   for (const firmware::attacc::LengthGroup& g : firmware::attacc::length_groups(contexts)) {
     const AttaccKernelResult k = m_attacc->run(per_request * g.requests, op.k, g.len, op.dbyte);
     const double t = k.time_s * times;
-    if (m_trace) m_traced.push_back({"attention", "gemv", true, k.time_s / static_cast<double>(op.steps), op.repeat, {}, 0, 0});
+    if (m_collect) m_traced.push_back({"attention", "gemv", true, k.time_s / static_cast<double>(op.steps), op.repeat, {}, 0, 0, 0});
     c.charge("gemv", t, k.energy_j * times * m_o.gpus, &c.pim_energy_j);
     c.pim_busy_s += t;
     c.time_s += t;
@@ -186,9 +202,11 @@ void GpuBackend::pim_op(const model::Operator& op, const std::vector<DecodeReque
   };
   // Recording: the operator instance and its channel-0 commands.
   auto traced = [&](const PimKernelResult& r, fw::Op kop, std::int64_t num_op, std::int64_t rows, std::int64_t cols) {
-    if (m_trace)
+    if (m_collect)
       m_traced.push_back({op.name, cat, true, r.time_s / static_cast<double>(op.steps), op.repeat,
-                          m_pim->channel0(kop, num_op, rows, cols), 0, 0});
+                          m_trace ? m_pim->channel0(kop, num_op, rows, cols)
+                                  : std::vector<std::pair<std::uint64_t, pim::Command>>{},
+                          0, 0, 0});
   };
   if (op.cls == model::OpClass::su) {
     // m heads x num_op requests, each state n x k (system.md §1.3).
@@ -231,18 +249,26 @@ void GpuBackend::cim_charge(const model::Operator& op, const CimOpCost& k, Itera
 IterationCost GpuBackend::decode(const std::vector<DecodeRequest>& batch) {
   IterationCost c;
   if (batch.empty()) return c;
-  std::int64_t sum = 0;
-  for (const DecodeRequest& r : batch) {
+  for (const DecodeRequest& r : batch)
     if (r.context < 1) throw std::invalid_argument("decode request with KV length " + std::to_string(r.context));
-    sum += r.context;
-  }
+  if (m_o.mode == ExecMode::overlap) return decode_overlap(batch);
+  m_collect = m_trace != nullptr;
+  m_traced.clear();
+  run_ops(batch, c);
+  if (m_trace) lay_out(*m_trace);
+  m_collect = false;
+  return c;
+}
+
+void GpuBackend::run_ops(const std::vector<DecodeRequest>& batch, IterationCost& c) {
+  std::int64_t sum = 0;
+  for (const DecodeRequest& r : batch) sum += r.context;
   const auto B = static_cast<std::int64_t>(batch.size());
   // The host's attention is memory bound on the KV bytes, sum of L over the
   // batch: timed at the mean length (exact when all lengths are equal).
   model::GraphOptions go = model::graph_options(m_o.system, B, ceil_div(sum, B), m_o.gpus, m_o.artifact_compatible);
   go.artifact_steps = 1;  // one iteration = one decode step
   const std::vector<model::Operator> ops = model::decode_graph(m_o.model, go);
-  m_traced.clear();
   bool ffn_act = false;  // the activation between ffn_1 and ffn_2 runs on the CIM VFU
   for (const model::Operator& op : ops) {
     if (m_cim && m_cim->system().place == CimPlace::softmax && op.name == "attention_softmax") {
@@ -267,7 +293,97 @@ IterationCost GpuBackend::decode(const std::vector<DecodeRequest>& batch) {
     else
       host_op(op, c);
   }
-  if (m_trace) lay_out(*m_trace);
+}
+
+IterationCost GpuBackend::decode_overlap(const std::vector<DecodeRequest>& batch) {
+  // Sub-batches: contiguous slices of the batch, sizes differing by at most
+  // one (the first B mod S one larger); each is costed by the serial path's
+  // own operators (run_ops: roofline host operators, command-level PIM kernels).
+  IterationCost c;
+  const auto B = static_cast<std::int64_t>(batch.size());
+  const std::int64_t S = std::min<std::int64_t>(m_o.sub_batches, B);
+  std::vector<std::vector<Traced>> items(static_cast<std::size_t>(S));
+  m_collect = true;
+  std::size_t first = 0;
+  for (std::int64_t j = 0; j < S; ++j) {
+    const auto n = static_cast<std::size_t>(B / S + (j < B % S ? 1 : 0));
+    const std::vector<DecodeRequest> sub(batch.begin() + static_cast<std::ptrdiff_t>(first),
+                                         batch.begin() + static_cast<std::ptrdiff_t>(first + n));
+    first += n;
+    m_traced.clear();
+    run_ops(sub, c);
+    items[static_cast<std::size_t>(j)] = std::move(m_traced);
+  }
+  m_traced.clear();
+  m_collect = false;
+  // Each sub-batch's chain: layer by layer, pass r running every operator whose
+  // repeat exceeds r, in graph order (the rule of lay_out).
+  std::vector<std::vector<OverlapOp>> chains(items.size());
+  std::vector<std::vector<const Traced*>> of(items.size());
+  for (std::size_t j = 0; j < items.size(); ++j) {
+    std::int64_t passes = 0;
+    for (const Traced& x : items[j]) passes = std::max(passes, x.repeat);
+    for (std::int64_t r = 0; r < passes; ++r)
+      for (const Traced& x : items[j]) {
+        if (x.repeat <= r) continue;
+        chains[j].push_back({x.pim, x.time_s, x.pim ? 0.0 : x.memory_s});
+        of[j].push_back(&x);
+      }
+  }
+  const OverlapSchedule sch = schedule_overlap(chains, m_pim != nullptr);
+  // Time: the makespan. Categories: a PIM kernel is charged its whole span, a
+  // host operator the part of its span no PIM kernel covers, so the categories
+  // add up to the iteration time (the schedule leaves no moment idle).
+  c.time_s = sch.makespan_s;
+  for (auto& [k, v] : c.breakdown) v.time_s = 0;
+  std::vector<std::pair<double, double>> pim_spans;  // disjoint (one PIM resource)
+  for (std::size_t j = 0; j < chains.size(); ++j)
+    for (std::size_t i = 0; i < chains[j].size(); ++i)
+      if (chains[j][i].pim) {
+        const OverlapSlot& s = sch.slots[j][i];
+        pim_spans.emplace_back(s.start_s, s.end_s);
+        c.breakdown[of[j][i]->category].time_s += s.end_s - s.start_s;
+      }
+  std::sort(pim_spans.begin(), pim_spans.end());
+  for (std::size_t j = 0; j < chains.size(); ++j)
+    for (std::size_t i = 0; i < chains[j].size(); ++i) {
+      if (chains[j][i].pim) continue;
+      const OverlapSlot& s = sch.slots[j][i];
+      double covered = 0;
+      auto it = std::upper_bound(pim_spans.begin(), pim_spans.end(), s.start_s,
+                                 [](double t, const std::pair<double, double>& p) { return t < p.second; });
+      for (; it != pim_spans.end() && it->first < s.end_s; ++it)
+        covered += std::min(s.end_s, it->second) - std::max(s.start_s, it->first);
+      c.breakdown[of[j][i]->category].time_s += (s.end_s - s.start_s) - covered;
+    }
+  if (m_trace) {
+    // The operators at their scheduled times; PIM commands of the first
+    // sub-batch's first-layer kernels from each kernel's start.
+    Timeline& t = *m_trace;
+    t = Timeline{};
+    t.concurrent = true;
+    if (m_pim) {
+      t.pim_clock_ps = m_pim->cycle_s() * 1e12;
+      t.pseudo_channels = m_pim->pseudo_channels();
+    }
+    const std::size_t first_pass = items.empty() ? 0 : items[0].size();
+    for (std::size_t j = 0; j < chains.size(); ++j)
+      for (std::size_t i = 0; i < chains[j].size(); ++i) {
+        const Traced& x = *of[j][i];
+        const OverlapSlot& s = sch.slots[j][i];
+        if (j == 0 && i < first_pass && m_pim)
+          for (const auto& [cyc, cmd] : x.commands)
+            t.pim_commands.push_back({s.start_s + static_cast<double>(cyc) * m_pim->cycle_s(), cmd.pch,
+                                      pim::trace_name(cmd.kind, cmd.arg)});
+        t.ops.push_back({s.start_s, s.end_s, x.name + ".sb" + std::to_string(j + 1), x.category, x.pim ? "pim" : "host",
+                         x.flops, x.bytes});
+      }
+    std::stable_sort(t.ops.begin(), t.ops.end(),
+                     [](const Timeline::Op& a, const Timeline::Op& b) { return a.start_s < b.start_s; });
+    std::stable_sort(t.pim_commands.begin(), t.pim_commands.end(),
+                     [](const Timeline::PimCommand& a, const Timeline::PimCommand& b) { return a.time_s < b.time_s; });
+    for (const Traced& x : items[0]) t.distinct.push_back({0, x.time_s, x.name, x.category, x.pim ? "pim" : "host", x.flops, x.bytes});
+  }
   return c;
 }
 

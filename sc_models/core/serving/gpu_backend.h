@@ -2,8 +2,11 @@
 // pipelined, attacc): each operator of the model's decode graph runs on the GPU
 // roofline host (gpu/roofline.h) or, when the system's rules map it to PIM, as
 // a PIM kernel at command level on the GPU's PIM channels: Pimba family
-// (serving/pimba_pim.h) or AttAcc stacks (serving/attacc_pim.h). Host and PIM take turns (the `serial` mode of the
-// Pimba system): the iteration time is the sum of its operators' times.
+// (serving/pimba_pim.h) or AttAcc stacks (serving/attacc_pim.h). Mode `serial`
+// (the Pimba system's): host and PIM take turns, the iteration time is the sum
+// of its operators' times. Mode `overlap` (systems with PIM): the batch is cut
+// into sub-batches whose operator chains the list scheduler of serving/overlap.h
+// runs at once on the host, the channels and the PIM units.
 // Tensor parallelism: the graph is one GPU's shard; time is one GPU's, energy
 // counts every GPU (system.md §1.2). docs/serving.md.
 #pragma once
@@ -22,6 +25,7 @@
 #include "serving/cost.h"
 #include "serving/attacc_pim.h"
 #include "serving/cim_place.h"
+#include "serving/overlap.h"
 #include "serving/pimba_pim.h"
 #include "serving/timeline.h"
 
@@ -41,6 +45,8 @@ struct GpuSystemOptions {
   pim::AttaccPlacement attacc_placement = pim::AttaccPlacement::Bank;  // attacc system
   std::int64_t attacc_sample_stride = 0;  // attacc system: 0 exact, else AttaccPimOptions::sample_stride
   CimSystem cim;  // CIM tiles of each GPU and what is placed on them (place none: no CIM)
+  ExecMode mode = ExecMode::serial;  // serial or overlap (overlap: PIM systems, not with CIM or artifact mode)
+  int sub_batches = 2;               // overlap: sub-batches of the decode batch (1..64)
 };
 
 class GpuBackend : public Backend {
@@ -63,6 +69,8 @@ class GpuBackend : public Backend {
   void host_op(const model::Operator& op, IterationCost& c);
   void pim_op(const model::Operator& op, const std::vector<DecodeRequest>& batch, IterationCost& c);
   void lay_out(Timeline& t) const;
+  void run_ops(const std::vector<DecodeRequest>& batch, IterationCost& c);
+  IterationCost decode_overlap(const std::vector<DecodeRequest>& batch);
   PimKernelResult attention_kernel(firmware::pimba::Op op, std::int64_t num_op, std::int64_t rows, std::int64_t L);
   GpuSystemOptions m_o;
   void attacc_op(const model::Operator& op, const std::vector<DecodeRequest>& batch, IterationCost& c);
@@ -71,6 +79,7 @@ class GpuBackend : public Backend {
   std::unique_ptr<CimPlacement> m_cim;
   void cim_charge(const model::Operator& op, const CimOpCost& k, IterationCost& c);
   Timeline* m_trace = nullptr;
+  bool m_collect = false;  // fill m_traced (recording, or the overlap mode's chains)
   struct Traced {  // one operator instance of the recorded iteration
     std::string name, category;
     bool pim = false;
@@ -78,6 +87,7 @@ class GpuBackend : public Backend {
     std::int64_t repeat = 1;
     std::vector<std::pair<std::uint64_t, pim::Command>> commands;  // channel 0, PIM kernels
     double flops = 0, bytes = 0;  // host operators, one instance
+    double memory_s = 0;          // host operators, one instance: the roofline's memory term (<= time_s)
   };
   std::vector<Traced> m_traced;
   using OpKey = std::tuple<int, std::int64_t, std::int64_t, std::int64_t, std::int64_t, int>;

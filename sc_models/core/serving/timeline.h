@@ -27,9 +27,10 @@ struct Timeline {
   std::vector<PimCommand> pim_commands;  // channel 0
   double pim_clock_ps = 1000;            // one PIM command slot (the channel's tCK)
   int pseudo_channels = 2;
-  // Host and PIM run at the same time (the NPU systems): `op` and `category`
-  // follow the host's operations, `pim_op` the PIM work; otherwise (GPU hosts)
-  // the operators are serial and `op` is the one on the critical path.
+  // Host and PIM run at the same time (the NPU systems, the GPU hosts' overlap
+  // mode): `op` and `category` follow the host's operations, `pim_op` the PIM
+  // work; otherwise (GPU hosts, serial) the operators are serial and `op` is
+  // the one on the critical path.
   bool concurrent = false;
   std::vector<Op> stages;  // optional: the schedule's stages (name, start, end)
 };

@@ -1,0 +1,57 @@
+// The `overlap` execution mode's scheduler (docs/serving.md, "Execution
+// modes"): a deterministic list scheduler of dependency chains of operators on
+// three resources -- the host (GPU), the host's HBM channels, and the PIM units.
+//
+// Each chain (one sub-batch's operators of one decode step, layer by layer in
+// graph order) runs in order: an operator starts when its predecessor in the
+// chain has ended and its resources are free. Every step places, among the
+// chains' next operators, the one that can start earliest (ties: the lower
+// chain index); a resource runs its segments in placement order (no back-fill).
+//
+// - A PIM kernel holds the PIM units for its time and, when the PIM sits in the
+//   host's channels (Pimba family: all-bank mode holds every channel), the
+//   channels too.
+// - A host operator holds the host for its time T, of which its memory part M
+//   (the roofline's memory term, <= T) needs the channels; only the rest,
+//   T - M, can run while a PIM kernel holds them. When the channels are free
+//   at its start the memory part goes first (freeing them soonest); when a
+//   kernel holds them, the compute part goes first and the memory part waits
+//   for the channels, the host held meanwhile (its kernel is resident).
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace pimlab::serving {
+
+// How host and PIM work of one iteration are composed: `serial` (they take
+// turns), `interleaved` (NeuPIMs sub-batch stages A-F), `overlap` (sub-batch
+// chains as the dependencies and resources allow, this scheduler).
+enum class ExecMode { serial, interleaved, overlap };
+const char* mode_name(ExecMode m);
+// Throws std::invalid_argument naming the value and the allowed ones.
+ExecMode parse_mode(const std::string& s);
+
+struct OverlapOp {
+  bool pim = false;      // a PIM kernel; otherwise a host operator
+  double time_s = 0;     // host: the operator's time T; PIM: the kernel's time
+  double memory_s = 0;   // host: the part needing the channels (clamped to [0, T]); PIM: unused
+};
+
+struct OverlapSlot {
+  double start_s = 0, end_s = 0;                // the operator's span
+  double channel_start_s = 0, channel_end_s = 0;  // host: its memory part; PIM: its span
+};
+
+struct OverlapSchedule {
+  std::vector<std::vector<OverlapSlot>> slots;  // per chain, per operator
+  double makespan_s = 0;
+};
+
+// `shared_channels`: PIM kernels hold the host's channels (Pimba family); false
+// for PIM with memory of its own (AttAcc devices). Throws std::invalid_argument
+// on a negative time.
+OverlapSchedule schedule_overlap(const std::vector<std::vector<OverlapOp>>& chains, bool shared_channels);
+
+}  // namespace pimlab::serving
