@@ -243,7 +243,7 @@ class ChannelEngine {
     Cycle& b = m_bus_free[cc.bus_index];
     if (t + 1 > b) b = t + 1;
   }
-  Cycle rules_ready_slow(const Command& c) const;  // rules_ready() but its inline path
+  Cycle rules_ready_slow(const Command& c) const;  // rules_ready() of a class that is not unit_query
   Cycle rules_ready_span(const Command& c) const;  // rules_ready() of a command of any span
   void commit(const Command& c, Cycle t);  // state and history update of issue / record_external
   void commit_bumps(const Command& c, Cycle t, const Span& s);  // commit()'s rule bounds, any span
