@@ -33,11 +33,12 @@ endfunction()
 # The speed bench of one component: executable pimlab_bench_<area> built from
 # the component's bench_<area>.cpp, custom target bench_<area> that runs it
 # (with ARGS, or through SCRIPT, which gets -DBENCH=<executable>), registered
-# in the top-level `bench` target.
+# in the top-level `bench` target. It runs under the heap policy of every
+# pimlab executable (sc_models/core/process/heap_policy.h).
 function(pimlab_bench area)
   cmake_parse_arguments(B "" "SCRIPT;COMMENT" "SOURCES;LIBS;ARGS" ${ARGN})
   add_executable(pimlab_bench_${area} ${B_SOURCES})
-  target_link_libraries(pimlab_bench_${area} PRIVATE ${B_LIBS} pimlab_options)
+  target_link_libraries(pimlab_bench_${area} PRIVATE ${B_LIBS} pimlab_heap_policy pimlab_options)
   if(B_SCRIPT)
     set(cmd ${CMAKE_COMMAND} -DBENCH=$<TARGET_FILE:pimlab_bench_${area}> -P ${B_SCRIPT})
   else()
