@@ -6,6 +6,7 @@
 #include <cctype>
 #include <ostream>
 #include <functional>
+#include <limits>
 #include <map>
 #include <stdexcept>
 #include <string>
@@ -375,13 +376,34 @@ void write_trace(std::ostream& os, const Program& p) {
 }
 
 std::vector<std::uint16_t> feed_order(const Program& p) {
-  std::vector<std::uint16_t> out;
-  out.reserve(p.commands);
-  std::size_t longest = 0;
-  for (const auto& s : p.pch_streams) longest = std::max(longest, s.size());
-  for (std::size_t i = 0; i < longest; ++i)
-    for (const auto& s : p.pch_streams)
-      if (i < s.size()) out.push_back(s[i].ch);
+  // Every command of pch stream j is on channel stream_order[j].first (it
+  // was emitted into that stream), so the order needs the streams' lengths
+  // only, not their commands.
+  std::size_t total = 0, longest = 0;
+  for (const auto& s : p.pch_streams) {
+    total += s.size();
+    longest = std::max(longest, s.size());
+  }
+  std::vector<std::uint16_t> out(total);
+  std::uint16_t* o = out.data();
+  // (channel, length) of the streams not yet exhausted, in exchange order.
+  std::vector<std::pair<std::uint16_t, std::size_t>> live;
+  for (std::size_t j = 0; j < p.pch_streams.size(); ++j)
+    if (!p.pch_streams[j].empty()) live.emplace_back(p.stream_order[j].first, p.pch_streams[j].size());
+  auto shortest = [&live] {
+    std::size_t m = std::numeric_limits<std::size_t>::max();
+    for (const auto& x : live) m = std::min(m, x.second);
+    return m;
+  };
+  std::size_t next_end = shortest();
+  for (std::size_t i = 0; i < longest; ++i) {
+    for (const auto& x : live) *o++ = x.first;
+    if (i + 1 == next_end) {
+      // Drop the streams whose last command this pass emitted (order kept).
+      live.erase(std::remove_if(live.begin(), live.end(), [i](const auto& x) { return x.second == i + 1; }), live.end());
+      next_end = shortest();
+    }
+  }
   return out;
 }
 

@@ -254,6 +254,14 @@ TEST_CASE("a written trace replays to the same schedule (40 channels, both modes
       streams[c.ch].push_back(c);
       feed.push_back(c.ch);
     }
+    // The feed order is the channel of each trace line, in file order (in
+    // the faithful mode the streams end at different lengths).
+    CHECK(feed_order(p) == feed);
+    if (!artifact) {
+      bool lengths_differ = false;
+      for (const auto& s : p.pch_streams) lengths_differ = lengths_differ || s.size() != p.pch_streams[0].size();
+      CHECK(lengths_differ);
+    }
     const pimlab::pim::ChannelEngine e(pimlab::pim::pimba_protocol(artifact),
                                        pimlab::dram::preset("hbm2-pimba"));
     const auto a = artifact ? e.run(p.channel_streams, 2, feed_order(p)) : e.run(p.channel_streams, 2);
