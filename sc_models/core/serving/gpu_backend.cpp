@@ -236,7 +236,8 @@ void GpuBackend::pim_op(const model::Operator& op, const std::vector<DecodeReque
   }
 }
 
-void GpuBackend::cim_charge(const model::Operator& op, const CimOpCost& k, IterationCost& c) {
+void GpuBackend::cim_charge(const model::Operator& op, const std::string& name, const CimOpCost& k,
+                            IterationCost& c) {
   // Serial composition, as PIM kernels: the layer's CIM time adds to the
   // iteration; every layer is the same (repeat), energy counts every GPU's chip.
   const double times = static_cast<double>(op.repeat) / static_cast<double>(op.steps);
@@ -244,6 +245,15 @@ void GpuBackend::cim_charge(const model::Operator& op, const CimOpCost& k, Itera
   c.charge(model::category_name(op.category), t, k.energy_j * times * m_o.gpus, &c.cim_energy_j);
   c.cim_busy_s += t;
   c.time_s += t;
+  if (m_collect) {
+    Traced x;
+    x.name = name;
+    x.category = model::category_name(op.category);
+    x.cim = true;
+    x.time_s = k.time_s / static_cast<double>(op.steps);
+    x.repeat = op.repeat;
+    m_traced.push_back(std::move(x));
+  }
 }
 
 IterationCost GpuBackend::decode(const std::vector<DecodeRequest>& batch) {
@@ -274,12 +284,12 @@ void GpuBackend::run_ops(const std::vector<DecodeRequest>& batch, IterationCost&
     if (m_cim && m_cim->system().place == CimPlace::softmax && op.name == "attention_softmax") {
       std::vector<std::int64_t> lengths;
       for (const DecodeRequest& r : batch) lengths.push_back(r.context);
-      cim_charge(op, m_cim->softmax_layer(lengths, (op.num_op / B) * op.m), c);
+      cim_charge(op, op.name, m_cim->softmax_layer(lengths, (op.num_op / B) * op.m), c);
       continue;
     }
     if (m_cim && m_cim->system().place == CimPlace::ffn) {
       if (op.name == "ffn_1") {
-        cim_charge(op, m_cim->ffn_layer(op.m), c);
+        cim_charge(op, "ffn_1+act+ffn_2", m_cim->ffn_layer(op.m), c);
         ffn_act = true;
         continue;
       }
@@ -375,14 +385,14 @@ IterationCost GpuBackend::decode_overlap(const std::vector<DecodeRequest>& batch
           for (const auto& [cyc, cmd] : x.commands)
             t.pim_commands.push_back({s.start_s + static_cast<double>(cyc) * m_pim->cycle_s(), cmd.pch,
                                       pim::trace_name(cmd.kind, cmd.arg)});
-        t.ops.push_back({s.start_s, s.end_s, x.name + ".sb" + std::to_string(j + 1), x.category, x.pim ? "pim" : "host",
+        t.ops.push_back({s.start_s, s.end_s, x.name + ".sb" + std::to_string(j + 1), x.category, x.device(),
                          x.flops, x.bytes});
       }
     std::stable_sort(t.ops.begin(), t.ops.end(),
                      [](const Timeline::Op& a, const Timeline::Op& b) { return a.start_s < b.start_s; });
     std::stable_sort(t.pim_commands.begin(), t.pim_commands.end(),
                      [](const Timeline::PimCommand& a, const Timeline::PimCommand& b) { return a.time_s < b.time_s; });
-    for (const Traced& x : items[0]) t.distinct.push_back({0, x.time_s, x.name, x.category, x.pim ? "pim" : "host", x.flops, x.bytes});
+    for (const Traced& x : items[0]) t.distinct.push_back({0, x.time_s, x.name, x.category, x.device(), x.flops, x.bytes});
   }
   return c;
 }
@@ -405,10 +415,10 @@ void GpuBackend::lay_out(Timeline& t) const {
       if (r == 0 && m_pim)
         for (const auto& [cyc, cmd] : x.commands)
           t.pim_commands.push_back({now + static_cast<double>(cyc) * m_pim->cycle_s(), cmd.pch, pim::trace_name(cmd.kind, cmd.arg)});
-      t.ops.push_back({now, now + x.time_s, x.name, x.category, x.pim ? "pim" : "host", x.flops, x.bytes});
+      t.ops.push_back({now, now + x.time_s, x.name, x.category, x.device(), x.flops, x.bytes});
       now += x.time_s;
     }
-  for (const Traced& x : m_traced) t.distinct.push_back({0, x.time_s, x.name, x.category, x.pim ? "pim" : "host", x.flops, x.bytes});
+  for (const Traced& x : m_traced) t.distinct.push_back({0, x.time_s, x.name, x.category, x.device(), x.flops, x.bytes});
 }
 
 IterationCost GpuBackend::prefill(const std::vector<PrefillChunk>& chunks) {

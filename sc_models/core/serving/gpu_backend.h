@@ -77,7 +77,9 @@ class GpuBackend : public Backend {
   std::unique_ptr<PimbaPim> m_pim;
   std::unique_ptr<AttaccPim> m_attacc;
   std::unique_ptr<CimPlacement> m_cim;
-  void cim_charge(const model::Operator& op, const CimOpCost& k, IterationCost& c);
+  // `name`: the operator as the waveform shows it (the FFN placement runs
+  // ffn_1, its activation and ffn_2 as one CIM operator).
+  void cim_charge(const model::Operator& op, const std::string& name, const CimOpCost& k, IterationCost& c);
   Timeline* m_trace = nullptr;
   bool m_collect = false;  // fill m_traced (recording, or the overlap mode's chains)
   struct Traced {  // one operator instance of the recorded iteration
@@ -88,6 +90,8 @@ class GpuBackend : public Backend {
     std::vector<std::pair<std::uint64_t, pim::Command>> commands;  // channel 0, PIM kernels
     double flops = 0, bytes = 0;  // host operators, one instance
     double memory_s = 0;          // host operators, one instance: the roofline's memory term (<= time_s)
+    bool cim = false;  // a CIM operator (the tiles' time of the operators it replaces)
+    const char* device() const { return pim ? "pim" : cim ? "cim" : "host"; }
   };
   std::vector<Traced> m_traced;
   using OpKey = std::tuple<int, std::int64_t, std::int64_t, std::int64_t, std::int64_t, int>;

@@ -21,14 +21,18 @@ std::string token(std::string s) {
 
 void write_vcd(std::ostream& os, const Timeline& t, const std::string& title) {
   // Identifier codes: '!' host_busy, '"' pim_busy, '#' op, '$' category, then
-  // one per pseudo-channel, then pim_op (concurrent) and stage (with stages).
+  // one per pseudo-channel, then pim_op (concurrent), stage (with stages) and
+  // cim_busy (with CIM operators).
   const char pim_op = static_cast<char>('%' + t.pseudo_channels);
   const char stage = static_cast<char>(pim_op + (t.concurrent ? 1 : 0));
+  const char cim_busy = static_cast<char>(stage + (t.stages.empty() ? 0 : 1));
+  const bool cim = std::any_of(t.ops.begin(), t.ops.end(), [](const Timeline::Op& o) { return o.device == "cim"; });
   os << "$comment " << title << " $end\n$timescale 1ps $end\n$scope module iteration $end\n"
      << "$var wire 1 ! host_busy $end\n$var wire 1 \" pim_busy $end\n"
      << "$var string 1 # op $end\n$var string 1 $ category $end\n";
   if (t.concurrent) os << "$var string 1 " << pim_op << " pim_op $end\n";
   if (!t.stages.empty()) os << "$var string 1 " << stage << " stage $end\n";
+  if (cim) os << "$var wire 1 " << cim_busy << " cim_busy $end\n";
   os << "$upscope $end\n$scope module ch0 $end\n";
   for (int p = 0; p < t.pseudo_channels; ++p)
     os << "$scope module pch" << p << " $end\n$var string 1 " << static_cast<char>('%' + p) << " cmd $end\n$upscope $end\n";
@@ -43,13 +47,14 @@ void write_vcd(std::ostream& os, const Timeline& t, const std::string& title) {
   for (int p = 0; p < t.pseudo_channels; ++p) at(0, std::string("s- ") + static_cast<char>('%' + p));
   if (t.concurrent) at(0, std::string("s- ") + pim_op);
   if (!t.stages.empty()) at(0, std::string("s- ") + stage);
+  if (cim) at(0, std::string("0") + cim_busy);
   for (const auto& o : t.stages) {
     at(ps(o.start_s), "s" + token(o.name) + " " + stage);
     at(ps(o.end_s), std::string("s- ") + stage);
   }
   for (const auto& o : t.ops) {
     const bool pim = o.device == "pim";
-    const char* busy = pim ? "\"" : "!";
+    const std::string busy(1, pim ? '"' : o.device == "cim" ? cim_busy : '!');
     at(ps(o.start_s), std::string("1") + busy);
     if (pim && t.concurrent) {
       at(ps(o.start_s), "s" + token(o.name) + " " + pim_op);

@@ -14,7 +14,7 @@ namespace pimlab::serving {
 struct Timeline {
   struct Op {
     double start_s = 0, end_s = 0;
-    std::string name, category, device;  // device: "host" or "pim"
+    std::string name, category, device;  // device: "host", "pim" or "cim"
     double flops = 0, bytes = 0;          // host operators: arithmetic and off-chip bytes of one instance
   };
   struct PimCommand {
@@ -38,8 +38,9 @@ struct Timeline {
 // A VCD (IEEE 1364 with string values, as GTKWave reads them), timescale 1 ps:
 // iteration.host_busy, iteration.pim_busy (1 bit), iteration.op and
 // iteration.category (strings), with `concurrent` iteration.pim_op, with
-// stages iteration.stage (strings), ch0.pch<p>.cmd (string: the command
-// issued in that cycle, empty otherwise).
+// stages iteration.stage (strings), with CIM operators iteration.cim_busy
+// (1 bit), ch0.pch<p>.cmd (string: the command issued in that cycle, empty
+// otherwise).
 void write_vcd(std::ostream& os, const Timeline& t, const std::string& title);
 
 }  // namespace pimlab::serving

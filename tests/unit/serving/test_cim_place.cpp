@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -19,6 +20,7 @@
 #include "serving/factory.h"
 #include "serving/gpu_backend.h"
 #include "serving/platform.h"
+#include "serving/timeline.h"
 
 namespace {
 
@@ -155,6 +157,48 @@ TEST_CASE("softmax on CIM: a row's latency does not depend on when it starts on 
   const cim::SoftmaxTimedRow r2 = cim::softmax_on_chip(chip, x, {}, slots, r1.end);
   CHECK(r2.end - r1.end == r1.end);
   CHECK(r1.end == cim::softmax_latency(t, cim::SoftmaxSetting::MultiCore, 300, 4, 1).cycles);
+}
+
+TEST_CASE("GPU back-end: CIM operators in the waveform, laid out with the host's", "[cim_place][trace]") {
+  serving::GpuSystemOptions o;
+  o.system = model::find_system("gpu");
+  o.model = tiny();
+  o.host = gpu::preset("a100");
+  const std::vector<serving::DecodeRequest> batch{{101, -1}, {301, -1}, {201, -1}};
+  for (CimPlace place : {CimPlace::softmax, CimPlace::ffn}) {
+    o.cim = one_tile(place);
+    serving::GpuBackend be(o);
+    serving::Timeline t;
+    be.record(&t);
+    const serving::IterationCost c = be.decode(batch);
+    be.record(nullptr);
+    // Serial: the operators end to end span the iteration; the CIM ones
+    // span the CIM's busy time, under the names the placement runs.
+    REQUIRE(!t.ops.empty());
+    double host = 0, cim = 0;
+    int cim_ops = 0;
+    for (std::size_t i = 0; i < t.ops.size(); ++i) {
+      const serving::Timeline::Op& op = t.ops[i];
+      if (i) CHECK(op.start_s == t.ops[i - 1].end_s);
+      (op.device == "cim" ? cim : host) += op.end_s - op.start_s;
+      if (op.device != "cim") {
+        CHECK(op.device == "host");
+        if (place == CimPlace::softmax) CHECK(op.name != "attention_softmax");  // the tiles run it
+        if (place == CimPlace::ffn) CHECK((op.name != "ffn_1" && op.name != "ffn_2"));
+        continue;
+      }
+      ++cim_ops;
+      CHECK(op.name == (place == CimPlace::softmax ? "attention_softmax" : "ffn_1+act+ffn_2"));
+      CHECK(op.category == (place == CimPlace::softmax ? "others" : c.breakdown.count("gemm") ? "gemm" : "gemv"));
+    }
+    CHECK(cim_ops == 2);  // one per layer
+    CHECK(t.ops.back().end_s == Approx(c.time_s).epsilon(1e-12));
+    CHECK(cim == Approx(c.cim_busy_s).epsilon(1e-12));
+    CHECK(host == Approx(c.host_busy_s).epsilon(1e-12));
+    std::ostringstream vcd;
+    serving::write_vcd(vcd, t, "cim");
+    CHECK(vcd.str().find(" cim_busy $end") != std::string::npos);
+  }
 }
 
 TEST_CASE("GPU back-end: placed operators are charged to the CIM, serially", "[cim_place]") {
