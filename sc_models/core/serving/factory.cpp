@@ -40,11 +40,17 @@ std::unique_ptr<Backend> make_backend(const SystemChoice& c) {
   o.pp = c.pp;
   o.sub_batch = c.sub_batch;
   if (c.mode) {
-    const std::string allowed = o.system == NeupimsSystem::neupims ? "serial, interleaved" : "serial";
-    if (*c.mode == ExecMode::overlap || (*c.mode == ExecMode::interleaved && o.system != NeupimsSystem::neupims))
+    // npu-only has no PIM: nothing to overlap or interleave.
+    const std::string allowed = o.system == NeupimsSystem::neupims  ? "serial, interleaved, overlap"
+                                : o.system == NeupimsSystem::npu_pim ? "serial, overlap"
+                                                                     : "serial";
+    if ((*c.mode == ExecMode::overlap && o.system == NeupimsSystem::npu_only) ||
+        (*c.mode == ExecMode::interleaved && o.system != NeupimsSystem::neupims))
       throw std::invalid_argument("system '" + c.system.name + "': mode '" + mode_name(*c.mode) +
                                   "' is not built for it (allowed: " + allowed + ")");
     o.sub_batch = *c.mode == ExecMode::interleaved;
+    o.overlap = *c.mode == ExecMode::overlap;
+    o.sub_batches = c.sub_batches;
   }
   o.artifact_compatible = c.artifact_compatible;
   o.threads = c.threads;

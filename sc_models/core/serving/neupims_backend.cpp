@@ -16,6 +16,7 @@
 #include "npu/gemm.h"
 #include "npu/vector.h"
 #include "pim/newton_controller.h"
+#include "serving/overlap.h"
 
 namespace pimlab::serving {
 
@@ -554,6 +555,7 @@ struct NeupimsBackend::Impl {
     out.st.npu_s = static_cast<double>(out.npu.end) * cyc;
     out.st.pim_s = static_cast<double>(pim_end) * 1e-9;
     out.st.pim_alone_s = static_cast<double>(pim_alone) * 1e-9;
+    if (mem_only && !mem_only->mem_done.empty()) out.st.mem_alone_s = static_cast<double>(mem_only->mem_done.back()) * 1e-9;
     if (traffic) {
       CurveDma da(ms.last, curve_alone);
       out.st.npu_alone_s = static_cast<double>(run_program(prog, da).end) * cyc;
@@ -700,6 +702,13 @@ NeupimsBackend::NeupimsBackend(const NeupimsOptions& o) : m_opt(o) {
   if (m_opt.threads < 1) bad("threads " + std::to_string(m_opt.threads) + " (allowed: >= 1)");
   if (m_opt.exact_channels < 0)
     bad("exact_channels " + std::to_string(m_opt.exact_channels) + " (allowed: 0 = every channel, or K >= 1)");
+  if (m_opt.overlap) {
+    if (m_opt.system == NeupimsSystem::npu_only) bad("mode 'overlap' needs PIM to overlap with the NPU (allowed: serial)");
+    if (m_opt.artifact_compatible) bad("the artifacts have no overlap; mode 'overlap' is not artifact-compatible");
+    if (m_opt.sub_batches < 1 || m_opt.sub_batches > 64)
+      bad("sub-batches " + std::to_string(m_opt.sub_batches) + " out of range (1..64)");
+    m_opt.sub_batch = false;  // each sub-batch is costed serially
+  }
   if (m_opt.system != NeupimsSystem::neupims) m_opt.sub_batch = false;
   if (m_opt.artifact_compatible) m_opt.npu.mode = npu::Mode::artifact;
   npu::validate(m_opt.npu);
@@ -737,8 +746,10 @@ std::map<std::string, std::string> NeupimsBackend::describe() const {
                                                              : "neupims (dual row buffer)";
   d["channel_controller"] = pim::pim_type_name(m_impl->flavour());
   d["mode"] = m_opt.system == NeupimsSystem::npu_only ? "npu"
+              : m_opt.overlap                         ? "overlap"
               : m_opt.sub_batch                       ? "interleaved"
                                                       : "serial";
+  if (m_opt.overlap) d["sub_batches"] = std::to_string(m_opt.sub_batches);
   d["artifact_compatible"] = m_opt.artifact_compatible ? "true" : "false";
   d["comm"] = "none (no all-reduce is modelled)";
   d["npu_dma_window_per_channel"] = m_impl->window() > 0 ? std::to_string(m_impl->window()) : "unlimited";
@@ -789,6 +800,7 @@ IterationCost NeupimsBackend::decode(const std::vector<DecodeRequest>& batch) {
                                   " (allowed: 0.." + std::to_string(C - 1) + ")");
     channel_of.push_back(static_cast<std::uint32_t>(std::max(0, r.channel)));
   }
+  if (m_opt.overlap) return decode_overlap(batch, channel_of);
   std::vector<Impl::StageRun> runs;
   auto per_channel = [&](const std::vector<std::size_t>& idx) {
     std::vector<std::vector<i64>> l(static_cast<std::size_t>(C));
@@ -834,6 +846,132 @@ IterationCost NeupimsBackend::decode(const std::vector<DecodeRequest>& batch) {
 
   im.assemble(runs, cost, m_stages);
   cost.breakdown["comm"];  // no all-reduce is modelled (system.md §2.3)
+  return cost;
+}
+
+IterationCost NeupimsBackend::decode_overlap(const std::vector<DecodeRequest>& batch,
+                                            const std::vector<std::uint32_t>& channel_of) {
+  Impl& im = *m_impl;
+  IterationCost cost;
+  // Sub-batches: every channel's requests, in queue order, cut into S
+  // consecutive parts whose sizes differ by at most one, the larger parts
+  // dealt to the sub-batches in turn across the channels (S = 2: the NeuPIMs
+  // split, firmware::compiler::split_sub_batches), so every sub-batch has its
+  // share of every channel's attention.
+  const std::size_t S = std::min(static_cast<std::size_t>(m_opt.sub_batches), batch.size());
+  std::vector<std::vector<std::size_t>> queue(static_cast<std::size_t>(m_opt.channels)), sub(S);
+  for (std::size_t i = 0; i < batch.size(); ++i) queue[channel_of[i]].push_back(i);
+  std::size_t turn = 0;
+  for (const std::vector<std::size_t>& q : queue) {
+    const std::size_t base = q.size() / S, extra = q.size() % S;
+    std::size_t at = 0;
+    for (std::size_t j = 0; j < S; ++j) {
+      const std::size_t n = base + ((j + S - turn) % S < extra ? 1 : 0);
+      sub[j].insert(sub[j].end(), q.begin() + static_cast<std::ptrdiff_t>(at),
+                    q.begin() + static_cast<std::ptrdiff_t>(at + n));
+      at += n;
+    }
+    turn = (turn + extra) % S;
+  }
+  // Each sub-batch costed by the serial path (its own NPU program, stages A, B,
+  // E per layer and the LM head, run at command level on the channels); its
+  // chain: the stages in the order they run (the loop rule of lay_out), a
+  // stage with PIM attention (B) a kernel of its PIM time whose host share is
+  // the stage's NPU program (softmax, partial-sum adds: compute only), the
+  // others NPU operations whose memory part is their traffic's time on a
+  // channel alone.
+  firmware::compiler::NpuProgramOptions po = im.program_options();
+  po.iteration = firmware::compiler::NpuIteration::serial;
+  std::vector<std::vector<Impl::StageRun>> runs(S);
+  std::vector<std::vector<OverlapOp>> chains(S);
+  std::vector<std::vector<const Impl::StageRun*>> of(S);
+  for (std::size_t j = 0; j < S; ++j) {
+    std::vector<i64> contexts;
+    std::vector<std::vector<i64>> lens(static_cast<std::size_t>(m_opt.channels));
+    std::vector<std::size_t> all;
+    for (std::size_t i : sub[j]) {
+      all.push_back(contexts.size());
+      contexts.push_back(batch[i].context);
+      lens[channel_of[i]].push_back(batch[i].context);
+    }
+    const std::vector<firmware::compiler::NpuStage> stages = firmware::compiler::npu_decode_stages(po, contexts, {all});
+    for (const firmware::compiler::NpuStage& s : stages) {
+      runs[j].push_back(im.run_stage(s.name, s.ops, s.pim_group >= 0 ? lens : std::vector<std::vector<i64>>{},
+                                     static_cast<int>(s.tokens)));
+      runs[j].back().st.repeat = s.repeat;
+    }
+    for (std::size_t i = 0; i < runs[j].size();) {
+      const std::int64_t R = runs[j][i].st.repeat;
+      std::size_t e = i + 1;
+      if (R > 1)
+        while (e < runs[j].size() && runs[j][e].st.repeat == R) ++e;
+      for (std::int64_t rep = 0; rep < std::max<std::int64_t>(1, R); ++rep)
+        for (std::size_t k = i; k < e; ++k) {
+          const NeupimsStage& st = runs[j][k].st;
+          const bool pim = st.pim_s > 0;
+          chains[j].push_back({pim, pim ? st.pim_s : st.time_s, pim ? 0.0 : st.mem_alone_s, pim ? st.npu_s : 0.0});
+          of[j].push_back(&runs[j][k]);
+        }
+      i = e;
+    }
+  }
+  const OverlapSchedule sch = schedule_overlap(chains, m_opt.system == NeupimsSystem::npu_pim);
+  // Energy, busy times and bytes: the sub-batches' own (assemble); time: the
+  // makespan; categories: a kernel's time on the PIM units charged to gemv, an
+  // NPU stage or a kernel's host share the part of its span no kernel covers,
+  // split over the stage's categories by their cycles (as assemble splits a
+  // stage).
+  m_stages.clear();
+  for (std::size_t j = 0; j < S; ++j) im.assemble(runs[j], cost, m_stages);
+  cost.time_s = sch.makespan_s;
+  for (auto& [k, v] : cost.breakdown) v.time_s = 0;
+  std::vector<std::pair<double, double>> pim_spans;  // disjoint (one PIM resource)
+  for (std::size_t j = 0; j < S; ++j)
+    for (std::size_t i = 0; i < chains[j].size(); ++i)
+      if (chains[j][i].pim) {
+        const OverlapSlot& s = sch.slots[j][i];
+        pim_spans.emplace_back(s.channel_start_s, s.channel_end_s);
+        cost.breakdown["gemv"].time_s += s.channel_end_s - s.channel_start_s;
+      }
+  std::sort(pim_spans.begin(), pim_spans.end());
+  for (std::size_t j = 0; j < S; ++j)
+    for (std::size_t i = 0; i < chains[j].size(); ++i) {
+      const OverlapSlot& s = sch.slots[j][i];
+      const double a = chains[j][i].pim ? s.host_start_s : s.start_s, b = chains[j][i].pim ? s.host_end_s : s.end_s;
+      double covered = 0;
+      auto it = std::upper_bound(pim_spans.begin(), pim_spans.end(), a,
+                                 [](double t, const std::pair<double, double>& p) { return t < p.second; });
+      for (; it != pim_spans.end() && it->first < b; ++it) covered += std::min(b, it->second) - std::max(a, it->first);
+      const ProgramRun& r = of[j][i]->npu;
+      const double total = static_cast<double>(r.end);
+      for (const auto& [cat, cyc] : r.busy)
+        if (total > 0) cost.breakdown[cat].time_s += ((b - a) - covered) * static_cast<double>(cyc) / total;
+    }
+  cost.breakdown["comm"];  // no all-reduce is modelled (system.md §2.3)
+  if (m_trace) {
+    // Each stage instance at its scheduled span, named <stage>.sb<k> (the
+    // PIM attention: attention.sb<k>, its NPU share B.sb<k>); no channel commands.
+    Timeline& t = *m_trace;
+    t = Timeline{};
+    t.concurrent = true;
+    t.pseudo_channels = 1;
+    t.pim_clock_ps = 1000;
+    for (std::size_t j = 0; j < S; ++j)
+      for (std::size_t i = 0; i < chains[j].size(); ++i) {
+        const OverlapSlot& s = sch.slots[j][i];
+        const std::string sb = ".sb" + std::to_string(j + 1);
+        const bool pim = chains[j][i].pim;
+        if (!pim) {
+          t.ops.push_back({s.start_s, s.end_s, of[j][i]->st.name + sb, "gemm", "host", 0, 0});
+          continue;
+        }
+        t.ops.push_back({s.channel_start_s, s.channel_end_s, "attention" + sb, "gemv", "pim", 0, 0});
+        if (s.host_end_s > s.host_start_s)
+          t.ops.push_back({s.host_start_s, s.host_end_s, of[j][i]->st.name + sb, "gemv", "host", 0, 0});
+      }
+    std::stable_sort(t.ops.begin(), t.ops.end(),
+                     [](const Timeline::Op& a, const Timeline::Op& b) { return a.start_s < b.start_s; });
+  }
   return cost;
 }
 

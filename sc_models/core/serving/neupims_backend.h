@@ -51,6 +51,12 @@ struct NeupimsOptions {
   // Sub-batch interleaving (stages A..F). Only the neupims system interleaves;
   // npu+pim is always serial (the baseline has none), npu-only has no PIM.
   bool sub_batch = true;
+  // Mode `overlap` (npu+pim, neupims; docs/serving.md "Execution modes"): the
+  // batch cut into `sub_batches` (1..64) whose serial stages (A, B, E per
+  // layer, then the LM head) the list scheduler of serving/overlap.h runs as
+  // the NPU, the channels and the PIM units allow; overrides sub_batch.
+  bool overlap = false;
+  int sub_batches = 2;
   npu::NpuConfig npu;        // default: the NeuPIMs NPU
   int channels = 32;         // HBM2 channels of one device
   double channel_bytes = 1024.0 * 1024 * 1024;  // 1 GB per channel (system.md §3.5)
@@ -74,6 +80,7 @@ struct NeupimsStage {
   double pim_s = 0;   // the slowest channel's PIM commands (0: no PIM work)
   double npu_alone_s = 0;   // the NPU program on channels without PIM work
   double pim_alone_s = 0;   // the slowest channel's PIM stream without NPU traffic
+  double mem_alone_s = 0;   // the NPU's traffic alone on a channel (its last completion; 0: no traffic)
   std::int64_t repeat = 1;  // times the stage occurs in the iteration
   int requests_npu = 0;     // requests in the NPU program
   int requests_pim = 0;     // requests whose attention runs in the stage
@@ -98,7 +105,8 @@ class NeupimsBackend : public Backend {
 
   const NeupimsOptions& options() const { return m_opt; }
   // The stages of the last decode() in the order they run, with repeat counts:
-  // iteration time = sum of time_s * repeat.
+  // iteration time = sum of time_s * repeat (overlap: each sub-batch's serial
+  // stages in turn, whose sum is the serial time of the sub-batches).
   const std::vector<NeupimsStage>& last_stages() const { return m_stages; }
   // While set, each decode() lays its iteration out in *t (docs/serving.md
   // "Waveforms"): the stages in execution order, the NPU's operations, the
@@ -111,6 +119,7 @@ class NeupimsBackend : public Backend {
 
  private:
   struct Impl;
+  IterationCost decode_overlap(const std::vector<DecodeRequest>& batch, const std::vector<std::uint32_t>& channel_of);
   NeupimsOptions m_opt;
   std::vector<NeupimsStage> m_stages;
   std::uint64_t m_cache_hits = 0, m_channel_runs = 0;

@@ -26,7 +26,7 @@ OverlapSchedule schedule_overlap(const std::vector<std::vector<OverlapOp>>& chai
   s.slots.resize(chains.size());
   for (std::size_t i = 0; i < chains.size(); ++i) {
     for (const OverlapOp& op : chains[i])
-      if (!(op.time_s >= 0) || !(op.memory_s >= 0))
+      if (!(op.time_s >= 0) || !(op.memory_s >= 0) || !(op.host_s >= 0))
         throw std::invalid_argument("overlap schedule: operator with a negative or undefined time");
     s.slots[i].reserve(chains[i].size());
   }
@@ -57,6 +57,13 @@ OverlapSchedule schedule_overlap(const std::vector<std::vector<OverlapOp>>& chai
       slot.channel_end_s = slot.end_s;
       pim_free = slot.end_s;
       if (shared_channels) channels_free = slot.end_s;
+      slot.host_start_s = slot.host_end_s = best_start;
+      if (op.host_s > 0) {  // the host share, when the host is free
+        slot.host_start_s = std::max(best_start, host_free);
+        slot.host_end_s = slot.host_start_s + op.host_s;
+        host_free = slot.host_end_s;
+        slot.end_s = std::max(slot.end_s, slot.host_end_s);
+      }
     } else {
       const double m = std::min(op.memory_s, op.time_s);
       if (m <= 0) {  // no off-chip traffic: the channels are not needed

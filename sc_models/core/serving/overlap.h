@@ -9,8 +9,14 @@
 // chain index); a resource runs its segments in placement order (no back-fill).
 //
 // - A PIM kernel holds the PIM units for its time and, when the PIM sits in the
-//   host's channels (Pimba family: all-bank mode holds every channel), the
-//   channels too.
+//   host's channels and blocks their host traffic (Pimba family: all-bank mode
+//   holds every channel; Newton: the single row buffer), the channels too.
+//   A kernel may carry a host share h (the NPU systems' attention stage: the
+//   NPU's softmax and partial-sum adds of the kernel's results, compute only,
+//   which the serial costing runs beside the kernel from the stage's start):
+//   it runs on the host from the later of the kernel's start and the host
+//   being free, for h, and the operator ends when both its parts have (with
+//   the host free at its start: after max(T, h), the serial stage).
 // - A host operator holds the host for its time T, of which its memory part M
 //   (the roofline's memory term, <= T) needs the channels; only the rest,
 //   T - M, can run while a PIM kernel holds them. When the channels are free
@@ -37,11 +43,13 @@ struct OverlapOp {
   bool pim = false;      // a PIM kernel; otherwise a host operator
   double time_s = 0;     // host: the operator's time T; PIM: the kernel's time
   double memory_s = 0;   // host: the part needing the channels (clamped to [0, T]); PIM: unused
+  double host_s = 0;     // PIM: its host share h (0: none); host: unused
 };
 
 struct OverlapSlot {
   double start_s = 0, end_s = 0;                // the operator's span
-  double channel_start_s = 0, channel_end_s = 0;  // host: its memory part; PIM: its span
+  double channel_start_s = 0, channel_end_s = 0;  // host: its memory part; PIM: its kernel on the PIM units
+  double host_start_s = 0, host_end_s = 0;        // PIM: its host share (equal: none); host: unused
 };
 
 struct OverlapSchedule {
@@ -49,9 +57,10 @@ struct OverlapSchedule {
   double makespan_s = 0;
 };
 
-// `shared_channels`: PIM kernels hold the host's channels (Pimba family); false
-// for PIM with memory of its own (AttAcc devices). Throws std::invalid_argument
-// on a negative time.
+// `shared_channels`: PIM kernels hold the host's channels (Pimba family,
+// Newton); false for PIM with memory of its own (AttAcc devices) or whose
+// kernels let the host's traffic through (NeuPIMs' dual row buffer). Throws
+// std::invalid_argument on a negative time.
 OverlapSchedule schedule_overlap(const std::vector<std::vector<OverlapOp>>& chains, bool shared_channels);
 
 }  // namespace pimlab::serving

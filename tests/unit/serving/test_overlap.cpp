@@ -1,6 +1,6 @@
 // The `overlap` execution mode: the list scheduler on chains small enough to
-// schedule by hand, and the GPU back-end's overlap decode on real models
-// against the serial mode's figures (docs/serving.md, "Execution modes").
+// schedule by hand, and the GPU and NPU back-ends' overlap decode on real
+// models against the serial mode's figures (docs/serving.md, "Execution modes").
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -13,6 +13,7 @@
 #include "model/system.h"
 #include "serving/factory.h"
 #include "serving/gpu_backend.h"
+#include "serving/neupims_backend.h"
 #include "serving/overlap.h"
 
 namespace sv = pimlab::serving;
@@ -21,6 +22,7 @@ namespace {
 
 sv::OverlapOp host(double t, double m) { return {false, t, m}; }
 sv::OverlapOp pim(double t) { return {true, t, 0}; }
+sv::OverlapOp pim_with_host(double t, double h) { return {true, t, 0, h}; }
 
 void check_slot(const sv::OverlapSlot& s, double start, double end, double cs, double ce) {
   CHECK(s.start_s == start);
@@ -98,6 +100,51 @@ TEST_CASE("overlap scheduler: a memory-bound host operator waits for the channel
   // One chain: no overlap at all, the serial sum.
   CHECK(sv::schedule_overlap({{host(2, 1), pim(3), host(1, 1)}}, true).makespan_s == 6);
   CHECK_THROWS_AS(sv::schedule_overlap({{host(-1, 0)}}, true), std::invalid_argument);
+}
+
+TEST_CASE("overlap scheduler: kernels with a host share (the NPU's attention stage), by hand", "[serving][overlap]") {
+  // Each chain: H (T 4, memory 1), P (3, host share 1), H (T 2, memory 2), on
+  // shared channels (Newton). By hand:
+  //   a.H1 [0,4], memory [0,1]
+  //   a.P1 [4,7] (tie with b.H1 at 4: lower chain first); its share [4,5]
+  //   b.H1 [5,9]: channels held by a.P1 to 7, so compute [5,8], memory [8,9]
+  //   a.H2 [9,11], memory [9,11] (tie with b.P1 at 9)
+  //   b.P1 [11,14] (channels free at 11); its share [11,12]
+  //   b.H2 [14,16]
+  const std::vector<sv::OverlapOp> chain{host(4, 1), pim_with_host(3, 1), host(2, 2)};
+  sv::OverlapSchedule s = sv::schedule_overlap({chain, chain}, true);
+  check_slot(s.slots[0][0], 0, 4, 0, 1);
+  check_slot(s.slots[0][1], 4, 7, 4, 7);
+  CHECK(s.slots[0][1].host_start_s == 4);
+  CHECK(s.slots[0][1].host_end_s == 5);
+  check_slot(s.slots[1][0], 5, 9, 8, 9);
+  check_slot(s.slots[0][2], 9, 11, 9, 11);
+  check_slot(s.slots[1][1], 11, 14, 11, 14);
+  CHECK(s.slots[1][1].host_start_s == 11);
+  CHECK(s.slots[1][1].host_end_s == 12);
+  check_slot(s.slots[1][2], 14, 16, 14, 16);
+  CHECK(s.makespan_s == 16);
+  // Channels not held (NeuPIMs' dual row buffer):
+  //   a.H1 [0,4]; a.P1 [4,7], share [4,5]; b.H1 [5,9], memory [5,6] (channels free);
+  //   a.H2 [9,11] (tie with b.P1 at 9); b.P1 [9,12], share [11,12] (host busy to 11); b.H2 [12,14].
+  // 14 = the host's work (2 x (4 + 1 + 2)), against 18 serial.
+  s = sv::schedule_overlap({chain, chain}, false);
+  check_slot(s.slots[1][0], 5, 9, 5, 6);
+  check_slot(s.slots[0][2], 9, 11, 9, 11);
+  check_slot(s.slots[1][1], 9, 12, 9, 12);
+  CHECK(s.slots[1][1].host_start_s == 11);
+  CHECK(s.slots[1][1].host_end_s == 12);
+  check_slot(s.slots[1][2], 12, 14, 12, 14);
+  CHECK(s.makespan_s == 14);
+  // The share waits for the host past the kernel's own end: the operator ends with it.
+  s = sv::schedule_overlap({{host(5, 0)}, {pim_with_host(2, 1)}}, false);
+  check_slot(s.slots[1][0], 0, 6, 0, 2);
+  CHECK(s.slots[1][0].host_start_s == 5);
+  CHECK(s.makespan_s == 6);
+  // One chain: the serial stage, max(kernel, share), whichever is longer.
+  CHECK(sv::schedule_overlap({{host(1, 1), pim_with_host(2, 3), host(1, 1)}}, true).makespan_s == 5);
+  CHECK(sv::schedule_overlap({{host(1, 1), pim_with_host(3, 2), host(1, 1)}}, true).makespan_s == 5);
+  CHECK_THROWS_AS(sv::schedule_overlap({{pim_with_host(1, -1)}}, true), std::invalid_argument);
 }
 
 TEST_CASE("overlap mode names", "[serving][overlap]") {
@@ -219,8 +266,112 @@ TEST_CASE("overlap: combinations that are not built are refused", "[serving][ove
   n.model = pimlab::model::preset("gpt3-7b");
   n.gpus = 4;
   n.mode = sv::ExecMode::overlap;
-  CHECK_THROWS_WITH(sv::make_backend(n), "system 'neupims': mode 'overlap' is not built for it (allowed: serial, interleaved)");
+  CHECK(sv::make_backend(n)->describe().at("mode") == "overlap");
+  n.system = pimlab::model::find_system("npu-only");
+  CHECK_THROWS_WITH(sv::make_backend(n), "system 'npu-only': mode 'overlap' is not built for it (allowed: serial)");
   n.system = pimlab::model::find_system("npu+pim");
   n.mode = sv::ExecMode::interleaved;
-  CHECK_THROWS_WITH(sv::make_backend(n), "system 'npu+pim': mode 'interleaved' is not built for it (allowed: serial)");
+  CHECK_THROWS_WITH(sv::make_backend(n), "system 'npu+pim': mode 'interleaved' is not built for it (allowed: serial, overlap)");
+  n.mode = sv::ExecMode::overlap;
+  n.sub_batches = 65;
+  CHECK_THROWS_WITH(sv::make_backend(n), Catch::Contains("sub-batches 65 out of range (1..64)"));
+  n.sub_batches = 2;
+  n.artifact_compatible = true;
+  CHECK_THROWS_WITH(sv::make_backend(n), Catch::Contains("mode 'overlap' is not artifact-compatible"));
+}
+
+namespace {
+
+sv::NeupimsOptions npu_options(sv::NeupimsSystem system) {
+  sv::NeupimsOptions o;
+  o.system = system;
+  o.model = pimlab::model::preset("gpt3-7b");
+  o.tp = 4;
+  o.threads = 2;  // results do not depend on it
+  return o;
+}
+
+// Request i on channel i mod 32 (round robin), KV lengths differing.
+std::vector<sv::DecodeRequest> npu_batch(int n, std::int64_t first_len) {
+  std::vector<sv::DecodeRequest> b;
+  for (int i = 0; i < n; ++i) b.push_back({first_len + 7 * i, i % 32});
+  return b;
+}
+
+}  // namespace
+
+TEST_CASE("overlap on the NPU systems: one sub-batch is the serial mode", "[serving][overlap]") {
+  for (sv::NeupimsSystem system : {sv::NeupimsSystem::npu_pim, sv::NeupimsSystem::neupims}) {
+    INFO(sv::to_string(system));
+    sv::NeupimsOptions o = npu_options(system);
+    o.sub_batch = false;
+    sv::NeupimsBackend serial(o);
+    o.overlap = true;
+    o.sub_batches = 1;
+    sv::NeupimsBackend one(o);
+    // Requests in channel order: the sub-batch holds them in the batch's order.
+    std::vector<sv::DecodeRequest> b;
+    for (int i = 0; i < 48; ++i) b.push_back({1025 + 7 * i, i / 2 % 32});
+    const sv::IterationCost a = serial.decode(b), c = one.decode(b);
+    // Serial sums time x repeat per stage, the schedule one stage after another.
+    CHECK(c.time_s == Approx(a.time_s).epsilon(1e-12));
+    CHECK(a.energy_j() == c.energy_j());
+    CHECK(a.host_busy_s == c.host_busy_s);
+    CHECK(a.pim_busy_s == c.pim_busy_s);
+    for (const auto& [k, v] : a.breakdown) {
+      CHECK(c.breakdown.at(k).time_s == Approx(v.time_s).epsilon(1e-12).margin(1e-15));  // re-attributed
+      CHECK(c.breakdown.at(k).energy_j == v.energy_j);
+    }
+    CHECK(one.describe().at("mode") == "overlap");
+    CHECK(one.describe().at("sub_batches") == "1");
+  }
+}
+
+TEST_CASE("overlap on the NPU systems: bounds, categories, energy of the sub-batches (gpt3-7b, tp 4)",
+          "[serving][overlap]") {
+  for (sv::NeupimsSystem system : {sv::NeupimsSystem::npu_pim, sv::NeupimsSystem::neupims}) {
+    INFO(sv::to_string(system));
+    sv::NeupimsOptions o = npu_options(system);
+    o.sub_batch = false;
+    sv::NeupimsBackend serial(o);
+    o.overlap = true;
+    sv::NeupimsBackend over(o);
+    // 64 requests, two on every channel: the split gives each sub-batch one
+    // request of every channel, requests 0..31 and 32..63.
+    const auto b = npu_batch(64, 1025);
+    const sv::IterationCost c = over.decode(b);
+    const std::vector<sv::DecodeRequest> h1(b.begin(), b.begin() + 32), h2(b.begin() + 32, b.end());
+    const sv::IterationCost s1 = serial.decode(h1), s2 = serial.decode(h2);
+    const double host = s1.host_busy_s + s2.host_busy_s, pimt = s1.pim_busy_s + s2.pim_busy_s;
+    CHECK(c.host_busy_s == Approx(host).epsilon(1e-12));
+    CHECK(c.pim_busy_s == Approx(pimt).epsilon(1e-12));
+    CHECK(c.energy_j() == Approx(s1.energy_j() + s2.energy_j()).epsilon(1e-12));
+    CHECK(c.time_s <= (s1.time_s + s2.time_s) * (1 + 1e-12));
+    CHECK(c.time_s >= std::max(host, pimt) * (1 - 1e-12));
+    CHECK(category_sum(c) == Approx(c.time_s).epsilon(1e-12));
+    // The sides ran at once: some host work hid under the kernels.
+    CHECK(c.host_busy_s + c.pim_busy_s > c.time_s);
+  }
+}
+
+TEST_CASE("overlap on the NPU systems: trace of the schedule", "[serving][overlap]") {
+  sv::NeupimsOptions o = npu_options(sv::NeupimsSystem::neupims);
+  o.overlap = true;
+  o.sub_batches = 3;
+  sv::NeupimsBackend be(o);
+  sv::Timeline t;
+  be.record(&t);
+  const sv::IterationCost c = be.decode(npu_batch(12, 300));
+  be.record(nullptr);
+  CHECK(t.concurrent);
+  REQUIRE(!t.ops.empty());
+  double end = 0;
+  int pim = 0;
+  for (std::size_t i = 0; i < t.ops.size(); ++i) {
+    end = std::max(end, t.ops[i].end_s);
+    if (i) CHECK(t.ops[i].start_s >= t.ops[i - 1].start_s);
+    if (t.ops[i].device == "pim") ++pim;
+  }
+  CHECK(end == c.time_s);
+  CHECK(pim == 3 * 32);  // attention of every layer of each sub-batch
 }
