@@ -370,7 +370,7 @@ int run(int argc, char** argv) {
           {"tp", "N", "same as --gpus (NPU systems: devices of the tensor-parallel group)", ""},
           {"pp", "N", "NPU systems: pipeline-parallel degree (each device holds layers / N)", "1"},
           {"sub-batch", "on|off|auto", "neupims: sub-batch interleaving (stages A-F); auto: on from batch 256 (the NeuPIMs evaluation's rule)", "auto"},
-          {"mode", "serial|interleaved|overlap", "execution mode: serial (host and PIM take turns), interleaved (neupims: sub-batch stages A-F), overlap (systems with PIM: sub-batches whose operators run as their dependencies and the host (GPU or NPU), channels and PIM allow; docs/serving.md)", "each system's own"},
+          {"mode", "serial|interleaved|overlap", "execution mode: serial (host and PIM take turns), interleaved (neupims: sub-batch stages A-F), overlap (GPU-host systems with PIM, npu+pim: sub-batches whose operators run as their dependencies and the host, channels and PIM allow; docs/serving.md)", "each system's own"},
           {"sub-batches", "N", "with --mode overlap: sub-batches the decode batch is cut into (1..64)", "2"},
           {"placement", "rr|clb", "NPU+PIM systems: KV channel placement, round robin or greedy channel load balancing",
            "clb for neupims, rr for npu+pim"},

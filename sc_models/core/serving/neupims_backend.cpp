@@ -704,6 +704,9 @@ NeupimsBackend::NeupimsBackend(const NeupimsOptions& o) : m_opt(o) {
     bad("exact_channels " + std::to_string(m_opt.exact_channels) + " (allowed: 0 = every channel, or K >= 1)");
   if (m_opt.overlap) {
     if (m_opt.system == NeupimsSystem::npu_only) bad("mode 'overlap' needs PIM to overlap with the NPU (allowed: serial)");
+    if (m_opt.system == NeupimsSystem::neupims)
+      bad("mode 'overlap' would run the NPU's traffic under PIM kernels without their interference on the banks, "
+          "which only 'interleaved' simulates (allowed: serial, interleaved)");
     if (m_opt.artifact_compatible) bad("the artifacts have no overlap; mode 'overlap' is not artifact-compatible");
     if (m_opt.sub_batches < 1 || m_opt.sub_batches > 64)
       bad("sub-batches " + std::to_string(m_opt.sub_batches) + " out of range (1..64)");
@@ -915,7 +918,8 @@ IterationCost NeupimsBackend::decode_overlap(const std::vector<DecodeRequest>& b
       i = e;
     }
   }
-  const OverlapSchedule sch = schedule_overlap(chains, m_opt.system == NeupimsSystem::npu_pim);
+  // npu+pim (Newton, single row buffer): a kernel holds the channels.
+  const OverlapSchedule sch = schedule_overlap(chains, true);
   // Energy, busy times and bytes: the sub-batches' own (assemble); time: the
   // makespan; categories: a kernel's time on the PIM units charged to gemv, an
   // NPU stage or a kernel's host share the part of its span no kernel covers,

@@ -51,7 +51,7 @@ struct NeupimsOptions {
   // Sub-batch interleaving (stages A..F). Only the neupims system interleaves;
   // npu+pim is always serial (the baseline has none), npu-only has no PIM.
   bool sub_batch = true;
-  // Mode `overlap` (npu+pim, neupims; docs/serving.md "Execution modes"): the
+  // Mode `overlap` (npu+pim; docs/serving.md "Execution modes"): the
   // batch cut into `sub_batches` (1..64) whose serial stages (A, B, E per
   // layer, then the LM head) the list scheduler of serving/overlap.h runs as
   // the NPU, the channels and the PIM units allow; overrides sub_batch.

@@ -58,8 +58,7 @@ struct OverlapSchedule {
 };
 
 // `shared_channels`: PIM kernels hold the host's channels (Pimba family,
-// Newton); false for PIM with memory of its own (AttAcc devices) or whose
-// kernels let the host's traffic through (NeuPIMs' dual row buffer). Throws
+// Newton); false for PIM with memory of its own (AttAcc devices). Throws
 // std::invalid_argument on a negative time.
 OverlapSchedule schedule_overlap(const std::vector<std::vector<OverlapOp>>& chains, bool shared_channels);
 

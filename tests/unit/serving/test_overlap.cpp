@@ -266,6 +266,15 @@ TEST_CASE("overlap: combinations that are not built are refused", "[serving][ove
   n.model = pimlab::model::preset("gpt3-7b");
   n.gpus = 4;
   n.mode = sv::ExecMode::overlap;
+  CHECK_THROWS_WITH(sv::make_backend(n), Catch::StartsWith("system 'neupims': mode 'overlap' is not built for it "
+                                                           "(allowed: serial, interleaved); its NPU traffic shares"));
+  sv::NeupimsOptions direct;
+  direct.system = sv::NeupimsSystem::neupims;
+  direct.model = pimlab::model::preset("gpt3-7b");
+  direct.tp = 4;
+  direct.overlap = true;
+  CHECK_THROWS_WITH(sv::NeupimsBackend(direct), Catch::Contains("which only 'interleaved' simulates"));
+  n.system = pimlab::model::find_system("npu+pim");
   CHECK(sv::make_backend(n)->describe().at("mode") == "overlap");
   n.system = pimlab::model::find_system("npu-only");
   CHECK_THROWS_WITH(sv::make_backend(n), "system 'npu-only': mode 'overlap' is not built for it (allowed: serial)");
@@ -301,9 +310,8 @@ std::vector<sv::DecodeRequest> npu_batch(int n, std::int64_t first_len) {
 }  // namespace
 
 TEST_CASE("overlap on the NPU systems: one sub-batch is the serial mode", "[serving][overlap]") {
-  for (sv::NeupimsSystem system : {sv::NeupimsSystem::npu_pim, sv::NeupimsSystem::neupims}) {
-    INFO(sv::to_string(system));
-    sv::NeupimsOptions o = npu_options(system);
+  {
+    sv::NeupimsOptions o = npu_options(sv::NeupimsSystem::npu_pim);
     o.sub_batch = false;
     sv::NeupimsBackend serial(o);
     o.overlap = true;
@@ -329,9 +337,8 @@ TEST_CASE("overlap on the NPU systems: one sub-batch is the serial mode", "[serv
 
 TEST_CASE("overlap on the NPU systems: bounds, categories, energy of the sub-batches (gpt3-7b, tp 4)",
           "[serving][overlap]") {
-  for (sv::NeupimsSystem system : {sv::NeupimsSystem::npu_pim, sv::NeupimsSystem::neupims}) {
-    INFO(sv::to_string(system));
-    sv::NeupimsOptions o = npu_options(system);
+  {
+    sv::NeupimsOptions o = npu_options(sv::NeupimsSystem::npu_pim);
     o.sub_batch = false;
     sv::NeupimsBackend serial(o);
     o.overlap = true;
@@ -355,7 +362,7 @@ TEST_CASE("overlap on the NPU systems: bounds, categories, energy of the sub-bat
 }
 
 TEST_CASE("overlap on the NPU systems: trace of the schedule", "[serving][overlap]") {
-  sv::NeupimsOptions o = npu_options(sv::NeupimsSystem::neupims);
+  sv::NeupimsOptions o = npu_options(sv::NeupimsSystem::npu_pim);
   o.overlap = true;
   o.sub_batches = 3;
   sv::NeupimsBackend be(o);
