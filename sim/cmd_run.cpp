@@ -99,6 +99,7 @@ struct Outcome {
   std::vector<serving::Timeline::Op> first_step;  // --plot: the operators of the first decode step (GPU hosts)
   std::vector<std::vector<std::int64_t>> decode_contexts;  // --functional: each decode iteration's KV lengths
   std::optional<serving::AttaccPimOptions> attacc;          // --functional: the attacc system's PIM
+  std::map<int, std::int64_t> sub_batches_chosen;          // --sub-batches auto: count -> decode iterations
 };
 
 // Wraps a back-end that can lay an iteration out (the GPU-host and the NPU
@@ -259,6 +260,20 @@ void check_attention_macs(const std::vector<Outcome>& outcomes, bool attention_l
 // draws the same figures as a study.
 void write_plots(const std::string& dir, const std::vector<Outcome>& outcomes, const Json& doc);
 
+// --sub-batches N|auto (mode overlap): 1..64, or auto (serving::kSubBatchesAuto:
+// each decode iteration keeps the fastest of the candidate counts).
+int sub_batches_option(const Args& a) {
+  const auto v = a.opt("sub-batches");
+  if (!v) return 2;
+  if (*v == "auto") return serving::kSubBatchesAuto;
+  char* end = nullptr;
+  errno = 0;
+  const long long x = std::strtoll(v->c_str(), &end, 10);
+  if (v->empty() || *end != '\0' || errno == ERANGE || x < 1 || x > 64)
+    throw UsageError("--sub-batches '" + *v + "' is not allowed (allowed: 1..64 or auto)");
+  return static_cast<int>(x);
+}
+
 double percentile(std::vector<double> v, double p) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
@@ -320,6 +335,16 @@ Json stats_json(const Outcome& o) {
   if (fl != o.hw.end() && total > 0 && r.decode.host_flops + r.prefill.host_flops > 0)
     s["utilisation"]["host_compute"] = (r.decode.host_flops + r.prefill.host_flops) / (total * std::stod(fl->second));
   s["pim_kernels"] = {{"simulated", o.pim_simulated}, {"reused", o.pim_reused}};
+  // --sub-batches auto: how many decode iterations kept each candidate count.
+  const auto sb = o.hw.find("sub_batches");
+  if (sb != o.hw.end() && sb->second == "auto") {
+    Json chosen = Json::object();
+    for (const int n : serving::auto_sub_batch_candidates(64)) {
+      const auto it = o.sub_batches_chosen.find(n);
+      chosen[std::to_string(n)] = it == o.sub_batches_chosen.end() ? std::int64_t{0} : it->second;
+    }
+    s["sub_batches_chosen"] = chosen;
+  }
   // The platform's CIM tiles (docs/serving.md "CIM tiles"): their time, energy and operators.
   const auto place = o.hw.find("cim_place");
   if (place != o.hw.end()) {
@@ -371,7 +396,7 @@ int run(int argc, char** argv) {
           {"pp", "N", "NPU systems: pipeline-parallel degree (each device holds layers / N)", "1"},
           {"sub-batch", "on|off|auto", "neupims: sub-batch interleaving (stages A-F); auto: on from batch 256 (the NeuPIMs evaluation's rule)", "auto"},
           {"mode", "serial|interleaved|overlap", "execution mode: serial (host and PIM take turns), interleaved (neupims: sub-batch stages A-F), overlap (GPU-host systems with PIM, npu+pim: sub-batches whose operators run as their dependencies and the host, channels and PIM allow; docs/serving.md)", "each system's own"},
-          {"sub-batches", "N", "with --mode overlap: sub-batches the decode batch is cut into (1..64)", "2"},
+          {"sub-batches", "N|auto", "with --mode overlap: sub-batches the decode batch is cut into (1..64), or auto: each decode iteration keeps the fastest of 1, 2, 4, 8 (those <= the batch)", "2"},
           {"placement", "rr|clb", "NPU+PIM systems: KV channel placement, round robin or greedy channel load balancing",
            "clb for neupims, rr for npu+pim"},
           {"fast-channels", "K", "NPU+PIM systems: simulate only the K busiest channels and the least busy one with the NPU traffic, estimate the others (0: every channel, exact; error in docs/serving_neupims.md)", "0"},
@@ -692,7 +717,7 @@ int run(int argc, char** argv) {
         sc.sub_batch = sb == "on" || (sb == "auto" && batch >= 256);
       }
       if (a.has("mode")) sc.mode = serving::parse_mode(a.choice("mode", "serial", {"serial", "interleaved", "overlap"}));
-      sc.sub_batches = static_cast<int>(a.integer("sub-batches", 2, 1, 64));
+      sc.sub_batches = sub_batches_option(a);
       sc.exact_channels = static_cast<int>(a.integer("fast-channels", 0, 0, 1024));
       sc.threads = 2;  // results do not depend on it
       sc.attacc_sample_stride = a.integer("attention-sample", 0, 0, 1 << 20);
@@ -786,6 +811,8 @@ int run(int argc, char** argv) {
         out.decode_contexts = std::move(tracer->decode_contexts);
       }
       out.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      if (gpu_be) out.sub_batches_chosen = gpu_be->sub_batches_chosen();
+      if (npu_be) out.sub_batches_chosen = npu_be->sub_batches_chosen();
       if (auto* g = dynamic_cast<serving::GpuBackend*>(be.get())) {
         if (g->pim()) out.pim_simulated = g->pim()->kernels_simulated(), out.pim_reused = g->pim()->kernels_reused();
         if (g->cim()) out.cim_simulated = g->cim()->rows_simulated();
@@ -964,7 +991,13 @@ int run(int argc, char** argv) {
   cfg["artifact_compatible"] = artifact;
   if (a.has("mode")) {  // without --mode each system runs its own (hardware.mode of each run)
     cfg["mode"] = a.str("mode", "");
-    if (cfg["mode"] == "overlap") cfg["sub_batches"] = a.integer("sub-batches", 2, 1, 64);
+    if (cfg["mode"] == "overlap") {
+      const int sb = sub_batches_option(a);
+      if (sb == serving::kSubBatchesAuto)
+        cfg["sub_batches"] = "auto";
+      else
+        cfg["sub_batches"] = sb;
+    }
   }
   doc["config"] = cfg;
   // Key of a run in stats.systems: the varying parts, then the system.

@@ -36,7 +36,7 @@ struct SystemChoice {
   // neupims interleaved with sub_batch, else serial). Set on an NPU system,
   // serial / interleaved decide sub_batch; overlap is refused there.
   std::optional<ExecMode> mode;
-  int sub_batches = 2;       // overlap: sub-batches of the decode batch
+  int sub_batches = 2;       // overlap: sub-batches of the decode batch (serving::kSubBatchesAuto: auto)
 };
 
 // Throws std::invalid_argument naming the system when it cannot be built.

@@ -76,8 +76,8 @@ GpuBackend::GpuBackend(const GpuSystemOptions& o) : m_o(o) {
       throw std::invalid_argument("system '" + o.system.name + "': mode 'overlap' does not schedule CIM tiles; allowed with CIM: serial");
     if (o.artifact_compatible)
       throw std::invalid_argument("system '" + o.system.name + "': the artifacts are serial; mode 'overlap' is not artifact-compatible");
-    if (o.sub_batches < 1 || o.sub_batches > 64)
-      throw std::invalid_argument("sub-batches " + std::to_string(o.sub_batches) + " out of range (1..64)");
+    if (o.sub_batches != kSubBatchesAuto && (o.sub_batches < 1 || o.sub_batches > 64))
+      throw std::invalid_argument("sub-batches " + std::to_string(o.sub_batches) + " out of range (1..64, or auto)");
   }
 }
 
@@ -96,7 +96,7 @@ std::map<std::string, std::string> GpuBackend::describe() const {
                                        {"gpus", std::to_string(m_o.gpus)},
                                        {"mode", mode_name(m_o.mode)},
                                        {"pim", m_o.system.has_pim() ? m_o.system.pim_family : "none"}};
-  if (m_o.mode == ExecMode::overlap) d["sub_batches"] = std::to_string(m_o.sub_batches);
+  if (m_o.mode == ExecMode::overlap) d["sub_batches"] = sub_batches_name(m_o.sub_batches);
   if (m_attacc) {
     d["pim_stacks"] = std::to_string(m_attacc->options().stacks);
     d["pim_dram"] = m_attacc->options().dram;
@@ -306,12 +306,40 @@ void GpuBackend::run_ops(const std::vector<DecodeRequest>& batch, IterationCost&
 }
 
 IterationCost GpuBackend::decode_overlap(const std::vector<DecodeRequest>& batch) {
+  if (m_o.sub_batches != kSubBatchesAuto) return overlap_with(batch, m_o.sub_batches, m_trace);
+  // Auto: every candidate count costed by the same path; the shortest
+  // iteration kept (ties: the smaller count, the candidates ascending).
+  IterationCost best;
+  Timeline best_t;
+  int best_s = 0;
+  std::string note;
+  for (const int s : auto_sub_batch_candidates(batch.size())) {
+    Timeline t;
+    IterationCost c = overlap_with(batch, s, m_trace ? &t : nullptr);
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%sS=%d %.9g s", note.empty() ? "" : ", ", s, c.time_s);
+    note += buf;
+    if (best_s == 0 || c.time_s < best.time_s) {
+      best = std::move(c);
+      best_t = std::move(t);
+      best_s = s;
+    }
+  }
+  ++m_sb_chosen[best_s];
+  if (m_trace) {
+    *m_trace = std::move(best_t);
+    m_trace->note = "sub-batches auto: S=" + std::to_string(best_s) + " chosen of " + note;
+  }
+  return best;
+}
+
+IterationCost GpuBackend::overlap_with(const std::vector<DecodeRequest>& batch, int sub_batches, Timeline* trace) {
   // Sub-batches: contiguous slices of the batch, sizes differing by at most
   // one (the first B mod S one larger); each is costed by the serial path's
   // own operators (run_ops: roofline host operators, command-level PIM kernels).
   IterationCost c;
   const auto B = static_cast<std::int64_t>(batch.size());
-  const std::int64_t S = std::min<std::int64_t>(m_o.sub_batches, B);
+  const std::int64_t S = std::min<std::int64_t>(sub_batches, B);
   std::vector<std::vector<Traced>> items(static_cast<std::size_t>(S));
   m_collect = true;
   std::size_t first = 0;
@@ -366,10 +394,10 @@ IterationCost GpuBackend::decode_overlap(const std::vector<DecodeRequest>& batch
         covered += std::min(s.end_s, it->second) - std::max(s.start_s, it->first);
       c.breakdown[of[j][i]->category].time_s += (s.end_s - s.start_s) - covered;
     }
-  if (m_trace) {
+  if (trace) {
     // The operators at their scheduled times; PIM commands of the first
     // sub-batch's first-layer kernels from each kernel's start.
-    Timeline& t = *m_trace;
+    Timeline& t = *trace;
     t = Timeline{};
     t.concurrent = true;
     if (m_pim) {

@@ -46,7 +46,7 @@ struct GpuSystemOptions {
   std::int64_t attacc_sample_stride = 0;  // attacc system: 0 exact, else AttaccPimOptions::sample_stride
   CimSystem cim;  // CIM tiles of each GPU and what is placed on them (place none: no CIM)
   ExecMode mode = ExecMode::serial;  // serial or overlap (overlap: PIM systems, not with CIM or artifact mode)
-  int sub_batches = 2;               // overlap: sub-batches of the decode batch (1..64)
+  int sub_batches = 2;               // overlap: sub-batches of the decode batch (1..64, or kSubBatchesAuto)
 };
 
 class GpuBackend : public Backend {
@@ -64,6 +64,8 @@ class GpuBackend : public Backend {
   // are laid out layer by layer in graph order; the PIM commands are those of
   // channel 0 in the first layer's kernels.
   void record(Timeline* t) { m_trace = t; }
+  // `--sub-batches auto`: decode iterations that kept each sub-batch count.
+  const std::map<int, std::int64_t>& sub_batches_chosen() const { return m_sb_chosen; }
 
  private:
   void host_op(const model::Operator& op, IterationCost& c);
@@ -71,6 +73,8 @@ class GpuBackend : public Backend {
   void lay_out(Timeline& t) const;
   void run_ops(const std::vector<DecodeRequest>& batch, IterationCost& c);
   IterationCost decode_overlap(const std::vector<DecodeRequest>& batch);
+  // The overlap path with a fixed sub-batch count (>= 1); lays the schedule out into `trace` when not null.
+  IterationCost overlap_with(const std::vector<DecodeRequest>& batch, int sub_batches, Timeline* trace);
   PimKernelResult attention_kernel(firmware::pimba::Op op, std::int64_t num_op, std::int64_t rows, std::int64_t L);
   GpuSystemOptions m_o;
   void attacc_op(const model::Operator& op, const std::vector<DecodeRequest>& batch, IterationCost& c);
@@ -95,7 +99,8 @@ class GpuBackend : public Backend {
   };
   std::vector<Traced> m_traced;
   using OpKey = std::tuple<int, std::int64_t, std::int64_t, std::int64_t, std::int64_t, int>;
-  std::map<OpKey, gpu::OpResult> m_gpu_cache;  // the roofline is stateless: exact reuse
+  std::map<OpKey, gpu::OpResult> m_gpu_cache;
+  std::map<int, std::int64_t> m_sb_chosen;  // auto: sub-batch count -> decode iterations  // the roofline is stateless: exact reuse
 };
 
 }  // namespace pimlab::serving

@@ -708,8 +708,8 @@ NeupimsBackend::NeupimsBackend(const NeupimsOptions& o) : m_opt(o) {
       bad("mode 'overlap' would run the NPU's traffic under PIM kernels without their interference on the banks, "
           "which only 'interleaved' simulates (allowed: serial, interleaved)");
     if (m_opt.artifact_compatible) bad("the artifacts have no overlap; mode 'overlap' is not artifact-compatible");
-    if (m_opt.sub_batches < 1 || m_opt.sub_batches > 64)
-      bad("sub-batches " + std::to_string(m_opt.sub_batches) + " out of range (1..64)");
+    if (m_opt.sub_batches != kSubBatchesAuto && (m_opt.sub_batches < 1 || m_opt.sub_batches > 64))
+      bad("sub-batches " + std::to_string(m_opt.sub_batches) + " out of range (1..64, or auto)");
     m_opt.sub_batch = false;  // each sub-batch is costed serially
   }
   if (m_opt.system != NeupimsSystem::neupims) m_opt.sub_batch = false;
@@ -752,7 +752,7 @@ std::map<std::string, std::string> NeupimsBackend::describe() const {
               : m_opt.overlap                         ? "overlap"
               : m_opt.sub_batch                       ? "interleaved"
                                                       : "serial";
-  if (m_opt.overlap) d["sub_batches"] = std::to_string(m_opt.sub_batches);
+  if (m_opt.overlap) d["sub_batches"] = sub_batches_name(m_opt.sub_batches);
   d["artifact_compatible"] = m_opt.artifact_compatible ? "true" : "false";
   d["comm"] = "none (no all-reduce is modelled)";
   d["npu_dma_window_per_channel"] = m_impl->window() > 0 ? std::to_string(m_impl->window()) : "unlimited";
@@ -854,6 +854,43 @@ IterationCost NeupimsBackend::decode(const std::vector<DecodeRequest>& batch) {
 
 IterationCost NeupimsBackend::decode_overlap(const std::vector<DecodeRequest>& batch,
                                             const std::vector<std::uint32_t>& channel_of) {
+  if (m_opt.sub_batches != kSubBatchesAuto) {
+    m_stages.clear();
+    return overlap_with(batch, channel_of, m_opt.sub_batches, m_trace, m_stages);
+  }
+  // Auto: every candidate count costed by the same path; the shortest
+  // iteration kept (ties: the smaller count, the candidates ascending).
+  IterationCost best;
+  Timeline best_t;
+  std::vector<NeupimsStage> best_stages;
+  int best_s = 0;
+  std::string note;
+  for (const int s : auto_sub_batch_candidates(batch.size())) {
+    Timeline t;
+    std::vector<NeupimsStage> stages;
+    IterationCost c = overlap_with(batch, channel_of, s, m_trace ? &t : nullptr, stages);
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%sS=%d %.9g s", note.empty() ? "" : ", ", s, c.time_s);
+    note += buf;
+    if (best_s == 0 || c.time_s < best.time_s) {
+      best = std::move(c);
+      best_t = std::move(t);
+      best_stages = std::move(stages);
+      best_s = s;
+    }
+  }
+  ++m_sb_chosen[best_s];
+  m_stages = std::move(best_stages);
+  if (m_trace) {
+    *m_trace = std::move(best_t);
+    m_trace->note = "sub-batches auto: S=" + std::to_string(best_s) + " chosen of " + note;
+  }
+  return best;
+}
+
+IterationCost NeupimsBackend::overlap_with(const std::vector<DecodeRequest>& batch,
+                                          const std::vector<std::uint32_t>& channel_of, int sub_batches,
+                                          Timeline* trace, std::vector<NeupimsStage>& stages_out) {
   Impl& im = *m_impl;
   IterationCost cost;
   // Sub-batches: every channel's requests, in queue order, cut into S
@@ -861,7 +898,7 @@ IterationCost NeupimsBackend::decode_overlap(const std::vector<DecodeRequest>& b
   // dealt to the sub-batches in turn across the channels (S = 2: the NeuPIMs
   // split, firmware::compiler::split_sub_batches), so every sub-batch has its
   // share of every channel's attention.
-  const std::size_t S = std::min(static_cast<std::size_t>(m_opt.sub_batches), batch.size());
+  const std::size_t S = std::min(static_cast<std::size_t>(sub_batches), batch.size());
   std::vector<std::vector<std::size_t>> queue(static_cast<std::size_t>(m_opt.channels)), sub(S);
   for (std::size_t i = 0; i < batch.size(); ++i) queue[channel_of[i]].push_back(i);
   std::size_t turn = 0;
@@ -925,8 +962,7 @@ IterationCost NeupimsBackend::decode_overlap(const std::vector<DecodeRequest>& b
   // NPU stage or a kernel's host share the part of its span no kernel covers,
   // split over the stage's categories by their cycles (as assemble splits a
   // stage).
-  m_stages.clear();
-  for (std::size_t j = 0; j < S; ++j) im.assemble(runs[j], cost, m_stages);
+  for (std::size_t j = 0; j < S; ++j) im.assemble(runs[j], cost, stages_out);
   cost.time_s = sch.makespan_s;
   for (auto& [k, v] : cost.breakdown) v.time_s = 0;
   std::vector<std::pair<double, double>> pim_spans;  // disjoint (one PIM resource)
@@ -952,10 +988,10 @@ IterationCost NeupimsBackend::decode_overlap(const std::vector<DecodeRequest>& b
         if (total > 0) cost.breakdown[cat].time_s += ((b - a) - covered) * static_cast<double>(cyc) / total;
     }
   cost.breakdown["comm"];  // no all-reduce is modelled (system.md §2.3)
-  if (m_trace) {
+  if (trace) {
     // Each stage instance at its scheduled span, named <stage>.sb<k> (the
     // PIM attention: attention.sb<k>, its NPU share B.sb<k>); no channel commands.
-    Timeline& t = *m_trace;
+    Timeline& t = *trace;
     t = Timeline{};
     t.concurrent = true;
     t.pseudo_channels = 1;

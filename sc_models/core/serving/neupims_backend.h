@@ -56,7 +56,7 @@ struct NeupimsOptions {
   // layer, then the LM head) the list scheduler of serving/overlap.h runs as
   // the NPU, the channels and the PIM units allow; overrides sub_batch.
   bool overlap = false;
-  int sub_batches = 2;
+  int sub_batches = 2;  // or kSubBatchesAuto (serving/overlap.h): chosen per iteration
   npu::NpuConfig npu;        // default: the NeuPIMs NPU
   int channels = 32;         // HBM2 channels of one device
   double channel_bytes = 1024.0 * 1024 * 1024;  // 1 GB per channel (system.md §3.5)
@@ -116,11 +116,18 @@ class NeupimsBackend : public Backend {
   // Channel runs answered from the cache / simulated, since construction.
   std::uint64_t cache_hits() const { return m_cache_hits; }
   std::uint64_t channel_runs() const { return m_channel_runs; }
+  // `--sub-batches auto`: decode iterations that kept each sub-batch count.
+  const std::map<int, std::int64_t>& sub_batches_chosen() const { return m_sb_chosen; }
 
  private:
   struct Impl;
   IterationCost decode_overlap(const std::vector<DecodeRequest>& batch, const std::vector<std::uint32_t>& channel_of);
+  // The overlap path with a fixed sub-batch count (>= 1): its stages appended
+  // to `stages_out`, its schedule laid out into `trace` when not null.
+  IterationCost overlap_with(const std::vector<DecodeRequest>& batch, const std::vector<std::uint32_t>& channel_of,
+                             int sub_batches, Timeline* trace, std::vector<NeupimsStage>& stages_out);
   NeupimsOptions m_opt;
+  std::map<int, std::int64_t> m_sb_chosen;  // auto: sub-batch count -> decode iterations
   std::vector<NeupimsStage> m_stages;
   std::uint64_t m_cache_hits = 0, m_channel_runs = 0;
   Timeline* m_trace = nullptr;

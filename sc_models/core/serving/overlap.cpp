@@ -21,6 +21,17 @@ ExecMode parse_mode(const std::string& s) {
   throw std::invalid_argument("mode '" + s + "' is not one of serial, interleaved, overlap");
 }
 
+std::vector<int> auto_sub_batch_candidates(std::size_t batch) {
+  std::vector<int> c;
+  for (int s : {1, 2, 4, 8})
+    if (s == 1 || static_cast<std::size_t>(s) <= batch) c.push_back(s);
+  return c;
+}
+
+std::string sub_batches_name(int sub_batches) {
+  return sub_batches == kSubBatchesAuto ? "auto" : std::to_string(sub_batches);
+}
+
 OverlapSchedule schedule_overlap(const std::vector<std::vector<OverlapOp>>& chains, bool shared_channels) {
   OverlapSchedule s;
   s.slots.resize(chains.size());

@@ -62,4 +62,14 @@ struct OverlapSchedule {
 // std::invalid_argument on a negative time.
 OverlapSchedule schedule_overlap(const std::vector<std::vector<OverlapOp>>& chains, bool shared_channels);
 
+// `--sub-batches auto`: the back-ends' sub-batch count 0 means "chosen per
+// decode iteration": each candidate count S (those <= the batch size) is
+// costed by the overlap path with S fixed, and the one with the shortest
+// iteration time is kept (ties: the smaller S).
+inline constexpr int kSubBatchesAuto = 0;
+// The candidates, ascending; those not above `batch` (at least {1}).
+std::vector<int> auto_sub_batch_candidates(std::size_t batch);
+// "auto" for kSubBatchesAuto, else the count.
+std::string sub_batches_name(int sub_batches);
+
 }  // namespace pimlab::serving

@@ -27,7 +27,7 @@ void write_vcd(std::ostream& os, const Timeline& t, const std::string& title) {
   const char stage = static_cast<char>(pim_op + (t.concurrent ? 1 : 0));
   const char cim_busy = static_cast<char>(stage + (t.stages.empty() ? 0 : 1));
   const bool cim = std::any_of(t.ops.begin(), t.ops.end(), [](const Timeline::Op& o) { return o.device == "cim"; });
-  os << "$comment " << title << " $end\n$timescale 1ps $end\n$scope module iteration $end\n"
+  os << "$comment " << title << (t.note.empty() ? "" : "; ") << t.note << " $end\n$timescale 1ps $end\n$scope module iteration $end\n"
      << "$var wire 1 ! host_busy $end\n$var wire 1 \" pim_busy $end\n"
      << "$var string 1 # op $end\n$var string 1 $ category $end\n";
   if (t.concurrent) os << "$var string 1 " << pim_op << " pim_op $end\n";

@@ -33,6 +33,10 @@ struct Timeline {
   // the one on the critical path.
   bool concurrent = false;
   std::vector<Op> stages;  // optional: the schedule's stages (name, start, end)
+  // Optional: a line on how the schedule was chosen (`--sub-batches auto`:
+  // the sub-batch count kept and every candidate's iteration time), written
+  // into the VCD's comment after the title.
+  std::string note;
 };
 
 // A VCD (IEEE 1364 with string values, as GTKWave reads them), timescale 1 ps:

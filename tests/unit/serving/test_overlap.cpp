@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -259,8 +260,8 @@ TEST_CASE("overlap: combinations that are not built are refused", "[serving][ove
   o.mode = sv::ExecMode::interleaved;
   CHECK_THROWS_WITH(sv::GpuBackend(o), Catch::Contains("GPU-host systems take serial or overlap"));
   o.mode = sv::ExecMode::overlap;
-  o.sub_batches = 0;
-  CHECK_THROWS_WITH(sv::GpuBackend(o), Catch::Contains("sub-batches 0 out of range (1..64)"));
+  o.sub_batches = -1;  // 0 is sv::kSubBatchesAuto
+  CHECK_THROWS_WITH(sv::GpuBackend(o), Catch::Contains("sub-batches -1 out of range (1..64, or auto)"));
   sv::SystemChoice n;
   n.system = pimlab::model::find_system("neupims");
   n.model = pimlab::model::preset("gpt3-7b");
@@ -283,7 +284,7 @@ TEST_CASE("overlap: combinations that are not built are refused", "[serving][ove
   CHECK_THROWS_WITH(sv::make_backend(n), "system 'npu+pim': mode 'interleaved' is not built for it (allowed: serial, overlap)");
   n.mode = sv::ExecMode::overlap;
   n.sub_batches = 65;
-  CHECK_THROWS_WITH(sv::make_backend(n), Catch::Contains("sub-batches 65 out of range (1..64)"));
+  CHECK_THROWS_WITH(sv::make_backend(n), Catch::Contains("sub-batches 65 out of range (1..64, or auto)"));
   n.sub_batches = 2;
   n.artifact_compatible = true;
   CHECK_THROWS_WITH(sv::make_backend(n), Catch::Contains("mode 'overlap' is not artifact-compatible"));
@@ -381,4 +382,118 @@ TEST_CASE("overlap on the NPU systems: trace of the schedule", "[serving][overla
   }
   CHECK(end == c.time_s);
   CHECK(pim == 3 * 32);  // attention of every layer of each sub-batch
+}
+
+// --sub-batches auto: each iteration keeps the fastest candidate count; the
+// candidates are costed by the same path as a fixed count, so auto's figures
+// are exactly those of the fixed run it chose.
+namespace {
+
+template <class Make>
+void check_auto_is_minimum(Make make, const std::vector<sv::DecodeRequest>& b) {
+  auto au = make(sv::kSubBatchesAuto);
+  const sv::IterationCost a = au->decode(b);
+  double best = 0;
+  int best_s = 0;
+  sv::IterationCost chosen;
+  for (const int s : sv::auto_sub_batch_candidates(b.size())) {
+    auto fixed = make(s);
+    const sv::IterationCost c = fixed->decode(b);
+    INFO("S = " << s);
+    CHECK(a.time_s <= c.time_s);  // never slower than any candidate, S = 1 (serial) included
+    if (best_s == 0 || c.time_s < best) best = c.time_s, best_s = s, chosen = c;
+  }
+  CHECK(a.time_s == best);  // the same path: exact
+  CHECK(a.energy_j() == chosen.energy_j());
+  CHECK(a.host_busy_s == chosen.host_busy_s);
+  CHECK(a.pim_busy_s == chosen.pim_busy_s);
+  for (const auto& [k, v] : chosen.breakdown) CHECK(a.breakdown.at(k).time_s == v.time_s);
+  CHECK(au->sub_batches_chosen().size() == 1);
+  CHECK(au->sub_batches_chosen().at(best_s) == 1);
+  CHECK(au->describe().at("sub_batches") == "auto");
+}
+
+}  // namespace
+
+TEST_CASE("sub-batches auto: candidates and names", "[serving][overlap]") {
+  CHECK(sv::auto_sub_batch_candidates(1) == std::vector<int>{1});
+  CHECK(sv::auto_sub_batch_candidates(3) == std::vector<int>{1, 2});
+  CHECK(sv::auto_sub_batch_candidates(8) == std::vector<int>{1, 2, 4, 8});
+  CHECK(sv::auto_sub_batch_candidates(1024) == std::vector<int>{1, 2, 4, 8});
+  CHECK(sv::sub_batches_name(sv::kSubBatchesAuto) == "auto");
+  CHECK(sv::sub_batches_name(4) == "4");
+}
+
+TEST_CASE("sub-batches auto on the GPU hosts: the fastest of the fixed counts, never slower than serial",
+          "[serving][overlap]") {
+  struct Case {
+    const char* system;
+    const char* model;
+    int batch;
+    std::int64_t len;
+  } cases[] = {{"pimba", "mamba2-2.7b", 64, 1025}, {"pimba", "opt-7b", 1024, 129}, {"attacc", "opt-7b", 64, 1025},
+               {"pimba", "opt-7b", 3, 1025}};
+  for (const Case& k : cases) {
+    INFO(k.system << " " << k.model << " batch " << k.batch);
+    sv::GpuSystemOptions o = options(k.system, k.model);
+    sv::GpuBackend serial(o);
+    const std::vector<sv::DecodeRequest> b(static_cast<std::size_t>(k.batch), {k.len, -1});
+    o.mode = sv::ExecMode::overlap;
+    check_auto_is_minimum(
+        [&](int s) {
+          sv::GpuSystemOptions x = o;
+          x.sub_batches = s;
+          return std::make_unique<sv::GpuBackend>(x);
+        },
+        b);
+    // Against the serial mode: S = 1 is serial to rounding (its own test above).
+    sv::GpuSystemOptions x = o;
+    x.sub_batches = sv::kSubBatchesAuto;
+    sv::GpuBackend au(x);
+    CHECK(au.decode(b).time_s <= serial.decode(b).time_s * (1 + 1e-12));
+  }
+}
+
+TEST_CASE("sub-batches auto on npu+pim: the fastest of the fixed counts, never slower than serial",
+          "[serving][overlap]") {
+  sv::NeupimsOptions o = npu_options(sv::NeupimsSystem::npu_pim);
+  o.sub_batch = false;
+  sv::NeupimsBackend serial(o);
+  o.overlap = true;
+  const auto b = npu_batch(64, 1025);
+  check_auto_is_minimum(
+      [&](int s) {
+        sv::NeupimsOptions x = o;
+        x.sub_batches = s;
+        return std::make_unique<sv::NeupimsBackend>(x);
+      },
+      b);
+  sv::NeupimsOptions x = o;
+  x.sub_batches = sv::kSubBatchesAuto;
+  sv::NeupimsBackend au(x);
+  CHECK(au.decode(b).time_s <= serial.decode(b).time_s * (1 + 1e-12));
+}
+
+TEST_CASE("sub-batches auto: the trace lays out the chosen schedule", "[serving][overlap]") {
+  sv::GpuSystemOptions o = options("pimba", "opt-7b");
+  o.mode = sv::ExecMode::overlap;
+  o.sub_batches = sv::kSubBatchesAuto;
+  sv::GpuBackend be(o);
+  sv::Timeline t;
+  be.record(&t);
+  const sv::IterationCost c = be.decode(std::vector<sv::DecodeRequest>(1024, {129, -1}));
+  be.record(nullptr);
+  REQUIRE(be.sub_batches_chosen().size() == 1);
+  const int s = be.sub_batches_chosen().begin()->first;
+  CHECK(t.note.find("sub-batches auto: S=" + std::to_string(s) + " chosen of S=1 ") == 0);
+  double end = 0;
+  int highest = 0;
+  for (const sv::Timeline::Op& op : t.ops) {
+    end = std::max(end, op.end_s);
+    const auto at = op.name.rfind(".sb");
+    REQUIRE(at != std::string::npos);
+    highest = std::max(highest, std::stoi(op.name.substr(at + 3)));
+  }
+  CHECK(end == c.time_s);
+  CHECK(highest == s);
 }
