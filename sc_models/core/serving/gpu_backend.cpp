@@ -307,30 +307,27 @@ void GpuBackend::run_ops(const std::vector<DecodeRequest>& batch, IterationCost&
 
 IterationCost GpuBackend::decode_overlap(const std::vector<DecodeRequest>& batch) {
   if (m_o.sub_batches != kSubBatchesAuto) return overlap_with(batch, m_o.sub_batches, m_trace);
-  // Auto: every candidate count costed by the same path; the shortest
-  // iteration kept (ties: the smaller count, the candidates ascending).
-  IterationCost best;
-  Timeline best_t;
-  int best_s = 0;
+  // Auto: every candidate count costed by the same path (choose_sub_batches).
+  struct Run {
+    IterationCost cost;
+    Timeline trace;
+  };
+  int chosen = 0;
   std::string note;
-  for (const int s : auto_sub_batch_candidates(batch.size())) {
-    Timeline t;
-    IterationCost c = overlap_with(batch, s, m_trace ? &t : nullptr);
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%sS=%d %.9g s", note.empty() ? "" : ", ", s, c.time_s);
-    note += buf;
-    if (best_s == 0 || c.time_s < best.time_s) {
-      best = std::move(c);
-      best_t = std::move(t);
-      best_s = s;
-    }
-  }
-  ++m_sb_chosen[best_s];
+  Run best = choose_sub_batches<Run>(
+      batch.size(),
+      [&](int s) {
+        Run r;
+        r.cost = overlap_with(batch, s, m_trace ? &r.trace : nullptr);
+        return r;
+      },
+      [](const Run& r) { return r.cost.time_s; }, chosen, note);
+  ++m_sb_chosen[chosen];
   if (m_trace) {
-    *m_trace = std::move(best_t);
-    m_trace->note = "sub-batches auto: S=" + std::to_string(best_s) + " chosen of " + note;
+    *m_trace = std::move(best.trace);
+    m_trace->note = note;
   }
-  return best;
+  return best.cost;
 }
 
 IterationCost GpuBackend::overlap_with(const std::vector<DecodeRequest>& batch, int sub_batches, Timeline* trace) {

@@ -858,34 +858,29 @@ IterationCost NeupimsBackend::decode_overlap(const std::vector<DecodeRequest>& b
     m_stages.clear();
     return overlap_with(batch, channel_of, m_opt.sub_batches, m_trace, m_stages);
   }
-  // Auto: every candidate count costed by the same path; the shortest
-  // iteration kept (ties: the smaller count, the candidates ascending).
-  IterationCost best;
-  Timeline best_t;
-  std::vector<NeupimsStage> best_stages;
-  int best_s = 0;
-  std::string note;
-  for (const int s : auto_sub_batch_candidates(batch.size())) {
-    Timeline t;
+  // Auto: every candidate count costed by the same path (choose_sub_batches).
+  struct Run {
+    IterationCost cost;
+    Timeline trace;
     std::vector<NeupimsStage> stages;
-    IterationCost c = overlap_with(batch, channel_of, s, m_trace ? &t : nullptr, stages);
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%sS=%d %.9g s", note.empty() ? "" : ", ", s, c.time_s);
-    note += buf;
-    if (best_s == 0 || c.time_s < best.time_s) {
-      best = std::move(c);
-      best_t = std::move(t);
-      best_stages = std::move(stages);
-      best_s = s;
-    }
-  }
-  ++m_sb_chosen[best_s];
-  m_stages = std::move(best_stages);
+  };
+  int chosen = 0;
+  std::string note;
+  Run best = choose_sub_batches<Run>(
+      batch.size(),
+      [&](int s) {
+        Run r;
+        r.cost = overlap_with(batch, channel_of, s, m_trace ? &r.trace : nullptr, r.stages);
+        return r;
+      },
+      [](const Run& r) { return r.cost.time_s; }, chosen, note);
+  ++m_sb_chosen[chosen];
+  m_stages = std::move(best.stages);
   if (m_trace) {
-    *m_trace = std::move(best_t);
-    m_trace->note = "sub-batches auto: S=" + std::to_string(best_s) + " chosen of " + note;
+    *m_trace = std::move(best.trace);
+    m_trace->note = note;
   }
-  return best;
+  return best.cost;
 }
 
 IterationCost NeupimsBackend::overlap_with(const std::vector<DecodeRequest>& batch,

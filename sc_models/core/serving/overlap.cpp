@@ -1,6 +1,7 @@
 #include "serving/overlap.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <limits>
 #include <stdexcept>
 
@@ -30,6 +31,12 @@ std::vector<int> auto_sub_batch_candidates(std::size_t batch) {
 
 std::string sub_batches_name(int sub_batches) {
   return sub_batches == kSubBatchesAuto ? "auto" : std::to_string(sub_batches);
+}
+
+std::string auto_candidate_note(int sub_batches, double time_s) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "S=%d %.9g s", sub_batches, time_s);
+  return buf;
 }
 
 OverlapSchedule schedule_overlap(const std::vector<std::vector<OverlapOp>>& chains, bool shared_channels) {

@@ -71,5 +71,28 @@ inline constexpr int kSubBatchesAuto = 0;
 std::vector<int> auto_sub_batch_candidates(std::size_t batch);
 // "auto" for kSubBatchesAuto, else the count.
 std::string sub_batches_name(int sub_batches);
+// One candidate in auto's waveform comment: "S=2 0.0123 s" (%.9g seconds).
+std::string auto_candidate_note(int sub_batches, double time_s);
+
+// Auto's choice, for both back-ends: `run(S)` for each candidate count of
+// `batch`, ascending; returns the result with the shortest `time_of(result)`
+// (ties: the smaller S), sets `chosen` to its S and `note` to the waveform
+// comment naming it and every candidate's time.
+template <class Result, class Run, class TimeOf>
+Result choose_sub_batches(std::size_t batch, Run run, TimeOf time_of, int& chosen, std::string& note) {
+  Result best{};
+  std::string times;
+  chosen = 0;
+  for (const int s : auto_sub_batch_candidates(batch)) {
+    Result r = run(s);
+    times += (times.empty() ? "" : ", ") + auto_candidate_note(s, time_of(r));
+    if (chosen == 0 || time_of(r) < time_of(best)) {
+      best = std::move(r);
+      chosen = s;
+    }
+  }
+  note = "sub-batches auto: S=" + std::to_string(chosen) + " chosen of " + times;
+  return best;
+}
 
 }  // namespace pimlab::serving
