@@ -15,6 +15,7 @@
 // others. nth-rules (tFAW) keep a ring of the last issue cycles.
 #pragma once
 
+#include <cassert>
 #include <string>
 #include <vector>
 
@@ -86,6 +87,17 @@ class ChannelEngine {
     const Cycle bus = m_bus_free[ci.bus_index];
     if (bus > t) t = bus;
     if (m_last_issue > t) t = m_last_issue;
+    return ci.fits_refresh_interval ? fit_refresh_interval(c, t) : t;
+  }
+  // earliest_after() for a scheduler that asks only after everything issued so
+  // far: not_before > last_issue() and no command bus is held past not_before
+  // (no block_until() beyond it; an issue at t frees its bus at t + 1). Then the
+  // bus and last-issue bounds cannot bind, and only the rule bound and the
+  // refresh fit are evaluated; the result equals earliest_after()'s.
+  Cycle earliest_after_last(const Command& c, Cycle rules_ready, Cycle not_before) const {
+    const ClassInfo& ci = m_cls[c.cls];
+    assert(not_before > m_last_issue && not_before >= m_bus_free[ci.bus_index]);
+    const Cycle t = rules_ready > not_before ? rules_ready : not_before;
     return ci.fits_refresh_interval ? fit_refresh_interval(c, t) : t;
   }
   // Incremented whenever an issued command may move rules_ready() of a

@@ -45,7 +45,7 @@ struct PchState {
 struct Chan {
   const std::vector<Command>* s = nullptr;
   std::unique_ptr<dram::ChannelEngine> eng;     // the channel's rules and bank state
-  std::vector<std::vector<std::uint32_t>> pos;  // per pch: positions in the channel stream
+  std::vector<std::unique_ptr<std::uint32_t[]>> pos;  // per pch: positions in the channel stream
   std::vector<PchState> pch;
   std::size_t sent = 0;                         // commands handed to the controller
   std::size_t issued = 0;
@@ -92,12 +92,15 @@ MultiChannelRun ChannelEngine::simulate(const std::vector<std::vector<Command>>&
     Chan& k = ch[c];
     k.s = &streams[c];
     k.eng = std::make_unique<dram::ChannelEngine>(spec, set);
-    k.pos.assign(static_cast<std::size_t>(num_pch), {});
+    k.pos.resize(static_cast<std::size_t>(num_pch));
     k.pch.assign(static_cast<std::size_t>(num_pch), {});
     k.ref_due = T.nREFI;
     std::vector<std::uint32_t> per(static_cast<std::size_t>(num_pch), 0);
-    for (std::size_t i = 0; i < streams[c].size(); ++i) {
-      const Command& cmd = streams[c][i];
+    const Command* const sc = streams[c].data();
+    const std::size_t sn = streams[c].size();
+    std::uint32_t* const perp = per.data();
+    for (std::size_t i = 0; i < sn; ++i) {
+      const Command& cmd = sc[i];
       if (cmd.pch >= num_pch)
         throw std::invalid_argument("channel " + std::to_string(c) + " command " + std::to_string(i) +
                                     ": pseudo-channel " + std::to_string(cmd.pch) + " out of range [0, " +
@@ -105,16 +108,21 @@ MultiChannelRun ChannelEngine::simulate(const std::vector<std::vector<Command>>&
       if (cmd.kind == CmdKind::Refresh)
         throw std::invalid_argument("channel " + std::to_string(c) + " command " + std::to_string(i) +
                                     ": refresh is controller-internal");
-      ++per[cmd.pch];
+      ++perp[cmd.pch];
     }
-    for (int p = 0; p < num_pch; ++p) k.pos[static_cast<std::size_t>(p)].reserve(per[static_cast<std::size_t>(p)]);
-    for (std::size_t i = 0; i < streams[c].size(); ++i)
-      k.pos[streams[c][i].pch].push_back(static_cast<std::uint32_t>(i));
-    total += streams[c].size();
+    // Counting-sort fill, one write cursor per pseudo-channel.
+    std::vector<std::uint32_t*> wr(static_cast<std::size_t>(num_pch));
+    for (int p = 0; p < num_pch; ++p) {
+      k.pos[static_cast<std::size_t>(p)].reset(new std::uint32_t[per[static_cast<std::size_t>(p)]]);
+      wr[static_cast<std::size_t>(p)] = k.pos[static_cast<std::size_t>(p)].get();
+    }
+    std::uint32_t** const wrp = wr.data();
+    for (std::size_t i = 0; i < sn; ++i) *wrp[sc[i].pch]++ = static_cast<std::uint32_t>(i);
+    total += sn;
     for (int p = 0; p < num_pch; ++p) {
       PchState& q = k.pch[static_cast<std::size_t>(p)];
-      q.pos = k.pos[static_cast<std::size_t>(p)].data();
-      q.n = static_cast<std::uint32_t>(k.pos[static_cast<std::size_t>(p)].size());
+      q.pos = k.pos[static_cast<std::size_t>(p)].get();
+      q.n = per[static_cast<std::size_t>(p)];
     }
   }
   if (feed) {
@@ -157,45 +165,52 @@ MultiChannelRun ChannelEngine::simulate(const std::vector<std::vector<Command>>&
     if (is_act4(c.kind)) q.head_cmd.addr.bg = dram::BankGroupId{q.acts % bgs};
   };
   // Earliest legal cycle (>= t) of the best head of channel k, or kNever.
+  // Called only at the start of a cycle t after every issued command (t is
+  // one past the latest issue of any channel, and nothing blocks the bus), so
+  // the engine's bus and last-issue bounds cannot bind: earliest_after_last.
   auto earliest = [&](Chan& k, Cyc t) {
+    dram::ChannelEngine& eng = *k.eng;
+    const Command* const stream = k.s->data();
+    PchState* const pch = k.pch.data();
     k.next = kNever;
     k.next_pch = -1;
     std::uint32_t best_pos = 0;
     // Full model: the due refresh, once every bank is precharged (the engine
     // adds nRP after each precharge). It wins a tie (the controller's
     // priority queue), so it is evaluated first.
-    if (full && k.issued < k.s->size() && k.eng->open_banks() == 0) {
-      k.next = k.eng->earliest(ref_cmd, std::max(t, k.ref_due));
+    if (full && k.issued < k.s->size() && eng.open_banks() == 0) {
+      k.next = eng.earliest(ref_cmd, std::max(t, k.ref_due));
       k.next_pch = -2;
     }
     for (int p = 0; p < num_pch; ++p) {
-      PchState& q = k.pch[static_cast<std::size_t>(p)];
-      if (q.head >= q.n || q.pos[q.head] >= k.sent) continue;  // exhausted or not yet in the window
+      PchState& q = pch[p];
+      if (q.head >= q.n) continue;  // exhausted
       const std::uint32_t P = q.pos[q.head];
-      const Command& c = (*k.s)[P];
-      const std::uint64_t gen = k.eng->generation(dram::PchId{p});
+      if (P >= k.sent) continue;  // not yet in the window
+      const Command& c = stream[P];
+      const std::uint64_t gen = eng.generation(dram::PchId{p});
       if (q.head_of != P || q.head_gen != gen) {
         if (q.head_of != P) {
           set_head_cmd(q, c);
           if (c.kind == CmdKind::RefreshBarrier && static_cast<Cyc>(q.head_cmd.arg) + slots >= refi)
             barrier_never_fits(c, q.head_cmd.arg, refi);
         }
-        q.head_rules = k.eng->rules_ready(q.head_cmd);
+        q.head_rules = eng.rules_ready(q.head_cmd);
         q.head_of = P;
         q.head_gen = gen;
       }
       // The rule engine places a barrier in a refresh interval its round fits
       // in; a refresh slot at the start of the interval only moves it on by
       // the slot (the round still fits: estimate + slots < nREFI).
-      Cyc cyc = skip_refresh(k.eng->earliest_after(q.head_cmd, q.head_rules, t));
-      if (c.kind == CmdKind::RefreshBarrier && full && cyc >= k.ref_due) {
+      Cyc cyc = skip_refresh(eng.earliest_after_last(q.head_cmd, q.head_rules, t));
+      if (full && c.kind == CmdKind::RefreshBarrier && cyc >= k.ref_due) {
         // Full model: a due refresh goes before a new round once every
         // other pseudo-channel is precharged too (this one is, it is at a
         // barrier). While another one is still open the round may start and
         // the refresh is postponed, so the two can never wait on each other.
         bool others_closed = true;
         for (int o = 0; o < num_pch; ++o)
-          if (o != p && k.eng->open_banks(dram::PchId{o}) > 0) others_closed = false;
+          if (o != p && eng.open_banks(dram::PchId{o}) > 0) others_closed = false;
         if (others_closed) continue;
       }
       if (cyc < k.next || (cyc == k.next && k.next_pch != -2 && P < best_pos)) {
@@ -208,13 +223,15 @@ MultiChannelRun ChannelEngine::simulate(const std::vector<std::vector<Command>>&
   };
 
   std::size_t gptr = 0;  // global reader position (feed mode)
+  const std::uint16_t* const feed_d = feed ? feed->data() : nullptr;
+  const std::size_t feed_n = feed ? feed->size() : 0;
   std::size_t left = total;
   Cyc t = 1;
   while (left > 0) {
     // Front end at the start of cycle t.
     if (feed) {
-      while (gptr < feed->size()) {
-        Chan& k = ch[(*feed)[gptr]];
+      while (gptr < feed_n) {
+        Chan& k = ch[feed_d[gptr]];
         if (k.sent - k.issued >= window) break;  // that channel is full: the reader stalls
         ++k.sent;
         k.dirty = true;
