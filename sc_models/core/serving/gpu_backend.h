@@ -99,8 +99,8 @@ class GpuBackend : public Backend {
   };
   std::vector<Traced> m_traced;
   using OpKey = std::tuple<int, std::int64_t, std::int64_t, std::int64_t, std::int64_t, int>;
-  std::map<OpKey, gpu::OpResult> m_gpu_cache;
-  std::map<int, std::int64_t> m_sb_chosen;  // auto: sub-batch count -> decode iterations  // the roofline is stateless: exact reuse
+  std::map<OpKey, gpu::OpResult> m_gpu_cache;  // the roofline is stateless: exact reuse
+  std::map<int, std::int64_t> m_sb_chosen;      // auto: sub-batch count -> decode iterations
 };
 
 }  // namespace pimlab::serving
