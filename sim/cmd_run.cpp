@@ -812,7 +812,10 @@ int run(int argc, char** argv) {
       }
       out.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       if (gpu_be) out.sub_batches_chosen = gpu_be->sub_batches_chosen();
-      if (npu_be) out.sub_batches_chosen = npu_be->sub_batches_chosen();
+      if (npu_be) {
+        out.sub_batches_chosen = npu_be->sub_batches_chosen();
+        if (npu_be->cim()) out.cim_simulated = npu_be->cim()->rows_simulated();
+      }
       if (auto* g = dynamic_cast<serving::GpuBackend*>(be.get())) {
         if (g->pim()) out.pim_simulated = g->pim()->kernels_simulated(), out.pim_reused = g->pim()->kernels_reused();
         if (g->cim()) out.cim_simulated = g->cim()->rows_simulated();

@@ -31,7 +31,7 @@ CimPlace parse_cim_place(const std::string& s) {
   throw std::invalid_argument("value \"" + s + "\"; allowed: \"none\", \"softmax\", \"ffn\"");
 }
 
-CimPlacement::CimPlacement(const CimSystem& s, const model::ModelConfig& m, int tp) : m_s(s) {
+CimPlacement::CimPlacement(const CimSystem& s, const model::ModelConfig& m, int tp, int pp) : m_s(s) {
   m_s.tile.validate();
   m_s.energy.validate();
   if (m_s.place == CimPlace::softmax && (m_s.softmax_cores < 1 || m_s.softmax_cores > m_s.tile.cores()))
@@ -49,7 +49,7 @@ CimPlacement::CimPlacement(const CimSystem& s, const model::ModelConfig& m, int 
       m_ffn.k1 = op.k;
       m_ffn.n1 = op.n;
       m_ffn.gated = m.gated_ffn;
-      m_ffn.instances = op.repeat;
+      m_ffn.instances = op.repeat / std::max(1, pp);
     } else if (op.name == "ffn_2" && m_ffn.k2 == 0) {
       m_ffn.k2 = op.k;
       m_ffn.n2 = op.n;
@@ -62,6 +62,23 @@ CimPlacement::CimPlacement(const CimSystem& s, const model::ModelConfig& m, int 
                                 std::to_string(ffn_uclms()) + " UCLMs (" + std::to_string(ffn_uclms_per_layer()) + " x " +
                                 std::to_string(m_ffn.instances) + " layers) but " + std::to_string(m_s.tile.tiles) +
                                 " tiles hold " + std::to_string(m_s.tile.uclms()));
+}
+
+void CimPlacement::describe(std::map<std::string, std::string>& d) const {
+  const cim::TileConfig& t = m_s.tile;
+  d["cim_place"] = cim_place_name(m_s.place);
+  std::string ops;
+  for (const auto& x : operators()) ops += (ops.empty() ? "" : ",") + x;
+  d["cim_operators"] = ops;
+  d["cim_tiles"] = std::to_string(t.tiles);
+  d["cim_cores"] = std::to_string(t.cores());
+  d["cim_uclms"] = std::to_string(t.uclms());
+  if (m_s.place == CimPlace::softmax) {
+    d["cim_softmax_cores"] = std::to_string(m_s.softmax_cores);
+    d["cim_softmax_groups"] = std::to_string(softmax_groups());
+  } else {
+    d["cim_ffn_uclms"] = std::to_string(ffn_uclms());
+  }
 }
 
 std::vector<std::string> CimPlacement::operators() const {

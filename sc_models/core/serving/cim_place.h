@@ -65,7 +65,9 @@ class CimPlacement {
   // place = ffn, takes the FFN shapes from the model's graph on one of `tp`
   // shards and throws std::invalid_argument when the model has no FFN or its
   // INT8 weights need more UCLMs than the chip has (naming both counts).
-  CimPlacement(const CimSystem& s, const model::ModelConfig& m, int tp);
+  // `pp`: pipeline stages; a device's chip holds the FFN blocks of its
+  // layers / pp layers.
+  CimPlacement(const CimSystem& s, const model::ModelConfig& m, int tp, int pp = 1);
   const CimSystem& system() const { return m_s; }
   // The operators this placement takes over (graph names).
   std::vector<std::string> operators() const;
@@ -78,6 +80,9 @@ class CimPlacement {
   std::int64_t ffn_uclms() const { return ffn_uclms_per_layer() * m_ffn.instances; }
   std::int64_t softmax_groups() const;
   std::uint64_t rows_simulated() const { return m_simulated; }
+  // The `hardware` keys of a run (cim_place, cim_operators, cim_tiles,
+  // cim_cores, cim_uclms, and cim_softmax_cores / cim_softmax_groups or cim_ffn_uclms).
+  void describe(std::map<std::string, std::string>& d) const;
 
  private:
   CimSystem m_s;

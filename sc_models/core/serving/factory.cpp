@@ -26,8 +26,6 @@ std::unique_ptr<Backend> make_backend(const SystemChoice& c) {
     return std::make_unique<GpuBackend>(o);
   }
   // NPU host: the NeuPIMs systems, by PIM design.
-  if (c.cim.place != CimPlace::none)
-    throw std::invalid_argument("system '" + c.system.name + "': CIM placement applies to GPU-host systems, not an NPU host");
   NeupimsOptions o;
   if (c.system.pim_family.empty()) o.system = NeupimsSystem::npu_only;
   else if (c.system.pim_family == "newton") o.system = NeupimsSystem::npu_pim;
@@ -62,6 +60,7 @@ std::unique_ptr<Backend> make_backend(const SystemChoice& c) {
   o.artifact_compatible = c.artifact_compatible;
   o.threads = c.threads;
   o.exact_channels = c.exact_channels;
+  o.cim = c.cim;
   return make_neupims_backend(o);
 }
 

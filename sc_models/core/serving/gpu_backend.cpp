@@ -102,22 +102,7 @@ std::map<std::string, std::string> GpuBackend::describe() const {
     d["pim_dram"] = m_attacc->options().dram;
     d["pim_placement"] = pim::placement_name(m_attacc->options().placement);
   }
-  if (m_cim) {
-    const cim::TileConfig& t = m_cim->system().tile;
-    d["cim_place"] = cim_place_name(m_cim->system().place);
-    std::string ops;
-    for (const auto& x : m_cim->operators()) ops += (ops.empty() ? "" : ",") + x;
-    d["cim_operators"] = ops;
-    d["cim_tiles"] = std::to_string(t.tiles);
-    d["cim_cores"] = std::to_string(t.cores());
-    d["cim_uclms"] = std::to_string(t.uclms());
-    if (m_cim->system().place == CimPlace::softmax) {
-      d["cim_softmax_cores"] = std::to_string(m_cim->system().softmax_cores);
-      d["cim_softmax_groups"] = std::to_string(m_cim->softmax_groups());
-    } else {
-      d["cim_ffn_uclms"] = std::to_string(m_cim->ffn_uclms());
-    }
-  }
+  if (m_cim) m_cim->describe(d);
   if (m_pim) {
     d["pim_channels"] = std::to_string(m_pim->options().channels);
     d["pim_dram"] = m_pim->options().dram;

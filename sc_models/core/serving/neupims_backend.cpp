@@ -91,7 +91,69 @@ struct ProgramRun {
   std::map<std::string, Cycle> busy;     // category -> cycles (op durations, back to back)
   std::map<std::string, double> bytes;   // category -> DRAM bytes
   std::map<std::string, double> host_pj; // category -> NPU compute + scratchpad energy
+  std::pair<Cycle, Cycle> cim_span{0, 0};  // the wait for the CIM tiles (empty: none)
 };
+
+// The operations of one stage that the CIM tiles take over (docs/serving.md
+// "CIM tiles"), removed from its NPU program by take_cim: the NPU waits for
+// the tiles where the first of them stood (the operations after it need their
+// results), so the wait is part of the program's timeline and its traffic
+// after the wait reaches the channels later.
+struct CimWork {
+  bool any = false;
+  std::size_t pos = 0;  // index in the remaining program of the first operation after the wait
+  std::string name, category;
+  serving::CimOpCost cost;  // one device's chip
+};
+
+// Softmax placement: every softmax of the program (one per request: heads
+// rows of its KV length) as one layer of rows on the chip. FFN placement:
+// each ffn_1 .. ffn_2 run (the GEMMs and the activation between them) as one
+// FFN block of the GEMM's token rows.
+CimWork take_cim(Program& p, serving::CimPlacement& cp) {
+  CimWork w;
+  Program keep;
+  auto first = [&](const NpuOp& op, const char* name) {
+    if (w.any) return;
+    w.any = true;
+    w.pos = keep.size();
+    w.name = name;
+    w.category = op.category;
+  };
+  if (cp.system().place == serving::CimPlace::softmax) {
+    std::vector<i64> lens;
+    i64 heads = 0;
+    for (const NpuOp& op : p) {
+      if (op.kind == NpuOpKind::vector && op.vop == npu::VectorOp::softmax) {
+        first(op, "softmax");
+        lens.push_back(op.n);
+        heads = op.rows;
+      } else {
+        keep.push_back(op);
+      }
+    }
+    if (w.any) w.cost = cp.softmax_layer(lens, heads);
+  } else if (cp.system().place == serving::CimPlace::ffn) {
+    for (std::size_t i = 0; i < p.size(); ++i) {
+      if (p[i].kind != NpuOpKind::gemm || p[i].name != "ffn_1") {
+        keep.push_back(p[i]);
+        continue;
+      }
+      std::size_t j = i + 1;
+      while (j < p.size() && p[j].name != "ffn_2") ++j;
+      if (j == p.size()) throw std::logic_error("NPU program: ffn_1 without ffn_2");
+      first(p[i], "ffn_1+act+ffn_2");
+      const serving::CimOpCost k = cp.ffn_layer(p[i].shape.m);
+      w.cost.cycles += k.cycles;
+      w.cost.time_s += k.time_s;
+      w.cost.energy_j += k.energy_j;
+      w.cost.rows += k.rows;
+      i = j;
+    }
+  }
+  p.swap(keep);
+  return w;
+}
 
 }  // namespace
 
@@ -145,12 +207,27 @@ struct NeupimsBackend::Impl {
   }
 
   // ---- program timing -----------------------------------------------------------------------
+  // NPU cycles of the wait for the CIM tiles: their time rounded up to whole
+  // cycles (the 1e-12 keeps a whole number of cycles that the division leaves
+  // a rounding error above from becoming one more).
+  Cycle cim_cycles(const CimWork& w) const {
+    return w.any ? static_cast<Cycle>(std::ceil(w.cost.time_s / o.npu.cycle_s() * (1 - 1e-12))) : 0;
+  }
+
   template <class Dma>
-  ProgramRun run_program(const Program& p, Dma& dma) {
+  ProgramRun run_program(const Program& p, Dma& dma, const CimWork* cim = nullptr) {
     ProgramRun r;
     Cycle t = 0;
     const int units = o.npu.systolic.count;
-    for (const NpuOp& op : p) {
+    auto wait_cim = [&] {
+      const Cycle c = cim_cycles(*cim);
+      r.cim_span = {t, t + c};
+      r.busy[cim->category] += c;
+      t += c;
+    };
+    for (std::size_t idx = 0; idx < p.size(); ++idx) {
+      const NpuOp& op = p[idx];
+      if (cim && cim->any && idx == cim->pos) wait_cim();
       const Cycle t0 = t;
       double bytes = 0, pj = 0;
       switch (op.kind) {
@@ -206,6 +283,7 @@ struct NeupimsBackend::Impl {
       r.bytes[op.category] += bytes;
       r.host_pj[op.category] += pj;
     }
+    if (cim && cim->any && cim->pos >= p.size()) wait_cim();
     r.end = t;
     return r;
   }
@@ -390,6 +468,7 @@ struct NeupimsBackend::Impl {
     ProgramRun npu;
     double pim_pj = 0, dram_pj = 0;
     double npu_bytes = 0;
+    CimWork cim;  // what the CIM tiles ran (cim.any false: nothing)
   };
 
   // Channel runs asked for by a stage: answered from the cache, or simulated
@@ -442,14 +521,16 @@ struct NeupimsBackend::Impl {
 
   // ch0: when set, channel 0 is simulated once more with the stage's streams
   // (its PIM work and the NPU's traffic) and its issued commands kept.
+  // cim: the stage's CIM work (take_cim), waited for inside the NPU program.
   StageRun run_stage(const std::string& name, const Program& prog, const std::vector<std::vector<i64>>& pim_lens,
-                     int npu_requests, std::vector<pim::NewtonIssued>* ch0 = nullptr) {
+                     int npu_requests, std::vector<pim::NewtonIssued>* ch0 = nullptr, const CimWork& cim = {}) {
     if (cache.size() > 256) cache.clear();  // bounded; never while a stage holds pointers into it
     StageRun out;
     out.st.name = name;
     out.st.requests_npu = npu_requests;
+    out.cim = cim;
     RecordDma rec;
-    run_program(prog, rec);
+    run_program(prog, rec, &cim);
     const MemStream ms = mem_stream(rec.log);
     const std::string mkey = stream_key(ms);
     const MemStream empty;
@@ -550,7 +631,7 @@ struct NeupimsBackend::Impl {
       if (a) pim_alone = std::max(pim_alone, a->pim_end);
     if (!traffic) pim_alone = pim_end;  // no NPU traffic: the PIM runs are the PIM streams alone
     CurveDma dma(ms.last, curve);
-    out.npu = run_program(prog, dma);
+    out.npu = run_program(prog, dma, &cim);
     const double cyc = o.npu.cycle_s();
     out.st.npu_s = static_cast<double>(out.npu.end) * cyc;
     out.st.pim_s = static_cast<double>(pim_end) * 1e-9;
@@ -558,10 +639,11 @@ struct NeupimsBackend::Impl {
     if (mem_only && !mem_only->mem_done.empty()) out.st.mem_alone_s = static_cast<double>(mem_only->mem_done.back()) * 1e-9;
     if (traffic) {
       CurveDma da(ms.last, curve_alone);
-      out.st.npu_alone_s = static_cast<double>(run_program(prog, da).end) * cyc;
+      out.st.npu_alone_s = static_cast<double>(run_program(prog, da, &cim).end) * cyc;
     } else {
       out.st.npu_alone_s = out.st.npu_s;  // no traffic: the program is compute only
     }
+    out.st.cim_s = static_cast<double>(cim_cycles(cim)) * cyc;
     out.st.time_s = std::max(out.st.npu_s, out.st.pim_s);
     for (const auto& l : pim_lens) out.st.requests_pim += static_cast<int>(l.size());
     for (const auto& [k, b] : out.npu.bytes) out.npu_bytes += b;
@@ -604,6 +686,9 @@ struct NeupimsBackend::Impl {
         t.ops.push_back({now + static_cast<double>(r.npu.spans[i].first) * cyc,
                          now + static_cast<double>(r.npu.spans[i].second) * cyc, name, x.category, "host", 0, 0});
       }
+      if (r.cim.any)
+        t.ops.push_back({now + static_cast<double>(r.npu.cim_span.first) * cyc,
+                         now + static_cast<double>(r.npu.cim_span.second) * cyc, r.cim.name, r.cim.category, "cim", 0, 0});
       if (!pim_names[k].empty() && r.st.pim_s > 0)
         t.ops.push_back({now, now + r.st.pim_s, pim_names[k], "gemv", "pim", 0, 0});
       if (first)
@@ -635,7 +720,8 @@ struct NeupimsBackend::Impl {
       const double rep = static_cast<double>(r.st.repeat);
       const NeupimsStage& s = r.st;
       cost.time_s += s.time_s * rep;
-      cost.host_busy_s += s.npu_s * rep;
+      cost.host_busy_s += (s.npu_s - s.cim_s) * rep;
+      cost.cim_busy_s += s.cim_s * rep;
       cost.pim_busy_s += s.pim_s * rep;
       cost.host_bytes += r.npu_bytes * rep;
       // Times.
@@ -653,6 +739,7 @@ struct NeupimsBackend::Impl {
         if (r.npu_bytes > 0) cost.charge(cat, 0, r.dram_pj * k * b / r.npu_bytes, &cost.dram_energy_j);
       if (r.npu_bytes <= 0 && r.dram_pj > 0) cost.charge("gemv", 0, r.dram_pj * k, &cost.dram_energy_j);
       if (r.pim_pj > 0) cost.charge("gemv", 0, r.pim_pj * k, &cost.pim_energy_j);
+      if (r.cim.any) cost.charge(r.cim.category, 0, r.cim.cost.energy_j * rep * devices, &cost.cim_energy_j);
       stages.push_back(s);
     }
   }
@@ -713,6 +800,16 @@ NeupimsBackend::NeupimsBackend(const NeupimsOptions& o) : m_opt(o) {
     m_opt.sub_batch = false;  // each sub-batch is costed serially
   }
   if (m_opt.system != NeupimsSystem::neupims) m_opt.sub_batch = false;
+  if (m_opt.cim.place != CimPlace::none) {
+    if (m_opt.artifact_compatible) bad("CIM placement is not part of the artifacts (drop --artifact-compatible)");
+    if (m_opt.overlap)
+      bad(std::string("mode 'overlap' does not schedule CIM tiles; allowed with CIM: serial") +
+          (m_opt.system == NeupimsSystem::neupims ? ", interleaved" : ""));
+    if (m_opt.cim.place == CimPlace::softmax && m_opt.system == NeupimsSystem::npu_only)
+      bad("cim.place \"softmax\": npu-only runs each request's attention as one NPU operation (scores, softmax and "
+          "p.V together), so there is no softmax to place (allowed here: \"ffn\"; or npu+pim, neupims)");
+    m_cim = std::make_unique<CimPlacement>(m_opt.cim, m, m_opt.tp, m_opt.pp);
+  }
   if (m_opt.artifact_compatible) m_opt.npu.mode = npu::Mode::artifact;
   npu::validate(m_opt.npu);
   m_impl = std::make_unique<Impl>(m_opt, &m_cache_hits, &m_channel_runs);
@@ -762,6 +859,7 @@ std::map<std::string, std::string> NeupimsBackend::describe() const {
   char peak[64];
   std::snprintf(peak, sizeof peak, "%.17g", m_opt.npu.peak_flops_per_cycle() / m_opt.npu.cycle_s());
   d["host_peak_flops"] = peak;
+  if (m_cim) m_cim->describe(d);
   return d;
 }
 
@@ -831,15 +929,16 @@ IterationCost NeupimsBackend::decode(const std::vector<DecodeRequest>& batch) {
   }
   std::vector<i64> contexts;
   for (const DecodeRequest& r : batch) contexts.push_back(r.context);
-  const std::vector<firmware::compiler::NpuStage> stages = firmware::compiler::npu_decode_stages(po, contexts, groups);
+  std::vector<firmware::compiler::NpuStage> stages = firmware::compiler::npu_decode_stages(po, contexts, groups);
   std::vector<std::vector<pim::NewtonIssued>> ch0(m_trace ? stages.size() : 0);
   std::vector<std::string> pim_names;  // the PIM work of each stage, "" none
   for (std::size_t k = 0; k < stages.size(); ++k) {
-    const firmware::compiler::NpuStage& s = stages[k];
+    firmware::compiler::NpuStage& s = stages[k];
     const bool pim = s.pim_group >= 0 && m_opt.system != NeupimsSystem::npu_only;
+    const CimWork cim = m_cim ? take_cim(s.ops, *m_cim) : CimWork{};
     runs.push_back(im.run_stage(s.name, s.ops, pim ? per_channel(groups[static_cast<std::size_t>(s.pim_group)])
                                                    : std::vector<std::vector<i64>>{},
-                                static_cast<int>(s.tokens), m_trace ? &ch0[k] : nullptr));
+                                static_cast<int>(s.tokens), m_trace ? &ch0[k] : nullptr, cim));
     runs.back().st.repeat = s.repeat;
     pim_names.push_back(!pim ? std::string()
                         : m_opt.sub_batch ? "attention.sb" + std::to_string(s.pim_group + 1)

@@ -27,6 +27,7 @@
 
 #include "model/model.h"
 #include "npu/config.h"
+#include "serving/cim_place.h"
 #include "serving/cost.h"
 #include "serving/timeline.h"
 
@@ -70,6 +71,10 @@ struct NeupimsOptions {
   // are; the others take their PIM-alone time and are assumed not to delay
   // the NPU more (docs/serving_neupims.md states the measured error).
   int exact_channels = 0;
+  // CIM tiles on each device and what they take over in decode (docs/serving.md
+  // "CIM tiles"): the attention softmax (npu+pim, neupims) or the FFN. Serial
+  // and interleaved modes; not with overlap or artifact-compatible mode.
+  CimSystem cim;
 };
 
 // One stage of the iteration as simulated (the report of the last decode()).
@@ -81,6 +86,7 @@ struct NeupimsStage {
   double npu_alone_s = 0;   // the NPU program on channels without PIM work
   double pim_alone_s = 0;   // the slowest channel's PIM stream without NPU traffic
   double mem_alone_s = 0;   // the NPU's traffic alone on a channel (its last completion; 0: no traffic)
+  double cim_s = 0;         // the CIM tiles' part of npu_s (the NPU waits for them; 0: no CIM work)
   std::int64_t repeat = 1;  // times the stage occurs in the iteration
   int requests_npu = 0;     // requests in the NPU program
   int requests_pim = 0;     // requests whose attention runs in the stage
@@ -104,6 +110,7 @@ class NeupimsBackend : public Backend {
   std::map<std::string, std::string> describe() const override;
 
   const NeupimsOptions& options() const { return m_opt; }
+  const CimPlacement* cim() const { return m_cim.get(); }
   // The stages of the last decode() in the order they run, with repeat counts:
   // iteration time = sum of time_s * repeat (overlap: each sub-batch's serial
   // stages in turn, whose sum is the serial time of the sub-batches).
@@ -132,6 +139,7 @@ class NeupimsBackend : public Backend {
   std::uint64_t m_cache_hits = 0, m_channel_runs = 0;
   Timeline* m_trace = nullptr;
   std::unique_ptr<Impl> m_impl;
+  std::unique_ptr<CimPlacement> m_cim;
 };
 
 std::unique_ptr<Backend> make_neupims_backend(const NeupimsOptions& o);

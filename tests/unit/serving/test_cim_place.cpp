@@ -228,8 +228,6 @@ TEST_CASE("GPU back-end: placed operators are charged to the CIM, serially", "[c
   CHECK(ffn.breakdown.at("gemm").time_s < base.breakdown.at("gemm").time_s + ffn.cim_busy_s);
   CHECK(ffn.time_s == Approx(ffn.host_busy_s + ffn.cim_busy_s).epsilon(1e-12));
 
-  sc.system = model::find_system("neupims");
-  CHECK_THROWS_WITH(serving::make_backend(sc), Catch::Contains("CIM placement applies to GPU-host systems"));
   sc.system = model::find_system("attacc");
   sc.cim = one_tile(CimPlace::softmax);
   CHECK_THROWS_WITH(serving::make_backend(sc), Catch::Contains("conflicts with attacc"));

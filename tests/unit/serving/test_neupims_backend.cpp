@@ -551,3 +551,111 @@ TEST_CASE("neupims backend: the iteration laid out for a waveform", "[serving][n
     }
   CHECK(comps == alone.num_comp_cmds);
 }
+
+namespace {
+
+NeupimsOptions with_cim(NeupimsOptions o, serving::CimPlace place) {
+  o.cim.place = place;
+  o.cim.tile.tiles = 64;  // 8192 UCLMs: the tiny model's three FFN blocks need 3 x 512
+  return o;
+}
+
+double sum_categories(const serving::IterationCost& c) {
+  double t = 0;
+  for (const auto& [k, v] : c.breakdown) t += v.time_s;
+  return t;
+}
+
+}  // namespace
+
+TEST_CASE("neupims backend: FFN on CIM tiles, derived from the npu and cim cores", "[serving][neupims][cim_place]") {
+  // Serial npu+pim, 3 layers, 4 tokens: stage E loses ffn_1, its GELU and
+  // ffn_2 from the NPU program and waits for the tiles instead. Expected:
+  //  - the NPU's DRAM bytes fall by exactly those operations' traffic (the two
+  //    GEMMs' tiling traffic on the npu core, the GELU's read and write);
+  //  - the tiles' time is one FFN block of 4 rows on the cim core per layer,
+  //    rounded up to whole NPU cycles (1 GHz: <= 1 ns per layer);
+  //  - A, B and the head are unchanged; the iteration is still the sum of the
+  //    stages and the categories add up to it.
+  const model::ModelConfig m = tiny(3);
+  NeupimsBackend base(opts(NeupimsSystem::npu_pim, m, kChannels, false));
+  NeupimsBackend cim(with_cim(opts(NeupimsSystem::npu_pim, m, kChannels, false), serving::CimPlace::ffn));
+  const serving::IterationCost c0 = base.decode(kBatch), c1 = cim.decode(kBatch);
+
+  const npu::NpuConfig cfg;
+  npu::InstantDma inst;
+  auto gemm_bytes = [&](const npu::GemmShape& s) {
+    const npu::GemmTiming g = npu::run_gemm(cfg, npu::plan_gemm(cfg, s), inst, 0);
+    return static_cast<double>(g.read_bytes + g.write_bytes);
+  };
+  const double ffn_bytes = gemm_bytes({4, 512, 2048, m.mlp_bias}) + gemm_bytes({4, 2048, 512, m.mlp_bias}) +
+                           2.0 * 4 * 2048 * 2;  // GELU: 4 x 2048 FP16 in and out
+  CHECK(c0.host_bytes - c1.host_bytes == Approx(3 * ffn_bytes).epsilon(1e-12));
+
+  serving::CimPlacement p(with_cim({}, serving::CimPlace::ffn).cim, m, 1);
+  const serving::CimOpCost block = p.ffn_layer(4);
+  CHECK(block.time_s > 0);
+  CHECK(c1.cim_busy_s >= 3 * block.time_s * (1 - 1e-12));  // to rounding
+  CHECK(c1.cim_busy_s <= 3 * block.time_s + 3e-9);
+  CHECK(c1.cim_energy_j == Approx(3 * block.energy_j).epsilon(1e-12));
+  CHECK(stage(cim, "E").cim_s == Approx(c1.cim_busy_s / 3).epsilon(1e-12));
+  for (const char* s : {"A", "B", "head"}) {
+    CHECK(stage(cim, s).cim_s == 0);
+    CHECK(stage(cim, s).time_s == stage(base, s).time_s);
+  }
+  // E: the tiles replace the FFN; the NPU's own part of E is the rest of it.
+  CHECK(stage(cim, "E").npu_s - stage(cim, "E").cim_s < stage(base, "E").npu_s);
+  CHECK(c1.time_s == Approx(sum_stages(cim)).epsilon(1e-12));
+  CHECK(sum_categories(c1) == Approx(c1.time_s).epsilon(1e-9));
+  CHECK(c1.host_busy_s < c0.host_busy_s);  // the NPU's busy time excludes its wait for the tiles
+  CHECK(c1.energy_j() == Approx(c1.host_energy_j + c1.dram_energy_j + c1.pim_energy_j + c1.cim_energy_j).epsilon(1e-12));
+
+  // neupims with sub-batches: every stage that runs an FFN (C, D, E, F) waits
+  // for the tiles; A and B do not.
+  NeupimsBackend nb(with_cim(opts(NeupimsSystem::neupims, m, kChannels, true), serving::CimPlace::ffn));
+  const serving::IterationCost c2 = nb.decode(kBatch);
+  for (const char* s : {"C", "D", "E", "F"}) CHECK(stage(nb, s).cim_s > 0);
+  for (const char* s : {"A", "B", "head"}) CHECK(stage(nb, s).cim_s == 0);
+  CHECK(c2.time_s == Approx(sum_stages(nb)).epsilon(1e-12));
+  CHECK(sum_categories(c2) == Approx(c2.time_s).epsilon(1e-9));
+}
+
+TEST_CASE("neupims backend: attention softmax on CIM tiles", "[serving][neupims][cim_place]") {
+  // Serial npu+pim: stage B's NPU share is each request's softmax (4 heads of
+  // its KV length) and the partial-sum adds; with the softmax on the tiles the
+  // NPU keeps the adds and waits for one layer of softmax rows (16 rows of
+  // lengths 32, 600, 100, 1024 on the cim core). B has no NPU traffic, so its
+  // PIM side is unchanged; A, E and the head are unchanged.
+  const model::ModelConfig m = tiny(3);
+  NeupimsBackend base(opts(NeupimsSystem::npu_pim, m, kChannels, false));
+  NeupimsBackend cim(with_cim(opts(NeupimsSystem::npu_pim, m, kChannels, false), serving::CimPlace::softmax));
+  const serving::IterationCost c0 = base.decode(kBatch), c1 = cim.decode(kBatch);
+  serving::CimPlacement p(with_cim({}, serving::CimPlace::softmax).cim, m, 1);
+  const serving::CimOpCost layer = p.softmax_layer({32, 600, 100, 1024}, 4);
+  CHECK(stage(cim, "B").cim_s >= layer.time_s * (1 - 1e-12));
+  CHECK(stage(cim, "B").cim_s <= layer.time_s + 1e-9);
+  CHECK(c1.cim_energy_j == Approx(3 * layer.energy_j).epsilon(1e-12));
+  CHECK(stage(cim, "B").pim_s == stage(base, "B").pim_s);
+  for (const char* s : {"A", "E", "head"}) CHECK(stage(cim, s).time_s == stage(base, s).time_s);
+  CHECK(c1.host_bytes == c0.host_bytes);
+  CHECK(c1.time_s == Approx(sum_stages(cim)).epsilon(1e-12));
+  CHECK(sum_categories(c1) == Approx(c1.time_s).epsilon(1e-9));
+  CHECK(cim.describe().at("cim_place") == "softmax");
+}
+
+TEST_CASE("neupims backend: CIM placement errors", "[serving][neupims][cim_place]") {
+  const model::ModelConfig m = tiny(3);
+  CHECK_THROWS_WITH(NeupimsBackend(with_cim(opts(NeupimsSystem::npu_only, m, kChannels), serving::CimPlace::softmax)),
+                    Catch::Contains("no softmax to place"));
+  NeupimsOptions o = with_cim(opts(NeupimsSystem::npu_pim, m, kChannels), serving::CimPlace::ffn);
+  o.overlap = true;
+  CHECK_THROWS_WITH(NeupimsBackend(o), Catch::Contains("does not schedule CIM tiles"));
+  o.overlap = false;
+  o.artifact_compatible = true;
+  CHECK_THROWS_WITH(NeupimsBackend(o), Catch::Contains("not part of the artifacts"));
+  o.artifact_compatible = false;
+  o.cim.tile.tiles = 4;  // 512 UCLMs; an FFN block needs 8 x 32 + 32 x 8 = 512, three layers 1536
+  CHECK_THROWS_WITH(NeupimsBackend(o), Catch::Contains("need 1536 UCLMs (512 x 3 layers) but 4 tiles hold 512"));
+  o.pp = 3;  // one layer per device: its block fits
+  CHECK_NOTHROW(NeupimsBackend(o));
+}
