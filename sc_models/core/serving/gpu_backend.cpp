@@ -407,19 +407,21 @@ IterationCost GpuBackend::overlap_with(const std::vector<DecodeRequest>& batch, 
   Spans other = pim_spans;  // host or PIM at work: what CIM time hides under
   other.insert(other.end(), host_spans.begin(), host_spans.end());
   const Spans other_union = merged(other);
-  for (std::size_t j = 0; j < chains.size(); ++j)
-    for (std::size_t i = 0; i < chains[j].size(); ++i) {
-      const OverlapSlot& s = sch.slots[j][i];
-      const double span = s.end_s - s.start_s;
-      double charged = span;
-      if (chains[j][i].cim) {
-        charged = span - covered(pim_union, s.start_s, s.end_s);
-        c.cim_hidden_s += covered(other_union, s.start_s, s.end_s);
-      } else if (!chains[j][i].pim) {
-        charged = span - covered(accel_union, s.start_s, s.end_s);
+  // The PIM kernels first, then the rest in chain order (the order of the sums).
+  for (const bool pim : {true, false})
+    for (std::size_t j = 0; j < chains.size(); ++j)
+      for (std::size_t i = 0; i < chains[j].size(); ++i) {
+        if (chains[j][i].pim != pim) continue;
+        const OverlapSlot& s = sch.slots[j][i];
+        double charged = s.end_s - s.start_s;
+        if (chains[j][i].cim) {
+          charged -= covered(pim_union, s.start_s, s.end_s);
+          c.cim_hidden_s += covered(other_union, s.start_s, s.end_s);
+        } else if (!pim) {
+          charged -= covered(accel_union, s.start_s, s.end_s);
+        }
+        c.breakdown[of[j][i]->category].time_s += charged;
       }
-      c.breakdown[of[j][i]->category].time_s += charged;
-    }
   if (trace) {
     // The operators at their scheduled times; PIM commands of the first
     // sub-batch's first-layer kernels from each kernel's start.
