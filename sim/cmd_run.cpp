@@ -358,8 +358,9 @@ Json stats_json(const Outcome& o) {
       ops.push_back(list.substr(a, b - a));
       a = b + 1;
     }
+    // hidden_s: CIM time under host or PIM work (overlap mode; 0 when they take turns).
     s["cim"] = {{"place", place->second}, {"operators", ops}, {"time_s", ct}, {"energy_j", ce},
-                {"rows_simulated", o.cim_simulated}};
+                {"hidden_s", r.decode.cim_hidden_s + r.prefill.cim_hidden_s}, {"rows_simulated", o.cim_simulated}};
   }
   s["interrupted"] = r.interrupted;
   s["truncated"] = r.truncated;
@@ -395,7 +396,7 @@ int run(int argc, char** argv) {
           {"tp", "N", "same as --gpus (NPU systems: devices of the tensor-parallel group)", ""},
           {"pp", "N", "NPU systems: pipeline-parallel degree (each device holds layers / N)", "1"},
           {"sub-batch", "on|off|auto", "neupims: sub-batch interleaving (stages A-F); auto: on from batch 256 (the NeuPIMs evaluation's rule)", "auto"},
-          {"mode", "serial|interleaved|overlap", "execution mode: serial (host and PIM take turns), interleaved (neupims: sub-batch stages A-F), overlap (GPU-host systems with PIM, npu+pim: sub-batches whose operators run as their dependencies and the host, channels and PIM allow; docs/serving.md)", "each system's own"},
+          {"mode", "serial|interleaved|overlap", "execution mode: serial (host and PIM take turns), interleaved (neupims: sub-batch stages A-F), overlap (GPU-host systems with PIM or CIM tiles, npu+pim: sub-batches whose operators run as their dependencies and the host, channels and PIM allow; docs/serving.md)", "each system's own"},
           {"sub-batches", "N|auto", "with --mode overlap: sub-batches the decode batch is cut into (1..64), or auto: each decode iteration keeps the fastest of 1, 2, 4, 8 (those <= the batch)", "2"},
           {"placement", "rr|clb", "NPU+PIM systems: KV channel placement, round robin or greedy channel load balancing",
            "clb for neupims, rr for npu+pim"},

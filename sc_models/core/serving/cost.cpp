@@ -15,6 +15,7 @@ void IterationCost::add(const IterationCost& c) {
   host_busy_s += c.host_busy_s;
   pim_busy_s += c.pim_busy_s;
   cim_busy_s += c.cim_busy_s;
+  cim_hidden_s += c.cim_hidden_s;
   host_bytes += c.host_bytes;
   host_flops += c.host_flops;
 }

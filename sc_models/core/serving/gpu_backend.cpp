@@ -69,11 +69,10 @@ GpuBackend::GpuBackend(const GpuSystemOptions& o) : m_o(o) {
     throw std::invalid_argument("system '" + o.system.name + "': mode 'interleaved' is the NeuPIMs sub-batch schedule "
                                 "(neupims only); GPU-host systems take serial or overlap");
   if (o.mode == ExecMode::overlap) {
-    if (!o.system.has_pim())
-      throw std::invalid_argument("system '" + o.system.name + "': mode 'overlap' needs PIM to overlap with the host "
-                                  "(gpu+pim, pimba, time-multiplexed, pipelined, attacc); allowed here: serial");
-    if (o.cim.place != CimPlace::none)
-      throw std::invalid_argument("system '" + o.system.name + "': mode 'overlap' does not schedule CIM tiles; allowed with CIM: serial");
+    if (!o.system.has_pim() && o.cim.place == CimPlace::none)
+      throw std::invalid_argument("system '" + o.system.name + "': mode 'overlap' needs PIM or CIM tiles to overlap with the host "
+                                  "(gpu+pim, pimba, time-multiplexed, pipelined, attacc, or a platform with a \"cim\" section); "
+                                  "allowed here: serial");
     if (o.artifact_compatible)
       throw std::invalid_argument("system '" + o.system.name + "': the artifacts are serial; mode 'overlap' is not artifact-compatible");
     if (o.sub_batches != kSubBatchesAuto && (o.sub_batches < 1 || o.sub_batches > 64))
@@ -346,36 +345,68 @@ IterationCost GpuBackend::overlap_with(const std::vector<DecodeRequest>& batch, 
     for (std::int64_t r = 0; r < passes; ++r)
       for (const Traced& x : items[j]) {
         if (x.repeat <= r) continue;
-        chains[j].push_back({x.pim, x.time_s, x.pim ? 0.0 : x.memory_s});
+        chains[j].push_back({x.pim, x.time_s, x.pim || x.cim ? 0.0 : x.memory_s, 0.0, x.cim});
         of[j].push_back(&x);
       }
   }
   const OverlapSchedule sch = schedule_overlap(chains, m_pim != nullptr);
   // Time: the makespan. Categories: a PIM kernel is charged its whole span, a
-  // host operator the part of its span no PIM kernel covers, so the categories
-  // add up to the iteration time (the schedule leaves no moment idle).
+  // CIM operator the part of its span no PIM kernel covers, a host operator
+  // the part of its span neither covers (the accelerators' time stands, the
+  // host's work under it is hidden), so the categories add up to the
+  // iteration time (the schedule leaves no moment idle).
   c.time_s = sch.makespan_s;
   for (auto& [k, v] : c.breakdown) v.time_s = 0;
-  std::vector<std::pair<double, double>> pim_spans;  // disjoint (one PIM resource)
-  for (std::size_t j = 0; j < chains.size(); ++j)
-    for (std::size_t i = 0; i < chains[j].size(); ++i)
-      if (chains[j][i].pim) {
-        const OverlapSlot& s = sch.slots[j][i];
-        pim_spans.emplace_back(s.start_s, s.end_s);
-        c.breakdown[of[j][i]->category].time_s += s.end_s - s.start_s;
-      }
-  std::sort(pim_spans.begin(), pim_spans.end());
+  using Spans = std::vector<std::pair<double, double>>;
+  // Sorted, overlapping spans merged into disjoint ones (touching ones stay apart).
+  auto merged = [](Spans v) {
+    std::sort(v.begin(), v.end());
+    Spans m;
+    for (const auto& p : v) {
+      if (!m.empty() && p.first < m.back().second)
+        m.back().second = std::max(m.back().second, p.second);
+      else
+        m.push_back(p);
+    }
+    return m;
+  };
+  // The part of [a, b] that the disjoint, sorted spans cover.
+  auto covered = [](const Spans& d, double a, double b) {
+    double x = 0;
+    auto it = std::upper_bound(d.begin(), d.end(), a,
+                               [](double t, const std::pair<double, double>& p) { return t < p.second; });
+    for (; it != d.end() && it->first < b; ++it) x += std::min(b, it->second) - std::max(a, it->first);
+    return x;
+  };
+  Spans pim_spans, cim_spans, host_spans;
   for (std::size_t j = 0; j < chains.size(); ++j)
     for (std::size_t i = 0; i < chains[j].size(); ++i) {
-      if (chains[j][i].pim) continue;
       const OverlapSlot& s = sch.slots[j][i];
-      double covered = 0;
-      auto it = std::upper_bound(pim_spans.begin(), pim_spans.end(), s.start_s,
-                                 [](double t, const std::pair<double, double>& p) { return t < p.second; });
-      for (; it != pim_spans.end() && it->first < s.end_s; ++it)
-        covered += std::min(s.end_s, it->second) - std::max(s.start_s, it->first);
-      c.breakdown[of[j][i]->category].time_s += (s.end_s - s.start_s) - covered;
+      (chains[j][i].pim ? pim_spans : chains[j][i].cim ? cim_spans : host_spans).emplace_back(s.start_s, s.end_s);
+      if (chains[j][i].pim && s.host_end_s > s.host_start_s) host_spans.emplace_back(s.host_start_s, s.host_end_s);
     }
+  const Spans pim_union = merged(pim_spans);
+  Spans accel = pim_spans;
+  accel.insert(accel.end(), cim_spans.begin(), cim_spans.end());
+  const Spans accel_union = merged(accel);
+  Spans other = pim_spans;  // host or PIM at work: what CIM time hides under
+  other.insert(other.end(), host_spans.begin(), host_spans.end());
+  const Spans other_union = merged(other);
+  // The PIM kernels first, then the rest in chain order (the order of the sums).
+  for (const bool pim : {true, false})
+    for (std::size_t j = 0; j < chains.size(); ++j)
+      for (std::size_t i = 0; i < chains[j].size(); ++i) {
+        if (chains[j][i].pim != pim) continue;
+        const OverlapSlot& s = sch.slots[j][i];
+        double charged = s.end_s - s.start_s;
+        if (chains[j][i].cim) {
+          charged -= covered(pim_union, s.start_s, s.end_s);
+          c.cim_hidden_s += covered(other_union, s.start_s, s.end_s);
+        } else if (!pim) {
+          charged -= covered(accel_union, s.start_s, s.end_s);
+        }
+        c.breakdown[of[j][i]->category].time_s += charged;
+      }
   if (trace) {
     // The operators at their scheduled times; PIM commands of the first
     // sub-batch's first-layer kernels from each kernel's start.

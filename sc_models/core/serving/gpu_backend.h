@@ -4,9 +4,10 @@
 // a PIM kernel at command level on the GPU's PIM channels: Pimba family
 // (serving/pimba_pim.h) or AttAcc stacks (serving/attacc_pim.h). Mode `serial`
 // (the Pimba system's): host and PIM take turns, the iteration time is the sum
-// of its operators' times. Mode `overlap` (systems with PIM): the batch is cut
-// into sub-batches whose operator chains the list scheduler of serving/overlap.h
-// runs at once on the host, the channels and the PIM units.
+// of its operators' times. Mode `overlap` (systems with PIM or CIM tiles): the
+// batch is cut into sub-batches whose operator chains the list scheduler of
+// serving/overlap.h runs at once on the host, the channels, the PIM units and
+// the CIM tiles.
 // Tensor parallelism: the graph is one GPU's shard; time is one GPU's, energy
 // counts every GPU (system.md §1.2). docs/serving.md.
 #pragma once
@@ -45,7 +46,7 @@ struct GpuSystemOptions {
   pim::AttaccPlacement attacc_placement = pim::AttaccPlacement::Bank;  // attacc system
   std::int64_t attacc_sample_stride = 0;  // attacc system: 0 exact, else AttaccPimOptions::sample_stride
   CimSystem cim;  // CIM tiles of each GPU and what is placed on them (place none: no CIM)
-  ExecMode mode = ExecMode::serial;  // serial or overlap (overlap: PIM systems, not with CIM or artifact mode)
+  ExecMode mode = ExecMode::serial;  // serial or overlap (overlap: systems with PIM or CIM tiles, not in artifact mode)
   int sub_batches = 2;               // overlap: sub-batches of the decode batch (1..64, or kSubBatchesAuto)
 };
 

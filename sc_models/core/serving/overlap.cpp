@@ -46,9 +46,11 @@ OverlapSchedule schedule_overlap(const std::vector<std::vector<OverlapOp>>& chai
     for (const OverlapOp& op : chains[i])
       if (!(op.time_s >= 0) || !(op.memory_s >= 0) || !(op.host_s >= 0))
         throw std::invalid_argument("overlap schedule: operator with a negative or undefined time");
+      else if (op.pim && op.cim)
+        throw std::invalid_argument("overlap schedule: an operator is a PIM kernel or a CIM operator, not both");
     s.slots[i].reserve(chains[i].size());
   }
-  double host_free = 0, channels_free = 0, pim_free = 0;
+  double host_free = 0, channels_free = 0, pim_free = 0, cim_free = 0;
   std::vector<std::size_t> next(chains.size(), 0);
   std::vector<double> ready(chains.size(), 0);  // end of each chain's last placed operator
   for (;;) {
@@ -58,8 +60,9 @@ OverlapSchedule schedule_overlap(const std::vector<std::vector<OverlapOp>>& chai
     for (std::size_t i = 0; i < chains.size(); ++i) {
       if (next[i] >= chains[i].size()) continue;
       const OverlapOp& op = chains[i][next[i]];
-      const double start = op.pim ? std::max({ready[i], pim_free, shared_channels ? channels_free : 0.0})
-                                  : std::max(ready[i], host_free);
+      const double start = op.pim   ? std::max({ready[i], pim_free, shared_channels ? channels_free : 0.0})
+                           : op.cim ? std::max(ready[i], cim_free)
+                                    : std::max(ready[i], host_free);
       if (start < best_start) {
         best_start = start;
         best = i;
@@ -69,7 +72,12 @@ OverlapSchedule schedule_overlap(const std::vector<std::vector<OverlapOp>>& chai
     const OverlapOp& op = chains[best][next[best]];
     OverlapSlot slot;
     slot.start_s = best_start;
-    if (op.pim) {
+    if (op.cim) {  // the tiles only: no channels, no host
+      slot.end_s = best_start + op.time_s;
+      slot.channel_start_s = slot.channel_end_s = best_start;
+      slot.host_start_s = slot.host_end_s = best_start;
+      cim_free = slot.end_s;
+    } else if (op.pim) {
       slot.end_s = best_start + op.time_s;
       slot.channel_start_s = slot.start_s;
       slot.channel_end_s = slot.end_s;

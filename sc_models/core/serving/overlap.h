@@ -1,6 +1,7 @@
 // The `overlap` execution mode's scheduler (docs/serving.md, "Execution
 // modes"): a deterministic list scheduler of dependency chains of operators on
-// three resources -- the host (GPU), the host's HBM channels, and the PIM units.
+// four resources -- the host (GPU), the host's HBM channels, the PIM units and
+// the CIM tiles.
 //
 // Each chain (one sub-batch's operators of one decode step, layer by layer in
 // graph order) runs in order: an operator starts when its predecessor in the
@@ -23,6 +24,10 @@
 //   at its start the memory part goes first (freeing them soonest); when a
 //   kernel holds them, the compute part goes first and the memory part waits
 //   for the channels, the host held meanwhile (its kernel is resident).
+// - A CIM operator (the platform's CIM tiles: a softmax, or an FFN block whose
+//   weights the tiles hold) holds the CIM tiles for its time and nothing else:
+//   the tiles receive their inputs and keep their own weights, so the host and
+//   a PIM kernel can run meanwhile (the GPU-CIM transfers are not timed).
 #pragma once
 
 #include <cstddef>
@@ -40,16 +45,17 @@ const char* mode_name(ExecMode m);
 ExecMode parse_mode(const std::string& s);
 
 struct OverlapOp {
-  bool pim = false;      // a PIM kernel; otherwise a host operator
+  bool pim = false;      // a PIM kernel; otherwise a host operator (or, with `cim`, a CIM operator)
   double time_s = 0;     // host: the operator's time T; PIM: the kernel's time
   double memory_s = 0;   // host: the part needing the channels (clamped to [0, T]); PIM: unused
   double host_s = 0;     // PIM: its host share h (0: none); host: unused
+  bool cim = false;      // a CIM operator (pim false): holds the CIM tiles for time_s
 };
 
 struct OverlapSlot {
   double start_s = 0, end_s = 0;                // the operator's span
-  double channel_start_s = 0, channel_end_s = 0;  // host: its memory part; PIM: its kernel on the PIM units
-  double host_start_s = 0, host_end_s = 0;        // PIM: its host share (equal: none); host: unused
+  double channel_start_s = 0, channel_end_s = 0;  // host: its memory part; PIM: its kernel on the PIM units; CIM: none (equal)
+  double host_start_s = 0, host_end_s = 0;        // PIM: its host share (equal: none); host, CIM: unused
 };
 
 struct OverlapSchedule {
@@ -59,7 +65,7 @@ struct OverlapSchedule {
 
 // `shared_channels`: PIM kernels hold the host's channels (Pimba family,
 // Newton); false for PIM with memory of its own (AttAcc devices). Throws
-// std::invalid_argument on a negative time.
+// std::invalid_argument on a negative time or an operator both PIM and CIM.
 OverlapSchedule schedule_overlap(const std::vector<std::vector<OverlapOp>>& chains, bool shared_channels);
 
 // `--sub-batches auto`: the back-ends' sub-batch count 0 means "chosen per

@@ -21,11 +21,12 @@ std::string token(std::string s) {
 
 void write_vcd(std::ostream& os, const Timeline& t, const std::string& title) {
   // Identifier codes: '!' host_busy, '"' pim_busy, '#' op, '$' category, then
-  // one per pseudo-channel, then pim_op (concurrent), stage (with stages) and
-  // cim_busy (with CIM operators).
+  // one per pseudo-channel, then pim_op (concurrent), stage (with stages),
+  // cim_busy (with CIM operators) and cim_op (CIM operators, concurrent).
   const char pim_op = static_cast<char>('%' + t.pseudo_channels);
   const char stage = static_cast<char>(pim_op + (t.concurrent ? 1 : 0));
   const char cim_busy = static_cast<char>(stage + (t.stages.empty() ? 0 : 1));
+  const char cim_op = static_cast<char>(cim_busy + 1);
   const bool cim = std::any_of(t.ops.begin(), t.ops.end(), [](const Timeline::Op& o) { return o.device == "cim"; });
   os << "$comment " << title << (t.note.empty() ? "" : "; ") << t.note << " $end\n$timescale 1ps $end\n$scope module iteration $end\n"
      << "$var wire 1 ! host_busy $end\n$var wire 1 \" pim_busy $end\n"
@@ -33,6 +34,7 @@ void write_vcd(std::ostream& os, const Timeline& t, const std::string& title) {
   if (t.concurrent) os << "$var string 1 " << pim_op << " pim_op $end\n";
   if (!t.stages.empty()) os << "$var string 1 " << stage << " stage $end\n";
   if (cim) os << "$var wire 1 " << cim_busy << " cim_busy $end\n";
+  if (cim && t.concurrent) os << "$var string 1 " << cim_op << " cim_op $end\n";
   os << "$upscope $end\n$scope module ch0 $end\n";
   for (int p = 0; p < t.pseudo_channels; ++p)
     os << "$scope module pch" << p << " $end\n$var string 1 " << static_cast<char>('%' + p) << " cmd $end\n$upscope $end\n";
@@ -48,6 +50,7 @@ void write_vcd(std::ostream& os, const Timeline& t, const std::string& title) {
   if (t.concurrent) at(0, std::string("s- ") + pim_op);
   if (!t.stages.empty()) at(0, std::string("s- ") + stage);
   if (cim) at(0, std::string("0") + cim_busy);
+  if (cim && t.concurrent) at(0, std::string("s- ") + cim_op);
   for (const auto& o : t.stages) {
     at(ps(o.start_s), "s" + token(o.name) + " " + stage);
     at(ps(o.end_s), std::string("s- ") + stage);
@@ -56,10 +59,11 @@ void write_vcd(std::ostream& os, const Timeline& t, const std::string& title) {
     const bool pim = o.device == "pim";
     const std::string busy(1, pim ? '"' : o.device == "cim" ? cim_busy : '!');
     at(ps(o.start_s), std::string("1") + busy);
-    if (pim && t.concurrent) {
-      at(ps(o.start_s), "s" + token(o.name) + " " + pim_op);
+    if ((pim || o.device == "cim") && t.concurrent) {  // op and category follow the host
+      const char id = pim ? pim_op : cim_op;
+      at(ps(o.start_s), "s" + token(o.name) + " " + id);
       at(ps(o.end_s), std::string("0") + busy);
-      at(ps(o.end_s), std::string("s- ") + pim_op);
+      at(ps(o.end_s), std::string("s- ") + id);
       continue;
     }
     at(ps(o.start_s), "s" + token(o.name) + " #");

@@ -29,7 +29,7 @@ struct Timeline {
   int pseudo_channels = 2;
   // Host and PIM run at the same time (the NPU systems, the GPU hosts' overlap
   // mode): `op` and `category` follow the host's operations, `pim_op` the PIM
-  // work; otherwise (GPU hosts, serial) the operators are serial and `op` is
+  // work, `cim_op` the CIM tiles'; otherwise (GPU hosts, serial) the operators are serial and `op` is
   // the one on the critical path.
   bool concurrent = false;
   std::vector<Op> stages;  // optional: the schedule's stages (name, start, end)
@@ -43,7 +43,7 @@ struct Timeline {
 // iteration.host_busy, iteration.pim_busy (1 bit), iteration.op and
 // iteration.category (strings), with `concurrent` iteration.pim_op, with
 // stages iteration.stage (strings), with CIM operators iteration.cim_busy
-// (1 bit), ch0.pch<p>.cmd (string: the command issued in that cycle, empty
+// (1 bit) and, `concurrent`, iteration.cim_op (string), ch0.pch<p>.cmd (string: the command issued in that cycle, empty
 // otherwise).
 void write_vcd(std::ostream& os, const Timeline& t, const std::string& title);
 

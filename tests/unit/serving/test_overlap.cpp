@@ -1,10 +1,11 @@
 // The `overlap` execution mode: the list scheduler on chains small enough to
-// schedule by hand, and the GPU and NPU back-ends' overlap decode on real
-// models against the serial mode's figures (docs/serving.md, "Execution modes").
+// schedule by hand, and the GPU (with and without CIM tiles) and NPU
+// back-ends' overlap decode on real models against the serial mode's figures (docs/serving.md, "Execution modes").
 #include <catch2/catch.hpp>
 
 #include <algorithm>
 #include <memory>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -16,6 +17,7 @@
 #include "serving/gpu_backend.h"
 #include "serving/neupims_backend.h"
 #include "serving/overlap.h"
+#include "serving/timeline.h"
 
 namespace sv = pimlab::serving;
 
@@ -496,4 +498,201 @@ TEST_CASE("sub-batches auto: the trace lays out the chosen schedule", "[serving]
   }
   CHECK(end == c.time_s);
   CHECK(highest == s);
+}
+
+// CIM tiles as one more resource of the schedule (docs/serving.md, "CIM tiles"
+// and "`overlap` on the GPU-host systems").
+namespace {
+
+sv::OverlapOp cim(double t) { return {false, t, 0, 0, true}; }
+
+sv::GpuSystemOptions with_cim(const std::string& system, const std::string& model, sv::CimPlace place, int tiles) {
+  sv::GpuSystemOptions o = options(system, model);
+  o.cim.place = place;
+  o.cim.tile.tiles = tiles;
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("overlap scheduler: CIM operators hold only the tiles, by hand", "[serving][overlap][cim_place]") {
+  // Each chain: H (T 4, memory 1), C (3), H (T 2, memory 1). By hand:
+  //   a.H1 [0,4]
+  //   a.C1 [4,7] (tie with b.H1 at 4: lower chain first)
+  //   b.H1 [4,8]: the host is free while the tiles run a.C1; its memory part [4,5]
+  //   a.H2 [8,10] (tie with b.C1 at 8)
+  //   b.C1 [8,11] under a.H2
+  //   b.H2 [11,13]
+  // Makespan 13 against 18 serial: 3 + 2 of the 6 CIM time units under host work.
+  const std::vector<sv::OverlapOp> chain{host(4, 1), cim(3), host(2, 1)};
+  for (bool shared : {true, false}) {  // the tiles never hold the channels
+    const sv::OverlapSchedule s = sv::schedule_overlap({chain, chain}, shared);
+    check_slot(s.slots[0][0], 0, 4, 0, 1);
+    check_slot(s.slots[0][1], 4, 7, 4, 4);
+    check_slot(s.slots[1][0], 4, 8, 4, 5);
+    check_slot(s.slots[0][2], 8, 10, 8, 9);
+    check_slot(s.slots[1][1], 8, 11, 8, 8);
+    check_slot(s.slots[1][2], 11, 13, 11, 12);
+    CHECK(s.makespan_s == 13);
+  }
+  // A CIM operator, a PIM kernel holding the channels and a memory-bound host
+  // operator at once: the CIM runs beside both, the host waits for the channels.
+  sv::OverlapSchedule s = sv::schedule_overlap({{cim(3)}, {pim(2)}, {host(2, 2)}}, true);
+  check_slot(s.slots[0][0], 0, 3, 0, 0);
+  check_slot(s.slots[1][0], 0, 2, 0, 2);
+  check_slot(s.slots[2][0], 0, 4, 2, 4);
+  CHECK(s.makespan_s == 4);
+  // One CIM resource: two chains' CIM operators run one after the other.
+  s = sv::schedule_overlap({{cim(3)}, {cim(2)}}, true);
+  check_slot(s.slots[1][0], 3, 5, 3, 3);
+  // One chain: the serial sum.
+  CHECK(sv::schedule_overlap({{host(2, 1), cim(3), pim(1), host(1, 1)}}, true).makespan_s == 7);
+  sv::OverlapOp both = cim(1);
+  both.pim = true;
+  CHECK_THROWS_WITH(sv::schedule_overlap({{both}}, true), Catch::Contains("not both"));
+}
+
+TEST_CASE("overlap with CIM tiles and one sub-batch is the serial CIM run", "[serving][overlap][cim_place]") {
+  struct Case {
+    const char* system;
+    const char* model;
+    sv::CimPlace place;
+    int tiles;
+  } cases[] = {{"gpu", "opt-7b", sv::CimPlace::softmax, 16},
+               {"gpu", "opt-7b", sv::CimPlace::ffn, 8192},  // configs/systems/a100-cim-ffn.json
+               {"pimba", "opt-7b", sv::CimPlace::softmax, 64},
+               {"gpu+pim", "opt-7b", sv::CimPlace::ffn, 8192}};
+  for (const Case& k : cases) {
+    INFO(k.system << " " << k.model << " " << sv::cim_place_name(k.place));
+    sv::GpuSystemOptions o = with_cim(k.system, k.model, k.place, k.tiles);
+    sv::GpuBackend serial(o);
+    o.mode = sv::ExecMode::overlap;
+    o.sub_batches = 1;
+    sv::GpuBackend one(o);
+    const auto b = batch(16, 1025);
+    const sv::IterationCost a = serial.decode(b), c = one.decode(b);
+    REQUIRE(a.cim_busy_s > 0);
+    CHECK(c.time_s == Approx(a.time_s).epsilon(1e-12));
+    CHECK(c.cim_busy_s == a.cim_busy_s);
+    CHECK(c.cim_energy_j == a.cim_energy_j);
+    CHECK(c.cim_hidden_s == 0);  // nothing to hide under: one chain runs its operators one at a time
+    CHECK(a.energy_j() == c.energy_j());
+    for (const auto& [cat, v] : a.breakdown) {
+      CHECK(c.breakdown.at(cat).time_s == Approx(v.time_s).epsilon(1e-12));
+      CHECK(c.breakdown.at(cat).energy_j == v.energy_j);
+    }
+  }
+}
+
+TEST_CASE("overlap with CIM tiles: bounds, categories, hidden CIM time, energy", "[serving][overlap][cim_place]") {
+  struct Case {
+    const char* system;
+    const char* model;
+    sv::CimPlace place;
+    int tiles;
+    int batch;
+  } cases[] = {{"gpu", "opt-7b", sv::CimPlace::softmax, 16, 64},
+               {"gpu", "opt-7b", sv::CimPlace::ffn, 8192, 64},
+               {"pimba", "opt-7b", sv::CimPlace::softmax, 16, 32},
+               {"attacc", "opt-7b", sv::CimPlace::ffn, 8192, 32}};
+  for (const Case& k : cases) {
+    for (int S : {2, 4}) {
+      INFO(k.system << " " << sv::cim_place_name(k.place) << " batch " << k.batch << " S " << S);
+      sv::GpuSystemOptions o = with_cim(k.system, k.model, k.place, k.tiles);
+      sv::GpuBackend serial(o);
+      o.mode = sv::ExecMode::overlap;
+      o.sub_batches = S;
+      sv::GpuBackend over(o);
+      const auto b = batch(k.batch, 1025);
+      const sv::IterationCost c = over.decode(b);
+      // Each sub-batch run serially: the busy times and energies the schedule composes.
+      sv::IterationCost parts;
+      for (int j = 0; j < S; ++j) {
+        const std::vector<sv::DecodeRequest> sub(b.begin() + j * k.batch / S, b.begin() + (j + 1) * k.batch / S);
+        parts.add(serial.decode(sub));
+      }
+      CHECK(c.host_busy_s == Approx(parts.host_busy_s).epsilon(1e-12));
+      CHECK(c.pim_busy_s == Approx(parts.pim_busy_s).epsilon(1e-12));
+      CHECK(c.cim_busy_s == Approx(parts.cim_busy_s).epsilon(1e-12));
+      CHECK(c.cim_energy_j == Approx(parts.cim_energy_j).epsilon(1e-12));
+      CHECK(c.energy_j() == Approx(parts.energy_j()).epsilon(1e-12));
+      // The makespan: at most the sub-batches one after the other, at least each resource's work.
+      CHECK(c.time_s <= parts.time_s * (1 + 1e-12));
+      CHECK(c.time_s >= std::max({c.host_busy_s, c.pim_busy_s, c.cim_busy_s}) * (1 - 1e-12));
+      CHECK(category_sum(c) == Approx(c.time_s).epsilon(1e-12));
+      CHECK(c.cim_hidden_s > 0);  // some CIM time ran under another sub-batch's host work
+      CHECK(c.cim_hidden_s <= c.cim_busy_s * (1 + 1e-12));
+      if (std::string(k.system) == "gpu") {
+        // Host and tiles only, no idle moment: the makespan is their busy
+        // times less the time both ran.
+        CHECK(c.time_s == Approx(c.host_busy_s + c.cim_busy_s - c.cim_hidden_s).epsilon(1e-9));
+      }
+    }
+  }
+}
+
+TEST_CASE("overlap with CIM tiles: sub-batches auto keeps the fastest count", "[serving][overlap][cim_place]") {
+  sv::GpuSystemOptions o = with_cim("gpu", "opt-7b", sv::CimPlace::softmax, 16);
+  o.mode = sv::ExecMode::overlap;
+  const std::vector<sv::DecodeRequest> b(64, {1025, -1});
+  check_auto_is_minimum(
+      [&](int s) {
+        sv::GpuSystemOptions x = o;
+        x.sub_batches = s;
+        return std::make_unique<sv::GpuBackend>(x);
+      },
+      b);
+}
+
+TEST_CASE("overlap with CIM tiles: the trace holds the CIM operators at their scheduled times",
+          "[serving][overlap][cim_place][trace]") {
+  for (const char* system : {"gpu", "pimba"}) {
+    INFO(system);
+    sv::GpuSystemOptions o = with_cim(system, "opt-7b", sv::CimPlace::softmax, 16);
+    o.mode = sv::ExecMode::overlap;
+    o.sub_batches = 2;
+    sv::GpuBackend be(o);
+    sv::Timeline t;
+    be.record(&t);
+    const sv::IterationCost c = be.decode(batch(16, 1025));
+    be.record(nullptr);
+    CHECK(t.concurrent);
+    double cim = 0, end = 0, last_cim_end = 0;
+    int sb2 = 0;
+    for (const sv::Timeline::Op& op : t.ops) {
+      end = std::max(end, op.end_s);
+      if (op.device != "cim") continue;
+      CHECK(op.start_s >= last_cim_end);  // one chip: CIM spans never overlap
+      last_cim_end = op.end_s;
+      cim += op.end_s - op.start_s;
+      CHECK(op.name.rfind("attention_softmax.sb", 0) == 0);
+      if (op.name == "attention_softmax.sb2") ++sb2;
+    }
+    CHECK(sb2 == 32);  // one per layer
+    CHECK(cim == Approx(c.cim_busy_s).epsilon(1e-9));
+    CHECK(end == c.time_s);
+    std::ostringstream vcd;
+    sv::write_vcd(vcd, t, "cim overlap");
+    const std::string v = vcd.str();
+    CHECK(v.find(" cim_busy $end") != std::string::npos);
+    CHECK(v.find(" cim_op $end") != std::string::npos);
+    CHECK(v.find("sattention_softmax.sb2 ") != std::string::npos);
+  }
+}
+
+TEST_CASE("overlap with CIM tiles: refusals that stay", "[serving][overlap][cim_place]") {
+  sv::GpuSystemOptions o = options("gpu", "opt-7b");
+  o.mode = sv::ExecMode::overlap;
+  CHECK_THROWS_WITH(sv::GpuBackend(o), Catch::Contains("mode 'overlap' needs PIM or CIM tiles"));
+  o = with_cim("gpu", "opt-7b", sv::CimPlace::softmax, 16);
+  o.mode = sv::ExecMode::overlap;
+  CHECK(sv::GpuBackend(o).describe().at("mode") == "overlap");
+  o.sub_batches = 65;
+  CHECK_THROWS_WITH(sv::GpuBackend(o), Catch::Contains("sub-batches 65 out of range (1..64, or auto)"));
+  o.sub_batches = 2;
+  o.artifact_compatible = true;
+  CHECK_THROWS_WITH(sv::GpuBackend(o), Catch::Contains("not part of the artifacts"));
+  o = with_cim("attacc", "opt-7b", sv::CimPlace::softmax, 16);
+  o.mode = sv::ExecMode::overlap;
+  CHECK_THROWS_WITH(sv::GpuBackend(o), Catch::Contains("conflicts with attacc"));
 }
