@@ -722,6 +722,13 @@ struct NeupimsBackend::Impl {
       cost.time_s += s.time_s * rep;
       cost.host_busy_s += (s.npu_s - s.cim_s) * rep;
       cost.cim_busy_s += s.cim_s * rep;
+      // The tiles' time under the stage's PIM work (which runs from the stage's
+      // start for pim_s): the NPU waits, the channels compute.
+      if (r.cim.any) {
+        const double cyc = o.npu.cycle_s();
+        const double a = static_cast<double>(r.npu.cim_span.first) * cyc, b = static_cast<double>(r.npu.cim_span.second) * cyc;
+        cost.cim_hidden_s += std::max(0.0, std::min(b, s.pim_s) - std::min(a, s.pim_s)) * rep;
+      }
       cost.pim_busy_s += s.pim_s * rep;
       cost.host_bytes += r.npu_bytes * rep;
       // Times.
