@@ -37,8 +37,7 @@
 #include "serving/gpu_backend.h"
 #include "serving/loop.h"
 #include "serving/neupims_backend.h"
-#include "firmware/neupims/check.h"
-#include "firmware/attacc/check.h"
+#include "pim/attacc.h"
 #include "dram/spec.h"
 #include "serving/platform.h"
 #include "serving/timeline.h"
@@ -834,120 +833,73 @@ int run(int argc, char** argv) {
   // computed in one co-simulation (SystemC elaborates once per process).
   Json functional_json;
   int functional_rc = 0;
-  if (functional && functional_family == "newton" && !g_stop.load()) {
-    // Every request's attention of every decode iteration, layer and device
-    // (its heads / tp heads) on the per-bank units, in process.
-    namespace fn = pimlab::firmware::neupims;
-    check_attention_macs(outcomes, false, 4e9);
-    fn::AttentionCheck chk;
-    std::vector<std::string> recipes;
-    for (const Outcome& o : outcomes) {
-      const pimlab::pim::PimType type =
-          o.c.system.pim_family == "newton" ? pimlab::pim::PimType::Single : pimlab::pim::PimType::Dual;
-      const std::string r = std::string("attention: newton-") + pimlab::pim::pim_type_name(type);
-      if (std::find(recipes.begin(), recipes.end(), r) == recipes.end()) recipes.push_back(r);
-      const int tp = o.c.gpus;
-      const int width = static_cast<int>(o.c.model.heads / tp * o.c.model.head_dim);
-      const std::string who = o.c.model.name + " on " + o.c.system.name;
-      for (std::size_t it = 0; it < o.decode_contexts.size() && !g_stop.load(); ++it)
-        for (int l = 0; l < o.c.model.layers; ++l)
-          for (std::size_t q = 0; q < o.decode_contexts[it].size(); ++q)
-            for (int d = 0; d < tp; ++d)
-              fn::check_attention(type, width, static_cast<int>(o.decode_contexts[it][q]),
-                                  job_seed(a.u64("seed", 1), it, static_cast<std::uint64_t>(l), q, static_cast<std::uint64_t>(d)),
-                                  who + ", iteration " + std::to_string(it + 1) + ", layer " + std::to_string(l + 1) +
-                                      ", request " + std::to_string(q + 1) + ", device " + std::to_string(d + 1),
-                                  chk);
-    }
-    char digest[17];
-    std::snprintf(digest, sizeof digest, "%016llx", static_cast<unsigned long long>(chk.digest));
-    functional_rc = g_stop.load() ? 130 : chk.mismatches ? 1 : 0;
-    if (chk.mismatches)
-      std::fprintf(stderr, "pimlab run: --functional: %llu values differ from golden; first: %s\n",
-                   static_cast<unsigned long long>(chk.mismatches), chk.first_mismatch.c_str());
-    const char* verdict = functional_rc == 0 ? "match" : functional_rc == 1 ? "mismatch" : "interrupted";
-    functional_json = {{"verdict", verdict},
-                       {"jobs", chk.jobs},
-                       {"jobs_checked", chk.jobs},
-                       {"pim_kernels", chk.kernels},
-                       {"values_compared", chk.values_compared},
-                       {"kernel_cycles", chk.kernel_cycles},
-                       {"recipes", recipes},
-                       {"rtl_units", Json::array()},
-                       {"digest", digest}};
-  }
-  if (functional && functional_family == "attacc" && !g_stop.load()) {
-    // Every request's attention of every decode iteration and layer: its
-    // heads on one GPU, on one stack of that GPU's AttAcc device, in process.
-    namespace fa = pimlab::firmware::attacc;
-    check_attention_macs(outcomes, true, 1e9);
-    std::uint64_t jobs = 0, values = 0, mismatches = 0, cycles = 0, digest = 1469598103934665603ull;
-    std::string first;
-    auto mix = [&](std::uint64_t v) {
-      for (int i = 0; i < 8; ++i) {
-        digest ^= (v >> (8 * i)) & 0xff;
-        digest *= 1099511628211ull;
-      }
-    };
-    std::vector<std::string> recipes;
-    for (const Outcome& o : outcomes) {
-      if (!o.attacc) continue;
-      const serving::AttaccPimOptions& ao = *o.attacc;
-      const std::string r = std::string("attention: attacc-") + pimlab::pim::placement_name(ao.placement);
-      if (std::find(recipes.begin(), recipes.end(), r) == recipes.end()) recipes.push_back(r);
-      const pimlab::dram::DramSpec& spec = pimlab::dram::preset(ao.dram);
-      const std::string who = o.c.model.name + " on " + o.c.system.name;
-      for (std::size_t it = 0; it < o.decode_contexts.size() && !g_stop.load(); ++it)
-        for (int l = 0; l < o.c.model.attn_layers; ++l)
-          for (std::size_t q = 0; q < o.decode_contexts[it].size(); ++q) {
-            fa::AttentionSpec k;
-            k.placement = ao.placement;
-            k.heads = static_cast<int>(o.c.model.heads / o.c.gpus);
-            k.len = static_cast<int>(o.decode_contexts[it][q]);
-            k.d_head = static_cast<int>(o.c.model.head_dim);
-            k.dbyte = 2;
-            k.max_len = ao.max_len;
-            k.channels = spec.org.channels;
-            fa::KernelCheck c;
-            try {
-              c = fa::check_kernel(k, spec, job_seed(a.u64("seed", 1), it, static_cast<std::uint64_t>(l), q, 0));
-            } catch (const std::invalid_argument& e) {
-              throw UsageError("--functional: " + who + ": " + e.what());
-            }
-            const fa::VerifyReport& v = c.report;
-            ++jobs;
-            values += v.scores + v.probs + v.outputs;
-            const std::uint64_t bad = v.scores_mismatched + v.probs_mismatched + v.outputs_mismatched;
-            if (bad && mismatches == 0)
-              first = who + ", iteration " + std::to_string(it + 1) + ", layer " + std::to_string(l + 1) +
-                      ", request " + std::to_string(q + 1) + ": " + v.first_mismatch;
-            mismatches += bad;
-            cycles += static_cast<std::uint64_t>(c.cycles);
-            for (std::uint64_t x : {static_cast<std::uint64_t>(c.cycles), v.scores, v.probs, v.outputs, bad}) mix(x);
-          }
-    }
-    char dg[17];
-    std::snprintf(dg, sizeof dg, "%016llx", static_cast<unsigned long long>(digest));
-    functional_rc = g_stop.load() ? 130 : mismatches ? 1 : 0;
-    if (mismatches)
-      std::fprintf(stderr, "pimlab run: --functional: %llu values differ from golden; first: %s\n",
-                   static_cast<unsigned long long>(mismatches), first.c_str());
-    functional_json = {{"verdict", functional_rc == 0 ? "match" : functional_rc == 1 ? "mismatch" : "interrupted"},
-                       {"jobs", jobs},
-                       {"jobs_checked", jobs},
-                       {"pim_kernels", jobs},
-                       {"values_compared", values},
-                       {"kernel_cycles", cycles},
-                       {"recipes", recipes},
-                       {"rtl_units", Json::array()},
-                       {"digest", dg}};
-  }
-  if (functional && functional_family == "pimba" && !g_stop.load()) {
+  if (functional && !g_stop.load()) {
+    // Every job runs through the TLM channel of its family (docs/cosim.md):
+    // pimba's kernels on the Pimba channel; npu+pim / neupims: every
+    // request's attention of every decode iteration, layer and device (its
+    // heads / tp heads) on a Newton / NeuPIMs channel; attacc: every request's
+    // attention of every decode iteration and layer, its heads on one GPU, on
+    // one stack of that GPU's AttAcc device, on channels of the AttAcc family.
     namespace cs = pimlab::tlm_pim_rtl;
     cs::CosimOptions co;
-    for (const Outcome& o : outcomes) {
-      auto jobs = functional_jobs(o.c.model, o.c.system, o.c.gpus, o.decode_contexts, a.u64("seed", 1));
-      co.jobs.insert(co.jobs.end(), std::make_move_iterator(jobs.begin()), std::make_move_iterator(jobs.end()));
+    std::vector<std::string> recipes;  // the input recipe of each kind of kernel checked
+    auto add_recipe = [&](const std::string& r) {
+      if (std::find(recipes.begin(), recipes.end(), r) == recipes.end()) recipes.push_back(r);
+    };
+    const std::uint64_t seed = a.u64("seed", 1);
+    if (functional_family == "pimba") {
+      for (const Outcome& o : outcomes) {
+        auto jobs = functional_jobs(o.c.model, o.c.system, o.c.gpus, o.decode_contexts, seed);
+        co.jobs.insert(co.jobs.end(), std::make_move_iterator(jobs.begin()), std::make_move_iterator(jobs.end()));
+      }
+      for (const cs::CosimJob& j : co.jobs) add_recipe(j.kernel + ": " + j.model);
+    } else if (functional_family == "newton") {
+      check_attention_macs(outcomes, false, 4e9);
+      for (const Outcome& o : outcomes) {
+        const char* type = o.c.system.pim_family == "newton" ? "single" : "dual";
+        add_recipe(std::string("attention: newton-") + type);
+        const int tp = o.c.gpus;
+        const int width = static_cast<int>(o.c.model.heads / tp * o.c.model.head_dim);
+        const std::string who = o.c.model.name + " on " + o.c.system.name;
+        for (std::size_t it = 0; it < o.decode_contexts.size(); ++it)
+          for (int l = 0; l < o.c.model.layers; ++l)
+            for (std::size_t q = 0; q < o.decode_contexts[it].size(); ++q)
+              for (int d = 0; d < tp; ++d) {
+                cs::CosimJob j;
+                j.kernel = "newton-attention";
+                j.pim_type = type;
+                j.width = width;
+                j.len = static_cast<int>(o.decode_contexts[it][q]);
+                j.seed = job_seed(seed, it, static_cast<std::uint64_t>(l), q, static_cast<std::uint64_t>(d));
+                j.label = who + ", iteration " + std::to_string(it + 1) + ", layer " + std::to_string(l + 1) +
+                          ", request " + std::to_string(q + 1) + ", device " + std::to_string(d + 1);
+                co.jobs.push_back(std::move(j));
+              }
+      }
+    } else {
+      check_attention_macs(outcomes, true, 1e9);
+      for (const Outcome& o : outcomes) {
+        if (!o.attacc) continue;
+        const serving::AttaccPimOptions& ao = *o.attacc;
+        add_recipe(std::string("attention: attacc-") + pimlab::pim::placement_name(ao.placement));
+        const std::string who = o.c.model.name + " on " + o.c.system.name;
+        for (std::size_t it = 0; it < o.decode_contexts.size(); ++it)
+          for (int l = 0; l < o.c.model.attn_layers; ++l)
+            for (std::size_t q = 0; q < o.decode_contexts[it].size(); ++q) {
+              cs::CosimJob j;
+              j.kernel = "attacc-attention";
+              j.preset = ao.dram;
+              j.placement = pimlab::pim::placement_name(ao.placement);
+              j.heads = static_cast<int>(o.c.model.heads / o.c.gpus);
+              j.len = static_cast<int>(o.decode_contexts[it][q]);
+              j.d_head = static_cast<int>(o.c.model.head_dim);
+              j.max_len = ao.max_len;
+              j.seed = job_seed(seed, it, static_cast<std::uint64_t>(l), q, 0);
+              j.label = who + ", iteration " + std::to_string(it + 1) + ", layer " + std::to_string(l + 1) +
+                        ", request " + std::to_string(q + 1);
+              co.jobs.push_back(std::move(j));
+            }
+      }
     }
     co.units = "behavioural";
     co.rtl_units = rtl_units;
@@ -960,11 +912,6 @@ int run(int argc, char** argv) {
     functional_rc = pimlab::sim::run_cosim_process(co, argv[0]);
     if (functional_rc == 2) throw UsageError("--rtl-units: a unit name is not a unit of the channel (see the message above)");
     const cs::CosimFigures& f = cs::last_figures();
-    std::vector<std::string> recipes;  // the input recipe of each kind of kernel checked
-    for (const cs::CosimJob& j : co.jobs) {
-      const std::string r = j.kernel + ": " + j.model;
-      if (std::find(recipes.begin(), recipes.end(), r) == recipes.end()) recipes.push_back(r);
-    }
     const char* verdict = functional_rc == 0 ? "match" : functional_rc == 1 ? "mismatch" : functional_rc == 130 ? "interrupted" : "error";
     functional_json = {{"verdict", verdict},
                        {"jobs", co.jobs.size()},
@@ -974,7 +921,8 @@ int run(int argc, char** argv) {
                        {"kernel_cycles", f.kernel_cycles},
                        {"recipes", recipes},
                        {"rtl_units", rtl_units},
-                       {"digest", f.digest}};
+                       {"digest", f.digest},
+                       {"channel_pim_transactions", f.channel_pim_transactions}};
     if (functional_rc == 130) g_stop.store(true);
   }
 

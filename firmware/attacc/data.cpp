@@ -147,19 +147,36 @@ void execute_issued(const std::vector<pim::AttaccStatement>& trace, const std::v
 }
 
 VerifyReport verify_heads(const AttentionSpec& s, const std::vector<HeadData>& d, const pim::AttaccUnits& u) {
+  std::vector<HeadResults> got(static_cast<std::size_t>(s.heads));
+  for (int h = 0; h < s.heads; ++h) {
+    const int ch = h % s.channels, iter = h / s.channels;
+    HeadResults& g = got[static_cast<std::size_t>(h)];
+    g.scores = u.scores(ch, iter);
+    g.probs = u.probs(ch, iter);
+    g.outputs = u.outputs(ch, iter);
+  }
+  return verify_heads(s, d, got, u.hazards(), u.first_hazard());
+}
+
+VerifyReport verify_heads(const AttentionSpec& s, const std::vector<HeadData>& d, const std::vector<HeadResults>& got,
+                          std::uint64_t hazards, const std::string& first_hazard) {
+  if (got.size() != static_cast<std::size_t>(s.heads))
+    throw std::invalid_argument("verify_heads: " + std::to_string(got.size()) + " results for " +
+                                std::to_string(s.heads) + " heads");
   VerifyReport r;
-  r.hazards = u.hazards();
-  r.first_hazard = u.first_hazard();
+  r.hazards = hazards;
+  r.first_hazard = first_hazard;
   const golden::AttaccLevel lvl = s.placement == pim::AttaccPlacement::Bank        ? golden::AttaccLevel::Bank
                                   : s.placement == pim::AttaccPlacement::BankGroup ? golden::AttaccLevel::BankGroup
                                                                                    : golden::AttaccLevel::Buffer;
   const int L = s.len, D = s.d_head;
   for (int h = 0; h < s.heads; ++h) {
     const HeadData& hd = d[static_cast<std::size_t>(h)];
-    const int ch = h % s.channels, iter = h / s.channels;
     const golden::AttaccAttention g = golden::attacc_attention(lvl, D, L, hd.k, hd.v, hd.q);
-    const std::vector<std::uint16_t> sc = u.scores(ch, iter), pr = u.probs(ch, iter);
-    const std::vector<float> o = u.outputs(ch, iter);
+    const HeadResults& res = got[static_cast<std::size_t>(h)];
+    const std::vector<std::uint16_t>& sc = res.scores;
+    const std::vector<std::uint16_t>& pr = res.probs;
+    const std::vector<float>& o = res.outputs;
     auto note = [&](const char* what, int i, double got, double want) {
       if (r.first_mismatch.empty())
         r.first_mismatch = std::string(what) + " of head " + std::to_string(h) + " at " + std::to_string(i) + ": " +

@@ -64,4 +64,15 @@ struct VerifyReport {
 // (values equal; +0 == -0) and reports the outputs' error against FP64.
 VerifyReport verify_heads(const AttentionSpec& s, const std::vector<HeadData>& d, const pim::AttaccUnits& u);
 
+// What the units produced for one head: its scores and probabilities as
+// moved (FP16, len) and its outputs (FP32, d_head); empty if never produced.
+struct HeadResults {
+  std::vector<std::uint16_t> scores, probs;
+  std::vector<float> outputs;
+};
+// The same comparison on results gathered elsewhere (one per head of s, in
+// head order; e.g. read back from TLM channels), with the units' hazards.
+VerifyReport verify_heads(const AttentionSpec& s, const std::vector<HeadData>& d, const std::vector<HeadResults>& got,
+                          std::uint64_t hazards, const std::string& first_hazard);
+
 }  // namespace pimlab::firmware::attacc

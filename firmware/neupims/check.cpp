@@ -38,7 +38,7 @@ void fnv(std::uint64_t& h, std::uint64_t v) {
 }  // namespace
 
 void check_attention(pim::PimType type, int width, int len, std::uint32_t seed, const std::string& label,
-                     AttentionCheck& acc) {
+                     AttentionCheck& acc, TimedTarget* target) {
   AttentionSpec s;
   s.type = type;
   s.len = len;
@@ -53,6 +53,8 @@ void check_attention(pim::PimType type, int width, int len, std::uint32_t seed, 
   d.q = draw(g, static_cast<std::size_t>(width));
   const golden::NewtonAttention want = golden::newton_attention(width, len, d.k, d.v, d.q);
   pim::NewtonUnits units;
+  UnitsTarget in_process(units);
+  AttentionTarget& where = target ? static_cast<AttentionTarget&>(*target) : in_process;
   auto compare = [&](const std::vector<float>& got, const char* what, auto golden_at) {
     for (std::size_t i = 0; i < got.size(); ++i) {
       const float w = golden_at(i);
@@ -68,13 +70,13 @@ void check_attention(pim::PimType type, int width, int len, std::uint32_t seed, 
   for (Op op : {Op::Score, Op::Attend}) {
     s.op = op;
     if (op == Op::Attend) d.p = want.probs;  // the NPU's softmax of the logits
-    const std::vector<float> got = run_attention_data(s, d, units);
+    const std::vector<float> got = run_attention_data(s, d, where);
     if (op == Op::Score)
       compare(got, "logit", [&](std::size_t i) { return numerics::fp16_to_fp32(want.logits[i]); });
     else
       compare(got, "output", [&](std::size_t i) { return want.out[i]; });
-    const std::uint64_t cycles =
-        pim::run_newton({type, false}, op == Op::Score ? score : attention_workload(s)).cycles;
+    const std::uint64_t cycles = target ? target->take_cycles()
+                                        : pim::run_newton({type, false}, op == Op::Score ? score : attention_workload(s)).cycles;
     acc.kernel_cycles += cycles;
     fnv(acc.digest, cycles);
     ++acc.kernels;

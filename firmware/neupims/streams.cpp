@@ -91,7 +91,21 @@ pim::NewtonWorkload attention_workload(const AttentionSpec& s) {
   return w;
 }
 
-std::vector<float> run_attention_data(const AttentionSpec& s0, const AttentionData& d, pim::NewtonUnits& units) {
+std::vector<std::vector<std::uint16_t>> UnitsTarget::run(const std::vector<pim::Txn>& txns) {
+  std::vector<std::vector<std::uint16_t>> out;
+  for (const pim::Txn& x : txns) {
+    std::vector<std::uint16_t> r = m_u.execute(x);
+    if (!r.empty()) out.push_back(std::move(r));
+  }
+  return out;
+}
+
+std::vector<float> run_attention_data(const AttentionSpec& s, const AttentionData& d, pim::NewtonUnits& units) {
+  UnitsTarget t(units);
+  return run_attention_data(s, d, t);
+}
+
+std::vector<float> run_attention_data(const AttentionSpec& s0, const AttentionData& d, AttentionTarget& target) {
   AttentionSpec s = s0;
   s.requests = 1;
   s.loads = 0;
@@ -104,7 +118,24 @@ std::vector<float> run_attention_data(const AttentionSpec& s0, const AttentionDa
     throw std::invalid_argument("attention data: q needs width values");
   if (s.op == Op::Attend && d.p.size() != static_cast<std::size_t>(h) * static_cast<std::size_t>(L))
     throw std::invalid_argument("attention data: p needs heads x len values");
-  const std::vector<std::uint16_t> zero_row(kRowValues, 0);
+  // The stream's GWRITE-led segments (a GWRITE and everything up to the next).
+  std::vector<std::vector<pim::Txn>> segs;
+  for (const pim::Txn& x : w.pim) {
+    if (x.type == pim::TxnType::GWrite || segs.empty()) segs.emplace_back();
+    segs.back().push_back(x);
+  }
+  auto answers = [](const pim::Txn& x) {
+    return x.type == pim::TxnType::ReadRes || x.type == pim::TxnType::CompsReadRes;
+  };
+  auto run_seg = [&](const std::vector<pim::Txn>& seg) {
+    std::vector<std::vector<std::uint16_t>> r = target.run(seg);
+    std::size_t want = 0;
+    for (const pim::Txn& x : seg) want += answers(x);
+    if (r.size() != want)
+      throw std::logic_error("attention data: " + std::to_string(r.size()) + " result reads for " +
+                             std::to_string(want) + " answering transactions");
+    return r;
+  };
   std::vector<float> out;
   if (s.op == Op::Score) {
     const int chunks = ceil_div(E, kRowValues), tiles = ceil_div(L, kTokensPerKTile);
@@ -117,37 +148,43 @@ std::vector<float> run_attention_data(const AttentionSpec& s0, const AttentionDa
             for (int x = 0; x < kDHead; ++x)
               row[static_cast<std::size_t>(j * kDHead + x)] =
                   d.k[static_cast<std::size_t>(tok) * E + static_cast<std::size_t>((4 * c + j) * kDHead + x)];
-          units.write_row(b, kFirstRow + c * tiles + t, row);
+          target.write_row(b, kFirstRow + c * tiles + t, row);
         }
     out.assign(static_cast<std::size_t>(h) * L, 0.0f);
     int gw = 0, tile = -1, head_in_row = 0;
-    for (const pim::Txn& x : w.pim) {
-      if (x.type == pim::TxnType::GWrite) {
+    for (const std::vector<pim::Txn>& seg : segs) {
+      if (seg.front().type == pim::TxnType::GWrite) {
         std::vector<std::uint16_t> row(kRowValues, 0);
         for (int i = 0; i < kRowValues && gw * kRowValues + i < E; ++i)
           row[static_cast<std::size_t>(i)] = d.q[static_cast<std::size_t>(gw * kRowValues + i)];
-        units.write_row(0, 0, row);
-        ++gw;
-        tile = -1;
+        target.write_row(0, 0, row);
       }
-      if (x.type == pim::TxnType::PHeader) {
-        ++tile;
-        head_in_row = 0;
-      }
-      const std::vector<std::uint16_t> r = units.execute(x);
-      if (r.empty()) continue;
-      const int head = 4 * (gw - 1) + head_in_row++;
-      for (int b = 0; b < 32; ++b) {
-        const int tok = tile * kTokensPerKTile + b;
-        if (tok < L) out[static_cast<std::size_t>(head) * L + tok] = numerics_fp16(r[static_cast<std::size_t>(b)]);
+      const std::vector<std::vector<std::uint16_t>> res = run_seg(seg);
+      std::size_t k = 0;
+      for (const pim::Txn& x : seg) {
+        if (x.type == pim::TxnType::GWrite) {
+          ++gw;
+          tile = -1;
+        }
+        if (x.type == pim::TxnType::PHeader) {
+          ++tile;
+          head_in_row = 0;
+        }
+        if (!answers(x)) continue;
+        const std::vector<std::uint16_t>& r = res[k++];
+        const int head = 4 * (gw - 1) + head_in_row++;
+        for (int b = 0; b < 32; ++b) {
+          const int tok = tile * kTokensPerKTile + b;
+          if (tok < L) out[static_cast<std::size_t>(head) * L + tok] = numerics_fp16(r[static_cast<std::size_t>(b)]);
+        }
       }
     }
   } else {
     const int chunks = ceil_div(L, kRowValues);
     out.assign(static_cast<std::size_t>(h) * kDHead, 0.0f);
     int gw = 0, tile = 0;
-    for (const pim::Txn& x : w.pim) {
-      if (x.type == pim::TxnType::GWrite) {
+    for (const std::vector<pim::Txn>& seg : segs) {
+      if (seg.front().type == pim::TxnType::GWrite) {
         const int head = gw / chunks, c = gw % chunks;
         // This head's values of chunk c into the (shared) V rows, then its probabilities.
         for (int t = 0; t < 4; ++t)
@@ -156,23 +193,29 @@ std::vector<float> run_attention_data(const AttentionSpec& s0, const AttentionDa
             for (int i = 0; i < kRowValues && c * kRowValues + i < L; ++i)
               row[static_cast<std::size_t>(i)] =
                   d.v[static_cast<std::size_t>(c * kRowValues + i) * E + static_cast<std::size_t>(head * kDHead + t * 32 + b)];
-            units.write_row(b, kFirstRow + c * 4 + t, row);
+            target.write_row(b, kFirstRow + c * 4 + t, row);
           }
         std::vector<std::uint16_t> row(kRowValues, 0);
         for (int i = 0; i < kRowValues && c * kRowValues + i < L; ++i)
           row[static_cast<std::size_t>(i)] = d.p[static_cast<std::size_t>(head) * L + static_cast<std::size_t>(c * kRowValues + i)];
-        units.write_row(0, 0, row);
-        ++gw;
-        tile = 0;
+        target.write_row(0, 0, row);
       }
-      const std::vector<std::uint16_t> r = units.execute(x);
-      if (r.empty()) continue;
-      const int head = (gw - 1) / chunks;
-      for (int b = 0; b < 32; ++b) {
-        float& o = out[static_cast<std::size_t>(head) * kDHead + static_cast<std::size_t>(tile * 32 + b)];
-        o = o + numerics_fp16(r[static_cast<std::size_t>(b)]);
+      const std::vector<std::vector<std::uint16_t>> res = run_seg(seg);
+      std::size_t k = 0;
+      for (const pim::Txn& x : seg) {
+        if (x.type == pim::TxnType::GWrite) {
+          ++gw;
+          tile = 0;
+        }
+        if (!answers(x)) continue;
+        const std::vector<std::uint16_t>& r = res[k++];
+        const int head = (gw - 1) / chunks;
+        for (int b = 0; b < 32; ++b) {
+          float& o = out[static_cast<std::size_t>(head) * kDHead + static_cast<std::size_t>(tile * 32 + b)];
+          o = o + numerics_fp16(r[static_cast<std::size_t>(b)]);
+        }
+        ++tile;
       }
-      ++tile;
     }
   }
   return out;

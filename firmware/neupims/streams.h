@@ -57,16 +57,42 @@ struct AttentionData {
   std::vector<std::uint16_t> k, v, q, p;
 };
 
+// Where run_attention_data runs the streams: the per-bank units in process
+// (UnitsTarget), or a Newton / NeuPIMs channel behind a TLM socket
+// (tlm_pim_rtl's co-simulation, docs/cosim.md "Newton and AttAcc jobs").
+class AttentionTarget {
+ public:
+  virtual ~AttentionTarget() = default;
+  // Row `row` of bank `bank` (0..31 = rank*16 + bg*4 + bank) now holds `values` (512 FP16 bit patterns).
+  virtual void write_row(int bank, int row, const std::vector<std::uint16_t>& values) = 0;
+  // Runs `txns` (one GWRITE and the GEMVs after it) on the rows as written;
+  // returns the 32 FP16 results of each READRES / COMPS_READRES, in order.
+  virtual std::vector<std::vector<std::uint16_t>> run(const std::vector<pim::Txn>& txns) = 0;
+};
+
+// The per-bank units, in process, one transaction after the other.
+class UnitsTarget : public AttentionTarget {
+ public:
+  explicit UnitsTarget(pim::NewtonUnits& u) : m_u(u) {}
+  void write_row(int bank, int row, const std::vector<std::uint16_t>& values) override { m_u.write_row(bank, row, values); }
+  std::vector<std::vector<std::uint16_t>> run(const std::vector<pim::Txn>& txns) override;
+
+ private:
+  pim::NewtonUnits& m_u;
+};
+
 // Runs the PIM stream of attention_workload(s) (requests = 1) functionally on
-// `units`: lays the request's K rows (a row holds, in bank b, one token's key
+// `target`: lays the request's K rows (a row holds, in bank b, one token's key
 // for the 4 heads of a chunk; 32 tokens per row) or V rows (in bank b, value
 // element b of a 32-dim tile for 512 tokens; the artifact reuses the V rows
 // for every head, so each head's values are written before its GEMVs),
 // writes the 4 queries / the 512 probabilities into bank 0 row 0 before each
-// GWRITE, and executes every PIM transaction in stream order.
+// GWRITE, and runs the stream one GWRITE-led segment at a time (the rows a
+// segment reads are written before it, as the NPU writes them).
 // Score returns the logits h x len (q.k, unscaled, FP16 as read); attend the
 // outputs h x 128: the FP16 partials of the 512-token chunks summed in FP32
 // in chunk order from +0 (the NPU's add).
+std::vector<float> run_attention_data(const AttentionSpec& s, const AttentionData& d, AttentionTarget& target);
 std::vector<float> run_attention_data(const AttentionSpec& s, const AttentionData& d, pim::NewtonUnits& units);
 
 }  // namespace pimlab::firmware::neupims

@@ -628,6 +628,8 @@ void HbmChannel::attacc_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time
   ext.interrupted = false;
   ext.err_cause = 0;
   ext.attacc_hazards = 0;
+  ext.attacc_scores.clear();
+  ext.attacc_probs.clear();
   auto& at = static_cast<AttaccTiming&>(*m_timing);
   if (reject_outside(gp, ext)) return;
   // Validate before anything changes.
@@ -713,6 +715,8 @@ void HbmChannel::attacc_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time
       std::vector<float> o = units.outputs(0, static_cast<int>(i));
       o.resize(static_cast<std::size_t>(ext.attacc_d_head), 0.0f);
       std::memcpy(out + 4 * static_cast<std::size_t>(ext.attacc_d_head) * i, o.data(), 4 * o.size());
+      ext.attacc_scores.push_back(units.scores(0, static_cast<int>(i)));
+      ext.attacc_probs.push_back(units.probs(0, static_cast<int>(i)));
     }
     ext.attacc_hazards = units.hazards();
     if (units.hazards() > 0) ext.unit_errors.push_back("units: " + units.first_hazard());

@@ -67,6 +67,11 @@ struct PimExtension : tlm::tlm_extension<PimExtension> {
   std::vector<std::vector<std::uint16_t>> attacc_queries;
   int attacc_len = 0, attacc_d_head = 128;
   std::uint64_t attacc_hazards = 0;  // out: data hazards of the units (pim::AttaccUnits::hazards)
+  // Out, with attacc_ops: each head iteration's scores and probabilities as
+  // the units moved them (FP16, attacc_len each; empty if never produced),
+  // what a functional check compares besides the outputs (the hardware keeps
+  // them in its buffers; the model hands them out with the transaction).
+  std::vector<std::vector<std::uint16_t>> attacc_scores, attacc_probs;
   // Out.
   std::uint64_t kernel_cycles = 0;    // the PIM channel engine's count: cycle of the last stream command
   std::uint64_t start_cycle = 0;      // channel cycle in which the kernel's cycle 1 fell

@@ -4,12 +4,15 @@
 
 #include <tlm_utils/simple_initiator_socket.h>
 
+#include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <memory>
+#include <utility>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -17,6 +20,10 @@
 #include <systemc>
 #include <tlm>
 
+#include "dram/spec.h"
+#include "firmware/attacc/data.h"
+#include "firmware/attacc/generator.h"
+#include "firmware/neupims/check.h"
 #include "firmware/pimba/generator.h"
 #include "golden/accuracy.h"
 #include "golden/attention.h"
@@ -110,13 +117,52 @@ struct Failure {
   std::string text;
 };
 
+// The channels of the other families a plan needs, one per distinct
+// configuration (name under top, configuration keys under top.<name>.).
+struct FamilyChannel {
+  std::string key;  // family_key of its jobs
+  std::string name;
+  nlohmann::json keys;
+};
+std::string family_key(const CosimJob& j) {
+  if (j.kernel == "newton-attention") return "newton/" + j.pim_type;
+  if (j.kernel == "attacc-attention") return "attacc/" + j.preset + "/" + j.placement;
+  return "";
+}
+std::vector<FamilyChannel> family_channels(const CosimOptions& o) {
+  std::vector<FamilyChannel> v;
+  std::vector<std::string> seen;
+  for (const CosimJob& j : o.jobs) {
+    const std::string k = family_key(j);
+    if (k.empty() || std::find(seen.begin(), seen.end(), k) != seen.end()) continue;
+    seen.push_back(k);
+    FamilyChannel c;
+    c.key = k;
+    if (j.kernel == "newton-attention") {
+      c.name = "newton_" + j.pim_type;
+      c.keys = {{"pim_family", "newton"}, {"pim_type", j.pim_type}};
+    } else {
+      c.name = "attacc" + std::to_string(v.size());
+      c.keys = {{"pim_family", "attacc"}, {"preset", j.preset}, {"placement", j.placement}};
+    }
+    v.push_back(c);
+  }
+  return v;
+}
+
 class Firmware : public sc_core::sc_module {
  public:
   SC_HAS_PROCESS(Firmware);
   tlm_utils::simple_initiator_socket<Firmware> socket;
+  // One socket per channel of another family (family_channels order).
+  std::vector<std::unique_ptr<tlm_utils::simple_initiator_socket<Firmware>>> family_sockets;
 
-  Firmware(const sc_core::sc_module_name& n, const CosimOptions& o, HbmChannel& ch)
-      : sc_module(n), socket("socket"), m_o(o), m_ch(ch) {
+  Firmware(const sc_core::sc_module_name& n, const CosimOptions& o, HbmChannel& ch,
+           std::vector<std::pair<std::string, HbmChannel*>> family)
+      : sc_module(n), socket("socket"), m_o(o), m_ch(ch), m_family(std::move(family)) {
+    for (std::size_t i = 0; i < m_family.size(); ++i)
+      family_sockets.push_back(std::make_unique<tlm_utils::simple_initiator_socket<Firmware>>(
+          (std::string("socket_") + m_family[i].second->basename()).c_str()));
     SC_THREAD(run);
   }
 
@@ -134,15 +180,28 @@ class Firmware : public sc_core::sc_module {
   void run() {
     try {
       std::vector<CosimJob> plan = m_o.jobs;
-      if (plan.empty()) plan.push_back({m_o.kernel, m_o.model, m_o.steps, m_o.len, m_o.seed, ""});
+      if (plan.empty()) {
+        CosimJob j;
+        j.kernel = m_o.kernel;
+        j.model = m_o.model;
+        j.steps = m_o.steps;
+        j.len = m_o.len;
+        j.seed = m_o.seed;
+        plan.push_back(j);
+      }
       for (const CosimJob& j : plan) {
         m_job = j;
         if (j.kernel == "su")
           run_su();
+        else if (j.kernel == "newton-attention")
+          run_newton_attention();
+        else if (j.kernel == "attacc-attention")
+          run_attacc_attention();
         else
           run_attention();
         ++jobs_done;
       }
+      report_family_mismatches();
     } catch (const tlm_common::Interrupted&) {
       // SIGINT/SIGTERM inside a kernel or in the host work around the
       // kernels: stop here; run_cosim reports the verdict "interrupted".
@@ -163,7 +222,7 @@ class Firmware : public sc_core::sc_module {
 
   // ---- transport ----
   void transport(tlm::tlm_command cmd, std::uint64_t addr, std::uint8_t* data, std::size_t n,
-                 tlm_hbm::PimExtension* ext = nullptr) {
+                 tlm_hbm::PimExtension* ext = nullptr, int family = -1) {
     tlm::tlm_generic_payload gp;
     gp.set_command(cmd);
     gp.set_address(addr);
@@ -174,7 +233,10 @@ class Firmware : public sc_core::sc_module {
     gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
     if (ext) gp.set_extension(ext);
     sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
-    socket->b_transport(gp, delay);
+    if (family < 0)
+      socket->b_transport(gp, delay);
+    else
+      (*family_sockets[static_cast<std::size_t>(family)])->b_transport(gp, delay);
     if (ext) gp.clear_extension(ext);
     if (ext && ext->interrupted) throw tlm_common::Interrupted();
     if (gp.get_response_status() != tlm::TLM_OK_RESPONSE)
@@ -610,9 +672,151 @@ class Firmware : public sc_core::sc_module {
     lines.push_back(os.str());
   }
 
+  // ---- Newton / NeuPIMs and AttAcc jobs (docs/cosim.md, "Newton and AttAcc jobs") ----
+  int family_index(const CosimJob& j) const {
+    const std::string k = family_key(j);
+    for (std::size_t i = 0; i < m_family.size(); ++i)
+      if (m_family[i].first == k) return static_cast<int>(i);
+    throw std::logic_error("no channel for job kind " + k);
+  }
+
+  // A Newton / NeuPIMs channel as the target of firmware::neupims's streams:
+  // rows written with 1 KB TLM writes (bank b = rank*16 + bg*4 + bank), each
+  // GWRITE-led segment sent as one PimExtension::newton transaction.
+  class NewtonChannelTarget : public firmware::neupims::TimedTarget {
+   public:
+    NewtonChannelTarget(Firmware& f, int fam) : m_f(f), m_fam(fam), m_ch(*f.m_family[static_cast<std::size_t>(fam)].second) {}
+    void write_row(int bank, int row, const std::vector<std::uint16_t>& values) override {
+      std::vector<std::uint8_t> bytes(1024, 0);
+      std::memcpy(bytes.data(), values.data(), std::min<std::size_t>(1024, 2 * values.size()));
+      m_f.transport(tlm::TLM_WRITE_COMMAND, m_ch.timing().row_address(bank / 16, (bank / 4) % 4, bank % 4, row),
+                    bytes.data(), bytes.size(), nullptr, m_fam);
+    }
+    std::vector<std::vector<std::uint16_t>> run(const std::vector<pim::Txn>& txns) override {
+      tlm_hbm::PimExtension ext;
+      ext.newton = txns;
+      std::size_t answers = 0;
+      for (const pim::Txn& x : txns)
+        answers += x.type == pim::TxnType::ReadRes || x.type == pim::TxnType::CompsReadRes;
+      std::vector<std::uint8_t> res(64 * answers);
+      tlm_common::throw_if_interrupted();
+      m_f.m_in_kernel = m_f.m_kernel_label;
+      m_f.transport(tlm::TLM_READ_COMMAND, 0, res.data(), res.size(), &ext, m_fam);
+      m_f.m_in_kernel.clear();
+      m_cycles += ext.kernel_cycles;
+      std::vector<std::vector<std::uint16_t>> out(answers, std::vector<std::uint16_t>(32));
+      for (std::size_t k = 0; k < answers; ++k) std::memcpy(out[k].data(), res.data() + 64 * k, 64);
+      return out;
+    }
+    std::uint64_t take_cycles() override { return std::exchange(m_cycles, 0); }
+
+   private:
+    Firmware& m_f;
+    int m_fam;
+    HbmChannel& m_ch;
+    std::uint64_t m_cycles = 0;
+  };
+
+  void run_newton_attention() {
+    namespace fn = firmware::neupims;
+    NewtonChannelTarget t(*this, family_index(m_job));
+    m_kernel_label = m_job.label;
+    const fn::AttentionCheck before = m_newton;
+    fn::check_attention(m_job.pim_type == "single" ? pim::PimType::Single : pim::PimType::Dual, m_job.width,
+                        m_job.len, m_job.seed, m_job.label, m_newton, &t);
+    kernels += m_newton.kernels - before.kernels;
+    kernel_cycles += m_newton.kernel_cycles - before.kernel_cycles;
+    compared += m_newton.values_compared - before.values_compared;
+    family_mismatches += m_newton.mismatches - before.mismatches;
+    if (family_first_mismatch.empty()) family_first_mismatch = m_newton.first_mismatch;
+  }
+
+  // One request's heads on one AttAcc stack: head h runs in stack channel
+  // h mod channels (as firmware::attacc lays a stack); each stack channel's
+  // program (its heads, a one-channel spec) runs on the attacc channel in
+  // turn, its K / V written there with 32-byte TLM writes first. The stack's
+  // channels are identical and run in parallel: the kernel's cycles are the
+  // slowest channel's.
+  void run_attacc_attention() {
+    namespace fa = firmware::attacc;
+    const int fam = family_index(m_job);
+    fa::AttentionSpec s;
+    s.placement = pim::parse_placement(m_job.placement);
+    s.heads = m_job.heads;
+    s.len = m_job.len;
+    s.d_head = m_job.d_head;
+    s.dbyte = 2;
+    s.max_len = m_job.max_len;
+    s.channels = dram::preset(m_job.preset).org.channels;
+    const std::vector<fa::HeadData> d = fa::seeded_heads(s, m_job.seed);
+    std::vector<fa::HeadResults> got(static_cast<std::size_t>(s.heads));
+    std::uint64_t hazards = 0, cycles = 0;
+    std::string first_hazard;
+    m_kernel_label = m_job.label;
+    for (int c = 0; c < s.channels && c < s.heads; ++c) {
+      fa::AttentionSpec one = s;
+      one.channels = 1;
+      std::vector<fa::HeadData> mine;
+      for (int h = c; h < s.heads; h += s.channels) mine.push_back(d[static_cast<std::size_t>(h)]);
+      one.heads = static_cast<int>(mine.size());
+      tlm_hbm::PimExtension ext;
+      ext.attacc = fa::generate(one, &ext.attacc_ops);
+      ext.attacc_len = s.len;
+      ext.attacc_d_head = s.d_head;
+      for (const fa::HeadData& h : mine) ext.attacc_queries.push_back(h.q);
+      for (const auto& [addr, atom] : fa::head_atoms(one, mine)) {
+        std::uint8_t bytes[32];
+        std::memcpy(bytes, atom.data(), 32);
+        transport(tlm::TLM_WRITE_COMMAND, addr, bytes, 32, nullptr, fam);
+      }
+      std::vector<std::uint8_t> res(4 * static_cast<std::size_t>(s.d_head) * mine.size());
+      tlm_common::throw_if_interrupted();
+      m_in_kernel = m_kernel_label;
+      transport(tlm::TLM_READ_COMMAND, 0, res.data(), res.size(), &ext, fam);
+      m_in_kernel.clear();
+      cycles = std::max(cycles, ext.kernel_cycles);
+      hazards += ext.attacc_hazards;
+      if (first_hazard.empty() && !ext.unit_errors.empty()) first_hazard = ext.unit_errors.front();
+      for (std::size_t i = 0; i < mine.size(); ++i) {
+        fa::HeadResults& g = got[static_cast<std::size_t>(c) + i * static_cast<std::size_t>(s.channels)];
+        g.scores = ext.attacc_scores[i];
+        g.probs = ext.attacc_probs[i];
+        g.outputs.resize(static_cast<std::size_t>(s.d_head));
+        std::memcpy(g.outputs.data(), res.data() + 4 * static_cast<std::size_t>(s.d_head) * i, 4 * g.outputs.size());
+      }
+    }
+    const fa::VerifyReport v = fa::verify_heads(s, d, got, hazards, first_hazard);
+    const std::uint64_t bad = v.scores_mismatched + v.probs_mismatched + v.outputs_mismatched;
+    if (bad && family_first_mismatch.empty()) family_first_mismatch = m_job.label + ": " + v.first_mismatch;
+    family_mismatches += bad;
+    ++kernels;
+    kernel_cycles += cycles;
+    compared += v.scores + v.probs + v.outputs;
+    for (std::uint64_t x : {cycles, v.scores, v.probs, v.outputs, bad}) digest.add(x);
+  }
+
+  // The Newton and AttAcc jobs check every job to the end (as the in-process
+  // checks did) and report the count and the first difference.
+  void report_family_mismatches() {
+    if (m_newton.jobs) digest.add(m_newton.digest);
+    if (family_mismatches == 0) return;
+    std::ostringstream os;
+    os << "MISMATCH (golden vs channel): " << family_mismatches << " values differ from golden; first: "
+       << family_first_mismatch << "\n";
+    mismatch_json = {{"kind", "golden"}, {"values", family_mismatches}, {"first", family_first_mismatch}};
+    throw Failure{os.str()};
+  }
+
+ public:
+  std::uint64_t family_mismatches = 0;
+  std::string family_first_mismatch;
+
+ private:
+  firmware::neupims::AttentionCheck m_newton;
   const CosimOptions& m_o;
   CosimJob m_job;  // the job in progress
   HbmChannel& m_ch;
+  std::vector<std::pair<std::string, HbmChannel*>> m_family;  // family_key, channel
   std::vector<std::string> m_wave_names;
   std::vector<int> m_wave_busy, m_wave_cmd;
   std::string m_kernel_label;
@@ -622,9 +826,17 @@ class Firmware : public sc_core::sc_module {
 
 struct Top : sc_core::sc_module {
   HbmChannel hbm;
-  Firmware fw;
-  Top(const sc_core::sc_module_name& n, const CosimOptions& o) : sc_module(n), hbm("hbm"), fw("fw", o, hbm) {
-    fw.socket.bind(hbm.socket);
+  std::vector<std::unique_ptr<HbmChannel>> family;  // family_channels(o), in order
+  std::unique_ptr<Firmware> fw;
+  Top(const sc_core::sc_module_name& n, const CosimOptions& o) : sc_module(n), hbm("hbm") {
+    std::vector<std::pair<std::string, HbmChannel*>> f;
+    for (const FamilyChannel& c : family_channels(o)) {
+      family.push_back(std::make_unique<HbmChannel>(c.name.c_str()));
+      f.emplace_back(c.key, family.back().get());
+    }
+    fw = std::make_unique<Firmware>("fw", o, hbm, f);
+    fw->socket.bind(hbm.socket);
+    for (std::size_t i = 0; i < family.size(); ++i) fw->family_sockets[i]->bind(family[i]->socket);
   }
 };
 
@@ -641,8 +853,33 @@ void validate(CosimOptions& o) {
     } else if (j.kernel == "attention") {
       if (j.model != "opt-7b") bad(who + "model '" + j.model + "' has no attention recipe (allowed: opt-7b, d_head 128)");
       if (j.len < 1 || j.len > 65536) bad(who + "len " + std::to_string(j.len) + " (allowed: 1..65536)");
+    } else if (j.kernel == "newton-attention") {
+      if (j.pim_type != "single" && j.pim_type != "dual") bad(who + "pim_type '" + j.pim_type + "' (allowed: single, dual)");
+      if (j.width < 128 || j.width % 128) bad(who + "width " + std::to_string(j.width) + " (allowed: a positive multiple of 128)");
+      if (j.len < 1 || j.len > (1 << 20)) bad(who + "len " + std::to_string(j.len) + " (allowed: 1..1048576)");
+    } else if (j.kernel == "attacc-attention") {
+      firmware::attacc::AttentionSpec s;
+      try {
+        s.placement = pim::parse_placement(j.placement);
+        s.channels = dram::preset(j.preset).org.channels;
+      } catch (const std::exception& e) {
+        bad(who + e.what());
+      }
+      if (j.preset.rfind("attacc-hbm3-", 0) != 0) bad(who + "preset '" + j.preset + "' (allowed: an attacc-hbm3-* preset)");
+      s.heads = j.heads;
+      s.len = j.len;
+      s.d_head = j.d_head;
+      s.max_len = j.max_len;
+      try {
+        firmware::attacc::validate(s);
+        s.channels = 1;  // each stack channel's program
+        s.heads = (j.heads + dram::preset(j.preset).org.channels - 1) / dram::preset(j.preset).org.channels;
+        firmware::attacc::validate(s);
+      } catch (const std::invalid_argument& e) {
+        bad(who + e.what());
+      }
     } else {
-      bad(who + "kernel '" + j.kernel + "' (allowed: su, attention)");
+      bad(who + "kernel '" + j.kernel + "' (allowed: su, attention, newton-attention, attacc-attention)");
     }
   }
   if (o.kernel != "su" && o.kernel != "attention")
@@ -693,6 +930,8 @@ int run_cosim(const CosimOptions& o, int argc, char** argv) {
         cfg["top.hbm.pu_model"] = o.units == "rtl" ? "rtl" : "behavioural";
         if (o.units == "mixed") cfg["top.hbm.pch0.bank_group0.pair0.model"] = "rtl";
         for (const std::string& u : o.rtl_units) cfg["top.hbm." + u + ".model"] = "rtl";
+        for (const FamilyChannel& c : family_channels(o))
+          for (const auto& [k, v] : c.keys.items()) cfg["top." + c.name + "." + k] = v;
         if (!o.trace_dir.empty()) {
           std::filesystem::create_directories(o.trace_dir);
           cfg["top.hbm.trace"] = true;
@@ -737,7 +976,7 @@ int run_cosim(const CosimOptions& o, int argc, char** argv) {
         Session::instance().run_to_idle();
         wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         // Report while the design exists.
-        Firmware& f = top->fw;
+        Firmware& f = *top->fw;
         const bool interrupted = Session::instance().interrupted() || !f.done;
         const bool match = f.errors == 0 && !interrupted;
         failed = f.internal_error || (!f.done && !Session::instance().interrupted());
@@ -761,6 +1000,13 @@ int run_cosim(const CosimOptions& o, int argc, char** argv) {
         char dig[32];
         std::snprintf(dig, sizeof dig, "%016llx", static_cast<unsigned long long>(dg.h));
         g_figures = {match, f.jobs_done, f.compared, wall, f.kernel_cycles, rtl_cycles, busy, static_cast<int>(f.kernels), dig};
+        // The PIM transactions every channel answered (its own count).
+        {
+          const nlohmann::json st = tlm_common::collect_stats();
+          for (const auto& [name, ch] : st.items())
+            if (ch.is_object() && ch.contains("pim_transactions"))
+              g_figures.channel_pim_transactions += ch["pim_transactions"]["value"].get<std::uint64_t>();
+        }
         const double sim_ps = sc_core::sc_time_stamp().to_seconds() * 1e12;
         {
           nlohmann::json j;

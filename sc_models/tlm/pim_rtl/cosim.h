@@ -23,13 +23,31 @@ namespace pimlab::tlm_pim_rtl {
 // decode attention at context length `len`, on its own seeded data. A run
 // with a plan (CosimOptions::jobs, e.g. `pimlab run --functional`) runs its
 // jobs one after the other in one simulation, on the same channel.
+//
+// Two more kinds run on channels of the other PIM families (docs/cosim.md,
+// "Newton and AttAcc jobs"), each family's channel built once per run:
+//  - newton-attention: one request's decode attention on a Newton / NeuPIMs
+//    channel (pim_family newton, pim_type `pim_type`): firmware::neupims's
+//    q*K^T and p*V streams at model width `width` per device, the NPU's
+//    softmax between them (firmware::neupims::check_attention);
+//  - attacc-attention: one request's `heads` heads on one stack of the AttAcc
+//    device (`preset`, `placement`): each channel's program on a channel of
+//    the attacc family, scores, probabilities and outputs against
+//    golden::attacc_attention (firmware::attacc::verify_heads).
 struct CosimJob {
-  std::string kernel = "su";  // su | attention
-  std::string model;          // as CosimOptions::model
+  std::string kernel = "su";  // su | attention | newton-attention | attacc-attention
+  std::string model;          // as CosimOptions::model (su, attention)
   int steps = 1;              // su
   int len = 256;              // attention: 1..65536 (a partial last chunk is padded with zero tokens, p = 0)
   std::uint32_t seed = 1;
   std::string label;          // names the job in reports ("layer 1 request 3 head 17 ...")
+  std::string pim_type;       // newton-attention: single | dual
+  int width = 0;              // newton-attention: model width per device (a multiple of 128)
+  std::string preset;         // attacc-attention: an attacc-hbm3-* DRAM preset
+  std::string placement;      // attacc-attention: bank | bg | buffer
+  int heads = 0;              // attacc-attention: heads on the stack
+  int d_head = 128;           // attacc-attention
+  int max_len = 4096;         // attacc-attention: KV layout size per head
 };
 
 struct CosimOptions {
@@ -75,6 +93,7 @@ struct CosimFigures {
   std::uint64_t unit_busy_cycles = 0;  // busy cycles over all units
   int kernels = 0;
   std::string digest;                  // as in the JSON document: results, kernel cycles, per-unit busy cycles
+  std::uint64_t channel_pim_transactions = 0;  // PIM transactions the channels answered (their pim_transactions stats)
 };
 const CosimFigures& last_figures();
 // The JSON document of the last run_cosim that ran to its report (empty when
