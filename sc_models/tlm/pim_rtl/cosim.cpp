@@ -247,6 +247,23 @@ class Firmware : public sc_core::sc_module {
     wait(end - sc_core::sc_time_stamp());  // synchronise after every transaction (no temporal decoupling)
   }
 
+  // Lays bytes into a family channel's DRAM image through the debug
+  // interface (no time, no controller traffic): docs/cosim.md, "Newton and
+  // AttAcc jobs", says why these jobs' operands are not timed writes.
+  void load(int family, std::uint64_t addr, const std::uint8_t* data, std::size_t n) {
+    tlm::tlm_generic_payload gp;
+    gp.set_command(tlm::TLM_WRITE_COMMAND);
+    gp.set_address(addr);
+    gp.set_data_ptr(const_cast<std::uint8_t*>(data));
+    gp.set_data_length(static_cast<unsigned>(n));
+    gp.set_streaming_width(static_cast<unsigned>(n));
+    gp.set_byte_enable_ptr(nullptr);
+    const unsigned moved = (*family_sockets[static_cast<std::size_t>(family)])->transport_dbg(gp);
+    if (moved != n)
+      throw std::runtime_error("debug write of " + std::to_string(n) + " bytes at address " + std::to_string(addr) +
+                               " moved " + std::to_string(moved));
+  }
+
   // Unit waves: the kernel's unit events (busy mask, command opcode) all lie
   // between now and the end of the transaction; set the traced variables at
   // their cycles so the channel's VCD shows them in time.
@@ -681,7 +698,7 @@ class Firmware : public sc_core::sc_module {
   }
 
   // A Newton / NeuPIMs channel as the target of firmware::neupims's streams:
-  // rows written with 1 KB TLM writes (bank b = rank*16 + bg*4 + bank), each
+  // rows laid into its DRAM image (bank b = rank*16 + bg*4 + bank), each
   // GWRITE-led segment sent as one PimExtension::newton transaction.
   class NewtonChannelTarget : public firmware::neupims::TimedTarget {
    public:
@@ -689,8 +706,7 @@ class Firmware : public sc_core::sc_module {
     void write_row(int bank, int row, const std::vector<std::uint16_t>& values) override {
       std::vector<std::uint8_t> bytes(1024, 0);
       std::memcpy(bytes.data(), values.data(), std::min<std::size_t>(1024, 2 * values.size()));
-      m_f.transport(tlm::TLM_WRITE_COMMAND, m_ch.timing().row_address(bank / 16, (bank / 4) % 4, bank % 4, row),
-                    bytes.data(), bytes.size(), nullptr, m_fam);
+      m_f.load(m_fam, m_ch.timing().row_address(bank / 16, (bank / 4) % 4, bank % 4, row), bytes.data(), bytes.size());
     }
     std::vector<std::vector<std::uint16_t>> run(const std::vector<pim::Txn>& txns) override {
       tlm_hbm::PimExtension ext;
@@ -734,7 +750,7 @@ class Firmware : public sc_core::sc_module {
   // One request's heads on one AttAcc stack: head h runs in stack channel
   // h mod channels (as firmware::attacc lays a stack); each stack channel's
   // program (its heads, a one-channel spec) runs on the attacc channel in
-  // turn, its K / V written there with 32-byte TLM writes first. The stack's
+  // turn, its K / V laid into the channel's DRAM image first. The stack's
   // channels are identical and run in parallel: the kernel's cycles are the
   // slowest channel's.
   void run_attacc_attention() {
@@ -767,7 +783,7 @@ class Firmware : public sc_core::sc_module {
       for (const auto& [addr, atom] : fa::head_atoms(one, mine)) {
         std::uint8_t bytes[32];
         std::memcpy(bytes, atom.data(), 32);
-        transport(tlm::TLM_WRITE_COMMAND, addr, bytes, 32, nullptr, fam);
+        load(fam, addr, bytes, 32);
       }
       std::vector<std::uint8_t> res(4 * static_cast<std::size_t>(s.d_head) * mine.size());
       tlm_common::throw_if_interrupted();
