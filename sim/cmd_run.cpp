@@ -236,8 +236,8 @@ std::vector<pimlab::tlm_pim_rtl::CosimJob> functional_jobs(const model::ModelCon
   return jobs;
 }
 
-// --functional on the attention units checked in process (npu+pim, neupims,
-// attacc): refuses a run whose attention (2 L x heads x d_head MACs per
+// --functional on the attention units of npu+pim, neupims and attacc (every
+// request's attention, through the channel of its family): refuses a run whose attention (2 L x heads x d_head MACs per
 // request, layer and iteration) exceeds `limit` MACs.
 void check_attention_macs(const std::vector<Outcome>& outcomes, bool attention_layers, double limit) {
   double macs = 0;
@@ -405,7 +405,7 @@ int run(int argc, char** argv) {
           {"artifact-compatible", "", "reproduce the published artifacts, quirks included (docs/serving.md)", ""},
           {"ignore-capacity", "", "do not check that KV caches and states fit in the memory (the artifacts never check)", ""},
           {"no-reuse", "", "simulate every PIM kernel afresh (no exact reuse of equal kernels)", ""},
-          {"functional", "", "pimba: every PIM kernel of every decode iteration also computes on seeded data in the channel's DRAM image (TLM channel, behavioural or RTL units); npu+pim, neupims: every request's attention on the per-bank units' rows; attacc: on the AttAcc units of one stack; each result checked bit for bit against the golden kernels; small models or few layers", ""},
+          {"functional", "", "pimba: every PIM kernel of every decode iteration also computes on seeded data in the channel's DRAM image (TLM channel, behavioural or RTL units); npu+pim, neupims: every request's attention on the per-bank units of a Newton / NeuPIMs TLM channel; attacc: on the AttAcc units of one stack's channels (TLM channel of the AttAcc family); each result checked bit for bit against the golden kernels; small models or few layers", ""},
           {"rtl-units", "LIST", "with --functional: units co-simulated as the Verilated RTL, e.g. pch0.bank_group0.pair0,pch1.bank_group3.pair1, or all", ""},
           {"trace", "DIR", "GPU-host and NPU systems: write a VCD of the chosen decode iterations to DIR (operators, stages, and channel 0's commands of the first layer)", ""},
           {"trace-iterations", "N[,N...]", "with --trace: the decode iterations to trace (1 = the first)", "1"},

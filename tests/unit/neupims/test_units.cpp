@@ -10,6 +10,7 @@
 
 #include <cmath>
 #include <random>
+#include <utility>
 #include <vector>
 
 #include "firmware/neupims/streams.h"
@@ -177,4 +178,43 @@ TEST_CASE("newton units: golden::newton_attention is the documented loop; the fu
     CHECK(c.values_compared == static_cast<std::uint64_t>(h * L + h * 128));
     CHECK(c.kernel_cycles > 0);
   }
+}
+
+TEST_CASE("newton units: check_attention on a target runs the same streams in GWRITE-led segments and reports a difference",
+          "[neupims][units]") {
+  // A target over the same units that counts segments and cycles them as one
+  // per segment, and flips the low bit of one result of the p*V stream: the
+  // logits still match, exactly one output differs and the report names it.
+  struct Flipping : np::TimedTarget {
+    pim::NewtonUnits u;
+    np::UnitsTarget in{u};
+    int segments = 0, flip_at = -1;
+    std::uint64_t cycles = 0;
+    void write_row(int bank, int row, const std::vector<std::uint16_t>& v) override { in.write_row(bank, row, v); }
+    std::vector<std::vector<std::uint16_t>> run(const std::vector<pim::Txn>& t) override {
+      CHECK(t.front().type == pim::TxnType::GWrite);  // every segment starts at its GWRITE
+      for (std::size_t i = 1; i < t.size(); ++i) CHECK(t[i].type != pim::TxnType::GWrite);
+      std::vector<std::vector<std::uint16_t>> r = in.run(t);
+      if (segments++ == flip_at) r.front()[0] ^= 1;
+      ++cycles;
+      return r;
+    }
+    std::uint64_t take_cycles() override { return std::exchange(cycles, 0); }
+  };
+  const int E = 256, L = 530;  // 2 heads: q*K^T 1 segment; p*V 2 heads x 2 chunks = 4
+  Flipping t;
+  t.flip_at = 1;  // the first p*V segment
+  np::AttentionCheck c;
+  np::check_attention(pim::PimType::Dual, E, L, 7, "flipped", c, &t);
+  CHECK(t.segments == 1 + 4);
+  CHECK(c.kernel_cycles == 1 + 4);
+  CHECK(c.values_compared == static_cast<std::uint64_t>(2 * L + 2 * 128));
+  CHECK(c.mismatches == 1);
+  CHECK(c.first_mismatch.rfind("flipped: output 0 is ", 0) == 0);
+  // Unflipped, the same target matches.
+  Flipping ok;
+  np::AttentionCheck d;
+  np::check_attention(pim::PimType::Dual, E, L, 7, "ok", d, &ok);
+  CHECK(d.mismatches == 0);
+  CHECK(d.values_compared == c.values_compared);
 }
