@@ -359,7 +359,10 @@ Json stats_json(const Outcome& o) {
     }
     // hidden_s: CIM time under host or PIM work (overlap mode; 0 when they take turns).
     s["cim"] = {{"place", place->second}, {"operators", ops}, {"time_s", ct}, {"energy_j", ce},
-                {"hidden_s", r.decode.cim_hidden_s + r.prefill.cim_hidden_s}, {"rows_simulated", o.cim_simulated}};
+                {"hidden_s", r.decode.cim_hidden_s + r.prefill.cim_hidden_s},
+                {"transfer_s", r.decode.cim_transfer_s + r.prefill.cim_transfer_s},
+                {"transfer_bytes", r.decode.cim_transfer_bytes + r.prefill.cim_transfer_bytes},
+                {"rows_simulated", o.cim_simulated}};
   }
   s["interrupted"] = r.interrupted;
   s["truncated"] = r.truncated;

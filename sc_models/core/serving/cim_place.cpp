@@ -73,6 +73,9 @@ void CimPlacement::describe(std::map<std::string, std::string>& d) const {
   d["cim_tiles"] = std::to_string(t.tiles);
   d["cim_cores"] = std::to_string(t.cores());
   d["cim_uclms"] = std::to_string(t.uclms());
+  d["cim_link_width_bytes"] = std::to_string(m_s.link.width_bytes);
+  d["cim_link_clock_mhz"] = std::to_string(m_s.link.clock_mhz);
+  d["cim_link_latency_cycles"] = std::to_string(m_s.link.latency_cycles);
   if (m_s.place == CimPlace::softmax) {
     d["cim_softmax_cores"] = std::to_string(m_s.softmax_cores);
     d["cim_softmax_groups"] = std::to_string(softmax_groups());
@@ -92,6 +95,19 @@ std::int64_t CimPlacement::ffn_uclms_per_layer() const {
   return ceil_div(m_ffn.k1, R) * ceil_div(m_ffn.n1, C) + ceil_div(m_ffn.k2, R) * ceil_div(m_ffn.n2, C);
 }
 
+CimTransfer CimPlacement::transfer(std::int64_t bytes_in, std::int64_t bytes_out) const {
+  CimTransfer x;
+  x.bytes_in = bytes_in;
+  x.bytes_out = bytes_out;
+  // The host's input link and the tiles' output link of the router, both with the link keys.
+  // No data, no transaction.
+  if (bytes_in > 0)
+    x.in_s = static_cast<double>(noc::transaction_ps(m_s.link, m_s.link, noc::Dir::request, static_cast<std::uint64_t>(bytes_in))) * 1e-12;
+  if (bytes_out > 0)
+    x.out_s = static_cast<double>(noc::transaction_ps(m_s.link, m_s.link, noc::Dir::response, static_cast<std::uint64_t>(bytes_out))) * 1e-12;
+  return x;
+}
+
 std::int64_t CimPlacement::softmax_groups() const { return std::max<std::int64_t>(1, m_s.tile.cores() / m_s.softmax_cores); }
 
 CimOpCost CimPlacement::softmax_layer(const std::vector<std::int64_t>& lengths, std::int64_t heads) {
@@ -100,7 +116,9 @@ CimOpCost CimPlacement::softmax_layer(const std::vector<std::int64_t>& lengths, 
   for (std::int64_t g = 0; g < softmax_groups(); ++g) free.push({0, g});
   CimOpCost c;
   double pj = 0;
+  std::int64_t scores = 0;
   for (const std::int64_t L : lengths) {
+    scores += L * heads;
     auto it = m_row_cache.find(L);
     if (it == m_row_cache.end()) {
       const cim::SoftmaxLatency r = cim::softmax_latency(m_s.tile, cim::SoftmaxSetting::MultiCore, L, m_s.softmax_cores, 1);
@@ -117,7 +135,10 @@ CimOpCost CimPlacement::softmax_layer(const std::vector<std::int64_t>& lengths, 
       ++c.rows;
     }
   }
-  c.time_s = m_s.tile.ns(c.cycles) * 1e-9;
+  c.tiles_s = m_s.tile.ns(c.cycles) * 1e-9;
+  // In: the host's int32 scores; out: UINT8 probabilities (docs/cim.md section 5.3).
+  c.transfer = transfer(4 * scores, scores);
+  c.time_s = c.transfer.in_s + c.tiles_s + c.transfer.out_s;
   c.energy_j = pj * 1e-12;
   return c;
 }
@@ -174,7 +195,11 @@ CimOpCost CimPlacement::ffn_layer(std::int64_t rows) {
     it = m_ffn_cache.emplace(rows, std::make_pair(end, chip.energy_pj())).first;
   }
   c.cycles = it->second.first;
-  c.time_s = m_s.tile.ns(c.cycles) * 1e-9;
+  c.tiles_s = m_s.tile.ns(c.cycles) * 1e-9;
+  // In: the rows' INT8 activations (k1 each); out: the ffn_2 output, requantised
+  // to INT8 by the block's last VFU op (n2 each).
+  c.transfer = transfer(rows * m_ffn.k1, rows * m_ffn.n2);
+  c.time_s = c.transfer.in_s + c.tiles_s + c.transfer.out_s;
   c.energy_j = it->second.second * 1e-12;
   return c;
 }

@@ -19,6 +19,14 @@
 //    weights must fit the chip's UCLMs at once (weight-stationary).
 // Layers are separated by host work, so a layer starts on a free chip and
 // the iteration's CIM time is the layer's time x layers (serial composition).
+// The data crosses the link between the host and the tiles before and after
+// the tiles run (the host waits: serial): the softmax's int32 scores in and
+// UINT8 probabilities out, the FFN's INT8 activations in and its requantised
+// INT8 output out. Each direction is one blocking transaction through the
+// platform's router, timed by the router's own link model (noc/link.h,
+// noc::transaction_ps) on the host's input link and the tiles' output link,
+// both with the "link_*" parameters: an operator's time is in-transfer +
+// tiles + out-transfer.
 #pragma once
 
 #include <cstdint>
@@ -29,6 +37,7 @@
 #include "cim/config.h"
 #include "model/graph.h"
 #include "model/model.h"
+#include "noc/link.h"
 
 namespace pimlab::serving {
 
@@ -42,12 +51,25 @@ struct CimSystem {
   cim::TileConfig tile;
   cim::EnergyConfig energy;
   int softmax_cores = 4;  // cores per softmax row: cim::kDefaultMultiCores, the multi-core setting
+  // The host-to-tiles link (the router's default link: 32 B x 2000 MHz, 1 cycle).
+  noc::LinkParams link;
+};
+
+// The link's time for the data of one placed operator: bytes_in written to
+// the tiles, bytes_out read back, one router transaction each.
+struct CimTransfer {
+  std::int64_t bytes_in = 0, bytes_out = 0;
+  double in_s = 0, out_s = 0;
+  double time_s() const { return in_s + out_s; }
+  std::int64_t bytes() const { return bytes_in + bytes_out; }
 };
 
 // Time and energy of one layer's placed operators on one device's chip.
 struct CimOpCost {
-  std::int64_t cycles = 0;
-  double time_s = 0;
+  std::int64_t cycles = 0;  // the tiles' cycles
+  double tiles_s = 0;       // the tiles' time (cycles at the tile clock)
+  CimTransfer transfer;     // the link's share
+  double time_s = 0;        // transfer.in_s + tiles_s + transfer.out_s
   double energy_j = 0;   // one device
   std::int64_t rows = 0;  // softmax rows or FFN token rows
 };
@@ -80,8 +102,11 @@ class CimPlacement {
   std::int64_t ffn_uclms() const { return ffn_uclms_per_layer() * m_ffn.instances; }
   std::int64_t softmax_groups() const;
   std::uint64_t rows_simulated() const { return m_simulated; }
+  // The link time of writing bytes_in to the tiles and reading bytes_out back.
+  CimTransfer transfer(std::int64_t bytes_in, std::int64_t bytes_out) const;
   // The `hardware` keys of a run (cim_place, cim_operators, cim_tiles,
-  // cim_cores, cim_uclms, and cim_softmax_cores / cim_softmax_groups or cim_ffn_uclms).
+  // cim_cores, cim_uclms, cim_link_width_bytes, cim_link_clock_mhz, cim_link_latency_cycles,
+  // and cim_softmax_cores / cim_softmax_groups or cim_ffn_uclms).
   void describe(std::map<std::string, std::string>& d) const;
 
  private:

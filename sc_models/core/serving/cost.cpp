@@ -16,6 +16,8 @@ void IterationCost::add(const IterationCost& c) {
   pim_busy_s += c.pim_busy_s;
   cim_busy_s += c.cim_busy_s;
   cim_hidden_s += c.cim_hidden_s;
+  cim_transfer_s += c.cim_transfer_s;
+  cim_transfer_bytes += c.cim_transfer_bytes;
   host_bytes += c.host_bytes;
   host_flops += c.host_flops;
 }

@@ -42,6 +42,10 @@ struct IterationCost {
   // Of cim_busy_s, the time the host or a PIM kernel ran as well (overlap
   // mode: CIM time hidden under other work; 0 when the sides take turns).
   double cim_hidden_s = 0;
+  // Of cim_busy_s, the host-to-tiles link's time (scores or activations in,
+  // results out), and the bytes it carried (one device).
+  double cim_transfer_s = 0;
+  double cim_transfer_bytes = 0;
   double host_bytes = 0;
   double host_flops = 0;  // arithmetic the host did (one device), for its compute utilisation
   double energy_j() const { return host_energy_j + dram_energy_j + pim_energy_j + cim_energy_j; }

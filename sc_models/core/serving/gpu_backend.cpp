@@ -228,6 +228,8 @@ void GpuBackend::cim_charge(const model::Operator& op, const std::string& name, 
   const double t = k.time_s * times;
   c.charge(model::category_name(op.category), t, k.energy_j * times * m_o.gpus, &c.cim_energy_j);
   c.cim_busy_s += t;
+  c.cim_transfer_s += k.transfer.time_s() * times;
+  c.cim_transfer_bytes += static_cast<double>(k.transfer.bytes()) * times;
   c.time_s += t;
   if (m_collect) {
     Traced x;

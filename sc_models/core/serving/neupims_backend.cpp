@@ -145,6 +145,11 @@ CimWork take_cim(Program& p, serving::CimPlacement& cp) {
       first(p[i], "ffn_1+act+ffn_2");
       const serving::CimOpCost k = cp.ffn_layer(p[i].shape.m);
       w.cost.cycles += k.cycles;
+      w.cost.tiles_s += k.tiles_s;
+      w.cost.transfer.bytes_in += k.transfer.bytes_in;
+      w.cost.transfer.bytes_out += k.transfer.bytes_out;
+      w.cost.transfer.in_s += k.transfer.in_s;
+      w.cost.transfer.out_s += k.transfer.out_s;
       w.cost.time_s += k.time_s;
       w.cost.energy_j += k.energy_j;
       w.cost.rows += k.rows;
@@ -725,6 +730,8 @@ struct NeupimsBackend::Impl {
       // The tiles' time under the stage's PIM work (which runs from the stage's
       // start for pim_s): the NPU waits, the channels compute.
       if (r.cim.any) {
+        cost.cim_transfer_s += r.cim.cost.transfer.time_s() * rep;
+        cost.cim_transfer_bytes += static_cast<double>(r.cim.cost.transfer.bytes()) * rep;
         const double cyc = o.npu.cycle_s();
         const double a = static_cast<double>(r.npu.cim_span.first) * cyc, b = static_cast<double>(r.npu.cim_span.second) * cyc;
         cost.cim_hidden_s += std::max(0.0, std::min(b, s.pim_s) - std::min(a, s.pim_s)) * rep;

@@ -123,7 +123,7 @@ Platform platform_from_json(const nlohmann::json& j, const std::string& where) {
 }
 
 CimSystem cim_from_json(const nlohmann::json& c, const std::string& where) {
-  std::string all = "place, softmax_cores";
+  std::string all = "place, softmax_cores, link_width_bytes, link_clock_mhz, link_latency_cycles";
   for (const auto& k : cim::config_keys()) all += ", " + k;
   if (!c.is_object()) bad(where, "cim", c.dump(), "an object with the keys " + all);
   CimSystem s;
@@ -140,6 +140,13 @@ CimSystem cim_from_json(const nlohmann::json& c, const std::string& where) {
       if (!v.is_number_integer() || v.get<long long>() < 1 || v.get<long long>() > (1 << 20))
         bad(where, key, v.dump(), "an integer in [1, the chip's cores]");
       s.softmax_cores = v.get<int>();
+    } else if (k == "link_width_bytes" || k == "link_clock_mhz" || k == "link_latency_cycles") {
+      // The router's link ranges (docs/noc.md "Configuration").
+      const long long lo = k == "link_latency_cycles" ? 0 : 1, hi = k == "link_clock_mhz" ? 100000 : (1 << 20);
+      if (!v.is_number_integer() || v.get<long long>() < lo || v.get<long long>() > hi)
+        bad(where, key, v.dump(), "an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+      const auto x = static_cast<std::uint32_t>(v.get<long long>());
+      (k == "link_width_bytes" ? s.link.width_bytes : k == "link_clock_mhz" ? s.link.clock_mhz : s.link.latency_cycles) = x;
     } else if (k == "variant") {
       if (!v.is_string()) bad(where, key, v.dump(), "\"A\", \"B\"");
       try {

@@ -67,7 +67,9 @@ TEST_CASE("platform cim section: keys of the cim core, validated by it", "[cim_p
   CHECK(parse_error(R"({"variant": "C"})") == "f.json: key 'cim.variant' has value \"C\"; allowed: \"A\", \"B\"");
   CHECK(parse_error(R"({"place": "softmax", "tiles": 1, "softmax_cores": 9})") ==
         "f.json: key 'cim.softmax_cores' has value 9; allowed: an integer in [1, 8] (tiles x cores_per_tile)");
-  CHECK(parse_error(R"({"lanes": 4})").rfind("f.json: key 'cim.lanes' has value 4; allowed: the keys place, softmax_cores, array_rows", 0) == 0);
+  CHECK(parse_error(R"({"lanes": 4})")
+            .rfind("f.json: key 'cim.lanes' has value 4; allowed: the keys place, softmax_cores, link_width_bytes, "
+                   "link_clock_mhz, link_latency_cycles, array_rows", 0) == 0);
   CHECK(parse_error(R"("softmax")").rfind("f.json: key 'cim' has value \"softmax\"; allowed: an object", 0) == 0);
 }
 
@@ -104,7 +106,17 @@ TEST_CASE("FFN on CIM: one block timed on the chip, derived by hand", "[cim_plac
   // 1 add + 1 requantise on 64 elements: 156 -> 164.
   serving::CimOpCost c = p.ffn_layer(1);
   CHECK(c.cycles == 164);
-  CHECK(c.time_s == Approx(164e-9).epsilon(1e-12));
+  CHECK(c.tiles_s == Approx(164e-9).epsilon(1e-12));
+  // The link (router defaults: 32 B x 2000 MHz, period 500 ps, latency 1 cycle
+  // on the host's input link and on the tiles' output link): the row's 64 INT8
+  // activations in, ceil(64 / 32) = 2 cycles = 1000 ps, plus the request's and
+  // the response's traversal of both links, 2 x (500 + 500) ps: 3 ns; its 64
+  // INT8 outputs back the same: 3 ns. The operator: 3 + 164 + 3 = 170 ns.
+  CHECK(c.transfer.bytes_in == 64);
+  CHECK(c.transfer.bytes_out == 64);
+  CHECK(c.transfer.in_s == Approx(3e-9).epsilon(1e-12));
+  CHECK(c.transfer.out_s == Approx(3e-9).epsilon(1e-12));
+  CHECK(c.time_s == Approx(170e-9).epsilon(1e-12));
   // 4 MVMs x (4096 MACs x 0.09 pJ + 8 x 8 x 64 conversions x 0.16 pJ) and
   // 64 x (3 + 3 + 2) lane ops x 0.265 pJ.
   CHECK(c.energy_j * 1e12 == Approx(4 * (4096 * 0.09 + 4096 * 0.16) + 64 * 8 * 0.265).epsilon(1e-12));
@@ -141,6 +153,58 @@ TEST_CASE("softmax on CIM: rows of cim::softmax_latency on core groups", "[cim_p
   CHECK(c.cycles == a.cycles + 2 * b.cycles);
   CHECK(c.energy_j * 1e12 == Approx(3 * a.energy_pj + 3 * b.energy_pj).epsilon(1e-12));
   CHECK(p.rows_simulated() == 2);
+  // 3 x (100 + 300) = 1200 scores: 4800 B of int32 in = 150 cycles of 32 B at
+  // 2 GHz = 75 ns + 2 ns of latencies; 1200 B of UINT8 out = ceil(37.5) = 38
+  // cycles = 19 ns + 2 ns. The layer: 77 ns + the rows + 21 ns.
+  CHECK(c.transfer.bytes_in == 4800);
+  CHECK(c.transfer.bytes_out == 1200);
+  CHECK(c.transfer.in_s == Approx(77e-9).epsilon(1e-12));
+  CHECK(c.transfer.out_s == Approx(21e-9).epsilon(1e-12));
+  CHECK(c.tiles_s == Approx(s.tile.ns(c.cycles) * 1e-9).epsilon(1e-12));
+  CHECK(c.time_s == Approx(77e-9 + c.tiles_s + 21e-9).epsilon(1e-12));
+}
+
+TEST_CASE("CIM link: the platform's link keys time the transfers", "[cim_place]") {
+  const CimSystem d = serving::cim_from_json(nlohmann::json::object(), "f.json");
+  // The router's default link (docs/noc.md).
+  CHECK(d.link.width_bytes == 32);
+  CHECK(d.link.clock_mhz == 2000);
+  CHECK(d.link.latency_cycles == 1);
+  CimSystem s = serving::cim_from_json(
+      nlohmann::json::parse(R"({"place": "ffn", "tiles": 1, "link_width_bytes": 16, "link_clock_mhz": 1000, "link_latency_cycles": 3})"),
+      "f.json");
+  CHECK(s.link.width_bytes == 16);
+  CHECK(s.link.clock_mhz == 1000);
+  CHECK(s.link.latency_cycles == 3);
+  serving::CimPlacement p(s, tiny(), 1);
+  // 100 B in: ceil(100 / 16) = 7 cycles of 1 ns, plus 2 traversals x (3 + 3)
+  // cycles = 12 ns: 19 ns. 17 B out: 2 cycles + 12: 14 ns. No data, no transaction.
+  const serving::CimTransfer x = p.transfer(100, 17);
+  CHECK(x.in_s == Approx(19e-9).epsilon(1e-12));
+  CHECK(x.out_s == Approx(14e-9).epsilon(1e-12));
+  CHECK(x.bytes() == 117);
+  CHECK(p.transfer(0, 0).time_s() == 0);
+  // A 1.2 GHz clock (period 833.33 ps, cycle k at ceil(k x 833.33) ps, the
+  // router's edges): 64 B on 32 B = 2 cycles, ending at 1667 ps; each link's
+  // latency of 1 cycle rounds up on its own to 834 ps, paid 4 times: 5003 ps.
+  s.link = {32, 1200, 1};
+  CHECK(serving::CimPlacement(s, tiny(), 1).transfer(64, 0).in_s == Approx(5003e-12).epsilon(1e-12));
+  // The FFN block with this link: 3 rows x 64 INT8 in and out.
+  s.link = {16, 1000, 3};
+  serving::CimPlacement q(s, tiny(), 1);
+  const serving::CimOpCost c = q.ffn_layer(3);
+  CHECK(c.transfer.bytes_in == 192);   // ceil(192 / 16) = 12 cycles + 12 = 24 ns
+  CHECK(c.transfer.bytes_out == 192);
+  CHECK(c.transfer.in_s == Approx(24e-9).epsilon(1e-12));
+  CHECK(c.transfer.out_s == Approx(24e-9).epsilon(1e-12));
+  CHECK(c.time_s == Approx(48e-9 + c.tiles_s).epsilon(1e-12));
+
+  CHECK(parse_error(R"({"link_width_bytes": 0})") ==
+        "f.json: key 'cim.link_width_bytes' has value 0; allowed: an integer in [1, 1048576]");
+  CHECK(parse_error(R"({"link_clock_mhz": 1.5})") ==
+        "f.json: key 'cim.link_clock_mhz' has value 1.5; allowed: an integer in [1, 100000]");
+  CHECK(parse_error(R"({"link_latency_cycles": -1})") ==
+        "f.json: key 'cim.link_latency_cycles' has value -1; allowed: an integer in [0, 1048576]");
 }
 
 TEST_CASE("softmax on CIM: a row's latency does not depend on when it starts on free cores", "[cim_place]") {
@@ -216,6 +280,11 @@ TEST_CASE("GPU back-end: placed operators are charged to the CIM, serially", "[c
   serving::CimPlacement p(sc.cim, sc.model, 1);
   const serving::CimOpCost layer = p.softmax_layer({101, 301, 201}, 1);
   CHECK(soft.cim_busy_s == Approx(2 * layer.time_s).epsilon(1e-12));   // 2 layers
+  // Each layer moves 101 + 301 + 201 = 603 scores: 2412 B in, 603 B out.
+  CHECK(layer.transfer.bytes() == 3015);
+  CHECK(soft.cim_transfer_bytes == 2 * 3015);
+  CHECK(soft.cim_transfer_s == Approx(2 * layer.transfer.time_s()).epsilon(1e-12));
+  CHECK(layer.time_s == Approx(layer.transfer.time_s() + layer.tiles_s).epsilon(1e-12));
   CHECK(soft.cim_energy_j == Approx(2 * layer.energy_j).epsilon(1e-12));
   CHECK(soft.time_s == Approx(soft.host_busy_s + soft.cim_busy_s).epsilon(1e-12));
   CHECK(soft.host_busy_s < base.host_busy_s);  // the host's softmax is gone
@@ -225,6 +294,8 @@ TEST_CASE("GPU back-end: placed operators are charged to the CIM, serially", "[c
   const serving::IterationCost ffn = serving::make_backend(sc)->decode(batch);
   serving::CimPlacement q(sc.cim, sc.model, 1);
   CHECK(ffn.cim_busy_s == Approx(2 * q.ffn_layer(3).time_s).epsilon(1e-12));
+  CHECK(ffn.cim_transfer_bytes == 2 * (3 * 64 + 3 * 64));  // 3 rows of 64 INT8 in and out, 2 layers
+  CHECK(ffn.cim_transfer_s == Approx(2 * q.ffn_layer(3).transfer.time_s()).epsilon(1e-12));
   CHECK(ffn.breakdown.at("gemm").time_s < base.breakdown.at("gemm").time_s + ffn.cim_busy_s);
   CHECK(ffn.time_s == Approx(ffn.host_busy_s + ffn.cim_busy_s).epsilon(1e-12));
 

@@ -598,6 +598,12 @@ TEST_CASE("neupims backend: FFN on CIM tiles, derived from the npu and cim cores
   CHECK(c1.cim_busy_s >= 3 * block.time_s * (1 - 1e-12));  // to rounding
   CHECK(c1.cim_busy_s <= 3 * block.time_s + 3e-9);
   CHECK(c1.cim_energy_j == Approx(3 * block.energy_j).epsilon(1e-12));
+  // The wait includes the link: 4 rows x 512 INT8 activations in, 4 x 512 out.
+  CHECK(block.transfer.bytes_in == 4 * 512);
+  CHECK(block.transfer.bytes_out == 4 * 512);
+  CHECK(block.time_s == Approx(block.transfer.time_s() + block.tiles_s).epsilon(1e-12));
+  CHECK(c1.cim_transfer_s == Approx(3 * block.transfer.time_s()).epsilon(1e-12));
+  CHECK(c1.cim_transfer_bytes == 3 * 4 * 1024);
   CHECK(stage(cim, "E").cim_s == Approx(c1.cim_busy_s / 3).epsilon(1e-12));
   CHECK(c1.cim_hidden_s == 0);  // E has no PIM work to hide the wait under
   for (const char* s : {"A", "B", "head"}) {
@@ -636,6 +642,12 @@ TEST_CASE("neupims backend: attention softmax on CIM tiles", "[serving][neupims]
   CHECK(stage(cim, "B").cim_s >= layer.time_s * (1 - 1e-12));
   CHECK(stage(cim, "B").cim_s <= layer.time_s + 1e-9);
   CHECK(c1.cim_energy_j == Approx(3 * layer.energy_j).epsilon(1e-12));
+  // 4 heads x (32 + 600 + 100 + 1024) = 7024 scores: 28096 B of int32 in,
+  // 7024 B of UINT8 out per layer, on the wait.
+  CHECK(layer.transfer.bytes_in == 28096);
+  CHECK(layer.transfer.bytes_out == 7024);
+  CHECK(c1.cim_transfer_bytes == 3 * (28096 + 7024));
+  CHECK(c1.cim_transfer_s == Approx(3 * layer.transfer.time_s()).epsilon(1e-12));
   CHECK(stage(cim, "B").pim_s == stage(base, "B").pim_s);
   // The tiles' rows end before the channels' PIM work here, so all of their
   // time is hidden under it and B keeps its length.
