@@ -574,6 +574,7 @@ TEST_CASE("overlap with CIM tiles and one sub-batch is the serial CIM run", "[se
     REQUIRE(a.cim_busy_s > 0);
     CHECK(c.time_s == Approx(a.time_s).epsilon(1e-12));
     CHECK(c.cim_busy_s == a.cim_busy_s);
+    CHECK(c.cim_transfer_s == a.cim_transfer_s);
     CHECK(c.cim_energy_j == a.cim_energy_j);
     CHECK(c.cim_hidden_s == 0);  // nothing to hide under: one chain runs its operators one at a time
     CHECK(a.energy_j() == c.energy_j());
@@ -614,6 +615,10 @@ TEST_CASE("overlap with CIM tiles: bounds, categories, hidden CIM time, energy",
       CHECK(c.host_busy_s == Approx(parts.host_busy_s).epsilon(1e-12));
       CHECK(c.pim_busy_s == Approx(parts.pim_busy_s).epsilon(1e-12));
       CHECK(c.cim_busy_s == Approx(parts.cim_busy_s).epsilon(1e-12));
+      // The transfers are part of each CIM operator's span (it holds the tiles and their link throughout).
+      CHECK(c.cim_transfer_s > 0);
+      CHECK(c.cim_transfer_s == Approx(parts.cim_transfer_s).epsilon(1e-12));
+      CHECK(c.cim_transfer_bytes == parts.cim_transfer_bytes);
       CHECK(c.cim_energy_j == Approx(parts.cim_energy_j).epsilon(1e-12));
       CHECK(c.energy_j() == Approx(parts.energy_j()).epsilon(1e-12));
       // The makespan: at most the sub-batches one after the other, at least each resource's work.
