@@ -87,12 +87,12 @@ TEST_CASE("FFN on CIM: weights must fit the arrays", "[cim_place]") {
   CHECK_THROWS_WITH(serving::CimPlacement(s, m, 1),
                     "the FFN of " + m.name + " does not fit the CIM tiles: its INT8 weights need 8 UCLMs (4 x 2 layers) but 1 tiles hold 7");
   // OPT-7B: 4096 x 16384 twice per layer = 32768 UCLMs x 32 layers.
-  CHECK_THROWS_WITH(serving::CimPlacement(CimSystem{CimPlace::ffn, {}, {}, 4}, model::preset("opt-7b"), 1),
+  CHECK_THROWS_WITH(serving::CimPlacement(CimSystem{CimPlace::ffn, {}, {}, 4, {}}, model::preset("opt-7b"), 1),
                     Catch::Contains("need 1048576 UCLMs (32768 x 32 layers) but 16 tiles hold 2048"));
   // Tensor parallelism shards the FFN: half the columns of ffn_1, half the rows of ffn_2.
-  CHECK_THROWS_WITH(serving::CimPlacement(CimSystem{CimPlace::ffn, {}, {}, 4}, model::preset("opt-7b"), 2),
+  CHECK_THROWS_WITH(serving::CimPlacement(CimSystem{CimPlace::ffn, {}, {}, 4, {}}, model::preset("opt-7b"), 2),
                     Catch::Contains("need 524288 UCLMs (16384 x 32 layers)"));
-  CHECK_THROWS_WITH(serving::CimPlacement(CimSystem{CimPlace::ffn, {}, {}, 4}, model::preset("mamba2-2.7b"), 1),
+  CHECK_THROWS_WITH(serving::CimPlacement(CimSystem{CimPlace::ffn, {}, {}, 4, {}}, model::preset("mamba2-2.7b"), 1),
                     Catch::Contains("has no FFN"));
 }
 
