@@ -186,28 +186,32 @@ OptionSpec json_option(std::string description) {
   return {"json", "[FILE|-]", std::move(description), ""};
 }
 
+void check_output_file(const std::string& option, const std::string& path) {
+  namespace fs = std::filesystem;
+  // Checked without creating or truncating FILE: a run that fails later
+  // leaves an existing FILE as it was.
+  const auto fail = [&](const std::string& why) {
+    throw std::runtime_error("--" + option + ": cannot write '" + path + "' (" + why + ")");
+  };
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) fail("is a directory");
+  if (fs::exists(path, ec)) {
+    if (::access(path.c_str(), W_OK) != 0) fail(std::strerror(errno));
+    return;
+  }
+  fs::path dir = fs::path(path).parent_path();
+  if (dir.empty()) dir = ".";
+  if (!fs::is_directory(dir, ec)) fail("no directory '" + dir.string() + "'");
+  if (::access(dir.c_str(), W_OK) != 0) fail(std::strerror(errno));
+}
+
 JsonOutput::JsonOutput(const Args& args, const std::string& option) : m_option(option) {
   const auto v = args.opt(option);
   if (!v) return;
   m_requested = true;
   if (*v == "-") return;
   m_path = *v;
-  namespace fs = std::filesystem;
-  // Checked without creating or truncating FILE: a run that fails later
-  // leaves an existing FILE as it was.
-  const auto fail = [&](const std::string& why) {
-    throw std::runtime_error("--" + m_option + ": cannot write '" + m_path + "' (" + why + ")");
-  };
-  std::error_code ec;
-  if (fs::is_directory(m_path, ec)) fail("is a directory");
-  if (fs::exists(m_path, ec)) {
-    if (::access(m_path.c_str(), W_OK) != 0) fail(std::strerror(errno));
-    return;
-  }
-  fs::path dir = fs::path(m_path).parent_path();
-  if (dir.empty()) dir = ".";
-  if (!fs::is_directory(dir, ec)) fail("no directory '" + dir.string() + "'");
-  if (::access(dir.c_str(), W_OK) != 0) fail(std::strerror(errno));
+  check_output_file(m_option, m_path);
 }
 
 void JsonOutput::write_text(const std::string& text) const {

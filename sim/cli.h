@@ -88,6 +88,12 @@ std::string one_of(const std::vector<std::string>& allowed);
 // unambiguous before a positional argument.
 OptionSpec json_option(std::string description = {});
 
+// Refuses an output FILE of option `--<option>` that cannot be written (missing
+// directory, a directory, no permission) with one line, as an I/O error
+// (std::runtime_error, exit 3), without creating or truncating FILE. Commands
+// call it before their work so that a long run does not fail at its end.
+void check_output_file(const std::string& option, const std::string& path);
+
 // Where the document of `--json [FILE|-]` goes. Constructed after parsing; a
 // FILE that cannot be written (missing directory, a directory, no permission)
 // is refused at once, before the command's work, as an I/O error (exit 3).

@@ -414,7 +414,7 @@ int run(int argc, char** argv) {
           {"trace-iterations", "N[,N...]", "with --trace: the decode iterations to trace (1 = the first)", "1"},
           {"plot", "DIR", "write DIR/results.csv (the merged format of 'pimlab sweep') and the default figures of 'pimlab plot --defaults' in DIR/plots/ (gnuplot)", ""},
           pimlab::cli::json_option("write the {meta, config, stats} document to FILE; alone or '-': on standard output, no table"),
-          {"csv", "FILE", "write one CSV row per (model, system)", ""}};
+          {"csv", "FILE", "write one CSV row per (model, batch, system)", ""}};
   Args a("run", specs);
   // --config FILE: its options, except those the command line gives (which win).
   std::vector<std::string> words;
@@ -596,6 +596,15 @@ int run(int argc, char** argv) {
     if (ec || !std::filesystem::is_directory(*trace_dir))
       throw std::runtime_error("--trace: cannot create the directory '" + *trace_dir + "'");
   }
+  // The other outputs are checked before the work too, so that a long run does
+  // not end in an I/O error (exit 3) with its results lost.
+  if (const auto plot_dir = a.opt("plot")) {
+    std::error_code ec;
+    std::filesystem::create_directories(*plot_dir, ec);
+    if (ec || !std::filesystem::is_directory(*plot_dir) || ::access(plot_dir->c_str(), W_OK) != 0)
+      throw std::runtime_error("--plot: cannot create or write the directory '" + *plot_dir + "'");
+  }
+  if (const auto csv_path = a.opt("csv")) pimlab::cli::check_output_file("csv", *csv_path);
   const pimlab::cli::JsonOutput json_out(a);
   const bool json_stdout = json_out.to_stdout();
 
