@@ -815,8 +815,13 @@ int run(int argc, char** argv) {
                                                   false);
         tracer->record_contexts = functional;
       }
-      out.r = serving::serve(tracer ? static_cast<serving::Backend&>(*tracer) : *be, requests, o,
-                             pinned.empty() ? nullptr : &pinned);
+      try {
+        out.r = serving::serve(tracer ? static_cast<serving::Backend&>(*tracer) : *be, requests, o,
+                               pinned.empty() ? nullptr : &pinned);
+      } catch (const std::invalid_argument& e) {
+        // A request the loop cannot place (capacity, channel room): bad input, named by its run.
+        throw UsageError(label + ": " + e.what());
+      }
       if (tracer) {
         for (const auto& f : tracer->written) std::fprintf(stderr, "pimlab run: wrote %s (gtkwave %s)\n", f.c_str(), f.c_str());
         out.first_step = tracer->first_step;
