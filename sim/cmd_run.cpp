@@ -379,7 +379,7 @@ int run(int argc, char** argv) {
   const std::vector<pimlab::cli::OptionSpec> specs{
           {"config", "FILE", "a JSON object of these options (keys without the dashes: {\"system\": \"gpu,pimba\", \"batch\": 64}); options on the command line win", ""},
           {"system", "S[,S...]", "systems: " + pimlab::cli::one_of(model::system_names()) + ", or a platform file *.json (docs/serving.md)", "gpu,gpu+pim,pimba"},
-          {"model", "NAME|FILE[,...]", "model presets (see 'pimlab model --list') or config.json files",
+          {"model", "NAME|FILE[,...]", "model presets (" + pimlab::cli::one_of(model::preset_names()) + ") or config.json files",
            "mamba2-2.7b,opt-7b"},
           {"batch", "B", "maximum batch (the fixed batch of the default workload)", "64"},
           {"survey", "", "the survey's axes: run at batch 1, 8 and --batch (tokens/s and tokens/J at each)", ""},
