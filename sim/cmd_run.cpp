@@ -539,6 +539,9 @@ int run(int argc, char** argv) {
       if (a.has(o)) throw UsageError(std::string("--") + o + " applies to --workload sharegpt|alpaca, not the fixed batch");
     if (a.has("seed") && !a.has("functional"))
       throw UsageError("--seed applies to --workload sharegpt|alpaca and --functional, not the fixed batch alone");
+    if (lout == 1 && a.str("prefill", "off") == "off")
+      throw UsageError("--output-len 1 leaves no decode step: the first token is the prompt's with --prefill off "
+                       "(allowed: --output-len 2 or more, or --prefill whole|N to time the prompt)");
     wl_json = {{"kind", "fixed"}, {"input_len", lin}, {"output_len", lout}};
   } else {
     for (const char* o : {"input-len", "output-len"})

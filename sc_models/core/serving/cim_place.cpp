@@ -37,6 +37,9 @@ CimPlacement::CimPlacement(const CimSystem& s, const model::ModelConfig& m, int 
   if (m_s.place == CimPlace::softmax && (m_s.softmax_cores < 1 || m_s.softmax_cores > m_s.tile.cores()))
     throw std::invalid_argument("softmax_cores " + std::to_string(m_s.softmax_cores) + " is out of range [1, " +
                                 std::to_string(m_s.tile.cores()) + "] (the chip's cores)");
+  if (m_s.place == CimPlace::softmax && !model::has_attention(m.family))
+    throw std::invalid_argument("model " + m.name + " has no attention softmax to place on CIM (family " +
+                                std::string(model::family_name(m.family)) + "; allowed here: cim.place \"ffn\" or \"none\")");
   if (m_s.place != CimPlace::ffn) return;
   model::GraphOptions go;
   go.batch = 1;

@@ -788,8 +788,8 @@ NeupimsBackend::NeupimsBackend(const NeupimsOptions& o) : m_opt(o) {
     throw std::invalid_argument("system " + std::string(to_string(m_opt.system)) + ", model '" + m.name + "': " + what);
   };
   if (!model::has_attention(m.family) || model::has_state(m.family))
-    bad("the NeuPIMs systems serve attention-only transformers (family " + std::string(model::family_name(m.family)) +
-        " has recurrent state or no attention)");
+    bad("the NeuPIMs systems serve attention-only transformers, e.g. --model gpt3-7b (family " +
+        std::string(model::family_name(m.family)) + " has recurrent state or no attention)");
   if (m.kv_heads != m.heads) bad("grouped-query attention is not in the NeuPIMs PIM layout (heads " +
                                  std::to_string(m.heads) + ", kv_heads " + std::to_string(m.kv_heads) + ")");
   if (m.head_dim != kDHead) bad("head_dim " + std::to_string(m.head_dim) + " (the PIM layout needs 128)");
