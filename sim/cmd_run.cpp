@@ -924,6 +924,7 @@ int run(int argc, char** argv) {
     co.units = "behavioural";
     co.rtl_units = rtl_units;
     co.quiet = true;
+    co.progress = tty;
     try {
       cs::validate(co);
     } catch (const std::invalid_argument& e) {

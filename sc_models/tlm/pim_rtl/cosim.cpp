@@ -177,6 +177,21 @@ class Firmware : public sc_core::sc_module {
   nlohmann::json mismatch_json;
 
  private:
+  // "functional: job N of M, ETA" on standard error, at most every 0.2 s
+  // (wall-clock: a display only, never part of the results).
+  void progress(std::size_t total_jobs) {
+    const auto done = static_cast<std::uint64_t>(jobs_done), total = static_cast<std::uint64_t>(total_jobs);
+    const auto now = std::chrono::steady_clock::now();
+    if (done != 1 && done != total && now - m_shown < std::chrono::milliseconds(200)) return;
+    m_shown = now;
+    const double spent = std::chrono::duration<double>(now - m_began).count();
+    const double eta = spent / static_cast<double>(done) * static_cast<double>(total - done);
+    std::fprintf(stderr, "\r  functional: job %llu of %llu, ETA %.0f s   ", static_cast<unsigned long long>(done),
+                 static_cast<unsigned long long>(total), eta);
+    std::fflush(stderr);
+  }
+  std::chrono::steady_clock::time_point m_began = std::chrono::steady_clock::now(), m_shown{};
+
   void run() {
     try {
       std::vector<CosimJob> plan = m_o.jobs;
@@ -200,7 +215,9 @@ class Firmware : public sc_core::sc_module {
         else
           run_attention();
         ++jobs_done;
+        if (m_o.progress) progress(plan.size());
       }
+      if (m_o.progress) std::fprintf(stderr, "\r%*s\r", 72, "");
       report_family_mismatches();
     } catch (const tlm_common::Interrupted&) {
       // SIGINT/SIGTERM inside a kernel or in the host work around the

@@ -65,6 +65,7 @@ struct CosimOptions {
   bool shadow_check = true;              // RTL units compare with a behavioural twin every cycle
   bool quiet = false;                    // no table (benchmarks)
   bool speed = false;                    // JSON: add the wall-clock speed figures (then not reproducible)
+  bool progress = false;                 // with jobs: "job N of M, ETA" on standard error (a terminal)
   // A plan of jobs (non-empty: kernel/model/steps/len/data/seed above are not used; data is random).
   std::vector<CosimJob> jobs;
   // Units co-simulated as RTL besides what `units` says (hierarchical names
