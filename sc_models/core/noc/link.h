@@ -30,6 +30,13 @@ struct LinkParams {
   std::uint32_t latency_cycles = 1;
 };
 
+// The allowed range of each parameter (the router's keys and the serving
+// path's cim.link_* keys): width 1..2^20 bytes, clock 1..100000 MHz,
+// latency 0..2^20 cycles.
+constexpr std::uint32_t kMaxWidthBytes = 1u << 20;
+constexpr std::uint32_t kMaxClockMhz = 100000u;
+constexpr std::uint32_t kMaxLatencyCycles = 1u << 20;
+
 struct Slot {
   std::uint64_t start_ps = 0, end_ps = 0;  // [start, end)
   std::uint64_t cycles = 0;

@@ -62,6 +62,12 @@ struct CimTransfer {
   double in_s = 0, out_s = 0;
   double time_s() const { return in_s + out_s; }
   std::int64_t bytes() const { return bytes_in + bytes_out; }
+  void add(const CimTransfer& x) {
+    bytes_in += x.bytes_in;
+    bytes_out += x.bytes_out;
+    in_s += x.in_s;
+    out_s += x.out_s;
+  }
 };
 
 // Time and energy of one layer's placed operators on one device's chip.
@@ -72,6 +78,15 @@ struct CimOpCost {
   double time_s = 0;        // transfer.in_s + tiles_s + transfer.out_s
   double energy_j = 0;   // one device
   std::int64_t rows = 0;  // softmax rows or FFN token rows
+  // Another operator run after this one on the same chip (e.g. two FFN blocks of one stage).
+  void add(const CimOpCost& k) {
+    cycles += k.cycles;
+    tiles_s += k.tiles_s;
+    transfer.add(k.transfer);
+    time_s += k.time_s;
+    energy_j += k.energy_j;
+    rows += k.rows;
+  }
 };
 
 // The FFN weight matrices of one layer instance, from the model's graph.

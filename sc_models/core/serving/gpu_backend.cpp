@@ -359,27 +359,6 @@ IterationCost GpuBackend::overlap_with(const std::vector<DecodeRequest>& batch, 
   // iteration time (the schedule leaves no moment idle).
   c.time_s = sch.makespan_s;
   for (auto& [k, v] : c.breakdown) v.time_s = 0;
-  using Spans = std::vector<std::pair<double, double>>;
-  // Sorted, overlapping spans merged into disjoint ones (touching ones stay apart).
-  auto merged = [](Spans v) {
-    std::sort(v.begin(), v.end());
-    Spans m;
-    for (const auto& p : v) {
-      if (!m.empty() && p.first < m.back().second)
-        m.back().second = std::max(m.back().second, p.second);
-      else
-        m.push_back(p);
-    }
-    return m;
-  };
-  // The part of [a, b] that the disjoint, sorted spans cover.
-  auto covered = [](const Spans& d, double a, double b) {
-    double x = 0;
-    auto it = std::upper_bound(d.begin(), d.end(), a,
-                               [](double t, const std::pair<double, double>& p) { return t < p.second; });
-    for (; it != d.end() && it->first < b; ++it) x += std::min(b, it->second) - std::max(a, it->first);
-    return x;
-  };
   Spans pim_spans, cim_spans, host_spans;
   for (std::size_t j = 0; j < chains.size(); ++j)
     for (std::size_t i = 0; i < chains[j].size(); ++i) {
@@ -387,13 +366,13 @@ IterationCost GpuBackend::overlap_with(const std::vector<DecodeRequest>& batch, 
       (chains[j][i].pim ? pim_spans : chains[j][i].cim ? cim_spans : host_spans).emplace_back(s.start_s, s.end_s);
       if (chains[j][i].pim && s.host_end_s > s.host_start_s) host_spans.emplace_back(s.host_start_s, s.host_end_s);
     }
-  const Spans pim_union = merged(pim_spans);
+  const Spans pim_union = merge_spans(pim_spans);
   Spans accel = pim_spans;
   accel.insert(accel.end(), cim_spans.begin(), cim_spans.end());
-  const Spans accel_union = merged(accel);
+  const Spans accel_union = merge_spans(accel);
   Spans other = pim_spans;  // host or PIM at work: what CIM time hides under
   other.insert(other.end(), host_spans.begin(), host_spans.end());
-  const Spans other_union = merged(other);
+  const Spans other_union = merge_spans(other);
   // The PIM kernels first, then the rest in chain order (the order of the sums).
   for (const bool pim : {true, false})
     for (std::size_t j = 0; j < chains.size(); ++j)
@@ -402,10 +381,10 @@ IterationCost GpuBackend::overlap_with(const std::vector<DecodeRequest>& batch, 
         const OverlapSlot& s = sch.slots[j][i];
         double charged = s.end_s - s.start_s;
         if (chains[j][i].cim) {
-          charged -= covered(pim_union, s.start_s, s.end_s);
-          c.cim_hidden_s += covered(other_union, s.start_s, s.end_s);
+          charged -= covered_time(pim_union, s.start_s, s.end_s);
+          c.cim_hidden_s += covered_time(other_union, s.start_s, s.end_s);
         } else if (!pim) {
-          charged -= covered(accel_union, s.start_s, s.end_s);
+          charged -= covered_time(accel_union, s.start_s, s.end_s);
         }
         c.breakdown[of[j][i]->category].time_s += charged;
       }

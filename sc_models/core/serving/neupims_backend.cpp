@@ -143,16 +143,7 @@ CimWork take_cim(Program& p, serving::CimPlacement& cp) {
       while (j < p.size() && p[j].name != "ffn_2") ++j;
       if (j == p.size()) throw std::logic_error("NPU program: ffn_1 without ffn_2");
       first(p[i], "ffn_1+act+ffn_2");
-      const serving::CimOpCost k = cp.ffn_layer(p[i].shape.m);
-      w.cost.cycles += k.cycles;
-      w.cost.tiles_s += k.tiles_s;
-      w.cost.transfer.bytes_in += k.transfer.bytes_in;
-      w.cost.transfer.bytes_out += k.transfer.bytes_out;
-      w.cost.transfer.in_s += k.transfer.in_s;
-      w.cost.transfer.out_s += k.transfer.out_s;
-      w.cost.time_s += k.time_s;
-      w.cost.energy_j += k.energy_j;
-      w.cost.rows += k.rows;
+      w.cost.add(cp.ffn_layer(p[i].shape.m));
       i = j;
     }
   }
@@ -727,11 +718,11 @@ struct NeupimsBackend::Impl {
       cost.time_s += s.time_s * rep;
       cost.host_busy_s += (s.npu_s - s.cim_s) * rep;
       cost.cim_busy_s += s.cim_s * rep;
-      // The tiles' time under the stage's PIM work (which runs from the stage's
-      // start for pim_s): the NPU waits, the channels compute.
       if (r.cim.any) {
         cost.cim_transfer_s += r.cim.cost.transfer.time_s() * rep;
         cost.cim_transfer_bytes += static_cast<double>(r.cim.cost.transfer.bytes()) * rep;
+        // The tiles' time under the stage's PIM work (which runs from the
+        // stage's start for pim_s): the NPU waits, the channels compute.
         const double cyc = o.npu.cycle_s();
         const double a = static_cast<double>(r.npu.cim_span.first) * cyc, b = static_cast<double>(r.npu.cim_span.second) * cyc;
         cost.cim_hidden_s += std::max(0.0, std::min(b, s.pim_s) - std::min(a, s.pim_s)) * rep;
@@ -1073,7 +1064,7 @@ IterationCost NeupimsBackend::overlap_with(const std::vector<DecodeRequest>& bat
   for (std::size_t j = 0; j < S; ++j) im.assemble(runs[j], cost, stages_out);
   cost.time_s = sch.makespan_s;
   for (auto& [k, v] : cost.breakdown) v.time_s = 0;
-  std::vector<std::pair<double, double>> pim_spans;  // disjoint (one PIM resource)
+  Spans pim_spans;  // disjoint (one PIM resource)
   for (std::size_t j = 0; j < S; ++j)
     for (std::size_t i = 0; i < chains[j].size(); ++i)
       if (chains[j][i].pim) {
@@ -1081,15 +1072,12 @@ IterationCost NeupimsBackend::overlap_with(const std::vector<DecodeRequest>& bat
         pim_spans.emplace_back(s.channel_start_s, s.channel_end_s);
         cost.breakdown["gemv"].time_s += s.channel_end_s - s.channel_start_s;
       }
-  std::sort(pim_spans.begin(), pim_spans.end());
+  pim_spans = merge_spans(std::move(pim_spans));
   for (std::size_t j = 0; j < S; ++j)
     for (std::size_t i = 0; i < chains[j].size(); ++i) {
       const OverlapSlot& s = sch.slots[j][i];
       const double a = chains[j][i].pim ? s.host_start_s : s.start_s, b = chains[j][i].pim ? s.host_end_s : s.end_s;
-      double covered = 0;
-      auto it = std::upper_bound(pim_spans.begin(), pim_spans.end(), a,
-                                 [](double t, const std::pair<double, double>& p) { return t < p.second; });
-      for (; it != pim_spans.end() && it->first < b; ++it) covered += std::min(b, it->second) - std::max(a, it->first);
+      const double covered = covered_time(pim_spans, a, b);
       const ProgramRun& r = of[j][i]->npu;
       const double total = static_cast<double>(r.end);
       for (const auto& [cat, cyc] : r.busy)

@@ -7,6 +7,26 @@
 
 namespace pimlab::serving {
 
+Spans merge_spans(Spans v) {
+  std::sort(v.begin(), v.end());
+  Spans m;
+  for (const auto& p : v) {
+    if (!m.empty() && p.first < m.back().second)
+      m.back().second = std::max(m.back().second, p.second);
+    else
+      m.push_back(p);
+  }
+  return m;
+}
+
+double covered_time(const Spans& disjoint, double a, double b) {
+  double x = 0;
+  auto it = std::upper_bound(disjoint.begin(), disjoint.end(), a,
+                             [](double t, const std::pair<double, double>& p) { return t < p.second; });
+  for (; it != disjoint.end() && it->first < b; ++it) x += std::min(b, it->second) - std::max(a, it->first);
+  return x;
+}
+
 const char* mode_name(ExecMode m) {
   switch (m) {
     case ExecMode::serial: return "serial";

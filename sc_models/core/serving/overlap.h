@@ -32,6 +32,7 @@
 
 #include <cstddef>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace pimlab::serving {
@@ -67,6 +68,15 @@ struct OverlapSchedule {
 // Newton); false for PIM with memory of its own (AttAcc devices). Throws
 // std::invalid_argument on a negative time or an operator both PIM and CIM.
 OverlapSchedule schedule_overlap(const std::vector<std::vector<OverlapOp>>& chains, bool shared_channels);
+
+// Time spans of a schedule, [start, end) in seconds.
+using Spans = std::vector<std::pair<double, double>>;
+// Sorted, with overlapping spans merged into one (touching ones stay apart).
+Spans merge_spans(Spans v);
+// The part of [a, b] that `disjoint` (sorted, disjoint: merge_spans) covers:
+// how the back-ends charge an operator only for the time no other resource's
+// work covers.
+double covered_time(const Spans& disjoint, double a, double b);
 
 // `--sub-batches auto`: the back-ends' sub-batch count 0 means "chosen per
 // decode iteration": each candidate count S (those <= the batch size) is

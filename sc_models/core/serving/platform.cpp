@@ -142,7 +142,10 @@ CimSystem cim_from_json(const nlohmann::json& c, const std::string& where) {
       s.softmax_cores = v.get<int>();
     } else if (k == "link_width_bytes" || k == "link_clock_mhz" || k == "link_latency_cycles") {
       // The router's link ranges (docs/noc.md "Configuration").
-      const long long lo = k == "link_latency_cycles" ? 0 : 1, hi = k == "link_clock_mhz" ? 100000 : (1 << 20);
+      const long long lo = k == "link_latency_cycles" ? 0 : 1;
+      const long long hi = k == "link_width_bytes" ? noc::kMaxWidthBytes
+                           : k == "link_clock_mhz" ? noc::kMaxClockMhz
+                                                   : noc::kMaxLatencyCycles;
       if (!v.is_number_integer() || v.get<long long>() < lo || v.get<long long>() > hi)
         bad(where, key, v.dump(), "an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
       const auto x = static_cast<std::uint32_t>(v.get<long long>());

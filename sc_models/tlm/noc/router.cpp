@@ -14,10 +14,11 @@ using tlm_common::Param;
 
 Link::Link(const char* name, const LinkParams& d)
     : sc_object(name),
-      p_width_bytes(*this, "width_bytes", d.width_bytes, "bytes", "data bytes the link moves per cycle", 1u, 1u << 20),
-      p_clock_mhz(*this, "clock_mhz", d.clock_mhz, "MHz", "link clock (integer MHz)", 1u, 100000u),
+      p_width_bytes(*this, "width_bytes", d.width_bytes, "bytes", "data bytes the link moves per cycle", 1u, noc::kMaxWidthBytes),
+      p_clock_mhz(*this, "clock_mhz", d.clock_mhz, "MHz", "link clock (integer MHz)", 1u, noc::kMaxClockMhz),
       p_latency_cycles(*this, "latency_cycles", d.latency_cycles, "cycles",
-                       "pipeline latency of one traversal (paid by the request and by the response)", 0u, 1u << 20),
+                       "pipeline latency of one traversal (paid by the request and by the response)", 0u,
+                       noc::kMaxLatencyCycles),
       timing(LinkParams{p_width_bytes.get(), p_clock_mhz.get(), p_latency_cycles.get()}) {}
 
 void Link::collect_stats(tlm_common::StatsSink& s) const {
@@ -58,10 +59,10 @@ Router::Router(const sc_core::sc_module_name& name, unsigned inputs, unsigned ou
       initiator_socket("initiator_socket"),
       // Defaults: the NeuPIMs on-chip interconnect runs at 2 GHz with latency 1
       // (docs/noc.md); 32 bytes = one HBM atom per cycle.
-      p_width_bytes(*this, "width_bytes", 32u, "bytes", "default data width of every link", 1u, 1u << 20),
-      p_clock_mhz(*this, "clock_mhz", 2000u, "MHz", "default clock of every link (integer MHz)", 1u, 100000u),
+      p_width_bytes(*this, "width_bytes", 32u, "bytes", "default data width of every link", 1u, noc::kMaxWidthBytes),
+      p_clock_mhz(*this, "clock_mhz", 2000u, "MHz", "default clock of every link (integer MHz)", 1u, noc::kMaxClockMhz),
       p_latency_cycles(*this, "latency_cycles", 1u, "cycles", "default latency of every link (one traversal)", 0u,
-                       1u << 20),
+                       noc::kMaxLatencyCycles),
       m_inputs(inputs),
       m_outputs(outputs) {
   if (sc_core::sc_get_time_resolution() != sc_core::sc_time(1, sc_core::SC_PS))
