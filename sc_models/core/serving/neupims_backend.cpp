@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "firmware/compiler/npu_program.h"
+#include "firmware/compiler/npu_run.h"
 #include "firmware/compiler/placement.h"
 #include "firmware/neupims/streams.h"
 #include "model/graph.h"
@@ -34,10 +35,6 @@ constexpr int kRows = 32768;
 constexpr int kWriteDelay = 6;         // WL + burst (neupims_pim.md §1)
 constexpr int kReadDelay = 16;         // RL + burst
 
-// Energy of the NPU (pJ); sources in docs/serving_neupims.md "Energy".
-constexpr double kMacPj = 0.32;        // one FP16 MAC = FLOP/2 of the Pimba GPU model's ALU (system.md §1.4)
-constexpr double kSramPjPerByte = 1.28;  // scratchpad byte: the GPU model's L1 SRAM figure (system.md §1.4)
-
 i64 ceil_div(i64 a, i64 b) { return (a + b - 1) / b; }
 
 // ---------------------------------------------------------------------------------------------
@@ -53,14 +50,14 @@ struct Transfer {
   bool write = false;
 };
 
-class RecordDma : public npu::DmaPort {
+class RecordDma : public firmware::compiler::ProgramDma {
  public:
   std::vector<Transfer> log;
   Cycle transfer(const npu::Transfer& t, Cycle issue) override {
     log.push_back({t.bytes, t.write});
     return issue;
   }
-  Cycle raw(i64 bytes, bool write, Cycle issue) {
+  Cycle raw(i64 bytes, bool write, Cycle issue) override {
     log.push_back({bytes, write});
     return issue;
   }
@@ -68,11 +65,11 @@ class RecordDma : public npu::DmaPort {
 
 // Serves the k-th transfer of the program when the channels have completed
 // the stream transactions up to its last block (`last[k]`, -1: none).
-class CurveDma : public npu::DmaPort {
+class CurveDma : public firmware::compiler::ProgramDma {
  public:
   CurveDma(const std::vector<i64>& last, const std::vector<Cycle>& done) : m_last(last), m_done(done) {}
   Cycle transfer(const npu::Transfer&, Cycle issue) override { return next(issue); }
-  Cycle raw(i64, bool, Cycle issue) { return next(issue); }
+  Cycle raw(i64, bool, Cycle issue) override { return next(issue); }
 
  private:
   Cycle next(Cycle issue) {
@@ -85,14 +82,7 @@ class CurveDma : public npu::DmaPort {
   std::size_t m_i = 0;
 };
 
-struct ProgramRun {
-  Cycle end = 0;
-  std::vector<std::pair<Cycle, Cycle>> spans;  // per operation: start and end cycle
-  std::map<std::string, Cycle> busy;     // category -> cycles (op durations, back to back)
-  std::map<std::string, double> bytes;   // category -> DRAM bytes
-  std::map<std::string, double> host_pj; // category -> NPU compute + scratchpad energy
-  std::pair<Cycle, Cycle> cim_span{0, 0};  // the wait for the CIM tiles (empty: none)
-};
+using firmware::compiler::ProgramRun;
 
 // The operations of one stage that the CIM tiles take over (docs/serving.md
 // "CIM tiles"), removed from its NPU program by take_cim: the NPU waits for
@@ -155,8 +145,7 @@ CimWork take_cim(Program& p, serving::CimPlacement& cp) {
 
 struct NeupimsBackend::Impl {
   const NeupimsOptions& o;
-  std::map<std::string, npu::GemmPlan> plans;
-  std::map<std::string, Cycle> compute_cycles;  // attention GEMVs / GEMMs, compute-only
+  firmware::compiler::ProgramTimer timer;  // the NPU programs' timing (firmware/compiler/npu_run.h)
   // Channel runs keyed on their exact inputs.
   struct ChannelRun {
     std::vector<Cycle> mem_done;  // completion cycle of the k-th finished NPU transaction (sorted)
@@ -169,7 +158,7 @@ struct NeupimsBackend::Impl {
   std::uint64_t* hits;
   std::uint64_t* runs;
 
-  Impl(const NeupimsOptions& opt, std::uint64_t* h, std::uint64_t* r) : o(opt), hits(h), runs(r) {}
+  Impl(const NeupimsOptions& opt, std::uint64_t* h, std::uint64_t* r) : o(opt), timer(opt.npu), hits(h), runs(r) {}
 
   pim::PimType flavour() const {
     switch (o.system) {
@@ -183,25 +172,6 @@ struct NeupimsBackend::Impl {
   i64 heads_tp() const { return o.model.heads / o.tp; }
   int eb() const { return o.npu.element_bytes; }
 
-  const npu::GemmPlan& plan(const npu::GemmShape& s) {
-    const std::string key = std::to_string(s.m) + "," + std::to_string(s.k) + "," + std::to_string(s.n) + "," +
-                            (s.bias ? "1" : "0");
-    auto it = plans.find(key);
-    if (it == plans.end()) it = plans.emplace(key, npu::plan_gemm(o.npu, s)).first;
-    return it->second;
-  }
-  // Compute-only cycles of an m x k x n GEMM (operands already on chip).
-  Cycle compute_only(i64 m, i64 k, i64 n) {
-    const npu::GemmShape s{m, k, n, false};
-    const std::string key = std::to_string(m) + "," + std::to_string(k) + "," + std::to_string(n);
-    auto it = compute_cycles.find(key);
-    if (it != compute_cycles.end()) return it->second;
-    npu::InstantDma dma;
-    const Cycle c = npu::run_gemm(o.npu, plan(s), dma, 0).end;
-    compute_cycles.emplace(key, c);
-    return c;
-  }
-
   // ---- program timing -----------------------------------------------------------------------
   // NPU cycles of the wait for the CIM tiles: their time rounded up to whole
   // cycles (the 1e-12 keeps a whole number of cycles that the division leaves
@@ -210,78 +180,10 @@ struct NeupimsBackend::Impl {
     return w.any ? static_cast<Cycle>(std::ceil(w.cost.time_s / o.npu.cycle_s() * (1 - 1e-12))) : 0;
   }
 
-  template <class Dma>
-  ProgramRun run_program(const Program& p, Dma& dma, const CimWork* cim = nullptr) {
-    ProgramRun r;
-    Cycle t = 0;
-    const int units = o.npu.systolic.count;
-    auto wait_cim = [&] {
-      const Cycle c = cim_cycles(*cim);
-      r.cim_span = {t, t + c};
-      r.busy[cim->category] += c;
-      t += c;
-    };
-    for (std::size_t idx = 0; idx < p.size(); ++idx) {
-      const NpuOp& op = p[idx];
-      if (cim && cim->any && idx == cim->pos) wait_cim();
-      const Cycle t0 = t;
-      double bytes = 0, pj = 0;
-      switch (op.kind) {
-        case NpuOpKind::gemm: {
-          const npu::GemmPlan& pl = plan(op.shape);
-          const npu::GemmTiming g = npu::run_gemm(o.npu, pl, dma, t);
-          t = g.end;
-          bytes = static_cast<double>(g.read_bytes + g.write_bytes);
-          pj = static_cast<double>(g.macs) * kMacPj + bytes * kSramPjPerByte;
-          break;
-        }
-        case NpuOpKind::vector: {
-          Cycle a = t;
-          if (op.read_bytes > 0) a = dma.raw(op.read_bytes, false, t);
-          const Cycle c = npu::vector_batch_cycles(o.npu, op.vop, op.rows, op.n);
-          t = std::max(a, t) + c;
-          if (op.write_bytes > 0) t = dma.raw(op.write_bytes, true, t);
-          bytes = static_cast<double>(op.read_bytes + op.write_bytes);
-          pj = static_cast<double>(op.flops) / 2 * kMacPj + bytes * kSramPjPerByte;
-          break;
-        }
-        case NpuOpKind::attention: {
-          // K arrives, q.K^T of every head, softmax, V arrives, p.V, output
-          // written. A decode step (q = 1): one GEMV per head, the heads spread
-          // over the arrays (one stationary block each). A prefill chunk (q > 1):
-          // the heads' q x L score blocks as one GEMM of heads x q rows, so the
-          // stationary blocks of all heads spread over the arrays as the GEMM
-          // tiling spreads them (a block may hold the rows of two heads when q is
-          // not a multiple of the array size; each head streams its own K / V of
-          // the same shape, so the timing is that of the separate GEMMs but for
-          // those shared blocks).
-          const i64 q = op.tokens;
-          const Cycle k_in = dma.raw(op.read_bytes, false, t);
-          Cycle u = std::max(t, k_in);
-          if (q == 1) {
-            u += ceil_div(op.heads, units) * compute_only(1, kDHead, op.len);
-          } else {
-            u += compute_only(op.heads * q, kDHead, op.len);
-          }
-          u += npu::vector_batch_cycles(o.npu, npu::VectorOp::softmax, op.heads * q, op.len);
-          const Cycle v_in = dma.raw(op.read_bytes, false, t);
-          u = std::max(u, v_in);
-          u += q == 1 ? ceil_div(op.heads, units) * compute_only(1, op.len, kDHead)
-                      : compute_only(op.heads * q, op.len, kDHead);
-          t = dma.raw(op.write_bytes, true, u);
-          bytes = static_cast<double>(2 * op.read_bytes + op.write_bytes);
-          pj = static_cast<double>(op.flops) / 2 * kMacPj + bytes * kSramPjPerByte;
-          break;
-        }
-      }
-      r.spans.emplace_back(t0, t);
-      r.busy[op.category] += t - t0;
-      r.bytes[op.category] += bytes;
-      r.host_pj[op.category] += pj;
-    }
-    if (cim && cim->any && cim->pos >= p.size()) wait_cim();
-    r.end = t;
-    return r;
+  ProgramRun run_program(const Program& p, firmware::compiler::ProgramDma& dma, const CimWork* cim = nullptr) {
+    if (!cim || !cim->any) return timer.run(p, dma);
+    const firmware::compiler::ProgramWait w{cim->pos, cim_cycles(*cim), cim->category};
+    return timer.run(p, dma, 0, &w);
   }
 
   // ---- channel streams ----------------------------------------------------------------------
@@ -683,8 +585,8 @@ struct NeupimsBackend::Impl {
                          now + static_cast<double>(r.npu.spans[i].second) * cyc, name, x.category, "host", 0, 0});
       }
       if (r.cim.any)
-        t.ops.push_back({now + static_cast<double>(r.npu.cim_span.first) * cyc,
-                         now + static_cast<double>(r.npu.cim_span.second) * cyc, r.cim.name, r.cim.category, "cim", 0, 0});
+        t.ops.push_back({now + static_cast<double>(r.npu.wait_span.first) * cyc,
+                         now + static_cast<double>(r.npu.wait_span.second) * cyc, r.cim.name, r.cim.category, "cim", 0, 0});
       if (!pim_names[k].empty() && r.st.pim_s > 0)
         t.ops.push_back({now, now + r.st.pim_s, pim_names[k], "gemv", "pim", 0, 0});
       if (first)
@@ -724,7 +626,7 @@ struct NeupimsBackend::Impl {
         // The tiles' time under the stage's PIM work (which runs from the
         // stage's start for pim_s): the NPU waits, the channels compute.
         const double cyc = o.npu.cycle_s();
-        const double a = static_cast<double>(r.npu.cim_span.first) * cyc, b = static_cast<double>(r.npu.cim_span.second) * cyc;
+        const double a = static_cast<double>(r.npu.wait_span.first) * cyc, b = static_cast<double>(r.npu.wait_span.second) * cyc;
         cost.cim_hidden_s += std::max(0.0, std::min(b, s.pim_s) - std::min(a, s.pim_s)) * rep;
       }
       cost.pim_busy_s += s.pim_s * rep;
