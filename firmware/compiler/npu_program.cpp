@@ -1,5 +1,6 @@
 #include "firmware/compiler/npu_program.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <istream>
@@ -357,6 +358,20 @@ std::vector<NpuStage> read_npu_stages(std::istream& is, const std::string& sourc
     }
     x.category = parse_category(t[1], source, n);
     out.back().ops.push_back(std::move(x));
+  }
+  return out;
+}
+
+std::vector<std::pair<std::size_t, std::int64_t>> stage_instances(const std::vector<NpuStage>& stages) {
+  std::vector<std::pair<std::size_t, std::int64_t>> out;
+  for (std::size_t i = 0; i < stages.size();) {
+    const std::int64_t R = stages[i].repeat;
+    std::size_t j = i + 1;
+    if (R > 1)
+      while (j < stages.size() && stages[j].repeat == R) ++j;
+    for (std::int64_t rep = 0; rep < std::max<std::int64_t>(1, R); ++rep)
+      for (std::size_t k = i; k < j; ++k) out.emplace_back(k, rep);
+    i = j;
   }
   return out;
 }

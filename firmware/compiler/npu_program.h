@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <iosfwd>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "model/model.h"
@@ -72,6 +73,12 @@ struct NpuProgramOptions {
 // interleaved: the two sub-batches (serving/... split_sub_batches).
 std::vector<NpuStage> npu_decode_stages(const NpuProgramOptions& o, const std::vector<std::int64_t>& contexts,
                                         const std::vector<std::vector<std::size_t>>& groups);
+
+// The order in which the stages' instances run: list order, except that
+// consecutive stages of one repeat count R > 1 form a loop body run R times
+// (serial: (A, B, E) x layers; interleaved: (C, D) x (layers - 1); npu-only:
+// layer x layers). Each entry: {stage index, instance 0 .. R - 1}.
+std::vector<std::pair<std::size_t, std::int64_t>> stage_instances(const std::vector<NpuStage>& stages);
 
 // One request's prefill chunk: `tokens` new prompt tokens ending at KV length `context`.
 struct NpuPrefillChunk {

@@ -1,6 +1,7 @@
 #include "firmware/compiler/npu_run.h"
 
 #include <algorithm>
+#include <stdexcept>
 
 #include "npu/vector.h"
 
@@ -16,6 +17,11 @@ constexpr i64 kDHead = 128;  // the attention operations' head dimension (NeuPIM
 i64 ceil_div(i64 a, i64 b) { return (a + b - 1) / b; }
 
 }  // namespace
+
+Cycle ProgramDma::complete_raw(int tag) {
+  throw std::logic_error("npu program dma: complete_raw(" + std::to_string(tag) +
+                         ") on a port whose post_raw() never leaves a transfer pending");
+}
 
 const npu::GemmPlan& ProgramTimer::plan(const npu::GemmShape& s) {
   const std::string key = std::to_string(s.m) + "," + std::to_string(s.k) + "," + std::to_string(s.n) + "," +
@@ -79,12 +85,14 @@ ProgramRun ProgramTimer::run(const std::vector<NpuOp>& p, ProgramDma& dma, Cycle
         // the same shape, so the timing is that of the separate GEMMs but for
         // those shared blocks).
         const i64 q = op.tokens;
-        const Cycle k_in = dma.raw(op.read_bytes, false, t);
+        Cycle k_in = dma.post_raw(op.read_bytes, false, t, 0);
+        Cycle v_in = dma.post_raw(op.read_bytes, false, t, 1);
+        if (k_in == npu::kPending) k_in = dma.complete_raw(0);
         Cycle u = std::max(t, k_in);
         u += q == 1 ? ceil_div(op.heads, units) * compute_only(1, kDHead, op.len)
                     : compute_only(op.heads * q, kDHead, op.len);
         u += npu::vector_batch_cycles(m_cfg, npu::VectorOp::softmax, op.heads * q, op.len);
-        const Cycle v_in = dma.raw(op.read_bytes, false, t);
+        if (v_in == npu::kPending) v_in = dma.complete_raw(1);
         u = std::max(u, v_in);
         u += q == 1 ? ceil_div(op.heads, units) * compute_only(1, op.len, kDHead)
                     : compute_only(op.heads * q, op.len, kDHead);

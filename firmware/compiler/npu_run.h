@@ -29,12 +29,19 @@ namespace pimlab::firmware::compiler {
 constexpr double kNpuMacPj = 0.32;          // one FP16 MAC = FLOP/2 of the Pimba GPU model's ALU (system.md §1.4)
 constexpr double kNpuSramPjPerByte = 1.28;  // scratchpad byte: the GPU model's L1 SRAM figure (system.md §1.4)
 
-// The DMA port of a program: a GEMM's tile transfers (npu::DmaPort::transfer)
-// and the contiguous streams of vector operations and attentions (raw). Both
-// return the cycle the transfer completes (>= issue).
+// The DMA port of a program: a GEMM's tile transfers (npu::DmaPort's
+// transfer / post / complete) and the contiguous streams of vector operations
+// and attentions (raw). Both return the cycle the transfer completes (>= issue).
+// An attention posts its K and V reads together (post_raw, tag 0 and 1) and
+// asks complete_raw(tag) when it needs them, as run_gemm does with post();
+// the default post_raw is raw().
 class ProgramDma : public npu::DmaPort {
  public:
   virtual npu::Cycle raw(std::int64_t bytes, bool write, npu::Cycle issue) = 0;
+  virtual npu::Cycle post_raw(std::int64_t bytes, bool write, npu::Cycle issue, int /*tag*/) {
+    return raw(bytes, write, issue);
+  }
+  virtual npu::Cycle complete_raw(int tag);  // std::logic_error unless overridden
 };
 
 // Where the program waits for work done elsewhere (the CIM tiles: serving's

@@ -212,6 +212,11 @@ Cycle LinkDma::transfer(const Transfer& t, Cycle issue) {
   return static_cast<Cycle>(std::ceil(m_free)) + m_latency;
 }
 
+Cycle DmaPort::complete(const Transfer& t) {
+  throw std::logic_error("npu dma: complete() of transfer " + std::to_string(t.id) +
+                         " on a port whose post() never leaves a transfer pending");
+}
+
 GemmTiming run_gemm(const NpuConfig& cfg, const GemmPlan& plan, DmaPort& dma, Cycle start) {
   validate(cfg);
   GemmTiming tm;
@@ -231,10 +236,16 @@ GemmTiming run_gemm(const NpuConfig& cfg, const GemmPlan& plan, DmaPort& dma, Cy
     tile_issue[i] = at;
     for (int id : plan.tiles[i].reads) {
       const Transfer& t = plan.transfers[id];
-      arrival[id] = dma.transfer(t, at);
-      if (arrival[id] < at) throw std::logic_error("npu dma: a transfer completed before it was issued");
+      arrival[id] = dma.post(t, at);
+      if (arrival[id] != kPending && arrival[id] < at)
+        throw std::logic_error("npu dma: a transfer completed before it was issued");
       tm.read_bytes += t.bytes;
     }
+  };
+  // A read's arrival, asked of the port when a step first needs it.
+  auto arrived = [&](int id) {
+    if (arrival[id] == kPending) arrival[id] = dma.complete(plan.transfers[id]);
+    return arrival[id];
   };
   for (int i = 0; i < std::min(buffers, T); ++i) issue_reads(i, start);
 
@@ -255,9 +266,9 @@ GemmTiming run_gemm(const NpuConfig& cfg, const GemmPlan& plan, DmaPort& dma, Cy
     Cycle tile_done = tile_issue[i];
     for (int si = tile.first_step; si < tile.first_step + tile.steps; ++si) {
       const L1Step& s = plan.steps[si];
-      const Cycle x_ready = std::max(arrival[s.x_transfer], tile_issue[i]);
-      Cycle w_ready = std::max(arrival[s.w_transfer], tile_issue[i]);
-      if (s.bias_transfer >= 0) w_ready = std::max(w_ready, arrival[s.bias_transfer]);
+      const Cycle x_ready = std::max(arrived(s.x_transfer), tile_issue[i]);
+      Cycle w_ready = std::max(arrived(s.w_transfer), tile_issue[i]);
+      if (s.bias_transfer >= 0) w_ready = std::max(w_ready, arrived(s.bias_transfer));
       Cycle end;
       if (cfg.mode == Mode::artifact) {
         const Cycle issue = std::max({x_ready, w_ready, prev_issue + 1});
@@ -296,7 +307,8 @@ GemmTiming run_gemm(const NpuConfig& cfg, const GemmPlan& plan, DmaPort& dma, Cy
         const Transfer& y = plan.transfers[s.y_transfer];
         const Cycle at = std::max(be, last_issue);
         last_issue = at;
-        const Cycle done = dma.transfer(y, at);
+        Cycle done = dma.post(y, at);
+        if (done == kPending) done = dma.complete(y);
         if (done < at) throw std::logic_error("npu dma: a transfer completed before it was issued");
         tm.write_bytes += y.bytes;
         tile_done = std::max(tile_done, done);

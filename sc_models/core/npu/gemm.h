@@ -97,13 +97,26 @@ struct GemmPlan {
 
 GemmPlan plan_gemm(const NpuConfig& cfg, const GemmShape& shape);
 
+// What post() returns when the completion is known only later (complete()).
+constexpr Cycle kPending = -1;
+
 // Serves the core's transfers. transfer() is called in program order with
 // non-decreasing `issue` cycles and returns the cycle from which a read's data
 // is in the scratchpad (or a write's data is in memory); >= issue.
+//
+// run_gemm issues through post() and asks complete() when it needs the data
+// (a read when its L1 step starts, a write before the tile's buffer is
+// reused), so a port whose target answers only as simulated time passes (the
+// SystemC stage driver: tlm/platform/stage_driver.h) keeps the tiles'
+// prefetches in flight while the arrays compute. post() returns the
+// completion cycle, or kPending: then complete(t) gives it, once per posted
+// transfer. The default post() is transfer(): the completion is known at once.
 class DmaPort {
  public:
   virtual ~DmaPort() = default;
   virtual Cycle transfer(const Transfer& t, Cycle issue) = 0;
+  virtual Cycle post(const Transfer& t, Cycle issue) { return transfer(t, issue); }
+  virtual Cycle complete(const Transfer& t);  // std::logic_error unless overridden
 };
 
 // Every transfer completes when issued (compute-only timing).

@@ -560,10 +560,8 @@ struct NeupimsBackend::Impl {
     return po;
   }
 
-  // The iteration as a timeline. Stages run in list order, except that
-  // consecutive stages of the same repeat count R > 1 form a loop body run R
-  // times (serial: (A, B, E) x layers; interleaved: (C, D) x (layers - 1);
-  // npu-only: layer x layers). Each stage instance: its NPU operations at
+  // The iteration as a timeline, the stages' instances in the order they run
+  // (firmware::compiler::stage_instances). Each stage instance: its NPU operations at
   // their simulated cycles, its PIM work from the stage's start to pim_s;
   // channel 0's commands of each stage's first instance.
   void lay_out(Timeline& t, const std::vector<firmware::compiler::NpuStage>& stages, const std::vector<StageRun>& runs,
@@ -598,15 +596,7 @@ struct NeupimsBackend::Impl {
         }
       now += r.st.time_s;
     };
-    for (std::size_t i = 0; i < runs.size();) {
-      const std::int64_t R = runs[i].st.repeat;
-      std::size_t j = i + 1;
-      if (R > 1)
-        while (j < runs.size() && runs[j].st.repeat == R) ++j;
-      for (std::int64_t rep = 0; rep < std::max<std::int64_t>(1, R); ++rep)
-        for (std::size_t k = i; k < j; ++k) lay(k, rep == 0);
-      i = j;
-    }
+    for (const auto& [k, instance] : firmware::compiler::stage_instances(stages)) lay(k, instance == 0);
   }
 
   // Iteration cost of the stage runs: time, categories (the side that sets a
