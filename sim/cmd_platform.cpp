@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <regex>
 #include <string>
 #include <vector>
@@ -20,11 +21,13 @@
 #include <systemc>
 
 #include "cli.h"
+#include "firmware/compiler/program.h"
 #include "gpu/roofline.h"
 #include "npu/gemm.h"
 #include "tlm/common/config.h"
 #include "tlm/common/stats.h"
 #include "tlm/platform/platform.h"
+#include "tlm/platform/stage_driver.h"
 
 namespace {
 
@@ -33,7 +36,8 @@ using pimlab::cli::UsageError;
 namespace tp = pimlab::tlm_platform;
 
 const char* kUsage =
-    "FILE [--gemm MxKxN [--bias] [--place X,W,BIAS,Y]] [--layer MODEL [--batch B] [--tp T]] [--effective FILE] [--json [FILE|-]]";
+    "FILE [--gemm MxKxN [--bias] [--place X,W,BIAS,Y]] [--layer MODEL [--batch B] [--tp T]]\n"
+    "       [--program DIR [--first-instances]] [--effective FILE] [--json [FILE|-]]";
 const char* kSummary =
     "Builds the platform of a platform document (keys = SystemC hierarchical names: top.host, top.channels,\n"
     "top.interleave_bytes, top.npu.*, top.ch<i>.*, top.channel.*, top.noc.*, top.cim.*; docs/platform.md;\n"
@@ -41,7 +45,11 @@ const char* kSummary =
     "value, overlapping address ranges or an unknown host preset is one error line, exit status 2.\n"
     "--gemm runs one GEMM on the host, --layer the GEMMs of one decoder layer of MODEL (shapes from its\n"
     "operator graph); operands placed from top.memory_base (W, X, bias, Y of each GEMM in turn) and moved\n"
-    "through the router to the channels. --json: {meta, config, stats, gemms}.";
+    "through the router to the channels. --program runs one compiled decode iteration of an NPU system\n"
+    "(`pimlab compile --out DIR`: the NPU's program by stage and every channel's PIM programs) stage by\n"
+    "stage, the NPU's traffic and the PIM commands sharing the channels' controllers (platforms\n"
+    "configs/platforms/{neupims,npu-pim,npu-only}-32ch.json; docs/platform.md). --json: {meta, config,\n"
+    "stats, gemms} or {meta, config, stats, iteration}.";
 
 pimlab::npu::GemmShape parse_gemm(const std::string& text, bool bias) {
   static const std::regex re("([0-9]{1,9})x([0-9]{1,9})x([0-9]{1,9})");
@@ -178,6 +186,80 @@ int run_gpu(const Args& a, const pimlab::cli::JsonOutput& json_out, const std::s
   return 0;
 }
 
+// --program DIR: the compiled iteration, stage instance by stage instance.
+int run_program(const Args& a, const pimlab::cli::JsonOutput& json_out, const std::string& file, tp::Platform& top) {
+  namespace fc = pimlab::firmware::compiler;
+  const std::string dir = a.str("program", "");
+  fc::SystemProgram prog;
+  try {
+    prog = fc::read_program(dir);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(std::string("--program: ") + e.what());
+  }
+  tp::DriverOptions o;
+  o.first_instances_only = a.has("first-instances");
+  std::unique_ptr<tp::StageDriver> drv;
+  try {
+    drv = std::make_unique<tp::StageDriver>(top, prog, o);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+  const double wall = simulate(a, drv->failure());
+  const tp::DriverReport& rep = drv->report();
+  // Per stage: its instances' mean and the sum over the iteration.
+  struct Sum {
+    std::string name;
+    std::int64_t repeat = 1, runs = 0;
+    double npu = 0, pim = 0, time = 0, bytes = 0;
+  };
+  std::vector<Sum> sums(prog.npu.size());
+  for (std::size_t k = 0; k < prog.npu.size(); ++k) sums[k] = {prog.npu[k].name, prog.npu[k].repeat};
+  nlohmann::json runs = nlohmann::json::array();
+  for (const tp::StageInstanceRun& r : rep.runs) {
+    Sum& s = sums[r.stage];
+    ++s.runs;
+    s.npu += r.npu_s;
+    s.pim += r.pim_s;
+    s.time += r.time_s;
+    s.bytes += static_cast<double>(r.npu_bytes);
+    runs.push_back({{"stage", r.name}, {"instance", r.instance}, {"start_s", r.start_s}, {"npu_s", r.npu_s},
+                    {"pim_s", r.pim_s}, {"time_s", r.time_s}, {"npu_bytes", r.npu_bytes},
+                    {"pim_programs", r.pim_programs}});
+  }
+  nlohmann::json stages = nlohmann::json::array();
+  for (const Sum& s : sums) {
+    const double n = static_cast<double>(std::max<std::int64_t>(1, s.runs));
+    stages.push_back({{"stage", s.name}, {"repeat", s.repeat}, {"instances_run", s.runs}, {"npu_s", s.npu / n},
+                      {"pim_s", s.pim / n}, {"time_s", s.time / n}, {"npu_bytes", s.bytes / n}});
+  }
+  nlohmann::json doc = pimlab::tlm_common::build_stats_document(pimlab::tlm_common::StatsMeta{});
+  doc["iteration"] = {{"program", dir},
+                      {"system", prog.header.system},
+                      {"model", prog.header.model},
+                      {"batch", prog.header.batch},
+                      {"first_instances_only", o.first_instances_only},
+                      {"iteration_time_s", rep.iteration_s},
+                      {"npu_requests", rep.npu_requests},
+                      {"stages", stages},
+                      {"runs", runs}};
+  json_out.write(doc, 2);
+  if (json_out.table()) {
+    std::printf("platform %s, program %s (%s, %s, batch %lld)\n", file.c_str(), dir.c_str(), prog.header.system.c_str(),
+                prog.header.model.c_str(), static_cast<long long>(prog.header.batch));
+    std::printf("%-6s %6s %9s %12s %12s %12s %14s\n", "stage", "repeat", "instances", "npu us", "pim us", "time us",
+                "npu bytes");
+    for (const Sum& s : sums) {
+      const double n = static_cast<double>(std::max<std::int64_t>(1, s.runs));
+      std::printf("%-6s %6lld %9lld %12.3f %12.3f %12.3f %14.0f\n", s.name.c_str(), static_cast<long long>(s.repeat),
+                  static_cast<long long>(s.runs), s.npu / n * 1e6, s.pim / n * 1e6, s.time / n * 1e6, s.bytes / n);
+    }
+    std::printf("iteration %.3f us simulated%s, %llu NPU transactions, %.3f s wall\n", rep.iteration_s * 1e6,
+                o.first_instances_only ? " (first instances x repeat)" : "",
+                static_cast<unsigned long long>(rep.npu_requests), wall);
+  }
+  return 0;
+}
+
 int run(int argc, char** argv) {
   Args a("platform",
          {{"gemm", "MxKxN", "run one GEMM (m tokens, k inputs, n outputs) on the host", ""},
@@ -187,6 +269,8 @@ int run(int argc, char** argv) {
           {"layer", "MODEL", "run the GEMMs of one decoder layer of MODEL (preset or config file)", ""},
           {"batch", "B", "with --layer: decode batch (tokens per GEMM)", "256"},
           {"tp", "T", "with --layer: tensor-parallel degree (the shard one host holds)", "4"},
+          {"program", "DIR", "run the compiled iteration in DIR (pimlab compile --out DIR) stage by stage", ""},
+          {"first-instances", "", "with --program: each stage once (its figures counted repeat times)", ""},
           {"effective", "FILE", "write the effective configuration (every key with its value; loads again as a platform file)", ""},
           pimlab::cli::json_option()},
          1, "FILE");
@@ -201,6 +285,9 @@ int run(int argc, char** argv) {
     if (a.has(o) && !a.has("gemm")) throw UsageError(std::string("--") + o + " applies to --gemm");
   for (const char* o : {"batch", "tp"})
     if (a.has(o) && !a.has("layer")) throw UsageError(std::string("--") + o + " applies to --layer");
+  if (a.has("first-instances") && !a.has("program")) throw UsageError("--first-instances applies to --program");
+  if (a.has("program") && (a.has("gemm") || a.has("layer")))
+    throw UsageError("--program runs a compiled iteration; it does not combine with --gemm or --layer");
   std::vector<tp::LayerGemm> gemms;
   if (a.has("gemm")) gemms.push_back({"gemm", parse_gemm(a.str("gemm", ""), a.has("bias"))});
   if (a.has("layer")) {
@@ -217,6 +304,7 @@ int run(int argc, char** argv) {
     os << pimlab::tlm_common::Config::instance().effective().dump(2) << "\n";
     if (!os) throw std::runtime_error("--effective '" + out + "': cannot be written");
   }
+  if (a.has("program")) return run_program(a, json_out, file, *top);
   if (top->gpu_host()) return run_gpu(a, json_out, file, *top, gemms);
   const pimlab::npu::NpuConfig& cfg = top->npu().config();
   const std::vector<pimlab::tlm_npu::TensorPlacement> places = place_all(a, *top, gemms, cfg.element_bytes);
@@ -275,4 +363,4 @@ int run(int argc, char** argv) {
 
 }  // namespace
 
-PIMLAB_COMMAND("platform", "build a SystemC platform from a platform document and run GEMMs on its host", run);
+PIMLAB_COMMAND("platform", "build a SystemC platform from a platform document; run GEMMs or a compiled iteration on it", run);

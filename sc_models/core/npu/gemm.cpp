@@ -260,6 +260,7 @@ GemmTiming run_gemm(const NpuConfig& cfg, const GemmPlan& plan, DmaPort& dma, Cy
   std::vector<ArrayTimeline> arrays(static_cast<std::size_t>(cfg.systolic.count), ArrayTimeline(ArrayShape{R, C}));
   int next_array = 0, cur_array = 0;
 
+  std::vector<int> pending_y;  // the tile's posted Y writes whose completion is not known yet
   for (int i = 0; i < T; ++i) {
     const L2Tile& tile = plan.tiles[i];
     std::map<std::pair<std::int64_t, std::int64_t>, Cycle> block_end;  // (tok0, out0) -> last K step end
@@ -307,16 +308,27 @@ GemmTiming run_gemm(const NpuConfig& cfg, const GemmPlan& plan, DmaPort& dma, Cy
         const Transfer& y = plan.transfers[s.y_transfer];
         const Cycle at = std::max(be, last_issue);
         last_issue = at;
-        Cycle done = dma.post(y, at);
-        if (done == kPending) done = dma.complete(y);
-        if (done < at) throw std::logic_error("npu dma: a transfer completed before it was issued");
+        const Cycle done = dma.post(y, at);
+        if (done == kPending) {
+          pending_y.push_back(s.y_transfer);
+        } else {
+          if (done < at) throw std::logic_error("npu dma: a transfer completed before it was issued");
+          tile_done = std::max(tile_done, done);
+        }
         tm.write_bytes += y.bytes;
-        tile_done = std::max(tile_done, done);
       }
+    }
+    // Writes left pending must complete before the tile's buffer is reused
+    // by the reads of tile i + buffers; the last tiles' writes are waited
+    // for at the end (later tiles' writes may go out meanwhile).
+    if (i + buffers < T) {
+      for (int id : pending_y) tile_done = std::max(tile_done, dma.complete(plan.transfers[id]));
+      pending_y.clear();
     }
     tm.end = std::max(tm.end, tile_done);
     if (i + buffers < T) issue_reads(i + buffers, tile_done);
   }
+  for (int id : pending_y) tm.end = std::max(tm.end, dma.complete(plan.transfers[id]));
   return tm;
 }
 

@@ -271,6 +271,18 @@ tlm::tlm_response_status HbmChannel::validate(const tlm::tlm_generic_payload& gp
           " (need element_bytes > 0 dividing data_length and stride_bytes >= element_bytes)";
     return tlm::TLM_BURST_ERROR_RESPONSE;
   }
+  if (const auto* seg = gp.get_extension<SegmentExtension>()) {
+    bool ok = !seg->ends.empty() && seg->ends.back() == len && !stride && (seg->ends.size() == 1 || addr % m_atom == 0);
+    for (std::size_t i = 0; ok && i < seg->ends.size(); ++i)
+      ok = seg->ends[i] > (i ? seg->ends[i - 1] : 0) && (i + 1 == seg->ends.size() || seg->ends[i] % m_atom == 0);
+    if (!ok) {
+      why = "segment extension: " + std::to_string(seg->ends.size()) +
+            " segment ends (need increasing ends, each but the last a multiple of the " + std::to_string(m_atom) +
+            " B atom, the last = data_length " + std::to_string(len) +
+            ", an atom-aligned address when there are several, and no stride extension)";
+      return tlm::TLM_BURST_ERROR_RESPONSE;
+    }
+  }
   if (gp.get_streaming_width() < len) {
     why = "streaming_width " + std::to_string(gp.get_streaming_width()) + " < data_length " + std::to_string(len) +
           " (streaming bursts are not supported by a memory)";
@@ -375,7 +387,13 @@ void HbmChannel::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& del
     return;
   }
   AccessTiming t;
-  if (m_queued) {
+  const auto* seg = gp.get_extension<SegmentExtension>();
+  if (m_queued && seg) {
+    sync_initiator(delay);
+    move_data(gp, false);
+    t = queue_segments(gp, *seg, std::max(arrival_cycle(sc_core::sc_time_stamp()), m_pim_free));
+    move_data(gp, true);  // the bytes move at completion
+  } else if (m_queued) {
     sync_initiator(delay);
     QueuedRequest r;
     move_data(gp, false);
@@ -393,6 +411,8 @@ void HbmChannel::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& del
     t = m_timing->access(m_atoms, arrival);
     const sc_core::sc_time done = tlm_common::time_of(static_cast<std::uint64_t>(t.done) * m_tck_ps);
     delay += done - local;  // done >= arrival >= local
+    if (seg && seg->on_done)
+      for (std::size_t i = 0; i < seg->ends.size(); ++i) seg->on_done(i, done);
   }
   account_access(t);
 
@@ -418,6 +438,51 @@ void HbmChannel::sync_initiator(sc_core::sc_time& delay) {
     sc_core::wait(delay);
     delay = sc_core::SC_ZERO_TIME;
   }
+}
+
+AccessTiming HbmChannel::queue_segments(const tlm::tlm_generic_payload& gp, const SegmentExtension& seg,
+                                        Cycle arrival) {
+  // The atoms of each segment (validate(): segments start at atom boundaries).
+  const std::uint64_t base = gp.get_address();
+  std::deque<QueuedRequest> rs;
+  std::size_t k = 0;
+  for (std::size_t i = 0; i < seg.ends.size(); ++i) {
+    QueuedRequest& r = rs.emplace_back();
+    r.arrival = arrival;
+    while (k < m_atoms.size() && (m_atoms[k].addr <= base ? 0 : m_atoms[k].addr - base) < seg.ends[i])
+      r.atoms.push_back(m_atoms[k++]);
+  }
+  AccessTiming all;
+  all.arrival = arrival;
+  all.first_issue = std::numeric_limits<Cycle>::max();
+  std::size_t left = 0;
+  sc_core::sc_event finished;
+  const double tck_ps = static_cast<double>(m_timing->tck_ps());
+  for (std::size_t i = 0; i < rs.size(); ++i) {
+    QueuedRequest& r = rs[i];
+    if (r.atoms.empty()) continue;  // not after validate(): every segment holds an atom
+    ++left;
+    r.on_done = [&, i, tck_ps](const AccessTiming& d) {
+      all.done = std::max(all.done, d.done);
+      all.first_issue = std::min(all.first_issue, d.first_issue);
+      all.commands += d.commands, all.activates += d.activates, all.precharges += d.precharges;
+      all.refreshes += d.refreshes, all.reads += d.reads, all.writes += d.writes, all.row_hits += d.row_hits;
+      const sc_core::sc_time at(static_cast<double>(d.done) * tck_ps, sc_core::SC_PS);
+      if (seg.on_done) seg.on_done(i, at);
+      if (--left == 0)
+        finished.notify(at > sc_core::sc_time_stamp() ? at - sc_core::sc_time_stamp() : sc_core::SC_ZERO_TIME);
+    };
+    r.tag = m_next_tag++;
+    m_inbox.push_back(&r);
+  }
+  if (left > 0) {
+    m_queue_ev.notify(sc_core::SC_ZERO_TIME);
+    sc_core::wait(finished);
+  } else {
+    all.first_issue = arrival;
+  }
+  if (all.done < arrival) all.done = arrival;
+  return all;
 }
 
 void HbmChannel::queue_and_wait(QueuedRequest& r) {
@@ -464,6 +529,7 @@ void HbmChannel::queue_thread() {
       m_in_flight.erase(it);
       r->timing = d.timing;
       r->done = true;
+      if (r->on_done) r->on_done(r->timing);
       const sc_core::sc_time at(static_cast<double>(d.timing.done) * tck_ps, sc_core::SC_PS);
       r->done_ev.notify(at > sc_core::sc_time_stamp() ? at - sc_core::sc_time_stamp() : sc_core::SC_ZERO_TIME);
     }

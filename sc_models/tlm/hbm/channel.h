@@ -35,6 +35,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -49,6 +50,7 @@
 #include "pim_unit/unit.h"
 #include "pim/engine.h"
 #include "tlm/hbm/backing_store.h"
+#include "tlm/hbm/extensions.h"
 #include "tlm/hbm/pim_path.h"
 #include "tlm/hbm/timing.h"
 #include "tlm/hbm/unit_model.h"
@@ -123,9 +125,16 @@ class HbmChannel : public sc_core::sc_module, public tlm_common::stats_provider 
     sc_core::sc_event done_ev;
     AccessTiming timing;
     bool done = false;
+    // Called by the controller thread when the request completes (a segment
+    // of a SegmentExtension transaction), before done_ev is notified.
+    std::function<void(const AccessTiming&)> on_done;
   };
   // Enqueues `r` for the controller thread and waits until it completes.
   void queue_and_wait(QueuedRequest& r);
+  // A SegmentExtension transaction (its atoms in m_atoms): one request per
+  // segment, all arriving at `arrival`; waits until every one completes and
+  // returns their combined timing.
+  AccessTiming queue_segments(const tlm::tlm_generic_payload& gp, const SegmentExtension& seg, Cycle arrival);
   // Queued front end: the initiator's local time becomes the simulation time
   // (waits for `delay`, then sets it to 0).
   static void sync_initiator(sc_core::sc_time& delay);

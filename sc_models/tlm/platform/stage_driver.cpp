@@ -1,0 +1,499 @@
+#include "tlm/platform/stage_driver.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <deque>
+#include <iterator>
+#include <map>
+#include <stdexcept>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+#include <systemc>
+#include <tlm>
+
+#include "firmware/compiler/npu_run.h"
+#include "tlm/common/config.h"
+#include "tlm/common/interrupt.h"
+#include "tlm/common/sim_time.h"
+#include "tlm/hbm/extensions.h"
+#include "tlm/hbm/pim_path.h"
+
+namespace pimlab::tlm_platform {
+
+namespace {
+
+namespace fc = firmware::compiler;
+using npu::Cycle;
+using tlm_common::ps_of;
+using tlm_common::time_of;
+
+constexpr std::uint64_t kBlockBytes = 64;                // one HBM2 request (BL4 x 128 bit)
+constexpr std::uint64_t kRegionBase = 16384ull << 15;    // row 16384 of a channel (rows are bits 15..29): 512 MiB
+constexpr std::uint64_t kRegionBytes = 16384ull << 15;   // rows 16384 .. 32767
+constexpr std::uint64_t kChannelSpan = kRegionBase + kRegionBytes;  // what a channel must map: 1 GiB
+constexpr std::uint64_t kMaxTransactionBytes = 16ull << 20;  // below the channel's default max_transaction_bytes (64 MiB)
+
+[[noreturn]] void refuse(const std::string& key, const std::string& value, const std::string& allowed) {
+  throw std::invalid_argument("stage driver: config key '" + key + "': value " + value + " is not allowed; allowed: " +
+                              allowed);
+}
+
+std::string json_text(const nlohmann::json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
+
+}  // namespace
+
+struct StageDriver::Impl {
+  Platform& p;
+  const fc::SystemProgram& prog;
+  DriverOptions o;
+  DriverReport rep;
+  std::string failure;
+  unsigned C = 0;
+  std::uint64_t span = 0;  // router bytes per channel
+  std::uint64_t period_ps = 0;
+  // Per PIM segment: the channels with a file and their programs.
+  std::map<int, std::vector<std::pair<unsigned, const std::vector<pim::Txn>*>>> segment_files;
+
+  // ---- the NPU's DMA ---------------------------------------------------------------------------
+  struct Ticket {
+    int pending = 0;
+    std::uint64_t done_ps = 0;
+    sc_core::sc_event done;
+  };
+  struct Burst {
+    std::uint64_t addr = 0, len = 0, at_ps = 0;
+    bool write = false;
+    Ticket* ticket = nullptr;
+  };
+  // One channel's posted bursts in the order of their issue time. Its
+  // dispatcher hands them, at their time, to a worker that carries them
+  // (blocked in b_transport until the channel completes them): the bursts
+  // due by then that follow each other in address and direction as one
+  // transaction whose segments complete on their own
+  // (tlm_hbm::SegmentExtension), i.e. as the separate requests they are; at
+  // most o.max_in_flight such transactions per channel.
+  struct Worker {
+    std::vector<Burst> parts;
+    std::uint64_t seq = 0;  // dispatch order
+    sc_core::sc_event go;
+  };
+  struct Lane {
+    std::deque<Burst> queue;
+    sc_core::sc_event posted, freed;
+    // The kernel may run processes woken in one delta in any order: a worker
+    // calls b_transport only in its turn (the channel queues requests of one
+    // cycle in call order).
+    std::uint64_t dispatched = 0, turn = 0;
+    sc_core::sc_event turn_ev;
+    std::deque<Worker> workers;  // stable addresses
+    std::vector<Worker*> idle;
+    bool dispatching = false;
+  };
+  std::deque<Lane> lanes;
+  std::deque<Ticket> tickets;  // this stage's (stable addresses)
+  std::uint64_t stream_bytes = 0;  // the stage's stream so far
+  std::vector<std::uint64_t> have; // blocks of the stream each channel has been sent
+  std::uint64_t stage_bytes = 0;
+
+  Impl(Platform& pl, const fc::SystemProgram& pr, const DriverOptions& opt) : p(pl), prog(pr), o(opt) {}
+
+  // Router address of byte `local` of channel c.
+  std::uint64_t address(unsigned c, std::uint64_t local) const { return p.memory_base() + c * span + local; }
+
+  void push(unsigned c, const Burst& b) {
+    Lane& l = lanes[c];
+    // In issue-time order; equal times keep the posting order.
+    auto at = l.queue.end();
+    while (at != l.queue.begin() && std::prev(at)->at_ps > b.at_ps) --at;
+    l.queue.insert(at, b);
+    if (!l.dispatching) {
+      l.dispatching = true;
+      sc_core::sc_spawn_options so;
+      sc_core::sc_spawn([this, c] { dispatch(c); }, (std::string("npu_dma_ch") + std::to_string(c)).c_str(), &so);
+    } else {
+      l.posted.notify(sc_core::SC_ZERO_TIME);
+    }
+  }
+
+  void dispatch(unsigned c) {
+    Lane& l = lanes[c];
+    bool counted = false;  // the front burst already counted as waiting
+    for (;;) {
+      if (l.queue.empty()) {
+        sc_core::wait(l.posted);
+        continue;
+      }
+      const std::uint64_t now = ps_of(sc_core::sc_time_stamp());
+      if (l.queue.front().at_ps > now) {
+        sc_core::wait(time_of(l.queue.front().at_ps - now), l.posted);
+        continue;
+      }
+      Worker* w = nullptr;
+      bool fresh = false;
+      if (!l.idle.empty()) {
+        w = l.idle.back();
+        l.idle.pop_back();
+      } else if (static_cast<int>(l.workers.size()) < o.max_in_flight) {
+        w = &l.workers.emplace_back();
+        fresh = true;
+      } else {
+        if (!counted) ++rep.bursts_waited;
+        counted = true;
+        sc_core::wait(l.freed);
+        continue;
+      }
+      counted = false;
+      w->parts.clear();
+      std::uint64_t bytes = 0;
+      do {
+        w->parts.push_back(l.queue.front());
+        bytes += l.queue.front().len;
+        l.queue.pop_front();
+      } while (!l.queue.empty() && l.queue.front().at_ps <= now && l.queue.front().write == w->parts.back().write &&
+               l.queue.front().addr == w->parts.back().addr + w->parts.back().len &&
+               bytes + l.queue.front().len <= kMaxTransactionBytes);
+      w->seq = l.dispatched++;
+      if (fresh) {
+        sc_core::sc_spawn_options so;
+        so.dont_initialize();
+        so.set_sensitivity(&w->go);
+        sc_core::sc_spawn([this, c, w] { work(c, *w); },
+                          (std::string("npu_dma_ch") + std::to_string(c) + "_" + std::to_string(l.workers.size())).c_str(),
+                          &so);
+      }
+      w->go.notify(sc_core::SC_ZERO_TIME);
+      // A write's data crosses the router's links before the request reaches
+      // the channel, so a read issued in the same instant would arrive
+      // first; what follows a write goes out at the channel's next cycle.
+      if (w->parts.front().write && !l.queue.empty()) {
+        const std::uint64_t tck = ps_of(p.channel(c).tck()), t = ps_of(sc_core::sc_time_stamp());
+        sc_core::wait(time_of(tck - t % tck));
+      }
+    }
+  }
+
+  void work(unsigned c, Worker& w) {
+    Lane& l = lanes[c];
+    tlm::tlm_generic_payload gp;
+    tlm_hbm::SegmentExtension seg;
+    std::vector<std::uint8_t> buf;
+    gp.set_extension(&seg);
+    for (;;) {
+      seg.ends.clear();
+      std::uint64_t len = 0;
+      for (const Burst& b : w.parts) seg.ends.push_back(len += b.len);
+      seg.on_done = [&w](std::size_t i, const sc_core::sc_time& at) {
+        Ticket& t = *w.parts[i].ticket;
+        const std::uint64_t at_ps = ps_of(at), now = ps_of(sc_core::sc_time_stamp());
+        t.done_ps = std::max(t.done_ps, at_ps);
+        if (--t.pending == 0) t.done.notify(at_ps > now ? time_of(at_ps - now) : sc_core::SC_ZERO_TIME);
+      };
+      const Burst& first = w.parts.front();
+      buf.assign(len, 0);
+      gp.set_command(first.write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
+      gp.set_address(first.addr);
+      gp.set_data_ptr(buf.data());
+      gp.set_data_length(static_cast<unsigned>(len));
+      gp.set_streaming_width(static_cast<unsigned>(len));
+      gp.set_byte_enable_ptr(nullptr);
+      gp.set_byte_enable_length(0);
+      gp.set_dmi_allowed(false);
+      gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+      sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
+      ++rep.npu_requests;
+      while (l.turn != w.seq) sc_core::wait(l.turn_ev);
+      ++l.turn;
+      l.turn_ev.notify(sc_core::SC_ZERO_TIME);
+      p.npu().socket->b_transport(gp, delay);
+      if (!gp.is_response_ok() && failure.empty()) {
+        failure = std::string("npu dma: ") + (first.write ? "write" : "read") + " of " + std::to_string(len) +
+                  " B at 0x" + hex(first.addr) + " answered " + gp.get_response_string();
+        sc_core::sc_stop();
+      }
+      l.idle.push_back(&w);
+      l.freed.notify(sc_core::SC_ZERO_TIME);
+      sc_core::wait();  // w.go
+    }
+  }
+
+  static std::string hex(std::uint64_t v) {
+    char s[20];
+    std::snprintf(s, sizeof s, "%llx", static_cast<unsigned long long>(v));
+    return s;
+  }
+
+  // The next `bytes` of the stage's stream, from cycle `issue`: one burst per
+  // channel that gets new blocks (split where the region wraps).
+  Ticket* post(std::int64_t bytes, bool write, Cycle issue) {
+    Ticket& t = tickets.emplace_back();
+    const std::uint64_t now = ps_of(sc_core::sc_time_stamp());
+    const std::uint64_t want = static_cast<std::uint64_t>(issue) * period_ps;
+    if (want < now) {
+      ++rep.late_posts;
+      rep.late_s += static_cast<double>(now - want) * 1e-12;
+    }
+    const std::uint64_t at = std::max(want, now);
+    t.done_ps = at;
+    stream_bytes += static_cast<std::uint64_t>(bytes);
+    stage_bytes += static_cast<std::uint64_t>(bytes);
+    const std::uint64_t blocks = (stream_bytes + kBlockBytes - 1) / kBlockBytes;
+    for (unsigned c = 0; c < C; ++c) {
+      const std::uint64_t mine = blocks > c ? (blocks - c + C - 1) / C : 0;
+      std::uint64_t from = have[c];
+      have[c] = mine;
+      while (from < mine) {
+        const std::uint64_t off = (from * kBlockBytes) % kRegionBytes;
+        const std::uint64_t n = std::min(mine - from, (kRegionBytes - off) / kBlockBytes);
+        ++t.pending;
+        push(c, Burst{address(c, kRegionBase + off), n * kBlockBytes, at, write, &t});
+        from += n;
+      }
+    }
+    return &t;
+  }
+  Cycle complete(Ticket* t) {
+    if (t->pending > 0) sc_core::wait(t->done);
+    return static_cast<Cycle>((t->done_ps + period_ps - 1) / period_ps);
+  }
+
+  class Dma : public fc::ProgramDma {
+   public:
+    explicit Dma(Impl& im) : m(im) {}
+    Cycle transfer(const npu::Transfer& t, Cycle issue) override { return m.complete(m.post(t.bytes, t.write, issue)); }
+    Cycle post(const npu::Transfer& t, Cycle issue) override {
+      m_gemm[t.id] = m.post(t.bytes, t.write, issue);
+      return npu::kPending;
+    }
+    Cycle complete(const npu::Transfer& t) override { return m.complete(m_gemm.at(t.id)); }
+    Cycle raw(std::int64_t bytes, bool write, Cycle issue) override { return m.complete(m.post(bytes, write, issue)); }
+    Cycle post_raw(std::int64_t bytes, bool write, Cycle issue, int tag) override {
+      m_raw[tag] = m.post(bytes, write, issue);
+      return npu::kPending;
+    }
+    Cycle complete_raw(int tag) override { return m.complete(m_raw.at(tag)); }
+
+   private:
+    Impl& m;
+    std::map<int, Ticket*> m_gemm, m_raw;
+  };
+
+  // The back-end's model (DriverOptions::offer_whole_stream): the stage's
+  // transfers, recorded in program order, all posted at the stage's start;
+  // the program's k-th transfer is ready when the k-th posting completes.
+  class RecordDma : public fc::ProgramDma {
+   public:
+    std::vector<std::pair<std::int64_t, bool>> log;
+    Cycle transfer(const npu::Transfer& t, Cycle issue) override {
+      log.emplace_back(t.bytes, t.write);
+      return issue;
+    }
+    Cycle raw(std::int64_t bytes, bool write, Cycle issue) override {
+      log.emplace_back(bytes, write);
+      return issue;
+    }
+  };
+  class OfferedDma : public fc::ProgramDma {
+   public:
+    OfferedDma(Impl& im, std::vector<Ticket*> t) : m(im), m_t(std::move(t)) {}
+    Cycle transfer(const npu::Transfer&, Cycle issue) override { return next(issue); }
+    Cycle raw(std::int64_t, bool, Cycle issue) override { return next(issue); }
+
+   private:
+    Cycle next(Cycle issue) { return std::max(issue, m.complete(m_t.at(m_i++))); }
+    Impl& m;
+    std::vector<Ticket*> m_t;
+    std::size_t m_i = 0;
+  };
+
+  // ---- PIM programs ----------------------------------------------------------------------------
+  // One issuer per channel, started by the stage with its program.
+  struct PimIssuer {
+    const std::vector<pim::Txn>* txns = nullptr;
+    std::uint64_t done_ps = 0;
+    sc_core::sc_event start;
+    bool spawned = false;
+  };
+  std::vector<PimIssuer> issuers;
+  int pim_pending = 0;
+  sc_core::sc_event pim_done;
+
+  void start_pim(unsigned c, const std::vector<pim::Txn>* txns) {
+    PimIssuer& is = issuers[c];
+    is.txns = txns;
+    is.done_ps = 0;
+    ++pim_pending;
+    if (!is.spawned) {
+      is.spawned = true;
+      sc_core::sc_spawn_options so;
+      sc_core::sc_spawn([this, c] { pim_issuer(c); }, (std::string("pim_issuer_ch") + std::to_string(c)).c_str(), &so);
+    } else {
+      is.start.notify(sc_core::SC_ZERO_TIME);
+    }
+  }
+
+  void pim_issuer(unsigned c) {
+    PimIssuer& is = issuers[c];
+    tlm_hbm::PimExtension ext;
+    tlm::tlm_generic_payload gp;
+    std::vector<std::uint8_t> res;
+    for (;;) {
+      if (!is.txns) sc_core::wait(is.start);
+      ext.newton = *is.txns;
+      is.txns = nullptr;
+      ext.error.clear();
+      std::size_t answers = 0;
+      for (const pim::Txn& x : ext.newton)
+        answers += x.type == pim::TxnType::ReadRes || x.type == pim::TxnType::CompsReadRes;
+      res.assign(64 * answers, 0);
+      gp.set_command(tlm::TLM_READ_COMMAND);
+      gp.set_address(address(c, 0));
+      gp.set_data_ptr(res.data());
+      gp.set_data_length(static_cast<unsigned>(res.size()));
+      gp.set_streaming_width(static_cast<unsigned>(res.size()));
+      gp.set_byte_enable_ptr(nullptr);
+      gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+      gp.set_extension(&ext);
+      sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
+      p.npu().socket->b_transport(gp, delay);
+      gp.clear_extension(&ext);
+      if (!gp.is_response_ok() && failure.empty()) {
+        failure = "PIM program on channel " + std::to_string(c) + " answered " + gp.get_response_string() +
+                  (ext.error.empty() ? "" : ": " + ext.error);
+        sc_core::sc_stop();
+      }
+      is.done_ps = ps_of(sc_core::sc_time_stamp() + delay);
+      if (--pim_pending == 0) pim_done.notify(sc_core::SC_ZERO_TIME);
+    }
+  }
+
+  // ---- the iteration ---------------------------------------------------------------------------
+  void run() {
+    fc::ProgramTimer timer(p.npu().config());
+    Dma dma(*this);
+    std::vector<unsigned> pim_channels;
+    for (const auto& [k, instance] : fc::stage_instances(prog.npu)) {
+      if (o.first_instances_only && instance > 0) continue;
+      tlm_common::throw_if_interrupted();
+      const fc::NpuStage& st = prog.npu[k];
+      const std::uint64_t start = ps_of(sc_core::sc_time_stamp());
+      StageInstanceRun r;
+      r.name = st.name;
+      r.stage = k;
+      r.instance = instance;
+      r.start_s = static_cast<double>(start) * 1e-12;
+      tickets.clear();
+      stream_bytes = stage_bytes = 0;
+      have.assign(C, 0);
+      // The PIM programs start with the stage.
+      pim_channels.clear();
+      const auto files = segment_files.find(st.segment);
+      if (files != segment_files.end())
+        for (const auto& [ch, txns] : files->second) {
+          pim_channels.push_back(ch);
+          start_pim(ch, txns);
+        }
+      const Cycle c0 = static_cast<Cycle>((start + period_ps - 1) / period_ps);
+      fc::ProgramRun pr;
+      if (o.offer_whole_stream) {
+        RecordDma rec;
+        timer.run(st.ops, rec, c0);
+        std::vector<Ticket*> posted;
+        for (const auto& [bytes, write] : rec.log) posted.push_back(post(bytes, write, c0));
+        OfferedDma offered(*this, std::move(posted));
+        pr = timer.run(st.ops, offered, c0);
+      } else {
+        pr = timer.run(st.ops, dma, c0);
+      }
+      if (pim_pending > 0) sc_core::wait(pim_done);
+      if (!failure.empty()) return;
+      const std::uint64_t npu_end = static_cast<std::uint64_t>(pr.end) * period_ps;
+      std::uint64_t pim_end = start;
+      for (unsigned c : pim_channels) pim_end = std::max(pim_end, issuers[c].done_ps);
+      const std::uint64_t end = std::max({npu_end, pim_end, ps_of(sc_core::sc_time_stamp())});
+      if (end > ps_of(sc_core::sc_time_stamp())) sc_core::wait(time_of(end - ps_of(sc_core::sc_time_stamp())));
+      r.npu_s = static_cast<double>(npu_end - std::min(npu_end, start)) * 1e-12;
+      r.pim_s = pim_channels.empty() ? 0.0 : static_cast<double>(pim_end - start) * 1e-12;
+      r.time_s = static_cast<double>(end - start) * 1e-12;
+      r.npu_bytes = stage_bytes;
+      r.pim_programs = static_cast<int>(pim_channels.size());
+      rep.runs.push_back(r);
+      rep.iteration_s += r.time_s * static_cast<double>(o.first_instances_only ? std::max<std::int64_t>(1, st.repeat) : 1);
+    }
+  }
+
+  void validate() {
+    const fc::ProgramHeader& h = prog.header;
+    if (!prog.npu_host)
+      throw std::invalid_argument("stage driver: the program of system '" + h.system +
+                                  "' has a GPU host (host.kernels); allowed: an NPU system's program (npu-only, npu+pim, "
+                                  "neupims: host.npu)");
+    if (p.gpu_host()) refuse(p.p_host.key(), "gpu", "npu (the program is an NPU's instruction stream)");
+    C = p.channel_count();
+    if (static_cast<int>(C) != h.channels)
+      refuse(p.p_channels.key(), std::to_string(C), std::to_string(h.channels) + " (the program's channels)");
+    if (p.explicit_map())
+      refuse("top.noc.address_map", "(an explicit map)",
+             "the generated map (no top.noc.address_map): the driver stripes the NPU's stream itself");
+    if (p.p_interleave_bytes.get() != 0)
+      refuse(p.p_interleave_bytes.key(), std::to_string(p.p_interleave_bytes.get()),
+             "0 (one contiguous range per channel; the driver stripes the NPU's stream in 64 B blocks)");
+    span = p.memory_bytes() / C;
+    if (span < kChannelSpan)
+      refuse(p.p_memory_bytes.key(), std::to_string(p.memory_bytes()),
+             "0 or at least " + std::to_string(C) + " x 1 GiB (the NPU's stream uses rows 16384.. of each channel)");
+    const nlohmann::json& eff = tlm_common::Config::instance().effective();
+    const std::string top = p.name();
+    const bool pim = h.family == "newton" || h.family == "neupims";
+    for (unsigned c = 0; c < C; ++c) {
+      const std::string k = top + ".ch" + std::to_string(c) + ".";
+      auto need = [&](const std::string& key, const std::string& want, const std::string& why) {
+        const std::string have = json_text(eff.at(k + key));
+        if (have != want) refuse(k + key, have, want + " (" + why + ")");
+      };
+      need("pim_family", "newton", "the NeuPIMs systems' HBM2 channels");
+      need("frontend", "queued", "the NPU's requests and the PIM programs share one controller queue");
+      if (pim) need("pim_type", h.variant, "the program's controller, system " + h.system);
+      need("artifact_compatible", h.artifact_compatible ? "true" : "false",
+           "the program was compiled " + std::string(h.artifact_compatible ? "with" : "without") + " --artifact-compatible");
+    }
+    if (o.max_in_flight < 1 || o.max_in_flight > 4096)
+      throw std::invalid_argument("stage driver: max_in_flight " + std::to_string(o.max_in_flight) +
+                                  " is not allowed; allowed: 1..4096 bursts per channel");
+    const npu::NpuConfig& cfg = p.npu().config();
+    if (cfg.dma.max_outstanding != 0)
+      refuse(top + ".npu.dma.max_outstanding", std::to_string(cfg.dma.max_outstanding),
+             "0 (the driver keeps every posted burst in flight, up to max_in_flight per channel)");
+    if (1000000 % cfg.clock_mhz != 0) refuse(top + ".npu.clock_mhz", std::to_string(cfg.clock_mhz), "a divisor of 1000000");
+    period_ps = static_cast<std::uint64_t>(1000000 / cfg.clock_mhz);
+    for (const fc::ChannelFile& f : prog.files) {
+      if (f.channel < 0 || f.channel >= static_cast<int>(C))
+        throw std::invalid_argument("stage driver: program file '" + f.path + "' is for channel " +
+                                    std::to_string(f.channel) + "; the platform has " + std::to_string(C));
+      segment_files[f.segment].push_back({static_cast<unsigned>(f.channel), &f.newton.pim});
+    }
+    for (unsigned c = 0; c < C; ++c) lanes.emplace_back();
+    issuers = std::vector<PimIssuer>(C);
+  }
+};
+
+StageDriver::StageDriver(Platform& p, const fc::SystemProgram& prog, const DriverOptions& o)
+    : m(std::make_unique<Impl>(p, prog, o)) {
+  m->validate();
+  p.npu().program = [this](tlm_npu::Npu&) {
+    try {
+      m->run();
+    } catch (const tlm_common::Interrupted&) {
+      throw;
+    } catch (const std::exception& e) {
+      if (m->failure.empty()) m->failure = e.what();
+      sc_core::sc_stop();
+    }
+  };
+}
+
+StageDriver::~StageDriver() = default;
+const DriverReport& StageDriver::report() const { return m->rep; }
+const std::string& StageDriver::failure() const { return m->failure; }
+
+}  // namespace pimlab::tlm_platform

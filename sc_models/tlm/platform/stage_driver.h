@@ -1,0 +1,100 @@
+// The stage driver (docs/platform.md, "Executing a compiled iteration"): runs
+// one compiled decode iteration of an NPU system (`pimlab compile`,
+// firmware/compiler/program.h) on the SystemC platform, stage instance by
+// stage instance in the order the program lists them
+// (firmware::compiler::stage_instances). Each stage instance starts when the
+// previous one has ended; at its start
+//  - the NPU runs the stage's program (firmware::compiler::ProgramTimer, the
+//    timing the NeuPIMs back-end of `pimlab run` uses) with a DMA port whose
+//    every transfer becomes TLM transactions through the router to the
+//    channels: the NPU's stream striped over the channels in 64 B blocks
+//    (block i of the stage's stream to channel i mod C, the channel's blocks
+//    contiguous from row 16384, neupims_pim.md §10.1), each transfer one burst
+//    per channel, posted at its issue cycle and waited for when the program
+//    needs it; a channel holds as many of the NPU's bursts as are issued
+//    (the DMA's requests in flight are not limited: dma.max_outstanding 0);
+//  - every channel with a file for the stage's PIM segment receives that
+//    file's Newton PIM program as one transaction (PimExtension::newton);
+//  - the channels' queued controllers schedule the NPU's reads and writes and
+//    the PIM commands together at command level.
+// The stage instance ends at the later of the NPU program's end and the last
+// PIM program's completion.
+//
+// The platform: NPU host, one router input, C = the program's channels, each
+// a Newton channel (pim_family newton, frontend queued) of the program's
+// variant (dual | single; npu-only: any pim_type), the generated address map
+// without interleave (channel p holds [memory_base + p S, memory_base + (p+1) S),
+// S >= 1 GiB). configs/platforms/neupims-32ch.json and npu-pim-32ch.json are
+// such platforms. Anything else is refused before the simulation starts
+// (std::invalid_argument naming the key, its value and what is allowed).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "firmware/compiler/program.h"
+#include "tlm/platform/platform.h"
+
+namespace pimlab::tlm_platform {
+
+struct DriverOptions {
+  // Run each stage once instead of `repeat` times (the iteration's figures
+  // then count each stage's one instance `repeat` times, as the back-end does).
+  bool first_instances_only = false;
+  // The NeuPIMs back-end's assumption (docs/serving_neupims.md): the stage's
+  // whole NPU stream is offered to the channels at the stage's start, in
+  // program order, and each transfer is ready when its bursts are (the
+  // program's own issue cycles, which double buffering gates, are ignored).
+  // For measuring what that assumption is worth; off by default.
+  bool offer_whole_stream = false;
+  // The NPU's bursts in flight per channel (1..4096): a SystemC thread each,
+  // blocked in b_transport until the channel completes its burst. The NPU's
+  // DMA has no limit (dma.max_outstanding 0); a burst posted while this many
+  // are in flight waits for one to complete, and DriverReport::bursts_waited
+  // counts it (0: the limit never bound). Each thread costs two memory
+  // mappings (stack and guard page) of the process's vm.max_map_count.
+  int max_in_flight = 512;
+};
+
+struct StageInstanceRun {
+  std::string name;             // A..F, layer, head, prefill
+  std::size_t stage = 0;        // index into the program's stages
+  std::int64_t instance = 0;    // 0 .. repeat - 1
+  double start_s = 0;           // simulated time at the stage's start
+  double npu_s = 0;             // the NPU program (its last write completed)
+  double pim_s = 0;             // the last PIM program's completion (0: none)
+  double time_s = 0;            // max(npu_s, pim_s)
+  std::uint64_t npu_bytes = 0;  // bytes the NPU moved
+  int pim_programs = 0;         // channels that ran a PIM program
+};
+
+struct DriverReport {
+  std::vector<StageInstanceRun> runs;
+  double iteration_s = 0;  // sum of time_s (x repeat when first_instances_only)
+  std::uint64_t npu_requests = 0;  // TLM transactions of the NPU's stream
+  // Transfers the program issued at a cycle the simulation had already
+  // passed (they go out at once); 0 when the DMA port keeps up with the core.
+  std::uint64_t late_posts = 0;
+  double late_s = 0;  // their lateness, summed
+  std::uint64_t bursts_waited = 0;  // bursts that waited for one of max_in_flight to complete
+};
+
+class StageDriver {
+ public:
+  // Validates the pair and installs the NPU's program. Build the platform
+  // first; then sc_start(); then report(). Throws std::invalid_argument.
+  StageDriver(Platform& p, const firmware::compiler::SystemProgram& prog, const DriverOptions& o = {});
+  ~StageDriver();
+  // The runs so far (complete after the simulation; partial if it stopped).
+  const DriverReport& report() const;
+  // What went wrong inside the simulation (a TLM error response), empty if nothing.
+  const std::string& failure() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> m;
+};
+
+}  // namespace pimlab::tlm_platform

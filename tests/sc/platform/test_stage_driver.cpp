@@ -1,0 +1,201 @@
+// The stage driver (tlm_platform::StageDriver, docs/platform.md "Executing a
+// compiled iteration"): a compiled NeuPIMs / NPU+PIM / NPU-only decode
+// iteration of GPT-3 7B (2 layers, TP 8: one device's shard) run on the SystemC platform, stage by
+// stage, against the NeuPIMs back-end of `pimlab run` timing the same program
+// on the same placement. One TEST_CASE per process (SystemC elaborates once).
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <limits>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <systemc>
+
+#include "firmware/compiler/placement.h"
+#include "firmware/compiler/program.h"
+#include "model/model.h"
+#include "model/system.h"
+#include "serving/neupims_backend.h"
+#include "tlm/common/config.h"
+#include "tlm/common/stats.h"
+#include "tlm/platform/platform.h"
+#include "tlm/platform/stage_driver.h"
+
+namespace pimlab {
+namespace {
+
+namespace fc = firmware::compiler;
+namespace tp = tlm_platform;
+using json = nlohmann::json;
+
+model::ModelConfig gpt3_2l() {
+  model::ModelConfig m = model::preset("gpt3-7b");
+  m.layers = 2;
+  return m;
+}
+
+struct Setup {
+  fc::SystemProgram prog;
+  std::vector<serving::NeupimsStage> stages;  // the back-end's, in program order
+  double backend_iteration_s = 0;
+};
+
+constexpr int kTp = 8;  // a device's shard of the weights: what the platform streams per stage
+
+// Compiles the iteration of `lens` on `system` (32 channels, TP kTp) and times
+// it with the back-end on the same placement.
+Setup prepare(const std::string& system, const std::vector<std::int64_t>& lens) {
+  Setup s;
+  fc::CompileInput in;
+  in.model = gpt3_2l();
+  in.system = model::find_system(system);
+  in.contexts = lens;
+  in.tp = kTp;
+  in.sub_batch = system == "neupims";
+  in.placement = fc::neupims_placement(system == "neupims" ? fc::Policy::greedy : fc::Policy::round_robin, 32,
+                                       std::numeric_limits<std::uint64_t>::max(),
+                                       static_cast<std::uint64_t>(in.model.hidden),
+                                       static_cast<std::uint64_t>(in.model.heads),
+                                       static_cast<std::uint64_t>(in.model.layers), kTp, 1);
+  s.prog = fc::compile(in);
+  fc::Placer placer(*in.placement);
+  std::vector<fc::NewRequest> fresh;
+  for (std::int64_t L : lens) fresh.push_back({static_cast<std::uint64_t>(L - 1), static_cast<std::uint64_t>(L)});
+  const fc::Placement pl = placer.place({}, fresh);
+  std::vector<serving::DecodeRequest> batch;
+  for (std::size_t i = 0; i < lens.size(); ++i) batch.push_back({lens[i], static_cast<int>(pl.channel[i])});
+  serving::NeupimsOptions o;
+  o.system = serving::parse_neupims_system(system);
+  o.model = in.model;
+  o.tp = kTp;
+  o.channels = 32;
+  o.sub_batch = in.sub_batch;
+  serving::NeupimsBackend be(o);
+  s.backend_iteration_s = be.decode(batch).time_s;
+  s.stages = be.last_stages();
+  REQUIRE(s.stages.size() == s.prog.npu.size());
+  return s;
+}
+
+json platform(const std::string& pim_type) {
+  return {{"top",
+           {{"host", "npu"},
+            {"npu", {{"preset", "neupims"}}},
+            {"channels", 32},
+            {"channel", {{"pim_family", "newton"}, {"pim_type", pim_type}, {"frontend", "queued"}, {"check", true}}},
+            {"noc", {{"width_bytes", 1 << 20}, {"clock_mhz", 100000}, {"latency_cycles", 0}}}}}};
+}
+
+struct Compared {
+  tp::DriverReport rep;
+  std::uint64_t violations = 0;
+};
+
+Compared run_on_platform(const Setup& s, const std::string& pim_type, bool offer) {
+  auto top = tp::build(platform(pim_type));
+  tlm_common::Config::instance().check_consumed();
+  tp::DriverOptions o;
+  o.first_instances_only = true;  // each stage once: half the simulation of the 2-layer model
+  o.offer_whole_stream = offer;
+  tp::StageDriver drv(*top, s.prog, o);
+  sc_core::sc_start();
+  REQUIRE(drv.failure().empty());
+  Compared c;
+  c.rep = drv.report();
+  for (unsigned ch = 0; ch < top->channel_count(); ++ch) c.violations += top->channel(ch).newton_violations();
+  return c;
+}
+
+// Prints both sides and checks what holds in every mode: one run per stage,
+// in program order, no checker violation, the burst limit never bound, and
+// the PIM programs' time within 5 % of the back-end's: the same commands, but
+// the platform's channels keep their state (refresh phase, open rows) from
+// stage to stage where the back-end starts each stage's channel run on a
+// fresh channel at cycle 0, and the NPU traffic beside them is the
+// platform's own (measured at TP 4 and 8: neupims 0.1-2.5 %, npu+pim
+// 2.0-3.9 %; docs/platform.md).
+void compare(const Setup& s, const Compared& c) {
+  REQUIRE(c.rep.runs.size() == s.stages.size());
+  std::printf("stage   back-end npu / pim / time us      platform npu / pim / time us\n");
+  double iteration = 0;
+  for (std::size_t k = 0; k < s.stages.size(); ++k) {
+    const serving::NeupimsStage& b = s.stages[k];
+    const tp::StageInstanceRun& r = c.rep.runs[k];
+    std::printf("%-6s %9.3f %9.3f %9.3f   %9.3f %9.3f %9.3f\n", b.name.c_str(), b.npu_s * 1e6, b.pim_s * 1e6,
+                b.time_s * 1e6, r.npu_s * 1e6, r.pim_s * 1e6, r.time_s * 1e6);
+    INFO("stage " << b.name);
+    CHECK(r.stage == k);
+    CHECK(r.name == b.name);
+    CHECK((r.pim_programs > 0) == (b.pim_s > 0));
+    if (b.pim_s > 0) CHECK(r.pim_s == Approx(b.pim_s).epsilon(0.05));
+    iteration += r.time_s * static_cast<double>(b.repeat);
+  }
+  std::printf("iteration: back-end %.3f us, platform %.3f us (late posts %llu, %.3f us)\n",
+              s.backend_iteration_s * 1e6, c.rep.iteration_s * 1e6,
+              static_cast<unsigned long long>(c.rep.late_posts), c.rep.late_s * 1e6);
+  CHECK(c.rep.iteration_s == Approx(iteration));
+  CHECK(c.violations == 0);
+  CHECK(c.rep.bursts_waited == 0);
+}
+
+const std::vector<std::int64_t> kLens{300, 700, 1200, 500, 900, 260, 1500, 400};
+
+}  // namespace
+
+// The back-end's own assumption on the platform: every stage's NPU stream
+// offered to the channels at the stage's start. The iteration within 5 % of
+// the back-end's: the platform's 32 channels each serve their own share
+// where the back-end simulates channel 0's (the largest) and takes the
+// others as equal, and the channel state as above (measured: neupims +0.4 %
+// at TP 4, +2.1 % at TP 8; npu+pim +1.9 % and +3.9 %). Single stages differ
+// more, and are printed, not checked: docs/platform.md lists them (stage
+// B's NPU part on neupims, hidden under its PIM time; stage A on npu+pim).
+TEST_CASE("stage driver: NeuPIMs iteration with the back-end's offered stream", "[sc][platform][driver]") {
+  const Setup s = prepare("neupims", kLens);
+  const Compared c = run_on_platform(s, "dual", true);
+  compare(s, c);
+  CHECK(c.rep.iteration_s == Approx(s.backend_iteration_s).epsilon(0.05));
+}
+
+TEST_CASE("stage driver: NPU+PIM (blocked Newton) iteration with the back-end's offered stream", "[sc][platform][driver]") {
+  const Setup s = prepare("npu+pim", kLens);
+  const Compared c = run_on_platform(s, "single", true);
+  compare(s, c);
+  CHECK(c.rep.iteration_s == Approx(s.backend_iteration_s).epsilon(0.05));
+}
+
+// The NPU's own DMA: each transfer leaves when the double-buffered tile
+// pipeline issues it, so a stage's traffic cannot run ahead of the program
+// as the back-end's offered stream does: the iteration takes at least the
+// back-end's time. The difference is the measurement (docs/platform.md,
+// "Executing a compiled iteration").
+TEST_CASE("stage driver: NeuPIMs iteration with the NPU's own issue", "[sc][platform][driver]") {
+  const Setup s = prepare("neupims", kLens);
+  const Compared c = run_on_platform(s, "dual", false);
+  compare(s, c);
+  CHECK(c.rep.iteration_s >= s.backend_iteration_s);
+}
+
+TEST_CASE("stage driver: a program the platform cannot run is refused before the simulation", "[sc][platform][driver]") {
+  const Setup s = prepare("npu+pim", {300, 700});
+  auto top = tp::build(platform("dual"));
+  CHECK_THROWS_WITH(tp::StageDriver(*top, s.prog),
+                    Catch::Contains("config key 'top.ch0.pim_type': value dual is not allowed; allowed: single"));
+  fc::SystemProgram other = s.prog;
+  other.header.channels = 8;
+  CHECK_THROWS_WITH(tp::StageDriver(*top, other),
+                    Catch::Contains("config key 'top.channels': value 32 is not allowed; allowed: 8"));
+  tp::DriverOptions o;
+  o.max_in_flight = 0;
+  other = s.prog;
+  other.header.variant = "dual";
+  CHECK_THROWS_WITH(tp::StageDriver(*top, other, o), Catch::Contains("max_in_flight 0 is not allowed; allowed: 1..4096"));
+}
+
+}  // namespace pimlab
