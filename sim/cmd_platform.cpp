@@ -37,7 +37,7 @@ namespace tp = pimlab::tlm_platform;
 
 const char* kUsage =
     "FILE [--gemm MxKxN [--bias] [--place X,W,BIAS,Y]] [--layer MODEL [--batch B] [--tp T]]\n"
-    "       [--program DIR [--first-instances]] [--effective FILE] [--json [FILE|-]]";
+    "       [--program DIR [--first-instances] [--offer-stream]] [--effective FILE] [--json [FILE|-]]";
 const char* kSummary =
     "Builds the platform of a platform document (keys = SystemC hierarchical names: top.host, top.channels,\n"
     "top.interleave_bytes, top.npu.*, top.ch<i>.*, top.channel.*, top.noc.*, top.cim.*; docs/platform.md;\n"
@@ -198,6 +198,7 @@ int run_program(const Args& a, const pimlab::cli::JsonOutput& json_out, const st
   }
   tp::DriverOptions o;
   o.first_instances_only = a.has("first-instances");
+  o.offer_whole_stream = a.has("offer-stream");
   std::unique_ptr<tp::StageDriver> drv;
   try {
     drv = std::make_unique<tp::StageDriver>(top, prog, o);
@@ -238,6 +239,10 @@ int run_program(const Args& a, const pimlab::cli::JsonOutput& json_out, const st
                       {"model", prog.header.model},
                       {"batch", prog.header.batch},
                       {"first_instances_only", o.first_instances_only},
+                      {"offer_whole_stream", o.offer_whole_stream},
+                      {"late_posts", rep.late_posts},
+                      {"late_s", rep.late_s},
+                      {"bursts_waited", rep.bursts_waited},
                       {"iteration_time_s", rep.iteration_s},
                       {"npu_requests", rep.npu_requests},
                       {"stages", stages},
@@ -271,6 +276,7 @@ int run(int argc, char** argv) {
           {"tp", "T", "with --layer: tensor-parallel degree (the shard one host holds)", "4"},
           {"program", "DIR", "run the compiled iteration in DIR (pimlab compile --out DIR) stage by stage", ""},
           {"first-instances", "", "with --program: each stage once (its figures counted repeat times)", ""},
+          {"offer-stream", "", "with --program: each stage's whole NPU stream offered at its start (the NeuPIMs back-end's assumption)", ""},
           {"effective", "FILE", "write the effective configuration (every key with its value; loads again as a platform file)", ""},
           pimlab::cli::json_option()},
          1, "FILE");
@@ -285,7 +291,8 @@ int run(int argc, char** argv) {
     if (a.has(o) && !a.has("gemm")) throw UsageError(std::string("--") + o + " applies to --gemm");
   for (const char* o : {"batch", "tp"})
     if (a.has(o) && !a.has("layer")) throw UsageError(std::string("--") + o + " applies to --layer");
-  if (a.has("first-instances") && !a.has("program")) throw UsageError("--first-instances applies to --program");
+  for (const char* o : {"first-instances", "offer-stream"})
+    if (a.has(o) && !a.has("program")) throw UsageError(std::string("--") + o + " applies to --program");
   if (a.has("program") && (a.has("gemm") || a.has("layer")))
     throw UsageError("--program runs a compiled iteration; it does not combine with --gemm or --layer");
   std::vector<tp::LayerGemm> gemms;

@@ -430,7 +430,8 @@ struct StageDriver::Impl {
                                   "neupims: host.npu)");
     if (p.gpu_host()) refuse(p.p_host.key(), "gpu", "npu (the program is an NPU's instruction stream)");
     C = p.channel_count();
-    if (static_cast<int>(C) != h.channels)
+    // A program without PIM (npu-only) names no channels: the platform's serve it.
+    if (h.channels != 0 && static_cast<int>(C) != h.channels)
       refuse(p.p_channels.key(), std::to_string(C), std::to_string(h.channels) + " (the program's channels)");
     if (p.explicit_map())
       refuse("top.noc.address_map", "(an explicit map)",

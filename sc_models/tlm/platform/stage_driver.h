@@ -10,9 +10,12 @@
 //    channels: the NPU's stream striped over the channels in 64 B blocks
 //    (block i of the stage's stream to channel i mod C, the channel's blocks
 //    contiguous from row 16384, neupims_pim.md §10.1), each transfer one burst
-//    per channel, posted at its issue cycle and waited for when the program
-//    needs it; a channel holds as many of the NPU's bursts as are issued
-//    (the DMA's requests in flight are not limited: dma.max_outstanding 0);
+//    per channel, posted at its issue cycle (npu::DmaPort::post) and waited
+//    for when the program needs it (complete); the bursts of a channel due at
+//    one time that follow each other in address and direction travel as one
+//    transaction whose segments complete on their own
+//    (tlm_hbm::SegmentExtension), so every posted burst is in flight
+//    (dma.max_outstanding 0: no limit) with few SystemC threads;
 //  - every channel with a file for the stage's PIM segment receives that
 //    file's Newton PIM program as one transaction (PimExtension::newton);
 //  - the channels' queued controllers schedule the NPU's reads and writes and
@@ -85,6 +88,7 @@ class StageDriver {
  public:
   // Validates the pair and installs the NPU's program. Build the platform
   // first; then sc_start(); then report(). Throws std::invalid_argument.
+  // `prog` must outlive the simulation (the driver reads it as it runs).
   StageDriver(Platform& p, const firmware::compiler::SystemProgram& prog, const DriverOptions& o = {});
   ~StageDriver();
   // The runs so far (complete after the simulation; partial if it stopped).
