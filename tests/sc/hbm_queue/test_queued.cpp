@@ -38,6 +38,7 @@
 #include "tlm/common/stats.h"
 #include "tlm/hbm/channel.h"
 #include "tlm/hbm/dram_timing.h"
+#include "tlm/hbm/extensions.h"
 #include "tlm/hbm/newton_timing.h"
 #include "tlm/npu/npu.h"
 
@@ -772,4 +773,88 @@ TEST_CASE("queued newton: the NPU's operand read during a GEMV waits for it with
   CHECK(r.violations == 0);
   INFO("GEMM end " << r.gemm_end);
   CHECK(r.gemm_end > r.first_read_done);  // the GEMM cannot end before its operand arrived
+}
+
+namespace {
+
+// A read carrying tlm_hbm::SegmentExtension through the router, done_at[i]
+// the time on_done reported for segment i.
+tlm::tlm_response_status send_segments(Initiator& i, std::uint64_t addr, std::vector<std::uint8_t>& buf,
+                                       const std::vector<std::uint64_t>& ends, std::vector<sc_time>& done_at) {
+  tlm_hbm::SegmentExtension seg;
+  seg.ends = ends;
+  done_at.assign(ends.size(), sc_core::SC_ZERO_TIME);
+  seg.on_done = [&](std::size_t k, const sc_time& t) { done_at.at(k) = t; };
+  tlm::tlm_generic_payload gp;
+  gp.set_command(tlm::TLM_READ_COMMAND);
+  gp.set_address(addr);
+  gp.set_data_ptr(buf.data());
+  gp.set_data_length(static_cast<unsigned>(buf.size()));
+  gp.set_streaming_width(static_cast<unsigned>(buf.size()));
+  gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+  gp.set_extension(&seg);
+  sc_time d = sc_core::SC_ZERO_TIME;
+  i.socket->b_transport(gp, d);
+  gp.clear_extension(&seg);
+  return gp.get_response_status();
+}
+
+}  // namespace
+
+TEST_CASE("queued: a segmented transaction's segments complete as the same requests sent separately") {
+  tlm_common::Config::instance().load(nlohmann::json::parse(R"({
+      "top.noc.address_map": [{"base": 0, "size": "0x40000000", "port": 0}],
+      "top.ch0.frontend": "queued"})"));
+  Top top("top", 2, 1);
+  tlm_common::Config::instance().check_consumed();
+  auto& dt = dynamic_cast<tlm_hbm::DramTiming&>(top.ch[0]->timing());
+  // cpu0: 2 KiB of one row in four segments of unequal size; cpu1: 512 B of
+  // another bank group at the same time; both share the controller.
+  const std::uint64_t a0 = dt.row_address(0, 0, 0, 3), a1 = dt.row_address(0, 2, 1, 7);
+  const std::vector<std::uint64_t> ends{256, 1024, 1088, 2048};
+  std::vector<std::uint8_t> b0(2048), b1(512), bad(2048);
+  std::vector<sc_time> done_at, ignored;
+  top.cpu[0]->body = [&](Initiator& i) {
+    CHECK(send_segments(i, a0, b0, ends, done_at) == tlm::TLM_OK_RESPONSE);
+    // Refused before anything moves: ends not reaching data_length, an end
+    // inside an atom (32 B on hbm2-pimba), ends not increasing.
+    CHECK(send_segments(i, a0, bad, {256, 1024}, ignored) == tlm::TLM_BURST_ERROR_RESPONSE);
+    CHECK(send_segments(i, a0, bad, {100, 2048}, ignored) == tlm::TLM_BURST_ERROR_RESPONSE);
+    CHECK(send_segments(i, a0, bad, {1024, 512, 2048}, ignored) == tlm::TLM_BURST_ERROR_RESPONSE);
+  };
+  top.cpu[1]->body = [&](Initiator& i) {
+    sc_time d;
+    CHECK(i.transport(tlm::TLM_READ_COMMAND, a1, b1.data(), 512, d) == tlm::TLM_OK_RESPONSE);
+  };
+  sc_core::sc_start();
+  REQUIRE(top.cpu[0]->finished);
+  REQUIRE(top.cpu[1]->finished);
+  const auto& recs = top.probe[0]->recs;
+  REQUIRE(recs.size() == 5);  // the segmented read, cpu1's read, the three refused
+  // The reference: the segments as separate requests of the segmented
+  // transaction's arrival, in their order, where it reached the channel.
+  std::vector<Probe::Rec> split;
+  std::size_t first_segment = 0;
+  for (std::size_t k = 0; k < 2; ++k) {
+    if (recs[k].len == 2048) {
+      first_segment = split.size();
+      std::uint64_t from = 0;
+      for (std::uint64_t e : ends) {
+        split.push_back({recs[k].arrival, {}, recs[k].addr + from, static_cast<unsigned>(e - from), false});
+        from = e;
+      }
+    } else {
+      split.push_back(recs[k]);
+    }
+  }
+  const std::vector<std::int64_t> done = reference_completions(split);
+  for (std::size_t s = 0; s < ends.size(); ++s) {
+    INFO("segment " << s);
+    CHECK(cycle_of(done_at[s]) == done[first_segment + s]);
+  }
+  // The transaction returns with its last segment.
+  CHECK(cycle_of(recs[first_segment == 0 ? 0 : 1].done) ==
+        *std::max_element(done.begin() + static_cast<std::ptrdiff_t>(first_segment),
+                          done.begin() + static_cast<std::ptrdiff_t>(first_segment + ends.size())));
+  CHECK(dt.checker_violations() == 0);
 }
