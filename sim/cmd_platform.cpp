@@ -25,6 +25,7 @@
 #include "gpu/roofline.h"
 #include "npu/gemm.h"
 #include "tlm/common/config.h"
+#include "tlm/common/interrupt.h"
 #include "tlm/common/stats.h"
 #include "tlm/platform/platform.h"
 #include "tlm/platform/stage_driver.h"
@@ -205,6 +206,9 @@ int run_program(const Args& a, const pimlab::cli::JsonOutput& json_out, const st
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());
   }
+  // Ctrl-C (or a scheduler's SIGTERM) ends the run before the next stage
+  // instance; the finished ones are written, exit status 130.
+  pimlab::tlm_common::install_sigint_handler();
   const double wall = simulate(a, drv->failure());
   const tp::DriverReport& rep = drv->report();
   // Per stage: its instances' mean and the sum over the iteration.
@@ -243,6 +247,7 @@ int run_program(const Args& a, const pimlab::cli::JsonOutput& json_out, const st
                       {"late_posts", rep.late_posts},
                       {"late_s", rep.late_s},
                       {"bursts_waited", rep.bursts_waited},
+                      {"interrupted", rep.interrupted},
                       {"iteration_time_s", rep.iteration_s},
                       {"npu_requests", rep.npu_requests},
                       {"stages", stages},
@@ -258,11 +263,12 @@ int run_program(const Args& a, const pimlab::cli::JsonOutput& json_out, const st
       std::printf("%-6s %6lld %9lld %12.3f %12.3f %12.3f %14.0f\n", s.name.c_str(), static_cast<long long>(s.repeat),
                   static_cast<long long>(s.runs), s.npu / n * 1e6, s.pim / n * 1e6, s.time / n * 1e6, s.bytes / n);
     }
-    std::printf("iteration %.3f us simulated%s, %llu NPU transactions, %.3f s wall\n", rep.iteration_s * 1e6,
+    std::printf("iteration %.3f us simulated%s, %llu NPU transactions, %.3f s wall%s\n", rep.iteration_s * 1e6,
                 o.first_instances_only ? " (first instances x repeat)" : "",
-                static_cast<unsigned long long>(rep.npu_requests), wall);
+                static_cast<unsigned long long>(rep.npu_requests), wall,
+                rep.interrupted ? " -- INTERRUPTED: the stage instances finished so far" : "");
   }
-  return 0;
+  return rep.interrupted ? 130 : 0;
 }
 
 int run(int argc, char** argv) {

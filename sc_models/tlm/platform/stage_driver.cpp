@@ -374,7 +374,10 @@ struct StageDriver::Impl {
     std::vector<unsigned> pim_channels;
     for (const auto& [k, instance] : fc::stage_instances(prog.npu)) {
       if (o.first_instances_only && instance > 0) continue;
-      tlm_common::throw_if_interrupted();
+      if (tlm_common::interrupt_requested()) {
+        rep.interrupted = true;
+        return;
+      }
       const fc::NpuStage& st = prog.npu[k];
       const std::uint64_t start = ps_of(sc_core::sc_time_stamp());
       StageInstanceRun r;
@@ -484,8 +487,6 @@ StageDriver::StageDriver(Platform& p, const fc::SystemProgram& prog, const Drive
   p.npu().program = [this](tlm_npu::Npu&) {
     try {
       m->run();
-    } catch (const tlm_common::Interrupted&) {
-      throw;
     } catch (const std::exception& e) {
       if (m->failure.empty()) m->failure = e.what();
       sc_core::sc_stop();

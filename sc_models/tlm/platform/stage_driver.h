@@ -82,6 +82,9 @@ struct DriverReport {
   std::uint64_t late_posts = 0;
   double late_s = 0;  // their lateness, summed
   std::uint64_t bursts_waited = 0;  // bursts that waited for one of max_in_flight to complete
+  // SIGINT / SIGTERM (tlm_common::install_sigint_handler) arrived: the run
+  // stopped before the next stage instance; `runs` holds the finished ones.
+  bool interrupted = false;
 };
 
 class StageDriver {
