@@ -44,6 +44,26 @@ class ProgramDma : public npu::DmaPort {
   virtual npu::Cycle complete_raw(int tag);  // std::logic_error unless overridden
 };
 
+// Records a program's transfers in program order, each complete when issued:
+// the stream a stage offers to the channels (the NeuPIMs back-end's channel
+// runs; the stage driver's offered-stream mode).
+class RecordingDma : public ProgramDma {
+ public:
+  struct Entry {
+    std::int64_t bytes = 0;
+    bool write = false;
+  };
+  std::vector<Entry> log;
+  npu::Cycle transfer(const npu::Transfer& t, npu::Cycle issue) override {
+    log.push_back({t.bytes, t.write});
+    return issue;
+  }
+  npu::Cycle raw(std::int64_t bytes, bool write, npu::Cycle issue) override {
+    log.push_back({bytes, write});
+    return issue;
+  }
+};
+
 // Where the program waits for work done elsewhere (the CIM tiles: serving's
 // take_cim): before operation `pos` (pos >= ops: after the last), `cycles` long.
 struct ProgramWait {

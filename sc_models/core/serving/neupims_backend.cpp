@@ -44,24 +44,8 @@ using firmware::compiler::NpuOp;
 using firmware::compiler::NpuOpKind;
 using Program = std::vector<NpuOp>;
 
-// Records the transfers of a program in program order (bytes, write), instant.
-struct Transfer {
-  i64 bytes = 0;
-  bool write = false;
-};
-
-class RecordDma : public firmware::compiler::ProgramDma {
- public:
-  std::vector<Transfer> log;
-  Cycle transfer(const npu::Transfer& t, Cycle issue) override {
-    log.push_back({t.bytes, t.write});
-    return issue;
-  }
-  Cycle raw(i64 bytes, bool write, Cycle issue) override {
-    log.push_back({bytes, write});
-    return issue;
-  }
-};
+using Transfer = firmware::compiler::RecordingDma::Entry;
+using RecordDma = firmware::compiler::RecordingDma;
 
 // Serves the k-th transfer of the program when the channels have completed
 // the stream transactions up to its last block (`last[k]`, -1: none).

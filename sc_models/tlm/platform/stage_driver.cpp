@@ -281,18 +281,6 @@ struct StageDriver::Impl {
   // The back-end's model (DriverOptions::offer_whole_stream): the stage's
   // transfers, recorded in program order, all posted at the stage's start;
   // the program's k-th transfer is ready when the k-th posting completes.
-  class RecordDma : public fc::ProgramDma {
-   public:
-    std::vector<std::pair<std::int64_t, bool>> log;
-    Cycle transfer(const npu::Transfer& t, Cycle issue) override {
-      log.emplace_back(t.bytes, t.write);
-      return issue;
-    }
-    Cycle raw(std::int64_t bytes, bool write, Cycle issue) override {
-      log.emplace_back(bytes, write);
-      return issue;
-    }
-  };
   class OfferedDma : public fc::ProgramDma {
    public:
     OfferedDma(Impl& im, std::vector<Ticket*> t) : m(im), m_t(std::move(t)) {}
@@ -399,10 +387,10 @@ struct StageDriver::Impl {
       const Cycle c0 = static_cast<Cycle>((start + period_ps - 1) / period_ps);
       fc::ProgramRun pr;
       if (o.offer_whole_stream) {
-        RecordDma rec;
+        fc::RecordingDma rec;
         timer.run(st.ops, rec, c0);
         std::vector<Ticket*> posted;
-        for (const auto& [bytes, write] : rec.log) posted.push_back(post(bytes, write, c0));
+        for (const fc::RecordingDma::Entry& e : rec.log) posted.push_back(post(e.bytes, e.write, c0));
         OfferedDma offered(*this, std::move(posted));
         pr = timer.run(st.ops, offered, c0);
       } else {
