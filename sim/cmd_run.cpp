@@ -25,6 +25,7 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+#include <systemc>
 
 #include "cli.h"
 #include "cosim_process.h"
@@ -43,6 +44,10 @@
 #include "serving/timeline.h"
 #include "sweep/grid.h"
 #include "firmware/compiler/placement.h"
+#include "firmware/compiler/program.h"
+#include "tlm/common/interrupt.h"
+#include "tlm/platform/platform.h"
+#include "tlm/platform/stage_driver.h"
 #include "workload/lengths.h"
 #include "workload/request.h"
 #include "workload/snapshot.h"
@@ -88,6 +93,14 @@ struct Case {
   int gpus = 1;  // tensor-parallel degree (GPUs or NPU devices)
 };
 
+// --platform: a decode iteration of the run, to be executed on the SystemC
+// platform: its requests (KV length and channel) and the back-end's time.
+struct PlatformSample {
+  std::int64_t iteration = 0;  // 1 = the first decode iteration
+  std::vector<serving::DecodeRequest> batch;
+  double backend_s = 0;
+};
+
 struct Outcome {
   Case c;
   serving::RunResult r;
@@ -99,6 +112,9 @@ struct Outcome {
   std::vector<std::vector<std::int64_t>> decode_contexts;  // --functional: each decode iteration's KV lengths
   std::optional<serving::AttaccPimOptions> attacc;          // --functional: the attacc system's PIM
   std::map<int, std::int64_t> sub_batches_chosen;          // --sub-batches auto: count -> decode iterations
+  std::vector<PlatformSample> platform_samples;             // --platform: the chosen decode iterations
+  std::optional<pimlab::firmware::compiler::PlacementConfig> placement;  // NPU+PIM systems: the run's placement
+  bool sub_batch = false;                                   // neupims: sub-batch interleaving
 };
 
 // Wraps a back-end that can lay an iteration out (the GPU-host and the NPU
@@ -127,6 +143,8 @@ class TracingBackend : public serving::Backend {
     m_record(on || keep ? &t : nullptr);
     serving::IterationCost c = m_in.decode(b);
     m_record(nullptr);
+    if (platform_all || std::find(platform_its.begin(), platform_its.end(), m_n) != platform_its.end())
+      samples.push_back({m_n, b, c.time_s});
     if (keep) first_step = t.distinct;
     if (on) {
       const std::string path = m_dir + "/" + m_stem + "_it" + std::to_string(m_n) + ".vcd";
@@ -148,6 +166,10 @@ class TracingBackend : public serving::Backend {
   std::vector<serving::Timeline::Op> first_step;
   bool record_contexts = false;
   std::vector<std::vector<std::int64_t>> decode_contexts;
+  // --platform: the decode iterations whose batches are kept (all: every one).
+  std::vector<std::int64_t> platform_its;
+  bool platform_all = false;
+  std::vector<PlatformSample> samples;
 
  private:
   serving::Backend& m_in;
@@ -271,6 +293,75 @@ int sub_batches_option(const Args& a) {
   if (v->empty() || *end != '\0' || errno == ERANGE || x < 1 || x > 64)
     throw UsageError("--sub-batches '" + *v + "' is not allowed (allowed: 1..64 or auto)");
   return static_cast<int>(x);
+}
+
+// --platform: the outcome's sampled decode iterations, each compiled (as
+// `pimlab compile` would, on the run's placement: every request on the
+// channel the run gave it) and executed back to back on the platform by the
+// stage driver. Returns stats.platform.
+Json run_on_platform(pimlab::tlm_platform::Platform& top, const std::string& file, const Outcome& o, bool artifact,
+                     bool first_instances, bool all, bool tty) {
+  namespace fc = pimlab::firmware::compiler;
+  namespace tp = pimlab::tlm_platform;
+  const std::vector<PlatformSample>& samples = o.platform_samples;
+  tp::DriverOptions opt;
+  opt.first_instances_only = first_instances;
+  auto source = [&](std::size_t i) {
+    const PlatformSample& x = samples[i];
+    if (tty)
+      std::fprintf(stderr, "\rplatform: decode iteration %lld (%zu of %zu), batch %zu   ",
+                   static_cast<long long>(x.iteration), i + 1, samples.size(), x.batch.size());
+    fc::CompileInput in;
+    in.model = o.c.model;
+    in.system = o.c.system;
+    in.tp = o.c.gpus;
+    in.artifact_compatible = artifact;
+    in.sub_batch = o.sub_batch;
+    in.placement = o.placement;
+    in.timing = false;  // the channel files' own cycles are not needed: the platform times them
+    for (const serving::DecodeRequest& r : x.batch) {
+      in.contexts.push_back(r.context);
+      if (o.placement) in.pinned.push_back(r.channel);
+    }
+    return fc::compile(in);
+  };
+  tp::StageDriver drv(top, samples.size(), source, opt);
+  pimlab::tlm_common::install_sigint_handler();  // Ctrl-C: the iterations finished so far are reported
+  sc_core::sc_start();
+  if (tty) std::fprintf(stderr, "\r%*s\r", 80, "");
+  if (!drv.failure().empty()) throw std::runtime_error("--platform " + file + ": " + drv.failure());
+  const tp::DriverReport& rep = drv.report();
+  Json its = Json::array();
+  double backend = 0, plat = 0;
+  const bool interrupted = rep.interrupted;
+  for (std::size_t i = 0; i < rep.programs_done; ++i) {  // an iteration the interrupt cut short is left out
+    const PlatformSample& x = samples[i];
+    const double p = rep.program_s[i];
+    backend += x.backend_s;
+    plat += p;
+    its.push_back({{"iteration", x.iteration},
+                   {"batch", x.batch.size()},
+                   {"backend_s", x.backend_s},
+                   {"platform_s", p},
+                   {"difference", x.backend_s > 0 ? p / x.backend_s - 1 : 0.0}});
+  }
+  Json j;
+  j["file"] = file;
+  j["first_instances_only"] = first_instances;
+  j["iterations"] = its;
+  j["backend_s"] = backend;
+  j["platform_s"] = plat;
+  j["difference"] = backend > 0 ? plat / backend - 1 : 0.0;
+  j["npu_transactions"] = rep.npu_requests;
+  j["late_posts"] = rep.late_posts;
+  j["bursts_waited"] = rep.bursts_waited;
+  j["interrupted"] = interrupted;
+  // Every decode iteration executed: the run's generation time and throughput on the platform.
+  if (all && !interrupted && !samples.empty() && static_cast<std::int64_t>(samples.size()) == o.r.decode_iterations) {
+    j["generation_time_s"] = plat;
+    j["tokens_per_s"] = plat > 0 ? static_cast<double>(o.r.decode_tokens) / plat : 0.0;
+  }
+  return j;
 }
 
 double percentile(std::vector<double> v, double p) {
@@ -412,6 +503,9 @@ int run(int argc, char** argv) {
           {"rtl-units", "LIST", "with --functional: units co-simulated as the Verilated RTL, e.g. pch0.bank_group0.pair0,pch1.bank_group3.pair1, or all", ""},
           {"trace", "DIR", "GPU-host and NPU systems: write a VCD of the chosen decode iterations to DIR (operators, stages, and channel 0's commands of the first layer)", ""},
           {"trace-iterations", "N[,N...]", "with --trace: the decode iterations to trace (1 = the first)", "1"},
+          {"platform", "FILE", "NPU systems (one system, model and batch): also execute the chosen decode iterations on the SystemC platform of FILE (configs/platforms/{neupims,npu-pim,npu-only}-32ch.json), each compiled as 'pimlab compile' would and run stage by stage with the NPU's traffic and the PIM programs sharing the channels at command level; stats.platform sets them beside the back-end's times (docs/serving.md)", ""},
+          {"platform-iterations", "N[,N...]|all", "with --platform: the decode iterations executed there (1 = the first; all: every one, and the run's generation time on the platform)", "1"},
+          {"platform-first-instances", "", "with --platform: each stage of an iteration once, its time counted repeat times (as 'pimlab platform --first-instances')", ""},
           {"plot", "DIR", "write DIR/results.csv (the merged format of 'pimlab sweep') and the default figures of 'pimlab plot --defaults' in DIR/plots/ (gnuplot)", ""},
           pimlab::cli::json_option("write the {meta, config, stats} document to FILE; alone or '-': on standard output, no table"),
           {"csv", "FILE", "write one CSV row per (model, batch, system)", ""}};
@@ -703,6 +797,64 @@ int run(int argc, char** argv) {
       }
     if (rtl_units.empty()) throw UsageError("--rtl-units: an empty list (give unit names or all)");
   }
+  // --platform FILE: the platform is built (every key checked) before the run.
+  const auto platform_file = a.opt("platform");
+  std::vector<std::int64_t> platform_its;
+  bool platform_all = false;
+  std::unique_ptr<pimlab::tlm_platform::Platform> platform_top;
+  for (const char* o : {"platform-iterations", "platform-first-instances"})
+    if (a.has(o) && !platform_file) throw UsageError(std::string("--") + o + " applies only with --platform FILE");
+  if (platform_file) {
+    if (cases.size() != 1)
+      throw UsageError("--platform executes one run's iterations (one model, batch and system: SystemC builds one "
+                       "platform per process); --model, --batch and --system give " + std::to_string(cases.size()) + " runs");
+    const model::SystemSpec& ps = cases.front().system;
+    if (ps.host != model::Device::npu)
+      throw UsageError("--platform runs the NPU systems' compiled iterations (npu-only, npu+pim, neupims), not " + ps.name +
+                       " (a GPU host's kernels do not run on the platform yet)");
+    if (a.has("mode") && a.str("mode", "") == "overlap")
+      throw UsageError("--platform: mode overlap has no compiled program (allowed: serial, interleaved)");
+    if (a.integer("pp", 1, 1, 64) != 1)
+      throw UsageError("--platform: --pp " + a.str("pp", "") + " (the program is one device's whole iteration; allowed: 1)");
+    if (platforms.count(ps.name) && platforms.at(ps.name).cim)
+      throw UsageError("--platform: system '" + ps.name + "' has CIM tiles, which compiled NPU programs do not drive");
+    for (const std::string& x : a.list("platform-iterations", {"1"})) {
+      if (x == "all") {
+        platform_all = true;
+        continue;
+      }
+      char* end = nullptr;
+      const long long v = std::strtoll(x.c_str(), &end, 10);
+      if (x.empty() || *end != '\0' || v < 1)
+        throw UsageError("--platform-iterations '" + x + "' is not allowed (allowed: iteration numbers >= 1, or all)");
+      platform_its.push_back(v);
+    }
+    setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
+    platform_top = pimlab::tlm_platform::build_from_file(*platform_file);
+    // The program's side is checked on a one-request iteration of the run's system.
+    namespace fc = pimlab::firmware::compiler;
+    fc::CompileInput probe;
+    probe.model = cases.front().model;
+    probe.system = ps;
+    probe.contexts = {2};
+    probe.tp = cases.front().gpus;
+    probe.artifact_compatible = artifact;
+    probe.timing = false;
+    if (ps.has_pim()) {
+      probe.placement = fc::neupims_placement(fc::Policy::round_robin, static_cast<std::uint32_t>(32), 0,
+                                              static_cast<std::uint64_t>(probe.model.hidden),
+                                              static_cast<std::uint64_t>(probe.model.heads),
+                                              static_cast<std::uint64_t>(probe.model.layers),
+                                              static_cast<std::uint64_t>(probe.tp), 1);
+      probe.pinned = {0};
+    }
+    try {
+      const fc::SystemProgram prog = fc::compile(probe);
+      const pimlab::tlm_platform::StageDriver check(*platform_top, prog);
+    } catch (const std::invalid_argument& e) {
+      throw UsageError("--platform " + *platform_file + ": " + e.what());
+    }
+  }
   std::int64_t prev_batch = -1;
   for (const Case& cs : cases) {
     const model::ModelConfig& m = cs.model;
@@ -813,10 +965,12 @@ int run(int argc, char** argv) {
         tracer = std::make_unique<TracingBackend>(*gpu_be, trace_dir ? *trace_dir : std::string(), stem, trace_its,
                                                   true);
         tracer->record_contexts = functional;
-      } else if (npu_be && (trace_dir || functional)) {
+      } else if (npu_be && (trace_dir || functional || platform_file)) {
         tracer = std::make_unique<TracingBackend>(*npu_be, trace_dir ? *trace_dir : std::string(), stem, trace_its,
                                                   false);
         tracer->record_contexts = functional;
+        tracer->platform_its = platform_its;
+        tracer->platform_all = platform_all;
       }
       try {
         out.r = serving::serve(tracer ? static_cast<serving::Backend&>(*tracer) : *be, requests, o,
@@ -829,7 +983,10 @@ int run(int argc, char** argv) {
         for (const auto& f : tracer->written) std::fprintf(stderr, "pimlab run: wrote %s (gtkwave %s)\n", f.c_str(), f.c_str());
         out.first_step = tracer->first_step;
         out.decode_contexts = std::move(tracer->decode_contexts);
+        out.platform_samples = std::move(tracer->samples);
       }
+      out.placement = o.placement;
+      out.sub_batch = sc.sub_batch;
       out.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       if (gpu_be) out.sub_batches_chosen = gpu_be->sub_batches_chosen();
       if (npu_be) {
@@ -947,6 +1104,17 @@ int run(int argc, char** argv) {
     if (functional_rc == 130) g_stop.store(true);
   }
 
+  // --platform: the chosen decode iterations executed on the SystemC platform.
+  Json platform_json;
+  double platform_wall = 0;
+  if (platform_top && !outcomes.empty() && !g_stop.load()) {
+    const auto t0 = std::chrono::steady_clock::now();
+    platform_json = run_on_platform(*platform_top, *platform_file, outcomes.front(), artifact,
+                                    a.has("platform-first-instances"), platform_all, tty);
+    platform_wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (platform_json.value("interrupted", false)) g_stop.store(true);
+  }
+
   // The document.
   Json doc;
   doc["meta"] = {{"command", "run"}, {"schema", "pimlab.run/1"}};
@@ -1014,6 +1182,7 @@ int run(int argc, char** argv) {
     stats["systems"] = per;
   }
   if (!functional_json.is_null()) stats["functional"] = functional_json;
+  if (!platform_json.is_null()) stats["platform"] = platform_json;
   doc["stats"] = stats;
   const bool interrupted = g_stop.load();
   if (interrupted) doc["stats"]["interrupted"] = true;
@@ -1050,6 +1219,23 @@ int run(int argc, char** argv) {
                   functional_json["values_compared"].get<unsigned long long>(),
                   functional_json["kernel_cycles"].get<unsigned long long>(), rtl_units.size(),
                   functional_json["digest"].get<std::string>().c_str());
+    if (!platform_json.is_null()) {
+      const auto& pj = platform_json;
+      std::printf("  platform %s: %zu decode iteration%s executed%s: back-end %.3f ms, platform %.3f ms (%+.1f %%), "
+                  "%.1f s wall%s\n",
+                  pj["file"].get<std::string>().c_str(), pj["iterations"].size(), pj["iterations"].size() == 1 ? "" : "s",
+                  pj["first_instances_only"].get<bool>() ? " (first stage instances)" : "",
+                  pj["backend_s"].get<double>() * 1e3, pj["platform_s"].get<double>() * 1e3,
+                  pj["difference"].get<double>() * 100, platform_wall,
+                  pj["interrupted"].get<bool>() ? " -- INTERRUPTED: the iterations finished so far" : "");
+      for (const auto& it : pj["iterations"])
+        std::printf("    iteration %-6lld batch %-5lld back-end %10.3f ms   platform %10.3f ms   %+6.1f %%\n",
+                    it["iteration"].get<long long>(), it["batch"].get<long long>(), it["backend_s"].get<double>() * 1e3,
+                    it["platform_s"].get<double>() * 1e3, it["difference"].get<double>() * 100);
+      if (pj.contains("tokens_per_s"))
+        std::printf("    every decode iteration on the platform: %.1f tokens/s (generation %.6f s)\n",
+                    pj["tokens_per_s"].get<double>(), pj["generation_time_s"].get<double>());
+    }
   }
   if (!json_stdout) json_out.write(doc, 2);
   if (auto plot_dir = a.opt("plot")) write_plots(*plot_dir, outcomes, doc);

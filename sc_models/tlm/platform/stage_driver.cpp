@@ -45,7 +45,7 @@ std::string json_text(const nlohmann::json& v) { return v.is_string() ? v.get<st
 
 struct StageDriver::Impl {
   Platform& p;
-  const fc::SystemProgram& prog;
+  const fc::SystemProgram* prog = nullptr;  // the program running
   DriverOptions o;
   DriverReport rep;
   std::string failure;
@@ -96,7 +96,7 @@ struct StageDriver::Impl {
   std::vector<std::uint64_t> have; // blocks of the stream each channel has been sent
   std::uint64_t stage_bytes = 0;
 
-  Impl(Platform& pl, const fc::SystemProgram& pr, const DriverOptions& opt) : p(pl), prog(pr), o(opt) {}
+  Impl(Platform& pl, const DriverOptions& opt) : p(pl), o(opt) {}
 
   // Router address of byte `local` of channel c.
   std::uint64_t address(unsigned c, std::uint64_t local) const { return p.memory_base() + c * span + local; }
@@ -356,7 +356,31 @@ struct StageDriver::Impl {
   }
 
   // ---- the iteration ---------------------------------------------------------------------------
+  // The sequence: program i from `source` (or the single one), validated, then run.
+  const fc::SystemProgram* single = nullptr;
+  std::size_t count = 1;
+  ProgramSource source;
+
   void run() {
+    fc::SystemProgram held;
+    for (std::size_t i = 0; i < count && !rep.interrupted && failure.empty(); ++i) {
+      if (!single) {
+        if (tlm_common::interrupt_requested()) {
+          rep.interrupted = true;
+          return;
+        }
+        held = source(i);
+        use(held);  // throws std::invalid_argument: run()'s caller ends the simulation with it
+        prog = &held;
+      }
+      rep.program_s.push_back(0.0);
+      run_program(i);
+      if (!rep.interrupted && failure.empty()) ++rep.programs_done;
+    }
+  }
+
+  void run_program(std::size_t index) {
+    const fc::SystemProgram& prog = *this->prog;
     fc::ProgramTimer timer(p.npu().config());
     Dma dma(*this);
     std::vector<unsigned> pim_channels;
@@ -369,6 +393,7 @@ struct StageDriver::Impl {
       const fc::NpuStage& st = prog.npu[k];
       const std::uint64_t start = ps_of(sc_core::sc_time_stamp());
       StageInstanceRun r;
+      r.program = index;
       r.name = st.name;
       r.stage = k;
       r.instance = instance;
@@ -409,21 +434,16 @@ struct StageDriver::Impl {
       r.npu_bytes = stage_bytes;
       r.pim_programs = static_cast<int>(pim_channels.size());
       rep.runs.push_back(r);
-      rep.iteration_s += r.time_s * static_cast<double>(o.first_instances_only ? std::max<std::int64_t>(1, st.repeat) : 1);
+      const double t = r.time_s * static_cast<double>(o.first_instances_only ? std::max<std::int64_t>(1, st.repeat) : 1);
+      rep.iteration_s += t;
+      rep.program_s.back() += t;
     }
   }
 
-  void validate() {
-    const fc::ProgramHeader& h = prog.header;
-    if (!prog.npu_host)
-      throw std::invalid_argument("stage driver: the program of system '" + h.system +
-                                  "' has a GPU host (host.kernels); allowed: an NPU system's program (npu-only, npu+pim, "
-                                  "neupims: host.npu)");
+  // The platform's side: what every program needs of it.
+  void validate_platform() {
     if (p.gpu_host()) refuse(p.p_host.key(), "gpu", "npu (the program is an NPU's instruction stream)");
     C = p.channel_count();
-    // A program without PIM (npu-only) names no channels: the platform's serve it.
-    if (h.channels != 0 && static_cast<int>(C) != h.channels)
-      refuse(p.p_channels.key(), std::to_string(C), std::to_string(h.channels) + " (the program's channels)");
     if (p.explicit_map())
       refuse("top.noc.address_map", "(an explicit map)",
              "the generated map (no top.noc.address_map): the driver stripes the NPU's stream itself");
@@ -434,6 +454,30 @@ struct StageDriver::Impl {
     if (span < kChannelSpan)
       refuse(p.p_memory_bytes.key(), std::to_string(p.memory_bytes()),
              "0 or at least " + std::to_string(C) + " x 1 GiB (the NPU's stream uses rows 16384.. of each channel)");
+    if (o.max_in_flight < 1 || o.max_in_flight > 4096)
+      throw std::invalid_argument("stage driver: max_in_flight " + std::to_string(o.max_in_flight) +
+                                  " is not allowed; allowed: 1..4096 bursts per channel");
+    const npu::NpuConfig& cfg = p.npu().config();
+    if (cfg.dma.max_outstanding != 0)
+      refuse(p.name() + std::string(".npu.dma.max_outstanding"), std::to_string(cfg.dma.max_outstanding),
+             "0 (the driver keeps every posted burst in flight, up to max_in_flight per channel)");
+    if (1000000 % cfg.clock_mhz != 0)
+      refuse(p.name() + std::string(".npu.clock_mhz"), std::to_string(cfg.clock_mhz), "a divisor of 1000000");
+    period_ps = static_cast<std::uint64_t>(1000000 / cfg.clock_mhz);
+    for (unsigned c = 0; c < C; ++c) lanes.emplace_back();
+    issuers = std::vector<PimIssuer>(C);
+  }
+
+  // The program's side: it fits the platform; its channel files by segment.
+  void use(const fc::SystemProgram& pr) {
+    const fc::ProgramHeader& h = pr.header;
+    if (!pr.npu_host)
+      throw std::invalid_argument("stage driver: the program of system '" + h.system +
+                                  "' has a GPU host (host.kernels); allowed: an NPU system's program (npu-only, npu+pim, "
+                                  "neupims: host.npu)");
+    // A program without PIM (npu-only) names no channels: the platform's serve it.
+    if (h.channels != 0 && static_cast<int>(C) != h.channels)
+      refuse(p.p_channels.key(), std::to_string(C), std::to_string(h.channels) + " (the program's channels)");
     const nlohmann::json& eff = tlm_common::Config::instance().effective();
     const std::string top = p.name();
     const bool pim = h.family == "newton" || h.family == "neupims";
@@ -449,37 +493,48 @@ struct StageDriver::Impl {
       need("artifact_compatible", h.artifact_compatible ? "true" : "false",
            "the program was compiled " + std::string(h.artifact_compatible ? "with" : "without") + " --artifact-compatible");
     }
-    if (o.max_in_flight < 1 || o.max_in_flight > 4096)
-      throw std::invalid_argument("stage driver: max_in_flight " + std::to_string(o.max_in_flight) +
-                                  " is not allowed; allowed: 1..4096 bursts per channel");
-    const npu::NpuConfig& cfg = p.npu().config();
-    if (cfg.dma.max_outstanding != 0)
-      refuse(top + ".npu.dma.max_outstanding", std::to_string(cfg.dma.max_outstanding),
-             "0 (the driver keeps every posted burst in flight, up to max_in_flight per channel)");
-    if (1000000 % cfg.clock_mhz != 0) refuse(top + ".npu.clock_mhz", std::to_string(cfg.clock_mhz), "a divisor of 1000000");
-    period_ps = static_cast<std::uint64_t>(1000000 / cfg.clock_mhz);
-    for (const fc::ChannelFile& f : prog.files) {
+    // The NPU's timing rules follow the program's mode, as in the back-end.
+    const bool npu_artifact = p.npu().config().mode == npu::Mode::artifact;
+    if (npu_artifact != h.artifact_compatible)
+      refuse(top + ".npu.mode", npu_artifact ? "artifact" : "faithful",
+             std::string(h.artifact_compatible ? "artifact" : "faithful") + " (the program was compiled " +
+                 (h.artifact_compatible ? "with" : "without") + " --artifact-compatible)");
+    segment_files.clear();
+    for (const fc::ChannelFile& f : pr.files) {
       if (f.channel < 0 || f.channel >= static_cast<int>(C))
         throw std::invalid_argument("stage driver: program file '" + f.path + "' is for channel " +
                                     std::to_string(f.channel) + "; the platform has " + std::to_string(C));
       segment_files[f.segment].push_back({static_cast<unsigned>(f.channel), &f.newton.pim});
     }
-    for (unsigned c = 0; c < C; ++c) lanes.emplace_back();
-    issuers = std::vector<PimIssuer>(C);
+  }
+
+  void install() {
+    p.npu().program = [this](tlm_npu::Npu&) {
+      try {
+        run();
+      } catch (const std::exception& e) {
+        if (failure.empty()) failure = e.what();
+        sc_core::sc_stop();
+      }
+    };
   }
 };
 
 StageDriver::StageDriver(Platform& p, const fc::SystemProgram& prog, const DriverOptions& o)
-    : m(std::make_unique<Impl>(p, prog, o)) {
-  m->validate();
-  p.npu().program = [this](tlm_npu::Npu&) {
-    try {
-      m->run();
-    } catch (const std::exception& e) {
-      if (m->failure.empty()) m->failure = e.what();
-      sc_core::sc_stop();
-    }
-  };
+    : m(std::make_unique<Impl>(p, o)) {
+  m->validate_platform();
+  m->use(prog);
+  m->single = m->prog = &prog;
+  m->install();
+}
+
+StageDriver::StageDriver(Platform& p, std::size_t count, ProgramSource source, const DriverOptions& o)
+    : m(std::make_unique<Impl>(p, o)) {
+  if (!source) throw std::invalid_argument("stage driver: no program source");
+  m->validate_platform();
+  m->count = count;
+  m->source = std::move(source);
+  m->install();
 }
 
 StageDriver::~StageDriver() = default;

@@ -33,6 +33,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -62,6 +63,7 @@ struct DriverOptions {
 };
 
 struct StageInstanceRun {
+  std::size_t program = 0;      // which program of the sequence (0 for a single program)
   std::string name;             // A..F, layer, head, prefill
   std::size_t stage = 0;        // index into the program's stages
   std::int64_t instance = 0;    // 0 .. repeat - 1
@@ -75,7 +77,10 @@ struct StageInstanceRun {
 
 struct DriverReport {
   std::vector<StageInstanceRun> runs;
-  double iteration_s = 0;  // sum of time_s (x repeat when first_instances_only)
+  double iteration_s = 0;  // sum of time_s (x repeat when first_instances_only), over every program
+  // Per program of the sequence, run or begun: its share of iteration_s.
+  std::vector<double> program_s;
+  std::size_t programs_done = 0;  // programs run to their end (program_s.size() less one cut short)
   std::uint64_t npu_requests = 0;  // TLM transactions of the NPU's stream
   // Transfers the program issued at a cycle the simulation had already
   // passed (they go out at once); 0 when the DMA port keeps up with the core.
@@ -87,12 +92,22 @@ struct DriverReport {
   bool interrupted = false;
 };
 
+// A sequence of programs run back to back (the decode iterations of a
+// serving run, `pimlab run --platform`): program(i) is asked for at the start
+// of program i (i < count), so only one is held at a time.
+using ProgramSource = std::function<firmware::compiler::SystemProgram(std::size_t i)>;
+
 class StageDriver {
  public:
   // Validates the pair and installs the NPU's program. Build the platform
   // first; then sc_start(); then report(). Throws std::invalid_argument.
   // `prog` must outlive the simulation (the driver reads it as it runs).
   StageDriver(Platform& p, const firmware::compiler::SystemProgram& prog, const DriverOptions& o = {});
+  // `count` programs from `source`, each validated against the platform as
+  // the single one is, the next starting when the previous one has ended. The
+  // platform's checks throw here; a program that does not fit the platform
+  // (or a source that throws) ends the simulation with failure() set.
+  StageDriver(Platform& p, std::size_t count, ProgramSource source, const DriverOptions& o = {});
   ~StageDriver();
   // The runs so far (complete after the simulation; partial if it stopped).
   const DriverReport& report() const;
