@@ -803,9 +803,11 @@ std::string stall_message(std::uint64_t cycle, std::uint64_t outstanding, const 
 NewtonStall::NewtonStall(std::uint64_t cycle, std::uint64_t outstanding, const std::string& context)
     : std::runtime_error(stall_message(cycle, outstanding, context)), m_cycle(cycle), m_outstanding(outstanding) {}
 
-NewtonCounters run_newton(const NewtonOptions& o, const NewtonWorkload& w, std::vector<NewtonIssued>* trace) {
+NewtonCounters run_newton(const NewtonOptions& o, const NewtonWorkload& w, std::vector<NewtonIssued>* trace,
+                          std::vector<NewtonChannel::Response>* responses) {
   NewtonChannel ch(o);
   ch.set_trace(trace);
+  ch.set_response_sink(responses);
   std::size_t ip = 0, im = 0;
   std::uint64_t last_progress = 0, last_seen = 0;
   for (;;) {

@@ -266,7 +266,9 @@ class NewtonStall : public std::runtime_error {
 struct NewtonWorkload {
   std::vector<Txn> pim, mem;
 };
-NewtonCounters run_newton(const NewtonOptions& o, const NewtonWorkload& w, std::vector<NewtonIssued>* trace = nullptr);
+// `responses`: when set, every response (transaction tag, cycle) in the order delivered.
+NewtonCounters run_newton(const NewtonOptions& o, const NewtonWorkload& w, std::vector<NewtonIssued>* trace = nullptr,
+                          std::vector<NewtonChannel::Response>* responses = nullptr);
 
 // The calibration micro-benchmark (tests/data/neupims/README.md): `gemvs`
 // GEMVs on rows 100 + g, each P_HEADER(row, C*R, R) then R COMPS_READRES(C)

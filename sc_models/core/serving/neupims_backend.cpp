@@ -34,6 +34,8 @@ constexpr int kNpuFirstRow = 16384;    // rows of the NPU's striped stream (weig
 constexpr int kRows = 32768;
 constexpr int kWriteDelay = 6;         // WL + burst (neupims_pim.md §1)
 constexpr int kReadDelay = 16;         // RL + burst
+// Tags of the NPU's transactions in a channel run: kMemTag + their index in the stream.
+constexpr std::uint64_t kMemTag = std::uint64_t{1} << 48;
 
 i64 ceil_div(i64 a, i64 b) { return (a + b - 1) / b; }
 
@@ -132,7 +134,12 @@ struct NeupimsBackend::Impl {
   firmware::compiler::ProgramTimer timer;  // the NPU programs' timing (firmware/compiler/npu_run.h)
   // Channel runs keyed on their exact inputs.
   struct ChannelRun {
-    std::vector<Cycle> mem_done;  // completion cycle of the k-th finished NPU transaction (sorted)
+    // Faithful: mem_done[k] = the cycle by which the NPU transactions 0..k of
+    // the channel's stream have all completed (each at its own response:
+    // READ issue + read delay, a WRITE when the controller accepts it, posted).
+    // Artifact-compatible: the completion cycle of the k-th finished
+    // transaction, whichever it is (the artifact counts responses).
+    std::vector<Cycle> mem_done;
     Cycle pim_end = 0;            // last PIM response (0: no PIM work)
     Cycle end = 0;                // counters.cycles
     double pim_pj = 0, dram_pj = 0, background_pj = 0;
@@ -218,6 +225,7 @@ struct NeupimsBackend::Impl {
       const std::uint64_t a = pim::normal_addr(ch, static_cast<int>(bank / 16), static_cast<int>((bank / 4) % 4),
                                                static_cast<int>(bank % 4), static_cast<int>(row), static_cast<int>(col));
       w.mem.push_back(pim::make_txn(m.write[v] ? pim::TxnType::Write : pim::TxnType::Read, a));
+      w.mem.back().tag = kMemTag + v;
     }
   }
 
@@ -239,9 +247,11 @@ struct NeupimsBackend::Impl {
   // flight; a read leaves the window when its data return (READ issue + 16),
   // a write when the memory accepts it (posted).
   pim::NewtonCounters run_windowed(const pim::NewtonOptions& no, const pim::NewtonWorkload& w,
-                                   std::vector<pim::NewtonIssued>* trace) const {
+                                   std::vector<pim::NewtonIssued>* trace,
+                                   std::vector<pim::NewtonChannel::Response>* responses) const {
     pim::NewtonChannel ch(no);
     ch.set_trace(trace);
+    ch.set_response_sink(responses);
     std::size_t ip = 0, im = 0, seen = 0, working = 0;  // working: commands other than REF and PRE
     i64 in_flight = 0;
     std::deque<std::uint64_t> returns;  // data-return cycles of issued READs
@@ -300,13 +310,19 @@ struct NeupimsBackend::Impl {
     append_mem(w, m, ch);
     const pim::NewtonOptions no{flavour(), o.artifact_compatible};
     std::vector<pim::NewtonIssued> trace;
-    const pim::NewtonCounters c = window() > 0 ? run_windowed(no, w, &trace) : pim::run_newton(no, w, &trace);
+    std::vector<pim::NewtonChannel::Response> resp;
+    const pim::NewtonCounters c =
+        window() > 0 ? run_windowed(no, w, &trace, &resp) : pim::run_newton(no, w, &trace, &resp);
     ChannelRun r;
     r.end = static_cast<Cycle>(c.cycles);
     for (const pim::NewtonIssued& x : trace) {
       switch (x.cls) {
-        case pim::NewtonClass::READ: r.mem_done.push_back(static_cast<Cycle>(x.cycle) + kReadDelay); break;
-        case pim::NewtonClass::WRITE: r.mem_done.push_back(static_cast<Cycle>(x.cycle) + kWriteDelay); break;
+        case pim::NewtonClass::READ:
+          if (o.artifact_compatible) r.mem_done.push_back(static_cast<Cycle>(x.cycle) + kReadDelay);
+          break;
+        case pim::NewtonClass::WRITE:
+          if (o.artifact_compatible) r.mem_done.push_back(static_cast<Cycle>(x.cycle) + kWriteDelay);
+          break;
         case pim::NewtonClass::READRES:
           r.pim_end = std::max<Cycle>(r.pim_end, static_cast<Cycle>(x.cycle) + kReadDelay + 1);
           break;
@@ -324,9 +340,17 @@ struct NeupimsBackend::Impl {
       }
     }
     if (m.write.empty()) r.pim_end = r.end;  // PIM alone: the last response is the run's end
-    std::sort(r.mem_done.begin(), r.mem_done.end());
-    // Writes may complete in the front end (posted) without a WRITE command yet.
-    while (r.mem_done.size() < m.write.size()) r.mem_done.push_back(r.end);
+    if (o.artifact_compatible) {
+      std::sort(r.mem_done.begin(), r.mem_done.end());
+      // Writes may complete in the front end (posted) without a WRITE command yet.
+      while (r.mem_done.size() < m.write.size()) r.mem_done.push_back(r.end);
+    } else {
+      r.mem_done.assign(m.write.size(), r.end);
+      for (const pim::NewtonChannel::Response& x : resp)
+        if (x.tag >= kMemTag && x.tag - kMemTag < r.mem_done.size())
+          r.mem_done[static_cast<std::size_t>(x.tag - kMemTag)] = static_cast<Cycle>(x.cycle);
+      for (std::size_t k = 1; k < r.mem_done.size(); ++k) r.mem_done[k] = std::max(r.mem_done[k], r.mem_done[k - 1]);
+    }
     const pim::NewtonEnergy e;
     r.pim_pj = static_cast<double>(c.num_gact_cmds) * e.g_act + static_cast<double>(c.num_comp_cmds) * e.comp +
                static_cast<double>(c.num_readres_cmds) * e.readres + static_cast<double>(c.num_gwrite_cmds) * e.gwrite;
