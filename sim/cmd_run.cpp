@@ -300,10 +300,18 @@ int sub_batches_option(const Args& a) {
 // channel the run gave it) and executed back to back on the platform by the
 // stage driver. Returns stats.platform.
 Json run_on_platform(pimlab::tlm_platform::Platform& top, const std::string& file, const Outcome& o, bool artifact,
-                     bool first_instances, bool all, bool tty) {
+                     bool first_instances, bool all, const std::vector<std::int64_t>& wanted, bool tty) {
   namespace fc = pimlab::firmware::compiler;
   namespace tp = pimlab::tlm_platform;
   const std::vector<PlatformSample>& samples = o.platform_samples;
+  // Iterations asked for that the run did not have (it ended before them).
+  Json missing = Json::array();
+  for (const std::int64_t w : wanted)
+    if (std::none_of(samples.begin(), samples.end(), [&](const PlatformSample& x) { return x.iteration == w; }))
+      missing.push_back(w);
+  if (!missing.empty())
+    std::fprintf(stderr, "pimlab run: --platform-iterations: %s not in the run (it had %lld decode iterations)\n",
+                 missing.dump().c_str(), static_cast<long long>(o.r.decode_iterations));
   tp::DriverOptions opt;
   opt.first_instances_only = first_instances;
   auto source = [&](std::size_t i) {
@@ -349,6 +357,7 @@ Json run_on_platform(pimlab::tlm_platform::Platform& top, const std::string& fil
   j["file"] = file;
   j["first_instances_only"] = first_instances;
   j["iterations"] = its;
+  j["not_in_run"] = missing;
   j["backend_s"] = backend;
   j["platform_s"] = plat;
   j["difference"] = backend > 0 ? plat / backend - 1 : 0.0;
@@ -1110,7 +1119,7 @@ int run(int argc, char** argv) {
   if (platform_top && !outcomes.empty() && !g_stop.load()) {
     const auto t0 = std::chrono::steady_clock::now();
     platform_json = run_on_platform(*platform_top, *platform_file, outcomes.front(), artifact,
-                                    a.has("platform-first-instances"), platform_all, tty);
+                                    a.has("platform-first-instances"), platform_all, platform_its, tty);
     platform_wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (platform_json.value("interrupted", false)) g_stop.store(true);
   }
