@@ -850,7 +850,9 @@ int run(int argc, char** argv) {
     probe.artifact_compatible = artifact;
     probe.timing = false;
     if (ps.has_pim()) {
-      probe.placement = fc::neupims_placement(fc::Policy::round_robin, static_cast<std::uint32_t>(32), 0,
+      // The NeuPIMs back-end's channels: what the run's programs will name.
+      probe.placement = fc::neupims_placement(fc::Policy::round_robin,
+                                              static_cast<std::uint32_t>(serving::NeupimsOptions{}.channels), 0,
                                               static_cast<std::uint64_t>(probe.model.hidden),
                                               static_cast<std::uint64_t>(probe.model.heads),
                                               static_cast<std::uint64_t>(probe.model.layers),

@@ -310,9 +310,9 @@ struct NeupimsBackend::Impl {
     append_mem(w, m, ch);
     const pim::NewtonOptions no{flavour(), o.artifact_compatible};
     std::vector<pim::NewtonIssued> trace;
-    std::vector<pim::NewtonChannel::Response> resp;
-    const pim::NewtonCounters c =
-        window() > 0 ? run_windowed(no, w, &trace, &resp) : pim::run_newton(no, w, &trace, &resp);
+    std::vector<pim::NewtonChannel::Response> resp;  // faithful mode's per-transaction completions
+    std::vector<pim::NewtonChannel::Response>* rs = o.artifact_compatible ? nullptr : &resp;
+    const pim::NewtonCounters c = window() > 0 ? run_windowed(no, w, &trace, rs) : pim::run_newton(no, w, &trace, rs);
     ChannelRun r;
     r.end = static_cast<Cycle>(c.cycles);
     for (const pim::NewtonIssued& x : trace) {

@@ -11,15 +11,8 @@
 # The run is done twice and must give identical documents (determinism).
 # Tolerance: relative 1e-9, the rounding of the double sums.
 cmake_minimum_required(VERSION 3.22)
-string(REPLACE "|" ";" args "${ARGS}")
-execute_process(COMMAND ${PIMLAB} ${args} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
-if(NOT rc EQUAL 0)
-  message(FATAL_ERROR "pimlab ${ARGS}: exit status ${rc}\n${err}")
-endif()
-execute_process(COMMAND ${PIMLAB} ${args} OUTPUT_VARIABLE out2)
-if(NOT out STREQUAL out2)
-  message(FATAL_ERROR "two runs of the same configuration differ")
-endif()
+include(${CMAKE_CURRENT_LIST_DIR}/../run_twice.cmake)
+pimlab_run_twice(out)
 string(JSON place GET "${out}" stats cim place)
 string(JSON time GET "${out}" stats cim time_s)
 string(JSON energy GET "${out}" stats cim energy_j)

@@ -12,15 +12,8 @@
 # tokens_per_s the run's tokens over it (relative 1e-12: the rounding of a sum
 # of doubles).
 cmake_minimum_required(VERSION 3.22)
-string(REPLACE "|" ";" args "${ARGS}")
-execute_process(COMMAND ${PIMLAB} ${args} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
-if(NOT rc EQUAL 0)
-  message(FATAL_ERROR "pimlab ${ARGS}: exit status ${rc}\n${err}")
-endif()
-execute_process(COMMAND ${PIMLAB} ${args} OUTPUT_VARIABLE out2)
-if(NOT out STREQUAL out2)
-  message(FATAL_ERROR "two runs of the same configuration differ")
-endif()
+include(${CMAKE_CURRENT_LIST_DIR}/../run_twice.cmake)
+pimlab_run_twice(out)
 execute_process(COMMAND ${PIMLAB} platform ${PLATFORM} --program ${PROGRAM} --first-instances --json -
                 RESULT_VARIABLE rc OUTPUT_VARIABLE alone ERROR_VARIABLE err)
 if(NOT rc EQUAL 0)
