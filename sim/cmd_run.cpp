@@ -47,6 +47,7 @@
 #include "firmware/compiler/program.h"
 #include "tlm/common/interrupt.h"
 #include "tlm/platform/platform.h"
+#include "tlm/platform/serving_backend.h"
 #include "tlm/platform/stage_driver.h"
 #include "workload/lengths.h"
 #include "workload/request.h"
@@ -74,6 +75,7 @@ using Json = nlohmann::ordered_json;
 std::atomic<bool> g_stop{false};
 void run_sigint(int) {
   if (g_stop.exchange(true)) std::_Exit(130);
+  pimlab::tlm_common::request_interrupt();  // --platform: the platform stops before its next stage instance
 }
 
 const char* kUsage = "[--system S[,S...]] [--model NAME|config.json[,...]] [--batch B] [options]";
@@ -93,14 +95,6 @@ struct Case {
   int gpus = 1;  // tensor-parallel degree (GPUs or NPU devices)
 };
 
-// --platform: a decode iteration of the run, to be executed on the SystemC
-// platform: its requests (KV length and channel) and the back-end's time.
-struct PlatformSample {
-  std::int64_t iteration = 0;  // 1 = the first decode iteration
-  std::vector<serving::DecodeRequest> batch;
-  double backend_s = 0;
-};
-
 struct Outcome {
   Case c;
   serving::RunResult r;
@@ -112,9 +106,6 @@ struct Outcome {
   std::vector<std::vector<std::int64_t>> decode_contexts;  // --functional: each decode iteration's KV lengths
   std::optional<serving::AttaccPimOptions> attacc;          // --functional: the attacc system's PIM
   std::map<int, std::int64_t> sub_batches_chosen;          // --sub-batches auto: count -> decode iterations
-  std::vector<PlatformSample> platform_samples;             // --platform: the chosen decode iterations
-  std::optional<pimlab::firmware::compiler::PlacementConfig> placement;  // NPU+PIM systems: the run's placement
-  bool sub_batch = false;                                   // neupims: sub-batch interleaving
 };
 
 // Wraps a back-end that can lay an iteration out (the GPU-host and the NPU
@@ -143,8 +134,6 @@ class TracingBackend : public serving::Backend {
     m_record(on || keep ? &t : nullptr);
     serving::IterationCost c = m_in.decode(b);
     m_record(nullptr);
-    if (platform_all || std::find(platform_its.begin(), platform_its.end(), m_n) != platform_its.end())
-      samples.push_back({m_n, b, c.time_s});
     if (keep) first_step = t.distinct;
     if (on) {
       const std::string path = m_dir + "/" + m_stem + "_it" + std::to_string(m_n) + ".vcd";
@@ -166,10 +155,6 @@ class TracingBackend : public serving::Backend {
   std::vector<serving::Timeline::Op> first_step;
   bool record_contexts = false;
   std::vector<std::vector<std::int64_t>> decode_contexts;
-  // --platform: the decode iterations whose batches are kept (all: every one).
-  std::vector<std::int64_t> platform_its;
-  bool platform_all = false;
-  std::vector<PlatformSample> samples;
 
  private:
   serving::Backend& m_in;
@@ -299,63 +284,34 @@ int sub_batches_option(const Args& a) {
 // `pimlab compile` would, on the run's placement: every request on the
 // channel the run gave it) and executed back to back on the platform by the
 // stage driver. Returns stats.platform.
-Json run_on_platform(pimlab::tlm_platform::Platform& top, const std::string& file, const Outcome& o, bool artifact,
-                     bool first_instances, bool all, const std::vector<std::int64_t>& wanted, bool tty) {
-  namespace fc = pimlab::firmware::compiler;
-  namespace tp = pimlab::tlm_platform;
-  const std::vector<PlatformSample>& samples = o.platform_samples;
+Json platform_stats(const pimlab::tlm_platform::PlatformBackend& pb, const std::string& file, const Outcome& o,
+                    bool first_instances, bool drive, bool all, const std::vector<std::int64_t>& wanted) {
+  const auto& done = pb.iterations();
+  const bool interrupted = pb.interrupted();
   // Iterations asked for that the run did not have (it ended before them).
   Json missing = Json::array();
-  for (const std::int64_t w : wanted)
-    if (std::none_of(samples.begin(), samples.end(), [&](const PlatformSample& x) { return x.iteration == w; }))
-      missing.push_back(w);
+  if (!interrupted && !o.r.interrupted)
+    for (const std::int64_t w : wanted)
+      if (w > o.r.decode_iterations) missing.push_back(w);
   if (!missing.empty())
     std::fprintf(stderr, "pimlab run: --platform-iterations: %s not in the run (it had %lld decode iterations)\n",
                  missing.dump().c_str(), static_cast<long long>(o.r.decode_iterations));
-  tp::DriverOptions opt;
-  opt.first_instances_only = first_instances;
-  auto source = [&](std::size_t i) {
-    const PlatformSample& x = samples[i];
-    if (tty)
-      std::fprintf(stderr, "\rplatform: decode iteration %lld (%zu of %zu), batch %zu   ",
-                   static_cast<long long>(x.iteration), i + 1, samples.size(), x.batch.size());
-    fc::CompileInput in;
-    in.model = o.c.model;
-    in.system = o.c.system;
-    in.tp = o.c.gpus;
-    in.artifact_compatible = artifact;
-    in.sub_batch = o.sub_batch;
-    in.placement = o.placement;
-    in.timing = false;  // the channel files' own cycles are not needed: the platform times them
-    for (const serving::DecodeRequest& r : x.batch) {
-      in.contexts.push_back(r.context);
-      if (o.placement) in.pinned.push_back(r.channel);
-    }
-    return fc::compile(in);
-  };
-  tp::StageDriver drv(top, samples.size(), source, opt);
-  pimlab::tlm_common::install_sigint_handler();  // Ctrl-C: the iterations finished so far are reported
-  sc_core::sc_start();
-  if (tty) std::fprintf(stderr, "\r%*s\r", 80, "");
-  if (!drv.failure().empty()) throw std::runtime_error("--platform " + file + ": " + drv.failure());
-  const tp::DriverReport& rep = drv.report();
   Json its = Json::array();
   double backend = 0, plat = 0;
-  const bool interrupted = rep.interrupted;
-  for (std::size_t i = 0; i < rep.programs_done; ++i) {  // an iteration the interrupt cut short is left out
-    const PlatformSample& x = samples[i];
-    const double p = rep.program_s[i];
+  for (const pimlab::tlm_platform::PlatformIteration& x : done) {  // an iteration the interrupt cut short is left out
     backend += x.backend_s;
-    plat += p;
+    plat += x.platform_s;
     its.push_back({{"iteration", x.iteration},
-                   {"batch", x.batch.size()},
+                   {"batch", x.batch},
                    {"backend_s", x.backend_s},
-                   {"platform_s", p},
-                   {"difference", x.backend_s > 0 ? p / x.backend_s - 1 : 0.0}});
+                   {"platform_s", x.platform_s},
+                   {"difference", x.backend_s > 0 ? x.platform_s / x.backend_s - 1 : 0.0}});
   }
+  const pimlab::tlm_platform::DriverReport& rep = pb.report();
   Json j;
   j["file"] = file;
   j["first_instances_only"] = first_instances;
+  j["drives"] = drive;
   j["iterations"] = its;
   j["not_in_run"] = missing;
   j["backend_s"] = backend;
@@ -366,7 +322,7 @@ Json run_on_platform(pimlab::tlm_platform::Platform& top, const std::string& fil
   j["bursts_waited"] = rep.bursts_waited;
   j["interrupted"] = interrupted;
   // Every decode iteration executed: the run's generation time and throughput on the platform.
-  if (all && !interrupted && !samples.empty() && static_cast<std::int64_t>(samples.size()) == o.r.decode_iterations) {
+  if ((all || drive) && !interrupted && !done.empty() && static_cast<std::int64_t>(done.size()) == o.r.decode_iterations) {
     j["generation_time_s"] = plat;
     j["tokens_per_s"] = plat > 0 ? static_cast<double>(o.r.decode_tokens) / plat : 0.0;
   }
@@ -515,6 +471,7 @@ int run(int argc, char** argv) {
           {"platform", "FILE", "NPU systems (one system, model and batch): also execute the chosen decode iterations on the SystemC platform of FILE (configs/platforms/{neupims,npu-pim,npu-only}-32ch.json), each compiled as 'pimlab compile' would and run stage by stage with the NPU's traffic and the PIM programs sharing the channels at command level; stats.platform sets them beside the back-end's times (docs/serving.md)", ""},
           {"platform-iterations", "N[,N...]|all", "with --platform: the decode iterations executed there (1 = the first; all: every one, and the run's generation time on the platform)", "1"},
           {"platform-first-instances", "", "with --platform: each stage of an iteration once, its time counted repeat times (as 'pimlab platform --first-instances')", ""},
+          {"platform-drives", "", "with --platform: every decode iteration runs on the platform and the serving loop takes its times (clock, admissions, latencies, generation time, categories; energy stays the back-end's count); decode only (--prefill off)", ""},
           {"plot", "DIR", "write DIR/results.csv (the merged format of 'pimlab sweep') and the default figures of 'pimlab plot --defaults' in DIR/plots/ (gnuplot)", ""},
           pimlab::cli::json_option("write the {meta, config, stats} document to FILE; alone or '-': on standard output, no table"),
           {"csv", "FILE", "write one CSV row per (model, batch, system)", ""}};
@@ -811,7 +768,9 @@ int run(int argc, char** argv) {
   std::vector<std::int64_t> platform_its;
   bool platform_all = false;
   std::unique_ptr<pimlab::tlm_platform::Platform> platform_top;
-  for (const char* o : {"platform-iterations", "platform-first-instances"})
+  std::unique_ptr<pimlab::tlm_platform::PlatformBackend> on_platform;
+  const bool platform_drive = a.has("platform-drives");
+  for (const char* o : {"platform-iterations", "platform-first-instances", "platform-drives"})
     if (a.has(o) && !platform_file) throw UsageError(std::string("--") + o + " applies only with --platform FILE");
   if (platform_file) {
     if (cases.size() != 1)
@@ -827,6 +786,11 @@ int run(int argc, char** argv) {
       throw UsageError("--platform: --pp " + a.str("pp", "") + " (the program is one device's whole iteration; allowed: 1)");
     if (platforms.count(ps.name) && platforms.at(ps.name).cim)
       throw UsageError("--platform: system '" + ps.name + "' has CIM tiles, which compiled NPU programs do not drive");
+    if (a.has("platform-drives") && a.has("platform-iterations"))
+      throw UsageError("--platform-drives runs every decode iteration on the platform; drop --platform-iterations");
+    if (a.has("platform-drives") && a.str("prefill", "off") != "off")
+      throw UsageError("--platform-drives: --prefill " + a.str("prefill", "") +
+                       " (prefill iterations have no compiled program; allowed: off, the papers' decode-only setting)");
     for (const std::string& x : a.list("platform-iterations", {"1"})) {
       if (x == "all") {
         platform_all = true;
@@ -976,15 +940,35 @@ int run(int argc, char** argv) {
         tracer = std::make_unique<TracingBackend>(*gpu_be, trace_dir ? *trace_dir : std::string(), stem, trace_its,
                                                   true);
         tracer->record_contexts = functional;
-      } else if (npu_be && (trace_dir || functional || platform_file)) {
+      } else if (npu_be && (trace_dir || functional)) {
         tracer = std::make_unique<TracingBackend>(*npu_be, trace_dir ? *trace_dir : std::string(), stem, trace_its,
                                                   false);
         tracer->record_contexts = functional;
-        tracer->platform_its = platform_its;
-        tracer->platform_all = platform_all;
+      }
+      serving::Backend& timed = tracer ? static_cast<serving::Backend&>(*tracer) : *be;
+      if (platform_top) {
+        // --platform: the chosen (or, driving, every) decode iteration compiled as
+        // `pimlab compile` would (this run's placement and sub-batching, the
+        // requests' channels pinned) and executed on the platform.
+        pimlab::tlm_platform::PlatformServingOptions po;
+        po.compile.model = m;
+        po.compile.system = s;
+        po.compile.tp = sc.gpus;
+        po.compile.artifact_compatible = artifact;
+        po.compile.sub_batch = sc.sub_batch;
+        po.compile.placement = o.placement;
+        po.drive = platform_drive;
+        po.iterations = platform_its;
+        po.all = platform_all;
+        po.driver.first_instances_only = a.has("platform-first-instances");
+        if (tty)
+          po.on_start = [](std::int64_t it, std::size_t b) {
+            std::fprintf(stderr, "\rplatform: decode iteration %lld, batch %zu   ", static_cast<long long>(it), b);
+          };
+        on_platform = std::make_unique<pimlab::tlm_platform::PlatformBackend>(*platform_top, timed, po);
       }
       try {
-        out.r = serving::serve(tracer ? static_cast<serving::Backend&>(*tracer) : *be, requests, o,
+        out.r = serving::serve(on_platform ? static_cast<serving::Backend&>(*on_platform) : timed, requests, o,
                                pinned.empty() ? nullptr : &pinned);
       } catch (const std::invalid_argument& e) {
         // A request the loop cannot place (capacity, channel room): bad input, named by its run.
@@ -994,10 +978,7 @@ int run(int argc, char** argv) {
         for (const auto& f : tracer->written) std::fprintf(stderr, "pimlab run: wrote %s (gtkwave %s)\n", f.c_str(), f.c_str());
         out.first_step = tracer->first_step;
         out.decode_contexts = std::move(tracer->decode_contexts);
-        out.platform_samples = std::move(tracer->samples);
       }
-      out.placement = o.placement;
-      out.sub_batch = sc.sub_batch;
       out.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       if (gpu_be) out.sub_batches_chosen = gpu_be->sub_batches_chosen();
       if (npu_be) {
@@ -1115,15 +1096,12 @@ int run(int argc, char** argv) {
     if (functional_rc == 130) g_stop.store(true);
   }
 
-  // --platform: the chosen decode iterations executed on the SystemC platform.
+  // --platform: the decode iterations executed on the SystemC platform during the run.
   Json platform_json;
-  double platform_wall = 0;
-  if (platform_top && !outcomes.empty() && !g_stop.load()) {
-    const auto t0 = std::chrono::steady_clock::now();
-    platform_json = run_on_platform(*platform_top, *platform_file, outcomes.front(), artifact,
-                                    a.has("platform-first-instances"), platform_all, platform_its, tty);
-    platform_wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    if (platform_json.value("interrupted", false)) g_stop.store(true);
+  if (on_platform && !outcomes.empty()) {
+    if (tty) std::fprintf(stderr, "\r%*s\r", 80, "");
+    platform_json = platform_stats(*on_platform, *platform_file, outcomes.front(), a.has("platform-first-instances"),
+                                   platform_drive, platform_all, platform_its);
   }
 
   // The document.
@@ -1232,12 +1210,13 @@ int run(int argc, char** argv) {
                   functional_json["digest"].get<std::string>().c_str());
     if (!platform_json.is_null()) {
       const auto& pj = platform_json;
-      std::printf("  platform %s: %zu decode iteration%s executed%s: back-end %.3f ms, platform %.3f ms (%+.1f %%), "
+      std::printf("  platform %s%s: %zu decode iteration%s executed%s: back-end %.3f ms, platform %.3f ms (%+.1f %%), "
                   "%.1f s wall%s\n",
-                  pj["file"].get<std::string>().c_str(), pj["iterations"].size(), pj["iterations"].size() == 1 ? "" : "s",
+                  pj["file"].get<std::string>().c_str(), pj["drives"].get<bool>() ? " (drives the run: its times above)" : "",
+                  pj["iterations"].size(), pj["iterations"].size() == 1 ? "" : "s",
                   pj["first_instances_only"].get<bool>() ? " (first stage instances)" : "",
                   pj["backend_s"].get<double>() * 1e3, pj["platform_s"].get<double>() * 1e3,
-                  pj["difference"].get<double>() * 100, platform_wall,
+                  pj["difference"].get<double>() * 100, on_platform->wall_s(),
                   pj["interrupted"].get<bool>() ? " -- INTERRUPTED: the iterations finished so far" : "");
       for (const auto& it : pj["iterations"])
         std::printf("    iteration %-6lld batch %-5lld back-end %10.3f ms   platform %10.3f ms   %+6.1f %%\n",

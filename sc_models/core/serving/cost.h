@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <map>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -68,6 +69,12 @@ struct PrefillChunk {
   std::int64_t tokens = 0;
   std::int64_t context = 0;
   int channel = -1;
+};
+
+// Thrown by a back-end's decode() or prefill() that an interrupt (Ctrl-C)
+// stopped inside the iteration: the serving loop ends without counting it.
+struct IterationInterrupted : std::runtime_error {
+  IterationInterrupted() : std::runtime_error("the iteration was interrupted") {}
 };
 
 class Backend {

@@ -157,7 +157,13 @@ RunResult serve(Backend& backend, const workload::Requests& reqs, const LoopOpti
       chunk_of.push_back(i);
     }
     if (!chunks.empty()) {
-      const IterationCost c = backend.prefill(chunks);
+      IterationCost c;
+      try {
+        c = backend.prefill(chunks);
+      } catch (const IterationInterrupted&) {
+        r.interrupted = true;
+        break;
+      }
       r.prefill.add(c);
       ++r.prefill_iterations;
       t += c.time_s;
@@ -175,7 +181,13 @@ RunResult serve(Backend& backend, const workload::Requests& reqs, const LoopOpti
     std::vector<DecodeRequest> batch;
     batch.reserve(live.size());
     for (std::size_t i : live) batch.push_back({r.requests[i].input + r.requests[i].generated, r.requests[i].channel});
-    const IterationCost c = backend.decode(batch);
+    IterationCost c;
+    try {
+      c = backend.decode(batch);
+    } catch (const IterationInterrupted&) {
+      r.interrupted = true;
+      break;
+    }
     r.decode.add(c);
     ++r.decode_iterations;
     r.decode_tokens += static_cast<std::int64_t>(batch.size());

@@ -56,7 +56,7 @@ struct RunResult {
   std::vector<RequestRecord> requests;  // input order
   double end_s = 0;                    // simulated time at the end
   std::int64_t peak_batch = 0;
-  bool interrupted = false;  // stopped by `stop`
+  bool interrupted = false;  // stopped by `stop`, or a back-end threw IterationInterrupted
   bool truncated = false;    // stopped by max_iterations with requests left
 };
 

@@ -630,13 +630,7 @@ struct NeupimsBackend::Impl {
       cost.pim_busy_s += s.pim_s * rep;
       cost.host_bytes += r.npu_bytes * rep;
       // Times.
-      if (s.npu_s >= s.pim_s) {
-        const double total = static_cast<double>(r.npu.end);
-        for (const auto& [cat, cyc] : r.npu.busy)
-          if (total > 0) cost.charge(cat, s.time_s * rep * static_cast<double>(cyc) / total, 0, nullptr);
-      } else {
-        cost.charge("gemv", s.time_s * rep, 0, nullptr);
-      }
+      charge_stage_time(cost, s.time_s * rep, s.npu_s, s.pim_s, r.npu.busy, r.npu.end);
       // Energies (pJ -> J), per device x devices.
       const double k = 1e-12 * rep * devices;
       for (const auto& [cat, pj] : r.npu.host_pj) cost.charge(cat, 0, pj * k, &cost.host_energy_j);
@@ -651,6 +645,16 @@ struct NeupimsBackend::Impl {
 };
 
 // ---------------------------------------------------------------------------------------------
+
+void charge_stage_time(IterationCost& cost, double time_s, double npu_s, double pim_s,
+                       const std::map<std::string, npu::Cycle>& busy, npu::Cycle total) {
+  if (npu_s >= pim_s) {
+    for (const auto& [cat, cyc] : busy)
+      if (total > 0) cost.charge(cat, time_s * static_cast<double>(cyc) / static_cast<double>(total), 0, nullptr);
+  } else {
+    cost.charge("gemv", time_s, 0, nullptr);
+  }
+}
 
 const char* to_string(NeupimsSystem s) {
   switch (s) {

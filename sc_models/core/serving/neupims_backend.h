@@ -92,6 +92,15 @@ struct NeupimsStage {
   int requests_pim = 0;     // requests whose attention runs in the stage
 };
 
+// Charges one stage's time (`time_s`, all its instances) to the categories
+// the way the back-end does (docs/serving_neupims.md): the side that sets the
+// stage's length is charged with it, the NPU's operators in proportion to
+// their cycles (`busy`, of the program's `total` cycles) when npu_s >= pim_s,
+// else the PIM attention (gemv). The platform's serving path
+// (tlm_platform::PlatformBackend) charges its stage instances with it too.
+void charge_stage_time(IterationCost& cost, double time_s, double npu_s, double pim_s,
+                       const std::map<std::string, npu::Cycle>& busy, npu::Cycle total);
+
 class NeupimsBackend : public Backend {
  public:
   // Throws std::invalid_argument for a model or option the systems cannot run

@@ -356,26 +356,29 @@ struct StageDriver::Impl {
   }
 
   // ---- the iteration ---------------------------------------------------------------------------
-  // The sequence: program i from `source` (or the single one), validated, then run.
-  const fc::SystemProgram* single = nullptr;
-  std::size_t count = 1;
-  ProgramSource source;
+  // Step mode (StageDriver::run): the programs handed in from outside, one at
+  // a time; otherwise the one program of the constructor.
+  bool stepping = false;
+  bool step_ready = false;
+  bool step_ended = false;  // the NPU's thread has returned (interrupt or failure)
+  sc_core::sc_event step_ev;
+  fc::SystemProgram step_prog;
 
   void run() {
-    fc::SystemProgram held;
-    for (std::size_t i = 0; i < count && !rep.interrupted && failure.empty(); ++i) {
-      if (!single) {
-        if (tlm_common::interrupt_requested()) {
-          rep.interrupted = true;
-          return;
-        }
-        held = source(i);
-        use(held);  // throws std::invalid_argument: run()'s caller ends the simulation with it
-        prog = &held;
+    for (std::size_t i = 0;; ++i) {
+      if (stepping) {
+        while (!step_ready) sc_core::wait(step_ev);
+        step_ready = false;
+        prog = &step_prog;
       }
       rep.program_s.push_back(0.0);
       run_program(i);
-      if (!rep.interrupted && failure.empty()) ++rep.programs_done;
+      const bool ok = !rep.interrupted && failure.empty();
+      if (ok) ++rep.programs_done;
+      if (!stepping) return;
+      step_ended = !ok;
+      sc_core::sc_pause();  // sc_start() returns to StageDriver::run at the end of this delta
+      if (!ok) return;
     }
   }
 
@@ -433,6 +436,8 @@ struct StageDriver::Impl {
       r.time_s = static_cast<double>(end - start) * 1e-12;
       r.npu_bytes = stage_bytes;
       r.pim_programs = static_cast<int>(pim_channels.size());
+      r.npu_cycles = pr.end - c0;
+      r.npu_busy.insert(pr.busy.begin(), pr.busy.end());
       rep.runs.push_back(r);
       const double t = r.time_s * static_cast<double>(o.first_instances_only ? std::max<std::int64_t>(1, st.repeat) : 1);
       rep.iteration_s += t;
@@ -524,17 +529,29 @@ StageDriver::StageDriver(Platform& p, const fc::SystemProgram& prog, const Drive
     : m(std::make_unique<Impl>(p, o)) {
   m->validate_platform();
   m->use(prog);
-  m->single = m->prog = &prog;
+  m->prog = &prog;
   m->install();
 }
 
-StageDriver::StageDriver(Platform& p, std::size_t count, ProgramSource source, const DriverOptions& o)
-    : m(std::make_unique<Impl>(p, o)) {
-  if (!source) throw std::invalid_argument("stage driver: no program source");
+StageDriver::StageDriver(Platform& p, const DriverOptions& o) : m(std::make_unique<Impl>(p, o)) {
   m->validate_platform();
-  m->count = count;
-  m->source = std::move(source);
+  m->stepping = true;
   m->install();
+}
+
+double StageDriver::run(const fc::SystemProgram& prog) {
+  if (!m->stepping) throw std::logic_error("stage driver: run() is for the step mode (StageDriver(platform, options))");
+  if (!m->failure.empty() || m->step_ended)
+    throw std::logic_error("stage driver: the simulation has ended (" +
+                           (m->failure.empty() ? std::string("interrupted") : m->failure) + ")");
+  m->use(prog);  // std::invalid_argument before anything runs
+  m->step_prog = prog;
+  m->use(m->step_prog);  // the copy's channel files, which the PIM issuers read
+  m->step_ready = true;
+  m->step_ev.notify(sc_core::SC_ZERO_TIME);
+  sc_core::sc_start();
+  if (m->rep.program_s.empty()) throw std::logic_error("stage driver: the simulation did not start the program");
+  return m->rep.program_s.back();
 }
 
 StageDriver::~StageDriver() = default;

@@ -33,7 +33,7 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -63,7 +63,7 @@ struct DriverOptions {
 };
 
 struct StageInstanceRun {
-  std::size_t program = 0;      // which program of the sequence (0 for a single program)
+  std::size_t program = 0;      // which program (step mode: 0, 1, ... in the order run; else 0)
   std::string name;             // A..F, layer, head, prefill
   std::size_t stage = 0;        // index into the program's stages
   std::int64_t instance = 0;    // 0 .. repeat - 1
@@ -73,12 +73,17 @@ struct StageInstanceRun {
   double time_s = 0;            // max(npu_s, pim_s)
   std::uint64_t npu_bytes = 0;  // bytes the NPU moved
   int pim_programs = 0;         // channels that ran a PIM program
+  // The NPU program's cycles (its start to its end) and its operators'
+  // cycles by category (firmware::compiler::ProgramRun::busy): what the
+  // serving report charges a stage's time to when the NPU sets its length.
+  std::int64_t npu_cycles = 0;
+  std::map<std::string, std::int64_t> npu_busy;
 };
 
 struct DriverReport {
   std::vector<StageInstanceRun> runs;
   double iteration_s = 0;  // sum of time_s (x repeat when first_instances_only), over every program
-  // Per program of the sequence, run or begun: its share of iteration_s.
+  // Per program (step mode: each run() so far), run or begun: its share of iteration_s.
   std::vector<double> program_s;
   std::size_t programs_done = 0;  // programs run to their end (program_s.size() less one cut short)
   std::uint64_t npu_requests = 0;  // TLM transactions of the NPU's stream
@@ -92,22 +97,28 @@ struct DriverReport {
   bool interrupted = false;
 };
 
-// A sequence of programs run back to back (the decode iterations of a
-// serving run, `pimlab run --platform`): program(i) is asked for at the start
-// of program i (i < count), so only one is held at a time.
-using ProgramSource = std::function<firmware::compiler::SystemProgram(std::size_t i)>;
-
+// One program (`pimlab platform --program`), or in step mode a sequence run
+// back to back, each handed in when the previous one has ended (the decode
+// iterations of a serving run, `pimlab run --platform`; PlatformBackend).
 class StageDriver {
  public:
   // Validates the pair and installs the NPU's program. Build the platform
   // first; then sc_start(); then report(). Throws std::invalid_argument.
   // `prog` must outlive the simulation (the driver reads it as it runs).
   StageDriver(Platform& p, const firmware::compiler::SystemProgram& prog, const DriverOptions& o = {});
-  // `count` programs from `source`, each validated against the platform as
-  // the single one is, the next starting when the previous one has ended. The
-  // platform's checks throw here; a program that does not fit the platform
-  // (or a source that throws) ends the simulation with failure() set.
-  StageDriver(Platform& p, std::size_t count, ProgramSource source, const DriverOptions& o = {});
+  // Step mode: the programs come one at a time from outside the simulation
+  // (the serving loop of `pimlab run --platform`). Build the platform first;
+  // do not call sc_start() yourself: run() does.
+  explicit StageDriver(Platform& p, const DriverOptions& o = {});
+  // Step mode only: validates `prog` as the constructors do (throws
+  // std::invalid_argument; nothing runs), then runs it from the simulated time
+  // at which the previous one ended (channel state carried over), resuming the
+  // simulation until it has ended (sc_start; the driver pauses it there).
+  // Returns the program's time (its DriverReport::program_s entry). Returns
+  // early when an interrupt arrived (report().interrupted: the program is not
+  // counted in programs_done) or the simulation failed (failure() says why;
+  // the simulation is stopped and later calls throw std::logic_error).
+  double run(const firmware::compiler::SystemProgram& prog);
   ~StageDriver();
   // The runs so far (complete after the simulation; partial if it stopped).
   const DriverReport& report() const;

@@ -192,28 +192,33 @@ TEST_CASE("stage driver: NeuPIMs iteration with the NPU's own issue", "[sc][plat
   CHECK(c.rep.iteration_s >= s.backend_iteration_s);
 }
 
-// A sequence of programs (`pimlab run --platform`): each asked for when the
-// previous one has ended, run back to back on the same channels, each one's
-// time reported apart.
-TEST_CASE("stage driver: a sequence of programs runs back to back", "[sc][platform][driver]") {
+// Step mode (`pimlab run --platform`, tlm_platform::PlatformBackend): the
+// programs handed in one at a time from outside the simulation, each run from
+// where the previous one ended on the same channels, each one's time reported
+// apart. A program the platform cannot run is refused in between without
+// disturbing the sequence.
+TEST_CASE("stage driver: step mode runs programs back to back", "[sc][platform][driver]") {
   const Setup a = prepare("neupims", {300, 700}), b = prepare("neupims", {900, 260, 1500});
+  const Setup wrong = prepare("npu+pim", {300, 700});  // the single-row-buffer controller: not this platform's
   auto top = tp::build(platform("dual"));
   tlm_common::Config::instance().check_consumed();
   tp::DriverOptions o;
   o.first_instances_only = true;
   o.offer_whole_stream = true;  // the back-end's assumption: each program comparable with its time
-  std::vector<double> asked_at;  // simulated time of each request for a program
-  tp::StageDriver drv(*top, 2, [&](std::size_t i) {
-    asked_at.push_back(sc_core::sc_time_stamp().to_seconds());
-    return i == 0 ? a.prog : b.prog;
-  }, o);
-  sc_core::sc_start();
+  tp::StageDriver drv(*top, o);
+  const double ta = drv.run(a.prog);
+  const double end_a = sc_core::sc_time_stamp().to_seconds();
+  CHECK_THROWS_WITH(drv.run(wrong.prog), Catch::Contains("config key 'top.ch0.pim_type': value dual is not allowed"));
+  CHECK(sc_core::sc_time_stamp().to_seconds() == end_a);  // nothing ran
+  const double tb = drv.run(b.prog);
   REQUIRE(drv.failure().empty());
   const tp::DriverReport& rep = drv.report();
   REQUIRE(rep.program_s.size() == 2);
   CHECK(rep.programs_done == 2);
+  CHECK(rep.program_s[0] == ta);
+  CHECK(rep.program_s[1] == tb);
   REQUIRE(rep.runs.size() == a.prog.npu.size() + b.prog.npu.size());
-  double end_a = 0, sum_a = 0, sum_b = 0;
+  double sum_a = 0, sum_b = 0, last_end_a = 0;
   for (std::size_t k = 0; k < rep.runs.size(); ++k) {
     const tp::StageInstanceRun& r = rep.runs[k];
     const bool first = k < a.prog.npu.size();
@@ -221,21 +226,23 @@ TEST_CASE("stage driver: a sequence of programs runs back to back", "[sc][platfo
     CHECK(r.stage == (first ? k : k - a.prog.npu.size()));
     const fc::NpuStage& st = first ? a.prog.npu[r.stage] : b.prog.npu[r.stage];
     (first ? sum_a : sum_b) += r.time_s * static_cast<double>(std::max<std::int64_t>(1, st.repeat));
-    if (first) end_a = r.start_s + r.time_s;
+    if (first) last_end_a = r.start_s + r.time_s;
+    // The NPU's categories cover its program: what the serving report charges.
+    std::int64_t busy = 0;
+    for (const auto& [cat, cyc] : r.npu_busy) busy += cyc;
+    CHECK(busy == r.npu_cycles);
   }
-  // Program 1 is asked for when program 0 has ended, and starts then.
-  REQUIRE(asked_at.size() == 2);
-  CHECK(asked_at[0] == 0.0);
-  CHECK(asked_at[1] == Approx(end_a).epsilon(1e-12));
+  // The simulation paused where program 0 ended; program 1 started there.
+  CHECK(end_a == Approx(last_end_a).epsilon(1e-12));
   CHECK(rep.runs[a.prog.npu.size()].start_s == Approx(end_a).epsilon(1e-12));
-  CHECK(rep.program_s[0] == Approx(sum_a).epsilon(1e-12));
-  CHECK(rep.program_s[1] == Approx(sum_b).epsilon(1e-12));
+  CHECK(ta == Approx(sum_a).epsilon(1e-12));
+  CHECK(tb == Approx(sum_b).epsilon(1e-12));
   CHECK(rep.iteration_s == Approx(sum_a + sum_b).epsilon(1e-12));
   // Each within 2 % of the back-end's time for it, as a single program (the
   // second starts on channels the first has left in some state; measured
   // -1.5 % and -0.2 %).
-  CHECK(rep.program_s[0] == Approx(a.backend_iteration_s).epsilon(0.02));
-  CHECK(rep.program_s[1] == Approx(b.backend_iteration_s).epsilon(0.02));
+  CHECK(ta == Approx(a.backend_iteration_s).epsilon(0.02));
+  CHECK(tb == Approx(b.backend_iteration_s).epsilon(0.02));
 }
 
 TEST_CASE("stage driver: a program the platform cannot run is refused before the simulation", "[sc][platform][driver]") {
