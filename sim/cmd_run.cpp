@@ -313,6 +313,16 @@ Json platform_stats(const pimlab::tlm_platform::PlatformBackend& pb, const std::
   j["first_instances_only"] = first_instances;
   j["drives"] = drive;
   j["iterations"] = its;
+  if (drive) {  // the prefill passes, run on the platform too
+    Json pre = Json::array();
+    for (const pimlab::tlm_platform::PlatformPrefill& x : pb.prefills())
+      pre.push_back({{"requests", x.requests},
+                     {"tokens", x.tokens},
+                     {"backend_s", x.backend_s},
+                     {"platform_s", x.platform_s},
+                     {"difference", x.backend_s > 0 ? x.platform_s / x.backend_s - 1 : 0.0}});
+    j["prefill"] = pre;
+  }
   j["not_in_run"] = missing;
   j["backend_s"] = backend;
   j["platform_s"] = plat;
@@ -471,7 +481,7 @@ int run(int argc, char** argv) {
           {"platform", "FILE", "NPU systems (one system, model and batch): also execute the chosen decode iterations on the SystemC platform of FILE (configs/platforms/{neupims,npu-pim,npu-only}-32ch.json), each compiled as 'pimlab compile' would and run stage by stage with the NPU's traffic and the PIM programs sharing the channels at command level; stats.platform sets them beside the back-end's times (docs/serving.md)", ""},
           {"platform-iterations", "N[,N...]|all", "with --platform: the decode iterations executed there (1 = the first; all: every one, and the run's generation time on the platform)", "1"},
           {"platform-first-instances", "", "with --platform: each stage of an iteration once, its time counted repeat times (as 'pimlab platform --first-instances')", ""},
-          {"platform-drives", "", "with --platform: every decode iteration runs on the platform and the serving loop takes its times (clock, admissions, latencies, generation time, categories; energy stays the back-end's count); decode only (--prefill off)", ""},
+          {"platform-drives", "", "with --platform: every decode iteration (and prefill pass) runs on the platform and the serving loop takes its times (clock, admissions, latencies, generation time, categories; energy stays the back-end's count)", ""},
           {"plot", "DIR", "write DIR/results.csv (the merged format of 'pimlab sweep') and the default figures of 'pimlab plot --defaults' in DIR/plots/ (gnuplot)", ""},
           pimlab::cli::json_option("write the {meta, config, stats} document to FILE; alone or '-': on standard output, no table"),
           {"csv", "FILE", "write one CSV row per (model, batch, system)", ""}};
@@ -788,9 +798,6 @@ int run(int argc, char** argv) {
       throw UsageError("--platform: system '" + ps.name + "' has CIM tiles, which compiled NPU programs do not drive");
     if (a.has("platform-drives") && a.has("platform-iterations"))
       throw UsageError("--platform-drives runs every decode iteration on the platform; drop --platform-iterations");
-    if (a.has("platform-drives") && a.str("prefill", "off") != "off")
-      throw UsageError("--platform-drives: --prefill " + a.str("prefill", "") +
-                       " (prefill iterations have no compiled program; allowed: off, the papers' decode-only setting)");
     for (const std::string& x : a.list("platform-iterations", {"1"})) {
       if (x == "all") {
         platform_all = true;
@@ -957,13 +964,25 @@ int run(int argc, char** argv) {
         po.compile.artifact_compatible = artifact;
         po.compile.sub_batch = sc.sub_batch;
         po.compile.placement = o.placement;
+        if (!po.compile.placement && be->kv_channels() > 0) {
+          // A snapshot pins every request to its channel: the compiler takes the
+          // channels from it, the policy is never asked.
+          namespace fc = pimlab::firmware::compiler;
+          po.compile.placement = fc::neupims_placement(
+              fc::Policy::round_robin, static_cast<std::uint32_t>(be->kv_channels()), cap > 0 ? static_cast<std::uint64_t>(cap) : 0,
+              static_cast<std::uint64_t>(m.hidden), static_cast<std::uint64_t>(m.heads), static_cast<std::uint64_t>(m.layers),
+              static_cast<std::uint64_t>(sc.gpus), static_cast<std::uint64_t>(sc.pp));
+        }
         po.drive = platform_drive;
         po.iterations = platform_its;
         po.all = platform_all;
         po.driver.first_instances_only = a.has("platform-first-instances");
         if (tty)
           po.on_start = [](std::int64_t it, std::size_t b) {
-            std::fprintf(stderr, "\rplatform: decode iteration %lld, batch %zu   ", static_cast<long long>(it), b);
+            if (it == 0)
+              std::fprintf(stderr, "\rplatform: prefill of %zu requests          ", b);
+            else
+              std::fprintf(stderr, "\rplatform: decode iteration %lld, batch %zu   ", static_cast<long long>(it), b);
           };
         on_platform = std::make_unique<pimlab::tlm_platform::PlatformBackend>(*platform_top, timed, po);
       }
@@ -1218,6 +1237,11 @@ int run(int argc, char** argv) {
                   pj["backend_s"].get<double>() * 1e3, pj["platform_s"].get<double>() * 1e3,
                   pj["difference"].get<double>() * 100, on_platform->wall_s(),
                   pj["interrupted"].get<bool>() ? " -- INTERRUPTED: the iterations finished so far" : "");
+      if (pj.contains("prefill"))
+        for (const auto& it : pj["prefill"])
+          std::printf("    prefill of %lld requests, %lld tokens: back-end %10.3f ms   platform %10.3f ms   %+6.1f %%\n",
+                      it["requests"].get<long long>(), it["tokens"].get<long long>(), it["backend_s"].get<double>() * 1e3,
+                      it["platform_s"].get<double>() * 1e3, it["difference"].get<double>() * 100);
       for (const auto& it : pj["iterations"])
         std::printf("    iteration %-6lld batch %-5lld back-end %10.3f ms   platform %10.3f ms   %+6.1f %%\n",
                     it["iteration"].get<long long>(), it["batch"].get<long long>(), it["backend_s"].get<double>() * 1e3,

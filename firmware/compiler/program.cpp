@@ -284,7 +284,8 @@ void compile_prefill(const CompileInput& in, SystemProgram& p) {
   po.tp = in.tp;
   po.element_bytes = in.npu_element_bytes;
   std::vector<NpuPrefillChunk> chunks;
-  for (i64 L : in.contexts) chunks.push_back({in.chunk, L});
+  for (std::size_t i = 0; i < in.contexts.size(); ++i)
+    chunks.push_back({in.chunks.empty() ? in.chunk : in.chunks[i], in.contexts[i]});
   p.npu_host = true;
   p.npu = npu_prefill_stages(po, chunks);
 }
@@ -393,15 +394,32 @@ SystemProgram compile(const CompileInput& in) {
                                 "' has no compiled streams (families compiled: pimba, hbm-pim, time-multiplexed, "
                                 "pipelined, newton, neupims)");
   if (in.chunk < 0) throw std::invalid_argument("chunk " + std::to_string(in.chunk) + " (allowed: 0 = a decode step, or >= 1 tokens)");
-  if (in.chunk > 0) {
+  i64 chunk = in.chunk;  // the header's: the largest request's
+  if (!in.chunks.empty()) {
+    if (in.chunks.size() != in.contexts.size())
+      throw std::invalid_argument("prefill chunks: " + std::to_string(in.chunks.size()) + " for " +
+                                  std::to_string(in.contexts.size()) + " requests");
+    if (in.system.host == model::Device::gpu)
+      throw std::invalid_argument("per-request prefill chunks on a GPU host (its prefill graph takes one chunk "
+                                  "size for every request: chunk)");
+    for (std::size_t i = 0; i < in.chunks.size(); ++i) {
+      if (in.chunks[i] < 1)
+        throw std::invalid_argument("request " + std::to_string(i) + ": a chunk of " + std::to_string(in.chunks[i]) +
+                                    " tokens (allowed: >= 1)");
+      chunk = std::max(chunk, in.chunks[i]);
+    }
+  }
+  if (chunk > 0) {
     if (in.artifact_compatible)
       throw std::invalid_argument("a prefill chunk with --artifact-compatible: the artifacts model decode steps only");
-    for (std::size_t i = 0; i < in.contexts.size(); ++i)
-      if (in.chunk > in.contexts[i])
-        throw std::invalid_argument("request " + std::to_string(i) + ": a chunk of " + std::to_string(in.chunk) +
+    for (std::size_t i = 0; i < in.contexts.size(); ++i) {
+      const i64 q = in.chunks.empty() ? in.chunk : in.chunks[i];
+      if (q > in.contexts[i])
+        throw std::invalid_argument("request " + std::to_string(i) + ": a chunk of " + std::to_string(q) +
                                     " tokens does not fit in context " + std::to_string(in.contexts[i]));
+    }
   }
-  if (fmt == "pimba" && in.artifact_compatible && in.chunk == 0)
+  if (fmt == "pimba" && in.artifact_compatible && chunk == 0)
     throw std::invalid_argument("system '" + in.system.name +
                                 "': artifact-compatible Pimba-family PIM attention is interpolated between two "
                                 "lengths and has no stream of its own; compile without --artifact-compatible");
@@ -430,8 +448,8 @@ SystemProgram compile(const CompileInput& in) {
       h.channels = in.placement ? static_cast<int>(in.placement->channels) : 0;
     }
   }
-  if (in.chunk > 0) {
-    h.chunk = in.chunk;
+  if (chunk > 0) {
+    h.chunk = chunk;
     compile_prefill(in, p);
     return p;
   }

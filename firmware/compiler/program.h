@@ -149,6 +149,11 @@ struct CompileInput {
   // runs on the host (GPU: the graph with Q query tokens; NPU:
   // npu_prefill_stages), so the program has no PIM segment.
   std::int64_t chunk = 0;
+  // Per request, optional (NPU host only): the prefill chunk's tokens of each
+  // request (each 1..its context), the serving loop's prefill iteration whose
+  // requests have different prompt lengths left. Overrides `chunk`; the
+  // header's chunk is then the largest.
+  std::vector<std::int64_t> chunks;
 };
 
 // Compiles one decode iteration. The requests are placed as the serving loop

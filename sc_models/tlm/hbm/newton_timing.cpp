@@ -169,7 +169,14 @@ void NewtonTiming::advance(Cycle until) {
     if (!m_keep_trace) m_trace.clear();
     progress = progress || !m_resp.empty();
     if (!m_resp.empty()) collect();
-    if (progress) m_last_progress = m_ch.clk();
+    // Waiting for a request that has not arrived yet (the controller empty, the
+    // queues' fronts due later) is not a stall: the channel's clock lags the
+    // simulation's while it is idle, so a request submitted beside one still in
+    // flight can be due far beyond the cycle that one completes in.
+    const auto clk = static_cast<Cycle>(m_ch.clk());
+    const bool waiting = m_ch.outstanding() == 0 && (m_pim_in.empty() || m_pim_in.front().arrival > clk) &&
+                         (m_mem_in.empty() || m_mem_in.front().arrival > clk);
+    if (progress || waiting) m_last_progress = m_ch.clk();
     if (m_ch.clk() > m_last_progress + pim::NewtonStall::kCycles && !idle())
       throw pim::NewtonStall(m_ch.clk(), m_ch.outstanding(), "HBM channel (newton)");
     if (idle()) break;

@@ -15,6 +15,7 @@ PlatformBackend::PlatformBackend(Platform& p, serving::Backend& inner, PlatformS
     : m_in(inner), m_o(std::move(o)), m_drv(p, m_o.driver) {
   m_o.compile.timing = false;
   m_o.compile.chunk = 0;
+  m_o.compile.chunks.clear();
 }
 
 serving::IterationCost PlatformBackend::decode(const std::vector<serving::DecodeRequest>& batch) {
@@ -24,7 +25,6 @@ serving::IterationCost PlatformBackend::decode(const std::vector<serving::Decode
                       std::find(m_o.iterations.begin(), m_o.iterations.end(), m_n) != m_o.iterations.end();
   if (!chosen || interrupted()) return c;
   if (m_o.on_start) m_o.on_start(m_n, batch.size());
-  const auto t0 = std::chrono::steady_clock::now();
   fc::CompileInput in = m_o.compile;
   in.contexts.clear();
   in.pinned.clear();
@@ -32,18 +32,43 @@ serving::IterationCost PlatformBackend::decode(const std::vector<serving::Decode
     in.contexts.push_back(r.context);
     if (in.placement) in.pinned.push_back(r.channel);
   }
-  const fc::SystemProgram prog = fc::compile(in);
-  const std::size_t first_run = m_drv.report().runs.size();
-  const double t = m_drv.run(prog);
-  m_wall_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  if (!m_drv.failure().empty()) throw std::runtime_error("the platform: " + m_drv.failure());
+  double t = 0;
+  serving::IterationCost p = execute(in, c, t);
   if (interrupted()) {
     if (m_o.drive) throw serving::IterationInterrupted();
     return c;
   }
   m_its.push_back({m_n, batch.size(), c.time_s, t});
-  if (!m_o.drive) return c;
+  return m_o.drive ? p : c;
+}
 
+serving::IterationCost PlatformBackend::prefill(const std::vector<serving::PrefillChunk>& chunks) {
+  serving::IterationCost c = m_in.prefill(chunks);
+  if (!m_o.drive || interrupted()) return c;
+  if (m_o.on_start) m_o.on_start(0, chunks.size());
+  fc::CompileInput in = m_o.compile;
+  in.contexts.clear();
+  in.pinned.clear();
+  for (const serving::PrefillChunk& ch : chunks) {
+    in.contexts.push_back(ch.context);
+    in.chunks.push_back(ch.tokens);
+  }
+  double t = 0;
+  serving::IterationCost p = execute(in, c, t);
+  if (interrupted()) throw serving::IterationInterrupted();
+  std::int64_t tokens = 0;
+  for (const serving::PrefillChunk& ch : chunks) tokens += ch.tokens;
+  m_prefills.push_back({chunks.size(), tokens, c.time_s, t});
+  return p;
+}
+
+serving::IterationCost PlatformBackend::execute(const fc::CompileInput& in, const serving::IterationCost& c, double& t) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const fc::SystemProgram prog = fc::compile(in);
+  const std::size_t first_run = m_drv.report().runs.size();
+  t = m_drv.run(prog);
+  m_wall_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (!m_drv.failure().empty()) throw std::runtime_error("the platform: " + m_drv.failure());
   // The platform's times; energy, bytes and flops are the back-end's count.
   serving::IterationCost p = c;
   for (auto& [k, v] : p.breakdown) v.time_s = 0;
@@ -59,13 +84,6 @@ serving::IterationCost PlatformBackend::decode(const std::vector<serving::Decode
   }
   p.time_s = t;
   return p;
-}
-
-serving::IterationCost PlatformBackend::prefill(const std::vector<serving::PrefillChunk>& chunks) {
-  if (m_o.drive)
-    throw std::invalid_argument(
-        "the platform runs compiled decode iterations; a prefill iteration has none (run decode only: prefill off)");
-  return m_in.prefill(chunks);
 }
 
 }  // namespace pimlab::tlm_platform

@@ -18,8 +18,9 @@
 //    times are the platform's; energy, bytes and flops stay the back-end's
 //    count of the same program (the platform counts no energy).
 //
-// Prefill iterations have no compiled program: they pass to the back-end in
-// report mode and are refused in drive mode. A Ctrl-C that stops the platform
+// Prefill passes run on the platform in drive mode (compiled with every
+// request's chunk, firmware::compiler::CompileInput::chunks) and are the
+// back-end's in report mode. A Ctrl-C that stops the platform
 // inside an iteration ends the loop without it (serving::IterationInterrupted)
 // in drive mode; in report mode the platform stops running iterations.
 #pragma once
@@ -48,7 +49,8 @@ struct PlatformServingOptions {
   std::vector<std::int64_t> iterations;
   bool all = false;
   DriverOptions driver;
-  // Told when an iteration starts on the platform (a progress line).
+  // Told when an iteration starts on the platform (a progress line;
+  // iteration 0: a prefill pass of `batch` requests).
   std::function<void(std::int64_t iteration, std::size_t batch)> on_start;
 };
 
@@ -57,6 +59,12 @@ struct PlatformIteration {
   std::size_t batch = 0;
   double backend_s = 0;   // the back-end's time of the iteration
   double platform_s = 0;  // the platform's
+};
+
+struct PlatformPrefill {
+  std::size_t requests = 0;
+  std::int64_t tokens = 0;  // prompt tokens of the pass
+  double backend_s = 0, platform_s = 0;
 };
 
 class PlatformBackend : public serving::Backend {
@@ -73,6 +81,8 @@ class PlatformBackend : public serving::Backend {
 
   // The iterations run on the platform to their end, in order.
   const std::vector<PlatformIteration>& iterations() const { return m_its; }
+  // Drive mode: the prefill passes run there, in order.
+  const std::vector<PlatformPrefill>& prefills() const { return m_prefills; }
   const DriverReport& report() const { return m_drv.report(); }
   bool interrupted() const { return m_drv.report().interrupted; }
   // Wall time spent in the platform's simulation (compiling included).
@@ -82,7 +92,11 @@ class PlatformBackend : public serving::Backend {
   serving::Backend& m_in;
   PlatformServingOptions m_o;
   StageDriver m_drv;
+  // Compiles `in`, runs it on the platform (its time in t) and returns `c`
+  // (the back-end's cost of the same iteration) with the platform's times.
+  serving::IterationCost execute(const firmware::compiler::CompileInput& in, const serving::IterationCost& c, double& t);
   std::vector<PlatformIteration> m_its;
+  std::vector<PlatformPrefill> m_prefills;
   std::int64_t m_n = 0;  // decode iterations seen
   double m_wall_s = 0;
 };

@@ -858,3 +858,29 @@ TEST_CASE("queued: a segmented transaction's segments complete as the same reque
                           done.begin() + static_cast<std::ptrdiff_t>(first_segment + ends.size())));
   CHECK(dt.checker_violations() == 0);
 }
+
+// The channel's clock lags the simulation's while the channel is idle, so the
+// queued front end can submit a request that is due far beyond the cycle in
+// which one still in flight completes (found with `pimlab platform --program
+// <prefill> --offer-stream`: the next stage's first request 370 000 cycles
+// later). Waiting for it is not a stall (NewtonStall: 200 000 cycles without
+// progress), and it is timed as on a channel that waited for it alone: the
+// same completion cycle as on a fresh channel (same refresh schedule).
+TEST_CASE("queued newton: a request due long after the one in flight is waited for, not a stall") {
+  constexpr tlm_hbm::Cycle kLater = 300000;
+  tlm_hbm::NewtonTiming both(pim::NewtonOptions{}, false), alone(pim::NewtonOptions{}, false);
+  both.submit(1, {{both.row_address(0, 0, 0, 10), false}}, 0);
+  both.submit(2, {{both.row_address(1, 2, 3, 11), false}}, kLater);
+  REQUIRE_NOTHROW(both.advance(kLater + 2000));
+  const auto done = both.take_done();
+  REQUIRE(done.size() == 2);
+  CHECK(done[0].tag == 1);
+  CHECK(done[0].timing.done < 100);
+  alone.submit(2, {{alone.row_address(1, 2, 3, 11), false}}, kLater);
+  alone.advance(kLater + 2000);
+  const auto ref = alone.take_done();
+  REQUIRE(ref.size() == 1);
+  CHECK(done[1].tag == 2);
+  CHECK(done[1].timing.done == ref[0].timing.done);
+  CHECK(done[1].timing.done > kLater);
+}

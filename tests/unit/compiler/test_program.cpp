@@ -506,3 +506,43 @@ TEST_CASE("program: a prefill chunk puts every operator on the host", "[compiler
   in.chunk = -1;
   CHECK_THROWS_AS(fc::compile(in), std::invalid_argument);
 }
+
+TEST_CASE("program: per-request prefill chunks", "[compiler][program][prefill]") {
+  // The serving loop's prefill pass whose requests have different prompt
+  // tokens left: each request's attention takes its own chunk (Q_i x L_i per
+  // head), the GEMMs run over the sum of the chunks, the header names the
+  // largest chunk.
+  const std::vector<std::int64_t> lens{100, 200, 300}, chunks{100, 17, 64};
+  fc::CompileInput in = neupims_input("neupims", lens, true);
+  in.chunks = chunks;
+  const fc::SystemProgram p = fc::compile(in);
+  CHECK(p.header.chunk == 100);
+  REQUIRE(p.npu.size() == 2);
+  CHECK(p.npu[0].tokens == 100 + 17 + 64);
+  std::size_t a = 0;
+  double program = 0;
+  for (const fc::NpuStage& s : p.npu)
+    for (const fc::NpuOp& x : s.ops) {
+      if (x.kind == fc::NpuOpKind::gemm) program += 2.0 * x.shape.m * x.shape.k * x.shape.n * static_cast<double>(s.repeat);
+      if (x.kind != fc::NpuOpKind::attention) continue;
+      CHECK(x.tokens == chunks.at(a % chunks.size()));
+      CHECK(x.len == lens.at(a % lens.size()));
+      ++a;
+    }
+  CHECK(a == lens.size());
+  CHECK(program == graph_gemm_flops(in.model, in.tp, 100 + 17 + 64, 3));
+  // Refused: a count that is not one per request, a chunk beyond its context
+  // or below 1, a GPU host (its prefill graph takes one chunk size).
+  in.chunks = {100, 17};
+  CHECK_THROWS_WITH(fc::compile(in), "prefill chunks: 2 for 3 requests");
+  in.chunks = {100, 201, 64};
+  CHECK_THROWS_WITH(fc::compile(in), "request 1: a chunk of 201 tokens does not fit in context 200");
+  in.chunks = {100, 0, 64};
+  CHECK_THROWS_WITH(fc::compile(in), "request 1: a chunk of 0 tokens (allowed: >= 1)");
+  fc::CompileInput g;
+  g.model = in.model;
+  g.system = model::find_system("pimba");
+  g.contexts = lens;
+  g.chunks = chunks;
+  CHECK_THROWS_WITH(fc::compile(g), Catch::StartsWith("per-request prefill chunks on a GPU host"));
+}
