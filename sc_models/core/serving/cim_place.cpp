@@ -1,6 +1,7 @@
 #include "serving/cim_place.h"
 
 #include <algorithm>
+#include <cmath>
 #include <functional>
 #include <queue>
 #include <stdexcept>
@@ -190,12 +191,43 @@ CimOpCost CimPlacement::ffn_layer(std::int64_t rows) {
       return done_all;
     };
     const std::int64_t base2 = ceil_div(m_ffn.k1, R) * ceil_div(m_ffn.n1, C);
-    for (std::int64_t b = 0; b < rows; ++b) {
+    std::vector<std::int64_t> ends;  // the block's end after rows 0..b
+    std::vector<double> pj;          // the chip's energy after rows 0..b
+    double energy = 0;
+    bool done = false;
+    for (std::int64_t b = 0; b < rows && !done; ++b) {
       const std::int64_t h = matrix(0, m_ffn.k1, m_ffn.n1, act_ops, 0);
       end = std::max(end, matrix(base2, m_ffn.k2, m_ffn.n2, 0, h + t.hop_cycles));  // gather the hidden vector
+      energy = chip.energy_pj();
+      if (!m_ffn_extrapolate || rows <= kFfnExactRows) continue;
+      ends.push_back(end);
+      pj.push_back(energy);
+      const auto n = static_cast<std::int64_t>(ends.size());
+      if (n < kFfnExactRows || n == rows) continue;
+      // A period c: ends[i] - ends[i - c] the same over the last window, and
+      // the same energy per row (relative 1e-12: sums of doubles).
+      const double e_row = pj[static_cast<std::size_t>(n - 1)] - pj[static_cast<std::size_t>(n - 2)];
+      bool flat = true;
+      for (std::int64_t i = n - kFfnPeriodWindow; i < n && flat; ++i)
+        flat = std::abs((pj[static_cast<std::size_t>(i)] - pj[static_cast<std::size_t>(i - 1)]) - e_row) <= 1e-12 * std::abs(e_row);
+      if (!flat) continue;
+      for (std::int64_t c = 1; c <= 8 && !done; ++c) {
+        const std::int64_t d = ends[static_cast<std::size_t>(n - 1)] - ends[static_cast<std::size_t>(n - 1 - c)];
+        bool periodic = true;
+        for (std::int64_t i = n - kFfnPeriodWindow; i < n && periodic; ++i)
+          periodic = ends[static_cast<std::size_t>(i)] - ends[static_cast<std::size_t>(i - c)] == d;
+        if (!periodic) continue;
+        // Row rows - 1 = j + k c with j among the last c rows simulated.
+        const std::int64_t last = n - 1, target = rows - 1;
+        const std::int64_t j = last - (c - (target - last) % c) % c;
+        end = ends[static_cast<std::size_t>(j)] + (target - j) / c * d;
+        energy = pj[static_cast<std::size_t>(last)] + static_cast<double>(target - last) * e_row;
+        ++m_ffn_extrapolated;
+        done = true;
+      }
     }
     ++m_simulated;
-    it = m_ffn_cache.emplace(rows, std::make_pair(end, chip.energy_pj())).first;
+    it = m_ffn_cache.emplace(rows, std::make_pair(end, energy)).first;
   }
   c.cycles = it->second.first;
   c.tiles_s = m_s.tile.ns(c.cycles) * 1e-9;

@@ -110,8 +110,20 @@ class CimPlacement {
   std::vector<std::string> operators() const;
   // One layer's softmax rows: one per (request, head), lengths[r] the KV length of request r.
   CimOpCost softmax_layer(const std::vector<std::int64_t>& lengths, std::int64_t heads);
-  // One FFN block over `rows` token rows.
+  // One FFN block over `rows` token rows. The rows stream through the same
+  // resources in the same order, so after a transient the block's end grows
+  // by a fixed number of cycles every c rows (a max-plus system with every
+  // row ready at 0 becomes periodic). Beyond kFfnExactRows rows the block is
+  // simulated until its last kFfnPeriodWindow rows show such a period (c <=
+  // 8) and a constant energy per row, and extrapolated from there: the same
+  // cycles as simulating every row, the energy to rounding (tested; a prefill
+  // pass has thousands of rows). Without a period every row is simulated.
   CimOpCost ffn_layer(std::int64_t rows);
+  static constexpr std::int64_t kFfnExactRows = 512, kFfnPeriodWindow = 256;
+  // false: every row simulated (the comparison of the tests).
+  void set_ffn_extrapolation(bool on) { m_ffn_extrapolate = on; }
+  // Blocks whose end was extrapolated (0: every row simulated).
+  std::uint64_t ffn_extrapolated() const { return m_ffn_extrapolated; }
   const CimFfnShape& ffn_shape() const { return m_ffn; }
   std::int64_t ffn_uclms_per_layer() const;  // UCLMs of one FFN block
   std::int64_t ffn_uclms() const { return ffn_uclms_per_layer() * m_ffn.instances; }
@@ -130,6 +142,8 @@ class CimPlacement {
   std::map<std::int64_t, std::pair<std::int64_t, double>> m_row_cache;  // L -> (cycles, pJ) of one softmax row
   std::map<std::int64_t, std::pair<std::int64_t, double>> m_ffn_cache;  // rows -> (cycles, pJ) of one FFN block
   std::uint64_t m_simulated = 0;
+  bool m_ffn_extrapolate = true;
+  std::uint64_t m_ffn_extrapolated = 0;
 };
 
 }  // namespace pimlab::serving

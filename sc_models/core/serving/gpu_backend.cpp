@@ -220,6 +220,28 @@ void GpuBackend::pim_op(const model::Operator& op, const std::vector<DecodeReque
   }
 }
 
+bool GpuBackend::cim_op(const model::Operator& op, const std::vector<std::int64_t>& lengths, bool& ffn_act,
+                        IterationCost& c) {
+  if (!m_cim) return false;
+  const auto B = static_cast<std::int64_t>(lengths.size());
+  if (m_cim->system().place == CimPlace::softmax && op.name == "attention_softmax") {
+    cim_charge(op, op.name, m_cim->softmax_layer(lengths, (op.num_op / B) * op.m), c);
+    return true;
+  }
+  if (m_cim->system().place == CimPlace::ffn) {
+    if (op.name == "ffn_1") {
+      cim_charge(op, "ffn_1+act+ffn_2", m_cim->ffn_layer(op.m), c);
+      ffn_act = true;
+      return true;
+    }
+    if (op.name == "ffn_2" || (ffn_act && op.cls == model::OpClass::act)) {  // timed with ffn_1
+      ffn_act = false;
+      return true;
+    }
+  }
+  return false;
+}
+
 void GpuBackend::cim_charge(const model::Operator& op, const std::string& name, const CimOpCost& k,
                             IterationCost& c) {
   // Serial composition, as PIM kernels: the layer's CIM time adds to the
@@ -266,24 +288,10 @@ void GpuBackend::run_ops(const std::vector<DecodeRequest>& batch, IterationCost&
   go.artifact_steps = 1;  // one iteration = one decode step
   const std::vector<model::Operator> ops = model::decode_graph(m_o.model, go);
   bool ffn_act = false;  // the activation between ffn_1 and ffn_2 runs on the CIM VFU
+  std::vector<std::int64_t> lengths;
+  for (const DecodeRequest& r : batch) lengths.push_back(r.context);
   for (const model::Operator& op : ops) {
-    if (m_cim && m_cim->system().place == CimPlace::softmax && op.name == "attention_softmax") {
-      std::vector<std::int64_t> lengths;
-      for (const DecodeRequest& r : batch) lengths.push_back(r.context);
-      cim_charge(op, op.name, m_cim->softmax_layer(lengths, (op.num_op / B) * op.m), c);
-      continue;
-    }
-    if (m_cim && m_cim->system().place == CimPlace::ffn) {
-      if (op.name == "ffn_1") {
-        cim_charge(op, "ffn_1+act+ffn_2", m_cim->ffn_layer(op.m), c);
-        ffn_act = true;
-        continue;
-      }
-      if (op.name == "ffn_2" || (ffn_act && op.cls == model::OpClass::act)) {  // timed with ffn_1
-        ffn_act = false;
-        continue;
-      }
-    }
+    if (cim_op(op, lengths, ffn_act, c)) continue;
     if (model::map_operator(m_o.system, op, m_o.extra_rules) == model::Device::pim)
       pim_op(op, batch, c);
     else
@@ -445,22 +453,29 @@ void GpuBackend::lay_out(Timeline& t) const {
 
 IterationCost GpuBackend::prefill(const std::vector<PrefillChunk>& chunks) {
   IterationCost c;
-  // Chunks of equal length share one graph; all prefill operators run on the
-  // host (PIM serves decode GEMVs and state updates only).
-  std::map<std::int64_t, std::pair<std::int64_t, std::int64_t>> groups;  // tokens -> (count, sum of context)
+  // Chunks of equal length share one graph; the prefill operators run on the
+  // host (PIM serves decode GEMVs and state updates only) or, placed there,
+  // on the CIM tiles.
+  std::map<std::int64_t, std::vector<std::int64_t>> groups;  // tokens -> the chunks' contexts
   for (const PrefillChunk& ch : chunks) {
     if (ch.tokens < 1 || ch.context < ch.tokens) throw std::invalid_argument("bad prefill chunk");
-    auto& g = groups[ch.tokens];
-    ++g.first;
-    g.second += ch.context;
+    groups[ch.tokens].push_back(ch.context);
   }
-  for (const auto& [q, g] : groups) {
-    model::GraphOptions go = model::graph_options(m_o.system, g.first, std::max(q, ceil_div(g.second, g.first)),
-                                                  m_o.gpus, m_o.artifact_compatible);
+  for (const auto& [q, lengths] : groups) {
+    const auto n = static_cast<std::int64_t>(lengths.size());
+    std::int64_t sum = 0;
+    for (const std::int64_t L : lengths) sum += L;
+    model::GraphOptions go = model::graph_options(m_o.system, n, std::max(q, ceil_div(sum, n)), m_o.gpus,
+                                                  m_o.artifact_compatible);
     go.query_tokens = q;
     go.su_kernel = false;
     go.artifact_steps = 1;
-    for (const model::Operator& op : model::decode_graph(m_o.model, go)) host_op(op, c);
+    // The CIM placement's operators run on the tiles as in decode: the FFN
+    // block over the pass's token rows, the softmax's q rows per request and
+    // head at the request's KV length (masked, not skipped, as the host's).
+    bool ffn_act = false;
+    for (const model::Operator& op : model::decode_graph(m_o.model, go))
+      if (!cim_op(op, lengths, ffn_act, c)) host_op(op, c);
   }
   return c;
 }

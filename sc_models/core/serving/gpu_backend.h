@@ -85,6 +85,11 @@ class GpuBackend : public Backend {
   // `name`: the operator as the waveform shows it (the FFN placement runs
   // ffn_1, its activation and ffn_2 as one CIM operator).
   void cim_charge(const model::Operator& op, const std::string& name, const CimOpCost& k, IterationCost& c);
+  // The placement's operators on the tiles (decode and prefill alike): true
+  // when `op` was charged to them, or belongs to an FFN block they ran
+  // (`ffn_act`: between ffn_1 and ffn_2). `lengths`: each request's KV length
+  // (the softmax rows' length; (num_op / requests) x m rows per request).
+  bool cim_op(const model::Operator& op, const std::vector<std::int64_t>& lengths, bool& ffn_act, IterationCost& c);
   Timeline* m_trace = nullptr;
   bool m_collect = false;  // fill m_traced (recording, or the overlap mode's chains)
   struct Traced {  // one operator instance of the recorded iteration

@@ -774,7 +774,8 @@ std::map<std::string, std::string> NeupimsBackend::describe() const {
 
 IterationCost NeupimsBackend::prefill(const std::vector<PrefillChunk>& chunks) {
   // Every prefill operator runs on the NPU (the PIM units serve decode
-  // attention GEMVs only); the channels serve the NPU's transfers alone.
+  // attention GEMVs only) or, placed there, on the CIM tiles; the channels
+  // serve the NPU's transfers alone.
   m_stages.clear();
   IterationCost cost;
   if (chunks.empty()) return cost;
@@ -783,8 +784,13 @@ IterationCost NeupimsBackend::prefill(const std::vector<PrefillChunk>& chunks) {
   std::vector<firmware::compiler::NpuPrefillChunk> c;
   for (const PrefillChunk& ch : chunks) c.push_back({ch.tokens, ch.context});
   std::vector<Impl::StageRun> runs;
-  for (const firmware::compiler::NpuStage& s : firmware::compiler::npu_prefill_stages(m_impl->program_options(), c)) {
-    runs.push_back(m_impl->run_stage(s.name, s.ops, {}, static_cast<int>(s.tokens)));
+  for (firmware::compiler::NpuStage& s : firmware::compiler::npu_prefill_stages(m_impl->program_options(), c)) {
+    // The FFN placement takes each layer's FFN block over the pass's token
+    // rows, as in decode; the softmax placement finds nothing to take: each
+    // request's prefill attention is one NPU operation (scores, softmax and
+    // context), so its softmax stays on the NPU.
+    const CimWork cim = m_cim ? take_cim(s.ops, *m_cim) : CimWork{};
+    runs.push_back(m_impl->run_stage(s.name, s.ops, {}, static_cast<int>(s.tokens), nullptr, cim));
     runs.back().st.repeat = s.repeat;
   }
   m_impl->assemble(runs, cost, m_stages);

@@ -303,3 +303,88 @@ TEST_CASE("GPU back-end: placed operators are charged to the CIM, serially", "[c
   sc.cim = one_tile(CimPlace::softmax);
   CHECK_THROWS_WITH(serving::make_backend(sc), Catch::Contains("conflicts with attacc"));
 }
+
+// Prefill (docs/serving.md "CIM tiles", Scope): the placement's operators run
+// on the tiles in a prefill pass as in decode. Two chunks of 40 prompt tokens
+// (KV lengths 100, 300) and one of 7 (KV length 50): two graphs. FFN: each
+// layer's block over the graph's token rows (80, then 7); softmax: the graph's
+// q rows per request and head at the request's KV length.
+TEST_CASE("GPU back-end: the placed operators of a prefill pass run on the CIM", "[cim_place][prefill]") {
+  serving::SystemChoice sc;
+  sc.system = model::find_system("gpu");
+  sc.model = tiny();
+  sc.host = gpu::preset("a100");
+  const std::vector<serving::PrefillChunk> chunks{{40, 100, -1}, {40, 300, -1}, {7, 50, -1}};
+  const serving::IterationCost base = serving::make_backend(sc)->prefill(chunks);
+  CHECK(base.cim_busy_s == 0);
+
+  sc.cim = one_tile(CimPlace::ffn);
+  const serving::IterationCost ffn = serving::make_backend(sc)->prefill(chunks);
+  serving::CimPlacement q(sc.cim, sc.model, 1);
+  const serving::CimOpCost b7 = q.ffn_layer(7), b80 = q.ffn_layer(80);
+  CHECK(ffn.cim_busy_s == Approx(2 * (b7.time_s + b80.time_s)).epsilon(1e-12));  // 2 layers
+  CHECK(ffn.cim_transfer_bytes == 2 * (87 * 64 + 87 * 64));  // 87 rows of 64 INT8 in and out
+  CHECK(ffn.cim_energy_j == Approx(2 * (b7.energy_j + b80.energy_j)).epsilon(1e-12));
+  CHECK(ffn.time_s == Approx(ffn.host_busy_s + ffn.cim_busy_s).epsilon(1e-12));
+  CHECK(ffn.host_busy_s < base.host_busy_s);  // the host's FFN GEMMs are gone
+
+  sc.cim = one_tile(CimPlace::softmax);
+  const serving::IterationCost soft = serving::make_backend(sc)->prefill(chunks);
+  serving::CimPlacement p(sc.cim, sc.model, 1);
+  const serving::CimOpCost s40 = p.softmax_layer({100, 300}, 40), s7 = p.softmax_layer({50}, 7);
+  CHECK(soft.cim_busy_s == Approx(2 * (s40.time_s + s7.time_s)).epsilon(1e-12));
+  // 40 rows of 100 and 40 of 300 scores, 7 of 50: 16350 scores, 4 B in and 1 B out each, per layer.
+  CHECK(soft.cim_transfer_bytes == 2 * 5 * (40 * 100 + 40 * 300 + 7 * 50));
+  CHECK(soft.time_s == Approx(soft.host_busy_s + soft.cim_busy_s).epsilon(1e-12));
+}
+
+// The FFN block beyond CimPlacement::kFfnExactRows rows (a prefill pass):
+// simulated until periodic, then extrapolated. The same cycles as simulating
+// every row, the energy to rounding, on chips where the rows contend for the
+// VFUs differently (several UCLMs a core, one a core, a small ADC share) and
+// at row counts on every phase of the period.
+TEST_CASE("FFN on CIM: a long block extrapolated from its period equals every row simulated", "[cim_place]") {
+  auto chip = [](int uclms_per_core, int adc_share) {
+    CimSystem s = one_tile(CimPlace::ffn);
+    s.tile.uclms_per_core = uclms_per_core;
+    s.tile.adc_share = adc_share;
+    return s;
+  };
+  for (const CimSystem& s : {chip(16, 8), chip(1, 8), chip(4, 2)}) {
+    serving::CimPlacement fast(s, tiny(), 1), exact(s, tiny(), 1);
+    exact.set_ffn_extrapolation(false);
+    for (const std::int64_t rows : {std::int64_t{513}, std::int64_t{1000}, std::int64_t{2047}, std::int64_t{3001}}) {
+      INFO("uclms_per_core " << s.tile.uclms_per_core << ", adc_share " << s.tile.adc_share << ", rows " << rows);
+      const serving::CimOpCost f = fast.ffn_layer(rows), e = exact.ffn_layer(rows);
+      CHECK(f.cycles == e.cycles);
+      CHECK(f.energy_j == Approx(e.energy_j).epsilon(1e-12));
+      CHECK(f.transfer.bytes_in == e.transfer.bytes_in);
+    }
+    CHECK(fast.ffn_extrapolated() == 4);
+    CHECK(exact.ffn_extrapolated() == 0);
+  }
+  // A GPT-2-sized block (768 x 3072 and back, one layer: 1152 UCLMs on 9 of
+  // 16 tiles, 72 cores), whose column blocks' partial sums meet in reduction
+  // trees across cores and whose rows contend for the cores' VFUs.
+  {
+    model::ModelConfig m = tiny();
+    m.hidden = 768;
+    m.intermediate = 3072;
+    m.layers = 1;
+    CimSystem s;
+    s.place = CimPlace::ffn;
+    serving::CimPlacement fast(s, m, 1), exact(s, m, 1);
+    exact.set_ffn_extrapolation(false);
+    for (const std::int64_t rows : {std::int64_t{700}, std::int64_t{1501}}) {
+      INFO("GPT-2-sized block, rows " << rows);
+      const serving::CimOpCost f = fast.ffn_layer(rows), e = exact.ffn_layer(rows);
+      CHECK(f.cycles == e.cycles);
+      CHECK(f.energy_j == Approx(e.energy_j).epsilon(1e-12));
+    }
+    CHECK(fast.ffn_extrapolated() == 2);
+  }
+  // At most kFfnExactRows rows: always every row.
+  serving::CimPlacement p(one_tile(CimPlace::ffn), tiny(), 1);
+  p.ffn_layer(serving::CimPlacement::kFfnExactRows);
+  CHECK(p.ffn_extrapolated() == 0);
+}

@@ -627,6 +627,41 @@ TEST_CASE("neupims backend: FFN on CIM tiles, derived from the npu and cim cores
   CHECK(sum_categories(c2) == Approx(c2.time_s).epsilon(1e-9));
 }
 
+TEST_CASE("neupims backend: a prefill pass runs its FFN on CIM tiles and its softmax on the NPU", "[serving][neupims][cim_place][prefill]") {
+  // Two requests' chunks of 30 and 10 tokens: the prefill stage's FFN block
+  // runs over its 40 token rows on the tiles, once per layer (3), and the
+  // NPU's bytes fall by the two GEMMs' and the GELU's traffic; the head is
+  // unchanged. The softmax placement takes nothing: each request's prefill
+  // attention is one NPU operation (scores, softmax, context).
+  const model::ModelConfig m = tiny(3);
+  const std::vector<serving::PrefillChunk> chunks{{30, 100, 0}, {10, 40, 1}};
+  NeupimsBackend base(opts(NeupimsSystem::npu_pim, m, kChannels, false));
+  NeupimsBackend cim(with_cim(opts(NeupimsSystem::npu_pim, m, kChannels, false), serving::CimPlace::ffn));
+  const serving::IterationCost c0 = base.prefill(chunks), c1 = cim.prefill(chunks);
+  serving::CimPlacement p(with_cim({}, serving::CimPlace::ffn).cim, m, 1);
+  const serving::CimOpCost block = p.ffn_layer(40);
+  CHECK(c1.cim_busy_s >= 3 * block.time_s * (1 - 1e-12));  // to rounding up to NPU cycles
+  CHECK(c1.cim_busy_s <= 3 * block.time_s + 3e-9);
+  CHECK(c1.cim_energy_j == Approx(3 * block.energy_j).epsilon(1e-12));
+  CHECK(c1.cim_transfer_bytes == 3 * 40 * 1024);  // 40 rows x 512 INT8 in and out, 3 layers
+  const npu::NpuConfig cfg;
+  npu::InstantDma inst;
+  auto gemm_bytes = [&](const npu::GemmShape& s) {
+    const npu::GemmTiming g = npu::run_gemm(cfg, npu::plan_gemm(cfg, s), inst, 0);
+    return static_cast<double>(g.read_bytes + g.write_bytes);
+  };
+  const double ffn_bytes = gemm_bytes({40, 512, 2048, m.mlp_bias}) + gemm_bytes({40, 2048, 512, m.mlp_bias}) +
+                           2.0 * 40 * 2048 * 2;  // GELU: 40 x 2048 FP16 in and out
+  CHECK(c0.host_bytes - c1.host_bytes == Approx(3 * ffn_bytes).epsilon(1e-12));
+  CHECK(stage(cim, "head").time_s == stage(base, "head").time_s);
+  CHECK(c1.time_s == Approx(sum_stages(cim)).epsilon(1e-12));
+  CHECK(sum_categories(c1) == Approx(c1.time_s).epsilon(1e-9));
+  NeupimsBackend soft(with_cim(opts(NeupimsSystem::npu_pim, m, kChannels, false), serving::CimPlace::softmax));
+  const serving::IterationCost c2 = soft.prefill(chunks);
+  CHECK(c2.cim_busy_s == 0);
+  CHECK(c2.time_s == c0.time_s);
+}
+
 TEST_CASE("neupims backend: attention softmax on CIM tiles", "[serving][neupims][cim_place]") {
   // Serial npu+pim: stage B's NPU share is each request's softmax (4 heads of
   // its KV length) and the partial-sum adds; with the softmax on the tiles the
