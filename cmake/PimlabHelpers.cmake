@@ -22,7 +22,10 @@ function(pimlab_unit_test)
   # Labels are set from a second include file: a list passed through
   # catch_discover_tests(PROPERTIES LABELS "a;b") reaches set_tests_properties
   # split into separate arguments, so only the first label would stick.
-  catch_discover_tests(${T_NAME} TEST_PREFIX "${T_NAME}: " TEST_LIST ${T_NAME}_TESTS)
+  # --warn NoTests: a case the test's spec does not reach fails instead of
+  # passing with "No tests ran" (a ';' in a TEST_CASE name splits it, as a
+  # CMake list, into a spec that matches nothing).
+  catch_discover_tests(${T_NAME} TEST_PREFIX "${T_NAME}: " TEST_LIST ${T_NAME}_TESTS EXTRA_ARGS --warn NoTests)
   set(labels unit ${T_LABELS})
   file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/${T_NAME}_labels.cmake
     "if(${T_NAME}_TESTS)\n  set_tests_properties(\${${T_NAME}_TESTS} PROPERTIES LABELS \"${labels}\")\nendif()\n")

@@ -77,7 +77,7 @@ TEST_CASE("L1 search weighs traffic by 1/u^2 and keeps the first strict minimum"
   CHECK(tiles_string(t) == "32/32/32/64/64/1.0");
 }
 
-TEST_CASE("L1 search rejects tiles over the L1 capacity; ties go to the smaller tm", "[gpu][tiles]") {
+TEST_CASE("L1 search rejects tiles over the L1 capacity and ties go to the smaller tm", "[gpu][tiles]") {
   // Same FC on an L1 of 6143 B: 32x32 needs (32+32) 32 2 + 32 32 2 = 6144 B: rejected.
   // Fitting with u = 1: 16x32 and 32x16 (4096 B, a + b = 6 -> T 57344), 16x16 (a + b = 8),
   // 8x64 / 64x8 (5632 B, a + b = 9); 64x16 needs 7168 B. tm is the outer loop, so 16x32.
@@ -109,7 +109,7 @@ TEST_CASE("L2 candidates include the full dimension when the L1 tile does not di
   CHECK(tiles_string(t) == "64/100/32/100/100/0.5");
 }
 
-TEST_CASE("L1 candidates are clipped to m and n; equal traffic keeps the first tile", "[gpu][tiles]") {
+TEST_CASE("L1 candidates are clipped to m and n and equal traffic keeps the first tile", "[gpu][tiles]") {
   // MATMUL m 1, n 600, k 64 on the A100: every tm clips to 1; the column count
   // ceil(600/tn) is 2 for tn = 320, 384, 448 and 512 (no candidate reaches 600),
   // so the first, 320, stays. L2: tn2 in {320, 600} -> 600; tk2 = 1.

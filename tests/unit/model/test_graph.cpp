@@ -135,7 +135,7 @@ TEST_CASE("graph: element formats set dbyte and storage bytes", "[graph]") {
   CHECK_THROWS_WITH(parse_elem_format("fp4"), Catch::Contains("unknown element format 'fp4'"));
 }
 
-TEST_CASE("graph: artifact repeats fold the run; totals stay per iteration", "[graph]") {
+TEST_CASE("graph: artifact repeats fold the run and totals stay per iteration", "[graph]") {
   const ModelConfig& m = preset("retnet-2.7b");
   GraphOptions o = opts(32, 2049, 1);
   o.su_kernel = true;

@@ -136,7 +136,7 @@ TEST_CASE("newton units: q*K^T and p*V bit-exact, end to end against the golden 
   }
 }
 
-TEST_CASE("newton units: golden::newton_attention is the documented loop; the functional check matches it", "[neupims][units]") {
+TEST_CASE("newton units: golden::newton_attention is the documented loop and the functional check matches it", "[neupims][units]") {
   // golden::newton_attention against the loop above (logits, and the outputs
   // from its own FP16 probabilities), then firmware::neupims::check_attention
   // (the units on seeded data against that golden) for both flavours.

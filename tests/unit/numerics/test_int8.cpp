@@ -72,7 +72,7 @@ TEST_CASE("int8: the rounded scale and the double rounding of x / scale", "[int8
   CHECK(hex32(B(out[3])) == "0xbf800000");
 }
 
-TEST_CASE("int8: zero and tiny blocks get scale 1; FLT_MAX saturates", "[int8]") {
+TEST_CASE("int8: zero and tiny blocks get scale 1 and FLT_MAX saturates", "[int8]") {
   // All-zero block: scale 1, q 0, +0 everywhere.
   {
     const Block32 in = {-0.0f};

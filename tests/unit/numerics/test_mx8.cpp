@@ -103,7 +103,7 @@ TEST_CASE("mx8: packed byte layout of a hand-built block", "[mx8]") {
   CHECK_THROWS_AS(mx8_pack_fields(f), std::invalid_argument);
 }
 
-TEST_CASE("mx8: carry out of the 6-bit field saturates; a carry below it rounds up", "[mx8]") {
+TEST_CASE("mx8: a carry out of the 6-bit field saturates, a carry below it rounds up", "[mx8]") {
   // 1.9921875 = 255/128: e 127, sig 0xFF0000 = 16711680, the block maximum, d 0:
   // m = (16711680 + 2^17) >> 18 = floor(64.25) = 64 -> saturates to 63
   // -> 63 * 2^-5 = 1.96875.

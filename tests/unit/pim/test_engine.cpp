@@ -216,7 +216,7 @@ TEST_CASE("checker catches an illegal sequence: bus conflict, order and rule") {
   CHECK(has("order", 3));
 }
 
-TEST_CASE("one global trace reader stalls at a full channel; independent channels do not") {
+TEST_CASE("one global trace reader stalls at a full channel but independent channels do not") {
   // Global trace: channel 0 gets ACT4 + 39 COMPs (cycles 1, 15, 19, ...),
   // then channel 1 one barrier. With a 32-entry window the reader hands
   // channel 0 its first 32 commands and stalls on the 33rd until channel 0

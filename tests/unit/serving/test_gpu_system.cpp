@@ -95,7 +95,7 @@ TEST_CASE("gpu and gpu+q systems: generation time and energy of the artifact's c
   }
 }
 
-TEST_CASE("the categories add up to the iteration time; energy by place adds up to the total", "[serving][gpu]") {
+TEST_CASE("the categories add up to the iteration time and energy by place adds up to the total", "[serving][gpu]") {
   pimlab::serving::GpuSystemOptions o;
   o.system = pimlab::model::find_system("pimba");
   o.model = pimlab::model::preset("zamba2-7b");

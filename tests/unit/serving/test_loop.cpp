@@ -70,7 +70,7 @@ TEST_CASE("arrivals, the batch limit and prefill", "[serving][loop]") {
   CHECK(r.peak_batch == 1);
 }
 
-TEST_CASE("capacity: a request waits for memory; one that never fits is an error naming the shortfall",
+TEST_CASE("capacity: a request waits for memory and one that never fits is an error naming the shortfall",
           "[serving][loop]") {
   Scripted be;
   LoopOptions o;
@@ -84,7 +84,7 @@ TEST_CASE("capacity: a request waits for memory; one that never fits is an error
   CHECK_THROWS_WITH(serve(be, pimlab::workload::fixed_batch(1, 8, 3), o), Catch::Contains("short by"));
 }
 
-TEST_CASE("max_iterations truncates; the stop flag interrupts after a whole iteration", "[serving][loop]") {
+TEST_CASE("max_iterations truncates and the stop flag interrupts after a whole iteration", "[serving][loop]") {
   Scripted be;
   LoopOptions o;
   o.max_batch = 2;

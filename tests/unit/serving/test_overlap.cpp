@@ -91,7 +91,7 @@ TEST_CASE("overlap scheduler: PIM with its own memory overlaps host memory traff
   CHECK(s.makespan_s == 13);
 }
 
-TEST_CASE("overlap scheduler: a memory-bound host operator waits for the channels; a compute-only one does not",
+TEST_CASE("overlap scheduler: a memory-bound host operator waits for the channels but a compute-only one does not",
           "[serving][overlap]") {
   // a: one kernel [0,5]. b: a host operator all memory (T = M = 2) waits for the
   // channels, [5,7]; c: a host operator without traffic runs under the kernel.

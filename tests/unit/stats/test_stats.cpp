@@ -63,7 +63,7 @@ struct Two {
 
 }  // namespace
 
-TEST_CASE("stats: the full view names value, unit and description; the flat view the value") {
+TEST_CASE("stats: the full view names value, unit and description, the flat view only the value") {
   const Two t{7, 2.5};
   CHECK(stats::document(t) == nlohmann::json::parse(R"({"a": {"value": 7, "unit": "things", "description": "how many things"},
       "b_pj": {"value": 2.5, "unit": "pJ", "description": "energy of the things"}})"));
@@ -200,7 +200,7 @@ TEST_CASE("stats: dram::EnergyBreakdown: every term in pJ, to_json is the flat v
   CHECK(sum == Approx(e.total_pj()).epsilon(1e-12));
 }
 
-TEST_CASE("stats: cim::ChipStats: both views agree; since() subtracts a snapshot") {
+TEST_CASE("stats: cim::ChipStats: both views agree and since() subtracts a snapshot") {
   cim::ChipStats a, b;
   a.mvms = 10;
   a.adc_conversions = 20;

@@ -66,7 +66,7 @@ TEST_CASE("plot: speedup over a baseline group divides at the same x", "[sweep]"
   CHECK(error_of(t, s) == "--speedup-over 'tpu' is not a value of the group column");
 }
 
-TEST_CASE("plot: a varying axis that is neither x nor the group is an error; --where filters", "[sweep]") {
+TEST_CASE("plot: a varying axis that is neither x nor the group is an error and --where filters", "[sweep]") {
   const Table t = table(std::string(kCsv) + "004,gpu,1,n,15,7,1\n");
   PlotSpec s;
   s.x = "batch";
