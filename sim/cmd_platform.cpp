@@ -211,14 +211,21 @@ int run_program(const Args& a, const pimlab::cli::JsonOutput& json_out, const st
   pimlab::tlm_common::install_sigint_handler();
   const double wall = simulate(a, drv->failure());
   const tp::DriverReport& rep = drv->report();
-  // Per stage: its instances' mean and the sum over the iteration.
+  // Per stage (an NPU's) or entry (a GPU's kernels and PIM launches): its
+  // instances' mean and the sum over the iteration.
   struct Sum {
     std::string name;
     std::int64_t repeat = 1, runs = 0;
     double npu = 0, pim = 0, time = 0, bytes = 0;
   };
-  std::vector<Sum> sums(prog.npu.size());
-  for (std::size_t k = 0; k < prog.npu.size(); ++k) sums[k] = {prog.npu[k].name, prog.npu[k].repeat};
+  const bool gpu = !prog.npu_host;
+  const char* host_s = gpu ? "host_s" : "npu_s";
+  const char* host_bytes = gpu ? "host_bytes" : "npu_bytes";
+  std::vector<Sum> sums;
+  if (gpu)
+    for (const fc::HostEntry& e : prog.host) sums.push_back({e.name, e.repeat});
+  else
+    for (const fc::NpuStage& st : prog.npu) sums.push_back({st.name, st.repeat});
   nlohmann::json runs = nlohmann::json::array();
   for (const tp::StageInstanceRun& r : rep.runs) {
     Sum& s = sums[r.stage];
@@ -227,15 +234,16 @@ int run_program(const Args& a, const pimlab::cli::JsonOutput& json_out, const st
     s.pim += r.pim_s;
     s.time += r.time_s;
     s.bytes += static_cast<double>(r.npu_bytes);
-    runs.push_back({{"stage", r.name}, {"instance", r.instance}, {"start_s", r.start_s}, {"npu_s", r.npu_s},
-                    {"pim_s", r.pim_s}, {"time_s", r.time_s}, {"npu_bytes", r.npu_bytes},
+    runs.push_back({{"stage", r.name}, {"instance", r.instance}, {"start_s", r.start_s}, {host_s, r.npu_s},
+                    {"pim_s", r.pim_s}, {"time_s", r.time_s}, {host_bytes, r.npu_bytes},
                     {"pim_programs", r.pim_programs}});
+    if (gpu) runs.back()["category"] = r.category;
   }
   nlohmann::json stages = nlohmann::json::array();
   for (const Sum& s : sums) {
     const double n = static_cast<double>(std::max<std::int64_t>(1, s.runs));
-    stages.push_back({{"stage", s.name}, {"repeat", s.repeat}, {"instances_run", s.runs}, {"npu_s", s.npu / n},
-                      {"pim_s", s.pim / n}, {"time_s", s.time / n}, {"npu_bytes", s.bytes / n}});
+    stages.push_back({{"stage", s.name}, {"repeat", s.repeat}, {"instances_run", s.runs}, {host_s, s.npu / n},
+                      {"pim_s", s.pim / n}, {"time_s", s.time / n}, {host_bytes, s.bytes / n}});
   }
   nlohmann::json doc = pimlab::tlm_common::build_stats_document(pimlab::tlm_common::StatsMeta{});
   doc["iteration"] = {{"program", dir},
@@ -249,23 +257,24 @@ int run_program(const Args& a, const pimlab::cli::JsonOutput& json_out, const st
                       {"bursts_waited", rep.bursts_waited},
                       {"interrupted", rep.interrupted},
                       {"iteration_time_s", rep.iteration_s},
-                      {"npu_requests", rep.npu_requests},
+                      {gpu ? "host_requests" : "npu_requests", rep.npu_requests},
                       {"stages", stages},
                       {"runs", runs}};
   json_out.write(doc, 2);
   if (json_out.table()) {
     std::printf("platform %s, program %s (%s, %s, batch %lld)\n", file.c_str(), dir.c_str(), prog.header.system.c_str(),
                 prog.header.model.c_str(), static_cast<long long>(prog.header.batch));
-    std::printf("%-6s %6s %9s %12s %12s %12s %14s\n", "stage", "repeat", "instances", "npu us", "pim us", "time us",
-                "npu bytes");
+    const int w = gpu ? 20 : 6;
+    std::printf("%-*s %6s %9s %12s %12s %12s %14s\n", w, gpu ? "entry" : "stage", "repeat", "instances",
+                gpu ? "host us" : "npu us", "pim us", "time us", gpu ? "host bytes" : "npu bytes");
     for (const Sum& s : sums) {
       const double n = static_cast<double>(std::max<std::int64_t>(1, s.runs));
-      std::printf("%-6s %6lld %9lld %12.3f %12.3f %12.3f %14.0f\n", s.name.c_str(), static_cast<long long>(s.repeat),
+      std::printf("%-*s %6lld %9lld %12.3f %12.3f %12.3f %14.0f\n", w, s.name.c_str(), static_cast<long long>(s.repeat),
                   static_cast<long long>(s.runs), s.npu / n * 1e6, s.pim / n * 1e6, s.time / n * 1e6, s.bytes / n);
     }
-    std::printf("iteration %.3f us simulated%s, %llu NPU transactions, %.3f s wall%s\n", rep.iteration_s * 1e6,
+    std::printf("iteration %.3f us simulated%s, %llu %s transactions, %.3f s wall%s\n", rep.iteration_s * 1e6,
                 o.first_instances_only ? " (first instances x repeat)" : "",
-                static_cast<unsigned long long>(rep.npu_requests), wall,
+                static_cast<unsigned long long>(rep.npu_requests), gpu ? "host" : "NPU", wall,
                 rep.interrupted ? " -- INTERRUPTED: the stage instances finished so far" : "");
   }
   return rep.interrupted ? 130 : 0;

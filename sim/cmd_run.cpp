@@ -787,9 +787,10 @@ int run(int argc, char** argv) {
       throw UsageError("--platform executes one run's iterations (one model, batch and system: SystemC builds one "
                        "platform per process); --model, --batch and --system give " + std::to_string(cases.size()) + " runs");
     const model::SystemSpec& ps = cases.front().system;
-    if (ps.host != model::Device::npu)
-      throw UsageError("--platform runs the NPU systems' compiled iterations (npu-only, npu+pim, neupims), not " + ps.name +
-                       " (a GPU host's kernels do not run on the platform yet)");
+    if (ps.pim_family == "attacc")
+      throw UsageError("--platform runs the compiled iterations of the NPU systems (npu-only, npu+pim, neupims) and of "
+                       "the GPU systems with Pimba-family or no PIM (gpu, gpu+q, gpu+pim, pimba, time-multiplexed, "
+                       "pipelined), not " + ps.name + " (AttAcc stacks are not on a platform yet)");
     if (a.has("mode") && a.str("mode", "") == "overlap")
       throw UsageError("--platform: mode overlap has no compiled program (allowed: serial, interleaved)");
     if (a.integer("pp", 1, 1, 64) != 1)
@@ -820,7 +821,7 @@ int run(int argc, char** argv) {
     probe.tp = cases.front().gpus;
     probe.artifact_compatible = artifact;
     probe.timing = false;
-    if (ps.has_pim()) {
+    if (ps.has_pim() && ps.host == model::Device::npu) {
       // The NeuPIMs back-end's channels: what the run's programs will name.
       probe.placement = fc::neupims_placement(fc::Policy::round_robin,
                                               static_cast<std::uint32_t>(serving::NeupimsOptions{}.channels), 0,
@@ -964,6 +965,10 @@ int run(int argc, char** argv) {
         po.compile.artifact_compatible = artifact;
         po.compile.sub_batch = sc.sub_batch;
         po.compile.placement = o.placement;
+        if (gpu_be && gpu_be->pim()) {  // the GPU's PIM channels, as the back-end has them
+          po.compile.pim_channels = gpu_be->pim()->options().channels;
+          po.compile.pim_dram = gpu_be->pim()->options().dram;
+        }
         if (!po.compile.placement && be->kv_channels() > 0) {
           // A snapshot pins every request to its channel: the compiler takes the
           // channels from it, the policy is never asked.

@@ -362,18 +362,24 @@ std::vector<NpuStage> read_npu_stages(std::istream& is, const std::string& sourc
   return out;
 }
 
-std::vector<std::pair<std::size_t, std::int64_t>> stage_instances(const std::vector<NpuStage>& stages) {
+std::vector<std::pair<std::size_t, std::int64_t>> loop_instances(const std::vector<std::int64_t>& repeats) {
   std::vector<std::pair<std::size_t, std::int64_t>> out;
-  for (std::size_t i = 0; i < stages.size();) {
-    const std::int64_t R = stages[i].repeat;
+  for (std::size_t i = 0; i < repeats.size();) {
+    const std::int64_t R = repeats[i];
     std::size_t j = i + 1;
     if (R > 1)
-      while (j < stages.size() && stages[j].repeat == R) ++j;
+      while (j < repeats.size() && repeats[j] == R) ++j;
     for (std::int64_t rep = 0; rep < std::max<std::int64_t>(1, R); ++rep)
       for (std::size_t k = i; k < j; ++k) out.emplace_back(k, rep);
     i = j;
   }
   return out;
+}
+
+std::vector<std::pair<std::size_t, std::int64_t>> stage_instances(const std::vector<NpuStage>& stages) {
+  std::vector<std::int64_t> repeats;
+  for (const NpuStage& s : stages) repeats.push_back(s.repeat);
+  return loop_instances(repeats);
 }
 
 }  // namespace pimlab::firmware::compiler

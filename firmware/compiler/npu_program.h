@@ -79,6 +79,8 @@ std::vector<NpuStage> npu_decode_stages(const NpuProgramOptions& o, const std::v
 // (serial: (A, B, E) x layers; interleaved: (C, D) x (layers - 1); npu-only:
 // layer x layers). Each entry: {stage index, instance 0 .. R - 1}.
 std::vector<std::pair<std::size_t, std::int64_t>> stage_instances(const std::vector<NpuStage>& stages);
+// The same rule over a list of repeat counts (a GPU host's entries: host_instances, program.h).
+std::vector<std::pair<std::size_t, std::int64_t>> loop_instances(const std::vector<std::int64_t>& repeats);
 
 // One request's prefill chunk: `tokens` new prompt tokens ending at KV length `context`.
 struct NpuPrefillChunk {

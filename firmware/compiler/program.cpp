@@ -81,10 +81,12 @@ int declare_segment(SystemProgram& p, const std::string& name, int sub_batch, i6
 }
 
 // A PIM segment and its launch on the host.
-int add_segment(SystemProgram& p, const std::string& name, int sub_batch, i64 repeat, i64 requests, int& prev) {
+int add_segment(SystemProgram& p, const std::string& name, int sub_batch, i64 repeat, i64 requests, int& prev,
+                const std::string& category) {
   const int id = declare_segment(p, name, sub_batch, repeat, requests);
   HostEntry e;
   e.kind = EntryKind::pim;
+  e.category = category;
   e.sub_batch = sub_batch;
   e.repeat = repeat;
   e.after = prev;
@@ -122,7 +124,7 @@ void compile_gpu(const CompileInput& in, SystemProgram& p, i64 mean) {
       const std::vector<firmware::attacc::LengthGroup> groups = firmware::attacc::length_groups(in.contexts);
       for (std::size_t j = 0; j < groups.size(); ++j) {
         const int seg = add_segment(p, "attention." + std::to_string(j), 1, op.repeat / std::max<i64>(1, op.steps),
-                                    groups[j].requests, prev);
+                                    groups[j].requests, prev, model::category_name(op.category));
         const firmware::attacc::AttentionSpec spec = firmware::attacc::stack_kernel(
             in.attacc_placement, per_request * groups[j].requests, in.attacc_stacks, op.k, groups[j].len, op.dbyte,
             in.attacc_max_len, dram->org.channels, in.artifact_compatible);
@@ -165,7 +167,7 @@ void compile_gpu(const CompileInput& in, SystemProgram& p, i64 mean) {
     for (std::size_t j = 0; j < kernels.size(); ++j) {
       const K& k = kernels[j];
       const int seg = add_segment(p, op.name + "." + std::to_string(j), 1, op.repeat / std::max<i64>(1, op.steps),
-                                  k.requests, prev);
+                                  k.requests, prev, model::category_name(op.category));
       const fw::KernelSpec spec =
           fw::host_kernel(k.op, k.num_op, k.rows, k.cols, variant, in.pim_channels, false, *dram);
       const fw::Program prog = fw::generate(spec);
@@ -458,6 +460,17 @@ SystemProgram compile(const CompileInput& in) {
   return p;
 }
 
+std::vector<std::pair<std::size_t, std::int64_t>> host_instances(const std::vector<HostEntry>& host) {
+  std::vector<std::int64_t> repeats;
+  for (const HostEntry& e : host) repeats.push_back(e.repeat);
+  return loop_instances(repeats);
+}
+
+std::string pim_entry_category(const HostEntry& e) {
+  if (!e.category.empty()) return e.category;
+  return e.name.rfind("attention", 0) == 0 ? "gemv" : "state_update";
+}
+
 // ---- writers ------------------------------------------------------------------------------------
 void write_host_kernels(std::ostream& os, const SystemProgram& p) {
   os << header_line(p.header, "host.kernels") << '\n';
@@ -633,6 +646,7 @@ std::vector<HostEntry> read_host_kernels(std::istream& is, const std::string& so
     } else {
       e.segment = static_cast<int>(to_int(t[5], "segment", 0, 1 << 30, source, n));
       e.name = t[6];
+      e.category = pim_entry_category(e);
     }
     out.push_back(e);
   }

@@ -116,6 +116,16 @@ struct SystemProgram {
   std::vector<ChannelFile> files;
 };
 
+// The order in which a GPU host's entries run: list order, except that
+// consecutive entries of one repeat count R > 1 form a loop body run R times
+// (a decoder layer's kernels and PIM launches x layers), as stage_instances
+// orders an NPU's stages. Each entry: {entry index, instance 0 .. R - 1}.
+std::vector<std::pair<std::size_t, std::int64_t>> host_instances(const std::vector<HostEntry>& host);
+// The category a PIM launch's time is charged to (GpuBackend::pim_op: its
+// operator's; read from disk, where a `pim` line names none: gemv for an
+// attention segment, else state_update).
+std::string pim_entry_category(const HostEntry& e);
+
 // "pimba" for the Pimba family (pimba, hbm-pim, time-multiplexed, pipelined),
 // "newton" for newton and neupims, "attacc" for attacc, "" otherwise.
 std::string channel_format(const std::string& family);

@@ -268,6 +268,7 @@ OpResult time_operator(const Host& h, const Operator& op, int gpus, const Option
     const double bytes = f.tensor_passes * mnop * op.dbyte;
     r.hbm_bytes = bytes;
     r.memory_s = (f.slope_us_per_byte * (kFitReferenceBw / h.hbm_bytes_per_s) * bytes + f.floor_us) * 1e-6;
+    r.fixed_s = f.floor_us * 1e-6;
     r.e_offchip_pJ = bytes * e.hbm_pj_per_byte;
     r.e_onchip_pJ = bytes * e.l2_pj_per_byte + bytes * e.l1_pj_per_byte + bytes * e.reg_pj_per_byte +
                     r.flops / 2.0 * e.alu_pj_per_mac;

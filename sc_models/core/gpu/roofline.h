@@ -70,6 +70,10 @@ struct OpResult {
   double compute_s = 0;         // compute roofline term
   double memory_s = 0;          // memory term (HBM traffic, fitted kernel or link)
   double hbm_bytes = 0;         // off-chip bytes (link bytes for G2G)
+  // Of memory_s, the part that does not depend on the bytes: an element-wise
+  // kernel's fitted floor (launch and setup; 0 for GEMMs and all-reduces).
+  // The TLM platform adds it before the kernel's traffic, which its channels time.
+  double fixed_s = 0;
   bool compute_bound = false;
 };
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <stdexcept>
 #include <utility>
 
@@ -33,7 +34,7 @@ serving::IterationCost PlatformBackend::decode(const std::vector<serving::Decode
     if (in.placement) in.pinned.push_back(r.channel);
   }
   double t = 0;
-  serving::IterationCost p = execute(in, c, t);
+  serving::IterationCost p = execute({in}, c, t);
   if (interrupted()) {
     if (m_o.drive) throw serving::IterationInterrupted();
     return c;
@@ -46,15 +47,32 @@ serving::IterationCost PlatformBackend::prefill(const std::vector<serving::Prefi
   serving::IterationCost c = m_in.prefill(chunks);
   if (!m_o.drive || interrupted()) return c;
   if (m_o.on_start) m_o.on_start(0, chunks.size());
-  fc::CompileInput in = m_o.compile;
-  in.contexts.clear();
-  in.pinned.clear();
-  for (const serving::PrefillChunk& ch : chunks) {
-    in.contexts.push_back(ch.context);
-    in.chunks.push_back(ch.tokens);
+  // NPU hosts: one pass, each request with its own chunk. GPU hosts: as the
+  // GPU back-end composes it, one graph per chunk length, run one after the
+  // other (its prefill graph takes one chunk size).
+  std::vector<fc::CompileInput> ins;
+  if (m_o.compile.system.host == model::Device::gpu) {
+    std::map<std::int64_t, std::vector<std::int64_t>> groups;  // tokens -> contexts
+    for (const serving::PrefillChunk& ch : chunks) groups[ch.tokens].push_back(ch.context);
+    for (const auto& [q, contexts] : groups) {
+      fc::CompileInput in = m_o.compile;
+      in.contexts = contexts;
+      in.pinned.clear();
+      in.chunk = q;
+      ins.push_back(std::move(in));
+    }
+  } else {
+    fc::CompileInput in = m_o.compile;
+    in.contexts.clear();
+    in.pinned.clear();
+    for (const serving::PrefillChunk& ch : chunks) {
+      in.contexts.push_back(ch.context);
+      in.chunks.push_back(ch.tokens);
+    }
+    ins.push_back(std::move(in));
   }
   double t = 0;
-  serving::IterationCost p = execute(in, c, t);
+  serving::IterationCost p = execute(ins, c, t);
   if (interrupted()) throw serving::IterationInterrupted();
   std::int64_t tokens = 0;
   for (const serving::PrefillChunk& ch : chunks) tokens += ch.tokens;
@@ -62,25 +80,33 @@ serving::IterationCost PlatformBackend::prefill(const std::vector<serving::Prefi
   return p;
 }
 
-serving::IterationCost PlatformBackend::execute(const fc::CompileInput& in, const serving::IterationCost& c, double& t) {
-  const auto t0 = std::chrono::steady_clock::now();
-  const fc::SystemProgram prog = fc::compile(in);
-  const std::size_t first_run = m_drv.report().runs.size();
-  t = m_drv.run(prog);
-  m_wall_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  if (!m_drv.failure().empty()) throw std::runtime_error("the platform: " + m_drv.failure());
+serving::IterationCost PlatformBackend::execute(const std::vector<fc::CompileInput>& ins, const serving::IterationCost& c,
+                                                double& t) {
   // The platform's times; energy, bytes and flops are the back-end's count.
   serving::IterationCost p = c;
   for (auto& [k, v] : p.breakdown) v.time_s = 0;
   p.host_busy_s = p.pim_busy_s = 0;
-  const auto& runs = m_drv.report().runs;
-  for (std::size_t i = first_run; i < runs.size(); ++i) {
-    const StageInstanceRun& r = runs[i];
-    const double k = m_o.driver.first_instances_only ? static_cast<double>(std::max<std::int64_t>(1, prog.npu[r.stage].repeat))
-                                                     : 1.0;
-    serving::charge_stage_time(p, r.time_s * k, r.npu_s, r.pim_s, r.npu_busy, r.npu_cycles);
-    p.host_busy_s += r.npu_s * k;
-    p.pim_busy_s += r.pim_s * k;
+  t = 0;
+  for (const fc::CompileInput& in : ins) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const fc::SystemProgram prog = fc::compile(in);
+    const std::size_t first_run = m_drv.report().runs.size();
+    t += m_drv.run(prog);
+    m_wall_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (!m_drv.failure().empty()) throw std::runtime_error("the platform: " + m_drv.failure());
+    if (interrupted()) return p;
+    const auto& runs = m_drv.report().runs;
+    for (std::size_t i = first_run; i < runs.size(); ++i) {
+      const StageInstanceRun& r = runs[i];
+      const std::int64_t repeat = prog.npu_host ? prog.npu[r.stage].repeat : prog.host[r.stage].repeat;
+      const double k = m_o.driver.first_instances_only ? static_cast<double>(std::max<std::int64_t>(1, repeat)) : 1.0;
+      if (prog.npu_host)
+        serving::charge_stage_time(p, r.time_s * k, r.npu_s, r.pim_s, r.npu_busy, r.npu_cycles);
+      else
+        p.charge(r.category, r.time_s * k, 0, nullptr);  // a GPU's kernel or PIM launch: its own category
+      p.host_busy_s += r.npu_s * k;
+      p.pim_busy_s += r.pim_s * k;
+    }
   }
   p.time_s = t;
   return p;

@@ -1,25 +1,28 @@
-// The serving loop's decode iterations on the SystemC platform (docs/serving.md,
+// The serving loop's iterations on the SystemC platform (docs/serving.md,
 // "Iterations on the SystemC platform"). PlatformBackend is a serving back-end
-// around the NeuPIMs systems' back-end (serving::NeupimsBackend, or a
-// decorator of it): every decode iteration is first timed and charged by that
-// back-end; the chosen ones are then compiled as `pimlab compile` compiles them
-// (the template's model, system, TP, sub-batching and placement, the requests'
-// KV lengths and the channels the loop placed them on) and executed on the
-// platform by a step-mode StageDriver, one after the other in one simulation
-// (the channels' state carried over from one iteration to the next).
+// around a system's own back-end (the NeuPIMs systems' NeupimsBackend or the
+// GPU hosts' GpuBackend, or a decorator of either): every iteration is first
+// timed and charged by that back-end; the chosen ones are then compiled as
+// `pimlab compile` compiles them (the template's model, system, TP,
+// sub-batching, placement and PIM channels, the requests' KV lengths and the
+// channels the loop placed them on) and executed on the platform by a
+// step-mode StageDriver, one after the other in one simulation (the channels'
+// state carried over from one iteration to the next).
 //
 //  - report (drive = false): the loop runs on the back-end's times; the
 //    platform's are recorded beside them (iterations());
 //  - drive: every decode iteration runs on the platform and the loop takes the
 //    platform's time: its clock, so the admissions of requests that arrive
-//    later, the latencies and the generation time are the platform's. The
+//    later, the latencies and the generation time are the platform's. An NPU
 //    iteration's categories are charged from the platform's stage instances by
-//    the back-end's rule (serving::charge_stage_time), its host and PIM busy
+//    the back-end's rule (serving::charge_stage_time), a GPU iteration's
+//    kernels and PIM launches each to its own category; the host and PIM busy
 //    times are the platform's; energy, bytes and flops stay the back-end's
 //    count of the same program (the platform counts no energy).
 //
-// Prefill passes run on the platform in drive mode (compiled with every
-// request's chunk, firmware::compiler::CompileInput::chunks) and are the
+// Prefill passes run on the platform in drive mode (an NPU's as one pass with
+// every request's chunk, firmware::compiler::CompileInput::chunks; a GPU's as
+// one program per chunk length, as GpuBackend composes them) and are the
 // back-end's in report mode. A Ctrl-C that stops the platform
 // inside an iteration ends the loop without it (serving::IterationInterrupted)
 // in drive mode; in report mode the platform stops running iterations.
@@ -92,9 +95,11 @@ class PlatformBackend : public serving::Backend {
   serving::Backend& m_in;
   PlatformServingOptions m_o;
   StageDriver m_drv;
-  // Compiles `in`, runs it on the platform (its time in t) and returns `c`
-  // (the back-end's cost of the same iteration) with the platform's times.
-  serving::IterationCost execute(const firmware::compiler::CompileInput& in, const serving::IterationCost& c, double& t);
+  // Compiles each of `ins`, runs them one after the other on the platform
+  // (their summed time in t) and returns `c` (the back-end's cost of the same
+  // iteration) with the platform's times.
+  serving::IterationCost execute(const std::vector<firmware::compiler::CompileInput>& ins, const serving::IterationCost& c,
+                                 double& t);
   std::vector<PlatformIteration> m_its;
   std::vector<PlatformPrefill> m_prefills;
   std::int64_t m_n = 0;  // decode iterations seen

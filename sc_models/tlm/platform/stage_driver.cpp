@@ -1,6 +1,7 @@
 #include "tlm/platform/stage_driver.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <deque>
 #include <iterator>
@@ -13,6 +14,7 @@
 #include <tlm>
 
 #include "firmware/compiler/npu_run.h"
+#include "gpu/roofline.h"
 #include "tlm/common/config.h"
 #include "tlm/common/interrupt.h"
 #include "tlm/common/sim_time.h"
@@ -46,6 +48,14 @@ std::string json_text(const nlohmann::json& v) { return v.is_string() ? v.get<st
 struct StageDriver::Impl {
   Platform& p;
   const fc::SystemProgram* prog = nullptr;  // the program running
+  bool gpu = false;  // a GPU host (host.kernels); else the NPU (host.npu)
+  // The host's initiator socket: the NPU's or the GPU's.
+  void transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
+    if (gpu)
+      p.gpu().socket->b_transport(gp, delay);
+    else
+      p.npu().socket->b_transport(gp, delay);
+  }
   DriverOptions o;
   DriverReport rep;
   std::string failure;
@@ -205,9 +215,9 @@ struct StageDriver::Impl {
       while (l.turn != w.seq) sc_core::wait(l.turn_ev);
       ++l.turn;
       l.turn_ev.notify(sc_core::SC_ZERO_TIME);
-      p.npu().socket->b_transport(gp, delay);
+      transport(gp, delay);
       if (!gp.is_response_ok() && failure.empty()) {
-        failure = std::string("npu dma: ") + (first.write ? "write" : "read") + " of " + std::to_string(len) +
+        failure = std::string(gpu ? "gpu dma: " : "npu dma: ") + (first.write ? "write" : "read") + " of " + std::to_string(len) +
                   " B at 0x" + hex(first.addr) + " answered " + gp.get_response_string();
         sc_core::sc_stop();
       }
@@ -297,7 +307,8 @@ struct StageDriver::Impl {
   // ---- PIM programs ----------------------------------------------------------------------------
   // One issuer per channel, started by the stage with its program.
   struct PimIssuer {
-    const std::vector<pim::Txn>* txns = nullptr;
+    const std::vector<pim::Txn>* txns = nullptr;      // Newton family
+    const std::vector<pim::Command>* pimba = nullptr;  // Pimba family (a timing-only stream)
     std::uint64_t done_ps = 0;
     sc_core::sc_event start;
     bool spawned = false;
@@ -306,9 +317,10 @@ struct StageDriver::Impl {
   int pim_pending = 0;
   sc_core::sc_event pim_done;
 
-  void start_pim(unsigned c, const std::vector<pim::Txn>* txns) {
+  void start_pim(unsigned c, const std::vector<pim::Txn>* txns, const std::vector<pim::Command>* pimba = nullptr) {
     PimIssuer& is = issuers[c];
     is.txns = txns;
+    is.pimba = pimba;
     is.done_ps = 0;
     ++pim_pending;
     if (!is.spawned) {
@@ -326,14 +338,21 @@ struct StageDriver::Impl {
     tlm::tlm_generic_payload gp;
     std::vector<std::uint8_t> res;
     for (;;) {
-      if (!is.txns) sc_core::wait(is.start);
-      ext.newton = *is.txns;
+      if (!is.txns && !is.pimba) sc_core::wait(is.start);
+      std::size_t bytes = 0;
+      ext.newton.clear();
+      ext.program = firmware::pimba::ChannelProgram{};
+      if (is.txns) {
+        ext.newton = *is.txns;
+        for (const pim::Txn& x : ext.newton)
+          bytes += 64 * (x.type == pim::TxnType::ReadRes || x.type == pim::TxnType::CompsReadRes);
+      } else {
+        ext.program.stream = *is.pimba;  // no unit ops: the channel times the stream, no result slots
+      }
       is.txns = nullptr;
+      is.pimba = nullptr;
       ext.error.clear();
-      std::size_t answers = 0;
-      for (const pim::Txn& x : ext.newton)
-        answers += x.type == pim::TxnType::ReadRes || x.type == pim::TxnType::CompsReadRes;
-      res.assign(64 * answers, 0);
+      res.assign(bytes, 0);
       gp.set_command(tlm::TLM_READ_COMMAND);
       gp.set_address(address(c, 0));
       gp.set_data_ptr(res.data());
@@ -343,7 +362,7 @@ struct StageDriver::Impl {
       gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
       gp.set_extension(&ext);
       sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
-      p.npu().socket->b_transport(gp, delay);
+      transport(gp, delay);
       gp.clear_extension(&ext);
       if (!gp.is_response_ok() && failure.empty()) {
         failure = "PIM program on channel " + std::to_string(c) + " answered " + gp.get_response_string() +
@@ -383,6 +402,7 @@ struct StageDriver::Impl {
   }
 
   void run_program(std::size_t index) {
+    if (gpu) return run_gpu_program(index);
     const fc::SystemProgram& prog = *this->prog;
     fc::ProgramTimer timer(p.npu().config());
     Dma dma(*this);
@@ -445,9 +465,102 @@ struct StageDriver::Impl {
     }
   }
 
+  // A GPU host's program: its kernels and PIM launches in order
+  // (firmware::compiler::host_instances), each starting when the previous one
+  // has ended (the serial composition of GpuBackend). A kernel is timed by the
+  // roofline's compute term (gpu::time_operator) and its memory by the
+  // channels: the roofline's HBM bytes (its reads, then the C operand's
+  // writes) posted at the kernel's start (an element-wise kernel's: after its
+  // fitted floor, OpResult::fixed_s) through the same lanes as an NPU stage's
+  // stream, the kernel ending at the later of the two; an all-reduce
+  // lasts the roofline's link time and moves no HBM bytes. A PIM launch sends
+  // its segment's Pimba stream to every channel with a file for it and ends
+  // when the last has answered.
+  void run_gpu_program(std::size_t index) {
+    const fc::SystemProgram& prog = *this->prog;
+    const gpu::Host& host = p.gpu().host();
+    const int tp = static_cast<int>(std::max<std::int64_t>(1, prog.header.tp));
+    std::vector<unsigned> pim_channels;
+    for (const auto& [k, instance] : fc::host_instances(prog.host)) {
+      if (o.first_instances_only && instance > 0) continue;
+      if (tlm_common::interrupt_requested()) {
+        rep.interrupted = true;
+        return;
+      }
+      const fc::HostEntry& e = prog.host[k];
+      const std::uint64_t start = ps_of(sc_core::sc_time_stamp());
+      StageInstanceRun r;
+      r.program = index;
+      r.name = e.name;
+      r.stage = k;
+      r.instance = instance;
+      r.start_s = static_cast<double>(start) * 1e-12;
+      tickets.clear();
+      stream_bytes = stage_bytes = 0;
+      have.assign(C, 0);
+      std::uint64_t end = start;
+      if (e.kind == fc::EntryKind::kernel) {
+        gpu::Operator op;
+        op.cls = gpu::parse_class(e.cls);
+        op.name = e.name;
+        op.category = e.category;
+        op.m = e.m;
+        op.n = e.n;
+        op.k = e.k;
+        op.num_op = e.num_op;
+        op.dbyte = e.dbyte;
+        const gpu::OpResult res = gpu::time_operator(host, op, tp);
+        const auto ps = [](double sec) { return static_cast<std::uint64_t>(std::ceil(sec * 1e12 - 1e-6)); };
+        if (op.cls == gpu::OpClass::G2G) {
+          end = start + ps(res.time_s);
+        } else {
+          const double c_bytes = static_cast<double>(e.m) * static_cast<double>(e.n) * static_cast<double>(e.num_op) *
+                                 static_cast<double>(e.dbyte);
+          const auto reads = static_cast<std::int64_t>(std::llround(std::max(0.0, res.hbm_bytes - c_bytes)));
+          const auto writes = static_cast<std::int64_t>(std::llround(std::min(c_bytes, res.hbm_bytes)));
+          // An element-wise kernel's fitted floor (launch and setup) comes
+          // before its traffic; the rest of the fit is what the channels time.
+          const std::uint64_t issue = start + ps(res.fixed_s);
+          Ticket* rd = reads > 0 ? post(reads, false, static_cast<Cycle>(issue)) : nullptr;
+          Ticket* wr = writes > 0 ? post(writes, true, static_cast<Cycle>(issue)) : nullptr;
+          std::uint64_t mem = issue;
+          if (rd) mem = std::max(mem, static_cast<std::uint64_t>(complete(rd)));
+          if (wr) mem = std::max(mem, static_cast<std::uint64_t>(complete(wr)));
+          if (!failure.empty()) return;
+          end = std::max(start + ps(res.compute_s), mem);
+        }
+        r.category = e.category;
+      } else {
+        pim_channels.clear();
+        const auto files = pimba_files.find(e.segment);
+        if (files != pimba_files.end())
+          for (const auto& [ch, cmds] : files->second) {
+            pim_channels.push_back(ch);
+            start_pim(ch, nullptr, cmds);
+          }
+        if (pim_pending > 0) sc_core::wait(pim_done);
+        if (!failure.empty()) return;
+        for (unsigned c : pim_channels) end = std::max(end, issuers[c].done_ps);
+        r.pim_s = static_cast<double>(end - start) * 1e-12;
+        r.pim_programs = static_cast<int>(pim_channels.size());
+        r.category = fc::pim_entry_category(e);
+      }
+      const std::uint64_t now = ps_of(sc_core::sc_time_stamp());
+      if (end > now) sc_core::wait(time_of(end - now));
+      end = std::max(end, now);
+      r.time_s = static_cast<double>(end - start) * 1e-12;
+      if (e.kind == fc::EntryKind::kernel) r.npu_s = r.time_s;
+      r.npu_bytes = stage_bytes;
+      rep.runs.push_back(r);
+      const double t = r.time_s * static_cast<double>(o.first_instances_only ? std::max<std::int64_t>(1, e.repeat) : 1);
+      rep.iteration_s += t;
+      rep.program_s.back() += t;
+    }
+  }
+
   // The platform's side: what every program needs of it.
   void validate_platform() {
-    if (p.gpu_host()) refuse(p.p_host.key(), "gpu", "npu (the program is an NPU's instruction stream)");
+    gpu = p.gpu_host();
     C = p.channel_count();
     if (p.explicit_map())
       refuse("top.noc.address_map", "(an explicit map)",
@@ -462,13 +575,20 @@ struct StageDriver::Impl {
     if (o.max_in_flight < 1 || o.max_in_flight > 4096)
       throw std::invalid_argument("stage driver: max_in_flight " + std::to_string(o.max_in_flight) +
                                   " is not allowed; allowed: 1..4096 bursts per channel");
-    const npu::NpuConfig& cfg = p.npu().config();
-    if (cfg.dma.max_outstanding != 0)
-      refuse(p.name() + std::string(".npu.dma.max_outstanding"), std::to_string(cfg.dma.max_outstanding),
-             "0 (the driver keeps every posted burst in flight, up to max_in_flight per channel)");
-    if (1000000 % cfg.clock_mhz != 0)
-      refuse(p.name() + std::string(".npu.clock_mhz"), std::to_string(cfg.clock_mhz), "a divisor of 1000000");
-    period_ps = static_cast<std::uint64_t>(1000000 / cfg.clock_mhz);
+    if (gpu) {
+      if (o.offer_whole_stream)
+        throw std::invalid_argument("stage driver: offer_whole_stream applies to an NPU's program (a GPU kernel's "
+                                    "traffic is posted at the kernel's start anyway)");
+      period_ps = 1;  // a GPU host's program is timed in picoseconds
+    } else {
+      const npu::NpuConfig& cfg = p.npu().config();
+      if (cfg.dma.max_outstanding != 0)
+        refuse(p.name() + std::string(".npu.dma.max_outstanding"), std::to_string(cfg.dma.max_outstanding),
+               "0 (the driver keeps every posted burst in flight, up to max_in_flight per channel)");
+      if (1000000 % cfg.clock_mhz != 0)
+        refuse(p.name() + std::string(".npu.clock_mhz"), std::to_string(cfg.clock_mhz), "a divisor of 1000000");
+      period_ps = static_cast<std::uint64_t>(1000000 / cfg.clock_mhz);
+    }
     for (unsigned c = 0; c < C; ++c) lanes.emplace_back();
     issuers = std::vector<PimIssuer>(C);
   }
@@ -476,10 +596,13 @@ struct StageDriver::Impl {
   // The program's side: it fits the platform; its channel files by segment.
   void use(const fc::SystemProgram& pr) {
     const fc::ProgramHeader& h = pr.header;
-    if (!pr.npu_host)
-      throw std::invalid_argument("stage driver: the program of system '" + h.system +
-                                  "' has a GPU host (host.kernels); allowed: an NPU system's program (npu-only, npu+pim, "
-                                  "neupims: host.npu)");
+    if (pr.npu_host == gpu)
+      throw std::invalid_argument(
+          "stage driver: the program of system '" + h.system + "' has " +
+          (pr.npu_host ? "an NPU host (host.npu)" : "a GPU host (host.kernels)") + "; the platform's host is " +
+          (gpu ? "a GPU: allowed: a GPU system's program (gpu, gpu+q, gpu+pim, pimba, time-multiplexed, pipelined)"
+               : "the NPU: allowed: an NPU system's program (npu-only, npu+pim, neupims)"));
+    if (gpu) return use_gpu(pr);
     // A program without PIM (npu-only) names no channels: the platform's serve it.
     if (h.channels != 0 && static_cast<int>(C) != h.channels)
       refuse(p.p_channels.key(), std::to_string(C), std::to_string(h.channels) + " (the program's channels)");
@@ -513,7 +636,51 @@ struct StageDriver::Impl {
     }
   }
 
+  // A GPU system's program: Pimba-family channels (or plain ones without
+  // PIM) behind the queued front end, one per program channel.
+  std::map<int, std::vector<std::pair<unsigned, const std::vector<pim::Command>*>>> pimba_files;
+  void use_gpu(const fc::SystemProgram& pr) {
+    const fc::ProgramHeader& h = pr.header;
+    const std::string fmt = fc::channel_format(h.family);
+    if (h.family != "none" && fmt != "pimba")
+      throw std::invalid_argument("stage driver: the program of system '" + h.system + "' has PIM family '" + h.family +
+                                  "'; allowed on a GPU platform: none or the Pimba family (pimba, hbm-pim, "
+                                  "time-multiplexed, pipelined)");
+    if (h.channels != 0 && static_cast<int>(C) != h.channels)
+      refuse(p.p_channels.key(), std::to_string(C), std::to_string(h.channels) + " (the program's channels)");
+    const nlohmann::json& eff = tlm_common::Config::instance().effective();
+    const std::string top = p.name();
+    for (unsigned c = 0; c < C; ++c) {
+      const std::string k = top + ".ch" + std::to_string(c) + ".";
+      auto need = [&](const std::string& key, const std::string& want, const std::string& why) {
+        const std::string have = json_text(eff.at(k + key));
+        if (have != want) refuse(k + key, have, want + " (" + why + ")");
+      };
+      need("pim_family", "pimba", "the Pimba systems' HBM2 channels");
+      need("frontend", "queued", "the GPU's requests and the PIM streams share one controller queue");
+      if (h.preset != "-") need("preset", h.preset, "the program's channels, system " + h.system);
+    }
+    pimba_files.clear();
+    for (const fc::ChannelFile& f : pr.files) {
+      if (f.channel < 0 || f.channel >= static_cast<int>(C))
+        throw std::invalid_argument("stage driver: program file '" + f.path + "' is for channel " +
+                                    std::to_string(f.channel) + "; the platform has " + std::to_string(C));
+      pimba_files[f.segment].push_back({static_cast<unsigned>(f.channel), &f.pimba});
+    }
+  }
+
   void install() {
+    if (gpu) {
+      p.gpu().program = [this](tlm_gpu::Gpu&) {
+        try {
+          run();
+        } catch (const std::exception& e) {
+          if (failure.empty()) failure = e.what();
+          sc_core::sc_stop();
+        }
+      };
+      return;
+    }
     p.npu().program = [this](tlm_npu::Npu&) {
       try {
         run();

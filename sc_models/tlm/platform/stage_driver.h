@@ -23,6 +23,12 @@
 // The stage instance ends at the later of the NPU program's end and the last
 // PIM program's completion.
 //
+// A GPU system's program (host.kernels: the roofline GPU's kernels and the
+// Pimba-family PIM launches) runs entry by entry on a platform whose host is
+// the GPU (configs/platforms/pimba-40ch.json; docs/platform.md "A GPU
+// system's program"): a kernel's roofline HBM bytes through the same DMA
+// lanes, a PIM launch's Pimba stream on every channel with a file for it.
+//
 // The platform: NPU host, one router input, C = the program's channels, each
 // a Newton channel (pim_family newton, frontend queued) of the program's
 // variant (dual | single; npu-only: any pim_type), the generated address map
@@ -78,6 +84,9 @@ struct StageInstanceRun {
   // serving report charges a stage's time to when the NPU sets its length.
   std::int64_t npu_cycles = 0;
   std::map<std::string, std::int64_t> npu_busy;
+  // A GPU host's entry: the category its time is charged to (the kernel's,
+  // or the PIM launch's operator's); empty for an NPU stage.
+  std::string category;
 };
 
 struct DriverReport {

@@ -18,12 +18,15 @@
 #include <systemc>
 
 #include "firmware/compiler/placement.h"
+#include "dram/spec.h"
 #include "firmware/compiler/program.h"
+#include "gpu/roofline.h"
 #include "model/model.h"
 #include "model/system.h"
 #include "serving/neupims_backend.h"
 #include "tlm/common/config.h"
 #include "tlm/common/stats.h"
+#include "tlm/hbm/dram_timing.h"
 #include "tlm/platform/platform.h"
 #include "tlm/platform/stage_driver.h"
 
@@ -243,6 +246,87 @@ TEST_CASE("stage driver: step mode runs programs back to back", "[sc][platform][
   // -1.5 % and -0.2 %).
   CHECK(ta == Approx(a.backend_iteration_s).epsilon(0.02));
   CHECK(tb == Approx(b.backend_iteration_s).epsilon(0.02));
+}
+
+// A GPU system's program (pimba: the A100's kernels and the state-update PIM
+// launches of a 2-layer Mamba-2 2.7B, batch 2) on the GPU platform of
+// configs/platforms/pimba-40ch.json, entry by entry. What holds by
+// construction of the hardware, not by the platform's own figures:
+//  - one run per first entry instance, in firmware::compiler::host_instances order;
+//  - a kernel moves exactly the roofline's HBM bytes and lasts at least its
+//    compute term, and at least its fitted floor plus those bytes at the 40
+//    channels' peak data rate (dram::peak_bytes_per_ns_per_pch x 2 pseudo-channels);
+//  - a PIM launch lasts at least its slowest channel file's cycles (the
+//    back-end's count for the same stream) and at most 5 % more (the channel's
+//    refreshes and the state it was left in; measured +2.6 % and +3.7 %);
+//  - the iteration is the sum of the runs, each counted repeat times.
+TEST_CASE("stage driver: a GPU system's program runs kernel by kernel and PIM launch by launch", "[sc][platform][driver]") {
+  fc::CompileInput in;
+  in.model = model::preset("mamba2-2.7b");
+  in.model.layers = 2;
+  in.system = model::find_system("pimba");
+  in.contexts = {64, 64};
+  const fc::SystemProgram prog = fc::compile(in);  // timing: each channel file's cycles
+  REQUIRE(!prog.npu_host);
+  auto top = tp::build(json{{"top",
+                             {{"host", "gpu"},
+                              {"gpu", {{"preset", "a100"}}},
+                              {"channels", 40},
+                              {"channel", {{"preset", "hbm2-pimba"}, {"pim_family", "pimba"}, {"frontend", "queued"}, {"check", true}}},
+                              {"noc", {{"width_bytes", 1 << 20}, {"clock_mhz", 100000}, {"latency_cycles", 0}}}}}});
+  tlm_common::Config::instance().check_consumed();
+  tp::DriverOptions o;
+  o.first_instances_only = true;
+  tp::StageDriver drv(*top, prog, o);
+  sc_core::sc_start();
+  REQUIRE(drv.failure().empty());
+  const tp::DriverReport& rep = drv.report();
+  std::vector<std::size_t> order;
+  for (const auto& [k, instance] : fc::host_instances(prog.host))
+    if (instance == 0) order.push_back(k);
+  REQUIRE(rep.runs.size() == order.size());
+  const dram::DramSpec& spec = dram::preset("hbm2-pimba");
+  const double peak = 40.0 * 2 * dram::peak_bytes_per_ns_per_pch(spec) * 1e9;  // bytes per second
+  double iteration = 0;
+  int kernels = 0, launches = 0;
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    const tp::StageInstanceRun& r = rep.runs[i];
+    const fc::HostEntry& e = prog.host[order[i]];
+    INFO("entry " << order[i] << " " << e.name);
+    CHECK(r.stage == order[i]);
+    CHECK(r.name == e.name);
+    iteration += r.time_s * static_cast<double>(e.repeat);
+    if (e.kind == fc::EntryKind::kernel) {
+      ++kernels;
+      gpu::Operator op;
+      op.cls = gpu::parse_class(e.cls);
+      op.m = e.m, op.n = e.n, op.k = e.k, op.num_op = e.num_op, op.dbyte = e.dbyte;
+      const gpu::OpResult res = gpu::time_operator(top->gpu().host(), op, 1);
+      CHECK(static_cast<double>(r.npu_bytes) == std::round(res.hbm_bytes));
+      CHECK(r.time_s >= res.compute_s - 1e-12);
+      CHECK(r.time_s >= res.fixed_s + res.hbm_bytes / peak - 1e-12);
+      CHECK(r.category == e.category);
+      CHECK(r.pim_s == 0);
+    } else {
+      ++launches;
+      std::uint64_t cycles = 0;
+      for (const fc::ChannelFile& f : prog.files)
+        if (f.segment == e.segment) cycles = std::max(cycles, f.cycles);
+      REQUIRE(cycles > 0);
+      CHECK(r.pim_s >= static_cast<double>(cycles) * 1e-9 - 1e-12);
+      CHECK(r.pim_s <= static_cast<double>(cycles) * 1e-9 * 1.05);
+      CHECK(r.pim_programs == 40);
+      CHECK(r.category == "state_update");
+    }
+  }
+  CHECK(kernels > 0);
+  CHECK(launches == 1);
+  CHECK(rep.iteration_s == Approx(iteration).epsilon(1e-12));
+  // The DRAM rule checker re-validated every command the GPU's traffic issued.
+  std::uint64_t violations = 0;
+  for (unsigned ch = 0; ch < top->channel_count(); ++ch)
+    violations += dynamic_cast<const tlm_hbm::DramTiming&>(top->channel(ch).timing()).checker_violations();
+  CHECK(violations == 0);
 }
 
 TEST_CASE("stage driver: a program the platform cannot run is refused before the simulation", "[sc][platform][driver]") {

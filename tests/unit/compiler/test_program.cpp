@@ -179,6 +179,28 @@ TEST_CASE("program: host kernel list follows the graph with PIM launches in plac
   CHECK(p.segments[0].repeat == 2);
   CHECK(p.header.family == "pimba");
   CHECK(p.header.channels == 4);
+  // The order the entries run in (the platform's, fc::host_instances): the
+  // layer's entries (repeat 2) as a loop body twice, then the final ones once.
+  const auto order = fc::host_instances(p.host);
+  std::size_t body = 0;
+  while (body < p.host.size() && p.host[body].repeat == 2) ++body;
+  REQUIRE(body > 0);
+  for (std::size_t i = 0; i < 2 * body; ++i) {
+    CHECK(order[i].first == i % body);
+    CHECK(order[i].second == static_cast<std::int64_t>(i / body));
+  }
+  CHECK(order.size() == 2 * body + (p.host.size() - body));
+  // A PIM launch is charged to its operator's category, also as read from disk
+  // (a `pim` line names none).
+  for (const fc::HostEntry& e : p.host)
+    if (e.kind == fc::EntryKind::pim) CHECK(fc::pim_entry_category(e) == "gemv");
+  const auto dir = std::filesystem::temp_directory_path() / "pimlab_test_program_categories";
+  std::filesystem::remove_all(dir);
+  fc::write_program(dir.string(), p);
+  const fc::SystemProgram back = fc::read_program(dir.string());
+  REQUIRE(back.host.size() == p.host.size());
+  for (std::size_t i = 0; i < p.host.size(); ++i) CHECK(back.host[i].category == p.host[i].category);
+  std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("program: Pimba-family channel cycles equal the serving back-end's kernel cycles", "[compiler][program]") {
