@@ -280,10 +280,9 @@ int sub_batches_option(const Args& a) {
   return static_cast<int>(x);
 }
 
-// --platform: the outcome's sampled decode iterations, each compiled (as
-// `pimlab compile` would, on the run's placement: every request on the
-// channel the run gave it) and executed back to back on the platform by the
-// stage driver. Returns stats.platform.
+// --platform: stats.platform from what the PlatformBackend ran during the
+// outcome's run (its decode iterations, and driving its prefill passes, each
+// compiled as `pimlab compile` would and executed on the platform).
 Json platform_stats(const pimlab::tlm_platform::PlatformBackend& pb, const std::string& file, const Outcome& o,
                     bool first_instances, bool drive, bool all, const std::vector<std::int64_t>& wanted) {
   const auto& done = pb.iterations();

@@ -415,15 +415,7 @@ struct StageDriver::Impl {
       }
       const fc::NpuStage& st = prog.npu[k];
       const std::uint64_t start = ps_of(sc_core::sc_time_stamp());
-      StageInstanceRun r;
-      r.program = index;
-      r.name = st.name;
-      r.stage = k;
-      r.instance = instance;
-      r.start_s = static_cast<double>(start) * 1e-12;
-      tickets.clear();
-      stream_bytes = stage_bytes = 0;
-      have.assign(C, 0);
+      StageInstanceRun r = begin(index, st.name, k, instance, start);
       // The PIM programs start with the stage.
       pim_channels.clear();
       const auto files = segment_files.find(st.segment);
@@ -458,11 +450,31 @@ struct StageDriver::Impl {
       r.pim_programs = static_cast<int>(pim_channels.size());
       r.npu_cycles = pr.end - c0;
       r.npu_busy.insert(pr.busy.begin(), pr.busy.end());
-      rep.runs.push_back(r);
-      const double t = r.time_s * static_cast<double>(o.first_instances_only ? std::max<std::int64_t>(1, st.repeat) : 1);
-      rep.iteration_s += t;
-      rep.program_s.back() += t;
+      finish(r, st.repeat);
     }
+  }
+
+  // A stage instance (an NPU's stage, a GPU's kernel or PIM launch) begins at
+  // `start`: a fresh stream over the channels, its run's record.
+  StageInstanceRun begin(std::size_t index, const std::string& name, std::size_t k, std::int64_t instance,
+                         std::uint64_t start) {
+    StageInstanceRun r;
+    r.program = index;
+    r.name = name;
+    r.stage = k;
+    r.instance = instance;
+    r.start_s = static_cast<double>(start) * 1e-12;
+    tickets.clear();
+    stream_bytes = stage_bytes = 0;
+    have.assign(C, 0);
+    return r;
+  }
+  // It has ended: recorded, and counted `repeat` times when only first instances run.
+  void finish(const StageInstanceRun& r, std::int64_t repeat) {
+    rep.runs.push_back(r);
+    const double t = r.time_s * static_cast<double>(o.first_instances_only ? std::max<std::int64_t>(1, repeat) : 1);
+    rep.iteration_s += t;
+    rep.program_s.back() += t;
   }
 
   // A GPU host's program: its kernels and PIM launches in order
@@ -489,15 +501,7 @@ struct StageDriver::Impl {
       }
       const fc::HostEntry& e = prog.host[k];
       const std::uint64_t start = ps_of(sc_core::sc_time_stamp());
-      StageInstanceRun r;
-      r.program = index;
-      r.name = e.name;
-      r.stage = k;
-      r.instance = instance;
-      r.start_s = static_cast<double>(start) * 1e-12;
-      tickets.clear();
-      stream_bytes = stage_bytes = 0;
-      have.assign(C, 0);
+      StageInstanceRun r = begin(index, e.name, k, instance, start);
       std::uint64_t end = start;
       if (e.kind == fc::EntryKind::kernel) {
         gpu::Operator op;
@@ -551,10 +555,7 @@ struct StageDriver::Impl {
       r.time_s = static_cast<double>(end - start) * 1e-12;
       if (e.kind == fc::EntryKind::kernel) r.npu_s = r.time_s;
       r.npu_bytes = stage_bytes;
-      rep.runs.push_back(r);
-      const double t = r.time_s * static_cast<double>(o.first_instances_only ? std::max<std::int64_t>(1, e.repeat) : 1);
-      rep.iteration_s += t;
-      rep.program_s.back() += t;
+      finish(r, e.repeat);
     }
   }
 

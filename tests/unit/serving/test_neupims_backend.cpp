@@ -566,6 +566,20 @@ double sum_categories(const serving::IterationCost& c) {
   return t;
 }
 
+// The DRAM bytes the FFN of one layer moves on the NPU over `rows` token rows
+// (the tiny model: 512 -> 2048 -> 512): the two GEMMs' tiling traffic on the
+// npu core and the GELU's read and write of rows x 2048 FP16.
+double ffn_npu_bytes(const model::ModelConfig& m, std::int64_t rows) {
+  const npu::NpuConfig cfg;
+  npu::InstantDma inst;
+  auto gemm_bytes = [&](const npu::GemmShape& s) {
+    const npu::GemmTiming g = npu::run_gemm(cfg, npu::plan_gemm(cfg, s), inst, 0);
+    return static_cast<double>(g.read_bytes + g.write_bytes);
+  };
+  return gemm_bytes({rows, 512, 2048, m.mlp_bias}) + gemm_bytes({rows, 2048, 512, m.mlp_bias}) +
+         2.0 * static_cast<double>(rows) * 2048 * 2;
+}
+
 }  // namespace
 
 TEST_CASE("neupims backend: FFN on CIM tiles, derived from the npu and cim cores", "[serving][neupims][cim_place]") {
@@ -582,15 +596,7 @@ TEST_CASE("neupims backend: FFN on CIM tiles, derived from the npu and cim cores
   NeupimsBackend cim(with_cim(opts(NeupimsSystem::npu_pim, m, kChannels, false), serving::CimPlace::ffn));
   const serving::IterationCost c0 = base.decode(kBatch), c1 = cim.decode(kBatch);
 
-  const npu::NpuConfig cfg;
-  npu::InstantDma inst;
-  auto gemm_bytes = [&](const npu::GemmShape& s) {
-    const npu::GemmTiming g = npu::run_gemm(cfg, npu::plan_gemm(cfg, s), inst, 0);
-    return static_cast<double>(g.read_bytes + g.write_bytes);
-  };
-  const double ffn_bytes = gemm_bytes({4, 512, 2048, m.mlp_bias}) + gemm_bytes({4, 2048, 512, m.mlp_bias}) +
-                           2.0 * 4 * 2048 * 2;  // GELU: 4 x 2048 FP16 in and out
-  CHECK(c0.host_bytes - c1.host_bytes == Approx(3 * ffn_bytes).epsilon(1e-12));
+  CHECK(c0.host_bytes - c1.host_bytes == Approx(3 * ffn_npu_bytes(m, 4)).epsilon(1e-12));
 
   serving::CimPlacement p(with_cim({}, serving::CimPlace::ffn).cim, m, 1);
   const serving::CimOpCost block = p.ffn_layer(4);
@@ -644,15 +650,7 @@ TEST_CASE("neupims backend: a prefill pass runs its FFN on CIM tiles and its sof
   CHECK(c1.cim_busy_s <= 3 * block.time_s + 3e-9);
   CHECK(c1.cim_energy_j == Approx(3 * block.energy_j).epsilon(1e-12));
   CHECK(c1.cim_transfer_bytes == 3 * 40 * 1024);  // 40 rows x 512 INT8 in and out, 3 layers
-  const npu::NpuConfig cfg;
-  npu::InstantDma inst;
-  auto gemm_bytes = [&](const npu::GemmShape& s) {
-    const npu::GemmTiming g = npu::run_gemm(cfg, npu::plan_gemm(cfg, s), inst, 0);
-    return static_cast<double>(g.read_bytes + g.write_bytes);
-  };
-  const double ffn_bytes = gemm_bytes({40, 512, 2048, m.mlp_bias}) + gemm_bytes({40, 2048, 512, m.mlp_bias}) +
-                           2.0 * 40 * 2048 * 2;  // GELU: 40 x 2048 FP16 in and out
-  CHECK(c0.host_bytes - c1.host_bytes == Approx(3 * ffn_bytes).epsilon(1e-12));
+  CHECK(c0.host_bytes - c1.host_bytes == Approx(3 * ffn_npu_bytes(m, 40)).epsilon(1e-12));
   CHECK(stage(cim, "head").time_s == stage(base, "head").time_s);
   CHECK(c1.time_s == Approx(sum_stages(cim)).epsilon(1e-12));
   CHECK(sum_categories(c1) == Approx(c1.time_s).epsilon(1e-9));
