@@ -331,7 +331,8 @@ Json platform_stats(const pimlab::tlm_platform::PlatformBackend& pb, const std::
   j["bursts_waited"] = rep.bursts_waited;
   j["interrupted"] = interrupted;
   // Every decode iteration executed: the run's generation time and throughput on the platform.
-  if ((all || drive) && !interrupted && !done.empty() && static_cast<std::int64_t>(done.size()) == o.r.decode_iterations) {
+  if ((all || drive) && !interrupted && !o.r.interrupted && !done.empty() &&
+      static_cast<std::int64_t>(done.size()) == o.r.decode_iterations) {
     j["generation_time_s"] = plat;
     j["tokens_per_s"] = plat > 0 ? static_cast<double>(o.r.decode_tokens) / plat : 0.0;
   }
