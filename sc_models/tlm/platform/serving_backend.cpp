@@ -89,18 +89,25 @@ serving::IterationCost PlatformBackend::execute(const std::vector<fc::CompileInp
   t = 0;
   for (const fc::CompileInput& in : ins) {
     const auto t0 = std::chrono::steady_clock::now();
-    const fc::SystemProgram prog = fc::compile(in);
+    fc::SystemProgram prog = fc::compile(in);
+    // What the charging below needs of the program, which the driver takes over.
+    const bool npu_host = prog.npu_host;
+    std::vector<std::int64_t> repeats;
+    if (npu_host)
+      for (const fc::NpuStage& st : prog.npu) repeats.push_back(st.repeat);
+    else
+      for (const fc::HostEntry& e : prog.host) repeats.push_back(e.repeat);
     const std::size_t first_run = m_drv.report().runs.size();
-    t += m_drv.run(prog);
+    t += m_drv.run(std::move(prog));
     m_wall_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (!m_drv.failure().empty()) throw std::runtime_error("the platform: " + m_drv.failure());
     if (interrupted()) return p;
     const auto& runs = m_drv.report().runs;
     for (std::size_t i = first_run; i < runs.size(); ++i) {
       const StageInstanceRun& r = runs[i];
-      const std::int64_t repeat = prog.npu_host ? prog.npu[r.stage].repeat : prog.host[r.stage].repeat;
-      const double k = m_o.driver.first_instances_only ? static_cast<double>(std::max<std::int64_t>(1, repeat)) : 1.0;
-      if (prog.npu_host)
+      const double k =
+          m_o.driver.first_instances_only ? static_cast<double>(std::max<std::int64_t>(1, repeats[r.stage])) : 1.0;
+      if (npu_host)
         serving::charge_stage_time(p, r.time_s * k, r.npu_s, r.pim_s, r.npu_busy, r.npu_cycles);
       else
         p.charge(r.category, r.time_s * k, 0, nullptr);  // a GPU's kernel or PIM launch: its own category

@@ -670,26 +670,21 @@ struct StageDriver::Impl {
     }
   }
 
-  void install() {
-    if (gpu) {
-      p.gpu().program = [this](tlm_gpu::Gpu&) {
-        try {
-          run();
-        } catch (const std::exception& e) {
-          if (failure.empty()) failure = e.what();
-          sc_core::sc_stop();
-        }
-      };
-      return;
+  // The host's thread runs the programs; what goes wrong inside ends the
+  // simulation with failure() set.
+  void guarded_run() {
+    try {
+      run();
+    } catch (const std::exception& e) {
+      if (failure.empty()) failure = e.what();
+      sc_core::sc_stop();
     }
-    p.npu().program = [this](tlm_npu::Npu&) {
-      try {
-        run();
-      } catch (const std::exception& e) {
-        if (failure.empty()) failure = e.what();
-        sc_core::sc_stop();
-      }
-    };
+  }
+  void install() {
+    if (gpu)
+      p.gpu().program = [this](tlm_gpu::Gpu&) { guarded_run(); };
+    else
+      p.npu().program = [this](tlm_npu::Npu&) { guarded_run(); };
   }
 };
 
@@ -707,14 +702,13 @@ StageDriver::StageDriver(Platform& p, const DriverOptions& o) : m(std::make_uniq
   m->install();
 }
 
-double StageDriver::run(const fc::SystemProgram& prog) {
+double StageDriver::run(fc::SystemProgram prog) {
   if (!m->stepping) throw std::logic_error("stage driver: run() is for the step mode (StageDriver(platform, options))");
   if (!m->failure.empty() || m->step_ended)
     throw std::logic_error("stage driver: the simulation has ended (" +
                            (m->failure.empty() ? std::string("interrupted") : m->failure) + ")");
-  m->use(prog);  // std::invalid_argument before anything runs
-  m->step_prog = prog;
-  m->use(m->step_prog);  // the copy's channel files, which the PIM issuers read
+  m->step_prog = std::move(prog);
+  m->use(m->step_prog);  // std::invalid_argument before anything runs; the PIM issuers read its channel files
   m->step_ready = true;
   m->step_ev.notify(sc_core::SC_ZERO_TIME);
   sc_core::sc_start();

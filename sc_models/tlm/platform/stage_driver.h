@@ -127,7 +127,7 @@ class StageDriver {
   // early when an interrupt arrived (report().interrupted: the program is not
   // counted in programs_done) or the simulation failed (failure() says why;
   // the simulation is stopped and later calls throw std::logic_error).
-  double run(const firmware::compiler::SystemProgram& prog);
+  double run(firmware::compiler::SystemProgram prog);
   ~StageDriver();
   // The runs so far (complete after the simulation; partial if it stopped).
   const DriverReport& report() const;
