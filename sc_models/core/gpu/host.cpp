@@ -111,6 +111,7 @@ std::vector<Field> energy_fields() {
       {"l1_pj_per_byte", [](Host& h) -> double& { return h.energy.l1_pj_per_byte; }, nullptr, 0, 1e6, false},
       {"reg_pj_per_byte", [](Host& h) -> double& { return h.energy.reg_pj_per_byte; }, nullptr, 0, 1e6, false},
       {"alu_pj_per_mac", [](Host& h) -> double& { return h.energy.alu_pj_per_mac; }, nullptr, 0, 1e6, false},
+      {"link_pj_per_byte", [](Host& h) -> double& { return h.energy.link_pj_per_byte; }, nullptr, 0, 1e6, false},
   };
 }
 

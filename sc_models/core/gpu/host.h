@@ -18,6 +18,7 @@ struct EnergyTable {
   double l1_pj_per_byte = 1.28;
   double reg_pj_per_byte = 0.0675;
   double alu_pj_per_mac = 0.32;  // per FLOP/2
+  double link_pj_per_byte = 10.4;  // host <-> PIM device link (X2G): NVLink 1.3 pJ/bit (attacc_pim.md §9)
 };
 
 struct Host {

@@ -66,14 +66,15 @@ const char* class_name(OpClass c) {
     case OpClass::NORM: return "NORM";
     case OpClass::ACT: return "ACT";
     case OpClass::G2G: return "G2G";
+    case OpClass::X2G: return "X2G";
   }
   return "?";
 }
 
-std::vector<std::string> class_names() { return {"FC", "MATMUL", "SOFTMAX", "NORM", "ACT", "G2G"}; }
+std::vector<std::string> class_names() { return {"FC", "MATMUL", "SOFTMAX", "NORM", "ACT", "G2G", "X2G"}; }
 
 OpClass parse_class(const std::string& s) {
-  for (OpClass c : {OpClass::FC, OpClass::MATMUL, OpClass::SOFTMAX, OpClass::NORM, OpClass::ACT, OpClass::G2G})
+  for (OpClass c : {OpClass::FC, OpClass::MATMUL, OpClass::SOFTMAX, OpClass::NORM, OpClass::ACT, OpClass::G2G, OpClass::X2G})
     if (s == class_name(c)) return c;
   std::string allowed;
   const auto names = class_names();
@@ -222,6 +223,17 @@ OpResult time_operator(const Host& h, const Operator& op, int gpus, const Option
   OpResult r;
   const double mnop = static_cast<double>(op.m) * static_cast<double>(op.n) * static_cast<double>(op.num_op);
 
+  if (op.cls == OpClass::X2G) {
+    // m n num_op dbyte bytes over the link to a PIM device (or back) at half
+    // the link's bandwidth, each direction (attacc_pim.md §9: x2g = bytes /
+    // (BW / 2)); energy at the link's pJ per byte.
+    const double bytes = mnop * op.dbyte;
+    r.time_s = bytes / (h.nvlink_bytes_per_s / 2.0);
+    r.memory_s = r.time_s;
+    r.hbm_bytes = bytes;
+    r.e_offchip_pJ = bytes * e.link_pj_per_byte;
+    return r;
+  }
   if (op.cls == OpClass::G2G) {
     // One all-reduce of m n num_op dbyte bytes, log2(gpus) hops of
     // max(6060 ns + 0.009 ns/B * bytes * 600e9/BW, bytes / (BW/2)).

@@ -16,16 +16,20 @@
 namespace pimlab::gpu {
 
 // Operator classes of the Pimba operator lists that run on a GPU.
-enum class OpClass { FC, MATMUL, SOFTMAX, NORM, ACT, G2G };
+enum class OpClass { FC, MATMUL, SOFTMAX, NORM, ACT, G2G, X2G };
 
 const char* class_name(OpClass c);
 std::vector<std::string> class_names();
+// A transfer over the link (G2G all-reduce, X2G to a PIM device): it lasts its
+// link time and moves no HBM bytes of the GPU.
+inline bool is_link(OpClass c) { return c == OpClass::G2G || c == OpClass::X2G; }
 // Throws std::invalid_argument naming the value and the allowed classes.
 OpClass parse_class(const std::string& s);
 
 // One operator row: an (m x k) . (k x n) product done num_op times for
 // FC/MATMUL, an m x n x num_op tensor for the element-wise classes, an
-// all-reduce of m x n x num_op elements for G2G. dbyte = element bytes (1 or 2).
+// all-reduce of m x n x num_op elements for G2G, a transfer of as many to or
+// from a PIM device over the link for X2G. dbyte = element bytes (1 or 2).
 struct Operator {
   OpClass cls = OpClass::FC;
   std::string name;
@@ -66,10 +70,10 @@ struct OpResult {
   double time_s = 0;
   double e_offchip_pJ = 0;
   double e_onchip_pJ = 0;
-  std::optional<Tiling> tiles;  // none for G2G
+  std::optional<Tiling> tiles;  // none for G2G and X2G
   double compute_s = 0;         // compute roofline term
   double memory_s = 0;          // memory term (HBM traffic, fitted kernel or link)
-  double hbm_bytes = 0;         // off-chip bytes (link bytes for G2G)
+  double hbm_bytes = 0;         // off-chip bytes (link bytes for G2G and X2G)
   // Of memory_s, the part that does not depend on the bytes: an element-wise
   // kernel's fitted floor (launch and setup; 0 for GEMMs and all-reduces).
   // The TLM platform adds it before the kernel's traffic, which its channels time.

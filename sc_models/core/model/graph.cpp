@@ -134,6 +134,12 @@ struct Emitter {
     op.kv_state_bytes = d(R) * d(n) * d(k - 1 + std::min(q, k - 1)) * a;
     op.bytes = op.weight_bytes + op.kv_state_bytes + 2 * d(R * q) * d(n) * a;
   }
+  // Rows x width activations between the host and a PIM device (GraphOptions::x2g).
+  void x2g(const std::string& name, i64 m, i64 n) {
+    if (!o.x2g || o.query_tokens != 1) return;
+    Operator& op = add(OpClass::x2g, Category::comm, name, m, n, 1, 1, da);
+    op.bytes = d(m) * d(n) * a;
+  }
   void g2g(const std::string& name, i64 m, i64 n) {
     if (o.tp <= 1) return;
     Operator& op = add(OpClass::g2g, Category::comm, name, m, n, 1, 1, da);
@@ -209,9 +215,11 @@ void artifact_opt(Emitter& e, const ModelConfig& m) {
   const i64 B = e.o.batch, h = m.hidden, tp = e.o.tp, ht = h / tp, L = e.o.context;
   const i64 nop = (m.heads / tp) * B;
   e.fc("qkv", B, 3 * ht, h);
+  e.x2g("x2g_qkv", B, 3 * ht);
   e.attention("attention_qk", 1, L, m.head_dim, nop, L);
   e.softmax("attention_softmax", 1, L, nop);
   e.attention("attention_kv", 1, m.head_dim, L, nop, L);
+  e.x2g("x2g_out", B, ht);
   e.fc("proj", B, h, ht);
   e.g2g("g2g-1", B, h);
   e.norm("norm_1", B, h);
@@ -227,9 +235,11 @@ void artifact_zamba_attention(Emitter& e, const ModelConfig& m) {
   const i64 nop = (m.heads / tp) * B;
   e.norm("norm", B, 2 * h);
   e.fc("qkv", B, 6 * ht, 2 * h);
+  e.x2g("x2g_qkv", B, 6 * ht);
   e.attention("attention_qk", 1, L, m.head_dim, nop, L);
   e.softmax("attention_softmax", 1, L, nop);
   e.attention("attention_kv", 1, m.head_dim, L, nop, L);
+  e.x2g("x2g_out", B, 2 * h / tp);
   e.fc("proj", B, h, 2 * h / tp);
   e.g2g("g2g_1", B, h);
   e.norm("norm", B, h);
@@ -307,11 +317,13 @@ void faithful_attention(Emitter& e, const ModelConfig& m, const Shard& sh, i64 i
   const i64 g = ceil_div(hl, kvl);  // query heads sharing one K/V head on this shard
   e.norm("norm_1", B, in);
   e.fc("qkv", B, (hl + 2 * kvl) * d, in);
+  e.x2g("x2g_qkv", B, (hl + 2 * kvl) * d);
   // One GEMV per (request, K/V head): the g query heads of a group (times the
   // q tokens of a prefill chunk) share the K (and V) read; dense over all L keys.
   e.attention("attention_qk", g * q, L, d, kvl * R, L);
   e.softmax("attention_softmax", q, L, hl * R);
   e.attention("attention_kv", g * q, d, L, kvl * R, L);
+  e.x2g("x2g_out", B, hl * d);
   e.fc("proj", B, h, hl * d);
   if (m.parallel_residual) {
     // Attention and MLP read the same normalised input (GPT-J: one norm; NeoX: two)
@@ -424,6 +436,7 @@ const char* class_name(OpClass c) {
     case OpClass::norm: return "NORM";
     case OpClass::act: return "ACT";
     case OpClass::g2g: return "G2G";
+    case OpClass::x2g: return "X2G";
   }
   return "?";
 }
@@ -443,9 +456,9 @@ const char* category_name(Category c) {
 
 OpClass parse_class(const std::string& s) {
   for (OpClass c : {OpClass::fc, OpClass::matmul, OpClass::su, OpClass::softmax, OpClass::norm, OpClass::act,
-                    OpClass::g2g})
+                    OpClass::g2g, OpClass::x2g})
     if (lower(class_name(c)) == lower(s)) return c;
-  throw std::invalid_argument("unknown operator class '" + s + "' (allowed: FC, MATMUL, SU, SOFTMAX, NORM, ACT, G2G)");
+  throw std::invalid_argument("unknown operator class '" + s + "' (allowed: FC, MATMUL, SU, SOFTMAX, NORM, ACT, G2G, X2G)");
 }
 
 Category parse_category(const std::string& s) {

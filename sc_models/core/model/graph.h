@@ -14,9 +14,9 @@
 namespace pimlab::model {
 
 // Operator classes and categories as the Pimba artifact names them.
-enum class OpClass { fc, matmul, su, softmax, norm, act, g2g };
+enum class OpClass { fc, matmul, su, softmax, norm, act, g2g, x2g };
 enum class Category { gemm, gemv, state_update, causal_conv1d, discretization, comm, others };
-const char* class_name(OpClass c);      // "FC", "MATMUL", "SU", "SOFTMAX", "NORM", "ACT", "G2G"
+const char* class_name(OpClass c);      // "FC", "MATMUL", "SU", "SOFTMAX", "NORM", "ACT", "G2G", "X2G"
 const char* category_name(Category c);  // "gemm", "gemv", ...
 // Case-insensitive; throw std::invalid_argument listing the allowed names.
 OpClass parse_class(const std::string& s);
@@ -53,7 +53,7 @@ struct Operator {
   std::int64_t steps = 1;      // decode steps folded into repeat (artifact: lout-1 for post-transformers)
   std::int64_t context = 0;    // KV length L of attention operators, else 0
   double flops = 0;            // one instance
-  double bytes = 0;            // one instance: compulsory memory traffic (G2G: message size)
+  double bytes = 0;            // one instance: compulsory memory traffic (G2G, X2G: message size)
   double weight_bytes = 0;     // part of `bytes` that is weights
   double kv_state_bytes = 0;   // part of `bytes` that is KV cache or recurrent state
 };
@@ -67,6 +67,12 @@ struct GraphOptions {
                                   // q > 1 = a prefill chunk of q tokens ending at KV length `context`
   bool su_kernel = false;       // one SU operator (a PIM state-update kernel) instead of two MATMULs
   bool artifact_compatible = false;
+  // A decode step's attention runs on a PIM device beside the host (AttAcc,
+  // attacc_pim.md §9): its Q, K, V go there after the QKV projection
+  // ("x2g_qkv") and its output comes back before the output projection
+  // ("x2g_out"), X2G operators of class comm. Not in a prefill chunk (its
+  // attention stays on the host).
+  bool x2g = false;
   std::int64_t artifact_steps = 2047;  // lout - 1: post-transformer repeats in artifact mode
 };
 
@@ -79,7 +85,7 @@ std::vector<Operator> decode_graph(const ModelConfig& m, const GraphOptions& o);
 struct GraphTotals {
   double flops = 0;            // sum of flops * repeat / steps (one iteration)
   double bytes = 0;            // same for bytes, communication excluded
-  double comm_bytes = 0;       // G2G messages
+  double comm_bytes = 0;       // G2G and X2G messages
   double weight_bytes = 0;     // weight traffic of one iteration (one device)
   double kv_state_bytes = 0;   // KV/state traffic of one iteration (one device)
   double arithmetic_intensity() const { return bytes > 0 ? flops / bytes : 0.0; }

@@ -154,6 +154,9 @@ GraphOptions graph_options(const SystemSpec& s, std::int64_t batch, std::int64_t
   probe.name = "state_update";
   o.su_kernel = s.has_pim() && map_operator(s, probe) == Device::pim;
   o.artifact_compatible = artifact_compatible;
+  // AttAcc's stacks are a device of their own beside the GPU (the Pimba
+  // family's PIM is the GPU's own HBM): its attention's operands cross the link.
+  o.x2g = s.host == Device::gpu && s.pim_family == "attacc";
   return o;
 }
 

@@ -22,6 +22,7 @@ gpu::OpClass gpu_class(const model::Operator& op) {
     case model::OpClass::norm: return gpu::OpClass::NORM;
     case model::OpClass::act: return gpu::OpClass::ACT;
     case model::OpClass::g2g: return gpu::OpClass::G2G;
+    case model::OpClass::x2g: return gpu::OpClass::X2G;
     case model::OpClass::su: break;
   }
   throw std::invalid_argument("operator '" + op.name + "' (class SU) is a PIM state-update kernel; it cannot run on the GPU");
@@ -130,12 +131,12 @@ void GpuBackend::host_op(const model::Operator& op, IterationCost& c) {
   c.charge(g.category, 0, off, &c.dram_energy_j);
   c.charge(g.category, 0, on, &c.host_energy_j);
   c.host_busy_s += t;
-  if (g.cls != gpu::OpClass::G2G) c.host_bytes += r.hbm_bytes * times;
+  if (!gpu::is_link(g.cls)) c.host_bytes += r.hbm_bytes * times;
   c.host_flops += r.flops * times;
   c.time_s += t;
   if (m_collect)
     m_traced.push_back({op.name, g.category, false, r.time_s / static_cast<double>(op.steps), op.repeat, {},
-                        g.cls == gpu::OpClass::G2G ? 0.0 : r.flops, g.cls == gpu::OpClass::G2G ? 0.0 : r.hbm_bytes,
+                        gpu::is_link(g.cls) ? 0.0 : r.flops, gpu::is_link(g.cls) ? 0.0 : r.hbm_bytes,
                         std::min(r.memory_s, r.time_s) / static_cast<double>(op.steps)});
 }
 

@@ -85,7 +85,7 @@ KernelRun Gpu::kernel(const gpu::Operator& op, const OperandPlacement& place) {
         }
       }
     }
-  } else if (op.cls != gpu::OpClass::G2G) {
+  } else if (!gpu::is_link(op.cls)) {
     // Element-wise: passes - 1 reads of the input, one write of the output.
     const std::uint64_t passes = static_cast<std::uint64_t>(std::llround(r.hbm_bytes / static_cast<double>(c_bytes)));
     for (std::uint64_t p = 0; p + 1 < passes; ++p) read(place.a, c_bytes);
@@ -93,7 +93,7 @@ KernelRun Gpu::kernel(const gpu::Operator& op, const OperandPlacement& place) {
   }
   m_c.clear();
   const std::uint64_t compute_end_ps =
-      start_ps + ps(op.cls == gpu::OpClass::G2G ? r.time_s : r.compute_s);
+      start_ps + ps(gpu::is_link(op.cls) ? r.time_s : r.compute_s);
   const std::uint64_t end_ps = std::max(compute_end_ps, mem_end_ps);
   k.start_s = static_cast<double>(start_ps) * 1e-12;
   k.compute_end_s = static_cast<double>(compute_end_ps) * 1e-12;

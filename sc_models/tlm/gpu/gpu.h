@@ -13,8 +13,8 @@
 //    exactly traffic_bytes(op, tm2, tn2) bytes, the roofline's hbm_bytes;
 //  - SOFTMAX / NORM / ACT: passes - 1 reads of the input, one write of the
 //    output (passes = the fitted kernel's tensor passes);
-//  - G2G (all-reduce over NVLink): no HBM traffic; the kernel lasts the
-//    roofline's link time.
+//  - G2G (all-reduce over NVLink), X2G (to or from a PIM device over the
+//    link): no HBM traffic; the kernel lasts the roofline's link time.
 // The kernel ends at max(start + compute term, last request completed): a
 // kernel whose channels are busy (PIM kernels, another initiator's traffic)
 // ends later. The shell moves bytes (reads land in a scratch buffer, writes

@@ -126,6 +126,27 @@ TEST_CASE("all-reduce: log2(gpus) hops of the NVLink latency/bandwidth model", "
   CHECK(r1.e_offchip_pJ == 0);
 }
 
+TEST_CASE("transfer to a PIM device: bytes at half the link's bandwidth, link energy", "[gpu][roofline]") {
+  // 64 x 12288 x 2 bytes = 1572864 B over the A100's 600 GB/s link at 300 GB/s: 5.24288 us,
+  // 1572864 x 10.4 pJ; the same with any number of GPUs (each has its own device).
+  const Operator x = op(OpClass::X2G, 64, 12288, 1, 1, 2);
+  for (int gpus : {1, 8}) {
+    const OpResult r = time_operator(preset("a100"), x, gpus);
+    CHECK(close(r.time_s, 1572864.0 / 300e9));
+    CHECK(close(r.e_offchip_pJ, 1572864.0 * 10.4));
+    CHECK(r.hbm_bytes == 1572864.0);
+    CHECK(r.e_onchip_pJ == 0);
+    CHECK(r.flops == 0);
+    CHECK(!r.tiles);
+  }
+  // H100: 900 GB/s.
+  CHECK(close(time_operator(preset("h100"), x, 1).time_s, 1572864.0 / 450e9));
+  CHECK(is_link(OpClass::X2G));
+  CHECK(is_link(OpClass::G2G));
+  CHECK(!is_link(OpClass::FC));
+  CHECK(parse_class("X2G") == OpClass::X2G);
+}
+
 TEST_CASE("a list is timed row by row, in order", "[gpu][roofline]") {
   const std::vector<Operator> ops{op(OpClass::NORM, 32, 2560, 1, 1, 2), op(OpClass::FC, 32, 10240, 2560, 1, 2),
                                   op(OpClass::G2G, 32, 7680, 1, 1, 2)};

@@ -3,6 +3,7 @@
 // hand in the comments.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <string>
 
 #include "model/graph.h"
@@ -251,4 +252,41 @@ TEST_CASE("graph: prefill chunks", "[graph]") {
   o.context = 4096;
   o.artifact_compatible = true;
   CHECK_THROWS_WITH(decode_graph(preset("opt-7b"), o), Catch::Contains("no prefill"));
+}
+
+TEST_CASE("graph: an AttAcc system's decode step sends Q, K, V to its device and takes the output back", "[graph][system]") {
+  // LLaMA-3 8B (32 heads, 8 K/V heads of 128) at TP 2, batch 4: per device 16 heads and 4 K/V heads.
+  const SystemSpec attacc = find_system("attacc");
+  GraphOptions o = graph_options(attacc, 4, 1024, 2, false);
+  CHECK(o.x2g);
+  const auto ops = decode_graph(preset("llama3-8b"), o);
+  const Operator& in = find(ops, "x2g_qkv");
+  CHECK(in.cls == OpClass::x2g);
+  CHECK(in.category == Category::comm);
+  CHECK(in.m == 4);
+  CHECK(in.n == (16 + 2 * 4) * 128);     // the QKV projection's output width on this device
+  CHECK(in.bytes == 4.0 * 3072 * 2);     // the message, FP16
+  const Operator& out = find(ops, "x2g_out");
+  CHECK(out.n == 16 * 128);
+  CHECK(out.repeat == find(ops, "qkv").repeat);  // once per layer
+  // In order: QKV projection, its transfer, the attention, the output back, the output projection.
+  std::vector<std::string> names;
+  for (const Operator& op : ops) names.push_back(op.name);
+  const auto at = [&](const std::string& n) { return std::find(names.begin(), names.end(), n) - names.begin(); };
+  CHECK(at("qkv") + 1 == at("x2g_qkv"));
+  CHECK(at("x2g_qkv") < at("attention_qk"));
+  CHECK(at("attention_kv") + 1 == at("x2g_out"));
+  CHECK(at("x2g_out") + 1 == at("proj"));
+  // Both stay on the GPU; the comm totals count them.
+  CHECK(map_operator(attacc, in) == Device::gpu);
+  CHECK(totals(ops).comm_bytes == Approx(32 * (in.bytes + out.bytes) + 32 * 2 * (4.0 * 4096 * 2)));
+  // A prefill chunk's attention stays on the GPU: no transfer. Nor on the Pimba family's
+  // systems, whose PIM is the GPU's own HBM.
+  o.query_tokens = 16;
+  for (const Operator& op : decode_graph(preset("llama3-8b"), o)) CHECK(op.cls != OpClass::x2g);
+  for (const char* s : {"gpu", "gpu+pim", "pimba", "npu+pim", "neupims"}) {
+    INFO(s);
+    CHECK(!graph_options(find_system(s), 4, 1024, 2, false).x2g);
+  }
+  CHECK(parse_class("x2g") == OpClass::x2g);
 }

@@ -40,6 +40,12 @@ TEST_CASE("attacc: the attention runs on the stacks, everything else on the GPU"
   const auto g = run(0, "gpu");
   CHECK(r.decode.breakdown.at("gemm").time_s == g.decode.breakdown.at("gemm").time_s);
   CHECK(r.decode.breakdown.at("others").time_s < g.decode.breakdown.at("others").time_s);
+  // Per layer and step, Q, K, V (3 x 4096 FP16) go to the device and the output (4096) comes
+  // back at 300 GB/s (half the A100's 600 GB/s link): 32 layers x 32 steps, all comm (one
+  // GPU: no all-reduce).
+  CHECK(g.decode.breakdown.count("comm") == 0);  // nothing charged there
+  CHECK(r.decode.breakdown.at("comm").time_s == Approx(32.0 * 32 * (4 * 4096 * 2) / 300e9).epsilon(1e-12));
+  CHECK(r.decode.breakdown.at("comm").energy_j == Approx(32.0 * 32 * (4 * 4096 * 2) * 10.4e-12).epsilon(1e-12));
 }
 
 TEST_CASE("attacc: sampling the KV lengths every 16 tokens stays within 0.5 % of the exact run", "[serving][attacc]") {
