@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli.h"
+#include "compile_input.h"
 #include "firmware/compiler/placement.h"
 #include "firmware/compiler/program.h"
 #include "gpu/host.h"
@@ -240,17 +241,7 @@ int run(int argc, char** argv) {
   in.artifact_compatible = artifact;
   in.sub_batch = sc.sub_batch;
   if (const std::int64_t q = a.integer("chunk", 1, 1, std::int64_t{1} << 30); q > 1) in.chunk = q;
-  if (const auto* g = dynamic_cast<const serving::GpuBackend*>(be.get()); g && g->pim()) {
-    in.pim_channels = g->pim()->options().channels;
-    in.pim_dram = g->pim()->options().dram;
-  }
-  if (const auto* g = dynamic_cast<const serving::GpuBackend*>(be.get()); g && g->attacc()) {
-    const serving::AttaccPimOptions& ao = g->attacc()->options();
-    in.attacc_placement = ao.placement;
-    in.attacc_stacks = ao.stacks;
-    in.attacc_dram = ao.dram;
-    in.attacc_max_len = ao.max_len;
-  }
+  pimlab::sim::take_gpu_pim(*be, in);
   if (npu_pim) {
     const std::string pol = a.choice("placement", s.pim_family == "newton" ? "rr" : "clb", {"rr", "clb"});
     const double cap = be->kv_capacity_bytes();

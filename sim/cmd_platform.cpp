@@ -41,15 +41,17 @@ const char* kUsage =
     "       [--program DIR [--first-instances] [--offer-stream]] [--effective FILE] [--json [FILE|-]]";
 const char* kSummary =
     "Builds the platform of a platform document (keys = SystemC hierarchical names: top.host, top.channels,\n"
-    "top.interleave_bytes, top.npu.*, top.ch<i>.*, top.channel.*, top.noc.*, top.cim.*; docs/platform.md;\n"
-    "ready-made files in configs/platforms/). Every key is checked: a malformed file, an unknown key, a bad\n"
-    "value, overlapping address ranges or an unknown host preset is one error line, exit status 2.\n"
+    "top.interleave_bytes, top.npu.*, top.gpu.*, top.ch<i>.*, top.channel.*, top.pim_device.*, top.noc.*,\n"
+    "top.cim.*; docs/platform.md; ready-made files in configs/platforms/). Every key is checked: a malformed\n"
+    "file, an unknown key, a bad value, overlapping address ranges or an unknown host preset is one error\n"
+    "line, exit status 2.\n"
     "--gemm runs one GEMM on the host, --layer the GEMMs of one decoder layer of MODEL (shapes from its\n"
     "operator graph); operands placed from top.memory_base (W, X, bias, Y of each GEMM in turn) and moved\n"
-    "through the router to the channels. --program runs one compiled decode iteration of an NPU system\n"
-    "(`pimlab compile --out DIR`: the NPU's program by stage and every channel's PIM programs) stage by\n"
-    "stage, the NPU's traffic and the PIM commands sharing the channels' controllers (platforms\n"
-    "configs/platforms/{neupims,npu-pim,npu-only}-32ch.json; docs/platform.md). --json: {meta, config,\n"
+    "through the router to the channels. --program runs one compiled decode iteration (`pimlab compile\n"
+    "--out DIR`) stage by stage: an NPU system's (the NPU's program by stage, every channel's PIM programs;\n"
+    "configs/platforms/{neupims,npu-pim,npu-only}-32ch.json) or a GPU system's (its kernels and PIM\n"
+    "launches; pimba-40ch.json, attacc-a100.json for attacc), the host's traffic and the PIM commands\n"
+    "sharing the channels' controllers (docs/platform.md). --json: {meta, config,\n"
     "stats, gemms} or {meta, config, stats, iteration}.";
 
 pimlab::npu::GemmShape parse_gemm(const std::string& text, bool bias) {

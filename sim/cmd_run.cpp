@@ -28,6 +28,7 @@
 #include <systemc>
 
 #include "cli.h"
+#include "compile_input.h"
 #include "cosim_process.h"
 #include "golden/accuracy.h"
 #include "gpu/host.h"
@@ -787,10 +788,6 @@ int run(int argc, char** argv) {
       throw UsageError("--platform executes one run's iterations (one model, batch and system: SystemC builds one "
                        "platform per process); --model, --batch and --system give " + std::to_string(cases.size()) + " runs");
     const model::SystemSpec& ps = cases.front().system;
-    if (ps.pim_family == "attacc")
-      throw UsageError("--platform runs the compiled iterations of the NPU systems (npu-only, npu+pim, neupims) and of "
-                       "the GPU systems with Pimba-family or no PIM (gpu, gpu+q, gpu+pim, pimba, time-multiplexed, "
-                       "pipelined), not " + ps.name + " (AttAcc stacks are not on a platform yet)");
     if (a.has("mode") && a.str("mode", "") == "overlap")
       throw UsageError("--platform: mode overlap has no compiled program (allowed: serial, interleaved)");
     if (a.integer("pp", 1, 1, 64) != 1)
@@ -821,6 +818,11 @@ int run(int argc, char** argv) {
     probe.tp = cases.front().gpus;
     probe.artifact_compatible = artifact;
     probe.timing = false;
+    if (ps.pim_family == "attacc") {  // the run's processing units, which the platform's AttAcc channels must have
+      probe.attacc_placement = pimlab::pim::parse_placement(a.choice("attacc-placement", "bank", {"bank", "bg", "buffer"}));
+      if (platforms.count(ps.name) && platforms.at(ps.name).attacc_placement)
+        probe.attacc_placement = *platforms.at(ps.name).attacc_placement;
+    }
     if (ps.has_pim() && ps.host == model::Device::npu) {
       // The NeuPIMs back-end's channels: what the run's programs will name.
       probe.placement = fc::neupims_placement(fc::Policy::round_robin,
@@ -965,10 +967,7 @@ int run(int argc, char** argv) {
         po.compile.artifact_compatible = artifact;
         po.compile.sub_batch = sc.sub_batch;
         po.compile.placement = o.placement;
-        if (gpu_be && gpu_be->pim()) {  // the GPU's PIM channels, as the back-end has them
-          po.compile.pim_channels = gpu_be->pim()->options().channels;
-          po.compile.pim_dram = gpu_be->pim()->options().dram;
-        }
+        pimlab::sim::take_gpu_pim(*be, po.compile);  // the GPU's PIM, as the back-end has it
         if (!po.compile.placement && be->kv_channels() > 0) {
           // A snapshot pins every request to its channel: the compiler takes the
           // channels from it, the policy is never asked.

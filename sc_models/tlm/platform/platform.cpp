@@ -4,6 +4,7 @@
 #include <fstream>
 #include <functional>
 #include <limits>
+#include <map>
 #include <stdexcept>
 #include <utility>
 
@@ -206,6 +207,10 @@ Platform::Platform(const sc_core::sc_module_name& name)
                      "router bytes the channels hold (0 = channels x channel capacity); a multiple of "
                      "channels x interleave_bytes",
                      0ull, 1ull << 62),
+      p_device_first(*this, "pim_device.first_channel", 0u, "channel",
+                     "0: no PIM device; N > 0: channels N .. channels-1 are a PIM device's (an AttAcc device's "
+                     "stacks beside a GPU's own HBM), with the keys of <top>.pim_device.channel.* over <top>.channel.*",
+                     0u, 1023u),
       p_cim_enabled(*this, "cim_enabled", false, "build the CIM tiles <top>.cim (keys <top>.cim.*) on router ports N ..") {
   const std::string top = this->name();
   auto& cfg = Config::instance();
@@ -227,44 +232,60 @@ Platform::Platform(const sc_core::sc_module_name& name)
     request_key = top + ".npu.dma.request_bytes";
   }
 
-  // Channels, with the keys of <top>.channel.* as defaults of every channel.
+  // Channels, with the keys of <top>.channel.* as defaults of every channel;
+  // channels first_channel .. N-1 of a PIM device (<top>.pim_device: a GPU's
+  // own HBM first, then the device's stacks) take <top>.pim_device.channel.*
+  // over them.
   const std::string tmpl = top + ".channel.";
-  const std::vector<std::string> tmpl_keys = pending_with_prefix(tmpl);
-  std::vector<std::vector<bool>> from_tmpl(n, std::vector<bool>(tmpl_keys.size(), false));
-  for (std::size_t t = 0; t < tmpl_keys.size(); ++t) {
-    const nlohmann::json v = *cfg.take(tmpl + tmpl_keys[t]);
-    for (unsigned p = 0; p < n; ++p) {
-      const std::string own = top + ".ch" + std::to_string(p) + "." + tmpl_keys[t];
-      if (!pending(own)) {
-        cfg.set(own, v);
-        from_tmpl[p][t] = true;
+  const std::string dev_tmpl = top + ".pim_device.channel.";
+  const unsigned first_dev = p_device_first.get();
+  const std::vector<std::string> dev_keys = pending_with_prefix(dev_tmpl);
+  if (first_dev != 0 && dev_keys.empty())
+    throw ConfigError("config key '" + p_device_first.key() + "': value " + std::to_string(first_dev) +
+                      " names a PIM device without channel keys; allowed: 0 (none), or give " + dev_tmpl + "*");
+  if (!dev_keys.empty() && (first_dev == 0 || first_dev >= n))
+    throw ConfigError("config key '" + p_device_first.key() + "': value " + std::to_string(first_dev) +
+                      " is not allowed with " + dev_tmpl + "* keys; allowed: 1.." + std::to_string(n - 1) +
+                      " (the first of the device's channels; the host's own come before it)");
+  // Per channel and key: the template key its value came from (empty: its own).
+  std::vector<std::map<std::string, std::string>> source(n);
+  const auto apply = [&](const std::string& prefix, const std::vector<std::string>& keys, unsigned from) {
+    for (const std::string& key : keys) {
+      const nlohmann::json v = *cfg.take(prefix + key);
+      for (unsigned p = from; p < n; ++p) {
+        const std::string own = top + ".ch" + std::to_string(p) + "." + key;
+        if (!pending(own)) {
+          cfg.set(own, v);
+          source[p][key] = prefix + key;
+        }
       }
+      cfg.declare(prefix + key,
+                  tlm_common::ParamRecord{v, nlohmann::json(), "",
+                                          "value of " + top + ".ch<i>." + key + " for every channel" +
+                                              (from ? " from " + std::to_string(from) : std::string()) +
+                                              " that does not give its own",
+                                          "a value of " + top + ".ch<i>." + key, v.is_string() ? "string"
+                                                                              : v.is_boolean() ? "boolean"
+                                                                              : v.is_number_integer() ? "integer"
+                                                                              : v.is_number() ? "number"
+                                                                                              : "array"});
     }
-    cfg.declare(tmpl + tmpl_keys[t],
-                tlm_common::ParamRecord{v, nlohmann::json(), "",
-                                        "value of " + top + ".ch<i>." + tmpl_keys[t] +
-                                            " for every channel that does not give its own",
-                                        "a value of " + top + ".ch<i>." + tmpl_keys[t], v.is_string() ? "string"
-                                                                                     : v.is_boolean() ? "boolean"
-                                                                                     : v.is_number_integer() ? "integer"
-                                                                                     : v.is_number() ? "number"
-                                                                                                     : "array"});
-  }
+  };
+  apply(dev_tmpl, dev_keys, first_dev);  // first: a device channel's value is then its own to the template
+  apply(tmpl, pending_with_prefix(tmpl), 0);
   for (unsigned p = 0; p < n; ++p) {
     const std::string ch = "ch" + std::to_string(p);
     try {
       m_ch.push_back(std::make_unique<tlm_hbm::HbmChannel>(ch.c_str()));
     } catch (const ConfigError& e) {
-      // A value from <top>.channel.<key>: name that key.
+      // A value from a template: name that key.
       std::string what = e.what();
-      for (std::size_t t = 0; t < tmpl_keys.size(); ++t)
-        if (from_tmpl[p][t]) what = replace_all(what, "'" + top + "." + ch + "." + tmpl_keys[t] + "'", "'" + tmpl + tmpl_keys[t] + "'");
+      for (const auto& [key, from] : source[p]) what = replace_all(what, "'" + top + "." + ch + "." + key + "'", "'" + from + "'");
       throw ConfigError(what);
     }
-    for (std::size_t t = 0; t < tmpl_keys.size(); ++t)
-      if (from_tmpl[p][t] && pending(top + "." + ch + "." + tmpl_keys[t]))
-        throw ConfigError("config: unknown key '" + tmpl + tmpl_keys[t] + "' = " +
-                          tlm_common::json_text(*cfg.take(top + "." + ch + "." + tmpl_keys[t])) +
+    for (const auto& [key, from] : source[p])
+      if (pending(top + "." + ch + "." + key))
+        throw ConfigError("config: unknown key '" + from + "' = " + tlm_common::json_text(*cfg.take(top + "." + ch + "." + key)) +
                           " (not a key of the HBM channel; the channel's keys: pimlab config --list hbm)");
   }
 

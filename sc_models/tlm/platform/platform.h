@@ -22,7 +22,10 @@
 // A non-empty top.noc.address_map replaces the generated ranges (the explicit map).
 // `top.channel.<key>` gives <key> to every channel that has no `top.ch<i>.<key>` of
 // its own (e.g. top.channel.preset = "hbm2"); a bad value is reported under the
-// top.channel key.
+// top.channel key. `top.pim_device.first_channel` = F > 0 with
+// `top.pim_device.channel.<key>` gives <key> to channels F .. N-1 over
+// top.channel (a GPU's own HBM on channels 0 .. F-1, a PIM device's stacks
+// after it: configs/platforms/attacc-a100.json).
 // NPU keys: top.npu.* (NpuParams below: every field of npu::NpuConfig).
 //
 // Load the document into tlm_common::Config first, then construct the Platform
@@ -97,6 +100,7 @@ class Platform : public sc_core::sc_module {
   tlm_common::Param<std::uint64_t> p_interleave_bytes;
   tlm_common::Param<std::uint64_t> p_memory_base;
   tlm_common::Param<std::uint64_t> p_memory_bytes;
+  tlm_common::Param<std::uint32_t> p_device_first;
   tlm_common::Param<bool> p_cim_enabled;
 
   // The host: npu() on an NPU platform, gpu() on a GPU one (std::logic_error otherwise).

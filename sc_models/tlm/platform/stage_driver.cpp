@@ -14,7 +14,9 @@
 #include <tlm>
 
 #include "firmware/compiler/npu_run.h"
+#include "dram/spec.h"
 #include "gpu/roofline.h"
+#include "pim/attacc.h"
 #include "tlm/common/config.h"
 #include "tlm/common/interrupt.h"
 #include "tlm/common/sim_time.h"
@@ -60,6 +62,9 @@ struct StageDriver::Impl {
   DriverReport rep;
   std::string failure;
   unsigned C = 0;
+  // The channels the host's stream is striped over: all of an NPU platform's;
+  // a GPU's own HBM (channels 0 .. S-1) on a platform with an AttAcc device.
+  unsigned S = 0;
   std::uint64_t span = 0;  // router bytes per channel
   std::uint64_t period_ps = 0;
   // Per PIM segment: the channels with a file and their programs.
@@ -248,8 +253,8 @@ struct StageDriver::Impl {
     stream_bytes += static_cast<std::uint64_t>(bytes);
     stage_bytes += static_cast<std::uint64_t>(bytes);
     const std::uint64_t blocks = (stream_bytes + kBlockBytes - 1) / kBlockBytes;
-    for (unsigned c = 0; c < C; ++c) {
-      const std::uint64_t mine = blocks > c ? (blocks - c + C - 1) / C : 0;
+    for (unsigned c = 0; c < S; ++c) {
+      const std::uint64_t mine = blocks > c ? (blocks - c + S - 1) / S : 0;
       std::uint64_t from = have[c];
       have[c] = mine;
       while (from < mine) {
@@ -305,10 +310,16 @@ struct StageDriver::Impl {
   };
 
   // ---- PIM programs ----------------------------------------------------------------------------
+  // One channel's PIM program of a segment: exactly one of the three.
+  struct PimProgram {
+    const std::vector<pim::Txn>* txns = nullptr;                 // Newton family
+    const std::vector<pim::Command>* pimba = nullptr;            // Pimba family (a timing-only stream)
+    const std::vector<pim::AttaccStatement>* attacc = nullptr;  // AttAcc family (timing only)
+    bool any() const { return txns || pimba || attacc; }
+  };
   // One issuer per channel, started by the stage with its program.
   struct PimIssuer {
-    const std::vector<pim::Txn>* txns = nullptr;      // Newton family
-    const std::vector<pim::Command>* pimba = nullptr;  // Pimba family (a timing-only stream)
+    PimProgram prog;
     std::uint64_t done_ps = 0;
     sc_core::sc_event start;
     bool spawned = false;
@@ -317,10 +328,9 @@ struct StageDriver::Impl {
   int pim_pending = 0;
   sc_core::sc_event pim_done;
 
-  void start_pim(unsigned c, const std::vector<pim::Txn>* txns, const std::vector<pim::Command>* pimba = nullptr) {
+  void start_pim(unsigned c, const PimProgram& prog) {
     PimIssuer& is = issuers[c];
-    is.txns = txns;
-    is.pimba = pimba;
+    is.prog = prog;
     is.done_ps = 0;
     ++pim_pending;
     if (!is.spawned) {
@@ -338,19 +348,22 @@ struct StageDriver::Impl {
     tlm::tlm_generic_payload gp;
     std::vector<std::uint8_t> res;
     for (;;) {
-      if (!is.txns && !is.pimba) sc_core::wait(is.start);
+      if (!is.prog.any()) sc_core::wait(is.start);
       std::size_t bytes = 0;
       ext.newton.clear();
       ext.program = firmware::pimba::ChannelProgram{};
-      if (is.txns) {
-        ext.newton = *is.txns;
+      ext.attacc.clear();
+      if (is.prog.txns) {
+        ext.newton = *is.prog.txns;
         for (const pim::Txn& x : ext.newton)
           bytes += 64 * (x.type == pim::TxnType::ReadRes || x.type == pim::TxnType::CompsReadRes);
+      } else if (is.prog.pimba) {
+        ext.program.stream = *is.prog.pimba;  // no unit ops: the channel times the stream, no result slots
       } else {
-        ext.program.stream = *is.pimba;  // no unit ops: the channel times the stream, no result slots
+        ext.attacc = *is.prog.attacc;  // no unit ops: the read data is the program's 8-byte cycle count
+        bytes = 8;
       }
-      is.txns = nullptr;
-      is.pimba = nullptr;
+      is.prog = PimProgram{};
       ext.error.clear();
       res.assign(bytes, 0);
       gp.set_command(tlm::TLM_READ_COMMAND);
@@ -422,7 +435,7 @@ struct StageDriver::Impl {
       if (files != segment_files.end())
         for (const auto& [ch, txns] : files->second) {
           pim_channels.push_back(ch);
-          start_pim(ch, txns);
+          start_pim(ch, PimProgram{txns, nullptr, nullptr});
         }
       const Cycle c0 = static_cast<Cycle>((start + period_ps - 1) / period_ps);
       fc::ProgramRun pr;
@@ -466,7 +479,7 @@ struct StageDriver::Impl {
     r.start_s = static_cast<double>(start) * 1e-12;
     tickets.clear();
     stream_bytes = stage_bytes = 0;
-    have.assign(C, 0);
+    have.assign(S, 0);
     return r;
   }
   // It has ended: recorded, and counted `repeat` times when only first instances run.
@@ -485,9 +498,10 @@ struct StageDriver::Impl {
   // writes) posted at the kernel's start (an element-wise kernel's: after its
   // fitted floor, OpResult::fixed_s) through the same lanes as an NPU stage's
   // stream, the kernel ending at the later of the two; an all-reduce
-  // lasts the roofline's link time and moves no HBM bytes. A PIM launch sends
-  // its segment's Pimba stream to every channel with a file for it and ends
-  // when the last has answered.
+  // or a transfer to a PIM device (X2G) lasts the roofline's link time and
+  // moves no HBM bytes. A PIM launch sends its segment's stream to every
+  // channel with one (a Pimba channel file, or one channel's part of an
+  // AttAcc stack's trace) and ends when the last has answered.
   void run_gpu_program(std::size_t index) {
     const fc::SystemProgram& prog = *this->prog;
     const gpu::Host& host = p.gpu().host();
@@ -515,7 +529,7 @@ struct StageDriver::Impl {
         op.dbyte = e.dbyte;
         const gpu::OpResult res = gpu::time_operator(host, op, tp);
         const auto ps = [](double sec) { return static_cast<std::uint64_t>(std::ceil(sec * 1e12 - 1e-6)); };
-        if (op.cls == gpu::OpClass::G2G) {
+        if (gpu::is_link(op.cls)) {
           end = start + ps(res.time_s);
         } else {
           const double c_bytes = static_cast<double>(e.m) * static_cast<double>(e.n) * static_cast<double>(e.num_op) *
@@ -536,11 +550,11 @@ struct StageDriver::Impl {
         r.category = e.category;
       } else {
         pim_channels.clear();
-        const auto files = pimba_files.find(e.segment);
-        if (files != pimba_files.end())
-          for (const auto& [ch, cmds] : files->second) {
+        const auto files = launch_files.find(e.segment);
+        if (files != launch_files.end())
+          for (const auto& [ch, launch] : files->second) {
             pim_channels.push_back(ch);
-            start_pim(ch, nullptr, cmds);
+            start_pim(ch, launch);
           }
         if (pim_pending > 0) sc_core::wait(pim_done);
         if (!failure.empty()) return;
@@ -590,6 +604,22 @@ struct StageDriver::Impl {
         refuse(p.name() + std::string(".npu.clock_mhz"), std::to_string(cfg.clock_mhz), "a divisor of 1000000");
       period_ps = static_cast<std::uint64_t>(1000000 / cfg.clock_mhz);
     }
+    S = C;
+    if (gpu) {
+      // The GPU's own HBM first, then an AttAcc device's channels, if any.
+      const nlohmann::json& eff = tlm_common::Config::instance().effective();
+      const auto key = [&](unsigned c) { return p.name() + std::string(".ch") + std::to_string(c) + ".pim_family"; };
+      S = 0;
+      while (S < C && json_text(eff.at(key(S))) != "attacc") ++S;
+      if (S == 0)
+        refuse(key(0), "attacc", "pimba (the GPU's own HBM comes first: channels 0 .. F-1; an AttAcc device's after "
+                                 "them, top.pim_device.first_channel = F)");
+      for (unsigned c = S; c < C; ++c)
+        if (json_text(eff.at(key(c))) != "attacc")
+          refuse(key(c), json_text(eff.at(key(c))),
+                 "attacc (an AttAcc device's channels, " + std::to_string(S) + " .. " + std::to_string(C - 1) +
+                     ", follow the GPU's own HBM)");
+    }
     for (unsigned c = 0; c < C; ++c) lanes.emplace_back();
     issuers = std::vector<PimIssuer>(C);
   }
@@ -637,17 +667,28 @@ struct StageDriver::Impl {
     }
   }
 
-  // A GPU system's program: Pimba-family channels (or plain ones without
-  // PIM) behind the queued front end, one per program channel.
-  std::map<int, std::vector<std::pair<unsigned, const std::vector<pim::Command>*>>> pimba_files;
+  // A GPU system's program: the GPU's own HBM, Pimba-family channels (or
+  // plain ones without PIM) behind the queued front end, one per program
+  // channel; an AttAcc system's: the same for the GPU's HBM and the
+  // platform's AttAcc device, whose channels run each stack file's trace
+  // split by channel (stack s's channel k is platform channel S + 16 s + k).
+  std::map<int, std::vector<std::pair<unsigned, PimProgram>>> launch_files;
+  std::deque<std::vector<pim::AttaccStatement>> attacc_streams;  // the split traces (stable addresses)
   void use_gpu(const fc::SystemProgram& pr) {
     const fc::ProgramHeader& h = pr.header;
     const std::string fmt = fc::channel_format(h.family);
-    if (h.family != "none" && fmt != "pimba")
+    if (h.family != "none" && fmt != "pimba" && fmt != "attacc")
       throw std::invalid_argument("stage driver: the program of system '" + h.system + "' has PIM family '" + h.family +
-                                  "'; allowed on a GPU platform: none or the Pimba family (pimba, hbm-pim, "
-                                  "time-multiplexed, pipelined)");
-    if (h.channels != 0 && static_cast<int>(C) != h.channels)
+                                  "'; allowed on a GPU platform: none, the Pimba family (pimba, hbm-pim, "
+                                  "time-multiplexed, pipelined) or attacc");
+    const bool attacc = fmt == "attacc";
+    const int per_stack = attacc ? dram::preset(h.preset).org.channels : 0;
+    if (attacc && static_cast<int>(C - S) != h.channels * per_stack)
+      refuse(p.p_channels.key(), std::to_string(C) + " with " + std::to_string(C - S) + " AttAcc channels",
+             std::to_string(S + static_cast<unsigned>(h.channels * per_stack)) + " with " +
+                 std::to_string(h.channels * per_stack) + " AttAcc channels from channel " + std::to_string(S) +
+                 " (the program's " + std::to_string(h.channels) + " stacks of " + std::to_string(per_stack) + ")");
+    if (fmt == "pimba" && static_cast<int>(C) != h.channels)
       refuse(p.p_channels.key(), std::to_string(C), std::to_string(h.channels) + " (the program's channels)");
     const nlohmann::json& eff = tlm_common::Config::instance().effective();
     const std::string top = p.name();
@@ -657,16 +698,50 @@ struct StageDriver::Impl {
         const std::string have = json_text(eff.at(k + key));
         if (have != want) refuse(k + key, have, want + " (" + why + ")");
       };
-      need("pim_family", "pimba", "the Pimba systems' HBM2 channels");
-      need("frontend", "queued", "the GPU's requests and the PIM streams share one controller queue");
-      if (h.preset != "-") need("preset", h.preset, "the program's channels, system " + h.system);
+      need("frontend", "queued", "the GPU's requests and the PIM programs share one controller queue");
+      if (c >= S) {
+        if (!attacc) continue;  // an AttAcc device the program does not use
+        need("preset", h.preset, "the program's stacks, system " + h.system);
+        need("placement", h.variant, "the program's processing units, system " + h.system);
+        need("artifact_compatible", h.artifact_compatible ? "true" : "false",
+             "the program was compiled " + std::string(h.artifact_compatible ? "with" : "without") +
+                 " --artifact-compatible");
+        continue;
+      }
+      need("pim_family", "pimba", "the Pimba systems' HBM2 channels, also a GPU's own HBM");
+      if (fmt == "pimba" && h.preset != "-") need("preset", h.preset, "the program's channels, system " + h.system);
     }
-    pimba_files.clear();
+    launch_files.clear();
+    attacc_streams.clear();
+    const int files_for = attacc ? h.channels : static_cast<int>(C);
     for (const fc::ChannelFile& f : pr.files) {
-      if (f.channel < 0 || f.channel >= static_cast<int>(C))
-        throw std::invalid_argument("stage driver: program file '" + f.path + "' is for channel " +
-                                    std::to_string(f.channel) + "; the platform has " + std::to_string(C));
-      pimba_files[f.segment].push_back({static_cast<unsigned>(f.channel), &f.pimba});
+      if (f.channel < 0 || f.channel >= files_for)
+        throw std::invalid_argument("stage driver: program file '" + f.path + "' is for " + (attacc ? "stack " : "channel ") +
+                                    std::to_string(f.channel) + "; the platform has " + std::to_string(files_for));
+      if (!attacc) {
+        launch_files[f.segment].push_back({static_cast<unsigned>(f.channel), PimProgram{nullptr, &f.pimba, nullptr}});
+        continue;
+      }
+      std::vector<std::vector<pim::AttaccStatement>> split(static_cast<std::size_t>(per_stack));
+      for (const pim::AttaccStatement& st : f.attacc) {
+        pim::AttaccAddr a = pim::decode_addr(st.addr);
+        if (a.ch >= per_stack)
+          throw std::invalid_argument("stage driver: program file '" + f.path + "' names channel " + std::to_string(a.ch) +
+                                      " of a stack of " + std::to_string(per_stack));
+        const std::size_t ch = static_cast<std::size_t>(a.ch);
+        a.ch = 0;  // a channel's program carries channel-local addresses
+        split[ch].push_back({st.type, pim::encode_addr(a)});
+      }
+      for (int ch = 0; ch < per_stack; ++ch) {
+        // A channel left only barriers (fewer heads than channels) has nothing to run.
+        const auto& part = split[static_cast<std::size_t>(ch)];
+        if (std::all_of(part.begin(), part.end(),
+                        [](const pim::AttaccStatement& st) { return st.type == pim::AttaccReq::Barrier; }))
+          continue;
+        attacc_streams.push_back(std::move(split[static_cast<std::size_t>(ch)]));
+        launch_files[f.segment].push_back(
+            {S + static_cast<unsigned>(f.channel * per_stack + ch), PimProgram{nullptr, nullptr, &attacc_streams.back()}});
+      }
     }
   }
 

@@ -27,7 +27,11 @@
 // Pimba-family PIM launches) runs entry by entry on a platform whose host is
 // the GPU (configs/platforms/pimba-40ch.json; docs/platform.md "A GPU
 // system's program"): a kernel's roofline HBM bytes through the same DMA
-// lanes, a PIM launch's Pimba stream on every channel with a file for it.
+// lanes, a PIM launch's Pimba stream on every channel with a file for it. An
+// AttAcc system's program runs on a GPU platform with an AttAcc device after
+// the GPU's own HBM (top.pim_device, configs/platforms/attacc-a100.json): the
+// kernels' bytes striped over the GPU's channels only, each stack file's
+// trace split by channel, stack s's channel k on the device's channel 16 s + k.
 //
 // The platform: NPU host, one router input, C = the program's channels, each
 // a Newton channel (pim_family newton, frontend queued) of the program's

@@ -242,6 +242,44 @@ TEST_CASE("platform: channels of every DRAM preset the channel supports build, m
   CHECK(top->memory_bytes() == smallest * presets.size());
 }
 
+TEST_CASE("platform: a PIM device's channels take its keys over the channel template, their own over both") {
+  auto top = tlm_platform::build(json::parse(R"({"top": {"host": "gpu", "channels": 5,
+      "channel": {"preset": "hbm2-pimba", "frontend": "queued", "check": false},
+      "ch4": {"placement": "buffer"},
+      "pim_device": {"first_channel": 2,
+                     "channel": {"preset": "attacc-hbm3-5.2", "pim_family": "attacc", "placement": "bg"}}}})"));
+  tlm_common::Config::instance().check_consumed();
+  const json eff = tlm_common::Config::instance().effective();
+  for (unsigned p = 0; p < 5; ++p) {
+    INFO("channel " << p);
+    const std::string k = "top.ch" + std::to_string(p) + ".";
+    CHECK(eff.at(k + "preset") == (p < 2 ? "hbm2-pimba" : "attacc-hbm3-5.2"));
+    CHECK(eff.at(k + "pim_family") == (p < 2 ? "pimba" : "attacc"));
+    CHECK(eff.at(k + "placement") == (p < 2 ? "bank" : p < 4 ? "bg" : "buffer"));
+    CHECK(eff.at(k + "frontend") == "queued");  // the template's, under the device too
+  }
+  CHECK(eff.at("top.pim_device.first_channel") == 2);
+}
+
+TEST_CASE("platform: a PIM device without channels, or channel keys without a device, is an error naming the key") {
+  CHECK(build_error(json::parse(R"({"top": {"channels": 4, "pim_device": {"first_channel": 2}}})")) ==
+        "config key 'top.pim_device.first_channel': value 2 names a PIM device without channel keys; allowed: 0 "
+        "(none), or give top.pim_device.channel.*");
+  CHECK(build_error(json::parse(R"({"top": {"channels": 4, "pim_device": {"channel": {"pim_family": "attacc"}}}})")) ==
+        "config key 'top.pim_device.first_channel': value 0 is not allowed with top.pim_device.channel.* keys; "
+        "allowed: 1..3 (the first of the device's channels; the host's own come before it)");
+  CHECK(build_error(json::parse(R"({"top": {"channels": 4, "pim_device": {"first_channel": 4, "channel": {"check": true}}}})")) ==
+        "config key 'top.pim_device.first_channel': value 4 is not allowed with top.pim_device.channel.* keys; "
+        "allowed: 1..3 (the first of the device's channels; the host's own come before it)");
+  // A bad value or an unknown key of the device's template is named under the template's key.
+  const std::string bad = build_error(json::parse(
+      R"({"top": {"channels": 4, "pim_device": {"first_channel": 1, "channel": {"placement": "die"}}}})"));
+  CHECK(bad.rfind("config key 'top.pim_device.channel.placement': value \"die\" is not allowed", 0) == 0);
+  CHECK(build_error(json::parse(R"({"top": {"channels": 4, "pim_device": {"first_channel": 1, "channel": {"placment": "bg"}}}})")) ==
+        "config: unknown key 'top.pim_device.channel.placment' = \"bg\" (not a key of the HBM channel; the channel's "
+        "keys: pimlab config --list hbm)");
+}
+
 TEST_CASE("platform: a GPU host's FC kernel moves the roofline's HBM bytes through the router to the channels") {
   auto top = tlm_platform::build(json::parse(R"({"top": {"host": "gpu", "gpu": {"preset": "h100"},
       "channels": 4, "interleave_bytes": 1024, "memory_bytes": 16777216,

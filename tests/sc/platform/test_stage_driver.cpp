@@ -23,6 +23,7 @@
 #include "gpu/roofline.h"
 #include "model/model.h"
 #include "model/system.h"
+#include "pim/attacc.h"
 #include "serving/neupims_backend.h"
 #include "tlm/common/config.h"
 #include "tlm/common/stats.h"
@@ -327,6 +328,127 @@ TEST_CASE("stage driver: a GPU system's program runs kernel by kernel and PIM la
   for (unsigned ch = 0; ch < top->channel_count(); ++ch)
     violations += dynamic_cast<const tlm_hbm::DramTiming&>(top->channel(ch).timing()).checker_violations();
   CHECK(violations == 0);
+}
+
+TEST_CASE("stage driver: an AttAcc system's program runs each stack's trace channel by channel", "[sc][platform][driver]") {
+  // A one-layer OPT-like model small enough for a quick run: 8 heads of 128,
+  // 8 requests in two KV-length groups -> two attention launches of 32 heads
+  // on one stack (two rounds of 16 heads over its 16 channels).
+  fc::CompileInput in;
+  in.model = model::preset("opt-7b");
+  in.model.layers = 1;
+  in.model.hidden = in.model.attn_input = 1024;
+  in.model.heads = in.model.kv_heads = 8;
+  in.model.intermediate = 4096;
+  in.model.vocab = 1024;
+  in.system = model::find_system("attacc");
+  in.attacc_stacks = 1;
+  in.attacc_placement = pim::AttaccPlacement::BankGroup;
+  in.contexts = {300, 300, 300, 300, 700, 700, 700, 700};
+  const fc::SystemProgram prog = fc::compile(in);  // timing: each stack file's cycles (the back-end's)
+  REQUIRE(prog.header.family == "attacc");
+  REQUIRE(prog.header.channels == 1);
+  auto top = tp::build(json{{"top",
+                             {{"host", "gpu"},
+                              {"gpu", {{"preset", "a100"}}},
+                              {"channels", 8 + 16},
+                              {"channel", {{"preset", "hbm2-pimba"}, {"pim_family", "pimba"}, {"frontend", "queued"}, {"check", true}}},
+                              {"pim_device",
+                               {{"first_channel", 8},
+                                {"channel", {{"preset", "attacc-hbm3-5.2"}, {"pim_family", "attacc"}, {"placement", "bg"}, {"check", true}}}}},
+                              {"noc", {{"width_bytes", 1 << 20}, {"clock_mhz", 100000}, {"latency_cycles", 0}}}}}});
+  tlm_common::Config::instance().check_consumed();
+  tp::StageDriver drv(*top, prog);
+  sc_core::sc_start();
+  REQUIRE(drv.failure().empty());
+  const tp::DriverReport& rep = drv.report();
+  const dram::DramSpec& spec = dram::preset("attacc-hbm3-5.2");
+  const double tck = static_cast<double>(spec.t.tCK_ps) * 1e-12;
+  int launches = 0;
+  for (const tp::StageInstanceRun& r : rep.runs) {
+    const fc::HostEntry& e = prog.host[r.stage];
+    INFO("entry " << r.stage << " " << e.name);
+    if (e.kind == fc::EntryKind::kernel) {
+      // The GPU's kernels move their bytes through the GPU's own 8 channels only.
+      CHECK(r.pim_s == 0);
+      continue;
+    }
+    ++launches;
+    const fc::ChannelFile* file = nullptr;
+    for (const fc::ChannelFile& f : prog.files)
+      if (f.segment == e.segment) file = &f;
+    REQUIRE(file);
+    // Each channel runs its part of the stack's trace with its own front end:
+    // the launch lasts as long as the slowest channel's part run alone by the
+    // stack model (the same controller), but for refresh: the stack model
+    // starts at a refresh boundary (refresh due at multiples of nREFI from
+    // cycle 0), the launch somewhere in the channel's refresh interval, so it
+    // may meet one refresh more or fewer (nRFC, its rows reopened within nRC).
+    std::int64_t slowest = 0;
+    int parts = 0;
+    for (int ch = 0; ch < 16; ++ch) {
+      std::vector<pim::AttaccStatement> part;
+      bool work = false;  // a part of barriers only is not sent
+      for (const pim::AttaccStatement& st : file->attacc)
+        if (pim::decode_addr(st.addr).ch == ch) {
+          part.push_back(st);
+          work = work || st.type != pim::AttaccReq::Barrier;
+        }
+      if (!work) continue;
+      ++parts;
+      slowest = std::max(slowest, pim::run_attacc_stack(spec, part, pim::AttaccOptions{}).cycles);
+    }
+    CHECK(r.pim_programs == parts);
+    CHECK(r.pim_programs == 16);
+    const double refresh = static_cast<double>(spec.t.nRFC + spec.t.nRC);
+    CHECK(r.pim_s >= (static_cast<double>(slowest) - refresh) * tck - 1e-15);
+    CHECK(r.pim_s <= (static_cast<double>(slowest) + refresh + 1) * tck + 1e-15);
+    // Against the back-end's count (the lockstep front end of one trace for
+    // the whole stack, attacc_pim.md §6.4): what a front end per channel changes.
+    WARN(e.name << ": stack model " << file->cycles << " cycles, a front end per channel " << slowest
+                << " cycles, on the platform " << r.pim_s / tck << " cycles");
+    CHECK(slowest <= static_cast<std::int64_t>(file->cycles));
+    CHECK(r.category == "gemv");
+  }
+  CHECK(launches == 2);
+  std::uint64_t violations = 0, gpu_violations = 0;
+  for (unsigned ch = 0; ch < top->channel_count(); ++ch) {
+    if (ch < 8)
+      gpu_violations += dynamic_cast<const tlm_hbm::DramTiming&>(top->channel(ch).timing()).checker_violations();
+    else
+      violations += top->channel(ch).attacc_violations();
+  }
+  CHECK(gpu_violations == 0);
+  CHECK(violations == 0);
+  const auto s = tlm_common::collect_stats();
+  for (unsigned ch = 8; ch < 24; ++ch) CHECK(s.at("top.ch" + std::to_string(ch)).at("attacc_programs").at("value") == 2);
+  for (unsigned ch = 0; ch < 8; ++ch) CHECK(s.at("top.ch" + std::to_string(ch)).at("reads").at("value") > 0);
+}
+
+TEST_CASE("stage driver: an AttAcc program needs the platform's AttAcc device to match", "[sc][platform][driver]") {
+  fc::CompileInput in;
+  in.model = model::preset("opt-7b");
+  in.model.layers = 1;
+  in.system = model::find_system("attacc");
+  in.attacc_stacks = 2;
+  in.contexts = {300};
+  in.timing = false;
+  const fc::SystemProgram prog = fc::compile(in);
+  auto top = tp::build(json{{"top",
+                             {{"host", "gpu"},
+                              {"channels", 4 + 16},
+                              {"channel", {{"preset", "hbm2-pimba"}, {"pim_family", "pimba"}, {"frontend", "queued"}}},
+                              {"pim_device",
+                               {{"first_channel", 4},
+                                {"channel", {{"preset", "attacc-hbm3-5.2"}, {"pim_family", "attacc"}, {"frontend", "queued"}}}}}}}});
+  CHECK_THROWS_WITH(tp::StageDriver(*top, prog),
+                    Catch::Contains("config key 'top.channels': value 20 with 16 AttAcc channels is not allowed; allowed: "
+                                    "36 with 32 AttAcc channels from channel 4 (the program's 2 stacks of 16)"));
+  fc::SystemProgram one = prog;
+  one.header.channels = 1;
+  one.header.variant = "buffer";
+  CHECK_THROWS_WITH(tp::StageDriver(*top, one),
+                    Catch::Contains("config key 'top.ch4.placement': value bank is not allowed; allowed: buffer"));
 }
 
 TEST_CASE("stage driver: a program the platform cannot run is refused before the simulation", "[sc][platform][driver]") {
