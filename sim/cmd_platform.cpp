@@ -294,6 +294,7 @@ int run(int argc, char** argv) {
           {"program", "DIR", "run the compiled iteration in DIR (pimlab compile --out DIR) stage by stage", ""},
           {"first-instances", "", "with --program: each stage once (its figures counted repeat times)", ""},
           {"offer-stream", "", "with --program: each stage's whole NPU stream offered at its start (the NeuPIMs back-end's assumption)", ""},
+          {"set", "KEY=VALUE[,...]", "override keys of FILE (VALUE as JSON when it parses, else a string), e.g. top.pim_device.channel.placement=bg", ""},
           {"effective", "FILE", "write the effective configuration (every key with its value; loads again as a platform file)", ""},
           pimlab::cli::json_option()},
          1, "FILE");
@@ -321,7 +322,7 @@ int run(int argc, char** argv) {
 
   setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
   const std::string file = a.positional()[0];
-  auto top = tp::build_from_file(file);
+  auto top = tp::build_from_file(file, tp::parse_overrides(a.list("set", {})));
   if (a.has("effective")) {
     const std::string out = a.str("effective", "");
     std::ofstream os(out);

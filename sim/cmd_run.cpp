@@ -480,6 +480,7 @@ int run(int argc, char** argv) {
           {"trace", "DIR", "GPU-host and NPU systems: write a VCD of the chosen decode iterations to DIR (operators, stages, and channel 0's commands of the first layer)", ""},
           {"trace-iterations", "N[,N...]", "with --trace: the decode iterations to trace (1 = the first)", "1"},
           {"platform", "FILE", "one system, model and batch: also execute the chosen decode iterations on the SystemC platform of FILE (NPU systems: configs/platforms/{neupims,npu-pim,npu-only}-32ch.json; GPU systems: pimba-40ch.json, attacc: attacc-a100.json), each compiled as 'pimlab compile' would and run stage by stage (kernel by kernel) with the host's traffic and the PIM programs sharing the channels at command level; stats.platform sets them beside the back-end's times (docs/serving.md)", ""},
+          {"platform-set", "KEY=VALUE[,...]", "with --platform: override keys of FILE (VALUE as JSON when it parses, else a string), e.g. top.pim_device.channel.placement=bg for --attacc-placement bg", ""},
           {"platform-iterations", "N[,N...]|all", "with --platform: the decode iterations executed there (1 = the first; all: every one, and the run's generation time on the platform)", "1"},
           {"platform-first-instances", "", "with --platform: each stage of an iteration once, its time counted repeat times (as 'pimlab platform --first-instances')", ""},
           {"platform-drives", "", "with --platform: every decode iteration (and prefill pass) runs on the platform and the serving loop takes its times (clock, admissions, latencies, generation time, categories; energy stays the back-end's count)", ""},
@@ -781,7 +782,7 @@ int run(int argc, char** argv) {
   std::unique_ptr<pimlab::tlm_platform::Platform> platform_top;
   std::unique_ptr<pimlab::tlm_platform::PlatformBackend> on_platform;
   const bool platform_drive = a.has("platform-drives");
-  for (const char* o : {"platform-iterations", "platform-first-instances", "platform-drives"})
+  for (const char* o : {"platform-iterations", "platform-first-instances", "platform-drives", "platform-set"})
     if (a.has(o) && !platform_file) throw UsageError(std::string("--") + o + " applies only with --platform FILE");
   if (platform_file) {
     if (cases.size() != 1)
@@ -808,7 +809,8 @@ int run(int argc, char** argv) {
       platform_its.push_back(v);
     }
     setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
-    platform_top = pimlab::tlm_platform::build_from_file(*platform_file);
+    platform_top = pimlab::tlm_platform::build_from_file(
+        *platform_file, pimlab::tlm_platform::parse_overrides(a.list("platform-set", {})));
     // The program's side is checked on a one-request iteration of the run's system.
     namespace fc = pimlab::firmware::compiler;
     fc::CompileInput probe;
@@ -1125,6 +1127,7 @@ int run(int argc, char** argv) {
     if (tty) std::fprintf(stderr, "\r%*s\r", 80, "");
     platform_json = platform_stats(*on_platform, *platform_file, outcomes.front(), a.has("platform-first-instances"),
                                    platform_drive, platform_all, platform_its);
+    platform_json["set"] = a.list("platform-set", {});  // the overrides of the file, as given
   }
 
   // The document.

@@ -384,9 +384,25 @@ std::unique_ptr<Platform> build(const nlohmann::json& doc) {
   return top;
 }
 
-std::unique_ptr<Platform> build_from_file(const std::string& path) {
+Overrides parse_overrides(const std::vector<std::string>& items) {
+  Overrides out;
+  for (const std::string& item : items) {
+    const std::size_t eq = item.find('=');
+    if (eq == std::string::npos || eq == 0)
+      throw ConfigError("platform override '" + item + "': expected KEY=VALUE (e.g. top.pim_device.channel.placement=bg)");
+    const std::string text = item.substr(eq + 1);
+    nlohmann::json v = nlohmann::json::parse(text, nullptr, false);
+    if (v.is_discarded()) v = text;  // not JSON: a string
+    out.emplace_back(item.substr(0, eq), std::move(v));
+  }
+  return out;
+}
+
+std::unique_ptr<Platform> build_from_file(const std::string& path, const Overrides& overrides) {
   Config::instance().clear();
   Config::instance().load_file(path);
+  // Flattened like the file's own keys (an object value gives KEY.sub keys).
+  for (const auto& [key, value] : overrides) Config::instance().load(nlohmann::json{{key, value}});
   auto top = std::make_unique<Platform>("top");
   Config::instance().check_consumed();
   return top;

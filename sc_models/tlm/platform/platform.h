@@ -35,6 +35,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -133,10 +134,18 @@ class Platform : public sc_core::sc_module {
   bool m_explicit_map = false;
 };
 
-// Loads `path` (errors name the file: not JSON, not an object), builds the
-// platform `top` and checks that every key was used. Clears the configuration
-// broker first (one platform per process).
-std::unique_ptr<Platform> build_from_file(const std::string& path);
+// KEY=VALUE overrides of a platform file (`pimlab platform --set`, `pimlab
+// run --platform-set`): VALUE is read as JSON when it parses (40, true,
+// "bank", {"trace": true}), else taken as a string (bg). Throws ConfigError
+// naming an item without '=' or with an empty key.
+using Overrides = std::vector<std::pair<std::string, nlohmann::json>>;
+Overrides parse_overrides(const std::vector<std::string>& items);
+
+// Loads `path` (errors name the file: not JSON, not an object), then the
+// overrides over it in order, builds the platform `top` and checks that every
+// key was used (an override of an unknown key is reported as any unknown key
+// is). Clears the configuration broker first (one platform per process).
+std::unique_ptr<Platform> build_from_file(const std::string& path, const Overrides& overrides = {});
 std::unique_ptr<Platform> build(const nlohmann::json& doc);
 
 // Where a GEMM's tensors go in the platform's memory: W, X, bias, Y back to
