@@ -469,6 +469,7 @@ int run(int argc, char** argv) {
           {"sub-batches", "N|auto", "with --mode overlap: sub-batches the decode batch is cut into (1..64), or auto: each decode iteration keeps the fastest of 1, 2, 4, 8 (those <= the batch)", "2"},
           {"placement", "rr|clb", "NPU+PIM systems: KV channel placement, round robin or greedy channel load balancing",
            "clb for neupims, rr for npu+pim"},
+          {"npu-issue", "offered|own", "NPU systems: when the NPU's transfers reach the channels: offered (the stage's whole stream at its start, the NeuPIMs artifact's assumption) or own (each transfer when the NPU program issues it, double buffering included: the program and the channels in lockstep, as on the platform; about 2-5x the offered run's time; not with --fast-channels; docs/serving_neupims.md); artifact-compatible mode: offered", "offered"},
           {"fast-channels", "K", "NPU+PIM systems: simulate only the K busiest channels and the least busy one with the NPU traffic, estimate the others (0: every channel, exact; error in docs/serving_neupims.md)", "0"},
           {"attacc-placement", "P", "attacc system: the AttAcc processing units per bank, per bank group (bg) or on the buffer die", "bank"},
           {"attention-sample", "S", "attacc system: simulate the attention at KV lengths that are multiples of S and interpolate in between (0: every length, exact; error in docs/serving.md)", "0"},
@@ -718,6 +719,7 @@ int run(int argc, char** argv) {
     } rules[] = {{"sub-batch", any(neupims), "neupims"},
                  {"placement", any(npu_pim), "npu+pim and neupims"},
                  {"fast-channels", any(npu_pim), "npu+pim and neupims"},
+                 {"npu-issue", any(npu), "the NPU systems"},
                  {"pp", any(npu), "the NPU systems"},
                  {"attacc-placement", any(attacc), "attacc"},
                  {"attention-sample", any(attacc), "attacc"},
@@ -873,6 +875,7 @@ int run(int argc, char** argv) {
       if (a.has("mode")) sc.mode = serving::parse_mode(a.choice("mode", "serial", {"serial", "interleaved", "overlap"}));
       sc.sub_batches = sub_batches_option(a);
       sc.exact_channels = static_cast<int>(a.integer("fast-channels", 0, 0, 1024));
+      sc.npu_issue = serving::parse_npu_issue(a.choice("npu-issue", "offered", {"offered", "own"}));
       sc.threads = 2;  // results do not depend on it
       sc.attacc_sample_stride = a.integer("attention-sample", 0, 0, 1 << 20);
       sc.attacc_placement = pimlab::pim::parse_placement(a.choice("attacc-placement", "bank", {"bank", "bg", "buffer"}));

@@ -60,6 +60,7 @@ std::unique_ptr<Backend> make_backend(const SystemChoice& c) {
   o.artifact_compatible = c.artifact_compatible;
   o.threads = c.threads;
   o.exact_channels = c.exact_channels;
+  o.npu_issue = c.npu_issue;
   o.cim = c.cim;
   return make_neupims_backend(o);
 }

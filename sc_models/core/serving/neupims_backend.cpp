@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <deque>
 #include <functional>
+#include <map>
+#include <memory>
 #include <stdexcept>
 #include <thread>
 
@@ -148,8 +150,10 @@ struct NeupimsBackend::Impl {
   std::map<std::string, ChannelRun> cache;
   std::uint64_t* hits;
   std::uint64_t* runs;
+  std::uint64_t* late;  // NpuIssue::own: transfers issued after the channels had passed their cycle
 
-  Impl(const NeupimsOptions& opt, std::uint64_t* h, std::uint64_t* r) : o(opt), timer(opt.npu), hits(h), runs(r) {}
+  Impl(const NeupimsOptions& opt, std::uint64_t* h, std::uint64_t* r, std::uint64_t* l)
+      : o(opt), timer(opt.npu), hits(h), runs(r), late(l) {}
 
   pim::PimType flavour() const {
     switch (o.system) {
@@ -313,6 +317,13 @@ struct NeupimsBackend::Impl {
     std::vector<pim::NewtonChannel::Response> resp;  // faithful mode's per-transaction completions
     std::vector<pim::NewtonChannel::Response>* rs = o.artifact_compatible ? nullptr : &resp;
     const pim::NewtonCounters c = window() > 0 ? run_windowed(no, w, &trace, rs) : pim::run_newton(no, w, &trace, rs);
+    return summarize(c, trace, resp, m, keep);
+  }
+
+  // A channel run's figures from its counters, issued commands and responses.
+  ChannelRun summarize(const pim::NewtonCounters& c, std::vector<pim::NewtonIssued>& trace,
+                       const std::vector<pim::NewtonChannel::Response>& resp, const MemStream& m,
+                       std::vector<pim::NewtonIssued>* keep) const {
     ChannelRun r;
     r.end = static_cast<Cycle>(c.cycles);
     for (const pim::NewtonIssued& x : trace) {
@@ -360,6 +371,156 @@ struct NeupimsBackend::Impl {
     if (keep) *keep = std::move(trace);
     return r;
   }
+
+  // ---- the NPU's own issue (NpuIssue::own) ----------------------------------------------------
+  // The stage's channels (the NPU stream alone, for the channels without PIM
+  // work, and each channel with PIM work with its PIM stream and the NPU
+  // stream) advanced together with the NPU program: a transfer's
+  // transactions enter the channels at the DRAM cycle the program issues it
+  // (at once if the channels are already past it: a late issue, as the
+  // platform's DMA posts it), and the program waits for a transfer until
+  // every channel has answered all of its transactions. Each cycle a channel
+  // takes the PIM stream while it accepts, then the released NPU
+  // transactions in issue order, then ticks (run_newton's order).
+  struct LockChannel {
+    pim::NewtonChannel ch;
+    pim::NewtonWorkload w;  // the PIM stream, and the NPU stream tagged kMemTag + index
+    std::size_t ip = 0;
+    std::deque<std::size_t> ready;  // released NPU transactions not yet taken
+    std::vector<std::uint64_t> done;  // per NPU transaction: its response cycle (kNever: none yet)
+    std::vector<pim::NewtonChannel::Response> resp;
+    std::size_t seen = 0;
+    std::vector<pim::NewtonIssued> trace;
+    explicit LockChannel(const pim::NewtonOptions& no) : ch(no) {
+      ch.set_trace(&trace);
+      ch.set_response_sink(&resp);
+    }
+  };
+  static constexpr std::uint64_t kNever = ~std::uint64_t{0};
+
+  class LockstepDma : public firmware::compiler::ProgramDma {
+   public:
+    LockstepDma(const Impl& im, const MemStream& ms, double ratio) : m_im(im), m_ms(ms), m_ratio(ratio) {
+      // The stream transactions of each transfer: [first[k], last[k]].
+      std::size_t next = 0;
+      for (i64 last : ms.last) {
+        m_first.push_back(next);
+        if (last >= 0) next = static_cast<std::size_t>(last) + 1;
+      }
+    }
+    LockChannel& add_channel(const std::vector<i64>& lens, int ch) {
+      auto c = std::make_unique<LockChannel>(pim::NewtonOptions{m_im.flavour(), false});
+      m_im.append_pim(c->w, lens, ch);
+      m_im.append_mem(c->w, m_ms, ch);
+      c->done.assign(c->w.mem.size(), kNever);
+      m_ch.push_back(std::move(c));
+      return *m_ch.back();
+    }
+    LockChannel& channel(std::size_t i) { return *m_ch[i]; }
+
+    Cycle transfer(const npu::Transfer&, Cycle issue) override { return wait(release(issue), issue); }
+    Cycle post(const npu::Transfer& t, Cycle issue) override {
+      m_posted[t.id] = {release(issue), issue};
+      return npu::kPending;
+    }
+    Cycle complete(const npu::Transfer& t) override {
+      const auto [k, issue] = m_posted.at(t.id);
+      return wait(k, issue);
+    }
+    Cycle raw(i64, bool, Cycle issue) override { return wait(release(issue), issue); }
+    Cycle post_raw(i64, bool, Cycle issue, int tag) override {
+      m_raw[tag] = {release(issue), issue};
+      return npu::kPending;
+    }
+    Cycle complete_raw(int tag) override {
+      const auto [k, issue] = m_raw.at(tag);
+      return wait(k, issue);
+    }
+    std::uint64_t late() const { return m_late; }
+
+    // After the program: every channel runs to its end (its PIM stream done).
+    void drain() {
+      for (auto& c : m_ch)
+        advance(*c, [&] { return c->ip == c->w.pim.size() && c->ready.empty() && c->ch.outstanding() == 0; }, kNever);
+    }
+
+   private:
+    // The program's next transfer (in program order) goes out at NPU cycle
+    // `issue`: the channels are brought to that DRAM cycle and take its
+    // transactions. Returns its index.
+    std::size_t release(Cycle issue) {
+      const std::size_t k = m_next++;
+      const i64 last = m_ms.last.at(k);
+      if (last < 0) return k;
+      const auto at = static_cast<std::uint64_t>(std::ceil(static_cast<double>(issue) / m_ratio - 1e-9));
+      bool late_here = false;
+      for (auto& c : m_ch) {
+        // A response handed back in the tick that ends at cycle t is the
+        // transfer's completion at t - 1: one cycle past is no lateness.
+        if (c->ch.clk() > at + 1) late_here = true;
+        advance(*c, [&] { return c->ch.clk() >= at; }, at);
+        for (std::size_t v = m_first[k]; v <= static_cast<std::size_t>(last); ++v) c->ready.push_back(v);
+      }
+      m_late += late_here;
+      return k;
+    }
+    // Transfer k is complete when every channel has answered its transactions.
+    Cycle wait(std::size_t k, Cycle issue) {
+      const i64 last = m_ms.last.at(k);
+      if (last < 0) return issue;
+      std::uint64_t end = 0;
+      for (auto& c : m_ch) {
+        auto answered = [&] {
+          for (std::size_t v = m_first[k]; v <= static_cast<std::size_t>(last); ++v)
+            if (c->done[v] == kNever) return false;
+          return true;
+        };
+        advance(*c, answered, kNever);
+        for (std::size_t v = m_first[k]; v <= static_cast<std::size_t>(last); ++v) end = std::max(end, c->done[v]);
+      }
+      return std::max(issue, static_cast<Cycle>(std::ceil(static_cast<double>(end) * m_ratio)));
+    }
+    // Ticks channel c until `until` holds; bound < kNever: a wait for that
+    // clock (no stall check, no skip past it).
+    template <class Pred>
+    void advance(LockChannel& c, Pred until, std::uint64_t bound) {
+      std::uint64_t last_progress = c.ch.clk(), last_seen = ~std::uint64_t{0};
+      while (!until()) {
+        while (c.ip < c.w.pim.size() && c.ch.will_accept(c.w.pim[c.ip])) c.ch.add(c.w.pim[c.ip++]);
+        while (!c.ready.empty() && c.ch.will_accept(c.w.mem[c.ready.front()])) {
+          c.ch.add(c.w.mem[c.ready.front()]);
+          c.ready.pop_front();
+        }
+        c.ch.tick();
+        for (; c.seen < c.resp.size(); ++c.seen) {
+          const auto& x = c.resp[c.seen];
+          if (x.tag >= kMemTag && x.tag - kMemTag < c.done.size()) c.done[x.tag - kMemTag] = x.cycle;
+        }
+        const std::uint64_t progress = c.ip + c.ready.size() + c.seen + c.trace.size();
+        if (progress != last_seen || bound != kNever) {
+          last_seen = progress;
+          last_progress = c.ch.clk();
+        }
+        if (c.ch.clk() - last_progress > 200000)
+          throw std::runtime_error("neupims back-end: channel without progress for 200000 cycles at cycle " +
+                                   std::to_string(c.ch.clk()) + " (NPU issue own)");
+        if (until()) break;
+        // Idle cycles: nothing changes before idle_until() unless the program
+        // releases more (it does so only between advances).
+        const std::uint64_t target = std::min({c.ch.idle_until(), last_progress + 200001, bound});
+        if (target > c.ch.clk() + 1) c.ch.skip_to(target - 1);
+      }
+    }
+
+    const Impl& m_im;
+    const MemStream& m_ms;
+    double m_ratio;
+    std::vector<std::size_t> m_first;
+    std::vector<std::unique_ptr<LockChannel>> m_ch;
+    std::size_t m_next = 0;
+    std::map<int, std::pair<std::size_t, Cycle>> m_posted, m_raw;
+    std::uint64_t m_late = 0;
+  };
 
   std::string run_key(const std::vector<i64>& lens, const std::string& mkey) const {
     std::string k = std::string(pim::pim_type_name(flavour())) + (o.artifact_compatible ? "A" : "F") +
@@ -447,6 +608,8 @@ struct NeupimsBackend::Impl {
       if (c < static_cast<int>(pim_lens.size()) && !pim_lens[c].empty()) with_pim.push_back(c);
     const int idle = C - static_cast<int>(with_pim.size());  // channels without PIM work
     const bool traffic = !ms.write.empty();
+    if (o.npu_issue == NpuIssue::own && !o.artifact_compatible && traffic)
+      return run_stage_own(std::move(out), prog, ms, pim_lens, with_pim, idle, ch0, cim);
     RunSet rs{*this, {}, {}};
     // The NPU stream alone (channels without PIM work are identical but for the
     // channel number, which the timing does not see), and every channel's PIM
@@ -554,6 +717,63 @@ struct NeupimsBackend::Impl {
     for (const auto& l : pim_lens) out.st.requests_pim += static_cast<int>(l.size());
     for (const auto& [k, b] : out.npu.bytes) out.npu_bytes += b;
     if (ch0) run_channel(pim_lens.empty() ? std::vector<i64>{} : pim_lens[0], ms, 0, ch0);
+    return out;
+  }
+
+  // run_stage with the NPU's own issue (NpuIssue::own, a stage with NPU
+  // traffic): the program and the stage's channels in lockstep (LockstepDma).
+  StageRun run_stage_own(StageRun out, const Program& prog, const MemStream& ms,
+                         const std::vector<std::vector<i64>>& pim_lens, const std::vector<int>& with_pim, int idle,
+                         std::vector<pim::NewtonIssued>* ch0, const CimWork& cim) {
+    const double ratio = static_cast<double>(o.npu.clock_mhz) / 1000.0;  // NPU cycles per DRAM cycle (1 GHz)
+    // The PIM streams alone (the report's pim_alone_s), as in run_stage.
+    RunSet rs{*this, {}, {}};
+    const MemStream empty;
+    std::vector<const ChannelRun*> alone(with_pim.size(), nullptr);
+    for (std::size_t j = 0; j < with_pim.size(); ++j) rs.want(pim_lens[with_pim[j]], empty, "", with_pim[j], &alone[j]);
+    rs.flush();
+    Cycle pim_alone = 0;
+    for (const ChannelRun* a : alone) pim_alone = std::max(pim_alone, a->pim_end);
+    // Channel 0's issued commands (the timeline) come from its lockstep run.
+    const bool ch0_pim = !pim_lens.empty() && !pim_lens[0].empty();
+    LockstepDma dma(*this, ms, ratio);
+    if (idle > 0) dma.add_channel({}, 0);
+    for (int c : with_pim) dma.add_channel(pim_lens[static_cast<std::size_t>(c)], c);
+    out.npu = run_program(prog, dma, &cim);
+    dma.drain();
+    *late += dma.late();
+    Cycle pim_end = 0;
+    const std::size_t first_pim = idle > 0 ? 1 : 0;
+    for (std::size_t i = 0; i < first_pim + with_pim.size(); ++i) {
+      LockChannel& lc = dma.channel(i);
+      const bool mine = ch0 && (i < first_pim ? !ch0_pim : with_pim[i - first_pim] == 0);
+      const ChannelRun r = summarize(lc.ch.counters(), lc.trace, lc.resp, ms, mine ? ch0 : nullptr);
+      if (i < first_pim) {
+        out.pim_pj += r.pim_pj * idle;
+        out.dram_pj += r.dram_pj * idle;
+      } else {
+        pim_end = std::max(pim_end, r.pim_end);
+        out.pim_pj += r.pim_pj;
+        out.dram_pj += r.dram_pj;
+      }
+    }
+    // The program against the NPU stream alone (npu_alone_s, mem_alone_s).
+    LockstepDma solo(*this, ms, ratio);
+    LockChannel& sc = solo.add_channel({}, 0);
+    const ProgramRun alone_run = run_program(prog, solo, &cim);
+    solo.drain();
+    std::uint64_t mem_last = 0;
+    for (std::uint64_t d : sc.done) mem_last = std::max(mem_last, d == kNever ? 0 : d);
+    const double cyc = o.npu.cycle_s();
+    out.st.npu_s = static_cast<double>(out.npu.end) * cyc;
+    out.st.pim_s = static_cast<double>(pim_end) * 1e-9;
+    out.st.pim_alone_s = static_cast<double>(pim_alone) * 1e-9;
+    out.st.mem_alone_s = static_cast<double>(mem_last) * 1e-9;
+    out.st.npu_alone_s = static_cast<double>(alone_run.end) * cyc;
+    out.st.cim_s = static_cast<double>(cim_cycles(cim)) * cyc;
+    out.st.time_s = std::max(out.st.npu_s, out.st.pim_s);
+    for (const auto& l : pim_lens) out.st.requests_pim += static_cast<int>(l.size());
+    for (const auto& [k, b] : out.npu.bytes) out.npu_bytes += b;
     return out;
   }
 
@@ -665,6 +885,14 @@ const char* to_string(NeupimsSystem s) {
   return "?";
 }
 
+const char* to_string(NpuIssue i) { return i == NpuIssue::own ? "own" : "offered"; }
+
+NpuIssue parse_npu_issue(const std::string& s) {
+  for (NpuIssue x : {NpuIssue::offered, NpuIssue::own})
+    if (s == to_string(x)) return x;
+  throw std::invalid_argument("unknown NPU issue model '" + s + "' (allowed: offered, own)");
+}
+
 NeupimsSystem parse_neupims_system(const std::string& s) {
   for (NeupimsSystem x : {NeupimsSystem::npu_only, NeupimsSystem::npu_pim, NeupimsSystem::neupims})
     if (s == to_string(x)) return x;
@@ -698,6 +926,9 @@ NeupimsBackend::NeupimsBackend(const NeupimsOptions& o) : m_opt(o) {
   if (m_opt.threads < 1) bad("threads " + std::to_string(m_opt.threads) + " (allowed: >= 1)");
   if (m_opt.exact_channels < 0)
     bad("exact_channels " + std::to_string(m_opt.exact_channels) + " (allowed: 0 = every channel, or K >= 1)");
+  if (m_opt.exact_channels > 0 && m_opt.npu_issue == NpuIssue::own && !m_opt.artifact_compatible)
+    bad("exact_channels " + std::to_string(m_opt.exact_channels) +
+        " with the NPU's own issue (its lockstep run simulates every channel; allowed: 0)");
   if (m_opt.overlap) {
     if (m_opt.system == NeupimsSystem::npu_only) bad("mode 'overlap' needs PIM to overlap with the NPU (allowed: serial)");
     if (m_opt.system == NeupimsSystem::neupims)
@@ -721,7 +952,7 @@ NeupimsBackend::NeupimsBackend(const NeupimsOptions& o) : m_opt(o) {
   }
   if (m_opt.artifact_compatible) m_opt.npu.mode = npu::Mode::artifact;
   npu::validate(m_opt.npu);
-  m_impl = std::make_unique<Impl>(m_opt, &m_cache_hits, &m_channel_runs);
+  m_impl = std::make_unique<Impl>(m_opt, &m_cache_hits, &m_channel_runs, &m_late_issues);
 }
 
 NeupimsBackend::~NeupimsBackend() = default;
@@ -763,6 +994,7 @@ std::map<std::string, std::string> NeupimsBackend::describe() const {
   d["comm"] = "none (no all-reduce is modelled)";
   d["npu_dma_window_per_channel"] = m_impl->window() > 0 ? std::to_string(m_impl->window()) : "unlimited";
   d["exact_channels"] = m_opt.exact_channels > 0 ? std::to_string(m_opt.exact_channels) : "all";
+  d["npu_issue"] = m_opt.artifact_compatible ? "offered" : to_string(m_opt.npu_issue);
   // 64 B per 2-cycle burst at 1 GHz: 32 GB/s per channel (system.md §3.5).
   d["host_peak_bytes_per_s"] = std::to_string(static_cast<long long>(32e9) * m_opt.channels);
   char peak[64];

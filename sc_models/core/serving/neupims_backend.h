@@ -40,6 +40,19 @@ NeupimsSystem parse_neupims_system(const std::string& s);
 // True for "npu-only", "npu+pim", "neupims" (the systems this back-end serves).
 bool is_neupims_system(const std::string& s);
 
+// When the NPU's transfers of a stage reach the channels
+// (docs/serving_neupims.md, "When the NPU's traffic reaches the channels").
+//  - offered: the stage's whole stream at its start, in program order, each
+//    transfer ready when its blocks are (the NeuPIMs artifact's assumption;
+//    always so in artifact-compatible mode);
+//  - own: each transfer at the cycle the NPU program issues it (double
+//    buffering lets a tile's loads go out only when a buffer is free): the
+//    program and the stage's channels run in lockstep.
+enum class NpuIssue { offered, own };
+const char* to_string(NpuIssue i);  // "offered", "own"
+// Throws std::invalid_argument naming the value and the allowed names.
+NpuIssue parse_npu_issue(const std::string& s);
+
 struct NeupimsOptions {
   NeupimsSystem system = NeupimsSystem::neupims;
   model::ModelConfig model;  // a transformer with MHA and head_dim 128 (GPT-3 presets)
@@ -71,6 +84,7 @@ struct NeupimsOptions {
   // are; the others take their PIM-alone time and are assumed not to delay
   // the NPU more (docs/serving_neupims.md states the measured error).
   int exact_channels = 0;
+  NpuIssue npu_issue = NpuIssue::offered;  // artifact-compatible mode: always offered
   // CIM tiles on each device and what they take over in decode (docs/serving.md
   // "CIM tiles"): the attention softmax (npu+pim, neupims) or the FFN. Serial
   // and interleaved modes; not with overlap or artifact-compatible mode.
@@ -132,6 +146,9 @@ class NeupimsBackend : public Backend {
   // Channel runs answered from the cache / simulated, since construction.
   std::uint64_t cache_hits() const { return m_cache_hits; }
   std::uint64_t channel_runs() const { return m_channel_runs; }
+  // NpuIssue::own: transfers the program issued at a cycle the channels had
+  // already passed (they go out at once, as the platform's late posts).
+  std::uint64_t late_issues() const { return m_late_issues; }
   // `--sub-batches auto`: decode iterations that kept each sub-batch count.
   const std::map<int, std::int64_t>& sub_batches_chosen() const { return m_sb_chosen; }
 
@@ -145,7 +162,7 @@ class NeupimsBackend : public Backend {
   NeupimsOptions m_opt;
   std::map<int, std::int64_t> m_sb_chosen;  // auto: sub-batch count -> decode iterations
   std::vector<NeupimsStage> m_stages;
-  std::uint64_t m_cache_hits = 0, m_channel_runs = 0;
+  std::uint64_t m_cache_hits = 0, m_channel_runs = 0, m_late_issues = 0;
   Timeline* m_trace = nullptr;
   std::unique_ptr<Impl> m_impl;
   std::unique_ptr<CimPlacement> m_cim;

@@ -710,3 +710,49 @@ TEST_CASE("neupims backend: CIM placement errors", "[serving][neupims][cim_place
   o.pp = 3;  // one layer per device: its block fits
   CHECK_NOTHROW(NeupimsBackend(o));
 }
+
+TEST_CASE("neupims backend: the NPU's own issue", "[serving][neupims]") {
+  // serving::NpuIssue::own: each transfer reaches the channels when the NPU
+  // program issues it (double buffering gates the loads), the program and
+  // the channels in lockstep. Checked against the SystemC platform in
+  // tests/sc/platform; here what holds by construction.
+  for (NeupimsSystem sys : {NeupimsSystem::npu_pim, NeupimsSystem::neupims}) {
+    NeupimsOptions o3 = opts(sys, tiny(3), kChannels, false), o1 = opts(sys, tiny(1), kChannels, false);
+    NeupimsBackend offered(o3);
+    offered.decode(kBatch);
+    o3.npu_issue = o1.npu_issue = serving::NpuIssue::own;
+    NeupimsBackend b3(o3), b1(o1), again(o3);
+    const serving::IterationCost c3 = b3.decode(kBatch), c1 = b1.decode(kBatch);
+    CHECK(b3.describe().at("npu_issue") == "own");
+    // The layers are identical: T(3) - head = 3 (T(1) - head).
+    const double head = stage(b3, "head").time_s;
+    CHECK(c3.time_s == Approx(sum_stages(b3)).epsilon(1e-12));
+    CHECK(c3.time_s - head == Approx(3 * (c1.time_s - head)).epsilon(1e-12));
+    // B has no NPU traffic: the same stage either way.
+    CHECK(stage(b3, "B").time_s == stage(offered, "B").time_s);
+    // A stage of the NPU alone cannot finish earlier than with its whole
+    // stream offered at its start; its PIM-free channels see the same stream.
+    for (const char* s : {"A", "E", "head"}) {
+      INFO(s);
+      CHECK(stage(b3, s).npu_s >= stage(offered, s).npu_s);
+      CHECK(stage(b3, s).npu_s == stage(b3, s).npu_alone_s);
+    }
+    // Deterministic.
+    CHECK(again.decode(kBatch).time_s == c3.time_s);
+  }
+  // Artifact-compatible mode keeps the artifact's offered stream.
+  NeupimsOptions a = opts(NeupimsSystem::neupims, tiny(2), kChannels), b = a;
+  a.artifact_compatible = b.artifact_compatible = true;
+  a.npu.mode = b.npu.mode = npu::Mode::artifact;
+  b.npu_issue = serving::NpuIssue::own;
+  NeupimsBackend ba(a), bb(b);
+  CHECK(ba.decode(kBatch).time_s == bb.decode(kBatch).time_s);
+  CHECK(bb.describe().at("npu_issue") == "offered");
+  // The fast path simulates some channels only: not with the lockstep run.
+  NeupimsOptions f = opts(NeupimsSystem::neupims, tiny(2), kChannels);
+  f.npu_issue = serving::NpuIssue::own;
+  f.exact_channels = 2;
+  CHECK_THROWS_WITH(NeupimsBackend(f), Catch::Contains("exact_channels 2 with the NPU's own issue"));
+  CHECK(serving::parse_npu_issue("own") == serving::NpuIssue::own);
+  CHECK_THROWS_WITH(serving::parse_npu_issue("late"), "unknown NPU issue model 'late' (allowed: offered, own)");
+}
