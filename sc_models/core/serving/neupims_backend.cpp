@@ -388,6 +388,7 @@ struct NeupimsBackend::Impl {
     std::size_t ip = 0;
     std::deque<std::size_t> ready;  // released NPU transactions not yet taken
     std::vector<std::uint64_t> done;  // per NPU transaction: its response cycle (kNever: none yet)
+    std::vector<std::size_t> left;    // per transfer: its transactions not answered yet
     std::vector<pim::NewtonChannel::Response> resp;
     std::size_t seen = 0;
     std::vector<pim::NewtonIssued> trace;
@@ -403,9 +404,13 @@ struct NeupimsBackend::Impl {
     LockstepDma(const Impl& im, const MemStream& ms, double ratio) : m_im(im), m_ms(ms), m_ratio(ratio) {
       // The stream transactions of each transfer: [first[k], last[k]].
       std::size_t next = 0;
-      for (i64 last : ms.last) {
+      m_transfer_of.resize(ms.write.size());
+      for (std::size_t k = 0; k < ms.last.size(); ++k) {
         m_first.push_back(next);
-        if (last >= 0) next = static_cast<std::size_t>(last) + 1;
+        m_size.push_back(0);
+        if (ms.last[k] < 0) continue;
+        for (; next <= static_cast<std::size_t>(ms.last[k]); ++next) m_transfer_of[next] = k;
+        m_size.back() = static_cast<std::size_t>(ms.last[k]) + 1 - m_first.back();
       }
     }
     LockChannel& add_channel(const std::vector<i64>& lens, int ch) {
@@ -413,6 +418,7 @@ struct NeupimsBackend::Impl {
       m_im.append_pim(c->w, lens, ch);
       m_im.append_mem(c->w, m_ms, ch);
       c->done.assign(c->w.mem.size(), kNever);
+      c->left = m_size;
       m_ch.push_back(std::move(c));
       return *m_ch.back();
     }
@@ -470,12 +476,7 @@ struct NeupimsBackend::Impl {
       if (last < 0) return issue;
       std::uint64_t end = 0;
       for (auto& c : m_ch) {
-        auto answered = [&] {
-          for (std::size_t v = m_first[k]; v <= static_cast<std::size_t>(last); ++v)
-            if (c->done[v] == kNever) return false;
-          return true;
-        };
-        advance(*c, answered, kNever);
+        advance(*c, [&] { return c->left[k] == 0; }, kNever);
         for (std::size_t v = m_first[k]; v <= static_cast<std::size_t>(last); ++v) end = std::max(end, c->done[v]);
       }
       return std::max(issue, static_cast<Cycle>(std::ceil(static_cast<double>(end) * m_ratio)));
@@ -494,7 +495,10 @@ struct NeupimsBackend::Impl {
         c.ch.tick();
         for (; c.seen < c.resp.size(); ++c.seen) {
           const auto& x = c.resp[c.seen];
-          if (x.tag >= kMemTag && x.tag - kMemTag < c.done.size()) c.done[x.tag - kMemTag] = x.cycle;
+          if (x.tag >= kMemTag && x.tag - kMemTag < c.done.size() && c.done[x.tag - kMemTag] == kNever) {
+            c.done[x.tag - kMemTag] = x.cycle;
+            --c.left[m_transfer_of[x.tag - kMemTag]];
+          }
         }
         const std::uint64_t progress = c.ip + c.ready.size() + c.seen + c.trace.size();
         if (progress != last_seen || bound != kNever) {
@@ -515,7 +519,8 @@ struct NeupimsBackend::Impl {
     const Impl& m_im;
     const MemStream& m_ms;
     double m_ratio;
-    std::vector<std::size_t> m_first;
+    std::vector<std::size_t> m_first, m_size;  // per transfer: its first stream transaction, how many
+    std::vector<std::size_t> m_transfer_of;     // per stream transaction: its transfer
     std::vector<std::unique_ptr<LockChannel>> m_ch;
     std::size_t m_next = 0;
     std::map<int, std::pair<std::size_t, Cycle>> m_posted, m_raw;
