@@ -777,6 +777,14 @@ int run(int argc, char** argv) {
       }
     if (rtl_units.empty()) throw UsageError("--rtl-units: an empty list (give unit names or all)");
   }
+  // The attacc system's processing units: --attacc-placement, unless the
+  // system's file (--config) gives them.
+  const auto attacc_placement = [&](const std::string& system) {
+    const pimlab::pim::AttaccPlacement given =
+        pimlab::pim::parse_placement(a.choice("attacc-placement", "bank", {"bank", "bg", "buffer"}));
+    const auto plat = platforms.find(system);
+    return plat != platforms.end() && plat->second.attacc_placement ? *plat->second.attacc_placement : given;
+  };
   // --platform FILE: the platform is built (every key checked) before the run.
   const auto platform_file = a.opt("platform");
   std::vector<std::int64_t> platform_its;
@@ -823,9 +831,7 @@ int run(int argc, char** argv) {
     probe.artifact_compatible = artifact;
     probe.timing = false;
     if (ps.pim_family == "attacc") {  // the run's processing units, which the platform's AttAcc channels must have
-      probe.attacc_placement = pimlab::pim::parse_placement(a.choice("attacc-placement", "bank", {"bank", "bg", "buffer"}));
-      if (platforms.count(ps.name) && platforms.at(ps.name).attacc_placement)
-        probe.attacc_placement = *platforms.at(ps.name).attacc_placement;
+      probe.attacc_placement = attacc_placement(ps.name);
     }
     if (ps.has_pim() && ps.host == model::Device::npu) {
       // The NeuPIMs back-end's channels: what the run's programs will name.
@@ -878,11 +884,10 @@ int run(int argc, char** argv) {
       sc.npu_issue = serving::parse_npu_issue(a.choice("npu-issue", "offered", {"offered", "own"}));
       sc.threads = 2;  // results do not depend on it
       sc.attacc_sample_stride = a.integer("attention-sample", 0, 0, 1 << 20);
-      sc.attacc_placement = pimlab::pim::parse_placement(a.choice("attacc-placement", "bank", {"bank", "bg", "buffer"}));
+      sc.attacc_placement = attacc_placement(s.name);
       if (plat != platforms.end()) {  // what the platform file gives wins over the options
         if (plat->second.gpu_host) sc.host = *plat->second.gpu_host;
         if (plat->second.gpus) sc.gpus = *plat->second.gpus;
-        if (plat->second.attacc_placement) sc.attacc_placement = *plat->second.attacc_placement;
         if (plat->second.cim) sc.cim = *plat->second.cim;
       }
       std::unique_ptr<serving::Backend> be;
