@@ -1,13 +1,17 @@
 #include "serving/neupims_backend.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <cmath>
+#include <condition_variable>
 #include <cstdio>
 #include <deque>
+#include <exception>
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <stdexcept>
 #include <thread>
 
@@ -382,6 +386,87 @@ struct NeupimsBackend::Impl {
   // every channel has answered all of its transactions. Each cycle a channel
   // takes the PIM stream while it accepts, then the released NPU
   // transactions in issue order, then ticks (run_newton's order).
+  // Runs fn(0) .. fn(n - 1) on `threads` threads (the caller one of them),
+  // each index once, and returns when all are done; the first exception is
+  // rethrown. The helpers live as long as the pool and sleep between calls.
+  // Used by the lockstep, whose channels advance independently between the
+  // program's transfers; results do not depend on the thread count.
+  class WorkerPool {
+   public:
+    explicit WorkerPool(int threads) {
+      for (int t = 1; t < threads; ++t) m_helpers.emplace_back([this] { serve(); });
+    }
+    ~WorkerPool() {
+      {
+        std::lock_guard<std::mutex> g(m_mu);
+        m_stop = true;
+      }
+      m_wake.notify_all();
+      for (auto& t : m_helpers) t.join();
+    }
+    WorkerPool(const WorkerPool&) = delete;
+    WorkerPool& operator=(const WorkerPool&) = delete;
+
+    void run(std::size_t n, const std::function<void(std::size_t)>& fn) {
+      if (m_helpers.empty() || n < 2) {
+        for (std::size_t i = 0; i < n; ++i) fn(i);
+        return;
+      }
+      {
+        std::lock_guard<std::mutex> g(m_mu);
+        m_fn = &fn;
+        m_n = n;
+        m_next.store(0);
+        m_busy = m_helpers.size();
+        m_error = nullptr;
+        ++m_generation;
+      }
+      m_wake.notify_all();
+      work();
+      std::unique_lock<std::mutex> g(m_mu);
+      m_done.wait(g, [this] { return m_busy == 0; });
+      m_fn = nullptr;
+      if (m_error) std::rethrow_exception(m_error);
+    }
+
+   private:
+    void work() {
+      for (std::size_t i; (i = m_next.fetch_add(1)) < m_n;) {
+        try {
+          (*m_fn)(i);
+        } catch (...) {
+          std::lock_guard<std::mutex> g(m_mu);
+          if (!m_error) m_error = std::current_exception();
+          m_next.store(m_n);  // the others stop taking work
+        }
+      }
+    }
+    void serve() {
+      std::uint64_t seen = 0;
+      for (;;) {
+        {
+          std::unique_lock<std::mutex> g(m_mu);
+          m_wake.wait(g, [&] { return m_stop || m_generation != seen; });
+          if (m_stop) return;
+          seen = m_generation;
+        }
+        work();
+        std::lock_guard<std::mutex> g(m_mu);
+        if (--m_busy == 0) m_done.notify_one();
+      }
+    }
+    std::vector<std::thread> m_helpers;
+    std::mutex m_mu;
+    std::condition_variable m_wake, m_done;
+    const std::function<void(std::size_t)>* m_fn = nullptr;
+    std::size_t m_n = 0;
+    std::atomic<std::size_t> m_next{0};
+    std::size_t m_busy = 0;
+    std::uint64_t m_generation = 0;
+    bool m_stop = false;
+    std::exception_ptr m_error;
+  };
+
   struct LockChannel {
     pim::NewtonChannel ch;
     pim::NewtonWorkload w;  // the PIM stream, and the NPU stream tagged kMemTag + index
@@ -401,7 +486,8 @@ struct NeupimsBackend::Impl {
 
   class LockstepDma : public firmware::compiler::ProgramDma {
    public:
-    LockstepDma(const Impl& im, const MemStream& ms, double ratio) : m_im(im), m_ms(ms), m_ratio(ratio) {
+    LockstepDma(const Impl& im, const MemStream& ms, double ratio, WorkerPool& pool)
+        : m_im(im), m_ms(ms), m_ratio(ratio), m_pool(pool) {
       // The stream transactions of each transfer: [first[k], last[k]].
       std::size_t next = 0;
       m_transfer_of.resize(ms.write.size());
@@ -446,8 +532,10 @@ struct NeupimsBackend::Impl {
 
     // After the program: every channel runs to its end (its PIM stream done).
     void drain() {
-      for (auto& c : m_ch)
-        advance(*c, [&] { return c->ip == c->w.pim.size() && c->ready.empty() && c->ch.outstanding() == 0; }, kNever);
+      m_pool.run(m_ch.size(), [&](std::size_t i) {
+        LockChannel& c = *m_ch[i];
+        advance(c, [&] { return c.ip == c.w.pim.size() && c.ready.empty() && c.ch.outstanding() == 0; }, kNever);
+      });
     }
 
    private:
@@ -459,14 +547,17 @@ struct NeupimsBackend::Impl {
       const i64 last = m_ms.last.at(k);
       if (last < 0) return k;
       const auto at = static_cast<std::uint64_t>(std::ceil(static_cast<double>(issue) / m_ratio - 1e-9));
-      bool late_here = false;
+      // A response handed back in the tick that ends at cycle t is the
+      // transfer's completion at t - 1: one cycle past is no lateness.
+      bool late_here = false, behind = false;
       for (auto& c : m_ch) {
-        // A response handed back in the tick that ends at cycle t is the
-        // transfer's completion at t - 1: one cycle past is no lateness.
-        if (c->ch.clk() > at + 1) late_here = true;
-        advance(*c, [&] { return c->ch.clk() >= at; }, at);
-        for (std::size_t v = m_first[k]; v <= static_cast<std::size_t>(last); ++v) c->ready.push_back(v);
+        late_here = late_here || c->ch.clk() > at + 1;
+        behind = behind || c->ch.clk() < at;
       }
+      if (behind)
+        m_pool.run(m_ch.size(), [&](std::size_t i) { advance(*m_ch[i], [&] { return m_ch[i]->ch.clk() >= at; }, at); });
+      for (auto& c : m_ch)
+        for (std::size_t v = m_first[k]; v <= static_cast<std::size_t>(last); ++v) c->ready.push_back(v);
       m_late += late_here;
       return k;
     }
@@ -474,11 +565,11 @@ struct NeupimsBackend::Impl {
     Cycle wait(std::size_t k, Cycle issue) {
       const i64 last = m_ms.last.at(k);
       if (last < 0) return issue;
+      if (std::any_of(m_ch.begin(), m_ch.end(), [&](const auto& c) { return c->left[k] != 0; }))
+        m_pool.run(m_ch.size(), [&](std::size_t i) { advance(*m_ch[i], [&] { return m_ch[i]->left[k] == 0; }, kNever); });
       std::uint64_t end = 0;
-      for (auto& c : m_ch) {
-        advance(*c, [&] { return c->left[k] == 0; }, kNever);
+      for (auto& c : m_ch)
         for (std::size_t v = m_first[k]; v <= static_cast<std::size_t>(last); ++v) end = std::max(end, c->done[v]);
-      }
       return std::max(issue, static_cast<Cycle>(std::ceil(static_cast<double>(end) * m_ratio)));
     }
     // Ticks channel c until `until` holds; bound < kNever: a wait for that
@@ -519,6 +610,7 @@ struct NeupimsBackend::Impl {
     const Impl& m_im;
     const MemStream& m_ms;
     double m_ratio;
+    WorkerPool& m_pool;
     std::vector<std::size_t> m_first, m_size;  // per transfer: its first stream transaction, how many
     std::vector<std::size_t> m_transfer_of;     // per stream transaction: its transfer
     std::vector<std::unique_ptr<LockChannel>> m_ch;
@@ -741,7 +833,8 @@ struct NeupimsBackend::Impl {
     for (const ChannelRun* a : alone) pim_alone = std::max(pim_alone, a->pim_end);
     // Channel 0's issued commands (the timeline) come from its lockstep run.
     const bool ch0_pim = !pim_lens.empty() && !pim_lens[0].empty();
-    LockstepDma dma(*this, ms, ratio);
+    WorkerPool pool(std::max(1, o.threads));
+    LockstepDma dma(*this, ms, ratio, pool);
     if (idle > 0) dma.add_channel({}, 0);
     for (int c : with_pim) dma.add_channel(pim_lens[static_cast<std::size_t>(c)], c);
     out.npu = run_program(prog, dma, &cim);
@@ -763,10 +856,11 @@ struct NeupimsBackend::Impl {
       }
     }
     // The program against the NPU stream alone (npu_alone_s, mem_alone_s).
-    LockstepDma solo(*this, ms, ratio);
+    LockstepDma solo(*this, ms, ratio, pool);
     LockChannel& sc = solo.add_channel({}, 0);
     const ProgramRun alone_run = run_program(prog, solo, &cim);
     solo.drain();
+
     std::uint64_t mem_last = 0;
     for (std::uint64_t d : sc.done) mem_last = std::max(mem_last, d == kNever ? 0 : d);
     const double cyc = o.npu.cycle_s();

@@ -340,14 +340,22 @@ TEST_CASE("neupims backend: capacity, channels, prefill and bad input", "[servin
 }
 
 TEST_CASE("neupims backend: deterministic, independent of threads and of the run cache", "[serving][neupims]") {
+  // Offered: the channel runs spread over the threads; own: the lockstep's
+  // channels advanced by the threads between the program's transfers.
+  for (const serving::NpuIssue issue : {serving::NpuIssue::offered, serving::NpuIssue::own}) {
+  INFO(serving::to_string(issue));
   NeupimsOptions o = opts(NeupimsSystem::neupims, tiny(2), kChannels);
+  o.npu_issue = issue;
   NeupimsBackend one(o);
   o.threads = 2;
   NeupimsBackend two(o);
+  o.threads = 5;  // more threads than cores
+  NeupimsBackend five(o);
   const auto a = one.decode(kBatch), b = two.decode(kBatch);
-  const auto c = two.decode(kBatch);  // every channel run answered from the cache
-  CHECK(two.cache_hits() > 0);
-  for (const auto* x : {&b, &c}) {
+  const auto c = two.decode(kBatch);  // offered: every channel run answered from the cache
+  const auto d = five.decode(kBatch);
+  if (issue == serving::NpuIssue::offered) CHECK(two.cache_hits() > 0);
+  for (const auto* x : {&b, &c, &d}) {
     CHECK(x->time_s == a.time_s);
     CHECK(x->host_energy_j == a.host_energy_j);
     CHECK(x->dram_energy_j == a.dram_energy_j);
@@ -357,6 +365,12 @@ TEST_CASE("neupims backend: deterministic, independent of threads and of the run
       CHECK(x->breakdown.at(k).time_s == v.time_s);
       CHECK(x->breakdown.at(k).energy_j == v.energy_j);
     }
+  }
+  for (std::size_t i = 0; i < one.last_stages().size(); ++i) {
+    CHECK(five.last_stages()[i].npu_s == one.last_stages()[i].npu_s);
+    CHECK(five.last_stages()[i].pim_s == one.last_stages()[i].pim_s);
+    CHECK(five.last_stages()[i].npu_alone_s == one.last_stages()[i].npu_alone_s);
+  }
   }
 }
 
