@@ -705,8 +705,32 @@ struct NeupimsBackend::Impl {
       if (c < static_cast<int>(pim_lens.size()) && !pim_lens[c].empty()) with_pim.push_back(c);
     const int idle = C - static_cast<int>(with_pim.size());  // channels without PIM work
     const bool traffic = !ms.write.empty();
-    if (o.npu_issue == NpuIssue::own && !o.artifact_compatible && traffic)
-      return run_stage_own(std::move(out), prog, ms, pim_lens, with_pim, idle, ch0, cim);
+    if (o.npu_issue == NpuIssue::own && !o.artifact_compatible && traffic) {
+      // Exact reuse: the lockstep run is a function of the program, the CIM
+      // wait, whether a channel without PIM work takes part and each PIM
+      // channel's KV lengths in channel order (the channel number itself is
+      // not seen by the timing). A stage whose channel-0 commands are kept
+      // is always run.
+      std::string key = program_key(prog, cim) + "#" + std::to_string(idle > 0) + "#";
+      for (int c : with_pim) key += run_key(pim_lens[static_cast<std::size_t>(c)], "") + ";";
+      if (!ch0) {
+        auto it = own_cache.find(key);
+        if (it != own_cache.end()) {
+          ++*hits;
+          *late += it->second.late;
+          StageRun r = it->second.run;
+          r.st.name = out.st.name;
+          r.st.requests_npu = out.st.requests_npu;
+          r.cim = out.cim;
+          return r;
+        }
+      }
+      if (own_cache.size() > 64) own_cache.clear();
+      const std::uint64_t late_before = *late;
+      StageRun r = run_stage_own(std::move(out), prog, ms, pim_lens, with_pim, idle, ch0, cim);
+      own_cache[key] = {r, *late - late_before};
+      return r;
+    }
     RunSet rs{*this, {}, {}};
     // The NPU stream alone (channels without PIM work are identical but for the
     // channel number, which the timing does not see), and every channel's PIM
@@ -815,6 +839,37 @@ struct NeupimsBackend::Impl {
     for (const auto& [k, b] : out.npu.bytes) out.npu_bytes += b;
     if (ch0) run_channel(pim_lens.empty() ? std::vector<i64>{} : pim_lens[0], ms, 0, ch0);
     return out;
+  }
+
+  // NpuIssue::own: stage runs keyed on their exact inputs (run_stage), with
+  // the late issues each counted.
+  struct OwnRun {
+    StageRun run;
+    std::uint64_t late = 0;
+  };
+  std::map<std::string, OwnRun> own_cache;
+  // Every field of a program's operations that its timing or its report can
+  // see, and the CIM wait inside it.
+  static std::string program_key(const Program& prog, const CimWork& cim) {
+    std::string k;
+    k.reserve(prog.size() * 48);
+    auto put = [&k](std::int64_t v) { k += std::to_string(v) + ","; };
+    for (const NpuOp& op : prog) {
+      put(static_cast<std::int64_t>(op.kind));
+      k += op.name + "," + op.category + ",";
+      put(op.shape.m), put(op.shape.k), put(op.shape.n), put(op.shape.bias);
+      put(static_cast<std::int64_t>(op.vop));
+      put(op.rows), put(op.n), put(op.read_bytes), put(op.write_bytes), put(op.flops);
+      put(op.len), put(op.heads), put(op.tokens);
+      k += "|";
+    }
+    if (cim.any) {
+      k += "cim:" + std::to_string(cim.pos) + "," + cim.name + "," + cim.category + ",";
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "%a", cim.cost.time_s);
+      k += buf;
+    }
+    return k;
   }
 
   // run_stage with the NPU's own issue (NpuIssue::own, a stage with NPU
