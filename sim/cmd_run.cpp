@@ -469,8 +469,8 @@ int run(int argc, char** argv) {
           {"sub-batches", "N|auto", "with --mode overlap: sub-batches the decode batch is cut into (1..64), or auto: each decode iteration keeps the fastest of 1, 2, 4, 8 (those <= the batch)", "2"},
           {"placement", "rr|clb", "NPU+PIM systems: KV channel placement, round robin or greedy channel load balancing",
            "clb for neupims, rr for npu+pim"},
-          {"npu-issue", "offered|own", "NPU systems: when the NPU's transfers reach the channels: offered (the stage's whole stream at its start, the NeuPIMs artifact's assumption) or own (each transfer when the NPU program issues it, double buffering included: the program and the channels in lockstep, as on the platform; about 2-5x the offered run's time; not with --fast-channels; docs/serving_neupims.md); artifact-compatible mode: offered", "offered"},
-          {"fast-channels", "K", "NPU+PIM systems: simulate only the K busiest channels and the least busy one with the NPU traffic, estimate the others (0: every channel, exact; error in docs/serving_neupims.md)", "0"},
+          {"npu-issue", "offered|own", "NPU systems: when the NPU's transfers reach the channels: offered (the stage's whole stream at its start, the NeuPIMs artifact's assumption) or own (each transfer when the NPU program issues it, double buffering included: the program and the channels in lockstep, as on the platform; docs/serving_neupims.md); default: own, artifact-compatible mode: offered; --fast-channels needs offered", "own"},
+          {"fast-channels", "K", "NPU+PIM systems: simulate only the K busiest channels and the least busy one with the NPU traffic, estimate the others (0: every channel, exact; error in docs/serving_neupims.md; with --npu-issue offered)", "0"},
           {"attacc-placement", "P", "attacc system: the AttAcc processing units per bank, per bank group (bg) or on the buffer die", "bank"},
           {"attention-sample", "S", "attacc system: simulate the attention at KV lengths that are multiples of S and interpolate in between (0: every length, exact; error in docs/serving.md)", "0"},
           {"artifact-compatible", "", "reproduce the published artifacts, quirks included (docs/serving.md)", ""},
@@ -727,6 +727,11 @@ int run(int argc, char** argv) {
                  {"trace", any(gpu_host) || any(npu), "the GPU-host and NPU systems"}};
     for (const auto& r : rules)
       if (a.has(r.opt) && !r.ok) throw UsageError(std::string("--") + r.opt + " applies to " + r.what + ", which none of --system is");
+    if (a.has("fast-channels") && a.integer("fast-channels", 0, 0, 1024) > 0 && !artifact &&
+        a.choice("npu-issue", "own", {"offered", "own"}) == "own")
+      throw UsageError("--fast-channels " + a.str("fast-channels", "") +
+                       " approximates the offered NPU stream, and the NPU issues its own transfers by default "
+                       "(add --npu-issue offered, or drop --fast-channels)");
     const std::string mode = a.choice("mode", "serial", {"serial", "interleaved", "overlap"});
     if (a.has("sub-batches") && !(a.has("mode") && mode == "overlap"))
       throw UsageError("--sub-batches applies with --mode overlap (the neupims sub-batches are --sub-batch on|off|auto)");
@@ -881,7 +886,7 @@ int run(int argc, char** argv) {
       if (a.has("mode")) sc.mode = serving::parse_mode(a.choice("mode", "serial", {"serial", "interleaved", "overlap"}));
       sc.sub_batches = sub_batches_option(a);
       sc.exact_channels = static_cast<int>(a.integer("fast-channels", 0, 0, 1024));
-      sc.npu_issue = serving::parse_npu_issue(a.choice("npu-issue", "offered", {"offered", "own"}));
+      sc.npu_issue = serving::parse_npu_issue(a.choice("npu-issue", "own", {"offered", "own"}));
       sc.threads = 2;  // results do not depend on it
       sc.attacc_sample_stride = a.integer("attention-sample", 0, 0, 1 << 20);
       sc.attacc_placement = attacc_placement(s.name);

@@ -3,8 +3,11 @@
 // systems.
 // Arguments: snapshot CSV [threads [systems [mode [model [tp [dma [exact [pp]]]]]]]] where
 // systems is a comma list of npu-only, npu+pim, neupims, neupims-nosb,
-// neupims-fast (neupims on the fast path, K = 2: the 2 longest and the shortest PIM channel exact),
-// neupims-own (neupims with the NPU's own issue, serving::NpuIssue::own; default: all six), mode is `faithful` (default) or `artifact`, model a preset
+// neupims-offered (neupims with the stage's NPU stream offered at its start,
+// serving::NpuIssue::offered; the others run the NPU's own issue, the
+// faithful default), neupims-fast (neupims-offered on the fast path, K = 2:
+// the 2 longest and the shortest PIM channel exact; default: all six), mode is
+// `faithful` (default) or `artifact`, model a preset
 // (default gpt3-7b), tp its tensor-parallel degree (default 4) and dma the
 // NPU DMA's max_outstanding reads (default 0: unlimited), exact the fast path's
 // number of channels simulated with both streams (default 0: all, exact), pp
@@ -33,7 +36,7 @@ int main(int argc, char** argv) {
   }
   const workload::Snapshot snap = workload::read_snapshot(argv[1]);
   const int threads = argc > 2 ? std::stoi(argv[2]) : 1;
-  std::vector<std::string> systems = {"npu-only", "npu+pim", "neupims-nosb", "neupims", "neupims-fast", "neupims-own"};
+  std::vector<std::string> systems = {"npu-only", "npu+pim", "neupims-nosb", "neupims", "neupims-offered", "neupims-fast"};
   if (argc > 3) {
     systems.clear();
     std::stringstream ss(argv[3]);
@@ -55,9 +58,9 @@ int main(int argc, char** argv) {
               "stages (name x repeat: stage / npu / pim us)");
   for (const std::string& name : systems) {
     serving::NeupimsOptions o;
-    const bool nosb = name == "neupims-nosb", fast = name == "neupims-fast", own = name == "neupims-own";
-    o.system = serving::parse_neupims_system(nosb || fast || own ? "neupims" : name);
-    if (own) o.npu_issue = serving::NpuIssue::own;
+    const bool nosb = name == "neupims-nosb", fast = name == "neupims-fast", offered = name == "neupims-offered";
+    o.system = serving::parse_neupims_system(nosb || fast || offered ? "neupims" : name);
+    if (offered || fast || exact > 0) o.npu_issue = serving::NpuIssue::offered;
     o.sub_batch = !nosb;
     o.model = model::preset(model_name);
     o.tp = tp;

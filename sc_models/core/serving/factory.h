@@ -29,7 +29,7 @@ struct SystemChoice {
   int pp = 1;                // NPU systems: pipeline-parallel degree
   int threads = 1;           // NPU systems: worker threads (results do not depend on it)
   int exact_channels = 0;    // NPU systems: 0 exact; K > 0 the fast path of docs/serving_neupims.md
-  NpuIssue npu_issue = NpuIssue::offered;  // NPU systems: when the NPU's transfers reach the channels
+  NpuIssue npu_issue = NpuIssue::own;  // NPU systems: when the NPU's transfers reach the channels
   bool reuse = true;         // exact reuse of equal kernels
   pim::AttaccPlacement attacc_placement = pim::AttaccPlacement::Bank;
   std::int64_t attacc_sample_stride = 0;  // 0: exact

@@ -472,6 +472,7 @@ struct NeupimsBackend::Impl {
     pim::NewtonWorkload w;  // the PIM stream, and the NPU stream tagged kMemTag + index
     std::size_t ip = 0;
     std::deque<std::size_t> ready;  // released NPU transactions not yet taken
+    i64 in_flight = 0;              // NPU reads taken whose data have not returned (the DMA window)
     std::vector<std::uint64_t> done;  // per NPU transaction: its response cycle (kNever: none yet)
     std::vector<std::size_t> left;    // per transfer: its transactions not answered yet
     std::vector<pim::NewtonChannel::Response> resp;
@@ -487,7 +488,7 @@ struct NeupimsBackend::Impl {
   class LockstepDma : public firmware::compiler::ProgramDma {
    public:
     LockstepDma(const Impl& im, const MemStream& ms, double ratio, WorkerPool& pool)
-        : m_im(im), m_ms(ms), m_ratio(ratio), m_pool(pool) {
+        : m_im(im), m_ms(ms), m_ratio(ratio), m_pool(pool), m_window(im.window()) {
       // The stream transactions of each transfer: [first[k], last[k]].
       std::size_t next = 0;
       m_transfer_of.resize(ms.write.size());
@@ -579,7 +580,10 @@ struct NeupimsBackend::Impl {
       std::uint64_t last_progress = c.ch.clk(), last_seen = ~std::uint64_t{0};
       while (!until()) {
         while (c.ip < c.w.pim.size() && c.ch.will_accept(c.w.pim[c.ip])) c.ch.add(c.w.pim[c.ip++]);
-        while (!c.ready.empty() && c.ch.will_accept(c.w.mem[c.ready.front()])) {
+        // At most window() NPU reads in flight (0: no limit), as run_windowed.
+        while (!c.ready.empty() && (m_window == 0 || c.in_flight < m_window) &&
+               c.ch.will_accept(c.w.mem[c.ready.front()])) {
+          if (c.w.mem[c.ready.front()].type == pim::TxnType::Read) ++c.in_flight;
           c.ch.add(c.w.mem[c.ready.front()]);
           c.ready.pop_front();
         }
@@ -589,6 +593,7 @@ struct NeupimsBackend::Impl {
           if (x.tag >= kMemTag && x.tag - kMemTag < c.done.size() && c.done[x.tag - kMemTag] == kNever) {
             c.done[x.tag - kMemTag] = x.cycle;
             --c.left[m_transfer_of[x.tag - kMemTag]];
+            if (c.w.mem[x.tag - kMemTag].type == pim::TxnType::Read) --c.in_flight;
           }
         }
         const std::uint64_t progress = c.ip + c.ready.size() + c.seen + c.trace.size();
@@ -611,6 +616,7 @@ struct NeupimsBackend::Impl {
     const MemStream& m_ms;
     double m_ratio;
     WorkerPool& m_pool;
+    i64 m_window;  // NPU reads in flight per channel (0: no limit)
     std::vector<std::size_t> m_first, m_size;  // per transfer: its first stream transaction, how many
     std::vector<std::size_t> m_transfer_of;     // per stream transaction: its transfer
     std::vector<std::unique_ptr<LockChannel>> m_ch;
@@ -1082,7 +1088,8 @@ NeupimsBackend::NeupimsBackend(const NeupimsOptions& o) : m_opt(o) {
     bad("exact_channels " + std::to_string(m_opt.exact_channels) + " (allowed: 0 = every channel, or K >= 1)");
   if (m_opt.exact_channels > 0 && m_opt.npu_issue == NpuIssue::own && !m_opt.artifact_compatible)
     bad("exact_channels " + std::to_string(m_opt.exact_channels) +
-        " with the NPU's own issue (its lockstep run simulates every channel; allowed: 0)");
+        " with the NPU's own issue (its lockstep run simulates every channel; the fast path approximates the "
+        "offered stream: allowed: 0, or npu_issue offered)");
   if (m_opt.overlap) {
     if (m_opt.system == NeupimsSystem::npu_only) bad("mode 'overlap' needs PIM to overlap with the NPU (allowed: serial)");
     if (m_opt.system == NeupimsSystem::neupims)

@@ -44,10 +44,10 @@ bool is_neupims_system(const std::string& s);
 // (docs/serving_neupims.md, "When the NPU's traffic reaches the channels").
 //  - offered: the stage's whole stream at its start, in program order, each
 //    transfer ready when its blocks are (the NeuPIMs artifact's assumption;
-//    always so in artifact-compatible mode);
-//  - own: each transfer at the cycle the NPU program issues it (double
-//    buffering lets a tile's loads go out only when a buffer is free): the
-//    program and the stage's channels run in lockstep.
+//    always so in artifact-compatible mode; the fast path's base);
+//  - own (the default): each transfer at the cycle the NPU program issues it
+//    (double buffering lets a tile's loads go out only when a buffer is
+//    free): the program and the stage's channels run in lockstep.
 enum class NpuIssue { offered, own };
 const char* to_string(NpuIssue i);  // "offered", "own"
 // Throws std::invalid_argument naming the value and the allowed names.
@@ -84,7 +84,9 @@ struct NeupimsOptions {
   // are; the others take their PIM-alone time and are assumed not to delay
   // the NPU more (docs/serving_neupims.md states the measured error).
   int exact_channels = 0;
-  NpuIssue npu_issue = NpuIssue::offered;  // artifact-compatible mode: always offered
+  // Faithful mode's default is the NPU's own issue (as on the platform);
+  // artifact-compatible mode is always offered.
+  NpuIssue npu_issue = NpuIssue::own;
   // CIM tiles on each device and what they take over in decode (docs/serving.md
   // "CIM tiles"): the attention softmax (npu+pim, neupims) or the FFN. Serial
   // and interleaved modes; not with overlap or artifact-compatible mode.
