@@ -182,6 +182,7 @@ const std::vector<OptionInfo>& run_options() {
       {"sub-batch", Kind::text, 0, 0, true, {"on", "off", "auto"}},
       {"placement", Kind::text, 0, 0, true, {"rr", "clb"}},
       {"fast-channels", Kind::integer, 0, 1024, false, {}},
+      {"npu-issue", Kind::text, 0, 0, true, {"own", "offered"}},
       {"attacc-placement", Kind::text, 0, 0, true, {"bank", "bg", "buffer"}},
       {"attention-sample", Kind::integer, 0, 1 << 20, false, {}},
       {"artifact-compatible", Kind::flag, 0, 0, false, {}},

@@ -63,6 +63,18 @@ TEST_CASE("explicit points follow the product, add columns and override fixed ke
         std::vector<std::string>{"--system", "attacc", "--attacc-placement", "bg", "--model", "opt-7b", "--batch", "8"});
 }
 
+TEST_CASE("the NPU systems' issue model is a sweep axis", "[sweep]") {
+  const Grid g = parse_grid(R"({"name": "n", "axes": {"npu-issue": ["own", "offered"]},
+    "fixed": {"system": "neupims", "model": "gpt3-7b", "tp": 4}, "points": [{"npu-issue": "offered", "fast-channels": 2}]})", "n");
+  REQUIRE(g.points.size() == 3);
+  CHECK(run_arguments(g.points[1]) == std::vector<std::string>{"--npu-issue", "offered", "--system", "neupims", "--model",
+                                                              "gpt3-7b", "--tp", "4"});
+  CHECK(run_arguments(g.points[2]) == std::vector<std::string>{"--npu-issue", "offered", "--fast-channels", "2",
+                                                              "--system", "neupims", "--model", "gpt3-7b", "--tp", "4"});
+  CHECK_THROWS_WITH(parse_grid(R"({"name": "n", "axes": {"npu-issue": ["late"]}})", "g.json"),
+                    "g.json: axis 'npu-issue': value \"late\" is not allowed; expected own or offered");
+}
+
 TEST_CASE("a false flag is left out, rate takes a number or inf, prefill a word or a chunk", "[sweep]") {
   const Grid g = parse_grid(R"({"name": "f", "axes": {"rate": [2.5, "inf"], "prefill": ["whole", 512]},
     "fixed": {"system": "gpu", "model": "opt-7b", "workload": "sharegpt", "no-reuse": false}})", "f");
