@@ -894,27 +894,44 @@ struct NeupimsBackend::Impl {
     for (const ChannelRun* a : alone) pim_alone = std::max(pim_alone, a->pim_end);
     // Channel 0's issued commands (the timeline) come from its lockstep run.
     const bool ch0_pim = !pim_lens.empty() && !pim_lens[0].empty();
+    // Channels whose PIM work has the same KV lengths (in order) take the same
+    // streams and behave alike (the timing does not see the channel number,
+    // as the run cache assumes; channels without PIM work likewise): one
+    // lockstep channel per distinct list, the first channel that has it (so
+    // channel 0 stands for its own list when its commands are kept).
+    std::map<std::vector<i64>, std::size_t> distinct;
+    std::vector<int> rep;                  // per distinct list: its channel
+    std::vector<std::size_t> rep_of;       // per with_pim entry: its list
+    for (int c : with_pim) {
+      const auto [it, fresh] = distinct.emplace(pim_lens[static_cast<std::size_t>(c)], rep.size());
+      if (fresh) rep.push_back(c);
+      rep_of.push_back(it->second);
+    }
     WorkerPool pool(std::max(1, o.threads));
     LockstepDma dma(*this, ms, ratio, pool);
     if (idle > 0) dma.add_channel({}, 0);
-    for (int c : with_pim) dma.add_channel(pim_lens[static_cast<std::size_t>(c)], c);
+    for (int c : rep) dma.add_channel(pim_lens[static_cast<std::size_t>(c)], c);
     out.npu = run_program(prog, dma, &cim);
     dma.drain();
     *late += dma.late();
     Cycle pim_end = 0;
     const std::size_t first_pim = idle > 0 ? 1 : 0;
-    for (std::size_t i = 0; i < first_pim + with_pim.size(); ++i) {
+    std::vector<ChannelRun> runs;
+    for (std::size_t i = 0; i < first_pim + rep.size(); ++i) {
       LockChannel& lc = dma.channel(i);
-      const bool mine = ch0 && (i < first_pim ? !ch0_pim : with_pim[i - first_pim] == 0);
-      const ChannelRun r = summarize(lc.ch.counters(), lc.trace, lc.resp, ms, mine ? ch0 : nullptr);
-      if (i < first_pim) {
-        out.pim_pj += r.pim_pj * idle;
-        out.dram_pj += r.dram_pj * idle;
-      } else {
-        pim_end = std::max(pim_end, r.pim_end);
-        out.pim_pj += r.pim_pj;
-        out.dram_pj += r.dram_pj;
-      }
+      const bool mine = ch0 && (i < first_pim ? !ch0_pim : rep[i - first_pim] == 0);
+      runs.push_back(summarize(lc.ch.counters(), lc.trace, lc.resp, ms, mine ? ch0 : nullptr));
+    }
+    // Summed channel by channel, in channel order.
+    if (idle > 0) {
+      out.pim_pj += runs[0].pim_pj * idle;
+      out.dram_pj += runs[0].dram_pj * idle;
+    }
+    for (std::size_t j = 0; j < with_pim.size(); ++j) {
+      const ChannelRun& r = runs[first_pim + rep_of[j]];
+      pim_end = std::max(pim_end, r.pim_end);
+      out.pim_pj += r.pim_pj;
+      out.dram_pj += r.dram_pj;
     }
     // The program against the NPU stream alone (npu_alone_s, mem_alone_s).
     LockstepDma solo(*this, ms, ratio, pool);
