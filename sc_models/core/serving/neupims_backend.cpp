@@ -938,7 +938,6 @@ struct NeupimsBackend::Impl {
     LockChannel& sc = solo.add_channel({}, 0);
     const ProgramRun alone_run = run_program(prog, solo, &cim);
     solo.drain();
-
     std::uint64_t mem_last = 0;
     for (std::uint64_t d : sc.done) mem_last = std::max(mem_last, d == kNever ? 0 : d);
     const double cyc = o.npu.cycle_s();
