@@ -133,11 +133,94 @@ CimWork take_cim(Program& p, serving::CimPlacement& cp) {
   return w;
 }
 
+// Runs fn(0) .. fn(n - 1) on `threads` threads (the caller one of them),
+// each index once, and returns when all are done; the first exception is
+// rethrown. The helpers live as long as the pool and sleep between calls.
+// Used by the channel runs of a stage (RunSet) and by the lockstep, whose
+// channels advance independently between the program's transfers; results
+// do not depend on the thread count.
+class WorkerPool {
+ public:
+  explicit WorkerPool(int threads) {
+    for (int t = 1; t < threads; ++t) m_helpers.emplace_back([this] { serve(); });
+  }
+  ~WorkerPool() {
+    {
+      std::lock_guard<std::mutex> g(m_mu);
+      m_stop = true;
+    }
+    m_wake.notify_all();
+    for (auto& t : m_helpers) t.join();
+  }
+  WorkerPool(const WorkerPool&) = delete;
+  WorkerPool& operator=(const WorkerPool&) = delete;
+
+  void run(std::size_t n, const std::function<void(std::size_t)>& fn) {
+    if (m_helpers.empty() || n < 2) {
+      for (std::size_t i = 0; i < n; ++i) fn(i);
+      return;
+    }
+    {
+      std::lock_guard<std::mutex> g(m_mu);
+      m_fn = &fn;
+      m_n = n;
+      m_next.store(0);
+      m_busy = m_helpers.size();
+      m_error = nullptr;
+      ++m_generation;
+    }
+    m_wake.notify_all();
+    work();
+    std::unique_lock<std::mutex> g(m_mu);
+    m_done.wait(g, [this] { return m_busy == 0; });
+    m_fn = nullptr;
+    if (m_error) std::rethrow_exception(m_error);
+  }
+
+ private:
+  void work() {
+    for (std::size_t i; (i = m_next.fetch_add(1)) < m_n;) {
+      try {
+        (*m_fn)(i);
+      } catch (...) {
+        std::lock_guard<std::mutex> g(m_mu);
+        if (!m_error) m_error = std::current_exception();
+        m_next.store(m_n);  // the others stop taking work
+      }
+    }
+  }
+  void serve() {
+    std::uint64_t seen = 0;
+    for (;;) {
+      {
+        std::unique_lock<std::mutex> g(m_mu);
+        m_wake.wait(g, [&] { return m_stop || m_generation != seen; });
+        if (m_stop) return;
+        seen = m_generation;
+      }
+      work();
+      std::lock_guard<std::mutex> g(m_mu);
+      if (--m_busy == 0) m_done.notify_one();
+    }
+  }
+  std::vector<std::thread> m_helpers;
+  std::mutex m_mu;
+  std::condition_variable m_wake, m_done;
+  const std::function<void(std::size_t)>* m_fn = nullptr;
+  std::size_t m_n = 0;
+  std::atomic<std::size_t> m_next{0};
+  std::size_t m_busy = 0;
+  std::uint64_t m_generation = 0;
+  bool m_stop = false;
+  std::exception_ptr m_error;
+};
+
 }  // namespace
 
 struct NeupimsBackend::Impl {
   const NeupimsOptions& o;
   firmware::compiler::ProgramTimer timer;  // the NPU programs' timing (firmware/compiler/npu_run.h)
+  WorkerPool pool;                          // o.threads threads for the channel runs and the lockstep
   // Channel runs keyed on their exact inputs.
   struct ChannelRun {
     // Faithful: mem_done[k] = the cycle by which the NPU transactions 0..k of
@@ -157,7 +240,7 @@ struct NeupimsBackend::Impl {
   std::uint64_t* late;  // NpuIssue::own: transfers issued after the channels had passed their cycle
 
   Impl(const NeupimsOptions& opt, std::uint64_t* h, std::uint64_t* r, std::uint64_t* l)
-      : o(opt), timer(opt.npu), hits(h), runs(r), late(l) {}
+      : o(opt), timer(opt.npu), pool(std::max(1, opt.threads)), hits(h), runs(r), late(l) {}
 
   pim::PimType flavour() const {
     switch (o.system) {
@@ -386,87 +469,6 @@ struct NeupimsBackend::Impl {
   // every channel has answered all of its transactions. Each cycle a channel
   // takes the PIM stream while it accepts, then the released NPU
   // transactions in issue order, then ticks (run_newton's order).
-  // Runs fn(0) .. fn(n - 1) on `threads` threads (the caller one of them),
-  // each index once, and returns when all are done; the first exception is
-  // rethrown. The helpers live as long as the pool and sleep between calls.
-  // Used by the lockstep, whose channels advance independently between the
-  // program's transfers; results do not depend on the thread count.
-  class WorkerPool {
-   public:
-    explicit WorkerPool(int threads) {
-      for (int t = 1; t < threads; ++t) m_helpers.emplace_back([this] { serve(); });
-    }
-    ~WorkerPool() {
-      {
-        std::lock_guard<std::mutex> g(m_mu);
-        m_stop = true;
-      }
-      m_wake.notify_all();
-      for (auto& t : m_helpers) t.join();
-    }
-    WorkerPool(const WorkerPool&) = delete;
-    WorkerPool& operator=(const WorkerPool&) = delete;
-
-    void run(std::size_t n, const std::function<void(std::size_t)>& fn) {
-      if (m_helpers.empty() || n < 2) {
-        for (std::size_t i = 0; i < n; ++i) fn(i);
-        return;
-      }
-      {
-        std::lock_guard<std::mutex> g(m_mu);
-        m_fn = &fn;
-        m_n = n;
-        m_next.store(0);
-        m_busy = m_helpers.size();
-        m_error = nullptr;
-        ++m_generation;
-      }
-      m_wake.notify_all();
-      work();
-      std::unique_lock<std::mutex> g(m_mu);
-      m_done.wait(g, [this] { return m_busy == 0; });
-      m_fn = nullptr;
-      if (m_error) std::rethrow_exception(m_error);
-    }
-
-   private:
-    void work() {
-      for (std::size_t i; (i = m_next.fetch_add(1)) < m_n;) {
-        try {
-          (*m_fn)(i);
-        } catch (...) {
-          std::lock_guard<std::mutex> g(m_mu);
-          if (!m_error) m_error = std::current_exception();
-          m_next.store(m_n);  // the others stop taking work
-        }
-      }
-    }
-    void serve() {
-      std::uint64_t seen = 0;
-      for (;;) {
-        {
-          std::unique_lock<std::mutex> g(m_mu);
-          m_wake.wait(g, [&] { return m_stop || m_generation != seen; });
-          if (m_stop) return;
-          seen = m_generation;
-        }
-        work();
-        std::lock_guard<std::mutex> g(m_mu);
-        if (--m_busy == 0) m_done.notify_one();
-      }
-    }
-    std::vector<std::thread> m_helpers;
-    std::mutex m_mu;
-    std::condition_variable m_wake, m_done;
-    const std::function<void(std::size_t)>* m_fn = nullptr;
-    std::size_t m_n = 0;
-    std::atomic<std::size_t> m_next{0};
-    std::size_t m_busy = 0;
-    std::uint64_t m_generation = 0;
-    bool m_stop = false;
-    std::exception_ptr m_error;
-  };
-
   struct LockChannel {
     pim::NewtonChannel ch;
     pim::NewtonWorkload w;  // the PIM stream, and the NPU stream tagged kMemTag + index
@@ -667,18 +669,7 @@ struct NeupimsBackend::Impl {
     }
     void flush() {
       std::vector<ChannelRun> fresh(todo.size());
-      const int nth = std::max(1, std::min<int>(im.o.threads, static_cast<int>(todo.size())));
-      auto work = [&](int tid) {
-        for (std::size_t i = static_cast<std::size_t>(tid); i < todo.size(); i += static_cast<std::size_t>(nth))
-          fresh[i] = im.run_channel(todo[i].lens, *todo[i].m, todo[i].ch);
-      };
-      if (nth == 1) {
-        work(0);
-      } else {
-        std::vector<std::thread> th;
-        for (int t = 0; t < nth; ++t) th.emplace_back(work, t);
-        for (auto& t : th) t.join();
-      }
+      im.pool.run(todo.size(), [&](std::size_t i) { fresh[i] = im.run_channel(todo[i].lens, *todo[i].m, todo[i].ch); });
       *im.runs += todo.size();
       for (std::size_t i = 0; i < todo.size(); ++i) {
         auto it = im.cache.insert_or_assign(todo[i].key, std::move(fresh[i])).first;
@@ -907,7 +898,6 @@ struct NeupimsBackend::Impl {
       if (fresh) rep.push_back(c);
       rep_of.push_back(it->second);
     }
-    WorkerPool pool(std::max(1, o.threads));
     LockstepDma dma(*this, ms, ratio, pool);
     if (idle > 0) dma.add_channel({}, 0);
     for (int c : rep) dma.add_channel(pim_lens[static_cast<std::size_t>(c)], c);

@@ -362,6 +362,9 @@ TEST_CASE("neupims backend: deterministic, independent of threads and of the run
   const auto c = two.decode(kBatch);
   const auto d = five.decode(kBatch);
   CHECK(two.cache_hits() > hits);
+  // Own: a stage answered from the cache counts its late issues again (the
+  // offered stream has none).
+  CHECK((issue == serving::NpuIssue::own) == (one.late_issues() > 0));
   CHECK(two.late_issues() == 2 * one.late_issues());
   for (const auto* x : {&b, &c, &d}) {
     CHECK(x->time_s == a.time_s);
@@ -748,8 +751,10 @@ TEST_CASE("neupims backend: the NPU's own issue", "[serving][neupims]") {
   // tests/sc/platform; here what holds by construction.
   for (NeupimsSystem sys : {NeupimsSystem::npu_pim, NeupimsSystem::neupims}) {
     NeupimsOptions o3 = opts(sys, tiny(3), kChannels, false), o1 = opts(sys, tiny(1), kChannels, false);
+    o3.npu_issue = serving::NpuIssue::offered;
     NeupimsBackend offered(o3);
     offered.decode(kBatch);
+    CHECK(offered.describe().at("npu_issue") == "offered");
     o3.npu_issue = o1.npu_issue = serving::NpuIssue::own;
     NeupimsBackend b3(o3), b1(o1), again(o3);
     const serving::IterationCost c3 = b3.decode(kBatch), c1 = b1.decode(kBatch);
@@ -767,6 +772,8 @@ TEST_CASE("neupims backend: the NPU's own issue", "[serving][neupims]") {
       CHECK(stage(b3, s).npu_s >= stage(offered, s).npu_s);
       CHECK(stage(b3, s).npu_s == stage(b3, s).npu_alone_s);
     }
+    // The double-buffered FFN cannot fetch its later tiles ahead: E takes longer.
+    CHECK(stage(b3, "E").npu_s > stage(offered, "E").npu_s);
     // Deterministic.
     CHECK(again.decode(kBatch).time_s == c3.time_s);
   }
