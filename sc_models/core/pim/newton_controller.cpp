@@ -804,7 +804,7 @@ NewtonStall::NewtonStall(std::uint64_t cycle, std::uint64_t outstanding, const s
     : std::runtime_error(stall_message(cycle, outstanding, context)), m_cycle(cycle), m_outstanding(outstanding) {}
 
 NewtonCounters run_newton(const NewtonOptions& o, const NewtonWorkload& w, std::vector<NewtonIssued>* trace,
-                          std::vector<NewtonChannel::Response>* responses) {
+                          std::vector<NewtonChannel::Response>* responses, std::unique_ptr<NewtonChannel>* end_state) {
   NewtonChannel ch(o);
   ch.set_trace(trace);
   ch.set_response_sink(responses);
@@ -835,7 +835,21 @@ NewtonCounters run_newton(const NewtonOptions& o, const NewtonWorkload& w, std::
     }
   }
   NewtonCounters out = ch.counters();
+  if (end_state) {
+    ch.set_trace(nullptr);
+    ch.set_response_sink(nullptr);
+    *end_state = std::make_unique<NewtonChannel>(std::move(ch));
+  }
   return out;
+}
+
+void run_idle_until(NewtonChannel& ch, std::uint64_t until) {
+  if (ch.outstanding() != 0) throw std::logic_error("newton channel: run_idle_until with transactions outstanding");
+  while (ch.clk() < until) {
+    ch.tick();
+    const std::uint64_t t = std::min(ch.idle_until(), until);
+    if (t > ch.clk()) ch.skip_to(t);
+  }
 }
 
 NewtonWorkload newton_microbench(PimType type, int gemvs, int comps_per_readres, int readres, int loads, bool gwrite) {

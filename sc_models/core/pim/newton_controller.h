@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <memory>
 #include <queue>
 #include <stdexcept>
 #include <string>
@@ -267,8 +268,16 @@ struct NewtonWorkload {
   std::vector<Txn> pim, mem;
 };
 // `responses`: when set, every response (transaction tag, cycle) in the order delivered.
+// `end_state`: when set, receives the channel as the run left it (without
+// its trace and response sinks), e.g. to run it on while idle.
 NewtonCounters run_newton(const NewtonOptions& o, const NewtonWorkload& w, std::vector<NewtonIssued>* trace = nullptr,
-                          std::vector<NewtonChannel::Response>* responses = nullptr);
+                          std::vector<NewtonChannel::Response>* responses = nullptr,
+                          std::unique_ptr<NewtonChannel>* end_state = nullptr);
+
+// Runs an idle channel (nothing queued or outstanding) on to cycle `until`:
+// its background and refresh, with idle cycles skipped when event_skip is on.
+// Throws std::logic_error if it is not idle.
+void run_idle_until(NewtonChannel& ch, std::uint64_t until);
 
 // The calibration micro-benchmark (tests/data/neupims/README.md): `gemvs`
 // GEMVs on rows 100 + g, each P_HEADER(row, C*R, R) then R COMPS_READRES(C)

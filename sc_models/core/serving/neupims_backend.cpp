@@ -233,6 +233,9 @@ struct NeupimsBackend::Impl {
     Cycle end = 0;                // counters.cycles
     double pim_pj = 0, dram_pj = 0, background_pj = 0;
     std::uint64_t refreshes = 0;
+    // Faithful mode: the channel as its run left it (idle), to run it on to
+    // the stage's end (idle_tail_pj).
+    std::shared_ptr<const pim::NewtonChannel> state;
   };
   std::map<std::string, ChannelRun> cache;
   std::uint64_t* hits;
@@ -339,7 +342,8 @@ struct NeupimsBackend::Impl {
   // a write when the memory accepts it (posted).
   pim::NewtonCounters run_windowed(const pim::NewtonOptions& no, const pim::NewtonWorkload& w,
                                    std::vector<pim::NewtonIssued>* trace,
-                                   std::vector<pim::NewtonChannel::Response>* responses) const {
+                                   std::vector<pim::NewtonChannel::Response>* responses,
+                                   std::unique_ptr<pim::NewtonChannel>* end_state) const {
     pim::NewtonChannel ch(no);
     ch.set_trace(trace);
     ch.set_response_sink(responses);
@@ -390,6 +394,11 @@ struct NeupimsBackend::Impl {
         stalled();
       }
     }
+    if (end_state) {
+      ch.set_trace(nullptr);
+      ch.set_response_sink(nullptr);
+      *end_state = std::make_unique<pim::NewtonChannel>(std::move(ch));
+    }
     return ch.counters();
   }
 
@@ -403,8 +412,36 @@ struct NeupimsBackend::Impl {
     std::vector<pim::NewtonIssued> trace;
     std::vector<pim::NewtonChannel::Response> resp;  // faithful mode's per-transaction completions
     std::vector<pim::NewtonChannel::Response>* rs = o.artifact_compatible ? nullptr : &resp;
-    const pim::NewtonCounters c = window() > 0 ? run_windowed(no, w, &trace, rs) : pim::run_newton(no, w, &trace, rs);
-    return summarize(c, trace, resp, m, keep);
+    std::unique_ptr<pim::NewtonChannel> state;
+    std::unique_ptr<pim::NewtonChannel>* keep_state = o.artifact_compatible ? nullptr : &state;
+    const pim::NewtonCounters c =
+        window() > 0 ? run_windowed(no, w, &trace, rs, keep_state) : pim::run_newton(no, w, &trace, rs, keep_state);
+    ChannelRun r = summarize(c, trace, resp, m, keep);
+    r.state = std::move(state);
+    return r;
+  }
+
+  // Faithful mode: the DRAM energy (background, refresh) of a channel whose
+  // run ended before the stage did, from its run's end to DRAM cycle `until`
+  // (the stage's end), or over `cycles` more than its end. A channel in the
+  // state `r` left it is run on idle (pim::run_idle_until); no state (no run:
+  // a channel without work in the stage): a fresh channel from cycle 0.
+  double idle_tail_pj(const ChannelRun* r, std::uint64_t until) const {
+    std::unique_ptr<pim::NewtonChannel> ch = r && r->state ? std::make_unique<pim::NewtonChannel>(*r->state)
+                                                           : std::make_unique<pim::NewtonChannel>(pim::NewtonOptions{flavour(), false});
+    const double e0 = ch->counters().energy_pj;
+    pim::run_idle_until(*ch, until);
+    return ch->counters().energy_pj - e0;
+  }
+  // The stage's end in DRAM cycles: the later of the NPU program's end (NPU
+  // cycles) and the last PIM response.
+  std::uint64_t stage_end_dram(Cycle npu_end, Cycle pim_end) const {
+    const double ratio = static_cast<double>(o.npu.clock_mhz) / 1000.0;  // NPU cycles per DRAM cycle
+    const auto npu = static_cast<std::uint64_t>(std::ceil(static_cast<double>(npu_end) / ratio - 1e-9));
+    return std::max<std::uint64_t>(npu, static_cast<std::uint64_t>(pim_end));
+  }
+  double idle_tail_pj_for(const ChannelRun& r, std::uint64_t cycles) const {
+    return r.state ? idle_tail_pj(&r, r.state->clk() + cycles) : 0.0;
   }
 
   // A channel run's figures from its counters, issued commands and responses.
@@ -764,6 +801,7 @@ struct NeupimsBackend::Impl {
     auto to_npu = [&](Cycle d) { return static_cast<Cycle>(std::ceil(static_cast<double>(d) * ratio)); };
     std::vector<Cycle> curve(ms.write.size(), 0), curve_alone(ms.write.size(), 0);
     Cycle pim_end = 0, pim_alone = 0;
+    std::vector<double> est_len(with_pim.size(), 0);  // fast path: a channel's estimated shared-run length D
     if (mem_only) {
       for (std::size_t k = 0; k < curve.size(); ++k) curve_alone[k] = to_npu(mem_only->mem_done[k]);
       if (idle > 0) curve = curve_alone;
@@ -812,6 +850,7 @@ struct NeupimsBackend::Impl {
         auto above_idle = [&](const ChannelRun& r) { return r.background_pj - idle_rate * static_cast<double>(r.end); };
         out.dram_pj += events(*mem_only) + events(a) + std::floor(D / 1950.0) * e.ref + idle_rate * D +
                        above_idle(a) + above_idle(*mem_only);
+        est_len[j] = D;
       }
     }
     for (const ChannelRun* a : alone)
@@ -819,6 +858,20 @@ struct NeupimsBackend::Impl {
     if (!traffic) pim_alone = pim_end;  // no NPU traffic: the PIM runs are the PIM streams alone
     CurveDma dma(ms.last, curve);
     out.npu = run_program(prog, dma, &cim);
+    if (!o.artifact_compatible) {
+      // Every channel's background and refresh last until the stage ends: a
+      // channel whose run ended earlier idles on, one without work in the
+      // stage idles throughout. Fast path: the estimated channels idle from
+      // their estimated length D on, as their PIM-alone run's end state.
+      const std::uint64_t T = stage_end_dram(out.npu.end, pim_end);
+      if (idle > 0) out.dram_pj += idle_tail_pj(mem_only, T) * idle;
+      for (std::size_t j = 0; j < with_pim.size(); ++j)
+        out.dram_pj += exact[j] ? idle_tail_pj(mixed[j], T)
+                                : static_cast<double>(T) > est_len[j]
+                                      ? idle_tail_pj_for(*alone[j], static_cast<std::uint64_t>(
+                                                                        static_cast<double>(T) - std::ceil(est_len[j])))
+                                      : 0.0;
+    }
     const double cyc = o.npu.cycle_s();
     out.st.npu_s = static_cast<double>(out.npu.end) * cyc;
     out.st.pim_s = static_cast<double>(pim_end) * 1e-9;
@@ -911,7 +964,19 @@ struct NeupimsBackend::Impl {
       LockChannel& lc = dma.channel(i);
       const bool mine = ch0 && (i < first_pim ? !ch0_pim : rep[i - first_pim] == 0);
       runs.push_back(summarize(lc.ch.counters(), lc.trace, lc.resp, ms, mine ? ch0 : nullptr));
+      if (i >= first_pim) pim_end = std::max(pim_end, runs.back().pim_end);
     }
+    // Every channel's background and refresh last until the stage ends (as
+    // in run_stage): each lockstep channel runs on idle to the stage's end.
+    const std::uint64_t T = stage_end_dram(out.npu.end, pim_end);
+    pool.run(runs.size(), [&](std::size_t i) {
+      pim::NewtonChannel& ch = dma.channel(i).ch;
+      ch.set_trace(nullptr);
+      ch.set_response_sink(nullptr);
+      const double e0 = ch.counters().energy_pj;
+      pim::run_idle_until(ch, T);
+      runs[i].dram_pj += ch.counters().energy_pj - e0;
+    });
     // Summed channel by channel, in channel order.
     if (idle > 0) {
       out.pim_pj += runs[0].pim_pj * idle;
@@ -919,7 +984,6 @@ struct NeupimsBackend::Impl {
     }
     for (std::size_t j = 0; j < with_pim.size(); ++j) {
       const ChannelRun& r = runs[first_pim + rep_of[j]];
-      pim_end = std::max(pim_end, r.pim_end);
       out.pim_pj += r.pim_pj;
       out.dram_pj += r.dram_pj;
     }
@@ -1026,6 +1090,8 @@ struct NeupimsBackend::Impl {
       if (r.pim_pj > 0) cost.charge("gemv", 0, r.pim_pj * k, &cost.pim_energy_j);
       if (r.cim.any) cost.charge(r.cim.category, 0, r.cim.cost.energy_j * rep * devices, &cost.cim_energy_j);
       stages.push_back(s);
+      stages.back().dram_energy_j = r.dram_pj * 1e-12;
+      stages.back().pim_energy_j = r.pim_pj * 1e-12;
     }
   }
 };

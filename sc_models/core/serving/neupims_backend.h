@@ -106,6 +106,11 @@ struct NeupimsStage {
   std::int64_t repeat = 1;  // times the stage occurs in the iteration
   int requests_npu = 0;     // requests in the NPU program
   int requests_pim = 0;     // requests whose attention runs in the stage
+  // One instance on one device: the DRAM energy of its channels (events,
+  // refresh and background of every channel until the stage ends; faithful
+  // mode) and the energy of its PIM commands.
+  double dram_energy_j = 0;
+  double pim_energy_j = 0;
 };
 
 // Charges one stage's time (`time_s`, all its instances) to the categories

@@ -12,6 +12,7 @@
 #include <catch2/catch.hpp>
 
 #include <cstdint>
+#include <memory>
 #include <random>
 #include <stdexcept>
 #include <string>
@@ -224,5 +225,72 @@ TEST_CASE("event skipping: the skip interface", "[neupims][event_skip]") {
     if (skip) CHECK(skipped > 0);
     // Same end as run_newton (which skips the same way, or steps).
     CHECK(ch.counters().cycles == pim::run_newton(o, w).cycles);
+  }
+}
+
+TEST_CASE("event skipping: a channel run on idle to a later cycle", "[neupims][event_skip]") {
+  // pim::run_idle_until (the serving back-end counts every channel's
+  // background and refresh to its stage's end with it): a fresh channel idle
+  // for T cycles costs T cycles of idle background on both ranks (DUAL: and
+  // its PIM buffers' term) and one REF every 1950 cycles (the ranks in turn,
+  // the first at cycle 1950), neupims_pim.md §7; a channel left by a run
+  // idles on from where the run ended. The plain controller and the skipping
+  // one agree bit for bit.
+  const pim::NewtonEnergy e;
+  constexpr std::uint64_t T = 10000;
+  for (PimType t : {PimType::Dual, PimType::Single, PimType::Dram}) {
+    INFO("type " << pim::pim_type_name(t));
+    pim::NewtonCounters fresh[2];
+    for (bool skip : {false, true}) {
+      pim::NewtonOptions o;
+      o.type = t;
+      o.event_skip = skip;
+      pim::NewtonChannel ch(o);
+      pim::run_idle_until(ch, T);
+      CHECK(ch.clk() == T);
+      fresh[skip] = ch.counters();
+    }
+    const double per_cycle = 2 * (t == PimType::Dual ? 2 * e.bg_idle : e.bg_idle);
+    CHECK(fresh[1].num_ref_cmds == (T - 1) / 1950);
+    CHECK(fresh[1].background_pj == Approx(per_cycle * static_cast<double>(T)).epsilon(1e-12));
+    CHECK(fresh[1].energy_pj ==
+          Approx(per_cycle * static_cast<double>(T) + static_cast<double>((T - 1) / 1950) * e.ref).epsilon(1e-12));
+    CHECK(fresh[0].energy_pj == fresh[1].energy_pj);
+    CHECK(fresh[0].num_ref_cmds == fresh[1].num_ref_cmds);
+
+    // After a run: the run's counters unchanged but for the idle cycles'
+    // background and refreshes, and the same on both controllers.
+    const NewtonWorkload w = t == PimType::Dram ? pim::newton_microbench(PimType::Dual, 0, 1, 1, 40, false)
+                                                : pim::newton_microbench(t, 3, 8, 4, 6, true);
+    double tail[2] = {0, 0};
+    std::uint64_t refs[2] = {0, 0};
+    for (bool skip : {false, true}) {
+      pim::NewtonOptions o;
+      o.type = t;
+      o.event_skip = skip;
+      std::unique_ptr<pim::NewtonChannel> ch;
+      const pim::NewtonCounters run = pim::run_newton(o, w, nullptr, nullptr, &ch);
+      REQUIRE(ch);
+      REQUIRE(ch->clk() < T);
+      const std::uint64_t from = ch->clk();
+      pim::run_idle_until(*ch, T);
+      const pim::NewtonCounters after = ch->counters();
+      CHECK(after.cycles == run.cycles);  // no response after the run's last
+      CHECK(after.num_read_cmds == run.num_read_cmds);
+      CHECK(after.num_act_cmds == run.num_act_cmds);
+      tail[skip] = after.energy_pj - run.energy_pj;
+      refs[skip] = after.num_ref_cmds - run.num_ref_cmds;
+      // Rows the run left open (a PRE before each REF closes them) cost the
+      // active background; the idle background is the least.
+      CHECK(tail[skip] >= per_cycle * static_cast<double>(T - from) + static_cast<double>(refs[skip]) * e.ref);
+      CHECK(refs[skip] == (T - 1) / 1950 - (from - 1) / 1950);
+    }
+    CHECK(tail[0] == tail[1]);
+    CHECK(refs[0] == refs[1]);
+
+    // Only an idle channel runs on.
+    pim::NewtonChannel busy(pim::NewtonOptions{t, false});
+    busy.add(w.mem.empty() ? w.pim.front() : w.mem.front());
+    CHECK_THROWS_AS(pim::run_idle_until(busy, T), std::logic_error);
   }
 }

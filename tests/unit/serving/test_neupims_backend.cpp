@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <memory>
 #include <stdexcept>
 #include <string>
 
@@ -133,6 +134,90 @@ TEST_CASE("neupims backend: the attention stage is the channels' PIM streams run
     }
     CHECK(stage(b, "B").pim_s * 1e9 == Approx(static_cast<double>(worst)).epsilon(1e-12));
   }
+}
+
+TEST_CASE("neupims backend: every channel's DRAM energy lasts until its stage ends", "[serving][neupims]") {
+  // Stage B of the serial iteration (no NPU traffic) with one request on
+  // channel 0 (L 600) and one on channel 1 (L 100) of 8: its DRAM energy is
+  // each busy channel's run (its energy less its PIM commands', neupims_pim.md
+  // §7) run on idle to the stage's end (the slower run's last cycle), plus six
+  // channels idle for the whole stage (background of both ranks, a REF every
+  // 1950 cycles), built here from pim::run_newton and pim::run_idle_until. The
+  // artifact counts each channel's own run only.
+  const pim::NewtonEnergy e;
+  for (NeupimsSystem sys : {NeupimsSystem::npu_pim, NeupimsSystem::neupims})
+    for (serving::NpuIssue issue : {serving::NpuIssue::own, serving::NpuIssue::offered}) {
+      NeupimsOptions o = opts(sys, tiny(1), kChannels, false);
+      o.npu_issue = issue;
+      NeupimsBackend b(o);
+      b.decode({{600, 0}, {100, 1}});
+      const pim::PimType type = sys == NeupimsSystem::neupims ? pim::PimType::Dual : pim::PimType::Single;
+      std::vector<pim::NewtonCounters> runs;
+      std::vector<std::unique_ptr<pim::NewtonChannel>> left;
+      std::uint64_t T = 0;
+      for (const auto& [len, ch] : std::vector<std::pair<int, int>>{{600, 0}, {100, 1}}) {
+        firmware::neupims::AttentionSpec spec;
+        spec.type = type;
+        spec.len = len;
+        spec.width = 512;
+        spec.channel = ch;
+        spec.op = firmware::neupims::Op::Score;
+        pim::NewtonWorkload w = firmware::neupims::attention_workload(spec);
+        spec.op = firmware::neupims::Op::Attend;
+        for (const pim::Txn& t : firmware::neupims::attention_workload(spec).pim) w.pim.push_back(t);
+        left.emplace_back();
+        runs.push_back(pim::run_newton({type, false}, w, nullptr, nullptr, &left.back()));
+        T = std::max<std::uint64_t>(T, runs.back().cycles);
+      }
+      const serving::NeupimsStage& B = stage(b, "B");
+      REQUIRE(B.pim_s * 1e9 == Approx(static_cast<double>(T)).epsilon(1e-12));
+      double dram = 0, pim_pj = 0;
+      for (std::size_t i = 0; i < runs.size(); ++i) {
+        const pim::NewtonCounters& c = runs[i];
+        const double p = static_cast<double>(c.num_gact_cmds) * e.g_act + static_cast<double>(c.num_comp_cmds) * e.comp +
+                         static_cast<double>(c.num_readres_cmds) * e.readres +
+                         static_cast<double>(c.num_gwrite_cmds) * e.gwrite;
+        pim_pj += p;
+        dram += c.energy_pj - p;
+        const double before = left[i]->counters().energy_pj;
+        pim::run_idle_until(*left[i], T);
+        dram += left[i]->counters().energy_pj - before;
+      }
+      const double idle_cycle = 2 * (type == pim::PimType::Dual ? 2 * e.bg_idle : e.bg_idle);
+      const double idle_channel = idle_cycle * static_cast<double>(T) + static_cast<double>((T - 1) / 1950) * e.ref;
+      dram += (kChannels - 2) * idle_channel;
+      INFO(serving::to_string(sys) << " " << serving::to_string(issue));
+      CHECK(B.pim_energy_j * 1e12 == Approx(pim_pj).epsilon(1e-12));
+      CHECK(B.dram_energy_j * 1e12 == Approx(dram).epsilon(1e-12));
+      // Every channel of every stage, for the stage's whole length, costs at
+      // least the idle background.
+      double floor_pj = 0;
+      for (const auto& s : b.last_stages()) floor_pj += kChannels * idle_cycle * std::floor(s.time_s * 1e9) * s.repeat;
+      const serving::IterationCost c = b.decode({{600, 0}, {100, 1}});
+      CHECK(c.dram_energy_j * 1e12 >= floor_pj);
+    }
+  // Artifact-compatible: the busy channels' own runs, nothing for the others.
+  NeupimsOptions o = opts(NeupimsSystem::npu_pim, tiny(1), kChannels, false);
+  o.artifact_compatible = true;
+  NeupimsBackend b(o);
+  b.decode({{600, 0}, {100, 1}});
+  double dram = 0;
+  for (const auto& [len, ch] : std::vector<std::pair<int, int>>{{600, 0}, {100, 1}}) {
+    firmware::neupims::AttentionSpec spec;
+    spec.type = pim::PimType::Single;
+    spec.len = len;
+    spec.width = 512;
+    spec.channel = ch;
+    spec.op = firmware::neupims::Op::Score;
+    pim::NewtonWorkload w = firmware::neupims::attention_workload(spec);
+    spec.op = firmware::neupims::Op::Attend;
+    for (const pim::Txn& t : firmware::neupims::attention_workload(spec).pim) w.pim.push_back(t);
+    const pim::NewtonCounters c = pim::run_newton({pim::PimType::Single, true}, w);
+    dram += c.energy_pj - (static_cast<double>(c.num_gact_cmds) * e.g_act + static_cast<double>(c.num_comp_cmds) * e.comp +
+                           static_cast<double>(c.num_readres_cmds) * e.readres +
+                           static_cast<double>(c.num_gwrite_cmds) * e.gwrite);
+  }
+  CHECK(stage(b, "B").dram_energy_j * 1e12 == Approx(dram).epsilon(1e-12));
 }
 
 TEST_CASE("neupims backend: NPU stage bounded by its compute and by the channels' bandwidth", "[serving][neupims]") {
