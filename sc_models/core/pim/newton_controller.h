@@ -20,6 +20,7 @@
 #include <queue>
 #include <stdexcept>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "dram/engine.h"
@@ -149,7 +150,7 @@ class NewtonChannel {
     std::uint64_t tag = 0;
     std::vector<std::uint64_t> more;
   };
-  std::map<std::uint64_t, PendingRead> m_pending_reads;
+  std::unordered_map<std::uint64_t, PendingRead> m_pending_reads;  // looked up by address only
   // Command queues.
   std::vector<std::deque<Req>> m_bank_q;
   // Per bank queue: queued READs and WRITEs per row (rows with none removed).
