@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <chrono>
 #include <cmath>
 #include <condition_variable>
 #include <cstdio>
@@ -135,10 +136,14 @@ CimWork take_cim(Program& p, serving::CimPlacement& cp) {
 
 // Runs fn(0) .. fn(n - 1) on `threads` threads (the caller one of them),
 // each index once, and returns when all are done; the first exception is
-// rethrown. The helpers live as long as the pool and sleep between calls.
-// Used by the channel runs of a stage (RunSet) and by the lockstep, whose
-// channels advance independently between the program's transfers; results
-// do not depend on the thread count.
+// rethrown. Used by the channel runs of a stage (RunSet) and by the
+// lockstep, whose channels advance independently between the program's
+// transfers; results do not depend on the thread count.
+// The lockstep meets its helpers some 10 000 times per iteration, mostly for
+// short spans of work: a helper (and the caller waiting for the helpers)
+// first polls for up to kSpin before it sleeps on the condition variable,
+// which saves the wake-up latency of the common case and bounds the CPU time
+// it can take from other processes.
 class WorkerPool {
  public:
   explicit WorkerPool(int threads) {
@@ -147,7 +152,7 @@ class WorkerPool {
   ~WorkerPool() {
     {
       std::lock_guard<std::mutex> g(m_mu);
-      m_stop = true;
+      m_stop.store(true);
     }
     m_wake.notify_all();
     for (auto& t : m_helpers) t.join();
@@ -165,19 +170,33 @@ class WorkerPool {
       m_fn = &fn;
       m_n = n;
       m_next.store(0);
-      m_busy = m_helpers.size();
+      m_busy.store(m_helpers.size());
       m_error = nullptr;
-      ++m_generation;
+      m_generation.fetch_add(1);
     }
     m_wake.notify_all();
     work();
-    std::unique_lock<std::mutex> g(m_mu);
-    m_done.wait(g, [this] { return m_busy == 0; });
+    if (!poll([this] { return m_busy.load() == 0; })) {
+      std::unique_lock<std::mutex> g(m_mu);
+      m_done.wait(g, [this] { return m_busy.load() == 0; });
+    }
+    std::lock_guard<std::mutex> g(m_mu);
     m_fn = nullptr;
     if (m_error) std::rethrow_exception(m_error);
   }
 
  private:
+  static constexpr std::chrono::microseconds kSpin{50};
+  // Polls `ready` for up to kSpin; true when it held.
+  template <class Ready>
+  static bool poll(Ready ready) {
+    const auto until = std::chrono::steady_clock::now() + kSpin;
+    for (unsigned k = 0;; ++k) {
+      if (ready()) return true;
+      if ((k & 63) == 63 && std::chrono::steady_clock::now() >= until) return false;
+      std::this_thread::yield();
+    }
+  }
   void work() {
     for (std::size_t i; (i = m_next.fetch_add(1)) < m_n;) {
       try {
@@ -192,15 +211,21 @@ class WorkerPool {
   void serve() {
     std::uint64_t seen = 0;
     for (;;) {
-      {
+      const auto fresh = [&] { return m_stop.load() || m_generation.load() != seen; };
+      if (!poll(fresh)) {
         std::unique_lock<std::mutex> g(m_mu);
-        m_wake.wait(g, [&] { return m_stop || m_generation != seen; });
-        if (m_stop) return;
-        seen = m_generation;
+        m_wake.wait(g, fresh);
+      }
+      if (m_stop.load()) return;
+      {
+        std::lock_guard<std::mutex> g(m_mu);  // m_fn and m_n as the caller set them
+        seen = m_generation.load();
       }
       work();
-      std::lock_guard<std::mutex> g(m_mu);
-      if (--m_busy == 0) m_done.notify_one();
+      if (m_busy.fetch_sub(1) == 1) {
+        std::lock_guard<std::mutex> g(m_mu);
+        m_done.notify_one();
+      }
     }
   }
   std::vector<std::thread> m_helpers;
@@ -209,9 +234,9 @@ class WorkerPool {
   const std::function<void(std::size_t)>* m_fn = nullptr;
   std::size_t m_n = 0;
   std::atomic<std::size_t> m_next{0};
-  std::size_t m_busy = 0;
-  std::uint64_t m_generation = 0;
-  bool m_stop = false;
+  std::atomic<std::size_t> m_busy{0};
+  std::atomic<std::uint64_t> m_generation{0};
+  std::atomic<bool> m_stop{false};
   std::exception_ptr m_error;
 };
 
@@ -410,12 +435,15 @@ struct NeupimsBackend::Impl {
     append_mem(w, m, ch);
     const pim::NewtonOptions no{flavour(), o.artifact_compatible};
     std::vector<pim::NewtonIssued> trace;
+    // A PIM stream alone ends with its last response (summarize): its
+    // commands are needed only when kept (or by the windowed driver).
+    std::vector<pim::NewtonIssued>* tr = m.write.empty() && !keep && window() == 0 ? nullptr : &trace;
     std::vector<pim::NewtonChannel::Response> resp;  // faithful mode's per-transaction completions
     std::vector<pim::NewtonChannel::Response>* rs = o.artifact_compatible ? nullptr : &resp;
     std::unique_ptr<pim::NewtonChannel> state;
     std::unique_ptr<pim::NewtonChannel>* keep_state = o.artifact_compatible ? nullptr : &state;
     const pim::NewtonCounters c =
-        window() > 0 ? run_windowed(no, w, &trace, rs, keep_state) : pim::run_newton(no, w, &trace, rs, keep_state);
+        window() > 0 ? run_windowed(no, w, tr, rs, keep_state) : pim::run_newton(no, w, tr, rs, keep_state);
     ChannelRun r = summarize(c, trace, resp, m, keep);
     r.state = std::move(state);
     return r;
@@ -516,7 +544,12 @@ struct NeupimsBackend::Impl {
     std::vector<std::size_t> left;    // per transfer: its transactions not answered yet
     std::vector<pim::NewtonChannel::Response> resp;
     std::size_t seen = 0;
+    // The issued commands: every one when `all`, else only those summarize()
+    // reads in faithful mode (the PIM results' READRES, COMPS_READRES and
+    // GWRITE), the others dropped as they issue; `issued` counts them all.
     std::vector<pim::NewtonIssued> trace;
+    bool all = true;
+    std::size_t kept = 0, issued = 0;
     explicit LockChannel(const pim::NewtonOptions& no) : ch(no) {
       ch.set_trace(&trace);
       ch.set_response_sink(&resp);
@@ -595,7 +628,10 @@ struct NeupimsBackend::Impl {
         behind = behind || c->ch.clk() < at;
       }
       if (behind)
-        m_pool.run(m_ch.size(), [&](std::size_t i) { advance(*m_ch[i], [&] { return m_ch[i]->ch.clk() >= at; }, at); });
+        m_pool.run(m_ch.size(), [&](std::size_t i) {
+          LockChannel& c = *m_ch[i];
+          advance(c, [&] { return c.ch.clk() >= at; }, at);
+        });
       for (auto& c : m_ch)
         for (std::size_t v = m_first[k]; v <= static_cast<std::size_t>(last); ++v) c->ready.push_back(v);
       m_late += late_here;
@@ -606,7 +642,10 @@ struct NeupimsBackend::Impl {
       const i64 last = m_ms.last.at(k);
       if (last < 0) return issue;
       if (std::any_of(m_ch.begin(), m_ch.end(), [&](const auto& c) { return c->left[k] != 0; }))
-        m_pool.run(m_ch.size(), [&](std::size_t i) { advance(*m_ch[i], [&] { return m_ch[i]->left[k] == 0; }, kNever); });
+        m_pool.run(m_ch.size(), [&](std::size_t i) {
+          LockChannel& c = *m_ch[i];
+          advance(c, [&] { return c.left[k] == 0; }, kNever);
+        });
       std::uint64_t end = 0;
       for (auto& c : m_ch)
         for (std::size_t v = m_first[k]; v <= static_cast<std::size_t>(last); ++v) end = std::max(end, c->done[v]);
@@ -627,6 +666,16 @@ struct NeupimsBackend::Impl {
           c.ready.pop_front();
         }
         c.ch.tick();
+        if (c.trace.size() > c.kept) {
+          for (std::size_t i = c.kept; i < c.trace.size(); ++i) {
+            ++c.issued;
+            const pim::NewtonClass k = c.trace[i].cls;
+            if (c.all || k == pim::NewtonClass::READRES || k == pim::NewtonClass::COMPS_READRES ||
+                k == pim::NewtonClass::GWRITE)
+              c.trace[c.kept++] = c.trace[i];
+          }
+          c.trace.resize(c.kept);
+        }
         for (; c.seen < c.resp.size(); ++c.seen) {
           const auto& x = c.resp[c.seen];
           if (x.tag >= kMemTag && x.tag - kMemTag < c.done.size() && c.done[x.tag - kMemTag] == kNever) {
@@ -635,7 +684,7 @@ struct NeupimsBackend::Impl {
             if (c.w.mem[x.tag - kMemTag].type == pim::TxnType::Read) --c.in_flight;
           }
         }
-        const std::uint64_t progress = c.ip + c.ready.size() + c.seen + c.trace.size();
+        const std::uint64_t progress = c.ip + c.ready.size() + c.seen + c.issued;
         if (progress != last_seen || bound != kNever) {
           last_seen = progress;
           last_progress = c.ch.clk();
@@ -704,9 +753,15 @@ struct NeupimsBackend::Impl {
       if (wl.empty()) todo.push_back({key, lens, &m, ch});
       wl.push_back(slot);
     }
-    void flush() {
+    // `first`, when set, runs as one more task of the same parallel loop
+    // (before the channel runs): work independent of them.
+    void flush(const std::function<void()>& first = {}) {
       std::vector<ChannelRun> fresh(todo.size());
-      im.pool.run(todo.size(), [&](std::size_t i) { fresh[i] = im.run_channel(todo[i].lens, *todo[i].m, todo[i].ch); });
+      const std::size_t k = first ? 1 : 0;
+      im.pool.run(todo.size() + k, [&](std::size_t i) {
+        if (i < k) first();
+        else fresh[i - k] = im.run_channel(todo[i - k].lens, *todo[i - k].m, todo[i - k].ch);
+      });
       *im.runs += todo.size();
       for (std::size_t i = 0; i < todo.size(); ++i) {
         auto it = im.cache.insert_or_assign(todo[i].key, std::move(fresh[i])).first;
@@ -928,12 +983,28 @@ struct NeupimsBackend::Impl {
                          const std::vector<std::vector<i64>>& pim_lens, const std::vector<int>& with_pim, int idle,
                          std::vector<pim::NewtonIssued>* ch0, const CimWork& cim) {
     const double ratio = static_cast<double>(o.npu.clock_mhz) / 1000.0;  // NPU cycles per DRAM cycle (1 GHz)
-    // The PIM streams alone (the report's pim_alone_s), as in run_stage.
+    // The PIM streams alone (the report's pim_alone_s), as in run_stage, and
+    // beside them the program against the NPU stream alone (npu_alone_s,
+    // mem_alone_s; a stage without PIM work takes them from the run below,
+    // whose one channel is the NPU stream alone).
     RunSet rs{*this, {}, {}};
     const MemStream empty;
     std::vector<const ChannelRun*> alone(with_pim.size(), nullptr);
     for (std::size_t j = 0; j < with_pim.size(); ++j) rs.want(pim_lens[with_pim[j]], empty, "", with_pim[j], &alone[j]);
-    rs.flush();
+    Cycle alone_end = 0;
+    std::uint64_t mem_last = 0;
+    auto last_done = [&](const LockChannel& c) {
+      for (std::uint64_t d : c.done) mem_last = std::max(mem_last, d == kNever ? 0 : d);
+    };
+    auto solo_run = [&] {
+      LockstepDma solo(*this, ms, ratio, pool);  // one channel: advances on this thread
+      LockChannel& sc = solo.add_channel({}, 0);
+      sc.all = false;
+      alone_end = run_program(prog, solo, &cim).end;
+      solo.drain();
+      last_done(sc);
+    };
+    rs.flush(with_pim.empty() ? std::function<void()>() : std::function<void()>(solo_run));
     Cycle pim_alone = 0;
     for (const ChannelRun* a : alone) pim_alone = std::max(pim_alone, a->pim_end);
     // Channel 0's issued commands (the timeline) come from its lockstep run.
@@ -952,8 +1023,8 @@ struct NeupimsBackend::Impl {
       rep_of.push_back(it->second);
     }
     LockstepDma dma(*this, ms, ratio, pool);
-    if (idle > 0) dma.add_channel({}, 0);
-    for (int c : rep) dma.add_channel(pim_lens[static_cast<std::size_t>(c)], c);
+    if (idle > 0) dma.add_channel({}, 0).all = ch0 && !ch0_pim;
+    for (int c : rep) dma.add_channel(pim_lens[static_cast<std::size_t>(c)], c).all = ch0 && c == 0;
     out.npu = run_program(prog, dma, &cim);
     dma.drain();
     *late += dma.late();
@@ -987,19 +1058,16 @@ struct NeupimsBackend::Impl {
       out.pim_pj += r.pim_pj;
       out.dram_pj += r.dram_pj;
     }
-    // The program against the NPU stream alone (npu_alone_s, mem_alone_s).
-    LockstepDma solo(*this, ms, ratio, pool);
-    LockChannel& sc = solo.add_channel({}, 0);
-    const ProgramRun alone_run = run_program(prog, solo, &cim);
-    solo.drain();
-    std::uint64_t mem_last = 0;
-    for (std::uint64_t d : sc.done) mem_last = std::max(mem_last, d == kNever ? 0 : d);
+    if (with_pim.empty()) {  // the NPU stream alone was this run
+      alone_end = out.npu.end;
+      last_done(dma.channel(0));
+    }
     const double cyc = o.npu.cycle_s();
     out.st.npu_s = static_cast<double>(out.npu.end) * cyc;
     out.st.pim_s = static_cast<double>(pim_end) * 1e-9;
     out.st.pim_alone_s = static_cast<double>(pim_alone) * 1e-9;
     out.st.mem_alone_s = static_cast<double>(mem_last) * 1e-9;
-    out.st.npu_alone_s = static_cast<double>(alone_run.end) * cyc;
+    out.st.npu_alone_s = static_cast<double>(alone_end) * cyc;
     out.st.cim_s = static_cast<double>(cim_cycles(cim)) * cyc;
     out.st.time_s = std::max(out.st.npu_s, out.st.pim_s);
     for (const auto& l : pim_lens) out.st.requests_pim += static_cast<int>(l.size());
