@@ -74,6 +74,29 @@ const serving::NeupimsStage& stage(const NeupimsBackend& b, const std::string& n
   throw std::logic_error("no stage " + n);
 }
 
+// One request's attention on its channel as the back-end streams it (E 512):
+// every q.K^T GEMV, then every p.V GEMV (firmware/neupims).
+pim::NewtonWorkload attention_stream(pim::PimType type, int len, int ch) {
+  firmware::neupims::AttentionSpec spec;
+  spec.type = type;
+  spec.len = len;
+  spec.width = 512;
+  spec.channel = ch;
+  spec.op = firmware::neupims::Op::Score;
+  pim::NewtonWorkload w = firmware::neupims::attention_workload(spec);
+  spec.op = firmware::neupims::Op::Attend;
+  for (const pim::Txn& t : firmware::neupims::attention_workload(spec).pim) w.pim.push_back(t);
+  return w;
+}
+
+// The energy of a run's PIM commands (neupims_pim.md §7); the rest of its
+// energy_pj is the DRAM's.
+double pim_events_pj(const pim::NewtonCounters& c) {
+  const pim::NewtonEnergy e;
+  return static_cast<double>(c.num_gact_cmds) * e.g_act + static_cast<double>(c.num_comp_cmds) * e.comp +
+         static_cast<double>(c.num_readres_cmds) * e.readres + static_cast<double>(c.num_gwrite_cmds) * e.gwrite;
+}
+
 // Two requests on each of two channels.
 const std::vector<DecodeRequest> kBatch = {{32, 0}, {600, 0}, {100, 1}, {1024, 1}};
 
@@ -121,15 +144,7 @@ TEST_CASE("neupims backend: the attention stage is the channels' PIM streams run
     const pim::PimType type = sys == NeupimsSystem::neupims ? pim::PimType::Dual : pim::PimType::Single;
     std::uint64_t worst = 0;
     for (const auto& [len, ch] : std::vector<std::pair<int, int>>{{600, 0}, {100, 1}}) {
-      firmware::neupims::AttentionSpec spec;
-      spec.type = type;
-      spec.len = len;
-      spec.width = 512;
-      spec.channel = ch;
-      spec.op = firmware::neupims::Op::Score;
-      pim::NewtonWorkload w = firmware::neupims::attention_workload(spec);
-      spec.op = firmware::neupims::Op::Attend;
-      for (const pim::Txn& t : firmware::neupims::attention_workload(spec).pim) w.pim.push_back(t);
+      const pim::NewtonWorkload w = attention_stream(type, len, ch);
       worst = std::max<std::uint64_t>(worst, pim::run_newton({type, false}, w).cycles);
     }
     CHECK(stage(b, "B").pim_s * 1e9 == Approx(static_cast<double>(worst)).epsilon(1e-12));
@@ -156,15 +171,7 @@ TEST_CASE("neupims backend: every channel's DRAM energy lasts until its stage en
       std::vector<std::unique_ptr<pim::NewtonChannel>> left;
       std::uint64_t T = 0;
       for (const auto& [len, ch] : std::vector<std::pair<int, int>>{{600, 0}, {100, 1}}) {
-        firmware::neupims::AttentionSpec spec;
-        spec.type = type;
-        spec.len = len;
-        spec.width = 512;
-        spec.channel = ch;
-        spec.op = firmware::neupims::Op::Score;
-        pim::NewtonWorkload w = firmware::neupims::attention_workload(spec);
-        spec.op = firmware::neupims::Op::Attend;
-        for (const pim::Txn& t : firmware::neupims::attention_workload(spec).pim) w.pim.push_back(t);
+        const pim::NewtonWorkload w = attention_stream(type, len, ch);
         left.emplace_back();
         runs.push_back(pim::run_newton({type, false}, w, nullptr, nullptr, &left.back()));
         T = std::max<std::uint64_t>(T, runs.back().cycles);
@@ -174,9 +181,7 @@ TEST_CASE("neupims backend: every channel's DRAM energy lasts until its stage en
       double dram = 0, pim_pj = 0;
       for (std::size_t i = 0; i < runs.size(); ++i) {
         const pim::NewtonCounters& c = runs[i];
-        const double p = static_cast<double>(c.num_gact_cmds) * e.g_act + static_cast<double>(c.num_comp_cmds) * e.comp +
-                         static_cast<double>(c.num_readres_cmds) * e.readres +
-                         static_cast<double>(c.num_gwrite_cmds) * e.gwrite;
+        const double p = pim_events_pj(c);
         pim_pj += p;
         dram += c.energy_pj - p;
         const double before = left[i]->counters().energy_pj;
@@ -203,19 +208,9 @@ TEST_CASE("neupims backend: every channel's DRAM energy lasts until its stage en
   b.decode({{600, 0}, {100, 1}});
   double dram = 0;
   for (const auto& [len, ch] : std::vector<std::pair<int, int>>{{600, 0}, {100, 1}}) {
-    firmware::neupims::AttentionSpec spec;
-    spec.type = pim::PimType::Single;
-    spec.len = len;
-    spec.width = 512;
-    spec.channel = ch;
-    spec.op = firmware::neupims::Op::Score;
-    pim::NewtonWorkload w = firmware::neupims::attention_workload(spec);
-    spec.op = firmware::neupims::Op::Attend;
-    for (const pim::Txn& t : firmware::neupims::attention_workload(spec).pim) w.pim.push_back(t);
-    const pim::NewtonCounters c = pim::run_newton({pim::PimType::Single, true}, w);
-    dram += c.energy_pj - (static_cast<double>(c.num_gact_cmds) * e.g_act + static_cast<double>(c.num_comp_cmds) * e.comp +
-                           static_cast<double>(c.num_readres_cmds) * e.readres +
-                           static_cast<double>(c.num_gwrite_cmds) * e.gwrite);
+    const pim::NewtonCounters c =
+        pim::run_newton({pim::PimType::Single, true}, attention_stream(pim::PimType::Single, len, ch));
+    dram += c.energy_pj - pim_events_pj(c);
   }
   CHECK(stage(b, "B").dram_energy_j * 1e12 == Approx(dram).epsilon(1e-12));
 }
