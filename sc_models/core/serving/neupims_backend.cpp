@@ -455,18 +455,29 @@ struct NeupimsBackend::Impl {
   // state `r` left it is run on idle (pim::run_idle_until); no state (no run:
   // a channel without work in the stage): a fresh channel from cycle 0.
   double idle_tail_pj(const ChannelRun* r, std::uint64_t until) const {
-    std::unique_ptr<pim::NewtonChannel> ch = r && r->state ? std::make_unique<pim::NewtonChannel>(*r->state)
-                                                           : std::make_unique<pim::NewtonChannel>(pim::NewtonOptions{flavour(), false});
-    const double e0 = ch->counters().energy_pj;
-    pim::run_idle_until(*ch, until);
-    return ch->counters().energy_pj - e0;
+    pim::NewtonChannel ch = r && r->state ? *r->state : pim::NewtonChannel(pim::NewtonOptions{flavour(), false});
+    return idle_on_pj(ch, until);
   }
-  // The stage's end in DRAM cycles: the later of the NPU program's end (NPU
-  // cycles) and the last PIM response.
+  // Runs an idle channel on to DRAM cycle `until`; returns the energy it adds.
+  static double idle_on_pj(pim::NewtonChannel& ch, std::uint64_t until) {
+    const double e0 = ch.counters().energy_pj;
+    pim::run_idle_until(ch, until);
+    return ch.counters().energy_pj - e0;
+  }
+  // NPU cycles per DRAM cycle (the channels' 1 GHz command clock), and the
+  // conversions: the first DRAM cycle at or after NPU cycle `npu`, the first
+  // NPU cycle at or after DRAM cycle `dram`.
+  double npu_per_dram() const { return static_cast<double>(o.npu.clock_mhz) / 1000.0; }
+  std::uint64_t dram_cycle_at(Cycle npu) const {
+    return static_cast<std::uint64_t>(std::ceil(static_cast<double>(npu) / npu_per_dram() - 1e-9));
+  }
+  Cycle npu_cycle_at(std::uint64_t dram) const {
+    return static_cast<Cycle>(std::ceil(static_cast<double>(dram) * npu_per_dram()));
+  }
+  // The stage's end in DRAM cycles: the later of the NPU program's end and
+  // the last PIM response.
   std::uint64_t stage_end_dram(Cycle npu_end, Cycle pim_end) const {
-    const double ratio = static_cast<double>(o.npu.clock_mhz) / 1000.0;  // NPU cycles per DRAM cycle
-    const auto npu = static_cast<std::uint64_t>(std::ceil(static_cast<double>(npu_end) / ratio - 1e-9));
-    return std::max<std::uint64_t>(npu, static_cast<std::uint64_t>(pim_end));
+    return std::max<std::uint64_t>(dram_cycle_at(npu_end), static_cast<std::uint64_t>(pim_end));
   }
   double idle_tail_pj_for(const ChannelRun& r, std::uint64_t cycles) const {
     return r.state ? idle_tail_pj(&r, r.state->clk() + cycles) : 0.0;
@@ -559,8 +570,8 @@ struct NeupimsBackend::Impl {
 
   class LockstepDma : public firmware::compiler::ProgramDma {
    public:
-    LockstepDma(const Impl& im, const MemStream& ms, double ratio, WorkerPool& pool)
-        : m_im(im), m_ms(ms), m_ratio(ratio), m_pool(pool), m_window(im.window()) {
+    LockstepDma(const Impl& im, const MemStream& ms, WorkerPool& pool)
+        : m_im(im), m_ms(ms), m_pool(pool), m_window(im.window()) {
       // The stream transactions of each transfer: [first[k], last[k]].
       std::size_t next = 0;
       m_transfer_of.resize(ms.write.size());
@@ -619,7 +630,7 @@ struct NeupimsBackend::Impl {
       const std::size_t k = m_next++;
       const i64 last = m_ms.last.at(k);
       if (last < 0) return k;
-      const auto at = static_cast<std::uint64_t>(std::ceil(static_cast<double>(issue) / m_ratio - 1e-9));
+      const std::uint64_t at = m_im.dram_cycle_at(issue);
       // A response handed back in the tick that ends at cycle t is the
       // transfer's completion at t - 1: one cycle past is no lateness.
       bool late_here = false, behind = false;
@@ -649,7 +660,7 @@ struct NeupimsBackend::Impl {
       std::uint64_t end = 0;
       for (auto& c : m_ch)
         for (std::size_t v = m_first[k]; v <= static_cast<std::size_t>(last); ++v) end = std::max(end, c->done[v]);
-      return std::max(issue, static_cast<Cycle>(std::ceil(static_cast<double>(end) * m_ratio)));
+      return std::max(issue, m_im.npu_cycle_at(end));
     }
     // Ticks channel c until `until` holds; bound < kNever: a wait for that
     // clock (no stall check, no skip past it).
@@ -702,7 +713,6 @@ struct NeupimsBackend::Impl {
 
     const Impl& m_im;
     const MemStream& m_ms;
-    double m_ratio;
     WorkerPool& m_pool;
     i64 m_window;  // NPU reads in flight per channel (0: no limit)
     std::vector<std::size_t> m_first, m_size;  // per transfer: its first stream transaction, how many
@@ -852,8 +862,7 @@ struct NeupimsBackend::Impl {
     rs.flush();
 
     // The NPU's transfers complete when every channel has delivered its part.
-    const double ratio = static_cast<double>(o.npu.clock_mhz) / 1000.0;  // NPU cycles per DRAM cycle (1 GHz)
-    auto to_npu = [&](Cycle d) { return static_cast<Cycle>(std::ceil(static_cast<double>(d) * ratio)); };
+    auto to_npu = [&](Cycle d) { return npu_cycle_at(static_cast<std::uint64_t>(d)); };
     std::vector<Cycle> curve(ms.write.size(), 0), curve_alone(ms.write.size(), 0);
     Cycle pim_end = 0, pim_alone = 0;
     std::vector<double> est_len(with_pim.size(), 0);  // fast path: a channel's estimated shared-run length D
@@ -982,7 +991,6 @@ struct NeupimsBackend::Impl {
   StageRun run_stage_own(StageRun out, const Program& prog, const MemStream& ms,
                          const std::vector<std::vector<i64>>& pim_lens, const std::vector<int>& with_pim, int idle,
                          std::vector<pim::NewtonIssued>* ch0, const CimWork& cim) {
-    const double ratio = static_cast<double>(o.npu.clock_mhz) / 1000.0;  // NPU cycles per DRAM cycle (1 GHz)
     // The PIM streams alone (the report's pim_alone_s), as in run_stage, and
     // beside them the program against the NPU stream alone (npu_alone_s,
     // mem_alone_s; a stage without PIM work takes them from the run below,
@@ -997,7 +1005,7 @@ struct NeupimsBackend::Impl {
       for (std::uint64_t d : c.done) mem_last = std::max(mem_last, d == kNever ? 0 : d);
     };
     auto solo_run = [&] {
-      LockstepDma solo(*this, ms, ratio, pool);  // one channel: advances on this thread
+      LockstepDma solo(*this, ms, pool);  // one channel: advances on this thread
       LockChannel& sc = solo.add_channel({}, 0);
       sc.all = false;
       alone_end = run_program(prog, solo, &cim).end;
@@ -1022,7 +1030,7 @@ struct NeupimsBackend::Impl {
       if (fresh) rep.push_back(c);
       rep_of.push_back(it->second);
     }
-    LockstepDma dma(*this, ms, ratio, pool);
+    LockstepDma dma(*this, ms, pool);
     if (idle > 0) dma.add_channel({}, 0).all = ch0 && !ch0_pim;
     for (int c : rep) dma.add_channel(pim_lens[static_cast<std::size_t>(c)], c).all = ch0 && c == 0;
     out.npu = run_program(prog, dma, &cim);
@@ -1044,9 +1052,7 @@ struct NeupimsBackend::Impl {
       pim::NewtonChannel& ch = dma.channel(i).ch;
       ch.set_trace(nullptr);
       ch.set_response_sink(nullptr);
-      const double e0 = ch.counters().energy_pj;
-      pim::run_idle_until(ch, T);
-      runs[i].dram_pj += ch.counters().energy_pj - e0;
+      runs[i].dram_pj += idle_on_pj(ch, T);
     });
     // Summed channel by channel, in channel order.
     if (idle > 0) {
