@@ -843,6 +843,12 @@ NewtonCounters run_newton(const NewtonOptions& o, const NewtonWorkload& w, std::
   return out;
 }
 
+double NewtonCounters::pim_pj() const {
+  const NewtonEnergy e;
+  return static_cast<double>(num_gact_cmds) * e.g_act + static_cast<double>(num_comp_cmds) * e.comp +
+         static_cast<double>(num_readres_cmds) * e.readres + static_cast<double>(num_gwrite_cmds) * e.gwrite;
+}
+
 void run_idle_until(NewtonChannel& ch, std::uint64_t until) {
   if (ch.outstanding() != 0) throw std::logic_error("newton channel: run_idle_until with transactions outstanding");
   while (ch.clk() < until) {

@@ -41,6 +41,10 @@ struct NewtonCounters {
   // driver's bookkeeping, not a stat): the keys of newton_json and the
   // channel's newton_* stats. Defined in newton_trace.cpp.
   void collect(stats::Sink& sink) const;
+  // Of energy_pj, the PIM commands' part (G_ACT, COMP, READRES, GWRITE at
+  // the figures of NewtonEnergy; a COMPS_READRES counts as its COMPs and one
+  // READRES); the rest is the DRAM's (normal commands, refresh, background).
+  double pim_pj() const;
 };
 
 // One issued command (the trace, and what the checker re-validates).

@@ -525,9 +525,7 @@ struct NeupimsBackend::Impl {
           r.mem_done[static_cast<std::size_t>(x.tag - kMemTag)] = static_cast<Cycle>(x.cycle);
       for (std::size_t k = 1; k < r.mem_done.size(); ++k) r.mem_done[k] = std::max(r.mem_done[k], r.mem_done[k - 1]);
     }
-    const pim::NewtonEnergy e;
-    r.pim_pj = static_cast<double>(c.num_gact_cmds) * e.g_act + static_cast<double>(c.num_comp_cmds) * e.comp +
-               static_cast<double>(c.num_readres_cmds) * e.readres + static_cast<double>(c.num_gwrite_cmds) * e.gwrite;
+    r.pim_pj = c.pim_pj();
     r.dram_pj = c.energy_pj - r.pim_pj;
     r.background_pj = c.background_pj;
     r.refreshes = c.num_ref_cmds;
@@ -1157,11 +1155,7 @@ struct NeupimsBackend::Impl {
       charge_stage_time(cost, s.time_s * rep, s.npu_s, s.pim_s, r.npu.busy, r.npu.end);
       // Energies (pJ -> J), per device x devices.
       const double k = 1e-12 * rep * devices;
-      for (const auto& [cat, pj] : r.npu.host_pj) cost.charge(cat, 0, pj * k, &cost.host_energy_j);
-      for (const auto& [cat, b] : r.npu.bytes)
-        if (r.npu_bytes > 0) cost.charge(cat, 0, r.dram_pj * k * b / r.npu_bytes, &cost.dram_energy_j);
-      if (r.npu_bytes <= 0 && r.dram_pj > 0) cost.charge("gemv", 0, r.dram_pj * k, &cost.dram_energy_j);
-      if (r.pim_pj > 0) cost.charge("gemv", 0, r.pim_pj * k, &cost.pim_energy_j);
+      charge_stage_energy(cost, k, r.npu.host_pj, r.npu.bytes, r.dram_pj, r.pim_pj);
       if (r.cim.any) cost.charge(r.cim.category, 0, r.cim.cost.energy_j * rep * devices, &cost.cim_energy_j);
       stages.push_back(s);
       stages.back().dram_energy_j = r.dram_pj * 1e-12;
@@ -1180,6 +1174,17 @@ void charge_stage_time(IterationCost& cost, double time_s, double npu_s, double 
   } else {
     cost.charge("gemv", time_s, 0, nullptr);
   }
+}
+
+void charge_stage_energy(IterationCost& cost, double k, const std::map<std::string, double>& host_pj,
+                         const std::map<std::string, double>& bytes, double dram_pj, double pim_pj) {
+  double npu_bytes = 0;
+  for (const auto& [cat, b] : bytes) npu_bytes += b;
+  for (const auto& [cat, pj] : host_pj) cost.charge(cat, 0, pj * k, &cost.host_energy_j);
+  for (const auto& [cat, b] : bytes)
+    if (npu_bytes > 0) cost.charge(cat, 0, dram_pj * k * b / npu_bytes, &cost.dram_energy_j);
+  if (npu_bytes <= 0 && dram_pj > 0) cost.charge("gemv", 0, dram_pj * k, &cost.dram_energy_j);
+  if (pim_pj > 0) cost.charge("gemv", 0, pim_pj * k, &cost.pim_energy_j);
 }
 
 const char* to_string(NeupimsSystem s) {

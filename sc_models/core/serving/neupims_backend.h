@@ -122,6 +122,17 @@ struct NeupimsStage {
 void charge_stage_time(IterationCost& cost, double time_s, double npu_s, double pim_s,
                        const std::map<std::string, npu::Cycle>& busy, npu::Cycle total);
 
+// Charges one stage's energy the way the back-end does, each figure in pJ
+// times `k` (J per pJ x instances x devices): the NPU's compute and
+// scratchpad energy (`host_pj`, by category) to the host; the channels' DRAM
+// energy (`dram_pj`: commands, refresh, background of every channel over the
+// stage) to the categories in proportion to the NPU's bytes (`bytes`), to
+// gemv when the NPU moved none; the PIM commands' energy
+// (`pim_pj`) to gemv. The platform's driven runs charge the channels' own
+// counts with it (tlm_platform::PlatformBackend).
+void charge_stage_energy(IterationCost& cost, double k, const std::map<std::string, double>& host_pj,
+                         const std::map<std::string, double>& bytes, double dram_pj, double pim_pj);
+
 class NeupimsBackend : public Backend {
  public:
   // Throws std::invalid_argument for a model or option the systems cannot run
