@@ -218,7 +218,7 @@ int run_program(const Args& a, const pimlab::cli::JsonOutput& json_out, const st
   struct Sum {
     std::string name;
     std::int64_t repeat = 1, runs = 0;
-    double npu = 0, pim = 0, time = 0, bytes = 0;
+    double npu = 0, pim = 0, time = 0, bytes = 0, dram_j = 0, pim_j = 0;
   };
   const bool gpu = !prog.npu_host;
   const char* host_s = gpu ? "host_s" : "npu_s";
@@ -236,16 +236,30 @@ int run_program(const Args& a, const pimlab::cli::JsonOutput& json_out, const st
     s.pim += r.pim_s;
     s.time += r.time_s;
     s.bytes += static_cast<double>(r.npu_bytes);
+    s.dram_j += r.dram_pj * 1e-12;
+    s.pim_j += r.pim_pj * 1e-12;
     runs.push_back({{"stage", r.name}, {"instance", r.instance}, {"start_s", r.start_s}, {host_s, r.npu_s},
                     {"pim_s", r.pim_s}, {"time_s", r.time_s}, {host_bytes, r.npu_bytes},
                     {"pim_programs", r.pim_programs}});
-    if (gpu) runs.back()["category"] = r.category;
+    if (gpu)
+      runs.back()["category"] = r.category;
+    else {  // the Newton channels' energy over the instance (one device)
+      runs.back()["dram_energy_j"] = r.dram_pj * 1e-12;
+      runs.back()["pim_energy_j"] = r.pim_pj * 1e-12;
+    }
   }
   nlohmann::json stages = nlohmann::json::array();
+  double dram_j = 0, pim_j = 0;  // the iteration's (instances not run counted as the first)
   for (const Sum& s : sums) {
     const double n = static_cast<double>(std::max<std::int64_t>(1, s.runs));
     stages.push_back({{"stage", s.name}, {"repeat", s.repeat}, {"instances_run", s.runs}, {host_s, s.npu / n},
                       {"pim_s", s.pim / n}, {"time_s", s.time / n}, {host_bytes, s.bytes / n}});
+    if (gpu) continue;
+    stages.back()["dram_energy_j"] = s.dram_j / n;
+    stages.back()["pim_energy_j"] = s.pim_j / n;
+    const double k = o.first_instances_only ? static_cast<double>(std::max<std::int64_t>(1, s.repeat)) / n : 1.0;
+    dram_j += s.dram_j * k;
+    pim_j += s.pim_j * k;
   }
   nlohmann::json doc = pimlab::tlm_common::build_stats_document(pimlab::tlm_common::StatsMeta{});
   doc["iteration"] = {{"program", dir},
@@ -262,6 +276,10 @@ int run_program(const Args& a, const pimlab::cli::JsonOutput& json_out, const st
                       {gpu ? "host_requests" : "npu_requests", rep.npu_requests},
                       {"stages", stages},
                       {"runs", runs}};
+  if (!gpu) {
+    doc["iteration"]["dram_energy_j"] = dram_j;
+    doc["iteration"]["pim_energy_j"] = pim_j;
+  }
   json_out.write(doc, 2);
   if (json_out.table()) {
     std::printf("platform %s, program %s (%s, %s, batch %lld)\n", file.c_str(), dir.c_str(), prog.header.system.c_str(),
@@ -278,6 +296,9 @@ int run_program(const Args& a, const pimlab::cli::JsonOutput& json_out, const st
                 o.first_instances_only ? " (first instances x repeat)" : "",
                 static_cast<unsigned long long>(rep.npu_requests), gpu ? "host" : "NPU", wall,
                 rep.interrupted ? " -- INTERRUPTED: the stage instances finished so far" : "");
+    if (!gpu)
+      std::printf("channels' energy (one device, every channel to each stage's end): DRAM %.3f uJ, PIM %.3f uJ\n",
+                  dram_j * 1e6, pim_j * 1e6);
   }
   return rep.interrupted ? 130 : 0;
 }

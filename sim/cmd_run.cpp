@@ -296,16 +296,29 @@ Json platform_stats(const pimlab::tlm_platform::PlatformBackend& pb, const std::
   if (!missing.empty())
     std::fprintf(stderr, "pimlab run: --platform-iterations: %s not in the run (it had %lld decode iterations)\n",
                  missing.dump().c_str(), static_cast<long long>(o.r.decode_iterations));
+  // An NPU system's energy as the platform counts it, beside the back-end's.
+  const bool energy = pb.counts_energy();
+  // The back-end's and the platform's time of an iteration, a pass or their
+  // sum, and (NPU systems) their energies.
+  const auto compare = [energy](Json& e, double backend_s, double platform_s, double backend_j, double platform_j) {
+    e["backend_s"] = backend_s;
+    e["platform_s"] = platform_s;
+    e["difference"] = backend_s > 0 ? platform_s / backend_s - 1 : 0.0;
+    if (!energy) return;
+    e["backend_energy_j"] = backend_j;
+    e["platform_energy_j"] = platform_j;
+    e["energy_difference"] = backend_j > 0 ? platform_j / backend_j - 1 : 0.0;
+  };
   Json its = Json::array();
-  double backend = 0, plat = 0;
+  double backend = 0, plat = 0, backend_j = 0, plat_j = 0;
   for (const pimlab::tlm_platform::PlatformIteration& x : done) {  // an iteration the interrupt cut short is left out
     backend += x.backend_s;
     plat += x.platform_s;
-    its.push_back({{"iteration", x.iteration},
-                   {"batch", x.batch},
-                   {"backend_s", x.backend_s},
-                   {"platform_s", x.platform_s},
-                   {"difference", x.backend_s > 0 ? x.platform_s / x.backend_s - 1 : 0.0}});
+    backend_j += x.backend_energy_j;
+    plat_j += x.platform_energy_j;
+    Json e = {{"iteration", x.iteration}, {"batch", x.batch}};
+    compare(e, x.backend_s, x.platform_s, x.backend_energy_j, x.platform_energy_j);
+    its.push_back(std::move(e));
   }
   const pimlab::tlm_platform::DriverReport& rep = pb.report();
   Json j;
@@ -315,18 +328,15 @@ Json platform_stats(const pimlab::tlm_platform::PlatformBackend& pb, const std::
   j["iterations"] = its;
   if (drive) {  // the prefill passes, run on the platform too
     Json pre = Json::array();
-    for (const pimlab::tlm_platform::PlatformPrefill& x : pb.prefills())
-      pre.push_back({{"requests", x.requests},
-                     {"tokens", x.tokens},
-                     {"backend_s", x.backend_s},
-                     {"platform_s", x.platform_s},
-                     {"difference", x.backend_s > 0 ? x.platform_s / x.backend_s - 1 : 0.0}});
+    for (const pimlab::tlm_platform::PlatformPrefill& x : pb.prefills()) {
+      Json e = {{"requests", x.requests}, {"tokens", x.tokens}};
+      compare(e, x.backend_s, x.platform_s, x.backend_energy_j, x.platform_energy_j);
+      pre.push_back(std::move(e));
+    }
     j["prefill"] = pre;
   }
   j["not_in_run"] = missing;
-  j["backend_s"] = backend;
-  j["platform_s"] = plat;
-  j["difference"] = backend > 0 ? plat / backend - 1 : 0.0;
+  compare(j, backend, plat, backend_j, plat_j);  // the decode iterations'
   j["npu_transactions"] = rep.npu_requests;
   j["late_posts"] = rep.late_posts;
   j["bursts_waited"] = rep.bursts_waited;
@@ -336,6 +346,7 @@ Json platform_stats(const pimlab::tlm_platform::PlatformBackend& pb, const std::
       static_cast<std::int64_t>(done.size()) == o.r.decode_iterations) {
     j["generation_time_s"] = plat;
     j["tokens_per_s"] = plat > 0 ? static_cast<double>(o.r.decode_tokens) / plat : 0.0;
+    if (energy) j["tokens_per_j"] = plat_j > 0 ? static_cast<double>(o.r.decode_tokens) / plat_j : 0.0;
   }
   return j;
 }
@@ -1257,18 +1268,31 @@ int run(int argc, char** argv) {
                   pj["backend_s"].get<double>() * 1e3, pj["platform_s"].get<double>() * 1e3,
                   pj["difference"].get<double>() * 100, on_platform->wall_s(),
                   pj["interrupted"].get<bool>() ? " -- INTERRUPTED: the iterations finished so far" : "");
+      // An NPU system's energies: back-end, platform (mJ, every device).
+      const auto energy_text = [](const Json& it) -> std::string {
+        if (!it.contains("platform_energy_j")) return {};
+        char b[96];
+        std::snprintf(b, sizeof b, "   energy: back-end %9.4f mJ   platform %9.4f mJ   %+6.2f %%", it["backend_energy_j"].get<double>() * 1e3,
+                      it["platform_energy_j"].get<double>() * 1e3, it["energy_difference"].get<double>() * 100);
+        return b;
+      };
       if (pj.contains("prefill"))
         for (const auto& it : pj["prefill"])
-          std::printf("    prefill of %lld requests, %lld tokens: back-end %10.3f ms   platform %10.3f ms   %+6.1f %%\n",
+          std::printf("    prefill of %lld requests, %lld tokens: back-end %10.3f ms   platform %10.3f ms   %+6.1f %%%s\n",
                       it["requests"].get<long long>(), it["tokens"].get<long long>(), it["backend_s"].get<double>() * 1e3,
-                      it["platform_s"].get<double>() * 1e3, it["difference"].get<double>() * 100);
+                      it["platform_s"].get<double>() * 1e3, it["difference"].get<double>() * 100,
+                      energy_text(it).c_str());
       for (const auto& it : pj["iterations"])
-        std::printf("    iteration %-6lld batch %-5lld back-end %10.3f ms   platform %10.3f ms   %+6.1f %%\n",
+        std::printf("    iteration %-6lld batch %-5lld back-end %10.3f ms   platform %10.3f ms   %+6.1f %%%s\n",
                     it["iteration"].get<long long>(), it["batch"].get<long long>(), it["backend_s"].get<double>() * 1e3,
-                    it["platform_s"].get<double>() * 1e3, it["difference"].get<double>() * 100);
-      if (pj.contains("tokens_per_s"))
-        std::printf("    every decode iteration on the platform: %.1f tokens/s (generation %.6f s)\n",
-                    pj["tokens_per_s"].get<double>(), pj["generation_time_s"].get<double>());
+                    it["platform_s"].get<double>() * 1e3, it["difference"].get<double>() * 100,
+                    energy_text(it).c_str());
+      if (pj.contains("tokens_per_s")) {
+        char tj[48] = "";
+        if (pj.contains("tokens_per_j")) std::snprintf(tj, sizeof tj, ", %.3f tokens/J", pj["tokens_per_j"].get<double>());
+        std::printf("    every decode iteration on the platform: %.1f tokens/s%s (generation %.6f s)\n",
+                    pj["tokens_per_s"].get<double>(), tj, pj["generation_time_s"].get<double>());
+      }
     }
   }
   if (!json_stdout) json_out.write(doc, 2);

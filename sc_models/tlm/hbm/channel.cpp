@@ -494,6 +494,20 @@ void HbmChannel::queue_and_wait(QueuedRequest& r) {
   sc_core::wait(r.done_ev);
 }
 
+void HbmChannel::book_commands() {
+  const AccessTiming c = m_timing->take_command_counts();
+  s_commands += c.commands;
+  s_activates += c.activates;
+  s_precharges += c.precharges;
+  s_refreshes += c.refreshes;
+}
+
+void HbmChannel::settle() {
+  if (!m_queued || !m_inbox.empty() || !m_in_flight.empty() || m_pim_waiting > 0) return;
+  m_timing->settle(now_cycle());
+  book_commands();
+}
+
 void HbmChannel::queue_thread() {
   const double tck_ps = static_cast<double>(m_timing->tck_ps());
   for (;;) {
@@ -534,11 +548,7 @@ void HbmChannel::queue_thread() {
       r->done_ev.notify(at > sc_core::sc_time_stamp() ? at - sc_core::sc_time_stamp() : sc_core::SC_ZERO_TIME);
     }
     if (m_in_flight.empty() && m_pim_waiting > 0) m_drained_ev.notify(sc_core::SC_ZERO_TIME);
-    const AccessTiming c = m_timing->take_command_counts();
-    s_commands += c.commands;
-    s_activates += c.activates;
-    s_precharges += c.precharges;
-    s_refreshes += c.refreshes;
+    book_commands();
     // Sleep until the engine's next event or the next arrival; with nothing
     // outstanding, until a request is enqueued (no wake-ups while idle).
     Cycle next = m_timing->next_event();
@@ -678,11 +688,7 @@ AccessTiming HbmChannel::finish_alone(std::uint64_t tag, const sc_core::sc_time&
       done = true;
     }
   }
-  const AccessTiming c = m_timing->take_command_counts();
-  s_commands += c.commands;
-  s_activates += c.activates;
-  s_precharges += c.precharges;
-  s_refreshes += c.refreshes;
+  book_commands();
   const sc_core::sc_time done_t(static_cast<double>(t.done) * static_cast<double>(m_timing->tck_ps()), sc_core::SC_PS);
   delay += done_t - local;
   return t;

@@ -81,6 +81,13 @@ class HbmChannel : public sc_core::sc_module, public tlm_common::stats_provider 
   // The same for the AttAcc family (pim/attacc_checker.h).
   std::uint64_t attacc_violations() const;
 
+  // Queued front end: runs the timing source, if nothing is queued or in
+  // flight, on to the current simulation time (TimingSource::settle), so
+  // that its counters (a Newton channel's refreshes and background energy
+  // since its last request, otherwise caught up when the next one arrives)
+  // cover the time to now. Otherwise, or with the immediate front end, it
+  // does nothing.
+  void settle();
   // Back door for tests and loaders (same as transport_dbg, no timing, no stats).
   void debug_read(std::uint64_t addr, std::uint8_t* out, std::uint64_t n) const;
   void debug_write(std::uint64_t addr, const std::uint8_t* in, std::uint64_t n);
@@ -115,6 +122,7 @@ class HbmChannel : public sc_core::sc_module, public tlm_common::stats_provider 
   // Queued front end.
   void queue_thread();
   Cycle now_cycle() const;  // the cycle the current simulation time lies in
+  void book_commands();     // the timing source's issued commands into the stats
   struct QueuedRequest {
     std::uint64_t tag = 0;
     Cycle arrival = 0;

@@ -73,6 +73,7 @@ class NewtonTiming : public TimingSource {
   // transaction that answers.
   std::string program_error(const std::vector<pim::Txn>& program) const;
   void advance(Cycle until) override;
+  void settle(Cycle until) override;
   Cycle next_event() const override;
   std::vector<Done> take_done() override;
   AccessTiming take_command_counts() override;

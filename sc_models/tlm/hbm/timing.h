@@ -105,6 +105,12 @@ class TimingSource {
   }
   // Runs every cycle <= `until` at which something can happen.
   virtual void advance(Cycle /*until*/) {}
+  // Runs an idle source (nothing outstanding) on to cycle `until` (the
+  // cycles before it): what an idle controller does meanwhile (refresh,
+  // background energy), which is otherwise caught up lazily when the next
+  // request arrives, so that its counters cover the time to there. A busy
+  // source, or one that counts nothing while idle, ignores it.
+  virtual void settle(Cycle /*until*/) {}
   // First cycle > the last one run at which advance() can change anything
   // (a command, a completion, an admission); kNoEvent when nothing is
   // outstanding (an idle controller's refreshes are caught up lazily).

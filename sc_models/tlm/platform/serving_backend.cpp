@@ -39,7 +39,7 @@ serving::IterationCost PlatformBackend::decode(const std::vector<serving::Decode
     if (m_o.drive) throw serving::IterationInterrupted();
     return c;
   }
-  m_its.push_back({m_n, batch.size(), c.time_s, t});
+  m_its.push_back({m_n, batch.size(), c.time_s, t, c.energy_j(), p.energy_j()});
   return m_o.drive ? p : c;
 }
 
@@ -76,15 +76,25 @@ serving::IterationCost PlatformBackend::prefill(const std::vector<serving::Prefi
   if (interrupted()) throw serving::IterationInterrupted();
   std::int64_t tokens = 0;
   for (const serving::PrefillChunk& ch : chunks) tokens += ch.tokens;
-  m_prefills.push_back({chunks.size(), tokens, c.time_s, t});
+  m_prefills.push_back({chunks.size(), tokens, c.time_s, t, c.energy_j(), p.energy_j()});
   return p;
 }
 
 serving::IterationCost PlatformBackend::execute(const std::vector<fc::CompileInput>& ins, const serving::IterationCost& c,
                                                 double& t) {
-  // The platform's times; energy, bytes and flops are the back-end's count.
+  // The platform's times. An NPU system's energy is the platform's too: the
+  // NPU program's compute and scratchpad energy and every channel's count of
+  // its commands, refresh and background, charged by the back-end's rule
+  // (serving::charge_stage_energy). A GPU system's energy, and the bytes and
+  // flops, are the back-end's count (the GPU platform's Pimba-family channels
+  // count no energy).
+  const bool npu = counts_energy();
   serving::IterationCost p = c;
-  for (auto& [k, v] : p.breakdown) v.time_s = 0;
+  for (auto& [k, v] : p.breakdown) {
+    v.time_s = 0;
+    if (npu) v.energy_j = 0;
+  }
+  if (npu) p.host_energy_j = p.dram_energy_j = p.pim_energy_j = 0;
   p.host_busy_s = p.pim_busy_s = 0;
   t = 0;
   for (const fc::CompileInput& in : ins) {
@@ -107,9 +117,12 @@ serving::IterationCost PlatformBackend::execute(const std::vector<fc::CompileInp
       const StageInstanceRun& r = runs[i];
       const double k =
           m_o.driver.first_instances_only ? static_cast<double>(std::max<std::int64_t>(1, repeats[r.stage])) : 1.0;
-      if (npu_host)
+      if (npu_host) {
         serving::charge_stage_time(p, r.time_s * k, r.npu_s, r.pim_s, r.npu_busy, r.npu_cycles);
-      else
+        // Energy counts every device of the tensor-parallel group (--pp 1 here).
+        serving::charge_stage_energy(p, 1e-12 * k * static_cast<double>(in.tp), r.npu_host_pj, r.npu_bytes_by,
+                                     r.dram_pj, r.pim_pj);
+      } else
         p.charge(r.category, r.time_s * k, 0, nullptr);  // a GPU's kernel or PIM launch: its own category
       p.host_busy_s += r.npu_s * k;
       p.pim_busy_s += r.pim_s * k;

@@ -17,8 +17,11 @@
 //    iteration's categories are charged from the platform's stage instances by
 //    the back-end's rule (serving::charge_stage_time), a GPU iteration's
 //    kernels and PIM launches each to its own category; the host and PIM busy
-//    times are the platform's; energy, bytes and flops stay the back-end's
-//    count of the same program (the platform counts no energy).
+//    times are the platform's. An NPU iteration's energy is the platform's
+//    (the NPU program's, and every channel's own count over each stage
+//    instance, idle channels included), charged by the back-end's rule
+//    (serving::charge_stage_energy); a GPU iteration's energy, and the
+//    bytes and flops, stay the back-end's count of the same program.
 //
 // Prefill passes run on the platform in drive mode (an NPU's as one pass with
 // every request's chunk, firmware::compiler::CompileInput::chunks; a GPU's as
@@ -62,17 +65,21 @@ struct PlatformIteration {
   std::size_t batch = 0;
   double backend_s = 0;   // the back-end's time of the iteration
   double platform_s = 0;  // the platform's
+  // Its energy (every device), by the back-end and on the platform (NPU
+  // systems; a GPU system's is the back-end's on both: counts_energy()).
+  double backend_energy_j = 0, platform_energy_j = 0;
 };
 
 struct PlatformPrefill {
   std::size_t requests = 0;
   std::int64_t tokens = 0;  // prompt tokens of the pass
   double backend_s = 0, platform_s = 0;
+  double backend_energy_j = 0, platform_energy_j = 0;
 };
 
 class PlatformBackend : public serving::Backend {
  public:
-  // `inner` times every iteration (and charges energy); the driver is built
+  // `inner` times every iteration (and charges its energy); the driver is built
   // on `p` here (std::invalid_argument if the platform cannot run programs).
   PlatformBackend(Platform& p, serving::Backend& inner, PlatformServingOptions o);
 
@@ -88,6 +95,9 @@ class PlatformBackend : public serving::Backend {
   const std::vector<PlatformPrefill>& prefills() const { return m_prefills; }
   const DriverReport& report() const { return m_drv.report(); }
   bool interrupted() const { return m_drv.report().interrupted; }
+  // Whether the platform counts the iterations' energy (an NPU system: its
+  // Newton channels and the NPU program) or takes the back-end's (a GPU system).
+  bool counts_energy() const { return m_o.compile.system.host != model::Device::gpu; }
   // Wall time spent in the platform's simulation (compiling included).
   double wall_s() const { return m_wall_s; }
 

@@ -21,6 +21,7 @@
 #include "tlm/common/interrupt.h"
 #include "tlm/common/sim_time.h"
 #include "tlm/hbm/extensions.h"
+#include "tlm/hbm/newton_timing.h"
 #include "tlm/hbm/pim_path.h"
 
 namespace pimlab::tlm_platform {
@@ -429,6 +430,8 @@ struct StageDriver::Impl {
       const fc::NpuStage& st = prog.npu[k];
       const std::uint64_t start = ps_of(sc_core::sc_time_stamp());
       StageInstanceRun r = begin(index, st.name, k, instance, start);
+      double dram0 = 0, pim0 = 0;
+      channel_energy(dram0, pim0);
       // The PIM programs start with the stage.
       pim_channels.clear();
       const auto files = segment_files.find(st.segment);
@@ -463,7 +466,29 @@ struct StageDriver::Impl {
       r.pim_programs = static_cast<int>(pim_channels.size());
       r.npu_cycles = pr.end - c0;
       r.npu_busy.insert(pr.busy.begin(), pr.busy.end());
+      r.npu_bytes_by = pr.bytes;
+      r.npu_host_pj = pr.host_pj;
+      channel_energy(r.dram_pj, r.pim_pj);
+      r.dram_pj -= dram0;
+      r.pim_pj -= pim0;
       finish(r, st.repeat);
+    }
+  }
+
+  // The energy every Newton channel has counted so far (pJ), each first run on
+  // to now if it is idle (tlm_hbm::HbmChannel::settle): its DRAM part
+  // (commands, refresh, background) and its PIM commands' part.
+  void channel_energy(double& dram_pj, double& pim_pj) {
+    dram_pj = pim_pj = 0;
+    for (unsigned c = 0; c < C; ++c) {
+      tlm_hbm::HbmChannel& ch = p.channel(c);
+      ch.settle();
+      const auto* nt = dynamic_cast<const tlm_hbm::NewtonTiming*>(&ch.timing());
+      if (nt == nullptr) continue;
+      const pim::NewtonCounters& k = nt->controller().counters();
+      const double pim = k.pim_pj();
+      pim_pj += pim;
+      dram_pj += k.energy_pj - pim;
     }
   }
 

@@ -88,6 +88,15 @@ struct StageInstanceRun {
   // serving report charges a stage's time to when the NPU sets its length.
   std::int64_t npu_cycles = 0;
   std::map<std::string, std::int64_t> npu_busy;
+  // The NPU program's DRAM bytes and its compute and scratchpad energy (pJ),
+  // by category (firmware::compiler::ProgramRun::bytes, host_pj).
+  std::map<std::string, double> npu_bytes_by, npu_host_pj;
+  // The channels' energy over the stage instance (pJ; the Newton channels of
+  // an NPU platform, 0 on others), every channel run on to the instance's
+  // end first (tlm_hbm::HbmChannel::settle), so a channel idle for part or
+  // all of it counts its background and refresh: its DRAM part (normal
+  // commands, refresh, background) and its PIM commands' part.
+  double dram_pj = 0, pim_pj = 0;
   // A GPU host's entry: the category its time is charged to (the kernel's,
   // or the PIM launch's operator's); empty for an NPU stage.
   std::string category;

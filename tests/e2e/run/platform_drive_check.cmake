@@ -17,6 +17,10 @@
 #    request's time to first token is the end of the driven iteration that
 #    admits it (the first, or the first two, on the platform) less its
 #    arrival (the loop's clock; 1e-12 likewise);
+#  - energy (an NPU system): the first iteration's platform energy is the same
+#    bit for bit in both runs; driven, the run's energy is the platform's
+#    (stats.platform platform_energy_j, relative 1e-12) and not the
+#    back-end's, and the categories' energies add up to it (1e-12);
 #  - the driven run twice gives identical documents.
 cmake_minimum_required(VERSION 3.22)
 include(${CMAKE_CURRENT_LIST_DIR}/../run_twice.cmake)
@@ -48,6 +52,11 @@ endif()
 if(NOT p1 STREQUAL p1_report)
   message(FATAL_ERROR "the first iteration on the platform: ${p1} s driven, ${p1_report} s in report mode")
 endif()
+string(JSON e1 GET "${drive}" stats platform iterations 0 platform_energy_j)
+string(JSON e1_report GET "${report}" stats platform iterations 0 platform_energy_j)
+if(NOT e1 STREQUAL e1_report)
+  message(FATAL_ERROR "the first iteration's energy on the platform: ${e1} J driven, ${e1_report} J in report mode")
+endif()
 foreach(item ${expect})
   string(REPLACE "," ";" pair "${item}")
   list(GET pair 0 which)
@@ -67,16 +76,26 @@ if(NOT gen STREQUAL plat OR NOT gen STREQUAL plat_gen)
 endif()
 string(JSON ncat LENGTH "${drive}" stats breakdown)
 set(cats 0)
+set(cat_energy 0)
 math(EXPR last "${ncat} - 1")
 foreach(i RANGE ${last})
   string(JSON name MEMBER "${drive}" stats breakdown ${i})
   string(JSON t GET "${drive}" stats breakdown ${name} time_s)
+  string(JSON ej GET "${drive}" stats breakdown ${name} energy_j)
   set(cats "${cats} + ${t}")
+  set(cat_energy "${cat_energy} + ${ej}")
 endforeach()
+string(JSON energy GET "${drive}" stats energy_j)
+string(JSON plat_energy GET "${drive}" stats platform platform_energy_j)
+string(JSON be_energy GET "${drive}" stats platform backend_energy_j)
 string(JSON ttft GET "${drive}" stats ttft_s p99)
 execute_process(COMMAND awk "BEGIN {
   g = ${gen}; c = ${cats}; bad = 0
   if ((c - g > 1e-12 * g) || (g - c > 1e-12 * g)) { print \"the categories add up to \" c \" s, the generation time is \" g \" s\"; bad = 1 }
+  e = ${energy}; pe = ${plat_energy}; ce = ${cat_energy}
+  if ((e - pe > 1e-12 * pe) || (pe - e > 1e-12 * pe)) { print \"energy_j \" e \" J, the platform's \" pe \" J\"; bad = 1 }
+  if (e == ${be_energy}) { print \"energy_j \" e \" J is the back-end's\"; bad = 1 }
+  if ((ce - e > 1e-12 * e) || (e - ce > 1e-12 * e)) { print \"the categories' energies add up to \" ce \" J, energy_j is \" e \" J\"; bad = 1 }
   w = ${admitted} - ${ARRIVAL}; t = ${ttft}
   if ((t - w > 1e-12 * w) || (w - t > 1e-12 * w)) { print \"time to first token p99 \" t \" s, expected \" w \" s\"; bad = 1 }
   exit bad }" RESULT_VARIABLE bad OUTPUT_VARIABLE why)
