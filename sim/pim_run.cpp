@@ -61,7 +61,7 @@ PimRunReport run_pim_streams(const pim::Protocol& protocol, const pimlab::dram::
                                v[i].rule + ": " + v[i].what);
     }
   }
-  rep.energy_pj = pim::energy_pj(rep.run.counters, {variant.act_pj, variant.rdwr_pj, variant.comp_pj});
+  rep.energy_pj = pim::energy_pj(rep.run.counters, pim::energy_table(variant, timing));
   // Cycles are DRAM cycles of the preset: time at its own clock. The Pimba
   // paper converts them at the PIM clock instead (artifact-compatible mode).
   rep.time_ns = pim_clock_mhz > 0 ? static_cast<double>(rep.run.cycles) * 1000.0 / pim_clock_mhz

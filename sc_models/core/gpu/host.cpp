@@ -28,6 +28,7 @@ std::vector<Host> make_presets() {
   a100.hbm_stacks = 5;
   a100.hbm_clock_mhz = 1512;
   a100.hbm_bytes = 85899345920.0;   // A100 SXM 80 GB (80 GiB of HBM2e)
+  a100.pim_dram = "hbm2-pimba";     // the papers' HBM2 (no HBM2e timing in the sources; docs/gpu.md)
   v.push_back(a100);
 
   Host h100;
@@ -41,6 +42,7 @@ std::vector<Host> make_presets() {
   h100.hbm_stacks = 5;
   h100.hbm_clock_mhz = 2626;
   h100.hbm_bytes = 85899345920.0;   // H100 SXM 80 GB (80 GiB of HBM3)
+  h100.pim_dram = "hbm3-5200";      // 5 x 16 GiB stacks of 16 channels at 5.2 Gb/s: 3.33 TB/s (data sheet 3.35)
   v.push_back(h100);
 
   Host b200;
@@ -54,6 +56,7 @@ std::vector<Host> make_presets() {
   b200.hbm_stacks = 8;              // 8 HBM3e stacks (192 GB = 8 x 24 GB)
   b200.hbm_clock_mhz = 3906.25;     // 8e12 B/s / (8 stacks x 1024 bit / 8 x 2 transfers per clock)
   b200.hbm_bytes = 192e9;           // data sheet: 192 GB HBM3e
+  b200.pim_dram = "hbm3-6400";      // the fastest HBM3 timing of the sources: 6.55 TB/s of the 8 (docs/gpu.md)
   v.push_back(b200);
   return v;
 }
@@ -164,6 +167,8 @@ void set_fields(Host& h, const std::vector<Field>& fields, const std::string& pr
 
 }  // namespace
 
+std::vector<std::string> pim_dram_names() { return {"hbm2-pimba", "hbm3-5200", "hbm3-6400"}; }
+
 std::vector<std::string> preset_names() {
   std::vector<std::string> n;
   for (const Host& h : presets()) n.push_back(h.name);
@@ -205,7 +210,14 @@ Host host_from_json(const nlohmann::json& j) {
   } else if (!based) {
     h.name = "custom";
   }
-  set_fields(h, host_fields(), "", j, {"base", "name", "energy"});
+  set_fields(h, host_fields(), "", j, {"base", "name", "energy", "pim_dram"});
+  if (j.contains("pim_dram")) {
+    const auto& d = j.at("pim_dram");
+    const std::vector<std::string> names = pim_dram_names();
+    if (!d.is_string() || std::find(names.begin(), names.end(), d.get<std::string>()) == names.end())
+      bad("pim_dram", d.dump(), join(names));
+    h.pim_dram = d.get<std::string>();
+  }
   if (j.contains("energy")) {
     const auto& en = j.at("energy");
     if (!en.is_object()) bad("energy", en.dump(), "an object");
@@ -251,6 +263,7 @@ nlohmann::json to_json(const Host& h) {
   nlohmann::json e;
   for (const Field& f : energy_fields()) e[f.key] = f.real(copy);
   j["energy"] = e;
+  j["pim_dram"] = h.pim_dram;
   return j;
 }
 

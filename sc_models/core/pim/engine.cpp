@@ -329,6 +329,12 @@ ChannelRun ChannelEngine::run(const std::vector<Command>& stream, int num_pch,
   return r;
 }
 
+EnergyTable energy_table(const Variant& v, const dram::DramSpec& s) {
+  constexpr double kReferenceBanks = 16;  // HBM2: 4 bank groups x 4 banks per pseudo-channel
+  const double banks = static_cast<double>(s.org.bank_groups) * static_cast<double>(s.org.banks_per_group);
+  return {v.act_pj, v.rdwr_pj, v.comp_pj * banks / kReferenceBanks};
+}
+
 double energy_pj(const Counters& c, const EnergyTable& e) {
   return e.act_pj * static_cast<double>(c.num_act) + e.rdwr_pj * static_cast<double>(c.num_rdwr) +
          e.comp_pj * static_cast<double>(c.num_comp);

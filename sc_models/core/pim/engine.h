@@ -31,6 +31,7 @@
 
 #include "pim/command.h"
 #include "pim/protocol.h"
+#include "pim/variant.h"
 
 namespace pimlab::pim {
 
@@ -93,6 +94,13 @@ struct EnergyTable {
   double act_pj = 901.12, rdwr_pj = 919.04, comp_pj = 478.72;
 };
 double energy_pj(const Counters& c, const EnergyTable& e);
+// A variant's per-event energies on a DRAM preset. The variant's figures are
+// the reference's, for HBM2's 16 banks per pseudo-channel; a COMP steps the
+// unit of every bank the round activated (all bank groups of the
+// pseudo-channel), so on a preset with more banks per pseudo-channel
+// (hbm3-5200: two stack IDs, 32) one COMP does proportionally more work and
+// costs proportionally more: the energy per MAC stays the variant's.
+EnergyTable energy_table(const Variant& v, const dram::DramSpec& s);
 
 // True if cycle c is taken by a refresh (cycles k*nREFI .. k*nREFI+slots-1, k >= 1).
 bool is_refresh_slot(std::uint64_t c, int nREFI, int slots);

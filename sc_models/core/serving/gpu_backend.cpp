@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <stdexcept>
 
+#include "dram/spec.h"
 #include "firmware/attacc/generator.h"
 #include "model/graph.h"
 
@@ -50,7 +51,10 @@ GpuBackend::GpuBackend(const GpuSystemOptions& o) : m_o(o) {
                                   "' is not a Pimba-family design (pimba, hbm-pim, time-multiplexed, pipelined)");
     PimbaPimOptions p;
     p.variant = f;
-    p.channels = 8 * o.host.hbm_stacks;
+    // Faithful: the host's own HBM as PIM channels (every stack's channels
+    // of its preset); the artifact: 8 HBM2 channels per stack, whatever the GPU.
+    p.dram = o.artifact_compatible ? std::string("hbm2-pimba") : o.host.pim_dram;
+    p.channels = o.host.hbm_stacks * dram::preset(p.dram).org.channels;
     p.artifact_compatible = o.artifact_compatible;
     p.clock_mhz = o.host.hbm_clock_mhz;
     p.reuse = o.reuse;

@@ -64,7 +64,7 @@ PimKernelResult PimbaPim::simulate(fw::KernelSpec k) const {
       add(r.counters, run.counters, members[ch]);
     }
   }
-  const double pj = pim::energy_pj(r.counters, {m_variant->act_pj, m_variant->rdwr_pj, m_variant->comp_pj});
+  const double pj = pim::energy_pj(r.counters, pim::energy_table(*m_variant, m_spec));
   r.energy_j = pj * 1e-12;
   r.time_s = m_o.artifact_compatible ? static_cast<double>(r.cycles) / (m_o.clock_mhz * 1e6)
                                      : static_cast<double>(r.cycles) * static_cast<double>(m_spec.t.tCK_ps) * 1e-12;

@@ -4,6 +4,7 @@
 
 #include <stdexcept>
 
+#include "dram/spec.h"
 #include "gpu/host.h"
 
 using namespace pimlab::gpu;
@@ -74,7 +75,7 @@ TEST_CASE("JSON host: the effective description reads back to the same host", "[
 
 TEST_CASE("JSON host errors name the key, the value and what is allowed", "[gpu][host]") {
   CHECK_THROWS_WITH(host_from_json(json{{"base", "a100"}, {"smz", 4}}),
-                    Catch::Contains("unknown key 'smz'") && Catch::Contains("allowed: base, name, energy, sms"));
+                    Catch::Contains("unknown key 'smz'") && Catch::Contains("allowed: base, name, energy, pim_dram, sms"));
   CHECK_THROWS_WITH(host_from_json(json{{"base", "a100"}, {"energy", {{"dram", 1.0}}}}),
                     Catch::Contains("unknown key 'energy.dram'"));
   CHECK_THROWS_WITH(host_from_json(json{{"base", "a100"}, {"sms", 0}}),
@@ -88,6 +89,35 @@ TEST_CASE("JSON host errors name the key, the value and what is allowed", "[gpu]
   // Without a base every host number is required.
   CHECK_THROWS_WITH(host_from_json(json{{"sms", 10}}), Catch::Contains("key 'l1_bytes_per_sm' is missing"));
   CHECK_THROWS_WITH(host_from_json(json::array()), Catch::Contains("expected a JSON object"));
+}
+
+// The HBM as Pimba-family PIM channels (faithful mode): every stack's
+// channels of the host's DRAM preset, whose peak data rate is checked against
+// the data sheet's bandwidth: the H100's HBM3 at 5.2 Gb/s within 1 % of its
+// 3.352 TB/s; the B200's HBM3e (8 Gb/s) has no timing in the sources, its
+// stand-in hbm3-6400 gives 82 % of the 8 TB/s; the A100 keeps the papers'
+// HBM2 at 1 GHz (66 % of its HBM2e's 1.935 TB/s). docs/gpu.md says so.
+TEST_CASE("PIM channels: each preset's HBM as its DRAM preset's channels", "[gpu][host]") {
+  const auto peak = [](const Host& h) {
+    const pimlab::dram::DramSpec& d = pimlab::dram::preset(h.pim_dram);
+    return static_cast<double>(h.hbm_stacks * d.org.channels * d.org.pseudo_channels) *
+           pimlab::dram::peak_bytes_per_ns_per_pch(d) * 1e9;
+  };
+  CHECK(preset("a100").pim_dram == "hbm2-pimba");
+  CHECK(preset("h100").pim_dram == "hbm3-5200");
+  CHECK(preset("b200").pim_dram == "hbm3-6400");
+  CHECK(pimlab::dram::preset("hbm3-5200").org.channels * preset("h100").hbm_stacks == 80);
+  CHECK(peak(preset("h100")) == Approx(preset("h100").hbm_bytes_per_s).epsilon(0.01));
+  CHECK(peak(preset("b200")) / preset("b200").hbm_bytes_per_s == Approx(0.82).epsilon(0.01));
+  CHECK(peak(preset("a100")) / preset("a100").hbm_bytes_per_s == Approx(0.66).epsilon(0.01));
+  // Every name the hosts allow is a preset the Pimba family runs on.
+  for (const std::string& n : pim_dram_names()) CHECK(pimlab::dram::preset(n).org.pseudo_channels == 2);
+  const Host h = host_from_json(json{{"base", "h100"}, {"pim_dram", "hbm2-pimba"}});
+  CHECK(h.pim_dram == "hbm2-pimba");
+  CHECK(host_from_json(to_json(h)).pim_dram == "hbm2-pimba");
+  CHECK_THROWS_WITH(host_from_json(json{{"base", "h100"}, {"pim_dram", "ddr4"}}),
+                    Catch::Contains("key 'pim_dram' has value \"ddr4\"; allowed: hbm2-pimba, hbm3-5200, hbm3-6400"));
+  CHECK_THROWS_WITH(host_from_json(json{{"base", "h100"}, {"pim_dram", 3}}), Catch::Contains("key 'pim_dram' has value 3"));
 }
 
 TEST_CASE("JSON host without a base: complete description accepted", "[gpu][host]") {

@@ -3,7 +3,10 @@
 // streams) and the stream key (equal channel streams issue at equal cycles).
 #include <catch2/catch.hpp>
 
+#include "dram/spec.h"
 #include "firmware/pimba/generator.h"
+#include "pim/engine.h"
+#include "pim/variant.h"
 #include "serving/pimba_pim.h"
 
 #include <vector>
@@ -124,4 +127,31 @@ TEST_CASE("distinct_channels_only: every channel's stream equals the emitted str
     CHECK(differ == 0);
     CHECK(emitted < full.channel_streams.size());  // something was shared
   }
+}
+
+// A kernel on the GPU hosts' HBM presets (gpu::Host::pim_dram): hbm3-5200's
+// two stack IDs give 32 banks per pseudo-channel, so one COMP steps twice the
+// units of HBM2's 16 banks. Independent of the engine's schedule: the rows
+// activated are the data's (equal counts), the COMP steps halve, and the
+// COMP energy of the kernel (the MACs' energy) is the same on both presets,
+// since a COMP costs in proportion to the banks it steps (pim::energy_table).
+TEST_CASE("a kernel on HBM3 channels: the same rows and MAC energy, half the COMP steps per bank count", "[serving][pim]") {
+  PimbaPimOptions h2, h3;
+  h2.channels = h3.channels = 8;
+  h3.dram = "hbm3-5200";
+  PimbaPim a(h2), b(h3);
+  const auto ra = a.run(fw::Op::SU, 64, 128, 256), rb = b.run(fw::Op::SU, 64, 128, 256);
+  CHECK(rb.counters.num_act == ra.counters.num_act);
+  CHECK(2 * rb.counters.num_comp == ra.counters.num_comp);
+  const pimlab::pim::Variant& v = pimlab::pim::variant("pimba");
+  const auto e3 = pimlab::pim::energy_table(v, pimlab::dram::preset("hbm3-5200"));
+  const auto e2 = pimlab::pim::energy_table(v, pimlab::dram::preset("hbm2-pimba"));
+  CHECK(e2.comp_pj == v.comp_pj);
+  CHECK(e3.comp_pj == 2 * v.comp_pj);
+  CHECK(e3.act_pj == v.act_pj);
+  CHECK(e3.rdwr_pj == v.rdwr_pj);
+  CHECK(static_cast<double>(rb.counters.num_comp) * e3.comp_pj == static_cast<double>(ra.counters.num_comp) * e2.comp_pj);
+  // The whole kernel's energy is the three terms on each preset.
+  CHECK(rb.energy_j == Approx(pimlab::pim::energy_pj(rb.counters, e3) * 1e-12).epsilon(1e-12));
+  CHECK(b.cycle_s() == Approx(769e-12).epsilon(1e-12));  // time at hbm3-5200's own clock
 }
