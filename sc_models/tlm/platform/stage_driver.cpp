@@ -108,8 +108,16 @@ struct StageDriver::Impl {
   };
   std::deque<Lane> lanes;
   std::deque<Ticket> tickets;  // this stage's (stable addresses)
-  std::uint64_t stream_bytes = 0;  // the stage's stream so far
-  std::vector<std::uint64_t> have; // blocks of the stream each channel has been sent
+  // A stream striped over a range of channels (block i to the range's
+  // channel i mod its size): the host's over its own memory, and on a
+  // platform with a PIM device the transfers to and from the device over the
+  // device's channels.
+  struct Stream {
+    unsigned first = 0;
+    std::uint64_t bytes = 0;          // the stage's stream so far
+    std::vector<std::uint64_t> have;  // blocks of the stream each channel of the range has been sent
+  };
+  Stream host_stream, device_stream;
   std::uint64_t stage_bytes = 0;
 
   Impl(Platform& pl, const DriverOptions& opt) : p(pl), o(opt) {}
@@ -239,9 +247,11 @@ struct StageDriver::Impl {
     return s;
   }
 
-  // The next `bytes` of the stage's stream, from cycle `issue`: one burst per
-  // channel that gets new blocks (split where the region wraps).
-  Ticket* post(std::int64_t bytes, bool write, Cycle issue) {
+  // The next `bytes` of the stage's stream (`st`: the host's by default),
+  // from cycle `issue`: one burst per channel that gets new blocks (split
+  // where the region wraps).
+  Ticket* post(std::int64_t bytes, bool write, Cycle issue) { return post(host_stream, bytes, write, issue); }
+  Ticket* post(Stream& st, std::int64_t bytes, bool write, Cycle issue) {
     Ticket& t = tickets.emplace_back();
     const std::uint64_t now = ps_of(sc_core::sc_time_stamp());
     const std::uint64_t want = static_cast<std::uint64_t>(issue) * period_ps;
@@ -251,17 +261,19 @@ struct StageDriver::Impl {
     }
     const std::uint64_t at = std::max(want, now);
     t.done_ps = at;
-    stream_bytes += static_cast<std::uint64_t>(bytes);
-    stage_bytes += static_cast<std::uint64_t>(bytes);
-    const std::uint64_t blocks = (stream_bytes + kBlockBytes - 1) / kBlockBytes;
-    for (unsigned c = 0; c < S; ++c) {
-      const std::uint64_t mine = blocks > c ? (blocks - c + S - 1) / S : 0;
-      std::uint64_t from = have[c];
-      have[c] = mine;
+    st.bytes += static_cast<std::uint64_t>(bytes);
+    if (&st == &host_stream) stage_bytes += static_cast<std::uint64_t>(bytes);
+    const std::uint64_t blocks = (st.bytes + kBlockBytes - 1) / kBlockBytes;
+    const auto R = static_cast<unsigned>(st.have.size());
+    for (unsigned i = 0; i < R; ++i) {
+      const std::uint64_t mine = blocks > i ? (blocks - i + R - 1) / R : 0;
+      std::uint64_t from = st.have[i];
+      st.have[i] = mine;
       while (from < mine) {
         const std::uint64_t off = (from * kBlockBytes) % kRegionBytes;
         const std::uint64_t n = std::min(mine - from, (kRegionBytes - off) / kBlockBytes);
         ++t.pending;
+        const unsigned c = st.first + i;
         push(c, Burst{address(c, kRegionBase + off), n * kBlockBytes, at, write, &t});
         from += n;
       }
@@ -503,8 +515,9 @@ struct StageDriver::Impl {
     r.instance = instance;
     r.start_s = static_cast<double>(start) * 1e-12;
     tickets.clear();
-    stream_bytes = stage_bytes = 0;
-    have.assign(S, 0);
+    stage_bytes = 0;
+    host_stream = Stream{0, 0, std::vector<std::uint64_t>(S, 0)};
+    device_stream = Stream{S, 0, std::vector<std::uint64_t>(C - S, 0)};
     return r;
   }
   // It has ended: recorded, and counted `repeat` times when only first instances run.
@@ -522,9 +535,10 @@ struct StageDriver::Impl {
   // channels: the roofline's HBM bytes (its reads, then the C operand's
   // writes) posted at the kernel's start (an element-wise kernel's: after its
   // fitted floor, OpResult::fixed_s) through the same lanes as an NPU stage's
-  // stream, the kernel ending at the later of the two; an all-reduce
-  // or a transfer to a PIM device (X2G) lasts the roofline's link time and
-  // moves no HBM bytes. A PIM launch sends its segment's stream to every
+  // stream, the kernel ending at the later of the two; an all-reduce lasts
+  // the roofline's link time and moves no HBM bytes, a transfer to or from a
+  // PIM device (X2G) lasts at least that and moves its bytes through the
+  // device's channels. A PIM launch sends its segment's stream to every
   // channel with one (a Pimba channel file, or one channel's part of an
   // AttAcc stack's trace) and ends when the last has answered.
   void run_gpu_program(std::size_t index) {
@@ -543,19 +557,21 @@ struct StageDriver::Impl {
       StageInstanceRun r = begin(index, e.name, k, instance, start);
       std::uint64_t end = start;
       if (e.kind == fc::EntryKind::kernel) {
-        gpu::Operator op;
-        op.cls = gpu::parse_class(e.cls);
-        op.name = e.name;
-        op.category = e.category;
-        op.m = e.m;
-        op.n = e.n;
-        op.k = e.k;
-        op.num_op = e.num_op;
-        op.dbyte = e.dbyte;
+        const gpu::Operator op = kernel_operator(e);
         const gpu::OpResult res = gpu::time_operator(host, op, tp);
         const auto ps = [](double sec) { return static_cast<std::uint64_t>(std::ceil(sec * 1e12 - 1e-6)); };
         if (gpu::is_link(op.cls)) {
           end = start + ps(res.time_s);
+          // A transfer to or from a PIM device (model/graph: x2g_qkv takes the
+          // attention's Q, K and V to it, x2g_out brings its output back)
+          // moves its bytes through the device's channels too; it ends when
+          // both the link and the channels are done.
+          if (op.cls == gpu::OpClass::X2G && C > S) {
+            Ticket* t = post(device_stream, static_cast<std::int64_t>(std::llround(res.hbm_bytes)), e.name != "x2g_out",
+                             static_cast<Cycle>(start / period_ps));
+            end = std::max(end, static_cast<std::uint64_t>(complete(t)) * period_ps);
+            if (!failure.empty()) return;
+          }
         } else {
           const double c_bytes = static_cast<double>(e.m) * static_cast<double>(e.n) * static_cast<double>(e.num_op) *
                                  static_cast<double>(e.dbyte);
@@ -800,6 +816,19 @@ StageDriver::StageDriver(Platform& p, const DriverOptions& o) : m(std::make_uniq
   m->validate_platform();
   m->stepping = true;
   m->install();
+}
+
+gpu::Operator kernel_operator(const firmware::compiler::HostEntry& e) {
+  gpu::Operator op;
+  op.cls = gpu::parse_class(e.cls);
+  op.name = e.name;
+  op.category = e.category;
+  op.m = e.m;
+  op.n = e.n;
+  op.k = e.k;
+  op.num_op = e.num_op;
+  op.dbyte = e.dbyte;
+  return op;
 }
 
 double StageDriver::run(fc::SystemProgram prog) {

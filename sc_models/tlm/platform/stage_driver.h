@@ -30,8 +30,9 @@
 // lanes, a PIM launch's Pimba stream on every channel with a file for it. An
 // AttAcc system's program runs on a GPU platform with an AttAcc device after
 // the GPU's own HBM (top.pim_device, configs/platforms/attacc-a100.json): the
-// kernels' bytes striped over the GPU's channels only, each stack file's
-// trace split by channel, stack s's channel k on the device's channel 16 s + k.
+// kernels' bytes striped over the GPU's channels only, the transfers to and
+// from the device (X2G) over the device's channels, each stack file's trace
+// split by channel, stack s's channel k on the device's channel 16 s + k.
 //
 // The platform: NPU host, one router input, C = the program's channels, each
 // a Newton channel (pim_family newton, frontend queued) of the program's
@@ -49,6 +50,7 @@
 #include <vector>
 
 #include "firmware/compiler/program.h"
+#include "gpu/roofline.h"
 #include "tlm/platform/platform.h"
 
 namespace pimlab::tlm_platform {
@@ -118,6 +120,9 @@ struct DriverReport {
   // stopped before the next stage instance; `runs` holds the finished ones.
   bool interrupted = false;
 };
+
+// A GPU host's kernel entry as the roofline's operator (what the driver times).
+gpu::Operator kernel_operator(const firmware::compiler::HostEntry& e);
 
 // One program (`pimlab platform --program`), or in step mode a sequence run
 // back to back, each handed in when the previous one has ended (the decode

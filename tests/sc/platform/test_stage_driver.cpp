@@ -387,10 +387,7 @@ TEST_CASE("stage driver: a GPU system's program runs kernel by kernel and PIM la
     iteration += r.time_s * static_cast<double>(e.repeat);
     if (e.kind == fc::EntryKind::kernel) {
       ++kernels;
-      gpu::Operator op;
-      op.cls = gpu::parse_class(e.cls);
-      op.m = e.m, op.n = e.n, op.k = e.k, op.num_op = e.num_op, op.dbyte = e.dbyte;
-      const gpu::OpResult res = gpu::time_operator(top->gpu().host(), op, 1);
+      const gpu::OpResult res = gpu::time_operator(top->gpu().host(), tp::kernel_operator(e), 1);
       CHECK(static_cast<double>(r.npu_bytes) == std::round(res.hbm_bytes));
       CHECK(r.time_s >= res.compute_s - 1e-12);
       CHECK(r.time_s >= res.fixed_s + res.hbm_bytes / peak - 1e-12);
@@ -453,12 +450,21 @@ TEST_CASE("stage driver: an AttAcc system's program runs each stack's trace chan
   const dram::DramSpec& spec = dram::preset("attacc-hbm3-5.2");
   const double tck = static_cast<double>(spec.t.tCK_ps) * 1e-12;
   int launches = 0;
+  double to_device = 0, from_device = 0;  // the x2g transfers' bytes, in whole 64 B blocks
   for (const tp::StageInstanceRun& r : rep.runs) {
     const fc::HostEntry& e = prog.host[r.stage];
     INFO("entry " << r.stage << " " << e.name);
     if (e.kind == fc::EntryKind::kernel) {
-      // The GPU's kernels move their bytes through the GPU's own 8 channels only.
+      // The GPU's kernels move their bytes through the GPU's own 8 channels
+      // only; the transfers to and from the device through its channels too,
+      // lasting at least the link's time.
       CHECK(r.pim_s == 0);
+      if (gpu::parse_class(e.cls) == gpu::OpClass::X2G) {
+        const gpu::OpResult link = gpu::time_operator(gpu::preset("a100"), tp::kernel_operator(e), 1);
+        CHECK(r.time_s >= link.time_s - 1e-12);
+        CHECK(r.npu_bytes == 0);  // not the GPU's memory traffic
+        (e.name == "x2g_out" ? from_device : to_device) += std::ceil(link.hbm_bytes / 64) * 64;
+      }
       continue;
     }
     ++launches;
@@ -510,6 +516,17 @@ TEST_CASE("stage driver: an AttAcc system's program runs each stack's trace chan
   CHECK(violations == 0);
   const auto s = tlm_common::collect_stats();
   for (unsigned ch = 8; ch < 24; ++ch) CHECK(s.at("top.ch" + std::to_string(ch)).at("attacc_programs").at("value") == 2);
+  // The device's channels received the transfers' bytes (the AttAcc
+  // programs' answers are PIM transactions, not counted as bytes read).
+  double written = 0, read = 0;
+  for (unsigned ch = 8; ch < 24; ++ch) {
+    written += s.at("top.ch" + std::to_string(ch)).at("bytes_written").at("value").get<double>();
+    read += s.at("top.ch" + std::to_string(ch)).at("bytes_read").at("value").get<double>();
+  }
+  CHECK(to_device > 0);
+  CHECK(from_device > 0);
+  CHECK(written == to_device);
+  CHECK(read == from_device);
   for (unsigned ch = 0; ch < 8; ++ch) CHECK(s.at("top.ch" + std::to_string(ch)).at("reads").at("value") > 0);
 }
 
