@@ -848,6 +848,13 @@ int run(int argc, char** argv) {
     probe.timing = false;
     if (ps.pim_family == "attacc") {  // the run's processing units, which the platform's AttAcc channels must have
       probe.attacc_placement = attacc_placement(ps.name);
+    } else if (ps.has_pim() && ps.host == model::Device::gpu) {  // the GPU's PIM channels, as the back-end takes them
+      serving::PimbaPimOptions pim;
+      const auto plat = platforms.find(ps.name);
+      serving::set_gpu_pim_channels(pim, plat != platforms.end() && plat->second.gpu_host ? *plat->second.gpu_host : host,
+                                    artifact);
+      probe.pim_channels = pim.channels;
+      probe.pim_dram = pim.dram;
     }
     if (ps.has_pim() && ps.host == model::Device::npu) {
       // The NeuPIMs back-end's channels: what the run's programs will name.

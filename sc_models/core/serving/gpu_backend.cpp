@@ -13,6 +13,11 @@ namespace pimlab::serving {
 
 namespace fw = firmware::pimba;
 
+void set_gpu_pim_channels(PimbaPimOptions& p, const gpu::Host& h, bool artifact_compatible) {
+  p.dram = artifact_compatible ? std::string("hbm2-pimba") : h.pim_dram;
+  p.channels = h.hbm_stacks * dram::preset(p.dram).org.channels;
+}
+
 namespace {
 
 gpu::OpClass gpu_class(const model::Operator& op) {
@@ -51,10 +56,7 @@ GpuBackend::GpuBackend(const GpuSystemOptions& o) : m_o(o) {
                                   "' is not a Pimba-family design (pimba, hbm-pim, time-multiplexed, pipelined)");
     PimbaPimOptions p;
     p.variant = f;
-    // Faithful: the host's own HBM as PIM channels (every stack's channels
-    // of its preset); the artifact: 8 HBM2 channels per stack, whatever the GPU.
-    p.dram = o.artifact_compatible ? std::string("hbm2-pimba") : o.host.pim_dram;
-    p.channels = o.host.hbm_stacks * dram::preset(p.dram).org.channels;
+    set_gpu_pim_channels(p, o.host, o.artifact_compatible);
     p.artifact_compatible = o.artifact_compatible;
     p.clock_mhz = o.host.hbm_clock_mhz;
     p.reuse = o.reuse;

@@ -50,6 +50,11 @@ struct GpuSystemOptions {
   int sub_batches = 2;               // overlap: sub-batches of the decode batch (1..64, or kSubBatchesAuto)
 };
 
+// A GPU host's Pimba-family PIM channels: faithful, every stack's channels of
+// the host's own HBM preset (gpu::Host::pim_dram); artifact-compatible, 8 HBM2
+// channels (hbm2-pimba) per stack whatever the GPU.
+void set_gpu_pim_channels(PimbaPimOptions& p, const gpu::Host& h, bool artifact_compatible);
+
 class GpuBackend : public Backend {
  public:
   explicit GpuBackend(const GpuSystemOptions& o);
