@@ -215,11 +215,11 @@ void artifact_opt(Emitter& e, const ModelConfig& m) {
   const i64 B = e.o.batch, h = m.hidden, tp = e.o.tp, ht = h / tp, L = e.o.context;
   const i64 nop = (m.heads / tp) * B;
   e.fc("qkv", B, 3 * ht, h);
-  e.x2g("x2g_qkv", B, 3 * ht);
+  e.x2g(kX2gToDevice, B, 3 * ht);
   e.attention("attention_qk", 1, L, m.head_dim, nop, L);
   e.softmax("attention_softmax", 1, L, nop);
   e.attention("attention_kv", 1, m.head_dim, L, nop, L);
-  e.x2g("x2g_out", B, ht);
+  e.x2g(kX2gFromDevice, B, ht);
   e.fc("proj", B, h, ht);
   e.g2g("g2g-1", B, h);
   e.norm("norm_1", B, h);
@@ -235,11 +235,11 @@ void artifact_zamba_attention(Emitter& e, const ModelConfig& m) {
   const i64 nop = (m.heads / tp) * B;
   e.norm("norm", B, 2 * h);
   e.fc("qkv", B, 6 * ht, 2 * h);
-  e.x2g("x2g_qkv", B, 6 * ht);
+  e.x2g(kX2gToDevice, B, 6 * ht);
   e.attention("attention_qk", 1, L, m.head_dim, nop, L);
   e.softmax("attention_softmax", 1, L, nop);
   e.attention("attention_kv", 1, m.head_dim, L, nop, L);
-  e.x2g("x2g_out", B, 2 * h / tp);
+  e.x2g(kX2gFromDevice, B, 2 * h / tp);
   e.fc("proj", B, h, 2 * h / tp);
   e.g2g("g2g_1", B, h);
   e.norm("norm", B, h);
@@ -317,13 +317,13 @@ void faithful_attention(Emitter& e, const ModelConfig& m, const Shard& sh, i64 i
   const i64 g = ceil_div(hl, kvl);  // query heads sharing one K/V head on this shard
   e.norm("norm_1", B, in);
   e.fc("qkv", B, (hl + 2 * kvl) * d, in);
-  e.x2g("x2g_qkv", B, (hl + 2 * kvl) * d);
+  e.x2g(kX2gToDevice, B, (hl + 2 * kvl) * d);
   // One GEMV per (request, K/V head): the g query heads of a group (times the
   // q tokens of a prefill chunk) share the K (and V) read; dense over all L keys.
   e.attention("attention_qk", g * q, L, d, kvl * R, L);
   e.softmax("attention_softmax", q, L, hl * R);
   e.attention("attention_kv", g * q, d, L, kvl * R, L);
-  e.x2g("x2g_out", B, hl * d);
+  e.x2g(kX2gFromDevice, B, hl * d);
   e.fc("proj", B, h, hl * d);
   if (m.parallel_residual) {
     // Attention and MLP read the same normalised input (GPT-J: one norm; NeoX: two)

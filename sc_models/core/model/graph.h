@@ -76,6 +76,11 @@ struct GraphOptions {
   std::int64_t artifact_steps = 2047;  // lout - 1: post-transformer repeats in artifact mode
 };
 
+// The names of the two X2G transfers (GraphOptions::x2g): to the PIM device
+// before its attention, and back from it after.
+inline constexpr const char* kX2gToDevice = "x2g_qkv";
+inline constexpr const char* kX2gFromDevice = "x2g_out";
+
 // The operators of one iteration (a decode step, or a prefill chunk when
 // query_tokens > 1). Throws std::invalid_argument on
 // non-positive batch/context/tp, or artifact-compatible mode for a family the

@@ -849,10 +849,11 @@ double NewtonCounters::pim_pj() const {
          static_cast<double>(num_readres_cmds) * e.readres + static_cast<double>(num_gwrite_cmds) * e.gwrite;
 }
 
-void run_idle_until(NewtonChannel& ch, std::uint64_t until) {
+void run_idle_until(NewtonChannel& ch, std::uint64_t until, const std::function<void()>& after_tick) {
   if (ch.outstanding() != 0) throw std::logic_error("newton channel: run_idle_until with transactions outstanding");
   while (ch.clk() < until) {
     ch.tick();
+    if (after_tick) after_tick();
     const std::uint64_t t = std::min(ch.idle_until(), until);
     if (t > ch.clk()) ch.skip_to(t);
   }

@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <queue>
@@ -281,8 +282,9 @@ NewtonCounters run_newton(const NewtonOptions& o, const NewtonWorkload& w, std::
 
 // Runs an idle channel (nothing queued or outstanding) on to cycle `until`:
 // its background and refresh, with idle cycles skipped when event_skip is on.
-// Throws std::logic_error if it is not idle.
-void run_idle_until(NewtonChannel& ch, std::uint64_t until);
+// `after_tick`, when set, is called after every tick (e.g. to book the
+// commands it issued). Throws std::logic_error if it is not idle.
+void run_idle_until(NewtonChannel& ch, std::uint64_t until, const std::function<void()>& after_tick = {});
 
 // The calibration micro-benchmark (tests/data/neupims/README.md): `gemvs`
 // GEMVs on rows 100 + g, each P_HEADER(row, C*R, R) then R COMPS_READRES(C)

@@ -191,17 +191,15 @@ void NewtonTiming::advance(Cycle until) {
 }
 
 void NewtonTiming::settle(Cycle until) {
-  if (!idle()) return;
-  // As pim::run_idle_until, with the commands (refresh, the precharges that
-  // close rows left open) counted and traced as advance() does.
-  while (static_cast<Cycle>(m_ch.clk()) < until) {
-    const std::size_t from = m_trace.size();
-    m_ch.tick();
+  if (!idle() || until <= static_cast<Cycle>(m_ch.clk())) return;
+  // The commands it issues (refresh, the precharges that close rows left
+  // open) counted and traced as advance() does.
+  std::size_t from = m_trace.size();
+  pim::run_idle_until(m_ch, static_cast<std::uint64_t>(until), [&] {
     count_commands(from);
     if (!m_keep_trace) m_trace.clear();
-    const Cycle t = std::min(static_cast<Cycle>(m_ch.idle_until()), until);
-    if (t > static_cast<Cycle>(m_ch.clk())) m_ch.skip_to(static_cast<std::uint64_t>(t));
-  }
+    from = m_trace.size();
+  });
 }
 
 Cycle NewtonTiming::next_event() const {

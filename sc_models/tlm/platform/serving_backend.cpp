@@ -101,9 +101,8 @@ serving::IterationCost PlatformBackend::execute(const std::vector<fc::CompileInp
     const auto t0 = std::chrono::steady_clock::now();
     fc::SystemProgram prog = fc::compile(in);
     // What the charging below needs of the program, which the driver takes over.
-    const bool npu_host = prog.npu_host;
     std::vector<std::int64_t> repeats;
-    if (npu_host)
+    if (npu)
       for (const fc::NpuStage& st : prog.npu) repeats.push_back(st.repeat);
     else
       for (const fc::HostEntry& e : prog.host) repeats.push_back(e.repeat);
@@ -117,7 +116,7 @@ serving::IterationCost PlatformBackend::execute(const std::vector<fc::CompileInp
       const StageInstanceRun& r = runs[i];
       const double k =
           m_o.driver.first_instances_only ? static_cast<double>(std::max<std::int64_t>(1, repeats[r.stage])) : 1.0;
-      if (npu_host) {
+      if (npu) {
         serving::charge_stage_time(p, r.time_s * k, r.npu_s, r.pim_s, r.npu_busy, r.npu_cycles);
         // Energy counts every device of the tensor-parallel group (--pp 1 here).
         serving::charge_stage_energy(p, 1e-12 * k * static_cast<double>(in.tp), r.npu_host_pj, r.npu_bytes_by,

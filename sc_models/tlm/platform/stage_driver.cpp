@@ -16,6 +16,7 @@
 #include "firmware/compiler/npu_run.h"
 #include "dram/spec.h"
 #include "gpu/roofline.h"
+#include "model/graph.h"
 #include "pim/attacc.h"
 #include "tlm/common/config.h"
 #include "tlm/common/interrupt.h"
@@ -562,12 +563,12 @@ struct StageDriver::Impl {
         const auto ps = [](double sec) { return static_cast<std::uint64_t>(std::ceil(sec * 1e12 - 1e-6)); };
         if (gpu::is_link(op.cls)) {
           end = start + ps(res.time_s);
-          // A transfer to or from a PIM device (model/graph: x2g_qkv takes the
-          // attention's Q, K and V to it, x2g_out brings its output back)
+          // A transfer to or from a PIM device (model/graph.h: kX2gToDevice
+          // takes the attention's Q, K and V to it, kX2gFromDevice its output back)
           // moves its bytes through the device's channels too; it ends when
           // both the link and the channels are done.
           if (op.cls == gpu::OpClass::X2G && C > S) {
-            Ticket* t = post(device_stream, static_cast<std::int64_t>(std::llround(res.hbm_bytes)), e.name != "x2g_out",
+            Ticket* t = post(device_stream, static_cast<std::int64_t>(std::llround(res.hbm_bytes)), e.name != model::kX2gFromDevice,
                              static_cast<Cycle>(start / period_ps));
             end = std::max(end, static_cast<std::uint64_t>(complete(t)) * period_ps);
             if (!failure.empty()) return;

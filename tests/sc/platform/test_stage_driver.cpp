@@ -21,6 +21,7 @@
 #include "dram/spec.h"
 #include "firmware/compiler/program.h"
 #include "gpu/roofline.h"
+#include "model/graph.h"
 #include "model/model.h"
 #include "model/system.h"
 #include "pim/attacc.h"
@@ -463,7 +464,7 @@ TEST_CASE("stage driver: an AttAcc system's program runs each stack's trace chan
         const gpu::OpResult link = gpu::time_operator(gpu::preset("a100"), tp::kernel_operator(e), 1);
         CHECK(r.time_s >= link.time_s - 1e-12);
         CHECK(r.npu_bytes == 0);  // not the GPU's memory traffic
-        (e.name == "x2g_out" ? from_device : to_device) += std::ceil(link.hbm_bytes / 64) * 64;
+        (e.name == model::kX2gFromDevice ? from_device : to_device) += std::ceil(link.hbm_bytes / 64) * 64;
       }
       continue;
     }

@@ -108,6 +108,9 @@ TEST_CASE("PIM channels: each preset's HBM as its DRAM preset's channels", "[gpu
   CHECK(preset("b200").pim_dram == "hbm3-6400");
   CHECK(pimlab::dram::preset("hbm3-5200").org.channels * preset("h100").hbm_stacks == 80);
   CHECK(peak(preset("h100")) == Approx(preset("h100").hbm_bytes_per_s).epsilon(0.01));
+  // Pins x data rate / 8 per stack: HBM3 6.4 Gb/s, HBM2 at 1 GHz 2 Gb/s, 1024 pins.
+  CHECK(peak(preset("b200")) == Approx(8 * 1024 * 6.4e9 / 8).epsilon(1e-9));
+  CHECK(peak(preset("a100")) == Approx(5 * 1024 * 2e9 / 8).epsilon(1e-9));
   CHECK(peak(preset("b200")) / preset("b200").hbm_bytes_per_s == Approx(0.82).epsilon(0.01));
   CHECK(peak(preset("a100")) / preset("a100").hbm_bytes_per_s == Approx(0.66).epsilon(0.01));
   // Every name the hosts allow is a preset the Pimba family runs on.
